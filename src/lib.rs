@@ -1,0 +1,1 @@
+//! hark: a terminal-first, local-first unified social inbox.
