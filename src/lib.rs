@@ -1,1 +1,17 @@
-//! hark: a terminal-first, local-first unified social inbox.
+//! hark: a terminal-first, local-first unified social inbox for community managers.
+//!
+//! Pollers ([`poller`]) fetch from platforms ([`platform`]) into the SQLite cache
+//! ([`store`]); the terminal UI ([`tui`]) reads the cache and never waits on the network.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod ingest;
+pub mod logging;
+pub mod platform;
+pub mod poller;
+pub mod sanitize;
+pub mod store;
+pub mod tui;
+pub mod workspace;

@@ -1,0 +1,329 @@
+//! The user's configuration: `config.toml`, documented line by line in
+//! `config.example.toml`.
+//!
+//! Parsing is strict (unknown keys are errors) so a typo in a rule or key binding does not
+//! silently do nothing, and every error names the file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The brand's name, used in the UI, in replies and in the report.
+    #[serde(default = "default_brand")]
+    pub brand: String,
+    #[serde(default)]
+    pub poll: PollConfig,
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<AccountConfig>,
+    /// Key binding overrides: action name → key (or list of keys).
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeySpec>,
+}
+
+fn default_brand() -> String {
+    "our brand".to_string()
+}
+
+/// Defaults for every poller.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PollConfig {
+    /// How long to wait between polls of one account.
+    #[serde(default = "default_interval", with = "humantime_serde")]
+    pub interval: Duration,
+    /// The longest wait after repeated errors.
+    #[serde(default = "default_max_backoff", with = "humantime_serde")]
+    pub max_backoff: Duration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            interval: default_interval(),
+            max_backoff: default_max_backoff(),
+        }
+    }
+}
+
+fn default_interval() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn default_max_backoff() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+
+/// One connected account on one platform.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// A short unique name ("brand-mastodon"); the store keys accounts by it.
+    pub name: String,
+    /// Which connector serves it: "demo", "mastodon", "bluesky".
+    pub platform: String,
+    /// The brand's handle on that platform.
+    #[serde(default)]
+    pub handle: String,
+    /// Overrides `[poll] interval` for this account.
+    #[serde(default, with = "humantime_serde::option")]
+    pub interval: Option<Duration>,
+    /// The server's base URL (Mastodon instance, Bluesky PDS).
+    #[serde(default)]
+    pub server: Option<String>,
+    /// Name of an environment variable holding the token or app password.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// A command whose standard output is the token (`pass show hark/masto`).
+    #[serde(default)]
+    pub token_cmd: Option<String>,
+    /// For the demo platform: which simulated network to serve.
+    #[serde(default)]
+    pub network: Option<String>,
+}
+
+impl AccountConfig {
+    pub fn interval(&self, poll: &PollConfig) -> Duration {
+        self.interval.unwrap_or(poll.interval)
+    }
+}
+
+/// One key or several for one action.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum KeySpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeySpec {
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            KeySpec::One(k) => vec![k.as_str()],
+            KeySpec::Many(ks) => ks.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A configuration that could not be read, with where and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}, line {line}{key}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Reads and validates the file at `path`; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses `text`; `path` only names the source in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let parse_error = |span: Option<std::ops::Range<usize>>, key: String, message: &str| {
+            let line = span.map(|s| line_of(text, s.start)).unwrap_or(1);
+            ConfigError::Parse {
+                path: path.to_path_buf(),
+                line,
+                key: if key.is_empty() || key == "." {
+                    String::new()
+                } else {
+                    format!(", key `{key}`")
+                },
+                message: message.trim().to_string(),
+            }
+        };
+        let deserializer = toml::Deserializer::parse(text)
+            .map_err(|e| parse_error(e.span(), String::new(), e.message()))?;
+        let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            parse_error(inner.span(), key, inner.message())
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut names = std::collections::HashSet::new();
+        for account in &self.accounts {
+            if account.name.trim().is_empty() {
+                return Err(invalid("an [[account]] has an empty name".into()));
+            }
+            if !names.insert(account.name.as_str()) {
+                return Err(invalid(format!(
+                    "two [[account]] entries are named `{}`",
+                    account.name
+                )));
+            }
+            if !crate::platform::KNOWN_PLATFORMS.contains(&account.platform.as_str()) {
+                return Err(invalid(format!(
+                    "account `{}`: unknown platform `{}` (known: {})",
+                    account.name,
+                    account.platform,
+                    crate::platform::KNOWN_PLATFORMS.join(", ")
+                )));
+            }
+        }
+        crate::tui::keymap::Keymap::from_config(&self.keys).map_err(|e| invalid(e.to_string()))?;
+        Ok(())
+    }
+}
+
+fn line_of(text: &str, byte: usize) -> usize {
+    text[..byte.min(text.len())].matches('\n').count() + 1
+}
+
+/// Durations written as "90s", "2m", "1h30m".
+mod humantime_serde {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        parse(&text).map_err(serde::de::Error::custom)
+    }
+
+    pub fn parse(text: &str) -> Result<Duration, String> {
+        let bad = || format!("`{text}` is not a duration (write it like \"90s\", \"5m\", \"1h30m\")");
+        let mut total = 0u64;
+        let mut number = String::new();
+        let mut any = false;
+        for c in text.trim().chars() {
+            if c.is_ascii_digit() {
+                number.push(c);
+                continue;
+            }
+            let n: u64 = number.parse().map_err(|_| bad())?;
+            number.clear();
+            total += n * match c {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86400,
+                _ => return Err(bad()),
+            };
+            any = true;
+        }
+        if !number.is_empty() || !any {
+            return Err(bad());
+        }
+        Ok(Duration::from_secs(total))
+    }
+
+    pub mod option {
+        use super::*;
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+            let text = Option::<String>::deserialize(d)?;
+            text.map(|t| parse(&t).map_err(serde::de::Error::custom))
+                .transpose()
+        }
+    }
+}
+
+pub use humantime_serde::parse as parse_duration;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn the_shipped_example_config_parses() {
+        let text = include_str!("../config.example.toml");
+        let config = parse(text).unwrap();
+        assert!(!config.accounts.is_empty());
+        assert_eq!(config.brand, "Nimbus Coffee");
+    }
+
+    #[test]
+    fn an_empty_file_gives_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.poll.interval, Duration::from_secs(60));
+        assert!(config.accounts.is_empty());
+    }
+
+    #[test]
+    fn a_wrong_type_names_line_and_key() {
+        let text = "brand = \"x\"\n\n[[account]]\nname = \"a\"\nplatform = \"demo\"\ninterval = 5\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("config.toml, line 6"), "{err}");
+        assert!(err.contains("account[0].interval"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_not_ignored() {
+        let err = parse("[poll]\nintervall = \"5m\"\n").unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("intervall"), "{err}");
+    }
+
+    #[test]
+    fn bad_toml_syntax_names_the_line() {
+        let err = parse("brand = \"x\"\nbrand2 = \n").unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_duration_explains_the_format() {
+        let err = parse("[poll]\ninterval = \"often\"\n").unwrap_err().to_string();
+        assert!(err.contains("not a duration"), "{err}");
+        assert!(err.contains("poll.interval"), "{err}");
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert!(parse_duration("5").is_err());
+    }
+
+    #[test]
+    fn unknown_platform_and_duplicate_names_are_rejected() {
+        let err = parse("[[account]]\nname = \"a\"\nplatform = \"myspace\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown platform `myspace`"), "{err}");
+        let twice = "[[account]]\nname = \"a\"\nplatform = \"demo\"\n[[account]]\nname = \"a\"\nplatform = \"demo\"\n";
+        assert!(parse(twice).unwrap_err().to_string().contains("named `a`"));
+    }
+
+    #[test]
+    fn a_key_binding_for_an_unknown_action_is_rejected() {
+        let err = parse("[keys]\nfly = \"f\"\n").unwrap_err().to_string();
+        assert!(err.contains("fly"), "{err}");
+    }
+}

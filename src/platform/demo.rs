@@ -1,0 +1,259 @@
+//! A simulated platform for `hark demo`: three fictional networks fed from
+//! `assets/demo/items.jsonl`, so a newcomer sees hark work with no account.
+//!
+//! It is a real [`Connector`]: the pollers, the store and the UI treat it like any other.
+//! Backlog items (posted before the demo started) come in pages on the first polls; live
+//! items are then released a few per poll, stamped with the time they arrive.
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::{Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target};
+use crate::domain::{ItemKind, NewAuthor, NewItem, UnixTime};
+
+/// The demo dataset, compiled in so `hark demo` works from any directory.
+const DATASET: &str = include_str!("../../assets/demo/items.jsonl");
+
+/// The simulated networks, in sidebar order.
+pub const NETWORKS: &[&str] = &["chirp", "snapgram", "forum"];
+
+/// How many backlog items one poll returns.
+const BACKLOG_PAGE: usize = 50;
+
+/// How items become available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// Backlog at once, then live items a few per poll.
+    Live,
+    /// Everything at once (for `hark demo --no-tui` and tests).
+    All,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct DemoAuthor {
+    handle: String,
+    name: String,
+    followers: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct DemoItem {
+    network: String,
+    id: String,
+    kind: ItemKind,
+    author: DemoAuthor,
+    body: String,
+    parent: Option<String>,
+    thread: Option<String>,
+    minutes_ago: Option<i64>,
+    url: Option<String>,
+}
+
+/// One simulated network.
+pub struct DemoConnector {
+    network: String,
+    items: Vec<DemoItem>,
+    backlog: usize,
+    release: Release,
+    /// When the demo started: backlog times count back from here.
+    started_at: UnixTime,
+    /// When each live item was first released, so a re-fetch gives the same time.
+    live_times: Mutex<Vec<UnixTime>>,
+}
+
+impl DemoConnector {
+    pub fn new(network: &str, release: Release) -> anyhow::Result<DemoConnector> {
+        Self::with_start(network, release, crate::domain::now())
+    }
+
+    pub fn with_start(
+        network: &str,
+        release: Release,
+        started_at: UnixTime,
+    ) -> anyhow::Result<DemoConnector> {
+        if !NETWORKS.contains(&network) {
+            anyhow::bail!(
+                "the demo has no network `{network}` (it has {})",
+                NETWORKS.join(", ")
+            );
+        }
+        let mut items = Vec::new();
+        for (n, line) in DATASET.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let item: DemoItem = serde_json::from_str(line)
+                .map_err(|e| anyhow::anyhow!("assets/demo/items.jsonl line {}: {e}", n + 1))?;
+            if item.network == network {
+                items.push(item);
+            }
+        }
+        let backlog = items.iter().take_while(|i| i.minutes_ago.is_some()).count();
+        Ok(DemoConnector {
+            network: network.to_string(),
+            items,
+            backlog,
+            release,
+            started_at,
+            live_times: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// How many items this network has in all.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn to_new_item(&self, index: usize, now: UnixTime) -> NewItem {
+        let item = &self.items[index];
+        let created_at = match item.minutes_ago {
+            Some(minutes) => self.started_at - minutes * 60,
+            None => {
+                let mut times = self.live_times.lock().unwrap_or_else(|e| e.into_inner());
+                let live_index = index - self.backlog;
+                while times.len() <= live_index {
+                    times.push(now);
+                }
+                times[live_index]
+            }
+        };
+        NewItem {
+            external_id: item.id.clone(),
+            kind: item.kind,
+            parent_external_id: item.parent.clone(),
+            thread_external_id: item.thread.clone(),
+            author: NewAuthor {
+                external_id: item.author.handle.to_lowercase(),
+                handle: item.author.handle.clone(),
+                display_name: item.author.name.clone(),
+                followers: Some(item.author.followers),
+            },
+            body: item.body.clone(),
+            url: item.url.clone(),
+            created_at,
+            raw_json: None,
+        }
+    }
+}
+
+/// The cursor is the number of items already delivered.
+fn parse_cursor(cursor: Option<&str>) -> Result<usize, PlatformError> {
+    match cursor {
+        None => Ok(0),
+        Some(text) => text
+            .parse()
+            .map_err(|_| PlatformError::Malformed(format!("demo cursor `{text}` is not a number"))),
+    }
+}
+
+#[async_trait]
+impl Connector for DemoConnector {
+    fn platform(&self) -> &str {
+        &self.network
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            reply_limit: Some(if self.network == "forum" { 5000 } else { 280 }),
+            direct_messages: self.network != "forum",
+            moderation: vec![
+                ModerationAction::Hide,
+                ModerationAction::Unhide,
+                ModerationAction::Delete,
+                ModerationAction::BlockAuthor,
+                ModerationAction::MuteAuthor,
+                ModerationAction::Report,
+            ],
+        }
+    }
+
+    async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
+        let start = parse_cursor(cursor)?.min(self.items.len());
+        let now = crate::domain::now();
+        let end = match self.release {
+            Release::All => self.items.len(),
+            Release::Live if start < self.backlog => (start + BACKLOG_PAGE).min(self.backlog),
+            // One to three new items per poll, varying so arrivals look natural.
+            Release::Live => (start + 1 + start % 3).min(self.items.len()),
+        };
+        let items = (start..end).map(|n| self.to_new_item(n, now)).collect();
+        Ok(FetchPage {
+            items,
+            next_cursor: Some(end.to_string()),
+            more: self.release == Release::Live && end < self.backlog,
+        })
+    }
+
+    async fn reply(
+        &self,
+        target: &Target,
+        _text: &str,
+        idempotency_key: &str,
+    ) -> Result<String, PlatformError> {
+        Ok(format!("{}-reply-{}", target.external_id, idempotency_key))
+    }
+
+    async fn moderate(&self, _target: &Target, _action: ModerationAction) -> Result<(), PlatformError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dataset_has_three_networks_and_over_300_items() {
+        let total: usize = NETWORKS
+            .iter()
+            .map(|n| DemoConnector::new(n, Release::All).unwrap().len())
+            .sum();
+        assert!(total >= 300, "only {total} demo items");
+        for network in NETWORKS {
+            let demo = DemoConnector::new(network, Release::All).unwrap();
+            assert!(demo.backlog > 0 && demo.backlog < demo.len(), "{network}");
+        }
+    }
+
+    #[tokio::test]
+    async fn live_release_pages_the_backlog_then_trickles() {
+        let demo = DemoConnector::with_start("chirp", Release::Live, 1_000_000).unwrap();
+        let mut cursor: Option<String> = None;
+        let mut polls = 0;
+        loop {
+            let page = demo.fetch(cursor.as_deref()).await.unwrap();
+            cursor = page.next_cursor;
+            polls += 1;
+            if !page.more {
+                break;
+            }
+        }
+        let delivered: usize = cursor.as_deref().unwrap().parse().unwrap();
+        assert_eq!(delivered, demo.backlog);
+        assert!(polls >= 2, "the backlog should come in pages");
+        let page = demo.fetch(cursor.as_deref()).await.unwrap();
+        assert!((1..=3).contains(&page.items.len()));
+        assert!(page.items.iter().all(|i| i.created_at > 1_000_000));
+        // Re-fetching the same cursor gives the same items and times: ingest stays idempotent.
+        let again = demo.fetch(cursor.as_deref()).await.unwrap();
+        assert_eq!(page.items, again.items);
+    }
+
+    #[tokio::test]
+    async fn a_garbled_cursor_is_a_clear_error() {
+        let demo = DemoConnector::new("forum", Release::Live).unwrap();
+        let err = demo.fetch(Some("banana")).await.unwrap_err();
+        assert!(matches!(err, PlatformError::Malformed(_)));
+    }
+
+    #[test]
+    fn an_unknown_network_is_refused() {
+        assert!(DemoConnector::new("myspace", Release::All).is_err());
+    }
+}

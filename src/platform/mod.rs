@@ -1,0 +1,127 @@
+//! The connector trait every platform implements (DESIGN.md §3).
+//!
+//! A connector only translates between a platform's API and hark's domain types; it never
+//! touches the database or the UI.
+
+pub mod demo;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::config::AccountConfig;
+use crate::domain::{ItemKind, NewItem};
+
+/// Values of `platform` in `[[account]]` that hark can connect.
+pub const KNOWN_PLATFORMS: &[&str] = &["demo"];
+
+/// One page of a fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchPage {
+    pub items: Vec<NewItem>,
+    /// Where the next fetch resumes; saved with these items.
+    pub next_cursor: Option<String>,
+    /// True when the platform has more right now: fetch again without waiting.
+    pub more: bool,
+}
+
+/// Moderation actions a platform may offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ModerationAction {
+    Hide,
+    Unhide,
+    Delete,
+    BlockAuthor,
+    MuteAuthor,
+    Report,
+    Approve,
+}
+
+/// What a platform supports, so the UI offers only that.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Reply length limit in the platform's unit (characters or graphemes).
+    pub reply_limit: Option<usize>,
+    pub direct_messages: bool,
+    pub moderation: Vec<ModerationAction>,
+}
+
+/// The item a reply or moderation action is about, as the platform knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub external_id: String,
+    pub thread_external_id: Option<String>,
+    pub kind: ItemKind,
+    pub author_handle: String,
+}
+
+/// Why a platform call failed, sorted by what the caller should do next.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlatformError {
+    /// Wait this long, then try again.
+    #[error("rate limited for {}s", .wait.as_secs())]
+    RateLimited { wait: Duration },
+    /// Network trouble, timeouts, 5xx: retry with backoff.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// The platform said no (4xx other than 429): retrying will not help.
+    #[error("the platform refused: {0}")]
+    Permanent(String),
+    /// The answer could not be understood; nothing from it was stored.
+    #[error("malformed response: {0}")]
+    Malformed(String),
+    /// Credentials are missing, expired or rejected.
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    #[error("{0} is not supported on this platform")]
+    Unsupported(&'static str),
+}
+
+/// A platform account hark can read from and act on.
+#[async_trait]
+pub trait Connector: Send + Sync {
+    /// The platform's name as the sidebar shows it ("chirp", "mastodon").
+    fn platform(&self) -> &str;
+
+    fn capabilities(&self) -> Capabilities;
+
+    /// Fetches items after `cursor` (from the start when `None`).
+    async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError>;
+
+    /// Posts `text` as a reply to `target`; the key makes a retried send land once.
+    /// Returns the platform's id of the new post.
+    async fn reply(
+        &self,
+        _target: &Target,
+        _text: &str,
+        _idempotency_key: &str,
+    ) -> Result<String, PlatformError> {
+        Err(PlatformError::Unsupported("replying"))
+    }
+
+    async fn moderate(
+        &self,
+        _target: &Target,
+        _action: ModerationAction,
+    ) -> Result<(), PlatformError> {
+        Err(PlatformError::Unsupported("moderation"))
+    }
+}
+
+/// Builds the connector for one configured account.
+pub fn connect(account: &AccountConfig) -> anyhow::Result<Arc<dyn Connector>> {
+    match account.platform.as_str() {
+        "demo" => {
+            let network = account.network.as_deref().unwrap_or("chirp");
+            Ok(Arc::new(demo::DemoConnector::new(
+                network,
+                demo::Release::Live,
+            )?))
+        }
+        other => anyhow::bail!(
+            "account `{}`: platform `{other}` is not supported",
+            account.name
+        ),
+    }
+}

@@ -1,0 +1,184 @@
+//! One tokio task per account: fetch, store, wait, repeat (DESIGN.md F10).
+//!
+//! A page's items and the cursor after them are stored in one transaction, so a crash
+//! never skips items. Errors back off exponentially with jitter; a rate limit waits as
+//! long as the platform asks. Every change of status goes to the UI (or `hark poll`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::domain::{now, AccountId, UnixTime};
+use crate::ingest::Pipeline;
+use crate::platform::{Connector, PlatformError};
+use crate::store::{ingest, WriterHandle};
+
+/// What an account's poller is doing, for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollStatus {
+    Starting,
+    Polling,
+    /// The last poll succeeded at this time.
+    Ok { at: UnixTime },
+    /// The last poll failed; the next try is at `retry_at`.
+    Error { message: String, retry_at: UnixTime },
+    /// The platform asked us to wait until this time.
+    RateLimited { until: UnixTime },
+}
+
+/// A status change of one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusUpdate {
+    pub account: String,
+    pub status: PollStatus,
+    /// Items newly stored by this poll (for "3 new" in the status bar).
+    pub new_items: usize,
+}
+
+/// Timing of one poller.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    pub interval: Duration,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+/// The delay before retry number `failures` (1 = first retry): doubling from `base`,
+/// capped at `max`, with "equal jitter" so many accounts failing together do not retry in
+/// lockstep. `jitter` is a number in [0, 1).
+pub fn backoff(failures: u32, base: Duration, max: Duration, jitter: f64) -> Duration {
+    let exp = failures.saturating_sub(1).min(30);
+    let full = base.saturating_mul(1u32 << exp).min(max);
+    let half = full / 2;
+    half + half.mul_f64(jitter.clamp(0.0, 1.0))
+}
+
+/// One account's poller.
+pub struct Poller {
+    pub account_id: AccountId,
+    pub account: String,
+    pub connector: Arc<dyn Connector>,
+    pub writer: WriterHandle,
+    pub pipeline: Arc<Pipeline>,
+    pub schedule: Schedule,
+    pub status: mpsc::UnboundedSender<StatusUpdate>,
+}
+
+/// The outcome of one poll round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoundError {
+    Platform(PlatformError),
+    Store(String),
+}
+
+impl std::fmt::Display for RoundError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RoundError::Platform(e) => write!(f, "{e}"),
+            RoundError::Store(e) => write!(f, "cannot store: {e}"),
+        }
+    }
+}
+
+impl Poller {
+    fn report(&self, status: PollStatus, new_items: usize) {
+        let _ = self.status.send(StatusUpdate {
+            account: self.account.clone(),
+            status,
+            new_items,
+        });
+    }
+
+    /// Fetches until the platform has nothing more right now; returns the new item count.
+    pub async fn poll_round(&self) -> Result<usize, RoundError> {
+        let account_id = self.account_id;
+        let mut cursor = self
+            .writer
+            .call(move |conn| ingest::cursor(conn, account_id))
+            .await
+            .map_err(|e| RoundError::Store(e.to_string()))?;
+        let mut new_items = 0;
+        loop {
+            let page = self
+                .connector
+                .fetch(cursor.as_deref())
+                .await
+                .map_err(RoundError::Platform)?;
+            let more = page.more && page.next_cursor != cursor;
+            let incoming = self.pipeline.prepare(page.items);
+            let next = page.next_cursor.clone();
+            let report = self
+                .writer
+                .call(move |conn| ingest::ingest(conn, account_id, &incoming, next.as_deref(), now()))
+                .await
+                .map_err(|e| RoundError::Store(e.to_string()))?;
+            new_items += report.inserted.len();
+            if page.next_cursor.is_some() {
+                cursor = page.next_cursor;
+            }
+            if !more {
+                return Ok(new_items);
+            }
+        }
+    }
+
+    /// Polls forever: the task ends when the receiving side of `status` is gone.
+    pub async fn run(self) {
+        let mut failures = 0u32;
+        self.report(PollStatus::Starting, 0);
+        loop {
+            if self.status.is_closed() {
+                return;
+            }
+            self.report(PollStatus::Polling, 0);
+            let result = self.poll_round().await;
+            let at = now();
+            let error_text = result.as_ref().err().map(|e| e.to_string());
+            let account_id = self.account_id;
+            self.writer.submit("record poll", move |conn| {
+                ingest::record_poll(conn, account_id, at, error_text.as_deref())
+            });
+            let wait = match result {
+                Ok(new_items) => {
+                    failures = 0;
+                    self.report(PollStatus::Ok { at }, new_items);
+                    self.schedule.interval
+                }
+                Err(RoundError::Platform(PlatformError::RateLimited { wait })) => {
+                    tracing::warn!(account = %self.account, secs = wait.as_secs(), "rate limited");
+                    self.report(
+                        PollStatus::RateLimited {
+                            until: at + wait.as_secs() as i64,
+                        },
+                        0,
+                    );
+                    wait
+                }
+                Err(e) => {
+                    failures += 1;
+                    let delay = backoff(
+                        failures,
+                        self.schedule.base_backoff,
+                        self.schedule.max_backoff,
+                        rand::random::<f64>(),
+                    );
+                    tracing::warn!(account = %self.account, error = %e, failures, "poll failed");
+                    self.report(
+                        PollStatus::Error {
+                            message: e.to_string(),
+                            retry_at: at + delay.as_secs() as i64,
+                        },
+                        0,
+                    );
+                    delay
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "poller_tests.rs"]
+mod tests;

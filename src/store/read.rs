@@ -1,0 +1,414 @@
+//! Read-only queries behind the panes: list pages, counts, an item with its thread and
+//! author. Each [`Reader`] owns its own connection so reads never wait on the writer.
+//!
+//! Lists are paged by keyset on (created_at, id), never by OFFSET, so a page costs the
+//! same at the millionth item as at the first.
+
+use std::path::Path;
+
+use rusqlite::types::Value;
+use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
+
+use super::{Result, View};
+use crate::domain::{ItemId, ItemKind, ItemState, SentimentLabel, Severity, UnixTime};
+
+/// One row of the item list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemRow {
+    pub id: ItemId,
+    pub created_at: UnixTime,
+    pub platform: String,
+    pub kind: ItemKind,
+    pub state: ItemState,
+    pub author: String,
+    pub snippet: String,
+    pub sentiment: Option<SentimentLabel>,
+    /// True when the CM set the label by hand.
+    pub sentiment_manual: bool,
+    pub needs_reply: bool,
+    /// The highest severity among the item's open escalations.
+    pub flag: Option<Severity>,
+}
+
+impl ItemRow {
+    pub fn key(&self) -> PageKey {
+        PageKey {
+            created_at: self.created_at,
+            id: self.id,
+        }
+    }
+}
+
+/// A position in a list ordered newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PageKey {
+    pub created_at: UnixTime,
+    pub id: ItemId,
+}
+
+/// Which way a page goes from its anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Further down the list (older items). Without an anchor: the top of the list.
+    Older,
+    /// Further up the list (newer items). Without an anchor: the bottom of the list.
+    Newer,
+}
+
+/// What a list shows: a view, optionally narrowed by a full-text search.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ListQuery {
+    pub view: View,
+    /// An FTS5 query as built by [`super::view::fts_query`].
+    pub search: Option<String>,
+}
+
+impl ListQuery {
+    pub fn view(view: View) -> Self {
+        ListQuery { view, search: None }
+    }
+
+    fn condition(&self) -> (String, Vec<Value>) {
+        let (view_sql, mut params) = self.view.condition();
+        let mut sql = view_sql.to_string();
+        if let Some(search) = &self.search {
+            sql.push_str(" AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)");
+            params.push(Value::Text(search.clone()));
+        }
+        (sql, params)
+    }
+}
+
+/// An account as the status bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: i64,
+    pub name: String,
+    pub platform: String,
+    pub last_ok_at: Option<UnixTime>,
+    pub last_error: Option<String>,
+}
+
+/// One message in a thread around the opened item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreadEntry {
+    pub id: ItemId,
+    pub author: String,
+    pub body: String,
+    pub created_at: UnixTime,
+    /// Written by the brand.
+    pub own: bool,
+}
+
+/// The author panel's figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthorInfo {
+    pub handle: String,
+    pub display_name: String,
+    pub followers: Option<i64>,
+    pub items: u64,
+    pub positive: u64,
+    pub neutral: u64,
+    pub negative: u64,
+    pub first_seen_at: UnixTime,
+}
+
+/// An item with everything the detail pane shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemDetail {
+    pub row: ItemRow,
+    pub body: String,
+    pub url: Option<String>,
+    pub account: String,
+    pub edited_at: Option<UnixTime>,
+    pub sentiment_auto: Option<(f64, SentimentLabel)>,
+    pub sentiment_manual: Option<SentimentLabel>,
+    pub author: AuthorInfo,
+    /// Parents, oldest first.
+    pub ancestors: Vec<ThreadEntry>,
+    /// Direct replies, oldest first.
+    pub replies: Vec<ThreadEntry>,
+    pub tags: Vec<String>,
+}
+
+/// A read-only connection with the queries the UI needs.
+pub struct Reader {
+    conn: Connection,
+}
+
+const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au.handle,
+    substr(i.body, 1, 300) /* a list row shows one line; huge bodies stay in the store */, coalesce(i.sentiment_manual, i.sentiment_label_auto),
+    i.sentiment_manual IS NOT NULL, i.needs_reply,
+    (SELECT max(CASE e.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2 ELSE 1 END)
+       FROM escalations e WHERE e.item_id = i.id AND e.resolved_at IS NULL)";
+
+const ROW_JOINS: &str = "FROM items i
+    JOIN accounts acc ON acc.id = i.account_id
+    JOIN authors au ON au.id = i.author_id";
+
+fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
+    let parse_err = |n: usize, e: crate::domain::UnknownValue| {
+        rusqlite::Error::FromSqlConversionFailure(n, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let sentiment: Option<String> = r.get(7)?;
+    let flag: Option<i64> = r.get(10)?;
+    Ok(ItemRow {
+        id: r.get(0)?,
+        created_at: r.get(1)?,
+        platform: r.get(2)?,
+        kind: r.get::<_, String>(3)?.parse().map_err(|e| parse_err(3, e))?,
+        state: r.get::<_, String>(4)?.parse().map_err(|e| parse_err(4, e))?,
+        author: r.get(5)?,
+        snippet: r.get(6)?,
+        sentiment: sentiment.and_then(|s| s.parse().ok()),
+        sentiment_manual: r.get(8)?,
+        needs_reply: r.get(9)?,
+        flag: flag.map(|f| match f {
+            3 => Severity::Critical,
+            2 => Severity::High,
+            _ => Severity::Low,
+        }),
+    })
+}
+
+impl Reader {
+    pub fn open(path: &Path) -> Result<Reader> {
+        Ok(Reader {
+            conn: super::open_ro(path)?,
+        })
+    }
+
+    /// Up to `limit` rows of `query` beyond `anchor` in `direction`, always returned
+    /// newest first.
+    pub fn page(
+        &self,
+        query: &ListQuery,
+        anchor: Option<PageKey>,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>> {
+        let (condition, mut params) = query.condition();
+        let (cmp, order) = match direction {
+            Direction::Older => ("<", "DESC"),
+            Direction::Newer => (">", "ASC"),
+        };
+        let anchor_sql = if let Some(anchor) = anchor {
+            params.push(Value::Integer(anchor.created_at));
+            params.push(Value::Integer(anchor.id));
+            format!("AND (i.created_at, i.id) {cmp} (?, ?)")
+        } else {
+            String::new()
+        };
+        params.push(Value::Integer(limit as i64));
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE {condition} {anchor_sql}
+             ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows: Vec<ItemRow> = stmt
+            .query_map(params_from_iter(params), item_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        if direction == Direction::Newer {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// How many items `query` selects.
+    pub fn count(&self, query: &ListQuery) -> Result<u64> {
+        let (condition, params) = query.condition();
+        let sql = format!("SELECT count(*) FROM items i WHERE {condition}");
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// How many items of `query` come before `key` in the list (are newer than it).
+    pub fn count_newer(&self, query: &ListQuery, key: PageKey) -> Result<u64> {
+        let (condition, mut params) = query.condition();
+        params.push(Value::Integer(key.created_at));
+        params.push(Value::Integer(key.id));
+        let sql = format!(
+            "SELECT count(*) FROM items i WHERE {condition} AND (i.created_at, i.id) > (?, ?)"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// The platforms with at least one account, for the sidebar.
+    pub fn platforms(&self) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT platform FROM accounts ORDER BY platform")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn accounts(&self) -> Result<Vec<AccountRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, platform, last_ok_at, last_error FROM accounts ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AccountRow {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                platform: r.get(2)?,
+                last_ok_at: r.get(3)?,
+                last_error: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One item with its thread, author figures and tags; `None` if it no longer exists.
+    pub fn detail(&self, id: ItemId) -> Result<Option<ItemDetail>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, i.body, i.url, acc.name, i.edited_at, i.sentiment_auto,
+                    i.sentiment_label_auto, i.sentiment_manual, i.author_id, i.account_id,
+                    i.parent_external_id, i.external_id
+             {ROW_JOINS} WHERE i.id = ?"
+        );
+        type Extra = (
+            ItemRow,
+            String,
+            Option<String>,
+            String,
+            Option<UnixTime>,
+            Option<f64>,
+            Option<String>,
+            Option<String>,
+            i64,
+            i64,
+            Option<String>,
+            String,
+        );
+        let found: Option<Extra> = self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| {
+                Ok((
+                    item_row(r)?,
+                    r.get(11)?,
+                    r.get(12)?,
+                    r.get(13)?,
+                    r.get(14)?,
+                    r.get(15)?,
+                    r.get(16)?,
+                    r.get(17)?,
+                    r.get(18)?,
+                    r.get(19)?,
+                    r.get(20)?,
+                    r.get(21)?,
+                ))
+            })
+            .optional()?;
+        let Some((row, body, url, account, edited_at, auto, auto_label, manual, author_id, account_id, parent, external_id)) =
+            found
+        else {
+            return Ok(None);
+        };
+        let sentiment_auto = match (auto, auto_label.and_then(|l| l.parse().ok())) {
+            (Some(score), Some(label)) => Some((score, label)),
+            _ => None,
+        };
+        Ok(Some(ItemDetail {
+            author: self.author_info(author_id)?,
+            ancestors: self.ancestors(account_id, parent)?,
+            replies: self.replies(account_id, &external_id)?,
+            tags: self.tags(id)?,
+            row,
+            body,
+            url,
+            account,
+            edited_at,
+            sentiment_auto,
+            sentiment_manual: manual.and_then(|l| l.parse().ok()),
+        }))
+    }
+
+    fn author_info(&self, author_id: i64) -> Result<AuthorInfo> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.handle, a.display_name, a.followers, a.first_seen_at,
+                    count(i.id),
+                    coalesce(sum(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'positive'), 0),
+                    coalesce(sum(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'neutral'), 0),
+                    coalesce(sum(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'), 0)
+             FROM authors a LEFT JOIN items i ON i.author_id = a.id
+             WHERE a.id = ? GROUP BY a.id",
+        )?;
+        Ok(stmt.query_row([author_id], |r| {
+            Ok(AuthorInfo {
+                handle: r.get(0)?,
+                display_name: r.get(1)?,
+                followers: r.get(2)?,
+                first_seen_at: r.get(3)?,
+                items: r.get::<_, i64>(4)? as u64,
+                positive: r.get::<_, i64>(5)? as u64,
+                neutral: r.get::<_, i64>(6)? as u64,
+                negative: r.get::<_, i64>(7)? as u64,
+            })
+        })?)
+    }
+
+    /// Walks up the parent chain (bounded, so a cycle in bad data cannot hang the UI).
+    fn ancestors(&self, account_id: i64, mut parent: Option<String>) -> Result<Vec<ThreadEntry>> {
+        const MAX_DEPTH: usize = 50;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.id, au.handle, i.body, i.created_at, i.kind = 'post', i.parent_external_id
+             FROM items i JOIN authors au ON au.id = i.author_id
+             WHERE i.account_id = ? AND i.external_id = ?",
+        )?;
+        let mut chain = Vec::new();
+        while let Some(external_id) = parent.take() {
+            if chain.len() >= MAX_DEPTH {
+                break;
+            }
+            let found = stmt
+                .query_row(rusqlite::params![account_id, external_id], |r| {
+                    Ok((
+                        ThreadEntry {
+                            id: r.get(0)?,
+                            author: r.get(1)?,
+                            body: r.get(2)?,
+                            created_at: r.get(3)?,
+                            own: r.get(4)?,
+                        },
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                })
+                .optional()?;
+            if let Some((entry, next)) = found {
+                chain.push(entry);
+                parent = next;
+            }
+        }
+        chain.reverse();
+        Ok(chain)
+    }
+
+    fn replies(&self, account_id: i64, external_id: &str) -> Result<Vec<ThreadEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT i.id, au.handle, i.body, i.created_at, i.kind = 'post'
+             FROM items i JOIN authors au ON au.id = i.author_id
+             WHERE i.account_id = ? AND i.parent_external_id = ?
+             ORDER BY i.created_at, i.id LIMIT 50",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![account_id, external_id], |r| {
+            Ok(ThreadEntry {
+                id: r.get(0)?,
+                author: r.get(1)?,
+                body: r.get(2)?,
+                created_at: r.get(3)?,
+                own: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn tags(&self, id: ItemId) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT tag FROM tags WHERE item_id = ? ORDER BY tag")?;
+        let rows = stmt.query_map([id], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,138 @@
+//! The inbox's views (the sidebar) and how each one selects items.
+//!
+//! A view is a fixed SQL condition plus bound parameters, never SQL built from user text.
+
+use rusqlite::types::Value;
+
+/// One list of items the CM can switch to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum View {
+    /// Everything still to triage: new and open.
+    Inbox,
+    /// New and open items that owe the brand an answer.
+    NeedsReply,
+    /// Items with an open escalation.
+    Escalated,
+    Done,
+    /// Every item, including moderated ones.
+    All,
+    /// The inbox of one platform.
+    Platform(String),
+    /// Items with one tag, in any state.
+    Tag(String),
+}
+
+impl View {
+    /// The views every workspace has, in sidebar order.
+    pub const FIXED: [View; 5] = [
+        View::Inbox,
+        View::NeedsReply,
+        View::Escalated,
+        View::Done,
+        View::All,
+    ];
+
+    pub fn title(&self) -> String {
+        match self {
+            View::Inbox => "Inbox".into(),
+            View::NeedsReply => "Needs reply".into(),
+            View::Escalated => "Escalated".into(),
+            View::Done => "Done".into(),
+            View::All => "All".into(),
+            View::Platform(p) => p.clone(),
+            View::Tag(t) => format!("#{t}"),
+        }
+    }
+
+    /// Parses the name used on the `:view` command line.
+    pub fn parse(name: &str) -> Option<View> {
+        let lower = name.trim().to_lowercase();
+        Some(match lower.as_str() {
+            "inbox" => View::Inbox,
+            "needs-reply" | "needsreply" | "reply" => View::NeedsReply,
+            "escalated" => View::Escalated,
+            "done" => View::Done,
+            "all" => View::All,
+            _ => {
+                if let Some(tag) = lower.strip_prefix('#') {
+                    View::Tag(tag.to_string())
+                } else if let Some(platform) = lower.strip_prefix("platform:") {
+                    View::Platform(platform.to_string())
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+
+    /// The condition on `items i` that selects this view, with its parameters.
+    pub(crate) fn condition(&self) -> (&'static str, Vec<Value>) {
+        match self {
+            View::Inbox => ("i.state IN ('new', 'open') AND i.kind != 'post'", vec![]),
+            View::NeedsReply => ("i.state IN ('new', 'open') AND i.needs_reply = 1", vec![]),
+            View::Escalated => (
+                "i.id IN (SELECT item_id FROM escalations WHERE resolved_at IS NULL)",
+                vec![],
+            ),
+            View::Done => ("i.state = 'done' AND i.kind != 'post'", vec![]),
+            View::All => ("i.kind != 'post'", vec![]),
+            View::Platform(p) => (
+                "i.state IN ('new', 'open') AND i.kind != 'post' \
+                 AND i.account_id IN (SELECT id FROM accounts WHERE platform = ?)",
+                vec![Value::Text(p.clone())],
+            ),
+            View::Tag(t) => (
+                "i.id IN (SELECT item_id FROM tags WHERE tag = ?)",
+                vec![Value::Text(t.clone())],
+            ),
+        }
+    }
+}
+
+/// Turns what the CM typed after `/` into an FTS5 query that cannot be a syntax error:
+/// every word is quoted; the last one matches as a prefix so results come while typing.
+pub fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split_whitespace()
+        .map(|w| w.replace('"', ""))
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let last = words.len() - 1;
+    Some(
+        words
+            .iter()
+            .enumerate()
+            .map(|(n, w)| {
+                if n == last {
+                    format!("\"{w}\"*")
+                } else {
+                    format!("\"{w}\"")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_input_is_quoted_so_operators_are_plain_words() {
+        assert_eq!(fts_query("refund NOT"), Some("\"refund\" \"NOT\"*".into()));
+        assert_eq!(fts_query("say \"hi\""), Some("\"say\" \"hi\"*".into()));
+        assert_eq!(fts_query("   "), None);
+    }
+
+    #[test]
+    fn view_names_parse() {
+        assert_eq!(View::parse("Needs-Reply"), Some(View::NeedsReply));
+        assert_eq!(View::parse("#bug"), Some(View::Tag("bug".into())));
+        assert_eq!(View::parse("platform:chirp"), Some(View::Platform("chirp".into())));
+        assert_eq!(View::parse("nope"), None);
+    }
+}

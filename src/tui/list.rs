@@ -1,0 +1,301 @@
+//! The virtualised item list: only a window of rows around the cursor is in memory, loaded
+//! by keyset pages off the UI thread. The cursor and scroll are absolute positions in the
+//! whole view, so the scrollbar and "123/45,678" stay true at a million items.
+
+use crate::domain::ItemId;
+use crate::store::read::{Direction, ItemRow, ListQuery, PageKey};
+
+/// Rows loaded above the cursor when a window is (re)loaded.
+pub const WINDOW_BEFORE: usize = 100;
+/// Rows loaded from the cursor down.
+pub const WINDOW_AFTER: usize = 200;
+/// Rows one extension adds.
+pub const EXTEND_ROWS: usize = 200;
+/// The most rows kept in memory; beyond this the far end is dropped.
+pub const MAX_ROWS: usize = 800;
+
+/// Generations are unique across list instances, so an answer meant for a list the CM
+/// has since replaced can never be taken for the current one's.
+fn next_generation() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Where a window load starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    Top,
+    Bottom,
+    /// Around this item (or, if it left the view, where it was).
+    At(PageKey),
+}
+
+/// A list load the UI asks the query worker for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListRequest {
+    Window {
+        generation: u64,
+        query: ListQuery,
+        anchor: Anchor,
+    },
+    Extend {
+        generation: u64,
+        query: ListQuery,
+        from: PageKey,
+        direction: Direction,
+    },
+}
+
+/// A loaded window: `rows` start at absolute position `offset`; `focus` is the index in
+/// `rows` where the cursor belongs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowResult {
+    pub rows: Vec<ItemRow>,
+    pub offset: usize,
+    pub total: usize,
+    pub focus: usize,
+}
+
+/// The list's state.
+#[derive(Debug, Clone)]
+pub struct ListWindow {
+    pub query: ListQuery,
+    pub rows: Vec<ItemRow>,
+    /// Absolute position of `rows[0]`.
+    pub offset: usize,
+    pub total: usize,
+    /// Absolute position of the cursor.
+    pub cursor: usize,
+    /// Absolute position of the first visible row.
+    pub scroll: usize,
+    /// Visible rows, set from the terminal size.
+    pub height: usize,
+    generation: u64,
+    /// The anchor of the window load in flight, if any.
+    window_in_flight: Option<Anchor>,
+    extend_in_flight: bool,
+    /// The store changed while a window was loading: load again when it arrives.
+    stale: bool,
+    pub loaded: bool,
+}
+
+impl ListWindow {
+    pub fn new(query: ListQuery) -> ListWindow {
+        ListWindow {
+            query,
+            rows: Vec::new(),
+            offset: 0,
+            total: 0,
+            cursor: 0,
+            scroll: 0,
+            height: 10,
+            generation: 0,
+            window_in_flight: None,
+            extend_in_flight: false,
+            stale: false,
+            loaded: false,
+        }
+    }
+
+    /// The row under the cursor, if loaded.
+    pub fn current(&self) -> Option<&ItemRow> {
+        self.cursor
+            .checked_sub(self.offset)
+            .and_then(|i| self.rows.get(i))
+    }
+
+    pub fn current_id(&self) -> Option<ItemId> {
+        self.current().map(|r| r.id)
+    }
+
+    /// The visible rows with their absolute positions.
+    pub fn visible(&self) -> impl Iterator<Item = (usize, &ItemRow)> {
+        let start = self.scroll.saturating_sub(self.offset);
+        self.rows
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(self.height)
+            .map(move |(i, r)| (self.offset + i, r))
+    }
+
+    /// Starts a fresh load at `anchor`.
+    pub fn load(&mut self, anchor: Anchor) -> ListRequest {
+        self.generation = next_generation();
+        self.window_in_flight = Some(anchor);
+        self.extend_in_flight = false;
+        self.stale = false;
+        ListRequest::Window {
+            generation: self.generation,
+            query: self.query.clone(),
+            anchor,
+        }
+    }
+
+    /// Shows another query from its top, keeping the pane's height.
+    pub fn replace_query(&mut self, query: ListQuery) -> ListRequest {
+        let height = self.height;
+        *self = ListWindow::new(query);
+        self.height = height;
+        self.load(Anchor::Top)
+    }
+
+    /// Reloads around the cursor after the store changed, keeping the CM's place.
+    pub fn refresh(&mut self) -> Option<ListRequest> {
+        if self.window_in_flight.is_some() {
+            self.stale = true;
+            return None;
+        }
+        let anchor = match self.current() {
+            Some(row) => Anchor::At(row.key()),
+            None => Anchor::Top,
+        };
+        Some(self.load(anchor))
+    }
+
+    /// Applies a loaded window; returns a follow-up load if the store changed meanwhile.
+    pub fn apply_window(&mut self, generation: u64, result: WindowResult) -> Option<ListRequest> {
+        if generation != self.generation {
+            return None;
+        }
+        let anchor = self.window_in_flight.take();
+        self.loaded = true;
+        let screen_line = self.cursor.saturating_sub(self.scroll);
+        let old_scroll = self.scroll;
+        self.rows = result.rows;
+        self.offset = result.offset;
+        self.total = result.total.max(self.offset + self.rows.len());
+        self.cursor = if self.rows.is_empty() {
+            0
+        } else {
+            self.offset + result.focus.min(self.rows.len() - 1)
+        };
+        self.scroll = match anchor {
+            // At the top of the list new arrivals show above the cursor; deeper down the
+            // cursor keeps its screen line so the CM's place does not jump.
+            Some(Anchor::At(_)) if old_scroll == 0 => 0,
+            Some(Anchor::At(_)) => self.cursor.saturating_sub(screen_line),
+            Some(Anchor::Bottom) => (self.cursor + 1).saturating_sub(self.height),
+            _ => 0,
+        };
+        self.clamp_scroll();
+        if self.stale {
+            return self.refresh();
+        }
+        self.prefetch()
+    }
+
+    /// Applies an extension page.
+    pub fn apply_extend(
+        &mut self,
+        generation: u64,
+        direction: Direction,
+        rows: Vec<ItemRow>,
+    ) -> Option<ListRequest> {
+        if generation != self.generation {
+            return None;
+        }
+        self.extend_in_flight = false;
+        if rows.is_empty() {
+            // The view ended sooner than counted (items left it): trust what we saw.
+            match direction {
+                Direction::Older => self.total = self.offset + self.rows.len(),
+                Direction::Newer => {}
+            }
+            return None;
+        }
+        match direction {
+            Direction::Older => {
+                self.rows.extend(rows);
+                if self.rows.len() > MAX_ROWS {
+                    let drop = (self.rows.len() - MAX_ROWS).min(self.cursor.saturating_sub(self.offset + WINDOW_BEFORE));
+                    self.rows.drain(..drop);
+                    self.offset += drop;
+                }
+            }
+            Direction::Newer => {
+                let added = rows.len();
+                self.offset = self.offset.saturating_sub(added);
+                self.rows.splice(0..0, rows);
+                if self.rows.len() > MAX_ROWS {
+                    let keep = MAX_ROWS.max(self.cursor - self.offset + WINDOW_AFTER);
+                    self.rows.truncate(keep);
+                }
+            }
+        }
+        self.total = self.total.max(self.offset + self.rows.len());
+        self.prefetch()
+    }
+
+    /// Moves the cursor by `delta` rows within what is loaded, then asks for more rows if
+    /// the cursor nears an end of the window.
+    pub fn move_by(&mut self, delta: isize) -> Option<ListRequest> {
+        if self.rows.is_empty() {
+            return None;
+        }
+        let first = self.offset as isize;
+        let last = (self.offset + self.rows.len() - 1) as isize;
+        self.cursor = (self.cursor as isize + delta).clamp(first, last) as usize;
+        self.clamp_scroll();
+        self.prefetch()
+    }
+
+    /// Moves to the first row (loading it if it is not in memory).
+    pub fn go_top(&mut self) -> Option<ListRequest> {
+        if self.offset == 0 {
+            self.cursor = 0;
+            self.clamp_scroll();
+            return None;
+        }
+        Some(self.load(Anchor::Top))
+    }
+
+    pub fn go_bottom(&mut self) -> Option<ListRequest> {
+        if self.offset + self.rows.len() >= self.total {
+            self.cursor = (self.offset + self.rows.len()).saturating_sub(1);
+            self.clamp_scroll();
+            return None;
+        }
+        Some(self.load(Anchor::Bottom))
+    }
+
+    pub fn set_height(&mut self, height: usize) {
+        self.height = height.max(1);
+        self.clamp_scroll();
+    }
+
+    fn clamp_scroll(&mut self) {
+        if self.cursor < self.scroll {
+            self.scroll = self.cursor;
+        } else if self.cursor >= self.scroll + self.height {
+            self.scroll = self.cursor + 1 - self.height;
+        }
+    }
+
+    fn prefetch(&mut self) -> Option<ListRequest> {
+        if self.extend_in_flight || self.window_in_flight.is_some() || self.rows.is_empty() {
+            return None;
+        }
+        let margin = (self.height * 3).max(30);
+        let end = self.offset + self.rows.len();
+        let (from, direction) = if end < self.total && end - self.cursor <= margin {
+            (self.rows.last()?.key(), Direction::Older)
+        } else if self.offset > 0 && self.cursor - self.offset <= margin {
+            (self.rows.first()?.key(), Direction::Newer)
+        } else {
+            return None;
+        };
+        self.extend_in_flight = true;
+        Some(ListRequest::Extend {
+            generation: self.generation,
+            query: self.query.clone(),
+            from,
+            direction,
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "list_tests.rs"]
+mod tests;

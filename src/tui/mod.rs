@@ -1,0 +1,167 @@
+//! The terminal UI: ratatui + crossterm on tokio.
+//!
+//! Key → action → pure [`model::update`] → effects. Reads run on the query worker,
+//! writes on the store's writer; their answers come back as messages on one channel.
+//! Render reads the model only.
+
+pub mod format;
+pub mod keymap;
+pub mod list;
+pub mod model;
+pub mod panes;
+pub mod query;
+pub mod ui;
+
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use tokio::sync::mpsc;
+
+use crate::domain::now;
+use crate::poller::StatusUpdate;
+use crate::store::state;
+use crate::store::WriterHandle;
+use model::{Effect, Model, Msg, WriteOutcome};
+
+/// How often the clock in the UI advances (ages, spinner).
+const TICK: Duration = Duration::from_millis(200);
+
+/// Runs the UI until the CM quits, then restores the terminal (also on panic and SIGTERM).
+pub async fn run(
+    model: Model,
+    writer: WriterHandle,
+    statuses: mpsc::UnboundedReceiver<StatusUpdate>,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::init();
+    let result = event_loop(&mut terminal, model, writer, statuses).await;
+    ratatui::restore();
+    result
+}
+
+async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    mut model: Model,
+    writer: WriterHandle,
+    mut statuses: mpsc::UnboundedReceiver<StatusUpdate>,
+) -> anyhow::Result<()> {
+    let (app_tx, mut app_rx) = mpsc::unbounded_channel::<Msg>();
+    let queries = {
+        let tx = app_tx.clone();
+        query::spawn(writer.path().to_path_buf(), move |response| {
+            let _ = tx.send(Msg::Loaded(response));
+        })?
+    };
+    let mut keys = EventStream::new();
+    let mut changes = writer.changes();
+    let mut tick = tokio::time::interval(TICK);
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+
+    let size = terminal.size()?;
+    let mut pending = vec![Msg::Resize { list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height)) }];
+    let effects = model.start();
+    let runtime = Runtime { queries, writer, app_tx };
+    runtime.run_all(effects);
+    let mut last_second = now();
+
+    loop {
+        for msg in pending.drain(..) {
+            let effects = model::update(&mut model, msg);
+            if effects.contains(&Effect::Quit) {
+                return Ok(());
+            }
+            runtime.run_all(effects);
+        }
+        terminal.draw(|frame| ui::render(frame, &model))?;
+
+        // Wait for the next thing that can change the screen; a tick redraws only when
+        // a spinner turns or the second changes.
+        loop {
+            tokio::select! {
+                event = keys.next() => match event {
+                    Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => pending.push(Msg::Key(key)),
+                    Some(Ok(Event::Resize(w, h))) => pending.push(Msg::Resize {
+                        list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, w, h)),
+                    }),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => anyhow::bail!("cannot read the terminal: {e}"),
+                    None => return Ok(()),
+                },
+                Some(msg) = app_rx.recv() => pending.push(msg),
+                Some(status) = statuses.recv() => pending.push(Msg::Poll(status)),
+                Ok(()) = changes.changed() => pending.push(Msg::StoreChanged),
+                _ = terminate.recv() => return Ok(()),
+                _ = tick.tick() => {
+                    let second = now();
+                    if model.polling() || second != last_second {
+                        last_second = second;
+                        pending.push(Msg::Tick(second));
+                    }
+                }
+            }
+            if !pending.is_empty() {
+                break;
+            }
+        }
+        // Take whatever else is ready too, so one frame covers a burst of messages.
+        while let Ok(msg) = app_rx.try_recv() {
+            pending.push(msg);
+        }
+    }
+}
+
+/// Carries out effects: reads to the query worker, writes to the store's writer.
+struct Runtime {
+    queries: std::sync::mpsc::Sender<query::Request>,
+    writer: WriterHandle,
+    app_tx: mpsc::UnboundedSender<Msg>,
+}
+
+impl Runtime {
+    fn run_all(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    fn run(&self, effect: Effect) {
+        match effect {
+            Effect::Query(request) => {
+                if self.queries.send(request).is_err() {
+                    let _ = self.app_tx.send(Msg::Loaded(query::Response::Failed("the query worker stopped".into())));
+                }
+            }
+            Effect::SetState { ids, to, only_from, actor } => {
+                let writer = self.writer.clone();
+                let tx = self.app_tx.clone();
+                tokio::spawn(async move {
+                    let result = writer
+                        .call(move |conn| state::set_state(conn, &ids, to, only_from.as_deref(), actor, now()))
+                        .await;
+                    let outcome = match result {
+                        Ok(changed) => WriteOutcome::StateChanged { count: changed.len(), to },
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    };
+                    // Marking an item seen by opening it is not worth a message.
+                    if actor != state::ACTOR_VIEW || matches!(outcome, WriteOutcome::Failed(_)) {
+                        let _ = tx.send(Msg::Wrote(outcome));
+                    }
+                });
+            }
+            Effect::Undo => {
+                let writer = self.writer.clone();
+                let tx = self.app_tx.clone();
+                tokio::spawn(async move {
+                    let outcome = match writer.call(|conn| state::undo_last(conn, now())).await {
+                        Ok(undone) => WriteOutcome::Undone(undone),
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::Wrote(outcome));
+                });
+            }
+            Effect::Quit => {}
+        }
+    }
+}

@@ -1,0 +1,491 @@
+//! The UI's state, split by pane, and the pure `update` that turns messages into new
+//! state and effects. No I/O happens here, so every key's behaviour is tested without a
+//! terminal.
+
+use std::collections::{BTreeMap, HashSet};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keymap::{Action, Keymap};
+use super::list::{Anchor, ListRequest, ListWindow};
+use super::query::{Request, Response};
+use crate::domain::{ItemId, ItemState, UnixTime};
+use crate::poller::{PollStatus, StatusUpdate};
+use crate::store::read::{ItemDetail, ListQuery};
+use crate::store::state::Undone;
+use crate::store::view::fts_query;
+use crate::store::View;
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Sidebar,
+    List,
+    Detail,
+}
+
+/// The sidebar: views with their counts.
+#[derive(Debug, Clone, Default)]
+pub struct Sidebar {
+    pub views: Vec<(View, Option<u64>)>,
+    pub selected: usize,
+}
+
+/// The detail pane: the item under the cursor, loaded off the UI thread.
+#[derive(Debug, Clone, Default)]
+pub struct Detail {
+    pub item: Option<Box<ItemDetail>>,
+    /// The item the pane should show; `item` may still be the previous one while loading.
+    pub wanted: Option<ItemId>,
+    pub scroll: u16,
+}
+
+/// Per-account poller status and the last problem, for the status bar.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub accounts: BTreeMap<String, PollStatus>,
+    pub last_error: Option<String>,
+    /// A one-line message for the CM ("3 items done — u undoes"), cleared by the next key.
+    pub message: Option<String>,
+}
+
+/// The line at the bottom while the CM types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    Search(String),
+    Command(String),
+}
+
+/// Everything the UI shows.
+pub struct Model {
+    pub keymap: Keymap,
+    pub brand: String,
+    pub focus: Focus,
+    pub sidebar: Sidebar,
+    pub list: ListWindow,
+    pub marks: HashSet<ItemId>,
+    pub detail: Detail,
+    pub status: Status,
+    pub prompt: Option<Prompt>,
+    /// The search the list is filtered by, as typed.
+    pub search: Option<String>,
+    pub show_help: bool,
+    pub now: UnixTime,
+    /// Advances on every tick; drives the spinner.
+    pub frame: u64,
+    pub quit: bool,
+}
+
+/// Input to [`update`].
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    /// The list pane's height in rows changed.
+    Resize { list_rows: usize },
+    Tick(UnixTime),
+    StoreChanged,
+    Loaded(Response),
+    Poll(StatusUpdate),
+    Wrote(WriteOutcome),
+}
+
+/// The result of a write the UI asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOutcome {
+    StateChanged { count: usize, to: ItemState },
+    Undone(Option<Undone>),
+    Failed(String),
+}
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Query(Request),
+    SetState {
+        ids: Vec<ItemId>,
+        to: ItemState,
+        only_from: Option<Vec<ItemState>>,
+        actor: &'static str,
+    },
+    Undo,
+    Quit,
+}
+
+impl Model {
+    pub fn new(keymap: Keymap, brand: String, now: UnixTime) -> Model {
+        Model {
+            keymap,
+            brand,
+            focus: Focus::List,
+            sidebar: Sidebar {
+                views: View::FIXED.iter().map(|v| (v.clone(), None)).collect(),
+                selected: 0,
+            },
+            list: ListWindow::new(ListQuery::view(View::Inbox)),
+            marks: HashSet::new(),
+            detail: Detail::default(),
+            status: Status::default(),
+            prompt: None,
+            search: None,
+            show_help: false,
+            now,
+            frame: 0,
+            quit: false,
+        }
+    }
+
+    /// The first effects: load the list and the sidebar.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![
+            Effect::Query(Request::List(self.list.load(Anchor::Top))),
+            Effect::Query(Request::Sidebar),
+        ]
+    }
+
+    pub fn current_view(&self) -> &View {
+        &self.list.query.view
+    }
+
+    /// Items a verb applies to: the marked ones, or the one under the cursor.
+    fn targets(&self) -> Vec<ItemId> {
+        if self.marks.is_empty() {
+            self.list.current_id().into_iter().collect()
+        } else {
+            let mut ids: Vec<ItemId> = self.marks.iter().copied().collect();
+            ids.sort_unstable();
+            ids
+        }
+    }
+
+    /// True while any poller is fetching (the spinner turns).
+    pub fn polling(&self) -> bool {
+        self.status
+            .accounts
+            .values()
+            .any(|s| matches!(s, PollStatus::Polling | PollStatus::Starting))
+    }
+}
+
+/// Applies one message; returns the effects to run.
+pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    match msg {
+        Msg::Key(key) => on_key(model, key, &mut effects),
+        Msg::Resize { list_rows } => model.list.set_height(list_rows),
+        Msg::Tick(now) => {
+            model.now = now;
+            model.frame = model.frame.wrapping_add(1);
+        }
+        Msg::StoreChanged => {
+            list_effect(&mut effects, model.list.refresh());
+            effects.push(Effect::Query(Request::Sidebar));
+            if let Some(id) = model.detail.wanted {
+                effects.push(Effect::Query(Request::Detail(id)));
+            }
+        }
+        Msg::Loaded(response) => on_loaded(model, response, &mut effects),
+        Msg::Poll(update) => {
+            if let PollStatus::Error { message, .. } = &update.status {
+                model.status.last_error = Some(format!("{}: {message}", update.account));
+            }
+            model.status.accounts.insert(update.account, update.status);
+        }
+        Msg::Wrote(outcome) => {
+            model.status.message = Some(match outcome {
+                WriteOutcome::StateChanged { count: 0, to } => format!("nothing to mark {to}"),
+                WriteOutcome::StateChanged { count, to } => {
+                    format!("{count} item{} {to} · u undoes", plural(count))
+                }
+                WriteOutcome::Undone(Some(undone)) => format!(
+                    "undid: {} item{} no longer {}",
+                    undone.items.len(),
+                    plural(undone.items.len()),
+                    undone.was
+                ),
+                WriteOutcome::Undone(None) => "nothing to undo".into(),
+                WriteOutcome::Failed(e) => {
+                    model.status.last_error = Some(e.clone());
+                    format!("not saved: {e}")
+                }
+            });
+        }
+    }
+    sync_detail(model, &mut effects);
+    effects
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn list_effect(effects: &mut Vec<Effect>, request: Option<ListRequest>) {
+    if let Some(request) = request {
+        effects.push(Effect::Query(Request::List(request)));
+    }
+}
+
+/// Asks for the detail of the item under the cursor when it changed.
+fn sync_detail(model: &mut Model, effects: &mut Vec<Effect>) {
+    let current = model.list.current_id();
+    if current != model.detail.wanted {
+        model.detail.wanted = current;
+        model.detail.scroll = 0;
+        if let Some(id) = current {
+            effects.push(Effect::Query(Request::Detail(id)));
+        } else {
+            model.detail.item = None;
+        }
+    }
+}
+
+fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
+    match response {
+        Response::Window { generation, result } => {
+            list_effect(effects, model.list.apply_window(generation, result));
+        }
+        Response::Extended {
+            generation,
+            direction,
+            rows,
+        } => list_effect(effects, model.list.apply_extend(generation, direction, rows)),
+        Response::Sidebar { views } => {
+            let selected = model.current_view().clone();
+            model.sidebar.views = views.into_iter().map(|(v, n)| (v, Some(n))).collect();
+            if let Some(i) = model.sidebar.views.iter().position(|(v, _)| *v == selected) {
+                model.sidebar.selected = i;
+            }
+        }
+        Response::Detail { id, detail } => {
+            if Some(id) == model.detail.wanted {
+                model.detail.item = detail;
+            }
+        }
+        Response::Failed(e) => model.status.last_error = Some(e),
+    }
+}
+
+fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    if model.show_help {
+        model.show_help = false;
+        return;
+    }
+    if model.prompt.is_some() {
+        on_prompt_key(model, key, effects);
+        return;
+    }
+    model.status.message = None;
+    match model.keymap.action(&key) {
+        Some(action) => apply(model, action, effects),
+        None => {
+            if let KeyCode::Char(c) = key.code {
+                if !key.modifiers.contains(KeyModifiers::CONTROL) {
+                    model.status.message = Some(format!("`{c}` does nothing here · ? shows the keys"));
+                }
+            }
+        }
+    }
+}
+
+fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let Some(prompt) = model.prompt.as_mut() else {
+        return;
+    };
+    let text = match prompt {
+        Prompt::Search(t) | Prompt::Command(t) => t,
+    };
+    match key.code {
+        KeyCode::Esc => model.prompt = None,
+        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => model.prompt = None,
+        KeyCode::Backspace => {
+            if text.pop().is_none() {
+                model.prompt = None;
+            }
+        }
+        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+        KeyCode::Char(c) => text.push(c),
+        KeyCode::Enter => match model.prompt.take() {
+            Some(Prompt::Search(text)) => set_search(model, Some(text), effects),
+            Some(Prompt::Command(text)) => run_command(model, &text, effects),
+            None => {}
+        },
+        _ => {}
+    }
+}
+
+fn set_search(model: &mut Model, text: Option<String>, effects: &mut Vec<Effect>) {
+    let query = text.as_deref().and_then(fts_query);
+    model.search = query.as_ref().and(text);
+    let view = model.current_view().clone();
+    let request = model.list.replace_query(ListQuery { view, search: query });
+    list_effect(effects, Some(request));
+}
+
+fn switch_view(model: &mut Model, index: usize, effects: &mut Vec<Effect>) {
+    let Some((view, _)) = model.sidebar.views.get(index) else {
+        return;
+    };
+    model.sidebar.selected = index;
+    let request = model.list.replace_query(ListQuery::view(view.clone()));
+    model.search = None;
+    model.marks.clear();
+    list_effect(effects, Some(request));
+}
+
+fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
+    let text = text.trim();
+    let (word, rest) = text.split_once(' ').unwrap_or((text, ""));
+    match word {
+        "" => {}
+        "q" | "quit" => apply(model, Action::Quit, effects),
+        "view" | "v" => match View::parse(rest) {
+            Some(view) => match model.sidebar.views.iter().position(|(v, _)| *v == view) {
+                Some(i) => switch_view(model, i, effects),
+                None => {
+                    model.sidebar.views.push((view, None));
+                    let i = model.sidebar.views.len() - 1;
+                    switch_view(model, i, effects);
+                    effects.push(Effect::Query(Request::Sidebar));
+                }
+            },
+            None => {
+                model.status.message = Some(format!(
+                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME)"
+                ))
+            }
+        },
+        "search" | "s" => set_search(model, Some(rest.to_string()), effects),
+        name => match Action::from_name(name) {
+            Some(action) => apply(model, action, effects),
+            None => model.status.message = Some(format!("unknown command `{name}` · ? lists actions")),
+        },
+    }
+}
+
+/// Performs one action.
+pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
+    let page = model.list.height.max(1) as isize;
+    match action {
+        Action::MoveDown | Action::MoveUp if model.focus == Focus::Sidebar => {
+            let n = model.sidebar.views.len();
+            if n > 0 {
+                let next = if action == Action::MoveDown {
+                    (model.sidebar.selected + 1) % n
+                } else {
+                    (model.sidebar.selected + n - 1) % n
+                };
+                switch_view(model, next, effects);
+            }
+        }
+        Action::MoveDown | Action::MoveUp if model.focus == Focus::Detail => {
+            let scroll = &mut model.detail.scroll;
+            *scroll = if action == Action::MoveDown {
+                scroll.saturating_add(1)
+            } else {
+                scroll.saturating_sub(1)
+            };
+        }
+        Action::MoveDown => list_effect(effects, model.list.move_by(1)),
+        Action::MoveUp => list_effect(effects, model.list.move_by(-1)),
+        Action::PageDown => list_effect(effects, model.list.move_by(page)),
+        Action::PageUp => list_effect(effects, model.list.move_by(-page)),
+        Action::GoTop => list_effect(effects, model.list.go_top()),
+        Action::GoBottom => list_effect(effects, model.list.go_bottom()),
+        Action::NextPane | Action::PrevPane => {
+            let order = [Focus::Sidebar, Focus::List, Focus::Detail];
+            let i = order.iter().position(|f| *f == model.focus).unwrap_or(1);
+            let step = if action == Action::NextPane { 1 } else { 2 };
+            model.focus = order[(i + step) % 3];
+        }
+        Action::NextView | Action::PrevView => {
+            let n = model.sidebar.views.len().max(1);
+            let step = if action == Action::NextView { 1 } else { n - 1 };
+            switch_view(model, (model.sidebar.selected + step) % n, effects);
+        }
+        Action::OpenItem => {
+            if model.focus == Focus::Sidebar {
+                model.focus = Focus::List;
+                return;
+            }
+            model.focus = Focus::Detail;
+            if let Some(row) = model.list.current() {
+                if row.state == ItemState::New {
+                    effects.push(Effect::SetState {
+                        ids: vec![row.id],
+                        to: ItemState::Open,
+                        only_from: Some(vec![ItemState::New]),
+                        actor: crate::store::state::ACTOR_VIEW,
+                    });
+                }
+            }
+        }
+        Action::Back => {
+            if model.focus != Focus::List {
+                model.focus = Focus::List;
+            } else if !model.marks.is_empty() {
+                model.marks.clear();
+            } else if model.search.is_some() {
+                set_search(model, None, effects);
+            }
+        }
+        Action::MarkDone => set_state(model, ItemState::Done, effects),
+        Action::Reopen => set_state(model, ItemState::Open, effects),
+        Action::Undo => effects.push(Effect::Undo),
+        Action::ToggleMark => {
+            if let Some(id) = model.list.current_id() {
+                if !model.marks.remove(&id) {
+                    model.marks.insert(id);
+                }
+                list_effect(effects, model.list.move_by(1));
+            }
+        }
+        Action::Search => model.prompt = Some(Prompt::Search(String::new())),
+        Action::SearchNext | Action::SearchPrev => {
+            if model.search.is_none() {
+                model.status.message = Some("no search · press / to search".into());
+                return;
+            }
+            let last = model.list.total.saturating_sub(1);
+            let at_end = if action == Action::SearchNext {
+                model.list.cursor >= last
+            } else {
+                model.list.cursor == 0
+            };
+            let request = match (action, at_end) {
+                (Action::SearchNext, true) => model.list.go_top(),
+                (Action::SearchNext, false) => model.list.move_by(1),
+                (_, true) => model.list.go_bottom(),
+                (_, false) => model.list.move_by(-1),
+            };
+            list_effect(effects, request);
+        }
+        Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
+        Action::Help => model.show_help = true,
+        Action::Quit => {
+            model.quit = true;
+            effects.push(Effect::Quit);
+        }
+    }
+}
+
+fn set_state(model: &mut Model, to: ItemState, effects: &mut Vec<Effect>) {
+    let ids = model.targets();
+    if ids.is_empty() {
+        model.status.message = Some("no item here".into());
+        return;
+    }
+    model.marks.clear();
+    effects.push(Effect::SetState {
+        ids,
+        to,
+        only_from: None,
+        actor: crate::store::state::ACTOR_USER,
+    });
+}
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;

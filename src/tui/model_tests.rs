@@ -1,0 +1,1 @@
+//! The pure update: keys in, state and effects out.

@@ -1,0 +1,115 @@
+//! The item under the cursor: who wrote it, the thread above it, the full text, the
+//! replies below it and the author panel.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::sanitize::{inert, inert_line, truncate_to_width};
+use crate::store::read::{ItemDetail, ThreadEntry};
+use crate::tui::format::{age, ago, thousands};
+use crate::tui::model::{Focus, Model};
+
+/// The most characters of a body the pane lays out; the store keeps it whole.
+const BODY_DISPLAY_CHARS: usize = 20_000;
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let block = super::frame(" Item ".into(), model.focus == Focus::Detail);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = match &model.detail.item {
+        Some(item) => item_lines(item, model.now, inner.width as usize),
+        None => vec![Line::from("no item selected").dim().italic()],
+    };
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((model.detail.scroll, 0)),
+        inner,
+    );
+}
+
+fn item_lines(item: &ItemDetail, now: i64, width: usize) -> Vec<Line<'static>> {
+    let row = &item.row;
+    let mut lines = Vec::new();
+    let name = inert_line(&item.author.display_name);
+    let mut header = vec![
+        Span::raw(name).bold(),
+        Span::raw(" "),
+        Span::raw(inert_line(&item.author.handle)).cyan(),
+        Span::raw(format!(" · {} {} · {} · {}", inert_line(&row.platform), row.kind, ago(now, row.created_at), row.state)).dim(),
+    ];
+    if item.edited_at.is_some() {
+        header.push(Span::raw(" · edited").dim().italic());
+    }
+    lines.push(Line::from(header));
+    lines.push(sentiment_line(item));
+    if let Some(url) = &item.url {
+        lines.push(Line::from(inert_line(url)).fg(Color::Blue).underlined());
+    }
+    for entry in &item.ancestors {
+        lines.push(thread_line("↑ ", entry, now, width));
+    }
+    lines.push(Line::default());
+    let body = inert(&item.body);
+    let shown: String = body.chars().take(BODY_DISPLAY_CHARS).collect();
+    for text in shown.lines() {
+        lines.push(Line::from(text.to_string()));
+    }
+    let hidden = body.chars().count().saturating_sub(BODY_DISPLAY_CHARS);
+    if hidden > 0 {
+        lines.push(Line::from(format!("… {} more characters (kept whole in the cache)", thousands(hidden as u64))).dim().italic());
+    }
+    if !item.replies.is_empty() {
+        lines.push(Line::default());
+        for entry in &item.replies {
+            lines.push(thread_line("↳ ", entry, now, width));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(author_line(item, now));
+    lines
+}
+
+fn sentiment_line(item: &ItemDetail) -> Line<'static> {
+    let mut spans = vec![Span::raw("sentiment ").dim()];
+    match (item.sentiment_manual, item.sentiment_auto) {
+        (Some(manual), auto) => {
+            spans.push(Span::raw(format!("{manual} (set by you)")).bold());
+            if let Some((score, label)) = auto {
+                spans.push(Span::raw(format!(" · auto {label} {score:+.2}")).dim());
+            }
+        }
+        (None, Some((score, label))) => spans.push(Span::raw(format!("{label} (auto {score:+.2})"))),
+        (None, None) => spans.push(Span::raw("not scored").dim()),
+    }
+    if !item.tags.is_empty() {
+        let tags: Vec<String> = item.tags.iter().map(|t| format!("#{}", inert_line(t))).collect();
+        spans.push(Span::raw(format!("   {}", tags.join(" "))).fg(Color::Magenta));
+    }
+    Line::from(spans)
+}
+
+fn thread_line(arrow: &str, entry: &ThreadEntry, now: i64, width: usize) -> Line<'static> {
+    let who = inert_line(&entry.author);
+    let prefix = format!("{arrow}{who} {}: ", age(now, entry.created_at));
+    let room = width.saturating_sub(unicode_width::UnicodeWidthStr::width(prefix.as_str()));
+    let text = truncate_to_width(&inert_line(&entry.body), room);
+    let style = if entry.own { Style::new().fg(Color::Green) } else { Style::new().fg(Color::Gray) };
+    Line::from(vec![Span::styled(prefix, style.bold()), Span::styled(text, style)])
+}
+
+fn author_line(item: &ItemDetail, now: i64) -> Line<'static> {
+    let a = &item.author;
+    let followers = a.followers.map(|f| format!("{} followers", thousands(f.max(0) as u64))).unwrap_or_else(|| "followers unknown".into());
+    Line::from(vec![
+        Span::raw("author ").dim(),
+        Span::raw(format!("{followers} · {} item{} ", a.items, if a.items == 1 { "" } else { "s" })),
+        Span::raw(format!("+{}", a.positive)).green(),
+        Span::raw(" "),
+        Span::raw(format!("={}", a.neutral)).gray(),
+        Span::raw(" "),
+        Span::raw(format!("-{}", a.negative)).red(),
+        Span::raw(format!(" · first seen {}", ago(now, a.first_seen_at))).dim(),
+    ])
+}

@@ -1,0 +1,137 @@
+//! The item list: one line per item, only the visible window rendered.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
+use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::{ItemState, SentimentLabel, Severity};
+use crate::sanitize::{inert_line, truncate_to_width};
+use crate::store::read::ItemRow;
+use crate::tui::format::{age, thousands};
+use crate::tui::model::{Focus, Model};
+
+/// Fixed columns: mark, platform, age, author, state, sentiment, flag.
+const PLATFORM_COLS: usize = 8;
+const AGE_COLS: usize = 4;
+const STATE_COLS: usize = 4;
+
+/// Rows of the list pane taken by its border and header.
+pub const CHROME_ROWS: u16 = 3;
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let list = &model.list;
+    let mut title = format!(" {} ", model.current_view().title());
+    if let Some(search) = &model.search {
+        title.push_str(&format!("· /{} ", inert_line(search)));
+    }
+    if list.loaded {
+        let position = if list.total == 0 { 0 } else { list.cursor + 1 };
+        title.push_str(&format!("· {}/{} ", thousands(position as u64), thousands(list.total as u64)));
+    }
+    if !model.marks.is_empty() {
+        title.push_str(&format!("· {} marked ", model.marks.len()));
+    }
+    let block = super::frame(title, model.focus == Focus::List);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.height == 0 {
+        return;
+    }
+    let author_cols = if inner.width >= 100 { 18 } else { 12 };
+    let fixed = 2 + PLATFORM_COLS + 1 + AGE_COLS + 1 + author_cols + 1 + STATE_COLS + 1 + 2 + 1;
+    let text_cols = (inner.width as usize).saturating_sub(fixed);
+
+    let mut lines = vec![Line::from(
+        format!(
+            "  {:<PLATFORM_COLS$} {:>AGE_COLS$} {:<author_cols$} {:<STATE_COLS$} ☺! text",
+            "network", "age", "author", "st"
+        ),
+    )
+    .dim()];
+    if list.loaded && list.rows.is_empty() {
+        let empty = if model.search.is_some() {
+            "  nothing matches this search · esc clears it"
+        } else {
+            "  nothing here · new items appear as they arrive"
+        };
+        lines.push(Line::from(empty).italic().dim());
+    }
+    for (position, row) in list.visible() {
+        let selected = position == list.cursor;
+        lines.push(item_line(model, row, selected, author_cols, text_cols));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+
+    if list.total > list.height {
+        let mut state = ScrollbarState::new(list.total).position(list.cursor);
+        frame.render_stateful_widget(
+            Scrollbar::new(ScrollbarOrientation::VerticalRight).begin_symbol(None).end_symbol(None),
+            area,
+            &mut state,
+        );
+    }
+}
+
+fn item_line(model: &Model, row: &ItemRow, selected: bool, author_cols: usize, text_cols: usize) -> Line<'static> {
+    let mark = if model.marks.contains(&row.id) { "● " } else { "  " };
+    let platform = pad(&truncate_to_width(&inert_line(&row.platform), PLATFORM_COLS), PLATFORM_COLS);
+    let author = pad(&truncate_to_width(&inert_line(&row.author), author_cols), author_cols);
+    let snippet = truncate_to_width(&inert_line(&row.snippet), text_cols);
+    let (state, state_style) = match row.state {
+        ItemState::New => ("new", Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+        ItemState::Open => ("open", Style::new()),
+        ItemState::Replied => ("rep", Style::new().fg(Color::Green)),
+        ItemState::Done => ("done", Style::new().fg(Color::DarkGray)),
+        ItemState::Hidden => ("hid", Style::new().fg(Color::DarkGray)),
+        ItemState::Deleted => ("del", Style::new().fg(Color::DarkGray)),
+    };
+    let sentiment = match row.sentiment {
+        Some(label) => {
+            let color = match label {
+                SentimentLabel::Positive => Color::Green,
+                SentimentLabel::Neutral => Color::Gray,
+                SentimentLabel::Negative => Color::Red,
+            };
+            let style = Style::new().fg(color);
+            // A label the CM set is bold; an automatic one is plain.
+            let style = if row.sentiment_manual { style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED) } else { style };
+            Span::styled(label.glyph(), style)
+        }
+        None => Span::raw("·").dim(),
+    };
+    let flag = match row.flag {
+        Some(Severity::Critical) => Span::styled("!", Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)),
+        Some(Severity::High) => Span::styled("!", Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+        Some(Severity::Low) => Span::styled("!", Style::new().fg(Color::Yellow)),
+        None => Span::raw(" "),
+    };
+    let text_style = if row.state == ItemState::New { Style::new().add_modifier(Modifier::BOLD) } else { Style::new() };
+    let mut line = Line::from(vec![
+        Span::raw(mark),
+        Span::raw(platform).fg(Color::Blue),
+        Span::raw(" "),
+        Span::raw(format!("{:>AGE_COLS$}", age(model.now, row.created_at))).dim(),
+        Span::raw(" "),
+        Span::raw(author).fg(Color::Cyan),
+        Span::raw(" "),
+        Span::styled(format!("{state:<STATE_COLS$}"), state_style),
+        Span::raw(" "),
+        sentiment,
+        flag,
+        Span::raw(" "),
+        Span::styled(snippet, text_style),
+    ]);
+    if selected {
+        line = line.style(Style::new().add_modifier(Modifier::REVERSED));
+    }
+    line
+}
+
+/// Pads to `cols` terminal columns (not chars), so wide characters keep columns aligned.
+fn pad(text: &str, cols: usize) -> String {
+    let width = text.width();
+    format!("{text}{}", " ".repeat(cols.saturating_sub(width)))
+}

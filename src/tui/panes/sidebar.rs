@@ -1,0 +1,42 @@
+//! The views with their live counts.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::tui::format::thousands;
+use crate::tui::model::{Focus, Model};
+
+pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
+    let block = super::frame(" Views ".into(), model.focus == Focus::Sidebar);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width as usize;
+    let lines: Vec<Line> = model
+        .sidebar
+        .views
+        .iter()
+        .enumerate()
+        .map(|(i, (view, count))| {
+            let count = count.map(thousands).unwrap_or_else(|| "…".into());
+            let title = crate::sanitize::truncate_to_width(
+                &crate::sanitize::inert_line(&view.title()),
+                width.saturating_sub(count.len() + 1),
+            );
+            let pad = width.saturating_sub(title.chars().count() + count.len());
+            let selected = i == model.sidebar.selected;
+            let style = if selected {
+                Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                Style::new()
+            };
+            Line::from(vec![
+                Span::styled(format!("{title}{}", " ".repeat(pad)), style),
+                Span::styled(count, style).dim(),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,176 @@
+//! The query worker: a thread with its own read-only connection that answers the UI's
+//! reads, so a slow query never blocks a key press.
+//!
+//! When requests pile up (the CM holds `j`), only the newest of each kind is run: an
+//! answer for an item the cursor has already left is wasted work.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use crate::domain::ItemId;
+use crate::store::read::{Direction, ItemDetail, ItemRow, ListQuery, PageKey};
+use crate::store::{Reader, View};
+
+use super::list::{Anchor, ListRequest, WindowResult, WINDOW_AFTER, WINDOW_BEFORE};
+use super::list::EXTEND_ROWS;
+
+/// A read the UI needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    List(ListRequest),
+    /// Platforms and the count of every sidebar view.
+    Sidebar,
+    Detail(ItemId),
+}
+
+/// The answer to a [`Request`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Window {
+        generation: u64,
+        result: WindowResult,
+    },
+    Extended {
+        generation: u64,
+        direction: Direction,
+        rows: Vec<ItemRow>,
+    },
+    Sidebar {
+        views: Vec<(View, u64)>,
+    },
+    Detail {
+        id: ItemId,
+        detail: Option<Box<ItemDetail>>,
+    },
+    Failed(String),
+}
+
+/// Starts the worker; answers go to `reply`. The thread ends when the sender is dropped.
+pub fn spawn(
+    path: PathBuf,
+    reply: impl Fn(Response) + Send + 'static,
+) -> anyhow::Result<mpsc::Sender<Request>> {
+    let reader = Reader::open(&path)?;
+    let (tx, rx) = mpsc::channel::<Request>();
+    std::thread::Builder::new()
+        .name("hark-queries".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut batch = vec![first];
+                batch.extend(rx.try_iter());
+                for request in newest_of_each_kind(batch) {
+                    let response = run(&reader, request)
+                        .unwrap_or_else(|e| Response::Failed(format!("cannot read the cache: {e}")));
+                    reply(response);
+                }
+            }
+        })?;
+    Ok(tx)
+}
+
+/// Keeps the last window load, the last detail and the last sidebar request; keeps every
+/// extension (each belongs to a window generation the list checks itself).
+fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
+    let mut keep: Vec<Request> = Vec::new();
+    for request in batch.into_iter().rev() {
+        let duplicate = keep.iter().any(|k| match (k, &request) {
+            (Request::Sidebar, Request::Sidebar) => true,
+            (Request::Detail(_), Request::Detail(_)) => true,
+            (Request::List(ListRequest::Window { .. }), Request::List(ListRequest::Window { .. })) => true,
+            _ => false,
+        });
+        if !duplicate {
+            keep.push(request);
+        }
+    }
+    keep.reverse();
+    keep
+}
+
+/// Runs one request against the cache.
+pub fn run(reader: &Reader, request: Request) -> crate::store::Result<Response> {
+    Ok(match request {
+        Request::List(ListRequest::Window {
+            generation,
+            query,
+            anchor,
+        }) => Response::Window {
+            generation,
+            result: load_window(reader, &query, anchor)?,
+        },
+        Request::List(ListRequest::Extend {
+            generation,
+            query,
+            from,
+            direction,
+        }) => Response::Extended {
+            generation,
+            direction,
+            rows: reader.page(&query, Some(from), direction, EXTEND_ROWS)?,
+        },
+        Request::Sidebar => {
+            let mut views: Vec<View> = View::FIXED.to_vec();
+            views.extend(reader.platforms()?.into_iter().map(View::Platform));
+            let mut counted = Vec::with_capacity(views.len());
+            for view in views {
+                let n = reader.count(&ListQuery::view(view.clone()))?;
+                counted.push((view, n));
+            }
+            Response::Sidebar { views: counted }
+        }
+        Request::Detail(id) => Response::Detail {
+            id,
+            detail: reader.detail(id)?.map(Box::new),
+        },
+    })
+}
+
+/// Loads the rows around `anchor` and works out their absolute position.
+pub fn load_window(reader: &Reader, query: &ListQuery, anchor: Anchor) -> crate::store::Result<WindowResult> {
+    let total = reader.count(query)? as usize;
+    Ok(match anchor {
+        Anchor::Top => WindowResult {
+            rows: reader.page(query, None, Direction::Older, WINDOW_AFTER)?,
+            offset: 0,
+            total,
+            focus: 0,
+        },
+        Anchor::Bottom => {
+            let rows = reader.page(query, None, Direction::Newer, WINDOW_AFTER)?;
+            WindowResult {
+                offset: total.saturating_sub(rows.len()),
+                focus: rows.len().saturating_sub(1),
+                rows,
+                total,
+            }
+        }
+        Anchor::At(key) => {
+            let newer = reader.page(query, Some(key), Direction::Newer, WINDOW_BEFORE)?;
+            // Just past the anchor, so the anchor item itself is the first older row.
+            let inclusive = PageKey {
+                created_at: key.created_at,
+                id: key.id.saturating_add(1),
+            };
+            let older = reader.page(query, Some(inclusive), Direction::Older, WINDOW_AFTER)?;
+            let focus = if older.is_empty() {
+                newer.len().saturating_sub(1)
+            } else {
+                newer.len()
+            };
+            let mut rows = newer;
+            let reached_top = rows.len() < WINDOW_BEFORE;
+            rows.extend(older);
+            // Only a window deep in the list pays for counting what lies above it.
+            let offset = match rows.first() {
+                Some(first) if !reached_top => reader.count_newer(query, first.key())? as usize,
+                _ => 0,
+            };
+            WindowResult {
+                rows,
+                offset,
+                total,
+                focus,
+            }
+        }
+    })
+}

@@ -1,0 +1,54 @@
+//! Where each pane goes, for any terminal size, and drawing them.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::Frame;
+
+use super::model::Model;
+use super::panes;
+
+/// The panes' rectangles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub sidebar: Option<Rect>,
+    pub list: Rect,
+    pub detail: Rect,
+    pub status: Rect,
+    pub prompt: Rect,
+}
+
+/// Wide terminals put the item beside the list; narrow ones below it; very narrow ones
+/// drop the sidebar (views stay reachable with `[` `]` and `:view`).
+pub fn layout(area: Rect) -> Areas {
+    let [main, status, prompt] = Layout::vertical([Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let (sidebar, right) = if main.width >= 70 {
+        let [s, r] = Layout::horizontal([Constraint::Length(20), Constraint::Min(10)]).areas(main);
+        (Some(s), r)
+    } else {
+        (None, main)
+    };
+    let [list, detail] = if right.width >= 140 {
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(right)
+    } else {
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right)
+    };
+    Areas { sidebar, list, detail, status, prompt }
+}
+
+/// How many item rows fit in the list pane.
+pub fn list_rows(area: Rect) -> usize {
+    layout(area).list.height.saturating_sub(panes::items::CHROME_ROWS) as usize
+}
+
+pub fn render(frame: &mut Frame, model: &Model) {
+    let areas = layout(frame.area());
+    if let Some(sidebar) = areas.sidebar {
+        panes::sidebar::render(frame, sidebar, model);
+    }
+    panes::items::render(frame, areas.list, model);
+    panes::detail::render(frame, areas.detail, model);
+    panes::status::render_status(frame, areas.status, model);
+    panes::status::render_prompt(frame, areas.prompt, model);
+    if model.show_help {
+        panes::help::render(frame, frame.area(), model);
+    }
+}

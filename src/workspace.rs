@@ -1,0 +1,111 @@
+//! Where hark keeps things (config file, data directory, the cache) and starting the
+//! pollers for the configured accounts.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::config::{AccountConfig, Config};
+use crate::ingest::Pipeline;
+use crate::platform::Connector;
+use crate::poller::{Poller, Schedule, StatusUpdate};
+use crate::store::{ingest, Writer, WriterHandle, DB_FILE};
+
+/// The default config file and data directory, from the platform's conventions.
+pub fn default_dirs() -> anyhow::Result<(PathBuf, PathBuf)> {
+    let dirs = directories::ProjectDirs::from("", "", "hark")
+        .context("cannot find a home directory for hark's config and data (set --config and --data-dir)")?;
+    Ok((dirs.config_dir().join("config.toml"), dirs.data_dir().to_path_buf()))
+}
+
+/// A loaded configuration and the data directory it works on.
+pub struct Workspace {
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Workspace {
+    pub fn new(config: Config, config_path: PathBuf, data_dir: PathBuf) -> Workspace {
+        Workspace { config, config_path, data_dir }
+    }
+
+    /// Loads the config at `config_path` (defaults if the file does not exist).
+    pub fn load(config_path: PathBuf, data_dir: PathBuf) -> anyhow::Result<Workspace> {
+        let config = Config::load(&config_path)?;
+        Ok(Workspace::new(config, config_path, data_dir))
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join(DB_FILE)
+    }
+
+    /// Creates the data directory if needed and starts the store's writer.
+    pub fn open_store(&self) -> anyhow::Result<Writer> {
+        create_private_dir(&self.data_dir)?;
+        Ok(Writer::spawn(&self.db_path())?)
+    }
+
+    /// Starts one poller task per account, each with the connector `connect` builds.
+    pub async fn spawn_pollers(
+        &self,
+        writer: &WriterHandle,
+        status: mpsc::UnboundedSender<StatusUpdate>,
+        connect: impl Fn(&AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
+    ) -> anyhow::Result<Vec<JoinHandle<()>>> {
+        let pipeline = Arc::new(Pipeline::new());
+        let mut tasks = Vec::new();
+        for poller in self.pollers(writer, status, &connect, pipeline).await? {
+            tasks.push(tokio::spawn(poller.run()));
+        }
+        Ok(tasks)
+    }
+
+    /// Builds the pollers without starting them (`hark poll --once` runs one round each).
+    pub async fn pollers(
+        &self,
+        writer: &WriterHandle,
+        status: mpsc::UnboundedSender<StatusUpdate>,
+        connect: &dyn Fn(&AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
+        pipeline: Arc<Pipeline>,
+    ) -> anyhow::Result<Vec<Poller>> {
+        let mut pollers = Vec::new();
+        for account in &self.config.accounts {
+            let connector = connect(account)?;
+            let (name, platform, handle) =
+                (account.name.clone(), connector.platform().to_string(), account.handle.clone());
+            let account_id = writer
+                .call(move |conn| ingest::ensure_account(conn, &name, &platform, &handle))
+                .await?;
+            let interval = account.interval(&self.config.poll);
+            pollers.push(Poller {
+                account_id,
+                account: account.name.clone(),
+                connector,
+                writer: writer.clone(),
+                pipeline: pipeline.clone(),
+                schedule: Schedule {
+                    interval,
+                    base_backoff: interval.min(std::time::Duration::from_secs(5)),
+                    max_backoff: self.config.poll.max_backoff,
+                },
+                status: status.clone(),
+            });
+        }
+        Ok(pollers)
+    }
+}
+
+/// The data directory holds tokens' caches and the inbox: only its owner may read it.
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    Ok(())
+}
