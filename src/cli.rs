@@ -72,7 +72,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 runtime()?.block_on(async {
                     let writer = workspace.open_store()?;
                     let stored = crate::demo::load_all(&workspace, &writer.handle()).await?;
-                    println!("loaded {stored} demo items into {}", workspace.db_path().display());
+                    println!(
+                        "loaded {stored} demo items into {}",
+                        workspace.db_path().display()
+                    );
                     anyhow::Ok(())
                 })
             } else {
@@ -83,14 +86,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
         }
-        Some(Command::Config { action: ConfigAction::Path }) => {
+        Some(Command::Config {
+            action: ConfigAction::Path,
+        }) => {
             println!("config: {}", config_path.display());
             println!("data:   {}", data_dir.unwrap_or(default_data).display());
             Ok(())
         }
-        Some(Command::Config { action: ConfigAction::Check }) => {
+        Some(Command::Config {
+            action: ConfigAction::Check,
+        }) => {
             if !config_path.exists() {
-                anyhow::bail!("no config file at {} (copy config.example.toml there)", config_path.display());
+                anyhow::bail!(
+                    "no config file at {} (copy config.example.toml there)",
+                    config_path.display()
+                );
             }
             let config = Config::load(&config_path)?;
             println!(
@@ -106,7 +116,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
@@ -115,7 +127,9 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let writer = workspace.open_store()?;
         let (status_tx, status_rx) = mpsc::unbounded_channel();
-        let tasks = workspace.spawn_pollers(&writer.handle(), status_tx, |a| platform::connect(a)).await?;
+        let tasks = workspace
+            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .await?;
         let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
         let result = crate::tui::run(model, writer.handle(), status_rx).await;
         tasks.iter().for_each(|t| t.abort());
@@ -126,14 +140,24 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
 fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
     let _log = crate::logging::init(&workspace.data_dir)?;
     if workspace.config.accounts.is_empty() {
-        anyhow::bail!("no [[account]] in {}: nothing to poll", workspace.config_path.display());
+        anyhow::bail!(
+            "no [[account]] in {}: nothing to poll",
+            workspace.config_path.display()
+        );
     }
     runtime()?.block_on(async {
         let writer = workspace.open_store()?;
         let (status_tx, mut status_rx) = mpsc::unbounded_channel::<StatusUpdate>();
         if once {
             let pipeline = Arc::new(crate::ingest::Pipeline::new());
-            let pollers = workspace.pollers(&writer.handle(), status_tx, &|a| platform::connect(a), pipeline).await?;
+            let pollers = workspace
+                .pollers(
+                    &writer.handle(),
+                    status_tx,
+                    &|a| platform::connect(a),
+                    pipeline,
+                )
+                .await?;
             let mut failed = 0;
             for poller in pollers {
                 match poller.poll_round().await {
@@ -149,12 +173,20 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             }
             return Ok(());
         }
-        let _tasks = workspace.spawn_pollers(&writer.handle(), status_tx, |a| platform::connect(a)).await?;
+        let _tasks = workspace
+            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .await?;
         while let Some(update) = status_rx.recv().await {
             match update.status {
-                PollStatus::Ok { .. } if update.new_items > 0 => println!("{}: {} new", update.account, update.new_items),
-                PollStatus::Error { message, .. } => println!("{}: error: {message}", update.account),
-                PollStatus::RateLimited { until } => println!("{}: rate limited until {until}", update.account),
+                PollStatus::Ok { .. } if update.new_items > 0 => {
+                    println!("{}: {} new", update.account, update.new_items)
+                }
+                PollStatus::Error { message, .. } => {
+                    println!("{}: error: {message}", update.account)
+                }
+                PollStatus::RateLimited { until } => {
+                    println!("{}: rate limited until {until}", update.account)
+                }
                 _ => {}
             }
         }

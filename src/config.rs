@@ -214,7 +214,8 @@ mod humantime_serde {
     }
 
     pub fn parse(text: &str) -> Result<Duration, String> {
-        let bad = || format!("`{text}` is not a duration (write it like \"90s\", \"5m\", \"1h30m\")");
+        let bad =
+            || format!("`{text}` is not a duration (write it like \"90s\", \"5m\", \"1h30m\")");
         let mut total = 0u64;
         let mut number = String::new();
         let mut any = false;
@@ -278,7 +279,8 @@ mod tests {
 
     #[test]
     fn a_wrong_type_names_line_and_key() {
-        let text = "brand = \"x\"\n\n[[account]]\nname = \"a\"\nplatform = \"demo\"\ninterval = 5\n";
+        let text =
+            "brand = \"x\"\n\n[[account]]\nname = \"a\"\nplatform = \"demo\"\ninterval = 5\n";
         let err = parse(text).unwrap_err().to_string();
         assert!(err.contains("config.toml, line 6"), "{err}");
         assert!(err.contains("account[0].interval"), "{err}");
@@ -286,7 +288,9 @@ mod tests {
 
     #[test]
     fn an_unknown_key_is_an_error_not_ignored() {
-        let err = parse("[poll]\nintervall = \"5m\"\n").unwrap_err().to_string();
+        let err = parse("[poll]\nintervall = \"5m\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
         assert!(err.contains("intervall"), "{err}");
     }
@@ -299,7 +303,9 @@ mod tests {
 
     #[test]
     fn a_bad_duration_explains_the_format() {
-        let err = parse("[poll]\ninterval = \"often\"\n").unwrap_err().to_string();
+        let err = parse("[poll]\ninterval = \"often\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a duration"), "{err}");
         assert!(err.contains("poll.interval"), "{err}");
     }

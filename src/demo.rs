@@ -39,7 +39,9 @@ pub fn config() -> Config {
 
 /// The demo workspace in `data_dir`, or in a fresh temporary directory (removed when the
 /// returned guard drops).
-pub fn workspace(data_dir: Option<PathBuf>) -> anyhow::Result<(Workspace, Option<tempfile::TempDir>)> {
+pub fn workspace(
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<(Workspace, Option<tempfile::TempDir>)> {
     let (dir, guard) = match data_dir {
         Some(dir) => (dir, None),
         None => {
@@ -60,13 +62,23 @@ pub async fn load_all(workspace: &Workspace, writer: &WriterHandle) -> anyhow::R
         let connector = DemoConnector::new(&network, Release::All)?;
         let (name, handle) = (account.name.clone(), account.handle.clone());
         let platform = connector.platform().to_string();
-        let account_id = writer.call(move |c| ingest::ensure_account(c, &name, &platform, &handle)).await?;
+        let account_id = writer
+            .call(move |c| ingest::ensure_account(c, &name, &platform, &handle))
+            .await?;
         let cursor = writer.call(move |c| ingest::cursor(c, account_id)).await?;
         let page = connector.fetch(cursor.as_deref()).await?;
         let incoming = pipeline.prepare(page.items);
         let next = page.next_cursor;
         let report = writer
-            .call(move |c| ingest::ingest(c, account_id, &incoming, next.as_deref(), crate::domain::now()))
+            .call(move |c| {
+                ingest::ingest(
+                    c,
+                    account_id,
+                    &incoming,
+                    next.as_deref(),
+                    crate::domain::now(),
+                )
+            })
             .await?;
         stored += report.inserted.len();
     }

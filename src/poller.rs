@@ -20,11 +20,18 @@ pub enum PollStatus {
     Starting,
     Polling,
     /// The last poll succeeded at this time.
-    Ok { at: UnixTime },
+    Ok {
+        at: UnixTime,
+    },
     /// The last poll failed; the next try is at `retry_at`.
-    Error { message: String, retry_at: UnixTime },
+    Error {
+        message: String,
+        retry_at: UnixTime,
+    },
     /// The platform asked us to wait until this time.
-    RateLimited { until: UnixTime },
+    RateLimited {
+        until: UnixTime,
+    },
 }
 
 /// A status change of one account.
@@ -110,7 +117,9 @@ impl Poller {
             let next = page.next_cursor.clone();
             let report = self
                 .writer
-                .call(move |conn| ingest::ingest(conn, account_id, &incoming, next.as_deref(), now()))
+                .call(move |conn| {
+                    ingest::ingest(conn, account_id, &incoming, next.as_deref(), now())
+                })
                 .await
                 .map_err(|e| RoundError::Store(e.to_string()))?;
             new_items += report.inserted.len();

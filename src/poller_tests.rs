@@ -117,7 +117,9 @@ fn harness(script: Vec<Result<FetchPage, PlatformError>>) -> Harness {
 fn stored(path: &std::path::Path) -> u64 {
     Reader::open(path)
         .unwrap()
-        .count(&crate::store::read::ListQuery::view(crate::store::View::All))
+        .count(&crate::store::read::ListQuery::view(
+            crate::store::View::All,
+        ))
         .unwrap()
 }
 
@@ -163,7 +165,10 @@ async fn a_failed_page_keeps_the_cursor_at_the_last_stored_page() {
     assert_eq!(stored(&h.path), 1);
     // The next round resumes after the stored page, not from the start and not past it.
     poller.poll_round().await.unwrap();
-    assert_eq!(h.connector.asked.lock().unwrap().last().unwrap().as_deref(), Some("c1"));
+    assert_eq!(
+        h.connector.asked.lock().unwrap().last().unwrap().as_deref(),
+        Some("c1")
+    );
     assert_eq!(stored(&h.path), 2);
 }
 
@@ -203,8 +208,15 @@ async fn errors_back_off_and_rate_limits_wait_then_status_returns_to_ok() {
     assert_eq!(
         kinds,
         [
-            "starting", "polling", "error", "polling", "error", "polling", "rate-limited",
-            "polling", "ok"
+            "starting",
+            "polling",
+            "error",
+            "polling",
+            "error",
+            "polling",
+            "rate-limited",
+            "polling",
+            "ok"
         ]
     );
     // First retry after 1–2 s, second after 2–4 s, then the platform's full 120 s.

@@ -16,9 +16,13 @@ use crate::store::{ingest, Writer, WriterHandle, DB_FILE};
 
 /// The default config file and data directory, from the platform's conventions.
 pub fn default_dirs() -> anyhow::Result<(PathBuf, PathBuf)> {
-    let dirs = directories::ProjectDirs::from("", "", "hark")
-        .context("cannot find a home directory for hark's config and data (set --config and --data-dir)")?;
-    Ok((dirs.config_dir().join("config.toml"), dirs.data_dir().to_path_buf()))
+    let dirs = directories::ProjectDirs::from("", "", "hark").context(
+        "cannot find a home directory for hark's config and data (set --config and --data-dir)",
+    )?;
+    Ok((
+        dirs.config_dir().join("config.toml"),
+        dirs.data_dir().to_path_buf(),
+    ))
 }
 
 /// A loaded configuration and the data directory it works on.
@@ -30,7 +34,11 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn new(config: Config, config_path: PathBuf, data_dir: PathBuf) -> Workspace {
-        Workspace { config, config_path, data_dir }
+        Workspace {
+            config,
+            config_path,
+            data_dir,
+        }
     }
 
     /// Loads the config at `config_path` (defaults if the file does not exist).
@@ -75,8 +83,11 @@ impl Workspace {
         let mut pollers = Vec::new();
         for account in &self.config.accounts {
             let connector = connect(account)?;
-            let (name, platform, handle) =
-                (account.name.clone(), connector.platform().to_string(), account.handle.clone());
+            let (name, platform, handle) = (
+                account.name.clone(),
+                connector.platform().to_string(),
+                account.handle.clone(),
+            );
             let account_id = writer
                 .call(move |conn| ingest::ensure_account(conn, &name, &platform, &handle))
                 .await?;
@@ -101,7 +112,8 @@ impl Workspace {
 
 /// The data directory holds tokens' caches and the inbox: only its owner may read it.
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -19,6 +19,9 @@ const DATASET: &str = include_str!("../../assets/demo/items.jsonl");
 /// The simulated networks, in sidebar order.
 pub const NETWORKS: &[&str] = &["chirp", "snapgram", "forum"];
 
+/// The demo brand's handle: what it wrote is the brand's own (kind `post`).
+const BRAND_HANDLE: &str = "@nimbuscoffee";
+
 /// How many backlog items one poll returns.
 const BACKLOG_PAGE: usize = 50;
 
@@ -123,9 +126,15 @@ impl DemoConnector {
                 times[live_index]
             }
         };
+        // Like a real platform, what the brand's own account wrote is context, not work.
+        let kind = if item.author.handle.eq_ignore_ascii_case(BRAND_HANDLE) {
+            ItemKind::Post
+        } else {
+            item.kind
+        };
         NewItem {
             external_id: item.id.clone(),
-            kind: item.kind,
+            kind,
             parent_external_id: item.parent.clone(),
             thread_external_id: item.thread.clone(),
             author: NewAuthor {
@@ -199,7 +208,11 @@ impl Connector for DemoConnector {
         Ok(format!("{}-reply-{}", target.external_id, idempotency_key))
     }
 
-    async fn moderate(&self, _target: &Target, _action: ModerationAction) -> Result<(), PlatformError> {
+    async fn moderate(
+        &self,
+        _target: &Target,
+        _action: ModerationAction,
+    ) -> Result<(), PlatformError> {
         Ok(())
     }
 }

@@ -132,7 +132,15 @@ pub fn ingest(
                     report.inserted.push(tx.last_insert_rowid());
                 }
                 Some((id, body)) if body != item.body => {
-                    update.execute(params![id, item.body, item.url, now, item.raw_json, score, label])?;
+                    update.execute(params![
+                        id,
+                        item.body,
+                        item.url,
+                        now,
+                        item.raw_json,
+                        score,
+                        label
+                    ])?;
                     edited_event.execute(params![id, now])?;
                     report.edited.push(id);
                 }

@@ -30,7 +30,9 @@ pub enum Error {
     Locked { path: PathBuf },
     #[error("the cache at {path} is damaged or not a hark database: {detail}")]
     Corrupt { path: PathBuf, detail: String },
-    #[error("the cache at {path} was written by a newer hark (schema {found}, this hark knows {known})")]
+    #[error(
+        "the cache at {path} was written by a newer hark (schema {found}, this hark knows {known})"
+    )]
     TooNew {
         path: PathBuf,
         found: i64,
@@ -111,11 +113,16 @@ mod tests {
         let path = dir.path().join(DB_FILE);
         open_rw(&path).unwrap();
         let holder = Connection::open(&path).unwrap();
-        holder.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;").unwrap();
+        holder
+            .execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;")
+            .unwrap();
         let conn = Connection::open(&path).unwrap();
         conn.busy_timeout(Duration::from_millis(50)).unwrap();
         let err = conn
-            .execute("INSERT INTO accounts (name, platform) VALUES ('x', 'demo')", [])
+            .execute(
+                "INSERT INTO accounts (name, platform) VALUES ('x', 'demo')",
+                [],
+            )
             .unwrap_err();
         assert!(matches!(classify(err, &path), Error::Locked { .. }));
     }

@@ -156,8 +156,14 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         id: r.get(0)?,
         created_at: r.get(1)?,
         platform: r.get(2)?,
-        kind: r.get::<_, String>(3)?.parse().map_err(|e| parse_err(3, e))?,
-        state: r.get::<_, String>(4)?.parse().map_err(|e| parse_err(4, e))?,
+        kind: r
+            .get::<_, String>(3)?
+            .parse()
+            .map_err(|e| parse_err(3, e))?,
+        state: r
+            .get::<_, String>(4)?
+            .parse()
+            .map_err(|e| parse_err(4, e))?,
         author: r.get(5)?,
         snippet: r.get(6)?,
         sentiment: sentiment.and_then(|s| s.parse().ok()),
@@ -301,8 +307,20 @@ impl Reader {
                 ))
             })
             .optional()?;
-        let Some((row, body, url, account, edited_at, auto, auto_label, manual, author_id, account_id, parent, external_id)) =
-            found
+        let Some((
+            row,
+            body,
+            url,
+            account,
+            edited_at,
+            auto,
+            auto_label,
+            manual,
+            author_id,
+            account_id,
+            parent,
+            external_id,
+        )) = found
         else {
             return Ok(None);
         };

@@ -81,7 +81,9 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
         return Ok(None);
     };
     let rows: Vec<(ItemId, String, String)> = tx
-        .prepare("SELECT item_id, from_state, to_state FROM events WHERE batch = ? AND kind = 'state'")?
+        .prepare(
+            "SELECT item_id, from_state, to_state FROM events WHERE batch = ? AND kind = 'state'",
+        )?
         .query_map([batch], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut items = Vec::new();

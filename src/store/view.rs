@@ -132,7 +132,10 @@ mod tests {
     fn view_names_parse() {
         assert_eq!(View::parse("Needs-Reply"), Some(View::NeedsReply));
         assert_eq!(View::parse("#bug"), Some(View::Tag("bug".into())));
-        assert_eq!(View::parse("platform:chirp"), Some(View::Platform("chirp".into())));
+        assert_eq!(
+            View::parse("platform:chirp"),
+            Some(View::Platform("chirp".into()))
+        );
         assert_eq!(View::parse("nope"), None);
     }
 }

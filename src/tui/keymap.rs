@@ -52,18 +52,18 @@ actions! {
     GoBottom => "go-bottom", ["G", "end"], "Move", "last item";
     NextPane => "next-pane", ["tab"], "Move", "next pane";
     PrevPane => "prev-pane", ["backtab"], "Move", "previous pane";
-    NextView => "next-view", ["]"], "Move", "next view in the sidebar";
-    PrevView => "prev-view", ["["], "Move", "previous view in the sidebar";
-    OpenItem => "open-item", ["enter"], "Item", "open the item (marks it seen)";
-    Back => "back", ["esc"], "Item", "back; clear search or marks";
-    MarkDone => "mark-done", ["d"], "Item", "mark done (marked items or this one)";
+    NextView => "next-view", ["]"], "Move", "next view";
+    PrevView => "prev-view", ["["], "Move", "previous view";
+    OpenItem => "open-item", ["enter"], "Item", "open (marks it seen)";
+    Back => "back", ["esc"], "Item", "back · clear search/marks";
+    MarkDone => "mark-done", ["d"], "Item", "mark done (marked or this)";
     Reopen => "reopen", ["o"], "Item", "reopen";
-    Undo => "undo", ["u"], "Item", "undo the last state change";
-    ToggleMark => "toggle-mark", ["space"], "Item", "mark or unmark, then move down";
-    Search => "search", ["/"], "Find", "full-text search in this view";
+    Undo => "undo", ["u"], "Item", "undo last state change";
+    ToggleMark => "toggle-mark", ["space"], "Item", "mark/unmark, move down";
+    Search => "search", ["/"], "Find", "full-text search";
     SearchNext => "search-next", ["n"], "Find", "next search result";
     SearchPrev => "search-prev", ["N"], "Find", "previous search result";
-    CommandLine => "command-line", [":"], "Other", "command line: :view done, :quit, any action";
+    CommandLine => "command-line", [":"], "Other", "command line (:view done)";
     Help => "help", ["?"], "Other", "this help";
     Quit => "quit", ["q", "ctrl-c"], "Other", "quit";
 }
@@ -286,19 +286,40 @@ mod tests {
     #[test]
     fn terminal_events_map_to_actions() {
         let map = Keymap::defaults();
-        assert_eq!(map.action(&press(KeyCode::Char('j'), KeyModifiers::NONE)), Some(Action::MoveDown));
-        assert_eq!(map.action(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)), Some(Action::GoBottom));
-        assert_eq!(map.action(&press(KeyCode::Char('d'), KeyModifiers::CONTROL)), Some(Action::PageDown));
-        assert_eq!(map.action(&press(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::PrevPane));
-        assert_eq!(map.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            map.action(&press(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(Action::MoveDown)
+        );
+        assert_eq!(
+            map.action(&press(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+            Some(Action::GoBottom)
+        );
+        assert_eq!(
+            map.action(&press(KeyCode::Char('d'), KeyModifiers::CONTROL)),
+            Some(Action::PageDown)
+        );
+        assert_eq!(
+            map.action(&press(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::PrevPane)
+        );
+        assert_eq!(
+            map.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)),
+            None
+        );
     }
 
     #[test]
     fn an_override_replaces_the_default_keys_of_that_action() {
         let overrides = BTreeMap::from([("mark-done".to_string(), KeySpec::One("x".into()))]);
         let map = Keymap::from_config(&overrides).unwrap();
-        assert_eq!(map.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)), Some(Action::MarkDone));
-        assert_eq!(map.action(&press(KeyCode::Char('d'), KeyModifiers::NONE)), None);
+        assert_eq!(
+            map.action(&press(KeyCode::Char('x'), KeyModifiers::NONE)),
+            Some(Action::MarkDone)
+        );
+        assert_eq!(
+            map.action(&press(KeyCode::Char('d'), KeyModifiers::NONE)),
+            None
+        );
         assert_eq!(map.keys_of(Action::MarkDone), "x");
     }
 
@@ -306,14 +327,23 @@ mod tests {
     fn a_key_bound_twice_is_an_error_naming_both_actions() {
         let overrides = BTreeMap::from([("mark-done".to_string(), KeySpec::One("j".into()))]);
         let err = Keymap::from_config(&overrides).unwrap_err().to_string();
-        assert!(err.contains("`j`") && err.contains("mark-done") && err.contains("move-down"), "{err}");
+        assert!(
+            err.contains("`j`") && err.contains("mark-done") && err.contains("move-down"),
+            "{err}"
+        );
     }
 
     #[test]
     fn bad_keys_and_unknown_actions_are_errors() {
         let bad_key = BTreeMap::from([("quit".to_string(), KeySpec::One("hyper-q".into()))]);
-        assert!(matches!(Keymap::from_config(&bad_key), Err(KeymapError::BadKey(_))));
+        assert!(matches!(
+            Keymap::from_config(&bad_key),
+            Err(KeymapError::BadKey(_))
+        ));
         let bad_action = BTreeMap::from([("fly".to_string(), KeySpec::One("f".into()))]);
-        assert!(matches!(Keymap::from_config(&bad_action), Err(KeymapError::UnknownAction(_))));
+        assert!(matches!(
+            Keymap::from_config(&bad_action),
+            Err(KeymapError::UnknownAction(_))
+        ));
     }
 }

@@ -78,6 +78,8 @@ pub struct ListWindow {
     /// The store changed while a window was loading: load again when it arrives.
     stale: bool,
     pub loaded: bool,
+    /// Until the CM acts on the list, the cursor follows the top as items arrive.
+    pub touched: bool,
 }
 
 impl ListWindow {
@@ -95,6 +97,7 @@ impl ListWindow {
             extend_in_flight: false,
             stale: false,
             loaded: false,
+            touched: false,
         }
     }
 
@@ -138,6 +141,7 @@ impl ListWindow {
         let height = self.height;
         *self = ListWindow::new(query);
         self.height = height;
+        self.touched = true;
         self.load(Anchor::Top)
     }
 
@@ -148,8 +152,8 @@ impl ListWindow {
             return None;
         }
         let anchor = match self.current() {
-            Some(row) => Anchor::At(row.key()),
-            None => Anchor::Top,
+            Some(row) if self.touched => Anchor::At(row.key()),
+            _ => Anchor::Top,
         };
         Some(self.load(anchor))
     }
@@ -209,7 +213,8 @@ impl ListWindow {
             Direction::Older => {
                 self.rows.extend(rows);
                 if self.rows.len() > MAX_ROWS {
-                    let drop = (self.rows.len() - MAX_ROWS).min(self.cursor.saturating_sub(self.offset + WINDOW_BEFORE));
+                    let drop = (self.rows.len() - MAX_ROWS)
+                        .min(self.cursor.saturating_sub(self.offset + WINDOW_BEFORE));
                     self.rows.drain(..drop);
                     self.offset += drop;
                 }

@@ -28,13 +28,16 @@ fn rows(range: std::ops::Range<usize>) -> Vec<ItemRow> {
 
 fn generation(request: &ListRequest) -> u64 {
     match request {
-        ListRequest::Window { generation, .. } | ListRequest::Extend { generation, .. } => *generation,
+        ListRequest::Window { generation, .. } | ListRequest::Extend { generation, .. } => {
+            *generation
+        }
     }
 }
 
 fn loaded(total: usize, height: usize) -> ListWindow {
     let mut list = ListWindow::new(ListQuery::view(View::Inbox));
     list.set_height(height);
+    list.touched = true;
     let request = list.load(Anchor::Top);
     let n = WINDOW_AFTER.min(total);
     list.apply_window(
@@ -59,7 +62,9 @@ fn moving_near_the_end_of_the_window_asks_for_the_next_page_once() {
     assert_eq!(list.cursor, 150);
     assert_eq!(requests.len(), 1, "one extension in flight at a time");
     match &requests[0] {
-        ListRequest::Extend { from, direction, .. } => {
+        ListRequest::Extend {
+            from, direction, ..
+        } => {
             assert_eq!(*direction, Direction::Older);
             assert_eq!(*from, row(WINDOW_AFTER - 1).key());
         }
@@ -71,13 +76,22 @@ fn moving_near_the_end_of_the_window_asks_for_the_next_page_once() {
 fn memory_stays_bounded_while_scrolling_far() {
     let mut list = loaded(1_000_000, 20);
     for _ in 0..5_000 {
-        if let Some(ListRequest::Extend { generation, direction, .. }) = list.move_by(1) {
+        if let Some(ListRequest::Extend {
+            generation,
+            direction,
+            ..
+        }) = list.move_by(1)
+        {
             let end = list.offset + list.rows.len();
             list.apply_extend(generation, direction, rows(end..end + EXTEND_ROWS));
         }
     }
     assert_eq!(list.cursor, 5_000);
-    assert!(list.rows.len() <= MAX_ROWS + EXTEND_ROWS, "{}", list.rows.len());
+    assert!(
+        list.rows.len() <= MAX_ROWS + EXTEND_ROWS,
+        "{}",
+        list.rows.len()
+    );
     assert_eq!(list.current().unwrap().snippet, "item 5000");
     assert!(list.scroll <= 5_000 && 5_000 < list.scroll + 20);
 }
@@ -89,7 +103,7 @@ fn new_items_arriving_above_keep_the_cursor_on_the_same_item_and_screen_line() {
     let before = list.current().unwrap().clone();
     let line = list.cursor - list.scroll;
     let request = list.refresh().unwrap();
-    // Three new items arrived at the top: the same item is now at position 8.
+    // Three new items arrived at the top: the same item is now at position 28.
     let mut fresh = vec![row(0), row(1), row(2)];
     fresh.iter_mut().for_each(|r| {
         r.created_at += 100;
@@ -102,7 +116,7 @@ fn new_items_arriving_above_keep_the_cursor_on_the_same_item_and_screen_line() {
             rows: fresh,
             offset: 0,
             total: 53,
-            focus: 8,
+            focus: 28,
         },
     );
     assert_eq!(list.current().unwrap(), &before);
@@ -138,7 +152,13 @@ fn a_stale_answer_from_a_previous_view_is_ignored() {
 fn go_bottom_loads_the_last_page_when_it_is_not_in_memory() {
     let mut list = loaded(1_000_000, 20);
     let request = list.go_bottom().expect("a load of the last page");
-    assert!(matches!(request, ListRequest::Window { anchor: Anchor::Bottom, .. }));
+    assert!(matches!(
+        request,
+        ListRequest::Window {
+            anchor: Anchor::Bottom,
+            ..
+        }
+    ));
     list.apply_window(
         generation(&request),
         WindowResult {
@@ -180,8 +200,25 @@ fn at_the_top_of_the_list_new_arrivals_are_shown_above_the_cursor() {
         r.id += 100;
     });
     fresh.extend(rows(0..5));
-    list.apply_window(generation(&request), WindowResult { rows: fresh, offset: 0, total: 7, focus: 2 });
+    list.apply_window(
+        generation(&request),
+        WindowResult {
+            rows: fresh,
+            offset: 0,
+            total: 7,
+            focus: 2,
+        },
+    );
     assert_eq!(list.scroll, 0, "the new items are visible");
     assert_eq!(list.cursor, 2, "the cursor stays on the item the CM was on");
     assert_eq!(list.visible().count(), 7);
+}
+
+#[test]
+fn until_the_cm_acts_the_cursor_follows_the_newest_item() {
+    let mut list = ListWindow::new(ListQuery::view(View::Inbox));
+    let request = list.load(Anchor::Top);
+    list.apply_window(generation(&request), WindowResult { rows: rows(0..3), offset: 0, total: 3, focus: 0 });
+    let request = list.refresh().unwrap();
+    assert!(matches!(request, ListRequest::Window { anchor: Anchor::Top, .. }));
 }

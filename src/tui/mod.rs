@@ -60,9 +60,15 @@ async fn event_loop<B: Backend>(
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
 
     let size = terminal.size()?;
-    let mut pending = vec![Msg::Resize { list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height)) }];
+    let mut pending = vec![Msg::Resize {
+        list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height)),
+    }];
     let effects = model.start();
-    let runtime = Runtime { queries, writer, app_tx };
+    let runtime = Runtime {
+        queries,
+        writer,
+        app_tx,
+    };
     runtime.run_all(effects);
     let mut last_second = now();
 
@@ -130,18 +136,30 @@ impl Runtime {
         match effect {
             Effect::Query(request) => {
                 if self.queries.send(request).is_err() {
-                    let _ = self.app_tx.send(Msg::Loaded(query::Response::Failed("the query worker stopped".into())));
+                    let _ = self.app_tx.send(Msg::Loaded(query::Response::Failed(
+                        "the query worker stopped".into(),
+                    )));
                 }
             }
-            Effect::SetState { ids, to, only_from, actor } => {
+            Effect::SetState {
+                ids,
+                to,
+                only_from,
+                actor,
+            } => {
                 let writer = self.writer.clone();
                 let tx = self.app_tx.clone();
                 tokio::spawn(async move {
                     let result = writer
-                        .call(move |conn| state::set_state(conn, &ids, to, only_from.as_deref(), actor, now()))
+                        .call(move |conn| {
+                            state::set_state(conn, &ids, to, only_from.as_deref(), actor, now())
+                        })
                         .await;
                     let outcome = match result {
-                        Ok(changed) => WriteOutcome::StateChanged { count: changed.len(), to },
+                        Ok(changed) => WriteOutcome::StateChanged {
+                            count: changed.len(),
+                            to,
+                        },
                         Err(e) => WriteOutcome::Failed(e.to_string()),
                     };
                     // Marking an item seen by opening it is not worth a message.

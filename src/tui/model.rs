@@ -81,7 +81,9 @@ pub struct Model {
 pub enum Msg {
     Key(KeyEvent),
     /// The list pane's height in rows changed.
-    Resize { list_rows: usize },
+    Resize {
+        list_rows: usize,
+    },
     Tick(UnixTime),
     StoreChanged,
     Loaded(Response),
@@ -251,7 +253,10 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
             generation,
             direction,
             rows,
-        } => list_effect(effects, model.list.apply_extend(generation, direction, rows)),
+        } => list_effect(
+            effects,
+            model.list.apply_extend(generation, direction, rows),
+        ),
         Response::Sidebar { views } => {
             let selected = model.current_view().clone();
             model.sidebar.views = views.into_iter().map(|(v, n)| (v, Some(n))).collect();
@@ -279,11 +284,15 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     }
     model.status.message = None;
     match model.keymap.action(&key) {
-        Some(action) => apply(model, action, effects),
+        Some(action) => {
+            model.list.touched = true;
+            apply(model, action, effects)
+        }
         None => {
             if let KeyCode::Char(c) = key.code {
                 if !key.modifiers.contains(KeyModifiers::CONTROL) {
-                    model.status.message = Some(format!("`{c}` does nothing here · ? shows the keys"));
+                    model.status.message =
+                        Some(format!("`{c}` does nothing here · ? shows the keys"));
                 }
             }
         }
@@ -300,11 +309,8 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     match key.code {
         KeyCode::Esc => model.prompt = None,
         KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => model.prompt = None,
-        KeyCode::Backspace => {
-            if text.pop().is_none() {
-                model.prompt = None;
-            }
-        }
+        KeyCode::Backspace if text.pop().is_none() => model.prompt = None,
+        KeyCode::Backspace => {}
         KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
         KeyCode::Char(c) => text.push(c),
         KeyCode::Enter => match model.prompt.take() {
@@ -320,7 +326,10 @@ fn set_search(model: &mut Model, text: Option<String>, effects: &mut Vec<Effect>
     let query = text.as_deref().and_then(fts_query);
     model.search = query.as_ref().and(text);
     let view = model.current_view().clone();
-    let request = model.list.replace_query(ListQuery { view, search: query });
+    let request = model.list.replace_query(ListQuery {
+        view,
+        search: query,
+    });
     list_effect(effects, Some(request));
 }
 

@@ -11,8 +11,8 @@ use crate::domain::ItemId;
 use crate::store::read::{Direction, ItemDetail, ItemRow, ListQuery, PageKey};
 use crate::store::{Reader, View};
 
-use super::list::{Anchor, ListRequest, WindowResult, WINDOW_AFTER, WINDOW_BEFORE};
 use super::list::EXTEND_ROWS;
+use super::list::{Anchor, ListRequest, WindowResult, WINDOW_AFTER, WINDOW_BEFORE};
 
 /// A read the UI needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,8 +59,9 @@ pub fn spawn(
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter());
                 for request in newest_of_each_kind(batch) {
-                    let response = run(&reader, request)
-                        .unwrap_or_else(|e| Response::Failed(format!("cannot read the cache: {e}")));
+                    let response = run(&reader, request).unwrap_or_else(|e| {
+                        Response::Failed(format!("cannot read the cache: {e}"))
+                    });
                     reply(response);
                 }
             }
@@ -73,11 +74,16 @@ pub fn spawn(
 fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
     let mut keep: Vec<Request> = Vec::new();
     for request in batch.into_iter().rev() {
-        let duplicate = keep.iter().any(|k| match (k, &request) {
-            (Request::Sidebar, Request::Sidebar) => true,
-            (Request::Detail(_), Request::Detail(_)) => true,
-            (Request::List(ListRequest::Window { .. }), Request::List(ListRequest::Window { .. })) => true,
-            _ => false,
+        let duplicate = keep.iter().any(|k| {
+            matches!(
+                (k, &request),
+                (Request::Sidebar, Request::Sidebar)
+                    | (Request::Detail(_), Request::Detail(_))
+                    | (
+                        Request::List(ListRequest::Window { .. }),
+                        Request::List(ListRequest::Window { .. })
+                    )
+            )
         });
         if !duplicate {
             keep.push(request);
@@ -126,7 +132,11 @@ pub fn run(reader: &Reader, request: Request) -> crate::store::Result<Response> 
 }
 
 /// Loads the rows around `anchor` and works out their absolute position.
-pub fn load_window(reader: &Reader, query: &ListQuery, anchor: Anchor) -> crate::store::Result<WindowResult> {
+pub fn load_window(
+    reader: &Reader,
+    query: &ListQuery,
+    anchor: Anchor,
+) -> crate::store::Result<WindowResult> {
     let total = reader.count(query)? as usize;
     Ok(match anchor {
         Anchor::Top => WindowResult {

@@ -19,7 +19,12 @@ pub struct Areas {
 /// Wide terminals put the item beside the list; narrow ones below it; very narrow ones
 /// drop the sidebar (views stay reachable with `[` `]` and `:view`).
 pub fn layout(area: Rect) -> Areas {
-    let [main, status, prompt] = Layout::vertical([Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [main, status, prompt] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     let (sidebar, right) = if main.width >= 70 {
         let [s, r] = Layout::horizontal([Constraint::Length(20), Constraint::Min(10)]).areas(main);
         (Some(s), r)
@@ -31,12 +36,21 @@ pub fn layout(area: Rect) -> Areas {
     } else {
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(right)
     };
-    Areas { sidebar, list, detail, status, prompt }
+    Areas {
+        sidebar,
+        list,
+        detail,
+        status,
+        prompt,
+    }
 }
 
 /// How many item rows fit in the list pane.
 pub fn list_rows(area: Rect) -> usize {
-    layout(area).list.height.saturating_sub(panes::items::CHROME_ROWS) as usize
+    layout(area)
+        .list
+        .height
+        .saturating_sub(panes::items::CHROME_ROWS) as usize
 }
 
 pub fn render(frame: &mut Frame, model: &Model) {

@@ -24,7 +24,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         None => vec![Line::from("no item selected").dim().italic()],
     };
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((model.detail.scroll, 0)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((model.detail.scroll, 0)),
         inner,
     );
 }
@@ -37,7 +39,14 @@ fn item_lines(item: &ItemDetail, now: i64, width: usize) -> Vec<Line<'static>> {
         Span::raw(name).bold(),
         Span::raw(" "),
         Span::raw(inert_line(&item.author.handle)).cyan(),
-        Span::raw(format!(" · {} {} · {} · {}", inert_line(&row.platform), row.kind, ago(now, row.created_at), row.state)).dim(),
+        Span::raw(format!(
+            " · {} {} · {} · {}",
+            inert_line(&row.platform),
+            row.kind,
+            ago(now, row.created_at),
+            row.state
+        ))
+        .dim(),
     ];
     if item.edited_at.is_some() {
         header.push(Span::raw(" · edited").dim().italic());
@@ -58,7 +67,14 @@ fn item_lines(item: &ItemDetail, now: i64, width: usize) -> Vec<Line<'static>> {
     }
     let hidden = body.chars().count().saturating_sub(BODY_DISPLAY_CHARS);
     if hidden > 0 {
-        lines.push(Line::from(format!("… {} more characters (kept whole in the cache)", thousands(hidden as u64))).dim().italic());
+        lines.push(
+            Line::from(format!(
+                "… {} more characters (kept whole in the cache)",
+                thousands(hidden as u64)
+            ))
+            .dim()
+            .italic(),
+        );
     }
     if !item.replies.is_empty() {
         lines.push(Line::default());
@@ -80,11 +96,17 @@ fn sentiment_line(item: &ItemDetail) -> Line<'static> {
                 spans.push(Span::raw(format!(" · auto {label} {score:+.2}")).dim());
             }
         }
-        (None, Some((score, label))) => spans.push(Span::raw(format!("{label} (auto {score:+.2})"))),
+        (None, Some((score, label))) => {
+            spans.push(Span::raw(format!("{label} (auto {score:+.2})")))
+        }
         (None, None) => spans.push(Span::raw("not scored").dim()),
     }
     if !item.tags.is_empty() {
-        let tags: Vec<String> = item.tags.iter().map(|t| format!("#{}", inert_line(t))).collect();
+        let tags: Vec<String> = item
+            .tags
+            .iter()
+            .map(|t| format!("#{}", inert_line(t)))
+            .collect();
         spans.push(Span::raw(format!("   {}", tags.join(" "))).fg(Color::Magenta));
     }
     Line::from(spans)
@@ -95,16 +117,30 @@ fn thread_line(arrow: &str, entry: &ThreadEntry, now: i64, width: usize) -> Line
     let prefix = format!("{arrow}{who} {}: ", age(now, entry.created_at));
     let room = width.saturating_sub(unicode_width::UnicodeWidthStr::width(prefix.as_str()));
     let text = truncate_to_width(&inert_line(&entry.body), room);
-    let style = if entry.own { Style::new().fg(Color::Green) } else { Style::new().fg(Color::Gray) };
-    Line::from(vec![Span::styled(prefix, style.bold()), Span::styled(text, style)])
+    let style = if entry.own {
+        Style::new().fg(Color::Green)
+    } else {
+        Style::new().fg(Color::Gray)
+    };
+    Line::from(vec![
+        Span::styled(prefix, style.bold()),
+        Span::styled(text, style),
+    ])
 }
 
 fn author_line(item: &ItemDetail, now: i64) -> Line<'static> {
     let a = &item.author;
-    let followers = a.followers.map(|f| format!("{} followers", thousands(f.max(0) as u64))).unwrap_or_else(|| "followers unknown".into());
+    let followers = a
+        .followers
+        .map(|f| format!("{} followers", thousands(f.max(0) as u64)))
+        .unwrap_or_else(|| "followers unknown".into());
     Line::from(vec![
         Span::raw("author ").dim(),
-        Span::raw(format!("{followers} · {} item{} ", a.items, if a.items == 1 { "" } else { "s" })),
+        Span::raw(format!(
+            "{followers} · {} item{} ",
+            a.items,
+            if a.items == 1 { "" } else { "s" }
+        )),
         Span::raw(format!("+{}", a.positive)).green(),
         Span::raw(" "),
         Span::raw(format!("={}", a.neutral)).gray(),

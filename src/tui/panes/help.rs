@@ -43,13 +43,18 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     right.push(Line::from("any key closes this help").dim().italic());
     let height = (left.len().max(right.len()) as u16 + 2).min(area.height);
     let width = 100.min(area.width);
-    let [popup] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(popup);
+    let [popup] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(popup);
     frame.render_widget(Clear, popup);
     let block = super::frame(" Keys · rebind them in [keys] of config.toml ".into(), true);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+    let [l, r] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
     frame.render_widget(Paragraph::new(left), l);
     frame.render_widget(Paragraph::new(right), r);
 }

@@ -29,7 +29,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     if list.loaded {
         let position = if list.total == 0 { 0 } else { list.cursor + 1 };
-        title.push_str(&format!("· {}/{} ", thousands(position as u64), thousands(list.total as u64)));
+        title.push_str(&format!(
+            "· {}/{} ",
+            thousands(position as u64),
+            thousands(list.total as u64)
+        ));
     }
     if !model.marks.is_empty() {
         title.push_str(&format!("· {} marked ", model.marks.len()));
@@ -44,12 +48,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let fixed = 2 + PLATFORM_COLS + 1 + AGE_COLS + 1 + author_cols + 1 + STATE_COLS + 1 + 2 + 1;
     let text_cols = (inner.width as usize).saturating_sub(fixed);
 
-    let mut lines = vec![Line::from(
-        format!(
-            "  {:<PLATFORM_COLS$} {:>AGE_COLS$} {:<author_cols$} {:<STATE_COLS$} ☺! text",
-            "network", "age", "author", "st"
-        ),
-    )
+    let mut lines = vec![Line::from(format!(
+        "  {:<PLATFORM_COLS$} {:>AGE_COLS$} {:<author_cols$} {:<STATE_COLS$} ☺! text",
+        "network", "age", "author", "st"
+    ))
     .dim()];
     if list.loaded && list.rows.is_empty() {
         let empty = if model.search.is_some() {
@@ -68,20 +70,41 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if list.total > list.height {
         let mut state = ScrollbarState::new(list.total).position(list.cursor);
         frame.render_stateful_widget(
-            Scrollbar::new(ScrollbarOrientation::VerticalRight).begin_symbol(None).end_symbol(None),
+            Scrollbar::new(ScrollbarOrientation::VerticalRight)
+                .begin_symbol(None)
+                .end_symbol(None),
             area,
             &mut state,
         );
     }
 }
 
-fn item_line(model: &Model, row: &ItemRow, selected: bool, author_cols: usize, text_cols: usize) -> Line<'static> {
-    let mark = if model.marks.contains(&row.id) { "● " } else { "  " };
-    let platform = pad(&truncate_to_width(&inert_line(&row.platform), PLATFORM_COLS), PLATFORM_COLS);
-    let author = pad(&truncate_to_width(&inert_line(&row.author), author_cols), author_cols);
+fn item_line(
+    model: &Model,
+    row: &ItemRow,
+    selected: bool,
+    author_cols: usize,
+    text_cols: usize,
+) -> Line<'static> {
+    let mark = if model.marks.contains(&row.id) {
+        "● "
+    } else {
+        "  "
+    };
+    let platform = pad(
+        &truncate_to_width(&inert_line(&row.platform), PLATFORM_COLS),
+        PLATFORM_COLS,
+    );
+    let author = pad(
+        &truncate_to_width(&inert_line(&row.author), author_cols),
+        author_cols,
+    );
     let snippet = truncate_to_width(&inert_line(&row.snippet), text_cols);
     let (state, state_style) = match row.state {
-        ItemState::New => ("new", Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD)),
+        ItemState::New => (
+            "new",
+            Style::new().fg(Color::Yellow).add_modifier(Modifier::BOLD),
+        ),
         ItemState::Open => ("open", Style::new()),
         ItemState::Replied => ("rep", Style::new().fg(Color::Green)),
         ItemState::Done => ("done", Style::new().fg(Color::DarkGray)),
@@ -97,18 +120,32 @@ fn item_line(model: &Model, row: &ItemRow, selected: bool, author_cols: usize, t
             };
             let style = Style::new().fg(color);
             // A label the CM set is bold; an automatic one is plain.
-            let style = if row.sentiment_manual { style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED) } else { style };
+            let style = if row.sentiment_manual {
+                style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+            } else {
+                style
+            };
             Span::styled(label.glyph(), style)
         }
         None => Span::raw("·").dim(),
     };
     let flag = match row.flag {
-        Some(Severity::Critical) => Span::styled("!", Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)),
-        Some(Severity::High) => Span::styled("!", Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)),
+        Some(Severity::Critical) => Span::styled(
+            "!",
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ),
+        Some(Severity::High) => Span::styled(
+            "!",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ),
         Some(Severity::Low) => Span::styled("!", Style::new().fg(Color::Yellow)),
         None => Span::raw(" "),
     };
-    let text_style = if row.state == ItemState::New { Style::new().add_modifier(Modifier::BOLD) } else { Style::new() };
+    let text_style = if row.state == ItemState::New {
+        Style::new().add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    };
     let mut line = Line::from(vec![
         Span::raw(mark),
         Span::raw(platform).fg(Color::Blue),

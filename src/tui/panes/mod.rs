@@ -17,7 +17,11 @@ pub fn frame(title: String, focused: bool) -> Block<'static> {
         Style::new().fg(Color::DarkGray)
     };
     Block::bordered()
-        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
         .border_style(style)
         .title(title)
 }

@@ -15,7 +15,12 @@ use crate::tui::model::{Model, Prompt};
 const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
-    let mut spans = vec![Span::raw(format!(" {} ", inert_line(&model.brand))).bold().reversed(), Span::raw(" ")];
+    let mut spans = vec![
+        Span::raw(format!(" {} ", inert_line(&model.brand)))
+            .bold()
+            .reversed(),
+        Span::raw(" "),
+    ];
     if model.status.accounts.is_empty() {
         spans.push(Span::raw("no accounts polling").dim());
     }
@@ -26,24 +31,59 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
             PollStatus::Starting | PollStatus::Polling => {
                 Span::raw(SPINNER[(model.frame as usize) % SPINNER.len()]).fg(Color::Cyan)
             }
-            PollStatus::Ok { at } => Span::raw(format!("✓ {}", age(model.now, *at))).fg(Color::Green),
-            PollStatus::Error { retry_at, .. } => Span::raw(format!("✗ retry in {}s", (retry_at - model.now).max(0))).fg(Color::Red),
-            PollStatus::RateLimited { until } => Span::raw(format!("⏳ rate limit {}s", (until - model.now).max(0))).fg(Color::Yellow),
+            PollStatus::Ok { at } => {
+                Span::raw(format!("✓ {}", since(model.now, *at))).fg(Color::Green)
+            }
+            PollStatus::Error { retry_at, .. } => {
+                Span::raw(format!("✗ retry in {}s", (retry_at - model.now).max(0))).fg(Color::Red)
+            }
+            PollStatus::RateLimited { until } => {
+                Span::raw(format!("⏳ rate limit {}s", (until - model.now).max(0)))
+                    .fg(Color::Yellow)
+            }
         });
         spans.push(Span::raw("  "));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)).style(Style::new().bg(Color::Black)), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).style(Style::new().bg(Color::Black)),
+        area,
+    );
+}
+
+/// Seconds matter for "last polled": "12s", then the compact age.
+fn since(now: i64, at: i64) -> String {
+    let secs = (now - at).max(0);
+    if secs < 60 {
+        format!("{secs}s")
+    } else {
+        age(now, at)
+    }
 }
 
 pub fn render_prompt(frame: &mut Frame, area: Rect, model: &Model) {
     let width = area.width as usize;
     let line = match &model.prompt {
-        Some(Prompt::Search(text)) => Line::from(vec![Span::raw("/").bold(), Span::raw(inert_line(text)), Span::raw("█")]),
-        Some(Prompt::Command(text)) => Line::from(vec![Span::raw(":").bold(), Span::raw(inert_line(text)), Span::raw("█")]),
+        Some(Prompt::Search(text)) => Line::from(vec![
+            Span::raw("/").bold(),
+            Span::raw(inert_line(text)),
+            Span::raw("█"),
+        ]),
+        Some(Prompt::Command(text)) => Line::from(vec![
+            Span::raw(":").bold(),
+            Span::raw(inert_line(text)),
+            Span::raw("█"),
+        ]),
         None => match (&model.status.message, &model.status.last_error) {
             (Some(message), _) => Line::from(truncate_to_width(&inert_line(message), width)),
-            (None, Some(error)) => Line::from(truncate_to_width(&format!("last error: {}", inert_line(error)), width)).fg(Color::Red),
-            (None, None) => Line::from("j/k move · enter open · d done · / search · : command · ? help · q quit").dim(),
+            (None, Some(error)) => Line::from(truncate_to_width(
+                &format!("last error: {}", inert_line(error)),
+                width,
+            ))
+            .fg(Color::Red),
+            (None, None) => Line::from(
+                "j/k move · enter open · d done · / search · : command · ? help · q quit",
+            )
+            .dim(),
         },
     };
     frame.render_widget(Paragraph::new(line), area);

@@ -1,0 +1,158 @@
+//! `hark demo` driven in a real terminal (tmux): keys sent, the screen captured and read
+//! the way a person would read it. Needs tmux on the PATH (`.ci/run` installs it).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, command: &str) -> Tmux {
+        let socket = format!("hark-e2e-{}-{width}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .arg(command)
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux must be installed to run the end-to-end tests");
+        assert!(status.success(), "tmux could not start");
+        Tmux { socket }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            let status = Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "e2e", key])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows what `ok` looks for; panics with the screen if not.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session", "-t", "e2e"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// The Inbox count in the sidebar.
+fn inbox_count(screen: &str) -> Option<u64> {
+    screen.lines().find_map(|line| {
+        let inner = line.trim_start_matches(['│', '┃']);
+        let rest = inner.strip_prefix("Inbox")?;
+        let number: String = rest.chars().filter(|c| c.is_ascii_digit()).collect();
+        number.parse().ok()
+    })
+}
+
+fn run_demo(width: u16, height: u16) {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "{} demo --data-dir {}",
+        env!("CARGO_BIN_EXE_hark"),
+        dir.path().display()
+    );
+    let tmux = Tmux::start(width, height, &command);
+
+    // The backlog loads, then live items keep arriving.
+    let screen = tmux.wait_for("the demo inbox", |s| {
+        inbox_count(s).is_some_and(|n| n > 100)
+    });
+    let first = inbox_count(&screen).unwrap();
+    assert!(screen.contains("Nimbus Coffee"), "{screen}");
+    tmux.wait_for("new items to arrive", |s| {
+        inbox_count(s).is_some_and(|n| n > first)
+    });
+
+    // Move down, open: the item pane shows who wrote it and when, now seen ("open").
+    tmux.keys(&["j", "Enter"]);
+    tmux.wait_for("the opened item", |s| {
+        s.lines().any(|l| l.contains(" ago ·") || l.contains("just now ·")) && s.contains("open")
+    });
+
+    // Mark done, see the confirmation, undo it.
+    tmux.keys(&["Escape", "d"]);
+    tmux.wait_for("the done message", |s| s.contains("1 item done · u undoes"));
+    tmux.keys(&["u"]);
+    tmux.wait_for("the undo message", |s| {
+        s.contains("undid: 1 item no longer done")
+    });
+
+    // Search, then clear it.
+    tmux.keys(&["/", "c", "o", "f", "f", "e", "e", "Enter"]);
+    tmux.wait_for("search results", |s| s.contains("/coffee"));
+    tmux.keys(&["n", "Escape"]);
+    tmux.wait_for("the search cleared", |s| !s.contains("/coffee"));
+
+    // Switch view from the command line.
+    tmux.keys(&[":", "v", "i", "e", "w", " ", "a", "l", "l", "Enter"]);
+    tmux.wait_for("the All view", |s| s.contains("All · "));
+
+    // Help, then quit: the terminal is given back.
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help", |s| s.contains("Keys · rebind them"));
+    tmux.keys(&["Escape", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(!tmux.alive(), "hark did not quit on q");
+}
+
+#[test]
+fn demo_in_an_80x24_terminal() {
+    run_demo(80, 24);
+}
+
+#[test]
+fn demo_in_a_200x50_terminal() {
+    run_demo(200, 50);
+}

@@ -1,0 +1,279 @@
+//! The cache as a poller and the inbox use it: idempotent ingest, edits, cursors saved
+//! with their items, state changes with undo, search, paging.
+
+use hark::domain::{ItemKind, ItemState, NewAuthor, NewItem};
+use hark::store::ingest::{self, Incoming};
+use hark::store::read::{Direction, ListQuery};
+use hark::store::state;
+use hark::store::view::fts_query;
+use hark::store::{Reader, View, Writer};
+
+fn item(id: &str, body: &str, at: i64) -> Incoming {
+    Incoming::from(NewItem {
+        external_id: id.into(),
+        kind: ItemKind::Mention,
+        parent_external_id: None,
+        thread_external_id: None,
+        author: NewAuthor {
+            external_id: "u-ana".into(),
+            handle: "@ana".into(),
+            display_name: "Ana Ruiz".into(),
+            followers: Some(120),
+        },
+        body: body.into(),
+        url: None,
+        created_at: at,
+        raw_json: None,
+    })
+}
+
+struct Cache {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    writer: Writer,
+    account: i64,
+}
+
+fn cache() -> Cache {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hark.db");
+    let writer = Writer::spawn(&path).unwrap();
+    let account = writer
+        .handle()
+        .call_blocking(|c| ingest::ensure_account(c, "brand", "chirp", "@brand"))
+        .unwrap();
+    Cache {
+        _dir: dir,
+        path,
+        writer,
+        account,
+    }
+}
+
+impl Cache {
+    fn ingest(&self, items: Vec<Incoming>, cursor: Option<&str>) -> ingest::IngestReport {
+        let account = self.account;
+        let cursor = cursor.map(str::to_string);
+        self.writer
+            .handle()
+            .call_blocking(move |c| ingest::ingest(c, account, &items, cursor.as_deref(), 1_000))
+            .unwrap()
+    }
+
+    fn reader(&self) -> Reader {
+        Reader::open(&self.path).unwrap()
+    }
+
+    fn inbox(&self) -> Vec<String> {
+        self.reader()
+            .page(&ListQuery::view(View::Inbox), None, Direction::Older, 100)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.snippet)
+            .collect()
+    }
+}
+
+#[test]
+fn the_same_item_twice_is_stored_once() {
+    let cache = cache();
+    let first = cache.ingest(
+        vec![item("1", "hello", 10), item("2", "hi", 20)],
+        Some("c2"),
+    );
+    assert_eq!(first.inserted.len(), 2);
+    let again = cache.ingest(
+        vec![item("1", "hello", 10), item("2", "hi", 20)],
+        Some("c2"),
+    );
+    assert!(again.inserted.is_empty());
+    assert_eq!(again.unchanged, 2);
+    assert_eq!(cache.inbox(), ["hi", "hello"]);
+}
+
+#[test]
+fn an_edit_updates_the_stored_text_and_search_finds_the_new_words() {
+    let cache = cache();
+    cache.ingest(vec![item("1", "the cold brew is great", 10)], None);
+    let report = cache.ingest(vec![item("1", "the cold brew made me sick", 10)], None);
+    assert_eq!(report.edited.len(), 1);
+    assert_eq!(cache.inbox(), ["the cold brew made me sick"]);
+    let reader = cache.reader();
+    let search = |q: &str| {
+        reader
+            .count(&ListQuery {
+                view: View::All,
+                search: fts_query(q),
+            })
+            .unwrap()
+    };
+    assert_eq!(search("sick"), 1);
+    assert_eq!(search("great"), 0, "the old text is no longer indexed");
+    let detail = reader.detail(report.edited[0]).unwrap().unwrap();
+    assert!(detail.edited_at.is_some());
+}
+
+#[test]
+fn the_cursor_is_saved_with_its_items_and_not_without_them() {
+    let cache = cache();
+    cache.ingest(vec![item("1", "a", 10)], Some("after-1"));
+    let account = cache.account;
+    let handle = cache.writer.handle();
+    assert_eq!(
+        handle
+            .call_blocking(move |c| ingest::cursor(c, account))
+            .unwrap()
+            .as_deref(),
+        Some("after-1")
+    );
+    // A batch that fails half-way (an author row the schema rejects) stores neither its
+    // items nor its cursor.
+    let mut bad = item("3", "c", 30);
+    bad.item.kind = ItemKind::Dm;
+    let result = handle.call_blocking(move |c| {
+        c.execute_batch("CREATE TRIGGER no_dm BEFORE INSERT ON items WHEN new.kind = 'dm' BEGIN SELECT RAISE(ABORT, 'refused'); END;")?;
+        ingest::ingest(c, account, &[item("2", "b", 20), bad], Some("after-3"), 1_000)
+    });
+    assert!(result.is_err());
+    assert_eq!(cache.inbox(), ["a"]);
+    assert_eq!(
+        handle
+            .call_blocking(move |c| ingest::cursor(c, account))
+            .unwrap()
+            .as_deref(),
+        Some("after-1")
+    );
+}
+
+#[test]
+fn state_changes_are_logged_and_undo_reverts_the_whole_batch() {
+    let cache = cache();
+    let ids = cache
+        .ingest(
+            vec![item("1", "a", 10), item("2", "b", 20), item("3", "c", 30)],
+            None,
+        )
+        .inserted;
+    let handle = cache.writer.handle();
+    let batch = vec![ids[0], ids[1]];
+    let changed = handle
+        .call_blocking(move |c| {
+            state::set_state(c, &batch, ItemState::Done, None, state::ACTOR_USER, 2_000)
+        })
+        .unwrap();
+    assert_eq!(changed.len(), 2);
+    assert_eq!(cache.inbox(), ["c"]);
+    let events: i64 = rusqlite::Connection::open(&cache.path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM events WHERE kind = 'state' AND to_state = 'done'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(events, 2);
+
+    let undone = handle
+        .call_blocking(|c| state::undo_last(c, 3_000))
+        .unwrap()
+        .unwrap();
+    assert_eq!(undone.items.len(), 2);
+    assert_eq!(undone.was, ItemState::Done);
+    assert_eq!(cache.inbox(), ["c", "b", "a"]);
+    // Nothing left to undo: opening an item is not an undoable change.
+    let open = vec![ids[2]];
+    handle
+        .call_blocking(move |c| {
+            state::set_state(
+                c,
+                &open,
+                ItemState::Open,
+                Some(&[ItemState::New]),
+                state::ACTOR_VIEW,
+                4_000,
+            )
+        })
+        .unwrap();
+    assert_eq!(
+        handle
+            .call_blocking(|c| state::undo_last(c, 5_000))
+            .unwrap(),
+        None
+    );
+}
+
+#[test]
+fn opening_only_moves_new_items_to_open() {
+    let cache = cache();
+    let ids = cache.ingest(vec![item("1", "a", 10)], None).inserted;
+    let handle = cache.writer.handle();
+    let id = ids[0];
+    handle
+        .call_blocking(move |c| {
+            state::set_state(c, &[id], ItemState::Done, None, state::ACTOR_USER, 1)
+        })
+        .unwrap();
+    let changed = handle
+        .call_blocking(move |c| {
+            state::set_state(
+                c,
+                &[id],
+                ItemState::Open,
+                Some(&[ItemState::New]),
+                state::ACTOR_VIEW,
+                2,
+            )
+        })
+        .unwrap();
+    assert!(changed.is_empty(), "a done item stays done when viewed");
+}
+
+#[test]
+fn keyset_pages_walk_the_list_without_gaps_or_repeats() {
+    let cache = cache();
+    // Several items share a timestamp, as a burst of posts in one second does.
+    let items: Vec<Incoming> = (0..250)
+        .map(|n| item(&n.to_string(), &format!("post {n}"), 1_000 + n / 7))
+        .collect();
+    cache.ingest(items, None);
+    let reader = cache.reader();
+    let query = ListQuery::view(View::Inbox);
+    let mut seen = Vec::new();
+    let mut anchor = None;
+    loop {
+        let page = reader.page(&query, anchor, Direction::Older, 40).unwrap();
+        let Some(last) = page.last() else { break };
+        anchor = Some(last.key());
+        seen.extend(page.iter().map(|r| r.id));
+    }
+    assert_eq!(seen.len(), 250);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 250);
+    // And back up from the bottom.
+    let bottom = reader.page(&query, None, Direction::Newer, 40).unwrap();
+    assert_eq!(bottom.last().unwrap().id, *seen.last().unwrap());
+    assert_eq!(reader.count_newer(&query, bottom[0].key()).unwrap(), 210);
+}
+
+#[test]
+fn huge_and_hostile_bodies_are_stored_whole() {
+    let cache = cache();
+    let huge = "é".repeat(600_000);
+    let hostile = "\u{1b}]0;pwned\u{7}\u{202e}gnp.exe";
+    let ids = cache
+        .ingest(vec![item("big", &huge, 10), item("bad", hostile, 20)], None)
+        .inserted;
+    let reader = cache.reader();
+    assert_eq!(reader.detail(ids[0]).unwrap().unwrap().body, huge);
+    assert_eq!(reader.detail(ids[1]).unwrap().unwrap().body, hostile);
+    let rows = reader
+        .page(&ListQuery::view(View::Inbox), None, Direction::Older, 10)
+        .unwrap();
+    assert_eq!(
+        rows[1].snippet.chars().count(),
+        300,
+        "a list row carries only the start of a huge body"
+    );
+}

@@ -1,0 +1,207 @@
+//! The panes as a person sees them, rendered on ratatui's TestBackend with a fixed clock
+//! and fixture data, at the classic 80x24, a narrow 50x20 and a wide 160x30.
+
+use hark::domain::{ItemKind, ItemState, SentimentLabel, Severity};
+use hark::poller::{PollStatus, StatusUpdate};
+use hark::store::read::{AuthorInfo, ItemDetail, ItemRow, ThreadEntry};
+use hark::store::View;
+use hark::tui::keymap::Keymap;
+use hark::tui::list::{ListRequest, WindowResult};
+use hark::tui::model::{update, Effect, Model, Msg};
+use hark::tui::query::{Request, Response};
+use hark::tui::ui;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const NOW: i64 = 1_764_000_000;
+
+fn row(id: i64, minutes_ago: i64, platform: &str, author: &str, text: &str) -> ItemRow {
+    ItemRow {
+        id,
+        created_at: NOW - minutes_ago * 60,
+        platform: platform.into(),
+        kind: ItemKind::Mention,
+        state: ItemState::New,
+        author: author.into(),
+        snippet: text.into(),
+        sentiment: None,
+        sentiment_manual: false,
+        needs_reply: true,
+        flag: None,
+    }
+}
+
+fn rows() -> Vec<ItemRow> {
+    let mut rows = vec![
+        row(9, 2, "chirp", "@dana_reports", "Hi @nimbuscoffee, I'm writing about reports of illness after the Maple Oat Cold Brew. Statement?"),
+        row(8, 14, "snapgram", "@lucia.m", "¡Qué rico el latte de calabaza! 🎃☕ volveré mañana"),
+        row(7, 45, "forum", "@appfan", "After 4.2 the app crashes at checkout with Apple Pay, points never credited"),
+        row(6, 90, "chirp", "@spam4u", "\u{1b}[31mFREE\u{1b}[0m gift card winner!!! claim at http://nimbus-giftcards.example.ru"),
+        row(5, 200, "chirp", "@grindhouse_greg", "worst coffee on earth, you should all be fired"),
+        row(4, 600, "snapgram", "@コーヒー好き", "コーヒー最高 👨‍👩‍👧 family day"),
+        row(3, 1500, "forum", "@bidi", "invoice_\u{202e}fdp.exe is attached"),
+        row(2, 3000, "chirp", "@sam", "what are your opening hours on Sunday?"),
+    ];
+    rows[0].flag = Some(Severity::Critical);
+    rows[0].sentiment = Some(SentimentLabel::Negative);
+    rows[1].sentiment = Some(SentimentLabel::Positive);
+    rows[1].state = ItemState::Open;
+    rows[2].sentiment = Some(SentimentLabel::Negative);
+    rows[2].sentiment_manual = true;
+    rows[4].flag = Some(Severity::Low);
+    rows[7].state = ItemState::Replied;
+    rows
+}
+
+fn detail() -> ItemDetail {
+    ItemDetail {
+        row: rows()[0].clone(),
+        body: "Hi @nimbuscoffee, I'm writing about reports of illness after the Maple Oat Cold Brew at three of your shops.\nCan you give me a statement before 5pm? \u{1b}]0;pwned\u{7}".into(),
+        url: Some("https://chirp.example/dana_reports/1".into()),
+        account: "demo-chirp".into(),
+        edited_at: None,
+        sentiment_auto: Some((-0.42, SentimentLabel::Negative)),
+        sentiment_manual: None,
+        author: AuthorInfo {
+            handle: "@dana_reports".into(),
+            display_name: "Dana Ortiz".into(),
+            followers: Some(48_200),
+            items: 3,
+            positive: 0,
+            neutral: 2,
+            negative: 1,
+            first_seen_at: NOW - 86_400 * 3,
+        },
+        ancestors: vec![ThreadEntry {
+            id: 1,
+            author: "@nimbuscoffee".into(),
+            body: "Our Maple Oat Cold Brew is back for autumn 🍁".into(),
+            created_at: NOW - 86_400,
+            own: true,
+        }],
+        replies: vec![],
+        tags: vec!["press".into()],
+    }
+}
+
+fn model(width: u16, height: u16) -> Model {
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
+    let effects = model.start();
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                Some(*generation)
+            }
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut model,
+        Msg::Resize {
+            list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height)),
+        },
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Window {
+            generation,
+            result: WindowResult {
+                rows: rows(),
+                offset: 0,
+                total: 1_204,
+                focus: 0,
+            },
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Sidebar {
+            views: vec![
+                (View::Inbox, 1_204),
+                (View::NeedsReply, 311),
+                (View::Escalated, 2),
+                (View::Done, 5_410),
+                (View::All, 6_918),
+                (View::Platform("chirp".into()), 640),
+                (View::Platform("forum".into()), 201),
+                (View::Platform("snapgram".into()), 363),
+            ],
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail())),
+        }),
+    );
+    for (account, status) in [
+        ("chirp", PollStatus::Ok { at: NOW - 12 }),
+        (
+            "forum",
+            PollStatus::Error {
+                message: "timeout".into(),
+                retry_at: NOW + 30,
+            },
+        ),
+        ("snapgram", PollStatus::RateLimited { until: NOW + 90 }),
+    ] {
+        update(
+            &mut model,
+            Msg::Poll(StatusUpdate {
+                account: account.into(),
+                status,
+                new_items: 0,
+            }),
+        );
+    }
+    model
+}
+
+fn render(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::render(f, model)).unwrap();
+    terminal
+}
+
+#[test]
+fn inbox_at_80x24() {
+    let model = model(80, 24);
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+}
+
+#[test]
+fn inbox_narrow_50x20_drops_the_sidebar() {
+    let model = model(50, 20);
+    insta::assert_snapshot!(render(&model, 50, 20).backend());
+}
+
+#[test]
+fn inbox_wide_160x30_puts_the_item_beside_the_list() {
+    let model = model(160, 30);
+    insta::assert_snapshot!(render(&model, 160, 30).backend());
+}
+
+#[test]
+fn help_at_80x24_fits() {
+    let mut model = model(80, 24);
+    model.show_help = true;
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal() {
+    let model = model(160, 30);
+    let terminal = render(&model, 160, 30);
+    let buffer = terminal.backend().buffer();
+    for cell in buffer.content() {
+        let symbol = cell.symbol();
+        assert!(
+            !symbol
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            "control or bidi character in a cell: {symbol:?}"
+        );
+    }
+}
