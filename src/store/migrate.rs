@@ -13,6 +13,7 @@ use super::{classify, Error, Result};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_core.sql"),
     include_str!("migrations/002_search_tags_escalations.sql"),
+    include_str!("migrations/003_outbox_drafts.sql"),
 ];
 
 /// The schema version this hark writes.
