@@ -115,7 +115,9 @@ fn run_demo(width: u16, height: u16) {
     // Move down, open: the item pane shows who wrote it and when, now seen ("open").
     tmux.keys(&["j", "Enter"]);
     tmux.wait_for("the opened item", |s| {
-        s.lines().any(|l| l.contains(" ago ·") || l.contains("just now ·")) && s.contains("open")
+        s.lines()
+            .any(|l| l.contains(" ago ·") || l.contains("just now ·"))
+            && s.contains("open")
     });
 
     // Mark done, see the confirmation, undo it.

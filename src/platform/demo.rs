@@ -171,14 +171,7 @@ impl Connector for DemoConnector {
         Capabilities {
             reply_limit: Some(if self.network == "forum" { 5000 } else { 280 }),
             direct_messages: self.network != "forum",
-            moderation: vec![
-                ModerationAction::Hide,
-                ModerationAction::Unhide,
-                ModerationAction::Delete,
-                ModerationAction::BlockAuthor,
-                ModerationAction::MuteAuthor,
-                ModerationAction::Report,
-            ],
+            moderation: vec!["hide", "unhide", "delete", "block", "mute", "report"],
         }
     }
 

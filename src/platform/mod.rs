@@ -27,15 +27,43 @@ pub struct FetchPage {
 }
 
 /// Moderation actions a platform may offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ModerationAction {
+    /// Hide someone's reply under the brand's post.
     Hide,
     Unhide,
+    /// Delete the brand's own post, or an item on a platform where the brand moderates.
     Delete,
     BlockAuthor,
     MuteAuthor,
-    Report,
+    /// Stop notifications from this conversation.
+    MuteThread,
+    /// Report the item to the platform's moderators.
+    Report {
+        category: String,
+        reason: String,
+    },
+    /// Approve an item the platform held for review.
     Approve,
+    /// Dismiss the platform's notification for the item.
+    DismissNotification,
+}
+
+impl ModerationAction {
+    /// The outbox `kind` for this action.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ModerationAction::Hide => "hide",
+            ModerationAction::Unhide => "unhide",
+            ModerationAction::Delete => "delete",
+            ModerationAction::BlockAuthor => "block",
+            ModerationAction::MuteAuthor => "mute",
+            ModerationAction::MuteThread => "mute-thread",
+            ModerationAction::Report { .. } => "report",
+            ModerationAction::Approve => "approve",
+            ModerationAction::DismissNotification => "dismiss",
+        }
+    }
 }
 
 /// What a platform supports, so the UI offers only that.
@@ -44,16 +72,21 @@ pub struct Capabilities {
     /// Reply length limit in the platform's unit (characters or graphemes).
     pub reply_limit: Option<usize>,
     pub direct_messages: bool,
-    pub moderation: Vec<ModerationAction>,
+    /// Outbox kinds of the supported actions (see [`ModerationAction::kind`]).
+    pub moderation: Vec<&'static str>,
 }
 
 /// The item a reply or moderation action is about, as the platform knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub external_id: String,
+    pub parent_external_id: Option<String>,
     pub thread_external_id: Option<String>,
     pub kind: ItemKind,
+    pub author_external_id: String,
     pub author_handle: String,
+    /// The platform's own record as fetched (some platforms need fields of it to reply).
+    pub raw_json: Option<String>,
 }
 
 /// Why a platform call failed, sorted by what the caller should do next.

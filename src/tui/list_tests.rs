@@ -218,7 +218,21 @@ fn at_the_top_of_the_list_new_arrivals_are_shown_above_the_cursor() {
 fn until_the_cm_acts_the_cursor_follows_the_newest_item() {
     let mut list = ListWindow::new(ListQuery::view(View::Inbox));
     let request = list.load(Anchor::Top);
-    list.apply_window(generation(&request), WindowResult { rows: rows(0..3), offset: 0, total: 3, focus: 0 });
+    list.apply_window(
+        generation(&request),
+        WindowResult {
+            rows: rows(0..3),
+            offset: 0,
+            total: 3,
+            focus: 0,
+        },
+    );
     let request = list.refresh().unwrap();
-    assert!(matches!(request, ListRequest::Window { anchor: Anchor::Top, .. }));
+    assert!(matches!(
+        request,
+        ListRequest::Window {
+            anchor: Anchor::Top,
+            ..
+        }
+    ));
 }
