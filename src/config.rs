@@ -24,6 +24,17 @@ pub struct Config {
     /// Key binding overrides: action name → key (or list of keys).
     #[serde(default)]
     pub keys: BTreeMap<String, KeySpec>,
+    /// Canned replies (`[[reply]]`).
+    #[serde(default, rename = "reply")]
+    pub replies: Vec<crate::replies::CannedReply>,
+    /// Brand-voice rules (`[voice]`).
+    #[serde(default)]
+    pub voice: crate::replies::VoiceConfig,
+    /// Response-time targets (`[sla]`).
+    #[serde(default)]
+    pub sla: crate::replies::SlaConfig,
+    #[serde(default)]
+    pub composer: crate::replies::ComposerConfig,
 }
 
 fn default_brand() -> String {
@@ -194,6 +205,7 @@ impl Config {
             }
         }
         crate::tui::keymap::Keymap::from_config(&self.keys).map_err(|e| invalid(e.to_string()))?;
+        crate::replies::validate(&self.replies, &self.voice).map_err(invalid)?;
         Ok(())
     }
 }
@@ -253,6 +265,7 @@ mod humantime_serde {
 }
 
 pub use humantime_serde::parse as parse_duration;
+pub(crate) use humantime_serde::option as duration_option;
 
 #[cfg(test)]
 mod tests {

@@ -34,7 +34,17 @@ pub fn config() -> Config {
         poll: PollConfig::default(),
         accounts,
         keys: Default::default(),
+        ..replies_config()
     }
+}
+
+/// The shipped canned replies and voice rules (`assets/replies.example.toml`).
+pub fn replies_config() -> Config {
+    Config::parse(
+        include_str!("../assets/replies.example.toml"),
+        std::path::Path::new("assets/replies.example.toml"),
+    )
+    .expect("the shipped replies example parses")
 }
 
 /// The demo workspace in `data_dir`, or in a fresh temporary directory (removed when the

@@ -140,6 +140,24 @@ pub trait Connector: Send + Sync {
     ) -> Result<(), PlatformError> {
         Err(PlatformError::Unsupported("moderation"))
     }
+
+    /// True when the platform itself dedups a reply sent twice with one idempotency key.
+    /// A connector returning false must implement [`Connector::find_reply`]: the outbox
+    /// then reads the thread back before any retry.
+    fn dedups_replies(&self) -> bool {
+        true
+    }
+
+    /// Looks for a reply this connector already posted with `idempotency_key` (or this
+    /// exact `text`) under `target`; returns its id.
+    async fn find_reply(
+        &self,
+        _target: &Target,
+        _text: &str,
+        _idempotency_key: &str,
+    ) -> Result<Option<String>, PlatformError> {
+        Err(PlatformError::Unsupported("reading back replies"))
+    }
 }
 
 /// Builds the connector for one configured account.

@@ -184,6 +184,11 @@ impl Reader {
         })
     }
 
+    /// The connection, for queries that live with their feature (the outbox's reads).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     /// Up to `limit` rows of `query` beyond `anchor` in `direction`, always returned
     /// newest first.
     pub fn page(

@@ -1,0 +1,72 @@
+//! The durable outbox (DESIGN.md F4): every reply and moderation action is a row before
+//! anything is sent; a worker sends due rows, retries with backoff and reconciles rows a
+//! crash left mid-send. The CM never loses what they wrote and nothing posts twice.
+//!
+//! States: `queued` → `sending` → `sent` | back to `queued` (retry) | `failed`;
+//! `queued`/`failed` → `cancelled` by the CM; `failed` → `queued` by the CM.
+
+pub mod read;
+pub mod store;
+pub mod worker;
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::domain::UnknownValue;
+
+pub type OutboxId = i64;
+
+/// The actor on outbox events written by the worker.
+pub const ACTOR_OUTBOX: &str = "outbox";
+
+/// Where an outbox row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxState {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+            OutboxState::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether the CM can still act on the row (retry, cancel, edit).
+    pub fn is_open(self) -> bool {
+        matches!(self, OutboxState::Queued | OutboxState::Failed)
+    }
+}
+
+impl fmt::Display for OutboxState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OutboxState {
+    type Err = UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "queued" => OutboxState::Queued,
+            "sending" => OutboxState::Sending,
+            "sent" => OutboxState::Sent,
+            "failed" => OutboxState::Failed,
+            "cancelled" => OutboxState::Cancelled,
+            other => {
+                return Err(UnknownValue {
+                    what: "outbox state",
+                    value: other.to_string(),
+                })
+            }
+        })
+    }
+}

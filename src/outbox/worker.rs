@@ -1,0 +1,234 @@
+//! The outbox worker: sends due rows through their account's connector, retries with
+//! exponential backoff and jitter, and reconciles rows a crash left mid-send.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::store::{self, Job};
+use crate::domain::now;
+use crate::platform::{Connector, PlatformError};
+use crate::store::WriterHandle;
+
+/// How retries are spaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: Duration,
+    pub max: Duration,
+    /// After this many attempts a row is marked failed.
+    pub max_attempts: i64,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_secs(2),
+            max: Duration::from_secs(10 * 60),
+            max_attempts: 8,
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait after attempt `attempts` failed: base·2^(n−1), capped, ±25% jitter so
+    /// many rows failing together do not retry together.
+    pub fn delay(&self, attempts: i64, jitter: f64) -> Duration {
+        let exp = (attempts.clamp(1, 30) - 1) as u32;
+        let raw = self.base.saturating_mul(2u32.saturating_pow(exp)).min(self.max);
+        raw.mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0))
+    }
+}
+
+/// What happened to one job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    Retry { after: Duration, error: String },
+    Failed(String),
+}
+
+/// Sends outbox rows.
+pub struct Worker {
+    writer: WriterHandle,
+    connectors: HashMap<i64, Arc<dyn Connector>>,
+    pub backoff: Backoff,
+    /// The longest one platform call may take before it counts as a transient failure.
+    pub call_timeout: Duration,
+}
+
+impl Worker {
+    /// `connectors` by account id.
+    pub fn new(writer: WriterHandle, connectors: HashMap<i64, Arc<dyn Connector>>) -> Worker {
+        Worker {
+            writer,
+            connectors,
+            backoff: Backoff::default(),
+            call_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Start-up: rows left `sending` go back to the queue with their key.
+    pub async fn reconcile(&self) -> crate::store::Result<usize> {
+        let n = self.writer.call(|c| store::reconcile(c, now())).await?;
+        if n > 0 {
+            tracing::warn!(rows = n, "outbox rows were interrupted mid-send; rechecking them");
+        }
+        Ok(n)
+    }
+
+    /// Sends every row due now, one at a time; returns how many were tried.
+    pub async fn run_once(&self) -> crate::store::Result<usize> {
+        let jobs = self.writer.call(|c| store::claim_due(c, now(), 16)).await?;
+        let n = jobs.len();
+        for job in jobs {
+            self.process(job).await?;
+        }
+        Ok(n)
+    }
+
+    /// Reconciles, then sends due rows whenever the store changes or a second passes.
+    pub async fn run(self) {
+        if let Err(e) = self.reconcile().await {
+            tracing::error!(error = %e, "outbox reconcile failed");
+        }
+        let mut changes = self.writer.changes();
+        loop {
+            if let Err(e) = self.run_once().await {
+                tracing::error!(error = %e, "outbox round failed");
+            }
+            tokio::select! {
+                r = changes.changed() => if r.is_err() { return },
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    }
+
+    /// Sends one claimed job and records the outcome.
+    pub async fn process(&self, job: Job) -> crate::store::Result<Outcome> {
+        let (id, attempts) = (job.id, job.attempts);
+        let outcome = match self.connectors.get(&job.account_id) {
+            None => Outcome::Failed("this account is no longer in the config".into()),
+            Some(connector) => match self.send(connector.as_ref(), &job).await {
+                Ok(remote) => {
+                    self.writer
+                        .call(move |c| store::mark_sent(c, id, remote.as_deref(), now()))
+                        .await?;
+                    return Ok(Outcome::Sent);
+                }
+                Err(e) => self.classify(e, attempts),
+            },
+        };
+        match &outcome {
+            Outcome::Retry { after, error } => {
+                let (error, next) = (error.clone(), now() + after.as_secs().max(1) as i64);
+                tracing::info!(outbox = id, attempts, error = %error, "outbox send will be retried");
+                self.writer
+                    .call(move |c| store::mark_retry(c, id, &error, next, now()))
+                    .await?;
+            }
+            Outcome::Failed(error) => {
+                let error = error.clone();
+                tracing::warn!(outbox = id, error = %error, "outbox send failed for good");
+                self.writer
+                    .call(move |c| store::mark_failed(c, id, &error, now()))
+                    .await?;
+            }
+            Outcome::Sent => {}
+        }
+        Ok(outcome)
+    }
+
+    fn classify(&self, error: PlatformError, attempts: i64) -> Outcome {
+        let message = error.to_string();
+        match error {
+            PlatformError::RateLimited { wait } if attempts < self.backoff.max_attempts => {
+                Outcome::Retry {
+                    after: wait.max(Duration::from_secs(1)),
+                    error: message,
+                }
+            }
+            PlatformError::Transient(_) | PlatformError::RateLimited { .. }
+                if attempts < self.backoff.max_attempts =>
+            {
+                let jitter = rand::thread_rng().gen::<f64>();
+                Outcome::Retry {
+                    after: self.backoff.delay(attempts, jitter),
+                    error: message,
+                }
+            }
+            PlatformError::Transient(_) | PlatformError::RateLimited { .. } => {
+                Outcome::Failed(format!("gave up after {attempts} attempts: {message}"))
+            }
+            _ => Outcome::Failed(message),
+        }
+    }
+
+    /// One platform call. Returns the remote id of a reply.
+    async fn send(&self, connector: &dyn Connector, job: &Job) -> Result<Option<String>, PlatformError> {
+        let call = async {
+            if job.kind == "reply" {
+                let text = job
+                    .text()
+                    .ok_or_else(|| PlatformError::Malformed("the outbox row has no text".into()))?;
+                // An earlier attempt may have reached the server. Platforms that dedup by
+                // key get the same key again; the others are read back first.
+                if job.attempts > 1 && !connector.dedups_replies() {
+                    if let Some(remote) = connector
+                        .find_reply(&job.target, text, &job.idempotency_key)
+                        .await?
+                    {
+                        return Ok(Some(remote));
+                    }
+                }
+                connector
+                    .reply(&job.target, text, &job.idempotency_key)
+                    .await
+                    .map(Some)
+            } else {
+                let action = job.action().map_err(PlatformError::Malformed)?;
+                connector.moderate(&job.target, action).await.map(|()| None)
+            }
+        };
+        match tokio::time::timeout(self.call_timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(PlatformError::Transient(format!(
+                "no answer within {}s",
+                self.call_timeout.as_secs()
+            ))),
+        }
+    }
+}
+
+/// Builds the worker for the configured accounts, sharing the pollers' connectors (so a
+/// platform's client and rate limits are one per account).
+pub async fn for_accounts(
+    writer: &WriterHandle,
+    accounts: &[(String, Arc<dyn Connector>, String)],
+) -> anyhow::Result<Worker> {
+    let mut by_id = HashMap::new();
+    for (name, connector, handle) in accounts {
+        let (name, platform, handle) = (name.clone(), connector.platform().to_string(), handle.clone());
+        let id = writer
+            .call(move |c| crate::store::ingest::ensure_account(c, &name, &platform, &handle))
+            .await?;
+        by_id.insert(id, connector.clone());
+    }
+    Ok(Worker::new(writer.clone(), by_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_is_capped_and_jittered_within_a_quarter() {
+        let b = Backoff::default();
+        assert_eq!(b.delay(1, 0.5), Duration::from_secs(2));
+        assert_eq!(b.delay(3, 0.5), Duration::from_secs(8));
+        assert_eq!(b.delay(20, 0.5), Duration::from_secs(600));
+        assert_eq!(b.delay(3, 0.0), Duration::from_secs(6));
+        assert_eq!(b.delay(3, 1.0), Duration::from_secs(10));
+    }
+}

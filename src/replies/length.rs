@@ -1,0 +1,65 @@
+//! How long a reply is, counted the way its platform counts.
+//!
+//! Length is in grapheme clusters (an emoji with a skin tone is one), and on platforms
+//! that shorten links every URL counts as a fixed number of characters.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// What a URL counts as on `platform`, where the platform documents it.
+pub fn url_weight(platform: &str) -> Option<usize> {
+    match platform {
+        // X-like networks and Mastodon count every link as 23 characters.
+        "chirp" | "x" | "twitter" | "mastodon" => Some(23),
+        _ => None,
+    }
+}
+
+fn is_url(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")) && word.len() > 8
+}
+
+/// The reply's length on `platform`.
+pub fn count(text: &str, platform: &str) -> usize {
+    let weight = url_weight(platform);
+    let mut total = 0;
+    let mut word_start: Option<usize> = None;
+    // Walk words separated by whitespace, keeping the whitespace itself in the count.
+    let flush = |word: &str, total: &mut usize| match weight {
+        Some(w) if is_url(word) => *total += w,
+        _ => *total += word.graphemes(true).count(),
+    };
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if let Some(start) = word_start.take() {
+                flush(&text[start..i], &mut total);
+            }
+            total += 1;
+        } else if word_start.is_none() {
+            word_start = Some(i);
+        }
+    }
+    if let Some(start) = word_start {
+        flush(&text[start..], &mut total);
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emoji_with_modifiers_count_once() {
+        assert_eq!(count("hi 👍🏽", "forum"), 4);
+        assert_eq!(count("👨‍👩‍👧", "chirp"), 1);
+        assert_eq!(count("café", "chirp"), 4);
+    }
+
+    #[test]
+    fn a_url_counts_as_23_on_chirp_but_fully_elsewhere() {
+        let text = "see https://example.com/a/very/long/path/indeed/yes ok";
+        assert_eq!(count(text, "chirp"), 4 + 23 + 3);
+        assert_eq!(count(text, "forum"), text.chars().count());
+    }
+}

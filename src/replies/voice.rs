@@ -1,0 +1,175 @@
+//! Brand-voice checks: warnings while the CM types; the CM decides (a second Ctrl-S sends
+//! anyway).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// `[voice]` in config.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VoiceConfig {
+    /// The brand's sign-off ("— Sam at Nimbus"); fills `{signoff}`.
+    #[serde(default)]
+    pub signoff: Option<String>,
+    /// Warn when a public reply does not end with the sign-off.
+    #[serde(default)]
+    pub require_signoff: bool,
+    #[serde(default)]
+    pub banned: Vec<Banned>,
+    /// The most emoji a reply should carry.
+    #[serde(default)]
+    pub max_emoji: Option<usize>,
+    /// Warn about shouting (words of 4+ letters in capitals).
+    #[serde(default = "yes")]
+    pub no_shouting: bool,
+    /// Extra variables for canned replies: `{name}` → value.
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        VoiceConfig {
+            signoff: None,
+            require_signoff: false,
+            banned: Vec::new(),
+            max_emoji: None,
+            no_shouting: true,
+            vars: BTreeMap::new(),
+        }
+    }
+}
+
+/// A word or phrase the brand does not use, and what it says instead.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Banned {
+    pub phrase: String,
+    #[serde(default)]
+    pub instead: Option<String>,
+}
+
+/// One problem with a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    TooLong { length: usize, limit: usize },
+    Banned { phrase: String, instead: Option<String> },
+    NoSignoff { signoff: String },
+    TooManyEmoji { count: usize, max: usize },
+    Shouting { word: String },
+    Empty,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::TooLong { length, limit } => {
+                write!(f, "too long: {length}/{limit} — the platform will refuse it")
+            }
+            Warning::Banned {
+                phrase,
+                instead: Some(instead),
+            } => write!(f, "\"{phrase}\" is off-brand: say \"{instead}\""),
+            Warning::Banned {
+                phrase,
+                instead: None,
+            } => write!(f, "\"{phrase}\" is off-brand"),
+            Warning::NoSignoff { signoff } => write!(f, "no sign-off: end with \"{signoff}\""),
+            Warning::TooManyEmoji { count, max } => {
+                write!(f, "{count} emoji (the brand uses at most {max})")
+            }
+            Warning::Shouting { word } => write!(f, "\"{word}\" reads as shouting"),
+            Warning::Empty => f.write_str("the reply is empty"),
+        }
+    }
+}
+
+/// The warnings for `text`; `limit` is the platform's reply limit, `public` false for DMs
+/// (the sign-off rule is for public replies).
+pub fn check(
+    text: &str,
+    voice: &VoiceConfig,
+    platform: &str,
+    limit: Option<usize>,
+    public: bool,
+) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    if text.trim().is_empty() {
+        return vec![Warning::Empty];
+    }
+    if let Some(limit) = limit {
+        let length = super::length::count(text, platform);
+        if length > limit {
+            warnings.push(Warning::TooLong { length, limit });
+        }
+    }
+    let lower = text.to_lowercase();
+    for banned in &voice.banned {
+        if contains_phrase(&lower, &banned.phrase.to_lowercase()) {
+            warnings.push(Warning::Banned {
+                phrase: banned.phrase.clone(),
+                instead: banned.instead.clone(),
+            });
+        }
+    }
+    if let (true, true, Some(signoff)) = (voice.require_signoff, public, &voice.signoff) {
+        if !signoff.trim().is_empty() && !text.trim_end().ends_with(signoff.trim()) {
+            warnings.push(Warning::NoSignoff {
+                signoff: signoff.trim().to_string(),
+            });
+        }
+    }
+    if let Some(max) = voice.max_emoji {
+        let count = text.graphemes(true).filter(|g| is_emoji(g)).count();
+        if count > max {
+            warnings.push(Warning::TooManyEmoji { count, max });
+        }
+    }
+    if voice.no_shouting {
+        if let Some(word) = text.split_whitespace().find(|w| is_shouting(w)) {
+            warnings.push(Warning::Shouting {
+                word: word
+                    .trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_string(),
+            });
+        }
+    }
+    warnings
+}
+
+/// A phrase matched on word boundaries, so "ass" does not flag "class".
+fn contains_phrase(haystack: &str, phrase: &str) -> bool {
+    if phrase.is_empty() {
+        return false;
+    }
+    let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+    haystack.match_indices(phrase).any(|(i, _)| {
+        boundary(haystack[..i].chars().next_back())
+            && boundary(haystack[i + phrase.len()..].chars().next())
+    })
+}
+
+/// Four or more letters, all capitals (so "OK", "FAQ" and "NYC" pass).
+fn is_shouting(word: &str) -> bool {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    letters.len() >= 4 && letters.iter().all(|c| c.is_uppercase())
+}
+
+/// Pictographic emoji (not digits or plain symbols that have emoji forms).
+fn is_emoji(grapheme: &str) -> bool {
+    grapheme.chars().any(|c| {
+        matches!(c as u32,
+            0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0x1F000..=0x1F2FF | 0x2B50 | 0x2B55)
+    })
+}
+
+#[cfg(test)]
+#[path = "voice_tests.rs"]
+mod tests;
