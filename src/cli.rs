@@ -9,6 +9,8 @@ use tokio::sync::mpsc;
 use crate::config::Config;
 use crate::platform;
 use crate::poller::{PollStatus, StatusUpdate};
+use crate::outbox::worker;
+use crate::tui::compose::ReplyKit;
 use crate::tui::keymap::Keymap;
 use crate::tui::model::Model;
 use crate::workspace::{default_dirs, Workspace};
@@ -127,10 +129,21 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let writer = workspace.open_store()?;
         let (status_tx, status_rx) = mpsc::unbounded_channel();
-        let tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+        let shared = worker::connect_all(&workspace.config.accounts, platform::connect)?;
+        let mut tasks = workspace
+            .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
             .await?;
-        let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
+        let outbox = worker::for_accounts(&writer.handle(), &shared).await?;
+        tasks.push(tokio::spawn(outbox.run()));
+        let mut kit = ReplyKit::from_config(&workspace.config);
+        for (_, connector, _) in &shared {
+            kit.limits.insert(
+                connector.platform().to_string(),
+                connector.capabilities().reply_limit,
+            );
+        }
+        let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
+            .with_replies(kit);
         let result = crate::tui::run(model, writer.handle(), status_rx).await;
         tasks.iter().for_each(|t| t.abort());
         result
@@ -148,16 +161,24 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let writer = workspace.open_store()?;
         let (status_tx, mut status_rx) = mpsc::unbounded_channel::<StatusUpdate>();
+        let shared = worker::connect_all(&workspace.config.accounts, platform::connect)?;
+        let outbox = worker::for_accounts(&writer.handle(), &shared).await?;
         if once {
             let pipeline = Arc::new(crate::ingest::Pipeline::new());
             let pollers = workspace
                 .pollers(
                     &writer.handle(),
                     status_tx,
-                    &|a| platform::connect(a),
+                    &worker::shared_connect(&shared),
                     pipeline,
                 )
                 .await?;
+            // Sends that are due go out too (rows a crash interrupted are rechecked first).
+            outbox.reconcile().await?;
+            let sent = outbox.run_once().await?;
+            if sent > 0 {
+                println!("outbox: {sent} sent or retried");
+            }
             let mut failed = 0;
             for poller in pollers {
                 match poller.poll_round().await {
@@ -174,8 +195,9 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             return Ok(());
         }
         let _tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
             .await?;
+        let _outbox = tokio::spawn(outbox.run());
         while let Some(update) = status_rx.recv().await {
             match update.status {
                 PollStatus::Ok { .. } if update.new_items > 0 => {

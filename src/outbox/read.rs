@@ -23,6 +23,8 @@ pub struct OutboxRow {
     /// The item's author, for the Outbox pane.
     pub author: String,
     pub platform: String,
+    /// The item's kind (a reply to a DM is a DM).
+    pub item_kind: crate::domain::ItemKind,
 }
 
 /// A saved draft.
@@ -40,7 +42,7 @@ pub struct ItemOutbox {
 }
 
 const COLUMNS: &str = "o.id, o.item_id, o.kind, o.payload, o.state, o.attempts, o.next_attempt_at,
-    o.last_error, o.created_at, o.sent_at, au.handle, acc.platform";
+    o.last_error, o.created_at, o.sent_at, au.handle, acc.platform, i.kind";
 const FROM: &str = "FROM outbox o JOIN items i ON i.id = o.item_id
     JOIN authors au ON au.id = i.author_id JOIN accounts acc ON acc.id = o.account_id";
 
@@ -73,6 +75,10 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<OutboxRow> {
         sent_at: r.get(9)?,
         author: r.get(10)?,
         platform: r.get(11)?,
+        item_kind: r
+            .get::<_, String>(12)?
+            .parse()
+            .unwrap_or(crate::domain::ItemKind::Mention),
     })
 }
 

@@ -236,7 +236,8 @@ pub fn mark_sent(conn: &mut Connection, id: OutboxId, remote_id: Option<&str>, n
     let moved = transition(&tx, id, &[OutboxState::Sending], OutboxState::Sent, None, ACTOR_OUTBOX, now)?;
     if moved {
         tx.execute(
-            "UPDATE outbox SET remote_id = ?, sent_at = ?, last_error = NULL WHERE id = ?",
+            // last_error stays: the Outbox pane shows what the retries got past.
+            "UPDATE outbox SET remote_id = ?, sent_at = ? WHERE id = ?",
             params![remote_id, now, id],
         )?;
         tx.execute(

@@ -218,6 +218,33 @@ pub async fn for_accounts(
     Ok(Worker::new(writer.clone(), by_id))
 }
 
+/// Each configured account's connector, built once so the pollers and the worker share it
+/// (the demo's replies appear in its own later fetches).
+pub type SharedConnectors = Vec<(String, Arc<dyn Connector>, String)>;
+
+pub fn connect_all(
+    accounts: &[crate::config::AccountConfig],
+    connect: impl Fn(&crate::config::AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
+) -> anyhow::Result<SharedConnectors> {
+    accounts
+        .iter()
+        .map(|a| Ok((a.name.clone(), connect(a)?, a.handle.clone())))
+        .collect()
+}
+
+/// A `connect` function handing out the shared connectors.
+pub fn shared_connect(
+    shared: &SharedConnectors,
+) -> impl Fn(&crate::config::AccountConfig) -> anyhow::Result<Arc<dyn Connector>> + '_ {
+    move |account| {
+        shared
+            .iter()
+            .find(|(name, _, _)| *name == account.name)
+            .map(|(_, c, _)| c.clone())
+            .ok_or_else(|| anyhow::anyhow!("account `{}` has no connector", account.name))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

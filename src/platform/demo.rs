@@ -5,7 +5,9 @@
 //! Backlog items (posted before the demo started) come in pages on the first polls; live
 //! items are then released a few per poll, stamped with the time they arrive.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -64,6 +66,19 @@ pub struct DemoConnector {
     started_at: UnixTime,
     /// When each live item was first released, so a re-fetch gives the same time.
     live_times: Mutex<Vec<UnixTime>>,
+    /// Replies the brand sent, in order; they show up in fetches once `ready_at` passes.
+    sent: Mutex<Vec<SentReply>>,
+    /// Idempotency keys whose first send of a "#fail" reply already failed.
+    failed_once: Mutex<std::collections::HashSet<String>>,
+}
+
+/// How long a sent reply takes to appear in the thread.
+const REPLY_DELAY: Duration = Duration::from_secs(2);
+
+struct SentReply {
+    key: String,
+    item: NewItem,
+    ready_at: Instant,
 }
 
 impl DemoConnector {
@@ -101,6 +116,8 @@ impl DemoConnector {
             release,
             started_at,
             live_times: Mutex::new(Vec::new()),
+            sent: Mutex::new(Vec::new()),
+            failed_once: Mutex::new(Default::default()),
         })
     }
 
@@ -151,14 +168,18 @@ impl DemoConnector {
     }
 }
 
-/// The cursor is the number of items already delivered.
-fn parse_cursor(cursor: Option<&str>) -> Result<usize, PlatformError> {
-    match cursor {
-        None => Ok(0),
-        Some(text) => text
-            .parse()
-            .map_err(|_| PlatformError::Malformed(format!("demo cursor `{text}` is not a number"))),
-    }
+/// The cursor is the number of dataset items already delivered, then `:` and the number
+/// of the brand's replies delivered (when there are any).
+fn parse_cursor(cursor: Option<&str>) -> Result<(usize, usize), PlatformError> {
+    let Some(text) = cursor else {
+        return Ok((0, 0));
+    };
+    let bad = || PlatformError::Malformed(format!("demo cursor `{text}` is not a number"));
+    let (items, replies) = text.split_once(':').unwrap_or((text, "0"));
+    Ok((
+        items.parse().map_err(|_| bad())?,
+        replies.parse().map_err(|_| bad())?,
+    ))
 }
 
 #[async_trait]
@@ -176,7 +197,8 @@ impl Connector for DemoConnector {
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
-        let start = parse_cursor(cursor)?.min(self.items.len());
+        let (start, replies_done) = parse_cursor(cursor)?;
+        let start = start.min(self.items.len());
         let now = crate::domain::now();
         let end = match self.release {
             Release::All => self.items.len(),
@@ -184,21 +206,80 @@ impl Connector for DemoConnector {
             // One to three new items per poll, varying so arrivals look natural.
             Release::Live => (start + 1 + start % 3).min(self.items.len()),
         };
-        let items = (start..end).map(|n| self.to_new_item(n, now)).collect();
+        let mut items: Vec<NewItem> = (start..end).map(|n| self.to_new_item(n, now)).collect();
+        let mut replies = replies_done;
+        {
+            let sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            for reply in sent.iter().skip(replies_done) {
+                if reply.ready_at > Instant::now() {
+                    break;
+                }
+                items.push(reply.item.clone());
+                replies += 1;
+            }
+        }
+        let next_cursor = if replies > 0 {
+            format!("{end}:{replies}")
+        } else {
+            end.to_string()
+        };
         Ok(FetchPage {
             items,
-            next_cursor: Some(end.to_string()),
+            next_cursor: Some(next_cursor),
             more: self.release == Release::Live && end < self.backlog,
         })
     }
 
+    /// Accepts the reply; it appears in the thread (as the brand's post) on a fetch after
+    /// a short delay. The first send of a reply containing "#fail" fails, so the retry is
+    /// visible in `hark demo`. One key never posts twice.
     async fn reply(
         &self,
         target: &Target,
-        _text: &str,
+        text: &str,
         idempotency_key: &str,
     ) -> Result<String, PlatformError> {
-        Ok(format!("{}-reply-{}", target.external_id, idempotency_key))
+        if text.contains("#fail")
+            && self
+                .failed_once
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(idempotency_key.to_string())
+        {
+            return Err(PlatformError::Transient(
+                "503 the demo network hiccuped (#fail)".into(),
+            ));
+        }
+        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = sent.iter().find(|r| r.key == idempotency_key) {
+            return Ok(done.item.external_id.clone());
+        }
+        let external_id = format!("{}-brand-{}", target.external_id, sent.len() + 1);
+        let item = NewItem {
+            external_id: external_id.clone(),
+            kind: ItemKind::Post,
+            parent_external_id: Some(target.external_id.clone()),
+            thread_external_id: target
+                .thread_external_id
+                .clone()
+                .or_else(|| Some(target.external_id.clone())),
+            author: NewAuthor {
+                external_id: BRAND_HANDLE.to_string(),
+                handle: BRAND_HANDLE.to_string(),
+                display_name: crate::demo::BRAND.to_string(),
+                followers: None,
+            },
+            body: text.to_string(),
+            url: None,
+            created_at: crate::domain::now(),
+            raw_json: None,
+        };
+        sent.push(SentReply {
+            key: idempotency_key.to_string(),
+            item,
+            ready_at: Instant::now() + REPLY_DELAY,
+        });
+        Ok(external_id)
     }
 
     async fn moderate(
@@ -256,6 +337,38 @@ mod tests {
         let demo = DemoConnector::new("forum", Release::Live).unwrap();
         let err = demo.fetch(Some("banana")).await.unwrap_err();
         assert!(matches!(err, PlatformError::Malformed(_)));
+    }
+
+    fn target(id: &str) -> Target {
+        Target {
+            external_id: id.into(),
+            parent_external_id: None,
+            thread_external_id: None,
+            kind: ItemKind::Mention,
+            author_external_id: "@ana".into(),
+            author_handle: "@ana".into(),
+            raw_json: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reply_appears_in_a_later_fetch_once_and_fail_fails_only_the_first_send() {
+        let demo = DemoConnector::new("chirp", Release::All).unwrap();
+        let first = demo.fetch(None).await.unwrap();
+        let cursor = first.next_cursor.clone();
+        let err = demo.reply(&target("c1"), "oops #fail", "k1").await.unwrap_err();
+        assert!(matches!(err, PlatformError::Transient(_)));
+        let id = demo.reply(&target("c1"), "oops #fail", "k1").await.unwrap();
+        // The same key again is the same post, not a second one.
+        assert_eq!(demo.reply(&target("c1"), "oops #fail", "k1").await.unwrap(), id);
+        // Make it visible now instead of after the delay.
+        demo.sent.lock().unwrap()[0].ready_at = Instant::now();
+        let page = demo.fetch(cursor.as_deref()).await.unwrap();
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].kind, ItemKind::Post);
+        assert_eq!(page.items[0].parent_external_id.as_deref(), Some("c1"));
+        let again = demo.fetch(page.next_cursor.as_deref()).await.unwrap();
+        assert!(again.items.is_empty(), "delivered once");
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! writes on the store's writer; their answers come back as messages on one channel.
 //! Render reads the model only.
 
+pub mod compose;
+pub mod compose_update;
 pub mod format;
 pub mod keymap;
 pub mod list;
 pub mod model;
 pub mod panes;
 pub mod query;
+pub mod reply_effects;
 pub mod ui;
 
 use std::time::Duration;
@@ -73,12 +76,27 @@ async fn event_loop<B: Backend>(
     let mut last_second = now();
 
     loop {
+        let mut later = Vec::new();
         for msg in pending.drain(..) {
             let effects = model::update(&mut model, msg);
             if effects.contains(&Effect::Quit) {
                 return Ok(());
             }
-            runtime.run_all(effects);
+            for effect in effects {
+                if let Effect::Editor(text) = effect {
+                    // Pause the key reader, leave the alternate screen, edit, come back.
+                    drop(keys);
+                    let result = suspended(terminal, || reply_effects::edit_in_editor(&text))?;
+                    keys = EventStream::new();
+                    later.push(Msg::Reply(compose_update::ReplyMsg::Edited(result)));
+                } else {
+                    runtime.run(effect);
+                }
+            }
+        }
+        pending.append(&mut later);
+        if !pending.is_empty() {
+            continue;
         }
         terminal.draw(|frame| ui::render(frame, &model))?;
 
@@ -116,6 +134,20 @@ async fn event_loop<B: Backend>(
             pending.push(msg);
         }
     }
+}
+
+/// Runs `f` with the terminal handed back to the shell, then restores the UI.
+fn suspended<B: Backend, T>(terminal: &mut Terminal<B>, f: impl FnOnce() -> T) -> anyhow::Result<T> {
+    use crossterm::terminal::{
+        disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+    };
+    crossterm::execute!(std::io::stdout(), LeaveAlternateScreen)?;
+    disable_raw_mode()?;
+    let result = f();
+    enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), EnterAlternateScreen)?;
+    terminal.clear()?;
+    Ok(result)
 }
 
 /// Carries out effects: reads to the query worker, writes to the store's writer.
@@ -179,7 +211,11 @@ impl Runtime {
                     let _ = tx.send(Msg::Wrote(outcome));
                 });
             }
-            Effect::Quit => {}
+            effect @ (Effect::SaveDraft { .. }
+            | Effect::QueueReply { .. }
+            | Effect::Outbox { .. }) => reply_effects::run(&self.writer, &self.app_tx, effect),
+            // The event loop runs the editor itself: it owns the terminal.
+            Effect::Editor(_) | Effect::Quit => {}
         }
     }
 }

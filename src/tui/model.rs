@@ -74,6 +74,13 @@ pub struct Model {
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
     pub quit: bool,
+    /// Canned replies, voice rules and platform limits.
+    pub kit: super::compose::ReplyKit,
+    pub composer: Option<super::compose::Composer>,
+    pub picker: Option<super::compose::Picker>,
+    pub outbox: Option<super::compose::OutboxPane>,
+    /// The draft and sends of the item in the detail pane.
+    pub item_outbox: Option<(ItemId, crate::outbox::read::ItemOutbox)>,
 }
 
 /// Input to [`update`].
@@ -89,6 +96,7 @@ pub enum Msg {
     Loaded(Response),
     Poll(StatusUpdate),
     Wrote(WriteOutcome),
+    Reply(super::compose_update::ReplyMsg),
 }
 
 /// The result of a write the UI asked for.
@@ -110,6 +118,23 @@ pub enum Effect {
         actor: &'static str,
     },
     Undo,
+    /// Keep the composer's text for the item (empty removes the draft).
+    SaveDraft {
+        item_id: ItemId,
+        body: String,
+    },
+    /// Write the reply to the outbox (the worker sends it).
+    QueueReply {
+        item_id: ItemId,
+        text: String,
+        replaces: Option<crate::outbox::OutboxId>,
+    },
+    Outbox {
+        id: crate::outbox::OutboxId,
+        op: super::compose::OutboxOp,
+    },
+    /// Edit this text in `$EDITOR` (the event loop suspends the UI).
+    Editor(String),
     Quit,
 }
 
@@ -133,7 +158,18 @@ impl Model {
             now,
             frame: 0,
             quit: false,
+            kit: Default::default(),
+            composer: None,
+            picker: None,
+            outbox: None,
+            item_outbox: None,
         }
+    }
+
+    /// Adds the canned replies, voice rules and platform limits.
+    pub fn with_replies(mut self, kit: super::compose::ReplyKit) -> Model {
+        self.kit = kit;
+        self
     }
 
     /// The first effects: load the list and the sidebar.
@@ -183,8 +219,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             effects.push(Effect::Query(Request::Sidebar));
             if let Some(id) = model.detail.wanted {
                 effects.push(Effect::Query(Request::Detail(id)));
+                effects.push(Effect::Query(Request::ItemOutbox(id)));
+            }
+            if model.outbox.is_some() {
+                effects.push(Effect::Query(Request::Outbox));
             }
         }
+        Msg::Reply(msg) => super::compose_update::on_reply_msg(model, msg),
         Msg::Loaded(response) => on_loaded(model, response, &mut effects),
         Msg::Poll(update) => {
             if let PollStatus::Error { message, .. } = &update.status {
@@ -238,6 +279,7 @@ fn sync_detail(model: &mut Model, effects: &mut Vec<Effect>) {
         model.detail.scroll = 0;
         if let Some(id) = current {
             effects.push(Effect::Query(Request::Detail(id)));
+            effects.push(Effect::Query(Request::ItemOutbox(id)));
         } else {
             model.detail.item = None;
         }
@@ -269,6 +311,17 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 model.detail.item = detail;
             }
         }
+        Response::ItemOutbox { id, outbox } => {
+            if Some(id) == model.detail.wanted {
+                model.item_outbox = Some((id, outbox));
+            }
+        }
+        Response::Outbox(rows) => {
+            if let Some(pane) = model.outbox.as_mut() {
+                pane.selected = pane.selected.min(rows.len().saturating_sub(1));
+                pane.rows = rows;
+            }
+        }
         Response::Failed(e) => model.status.last_error = Some(e),
     }
 }
@@ -280,6 +333,9 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     }
     if model.prompt.is_some() {
         on_prompt_key(model, key, effects);
+        return;
+    }
+    if super::compose_update::on_key(model, key, effects) {
         return;
     }
     model.status.message = None;
@@ -473,6 +529,11 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         }
         Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
         Action::Help => model.show_help = true,
+        Action::Reply
+        | Action::PickReply
+        | Action::SendReply
+        | Action::ExternalEditor
+        | Action::Outbox => super::compose_update::apply(model, action, effects),
         Action::Quit => {
             model.quit = true;
             effects.push(Effect::Quit);

@@ -21,6 +21,10 @@ pub enum Request {
     /// Platforms and the count of every sidebar view.
     Sidebar,
     Detail(ItemId),
+    /// An item's draft and outbox rows.
+    ItemOutbox(ItemId),
+    /// The Outbox pane's rows.
+    Outbox,
 }
 
 /// The answer to a [`Request`].
@@ -42,6 +46,11 @@ pub enum Response {
         id: ItemId,
         detail: Option<Box<ItemDetail>>,
     },
+    ItemOutbox {
+        id: ItemId,
+        outbox: crate::outbox::read::ItemOutbox,
+    },
+    Outbox(Vec<crate::outbox::read::OutboxRow>),
     Failed(String),
 }
 
@@ -79,6 +88,8 @@ fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
                 (k, &request),
                 (Request::Sidebar, Request::Sidebar)
                     | (Request::Detail(_), Request::Detail(_))
+                    | (Request::ItemOutbox(_), Request::ItemOutbox(_))
+                    | (Request::Outbox, Request::Outbox)
                     | (
                         Request::List(ListRequest::Window { .. }),
                         Request::List(ListRequest::Window { .. })
@@ -128,6 +139,11 @@ pub fn run(reader: &Reader, request: Request) -> crate::store::Result<Response> 
             id,
             detail: reader.detail(id)?.map(Box::new),
         },
+        Request::ItemOutbox(id) => Response::ItemOutbox {
+            id,
+            outbox: crate::outbox::read::item_outbox(reader.conn(), id)?,
+        },
+        Request::Outbox => Response::Outbox(crate::outbox::read::recent(reader.conn(), 200)?),
     })
 }
 

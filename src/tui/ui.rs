@@ -58,10 +58,20 @@ pub fn render(frame: &mut Frame, model: &Model) {
     if let Some(sidebar) = areas.sidebar {
         panes::sidebar::render(frame, sidebar, model);
     }
-    panes::items::render(frame, areas.list, model);
+    // The composer takes the list's place, beside (or above) the item's thread.
+    match &model.composer {
+        Some(composer) => panes::composer::render_composer(frame, areas.list, model, composer),
+        None => panes::items::render(frame, areas.list, model),
+    }
     panes::detail::render(frame, areas.detail, model);
     panes::status::render_status(frame, areas.status, model);
     panes::status::render_prompt(frame, areas.prompt, model);
+    if model.outbox.is_some() {
+        panes::composer::render_outbox(frame, frame.area(), model);
+    }
+    if model.picker.is_some() {
+        panes::composer::render_picker(frame, frame.area(), model);
+    }
     if model.show_help {
         panes::help::render(frame, frame.area(), model);
     }

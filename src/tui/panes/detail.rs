@@ -19,10 +19,18 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let block = super::frame(" Item ".into(), model.focus == Focus::Detail);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let lines = match &model.detail.item {
+    let mut lines = match &model.detail.item {
         Some(item) => item_lines(item, model.now, inner.width as usize),
         None => vec![Line::from("no item selected").dim().italic()],
     };
+    // The item's draft and sends, right under its text.
+    if let (Some(item), Some((id, outbox))) = (&model.detail.item, &model.item_outbox) {
+        if item.row.id == *id {
+            let extra = super::composer::item_lines(outbox, model.now, inner.width as usize);
+            let at = lines.len().saturating_sub(2).max(1).min(lines.len());
+            lines.splice(at..at, extra);
+        }
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -86,10 +86,19 @@ fn item_line(
     author_cols: usize,
     text_cols: usize,
 ) -> Line<'static> {
+    let overdue = crate::tui::compose_update::overdue(model, row);
     let mark = if model.marks.contains(&row.id) {
         "● "
+    } else if overdue {
+        // Past the first-response target ([sla]).
+        "◷ "
     } else {
         "  "
+    };
+    let age_style = if overdue {
+        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().add_modifier(Modifier::DIM)
     };
     let platform = pad(
         &truncate_to_width(&inert_line(&row.platform), PLATFORM_COLS),
@@ -147,10 +156,13 @@ fn item_line(
         Style::new()
     };
     let mut line = Line::from(vec![
-        Span::raw(mark),
+        Span::styled(mark, Style::new().fg(Color::Red)),
         Span::raw(platform).fg(Color::Blue),
         Span::raw(" "),
-        Span::raw(format!("{:>AGE_COLS$}", age(model.now, row.created_at))).dim(),
+        Span::styled(
+            format!("{:>AGE_COLS$}", age(model.now, row.created_at)),
+            age_style,
+        ),
         Span::raw(" "),
         Span::raw(author).fg(Color::Cyan),
         Span::raw(" "),

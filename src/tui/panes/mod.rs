@@ -1,5 +1,6 @@
 //! One pane per file; each renders from the model only (no I/O in render).
 
+pub mod composer;
 pub mod detail;
 pub mod help;
 pub mod items;

@@ -1,0 +1,271 @@
+//! The reply composer, the canned-reply picker and the Outbox pane: their state and key
+//! handling. Pure: keys in, effects out (the runtime saves drafts, queues, runs $EDITOR).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_textarea::{CursorMove, TextArea};
+
+use crate::domain::{ItemId, ItemKind};
+use crate::outbox::read::{ItemOutbox, OutboxRow};
+use crate::outbox::OutboxId;
+use crate::replies::{self, length, AfterSend, CannedReply, ExpandError, Vars, VoiceConfig, Warning};
+use crate::store::read::ItemDetail;
+
+/// What the replies work needs from config and the connectors.
+#[derive(Debug, Clone, Default)]
+pub struct ReplyKit {
+    pub canned: Vec<CannedReply>,
+    pub voice: VoiceConfig,
+    pub after_send: AfterSend,
+    pub sla: Option<Duration>,
+    /// Per platform: reply length limit and whether it has DMs.
+    pub limits: HashMap<String, Option<usize>>,
+}
+
+impl ReplyKit {
+    pub fn from_config(config: &crate::config::Config) -> ReplyKit {
+        ReplyKit {
+            canned: config.replies.clone(),
+            voice: config.voice.clone(),
+            after_send: config.composer.after_send,
+            sla: config.sla.first_response,
+            limits: HashMap::new(),
+        }
+    }
+}
+
+/// The open composer.
+pub struct Composer {
+    pub item_id: ItemId,
+    pub platform: String,
+    pub author: String,
+    pub author_name: String,
+    pub url: Option<String>,
+    /// A direct message rather than a public reply.
+    pub dm: bool,
+    pub limit: Option<usize>,
+    pub textarea: TextArea<'static>,
+    /// Ctrl-S was pressed with warnings showing: the next Ctrl-S sends anyway.
+    pub armed: bool,
+    /// The failed outbox row this reply replaces (editing a failed send).
+    pub replaces: Option<OutboxId>,
+    /// Why the last send was refused, or a snippet could not be filled.
+    pub error: Option<String>,
+}
+
+/// The fuzzy picker over canned replies (`R`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Picker {
+    pub query: String,
+    pub selected: usize,
+}
+
+/// The Outbox pane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxPane {
+    pub rows: Vec<OutboxRow>,
+    pub selected: usize,
+}
+
+/// What the outbox pane asks the store to do with a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxOp {
+    Retry,
+    Cancel,
+}
+
+impl Composer {
+    /// Opens on `item`, starting from `initial` (a draft) or the author's handle where the
+    /// platform threads replies by mention.
+    pub fn open(item: &ItemDetail, kit: &ReplyKit, initial: Option<&str>) -> Composer {
+        let platform = item.row.platform.clone();
+        let dm = item.row.kind == ItemKind::Dm;
+        let handle = item.author.handle.clone();
+        let start = match initial {
+            Some(text) => text.to_string(),
+            // Chirp-like networks need the @handle to address a reply; forums and DMs do not.
+            None if !dm && length::url_weight(&platform).is_some() => format!("{handle} "),
+            None => String::new(),
+        };
+        let mut textarea = TextArea::from(start.split('\n').map(str::to_string).collect::<Vec<_>>());
+        textarea.move_cursor(CursorMove::Bottom);
+        textarea.move_cursor(CursorMove::End);
+        Composer {
+            item_id: item.row.id,
+            limit: kit.limits.get(&platform).copied().flatten(),
+            platform,
+            author: handle,
+            author_name: item.author.display_name.clone(),
+            url: item.url.clone(),
+            dm,
+            textarea,
+            armed: false,
+            replaces: None,
+            error: None,
+        }
+    }
+
+    /// Opens on a failed outbox row to edit and resend it.
+    pub fn for_row(row: &OutboxRow, kit: &ReplyKit) -> Composer {
+        let mut composer = Composer {
+            item_id: row.item_id,
+            platform: row.platform.clone(),
+            author: row.author.clone(),
+            author_name: String::new(),
+            url: None,
+            dm: row.item_kind == ItemKind::Dm,
+            limit: kit.limits.get(&row.platform).copied().flatten(),
+            textarea: TextArea::default(),
+            armed: false,
+            replaces: None,
+            error: None,
+        };
+        composer.set_text(&row.text);
+        composer
+    }
+
+    pub fn text(&self) -> String {
+        self.textarea.lines().join("\n")
+    }
+
+    pub fn set_text(&mut self, text: &str) {
+        self.textarea = TextArea::from(text.split('\n').map(str::to_string).collect::<Vec<_>>());
+        self.textarea.move_cursor(CursorMove::Bottom);
+        self.textarea.move_cursor(CursorMove::End);
+    }
+
+    pub fn vars(&self, kit: &ReplyKit, brand: &str) -> Vars {
+        Vars::for_item(
+            &kit.voice,
+            brand,
+            &self.platform,
+            &self.author,
+            &self.author_name,
+            self.url.as_deref(),
+        )
+    }
+
+    /// Inserts a canned reply at the cursor, its variables filled. Returns the problem
+    /// when one has no value (the text is then not inserted).
+    pub fn insert(&mut self, reply: &CannedReply, kit: &ReplyKit, brand: &str) -> Result<(), ExpandError> {
+        let known = |n: &str| Vars::is_known(n, &kit.voice);
+        let text = replies::expand(&reply.body, &self.vars(kit, brand), &known)?;
+        // Stacking at the end: one sign-off, at the very end.
+        let signoff = kit.voice.signoff.clone().unwrap_or_default();
+        let at_end = {
+            let (row, col) = self.textarea.cursor();
+            let lines = self.textarea.lines();
+            row + 1 == lines.len() && col == lines[row].chars().count()
+        };
+        let current = self.text();
+        if at_end
+            && !signoff.trim().is_empty()
+            && text.trim_end().ends_with(signoff.trim())
+            && current.trim_end().ends_with(signoff.trim())
+        {
+            let kept = current.trim_end();
+            let kept = kept[..kept.len() - signoff.trim().len()].trim_end().to_string();
+            self.set_text(&kept);
+        }
+        // The pre-filled handle and the snippet's own {author} would say it twice.
+        let current = self.text();
+        let text = if current.trim() == self.author && text.starts_with(&self.author) {
+            self.set_text("");
+            text
+        } else if !current.is_empty() && !current.ends_with([' ', '\n']) {
+            format!(" {text}")
+        } else {
+            text
+        };
+        self.textarea.insert_str(text);
+        self.armed = false;
+        self.error = None;
+        Ok(())
+    }
+
+    /// The length as the platform counts it.
+    pub fn length(&self) -> usize {
+        length::count(&self.text(), &self.platform)
+    }
+
+    pub fn warnings(&self, kit: &ReplyKit) -> Vec<Warning> {
+        replies::check(&self.text(), &kit.voice, &self.platform, self.limit, !self.dm)
+    }
+
+    /// The text to send with its variables filled; an unfilled variable blocks sending.
+    pub fn final_text(&self, kit: &ReplyKit, brand: &str) -> Result<String, String> {
+        let known = |n: &str| Vars::is_known(n, &kit.voice);
+        let text = self.text();
+        match replies::expand(&text, &self.vars(kit, brand), &known) {
+            Ok(filled) => Ok(filled.trim_end().to_string()),
+            Err(e @ ExpandError::Missing(_)) => Err(e.to_string()),
+            // Braces the CM typed on purpose are text, not variables.
+            Err(_) => Ok(text.trim_end().to_string()),
+        }
+    }
+}
+
+/// Does `query` match `reply` fuzzily (the query's letters in order in the name, tags or
+/// body)? Returns a score: lower is better.
+pub fn fuzzy_score(query: &str, reply: &CannedReply) -> Option<usize> {
+    if query.is_empty() {
+        return Some(0);
+    }
+    let fields = [reply.name.as_str(), &reply.tags.join(" "), reply.body.as_str()];
+    fields.iter().enumerate().find_map(|(rank, field)| {
+        let hay = field.to_lowercase();
+        let mut chars = hay.char_indices();
+        let mut first = None;
+        let mut last = 0;
+        for q in query.to_lowercase().chars() {
+            let (i, _) = chars.find(|&(_, c)| c == q)?;
+            first.get_or_insert(i);
+            last = i;
+        }
+        // Tight matches in the name beat loose ones in the body.
+        Some(rank * 1000 + (last - first.unwrap_or(0)))
+    })
+}
+
+/// The replies the picker offers for `platform`, best match first.
+pub fn matches<'a>(query: &str, canned: &'a [CannedReply], platform: Option<&str>) -> Vec<&'a CannedReply> {
+    let mut found: Vec<(usize, usize, &CannedReply)> = canned
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| platform.is_none_or(|p| r.applies_to(p)))
+        .filter_map(|(i, r)| fuzzy_score(query, r).map(|s| (s, i, r)))
+        .collect();
+    found.sort_by_key(|&(s, i, _)| (s, i));
+    found.into_iter().map(|(_, _, r)| r).collect()
+}
+
+/// A composer key: true when the key was a text edit (the draft changed).
+pub fn edit_key(composer: &mut Composer, key: KeyEvent) -> bool {
+    let before = composer.textarea.lines().to_vec();
+    composer.textarea.input(key);
+    let changed = composer.textarea.lines() != before.as_slice();
+    if changed {
+        composer.armed = false;
+    }
+    changed
+}
+
+/// The digit of Alt-1..9 (inserting a snippet inside the composer).
+pub fn alt_digit(key: &KeyEvent) -> Option<u8> {
+    match key.code {
+        KeyCode::Char(c @ '1'..='9') if key.modifiers.contains(KeyModifiers::ALT) => {
+            Some(c as u8 - b'0')
+        }
+        _ => None,
+    }
+}
+
+/// The draft for the item, if the detail's outbox data is for it.
+pub fn draft_for(outbox: &Option<(ItemId, ItemOutbox)>, id: ItemId) -> Option<String> {
+    match outbox {
+        Some((i, o)) if *i == id => o.draft.as_ref().map(|d| d.body.clone()),
+        _ => None,
+    }
+}

@@ -1,0 +1,331 @@
+//! How the composer, the picker and the Outbox pane change the model: the replies part
+//! of [`super::model::update`], kept apart so the inbox's update stays readable.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::compose::{self, Composer, OutboxOp, OutboxPane, Picker};
+use super::keymap::Action;
+use super::model::{Effect, Model};
+use super::query::Request;
+use crate::domain::{ItemState, UnixTime};
+use crate::outbox::read::OutboxRow;
+use crate::outbox::{OutboxId, OutboxState};
+use crate::replies::{AfterSend, Warning};
+use crate::store::read::ItemRow;
+
+/// Answers from the runtime about replies work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplyMsg {
+    Queued(Result<OutboxId, String>),
+    DraftSaved(Result<(), String>),
+    OutboxChanged { op: OutboxOp, result: Result<bool, String> },
+    /// The text back from `$EDITOR`.
+    Edited(Result<String, String>),
+}
+
+/// Is `row` still waiting for a first reply past the `[sla]` target?
+pub fn overdue(model: &Model, row: &ItemRow) -> bool {
+    let Some(sla) = model.kit.sla else {
+        return false;
+    };
+    row.needs_reply
+        && matches!(row.state, ItemState::New | ItemState::Open)
+        && model.now - row.created_at > sla.as_secs() as UnixTime
+}
+
+fn list_move(model: &mut Model, delta: isize, effects: &mut Vec<Effect>) {
+    if let Some(request) = model.list.move_by(delta) {
+        effects.push(Effect::Query(Request::List(request)));
+    }
+}
+
+/// Keys while the composer, picker or Outbox pane is open. Returns false when none is.
+pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) -> bool {
+    if model.picker.is_some() {
+        picker_key(model, key, effects);
+        return true;
+    }
+    if model.composer.is_some() {
+        composer_key(model, key, effects);
+        return true;
+    }
+    if model.outbox.is_some() {
+        outbox_key(model, key, effects);
+        return true;
+    }
+    // Digits 1–9 in the inbox: reply with that canned reply.
+    if let KeyCode::Char(c @ '1'..='9') = key.code {
+        if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() {
+            model.status.message = None;
+            canned(model, c as u8 - b'0', effects);
+            return true;
+        }
+    }
+    false
+}
+
+/// The replies actions from the keymap.
+pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
+    match action {
+        Action::Reply => {
+            open_composer(model);
+        }
+        Action::PickReply => model.picker = Some(Picker::default()),
+        Action::Outbox => {
+            model.outbox = Some(OutboxPane::default());
+            effects.push(Effect::Query(Request::Outbox));
+        }
+        Action::SendReply | Action::ExternalEditor => {
+            model.status.message = Some("no reply open · r starts one".into());
+        }
+        _ => {}
+    }
+}
+
+/// Opens the composer on the item under the cursor (its draft if it has one).
+fn open_composer(model: &mut Model) -> bool {
+    let Some(id) = model.list.current_id() else {
+        model.status.message = Some("no item here".into());
+        return false;
+    };
+    let Some(item) = model.detail.item.as_ref().filter(|d| d.row.id == id) else {
+        model.status.message = Some("the item is still loading · try again".into());
+        return false;
+    };
+    let draft = compose::draft_for(&model.item_outbox, id);
+    // Keep the list on this item while new ones arrive above it.
+    model.list.touched = true;
+    model.composer = Some(Composer::open(item, &model.kit, draft.as_deref()));
+    true
+}
+
+/// Inserts canned reply `key` (opening the composer first if needed).
+fn canned(model: &mut Model, key: u8, _effects: &mut Vec<Effect>) {
+    let Some(reply) = crate::replies::by_key(&model.kit.canned, key).cloned() else {
+        model.status.message = Some(format!("no canned reply on {key} · R lists them"));
+        return;
+    };
+    insert_reply(model, &reply);
+}
+
+fn insert_reply(model: &mut Model, reply: &crate::replies::CannedReply) {
+    if model.composer.is_none() && !open_composer(model) {
+        return;
+    }
+    let (kit, brand) = (&model.kit, model.brand.as_str());
+    if let Some(composer) = model.composer.as_mut() {
+        if let Err(e) = composer.insert(reply, kit, brand) {
+            composer.error = Some(format!("reply `{}`: {e}", reply.name));
+        }
+    }
+}
+
+fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let action = model.keymap.action(&key);
+    if action == Some(Action::SendReply) {
+        send(model, effects);
+        return;
+    }
+    if action == Some(Action::ExternalEditor) {
+        if let Some(c) = &model.composer {
+            effects.push(Effect::Editor(c.text()));
+        }
+        return;
+    }
+    if let Some(digit) = compose::alt_digit(&key) {
+        canned(model, digit, effects);
+        return;
+    }
+    if key.code == KeyCode::Char('p') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        model.picker = Some(Picker::default());
+        return;
+    }
+    let Some(composer) = model.composer.as_mut() else {
+        return;
+    };
+    if key.code == KeyCode::Esc {
+        let text = composer.text();
+        // The pre-filled handle alone is not a draft.
+        let body = if text.trim() == composer.author { String::new() } else { text };
+        let kept = !body.trim().is_empty();
+        effects.push(Effect::SaveDraft {
+            item_id: composer.item_id,
+            body,
+        });
+        model.composer = None;
+        model.status.message = Some(if kept {
+            "draft kept · r opens it again".into()
+        } else {
+            "reply discarded".into()
+        });
+        return;
+    }
+    compose::edit_key(composer, key);
+}
+
+/// Ctrl-S: refuse what cannot go out, ask once about warnings, then queue.
+fn send(model: &mut Model, effects: &mut Vec<Effect>) {
+    let (kit, brand) = (&model.kit, model.brand.as_str());
+    let Some(composer) = model.composer.as_mut() else {
+        return;
+    };
+    let text = match composer.final_text(kit, brand) {
+        Ok(text) => text,
+        Err(e) => {
+            composer.error = Some(format!("not sent: {e}"));
+            return;
+        }
+    };
+    let warnings = composer.warnings(kit);
+    if warnings.contains(&Warning::Empty) {
+        composer.error = Some("not sent: the reply is empty".into());
+        return;
+    }
+    if !warnings.is_empty() && !composer.armed {
+        composer.armed = true;
+        let n = warnings.len();
+        composer.error = Some(format!(
+            "{n} warning{} · {} again sends anyway",
+            if n == 1 { "" } else { "s" },
+            model.keymap.keys_of(Action::SendReply)
+        ));
+        return;
+    }
+    effects.push(Effect::QueueReply {
+        item_id: composer.item_id,
+        text,
+        replaces: composer.replaces,
+    });
+    let item_id = composer.item_id;
+    model.composer = None;
+    model.status.message = Some("reply queued · O shows the outbox".into());
+    if model.list.current_id() == Some(item_id) {
+        after_send(model, effects);
+    }
+}
+
+/// Moves the cursor as `[composer] after_send` says.
+fn after_send(model: &mut Model, effects: &mut Vec<Effect>) {
+    match model.kit.after_send {
+        AfterSend::Stay => {}
+        AfterSend::Next => list_move(model, 1, effects),
+        AfterSend::NextNeedsReply => {
+            let here = model.list.cursor.saturating_sub(model.list.offset);
+            let next = model
+                .list
+                .rows
+                .iter()
+                .enumerate()
+                .skip(here + 1)
+                .find(|(_, r)| r.needs_reply && matches!(r.state, ItemState::New | ItemState::Open))
+                .map(|(i, _)| i - here);
+            list_move(model, next.unwrap_or(1) as isize, effects);
+        }
+    }
+}
+
+fn picker_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let platform = model
+        .composer
+        .as_ref()
+        .map(|c| c.platform.clone())
+        .or_else(|| model.detail.item.as_ref().map(|d| d.row.platform.clone()));
+    let Some(picker) = model.picker.as_mut() else {
+        return;
+    };
+    let found = compose::matches(&picker.query, &model.kit.canned, platform.as_deref()).len();
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => model.picker = None,
+        KeyCode::Char('c') if ctrl => model.picker = None,
+        KeyCode::Down | KeyCode::Tab => picker.selected = (picker.selected + 1).min(found.saturating_sub(1)),
+        KeyCode::Char('n') if ctrl => picker.selected = (picker.selected + 1).min(found.saturating_sub(1)),
+        KeyCode::Up | KeyCode::BackTab => picker.selected = picker.selected.saturating_sub(1),
+        KeyCode::Char('p') if ctrl => picker.selected = picker.selected.saturating_sub(1),
+        KeyCode::Backspace => {
+            picker.query.pop();
+            picker.selected = 0;
+        }
+        KeyCode::Char(c) if !ctrl => {
+            picker.query.push(c);
+            picker.selected = 0;
+        }
+        KeyCode::Enter => {
+            let chosen = compose::matches(&picker.query, &model.kit.canned, platform.as_deref())
+                .get(picker.selected)
+                .map(|r| (*r).clone());
+            model.picker = None;
+            if let Some(reply) = chosen {
+                insert_reply(model, &reply);
+            }
+            let _ = effects;
+        }
+        _ => {}
+    }
+}
+
+fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let Some(pane) = model.outbox.as_mut() else {
+        return;
+    };
+    let row: Option<OutboxRow> = pane.rows.get(pane.selected).cloned();
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('O') => model.outbox = None,
+        KeyCode::Char('j') | KeyCode::Down => {
+            pane.selected = (pane.selected + 1).min(pane.rows.len().saturating_sub(1))
+        }
+        KeyCode::Char('k') | KeyCode::Up => pane.selected = pane.selected.saturating_sub(1),
+        KeyCode::Char('r') | KeyCode::Char('x') => {
+            let op = if key.code == KeyCode::Char('r') { OutboxOp::Retry } else { OutboxOp::Cancel };
+            match row {
+                Some(row) if row.state.is_open() => effects.push(Effect::Outbox { id: row.id, op }),
+                Some(row) => {
+                    model.status.message = Some(format!("a {} row cannot be changed", row.state))
+                }
+                None => {}
+            }
+        }
+        KeyCode::Char('e') => match row {
+            Some(row) if row.state == OutboxState::Failed && row.kind == "reply" => {
+                model.outbox = None;
+                let mut composer = Composer::for_row(&row, &model.kit);
+                composer.replaces = Some(row.id);
+                model.composer = Some(composer);
+            }
+            _ => model.status.message = Some("only a failed reply can be edited".into()),
+        },
+        _ => {}
+    }
+}
+
+/// Applies an answer from the runtime.
+pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg) {
+    match msg {
+        ReplyMsg::Queued(Ok(_)) | ReplyMsg::DraftSaved(Ok(())) => {}
+        ReplyMsg::Queued(Err(e)) => {
+            model.status.last_error = Some(format!("reply NOT queued: {e}"));
+        }
+        ReplyMsg::DraftSaved(Err(e)) => {
+            model.status.last_error = Some(format!("draft not saved: {e}"));
+        }
+        ReplyMsg::OutboxChanged { op, result } => {
+            model.status.message = Some(match (op, result) {
+                (OutboxOp::Retry, Ok(true)) => "sending again".into(),
+                (OutboxOp::Cancel, Ok(true)) => "cancelled · it will not be sent".into(),
+                (_, Ok(false)) => "that row moved on meanwhile; nothing changed".into(),
+                (_, Err(e)) => format!("not changed: {e}"),
+            });
+        }
+        ReplyMsg::Edited(Ok(text)) => {
+            if let Some(c) = model.composer.as_mut() {
+                c.set_text(text.trim_end_matches('\n'));
+                c.armed = false;
+            }
+        }
+        ReplyMsg::Edited(Err(e)) => {
+            if let Some(c) = model.composer.as_mut() {
+                c.error = Some(format!("the editor failed: {e}"));
+            }
+        }
+    }
+}

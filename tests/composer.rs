@@ -1,0 +1,370 @@
+//! The reply composer, the canned-reply picker and the Outbox pane: keys in, effects and
+//! screens out (TestBackend snapshots with a fixed clock and fixture data).
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hark::domain::{ItemKind, ItemState};
+use hark::outbox::read::{Draft, ItemOutbox, OutboxRow};
+use hark::outbox::OutboxState;
+use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
+use hark::tui::compose::{OutboxOp, ReplyKit};
+use hark::tui::keymap::Keymap;
+use hark::tui::list::{ListRequest, WindowResult};
+use hark::tui::model::{update, Effect, Model, Msg};
+use hark::tui::query::{Request, Response};
+use hark::tui::ui;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const NOW: i64 = 1_764_000_000;
+
+fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -> ItemRow {
+    ItemRow {
+        id,
+        created_at: NOW - minutes_ago * 60,
+        platform: "chirp".into(),
+        kind: ItemKind::Mention,
+        state: ItemState::New,
+        author: author.into(),
+        snippet: text.into(),
+        sentiment: None,
+        sentiment_manual: false,
+        needs_reply,
+        flag: None,
+    }
+}
+
+fn rows() -> Vec<ItemRow> {
+    vec![
+        row(9, 2, "@ana", "my order never arrived, third time asking", true),
+        row(8, 14, "@fan", "love the new roast!", false),
+        row(7, 95, "@sam", "are you open on Sunday?", true),
+    ]
+}
+
+fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
+    ItemDetail {
+        row,
+        body: "my order never arrived, third time asking".into(),
+        url: Some("https://chirp.example/ana/1".into()),
+        account: "demo-chirp".into(),
+        edited_at: None,
+        sentiment_auto: None,
+        sentiment_manual: None,
+        author: AuthorInfo {
+            handle: handle.into(),
+            display_name: name.into(),
+            followers: Some(120),
+            items: 1,
+            positive: 0,
+            neutral: 1,
+            negative: 0,
+            first_seen_at: NOW - 3600,
+        },
+        ancestors: vec![],
+        replies: vec![],
+        tags: vec![],
+    }
+}
+
+fn kit() -> ReplyKit {
+    let mut kit = ReplyKit::from_config(&hark::demo::replies_config());
+    kit.limits.insert("chirp".into(), Some(280));
+    kit.sla = Some(Duration::from_secs(3600));
+    kit
+}
+
+fn model(width: u16, height: u16) -> Model {
+    let mut model =
+        Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW).with_replies(kit());
+    let effects = model.start();
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                Some(*generation)
+            }
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut model,
+        Msg::Resize {
+            list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height)),
+        },
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Window {
+            generation,
+            result: WindowResult {
+                rows: rows(),
+                offset: 0,
+                total: 3,
+                focus: 0,
+            },
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail(rows()[0].clone(), "@ana", "Ana Ruiz"))),
+        }),
+    );
+    model
+}
+
+fn key(model: &mut Model, code: KeyCode, mods: KeyModifiers) -> Vec<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, mods)))
+}
+
+fn press(model: &mut Model, c: char) -> Vec<Effect> {
+    key(model, KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn typed(model: &mut Model, text: &str) {
+    for c in text.chars() {
+        press(model, c);
+    }
+}
+
+fn ctrl_s(model: &mut Model) -> Vec<Effect> {
+    key(model, KeyCode::Char('s'), KeyModifiers::CONTROL)
+}
+
+fn render(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::render(f, model)).unwrap();
+    terminal
+}
+
+fn composer_text(model: &Model) -> String {
+    model.composer.as_ref().expect("the composer is open").text()
+}
+
+#[test]
+fn a_canned_reply_key_opens_the_composer_filled_in_and_ctrl_s_queues_it() {
+    let mut model = model(80, 24);
+    press(&mut model, '2');
+    assert_eq!(
+        composer_text(&model),
+        "@ana Sorry to hear that, Ana Ruiz. Could you send us a DM with your order number? We'll make it right. — Sam at Nimbus"
+    );
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+    let effects = ctrl_s(&mut model);
+    assert!(effects.contains(&Effect::QueueReply {
+        item_id: 9,
+        text: composer_text_of_queue(&effects),
+        replaces: None,
+    }));
+    assert!(model.composer.is_none());
+    // The cursor skips @fan (needs no reply) and lands on @sam.
+    assert_eq!(model.list.current_id(), Some(7));
+}
+
+fn composer_text_of_queue(effects: &[Effect]) -> String {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::QueueReply { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .expect("a reply was queued")
+}
+
+#[test]
+fn a_warning_needs_a_second_ctrl_s_and_typing_disarms_it() {
+    let mut model = model(80, 24);
+    press(&mut model, 'r');
+    assert_eq!(composer_text(&model), "@ana ");
+    typed(&mut model, "Unfortunately it is LOST");
+    let warnings = model.composer.as_ref().unwrap().warnings(&model.kit);
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(ctrl_s(&mut model).is_empty(), "the first ctrl-s only warns");
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+    // Editing clears the confirmation: the next ctrl-s warns again.
+    typed(&mut model, "!");
+    assert!(ctrl_s(&mut model).is_empty());
+    let effects = ctrl_s(&mut model);
+    assert_eq!(
+        composer_text_of_queue(&effects),
+        "@ana Unfortunately it is LOST!"
+    );
+}
+
+#[test]
+fn snippets_stack_at_the_cursor_with_alt_digits_and_the_picker() {
+    let mut model = model(80, 24);
+    press(&mut model, '3');
+    key(&mut model, KeyCode::Char('4'), KeyModifiers::ALT);
+    let text = composer_text(&model);
+    assert!(text.starts_with("@ana We're open 7am to 7pm every day."), "{text}");
+    assert!(text.ends_with("See you soon! You'll find the answer here: https://nimbus.example/help — Sam at Nimbus"), "{text}");
+    assert_eq!(text.matches("— Sam at Nimbus").count(), 1, "one sign-off when stacking");
+    // Ctrl-P opens the picker inside the composer; a fuzzy query finds "looking-into-it".
+    key(&mut model, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    typed(&mut model, "lkng");
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+    key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(composer_text(&model).contains("we're looking into it"));
+}
+
+#[test]
+fn r_upper_opens_the_picker_from_the_inbox_and_enter_opens_the_composer() {
+    let mut model = model(80, 24);
+    press(&mut model, 'R');
+    assert!(model.picker.is_some());
+    typed(&mut model, "hours");
+    key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(model.picker.is_none());
+    assert!(composer_text(&model).contains("We're open 7am to 7pm"));
+}
+
+#[test]
+fn a_variable_with_no_value_is_an_error_and_nothing_is_inserted() {
+    let mut model = model(80, 24);
+    model.kit.canned.push(hark::replies::CannedReply {
+        name: "named".into(),
+        key: Some(9),
+        body: "Dear {author_name}, thanks".into(),
+        platforms: vec![],
+        tags: vec![],
+    });
+    let mut nameless = detail(rows()[0].clone(), "@ana", "");
+    nameless.author.display_name.clear();
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(nameless)),
+        }),
+    );
+    press(&mut model, '9');
+    let composer = model.composer.as_ref().unwrap();
+    assert_eq!(composer.text(), "@ana ");
+    assert!(composer.error.as_deref().unwrap().contains("{author_name} has no value"));
+    // Typing the variable by hand is caught at send time too: never a hole.
+    typed(&mut model, "{author_name}");
+    assert!(ctrl_s(&mut model).is_empty());
+    assert!(model.composer.as_ref().unwrap().error.as_deref().unwrap().starts_with("not sent"));
+}
+
+#[test]
+fn esc_keeps_a_draft_and_r_reopens_it_and_the_item_shows_it() {
+    let mut model = model(80, 24);
+    press(&mut model, 'r');
+    typed(&mut model, "half a thought");
+    let effects = key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(
+        effects,
+        vec![Effect::SaveDraft {
+            item_id: 9,
+            body: "@ana half a thought".into()
+        }]
+    );
+    assert!(model.composer.is_none());
+    // The store answers with the draft; the detail pane shows it and r continues it.
+    update(
+        &mut model,
+        Msg::Loaded(Response::ItemOutbox {
+            id: 9,
+            outbox: ItemOutbox {
+                draft: Some(Draft {
+                    body: "@ana half a thought".into(),
+                    updated_at: NOW - 60,
+                }),
+                rows: vec![outbox_row(1, OutboxState::Failed, Some("the platform refused: 422 duplicate"))],
+            },
+        }),
+    );
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+    press(&mut model, 'r');
+    assert_eq!(composer_text(&model), "@ana half a thought");
+}
+
+#[test]
+fn the_prefilled_handle_alone_is_not_a_draft() {
+    let mut model = model(80, 24);
+    press(&mut model, 'r');
+    let effects = key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(
+        effects,
+        vec![Effect::SaveDraft {
+            item_id: 9,
+            body: String::new()
+        }]
+    );
+}
+
+fn outbox_row(id: i64, state: OutboxState, error: Option<&str>) -> OutboxRow {
+    OutboxRow {
+        id,
+        item_id: 9,
+        kind: "reply".into(),
+        text: format!("@ana reply number {id}"),
+        state,
+        attempts: if error.is_some() { 2 } else { 0 },
+        next_attempt_at: NOW + 30,
+        last_error: error.map(str::to_string),
+        created_at: NOW - 120,
+        sent_at: (state == OutboxState::Sent).then_some(NOW - 30),
+        author: "@ana".into(),
+        platform: "chirp".into(),
+        item_kind: ItemKind::Mention,
+    }
+}
+
+#[test]
+fn the_outbox_pane_shows_states_and_retries_cancels_and_edits() {
+    let mut model = model(80, 24);
+    let effects = press(&mut model, 'O');
+    assert!(effects.contains(&Effect::Query(Request::Outbox)));
+    update(
+        &mut model,
+        Msg::Loaded(Response::Outbox(vec![
+            outbox_row(4, OutboxState::Failed, Some("the platform refused: 422 text too long")),
+            outbox_row(3, OutboxState::Queued, Some("temporary failure: 503")),
+            outbox_row(2, OutboxState::Sending, None),
+            outbox_row(1, OutboxState::Sent, None),
+        ])),
+    );
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+    assert_eq!(
+        press(&mut model, 'r'),
+        vec![Effect::Outbox { id: 4, op: OutboxOp::Retry }]
+    );
+    press(&mut model, 'j');
+    assert_eq!(
+        press(&mut model, 'x'),
+        vec![Effect::Outbox { id: 3, op: OutboxOp::Cancel }]
+    );
+    press(&mut model, 'j');
+    assert!(press(&mut model, 'x').is_empty(), "a row being sent cannot be cancelled");
+    press(&mut model, 'k');
+    press(&mut model, 'k');
+    press(&mut model, 'e');
+    assert!(model.outbox.is_none());
+    assert_eq!(composer_text(&model), "@ana reply number 4");
+    typed(&mut model, " — Sam at Nimbus");
+    let effects = ctrl_s(&mut model);
+    assert!(effects.iter().any(|e| matches!(e, Effect::QueueReply { replaces: Some(4), .. })));
+}
+
+#[test]
+fn items_past_the_first_response_target_are_marked() {
+    let model = model(80, 24);
+    let rows = rows();
+    assert!(!hark::tui::compose_update::overdue(&model, &rows[0]));
+    assert!(hark::tui::compose_update::overdue(&model, &rows[2]), "95 minutes, target 1h");
+    let screen = format!("{:?}", render(&model, 80, 24).backend());
+    assert!(screen.contains("◷"), "{screen}");
+}
+
+#[test]
+fn the_composer_fits_a_narrow_terminal() {
+    let mut model = model(50, 20);
+    press(&mut model, '1');
+    insta::assert_snapshot!(render(&model, 50, 20).backend());
+}
