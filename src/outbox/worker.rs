@@ -52,6 +52,9 @@ pub enum Outcome {
 /// Sends outbox rows.
 pub struct Worker {
     writer: WriterHandle,
+    /// A read-only connection to ask "is anything due?" without a write (every write
+    /// wakes the UI).
+    reader: Option<std::sync::Mutex<rusqlite::Connection>>,
     connectors: HashMap<i64, Arc<dyn Connector>>,
     pub backoff: Backoff,
     /// The longest one platform call may take before it counts as a transient failure.
@@ -61,8 +64,13 @@ pub struct Worker {
 impl Worker {
     /// `connectors` by account id.
     pub fn new(writer: WriterHandle, connectors: HashMap<i64, Arc<dyn Connector>>) -> Worker {
+        let reader = crate::store::open_ro(writer.path())
+            .map_err(|e| tracing::warn!(error = %e, "outbox: no read-only connection"))
+            .ok()
+            .map(std::sync::Mutex::new);
         Worker {
             writer,
+            reader,
             connectors,
             backoff: Backoff::default(),
             call_timeout: Duration::from_secs(30),
@@ -80,12 +88,29 @@ impl Worker {
 
     /// Sends every row due now, one at a time; returns how many were tried.
     pub async fn run_once(&self) -> crate::store::Result<usize> {
+        if !self.anything_due() {
+            return Ok(0);
+        }
         let jobs = self.writer.call(|c| store::claim_due(c, now(), 16)).await?;
         let n = jobs.len();
         for job in jobs {
             self.process(job).await?;
         }
         Ok(n)
+    }
+
+    /// A cheap read; true when unsure.
+    fn anything_due(&self) -> bool {
+        let Some(reader) = &self.reader else {
+            return true;
+        };
+        let conn = reader.lock().unwrap_or_else(|e| e.into_inner());
+        conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?)",
+            [now()],
+            |r| r.get::<_, bool>(0),
+        )
+        .unwrap_or(true)
     }
 
     /// Reconciles, then sends due rows whenever the store changes or a second passes.
@@ -98,6 +123,8 @@ impl Worker {
             if let Err(e) = self.run_once().await {
                 tracing::error!(error = %e, "outbox round failed");
             }
+            // Our own writes are not news.
+            changes.borrow_and_update();
             tokio::select! {
                 r = changes.changed() => if r.is_err() { return },
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
