@@ -7,9 +7,9 @@ use clap::{Parser, Subcommand};
 use tokio::sync::mpsc;
 
 use crate::config::Config;
+use crate::outbox::worker;
 use crate::platform;
 use crate::poller::{PollStatus, StatusUpdate};
-use crate::outbox::worker;
 use crate::tui::compose::ReplyKit;
 use crate::tui::keymap::Keymap;
 use crate::tui::model::Model;

@@ -264,8 +264,8 @@ mod humantime_serde {
     }
 }
 
-pub use humantime_serde::parse as parse_duration;
 pub(crate) use humantime_serde::option as duration_option;
+pub use humantime_serde::parse as parse_duration;
 
 #[cfg(test)]
 mod tests {

@@ -37,7 +37,13 @@ fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -
 
 fn rows() -> Vec<ItemRow> {
     vec![
-        row(9, 2, "@ana", "my order never arrived, third time asking", true),
+        row(
+            9,
+            2,
+            "@ana",
+            "my order never arrived, third time asking",
+            true,
+        ),
         row(8, 14, "@fan", "love the new roast!", false),
         row(7, 95, "@sam", "are you open on Sunday?", true),
     ]
@@ -76,8 +82,7 @@ fn kit() -> ReplyKit {
 }
 
 fn model(width: u16, height: u16) -> Model {
-    let mut model =
-        Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW).with_replies(kit());
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW).with_replies(kit());
     let effects = model.start();
     let generation = effects
         .iter()
@@ -141,7 +146,11 @@ fn render(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
 }
 
 fn composer_text(model: &Model) -> String {
-    model.composer.as_ref().expect("the composer is open").text()
+    model
+        .composer
+        .as_ref()
+        .expect("the composer is open")
+        .text()
 }
 
 #[test]
@@ -200,9 +209,16 @@ fn snippets_stack_at_the_cursor_with_alt_digits_and_the_picker() {
     press(&mut model, '3');
     key(&mut model, KeyCode::Char('4'), KeyModifiers::ALT);
     let text = composer_text(&model);
-    assert!(text.starts_with("@ana We're open 7am to 7pm every day."), "{text}");
+    assert!(
+        text.starts_with("@ana We're open 7am to 7pm every day."),
+        "{text}"
+    );
     assert!(text.ends_with("See you soon! You'll find the answer here: https://nimbus.example/help — Sam at Nimbus"), "{text}");
-    assert_eq!(text.matches("— Sam at Nimbus").count(), 1, "one sign-off when stacking");
+    assert_eq!(
+        text.matches("— Sam at Nimbus").count(),
+        1,
+        "one sign-off when stacking"
+    );
     // Ctrl-P opens the picker inside the composer; a fuzzy query finds "looking-into-it".
     key(&mut model, KeyCode::Char('p'), KeyModifiers::CONTROL);
     typed(&mut model, "lkng");
@@ -244,11 +260,22 @@ fn a_variable_with_no_value_is_an_error_and_nothing_is_inserted() {
     press(&mut model, '9');
     let composer = model.composer.as_ref().unwrap();
     assert_eq!(composer.text(), "@ana ");
-    assert!(composer.error.as_deref().unwrap().contains("{author_name} has no value"));
+    assert!(composer
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("{author_name} has no value"));
     // Typing the variable by hand is caught at send time too: never a hole.
     typed(&mut model, "{author_name}");
     assert!(ctrl_s(&mut model).is_empty());
-    assert!(model.composer.as_ref().unwrap().error.as_deref().unwrap().starts_with("not sent"));
+    assert!(model
+        .composer
+        .as_ref()
+        .unwrap()
+        .error
+        .as_deref()
+        .unwrap()
+        .starts_with("not sent"));
 }
 
 #[test]
@@ -275,7 +302,11 @@ fn esc_keeps_a_draft_and_r_reopens_it_and_the_item_shows_it() {
                     body: "@ana half a thought".into(),
                     updated_at: NOW - 60,
                 }),
-                rows: vec![outbox_row(1, OutboxState::Failed, Some("the platform refused: 422 duplicate"))],
+                rows: vec![outbox_row(
+                    1,
+                    OutboxState::Failed,
+                    Some("the platform refused: 422 duplicate"),
+                )],
             },
         }),
     );
@@ -324,7 +355,11 @@ fn the_outbox_pane_shows_states_and_retries_cancels_and_edits() {
     update(
         &mut model,
         Msg::Loaded(Response::Outbox(vec![
-            outbox_row(4, OutboxState::Failed, Some("the platform refused: 422 text too long")),
+            outbox_row(
+                4,
+                OutboxState::Failed,
+                Some("the platform refused: 422 text too long"),
+            ),
             outbox_row(3, OutboxState::Queued, Some("temporary failure: 503")),
             outbox_row(2, OutboxState::Sending, None),
             outbox_row(1, OutboxState::Sent, None),
@@ -333,15 +368,24 @@ fn the_outbox_pane_shows_states_and_retries_cancels_and_edits() {
     insta::assert_snapshot!(render(&model, 80, 24).backend());
     assert_eq!(
         press(&mut model, 'r'),
-        vec![Effect::Outbox { id: 4, op: OutboxOp::Retry }]
+        vec![Effect::Outbox {
+            id: 4,
+            op: OutboxOp::Retry
+        }]
     );
     press(&mut model, 'j');
     assert_eq!(
         press(&mut model, 'x'),
-        vec![Effect::Outbox { id: 3, op: OutboxOp::Cancel }]
+        vec![Effect::Outbox {
+            id: 3,
+            op: OutboxOp::Cancel
+        }]
     );
     press(&mut model, 'j');
-    assert!(press(&mut model, 'x').is_empty(), "a row being sent cannot be cancelled");
+    assert!(
+        press(&mut model, 'x').is_empty(),
+        "a row being sent cannot be cancelled"
+    );
     press(&mut model, 'k');
     press(&mut model, 'k');
     press(&mut model, 'e');
@@ -349,7 +393,13 @@ fn the_outbox_pane_shows_states_and_retries_cancels_and_edits() {
     assert_eq!(composer_text(&model), "@ana reply number 4");
     typed(&mut model, " — Sam at Nimbus");
     let effects = ctrl_s(&mut model);
-    assert!(effects.iter().any(|e| matches!(e, Effect::QueueReply { replaces: Some(4), .. })));
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::QueueReply {
+            replaces: Some(4),
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -357,7 +407,10 @@ fn items_past_the_first_response_target_are_marked() {
     let model = model(80, 24);
     let rows = rows();
     assert!(!hark::tui::compose_update::overdue(&model, &rows[0]));
-    assert!(hark::tui::compose_update::overdue(&model, &rows[2]), "95 minutes, target 1h");
+    assert!(
+        hark::tui::compose_update::overdue(&model, &rows[2]),
+        "95 minutes, target 1h"
+    );
     let screen = format!("{:?}", render(&model, 80, 24).backend());
     assert!(screen.contains("◷"), "{screen}");
 }

@@ -83,7 +83,9 @@ fn a_canned_reply_goes_out_in_two_keys_and_a_failed_send_is_retried_visibly() {
         dir.path().display()
     );
     let tmux = Tmux::start(140, 40, &command);
-    tmux.wait_for("the demo inbox", |s| s.contains("Inbox ·") && s.contains("Nimbus Coffee"));
+    tmux.wait_for("the demo inbox", |s| {
+        s.contains("Inbox ·") && s.contains("Nimbus Coffee")
+    });
     // Let the first item's detail load before replying to it.
     tmux.wait_for("the item pane", |s| s.contains("author "));
 

@@ -53,7 +53,9 @@ fn open(path: &Path) -> (Writer, i64, i64) {
     let id = Reader::open(path)
         .unwrap()
         .conn()
-        .query_row("SELECT id FROM items WHERE external_id = 'm1'", [], |r| r.get(0))
+        .query_row("SELECT id FROM items WHERE external_id = 'm1'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     (writer, account, id)
 }
@@ -85,7 +87,11 @@ fn outbox_events(path: &Path) -> Vec<(String, String)> {
         let v: serde_json::Value = serde_json::from_str(&detail).unwrap();
         Ok((
             r.get::<_, String>(0)?,
-            format!("{}→{}", v["from"].as_str().unwrap_or("-"), v["to"].as_str().unwrap()),
+            format!(
+                "{}→{}",
+                v["from"].as_str().unwrap_or("-"),
+                v["to"].as_str().unwrap()
+            ),
         ))
     })
     .unwrap()
@@ -145,7 +151,15 @@ fn queue_reply(writer: &Writer, item: i64, text: &str) -> i64 {
     writer
         .handle()
         .call_blocking(move |c| {
-            ob::enqueue(c, item, "reply", &json!({ "text": text }), None, "user", 1_000)
+            ob::enqueue(
+                c,
+                item,
+                "reply",
+                &json!({ "text": text }),
+                None,
+                "user",
+                1_000,
+            )
         })
         .unwrap()
 }
@@ -170,12 +184,18 @@ async fn queueing_marks_the_item_replied_and_sending_records_the_first_response(
     let reader = Reader::open(&path).unwrap();
     let (state, first): (String, Option<i64>) = reader
         .conn()
-        .query_row("SELECT state, first_response_at FROM items WHERE id = ?", [item], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT state, first_response_at FROM items WHERE id = ?",
+            [item],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!((state.as_str(), first), ("replied", None));
-    assert_eq!(item_outbox(reader.conn(), item).unwrap().draft, None, "queueing clears the draft");
+    assert_eq!(
+        item_outbox(reader.conn(), item).unwrap().draft,
+        None,
+        "queueing clears the draft"
+    );
     assert_eq!(state_of(&path, item), vec![(OutboxState::Queued, 0, None)]);
 
     let connector = scripted(vec![Ok("remote-1".into())]);
@@ -184,7 +204,11 @@ async fn queueing_marks_the_item_replied_and_sending_records_the_first_response(
     assert_eq!(state_of(&path, item), vec![(OutboxState::Sent, 1, None)]);
     let first: Option<i64> = reader
         .conn()
-        .query_row("SELECT first_response_at FROM items WHERE id = ?", [item], |r| r.get(0))
+        .query_row(
+            "SELECT first_response_at FROM items WHERE id = ?",
+            [item],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(first.is_some());
     assert_eq!(
@@ -232,7 +256,11 @@ async fn transient_errors_retry_with_backoff_and_permanent_ones_fail_with_the_me
     w.run_once().await.unwrap();
     assert_eq!(
         state_of(&path, item),
-        vec![(OutboxState::Failed, 3, Some("the platform refused: 422 text too long".into()))]
+        vec![(
+            OutboxState::Failed,
+            3,
+            Some("the platform refused: 422 text too long".into())
+        )]
     );
     // A failed row is left alone by the worker...
     make_due(&writer);
@@ -245,35 +273,73 @@ async fn the_cm_can_retry_or_cancel_failed_rows_and_edit_one_into_a_new_reply() 
     let (_dir, path) = temp();
     let (writer, account, item) = open(&path);
     let id = queue_reply(&writer, item, "too long");
-    let w = worker(&writer, account, scripted(vec![Err(PlatformError::Permanent("no".into())), Ok("r2".into()), Ok("r3".into())]));
+    let w = worker(
+        &writer,
+        account,
+        scripted(vec![
+            Err(PlatformError::Permanent("no".into())),
+            Ok("r2".into()),
+            Ok("r3".into()),
+        ]),
+    );
     w.run_once().await.unwrap();
     // Retry keeps the key and sends again.
-    assert!(writer.handle().call_blocking(move |c| ob::retry(c, id, 2_000)).unwrap());
+    assert!(writer
+        .handle()
+        .call_blocking(move |c| ob::retry(c, id, 2_000))
+        .unwrap());
     w.run_once().await.unwrap();
     assert_eq!(state_of(&path, item)[0].0, OutboxState::Sent);
     // A sent row can be neither cancelled nor retried.
-    assert!(!writer.handle().call_blocking(move |c| ob::cancel(c, id, 2_000)).unwrap());
-    assert!(!writer.handle().call_blocking(move |c| ob::retry(c, id, 2_000)).unwrap());
+    assert!(!writer
+        .handle()
+        .call_blocking(move |c| ob::cancel(c, id, 2_000))
+        .unwrap());
+    assert!(!writer
+        .handle()
+        .call_blocking(move |c| ob::retry(c, id, 2_000))
+        .unwrap());
 
     // Editing a failed reply: the new text replaces it, the old row is cancelled.
     let second = queue_reply(&writer, item, "v1");
     writer
         .handle()
-        .call_blocking(move |c| Ok(c.execute("UPDATE outbox SET state = 'failed' WHERE id = ?", [second])?))
+        .call_blocking(move |c| {
+            Ok(c.execute("UPDATE outbox SET state = 'failed' WHERE id = ?", [second])?)
+        })
         .unwrap();
     writer
         .handle()
-        .call_blocking(move |c| ob::enqueue(c, item, "reply", &json!({"text": "v2"}), Some(second), "user", 3_000))
+        .call_blocking(move |c| {
+            ob::enqueue(
+                c,
+                item,
+                "reply",
+                &json!({"text": "v2"}),
+                Some(second),
+                "user",
+                3_000,
+            )
+        })
         .unwrap();
     let reader = Reader::open(&path).unwrap();
     let rows = item_outbox(reader.conn(), item).unwrap().rows;
     assert_eq!(
-        rows.iter().map(|r| (r.text.as_str(), r.state)).collect::<Vec<_>>(),
-        vec![("v2", OutboxState::Queued), ("v1", OutboxState::Cancelled), ("too long", OutboxState::Sent)]
+        rows.iter()
+            .map(|r| (r.text.as_str(), r.state))
+            .collect::<Vec<_>>(),
+        vec![
+            ("v2", OutboxState::Queued),
+            ("v1", OutboxState::Cancelled),
+            ("too long", OutboxState::Sent)
+        ]
     );
     // Cancelling a queued row means it is never sent.
     let third = rows[0].id;
-    assert!(writer.handle().call_blocking(move |c| ob::cancel(c, third, 3_000)).unwrap());
+    assert!(writer
+        .handle()
+        .call_blocking(move |c| ob::cancel(c, third, 3_000))
+        .unwrap());
     assert_eq!(w.run_once().await.unwrap(), 0);
     assert_eq!(recent(reader.conn(), 10).unwrap().len(), 3);
 }
@@ -292,7 +358,10 @@ async fn moderation_rows_go_through_moderate_and_unknown_kinds_are_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("unknown outbox kind `explode`"));
     let connector = scripted(vec![]);
-    worker(&writer, account, connector.clone()).run_once().await.unwrap();
+    worker(&writer, account, connector.clone())
+        .run_once()
+        .await
+        .unwrap();
     assert_eq!(state_of(&path, item)[0].0, OutboxState::Sent);
     assert_eq!(connector.calls.load(Ordering::SeqCst), 1);
     let state: String = Reader::open(&path)
@@ -314,7 +383,10 @@ fn a_draft_survives_a_restart() {
     writer.shutdown();
     let (_writer, _, again) = open(&path);
     assert_eq!(again, item);
-    let draft = item_outbox(Reader::open(&path).unwrap().conn(), item).unwrap().draft.unwrap();
+    let draft = item_outbox(Reader::open(&path).unwrap().conn(), item)
+        .unwrap()
+        .draft
+        .unwrap();
     assert_eq!(draft.body, "Hi @ana, about your order");
 }
 
@@ -338,7 +410,10 @@ impl Respond for Server {
         let mut posts = self.posts.lock().unwrap();
         let key = key.unwrap_or_else(|| format!("no-key-{}", posts.len()));
         let n = posts.len();
-        let id = posts.entry(key).or_insert_with(|| format!("post-{n}")).clone();
+        let id = posts
+            .entry(key)
+            .or_insert_with(|| format!("post-{n}"))
+            .clone();
         ResponseTemplate::new(200).set_body_json(json!({ "id": id }))
     }
 }
@@ -395,7 +470,12 @@ impl Connector for HttpConnector {
     fn dedups_replies(&self) -> bool {
         self.dedups
     }
-    async fn find_reply(&self, _t: &Target, text: &str, _key: &str) -> Result<Option<String>, PlatformError> {
+    async fn find_reply(
+        &self,
+        _t: &Target,
+        text: &str,
+        _key: &str,
+    ) -> Result<Option<String>, PlatformError> {
         let thread: serde_json::Value = self
             .client
             .get(format!("{}/context", self.base))
@@ -475,7 +555,11 @@ async fn a_crash_between_send_and_mark_sent_never_posts_twice_with_an_idempotenc
     assert_eq!(rows[0].0, OutboxState::Sent);
     assert_eq!(rows[0].1, 2, "sent twice with the same key");
     assert_eq!(server.requests.load(Ordering::SeqCst), 2);
-    assert_eq!(server.posts.lock().unwrap().len(), 1, "the server made exactly one post");
+    assert_eq!(
+        server.posts.lock().unwrap().len(),
+        1,
+        "the server made exactly one post"
+    );
 }
 
 #[tokio::test]
@@ -491,7 +575,11 @@ async fn the_outcome_of_a_send_is_reported() {
     let (_dir, path) = temp();
     let (writer, account, item) = open(&path);
     queue_reply(&writer, item, "hi");
-    let w = worker(&writer, account, scripted(vec![Err(PlatformError::Auth("token expired".into()))]));
+    let w = worker(
+        &writer,
+        account,
+        scripted(vec![Err(PlatformError::Auth("token expired".into()))]),
+    );
     let job = writer
         .handle()
         .call_blocking(|c| ob::claim_due(c, 5_000, 1))

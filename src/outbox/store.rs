@@ -36,7 +36,10 @@ impl Job {
 }
 
 /// The connector action for an outbox kind.
-pub fn action_of(kind: &str, payload: &serde_json::Value) -> std::result::Result<ModerationAction, String> {
+pub fn action_of(
+    kind: &str,
+    payload: &serde_json::Value,
+) -> std::result::Result<ModerationAction, String> {
     let field = |name: &str| {
         payload
             .get(name)
@@ -67,11 +70,10 @@ pub fn new_key() -> String {
     format!("hark-{bits:032x}")
 }
 
+/// Writes the `events` row of one transition; `row` is (item, outbox id, outbox kind).
 fn event(
     tx: &Transaction,
-    item_id: ItemId,
-    id: OutboxId,
-    kind: &str,
+    (item_id, id, kind): (ItemId, OutboxId, &str),
     from: Option<&str>,
     to: OutboxState,
     error: Option<&str>,
@@ -108,23 +110,54 @@ pub fn enqueue(
     }
     let tx = conn.transaction()?;
     let account_id: i64 = tx
-        .query_row("SELECT account_id FROM items WHERE id = ?", [item_id], |r| r.get(0))
+        .query_row(
+            "SELECT account_id FROM items WHERE id = ?",
+            [item_id],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| Error::Invalid(format!("there is no item {item_id}")))?;
     if let Some(old) = replaces {
-        transition(&tx, old, &[OutboxState::Failed, OutboxState::Queued], OutboxState::Cancelled, None, actor, now)?;
+        transition(
+            &tx,
+            old,
+            &[OutboxState::Failed, OutboxState::Queued],
+            OutboxState::Cancelled,
+            None,
+            actor,
+            now,
+        )?;
     }
     tx.execute(
         "INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state,
                              next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
-        params![item_id, account_id, kind, payload.to_string(), new_key(), now, now],
+        params![
+            item_id,
+            account_id,
+            kind,
+            payload.to_string(),
+            new_key(),
+            now,
+            now
+        ],
     )?;
     let id = tx.last_insert_rowid();
-    event(&tx, item_id, id, kind, None, OutboxState::Queued, None, actor, now)?;
+    event(
+        &tx,
+        (item_id, id, kind),
+        None,
+        OutboxState::Queued,
+        None,
+        actor,
+        now,
+    )?;
     if kind == "reply" {
         tx.execute("DELETE FROM drafts WHERE item_id = ?", [item_id])?;
-        let from: String = tx.query_row("SELECT state FROM items WHERE id = ?", [item_id], |r| r.get(0))?;
+        let from: String =
+            tx.query_row("SELECT state FROM items WHERE id = ?", [item_id], |r| {
+                r.get(0)
+            })?;
         if from != ItemState::Replied.as_str() {
             tx.execute("UPDATE items SET state = 'replied' WHERE id = ?", [item_id])?;
             tx.execute(
@@ -150,9 +183,11 @@ fn transition(
     now: UnixTime,
 ) -> Result<bool> {
     let row: Option<(ItemId, String, String)> = tx
-        .query_row("SELECT item_id, kind, state FROM outbox WHERE id = ?", [id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })
+        .query_row(
+            "SELECT item_id, kind, state FROM outbox WHERE id = ?",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
     let Some((item_id, kind, state)) = row else {
         return Ok(false);
@@ -160,8 +195,19 @@ fn transition(
     if !from.iter().any(|s| s.as_str() == state) {
         return Ok(false);
     }
-    tx.execute("UPDATE outbox SET state = ? WHERE id = ?", params![to.as_str(), id])?;
-    event(tx, item_id, id, &kind, Some(&state), to, error, actor, now)?;
+    tx.execute(
+        "UPDATE outbox SET state = ? WHERE id = ?",
+        params![to.as_str(), id],
+    )?;
+    event(
+        tx,
+        (item_id, id, &kind),
+        Some(&state),
+        to,
+        error,
+        actor,
+        now,
+    )?;
     Ok(true)
 }
 
@@ -178,10 +224,21 @@ pub fn claim_due(conn: &mut Connection, now: UnixTime, limit: usize) -> Result<V
         .collect::<rusqlite::Result<_>>()?;
     let mut jobs = Vec::new();
     for id in ids {
-        if !transition(&tx, id, &[OutboxState::Queued], OutboxState::Sending, None, ACTOR_OUTBOX, now)? {
+        if !transition(
+            &tx,
+            id,
+            &[OutboxState::Queued],
+            OutboxState::Sending,
+            None,
+            ACTOR_OUTBOX,
+            now,
+        )? {
             continue;
         }
-        tx.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", [id])?;
+        tx.execute(
+            "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?",
+            [id],
+        )?;
         jobs.push(load_job(&tx, id)?);
     }
     tx.commit()?;
@@ -231,9 +288,22 @@ fn load_job(conn: &Connection, id: OutboxId) -> Result<Job> {
 
 /// The platform took it: `sending` → `sent`; the first reply sent to an item sets its
 /// `first_response_at`.
-pub fn mark_sent(conn: &mut Connection, id: OutboxId, remote_id: Option<&str>, now: UnixTime) -> Result<bool> {
+pub fn mark_sent(
+    conn: &mut Connection,
+    id: OutboxId,
+    remote_id: Option<&str>,
+    now: UnixTime,
+) -> Result<bool> {
     let tx = conn.transaction()?;
-    let moved = transition(&tx, id, &[OutboxState::Sending], OutboxState::Sent, None, ACTOR_OUTBOX, now)?;
+    let moved = transition(
+        &tx,
+        id,
+        &[OutboxState::Sending],
+        OutboxState::Sent,
+        None,
+        ACTOR_OUTBOX,
+        now,
+    )?;
     if moved {
         tx.execute(
             // last_error stays: the Outbox pane shows what the retries got past.
@@ -252,9 +322,23 @@ pub fn mark_sent(conn: &mut Connection, id: OutboxId, remote_id: Option<&str>, n
 }
 
 /// A failure worth retrying: `sending` → `queued`, due at `next_at`.
-pub fn mark_retry(conn: &mut Connection, id: OutboxId, error: &str, next_at: UnixTime, now: UnixTime) -> Result<bool> {
+pub fn mark_retry(
+    conn: &mut Connection,
+    id: OutboxId,
+    error: &str,
+    next_at: UnixTime,
+    now: UnixTime,
+) -> Result<bool> {
     let tx = conn.transaction()?;
-    let moved = transition(&tx, id, &[OutboxState::Sending], OutboxState::Queued, Some(error), ACTOR_OUTBOX, now)?;
+    let moved = transition(
+        &tx,
+        id,
+        &[OutboxState::Sending],
+        OutboxState::Queued,
+        Some(error),
+        ACTOR_OUTBOX,
+        now,
+    )?;
     if moved {
         tx.execute(
             "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
@@ -266,11 +350,27 @@ pub fn mark_retry(conn: &mut Connection, id: OutboxId, error: &str, next_at: Uni
 }
 
 /// The platform refused for good: `sending` → `failed` with its message.
-pub fn mark_failed(conn: &mut Connection, id: OutboxId, error: &str, now: UnixTime) -> Result<bool> {
+pub fn mark_failed(
+    conn: &mut Connection,
+    id: OutboxId,
+    error: &str,
+    now: UnixTime,
+) -> Result<bool> {
     let tx = conn.transaction()?;
-    let moved = transition(&tx, id, &[OutboxState::Sending], OutboxState::Failed, Some(error), ACTOR_OUTBOX, now)?;
+    let moved = transition(
+        &tx,
+        id,
+        &[OutboxState::Sending],
+        OutboxState::Failed,
+        Some(error),
+        ACTOR_OUTBOX,
+        now,
+    )?;
     if moved {
-        tx.execute("UPDATE outbox SET last_error = ? WHERE id = ?", params![error, id])?;
+        tx.execute(
+            "UPDATE outbox SET last_error = ? WHERE id = ?",
+            params![error, id],
+        )?;
     }
     tx.commit()?;
     Ok(moved)
@@ -279,9 +379,20 @@ pub fn mark_failed(conn: &mut Connection, id: OutboxId, error: &str, now: UnixTi
 /// The CM retries a failed (or waiting) row now; it keeps its idempotency key.
 pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool> {
     let tx = conn.transaction()?;
-    let moved = transition(&tx, id, &[OutboxState::Failed, OutboxState::Queued], OutboxState::Queued, None, crate::store::state::ACTOR_USER, now)?;
+    let moved = transition(
+        &tx,
+        id,
+        &[OutboxState::Failed, OutboxState::Queued],
+        OutboxState::Queued,
+        None,
+        crate::store::state::ACTOR_USER,
+        now,
+    )?;
     if moved {
-        tx.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", params![now, id])?;
+        tx.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+            params![now, id],
+        )?;
     }
     tx.commit()?;
     Ok(moved)
@@ -290,7 +401,15 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
 /// The CM cancels a queued or failed row; one already being sent cannot be recalled.
 pub fn cancel(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool> {
     let tx = conn.transaction()?;
-    let moved = transition(&tx, id, &[OutboxState::Failed, OutboxState::Queued], OutboxState::Cancelled, None, crate::store::state::ACTOR_USER, now)?;
+    let moved = transition(
+        &tx,
+        id,
+        &[OutboxState::Failed, OutboxState::Queued],
+        OutboxState::Cancelled,
+        None,
+        crate::store::state::ACTOR_USER,
+        now,
+    )?;
     tx.commit()?;
     Ok(moved)
 }
@@ -306,8 +425,19 @@ pub fn reconcile(conn: &mut Connection, now: UnixTime) -> Result<usize> {
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for &id in &ids {
-        transition(&tx, id, &[OutboxState::Sending], OutboxState::Queued, Some("interrupted while sending; checking before resending"), ACTOR_OUTBOX, now)?;
-        tx.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", params![now, id])?;
+        transition(
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            OutboxState::Queued,
+            Some("interrupted while sending; checking before resending"),
+            ACTOR_OUTBOX,
+            now,
+        )?;
+        tx.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+            params![now, id],
+        )?;
     }
     tx.commit()?;
     Ok(ids.len())

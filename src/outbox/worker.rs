@@ -36,7 +36,10 @@ impl Backoff {
     /// many rows failing together do not retry together.
     pub fn delay(&self, attempts: i64, jitter: f64) -> Duration {
         let exp = (attempts.clamp(1, 30) - 1) as u32;
-        let raw = self.base.saturating_mul(2u32.saturating_pow(exp)).min(self.max);
+        let raw = self
+            .base
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.max);
         raw.mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0))
     }
 }
@@ -81,7 +84,10 @@ impl Worker {
     pub async fn reconcile(&self) -> crate::store::Result<usize> {
         let n = self.writer.call(|c| store::reconcile(c, now())).await?;
         if n > 0 {
-            tracing::warn!(rows = n, "outbox rows were interrupted mid-send; rechecking them");
+            tracing::warn!(
+                rows = n,
+                "outbox rows were interrupted mid-send; rechecking them"
+            );
         }
         Ok(n)
     }
@@ -193,7 +199,11 @@ impl Worker {
     }
 
     /// One platform call. Returns the remote id of a reply.
-    async fn send(&self, connector: &dyn Connector, job: &Job) -> Result<Option<String>, PlatformError> {
+    async fn send(
+        &self,
+        connector: &dyn Connector,
+        job: &Job,
+    ) -> Result<Option<String>, PlatformError> {
         let call = async {
             if job.kind == "reply" {
                 let text = job
@@ -236,7 +246,11 @@ pub async fn for_accounts(
 ) -> anyhow::Result<Worker> {
     let mut by_id = HashMap::new();
     for (name, connector, handle) in accounts {
-        let (name, platform, handle) = (name.clone(), connector.platform().to_string(), handle.clone());
+        let (name, platform, handle) = (
+            name.clone(),
+            connector.platform().to_string(),
+            handle.clone(),
+        );
         let id = writer
             .call(move |c| crate::store::ingest::ensure_account(c, &name, &platform, &handle))
             .await?;

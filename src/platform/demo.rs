@@ -5,7 +5,6 @@
 //! Backlog items (posted before the demo started) come in pages on the first polls; live
 //! items are then released a few per poll, stamped with the time they arrive.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -356,11 +355,17 @@ mod tests {
         let demo = DemoConnector::new("chirp", Release::All).unwrap();
         let first = demo.fetch(None).await.unwrap();
         let cursor = first.next_cursor.clone();
-        let err = demo.reply(&target("c1"), "oops #fail", "k1").await.unwrap_err();
+        let err = demo
+            .reply(&target("c1"), "oops #fail", "k1")
+            .await
+            .unwrap_err();
         assert!(matches!(err, PlatformError::Transient(_)));
         let id = demo.reply(&target("c1"), "oops #fail", "k1").await.unwrap();
         // The same key again is the same post, not a second one.
-        assert_eq!(demo.reply(&target("c1"), "oops #fail", "k1").await.unwrap(), id);
+        assert_eq!(
+            demo.reply(&target("c1"), "oops #fail", "k1").await.unwrap(),
+            id
+        );
         // Make it visible now instead of after the delay.
         demo.sent.lock().unwrap()[0].ready_at = Instant::now();
         let page = demo.fetch(cursor.as_deref()).await.unwrap();

@@ -82,7 +82,10 @@ pub enum ExpandError {
 /// One piece of a parsed template.
 enum Piece<'a> {
     Text(&'a str),
-    Var { name: &'a str, fallback: Option<&'a str> },
+    Var {
+        name: &'a str,
+        fallback: Option<&'a str>,
+    },
 }
 
 fn parse(template: &str) -> Result<Vec<Piece<'_>>, ExpandError> {
@@ -130,7 +133,11 @@ pub fn variables(template: &str) -> Result<Vec<String>, ExpandError> {
 
 /// Fills `template`. Every missing variable is reported at once, the first one as the
 /// error (the composer shows it before sending).
-pub fn expand(template: &str, vars: &Vars, known: &dyn Fn(&str) -> bool) -> Result<String, ExpandError> {
+pub fn expand(
+    template: &str,
+    vars: &Vars,
+    known: &dyn Fn(&str) -> bool,
+) -> Result<String, ExpandError> {
     let mut out = String::with_capacity(template.len());
     for piece in parse(template)? {
         match piece {

@@ -94,7 +94,9 @@ pub fn validate(replies: &[CannedReply], voice: &VoiceConfig) -> Result<(), Stri
                 ));
             }
         }
-        for name in expand::variables(&reply.body).map_err(|e| format!("reply `{}`: {e}", reply.name))? {
+        for name in
+            expand::variables(&reply.body).map_err(|e| format!("reply `{}`: {e}", reply.name))?
+        {
             if !Vars::is_known(&name, voice) {
                 return Err(format!(
                     "reply `{}`: unknown variable {{{name}}} (known: {}, and [voice.vars])",

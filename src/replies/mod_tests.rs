@@ -1,10 +1,19 @@
 use super::*;
 
 fn vars() -> Vars {
-    let mut voice = VoiceConfig::default();
-    voice.signoff = Some("— Sam at Nimbus".into());
+    let mut voice = VoiceConfig {
+        signoff: Some("— Sam at Nimbus".into()),
+        ..Default::default()
+    };
     voice.vars.insert("store_hours".into(), "7am–7pm".into());
-    Vars::for_item(&voice, "Nimbus Coffee", "chirp", "@ana", "", Some("https://x/1"))
+    Vars::for_item(
+        &voice,
+        "Nimbus Coffee",
+        "chirp",
+        "@ana",
+        "",
+        Some("https://x/1"),
+    )
 }
 
 fn known(name: &str) -> bool {
@@ -76,7 +85,11 @@ fn validation_catches_duplicate_keys_bad_keys_and_unknown_variables() {
     };
     let voice = VoiceConfig::default();
     assert!(validate(&[reply("a", Some(1), "Hi {author}")], &voice).is_ok());
-    let err = validate(&[reply("a", Some(1), "x"), reply("b", Some(1), "y")], &voice).unwrap_err();
+    let err = validate(
+        &[reply("a", Some(1), "x"), reply("b", Some(1), "y")],
+        &voice,
+    )
+    .unwrap_err();
     assert!(err.contains("both use key 1"), "{err}");
     let err = validate(&[reply("a", Some(12), "x")], &voice).unwrap_err();
     assert!(err.contains("not 1–9"), "{err}");

@@ -59,11 +59,24 @@ pub struct Banned {
 /// One problem with a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Warning {
-    TooLong { length: usize, limit: usize },
-    Banned { phrase: String, instead: Option<String> },
-    NoSignoff { signoff: String },
-    TooManyEmoji { count: usize, max: usize },
-    Shouting { word: String },
+    TooLong {
+        length: usize,
+        limit: usize,
+    },
+    Banned {
+        phrase: String,
+        instead: Option<String>,
+    },
+    NoSignoff {
+        signoff: String,
+    },
+    TooManyEmoji {
+        count: usize,
+        max: usize,
+    },
+    Shouting {
+        word: String,
+    },
     Empty,
 }
 
@@ -71,7 +84,10 @@ impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Warning::TooLong { length, limit } => {
-                write!(f, "too long: {length}/{limit} — the platform will refuse it")
+                write!(
+                    f,
+                    "too long: {length}/{limit} — the platform will refuse it"
+                )
             }
             Warning::Banned {
                 phrase,

@@ -22,13 +22,25 @@ fn voice() -> VoiceConfig {
 
 #[test]
 fn a_clean_reply_has_no_warnings() {
-    let w = check("Thanks @ana, on its way! — Sam", &voice(), "chirp", Some(280), true);
+    let w = check(
+        "Thanks @ana, on its way! — Sam",
+        &voice(),
+        "chirp",
+        Some(280),
+        true,
+    );
     assert_eq!(w, vec![]);
 }
 
 #[test]
 fn banned_phrases_suggest_the_alternative_and_match_whole_words() {
-    let w = check("Unfortunately we are out. — Sam", &voice(), "chirp", None, true);
+    let w = check(
+        "Unfortunately we are out. — Sam",
+        &voice(),
+        "chirp",
+        None,
+        true,
+    );
     assert_eq!(
         w,
         vec![Warning::Banned {
@@ -44,13 +56,21 @@ fn banned_phrases_suggest_the_alternative_and_match_whole_words() {
         instead: None,
     }];
     assert_eq!(check("first class — Sam", &v, "chirp", None, true), vec![]);
-    assert_eq!(check("Per our policy, no. — Sam", &voice(), "chirp", None, true).len(), 1);
+    assert_eq!(
+        check("Per our policy, no. — Sam", &voice(), "chirp", None, true).len(),
+        1
+    );
 }
 
 #[test]
 fn a_public_reply_needs_the_signoff_but_a_dm_does_not() {
     let w = check("Thanks!", &voice(), "chirp", None, true);
-    assert_eq!(w, vec![Warning::NoSignoff { signoff: "— Sam".into() }]);
+    assert_eq!(
+        w,
+        vec![Warning::NoSignoff {
+            signoff: "— Sam".into()
+        }]
+    );
     assert_eq!(check("Thanks!", &voice(), "chirp", None, false), vec![]);
 }
 
@@ -61,8 +81,16 @@ fn too_many_emoji_and_shouting_are_flagged_but_short_acronyms_are_not() {
     let w = check("This is NOT okay. — Sam", &voice(), "chirp", None, true);
     assert_eq!(w, vec![]);
     let w = check("We are SO SORRY!! — Sam", &voice(), "chirp", None, true);
-    assert_eq!(w, vec![Warning::Shouting { word: "SORRY".into() }]);
-    assert_eq!(check("See the FAQ, OK? — Sam", &voice(), "chirp", None, true), vec![]);
+    assert_eq!(
+        w,
+        vec![Warning::Shouting {
+            word: "SORRY".into()
+        }]
+    );
+    assert_eq!(
+        check("See the FAQ, OK? — Sam", &voice(), "chirp", None, true),
+        vec![]
+    );
 }
 
 #[test]
@@ -76,5 +104,8 @@ fn the_platform_limit_counts_urls_as_the_platform_does() {
 
 #[test]
 fn an_empty_reply_is_a_warning() {
-    assert_eq!(check("  \n", &voice(), "chirp", None, true), vec![Warning::Empty]);
+    assert_eq!(
+        check("  \n", &voice(), "chirp", None, true),
+        vec![Warning::Empty]
+    );
 }

@@ -10,7 +10,9 @@ use tui_textarea::{CursorMove, TextArea};
 use crate::domain::{ItemId, ItemKind};
 use crate::outbox::read::{ItemOutbox, OutboxRow};
 use crate::outbox::OutboxId;
-use crate::replies::{self, length, AfterSend, CannedReply, ExpandError, Vars, VoiceConfig, Warning};
+use crate::replies::{
+    self, length, AfterSend, CannedReply, ExpandError, Vars, VoiceConfig, Warning,
+};
 use crate::store::read::ItemDetail;
 
 /// What the replies work needs from config and the connectors.
@@ -89,7 +91,8 @@ impl Composer {
             None if !dm && length::url_weight(&platform).is_some() => format!("{handle} "),
             None => String::new(),
         };
-        let mut textarea = TextArea::from(start.split('\n').map(str::to_string).collect::<Vec<_>>());
+        let mut textarea =
+            TextArea::from(start.split('\n').map(str::to_string).collect::<Vec<_>>());
         textarea.move_cursor(CursorMove::Bottom);
         textarea.move_cursor(CursorMove::End);
         Composer {
@@ -149,7 +152,12 @@ impl Composer {
 
     /// Inserts a canned reply at the cursor, its variables filled. Returns the problem
     /// when one has no value (the text is then not inserted).
-    pub fn insert(&mut self, reply: &CannedReply, kit: &ReplyKit, brand: &str) -> Result<(), ExpandError> {
+    pub fn insert(
+        &mut self,
+        reply: &CannedReply,
+        kit: &ReplyKit,
+        brand: &str,
+    ) -> Result<(), ExpandError> {
         let known = |n: &str| Vars::is_known(n, &kit.voice);
         let text = replies::expand(&reply.body, &self.vars(kit, brand), &known)?;
         // Stacking at the end: one sign-off, at the very end.
@@ -166,7 +174,9 @@ impl Composer {
             && current.trim_end().ends_with(signoff.trim())
         {
             let kept = current.trim_end();
-            let kept = kept[..kept.len() - signoff.trim().len()].trim_end().to_string();
+            let kept = kept[..kept.len() - signoff.trim().len()]
+                .trim_end()
+                .to_string();
             self.set_text(&kept);
         }
         // The pre-filled handle and the snippet's own {author} would say it twice.
@@ -191,7 +201,13 @@ impl Composer {
     }
 
     pub fn warnings(&self, kit: &ReplyKit) -> Vec<Warning> {
-        replies::check(&self.text(), &kit.voice, &self.platform, self.limit, !self.dm)
+        replies::check(
+            &self.text(),
+            &kit.voice,
+            &self.platform,
+            self.limit,
+            !self.dm,
+        )
     }
 
     /// The text to send with its variables filled; an unfilled variable blocks sending.
@@ -213,7 +229,11 @@ pub fn fuzzy_score(query: &str, reply: &CannedReply) -> Option<usize> {
     if query.is_empty() {
         return Some(0);
     }
-    let fields = [reply.name.as_str(), &reply.tags.join(" "), reply.body.as_str()];
+    let fields = [
+        reply.name.as_str(),
+        &reply.tags.join(" "),
+        reply.body.as_str(),
+    ];
     fields.iter().enumerate().find_map(|(rank, field)| {
         let hay = field.to_lowercase();
         let mut chars = hay.char_indices();
@@ -230,7 +250,11 @@ pub fn fuzzy_score(query: &str, reply: &CannedReply) -> Option<usize> {
 }
 
 /// The replies the picker offers for `platform`, best match first.
-pub fn matches<'a>(query: &str, canned: &'a [CannedReply], platform: Option<&str>) -> Vec<&'a CannedReply> {
+pub fn matches<'a>(
+    query: &str,
+    canned: &'a [CannedReply],
+    platform: Option<&str>,
+) -> Vec<&'a CannedReply> {
     let mut found: Vec<(usize, usize, &CannedReply)> = canned
         .iter()
         .enumerate()

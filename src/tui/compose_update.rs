@@ -18,7 +18,10 @@ use crate::store::read::ItemRow;
 pub enum ReplyMsg {
     Queued(Result<OutboxId, String>),
     DraftSaved(Result<(), String>),
-    OutboxChanged { op: OutboxOp, result: Result<bool, String> },
+    OutboxChanged {
+        op: OutboxOp,
+        result: Result<bool, String>,
+    },
     /// The text back from `$EDITOR`.
     Edited(Result<String, String>),
 }
@@ -146,7 +149,11 @@ fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     if key.code == KeyCode::Esc {
         let text = composer.text();
         // The pre-filled handle alone is not a draft.
-        let body = if text.trim() == composer.author { String::new() } else { text };
+        let body = if text.trim() == composer.author {
+            String::new()
+        } else {
+            text
+        };
         let kept = !body.trim().is_empty();
         effects.push(Effect::SaveDraft {
             item_id: composer.item_id,
@@ -238,8 +245,12 @@ fn picker_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     match key.code {
         KeyCode::Esc => model.picker = None,
         KeyCode::Char('c') if ctrl => model.picker = None,
-        KeyCode::Down | KeyCode::Tab => picker.selected = (picker.selected + 1).min(found.saturating_sub(1)),
-        KeyCode::Char('n') if ctrl => picker.selected = (picker.selected + 1).min(found.saturating_sub(1)),
+        KeyCode::Down | KeyCode::Tab => {
+            picker.selected = (picker.selected + 1).min(found.saturating_sub(1))
+        }
+        KeyCode::Char('n') if ctrl => {
+            picker.selected = (picker.selected + 1).min(found.saturating_sub(1))
+        }
         KeyCode::Up | KeyCode::BackTab => picker.selected = picker.selected.saturating_sub(1),
         KeyCode::Char('p') if ctrl => picker.selected = picker.selected.saturating_sub(1),
         KeyCode::Backspace => {
@@ -276,7 +287,11 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         }
         KeyCode::Char('k') | KeyCode::Up => pane.selected = pane.selected.saturating_sub(1),
         KeyCode::Char('r') | KeyCode::Char('x') => {
-            let op = if key.code == KeyCode::Char('r') { OutboxOp::Retry } else { OutboxOp::Cancel };
+            let op = if key.code == KeyCode::Char('r') {
+                OutboxOp::Retry
+            } else {
+                OutboxOp::Cancel
+            };
             match row {
                 Some(row) if row.state.is_open() => effects.push(Effect::Outbox { id: row.id, op }),
                 Some(row) => {

@@ -60,11 +60,11 @@ actions! {
     Reopen => "reopen", ["o"], "Item", "reopen";
     Undo => "undo", ["u"], "Item", "undo last state change";
     ToggleMark => "toggle-mark", ["space"], "Item", "mark/unmark, move down";
-    Reply => "reply", ["r"], "Reply", "reply (1-9: with a canned reply)";
+    Reply => "reply", ["r"], "Reply", "reply · 1-9 canned reply";
     PickReply => "pick-reply", ["R"], "Reply", "pick a canned reply";
-    SendReply => "send-reply", ["ctrl-s"], "Reply", "in the composer: send";
-    ExternalEditor => "external-editor", ["ctrl-e"], "Reply", "in the composer: $EDITOR";
-    Outbox => "outbox", ["O"], "Reply", "outbox: retry/cancel/edit sends";
+    SendReply => "send-reply", ["ctrl-s"], "Reply", "send (in the composer)";
+    ExternalEditor => "external-editor", ["ctrl-e"], "Reply", "$EDITOR (in the composer)";
+    Outbox => "outbox", ["O"], "Reply", "outbox: sends, retries";
     Search => "search", ["/"], "Find", "full-text search";
     SearchNext => "search-next", ["n"], "Find", "next search result";
     SearchPrev => "search-prev", ["N"], "Find", "previous search result";

@@ -137,7 +137,10 @@ async fn event_loop<B: Backend>(
 }
 
 /// Runs `f` with the terminal handed back to the shell, then restores the UI.
-fn suspended<B: Backend, T>(terminal: &mut Terminal<B>, f: impl FnOnce() -> T) -> anyhow::Result<T> {
+fn suspended<B: Backend, T>(
+    terminal: &mut Terminal<B>,
+    f: impl FnOnce() -> T,
+) -> anyhow::Result<T> {
     use crossterm::terminal::{
         disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
     };

@@ -75,7 +75,9 @@ pub fn edit_in_editor(text: &str) -> Result<String, String> {
         .status()
         .map_err(|e| format!("cannot run `{program}`: {e}"))?;
     if !status.success() {
-        return Err(format!("`{program}` exited with {status}; the text is unchanged"));
+        return Err(format!(
+            "`{program}` exited with {status}; the text is unchanged"
+        ));
     }
     std::fs::read_to_string(file.path()).map_err(|e| e.to_string())
 }

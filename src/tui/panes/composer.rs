@@ -85,7 +85,11 @@ fn text_lines(composer: &Composer) -> Vec<Line<'static>> {
                 return Line::from(line);
             }
             let before: String = line.chars().take(cursor_col).collect();
-            let at: String = line.chars().nth(cursor_col).map(String::from).unwrap_or(" ".into());
+            let at: String = line
+                .chars()
+                .nth(cursor_col)
+                .map(String::from)
+                .unwrap_or(" ".into());
             let after: String = line.chars().skip(cursor_col + 1).collect();
             Line::from(vec![
                 Span::raw(before),
@@ -118,7 +122,10 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
     let found = compose::matches(&picker.query, &model.kit.canned, platform.as_deref());
     let area = popup(area, 76, (found.len() as u16).clamp(1, 8) + 8);
     frame.render_widget(Clear, area);
-    let block = super::frame(" Canned replies · type to filter · enter inserts ".into(), true);
+    let block = super::frame(
+        " Canned replies · type to filter · enter inserts ".into(),
+        true,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [query, list, preview] = Layout::vertical([
@@ -158,9 +165,12 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
     if let Some(reply) = found.get(picker.selected) {
         let text = preview_text(model, reply);
         frame.render_widget(
-            Paragraph::new(text)
-                .wrap(Wrap { trim: false })
-                .block(ratatui::widgets::Block::new().borders(ratatui::widgets::Borders::TOP).title(" preview ").dim()),
+            Paragraph::new(text).wrap(Wrap { trim: false }).block(
+                ratatui::widgets::Block::new()
+                    .borders(ratatui::widgets::Borders::TOP)
+                    .title(" preview ")
+                    .dim(),
+            ),
             preview,
         );
     }
@@ -223,7 +233,11 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
     let Some(pane) = &model.outbox else {
         return;
     };
-    let area = popup(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
+    let area = popup(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
     frame.render_widget(Clear, area);
     let block = super::frame(
         " Outbox · r retry · x cancel · e edit a failed reply · esc closes ".into(),
@@ -253,11 +267,16 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
             line = line.reversed();
         }
         lines.push(line);
-        if row.state != OutboxState::Cancelled && (row.last_error.is_some() || row.state == OutboxState::Sent) {
+        if row.state != OutboxState::Cancelled
+            && (row.last_error.is_some() || row.state == OutboxState::Sent)
+        {
             lines.push(
-                Line::from(truncate_to_width(&format!("          {}", inert_line(&row_status(row, model.now))), width))
-                    .style(state_style(row.state).remove_modifier(Modifier::BOLD))
-                    .dim(),
+                Line::from(truncate_to_width(
+                    &format!("          {}", inert_line(&row_status(row, model.now))),
+                    width,
+                ))
+                .style(state_style(row.state).remove_modifier(Modifier::BOLD))
+                .dim(),
             );
         }
     }
@@ -272,11 +291,25 @@ pub fn item_lines(outbox: &ItemOutbox, now: i64, width: usize) -> Vec<Line<'stat
     }
     lines.push(Line::default());
     if let Some(draft) = &outbox.draft {
-        let text = format!("✎ draft ({}): {}", ago(now, draft.updated_at), inert_line(&draft.body));
+        let text = format!(
+            "✎ draft ({}): {}",
+            ago(now, draft.updated_at),
+            inert_line(&draft.body)
+        );
         lines.push(Line::from(truncate_to_width(&text, width)).fg(Color::Magenta));
     }
-    for row in outbox.rows.iter().filter(|r| r.state != OutboxState::Cancelled).take(3) {
-        let text = format!("➤ {} {}: {}", row.kind, row_status(row, now), inert_line(&row.text));
+    for row in outbox
+        .rows
+        .iter()
+        .filter(|r| r.state != OutboxState::Cancelled)
+        .take(3)
+    {
+        let text = format!(
+            "➤ {} {}: {}",
+            row.kind,
+            row_status(row, now),
+            inert_line(&row.text)
+        );
         lines.push(Line::from(truncate_to_width(&text, width)).style(state_style(row.state)));
     }
     lines
