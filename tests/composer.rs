@@ -421,3 +421,37 @@ fn the_composer_fits_a_narrow_terminal() {
     press(&mut model, '1');
     insta::assert_snapshot!(render(&model, 50, 20).backend());
 }
+
+#[test]
+fn typing_is_saved_as_a_draft_on_the_next_tick() {
+    let mut model = model(80, 24);
+    press(&mut model, 'r');
+    assert!(
+        update(&mut model, Msg::Tick(NOW + 1)).is_empty(),
+        "nothing typed yet"
+    );
+    typed(&mut model, "so far");
+    assert_eq!(
+        update(&mut model, Msg::Tick(NOW + 2)),
+        vec![Effect::SaveDraft {
+            item_id: 9,
+            body: "@ana so far".into()
+        }]
+    );
+    assert!(
+        update(&mut model, Msg::Tick(NOW + 3)).is_empty(),
+        "saved once"
+    );
+}
+
+#[test]
+fn a_canned_reply_for_another_platform_is_refused() {
+    let mut model = model(80, 24);
+    // Reply 5 is for the forum; the item is on chirp.
+    press(&mut model, '5');
+    assert!(model.composer.is_none());
+    assert_eq!(
+        model.status.message.as_deref(),
+        Some("reply `forum-welcome` is for forum, not chirp")
+    );
+}

@@ -70,6 +70,7 @@ impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
             .status();
     }
 }
@@ -77,8 +78,9 @@ impl Drop for Tmux {
 #[test]
 fn a_canned_reply_goes_out_in_two_keys_and_a_failed_send_is_retried_visibly() {
     let dir = tempfile::tempdir().unwrap();
+    // $EDITOR is a stand-in that rewrites the text, so ctrl-e's round trip is visible.
     let command = format!(
-        "{} demo --data-dir {}",
+        "EDITOR='sed -i s/on.this/via.editor/' {} demo --data-dir {}",
         env!("CARGO_BIN_EXE_hark"),
         dir.path().display()
     );
@@ -108,6 +110,10 @@ fn a_canned_reply_goes_out_in_two_keys_and_a_failed_send_is_retried_visibly() {
     tmux.keys(&["r"]);
     tmux.wait_for("an empty composer", |s| s.contains("ctrl-s send"));
     tmux.text("checking on this #fail");
+    tmux.keys(&["C-e"]);
+    tmux.wait_for("the text back from $EDITOR", |s| {
+        s.contains("checking via.editor #fail")
+    });
     tmux.keys(&["C-s"]);
     tmux.wait_for("the warning", |s| s.contains("again sends anyway"));
     tmux.keys(&["C-s"]);
@@ -119,7 +125,7 @@ fn a_canned_reply_goes_out_in_two_keys_and_a_failed_send_is_retried_visibly() {
     assert!(
         screen
             .lines()
-            .any(|l| l.contains("sent") && l.contains("checking on this #fail")),
+            .any(|l| l.contains("sent") && l.contains("checking via.editor #fail")),
         "{screen}"
     );
     tmux.keys(&["Escape", "q"]);

@@ -55,6 +55,8 @@ pub struct Composer {
     pub replaces: Option<OutboxId>,
     /// Why the last send was refused, or a snippet could not be filled.
     pub error: Option<String>,
+    /// Changed since the draft was last saved (saved on the next tick).
+    pub dirty: bool,
 }
 
 /// The fuzzy picker over canned replies (`R`).
@@ -107,6 +109,7 @@ impl Composer {
             armed: false,
             replaces: None,
             error: None,
+            dirty: false,
         }
     }
 
@@ -124,6 +127,7 @@ impl Composer {
             armed: false,
             replaces: None,
             error: None,
+            dirty: false,
         };
         composer.set_text(&row.text);
         composer
@@ -191,6 +195,7 @@ impl Composer {
         };
         self.textarea.insert_str(text);
         self.armed = false;
+        self.dirty = true;
         self.error = None;
         Ok(())
     }
@@ -272,6 +277,7 @@ pub fn edit_key(composer: &mut Composer, key: KeyEvent) -> bool {
     let changed = composer.textarea.lines() != before.as_slice();
     if changed {
         composer.armed = false;
+        composer.dirty = true;
     }
     changed
 }

@@ -108,7 +108,42 @@ fn canned(model: &mut Model, key: u8, _effects: &mut Vec<Effect>) {
         model.status.message = Some(format!("no canned reply on {key} · R lists them"));
         return;
     };
+    let platform = model
+        .composer
+        .as_ref()
+        .map(|c| c.platform.clone())
+        .or_else(|| model.detail.item.as_ref().map(|d| d.row.platform.clone()));
+    if let Some(platform) = platform.filter(|p| !reply.applies_to(p)) {
+        let message = format!(
+            "reply `{}` is for {}, not {platform}",
+            reply.name,
+            reply.platforms.join(", ")
+        );
+        match model.composer.as_mut() {
+            Some(c) => c.error = Some(message),
+            None => model.status.message = Some(message),
+        }
+        return;
+    }
     insert_reply(model, &reply);
+}
+
+/// Every tick: what the CM typed since the last one is saved as a draft, so a crash or
+/// a kill loses at most a second of typing.
+pub fn on_tick(model: &mut Model, effects: &mut Vec<Effect>) {
+    if let Some(c) = model.composer.as_mut().filter(|c| c.dirty) {
+        c.dirty = false;
+        let text = c.text();
+        let body = if text.trim() == c.author {
+            String::new()
+        } else {
+            text
+        };
+        effects.push(Effect::SaveDraft {
+            item_id: c.item_id,
+            body,
+        });
+    }
 }
 
 fn insert_reply(model: &mut Model, reply: &crate::replies::CannedReply) {

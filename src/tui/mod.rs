@@ -69,6 +69,7 @@ async fn event_loop<B: Backend>(
     let effects = model.start();
     let runtime = Runtime {
         queries,
+        replies: reply_effects::spawn(writer.clone(), app_tx.clone()),
         writer,
         app_tx,
     };
@@ -156,6 +157,8 @@ fn suspended<B: Backend, T>(
 /// Carries out effects: reads to the query worker, writes to the store's writer.
 struct Runtime {
     queries: std::sync::mpsc::Sender<query::Request>,
+    /// Drafts, queueing and outbox changes, carried out in order.
+    replies: mpsc::UnboundedSender<Effect>,
     writer: WriterHandle,
     app_tx: mpsc::UnboundedSender<Msg>,
 }
@@ -216,7 +219,15 @@ impl Runtime {
             }
             effect @ (Effect::SaveDraft { .. }
             | Effect::QueueReply { .. }
-            | Effect::Outbox { .. }) => reply_effects::run(&self.writer, &self.app_tx, effect),
+            | Effect::Outbox { .. }) => {
+                if self.replies.send(effect).is_err() {
+                    let _ = self
+                        .app_tx
+                        .send(Msg::Reply(compose_update::ReplyMsg::Queued(Err(
+                            "the replies task stopped".into(),
+                        ))));
+                }
+            }
             // The event loop runs the editor itself: it owns the terminal.
             Effect::Editor(_) | Effect::Quit => {}
         }

@@ -213,6 +213,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             model.now = now;
             model.frame = model.frame.wrapping_add(1);
+            super::compose_update::on_tick(model, &mut effects);
         }
         Msg::StoreChanged => {
             list_effect(&mut effects, model.list.refresh());

@@ -12,11 +12,26 @@ use crate::domain::now;
 use crate::outbox::store as outbox;
 use crate::store::WriterHandle;
 
-/// Runs a replies effect in the background; the answer comes back as a message.
-pub fn run(writer: &WriterHandle, tx: &mpsc::UnboundedSender<Msg>, effect: Effect) {
-    let writer = writer.clone();
-    let tx = tx.clone();
+/// Starts the task that carries out replies effects one at a time, in order (a draft
+/// saved just before a send must not land after it). Returns where to send them.
+pub fn spawn(
+    writer: WriterHandle,
+    tx: mpsc::UnboundedSender<Msg>,
+) -> mpsc::UnboundedSender<Effect> {
+    let (effects, mut rx) = mpsc::unbounded_channel::<Effect>();
     tokio::spawn(async move {
+        while let Some(effect) = rx.recv().await {
+            if let Some(msg) = run(&writer, effect).await {
+                let _ = tx.send(Msg::Reply(msg));
+            }
+        }
+    });
+    effects
+}
+
+/// Carries out one replies effect; the answer for the UI.
+async fn run(writer: &WriterHandle, effect: Effect) -> Option<ReplyMsg> {
+    {
         let msg = match effect {
             Effect::SaveDraft { item_id, body } => ReplyMsg::DraftSaved(
                 writer
@@ -47,10 +62,10 @@ pub fn run(writer: &WriterHandle, tx: &mpsc::UnboundedSender<Msg>, effect: Effec
                     .await
                     .map_err(|e| e.to_string()),
             },
-            _ => return,
+            _ => return None,
         };
-        let _ = tx.send(Msg::Reply(msg));
-    });
+        Some(msg)
+    }
 }
 
 /// Edits `text` in `$VISUAL`/`$EDITOR` (vi when neither is set). The caller has left
