@@ -455,3 +455,27 @@ fn a_canned_reply_for_another_platform_is_refused() {
         Some("reply `forum-welcome` is for forum, not chirp")
     );
 }
+
+#[test]
+fn a_dm_is_answered_by_dm_without_the_handle_or_the_public_sign_off_rule() {
+    let mut model = model(80, 24);
+    let mut dm = rows()[0].clone();
+    dm.kind = ItemKind::Dm;
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail(dm, "@ana", "Ana Ruiz"))),
+        }),
+    );
+    press(&mut model, 'r');
+    assert_eq!(composer_text(&model), "");
+    typed(&mut model, "Sending you the tracking link now.");
+    assert_eq!(
+        model.composer.as_ref().unwrap().warnings(&model.kit),
+        vec![]
+    );
+    let screen = format!("{:?}", render(&model, 80, 24).backend());
+    assert!(screen.contains("DM to @ana"), "{screen}");
+    assert!(screen.contains("34/280"), "{screen}");
+}
