@@ -30,7 +30,10 @@ impl Tmux {
                 .status()
                 .unwrap();
             assert!(status.success());
-            std::thread::sleep(Duration::from_millis(80));
+            // An Esc read together with the next key is Alt+key: give a loaded machine
+            // time to read it alone.
+            let pause = if *key == "Escape" { 400 } else { 60 };
+            std::thread::sleep(Duration::from_millis(pause));
         }
     }
 
