@@ -45,7 +45,7 @@ fn list_move(model: &mut Model, delta: isize, effects: &mut Vec<Effect>) {
 /// Keys while the composer, picker or Outbox pane is open. Returns false when none is.
 pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) -> bool {
     if model.picker.is_some() {
-        picker_key(model, key, effects);
+        picker_key(model, key);
         return true;
     }
     if model.composer.is_some() {
@@ -60,7 +60,7 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) -> bo
     if let KeyCode::Char(c @ '1'..='9') = key.code {
         if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() {
             model.status.message = None;
-            canned(model, c as u8 - b'0', effects);
+            canned(model, c as u8 - b'0');
             return true;
         }
     }
@@ -103,7 +103,7 @@ fn open_composer(model: &mut Model) -> bool {
 }
 
 /// Inserts canned reply `key` (opening the composer first if needed).
-fn canned(model: &mut Model, key: u8, _effects: &mut Vec<Effect>) {
+fn canned(model: &mut Model, key: u8) {
     let Some(reply) = crate::replies::by_key(&model.kit.canned, key).cloned() else {
         model.status.message = Some(format!("no canned reply on {key} · R lists them"));
         return;
@@ -171,7 +171,7 @@ fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     }
     if let Some(digit) = compose::alt_digit(&key) {
-        canned(model, digit, effects);
+        canned(model, digit);
         return;
     }
     if key.code == KeyCode::Char('p') && key.modifiers.contains(KeyModifiers::CONTROL) {
@@ -266,7 +266,7 @@ fn after_send(model: &mut Model, effects: &mut Vec<Effect>) {
     }
 }
 
-fn picker_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+fn picker_key(model: &mut Model, key: KeyEvent) {
     let platform = model
         .composer
         .as_ref()
@@ -304,7 +304,6 @@ fn picker_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             if let Some(reply) = chosen {
                 insert_reply(model, &reply);
             }
-            let _ = effects;
         }
         _ => {}
     }
