@@ -39,7 +39,9 @@ impl Tmux {
                 .status()
                 .unwrap();
             assert!(status.success());
-            std::thread::sleep(Duration::from_millis(60));
+            // A lone ESC followed at once by a key reads as Alt+key: give it room.
+            let pause = if *key == "Escape" { 400 } else { 60 };
+            std::thread::sleep(Duration::from_millis(pause));
         }
     }
 
