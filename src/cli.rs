@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio::sync::mpsc;
 
@@ -41,10 +42,32 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Build a large synthetic cache and measure hark against its performance budgets.
+    Bench {
+        #[command(subcommand)]
+        action: BenchAction,
+    },
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
         action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchAction {
+    /// Build a realistic cache of N items in --data-dir (which must not hold one).
+    Generate {
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Print every figure of the performance budget for the cache in --data-dir.
+    All {
+        /// Key presses per key-to-frame figure.
+        #[arg(long, default_value_t = 300)]
+        presses: usize,
     },
 }
 
@@ -86,6 +109,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
         }
+        Some(Command::Bench { action }) => {
+            let dir = data_dir.context("`hark bench` needs --data-dir DIR")?;
+            run_bench(&dir, action)
+        }
         Some(Command::Config {
             action: ConfigAction::Path,
         }) => {
@@ -113,6 +140,42 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<()> {
+    match action {
+        BenchAction::Generate { items, seed } => {
+            let path = dir.join(crate::store::DB_FILE);
+            anyhow::ensure!(
+                !path.exists(),
+                "{} already holds a cache; pick an empty directory",
+                dir.display()
+            );
+            std::fs::create_dir_all(dir)?;
+            let done = crate::bench::generate::generate(&path, items, seed)?;
+            println!(
+                "generated {} items in {:.1} s ({:.0} items/s) into {}",
+                done.items,
+                done.seconds,
+                done.items as f64 / done.seconds,
+                path.display()
+            );
+        }
+        BenchAction::All { presses } => {
+            let figures = crate::bench::measure::all(dir, presses)?;
+            println!("| what | measured | budget | |");
+            println!("| --- | --- | --- | --- |");
+            for f in figures {
+                let verdict = match f.ok {
+                    Some(true) => "ok",
+                    Some(false) => "OVER",
+                    None => "",
+                };
+                println!("| {} | {} | {} | {verdict} |", f.what, f.value, f.budget);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -5,6 +5,7 @@
 //! Render reads the model only.
 
 pub mod format;
+pub mod headless;
 pub mod keymap;
 pub mod list;
 pub mod model;
