@@ -1,1 +1,2 @@
 //! hark: a terminal-first, local-first unified social inbox.
+pub mod sentiment;

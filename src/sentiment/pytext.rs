@@ -1,0 +1,133 @@
+//! Python-compatible string primitives the reference relies on: `str.split()`
+//! whitespace, `str.strip(string.punctuation)`, `str.lower()` and
+//! `str.isupper()`. Parity depends on each matching CPython exactly.
+
+/// `str.isspace()`: Rust's White_Space plus the four C0 separators
+/// U+001C..U+001F, which CPython counts (bidi class B/S) and Rust does not.
+#[inline]
+pub(crate) fn is_py_space(c: char) -> bool {
+    if c.is_ascii() {
+        matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
+    } else {
+        c.is_whitespace()
+    }
+}
+
+/// `str.strip()` with no argument.
+#[inline]
+pub(crate) fn py_strip(s: &str) -> &str {
+    s.trim_matches(is_py_space)
+}
+
+/// `_strip_punc_if_word`: strip ASCII punctuation from both ends; if that
+/// leaves two code points or fewer the token was probably an emoticon, so it
+/// is kept whole.
+#[inline]
+pub(crate) fn strip_punc_if_word(token: &str) -> &str {
+    let stripped = token.trim_matches(|c: char| c.is_ascii_punctuation());
+    let short = if stripped.is_ascii() {
+        stripped.len() <= 2
+    } else {
+        stripped.chars().nth(2).is_none()
+    };
+    if short {
+        token
+    } else {
+        stripped
+    }
+}
+
+/// Append `str.lower()` of `s` to `out`. ASCII is the hot path; anything else
+/// goes through Rust's full Unicode lowercasing, which like CPython maps
+/// U+0130 to "i\u{307}" and handles the final sigma.
+#[inline]
+pub(crate) fn push_lower(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
+}
+
+/// Titlecase letters (general category Lt): CPython's `isupper()` rejects
+/// them like lowercase letters.
+fn is_titlecase(c: char) -> bool {
+    matches!(c,
+        '\u{01C5}' | '\u{01C8}' | '\u{01CB}' | '\u{01F2}'
+        | '\u{1F88}'..='\u{1F8F}' | '\u{1F98}'..='\u{1F9F}' | '\u{1FA8}'..='\u{1FAF}'
+        | '\u{1FBC}' | '\u{1FCC}' | '\u{1FFC}')
+}
+
+/// `str.isupper()`: at least one cased character and no lowercase or
+/// titlecase one (CPython uses the Lowercase/Uppercase derived properties).
+#[inline]
+pub(crate) fn py_isupper(s: &str) -> bool {
+    let mut cased = false;
+    if s.is_ascii() {
+        for b in s.bytes() {
+            if b.is_ascii_lowercase() {
+                return false;
+            }
+            cased |= b.is_ascii_uppercase();
+        }
+        return cased;
+    }
+    for c in s.chars() {
+        if c.is_lowercase() || is_titlecase(c) {
+            return false;
+        }
+        cased |= c.is_uppercase();
+    }
+    cased
+}
+
+/// CPython's `round(x, digits)`: the exact binary value correctly rounded to
+/// `digits` decimals, ties to even, then the nearest double. The fast path is
+/// exact whenever the scaled value is not near a half; otherwise Rust's exact
+/// decimal formatting (same rounding rule) decides.
+pub(crate) fn py_round(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    let y = x * scale;
+    let frac = y - y.floor();
+    if y.abs() < 1e12 && (frac - 0.5).abs() > 1e-6 {
+        let r = y.round() / scale;
+        // keep Python's sign on a rounded-away zero (round(-0.00001, 4) == -0.0)
+        return if r == 0.0 { 0.0f64.copysign(x) } else { r };
+    }
+    let d = usize::try_from(digits).unwrap_or(0);
+    format!("{x:.d$}").parse().unwrap_or(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_includes_c0_separators() {
+        assert!(is_py_space('\x1c') && is_py_space('\u{3000}') && is_py_space('\u{85}'));
+        assert!(!is_py_space('\u{200b}') && !is_py_space('a'));
+    }
+
+    #[test]
+    fn punctuation_strip_keeps_emoticons() {
+        assert_eq!(strip_punc_if_word(":)"), ":)");
+        assert_eq!(strip_punc_if_word("good!!!"), "good");
+        assert_eq!(strip_punc_if_word("(ok)"), "(ok)");
+        assert_eq!(strip_punc_if_word("'héllo'"), "héllo");
+    }
+
+    #[test]
+    fn isupper_matches_python() {
+        assert!(py_isupper("GOOD!") && py_isupper("ÉTÉ"));
+        assert!(!py_isupper("Good") && !py_isupper(":)") && !py_isupper("\u{01C5}A"));
+    }
+
+    #[test]
+    fn round_matches_python() {
+        assert_eq!(py_round(0.0625, 3), 0.062);
+        assert_eq!(py_round(2.675, 2), 2.67);
+        assert_eq!(py_round(0.00005, 4), 0.0001);
+        assert_eq!(py_round(0.43235, 4), 0.4324);
+        assert_eq!(py_round(-0.6597, 4), -0.6597);
+    }
+}
