@@ -32,7 +32,12 @@ const RANKING: &[(u32, &str, f64, &str)] = &[
     (26, "💖", 0.712, "SPARKLING HEART"),
     (27, "😃", 0.557, "SMILING FACE WITH OPEN MOUTH"),
     (30, "🎉", 0.738, "PARTY POPPER"),
-    (31, "😜", 0.455, "FACE WITH STUCK-OUT TONGUE AND WINKING EYE"),
+    (
+        31,
+        "😜",
+        0.455,
+        "FACE WITH STUCK-OUT TONGUE AND WINKING EYE",
+    ),
     (34, "💜", 0.654, "PURPLE HEART"),
     (35, "💙", 0.730, "BLUE HEART"),
     (38, "💗", 0.657, "GROWING HEART"),
@@ -65,10 +70,21 @@ const RANKING: &[(u32, &str, f64, &str)] = &[
 
 /// Emoji that accept a skin-tone modifier.
 const MODIFIER_BASES: &str = "👌👏👍✌🙌💪🙋🙆🙏👊✊";
-const SKIN_TONES: [char; 5] = ['\u{1F3FB}', '\u{1F3FC}', '\u{1F3FD}', '\u{1F3FE}', '\u{1F3FF}'];
+const SKIN_TONES: [char; 5] = [
+    '\u{1F3FB}',
+    '\u{1F3FC}',
+    '\u{1F3FD}',
+    '\u{1F3FE}',
+    '\u{1F3FF}',
+];
 
 fn variants(e: &str) -> Vec<String> {
-    let mut v = vec![e.to_string(), format!("{e}\u{FE0F}"), format!("{e}\u{FE0E}"), format!("{e}{e}{e}")];
+    let mut v = vec![
+        e.to_string(),
+        format!("{e}\u{FE0F}"),
+        format!("{e}\u{FE0E}"),
+        format!("{e}{e}{e}"),
+    ];
     if MODIFIER_BASES.contains(e) {
         for t in SKIN_TONES {
             v.push(format!("{e}{t}"));
@@ -133,7 +149,10 @@ fn emoji_named_in_the_issue() {
     }
     // ZWJ sequences reduce to their first component
     assert_eq!(social.analyze("❤️\u{200D}🔥").label, Label::Positive);
-    assert_eq!(social.analyze("🤦\u{1F3FD}\u{200D}\u{2642}\u{FE0F}").label, Label::Negative);
+    assert_eq!(
+        social.analyze("🤦\u{1F3FD}\u{200D}\u{2642}\u{FE0F}").label,
+        Label::Negative
+    );
     // emoji glued to words still count, and modify the text's score
     let plain = social.analyze("the delivery came").scores.compound;
     assert!(social.analyze("the delivery came👍🏾").scores.compound > plain);

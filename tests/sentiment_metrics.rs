@@ -30,7 +30,10 @@ fn social_mode_meets_tweet_targets() {
     assert!(s.accuracy >= 0.815, "{s:?}");
     assert!(s.macro_f1 >= 0.69, "{s:?}");
     // no worse than the reference beyond noise
-    assert!(s.pearson_r >= r.pearson_r - 0.005 && s.accuracy >= r.accuracy - 0.005, "{s:?} vs {r:?}");
+    assert!(
+        s.pearson_r >= r.pearson_r - 0.005 && s.accuracy >= r.accuracy - 0.005,
+        "{s:?} vs {r:?}"
+    );
 }
 
 #[test]
@@ -52,5 +55,8 @@ fn social_mode_holds_up_on_the_other_development_sets() {
 fn default_config_is_social_with_vader_thresholds() {
     let cfg = SentimentConfig::default();
     assert_eq!(cfg.mode, hark::sentiment::Mode::Social);
-    assert_eq!((cfg.positive_threshold, cfg.negative_threshold), (0.05, -0.05));
+    assert_eq!(
+        (cfg.positive_threshold, cfg.negative_threshold),
+        (0.05, -0.05)
+    );
 }

@@ -33,7 +33,10 @@ fn reference_mode_matches_vader_332_on_all_development_texts() {
             let a = ours.analyze(&text).scores;
             let b = oracle.polarity_scores(&text);
             if a.compound != b.compound {
-                compound_diff.push(format!("{file}: {text:?}: {} vs {}", a.compound, b.compound));
+                compound_diff.push(format!(
+                    "{file}: {text:?}: {} vs {}",
+                    a.compound, b.compound
+                ));
             }
             if (a.pos, a.neu, a.neg) != (b.pos, b.neu, b.neg) {
                 prop_diff += 1;
@@ -45,7 +48,12 @@ fn reference_mode_matches_vader_332_on_all_development_texts() {
         compound_diff.is_empty(),
         "{} of {total} compounds differ:\n{}",
         compound_diff.len(),
-        compound_diff.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+        compound_diff
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert_eq!(prop_diff, 0, "pos/neu/neg differ on {prop_diff} texts");
 }

@@ -20,27 +20,53 @@ fn compound(a: &Analyzer, text: &str) -> f64 {
 fn mentions_and_urls_are_neutral() {
     let social = Analyzer::social();
     let reference = Analyzer::reference();
-    for text in ["@Happy where is my parcel", "@best order 1234 status", ".@LOVE hi", "cc @Great"] {
+    for text in [
+        "@Happy where is my parcel",
+        "@best order 1234 status",
+        ".@LOVE hi",
+        "cc @Great",
+    ] {
         assert_eq!(social.analyze(text).label, Label::Neutral, "{text}");
-        assert_ne!(reference.analyze(text).label, Label::Neutral, "reference: {text}");
+        assert_ne!(
+            reference.analyze(text).label,
+            Label::Neutral,
+            "reference: {text}"
+        );
     }
     // URLs: no words and no "?"/"!" emphasis from inside a link
     let link = "love it https://example.com/a?b=1?c=2!";
     assert_eq!(compound(&social, link), compound(&reference, "love it"));
     assert!(compound(&reference, link) > compound(&reference, "love it"));
-    assert_eq!(social.analyze("www.example.com/x?y?z http://t.co/abc").label, Label::Neutral);
+    assert_eq!(
+        social
+            .analyze("www.example.com/x?y?z http://t.co/abc")
+            .label,
+        Label::Neutral
+    );
     // the rest of the post still counts, with mentions removed
-    assert_eq!(compound(&social, "@united thanks for nothing, worst flight ever"), compound(&reference, "thanks for nothing, worst flight ever"));
+    assert_eq!(
+        compound(&social, "@united thanks for nothing, worst flight ever"),
+        compound(&reference, "thanks for nothing, worst flight ever")
+    );
     // e-mail addresses are not mentions
-    assert_eq!(compound(&social, "write to love@example.com"), compound(&reference, "write to love@example.com"));
+    assert_eq!(
+        compound(&social, "write to love@example.com"),
+        compound(&reference, "write to love@example.com")
+    );
 }
 
 #[test]
 fn html_entities_are_decoded() {
     let social = Analyzer::social();
     assert_eq!(social.analyze("&lt;3 you guys").label, Label::Positive);
-    assert_eq!(Analyzer::reference().analyze("&lt;3 you guys").label, Label::Neutral);
-    assert_eq!(compound(&social, "good &amp; fast"), compound(&Analyzer::reference(), "good & fast"));
+    assert_eq!(
+        Analyzer::reference().analyze("&lt;3 you guys").label,
+        Label::Neutral
+    );
+    assert_eq!(
+        compound(&social, "good &amp; fast"),
+        compound(&Analyzer::reference(), "good & fast")
+    );
 }
 
 #[test]
@@ -48,14 +74,29 @@ fn brand_names_and_handles_from_config_are_neutral() {
     let plain = Analyzer::social();
     let branded = social_with(&["Best Buy", "@GoodLife", "Zappos"], &[]);
     // "best" (+3.2) inside a brand name must not make the post positive
-    assert_eq!(plain.analyze("went to Best Buy for a cable").label, Label::Positive);
-    assert_eq!(branded.analyze("went to Best Buy for a cable").label, Label::Neutral);
-    assert_eq!(branded.analyze("went to best buy for a cable").label, Label::Neutral);
-    assert_eq!(branded.analyze("#GoodLife gym opening hours").label, Label::Neutral);
+    assert_eq!(
+        plain.analyze("went to Best Buy for a cable").label,
+        Label::Positive
+    );
+    assert_eq!(
+        branded.analyze("went to Best Buy for a cable").label,
+        Label::Neutral
+    );
+    assert_eq!(
+        branded.analyze("went to best buy for a cable").label,
+        Label::Neutral
+    );
+    assert_eq!(
+        branded.analyze("#GoodLife gym opening hours").label,
+        Label::Neutral
+    );
     // the words keep their meaning outside the brand name
     assert_eq!(branded.analyze("best service ever").label, Label::Positive);
     // and sentiment about the brand is still scored
-    assert_eq!(branded.analyze("Best Buy support was awful").label, Label::Negative);
+    assert_eq!(
+        branded.analyze("Best Buy support was awful").label,
+        Label::Negative
+    );
 }
 
 #[test]
@@ -63,8 +104,14 @@ fn lexicon_overrides_from_config() {
     let plain = Analyzer::social();
     let tuned = social_with(&[], &[("outage", -2.5), ("Sick", 2.0), ("killer", 1.5)]);
     assert!(compound(&tuned, "another outage today") < compound(&plain, "another outage today"));
-    assert_eq!(tuned.analyze("that new feature is sick").label, Label::Positive);
-    assert_eq!(plain.analyze("that new feature is sick").label, Label::Negative);
+    assert_eq!(
+        tuned.analyze("that new feature is sick").label,
+        Label::Positive
+    );
+    assert_eq!(
+        plain.analyze("that new feature is sick").label,
+        Label::Negative
+    );
     // overrides go through the VADER rules like any lexicon word
     assert_eq!(tuned.analyze("not a killer feature").label, Label::Negative);
     // reference mode ignores overrides: it stays identical to vaderSentiment
@@ -73,7 +120,10 @@ fn lexicon_overrides_from_config() {
         lexicon: BTreeMap::from([("outage".to_string(), -2.5)]),
         ..SentimentConfig::default()
     });
-    assert_eq!(reference.analyze("another outage today").label, Label::Neutral);
+    assert_eq!(
+        reference.analyze("another outage today").label,
+        Label::Neutral
+    );
 }
 
 #[test]
@@ -101,7 +151,10 @@ fn explanation_sums_to_the_compound() {
             let (s, rows) = a.explain(text);
             assert_eq!(s, a.analyze(text), "{text}");
             let sum: f64 = rows.iter().map(|r| r.valence).sum();
-            assert!((normalize(sum) - s.scores.compound).abs() <= 0.00005 + 1e-12, "{text}: {rows:?} vs {s:?}");
+            assert!(
+                (normalize(sum) - s.scores.compound).abs() <= 0.00005 + 1e-12,
+                "{text}: {rows:?} vs {s:?}"
+            );
             assert!(rows.iter().all(|r| r.valence != 0.0 && !r.token.is_empty()));
         }
     }
@@ -129,7 +182,10 @@ fn config_deserializes_from_toml() {
     assert_eq!(cfg.negative_threshold, -0.05);
     assert_eq!(cfg.lexicon["outage"], -2.5);
     assert!(toml::from_str::<SentimentConfig>("mood = \"social\"").is_err());
-    assert_eq!(toml::from_str::<SentimentConfig>("").unwrap(), SentimentConfig::default());
+    assert_eq!(
+        toml::from_str::<SentimentConfig>("").unwrap(),
+        SentimentConfig::default()
+    );
 }
 
 #[test]
@@ -138,9 +194,24 @@ fn analyzer_is_shareable_across_threads() {
     let handles: Vec<_> = (0..4)
         .map(|i| {
             let a = a.clone();
-            std::thread::spawn(move || a.analyze(if i % 2 == 0 { "great 👍" } else { "awful 😡" }).label)
+            std::thread::spawn(move || {
+                a.analyze(if i % 2 == 0 {
+                    "great 👍"
+                } else {
+                    "awful 😡"
+                })
+                .label
+            })
         })
         .collect();
     let labels: Vec<Label> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert_eq!(labels, [Label::Positive, Label::Negative, Label::Positive, Label::Negative]);
+    assert_eq!(
+        labels,
+        [
+            Label::Positive,
+            Label::Negative,
+            Label::Positive,
+            Label::Negative
+        ]
+    );
 }

@@ -20,7 +20,10 @@ pub(crate) fn contributions(text: &str, s: &Scratch, raw: &Raw) -> Vec<Contribut
         })
         .collect();
     if raw.punct != 0.0 {
-        rows.push(Contribution { token: PUNCT_TOKEN.to_string(), valence: raw.punct });
+        rows.push(Contribution {
+            token: PUNCT_TOKEN.to_string(),
+            valence: raw.punct,
+        });
     }
     rows
 }
@@ -33,7 +36,11 @@ pub fn format_contributions(rows: &[Contribution]) -> String {
             out.push(' ');
         }
         // tabs or newlines inside a token would break the line format
-        out.extend(r.token.chars().map(|c| if c.is_control() { ' ' } else { c }));
+        out.extend(
+            r.token
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c }),
+        );
         out.push_str(&format!("={:+.3}", r.valence));
     }
     out

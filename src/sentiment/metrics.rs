@@ -36,7 +36,11 @@ pub fn parse_ground_truth(content: &str) -> anyhow::Result<Vec<RatedText>> {
             .trim()
             .parse::<f64>()
             .with_context(|| format!("line {}: bad mean rating {mean:?}", n + 1))?;
-        items.push(RatedText { id: id.to_string(), mean, text: text.to_string() });
+        items.push(RatedText {
+            id: id.to_string(),
+            mean,
+            text: text.to_string(),
+        });
     }
     Ok(items)
 }
@@ -147,7 +151,12 @@ mod tests {
     fn metrics_on_small_cases() {
         assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-12);
         assert!((pearson(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
-        let pairs = [(Positive, Positive), (Negative, Neutral), (Neutral, Neutral), (Negative, Negative)];
+        let pairs = [
+            (Positive, Positive),
+            (Negative, Neutral),
+            (Neutral, Neutral),
+            (Negative, Negative),
+        ];
         assert_eq!(accuracy(&pairs), 0.75);
         // F1: pos 1.0, neu 2/3, neg 2/3
         assert!((macro_f1(&pairs) - (1.0 + 2.0 / 3.0 + 2.0 / 3.0) / 3.0).abs() < 1e-12);

@@ -27,8 +27,9 @@ use vader::{Lookup, Raw, Scratch};
 pub use explain::format_contributions;
 
 /// Scoring mode.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[derive(clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Exactly vaderSentiment 3.3.2.
@@ -161,7 +162,10 @@ fn base() -> &'static Base {
     BASE.get_or_init(|| {
         let mut lexicon = FxMap::default();
         lexicon::parse_vader_lexicon(lexicon::VADER_LEXICON, &mut lexicon);
-        Base { lexicon, emoji: lexicon::parse_emoji_lexicon(lexicon::EMOJI_LEXICON) }
+        Base {
+            lexicon,
+            emoji: lexicon::parse_emoji_lexicon(lexicon::EMOJI_LEXICON),
+        }
     })
 }
 
@@ -210,7 +214,10 @@ impl Analyzer {
 
     /// vaderSentiment 3.3.2, default thresholds.
     pub fn reference() -> Self {
-        Self::new(&SentimentConfig { mode: Mode::Reference, ..SentimentConfig::default() })
+        Self::new(&SentimentConfig {
+            mode: Mode::Reference,
+            ..SentimentConfig::default()
+        })
     }
 
     /// Social mode with default settings.
@@ -236,8 +243,9 @@ impl Analyzer {
     pub fn explain(&self, text: &str) -> (Sentiment, Vec<Contribution>) {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let (raw, rows) =
-                self.run(text, &mut s, |t, s, raw| (*raw, explain::contributions(t, s, raw)));
+            let (raw, rows) = self.run(text, &mut s, |t, s, raw| {
+                (*raw, explain::contributions(t, s, raw))
+            });
             (self.sentiment(&raw), rows)
         })
     }
@@ -249,9 +257,17 @@ impl Analyzer {
     }
 
     fn sentiment(&self, raw: &Raw) -> Sentiment {
-        let scores = Scores { compound: raw.compound, pos: raw.pos, neu: raw.neu, neg: raw.neg };
-        let label =
-            Label::from_compound(raw.compound, self.positive_threshold, self.negative_threshold);
+        let scores = Scores {
+            compound: raw.compound,
+            pos: raw.pos,
+            neu: raw.neu,
+            neg: raw.neg,
+        };
+        let label = Label::from_compound(
+            raw.compound,
+            self.positive_threshold,
+            self.negative_threshold,
+        );
         Sentiment { scores, label }
     }
 
@@ -334,7 +350,10 @@ mod tests {
     fn readme_examples_match_reference() {
         let a = Analyzer::reference();
         let s = a.analyze("VADER is smart, handsome, and funny.");
-        assert_eq!((s.scores.compound, s.scores.pos, s.scores.neu), (0.8316, 0.746, 0.254));
+        assert_eq!(
+            (s.scores.compound, s.scores.pos, s.scores.neu),
+            (0.8316, 0.746, 0.254)
+        );
         assert_eq!(a.analyze("").scores.compound, 0.0);
         assert_eq!(a.analyze("Not bad at all").label, Label::Positive);
     }

@@ -7,7 +7,10 @@
 #[inline]
 pub(crate) fn is_py_space(c: char) -> bool {
     if c.is_ascii() {
-        matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
+        matches!(
+            c,
+            ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f'
+        )
     } else {
         c.is_whitespace()
     }
@@ -44,8 +47,14 @@ pub(crate) fn strip_punc_if_word(token: &str) -> &str {
 pub(crate) fn push_lower(s: &str, out: &mut String) {
     if s.is_ascii() {
         out.extend(s.bytes().map(|b| char::from(b.to_ascii_lowercase())));
-    } else {
+    } else if s.contains('\u{3A3}') {
+        // capital sigma lowercases by context (final form): let std decide
         out.push_str(&s.to_lowercase());
+    } else {
+        // per-character mapping: same result, no temporary String
+        s.chars()
+            .flat_map(char::to_lowercase)
+            .for_each(|c| out.push(c));
     }
 }
 
@@ -120,6 +129,20 @@ mod tests {
     fn isupper_matches_python() {
         assert!(py_isupper("GOOD!") && py_isupper("ÉTÉ"));
         assert!(!py_isupper("Good") && !py_isupper(":)") && !py_isupper("\u{01C5}A"));
+    }
+
+    #[test]
+    fn lower_matches_python() {
+        let lower = |s: &str| {
+            let mut out = String::new();
+            push_lower(s, &mut out);
+            out
+        };
+        assert_eq!(lower("GoOD"), "good");
+        assert_eq!(lower("\u{130}X"), "i\u{307}x");
+        assert_eq!(lower("ΟΔΟΣ ΣΑ"), "οδος σα");
+        assert_eq!(lower("ΟΔΟΣ"), "οδος");
+        assert_eq!(lower("\u{212A}ILL"), "kill");
     }
 
     #[test]

@@ -60,14 +60,24 @@ impl Social {
                 _ => phrases.push(words),
             }
         }
-        Social { lexicon, curated, neutral, phrases }
+        Social {
+            lexicon,
+            curated,
+            neutral,
+            phrases,
+        }
     }
 
     /// Rewrite `text` into `out`: whitespace-separated chunks, URLs and
     /// mentions dropped, entities decoded, emoji normalised and isolated
     /// (curated ones kept as tokens, others replaced by the reference's
     /// description words). `!`/`?` counts are preserved outside URLs.
-    pub(crate) fn preprocess(&self, text: &str, emoji: &FxMap<char, &'static str>, out: &mut String) {
+    pub(crate) fn preprocess(
+        &self,
+        text: &str,
+        emoji: &FxMap<char, &'static str>,
+        out: &mut String,
+    ) {
         let mut norm = Normalizer::default();
         for chunk in text.split(is_py_space) {
             if chunk.is_empty() || is_url(chunk) {
@@ -96,7 +106,9 @@ impl Social {
                     }
                 }
                 prev_word = c.is_alphanumeric();
-                let Step::Keep(c) = norm.step(c) else { continue };
+                let Step::Keep(c) = norm.step(c) else {
+                    continue;
+                };
                 if c.is_ascii() {
                     out.push(c);
                 } else if self.curated.contains_key(&c) {
@@ -155,7 +167,7 @@ fn is_handle_byte(b: u8) -> bool {
 }
 
 fn is_url(chunk: &str) -> bool {
-    let c = chunk.trim_start_matches(|c: char| matches!(c, '(' | '[' | '<' | '"' | '\''));
+    let c = chunk.trim_start_matches(['(', '[', '<', '"', '\'']);
     let b = c.as_bytes();
     let starts = |p: &str| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     starts("http://") || starts("https://") || starts("www.") || starts("pic.twitter.com/")
@@ -199,7 +211,10 @@ mod tests {
 
     #[test]
     fn mentions_urls_entities() {
-        assert_eq!(pre("@united thanks!! https://t.co/x &amp; more"), "thanks!! & more");
+        assert_eq!(
+            pre("@united thanks!! https://t.co/x &amp; more"),
+            "thanks!! & more"
+        );
         assert_eq!(pre(".@Delta_Air ok me@example.com"), ". ok me@example.com");
         assert_eq!(pre("&lt;3 &#128077;&#x1F44D;"), "<3 👍 👍");
         assert_eq!(pre("love(www.x.com) (http://y)"), "love(www.x.com)");

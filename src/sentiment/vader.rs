@@ -2,8 +2,8 @@
 //! pre-tokenised input. Every lookup is done once per token up front, so the
 //! rule loop itself does no hashing and no allocation.
 
-use super::pytext::{py_isupper, py_round, push_lower, strip_punc_if_word};
 use super::lexicon::{booster, booster_bigram, is_negation, special_case};
+use super::pytext::{push_lower, py_isupper, py_round, strip_punc_if_word};
 
 const C_INCR: f64 = 0.733;
 const N_SCALAR: f64 = -0.74;
@@ -128,7 +128,9 @@ impl<'a> Words<'a> {
 /// `polarity_scores` after emoji translation: `text` is the stripped text
 /// whose `!`/`?` count, `s.toks` its tokens.
 pub(crate) fn score(text: &str, s: &mut Scratch) -> Raw {
-    let Scratch { lower, toks, sent, .. } = s;
+    let Scratch {
+        lower, toks, sent, ..
+    } = s;
     let lw = Words { lower, toks };
     let lw = &lw;
     let n = toks.len();
@@ -226,7 +228,8 @@ fn negation_check<'a>(v: Val, lw: &Words<'a>, start_i: usize, i: usize) -> Val {
                 || matches!(lw.w(i - 1), "so" | "this")
             {
                 Val::f(v.v * 1.25)
-            } else if lw.w(i - 3) == "without" && (lw.w(i - 2) == "doubt" || lw.w(i - 1) == "doubt") {
+            } else if lw.w(i - 3) == "without" && (lw.w(i - 2) == "doubt" || lw.w(i - 1) == "doubt")
+            {
                 v
             } else if is_negation(lw.w(i - 3)) {
                 scaled
@@ -240,7 +243,13 @@ fn negation_check<'a>(v: Val, lw: &Words<'a>, start_i: usize, i: usize) -> Val {
 
 fn special_idioms_check<'a>(mut v: Val, lw: &Words<'a>, n: usize, i: usize) -> Val {
     let (w3, w2, w1, w0) = (lw.w(i - 3), lw.w(i - 2), lw.w(i - 1), lw.w(i));
-    let seqs: [&[&str]; 5] = [&[w1, w0], &[w2, w1, w0], &[w2, w1], &[w3, w2, w1], &[w3, w2]];
+    let seqs: [&[&str]; 5] = [
+        &[w1, w0],
+        &[w2, w1, w0],
+        &[w2, w1],
+        &[w3, w2, w1],
+        &[w3, w2],
+    ];
     if let Some((val, int)) = seqs.iter().find_map(|s| special_case(s)) {
         v = Val { v: val, int };
     }
