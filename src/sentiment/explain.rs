@@ -8,14 +8,14 @@ pub(crate) const PUNCT_TOKEN: &str = "!?";
 
 /// Rows for every token whose final valence is non-zero, in text order, plus
 /// the punctuation emphasis. They add up to the sum the compound normalises.
-pub(crate) fn contributions(text: &str, s: &Scratch, raw: &Raw) -> Vec<Contribution> {
+pub(crate) fn contributions(text: &str, buf: &str, s: &Scratch, raw: &Raw) -> Vec<Contribution> {
     let mut rows: Vec<Contribution> = s
         .toks
         .iter()
         .zip(&s.sent)
         .filter(|(_, v)| v.v != 0.0)
         .map(|(t, v)| Contribution {
-            token: text[t.start as usize..t.end as usize].to_string(),
+            token: if t.in_buf { buf } else { text }[t.start as usize..t.end as usize].to_string(),
             valence: v.v,
         })
         .collect();

@@ -232,7 +232,7 @@ impl Analyzer {
     pub fn analyze(&self, text: &str) -> Sentiment {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let raw = self.run(text, &mut s, |_, _, raw| *raw);
+            let raw = self.run(text, &mut s, |_, _, _, raw| *raw);
             self.sentiment(&raw)
         })
     }
@@ -243,8 +243,8 @@ impl Analyzer {
     pub fn explain(&self, text: &str) -> (Sentiment, Vec<Contribution>) {
         SCRATCH.with(|s| {
             let mut s = s.borrow_mut();
-            let (raw, rows) = self.run(text, &mut s, |t, s, raw| {
-                (*raw, explain::contributions(t, s, raw))
+            let (raw, rows) = self.run(text, &mut s, |t, b, s, raw| {
+                (*raw, explain::contributions(t, b, s, raw))
             });
             (self.sentiment(&raw), rows)
         })
@@ -271,8 +271,14 @@ impl Analyzer {
         Sentiment { scores, label }
     }
 
-    /// Score `text`, then hand the scored text, tokens and result to `f`.
-    fn run<R>(&self, text: &str, s: &mut Scratch, f: impl FnOnce(&str, &Scratch, &Raw) -> R) -> R {
+    /// Score `text`, then hand the scored text, the rewrite buffer, the
+    /// tokens and the result to `f`.
+    fn run<R>(
+        &self,
+        text: &str,
+        s: &mut Scratch,
+        f: impl FnOnce(&str, &str, &Scratch, &Raw) -> R,
+    ) -> R {
         let mut buf = std::mem::take(&mut s.text);
         buf.clear();
         let out = match &self.social {
@@ -285,16 +291,14 @@ impl Analyzer {
                 };
                 let t = pytext::py_strip(t);
                 vader::tokenize(t, &RefLookup(&base().lexicon), s);
-                let raw = vader::score(t, s);
-                f(t, s, &raw)
+                let raw = vader::score(vader::punctuation_emphasis(vader::count_marks(t)), s);
+                f(t, "", s, &raw)
             }
             Some(soc) => {
-                soc.preprocess(text, &base().emoji, &mut buf);
-                let t = pytext::py_strip(&buf);
-                vader::tokenize(t, soc, s);
+                let marks = soc.tokenize(text, &base().emoji, &mut buf, s);
                 soc.neutralize_phrases(s);
-                let raw = vader::score(t, s);
-                f(t, s, &raw)
+                let raw = vader::score(vader::punctuation_emphasis(marks), s);
+                f(text, &buf, s, &raw)
             }
         };
         s.text = buf;

@@ -16,6 +16,62 @@ pub(crate) fn is_py_space(c: char) -> bool {
     }
 }
 
+/// `str.split()` with no argument: the non-empty runs between whitespace.
+/// ASCII bytes are classified directly; only non-ASCII ones are decoded.
+pub(crate) fn py_words(s: &str) -> PyWords<'_> {
+    PyWords { s, pos: 0 }
+}
+
+pub(crate) struct PyWords<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl PyWords<'_> {
+    /// Length of the whitespace character at byte `i`, or 0 if it is none.
+    #[inline]
+    fn space_len(&self, i: usize) -> usize {
+        let b = self.s.as_bytes()[i];
+        if b < 0x80 {
+            usize::from(is_py_space(char::from(b)))
+        } else {
+            match self.s[i..].chars().next() {
+                Some(c) if c.is_whitespace() => c.len_utf8(),
+                _ => 0,
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for PyWords<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let n = self.s.len();
+        let mut i = self.pos;
+        loop {
+            if i >= n {
+                self.pos = n;
+                return None;
+            }
+            match self.space_len(i) {
+                0 => break,
+                l => i += l,
+            }
+        }
+        let start = i;
+        while i < n && self.space_len(i) == 0 {
+            // step over a whole UTF-8 character
+            i += 1;
+            while i < n && !self.s.is_char_boundary(i) {
+                i += 1;
+            }
+        }
+        self.pos = i;
+        Some(&self.s[start..i])
+    }
+}
+
 /// `str.strip()` with no argument.
 #[inline]
 pub(crate) fn py_strip(s: &str) -> &str {
@@ -115,6 +171,13 @@ mod tests {
     fn whitespace_includes_c0_separators() {
         assert!(is_py_space('\x1c') && is_py_space('\u{3000}') && is_py_space('\u{85}'));
         assert!(!is_py_space('\u{200b}') && !is_py_space('a'));
+    }
+
+    #[test]
+    fn words_split_like_python() {
+        let w: Vec<&str> = py_words(" a\u{1c}bé\u{3000}c\u{a0}\u{a0} d\u{200b}e  ").collect();
+        assert_eq!(w, ["a", "bé", "c", "d\u{200b}e"]);
+        assert_eq!(py_words(" \t ").count(), 0);
     }
 
     #[test]

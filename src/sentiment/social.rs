@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use super::emoji::{Normalizer, Step};
 use super::lexicon::{self, FxMap};
-use super::pytext::{is_py_space, push_lower, strip_punc_if_word};
-use super::vader::{Lookup, Scratch};
+use super::pytext::{is_py_space, push_lower, py_words, strip_punc_if_word};
+use super::vader::{self, Lookup, Scratch};
 
 pub(crate) struct Social {
     lexicon: FxMap<Box<str>, f64>,
@@ -68,65 +68,109 @@ impl Social {
         }
     }
 
-    /// Rewrite `text` into `out`: whitespace-separated chunks, URLs and
-    /// mentions dropped, entities decoded, emoji normalised and isolated
-    /// (curated ones kept as tokens, others replaced by the reference's
-    /// description words). `!`/`?` counts are preserved outside URLs.
-    pub(crate) fn preprocess(
+    /// Tokenise a post for scoring: links dropped; chunks with mentions,
+    /// entities or non-ASCII characters rewritten into `buf` (mentions
+    /// removed, entities decoded, emoji normalised and isolated: curated ones
+    /// kept as tokens, others replaced by the reference's description words);
+    /// plain chunks tokenised in place. Returns the `!`/`?` counts outside links.
+    pub(crate) fn tokenize(
         &self,
         text: &str,
         emoji: &FxMap<char, &'static str>,
-        out: &mut String,
-    ) {
+        buf: &mut String,
+        s: &mut Scratch,
+    ) -> (usize, usize) {
+        s.clear();
+        let (mut ep, mut qm) = (0, 0);
+        let base = text.as_ptr() as usize;
         let mut norm = Normalizer::default();
-        for chunk in text.split(is_py_space) {
-            if chunk.is_empty() || is_url(chunk) {
+        for chunk in py_words(text) {
+            if is_url(chunk) {
                 continue;
             }
-            let mut prev_word = false;
-            let mut rest = chunk;
-            while let Some(c) = rest.chars().next() {
-                rest = &rest[c.len_utf8()..];
-                let c = if c == '&' {
-                    match decode_entity(rest) {
-                        Some((d, used)) => {
-                            rest = &rest[used..];
-                            d
-                        }
-                        None => c,
-                    }
-                } else {
-                    c
-                };
-                if c == '@' && !prev_word {
-                    let handle = rest.bytes().take_while(|b| is_handle_byte(*b)).count();
-                    if handle > 0 {
-                        rest = &rest[handle..];
-                        continue;
-                    }
+            let piece = if chunk
+                .bytes()
+                .all(|b| b.is_ascii() && b != b'&' && b != b'@')
+            {
+                vader::push_token(chunk, chunk.as_ptr() as usize - base, false, self, s);
+                chunk
+            } else {
+                let from = buf.len();
+                self.rewrite_chunk(chunk, emoji, &mut norm, buf);
+                for w in py_words(&buf[from..]) {
+                    vader::push_token(
+                        w,
+                        w.as_ptr() as usize - buf.as_ptr() as usize,
+                        true,
+                        self,
+                        s,
+                    );
                 }
-                prev_word = c.is_alphanumeric();
-                let Step::Keep(c) = norm.step(c) else {
+                &buf[from..]
+            };
+            let (e, q) = vader::count_marks(piece);
+            ep += e;
+            qm += q;
+        }
+        (ep, qm)
+    }
+
+    /// Rewrite one whitespace-free chunk (see `tokenize`) onto `out`.
+    fn rewrite_chunk(
+        &self,
+        chunk: &str,
+        emoji: &FxMap<char, &'static str>,
+        norm: &mut Normalizer,
+        out: &mut String,
+    ) {
+        if chunk.bytes().all(|b| b.is_ascii() && b != b'&') {
+            push_without_mentions(chunk, out);
+            out.push(' ');
+            return;
+        }
+        let mut prev_word = false;
+        let mut rest = chunk;
+        while let Some(c) = rest.chars().next() {
+            rest = &rest[c.len_utf8()..];
+            let c = if c == '&' {
+                match decode_entity(rest) {
+                    Some((d, used)) => {
+                        rest = &rest[used..];
+                        d
+                    }
+                    None => c,
+                }
+            } else {
+                c
+            };
+            if c == '@' && !prev_word {
+                let handle = rest.bytes().take_while(|b| is_handle_byte(*b)).count();
+                if handle > 0 {
+                    rest = &rest[handle..];
                     continue;
-                };
-                if c.is_ascii() {
-                    out.push(c);
-                } else if self.curated.contains_key(&c) {
-                    out.push(' ');
-                    out.push(c);
-                    out.push(' ');
-                } else if let Some(desc) = emoji.get(&c) {
-                    out.push(' ');
-                    out.push_str(desc);
-                    out.push(' ');
-                } else if c == '\u{a0}' {
-                    out.push(' ');
-                } else {
-                    out.push(c);
                 }
             }
-            out.push(' ');
+            prev_word = c.is_alphanumeric();
+            let Step::Keep(c) = norm.step(c) else {
+                continue;
+            };
+            if c.is_ascii() {
+                out.push(c);
+            } else if self.curated.contains_key(&c) {
+                out.push(' ');
+                out.push(c);
+                out.push(' ');
+            } else if let Some(desc) = emoji.get(&c) {
+                out.push(' ');
+                out.push_str(desc);
+                out.push(' ');
+            } else if c == '\u{a0}' {
+                out.push(' ');
+            } else {
+                out.push(c);
+            }
         }
+        out.push(' ');
     }
 
     /// Mark tokens that spell a multi-word neutral term as neutral.
@@ -155,6 +199,30 @@ impl Lookup for Social {
     fn is_neutral(&self, lower: &str) -> bool {
         !self.neutral.is_empty() && self.neutral.contains_key(term_word(lower))
     }
+}
+
+/// ASCII fast path of the mention rule in `preprocess`: an `@` not preceded
+/// by a letter or digit, followed by handle characters, is dropped with them.
+fn push_without_mentions(chunk: &str, out: &mut String) {
+    let b = chunk.as_bytes();
+    let (mut i, mut seg, mut prev_word) = (0, 0, false);
+    while i < b.len() {
+        if b[i] == b'@' && !prev_word {
+            let handle = b[i + 1..]
+                .iter()
+                .take_while(|c| is_handle_byte(**c))
+                .count();
+            if handle > 0 {
+                out.push_str(&chunk[seg..i]);
+                i += 1 + handle;
+                seg = i;
+                continue;
+            }
+        }
+        prev_word = b[i].is_ascii_alphanumeric();
+        i += 1;
+    }
+    out.push_str(&chunk[seg..]);
 }
 
 /// A brand term or handle as a bare word: "@Acme," -> "Acme".
@@ -201,12 +269,23 @@ fn decode_entity(rest: &str) -> Option<(char, usize)> {
 mod tests {
     use super::*;
 
+    /// The words social mode scores, joined by spaces.
     fn pre(text: &str) -> String {
         let soc = Social::new(&FxMap::default(), &[], &BTreeMap::new());
         let emoji = FxMap::default();
-        let mut out = String::new();
-        soc.preprocess(text, &emoji, &mut out);
-        out.split_whitespace().collect::<Vec<_>>().join(" ")
+        let (mut buf, mut s) = (String::new(), Scratch::default());
+        soc.tokenize(text, &emoji, &mut buf, &mut s);
+        let word = |t: &vader::Tok| {
+            let src = if t.in_buf { buf.as_str() } else { text };
+            // the unstripped word: widen to the surrounding whitespace
+            let (a, b) = (t.start as usize, t.end as usize);
+            let a = src[..a].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+            let b = src[b..]
+                .find(char::is_whitespace)
+                .map_or(src.len(), |i| b + i);
+            src[a..b].to_string()
+        };
+        s.toks.iter().map(word).collect::<Vec<_>>().join(" ")
     }
 
     #[test]
@@ -218,6 +297,8 @@ mod tests {
         assert_eq!(pre(".@Delta_Air ok me@example.com"), ". ok me@example.com");
         assert_eq!(pre("&lt;3 &#128077;&#x1F44D;"), "<3 👍 👍");
         assert_eq!(pre("love(www.x.com) (http://y)"), "love(www.x.com)");
+        assert_eq!(pre("@a@b x@y (@z) @ @_"), "x@y () @");
+        assert_eq!(pre("@a@b é (@z)"), "é ()");
     }
 
     #[test]

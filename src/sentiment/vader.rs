@@ -14,6 +14,8 @@ const N_SCALAR: f64 = -0.74;
 pub(crate) struct Tok {
     pub start: u32,
     pub end: u32,
+    /// Token text lives in the rewrite buffer, not the scored text.
+    pub in_buf: bool,
     lo: (u32, u32),
     upper: bool,
     lex: Option<f64>,
@@ -45,6 +47,11 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    pub(crate) fn clear(&mut self) {
+        self.toks.clear();
+        self.lower.clear();
+    }
+
     /// Lowercase form of token `i`.
     pub(crate) fn lower_of(&self, i: usize) -> &str {
         let t = &self.toks[i];
@@ -81,34 +88,44 @@ pub(crate) trait Lookup {
 
 /// Split `text` like `SentiText._words_and_emoticons` and resolve lookups.
 pub(crate) fn tokenize<L: Lookup>(text: &str, lx: &L, s: &mut Scratch) {
-    s.toks.clear();
-    s.lower.clear();
+    s.clear();
     let base = text.as_ptr() as usize;
-    for raw in text.split(super::pytext::is_py_space) {
-        if raw.is_empty() {
-            continue;
-        }
-        let w = strip_punc_if_word(raw);
-        let start = (w.as_ptr() as usize - base) as u32;
-        let lo0 = s.lower.len();
-        push_lower(w, &mut s.lower);
-        let mut lo = (lo0 as u32, s.lower.len() as u32);
-        let mut lower = &s.lower[lo0..];
-        if lx.is_neutral(lower) {
-            // an empty lowercase form matches no lexicon, booster or keyword
-            lo.1 = lo.0;
-            lower = "";
-        }
-        let tok = Tok {
-            start,
-            end: start + w.len() as u32,
-            lo,
-            upper: py_isupper(w),
-            lex: lx.valence(lower),
-            boost: booster(lower),
-        };
-        s.toks.push(tok);
+    for raw in super::pytext::py_words(text) {
+        push_token(raw, raw.as_ptr() as usize - base, false, lx, s);
     }
+}
+
+/// Append one whitespace-delimited word found at byte `offset` of its source
+/// (`in_buf`: the rewrite buffer rather than the scored text).
+#[inline]
+pub(crate) fn push_token<L: Lookup>(
+    raw: &str,
+    offset: usize,
+    in_buf: bool,
+    lx: &L,
+    s: &mut Scratch,
+) {
+    let w = strip_punc_if_word(raw);
+    let start = (offset + (w.as_ptr() as usize - raw.as_ptr() as usize)) as u32;
+    let lo0 = s.lower.len();
+    push_lower(w, &mut s.lower);
+    let mut lo = (lo0 as u32, s.lower.len() as u32);
+    let mut lower = &s.lower[lo0..];
+    if lx.is_neutral(lower) {
+        // an empty lowercase form matches no lexicon, booster or keyword
+        lo.1 = lo.0;
+        lower = "";
+    }
+    let tok = Tok {
+        start,
+        end: start + w.len() as u32,
+        in_buf,
+        lo,
+        upper: py_isupper(w),
+        lex: lx.valence(lower),
+        boost: booster(lower),
+    };
+    s.toks.push(tok);
 }
 
 /// Lowercase forms by token index.
@@ -125,9 +142,9 @@ impl<'a> Words<'a> {
     }
 }
 
-/// `polarity_scores` after emoji translation: `text` is the stripped text
-/// whose `!`/`?` count, `s.toks` its tokens.
-pub(crate) fn score(text: &str, s: &mut Scratch) -> Raw {
+/// `polarity_scores` after emoji translation, over the tokens in `s`;
+/// `punct` is the text's `!`/`?` emphasis.
+pub(crate) fn score(punct: f64, s: &mut Scratch) -> Raw {
     let Scratch {
         lower, toks, sent, ..
     } = s;
@@ -145,7 +162,7 @@ pub(crate) fn score(text: &str, s: &mut Scratch) -> Raw {
         sent.push(valence(toks, lw, i, cap_diff));
     }
     but_check(toks, lw, sent);
-    score_valence(sent, text)
+    score_valence(sent, punct)
 }
 
 fn scalar_inc_dec(t: &Tok, valence: f64, cap_diff: bool) -> f64 {
@@ -331,12 +348,18 @@ fn python_sum(vals: &[Val]) -> f64 {
     f
 }
 
-pub(crate) fn punctuation_emphasis(text: &str) -> f64 {
+/// Counts of `!` and `?` in `text`.
+pub(crate) fn count_marks(text: &str) -> (usize, usize) {
     let (mut ep, mut qm) = (0usize, 0usize);
     for b in text.bytes() {
         ep += usize::from(b == b'!');
         qm += usize::from(b == b'?');
     }
+    (ep, qm)
+}
+
+/// `_punctuation_emphasis` from the `!` and `?` counts.
+pub(crate) fn punctuation_emphasis((ep, qm): (usize, usize)) -> f64 {
     let ep_amp = ep.min(4) as f64 * 0.292;
     let qm_amp = match qm {
         0 | 1 => 0.0,
@@ -350,12 +373,11 @@ pub(crate) fn normalize(score: f64) -> f64 {
     (score / (score * score + 15.0).sqrt()).clamp(-1.0, 1.0)
 }
 
-fn score_valence(sent: &[Val], text: &str) -> Raw {
+fn score_valence(sent: &[Val], punct: f64) -> Raw {
     if sent.is_empty() {
         return Raw::default();
     }
     let mut sum = python_sum(sent);
-    let punct = punctuation_emphasis(text);
     if sum > 0.0 {
         sum += punct;
     } else if sum < 0.0 {
