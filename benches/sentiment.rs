@@ -7,17 +7,30 @@ use std::time::{Duration, Instant};
 
 use hark::sentiment::{metrics, Analyzer};
 
-/// Items per second of `f` over `texts`: one pass of at least `min`.
+/// CPU time of the calling thread (Linux schedstat, ns), so that load from
+/// other processes on a shared machine does not count; wall time elsewhere.
+fn thread_time() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map(Duration::from_nanos)
+        .unwrap_or_else(|| {
+            static T0: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+            T0.get_or_init(Instant::now).elapsed()
+        })
+}
+
+/// Items per second of `f` over `texts`: passes for at least `min` of CPU time.
 fn rate(texts: &[String], min: Duration, f: &mut dyn FnMut(&str) -> f64) -> f64 {
-    let start = Instant::now();
+    let start = thread_time();
     let mut items = 0usize;
-    while start.elapsed() < min {
+    while thread_time() - start < min {
         for t in texts {
             black_box(f(black_box(t)));
         }
         items += texts.len();
     }
-    items as f64 / start.elapsed().as_secs_f64()
+    items as f64 / (thread_time() - start).as_secs_f64()
 }
 
 /// Best rate per scorer over interleaved rounds, so a burst of load from

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Throughput of Python vaderSentiment 3.3.2 vs hark's Rust engine on the same
-# input, in the same run, single thread. Creates a venv under target/ once.
+# input, in the same run, single thread, measured in thread CPU time (so load
+# from other processes does not skew the ratio). Creates a venv under target/ once.
 # Usage: scripts/bench_vader_python.sh [INPUT]   (PYTHON=python3.12 to pick one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 input=${1:-tests/data/sentiment/tweets_GroundTruth.txt}
-venv=target/vader-venv
 py=${PYTHON:-python3}
+venv=target/vader-venv-$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 if [ ! -x "$venv/bin/python" ]; then
     "$py" -m venv "$venv"
     "$venv/bin/pip" install --quiet vaderSentiment==3.3.2
@@ -24,12 +25,12 @@ for line in content.split("\n"):
 sia = SentimentIntensityAnalyzer()
 for t in texts[:200]:
     sia.polarity_scores(t)  # warm-up
-n, start = 0, time.perf_counter()
-while time.perf_counter() - start < 3.0:
+n, start = 0, time.thread_time()  # CPU time, like the Rust bench
+while time.thread_time() - start < 3.0:
     for t in texts:
         sia.polarity_scores(t)
     n += len(texts)
-print(f"{n / (time.perf_counter() - start):.0f}")
+print(f"{n / (time.thread_time() - start):.0f}")
 PY
 )
 echo "python vaderSentiment 3.3.2 ($("$venv/bin/python" --version 2>&1))	${py_rate} items/s"
