@@ -127,6 +127,19 @@ fn lexicon_overrides_from_config() {
 }
 
 #[test]
+fn emoji_are_not_negated_by_preceding_words() {
+    let social = Analyzer::social();
+    assert_eq!(social.analyze("never again 💔").label, Label::Negative);
+    assert_eq!(social.analyze("nothing arrived 😡").label, Label::Negative);
+    assert_eq!(
+        social.analyze("no problem at all 👍").label,
+        Label::Positive
+    );
+    // words keep VADER's negation
+    assert_eq!(social.analyze("not good").label, Label::Negative);
+}
+
+#[test]
 fn thresholds_are_configurable() {
     let strict = Analyzer::new(&SentimentConfig {
         positive_threshold: 0.5,

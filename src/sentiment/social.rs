@@ -196,6 +196,11 @@ impl Lookup for Social {
         self.lexicon.get(lower).copied()
     }
     #[inline]
+    fn is_emoji(&self, lower: &str) -> bool {
+        let mut cs = lower.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if !c.is_ascii() && self.curated.contains_key(&c))
+    }
+    #[inline]
     fn is_neutral(&self, lower: &str) -> bool {
         !self.neutral.is_empty() && self.neutral.contains_key(term_word(lower))
     }

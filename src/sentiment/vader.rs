@@ -18,6 +18,7 @@ pub(crate) struct Tok {
     pub in_buf: bool,
     lo: (u32, u32),
     upper: bool,
+    emoji: bool,
     lex: Option<f64>,
     boost: Option<f64>,
 }
@@ -84,6 +85,11 @@ pub(crate) trait Lookup {
     fn is_neutral(&self, _lower: &str) -> bool {
         false
     }
+    /// Emoji with their own valence: they state the author's affect, so the
+    /// word rules (negation, boosters, "least", "no") do not apply to them.
+    fn is_emoji(&self, _lower: &str) -> bool {
+        false
+    }
 }
 
 /// Split `text` like `SentiText._words_and_emoticons` and resolve lookups.
@@ -116,13 +122,15 @@ pub(crate) fn push_token<L: Lookup>(
         lo.1 = lo.0;
         lower = "";
     }
+    let lex = lx.valence(lower);
     let tok = Tok {
         start,
         end: start + w.len() as u32,
         in_buf,
         lo,
         upper: py_isupper(w),
-        lex: lx.valence(lower),
+        emoji: lex.is_some() && lx.is_emoji(lower),
+        lex,
         boost: booster(lower),
     };
     s.toks.push(tok);
@@ -189,6 +197,9 @@ fn valence(toks: &[Tok], lw: &Words<'_>, i: usize, cap_diff: bool) -> Val {
         return Val::INT0;
     };
     let mut v = Val::f(lex);
+    if toks[i].emoji {
+        return v;
+    }
     if lw.w(i) == "no" && i != n - 1 && toks[i + 1].lex.is_some() {
         v.v = 0.0;
     }
