@@ -47,6 +47,9 @@ pub enum Command {
         #[command(subcommand)]
         action: BenchAction,
     },
+    /// Score text from stdin (`label<TAB>compound` per line), evaluate against a
+    /// ground-truth file, or rescore the cache after changing the lexicon.
+    Sentiment(crate::sentiment::cli::SentimentArgs),
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -109,6 +112,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
         }
+        Some(Command::Sentiment(args)) => {
+            let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
+            run_sentiment(&workspace, &args)
+        }
         Some(Command::Bench { action }) => {
             let dir = data_dir.context("`hark bench` needs --data-dir DIR")?;
             run_bench(&dir, action)
@@ -139,6 +146,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+fn run_sentiment(
+    workspace: &Workspace,
+    args: &crate::sentiment::cli::SentimentArgs,
+) -> anyhow::Result<()> {
+    use crate::sentiment::{cli, Analyzer};
+    let settings = args.effective_config(&workspace.config.sentiment_settings());
+    if args.rescore {
+        let writer = workspace.open_store()?;
+        let analyzer = Analyzer::new(&settings);
+        let (scored, changed) = writer
+            .handle()
+            .call_blocking(move |conn| crate::store::sentiment::rescore(conn, &analyzer))?;
+        println!("rescored {scored} items: {changed} automatic labels changed; labels you set are untouched");
+        return Ok(());
+    }
+    let stdout = std::io::stdout();
+    match &args.eval {
+        Some(file) => cli::run_eval(file, &settings, stdout.lock()),
+        None => cli::run_stdin(args, &settings, std::io::stdin().lock(), stdout.lock()),
     }
 }
 
@@ -194,7 +223,10 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
             .spawn_pollers(&writer.handle(), status_tx, platform::connect)
             .await?;
         let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
-        let result = crate::tui::run(model, writer.handle(), status_rx).await;
+        let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
+            &workspace.config.sentiment_settings(),
+        ));
+        let result = crate::tui::run(model, writer.handle(), analyzer, status_rx).await;
         tasks.iter().for_each(|t| t.abort());
         result
     })
@@ -212,7 +244,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let writer = workspace.open_store()?;
         let (status_tx, mut status_rx) = mpsc::unbounded_channel::<StatusUpdate>();
         if once {
-            let pipeline = Arc::new(crate::ingest::Pipeline::new());
+            let pipeline = Arc::new(crate::ingest::Pipeline::from_config(&workspace.config));
             let pollers = workspace
                 .pollers(
                     &writer.handle(),

@@ -96,7 +96,7 @@ fn harness(script: Vec<Result<FetchPage, PlatformError>>) -> Harness {
         account: "a".into(),
         connector: connector.clone(),
         writer: handle,
-        pipeline: Arc::new(Pipeline::new()),
+        pipeline: Arc::new(Pipeline::default()),
         schedule: Schedule {
             interval: Duration::from_secs(60),
             base_backoff: Duration::from_secs(2),

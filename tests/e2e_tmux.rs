@@ -55,7 +55,7 @@ impl Tmux {
 
     /// Waits until the screen shows what `ok` looks for; panics with the screen if not.
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
             if ok(&screen) {

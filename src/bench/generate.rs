@@ -72,6 +72,7 @@ pub fn generate(path: &Path, count: usize, seed: u64) -> anyhow::Result<Generate
     }
     // Long tail: author n is picked with weight ~ 1/n.
     let authors = (count / 5).max(10);
+    let pipeline = crate::ingest::Pipeline::default();
     let mut made = 0;
     while made < count {
         let n = BATCH.min(count - made);
@@ -110,7 +111,6 @@ pub fn generate(path: &Path, count: usize, seed: u64) -> anyhow::Result<Generate
             };
             batches[account].push(ingest::Incoming::from(item));
         }
-        let pipeline = crate::ingest::Pipeline::new();
         for (account, batch) in batches.into_iter().enumerate() {
             let account_id = account_ids[account];
             let items = pipeline.prepare(batch.into_iter().map(|i| i.item).collect());

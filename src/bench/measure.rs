@@ -1,7 +1,7 @@
 //! `hark bench all`: every figure of DESIGN.md §6 beside its budget, measured on a cache
 //! made by `hark bench generate`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -228,7 +228,7 @@ fn resident_kib() -> Option<u64> {
 fn ingest_ratio() -> anyhow::Result<Figure> {
     let dir = tempfile::tempdir()?;
     let rows = 50_000;
-    let real = time_generate(&dir.path().join("real.db"), rows)?;
+    let real = time_ingest(&dir.path().join("real.db"), rows)?;
     let raw = super::raw_insert::time_raw_insert(&dir.path().join("raw.db"), rows)?;
     let ratio = raw.as_secs_f64() / real.as_secs_f64();
     Ok(figure(
@@ -244,13 +244,13 @@ fn ingest_ratio() -> anyhow::Result<Figure> {
     ))
 }
 
-fn time_generate(path: &PathBuf, rows: usize) -> anyhow::Result<Duration> {
+fn time_ingest(path: &Path, rows: usize) -> anyhow::Result<Duration> {
     let items = super::raw_insert::items(rows);
     let writer = Writer::spawn(path)?;
     let handle = writer.handle();
     let account =
         handle.call_blocking(|c| crate::store::ingest::ensure_account(c, "a", "chirp", "@b"))?;
-    let pipeline = crate::ingest::Pipeline::new();
+    let pipeline = crate::ingest::Pipeline::default();
     let started = Instant::now();
     for chunk in items.chunks(5_000) {
         let prepared = pipeline.prepare(chunk.to_vec());

@@ -7,6 +7,7 @@
 pub mod ingest;
 pub mod migrate;
 pub mod read;
+pub mod sentiment;
 pub mod state;
 pub mod view;
 pub mod writer;

@@ -19,6 +19,7 @@ use crate::store::{state, Reader, WriterHandle};
 pub struct Headless {
     pub model: Model,
     reader: Reader,
+    analyzer: crate::sentiment::Analyzer,
     writer: WriterHandle,
     terminal: Terminal<TestBackend>,
 }
@@ -34,9 +35,11 @@ impl Headless {
         let reader = Reader::open(path)?;
         let terminal = Terminal::new(TestBackend::new(width, height))?;
         let model = Model::new(Keymap::defaults(), "bench".into(), now());
+        let analyzer = crate::sentiment::Analyzer::social();
         let mut session = Headless {
             model,
             reader,
+            analyzer,
             writer,
             terminal,
         };
@@ -84,7 +87,7 @@ impl Headless {
         while let Some(effect) = queue.pop_front() {
             let msg = match effect {
                 Effect::Query(request) => Msg::Loaded(
-                    query::run(&self.reader, request)
+                    query::run(&self.reader, &self.analyzer, request)
                         .unwrap_or_else(|e| query::Response::Failed(e.to_string())),
                 ),
                 Effect::SetState {
@@ -112,6 +115,16 @@ impl Headless {
                     queue.extend(update(&mut self.model, Msg::StoreChanged));
                     Msg::Wrote(match result {
                         Ok(undone) => WriteOutcome::Undone(undone),
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    })
+                }
+                Effect::SetSentiment { ids, label } => {
+                    let result = self.writer.call_blocking(move |conn| {
+                        crate::store::sentiment::set_manual(conn, &ids, label, now())
+                    });
+                    queue.extend(update(&mut self.model, Msg::StoreChanged));
+                    Msg::Wrote(match result {
+                        Ok(count) => WriteOutcome::SentimentSet { count, label },
                         Err(e) => WriteOutcome::Failed(e.to_string()),
                     })
                 }
