@@ -116,6 +116,7 @@ fn model(width: u16, height: u16) -> Model {
         Msg::Loaded(Response::Detail {
             id: 9,
             detail: Some(Box::new(detail(rows()[0].clone(), "@ana", "Ana Ruiz"))),
+            explanation: vec![],
         }),
     );
     model
@@ -255,6 +256,7 @@ fn a_variable_with_no_value_is_an_error_and_nothing_is_inserted() {
         Msg::Loaded(Response::Detail {
             id: 9,
             detail: Some(Box::new(nameless)),
+            explanation: vec![],
         }),
     );
     press(&mut model, '9');
@@ -466,6 +468,7 @@ fn a_dm_is_answered_by_dm_without_the_handle_or_the_public_sign_off_rule() {
         Msg::Loaded(Response::Detail {
             id: 9,
             detail: Some(Box::new(detail(dm, "@ana", "Ana Ruiz"))),
+            explanation: vec![],
         }),
     );
     press(&mut model, 'r');

@@ -60,10 +60,15 @@ actions! {
     Reopen => "reopen", ["o"], "Item", "reopen";
     Undo => "undo", ["u"], "Item", "undo last state change";
     ToggleMark => "toggle-mark", ["space"], "Item", "mark/unmark, move down";
+    MarkPositive => "mark-positive", ["+"], "Mood", "sentiment: positive (yours wins)";
+    MarkNeutral => "mark-neutral", ["="], "Mood", "sentiment: neutral";
+    MarkNegative => "mark-negative", ["-"], "Mood", "sentiment: negative";
+    ClearSentiment => "clear-sentiment", ["0"], "Mood", "back to the automatic label";
+    Explain => "explain", ["e"], "Mood", "show which words drove the score";
     Reply => "reply", ["r"], "Reply", "reply · 1-9 canned reply";
     PickReply => "pick-reply", ["R"], "Reply", "pick a canned reply";
-    SendReply => "send-reply", ["ctrl-s"], "Reply", "send (in the composer)";
-    ExternalEditor => "external-editor", ["ctrl-e"], "Reply", "$EDITOR (in the composer)";
+    SendReply => "send-reply", ["ctrl-s"], "Composer", "send the reply";
+    ExternalEditor => "external-editor", ["ctrl-e"], "Composer", "edit the reply in $EDITOR";
     Outbox => "outbox", ["O"], "Reply", "outbox: sends, retries";
     Search => "search", ["/"], "Find", "full-text search";
     SearchNext => "search-next", ["n"], "Find", "next search result";

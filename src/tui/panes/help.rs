@@ -25,7 +25,8 @@ fn group_lines(model: &Model, group: &str) -> Vec<Line<'static>> {
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let mut groups: Vec<&str> = Vec::new();
     for action in Action::ALL {
-        if !groups.contains(&action.group()) {
+        // The composer lists its own keys in its footer.
+        if action.group() != "Composer" && !groups.contains(&action.group()) {
             groups.push(action.group());
         }
     }
@@ -40,7 +41,6 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             right.extend(block);
         }
     }
-    right.push(Line::from("any key closes this help").dim().italic());
     let height = (left.len().max(right.len()) as u16 + 2).min(area.height);
     let width = 100.min(area.width);
     let [popup] = Layout::vertical([Constraint::Length(height)])
@@ -50,7 +50,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .flex(Flex::Center)
         .areas(popup);
     frame.render_widget(Clear, popup);
-    let block = super::frame(" Keys · rebind them in [keys] of config.toml ".into(), true);
+    let block = super::frame(" Keys · rebind them in [keys] of config.toml ".into(), true)
+        .title_bottom(Line::from(" any key closes this help ").dim().italic());
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let [l, r] =
