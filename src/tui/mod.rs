@@ -9,6 +9,7 @@ pub mod compose_update;
 pub mod format;
 pub mod headless;
 pub mod keymap;
+pub mod keys;
 pub mod list;
 pub mod model;
 pub mod panes;
@@ -18,8 +19,7 @@ pub mod ui;
 
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::StreamExt;
+use crossterm::event::{Event, KeyEventKind};
 use ratatui::backend::Backend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
@@ -60,7 +60,7 @@ async fn event_loop<B: Backend>(
             let _ = tx.send(Msg::Loaded(response));
         })?
     };
-    let mut keys = EventStream::new();
+    let mut keys = keys::KeyReader::spawn()?;
     let mut changes = writer.changes();
     let mut tick = tokio::time::interval(TICK);
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -89,9 +89,10 @@ async fn event_loop<B: Backend>(
             for effect in effects {
                 if let Effect::Editor(text) = effect {
                     // Pause the key reader, leave the alternate screen, edit, come back.
-                    drop(keys);
-                    let result = suspended(terminal, || reply_effects::edit_in_editor(&text))?;
-                    keys = EventStream::new();
+                    keys.pause();
+                    let result = suspended(terminal, || reply_effects::edit_in_editor(&text));
+                    keys.resume();
+                    let result = result?;
                     later.push(Msg::Reply(compose_update::ReplyMsg::Edited(result)));
                 } else {
                     runtime.run(effect);
@@ -108,7 +109,7 @@ async fn event_loop<B: Backend>(
         // a spinner turns or the second changes.
         loop {
             tokio::select! {
-                event = keys.next() => match event {
+                event = keys.events.recv() => match event {
                     Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => pending.push(Msg::Key(key)),
                     Some(Ok(Event::Resize(w, h))) => pending.push(Msg::Resize {
                         list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, w, h)),
