@@ -46,6 +46,36 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Connect a platform account.
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// Sign in to a platform and print the [[account]] block for the config.
+    Add {
+        #[command(subcommand)]
+        platform: AddPlatform,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddPlatform {
+    /// A Mastodon account: authorize hark in the browser, or paste a personal access token.
+    Mastodon {
+        /// The instance's address, such as https://example.social.
+        #[arg(long, value_name = "URL")]
+        instance: String,
+        /// The account's name in hark's config (default: mastodon-<username>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Paste a personal access token instead of authorizing in the browser.
+        #[arg(long)]
+        personal_token: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -86,6 +116,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
         }
+        Some(Command::Account {
+            action: AccountAction::Add { platform },
+        }) => {
+            let data_dir = data_dir.unwrap_or(default_data);
+            add_account(platform, &data_dir)
+        }
         Some(Command::Config {
             action: ConfigAction::Path,
         }) => {
@@ -115,6 +151,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::platform::mastodon::setup;
+    let AddPlatform::Mastodon {
+        instance,
+        name,
+        personal_token,
+    } = platform;
+    let method = if personal_token {
+        setup::AuthMethod::PersonalToken
+    } else {
+        setup::AuthMethod::OAuth
+    };
+    runtime()?.block_on(setup::add_account(
+        &instance,
+        name.as_deref(),
+        method,
+        data_dir,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout(),
+    ))
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -128,7 +186,9 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let writer = workspace.open_store()?;
         let (status_tx, status_rx) = mpsc::unbounded_channel();
         let tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .spawn_pollers(&writer.handle(), status_tx, |a| {
+                platform::connect_in(a, Some(&workspace.data_dir))
+            })
             .await?;
         let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
         let result = crate::tui::run(model, writer.handle(), status_rx).await;
@@ -154,7 +214,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                 .pollers(
                     &writer.handle(),
                     status_tx,
-                    &|a| platform::connect(a),
+                    &|a| platform::connect_in(a, Some(&workspace.data_dir)),
                     pipeline,
                 )
                 .await?;
@@ -174,7 +234,9 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             return Ok(());
         }
         let _tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .spawn_pollers(&writer.handle(), status_tx, |a| {
+                platform::connect_in(a, Some(&workspace.data_dir))
+            })
             .await?;
         while let Some(update) = status_rx.recv().await {
             match update.status {

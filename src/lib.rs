@@ -12,6 +12,7 @@ pub mod logging;
 pub mod platform;
 pub mod poller;
 pub mod sanitize;
+pub mod secrets;
 pub mod store;
 pub mod tui;
 pub mod workspace;
