@@ -168,7 +168,7 @@ fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow::Res
         name.as_deref(),
         method,
         data_dir,
-        &mut std::io::stdin().lock(),
+        &mut setup::Stdin,
         &mut std::io::stdout(),
     ))
 }

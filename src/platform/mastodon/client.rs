@@ -65,7 +65,7 @@ impl std::fmt::Debug for Client {
 impl Client {
     /// A client for `base` (the instance URL, such as `https://example.social`).
     pub fn new(base: &str, token: Option<Secret>) -> Result<Client, PlatformError> {
-        let base = normalize_base(base)?;
+        let base = normalize_base(base).map_err(PlatformError::Permanent)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("hark/", env!("CARGO_PKG_VERSION")))
             .timeout(Duration::from_secs(30))
@@ -122,17 +122,17 @@ impl Client {
                 return Err(PlatformError::RateLimited { wait });
             }
         }
-        let response = request.send().await.map_err(|e| {
-            // reqwest's message names the URL, never the Authorization header.
-            PlatformError::Transient(format!("{what}: {}", e.without_url()))
-        })?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| PlatformError::Transient(format!("{what}: {}", describe(e))))?;
         let status = response.status();
         let headers = response.headers().clone();
         self.note_budget(&headers);
         let body = response
             .bytes()
             .await
-            .map_err(|e| PlatformError::Transient(format!("{what}: {}", e.without_url())))?
+            .map_err(|e| PlatformError::Transient(format!("{what}: {}", describe(e))))?
             .to_vec();
         if status.is_success() {
             return Ok(Response { body, headers });
@@ -205,6 +205,23 @@ impl Client {
     }
 }
 
+/// A network error with its causes ("connection refused"), without the URL. Headers (and
+/// so the token) never appear in reqwest's errors.
+fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -223,14 +240,19 @@ fn error_message(body: &[u8]) -> Option<String> {
     Some(crate::sanitize::inert_line(&line))
 }
 
-/// `https://example.social/` → `https://example.social`; refuses anything but http(s).
-pub fn normalize_base(base: &str) -> Result<String, PlatformError> {
-    let url = url::Url::parse(base.trim())
-        .map_err(|e| PlatformError::Permanent(format!("`{base}` is not a URL: {e}")))?;
+/// `https://example.social/` → `https://example.social`; a bare `example.social` means
+/// https; anything but http(s) is refused.
+pub fn normalize_base(base: &str) -> Result<String, String> {
+    let trimmed = base.trim();
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let url = url::Url::parse(&with_scheme)
+        .map_err(|e| format!("`{base}` is not a server address: {e}"))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(PlatformError::Permanent(format!(
-            "`{base}` is not an http(s) server address"
-        )));
+        return Err(format!("`{base}` is not an http(s) server address"));
     }
     Ok(url.as_str().trim_end_matches('/').to_string())
 }
@@ -290,7 +312,11 @@ mod tests {
             normalize_base("https://example.social/").unwrap(),
             "https://example.social"
         );
-        assert!(normalize_base("example.social").is_err());
+        assert_eq!(
+            normalize_base("example.social").unwrap(),
+            "https://example.social"
+        );
+        assert!(normalize_base("https://").is_err());
         assert!(normalize_base("file:///etc/passwd").is_err());
     }
 }

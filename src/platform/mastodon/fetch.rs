@@ -175,10 +175,15 @@ impl MastodonConnector {
                 continue;
             };
             // `update` also covers edits of posts the brand only boosted: keep those that
-            // mention the brand or are addressed to it.
-            let about_us = notification.kind == "mention"
-                || status.mentions.iter().any(|m| m.id == own.id)
-                || status.visibility == "direct";
+            // mention the brand or are addressed to it. Servers older than 3.5 ignore
+            // `types[]`, so other kinds are dropped here too.
+            let about_us = match notification.kind.as_str() {
+                "mention" => true,
+                "update" => {
+                    status.mentions.iter().any(|m| m.id == own.id) || status.visibility == "direct"
+                }
+                _ => false,
+            };
             if about_us {
                 items.push(convert::item(status, raw, own, false)?);
             }

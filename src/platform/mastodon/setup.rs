@@ -95,6 +95,20 @@ pub enum AuthMethod {
     PersonalToken,
 }
 
+/// Where pasted codes and tokens come from.
+pub trait Input {
+    /// One line; `hidden` asks a terminal not to echo it (a token).
+    fn line(&mut self, hidden: bool) -> std::io::Result<String>;
+}
+
+impl<T: BufRead> Input for T {
+    fn line(&mut self, _hidden: bool) -> std::io::Result<String> {
+        let mut line = String::new();
+        self.read_line(&mut line)?;
+        Ok(line)
+    }
+}
+
 /// The whole `account add` conversation. `input` gives the pasted code or token; `out`
 /// gets the instructions and the config block, never the token.
 pub async fn add_account(
@@ -102,11 +116,11 @@ pub async fn add_account(
     name: Option<&str>,
     method: AuthMethod,
     data_dir: &Path,
-    input: &mut dyn BufRead,
+    input: &mut dyn Input,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let client = Client::new(instance, None)?;
-    let base = client.base().to_string();
+    let base = super::client::normalize_base(instance).map_err(anyhow::Error::msg)?;
+    let client = Client::new(&base, None)?;
     let token = match method {
         AuthMethod::OAuth => {
             let app = register_app(&client).await?;
@@ -117,7 +131,7 @@ pub async fn add_account(
             writeln!(out, "  {}\n", authorize_url(&base, &app))?;
             write!(out, "Paste the authorization code here: ")?;
             out.flush()?;
-            let code = read_line(input)?;
+            let code = read_line(input, false)?;
             exchange_code(&client, &app, &code).await?
         }
         AuthMethod::PersonalToken => {
@@ -127,7 +141,7 @@ pub async fn add_account(
             )?;
             write!(out, "Paste the access token here: ")?;
             out.flush()?;
-            Secret::new(read_line(input)?)
+            Secret::new(read_line(input, true)?)
         }
     };
     let account = verify(&base, &token).await?;
@@ -158,12 +172,50 @@ pub async fn add_account(
     Ok(())
 }
 
-fn read_line(input: &mut dyn BufRead) -> anyhow::Result<String> {
-    let mut line = String::new();
-    input.read_line(&mut line)?;
-    let line = line.trim().to_string();
+fn read_line(input: &mut dyn Input, hidden: bool) -> anyhow::Result<String> {
+    let line = input.line(hidden)?.trim().to_string();
     if line.is_empty() {
         anyhow::bail!("nothing was pasted; no account was added");
     }
     Ok(line)
+}
+
+/// Standard input; a hidden line on a terminal is read without echo.
+pub struct Stdin;
+
+impl Input for Stdin {
+    fn line(&mut self, hidden: bool) -> std::io::Result<String> {
+        use std::io::IsTerminal;
+        if !hidden || !std::io::stdin().is_terminal() {
+            return std::io::stdin().lock().line(false);
+        }
+        crossterm::terminal::enable_raw_mode()?;
+        let result = read_unechoed();
+        crossterm::terminal::disable_raw_mode()?;
+        println!();
+        result
+    }
+}
+
+fn read_unechoed() -> std::io::Result<String> {
+    use crossterm::event::{read, Event, KeyCode, KeyEventKind, KeyModifiers};
+    let mut line = String::new();
+    loop {
+        if let Event::Key(key) = read()? {
+            if key.kind != KeyEventKind::Press {
+                continue;
+            }
+            match key.code {
+                KeyCode::Enter => return Ok(line),
+                KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    return Ok(String::new())
+                }
+                KeyCode::Char(c) => line.push(c),
+                KeyCode::Backspace => {
+                    line.pop();
+                }
+                _ => {}
+            }
+        }
+    }
 }
