@@ -28,6 +28,7 @@ async fn mount_first_round(server: &MockServer) {
             "12",
             "11",
         ))
+        .up_to_n_times(1)
         .mount(server)
         .await;
     Mock::given(method("GET"))
@@ -44,8 +45,20 @@ async fn mount_first_round(server: &MockServer) {
         .await;
 }
 
-/// Later rounds: one newer notifications page after 12, then nothing new anywhere.
+/// The newest notifications page as a later round's end re-reads it.
+async fn mount_refresh(server: &MockServer, fixture: &str) {
+    Mock::given(method("GET"))
+        .and(path(NOTIFICATIONS))
+        .and(query_param_is_missing("min_id"))
+        .respond_with(json(fixture))
+        .mount(server)
+        .await;
+}
+
+/// Later rounds: one newer notifications page after 12, then nothing new anywhere; the
+/// round's closing re-read of the newest page sees the same.
 async fn mount_newer(server: &MockServer) {
+    mount_refresh(server, "notifications_page2.json").await;
     Mock::given(method("GET"))
         .and(path(NOTIFICATIONS))
         .and(query_param("min_id", "12"))
@@ -139,7 +152,7 @@ async fn later_rounds_follow_link_pages_until_caught_up_and_apply_edits() {
     assert_eq!(poller.poll_round().await.unwrap(), 1);
     assert_eq!(
         asked_min_ids(&server, NOTIFICATIONS).await,
-        ["-", "12", "15"]
+        ["-", "12", "15", "-"]
     );
     assert_eq!(asked_min_ids(&server, CONVERSATIONS).await, ["-", "1021"]);
 
@@ -170,6 +183,40 @@ async fn later_rounds_follow_link_pages_until_caught_up_and_apply_edits() {
         "CW: order problem\n\n@nimbuscoffee my order #4411 never arrived, please help"
     );
     assert_eq!(store.cursor().as_deref(), Some("n=15;c=1021;p=n"));
+}
+
+#[tokio::test]
+async fn an_edit_without_a_notification_arrives_with_the_end_of_round_re_read() {
+    let server = instance().await;
+    mount_first_round(&server).await;
+    Mock::given(method("GET"))
+        .and(path(NOTIFICATIONS))
+        .and(query_param("min_id", "12"))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(CONVERSATIONS))
+        .and(query_param("min_id", "1021"))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    mount_refresh(&server, "notifications_refresh.json").await;
+    let store = Store::new();
+    let poller = store.poller(connector(&server));
+    poller.poll_round().await.unwrap();
+    assert!(store.body("1011").contains("#oatlatte"));
+    assert_eq!(poller.poll_round().await.unwrap(), 0);
+    assert_eq!(
+        store.body("1011"),
+        "@nimbuscoffee EDIT: the oat latte is great but pricey"
+    );
+    assert_eq!(
+        store.query_i64("SELECT count(*) FROM events WHERE kind = 'edited'"),
+        1
+    );
+    // The re-read moves no cursor.
+    assert_eq!(store.cursor().as_deref(), Some("n=12;c=1021;p=n"));
 }
 
 #[tokio::test]
@@ -205,7 +252,7 @@ async fn a_restart_resumes_from_the_saved_cursor_without_gaps_or_duplicates() {
     // It resumed after 15: page 2 was not fetched again and nothing was skipped.
     assert_eq!(
         asked_min_ids(&server, NOTIFICATIONS).await,
-        ["-", "12", "15", "15"]
+        ["-", "12", "15", "15", "-"]
     );
     let ids: Vec<String> = store.items().into_iter().map(|(id, _, _)| id).collect();
     assert_eq!(ids, ["1011", "1012", "1013", "1020", "1021"]);

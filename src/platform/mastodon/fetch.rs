@@ -4,7 +4,8 @@
 //! With `min_id`, Mastodon answers the page of results just newer than that id (newest
 //! first), and the `prev` link's `min_id` is the newest id of the page: the next page to
 //! ask for. The cursor keeps one such id per stream and which stream the round is on, so a
-//! restart resumes where the last stored page ended.
+//! restart resumes where the last stored page ended. A round ends by re-reading the newest
+//! notifications page, which is how edits of recent mentions arrive.
 
 use reqwest::Method;
 
@@ -133,6 +134,14 @@ impl MastodonConnector {
         };
         if !more {
             cur.phase = Phase::Notifications;
+            // Mastodon rarely notifies the people a post mentions when it is edited, but it
+            // renders every notification's status as it is now: re-reading the newest page
+            // at the end of a round brings recent edits in (the store updates changed
+            // bodies). A first round has just read that page.
+            if !first_run {
+                let refresh = self.notifications(None, &own).await?;
+                items.extend(refresh.items);
+            }
         }
         Ok(FetchPage {
             items,
