@@ -55,7 +55,11 @@ pub fn addressed(
     let mut handles: Vec<String> = Vec::new();
     match status {
         Some(s) => {
-            handles.push(s.account.acct.clone());
+            // Answering the brand's own post (a DM thread it spoke last in) addresses
+            // the others, never the brand itself.
+            if Some(s.account.id.as_str()) != own_id {
+                handles.push(s.account.acct.clone());
+            }
             if s.visibility == "direct" {
                 for m in &s.mentions {
                     if Some(m.id.as_str()) != own_id && m.id != s.account.id {
@@ -112,5 +116,67 @@ impl MastodonConnector {
             entities::parse("reply", &response.body).map_err(PlatformError::Malformed)?;
         tracing::info!(in_reply_to, id = %created.id, "mastodon: reply posted");
         Ok(created.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(json: serde_json::Value) -> Status {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn target() -> Target {
+        Target {
+            external_id: "1".into(),
+            parent_external_id: None,
+            thread_external_id: None,
+            kind: ItemKind::Dm,
+            author_external_id: "x".into(),
+            author_handle: "@ana@other.example".into(),
+            raw_json: None,
+        }
+    }
+
+    fn account(id: &str, acct: &str) -> serde_json::Value {
+        serde_json::json!({"id": id, "username": acct.split('@').next().unwrap(), "acct": acct})
+    }
+
+    #[test]
+    fn a_group_dm_reply_addresses_everyone_but_the_brand() {
+        let s = status(serde_json::json!({
+            "id": "1", "created_at": "2026-11-20T10:00:00Z", "content": "<p>hi</p>",
+            "visibility": "direct", "account": account("2", "ana@other.example"),
+            "mentions": [
+                {"id": "100", "acct": "brand", "url": "https://x/@brand"},
+                {"id": "3", "acct": "bob", "url": "https://x/@bob"}
+            ]
+        }));
+        assert_eq!(
+            addressed("on it", Some(&s), &target(), Some("100")),
+            "@ana@other.example @bob on it"
+        );
+        assert_eq!(visibility(&target(), Some(&s)), "direct");
+        // The brand's own last message: address the others only.
+        let own = status(serde_json::json!({
+            "id": "1", "created_at": "2026-11-20T10:00:00Z", "content": "<p>hi</p>",
+            "visibility": "direct", "account": account("100", "brand"),
+            "mentions": [{"id": "3", "acct": "bob", "url": "https://x/@bob"}]
+        }));
+        assert_eq!(
+            addressed("also", Some(&own), &target(), Some("100")),
+            "@bob also"
+        );
+    }
+
+    #[test]
+    fn without_a_stored_record_a_dm_stays_direct_and_the_author_is_addressed() {
+        assert_eq!(visibility(&target(), None), "direct");
+        assert_eq!(
+            addressed("hello", None, &target(), None),
+            "@ana@other.example hello"
+        );
+        assert_eq!(addressed("@Ana hello", None, &target(), None), "@Ana hello");
     }
 }
