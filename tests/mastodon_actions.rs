@@ -138,7 +138,38 @@ async fn the_reply_limit_comes_from_the_instance_and_hide_is_never_offered() {
         .respond_with(empty())
         .mount(&server)
         .await;
-    c.fetch(None).await.unwrap();
+    let first = c.fetch(None).await.unwrap();
+    // An account without DMs starts its conversations stream at 0, so the next round
+    // asks for every DM after that, and ends with the re-read of the newest page.
+    let second = c.fetch(first.next_cursor.as_deref()).await.unwrap();
+    assert_eq!(second.next_cursor.as_deref(), Some("c=0;p=n"));
+    let asked: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r.url.path().starts_with("/api/v1/notifications")
+                || r.url.path() == "/api/v1/conversations"
+        })
+        .map(|r| {
+            format!(
+                "{}?{}",
+                r.url.path(),
+                r.url.query().unwrap_or("").contains("min_id")
+            )
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "/api/v1/notifications?false",
+            "/api/v1/conversations?false",
+            "/api/v1/notifications?false",
+            "/api/v1/conversations?true",
+            "/api/v1/notifications?false",
+        ]
+    );
     let after = c.capabilities();
     assert_eq!(after.reply_limit, Some(1000));
     assert!(after.direct_messages);

@@ -130,7 +130,14 @@ impl MastodonConnector {
                 cur.conversations = Some(newest);
                 !first_run
             }
-            None => false,
+            None => {
+                // No DMs yet: every later one is newer than id 0. Marking the stream as
+                // started also lets later rounds end with the re-read below.
+                if first_run {
+                    cur.conversations = Some("0".to_string());
+                }
+                false
+            }
         };
         if !more {
             cur.phase = Phase::Notifications;
