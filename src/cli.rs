@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tokio::sync::mpsc;
 
@@ -41,6 +42,14 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Build a large synthetic cache and measure hark against its performance budgets.
+    Bench {
+        #[command(subcommand)]
+        action: BenchAction,
+    },
+    /// Score text from stdin (`label<TAB>compound` per line), evaluate against a
+    /// ground-truth file, or rescore the cache after changing the lexicon.
+    Sentiment(crate::sentiment::cli::SentimentArgs),
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -75,6 +84,23 @@ pub enum AddPlatform {
         /// Paste a personal access token instead of authorizing in the browser.
         #[arg(long)]
         personal_token: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchAction {
+    /// Build a realistic cache of N items in --data-dir (which must not hold one).
+    Generate {
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Print every figure of the performance budget for the cache in --data-dir.
+    All {
+        /// Key presses per key-to-frame figure.
+        #[arg(long, default_value_t = 300)]
+        presses: usize,
     },
 }
 
@@ -121,6 +147,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let data_dir = data_dir.unwrap_or(default_data);
             add_account(platform, &data_dir)
+        }
+        Some(Command::Sentiment(args)) => {
+            let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
+            run_sentiment(&workspace, &args)
+        }
+        Some(Command::Bench { action }) => {
+            let dir = data_dir.context("`hark bench` needs --data-dir DIR")?;
+            run_bench(&dir, action)
         }
         Some(Command::Config {
             action: ConfigAction::Path,
@@ -173,6 +207,64 @@ fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow::Res
     ))
 }
 
+fn run_sentiment(
+    workspace: &Workspace,
+    args: &crate::sentiment::cli::SentimentArgs,
+) -> anyhow::Result<()> {
+    use crate::sentiment::{cli, Analyzer};
+    let settings = args.effective_config(&workspace.config.sentiment_settings());
+    if args.rescore {
+        let writer = workspace.open_store()?;
+        let analyzer = Analyzer::new(&settings);
+        let (scored, changed) = writer
+            .handle()
+            .call_blocking(move |conn| crate::store::sentiment::rescore(conn, &analyzer))?;
+        println!("rescored {scored} items: {changed} automatic labels changed; labels you set are untouched");
+        return Ok(());
+    }
+    let stdout = std::io::stdout();
+    match &args.eval {
+        Some(file) => cli::run_eval(file, &settings, stdout.lock()),
+        None => cli::run_stdin(args, &settings, std::io::stdin().lock(), stdout.lock()),
+    }
+}
+
+fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<()> {
+    match action {
+        BenchAction::Generate { items, seed } => {
+            let path = dir.join(crate::store::DB_FILE);
+            anyhow::ensure!(
+                !path.exists(),
+                "{} already holds a cache; pick an empty directory",
+                dir.display()
+            );
+            std::fs::create_dir_all(dir)?;
+            let done = crate::bench::generate::generate(&path, items, seed)?;
+            println!(
+                "generated {} items in {:.1} s ({:.0} items/s) into {}",
+                done.items,
+                done.seconds,
+                done.items as f64 / done.seconds,
+                path.display()
+            );
+        }
+        BenchAction::All { presses } => {
+            let figures = crate::bench::measure::all(dir, presses)?;
+            println!("| what | measured | budget | |");
+            println!("| --- | --- | --- | --- |");
+            for f in figures {
+                let verdict = match f.ok {
+                    Some(true) => "ok",
+                    Some(false) => "OVER",
+                    None => "",
+                };
+                println!("| {} | {} | {} | {verdict} |", f.what, f.value, f.budget);
+            }
+        }
+    }
+    Ok(())
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -191,7 +283,10 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
             })
             .await?;
         let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
-        let result = crate::tui::run(model, writer.handle(), status_rx).await;
+        let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
+            &workspace.config.sentiment_settings(),
+        ));
+        let result = crate::tui::run(model, writer.handle(), analyzer, status_rx).await;
         tasks.iter().for_each(|t| t.abort());
         result
     })
@@ -209,7 +304,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let writer = workspace.open_store()?;
         let (status_tx, mut status_rx) = mpsc::unbounded_channel::<StatusUpdate>();
         if once {
-            let pipeline = Arc::new(crate::ingest::Pipeline::new());
+            let pipeline = Arc::new(crate::ingest::Pipeline::from_config(&workspace.config));
             let pollers = workspace
                 .pollers(
                     &writer.handle(),

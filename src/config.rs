@@ -24,6 +24,9 @@ pub struct Config {
     /// Key binding overrides: action name → key (or list of keys).
     #[serde(default)]
     pub keys: BTreeMap<String, KeySpec>,
+    /// Automatic sentiment: mode, thresholds, neutral brand terms, lexicon overrides.
+    #[serde(default)]
+    pub sentiment: crate::sentiment::SentimentConfig,
 }
 
 fn default_brand() -> String {
@@ -130,6 +133,19 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The sentiment settings with the brand's own name and handles scored neutral, so
+    /// "@nimbuscoffee" or "Nimbus" never sway a post's mood.
+    pub fn sentiment_settings(&self) -> crate::sentiment::SentimentConfig {
+        let mut settings = self.sentiment.clone();
+        settings.neutral_terms.push(self.brand.clone());
+        for account in &self.accounts {
+            if !account.handle.is_empty() {
+                settings.neutral_terms.push(account.handle.clone());
+            }
+        }
+        settings
+    }
+
     /// Reads and validates the file at `path`; a missing file gives the defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::read_to_string(path) {

@@ -34,6 +34,7 @@ pub fn config() -> Config {
         poll: PollConfig::default(),
         accounts,
         keys: Default::default(),
+        sentiment: Default::default(),
     }
 }
 
@@ -55,7 +56,7 @@ pub fn workspace(
 
 /// Loads every demo item at once (for `hark demo --no-tui`); returns how many are stored.
 pub async fn load_all(workspace: &Workspace, writer: &WriterHandle) -> anyhow::Result<usize> {
-    let pipeline = crate::ingest::Pipeline::new();
+    let pipeline = crate::ingest::Pipeline::from_config(&workspace.config);
     let mut stored = 0;
     for account in &workspace.config.accounts {
         let network = account.network.clone().unwrap_or_default();

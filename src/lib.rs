@@ -3,6 +3,7 @@
 //! Pollers ([`poller`]) fetch from platforms ([`platform`]) into the SQLite cache
 //! ([`store`]); the terminal UI ([`tui`]) reads the cache and never waits on the network.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -13,6 +14,7 @@ pub mod platform;
 pub mod poller;
 pub mod sanitize;
 pub mod secrets;
+pub mod sentiment;
 pub mod store;
 pub mod tui;
 pub mod workspace;

@@ -14,6 +14,9 @@ use crate::ingest::Pipeline;
 use crate::platform::{Connector, PlatformError};
 use crate::store::{ingest, WriterHandle};
 
+/// The most items stored in one write transaction.
+const INGEST_CHUNK: usize = 2_000;
+
 /// What an account's poller is doing, for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollStatus {
@@ -113,16 +116,30 @@ impl Poller {
                 .await
                 .map_err(RoundError::Platform)?;
             let more = page.more && page.next_cursor != cursor;
-            let incoming = self.pipeline.prepare(page.items);
-            let next = page.next_cursor.clone();
-            let report = self
-                .writer
-                .call(move |conn| {
-                    ingest::ingest(conn, account_id, &incoming, next.as_deref(), now())
-                })
-                .await
-                .map_err(|e| RoundError::Store(e.to_string()))?;
-            new_items += report.inserted.len();
+            let mut incoming = self.pipeline.prepare(page.items);
+            // A huge page is stored in several transactions so the writer never stalls
+            // the CM's own writes for long; the cursor goes with the last one, so a crash
+            // in between only means fetching the page again (ingest is idempotent).
+            loop {
+                let rest = incoming.split_off(incoming.len().min(INGEST_CHUNK));
+                let next = if rest.is_empty() {
+                    page.next_cursor.clone()
+                } else {
+                    None
+                };
+                let chunk = std::mem::replace(&mut incoming, rest);
+                let report = self
+                    .writer
+                    .call(move |conn| {
+                        ingest::ingest(conn, account_id, &chunk, next.as_deref(), now())
+                    })
+                    .await
+                    .map_err(|e| RoundError::Store(e.to_string()))?;
+                new_items += report.inserted.len();
+                if incoming.is_empty() {
+                    break;
+                }
+            }
             if page.next_cursor.is_some() {
                 cursor = page.next_cursor;
             }

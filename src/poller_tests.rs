@@ -96,7 +96,7 @@ fn harness(script: Vec<Result<FetchPage, PlatformError>>) -> Harness {
         account: "a".into(),
         connector: connector.clone(),
         writer: handle,
-        pipeline: Arc::new(Pipeline::new()),
+        pipeline: Arc::new(Pipeline::default()),
         schedule: Schedule {
             interval: Duration::from_secs(60),
             base_backoff: Duration::from_secs(2),
@@ -230,4 +230,26 @@ async fn errors_back_off_and_rate_limits_wait_then_status_returns_to_ok() {
     assert!((3..=6).contains(&polls[2]), "{polls:?}");
     assert_eq!(polls[3] - polls[2], 120);
     assert_eq!(seen.last().unwrap().2, 1);
+}
+
+#[tokio::test]
+async fn a_huge_page_is_stored_whole_in_chunks_with_the_cursor_last() {
+    let ids: Vec<String> = (0..5_500).map(|n| n.to_string()).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut h = harness(vec![page(&refs, "after-huge", false)]);
+    let poller = h.poller.take().unwrap();
+    let changes = poller.writer.changes();
+    let before = *changes.borrow();
+    assert_eq!(poller.poll_round().await.unwrap(), 5_500);
+    assert_eq!(stored(&h.path), 5_500);
+    // One job reads the cursor, then three transactions of at most 2,000 items (the
+    // counter moves just after each answer, so the last may not have landed yet).
+    assert!(*changes.borrow() - before >= 3, "stored in one transaction");
+    let account = poller.account_id;
+    let cursor = poller
+        .writer
+        .call(move |c| ingest::cursor(c, account))
+        .await
+        .unwrap();
+    assert_eq!(cursor.as_deref(), Some("after-huge"));
 }

@@ -64,7 +64,7 @@ impl Workspace {
         status: mpsc::UnboundedSender<StatusUpdate>,
         connect: impl Fn(&AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
     ) -> anyhow::Result<Vec<JoinHandle<()>>> {
-        let pipeline = Arc::new(Pipeline::new());
+        let pipeline = Arc::new(Pipeline::from_config(&self.config));
         let mut tasks = Vec::new();
         for poller in self.pollers(writer, status, &connect, pipeline).await? {
             tasks.push(tokio::spawn(poller.run()));

@@ -39,7 +39,9 @@ impl Tmux {
                 .status()
                 .unwrap();
             assert!(status.success());
-            std::thread::sleep(Duration::from_millis(60));
+            // A lone ESC followed at once by a key reads as Alt+key: give it room.
+            let pause = if *key == "Escape" { 400 } else { 60 };
+            std::thread::sleep(Duration::from_millis(pause));
         }
     }
 
@@ -53,7 +55,7 @@ impl Tmux {
 
     /// Waits until the screen shows what `ok` looks for; panics with the screen if not.
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let screen = self.screen();
             if ok(&screen) {

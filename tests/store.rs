@@ -277,3 +277,89 @@ fn huge_and_hostile_bodies_are_stored_whole() {
         "a list row carries only the start of a huge body"
     );
 }
+
+#[test]
+fn a_manual_label_is_kept_apart_logged_and_survives_a_rescore() {
+    use hark::domain::SentimentLabel;
+    use hark::ingest::Pipeline;
+    use hark::store::sentiment;
+    let cache = cache();
+    let pipeline = Pipeline::default();
+    let items = pipeline.prepare(vec![
+        item("1", "I love the new latte, amazing!", 10).item,
+        item(
+            "2",
+            "the delivery was late and the cup was cold, terrible",
+            20,
+        )
+        .item,
+    ]);
+    assert!(
+        items.iter().all(|i| i.sentiment.is_some()),
+        "scored on the way in"
+    );
+    let ids = cache.ingest(items, None).inserted;
+    let reader = cache.reader();
+    let label = |id| {
+        let d = reader.detail(id).unwrap().unwrap();
+        (
+            d.sentiment_auto.map(|(_, l)| l),
+            d.sentiment_manual,
+            d.row.sentiment,
+        )
+    };
+    assert_eq!(
+        label(ids[0]),
+        (
+            Some(SentimentLabel::Positive),
+            None,
+            Some(SentimentLabel::Positive)
+        )
+    );
+    assert_eq!(label(ids[1]).0, Some(SentimentLabel::Negative));
+
+    let handle = cache.writer.handle();
+    let first = ids[0];
+    let changed = handle
+        .call_blocking(move |c| {
+            sentiment::set_manual(c, &[first], Some(SentimentLabel::Negative), 50)
+        })
+        .unwrap();
+    assert_eq!(changed, 1);
+    // The list shows the CM's label; the automatic one is kept for measuring accuracy.
+    assert_eq!(
+        label(ids[0]),
+        (
+            Some(SentimentLabel::Positive),
+            Some(SentimentLabel::Negative),
+            Some(SentimentLabel::Negative)
+        )
+    );
+
+    // A lexicon that makes "late" strongly positive changes automatic labels only.
+    let mut settings = hark::sentiment::SentimentConfig::default();
+    settings.lexicon.insert("late".into(), 4.0);
+    settings.lexicon.insert("terrible".into(), 0.0);
+    settings.lexicon.insert("cold".into(), 0.0);
+    let analyzer = hark::sentiment::Analyzer::new(&settings);
+    let (scored, flipped) = handle
+        .call_blocking(move |c| sentiment::rescore(c, &analyzer))
+        .unwrap();
+    assert_eq!(scored, 2);
+    assert_eq!(flipped, 1);
+    assert_eq!(label(ids[1]).0, Some(SentimentLabel::Positive));
+    assert_eq!(
+        label(ids[0]).1,
+        Some(SentimentLabel::Negative),
+        "the manual label is untouched"
+    );
+    let events: i64 = rusqlite::Connection::open(&cache.path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM events WHERE kind = 'sentiment' AND detail LIKE '%negative%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(events, 1);
+}

@@ -134,6 +134,16 @@ fn model(width: u16, height: u16) -> Model {
         Msg::Loaded(Response::Detail {
             id: 9,
             detail: Some(Box::new(detail())),
+            explanation: vec![
+                hark::sentiment::Contribution {
+                    token: "illness".into(),
+                    valence: -2.2,
+                },
+                hark::sentiment::Contribution {
+                    token: "statement".into(),
+                    valence: 0.0,
+                },
+            ],
         }),
     );
     for (account, status) in [
@@ -204,4 +214,19 @@ fn hostile_text_never_reaches_the_terminal() {
             "control or bidi character in a cell: {symbol:?}"
         );
     }
+}
+
+#[test]
+fn e_explains_the_automatic_sentiment() {
+    let mut model = model(80, 24);
+    model.detail.show_explanation = true;
+    let terminal = render(&model, 80, 24);
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("why illness -2.2"), "{screen}");
 }

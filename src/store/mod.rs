@@ -7,6 +7,7 @@
 pub mod ingest;
 pub mod migrate;
 pub mod read;
+pub mod sentiment;
 pub mod state;
 pub mod view;
 pub mod writer;
@@ -59,6 +60,8 @@ pub fn open_rw(path: &Path) -> Result<Connection> {
         .map_err(|e| classify(e, path))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Index updates on a large cache touch many pages; 20 MB keeps the hot ones.
+    conn.pragma_update(None, "cache_size", -20_000)?;
     migrate::migrate(&conn, path)?;
     Ok(conn)
 }
@@ -69,8 +72,8 @@ pub fn open_ro(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(e, path))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "query_only", "ON")?;
-    // A big page cache keeps the visible window and the counts hot.
-    conn.pragma_update(None, "cache_size", -16_000)?;
+    // Enough page cache for the visible window and the counts, within the memory budget.
+    conn.pragma_update(None, "cache_size", -8_000)?;
     Ok(conn)
 }
 

@@ -60,6 +60,11 @@ actions! {
     Reopen => "reopen", ["o"], "Item", "reopen";
     Undo => "undo", ["u"], "Item", "undo last state change";
     ToggleMark => "toggle-mark", ["space"], "Item", "mark/unmark, move down";
+    MarkPositive => "mark-positive", ["+"], "Mood", "sentiment: positive (yours wins)";
+    MarkNeutral => "mark-neutral", ["="], "Mood", "sentiment: neutral";
+    MarkNegative => "mark-negative", ["-"], "Mood", "sentiment: negative";
+    ClearSentiment => "clear-sentiment", ["0"], "Mood", "back to the automatic label";
+    Explain => "explain", ["e"], "Mood", "show which words drove the score";
     Search => "search", ["/"], "Find", "full-text search";
     SearchNext => "search-next", ["n"], "Find", "next search result";
     SearchPrev => "search-prev", ["N"], "Find", "previous search result";

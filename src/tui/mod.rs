@@ -5,6 +5,7 @@
 //! Render reads the model only.
 
 pub mod format;
+pub mod headless;
 pub mod keymap;
 pub mod list;
 pub mod model;
@@ -33,10 +34,11 @@ const TICK: Duration = Duration::from_millis(200);
 pub async fn run(
     model: Model,
     writer: WriterHandle,
+    analyzer: std::sync::Arc<crate::sentiment::Analyzer>,
     statuses: mpsc::UnboundedReceiver<StatusUpdate>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, model, writer, statuses).await;
+    let result = event_loop(&mut terminal, model, writer, analyzer, statuses).await;
     ratatui::restore();
     result
 }
@@ -45,12 +47,13 @@ async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     mut model: Model,
     writer: WriterHandle,
+    analyzer: std::sync::Arc<crate::sentiment::Analyzer>,
     mut statuses: mpsc::UnboundedReceiver<StatusUpdate>,
 ) -> anyhow::Result<()> {
     let (app_tx, mut app_rx) = mpsc::unbounded_channel::<Msg>();
     let queries = {
         let tx = app_tx.clone();
-        query::spawn(writer.path().to_path_buf(), move |response| {
+        query::spawn(writer.path().to_path_buf(), analyzer, move |response| {
             let _ = tx.send(Msg::Loaded(response));
         })?
     };
@@ -174,6 +177,22 @@ impl Runtime {
                 tokio::spawn(async move {
                     let outcome = match writer.call(|conn| state::undo_last(conn, now())).await {
                         Ok(undone) => WriteOutcome::Undone(undone),
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::Wrote(outcome));
+                });
+            }
+            Effect::SetSentiment { ids, label } => {
+                let writer = self.writer.clone();
+                let tx = self.app_tx.clone();
+                tokio::spawn(async move {
+                    let outcome = match writer
+                        .call(move |conn| {
+                            crate::store::sentiment::set_manual(conn, &ids, label, now())
+                        })
+                        .await
+                    {
+                        Ok(count) => WriteOutcome::SentimentSet { count, label },
                         Err(e) => WriteOutcome::Failed(e.to_string()),
                     };
                     let _ = tx.send(Msg::Wrote(outcome));

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::keymap::{Action, Keymap};
 use super::list::{Anchor, ListRequest, ListWindow};
 use super::query::{Request, Response};
-use crate::domain::{ItemId, ItemState, UnixTime};
+use crate::domain::{ItemId, ItemState, SentimentLabel, UnixTime};
 use crate::poller::{PollStatus, StatusUpdate};
 use crate::store::read::{ItemDetail, ListQuery};
 use crate::store::state::Undone;
@@ -35,6 +35,9 @@ pub struct Sidebar {
 #[derive(Debug, Clone, Default)]
 pub struct Detail {
     pub item: Option<Box<ItemDetail>>,
+    pub explanation: Vec<crate::sentiment::Contribution>,
+    /// `e` shows the explanation under the item.
+    pub show_explanation: bool,
     /// The item the pane should show; `item` may still be the previous one while loading.
     pub wanted: Option<ItemId>,
     pub scroll: u16,
@@ -94,7 +97,14 @@ pub enum Msg {
 /// The result of a write the UI asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOutcome {
-    StateChanged { count: usize, to: ItemState },
+    StateChanged {
+        count: usize,
+        to: ItemState,
+    },
+    SentimentSet {
+        count: usize,
+        label: Option<crate::domain::SentimentLabel>,
+    },
     Undone(Option<Undone>),
     Failed(String),
 }
@@ -110,6 +120,11 @@ pub enum Effect {
         actor: &'static str,
     },
     Undo,
+    /// Sets the CM's sentiment label (`None` clears it).
+    SetSentiment {
+        ids: Vec<ItemId>,
+        label: Option<crate::domain::SentimentLabel>,
+    },
     Quit,
 }
 
@@ -198,6 +213,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 WriteOutcome::StateChanged { count, to } => {
                     format!("{count} item{} {to} · u undoes", plural(count))
                 }
+                WriteOutcome::SentimentSet { count, label } => match label {
+                    Some(label) => format!("{count} item{} marked {label}", plural(count)),
+                    None => format!("{count} item{} back to the automatic label", plural(count)),
+                },
                 WriteOutcome::Undone(Some(undone)) => format!(
                     "undid: {} item{} no longer {}",
                     undone.items.len(),
@@ -264,9 +283,14 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 model.sidebar.selected = i;
             }
         }
-        Response::Detail { id, detail } => {
+        Response::Detail {
+            id,
+            detail,
+            explanation,
+        } => {
             if Some(id) == model.detail.wanted {
                 model.detail.item = detail;
+                model.detail.explanation = explanation;
             }
         }
         Response::Failed(e) => model.status.last_error = Some(e),
@@ -440,6 +464,11 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
                 set_search(model, None, effects);
             }
         }
+        Action::MarkPositive => set_sentiment(model, Some(SentimentLabel::Positive), effects),
+        Action::MarkNeutral => set_sentiment(model, Some(SentimentLabel::Neutral), effects),
+        Action::MarkNegative => set_sentiment(model, Some(SentimentLabel::Negative), effects),
+        Action::ClearSentiment => set_sentiment(model, None, effects),
+        Action::Explain => model.detail.show_explanation = !model.detail.show_explanation,
         Action::MarkDone => set_state(model, ItemState::Done, effects),
         Action::Reopen => set_state(model, ItemState::Open, effects),
         Action::Undo => effects.push(Effect::Undo),
@@ -478,6 +507,16 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             effects.push(Effect::Quit);
         }
     }
+}
+
+fn set_sentiment(model: &mut Model, label: Option<SentimentLabel>, effects: &mut Vec<Effect>) {
+    let ids = model.targets();
+    if ids.is_empty() {
+        model.status.message = Some("no item here".into());
+        return;
+    }
+    model.marks.clear();
+    effects.push(Effect::SetSentiment { ids, label });
 }
 
 fn set_state(model: &mut Model, to: ItemState, effects: &mut Vec<Effect>) {

@@ -314,3 +314,48 @@ fn a_poll_error_shows_in_the_status_line() {
     );
     assert_eq!(model.status.last_error.as_deref(), Some("masto: timeout"));
 }
+
+#[test]
+fn plus_equals_minus_set_the_cms_label_and_zero_clears_it() {
+    let mut model = model_with(3);
+    assert_eq!(
+        press(&mut model, '+'),
+        vec![Effect::SetSentiment {
+            ids: vec![100],
+            label: Some(SentimentLabel::Positive)
+        }]
+    );
+    press(&mut model, ' ');
+    press(&mut model, ' ');
+    assert_eq!(
+        press(&mut model, '-'),
+        vec![Effect::SetSentiment {
+            ids: vec![99, 100],
+            label: Some(SentimentLabel::Negative)
+        }]
+    );
+    assert!(matches!(
+        &press(&mut model, '0')[..],
+        [Effect::SetSentiment { label: None, .. }]
+    ));
+    assert!(matches!(
+        &press(&mut model, '=')[..],
+        [Effect::SetSentiment {
+            label: Some(SentimentLabel::Neutral),
+            ..
+        }]
+    ));
+    update(
+        &mut model,
+        Msg::Wrote(WriteOutcome::SentimentSet {
+            count: 2,
+            label: Some(SentimentLabel::Negative),
+        }),
+    );
+    assert_eq!(
+        model.status.message.as_deref(),
+        Some("2 items marked negative")
+    );
+    press(&mut model, 'e');
+    assert!(model.detail.show_explanation);
+}

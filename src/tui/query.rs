@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use crate::domain::ItemId;
+use crate::sentiment::{Analyzer, Contribution};
 use crate::store::read::{Direction, ItemDetail, ItemRow, ListQuery, PageKey};
 use crate::store::{Reader, View};
 
@@ -41,6 +42,8 @@ pub enum Response {
     Detail {
         id: ItemId,
         detail: Option<Box<ItemDetail>>,
+        /// The words that drove the automatic score.
+        explanation: Vec<Contribution>,
     },
     Failed(String),
 }
@@ -48,6 +51,7 @@ pub enum Response {
 /// Starts the worker; answers go to `reply`. The thread ends when the sender is dropped.
 pub fn spawn(
     path: PathBuf,
+    analyzer: std::sync::Arc<Analyzer>,
     reply: impl Fn(Response) + Send + 'static,
 ) -> anyhow::Result<mpsc::Sender<Request>> {
     let reader = Reader::open(&path)?;
@@ -59,7 +63,7 @@ pub fn spawn(
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter());
                 for request in newest_of_each_kind(batch) {
-                    let response = run(&reader, request).unwrap_or_else(|e| {
+                    let response = run(&reader, &analyzer, request).unwrap_or_else(|e| {
                         Response::Failed(format!("cannot read the cache: {e}"))
                     });
                     reply(response);
@@ -94,7 +98,11 @@ fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
 }
 
 /// Runs one request against the cache.
-pub fn run(reader: &Reader, request: Request) -> crate::store::Result<Response> {
+pub fn run(
+    reader: &Reader,
+    analyzer: &Analyzer,
+    request: Request,
+) -> crate::store::Result<Response> {
     Ok(match request {
         Request::List(ListRequest::Window {
             generation,
@@ -124,10 +132,18 @@ pub fn run(reader: &Reader, request: Request) -> crate::store::Result<Response> 
             }
             Response::Sidebar { views: counted }
         }
-        Request::Detail(id) => Response::Detail {
-            id,
-            detail: reader.detail(id)?.map(Box::new),
-        },
+        Request::Detail(id) => {
+            let detail = reader.detail(id)?;
+            let explanation = detail
+                .as_ref()
+                .map(|d| analyzer.explain(&d.body).1)
+                .unwrap_or_default();
+            Response::Detail {
+                id,
+                detail: detail.map(Box::new),
+                explanation,
+            }
+        }
     })
 }
 

@@ -118,7 +118,7 @@ impl Store {
             account: "brand-mastodon".into(),
             connector,
             writer: self.writer.as_ref().unwrap().handle(),
-            pipeline: Arc::new(Pipeline::new()),
+            pipeline: Arc::new(Pipeline::default()),
             schedule: Schedule {
                 interval: Duration::from_secs(60),
                 base_backoff: Duration::from_secs(1),

@@ -20,7 +20,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines = match &model.detail.item {
-        Some(item) => item_lines(item, model.now, inner.width as usize),
+        Some(item) => {
+            let mut lines = item_lines(item, model.now, inner.width as usize);
+            if model.detail.show_explanation {
+                lines.insert(2, explanation_line(&model.detail.explanation));
+            }
+            lines
+        }
         None => vec![Line::from("no item selected").dim().italic()],
     };
     frame.render_widget(
@@ -108,6 +114,33 @@ fn sentiment_line(item: &ItemDetail) -> Line<'static> {
             .map(|t| format!("#{}", inert_line(t)))
             .collect();
         spans.push(Span::raw(format!("   {}", tags.join(" "))).fg(Color::Magenta));
+    }
+    Line::from(spans)
+}
+
+/// `e`: the words that drove the automatic score, strongest first.
+fn explanation_line(contributions: &[crate::sentiment::Contribution]) -> Line<'static> {
+    let mut spans = vec![Span::raw("why ").dim()];
+    if contributions.is_empty() {
+        spans.push(
+            Span::raw("no word in the text carries sentiment")
+                .dim()
+                .italic(),
+        );
+        return Line::from(spans);
+    }
+    let mut sorted: Vec<_> = contributions.iter().collect();
+    sorted.sort_by(|a, b| b.valence.abs().total_cmp(&a.valence.abs()));
+    for (n, c) in sorted.iter().take(8).enumerate() {
+        if n > 0 {
+            spans.push(Span::raw(" · ").dim());
+        }
+        let color = if c.valence > 0.0 {
+            Color::Green
+        } else {
+            Color::Red
+        };
+        spans.push(Span::raw(format!("{} {:+.1}", inert_line(&c.token), c.valence)).fg(color));
     }
     Line::from(spans)
 }

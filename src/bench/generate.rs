@@ -1,0 +1,181 @@
+//! `hark bench generate`: a realistic large cache built through the same store code the
+//! pollers use — several accounts, a year of timestamps with a daily and weekly rhythm,
+//! threads, a long tail of authors, states, tags, escalations, outbox history.
+
+use std::path::Path;
+use std::time::Instant;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rusqlite::params;
+
+use crate::domain::{ItemKind, NewAuthor, NewItem, UnixTime};
+use crate::store::{ingest, Writer};
+
+/// The networks and accounts of a generated cache.
+const ACCOUNTS: &[(&str, &str)] = &[
+    ("bench-chirp", "chirp"),
+    ("bench-snapgram", "snapgram"),
+    ("bench-forum", "forum"),
+    ("bench-mastodon", "mastodon"),
+    ("bench-bluesky", "bluesky"),
+];
+
+/// Items per write transaction, as a busy poll would bring.
+const BATCH: usize = 5_000;
+
+/// What was generated.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub items: usize,
+    pub seconds: f64,
+}
+
+/// The demo's texts: real-sounding bodies to vary.
+fn corpus() -> Vec<String> {
+    include_str!("../../assets/demo/items.jsonl")
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["body"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A timestamp in the last year, busier by day and on weekdays.
+fn timestamp(rng: &mut StdRng, now: UnixTime) -> UnixTime {
+    loop {
+        let t = now - rng.gen_range(0..365 * 86_400);
+        let hour = (t / 3600) % 24;
+        let weekday = (t / 86_400 + 4) % 7; // 1970-01-01 was a Thursday
+        let mut weight = if (8..22).contains(&hour) { 1.0 } else { 0.2 };
+        if weekday >= 5 {
+            weight *= 0.6;
+        }
+        if rng.gen::<f64>() < weight {
+            return t;
+        }
+    }
+}
+
+/// Builds `count` items into the cache at `path` (which must not hold a cache yet).
+pub fn generate(path: &Path, count: usize, seed: u64) -> anyhow::Result<Generated> {
+    let started = Instant::now();
+    let writer = Writer::spawn(path)?;
+    let handle = writer.handle();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let corpus = corpus();
+    let now = crate::domain::now();
+    let mut account_ids = Vec::new();
+    for (name, platform) in ACCOUNTS {
+        account_ids.push(
+            handle.call_blocking(move |c| ingest::ensure_account(c, name, platform, "@brand"))?,
+        );
+    }
+    // Long tail: author n is picked with weight ~ 1/n.
+    let authors = (count / 5).max(10);
+    let pipeline = crate::ingest::Pipeline::default();
+    let mut made = 0;
+    while made < count {
+        let n = BATCH.min(count - made);
+        let mut batches: Vec<Vec<ingest::Incoming>> = vec![Vec::new(); ACCOUNTS.len()];
+        for i in 0..n {
+            let serial = made + i;
+            let account = rng.gen_range(0..ACCOUNTS.len());
+            let author = ((authors as f64).powf(rng.gen::<f64>()) as usize).min(authors - 1);
+            let kind = match rng.gen_range(0..100) {
+                0..=39 => ItemKind::Mention,
+                40..=84 => ItemKind::Comment,
+                85..=94 => ItemKind::Dm,
+                _ => ItemKind::Post,
+            };
+            let parent = (kind == ItemKind::Comment && serial > 1_000 && rng.gen_bool(0.5))
+                .then(|| format!("g{}", serial - rng.gen_range(1..1_000)));
+            let mut body = corpus[rng.gen_range(0..corpus.len())].clone();
+            body.push_str(&format!(" #{}", serial % 997));
+            let item = NewItem {
+                external_id: format!("g{serial}"),
+                kind,
+                thread_external_id: parent.clone(),
+                parent_external_id: parent,
+                author: NewAuthor {
+                    external_id: format!("a{author}"),
+                    handle: format!("@user{author}"),
+                    display_name: format!("User {author}"),
+                    followers: Some(
+                        (100_000.0 / (author as f64 + 1.0)) as i64 + rng.gen_range(0..50),
+                    ),
+                },
+                body,
+                url: None,
+                created_at: timestamp(&mut rng, now),
+                raw_json: None,
+            };
+            batches[account].push(ingest::Incoming::from(item));
+        }
+        for (account, batch) in batches.into_iter().enumerate() {
+            let account_id = account_ids[account];
+            let items = pipeline.prepare(batch.into_iter().map(|i| i.item).collect());
+            let cursor = format!("{}", made + n);
+            handle.call_blocking(move |c| {
+                ingest::ingest(c, account_id, &items, Some(&cursor), now)
+            })?;
+        }
+        made += n;
+    }
+    handle.call_blocking(move |c| age_the_workload(c, now, seed))?;
+    drop(handle);
+    writer.shutdown();
+    Ok(Generated {
+        items: count,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// A year of CM work: most old items done or replied, a few hidden, some tagged, a few
+/// escalated, replies in the outbox; recent items still new or open.
+fn age_the_workload(
+    conn: &mut rusqlite::Connection,
+    now: UnixTime,
+    seed: u64,
+) -> crate::store::Result<()> {
+    let tx = conn.transaction()?;
+    let week_ago = now - 7 * 86_400;
+    let sentiment = "CASE abs(random()) % 10 WHEN 0 THEN 'negative' WHEN 1 THEN 'negative' WHEN 2 THEN 'positive'
+        WHEN 3 THEN 'positive' WHEN 4 THEN 'positive' ELSE 'neutral' END";
+    tx.execute_batch(&format!(
+        "UPDATE items SET sentiment_label_auto = {sentiment}, sentiment_auto = 0.0 WHERE sentiment_label_auto IS NULL;"
+    ))?;
+    tx.execute(
+        "UPDATE items SET state = CASE abs(random()) % 20
+             WHEN 0 THEN 'hidden' WHEN 1 THEN 'replied' WHEN 2 THEN 'replied' ELSE 'done' END
+         WHERE kind != 'post' AND created_at < ?1",
+        params![week_ago],
+    )?;
+    tx.execute(
+        "UPDATE items SET state = CASE abs(random()) % 3 WHEN 0 THEN 'open' ELSE 'new' END
+         WHERE kind != 'post' AND created_at >= ?1",
+        params![week_ago],
+    )?;
+    tx.execute(
+        "UPDATE items SET first_response_at = created_at + 60 + abs(random()) % 7200 WHERE state = 'replied'",
+        [],
+    )?;
+    tx.execute_batch(&format!(
+        "INSERT INTO tags (item_id, tag, created_at, source)
+             SELECT id, CASE id % 5 WHEN 0 THEN 'bug' WHEN 1 THEN 'feedback' WHEN 2 THEN 'support'
+                 WHEN 3 THEN 'lead' ELSE 'advocate' END, created_at, 'user'
+             FROM items WHERE (id * {seed} + 7) % 20 = 0;
+         INSERT INTO escalations (item_id, severity, reason, source, opened_at, resolved_at, outcome)
+             SELECT id, CASE id % 3 WHEN 0 THEN 'low' WHEN 1 THEN 'high' ELSE 'critical' END,
+                 'generated', 'manual', created_at + 600,
+                 CASE WHEN created_at < {week_ago} THEN created_at + 86400 END,
+                 CASE WHEN created_at < {week_ago} THEN 'handled' END
+             FROM items WHERE id % 1000 = 0;
+         INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state, attempts,
+                 next_attempt_at, created_at, sent_at)
+             SELECT id, account_id, 'reply', '{{\"text\":\"Thanks for reaching out!\"}}', 'gen-' || id, 'sent', 1,
+                 first_response_at, first_response_at, first_response_at
+             FROM items WHERE state = 'replied';"
+    ))?;
+    tx.commit()?;
+    Ok(())
+}

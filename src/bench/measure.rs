@@ -1,0 +1,264 @@
+//! `hark bench all`: every figure of DESIGN.md §6 beside its budget, measured on a cache
+//! made by `hark bench generate`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::store::read::{Direction, ListQuery};
+use crate::store::view::fts_query;
+use crate::store::{Reader, View, Writer, DB_FILE};
+use crate::tui::headless::Headless;
+
+/// One measured figure.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub what: String,
+    pub value: String,
+    pub budget: String,
+    pub ok: Option<bool>,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn figure(what: impl Into<String>, value: String, budget: &str, ok: Option<bool>) -> Figure {
+    Figure {
+        what: what.into(),
+        value,
+        budget: budget.into(),
+        ok,
+    }
+}
+
+/// p50 and p99 of a set of durations.
+fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
+    (at(0.50), at(0.99))
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// Runs every benchmark on the cache in `data_dir`.
+pub fn all(data_dir: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
+    let path = data_dir.join(DB_FILE);
+    anyhow::ensure!(
+        path.exists(),
+        "no cache at {} (run `hark bench generate` first)",
+        path.display()
+    );
+    let mut figures = Vec::new();
+    let total = Reader::open(&path)?.count(&ListQuery::view(View::All))?;
+    figures.push(figure("items in the cache", total.to_string(), "", None));
+
+    let writer = Writer::spawn(&path)?;
+    // Open to the first full frame: the first open in this process (fresh connection and
+    // page cache) and then warm.
+    let started = Instant::now();
+    let session = Headless::open(writer.handle(), &path, 120, 40)?;
+    let cold = started.elapsed();
+    drop(session);
+    let mut warm = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        drop(Headless::open(writer.handle(), &path, 120, 40)?);
+        warm.push(started.elapsed());
+    }
+    let (warm_p50, _) = percentiles(warm);
+    figures.push(figure(
+        "open to first frame, cold",
+        format!("{:.1} ms", ms(cold)),
+        "< 150 ms",
+        Some(cold < Duration::from_millis(150)),
+    ));
+    figures.push(figure(
+        "open to first frame, warm",
+        format!("{:.1} ms", ms(warm_p50)),
+        "< 150 ms",
+        Some(warm_p50 < Duration::from_millis(150)),
+    ));
+
+    figures.extend(key_to_frame(&writer, &path, presses)?);
+    figures.push(search_first_page(&path)?);
+    figures.push(ingest_ratio()?);
+    figures.push(memory_after_scrolling(&writer, &path)?);
+    writer.shutdown();
+    Ok(figures)
+}
+
+/// Key to frame through the real update, queries and render.
+fn key_to_frame(writer: &Writer, path: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
+    let mut session = Headless::open(writer.handle(), path, 120, 40)?;
+    // Start in All, the largest view.
+    session.press(key(KeyCode::Char(':')))?;
+    for c in "view all".chars() {
+        session.press(key(KeyCode::Char(c)))?;
+    }
+    session.press(key(KeyCode::Enter))?;
+    let mut figures = Vec::new();
+    let mut measure =
+        |name: &str, keys: &[KeyEvent], session: &mut Headless| -> anyhow::Result<()> {
+            let mut samples = Vec::with_capacity(presses);
+            for n in 0..presses {
+                let k = keys[n % keys.len()];
+                let started = Instant::now();
+                session.press(k)?;
+                samples.push(started.elapsed());
+            }
+            let (p50, p99) = percentiles(samples);
+            figures.push(figure(
+                format!("key to frame: {name} (p50 / p99)"),
+                format!("{:.2} / {:.2} ms", ms(p50), ms(p99)),
+                "p99 < 16 ms",
+                Some(p99 < Duration::from_millis(16)),
+            ));
+            Ok(())
+        };
+    measure(
+        "j/k",
+        &[
+            key(KeyCode::Char('j')),
+            key(KeyCode::Char('j')),
+            key(KeyCode::Char('k')),
+        ],
+        &mut session,
+    )?;
+    measure("PgDn", &[key(KeyCode::PageDown)], &mut session)?;
+    measure(
+        "G / g",
+        &[key(KeyCode::Char('G')), key(KeyCode::Char('g'))],
+        &mut session,
+    )?;
+    measure(
+        "open item",
+        &[
+            key(KeyCode::Enter),
+            key(KeyCode::Esc),
+            key(KeyCode::Char('j')),
+        ],
+        &mut session,
+    )?;
+    measure(
+        "mark done + undo",
+        &[key(KeyCode::Char('d')), key(KeyCode::Char('u'))],
+        &mut session,
+    )?;
+    measure("switch view", &[key(KeyCode::Char(']'))], &mut session)?;
+    measure(
+        "search (/coffee, esc)",
+        &[
+            key(KeyCode::Char('/')),
+            key(KeyCode::Char('c')),
+            key(KeyCode::Char('o')),
+            key(KeyCode::Enter),
+            key(KeyCode::Esc),
+        ],
+        &mut session,
+    )?;
+    Ok(figures)
+}
+
+fn search_first_page(path: &Path) -> anyhow::Result<Figure> {
+    let reader = Reader::open(path)?;
+    let mut samples = Vec::new();
+    for word in [
+        "coffee",
+        "app",
+        "refund",
+        "cold brew",
+        "maple",
+        "sick",
+        "latte",
+        "order",
+    ] {
+        let query = ListQuery {
+            view: View::All,
+            search: fts_query(word),
+        };
+        let started = Instant::now();
+        let rows = reader.page(&query, None, Direction::Older, 40)?;
+        let count = reader.count(&query)?;
+        samples.push(started.elapsed());
+        std::hint::black_box((rows, count));
+    }
+    let (p50, worst) = percentiles(samples);
+    Ok(figure(
+        "full-text search, first page + count (p50 / worst)",
+        format!("{:.1} / {:.1} ms", ms(p50), ms(worst)),
+        "< 50 ms",
+        Some(worst < Duration::from_millis(50)),
+    ))
+}
+
+/// Resident memory after opening the UI and paging through the whole inbox.
+fn memory_after_scrolling(writer: &Writer, path: &Path) -> anyhow::Result<Figure> {
+    let mut session = Headless::open(writer.handle(), path, 120, 40)?;
+    let total = session.model.list.total;
+    let mut presses = 0;
+    while session.model.list.cursor + 1 < session.model.list.total && presses < 200_000 {
+        session.press(key(KeyCode::PageDown))?;
+        presses += 1;
+    }
+    let rss = resident_kib().unwrap_or(0);
+    Ok(figure(
+        format!("resident memory after scrolling all {total} inbox items"),
+        format!("{:.1} MiB", rss as f64 / 1024.0),
+        "< 64 MiB",
+        Some(rss < 64 * 1024),
+    ))
+}
+
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// The real ingest path against a raw batched insert of the same rows, same schema.
+fn ingest_ratio() -> anyhow::Result<Figure> {
+    let dir = tempfile::tempdir()?;
+    let rows = 50_000;
+    let real = time_ingest(&dir.path().join("real.db"), rows)?;
+    let raw = super::raw_insert::time_raw_insert(&dir.path().join("raw.db"), rows)?;
+    let ratio = raw.as_secs_f64() / real.as_secs_f64();
+    Ok(figure(
+        format!("ingest {rows} items: real path vs raw batched insert"),
+        format!(
+            "{:.0} vs {:.0} items/s = {:.0}%",
+            rows as f64 / real.as_secs_f64(),
+            rows as f64 / raw.as_secs_f64(),
+            ratio * 100.0
+        ),
+        ">= 50%",
+        Some(ratio >= 0.5),
+    ))
+}
+
+fn time_ingest(path: &Path, rows: usize) -> anyhow::Result<Duration> {
+    let items = super::raw_insert::items(rows);
+    let writer = Writer::spawn(path)?;
+    let handle = writer.handle();
+    let account =
+        handle.call_blocking(|c| crate::store::ingest::ensure_account(c, "a", "chirp", "@b"))?;
+    let pipeline = crate::ingest::Pipeline::default();
+    let started = Instant::now();
+    for chunk in items.chunks(5_000) {
+        let prepared = pipeline.prepare(chunk.to_vec());
+        handle.call_blocking(move |c| {
+            crate::store::ingest::ingest(c, account, &prepared, Some("x"), 0)
+        })?;
+    }
+    let elapsed = started.elapsed();
+    writer.shutdown();
+    Ok(elapsed)
+}

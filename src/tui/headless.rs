@@ -1,0 +1,136 @@
+//! The real app loop without a terminal or threads: keys go through the keymap and the
+//! pure update, reads through the query worker's own `run`, writes through the store's
+//! writer, and frames are drawn on a TestBackend. Benchmarks measure key-to-frame with it.
+
+use std::path::Path;
+
+use crossterm::event::KeyEvent;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use super::keymap::Keymap;
+use super::model::{update, Effect, Model, Msg, WriteOutcome};
+use super::query;
+use super::ui;
+use crate::domain::now;
+use crate::store::{state, Reader, WriterHandle};
+
+/// A UI session driven step by step.
+pub struct Headless {
+    pub model: Model,
+    reader: Reader,
+    analyzer: crate::sentiment::Analyzer,
+    writer: WriterHandle,
+    terminal: Terminal<TestBackend>,
+}
+
+impl Headless {
+    /// Opens the UI on the cache behind `writer` and draws the first full frame.
+    pub fn open(
+        writer: WriterHandle,
+        path: &Path,
+        width: u16,
+        height: u16,
+    ) -> anyhow::Result<Headless> {
+        let reader = Reader::open(path)?;
+        let terminal = Terminal::new(TestBackend::new(width, height))?;
+        let model = Model::new(Keymap::defaults(), "bench".into(), now());
+        let analyzer = crate::sentiment::Analyzer::social();
+        let mut session = Headless {
+            model,
+            reader,
+            analyzer,
+            writer,
+            terminal,
+        };
+        let list_rows = ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height));
+        session.step(Msg::Resize { list_rows });
+        let effects = session.model.start();
+        session.run(effects);
+        session.draw()?;
+        Ok(session)
+    }
+
+    /// Presses one key and runs everything it causes, up to the frame that shows it.
+    pub fn press(&mut self, key: KeyEvent) -> anyhow::Result<()> {
+        self.step(Msg::Key(key));
+        self.draw()
+    }
+
+    /// What the terminal shows, one string per line.
+    pub fn screen(&self) -> String {
+        let buffer = self.terminal.backend().buffer();
+        let mut out = String::new();
+        for y in 0..buffer.area.height {
+            for x in 0..buffer.area.width {
+                out.push_str(buffer[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    fn draw(&mut self) -> anyhow::Result<()> {
+        let model = &self.model;
+        self.terminal.draw(|frame| ui::render(frame, model))?;
+        Ok(())
+    }
+
+    fn step(&mut self, msg: Msg) {
+        let effects = update(&mut self.model, msg);
+        self.run(effects);
+    }
+
+    /// Runs effects to completion, feeding their answers back as messages.
+    fn run(&mut self, effects: Vec<Effect>) {
+        let mut queue = std::collections::VecDeque::from(effects);
+        while let Some(effect) = queue.pop_front() {
+            let msg = match effect {
+                Effect::Query(request) => Msg::Loaded(
+                    query::run(&self.reader, &self.analyzer, request)
+                        .unwrap_or_else(|e| query::Response::Failed(e.to_string())),
+                ),
+                Effect::SetState {
+                    ids,
+                    to,
+                    only_from,
+                    actor,
+                } => {
+                    let result = self.writer.call_blocking(move |conn| {
+                        state::set_state(conn, &ids, to, only_from.as_deref(), actor, now())
+                    });
+                    queue.extend(update(&mut self.model, Msg::StoreChanged));
+                    Msg::Wrote(match result {
+                        Ok(changed) => WriteOutcome::StateChanged {
+                            count: changed.len(),
+                            to,
+                        },
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    })
+                }
+                Effect::Undo => {
+                    let result = self
+                        .writer
+                        .call_blocking(|conn| state::undo_last(conn, now()));
+                    queue.extend(update(&mut self.model, Msg::StoreChanged));
+                    Msg::Wrote(match result {
+                        Ok(undone) => WriteOutcome::Undone(undone),
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    })
+                }
+                Effect::SetSentiment { ids, label } => {
+                    let result = self.writer.call_blocking(move |conn| {
+                        crate::store::sentiment::set_manual(conn, &ids, label, now())
+                    });
+                    queue.extend(update(&mut self.model, Msg::StoreChanged));
+                    Msg::Wrote(match result {
+                        Ok(count) => WriteOutcome::SentimentSet { count, label },
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    })
+                }
+                Effect::Quit => continue,
+            };
+            queue.extend(update(&mut self.model, msg));
+        }
+    }
+}
