@@ -55,6 +55,36 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Connect a platform account.
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// Sign in to a platform and print the [[account]] block for the config.
+    Add {
+        #[command(subcommand)]
+        platform: AddPlatform,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddPlatform {
+    /// A Mastodon account: authorize hark in the browser, or paste a personal access token.
+    Mastodon {
+        /// The instance's address, such as https://example.social.
+        #[arg(long, value_name = "URL")]
+        instance: String,
+        /// The account's name in hark's config (default: mastodon-<username>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Paste a personal access token instead of authorizing in the browser.
+        #[arg(long)]
+        personal_token: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +142,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
         }
+        Some(Command::Account {
+            action: AccountAction::Add { platform },
+        }) => {
+            let data_dir = data_dir.unwrap_or(default_data);
+            add_account(platform, &data_dir)
+        }
         Some(Command::Sentiment(args)) => {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_sentiment(&workspace, &args)
@@ -147,6 +183,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::platform::mastodon::setup;
+    let AddPlatform::Mastodon {
+        instance,
+        name,
+        personal_token,
+    } = platform;
+    let method = if personal_token {
+        setup::AuthMethod::PersonalToken
+    } else {
+        setup::AuthMethod::OAuth
+    };
+    runtime()?.block_on(setup::add_account(
+        &instance,
+        name.as_deref(),
+        method,
+        data_dir,
+        &mut setup::Stdin,
+        &mut std::io::stdout(),
+    ))
 }
 
 fn run_sentiment(
@@ -220,7 +278,9 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let writer = workspace.open_store()?;
         let (status_tx, status_rx) = mpsc::unbounded_channel();
         let tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .spawn_pollers(&writer.handle(), status_tx, |a| {
+                platform::connect_in(a, Some(&workspace.data_dir))
+            })
             .await?;
         let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
@@ -249,7 +309,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                 .pollers(
                     &writer.handle(),
                     status_tx,
-                    &|a| platform::connect(a),
+                    &|a| platform::connect_in(a, Some(&workspace.data_dir)),
                     pipeline,
                 )
                 .await?;
@@ -269,7 +329,9 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             return Ok(());
         }
         let _tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .spawn_pollers(&writer.handle(), status_tx, |a| {
+                platform::connect_in(a, Some(&workspace.data_dir))
+            })
             .await?;
         while let Some(update) = status_rx.recv().await {
             match update.status {

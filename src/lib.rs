@@ -13,6 +13,7 @@ pub mod logging;
 pub mod platform;
 pub mod poller;
 pub mod sanitize;
+pub mod secrets;
 pub mod sentiment;
 pub mod store;
 pub mod tui;
