@@ -57,6 +57,36 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Connect a platform account.
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// Sign in to a platform and print the [[account]] block for the config.
+    Add {
+        #[command(subcommand)]
+        platform: AddPlatform,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddPlatform {
+    /// A Mastodon account: authorize hark in the browser, or paste a personal access token.
+    Mastodon {
+        /// The instance's address, such as https://example.social.
+        #[arg(long, value_name = "URL")]
+        instance: String,
+        /// The account's name in hark's config (default: mastodon-<username>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Paste a personal access token instead of authorizing in the browser.
+        #[arg(long)]
+        personal_token: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +144,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
         }
+        Some(Command::Account {
+            action: AccountAction::Add { platform },
+        }) => {
+            let data_dir = data_dir.unwrap_or(default_data);
+            add_account(platform, &data_dir)
+        }
         Some(Command::Sentiment(args)) => {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_sentiment(&workspace, &args)
@@ -149,6 +185,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::platform::mastodon::setup;
+    let AddPlatform::Mastodon {
+        instance,
+        name,
+        personal_token,
+    } = platform;
+    let method = if personal_token {
+        setup::AuthMethod::PersonalToken
+    } else {
+        setup::AuthMethod::OAuth
+    };
+    runtime()?.block_on(setup::add_account(
+        &instance,
+        name.as_deref(),
+        method,
+        data_dir,
+        &mut setup::Stdin,
+        &mut std::io::stdout(),
+    ))
 }
 
 fn run_sentiment(
@@ -221,7 +279,9 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let writer = workspace.open_store()?;
         let (status_tx, status_rx) = mpsc::unbounded_channel();
-        let shared = worker::connect_all(&workspace.config.accounts, platform::connect)?;
+        let shared = worker::connect_all(&workspace.config.accounts, |a| {
+            platform::connect_in(a, Some(&workspace.data_dir))
+        })?;
         let mut tasks = workspace
             .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
             .await?;
@@ -256,7 +316,9 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let writer = workspace.open_store()?;
         let (status_tx, mut status_rx) = mpsc::unbounded_channel::<StatusUpdate>();
-        let shared = worker::connect_all(&workspace.config.accounts, platform::connect)?;
+        let shared = worker::connect_all(&workspace.config.accounts, |a| {
+            platform::connect_in(a, Some(&workspace.data_dir))
+        })?;
         let outbox = worker::for_accounts(&writer.handle(), &shared).await?;
         if once {
             let pipeline = Arc::new(crate::ingest::Pipeline::from_config(&workspace.config));

@@ -219,6 +219,12 @@ impl Config {
                     crate::platform::KNOWN_PLATFORMS.join(", ")
                 )));
             }
+            if account.platform == "mastodon" && account.server.is_none() {
+                return Err(invalid(format!(
+                    "account `{}`: a Mastodon account needs `server` (the instance's URL)",
+                    account.name
+                )));
+            }
         }
         crate::tui::keymap::Keymap::from_config(&self.keys).map_err(|e| invalid(e.to_string()))?;
         crate::replies::validate(&self.replies, &self.voice).map_err(invalid)?;
@@ -354,6 +360,16 @@ mod tests {
         assert!(err.contains("unknown platform `myspace`"), "{err}");
         let twice = "[[account]]\nname = \"a\"\nplatform = \"demo\"\n[[account]]\nname = \"a\"\nplatform = \"demo\"\n";
         assert!(parse(twice).unwrap_err().to_string().contains("named `a`"));
+    }
+
+    #[test]
+    fn a_mastodon_account_needs_its_server() {
+        let err = parse("[[account]]\nname = \"m\"\nplatform = \"mastodon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs `server`"), "{err}");
+        let ok = "[[account]]\nname = \"m\"\nplatform = \"mastodon\"\nserver = \"https://example.social\"\n";
+        assert!(parse(ok).is_ok());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod platform;
 pub mod poller;
 pub mod replies;
 pub mod sanitize;
+pub mod secrets;
 pub mod sentiment;
 pub mod store;
 pub mod tui;

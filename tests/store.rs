@@ -363,3 +363,101 @@ fn a_manual_label_is_kept_apart_logged_and_survives_a_rescore() {
         .unwrap();
     assert_eq!(events, 1);
 }
+
+#[test]
+fn view_counts_from_the_counts_table_match_the_items() {
+    let cache = cache();
+    let mut items: Vec<Incoming> = (0..40)
+        .map(|n| item(&n.to_string(), &format!("post {n}?"), n))
+        .collect();
+    items[3].item.kind = ItemKind::Post;
+    items[4].item.kind = ItemKind::Dm;
+    let ids = cache.ingest(items, None).inserted;
+    let handle = cache.writer.handle();
+    let done: Vec<i64> = ids[10..20].to_vec();
+    handle
+        .call_blocking(move |c| {
+            state::set_state(c, &done, ItemState::Done, None, state::ACTOR_USER, 5)
+        })
+        .unwrap();
+    handle.call_blocking(|c| state::undo_last(c, 6)).unwrap();
+    let again: Vec<i64> = ids[0..5].to_vec();
+    handle
+        .call_blocking(move |c| {
+            state::set_state(c, &again, ItemState::Done, None, state::ACTOR_USER, 7)
+        })
+        .unwrap();
+    let reader = cache.reader();
+    let conn = rusqlite::Connection::open(&cache.path).unwrap();
+    for (view, brute) in [
+        (View::Inbox, "state IN ('new','open') AND kind != 'post'"),
+        (
+            View::NeedsReply,
+            "state IN ('new','open') AND needs_reply = 1",
+        ),
+        (View::Done, "state = 'done' AND kind != 'post'"),
+        (View::All, "kind != 'post'"),
+        (
+            View::Platform("chirp".into()),
+            "state IN ('new','open') AND kind != 'post'",
+        ),
+    ] {
+        let expected: u64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM items WHERE {brute}"),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap() as u64;
+        assert_eq!(
+            reader.count(&ListQuery::view(view.clone())).unwrap(),
+            expected,
+            "{view:?}"
+        );
+    }
+    assert_eq!(reader.count(&ListQuery::view(View::Inbox)).unwrap(), 35);
+}
+
+#[test]
+fn search_pages_follow_arrival_order_and_count_matches() {
+    let cache = cache();
+    let items: Vec<Incoming> = (0..120)
+        .map(|n| {
+            item(
+                &n.to_string(),
+                if n % 2 == 0 {
+                    "the refund never came"
+                } else {
+                    "lovely latte"
+                },
+                1_000 - n,
+            )
+        })
+        .collect();
+    cache.ingest(items, None);
+    let reader = cache.reader();
+    let query = ListQuery {
+        view: View::Inbox,
+        search: fts_query("refund"),
+    };
+    assert_eq!(reader.count(&query).unwrap(), 60);
+    let first = reader.page(&query, None, Direction::Older, 25).unwrap();
+    let second = reader
+        .page(
+            &query,
+            Some(first.last().unwrap().key()),
+            Direction::Older,
+            50,
+        )
+        .unwrap();
+    assert_eq!(first.len() + second.len(), 60);
+    assert!(first
+        .iter()
+        .chain(&second)
+        .all(|r| r.snippet.contains("refund")));
+    assert!(
+        first.windows(2).all(|w| w[0].id > w[1].id),
+        "newest arrival first"
+    );
+    assert_eq!(reader.count_newer(&query, second[0].key()).unwrap(), 25);
+}

@@ -4,6 +4,7 @@
 //! touches the database or the UI.
 
 pub mod demo;
+pub mod mastodon;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +15,7 @@ use crate::config::AccountConfig;
 use crate::domain::{ItemKind, NewItem};
 
 /// Values of `platform` in `[[account]]` that hark can connect.
-pub const KNOWN_PLATFORMS: &[&str] = &["demo"];
+pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon"];
 
 /// One page of a fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +142,12 @@ pub trait Connector: Send + Sync {
         Err(PlatformError::Unsupported("moderation"))
     }
 
+    /// The conversation around `target` (parents first, then replies), for the detail
+    /// pane. Connectors may cache it.
+    async fn thread(&self, _target: &Target) -> Result<Vec<NewItem>, PlatformError> {
+        Err(PlatformError::Unsupported("thread context"))
+    }
+
     /// True when the platform itself dedups a reply sent twice with one idempotency key.
     /// A connector returning false must implement [`Connector::find_reply`]: the outbox
     /// then reads the thread back before any retry.
@@ -162,7 +169,18 @@ pub trait Connector: Send + Sync {
 
 /// Builds the connector for one configured account.
 pub fn connect(account: &AccountConfig) -> anyhow::Result<Arc<dyn Connector>> {
+    connect_in(account, None)
+}
+
+/// Like [`connect`], also finding tokens that `hark account add` stored in `data_dir`.
+pub fn connect_in(
+    account: &AccountConfig,
+    data_dir: Option<&std::path::Path>,
+) -> anyhow::Result<Arc<dyn Connector>> {
     match account.platform.as_str() {
+        "mastodon" => Ok(Arc::new(mastodon::MastodonConnector::from_account(
+            account, data_dir,
+        )?)),
         "demo" => {
             let network = account.network.as_deref().unwrap_or("chirp");
             Ok(Arc::new(demo::DemoConnector::new(

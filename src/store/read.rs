@@ -12,6 +12,9 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use super::{Result, View};
 use crate::domain::{ItemId, ItemKind, ItemState, SentimentLabel, Severity, UnixTime};
 
+/// A search counts its matches up to this many; beyond, the list says "10,000+".
+pub const SEARCH_COUNT_CAP: u64 = 10_000;
+
 /// One row of the item list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemRow {
@@ -66,16 +69,6 @@ pub struct ListQuery {
 impl ListQuery {
     pub fn view(view: View) -> Self {
         ListQuery { view, search: None }
-    }
-
-    fn condition(&self) -> (String, Vec<Value>) {
-        let (view_sql, mut params) = self.view.condition();
-        let mut sql = view_sql.to_string();
-        if let Some(search) = &self.search {
-            sql.push_str(" AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)");
-            params.push(Value::Text(search.clone()));
-        }
-        (sql, params)
     }
 }
 
@@ -191,6 +184,10 @@ impl Reader {
 
     /// Up to `limit` rows of `query` beyond `anchor` in `direction`, always returned
     /// newest first.
+    ///
+    /// A view is ordered by (created_at, id). A search is ordered by id (arrival order)
+    /// and driven by the full-text index, whose postings are in id order: the first page
+    /// of a common word costs the same as that of a rare one.
     pub fn page(
         &self,
         query: &ListQuery,
@@ -198,23 +195,46 @@ impl Reader {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<ItemRow>> {
-        let (condition, mut params) = query.condition();
+        let (view_sql, mut params) = query.view.condition();
         let (cmp, order) = match direction {
             Direction::Older => ("<", "DESC"),
             Direction::Newer => (">", "ASC"),
         };
-        let anchor_sql = if let Some(anchor) = anchor {
-            params.push(Value::Integer(anchor.created_at));
-            params.push(Value::Integer(anchor.id));
-            format!("AND (i.created_at, i.id) {cmp} (?, ?)")
-        } else {
-            String::new()
+        let sql = match &query.search {
+            None => {
+                let anchor_sql = match anchor {
+                    Some(anchor) => {
+                        params.push(Value::Integer(anchor.created_at));
+                        params.push(Value::Integer(anchor.id));
+                        format!("AND (i.created_at, i.id) {cmp} (?, ?)")
+                    }
+                    None => String::new(),
+                };
+                format!(
+                    "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE {view_sql} {anchor_sql}
+                     ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
+                )
+            }
+            Some(search) => {
+                params.insert(0, Value::Text(search.clone()));
+                let anchor_sql = match anchor {
+                    Some(anchor) => {
+                        params.push(Value::Integer(anchor.id));
+                        format!("AND items_fts.rowid {cmp} ?")
+                    }
+                    None => String::new(),
+                };
+                format!(
+                    "SELECT {ROW_COLUMNS} FROM items_fts
+                         JOIN items i ON i.id = items_fts.rowid
+                         JOIN accounts acc ON acc.id = i.account_id
+                         JOIN authors au ON au.id = i.author_id
+                     WHERE items_fts MATCH ? AND {view_sql} {anchor_sql}
+                     ORDER BY items_fts.rowid {order} LIMIT ?"
+                )
+            }
         };
         params.push(Value::Integer(limit as i64));
-        let sql = format!(
-            "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE {condition} {anchor_sql}
-             ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
-        );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows: Vec<ItemRow> = stmt
             .query_map(params_from_iter(params), item_row)?
@@ -225,22 +245,46 @@ impl Reader {
         Ok(rows)
     }
 
-    /// How many items `query` selects.
+    /// How many items `query` selects. Views come from the counts table (no scan); a
+    /// search counts at most [`SEARCH_COUNT_CAP`] + 1 matches.
     pub fn count(&self, query: &ListQuery) -> Result<u64> {
-        let (condition, params) = query.condition();
-        let sql = format!("SELECT count(*) FROM items i WHERE {condition}");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
+        self.count_where(query, None)
     }
 
     /// How many items of `query` come before `key` in the list (are newer than it).
     pub fn count_newer(&self, query: &ListQuery, key: PageKey) -> Result<u64> {
-        let (condition, mut params) = query.condition();
-        params.push(Value::Integer(key.created_at));
-        params.push(Value::Integer(key.id));
-        let sql = format!(
-            "SELECT count(*) FROM items i WHERE {condition} AND (i.created_at, i.id) > (?, ?)"
-        );
+        self.count_where(query, Some(key))
+    }
+
+    fn count_where(&self, query: &ListQuery, newer_than: Option<PageKey>) -> Result<u64> {
+        let (view_sql, mut params) = query.view.condition();
+        let sql = match (&query.search, newer_than, query.view.count_condition()) {
+            (None, None, Some((counts_sql, counts_params))) => {
+                params = counts_params;
+                format!("SELECT coalesce(sum(c.n), 0) FROM item_counts c WHERE {counts_sql}")
+            }
+            (None, None, None) => format!("SELECT count(*) FROM items i WHERE {view_sql}"),
+            (None, Some(key), _) => {
+                params.push(Value::Integer(key.created_at));
+                params.push(Value::Integer(key.id));
+                format!("SELECT count(*) FROM items i WHERE {view_sql} AND (i.created_at, i.id) > (?, ?)")
+            }
+            (Some(search), key, _) => {
+                params.insert(0, Value::Text(search.clone()));
+                let newer = match key {
+                    Some(key) => {
+                        params.push(Value::Integer(key.id));
+                        "AND items_fts.rowid > ?"
+                    }
+                    None => "",
+                };
+                params.push(Value::Integer(SEARCH_COUNT_CAP as i64 + 1));
+                format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM items_fts JOIN items i ON i.id = items_fts.rowid
+                     WHERE items_fts MATCH ? AND {view_sql} {newer} LIMIT ?)"
+                )
+            }
+        };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
     }
@@ -349,14 +393,19 @@ impl Reader {
     }
 
     fn author_info(&self, author_id: i64) -> Result<AuthorInfo> {
+        // The mood history covers the author's latest 500 items, so a prolific author
+        // costs no more than anyone else when the cursor lands on them.
         let mut stmt = self.conn.prepare_cached(
             "SELECT a.handle, a.display_name, a.followers, a.first_seen_at,
-                    count(i.id),
-                    coalesce(sum(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'positive'), 0),
-                    coalesce(sum(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'neutral'), 0),
-                    coalesce(sum(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'), 0)
-             FROM authors a LEFT JOIN items i ON i.author_id = a.id
-             WHERE a.id = ? GROUP BY a.id",
+                    count(r.label),
+                    coalesce(sum(r.label = 'positive'), 0),
+                    coalesce(sum(r.label = 'neutral'), 0),
+                    coalesce(sum(r.label = 'negative'), 0)
+             FROM authors a LEFT JOIN (
+                 SELECT coalesce(i.sentiment_manual, i.sentiment_label_auto, '') AS label
+                 FROM items i WHERE i.author_id = ?1 ORDER BY i.created_at DESC LIMIT 500
+             ) r
+             WHERE a.id = ?1 GROUP BY a.id",
         )?;
         Ok(stmt.query_row([author_id], |r| {
             Ok(AuthorInfo {

@@ -89,6 +89,25 @@ impl View {
     }
 }
 
+impl View {
+    /// The same selection over `item_counts c` (summing `c.n`), for views that the counts
+    /// table can answer; `None` for views that need the items themselves.
+    pub(crate) fn count_condition(&self) -> Option<(&'static str, Vec<Value>)> {
+        Some(match self {
+            View::Inbox => ("c.state IN ('new', 'open') AND c.kind != 'post'", vec![]),
+            View::NeedsReply => ("c.state IN ('new', 'open') AND c.needs_reply = 1", vec![]),
+            View::Done => ("c.state = 'done' AND c.kind != 'post'", vec![]),
+            View::All => ("c.kind != 'post'", vec![]),
+            View::Platform(p) => (
+                "c.state IN ('new', 'open') AND c.kind != 'post' \
+                 AND c.account_id IN (SELECT id FROM accounts WHERE platform = ?)",
+                vec![Value::Text(p.clone())],
+            ),
+            View::Escalated | View::Tag(_) => return None,
+        })
+    }
+}
+
 /// Turns what the CM typed after `/` into an FTS5 query that cannot be a syntax error:
 /// every word is quoted; the last one matches as a prefix so results come while typing.
 pub fn fts_query(input: &str) -> Option<String> {

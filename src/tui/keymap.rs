@@ -60,11 +60,11 @@ actions! {
     Reopen => "reopen", ["o"], "Item", "reopen";
     Undo => "undo", ["u"], "Item", "undo last state change";
     ToggleMark => "toggle-mark", ["space"], "Item", "mark/unmark, move down";
-    MarkPositive => "mark-positive", ["+"], "Mood", "sentiment: positive (yours wins)";
-    MarkNeutral => "mark-neutral", ["="], "Mood", "sentiment: neutral";
-    MarkNegative => "mark-negative", ["-"], "Mood", "sentiment: negative";
-    ClearSentiment => "clear-sentiment", ["0"], "Mood", "back to the automatic label";
-    Explain => "explain", ["e"], "Mood", "show which words drove the score";
+    MarkPositive => "mark-positive", ["+"], "Mood", "mood: positive (yours wins)";
+    MarkNeutral => "mark-neutral", ["="], "Mood", "mood: neutral";
+    MarkNegative => "mark-negative", ["-"], "Mood", "mood: negative";
+    ClearSentiment => "clear-sentiment", ["0"], "Mood", "mood: back to automatic";
+    Explain => "explain", ["e"], "Mood", "why this mood (words)";
     Reply => "reply", ["r"], "Reply", "reply · 1-9 canned reply";
     PickReply => "pick-reply", ["R"], "Reply", "pick a canned reply";
     SendReply => "send-reply", ["ctrl-s"], "Composer", "send the reply";

@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::domain::{ItemState, SentimentLabel, Severity};
 use crate::sanitize::{inert_line, truncate_to_width};
-use crate::store::read::ItemRow;
+use crate::store::read::{ItemRow, SEARCH_COUNT_CAP};
 use crate::tui::format::{age, thousands};
 use crate::tui::model::{Focus, Model};
 
@@ -29,11 +29,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     if list.loaded {
         let position = if list.total == 0 { 0 } else { list.cursor + 1 };
-        title.push_str(&format!(
-            "· {}/{} ",
-            thousands(position as u64),
+        // A search counts its matches only up to a cap, to stay fast on a big cache.
+        let total = if model.search.is_some() && list.total as u64 > SEARCH_COUNT_CAP {
+            format!("{}+", thousands(SEARCH_COUNT_CAP))
+        } else {
             thousands(list.total as u64)
-        ));
+        };
+        title.push_str(&format!("· {}/{total} ", thousands(position as u64)));
     }
     if !model.marks.is_empty() {
         title.push_str(&format!("· {} marked ", model.marks.len()));

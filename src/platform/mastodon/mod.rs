@@ -1,0 +1,196 @@
+//! The Mastodon connector (DESIGN.md §5): mentions, replies to the brand and direct
+//! messages in; replies and moderation out.
+//!
+//! - [`client`]: HTTP, errors, rate-limit budget, `Link` pagination.
+//! - [`entities`]: the JSON hark reads; [`html`] and [`convert`]: statuses to items.
+//! - [`fetch`]: notifications and conversations; thread context.
+//! - [`reply`] and [`moderation`]: what the outbox sends.
+//! - [`setup`]: `hark account add mastodon`.
+
+pub mod client;
+pub mod convert;
+pub mod entities;
+pub mod fetch;
+pub mod html;
+pub mod moderation;
+pub mod reply;
+pub mod setup;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use reqwest::Method;
+
+use self::client::{Client, Clock, Purpose, RateBudget};
+use self::convert::Own;
+use crate::config::AccountConfig;
+use crate::domain::NewItem;
+use crate::platform::{
+    Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target,
+};
+use crate::secrets::{self, Secret};
+
+/// Mastodon's default status length, used until the instance says otherwise.
+pub const DEFAULT_REPLY_LIMIT: usize = 500;
+
+/// The moderation actions Mastodon offers a regular account. Hiding another person's reply
+/// does not exist on Mastodon, so `hide` is not offered.
+pub const MODERATION: &[&str] = &[
+    "delete",
+    "block",
+    "mute",
+    "mute-thread",
+    "report",
+    "dismiss",
+];
+
+/// One Mastodon account on one instance.
+pub struct MastodonConnector {
+    client: Client,
+    host: String,
+    own: tokio::sync::OnceCell<Own>,
+    reply_limit: AtomicUsize,
+    context_cache: Mutex<HashMap<String, Vec<NewItem>>>,
+}
+
+impl std::fmt::Debug for MastodonConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MastodonConnector")
+            .field("client", &self.client)
+            .finish()
+    }
+}
+
+impl MastodonConnector {
+    /// A connector for the instance at `server` with `token`.
+    pub fn new(server: &str, token: Secret) -> Result<MastodonConnector, PlatformError> {
+        let client = Client::new(server, Some(token))?;
+        let host = url::Url::parse(client.base())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        Ok(MastodonConnector {
+            client,
+            host,
+            own: tokio::sync::OnceCell::new(),
+            reply_limit: AtomicUsize::new(DEFAULT_REPLY_LIMIT),
+            context_cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The connector for a configured account; the token comes from `token_env`,
+    /// `token_cmd` or the account's token file in `data_dir`.
+    pub fn from_account(
+        account: &AccountConfig,
+        data_dir: Option<&Path>,
+    ) -> anyhow::Result<MastodonConnector> {
+        let server = account.server.as_deref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "account `{}`: set `server` to the Mastodon instance's URL",
+                account.name
+            )
+        })?;
+        let token = secrets::resolve_token(account, data_dir)?;
+        MastodonConnector::new(server, token)
+            .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))
+    }
+
+    /// Replaces the clock used for rate-limit waits (tests).
+    pub fn with_clock(mut self, clock: Clock) -> MastodonConnector {
+        self.client = self.client.with_clock(clock);
+        self
+    }
+
+    /// The rate-limit budget the instance last reported (also logged at debug level).
+    pub fn rate_budget(&self) -> Option<RateBudget> {
+        self.client.budget()
+    }
+
+    /// The brand's own account (from `verify_credentials`) and, on the same first call, the
+    /// instance's status length limit.
+    async fn own(&self) -> Result<Own, PlatformError> {
+        self.own
+            .get_or_try_init(|| async {
+                let request = self
+                    .client
+                    .request(Method::GET, "/api/v1/accounts/verify_credentials");
+                let response = self
+                    .client
+                    .send("verify credentials", Purpose::Read, request)
+                    .await?;
+                let account: entities::Account =
+                    entities::parse("verify credentials", &response.body)
+                        .map_err(PlatformError::Malformed)?;
+                self.load_reply_limit().await;
+                Ok(Own {
+                    id: account.id,
+                    host: self.host.clone(),
+                })
+            })
+            .await
+            .cloned()
+    }
+
+    /// Reads `configuration.statuses.max_characters`; keeps the default if the instance
+    /// does not say (older servers have no `/api/v2/instance`).
+    async fn load_reply_limit(&self) {
+        let request = self.client.request(Method::GET, "/api/v2/instance");
+        let limit = match self.client.send("instance", Purpose::Read, request).await {
+            Ok(response) => entities::parse::<entities::Instance>("instance", &response.body)
+                .ok()
+                .and_then(|i| i.configuration)
+                .and_then(|c| c.statuses)
+                .and_then(|s| s.max_characters),
+            Err(e) => {
+                tracing::info!(error = %e, "mastodon: no instance configuration, assuming 500 characters");
+                None
+            }
+        };
+        if let Some(limit) = limit.filter(|&l| l > 0) {
+            self.reply_limit.store(limit, Ordering::Relaxed);
+        }
+    }
+}
+
+#[async_trait]
+impl Connector for MastodonConnector {
+    fn platform(&self) -> &str {
+        "mastodon"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            reply_limit: Some(self.reply_limit.load(Ordering::Relaxed)),
+            direct_messages: true,
+            moderation: MODERATION.to_vec(),
+        }
+    }
+
+    async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
+        self.fetch_page(cursor).await
+    }
+
+    async fn reply(
+        &self,
+        target: &Target,
+        text: &str,
+        idempotency_key: &str,
+    ) -> Result<String, PlatformError> {
+        self.post_reply(target, text, idempotency_key).await
+    }
+
+    async fn moderate(
+        &self,
+        target: &Target,
+        action: ModerationAction,
+    ) -> Result<(), PlatformError> {
+        self.apply(target, action).await
+    }
+
+    async fn thread(&self, target: &Target) -> Result<Vec<NewItem>, PlatformError> {
+        self.context(&target.external_id).await
+    }
+}

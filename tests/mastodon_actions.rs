@@ -1,0 +1,488 @@
+//! The Mastodon connector's replies, moderation, thread context and account setup against
+//! a mock instance replaying documentation-shaped responses (tests/fixtures/mastodon/).
+
+mod mastodon_support;
+
+use hark::domain::NewItem;
+use hark::platform::mastodon::setup::{self, AuthMethod};
+use hark::platform::{Connector, ModerationAction, PlatformError, Target};
+use mastodon_support::*;
+use wiremock::matchers::{
+    body_json, body_string_contains, header, method, path, query_param_is_missing,
+};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The first round's items, as the outbox would see them.
+async fn fetched(server: &MockServer) -> Vec<NewItem> {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/notifications"))
+        .and(query_param_is_missing("min_id"))
+        .respond_with(json("notifications_page1.json"))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/conversations"))
+        .respond_with(json("conversations.json"))
+        .mount(server)
+        .await;
+    let c = connector(server);
+    let mut items = c.fetch(None).await.unwrap().items;
+    items.extend(c.fetch(Some("n=12;p=c")).await.unwrap().items);
+    items
+}
+
+fn target(items: &[NewItem], id: &str) -> Target {
+    let item = items.iter().find(|i| i.external_id == id).unwrap();
+    Target {
+        external_id: item.external_id.clone(),
+        parent_external_id: item.parent_external_id.clone(),
+        thread_external_id: item.thread_external_id.clone(),
+        kind: item.kind,
+        author_external_id: item.author.external_id.clone(),
+        author_handle: item.author.handle.clone(),
+        raw_json: item.raw_json.clone(),
+    }
+}
+
+#[tokio::test]
+async fn a_dm_reply_stays_direct_addresses_the_sender_and_a_retry_reuses_the_key() {
+    let server = instance().await;
+    let items = fetched(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .and(header("idempotency-key", "outbox-7"))
+        .respond_with(json("status_created.json"))
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let dm = target(&items, "1020");
+    let err = c
+        .reply(&dm, "so sorry, we are on it", "outbox-7")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Transient(_)), "{err:?}");
+    assert_eq!(
+        c.reply(&dm, "so sorry, we are on it", "outbox-7")
+            .await
+            .unwrap(),
+        "1040"
+    );
+
+    let posts: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/api/v1/statuses")
+        .collect();
+    assert_eq!(posts.len(), 2);
+    for post in &posts {
+        assert_eq!(post.headers.get("idempotency-key").unwrap(), "outbox-7");
+        let body: serde_json::Value = serde_json::from_slice(&post.body).unwrap();
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "status": "@carla@big.example so sorry, we are on it",
+                "in_reply_to_id": "1020",
+                "visibility": "direct",
+            })
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_public_reply_keeps_its_visibility_and_an_existing_mention() {
+    let server = instance().await;
+    let items = fetched(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .and(header("idempotency-key", "outbox-8"))
+        .and(body_json(serde_json::json!({
+            "status": "@bob yes, since this morning!",
+            "in_reply_to_id": "1012",
+            "visibility": "public",
+        })))
+        .respond_with(json("status_created.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    c.reply(
+        &target(&items, "1012"),
+        "@bob yes, since this morning!",
+        "outbox-8",
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn the_reply_limit_comes_from_the_instance_and_hide_is_never_offered() {
+    let server = instance().await;
+    let c = connector(&server);
+    let before = c.capabilities();
+    assert_eq!(before.reply_limit, Some(500));
+    Mock::given(method("GET"))
+        .and(path("/api/v1/notifications"))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/conversations"))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    let first = c.fetch(None).await.unwrap();
+    // An account without DMs starts its conversations stream at 0, so the next round
+    // asks for every DM after that, and ends with the re-read of the newest page.
+    let second = c.fetch(first.next_cursor.as_deref()).await.unwrap();
+    assert_eq!(second.next_cursor.as_deref(), Some("c=0;p=n"));
+    let asked: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r.url.path().starts_with("/api/v1/notifications")
+                || r.url.path() == "/api/v1/conversations"
+        })
+        .map(|r| {
+            format!(
+                "{}?{}",
+                r.url.path(),
+                r.url.query().unwrap_or("").contains("min_id")
+            )
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "/api/v1/notifications?false",
+            "/api/v1/conversations?false",
+            "/api/v1/notifications?false",
+            "/api/v1/conversations?true",
+            "/api/v1/notifications?false",
+        ]
+    );
+    let after = c.capabilities();
+    assert_eq!(after.reply_limit, Some(1000));
+    assert!(after.direct_messages);
+    assert!(!after.moderation.contains(&"hide"));
+    for kind in ["block", "mute", "report", "dismiss", "delete"] {
+        assert!(after.moderation.contains(&kind), "{kind}");
+    }
+}
+
+async fn expect_call(server: &MockServer, verb: &str, route: &str, fixture: &str) {
+    Mock::given(method(verb))
+        .and(path(route))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(json(fixture))
+        .expect(1)
+        .named(route)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn each_moderation_action_calls_its_endpoint_once() {
+    let server = instance().await;
+    let items = fetched(&server).await;
+    let c = connector(&server);
+    let (comment, dm, own) = (
+        target(&items, "1012"),
+        target(&items, "1020"),
+        target(&items, "1021"),
+    );
+
+    expect_call(
+        &server,
+        "POST",
+        "/api/v1/accounts/202/block",
+        "relationship.json",
+    )
+    .await;
+    c.moderate(&comment, ModerationAction::BlockAuthor)
+        .await
+        .unwrap();
+    expect_call(
+        &server,
+        "POST",
+        "/api/v1/accounts/202/mute",
+        "relationship.json",
+    )
+    .await;
+    c.moderate(&comment, ModerationAction::MuteAuthor)
+        .await
+        .unwrap();
+    expect_call(
+        &server,
+        "POST",
+        "/api/v1/statuses/1020/mute",
+        "status_created.json",
+    )
+    .await;
+    c.moderate(&dm, ModerationAction::MuteThread).await.unwrap();
+    expect_call(
+        &server,
+        "POST",
+        "/api/v1/notifications/12/dismiss",
+        "relationship.json",
+    )
+    .await;
+    c.moderate(&comment, ModerationAction::DismissNotification)
+        .await
+        .unwrap();
+    expect_call(
+        &server,
+        "POST",
+        "/api/v1/conversations/418/read",
+        "relationship.json",
+    )
+    .await;
+    c.moderate(&dm, ModerationAction::DismissNotification)
+        .await
+        .unwrap();
+    expect_call(
+        &server,
+        "DELETE",
+        "/api/v1/statuses/1021",
+        "status_created.json",
+    )
+    .await;
+    c.moderate(&own, ModerationAction::Delete).await.unwrap();
+
+    Mock::given(method("POST"))
+        .and(path("/api/v1/reports"))
+        .and(body_json(serde_json::json!({
+            "account_id": "202",
+            "status_ids": ["1012"],
+            "comment": "crypto spam",
+            "category": "spam",
+            "forward": true,
+        })))
+        .respond_with(json("report.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    c.moderate(
+        &comment,
+        ModerationAction::Report {
+            category: "spam".into(),
+            reason: "crypto spam".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    // What Mastodon cannot do is refused before any request.
+    let requests = server.received_requests().await.unwrap().len();
+    assert_eq!(
+        c.moderate(&comment, ModerationAction::Delete)
+            .await
+            .unwrap_err(),
+        PlatformError::Unsupported("deleting another person's post")
+    );
+    assert!(matches!(
+        c.moderate(&comment, ModerationAction::Hide)
+            .await
+            .unwrap_err(),
+        PlatformError::Unsupported(_)
+    ));
+    assert_eq!(server.received_requests().await.unwrap().len(), requests);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_refused_moderation_call_is_permanent_with_the_instance_s_reason() {
+    let server = instance().await;
+    let items = fetched(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/accounts/202/block"))
+        .respond_with(
+            ResponseTemplate::new(422).set_body_string(r#"{"error":"Validation failed"}"#),
+        )
+        .mount(&server)
+        .await;
+    let err = connector(&server)
+        .moderate(&target(&items, "1012"), ModerationAction::BlockAuthor)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, PlatformError::Permanent(m) if m.contains("Validation failed")),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn thread_context_is_fetched_once_then_cached() {
+    let server = instance().await;
+    let items = fetched(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/statuses/1012/context"))
+        .respond_with(json("context.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let comment = target(&items, "1012");
+    let thread = c.thread(&comment).await.unwrap();
+    let summary: Vec<(&str, &str, &str)> = thread
+        .iter()
+        .map(|i| (i.external_id.as_str(), i.kind.as_str(), i.body.as_str()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("900", "post", "The grinder is back next week."),
+            ("1030", "post", "@bob yes, since this morning!")
+        ]
+    );
+    assert_eq!(c.thread(&comment).await.unwrap(), thread);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn account_add_authorizes_stores_a_private_token_and_prints_a_working_block() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/apps"))
+        .and(body_string_contains(
+            "redirect_uris=urn%3Aietf%3Awg%3Aoauth%3A2.0%3Aoob",
+        ))
+        .and(body_string_contains("write%3Areports"))
+        .respond_with(json("app.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("code=pasted-code"))
+        .and(body_string_contains(
+            "client_secret=hark-test-client-secret-q2",
+        ))
+        .respond_with(json("token.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let bearer = "Bearer hark-test-access-token-7f3";
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/verify_credentials"))
+        .and(header("authorization", bearer))
+        .respond_with(json("verify_credentials.json"))
+        .mount(&server)
+        .await;
+    let data = tempfile::tempdir().unwrap();
+    let mut input = std::io::Cursor::new(b"pasted-code\n".to_vec());
+    let mut out = Vec::new();
+    setup::add_account(
+        &server.uri(),
+        Some("brand"),
+        AuthMethod::OAuth,
+        data.path(),
+        &mut input,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains(&format!(
+            "{}/oauth/authorize?client_id=hark-test-client-id-5x9",
+            server.uri()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("response_type=code"), "{out}");
+    assert!(!out.contains("hark-test-access-token-7f3"), "{out}");
+    assert!(!out.contains("hark-test-client-secret-q2"), "{out}");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let file = hark::secrets::token_file(data.path(), "brand");
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+
+    // The printed block is a valid config whose account connects with the stored token.
+    let start = out.find("[[account]]").unwrap();
+    let block: String = out[start..]
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        block.contains("handle = \"@nimbuscoffee@127.0.0.1\""),
+        "{block}"
+    );
+    let config = hark::config::Config::parse(&block, std::path::Path::new("config.toml")).unwrap();
+    let account = &config.accounts[0];
+    Mock::given(method("GET"))
+        .and(path("/api/v2/instance"))
+        .respond_with(json("instance.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", bearer))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    let connector = hark::platform::connect_in(account, Some(data.path())).unwrap();
+    assert_eq!(connector.platform(), "mastodon");
+    assert!(!connector.fetch(None).await.unwrap().more);
+}
+
+#[tokio::test]
+async fn a_rejected_personal_token_is_not_stored() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/verify_credentials"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_string(r#"{"error":"The access token is invalid"}"#),
+        )
+        .mount(&server)
+        .await;
+    let data = tempfile::tempdir().unwrap();
+    let mut input = std::io::Cursor::new(b"pasted-wrong-token\n".to_vec());
+    let mut out = Vec::new();
+    let err = setup::add_account(
+        &server.uri(),
+        Some("brand"),
+        AuthMethod::PersonalToken,
+        data.path(),
+        &mut input,
+        &mut out,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("access token is invalid"), "{err}");
+    assert!(!err.contains("pasted-wrong-token"), "{err}");
+    assert!(!hark::secrets::token_file(data.path(), "brand").exists());
+}
+
+#[test]
+fn the_example_config_s_mastodon_block_parses_once_uncommented() {
+    let example = include_str!("../config.example.toml");
+    let start = example.find("# [[account]]").unwrap();
+    let block: String = example[start..]
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| l.strip_prefix("# ").unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = hark::config::Config::parse(&block, std::path::Path::new("example")).unwrap();
+    let account = &config.accounts[0];
+    assert_eq!(account.platform, "mastodon");
+    assert_eq!(account.server.as_deref(), Some("https://example.social"));
+}
