@@ -41,6 +41,30 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Export the items with one tag, one row per item (for the team that owns the tag).
+    Export {
+        #[arg(long)]
+        tag: String,
+        /// How far back: "7d", "24h" (default: everything).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: crate::export::Format,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Auto-moderation rules.
+    Rules {
+        #[command(subcommand)]
+        action: crate::cli_moderation::RulesAction,
+    },
+    /// Open escalations and their notifications.
+    Escalations {
+        /// Put failed notifications back in the queue (sent by the next running hark).
+        #[arg(long)]
+        retry: bool,
+    },
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -86,6 +110,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
         }
+        Some(command @ (Command::Export { .. } | Command::Rules { .. } | Command::Escalations { .. })) => {
+            let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
+            crate::cli_moderation::run(command, &workspace)
+        }
         Some(Command::Config {
             action: ConfigAction::Path,
         }) => {
@@ -104,11 +132,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let config = Config::load(&config_path)?;
             println!(
-                "{}: ok · brand \"{}\" · {} account{}",
+                "{}: ok · brand \"{}\" · {} account{} · {} rule{}",
                 config_path.display(),
                 config.brand,
                 config.accounts.len(),
-                if config.accounts.len() == 1 { "" } else { "s" }
+                if config.accounts.len() == 1 { "" } else { "s" },
+                config.rules.len(),
+                if config.rules.len() == 1 { "" } else { "s" }
             );
             Ok(())
         }
@@ -130,7 +160,9 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let tasks = workspace
             .spawn_pollers(&writer.handle(), status_tx, platform::connect)
             .await?;
-        let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
+        let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
+        model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace);
+        let _notifier = crate::escalation::notify::spawn(writer.handle());
         let result = crate::tui::run(model, writer.handle(), status_rx).await;
         tasks.iter().for_each(|t| t.abort());
         result
@@ -149,7 +181,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let writer = workspace.open_store()?;
         let (status_tx, mut status_rx) = mpsc::unbounded_channel::<StatusUpdate>();
         if once {
-            let pipeline = Arc::new(crate::ingest::Pipeline::new());
+            let pipeline = Arc::new(workspace.pipeline()?);
             let pollers = workspace
                 .pollers(
                     &writer.handle(),
@@ -176,6 +208,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let _tasks = workspace
             .spawn_pollers(&writer.handle(), status_tx, platform::connect)
             .await?;
+        let _notifier = crate::escalation::notify::spawn(writer.handle());
         while let Some(update) = status_rx.recv().await {
             match update.status {
                 PollStatus::Ok { .. } if update.new_items > 0 => {

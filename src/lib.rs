@@ -4,13 +4,17 @@
 //! ([`store`]); the terminal UI ([`tui`]) reads the cache and never waits on the network.
 
 pub mod cli;
+pub mod cli_moderation;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod escalation;
+pub mod export;
 pub mod ingest;
 pub mod logging;
 pub mod platform;
 pub mod poller;
+pub mod rules;
 pub mod sanitize;
 pub mod store;
 pub mod tui;

@@ -115,10 +115,11 @@ impl Poller {
             let more = page.more && page.next_cursor != cursor;
             let incoming = self.pipeline.prepare(page.items);
             let next = page.next_cursor.clone();
+            let pipeline = self.pipeline.clone();
             let report = self
                 .writer
                 .call(move |conn| {
-                    ingest::ingest(conn, account_id, &incoming, next.as_deref(), now())
+                    pipeline.store(conn, account_id, &incoming, next.as_deref(), now())
                 })
                 .await
                 .map_err(|e| RoundError::Store(e.to_string()))?;

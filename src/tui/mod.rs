@@ -8,6 +8,7 @@ pub mod format;
 pub mod keymap;
 pub mod list;
 pub mod model;
+pub mod moderation;
 pub mod panes;
 pub mod query;
 pub mod ui;
@@ -174,6 +175,20 @@ impl Runtime {
                 tokio::spawn(async move {
                     let outcome = match writer.call(|conn| state::undo_last(conn, now())).await {
                         Ok(undone) => WriteOutcome::Undone(undone),
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::Wrote(outcome));
+                });
+            }
+            Effect::Write(job) => {
+                let writer = self.writer.clone();
+                let tx = self.app_tx.clone();
+                tokio::spawn(async move {
+                    let outcome = match writer
+                        .call(move |conn| moderation::run_write(conn, &job, now()))
+                        .await
+                    {
+                        Ok(message) => WriteOutcome::Done(message),
                         Err(e) => WriteOutcome::Failed(e.to_string()),
                     };
                     let _ = tx.send(Msg::Wrote(outcome));

@@ -20,7 +20,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines = match &model.detail.item {
-        Some(item) => item_lines(item, model.now, inner.width as usize),
+        Some(item) => {
+            let mut lines = item_lines(item, model.now, inner.width as usize);
+            lines.extend(super::moderation::detail_lines(model));
+            lines
+        }
         None => vec![Line::from("no item selected").dim().italic()],
     };
     frame.render_widget(
