@@ -445,3 +445,7 @@ pub fn run_write(conn: &mut Connection, job: &WriteJob, now: UnixTime) -> crate:
         }
     })
 }
+
+#[cfg(test)]
+#[path = "moderation_tests.rs"]
+mod tests;

@@ -15,7 +15,7 @@ use crate::tui::model::Model;
 use crate::tui::moderation::{matching, Popup, Purpose, ACTIONS};
 
 fn severity_span(s: Severity) -> Span<'static> {
-    let text = format!("⚑ {}", s.as_str().to_uppercase());
+    let text = format!("⚑ {:<8}", s.as_str().to_uppercase());
     match s {
         Severity::Critical => Span::raw(text).fg(Color::Red).bold(),
         Severity::High => Span::raw(text).fg(Color::LightRed),
@@ -41,7 +41,7 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
             "sent" => ("✓", Color::Green),
             "failed" => ("✗", Color::Red),
             "cancelled" => ("–", Color::DarkGray),
-            _ => ("⏳", Color::Yellow),
+            _ => ("◷", Color::Yellow),
         };
         let mut text = format!("{mark} {} {} · {}", o.kind, o.state, ago(now, o.created_at));
         if o.attempts > 0 && o.state != "sent" {
@@ -210,9 +210,9 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
         ),
         Popup::Input { purpose, ids, text } => {
             let (title, hint) = match purpose {
-                Purpose::Tag => (format!(" Tag {} ", count(ids)), "tab completes · -tag removes · enter applies"),
+                Purpose::Tag => (format!(" Tag {} ", count(ids)), "tab completes · -tag removes"),
                 Purpose::FlagReason(s) => (format!(" Escalate {} · {s} · reason ", count(ids)), "tab completes · enter escalates"),
-                Purpose::Resolve => (" Resolve · outcome ".to_string(), "how did it end? enter resolves"),
+                Purpose::Resolve => (" Resolve · how did it end? ".to_string(), "enter resolves"),
                 Purpose::Note => (" Internal note (never sent) ".to_string(), "enter saves"),
                 Purpose::ReportReason => (format!(" Report {} · reason ", count(ids)), "enter reports"),
             };
