@@ -110,7 +110,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
         }
-        Some(command @ (Command::Export { .. } | Command::Rules { .. } | Command::Escalations { .. })) => {
+        Some(
+            command
+            @ (Command::Export { .. } | Command::Rules { .. } | Command::Escalations { .. }),
+        ) => {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             crate::cli_moderation::run(command, &workspace)
         }

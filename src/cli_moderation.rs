@@ -27,14 +27,22 @@ pub enum RulesAction {
 fn since(text: Option<&str>) -> anyhow::Result<i64> {
     Ok(match text {
         None => i64::MIN / 2,
-        Some(t) => now() - crate::config::parse_duration(t).map_err(anyhow::Error::msg)?.as_secs() as i64,
+        Some(t) => {
+            now()
+                - crate::config::parse_duration(t)
+                    .map_err(anyhow::Error::msg)?
+                    .as_secs() as i64
+        }
     })
 }
 
 fn read_only(workspace: &Workspace) -> anyhow::Result<rusqlite::Connection> {
     let path = workspace.db_path();
     if !path.exists() {
-        anyhow::bail!("no cache at {} yet (run hark or hark poll first)", path.display());
+        anyhow::bail!(
+            "no cache at {} yet (run hark or hark poll first)",
+            path.display()
+        );
     }
     Ok(crate::store::open_ro(&path)?)
 }
@@ -56,7 +64,12 @@ pub fn run(command: Command, workspace: &Workspace) -> anyhow::Result<()> {
                     let mut file = std::fs::File::create(&path)
                         .with_context(|| format!("cannot write {}", path.display()))?;
                     crate::export::write(&mut file, &rows, format, &tag)?;
-                    eprintln!("{} item{} tagged #{tag} written to {}", rows.len(), if rows.len() == 1 { "" } else { "s" }, path.display());
+                    eprintln!(
+                        "{} item{} tagged #{tag} written to {}",
+                        rows.len(),
+                        if rows.len() == 1 { "" } else { "s" },
+                        path.display()
+                    );
                 }
                 None => {
                     let stdout = std::io::stdout();
@@ -88,7 +101,10 @@ pub fn run(command: Command, workspace: &Workspace) -> anyhow::Result<()> {
                 let n = writer
                     .handle()
                     .call_blocking(|conn| crate::escalation::notify::retry_failed(conn, now()))?;
-                println!("{n} failed notification{} queued again", if n == 1 { "" } else { "s" });
+                println!(
+                    "{n} failed notification{} queued again",
+                    if n == 1 { "" } else { "s" }
+                );
                 return Ok(());
             }
             let conn = read_only(workspace)?;
@@ -107,7 +123,10 @@ pub fn run(command: Command, workspace: &Workspace) -> anyhow::Result<()> {
                     e.items,
                     if e.items == 1 { "" } else { "s" },
                     if e.failed_notifications > 0 {
-                        format!("  · {} notification(s) FAILED: hark escalations --retry", e.failed_notifications)
+                        format!(
+                            "  · {} notification(s) FAILED: hark escalations --retry",
+                            e.failed_notifications
+                        )
                     } else {
                         String::new()
                     }
@@ -145,8 +164,12 @@ pub fn format_dry_run(
         }
     }
     for at in fired {
-        let when = jiff::Timestamp::from_second(*at).map(|t| t.to_string()).unwrap_or_default();
-        out.push_str(&format!("\nspike rule would fire for the hour starting {when}\n"));
+        let when = jiff::Timestamp::from_second(*at)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "\nspike rule would fire for the hour starting {when}\n"
+        ));
     }
     out
 }

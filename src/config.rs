@@ -183,7 +183,11 @@ impl Config {
             return Err(ConfigError::Parse {
                 path: path.to_path_buf(),
                 line: crate::rules::config_text::rule_line(text, e.index, e.key),
-                key: format!(", key `rule[{}]{}`", e.index, e.key.map(|k| format!(".{k}")).unwrap_or_default()),
+                key: format!(
+                    ", key `rule[{}]{}`",
+                    e.index,
+                    e.key.map(|k| format!(".{k}")).unwrap_or_default()
+                ),
                 message: e.to_string(),
             });
         }

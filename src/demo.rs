@@ -144,7 +144,10 @@ pub fn workspace(
         log.display().to_string().replace('\'', ""),
         log.display().to_string().replace('\'', "")
     );
-    for severity in [crate::domain::Severity::Critical, crate::domain::Severity::High] {
+    for severity in [
+        crate::domain::Severity::Critical,
+        crate::domain::Severity::High,
+    ] {
         if let Some(p) = config.escalation.protocol.get_mut(&severity) {
             p.notify_command = Some(command.clone());
         }

@@ -35,8 +35,18 @@ pub struct Row {
 }
 
 const COLUMNS: [&str; 12] = [
-    "id", "created_at", "platform", "kind", "author", "followers", "state", "sentiment", "url",
-    "body", "tags", "notes",
+    "id",
+    "created_at",
+    "platform",
+    "kind",
+    "author",
+    "followers",
+    "state",
+    "sentiment",
+    "url",
+    "body",
+    "tags",
+    "notes",
 ];
 
 /// Items carrying `tag` created at or after `since`, oldest first.
@@ -104,7 +114,9 @@ fn csv_field(s: &str) -> String {
 }
 
 fn md_field(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 /// Writes `rows` in `format`.
@@ -123,7 +135,13 @@ pub fn write(out: &mut dyn Write, rows: &[Row], format: Format, tag: &str) -> st
             }
         }
         Format::Md => {
-            writeln!(out, "# #{} · {} item{}\n", md_field(tag), rows.len(), if rows.len() == 1 { "" } else { "s" })?;
+            writeln!(
+                out,
+                "# #{} · {} item{}\n",
+                md_field(tag),
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" }
+            )?;
             writeln!(out, "| {} |", COLUMNS.join(" | "))?;
             writeln!(out, "|{}", "---|".repeat(COLUMNS.len()))?;
             for row in rows {

@@ -99,16 +99,22 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
         dir.path().display()
     );
     let tmux = Tmux::start(160, 45, &command);
-    tmux.wait_for("the demo inbox with its spam caught", |s| s.contains("#spam"));
+    tmux.wait_for("the demo inbox with its spam caught", |s| {
+        s.contains("#spam")
+    });
 
     // Escalate the item under the cursor: severity, then a configured reason.
     tmux.keys(&["!"]);
     tmux.wait_for("the severity choice", |s| s.contains("Escalate 1 item"));
     tmux.keys(&["h"]);
-    tmux.wait_for("the reason prompt", |s| s.contains("Health or safety claim"));
+    tmux.wait_for("the reason prompt", |s| {
+        s.contains("Health or safety claim")
+    });
     typed(&tmux, "hea");
     tmux.keys(&["Tab", "Enter"]);
-    tmux.wait_for("the escalation", |s| s.contains("1 item escalated (high) · E resolves"));
+    tmux.wait_for("the escalation", |s| {
+        s.contains("1 item escalated (high) · E resolves")
+    });
 
     // The Escalated view lists open escalations, oldest first, ours among them; the item
     // pane shows the escalation with the protocol's checklist.
@@ -119,9 +125,12 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
     tmux.wait_for("the open escalations", |s| {
         s.contains("Open escalations")
             && s.contains("oldest first")
-            && s.lines().any(|l| l.contains("⚑ HIGH") && l.contains("Health or safety claim"))
+            && s.lines()
+                .any(|l| l.contains("⚑ HIGH") && l.contains("Health or safety claim"))
     });
-    tmux.wait_for("the escalation in the item pane", |s| s.contains(" open ") && s.contains("☐ "));
+    tmux.wait_for("the escalation in the item pane", |s| {
+        s.contains(" open ") && s.contains("☐ ")
+    });
 
     // Resolve the escalation under the cursor with an outcome.
     tmux.keys(&["E"]);
@@ -129,7 +138,10 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
     typed(&tmux, "answered-in-DM");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the resolution", |s| {
-        s.lines().any(|l| l.contains("resolved") && (l.contains("escalation resolved") || l.contains("escalations resolved")))
+        s.lines().any(|l| {
+            l.contains("resolved")
+                && (l.contains("escalation resolved") || l.contains("escalations resolved"))
+        })
     });
 
     // Back to the inbox: tag an item, add a note.
@@ -147,15 +159,23 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
     typed(&tmux, "asked-the-menu-team");
     tmux.keys(&["Enter"]);
     tmux.wait_for("the note", |s| s.contains("note added (kept local)"));
-    tmux.wait_for("the note in the item pane", |s| s.contains("asked-the-menu-team"));
+    tmux.wait_for("the note in the item pane", |s| {
+        s.contains("asked-the-menu-team")
+    });
 
     // Delete asks first, then goes through the outbox.
     tmux.keys(&["m"]);
-    tmux.wait_for("the moderation actions", |s| s.contains("Moderate 1 item") && s.contains("hide from the public"));
+    tmux.wait_for("the moderation actions", |s| {
+        s.contains("Moderate 1 item") && s.contains("hide from the public")
+    });
     tmux.keys(&["x"]);
-    tmux.wait_for("the confirmation", |s| s.contains("delete 1 item on the platform?"));
+    tmux.wait_for("the confirmation", |s| {
+        s.contains("delete 1 item on the platform?")
+    });
     tmux.keys(&["y"]);
-    tmux.wait_for("the queued delete", |s| s.contains("delete queued for 1 item"));
+    tmux.wait_for("the queued delete", |s| {
+        s.contains("delete queued for 1 item")
+    });
 
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -167,10 +187,22 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
     // The cache keeps what was done, with who did it.
     let conn = rusqlite::Connection::open(dir.path().join("hark.db")).unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
-    assert_eq!(count("SELECT count(*) FROM outbox WHERE kind = 'delete' AND state = 'queued'"), 1);
-    assert_eq!(count("SELECT count(*) FROM items WHERE state = 'deleted'"), 1);
+    assert_eq!(
+        count("SELECT count(*) FROM outbox WHERE kind = 'delete' AND state = 'queued'"),
+        1
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM items WHERE state = 'deleted'"),
+        1
+    );
     assert_eq!(count("SELECT count(*) FROM escalations WHERE source = 'user' AND reason = 'Health or safety claim'"), 1);
     assert!(count("SELECT count(*) FROM escalations WHERE outcome = 'answered-in-DM'") >= 1);
-    assert_eq!(count("SELECT count(*) FROM notes WHERE body = 'asked-the-menu-team'"), 1);
-    assert!(count("SELECT count(*) FROM events WHERE actor LIKE 'rule:%'") > 10, "the demo rules ran");
+    assert_eq!(
+        count("SELECT count(*) FROM notes WHERE body = 'asked-the-menu-team'"),
+        1
+    );
+    assert!(
+        count("SELECT count(*) FROM events WHERE actor LIKE 'rule:%'") > 10,
+        "the demo rules ran"
+    );
 }

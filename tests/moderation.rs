@@ -121,8 +121,20 @@ fn rules_apply_on_ingest_and_every_action_names_its_rule() {
     let cache = cache(RULES);
     let ids = cache.ingest(
         vec![
-            item("1", "@btc_drop", 3, "FREE airdrop at http://btc.example.xyz/claim", NOW - 50),
-            item("2", "@dana", 48_000, "readers report food poisoning after the cold brew", NOW - 40),
+            item(
+                "1",
+                "@btc_drop",
+                3,
+                "FREE airdrop at http://btc.example.xyz/claim",
+                NOW - 50,
+            ),
+            item(
+                "2",
+                "@dana",
+                48_000,
+                "readers report food poisoning after the cold brew",
+                NOW - 40,
+            ),
             item("3", "@fan", 300, "😍☕", NOW - 30),
             item("4", "@sam", 300, "what are your opening hours?", NOW - 20),
         ],
@@ -137,23 +149,43 @@ fn rules_apply_on_ingest_and_every_action_names_its_rule() {
          WHERE actor LIKE 'rule:%' ORDER BY id",
     );
     let has = |s: &str| actors.iter().any(|a| a.contains(s));
-    assert!(has("tag rule:link spam {\"op\":\"add\",\"tag\":\"spam\"}") || has("tag rule:link spam {\"tag\":\"spam\",\"op\":\"add\"}"), "{actors:#?}");
-    assert!(has("moderation rule:link spam {\"action\":\"spam\"}"), "{actors:#?}");
-    assert!(has("moderation rule:link spam {\"action\":\"hide\""), "{actors:#?}");
+    assert!(
+        has("tag rule:link spam {\"op\":\"add\",\"tag\":\"spam\"}")
+            || has("tag rule:link spam {\"tag\":\"spam\",\"op\":\"add\"}"),
+        "{actors:#?}"
+    );
+    assert!(
+        has("moderation rule:link spam {\"action\":\"spam\"}"),
+        "{actors:#?}"
+    );
+    assert!(
+        has("moderation rule:link spam {\"action\":\"hide\""),
+        "{actors:#?}"
+    );
     assert!(has("state rule:link spam hidden"), "{actors:#?}");
     assert!(has("tag rule:crisis"), "{actors:#?}");
     assert!(has("escalation rule:crisis"), "{actors:#?}");
     assert!(has("state rule:cheers done"), "{actors:#?}");
-    assert!(!actors.iter().any(|a| a.contains("rule:scam words") && a.contains("hide")), "one hide per item: {actors:#?}");
+    assert!(
+        !actors
+            .iter()
+            .any(|a| a.contains("rule:scam words") && a.contains("hide")),
+        "one hide per item: {actors:#?}"
+    );
 
-    let outbox: Vec<String> = cache.rows("SELECT kind || ' ' || state || ' ' || item_id FROM outbox");
+    let outbox: Vec<String> =
+        cache.rows("SELECT kind || ' ' || state || ' ' || item_id FROM outbox");
     assert_eq!(outbox, vec![format!("hide queued {}", ids[0])]);
     let spam: Vec<i64> = cache.rows("SELECT id FROM items WHERE spam = 1");
     assert_eq!(spam, vec![ids[0]]);
     let escalations: Vec<String> =
         cache.rows("SELECT severity || ' ' || source || ' ' || reason FROM escalations");
-    assert_eq!(escalations, vec!["critical rule:crisis health or legal claim"]);
-    let notifications: Vec<String> = cache.rows("SELECT channel || ' ' || state FROM notifications ORDER BY id");
+    assert_eq!(
+        escalations,
+        vec!["critical rule:crisis health or legal claim"]
+    );
+    let notifications: Vec<String> =
+        cache.rows("SELECT channel || ' ' || state FROM notifications ORDER BY id");
     assert_eq!(notifications, vec!["command pending", "webhook pending"]);
 
     // The hidden spam and the done cheer left the Inbox; All still has everything.
@@ -177,14 +209,26 @@ fn items_already_stored_are_not_ruled_again() {
 fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() {
     let cache = cache("");
     let ids = cache.ingest(
-        vec![item("1", "@troll", 10, "you are all idiots", NOW), item("2", "@troll", 10, "idiots", NOW + 1)],
+        vec![
+            item("1", "@troll", 10, "you are all idiots", NOW),
+            item("2", "@troll", 10, "idiots", NOW + 1),
+        ],
         NOW,
     );
     let for_write = ids.clone();
     let outbox = cache
         .writer
         .handle()
-        .call_blocking(move |c| moderation::queue(c, &for_write, "delete", &serde_json::json!({}), "user", NOW + 5))
+        .call_blocking(move |c| {
+            moderation::queue(
+                c,
+                &for_write,
+                "delete",
+                &serde_json::json!({}),
+                "user",
+                NOW + 5,
+            )
+        })
         .unwrap();
     assert_eq!(outbox.len(), 2);
     let rows: Vec<String> = cache.rows(
@@ -193,8 +237,20 @@ fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() 
     assert_eq!(
         rows,
         vec![
-            format!("{} {} delete {{}} queued 0 {} {}", ids[0], cache.account, NOW + 5, NOW + 5),
-            format!("{} {} delete {{}} queued 0 {} {}", ids[1], cache.account, NOW + 5, NOW + 5),
+            format!(
+                "{} {} delete {{}} queued 0 {} {}",
+                ids[0],
+                cache.account,
+                NOW + 5,
+                NOW + 5
+            ),
+            format!(
+                "{} {} delete {{}} queued 0 {} {}",
+                ids[1],
+                cache.account,
+                NOW + 5,
+                NOW + 5
+            ),
         ]
     );
     let keys: Vec<String> = cache.rows("SELECT idempotency_key FROM outbox");
@@ -202,8 +258,17 @@ fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() 
     let events: Vec<String> = cache.rows(
         "SELECT kind || ' ' || actor || ' ' || coalesce(detail, from_state || '>' || to_state) FROM events ORDER BY id",
     );
-    assert!(events.contains(&format!("moderation user {{\"action\":\"delete\",\"outbox_id\":{}}}", outbox[0])), "{events:#?}");
-    assert!(events.contains(&"state user new>deleted".to_string()), "{events:#?}");
+    assert!(
+        events.contains(&format!(
+            "moderation user {{\"action\":\"delete\",\"outbox_id\":{}}}",
+            outbox[0]
+        )),
+        "{events:#?}"
+    );
+    assert!(
+        events.contains(&"state user new>deleted".to_string()),
+        "{events:#?}"
+    );
     assert_eq!(cache.count(View::Inbox), 0);
     assert_eq!(cache.count(View::All), 2);
 
@@ -213,7 +278,14 @@ fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() 
         .writer
         .handle()
         .call_blocking(move |c| {
-            moderation::queue(c, &one, "report", &serde_json::json!({"category": "other", "reason": "abuse"}), "user", NOW + 9)?;
+            moderation::queue(
+                c,
+                &one,
+                "report",
+                &serde_json::json!({"category": "other", "reason": "abuse"}),
+                "user",
+                NOW + 9,
+            )?;
             moderation::queue(c, &one, "unhide", &serde_json::json!({}), "user", NOW + 9)
         })
         .unwrap();
@@ -227,7 +299,10 @@ fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() 
 fn tags_and_notes() {
     let cache = cache("");
     let ids = cache.ingest(
-        vec![item("1", "@a", 10, "please add oat milk", NOW), item("2", "@b", 10, "and decaf", NOW + 1)],
+        vec![
+            item("1", "@a", 10, "please add oat milk", NOW),
+            item("2", "@b", 10, "and decaf", NOW + 1),
+        ],
         NOW,
     );
     let both = ids.clone();
@@ -236,9 +311,18 @@ fn tags_and_notes() {
         .writer
         .handle()
         .call_blocking(move |c| {
-            assert_eq!(moderation::set_tag(c, &both, "#Feedback", false, "user", NOW)?, 2);
-            assert_eq!(moderation::set_tag(c, &both, "feedback", false, "user", NOW)?, 0);
-            assert_eq!(moderation::set_tag(c, &[both[1]], "feedback", true, "user", NOW)?, 1);
+            assert_eq!(
+                moderation::set_tag(c, &both, "#Feedback", false, "user", NOW)?,
+                2
+            );
+            assert_eq!(
+                moderation::set_tag(c, &both, "feedback", false, "user", NOW)?,
+                0
+            );
+            assert_eq!(
+                moderation::set_tag(c, &[both[1]], "feedback", true, "user", NOW)?,
+                1
+            );
             moderation::add_note(c, first, "asked the menu team", NOW)?;
             assert!(moderation::add_note(c, first, "  ", NOW).is_err());
             Ok(())
@@ -257,7 +341,10 @@ fn tags_and_notes() {
     let reader = Reader::open(&cache.path).unwrap();
     let info = moderation::info(reader.conn(), first).unwrap();
     assert_eq!(info.notes, vec![(NOW, "asked the menu team".to_string())]);
-    assert_eq!(moderation::tags_in_use(reader.conn()).unwrap(), vec![("feedback".to_string(), 1)]);
+    assert_eq!(
+        moderation::tags_in_use(reader.conn()).unwrap(),
+        vec![("feedback".to_string(), 1)]
+    );
 }
 
 const SPIKE: &str = r#"
@@ -284,22 +371,40 @@ fn the_spike_rule_opens_one_escalation_linking_its_items_and_waits_out_its_coold
         n += 1;
         item(&n.to_string(), &format!("@u{n}"), 100, body, at)
     };
-    let quiet: Vec<Incoming> = (0..8).map(|h| next(NOW - 86_000 + h * 10_000, "a bit sick of queues")).collect();
+    let quiet: Vec<Incoming> = (0..8)
+        .map(|h| next(NOW - 86_000 + h * 10_000, "a bit sick of queues"))
+        .collect();
     cache.ingest(quiet, NOW - 10_000);
-    assert_eq!(cache.rows::<i64>("SELECT count(*) FROM escalations"), vec![0]);
+    assert_eq!(
+        cache.rows::<i64>("SELECT count(*) FROM escalations"),
+        vec![0]
+    );
     // Then six in half an hour.
-    let burst: Vec<Incoming> = (0..6).map(|m| next(NOW - 1_800 + m * 300, "got sick after the cold brew")).collect();
+    let burst: Vec<Incoming> = (0..6)
+        .map(|m| next(NOW - 1_800 + m * 300, "got sick after the cold brew"))
+        .collect();
     let burst_ids = cache.ingest(burst, NOW);
-    let opened: Vec<String> = cache.rows("SELECT severity || ' ' || source || ' ' || reason FROM escalations");
+    let opened: Vec<String> =
+        cache.rows("SELECT severity || ' ' || source || ' ' || reason FROM escalations");
     assert_eq!(opened.len(), 1);
-    assert!(opened[0].starts_with("critical rule:cold brew spike cold brew spike: 6 negative items in the last hour"), "{opened:?}");
+    assert!(
+        opened[0].starts_with(
+            "critical rule:cold brew spike cold brew spike: 6 negative items in the last hour"
+        ),
+        "{opened:?}"
+    );
     let linked: Vec<i64> = cache.rows("SELECT item_id FROM escalation_items ORDER BY item_id");
     assert_eq!(linked, burst_ids);
     assert_eq!(cache.count(View::Escalated), 6);
     // More of the same within the cooldown: no second escalation.
-    let more: Vec<Incoming> = (0..6).map(|m| next(NOW + 600 + m * 60, "sick sick sick")).collect();
+    let more: Vec<Incoming> = (0..6)
+        .map(|m| next(NOW + 600 + m * 60, "sick sick sick"))
+        .collect();
     cache.ingest(more, NOW + 1_200);
-    assert_eq!(cache.rows::<i64>("SELECT count(*) FROM escalations"), vec![1]);
+    assert_eq!(
+        cache.rows::<i64>("SELECT count(*) FROM escalations"),
+        vec![1]
+    );
 }
 
 #[test]
@@ -321,15 +426,32 @@ fn rules_test_changes_nothing_and_counts_per_rule() {
     let conn = hark::store::open_ro(&plain.path).unwrap();
     let (report, _) = dry_run(&conn, &rules, None, NOW - 7 * 86_400, NOW).unwrap();
     let counts: Vec<(&str, usize)> = report.iter().map(|r| (r.rule.as_str(), r.count)).collect();
-    assert_eq!(counts, vec![("link spam", 1), ("scam words", 2), ("crisis", 0), ("cheers", 0)]);
+    assert_eq!(
+        counts,
+        vec![
+            ("link spam", 1),
+            ("scam words", 2),
+            ("crisis", 0),
+            ("cheers", 0)
+        ]
+    );
     assert_eq!(report[1].sample[0].1, "@gc");
     let text = hark::cli_moderation::format_dry_run(&report, &[], "7d");
-    assert!(text.contains("scam words: 2 items") && text.contains("@btc: airdrop"), "{text}");
+    assert!(
+        text.contains("scam words: 2 items") && text.contains("@btc: airdrop"),
+        "{text}"
+    );
     drop(conn);
-    assert_eq!(plain.rows::<i64>("SELECT count(*) FROM events"), events_before);
+    assert_eq!(
+        plain.rows::<i64>("SELECT count(*) FROM events"),
+        events_before
+    );
     assert_eq!(plain.rows::<i64>("SELECT count(*) FROM tags"), vec![0]);
     assert_eq!(plain.rows::<i64>("SELECT count(*) FROM outbox"), vec![0]);
-    assert_eq!(plain.rows::<i64>("SELECT count(*) FROM items WHERE state != 'new' OR spam = 1"), vec![0]);
+    assert_eq!(
+        plain.rows::<i64>("SELECT count(*) FROM items WHERE state != 'new' OR spam = 1"),
+        vec![0]
+    );
 }
 
 #[test]
@@ -348,7 +470,9 @@ fn export_writes_one_row_per_tagged_item() {
     cache
         .writer
         .handle()
-        .call_blocking(move |c| moderation::set_tag(c, &tagged, "feedback", false, "user", NOW).map(|_| ()))
+        .call_blocking(move |c| {
+            moderation::set_tag(c, &tagged, "feedback", false, "user", NOW).map(|_| ())
+        })
         .unwrap();
     let conn = hark::store::open_ro(&cache.path).unwrap();
     let rows = hark::export::rows(&conn, "feedback", NOW - 7 * 86_400).unwrap();
@@ -359,16 +483,28 @@ fn export_writes_one_row_per_tagged_item() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(lines[0].starts_with("id,created_at,platform,kind,author"));
-    assert!(lines[1].contains("\"please, add \"\"oat\"\" milk\""), "{csv}");
-    assert!(lines[2].contains("'=HYPERLINK"), "no formula reaches a spreadsheet: {csv}");
+    assert!(
+        lines[1].contains("\"please, add \"\"oat\"\" milk\""),
+        "{csv}"
+    );
+    assert!(
+        lines[2].contains("'=HYPERLINK"),
+        "no formula reaches a spreadsheet: {csv}"
+    );
     let mut jsonl = Vec::new();
     hark::export::write(&mut jsonl, &rows, hark::export::Format::Jsonl, "feedback").unwrap();
-    let first: serde_json::Value = serde_json::from_str(String::from_utf8(jsonl).unwrap().lines().next().unwrap()).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8(jsonl).unwrap().lines().next().unwrap()).unwrap();
     assert_eq!(first["author"], "@a");
     assert_eq!(first["tags"], "feedback");
     let mut md = Vec::new();
     hark::export::write(&mut md, &rows, hark::export::Format::Md, "feedback").unwrap();
     let md = String::from_utf8(md).unwrap();
     assert!(md.starts_with("# #feedback · 2 items"), "{md}");
-    assert_eq!(md.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| id")).count(), 2);
+    assert_eq!(
+        md.lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| id"))
+            .count(),
+        2
+    );
 }

@@ -35,10 +35,34 @@ fn row(id: i64, minutes_ago: i64, platform: &str, author: &str, text: &str) -> I
 
 fn rows() -> Vec<ItemRow> {
     let mut rows = vec![
-        row(9, 2, "chirp", "@dana_reports", "I'm hearing from readers who got sick after the Maple Oat Cold Brew"),
-        row(8, 14, "chirp", "@btc_airdrop_x", "AIRDROP $NIMB token is LIVE http://btc-dropzone.example.xyz"),
-        row(7, 45, "forum", "@morning_mika", "Anyone else sick after the Maple Oat Cold Brew?"),
-        row(6, 90, "chirp", "@sam", "what are your opening hours on Sunday?"),
+        row(
+            9,
+            2,
+            "chirp",
+            "@dana_reports",
+            "I'm hearing from readers who got sick after the Maple Oat Cold Brew",
+        ),
+        row(
+            8,
+            14,
+            "chirp",
+            "@btc_airdrop_x",
+            "AIRDROP $NIMB token is LIVE http://btc-dropzone.example.xyz",
+        ),
+        row(
+            7,
+            45,
+            "forum",
+            "@morning_mika",
+            "Anyone else sick after the Maple Oat Cold Brew?",
+        ),
+        row(
+            6,
+            90,
+            "chirp",
+            "@sam",
+            "what are your opening hours on Sunday?",
+        ),
     ];
     rows[0].flag = Some(Severity::Critical);
     rows
@@ -89,7 +113,12 @@ fn info() -> ModerationInfo {
             outcome: None,
             notifications: vec![
                 ("command".into(), "sent".into(), 1, None),
-                ("webhook".into(), "failed".into(), 5, Some("the webhook answered 503".into())),
+                (
+                    "webhook".into(),
+                    "failed".into(),
+                    5,
+                    Some("the webhook answered 503".into()),
+                ),
             ],
         }],
         spam: false,
@@ -102,7 +131,9 @@ fn model(width: u16, height: u16) -> Model {
     let generation = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => Some(*generation),
+            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                Some(*generation)
+            }
             _ => None,
         })
         .unwrap();
@@ -116,7 +147,12 @@ fn model(width: u16, height: u16) -> Model {
         &mut model,
         Msg::Loaded(Response::Window {
             generation,
-            result: WindowResult { rows: rows(), offset: 0, total: 4, focus: 0 },
+            result: WindowResult {
+                rows: rows(),
+                offset: 0,
+                total: 4,
+                focus: 0,
+            },
         }),
     );
     update(
@@ -134,8 +170,20 @@ fn model(width: u16, height: u16) -> Model {
             ],
         }),
     );
-    update(&mut model, Msg::Loaded(Response::Detail { id: 9, detail: Some(Box::new(detail())) }));
-    update(&mut model, Msg::Loaded(Response::Moderation { id: 9, info: info() }));
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail())),
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Moderation {
+            id: 9,
+            info: info(),
+        }),
+    );
     update(
         &mut model,
         Msg::Loaded(Response::OpenEscalations {
@@ -161,21 +209,40 @@ fn model(width: u16, height: u16) -> Model {
                     failed_notifications: 1,
                 },
             ],
-            tags: vec![("crisis".into(), 24), ("spam".into(), 24), ("bug".into(), 2)],
+            tags: vec![
+                ("crisis".into(), 24),
+                ("spam".into(), 24),
+                ("bug".into(), 2),
+            ],
         }),
     );
     let setup = &mut model.moderation.setup;
-    setup.capabilities.insert("chirp".into(), vec!["hide", "unhide", "delete", "block", "mute", "report"]);
+    setup.capabilities.insert(
+        "chirp".into(),
+        vec!["hide", "unhide", "delete", "block", "mute", "report"],
+    );
     setup.tags = vec![
-        ("feedback".into(), "Product feedback: goes to the menu team".into()),
+        (
+            "feedback".into(),
+            "Product feedback: goes to the menu team".into(),
+        ),
         ("support".into(), "Orders, deliveries, refunds".into()),
     ];
-    setup.escalation.reasons.insert("health".into(), "Health or safety claim".into());
-    setup.escalation.reasons.insert("legal".into(), "Legal threat".into());
+    setup
+        .escalation
+        .reasons
+        .insert("health".into(), "Health or safety claim".into());
+    setup
+        .escalation
+        .reasons
+        .insert("legal".into(), "Legal threat".into());
     setup.escalation.protocol.insert(
         Severity::Critical,
         Protocol {
-            checklist: vec!["Page the SMM on call now".into(), "Pause scheduled posts".into()],
+            checklist: vec![
+                "Page the SMM on call now".into(),
+                "Pause scheduled posts".into(),
+            ],
             ..Protocol::default()
         },
     );
@@ -185,7 +252,10 @@ fn model(width: u16, height: u16) -> Model {
 fn keys(model: &mut Model, keys: &[KeyCode]) -> Vec<Effect> {
     let mut effects = Vec::new();
     for &code in keys {
-        effects.extend(update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+        effects.extend(update(
+            model,
+            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        ));
     }
     effects
 }
@@ -244,7 +314,9 @@ fn escalated_view_lists_open_escalations_oldest_first() {
     let generation = effects
         .iter()
         .find_map(|e| match e {
-            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => Some(*generation),
+            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                Some(*generation)
+            }
             _ => None,
         })
         .unwrap();
@@ -253,10 +325,27 @@ fn escalated_view_lists_open_escalations_oldest_first() {
         &mut model,
         Msg::Loaded(Response::Window {
             generation,
-            result: WindowResult { rows: escalated, offset: 0, total: 2, focus: 0 },
+            result: WindowResult {
+                rows: escalated,
+                offset: 0,
+                total: 2,
+                focus: 0,
+            },
         }),
     );
-    update(&mut model, Msg::Loaded(Response::Detail { id: 9, detail: Some(Box::new(detail())) }));
-    update(&mut model, Msg::Loaded(Response::Moderation { id: 9, info: info() }));
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail())),
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Moderation {
+            id: 9,
+            info: info(),
+        }),
+    );
     insta::assert_snapshot!(render(&model, 160, 30).backend());
 }

@@ -18,8 +18,19 @@ async fn the_command_gets_the_escalation_on_stdin_and_its_exit_status_is_kept() 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("got.json");
     let client = reqwest::Client::new();
-    let ok = notify::send(&due("command", &format!("cat > '{}'", out.display()), 5), &client).await;
-    assert_eq!(ok, Attempt { ok: true, exit_status: Some(0), ..Attempt::default() });
+    let ok = notify::send(
+        &due("command", &format!("cat > '{}'", out.display()), 5),
+        &client,
+    )
+    .await;
+    assert_eq!(
+        ok,
+        Attempt {
+            ok: true,
+            exit_status: Some(0),
+            ..Attempt::default()
+        }
+    );
     let got = std::fs::read_to_string(&out).unwrap();
     assert!(got.contains("\"escalation_id\":7"), "{got}");
 
@@ -65,7 +76,11 @@ async fn the_webhook_gets_the_json_and_a_server_error_is_a_failed_try() {
     assert_eq!(second.http_status, Some(204));
     assert!(second.ok);
     // Nobody listening: a failure that does not leak the URL.
-    let closed = notify::send(&due("webhook", "http://127.0.0.1:9/secret-token", 2), &client).await;
+    let closed = notify::send(
+        &due("webhook", "http://127.0.0.1:9/secret-token", 2),
+        &client,
+    )
+    .await;
     assert!(!closed.ok);
     assert!(!closed.error.unwrap().contains("secret-token"));
 }
@@ -136,7 +151,11 @@ fn opening_writes_one_notification_per_channel_with_the_payload() {
     assert_eq!(payload["items"][0]["author"], "@dana");
     assert_eq!(payload["checklist"][0], "call the SMM");
     let event: String = conn
-        .query_row("SELECT detail FROM events WHERE kind = 'escalation'", [], |r| r.get(0))
+        .query_row(
+            "SELECT detail FROM events WHERE kind = 'escalation'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(event.contains("\"op\":\"open\""), "{event}");
 }
@@ -153,9 +172,15 @@ fn failures_are_retried_with_backoff_then_kept_as_failed_until_retried() {
     let first = notify::due(&conn, 200).unwrap()[0].id;
     notify::record(&mut conn, first, &fail, 200).unwrap();
     // Not due again until the backoff passes.
-    assert!(notify::due(&conn, 200).unwrap().iter().all(|d| d.id != first));
+    assert!(notify::due(&conn, 200)
+        .unwrap()
+        .iter()
+        .all(|d| d.id != first));
     let retry_at = 200 + notify::retry_delay(1);
-    assert!(notify::due(&conn, retry_at).unwrap().iter().any(|d| d.id == first));
+    assert!(notify::due(&conn, retry_at)
+        .unwrap()
+        .iter()
+        .any(|d| d.id == first));
     notify::record(&mut conn, first, &fail, retry_at).unwrap();
     let (state, attempts, error): (String, i64, String) = conn
         .query_row(
@@ -176,12 +201,32 @@ fn failures_are_retried_with_backoff_then_kept_as_failed_until_retried() {
     assert_eq!(tries, 2, "every try is on record with its exit status");
     let listed = open_list(&conn).unwrap();
     assert_eq!(listed[0].failed_notifications, 1, "the failure is visible");
-    assert!(notify::due(&conn, 1_000_000).unwrap().iter().all(|d| d.id != first));
+    assert!(notify::due(&conn, 1_000_000)
+        .unwrap()
+        .iter()
+        .all(|d| d.id != first));
     assert_eq!(notify::retry_failed(&conn, 5_000).unwrap(), 1);
-    assert!(notify::due(&conn, 5_000).unwrap().iter().any(|d| d.id == first));
-    notify::record(&mut conn, first, &Attempt { ok: true, exit_status: Some(0), ..Attempt::default() }, 5_000).unwrap();
+    assert!(notify::due(&conn, 5_000)
+        .unwrap()
+        .iter()
+        .any(|d| d.id == first));
+    notify::record(
+        &mut conn,
+        first,
+        &Attempt {
+            ok: true,
+            exit_status: Some(0),
+            ..Attempt::default()
+        },
+        5_000,
+    )
+    .unwrap();
     let state: String = conn
-        .query_row("SELECT state FROM notifications WHERE id = ?", [first], |r| r.get(0))
+        .query_row(
+            "SELECT state FROM notifications WHERE id = ?",
+            [first],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(state, "sent");
 }
@@ -200,7 +245,9 @@ async fn the_notifier_sends_due_rows_through_the_writer_and_survives_a_restart()
     drop(conn);
     // A restart: a new writer on the same file finds the pending rows.
     let writer = crate::store::Writer::spawn(&dir.path().join("hark.db")).unwrap();
-    let sent = notify::run_once(&writer.handle(), &reqwest::Client::new()).await.unwrap();
+    let sent = notify::run_once(&writer.handle(), &reqwest::Client::new())
+        .await
+        .unwrap();
     assert_eq!(sent, 2);
     let states: Vec<String> = writer
         .handle()
@@ -217,15 +264,32 @@ async fn the_notifier_sends_due_rows_through_the_writer_and_survives_a_restart()
 #[test]
 fn resolving_closes_the_items_escalations_with_an_outcome() {
     let (_dir, mut conn, id) = store_with_escalation("true", "http://127.0.0.1:1/h", 3);
-    let item: i64 = conn.query_row("SELECT item_id FROM escalations WHERE id = ?", [id], |r| r.get(0)).unwrap();
+    let item: i64 = conn
+        .query_row("SELECT item_id FROM escalations WHERE id = ?", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(open_list(&conn).unwrap().len(), 1);
-    assert_eq!(resolve_items(&mut conn, &[item], "statement published", "user", 900).unwrap(), 1);
+    assert_eq!(
+        resolve_items(&mut conn, &[item], "statement published", "user", 900).unwrap(),
+        1
+    );
     assert!(open_list(&conn).unwrap().is_empty());
     let (resolved_at, outcome): (i64, String) = conn
-        .query_row("SELECT resolved_at, outcome FROM escalations WHERE id = ?", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT resolved_at, outcome FROM escalations WHERE id = ?",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
-    assert_eq!((resolved_at, outcome.as_str()), (900, "statement published"));
-    assert_eq!(resolve_items(&mut conn, &[item], "again", "user", 901).unwrap(), 0);
+    assert_eq!(
+        (resolved_at, outcome.as_str()),
+        (900, "statement published")
+    );
+    assert_eq!(
+        resolve_items(&mut conn, &[item], "again", "user", 901).unwrap(),
+        0
+    );
 }
 
 #[test]

@@ -345,10 +345,7 @@ pub fn open_list(conn: &Connection) -> Result<Vec<OpenEscalation>> {
         Ok(OpenEscalation {
             id: r.get(0)?,
             item_id: r.get(1)?,
-            severity: r
-                .get::<_, String>(2)?
-                .parse()
-                .unwrap_or(Severity::High),
+            severity: r.get::<_, String>(2)?.parse().unwrap_or(Severity::High),
             reason: r.get(3)?,
             source: r.get(4)?,
             opened_at: r.get(5)?,

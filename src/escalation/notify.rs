@@ -84,7 +84,11 @@ pub fn record(conn: &mut Connection, id: i64, attempt: &Attempt, now: UnixTime) 
             "UPDATE notifications SET state = 'failed', last_error = ?2 WHERE id = ?1",
             params![id, attempt.error],
         )?;
-        tracing::error!(notification = id, attempts, "escalation notification failed");
+        tracing::error!(
+            notification = id,
+            attempts,
+            "escalation notification failed"
+        );
     } else {
         tx.execute(
             "UPDATE notifications SET next_attempt_at = ?2, last_error = ?3 WHERE id = ?1",

@@ -115,7 +115,8 @@ fn apply_rule(
         )?;
     }
     if a.done {
-        let from: String = conn.query_row("SELECT state FROM items WHERE id = ?", [id], |r| r.get(0))?;
+        let from: String =
+            conn.query_row("SELECT state FROM items WHERE id = ?", [id], |r| r.get(0))?;
         if from == "new" || from == "open" {
             conn.execute("UPDATE items SET state = 'done' WHERE id = ?", [id])?;
             conn.execute(
@@ -126,7 +127,11 @@ fn apply_rule(
         }
     }
     let hidden = || -> Result<bool> {
-        Ok(conn.query_row("SELECT state IN ('hidden', 'deleted') FROM items WHERE id = ?", [id], |r| r.get(0))?)
+        Ok(conn.query_row(
+            "SELECT state IN ('hidden', 'deleted') FROM items WHERE id = ?",
+            [id],
+            |r| r.get(0),
+        )?)
     };
     // Two rules hiding the same item send one hide.
     if a.hide && !hidden()? {
@@ -203,7 +208,9 @@ pub fn dry_run(
             if rule.matches(&facts) {
                 out[i].count += 1;
                 if out[i].sample.len() < 5 {
-                    out[i].sample.push((id, facts.author_handle.clone(), facts.body.clone()));
+                    out[i]
+                        .sample
+                        .push((id, facts.author_handle.clone(), facts.body.clone()));
                 }
             }
         }
@@ -221,14 +228,18 @@ pub fn dry_run(
              FROM items i WHERE i.created_at >= ?1 AND i.kind != 'post'",
         )?;
         let rows = stmt.query_map(params![since, tag], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, bool>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
         })?;
         for row in rows {
             let (id, at, mut negative) = row?;
             if !negative && !tag.is_empty() {
                 // A rule that would tag it with the spike's tag counts too.
                 if let Some(f) = facts(conn, id)? {
-                    negative = rules.matching(&f).any(|r| r.actions.tag.iter().any(|t| *t == tag));
+                    negative = rules.matching(&f).any(|r| r.actions.tag.contains(&tag));
                 }
             }
             let h = (at.div_euclid(3600) - start_hour) as usize;

@@ -157,7 +157,10 @@ impl RuleSet {
             if a.tag.is_empty() && !a.done && !a.hide && !a.spam && a.flag.is_none() {
                 return Err(err(Some("then"), "`then` has no action".into()));
             }
-            if a.tag.iter().any(|t| t.trim().is_empty() || t.contains(char::is_whitespace)) {
+            if a.tag
+                .iter()
+                .any(|t| t.trim().is_empty() || t.contains(char::is_whitespace))
+            {
                 return Err(err(Some("tag"), "a tag is empty or has spaces".into()));
             }
             rules.push(Rule {
@@ -205,7 +208,12 @@ fn compile_conditions(c: &Conditions) -> Result<Vec<Condition>, (&'static str, S
             .case_insensitive(true)
             .size_limit(1 << 20)
             .build()
-            .map_err(|e| ("regex", format!("invalid regex `{pattern}`: {}", first_line(&e.to_string()))))?;
+            .map_err(|e| {
+                (
+                    "regex",
+                    format!("invalid regex `{pattern}`: {}", first_line(&e.to_string())),
+                )
+            })?;
         out.push(Condition::Matches(re));
     }
     if let Some(b) = c.contains_link {
@@ -218,7 +226,9 @@ fn compile_conditions(c: &Conditions) -> Result<Vec<Condition>, (&'static str, S
         out.push(Condition::OnlyEmoji(b));
     }
     if let Some(p) = &c.platform {
-        out.push(Condition::Platform(p.iter().map(|s| s.to_lowercase()).collect()));
+        out.push(Condition::Platform(
+            p.iter().map(|s| s.to_lowercase()).collect(),
+        ));
     }
     if let Some(k) = &c.kind {
         out.push(Condition::Kind(k.clone()));
@@ -230,9 +240,14 @@ fn compile_conditions(c: &Conditions) -> Result<Vec<Condition>, (&'static str, S
         out.push(Condition::FollowersBelow(n));
     }
     if let Some(a) = &c.authors {
-        out.push(Condition::Authors(a.iter().map(|h| normal_handle(h)).collect()));
+        out.push(Condition::Authors(
+            a.iter().map(|h| normal_handle(h)).collect(),
+        ));
     }
-    for (key, value) in [("sentiment_below", c.sentiment_below), ("sentiment_above", c.sentiment_above)] {
+    for (key, value) in [
+        ("sentiment_below", c.sentiment_below),
+        ("sentiment_above", c.sentiment_above),
+    ] {
         if let Some(v) = value {
             if !(-1.0..=1.0).contains(&v) {
                 return Err((key, format!("`{key}` must be between -1 and 1, not {v}")));
@@ -249,7 +264,13 @@ fn compile_conditions(c: &Conditions) -> Result<Vec<Condition>, (&'static str, S
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    // The regex crate's message ends with the useful line ("error: unclosed group").
+    s.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
 }
 
 fn normal_handle(h: &str) -> String {
@@ -265,8 +286,16 @@ fn keyword_regex(words: &[String]) -> Regex {
         .map(|w| {
             let w = w.trim();
             let escaped = regex::escape(w).replace("\\ ", "\\s+").replace(' ', "\\s+");
-            let start = if w.chars().next().is_some_and(is_word) { "\\b" } else { "" };
-            let end = if w.chars().last().is_some_and(is_word) { "\\b" } else { "" };
+            let start = if w.chars().next().is_some_and(is_word) {
+                "\\b"
+            } else {
+                ""
+            };
+            let end = if w.chars().last().is_some_and(is_word) {
+                "\\b"
+            } else {
+                ""
+            };
             format!("{start}{escaped}{end}")
         })
         .collect();
@@ -292,8 +321,10 @@ fn contact_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         // An email, or a phone number: 8+ digits with the usual separators.
-        Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b|(?:\+|\b)\d(?:[\s().-]?\d){7,}\b")
-            .expect("valid contact regex")
+        Regex::new(
+            r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b|(?:\+|\b)\d(?:[\s().-]?\d){7,}\b",
+        )
+        .expect("valid contact regex")
     })
 }
 

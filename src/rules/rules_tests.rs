@@ -23,7 +23,8 @@ fn facts(body: &str) -> ItemFacts {
 }
 
 fn one(conditions: &str) -> Rule {
-    let text = format!("[[rule]]\nname = \"r\"\nall = {{ {conditions} }}\nthen = {{ tag = [\"x\"] }}\n");
+    let text =
+        format!("[[rule]]\nname = \"r\"\nall = {{ {conditions} }}\nthen = {{ tag = [\"x\"] }}\n");
     rules(&text).rules.remove(0)
 }
 
@@ -71,15 +72,29 @@ fn an_invalid_regex_names_the_rule_and_its_line() {
 #[test]
 fn rules_without_conditions_or_actions_or_with_a_bad_severity_are_rejected() {
     let no_cond = parse("[[rule]]\nname = \"empty\"\nthen = { done = true }\n").unwrap_err();
-    assert!(no_cond.contains("rule `empty`") && no_cond.contains("no conditions"), "{no_cond}");
-    let no_action =
-        parse("[[rule]]\nname = \"idle\"\nall = { contains_link = true }\nthen = {}\n").unwrap_err();
-    assert!(no_action.contains("rule `idle`") && no_action.contains("no action"), "{no_action}");
+    assert!(
+        no_cond.contains("rule `empty`") && no_cond.contains("no conditions"),
+        "{no_cond}"
+    );
+    let no_action = parse("[[rule]]\nname = \"idle\"\nall = { contains_link = true }\nthen = {}\n")
+        .unwrap_err();
+    assert!(
+        no_action.contains("rule `idle`") && no_action.contains("no action"),
+        "{no_action}"
+    );
     let severity = parse("[[rule]]\nname = \"s\"\nall = { contains_link = true }\nthen = { flag = { severity = \"urgent\", reason = \"x\" } }\n").unwrap_err();
-    assert!(severity.contains("line 4") && severity.contains("urgent"), "{severity}");
+    assert!(
+        severity.contains("line 4") && severity.contains("urgent"),
+        "{severity}"
+    );
     let twice = parse("[[rule]]\nname = \"a\"\nall = { contains_link = true }\nthen = { done = true }\n[[rule]]\nname = \"a\"\nall = { contains_link = true }\nthen = { done = true }\n").unwrap_err();
-    assert!(twice.contains("two rules have this name") && twice.contains("line 6"), "{twice}");
-    let sentiment = parse("[[rule]]\nname = \"s\"\nall = { sentiment_below = -3 }\nthen = { done = true }\n").unwrap_err();
+    assert!(
+        twice.contains("two rules have this name") && twice.contains("line 6"),
+        "{twice}"
+    );
+    let sentiment =
+        parse("[[rule]]\nname = \"s\"\nall = { sentiment_below = -3 }\nthen = { done = true }\n")
+            .unwrap_err();
     assert!(sentiment.contains("between -1 and 1"), "{sentiment}");
 }
 
@@ -228,7 +243,11 @@ mod spike {
         series.extend(vec![1u64; 10]);
         series.extend([16, 18]);
         let fired = scan(&series, &config());
-        assert_eq!(fired, vec![48, 64], "once per surge, never during the cooldown");
+        assert_eq!(
+            fired,
+            vec![48, 64],
+            "once per surge, never during the cooldown"
+        );
     }
 
     #[test]

@@ -144,12 +144,17 @@ pub fn set_tag(
     actor: &str,
     now: UnixTime,
 ) -> Result<usize> {
-    let tag = normal_tag(tag).ok_or_else(|| super::Error::Invalid(format!("`{tag}` is not a tag")))?;
+    let tag =
+        normal_tag(tag).ok_or_else(|| super::Error::Invalid(format!("`{tag}` is not a tag")))?;
     let tx = conn.transaction()?;
     let mut changed = 0;
     for &id in ids {
         if remove {
-            if tx.execute("DELETE FROM tags WHERE item_id = ? AND tag = ?", params![id, tag])? == 1 {
+            if tx.execute(
+                "DELETE FROM tags WHERE item_id = ? AND tag = ?",
+                params![id, tag],
+            )? == 1
+            {
                 tx.execute(
                     "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'tag', ?, ?)",
                     params![id, now, actor, serde_json::json!({"tag": tag, "op": "remove"}).to_string()],

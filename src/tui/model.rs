@@ -96,7 +96,10 @@ pub enum Msg {
 /// The result of a write the UI asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOutcome {
-    StateChanged { count: usize, to: ItemState },
+    StateChanged {
+        count: usize,
+        to: ItemState,
+    },
     Undone(Option<Undone>),
     /// A moderation, tag, escalation or note write, with its message.
     Done(String),

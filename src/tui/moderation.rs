@@ -66,7 +66,10 @@ pub enum Popup {
         actions: Vec<&'static str>,
     },
     /// A destructive action waiting for `y`.
-    Confirm { ids: Vec<ItemId>, kind: &'static str },
+    Confirm {
+        ids: Vec<ItemId>,
+        kind: &'static str,
+    },
     /// `!`: pick a severity.
     Severity { ids: Vec<ItemId> },
     /// A line of text, with completion from `choices`.
@@ -183,7 +186,11 @@ pub fn start(model: &mut Model, action: Action) {
             if actions.is_empty() {
                 model.status.message = Some(format!(
                     "no moderation on {} from hark",
-                    if platforms.is_empty() { "this item".into() } else { platforms.join(", ") }
+                    if platforms.is_empty() {
+                        "this item".into()
+                    } else {
+                        platforms.join(", ")
+                    }
                 ));
                 return;
             }
@@ -260,7 +267,9 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                 .iter()
                 .find(|a| key.code == KeyCode::Char(a.1) && actions.contains(&a.0));
             match chosen {
-                Some(&(kind, _, _, true)) => model.moderation.popup = Some(Popup::Confirm { ids, kind }),
+                Some(&(kind, _, _, true)) => {
+                    model.moderation.popup = Some(Popup::Confirm { ids, kind })
+                }
                 Some(&("report", ..)) => {
                     model.moderation.popup = Some(Popup::Input {
                         purpose: Purpose::ReportReason,
@@ -294,12 +303,20 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                 None => Popup::Severity { ids },
             });
         }
-        Popup::Input { purpose, ids, mut text } => {
+        Popup::Input {
+            purpose,
+            ids,
+            mut text,
+        } => {
             match key.code {
                 KeyCode::Enter => return submit(model, purpose, ids, text, effects),
                 KeyCode::Tab => {
                     if let Some((value, _)) = matching(model, &purpose, &text).into_iter().next() {
-                        text = if text.starts_with('-') { format!("-{value}") } else { value };
+                        text = if text.starts_with('-') {
+                            format!("-{value}")
+                        } else {
+                            value
+                        };
                     }
                 }
                 KeyCode::Backspace => {
@@ -333,10 +350,11 @@ fn submit(
     effects: &mut Vec<Effect>,
 ) {
     let text = text.trim().to_string();
-    let keep_open = |model: &mut Model, why: &str, purpose: Purpose, ids: Vec<ItemId>, text: String| {
-        model.status.message = Some(why.to_string());
-        model.moderation.popup = Some(Popup::Input { purpose, ids, text });
-    };
+    let keep_open =
+        |model: &mut Model, why: &str, purpose: Purpose, ids: Vec<ItemId>, text: String| {
+            model.status.message = Some(why.to_string());
+            model.moderation.popup = Some(Popup::Input { purpose, ids, text });
+        };
     match purpose {
         Purpose::Tag => {
             let (remove, name) = match text.strip_prefix('-') {
@@ -348,7 +366,13 @@ fn submit(
                     model.marks.clear();
                     effects.push(Effect::Write(WriteJob::Tag { ids, tag, remove }));
                 }
-                None => keep_open(model, "a tag is one word (-tag removes it)", Purpose::Tag, ids, text),
+                None => keep_open(
+                    model,
+                    "a tag is one word (-tag removes it)",
+                    Purpose::Tag,
+                    ids,
+                    text,
+                ),
             }
         }
         Purpose::FlagReason(severity) => {
@@ -374,7 +398,13 @@ fn submit(
         }
         Purpose::Resolve => {
             if text.is_empty() {
-                return keep_open(model, "how did it end? (the outcome goes in the report)", purpose, ids, text);
+                return keep_open(
+                    model,
+                    "how did it end? (the outcome goes in the report)",
+                    purpose,
+                    ids,
+                    text,
+                );
             }
             model.marks.clear();
             effects.push(Effect::Write(WriteJob::Resolve { ids, outcome: text }));
@@ -399,12 +429,20 @@ fn submit(
 }
 
 /// Runs a write on the writer's connection; returns the message for the status line.
-pub fn run_write(conn: &mut Connection, job: &WriteJob, now: UnixTime) -> crate::store::Result<String> {
+pub fn run_write(
+    conn: &mut Connection,
+    job: &WriteJob,
+    now: UnixTime,
+) -> crate::store::Result<String> {
     let user = crate::store::state::ACTOR_USER;
     Ok(match job {
         WriteJob::Moderate { ids, kind, payload } => {
             let queued = moderation::queue(conn, ids, kind, payload, user, now)?;
-            format!("{kind} queued for {} item{}", queued.len(), plural(queued.len()))
+            format!(
+                "{kind} queued for {} item{}",
+                queued.len(),
+                plural(queued.len())
+            )
         }
         WriteJob::Tag { ids, tag, remove } => {
             let n = moderation::set_tag(conn, ids, tag, *remove, user, now)?;
@@ -414,7 +452,12 @@ pub fn run_write(conn: &mut Connection, job: &WriteJob, now: UnixTime) -> crate:
                 format!("#{tag} added to {n} item{}", plural(n))
             }
         }
-        WriteJob::Flag { ids, severity, reason, config } => {
+        WriteJob::Flag {
+            ids,
+            severity,
+            reason,
+            config,
+        } => {
             let tx = conn.transaction()?;
             for &id in ids {
                 crate::escalation::open(
@@ -431,7 +474,11 @@ pub fn run_write(conn: &mut Connection, job: &WriteJob, now: UnixTime) -> crate:
                 )?;
             }
             tx.commit()?;
-            format!("{} item{} escalated ({severity}) · E resolves", ids.len(), plural(ids.len()))
+            format!(
+                "{} item{} escalated ({severity}) · E resolves",
+                ids.len(),
+                plural(ids.len())
+            )
         }
         WriteJob::Resolve { ids, outcome } => {
             match crate::escalation::resolve_items(conn, ids, outcome, user, now)? {

@@ -48,12 +48,18 @@ fn model() -> Model {
         }),
     );
     model.moderation.setup.capabilities = [
-        ("chirp".to_string(), vec!["hide", "unhide", "delete", "block", "mute", "report"]),
+        (
+            "chirp".to_string(),
+            vec!["hide", "unhide", "delete", "block", "mute", "report"],
+        ),
         ("forum".to_string(), vec!["hide", "unhide", "report"]),
     ]
     .into_iter()
     .collect();
-    model.moderation.setup.tags = vec![("feedback".into(), "menu team".into()), ("support".into(), "support team".into())];
+    model.moderation.setup.tags = vec![
+        ("feedback".into(), "menu team".into()),
+        ("support".into(), "support team".into()),
+    ];
     model
         .moderation
         .setup
@@ -99,7 +105,11 @@ fn m_offers_only_what_the_platform_supports_and_hide_is_queued_at_once() {
     let jobs = writes(chars(&mut m, "h"));
     assert_eq!(
         jobs,
-        vec![WriteJob::Moderate { ids: vec![100], kind: "hide", payload: serde_json::json!({}) }]
+        vec![WriteJob::Moderate {
+            ids: vec![100],
+            kind: "hide",
+            payload: serde_json::json!({})
+        }]
     );
     assert_eq!(m.moderation.popup, None);
 }
@@ -124,20 +134,36 @@ fn marked_items_on_two_platforms_get_the_actions_both_support() {
 fn destructive_actions_ask_first_and_anything_but_y_cancels() {
     let mut m = model();
     chars(&mut m, "mx");
-    assert_eq!(m.moderation.popup, Some(Popup::Confirm { ids: vec![100], kind: "delete" }));
+    assert_eq!(
+        m.moderation.popup,
+        Some(Popup::Confirm {
+            ids: vec![100],
+            kind: "delete"
+        })
+    );
     assert!(writes(chars(&mut m, "n")).is_empty());
     assert_eq!(m.moderation.popup, None);
     assert_eq!(m.status.message.as_deref(), Some("delete cancelled"));
     chars(&mut m, "mb");
     let jobs = writes(chars(&mut m, "y"));
-    assert_eq!(jobs, vec![WriteJob::Moderate { ids: vec![100], kind: "block", payload: serde_json::json!({}) }]);
+    assert_eq!(
+        jobs,
+        vec![WriteJob::Moderate {
+            ids: vec![100],
+            kind: "block",
+            payload: serde_json::json!({})
+        }]
+    );
 }
 
 #[test]
 fn report_asks_for_a_reason() {
     let mut m = model();
     chars(&mut m, "mr");
-    assert!(writes(press(&mut m, KeyCode::Enter)).is_empty(), "no reason, no report");
+    assert!(
+        writes(press(&mut m, KeyCode::Enter)).is_empty(),
+        "no reason, no report"
+    );
     chars(&mut m, "threats");
     let jobs = writes(press(&mut m, KeyCode::Enter));
     assert_eq!(
@@ -155,19 +181,40 @@ fn t_completes_tags_from_config_and_use_and_tags_every_marked_item() {
     let mut m = model();
     m.moderation.tags_in_use = vec![("bug".into(), 4), ("feedback".into(), 2)];
     chars(&mut m, "  t");
-    let Some(Popup::Input { purpose: Purpose::Tag, .. }) = &m.moderation.popup else {
+    let Some(Popup::Input {
+        purpose: Purpose::Tag,
+        ..
+    }) = &m.moderation.popup
+    else {
         panic!("{:?}", m.moderation.popup);
     };
-    let all: Vec<String> = choices(&m, &Purpose::Tag).into_iter().map(|c| c.0).collect();
+    let all: Vec<String> = choices(&m, &Purpose::Tag)
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
     assert_eq!(all, vec!["feedback", "support", "bug"]);
     chars(&mut m, "f");
     press(&mut m, KeyCode::Tab);
     let jobs = writes(press(&mut m, KeyCode::Enter));
-    assert_eq!(jobs, vec![WriteJob::Tag { ids: vec![99, 100], tag: "feedback".into(), remove: false }]);
+    assert_eq!(
+        jobs,
+        vec![WriteJob::Tag {
+            ids: vec![99, 100],
+            tag: "feedback".into(),
+            remove: false
+        }]
+    );
     assert!(m.marks.is_empty());
     chars(&mut m, "t-bug");
     let jobs = writes(press(&mut m, KeyCode::Enter));
-    assert_eq!(jobs, vec![WriteJob::Tag { ids: vec![98], tag: "bug".into(), remove: true }]);
+    assert_eq!(
+        jobs,
+        vec![WriteJob::Tag {
+            ids: vec![98],
+            tag: "bug".into(),
+            remove: true
+        }]
+    );
 }
 
 #[test]
@@ -179,31 +226,51 @@ fn bang_asks_severity_then_reason_and_a_configured_reason_stands_for_its_descrip
     chars(&mut m, "he");
     press(&mut m, KeyCode::Tab);
     let jobs = writes(press(&mut m, KeyCode::Enter));
-    let [WriteJob::Flag { ids, severity, reason, .. }] = jobs.as_slice() else {
+    let [WriteJob::Flag {
+        ids,
+        severity,
+        reason,
+        ..
+    }] = jobs.as_slice()
+    else {
         panic!("{jobs:?}");
     };
-    assert_eq!((ids.as_slice(), *severity, reason.as_str()), (&[100][..], Severity::Critical, "Health or safety claim"));
+    assert_eq!(
+        (ids.as_slice(), *severity, reason.as_str()),
+        (&[100][..], Severity::Critical, "Health or safety claim")
+    );
     chars(&mut m, "!l");
     chars(&mut m, "rude barista");
     let jobs = writes(press(&mut m, KeyCode::Enter));
-    assert!(matches!(&jobs[..], [WriteJob::Flag { severity: Severity::Low, reason, .. }] if reason == "rude barista"));
+    assert!(
+        matches!(&jobs[..], [WriteJob::Flag { severity: Severity::Low, reason, .. }] if reason == "rude barista")
+    );
 }
 
 #[test]
 fn e_resolves_with_an_outcome_and_a_adds_a_note_and_esc_cancels() {
     let mut m = model();
     chars(&mut m, "E");
-    assert!(writes(press(&mut m, KeyCode::Enter)).is_empty(), "an outcome is required");
+    assert!(
+        writes(press(&mut m, KeyCode::Enter)).is_empty(),
+        "an outcome is required"
+    );
     chars(&mut m, "refund sent");
     assert_eq!(
         writes(press(&mut m, KeyCode::Enter)),
-        vec![WriteJob::Resolve { ids: vec![100], outcome: "refund sent".into() }]
+        vec![WriteJob::Resolve {
+            ids: vec![100],
+            outcome: "refund sent".into()
+        }]
     );
     chars(&mut m, "a");
     chars(&mut m, "called her back");
     assert_eq!(
         writes(press(&mut m, KeyCode::Enter)),
-        vec![WriteJob::Note { id: 100, body: "called her back".into() }]
+        vec![WriteJob::Note {
+            id: 100,
+            body: "called her back".into()
+        }]
     );
     chars(&mut m, "a");
     chars(&mut m, "dq");
@@ -233,19 +300,40 @@ fn writes_run_against_the_store() {
         created_at: 1,
         raw_json: None,
     });
-    let id = crate::store::ingest::ingest(&mut conn, account, &[item], None, 1).unwrap().inserted[0];
+    let id = crate::store::ingest::ingest(&mut conn, account, &[item], None, 1)
+        .unwrap()
+        .inserted[0];
     let flag = WriteJob::Flag {
         ids: vec![id],
         severity: Severity::High,
         reason: "press".into(),
         config: Box::default(),
     };
-    assert_eq!(run_write(&mut conn, &flag, 5).unwrap(), "1 item escalated (high) · E resolves");
-    let resolve = WriteJob::Resolve { ids: vec![id], outcome: "answered".into() };
-    assert_eq!(run_write(&mut conn, &resolve, 6).unwrap(), "1 escalation resolved");
-    assert_eq!(run_write(&mut conn, &resolve, 7).unwrap(), "no open escalation on this item");
-    let hide = WriteJob::Moderate { ids: vec![id], kind: "hide", payload: serde_json::json!({}) };
-    assert_eq!(run_write(&mut conn, &hide, 8).unwrap(), "hide queued for 1 item");
+    assert_eq!(
+        run_write(&mut conn, &flag, 5).unwrap(),
+        "1 item escalated (high) · E resolves"
+    );
+    let resolve = WriteJob::Resolve {
+        ids: vec![id],
+        outcome: "answered".into(),
+    };
+    assert_eq!(
+        run_write(&mut conn, &resolve, 6).unwrap(),
+        "1 escalation resolved"
+    );
+    assert_eq!(
+        run_write(&mut conn, &resolve, 7).unwrap(),
+        "no open escalation on this item"
+    );
+    let hide = WriteJob::Moderate {
+        ids: vec![id],
+        kind: "hide",
+        payload: serde_json::json!({}),
+    };
+    assert_eq!(
+        run_write(&mut conn, &hide, 8).unwrap(),
+        "hide queued for 1 item"
+    );
     let info = crate::store::moderation::info(&conn, id).unwrap();
     assert_eq!(info.outbox[0].kind, "hide");
     assert_eq!(info.outbox[0].state, "queued");

@@ -45,7 +45,11 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
         };
         let mut text = format!("{mark} {} {} · {}", o.kind, o.state, ago(now, o.created_at));
         if o.attempts > 0 && o.state != "sent" {
-            text.push_str(&format!(" · {} tr{}", o.attempts, if o.attempts == 1 { "y" } else { "ies" }));
+            text.push_str(&format!(
+                " · {} tr{}",
+                o.attempts,
+                if o.attempts == 1 { "y" } else { "ies" }
+            ));
         }
         if let Some(e) = &o.last_error {
             text.push_str(&format!(" · {}", inert_line(e)));
@@ -103,7 +107,9 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
     }
     for (at, body) in &info.notes {
         lines.push(Line::from(vec![
-            Span::raw(format!("note {}: ", ago(now, *at))).fg(Color::Cyan).bold(),
+            Span::raw(format!("note {}: ", ago(now, *at)))
+                .fg(Color::Cyan)
+                .bold(),
             Span::raw(inert_line(body)),
         ]));
     }
@@ -116,7 +122,10 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
 /// The Escalated view's list of open escalations, oldest first.
 pub fn render_escalations(frame: &mut Frame, area: Rect, model: &Model) {
     let block = super::frame(
-        format!(" Open escalations · {} · oldest first ", model.moderation.escalations.len()),
+        format!(
+            " Open escalations · {} · oldest first ",
+            model.moderation.escalations.len()
+        ),
         false,
     );
     let inner = block.inner(area);
@@ -128,8 +137,16 @@ pub fn render_escalations(frame: &mut Frame, area: Rect, model: &Model) {
         .iter()
         .map(|e| {
             let head = format!(" {:>4} ", age(model.now, e.opened_at));
-            let items = if e.items > 1 { format!(" ({} items)", e.items) } else { String::new() };
-            let failed = if e.failed_notifications > 0 { " · notify FAILED" } else { "" };
+            let items = if e.items > 1 {
+                format!(" ({} items)", e.items)
+            } else {
+                String::new()
+            };
+            let failed = if e.failed_notifications > 0 {
+                " · notify FAILED"
+            } else {
+                ""
+            };
             let sev = severity_span(e.severity);
             let used = head.chars().count() + sev.content.chars().count();
             let rest = truncate_to_width(
@@ -210,14 +227,26 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
         ),
         Popup::Input { purpose, ids, text } => {
             let (title, hint) = match purpose {
-                Purpose::Tag => (format!(" Tag {} ", count(ids)), "tab completes · -tag removes"),
-                Purpose::FlagReason(s) => (format!(" Escalate {} · {s} · reason ", count(ids)), "tab completes · enter escalates"),
+                Purpose::Tag => (
+                    format!(" Tag {} ", count(ids)),
+                    "tab completes · -tag removes",
+                ),
+                Purpose::FlagReason(s) => (
+                    format!(" Escalate {} · {s} · reason ", count(ids)),
+                    "tab completes · enter escalates",
+                ),
                 Purpose::Resolve => (" Resolve · how did it end? ".to_string(), "enter resolves"),
                 Purpose::Note => (" Internal note (never sent) ".to_string(), "enter saves"),
-                Purpose::ReportReason => (format!(" Report {} · reason ", count(ids)), "enter reports"),
+                Purpose::ReportReason => {
+                    (format!(" Report {} · reason ", count(ids)), "enter reports")
+                }
             };
             let mut lines = vec![
-                Line::from(vec![Span::raw(" > ").bold(), Span::raw(inert_line(text)), Span::raw("█")]),
+                Line::from(vec![
+                    Span::raw(" > ").bold(),
+                    Span::raw(inert_line(text)),
+                    Span::raw("█"),
+                ]),
                 Line::from(format!(" {hint} · esc cancels")).dim(),
             ];
             for (value, description) in matching(model, purpose, text).into_iter().take(8) {
