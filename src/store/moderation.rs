@@ -72,6 +72,14 @@ pub fn queue_in(
         // Unhide only brings back an item that is hidden.
         let applies = state != to.as_str() && (kind != "unhide" || state == "hidden");
         if applies {
+            // The CM's own moderation is logged as the outbox's state change (the
+            // `moderation` row names the CM), so `u` never reverts it locally while the
+            // platform action goes out; `unhide` is its inverse.
+            let state_actor = if actor == super::state::ACTOR_USER {
+                "outbox"
+            } else {
+                actor
+            };
             conn.execute(
                 "UPDATE items SET state = ? WHERE id = ?",
                 params![to.as_str(), item],
@@ -79,7 +87,7 @@ pub fn queue_in(
             conn.execute(
                 "INSERT INTO events (item_id, at, kind, actor, batch, from_state, to_state)
                  VALUES (?, ?, 'state', ?, ?, ?, ?)",
-                params![item, now, actor, batch, state, to.as_str()],
+                params![item, now, state_actor, batch, state, to.as_str()],
             )?;
         }
     }
