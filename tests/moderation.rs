@@ -266,9 +266,16 @@ fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() 
         "{events:#?}"
     );
     assert!(
-        events.contains(&"state user new>deleted".to_string()),
+        events.contains(&"state outbox new>deleted".to_string()),
         "{events:#?}"
     );
+    // `u` does not revert a moderation locally while the platform action goes out.
+    let undone = cache
+        .writer
+        .handle()
+        .call_blocking(|c| hark::store::state::undo_last(c, NOW + 6))
+        .unwrap();
+    assert_eq!(undone, None);
     assert_eq!(cache.count(View::Inbox), 0);
     assert_eq!(cache.count(View::All), 2);
 
