@@ -177,6 +177,21 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
         s.contains("delete queued for 1 item")
     });
 
+    // The protocol's notify command received the escalation as JSON.
+    let log = dir.path().join("escalations.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("\"reason\":\"Health or safety claim\"") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the notify command never ran: {text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
     tmux.keys(&["q"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while tmux.alive() && Instant::now() < deadline {

@@ -394,6 +394,9 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
             }
         },
         "search" | "s" => set_search(model, Some(rest.to_string()), effects),
+        "retry-notifications" => effects.push(Effect::Write(
+            super::moderation::WriteJob::RetryNotifications,
+        )),
         name => match Action::from_name(name) {
             Some(action) => apply(model, action, effects),
             None => model.status.message = Some(format!("unknown command `{name}` · ? lists actions")),

@@ -119,6 +119,8 @@ pub enum WriteJob {
         id: ItemId,
         body: String,
     },
+    /// Put failed escalation notifications back in the queue.
+    RetryNotifications,
 }
 
 /// Every moderation kind with its key in the popup, its label and whether it confirms.
@@ -490,6 +492,10 @@ pub fn run_write(
             moderation::add_note(conn, *id, body, now)?;
             "note added (kept local)".into()
         }
+        WriteJob::RetryNotifications => match crate::escalation::notify::retry_failed(conn, now)? {
+            0 => "no failed notifications".into(),
+            n => format!("{n} notification{} queued again", plural(n)),
+        },
     })
 }
 

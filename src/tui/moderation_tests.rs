@@ -334,6 +334,10 @@ fn writes_run_against_the_store() {
         run_write(&mut conn, &hide, 8).unwrap(),
         "hide queued for 1 item"
     );
+    assert_eq!(
+        run_write(&mut conn, &WriteJob::RetryNotifications, 9).unwrap(),
+        "no failed notifications"
+    );
     let info = crate::store::moderation::info(&conn, id).unwrap();
     assert_eq!(info.outbox[0].kind, "hide");
     assert_eq!(info.outbox[0].state, "queued");

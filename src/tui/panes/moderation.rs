@@ -83,7 +83,7 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
             let text = match state.as_str() {
                 "sent" => format!("  notify {channel}: sent"),
                 "failed" => format!(
-                    "  notify {channel}: FAILED after {attempts} tries · {} · hark escalations --retry",
+                    "  notify {channel}: FAILED after {attempts} tries · {} · :retry-notifications",
                     inert_line(error.as_deref().unwrap_or(""))
                 ),
                 _ if *attempts > 0 => format!(
