@@ -184,8 +184,9 @@ impl Config {
                 path: path.to_path_buf(),
                 line: crate::rules::config_text::rule_line(text, e.index, e.key),
                 key: format!(
-                    ", key `rule[{}]{}`",
+                    ", key `rule[{}]{}{}`",
                     e.index,
+                    e.section.map(|s| format!(".{s}")).unwrap_or_default(),
                     e.key.map(|k| format!(".{k}")).unwrap_or_default()
                 ),
                 message: e.to_string(),

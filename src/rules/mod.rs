@@ -84,6 +84,8 @@ pub struct RuleError {
     pub index: usize,
     /// The key the problem is under (for finding its line).
     pub key: Option<&'static str>,
+    /// The table the key is in (`all`, `any`, `then`), for the error's key path.
+    pub section: Option<&'static str>,
     pub message: String,
 }
 
@@ -137,6 +139,7 @@ impl RuleSet {
                 rule: config.name.clone(),
                 index,
                 key,
+                section: None,
                 message,
             };
             if config.name.trim().is_empty() {
@@ -145,8 +148,14 @@ impl RuleSet {
             if !names.insert(config.name.as_str()) {
                 return Err(err(Some("name"), "two rules have this name".into()));
             }
-            let all = compile_conditions(&config.all).map_err(|(k, m)| err(Some(k), m))?;
-            let any = compile_conditions(&config.any).map_err(|(k, m)| err(Some(k), m))?;
+            let in_section = |section: &'static str| {
+                move |(k, m): (&'static str, String)| RuleError {
+                    section: Some(section),
+                    ..err(Some(k), m)
+                }
+            };
+            let all = compile_conditions(&config.all).map_err(in_section("all"))?;
+            let any = compile_conditions(&config.any).map_err(in_section("any"))?;
             if all.is_empty() && any.is_empty() {
                 return Err(err(
                     None,

@@ -67,6 +67,7 @@ fn an_invalid_regex_names_the_rule_and_its_line() {
     assert!(err.contains("line 8"), "{err}");
     assert!(err.contains("rule `broken`"), "{err}");
     assert!(err.contains("invalid regex"), "{err}");
+    assert!(err.contains("rule[1].any.regex"), "{err}");
 }
 
 #[test]
