@@ -203,6 +203,13 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                     }
                 }
             }
+            // Escalations the rules opened this round notify now, not at the next run.
+            let tried =
+                crate::escalation::notify::run_once(&writer.handle(), &reqwest::Client::new())
+                    .await?;
+            if tried > 0 {
+                println!("{tried} escalation notification(s) tried (see hark escalations)");
+            }
             if failed > 0 {
                 anyhow::bail!("{failed} account(s) failed");
             }
