@@ -121,7 +121,11 @@ fn run_demo(width: u16, height: u16) {
     });
 
     // Mark done, see the confirmation, undo it.
-    tmux.keys(&["Escape", "d"]);
+    // Esc first, and only once the list has the focus again: an Esc followed at once by
+    // `d` reads as alt-d when the machine is busy.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the list focused", |s| s.contains("┏ Inbox"));
+    tmux.keys(&["d"]);
     tmux.wait_for("the done message", |s| s.contains("1 item done · u undoes"));
     tmux.keys(&["u"]);
     tmux.wait_for("the undo message", |s| {

@@ -205,10 +205,17 @@ async fn post(client: &reqwest::Client, url: &str, payload: &str, timeout: Durat
     }
 }
 
-/// Sends every due notification once; returns how many were tried.
+/// Sends every due notification once; returns how many were tried. Looking for due rows
+/// is a read on its own connection: a write job would wake the UI every time.
 pub async fn run_once(writer: &WriterHandle, client: &reqwest::Client) -> Result<usize> {
     let now = crate::domain::now();
-    let due_now = writer.call(move |conn| due(conn, now)).await?;
+    let path = writer.path().to_path_buf();
+    let due_now = tokio::task::spawn_blocking(move || {
+        let conn = crate::store::open_ro(&path)?;
+        due(&conn, now)
+    })
+    .await
+    .map_err(|e| crate::store::Error::Invalid(format!("the notifier stopped: {e}")))??;
     let n = due_now.len();
     for item in due_now {
         let attempt = send(&item, client).await;
