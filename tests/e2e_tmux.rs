@@ -118,6 +118,7 @@ fn run_demo(width: u16, height: u16) {
         s.lines()
             .any(|l| l.contains(" ago ·") || l.contains("just now ·"))
             && s.contains("open")
+            && s.contains("┏ Item")
     });
 
     // Mark done, see the confirmation, undo it.
