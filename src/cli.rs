@@ -50,6 +50,30 @@ pub enum Command {
     /// Score text from stdin (`label<TAB>compound` per line), evaluate against a
     /// ground-truth file, or rescore the cache after changing the lexicon.
     Sentiment(crate::sentiment::cli::SentimentArgs),
+    /// Export the items with one tag, one row per item (for the team that owns the tag).
+    Export {
+        #[arg(long)]
+        tag: String,
+        /// How far back: "7d", "24h" (default: everything).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: crate::export::Format,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Auto-moderation rules.
+    Rules {
+        #[command(subcommand)]
+        action: crate::cli_moderation::RulesAction,
+    },
+    /// Open escalations and their notifications.
+    Escalations {
+        /// Put failed notifications back in the queue (sent by the next running hark).
+        #[arg(long)]
+        retry: bool,
+    },
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -156,6 +180,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = data_dir.context("`hark bench` needs --data-dir DIR")?;
             run_bench(&dir, action)
         }
+        Some(
+            command
+            @ (Command::Export { .. } | Command::Rules { .. } | Command::Escalations { .. }),
+        ) => {
+            let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
+            crate::cli_moderation::run(command, &workspace)
+        }
         Some(Command::Config {
             action: ConfigAction::Path,
         }) => {
@@ -174,11 +205,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let config = Config::load(&config_path)?;
             println!(
-                "{}: ok · brand \"{}\" · {} account{}",
+                "{}: ok · brand \"{}\" · {} account{} · {} rule{}",
                 config_path.display(),
                 config.brand,
                 config.accounts.len(),
-                if config.accounts.len() == 1 { "" } else { "s" }
+                if config.accounts.len() == 1 { "" } else { "s" },
+                config.rules.len(),
+                if config.rules.len() == 1 { "" } else { "s" }
             );
             Ok(())
         }
@@ -282,7 +315,9 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
                 platform::connect_in(a, Some(&workspace.data_dir))
             })
             .await?;
-        let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
+        let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
+        model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace);
+        let _notifier = crate::escalation::notify::spawn(writer.handle());
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
             &workspace.config.sentiment_settings(),
         ));
@@ -304,7 +339,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let writer = workspace.open_store()?;
         let (status_tx, mut status_rx) = mpsc::unbounded_channel::<StatusUpdate>();
         if once {
-            let pipeline = Arc::new(crate::ingest::Pipeline::from_config(&workspace.config));
+            let pipeline = Arc::new(workspace.pipeline()?);
             let pollers = workspace
                 .pollers(
                     &writer.handle(),
@@ -323,6 +358,13 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                     }
                 }
             }
+            // Escalations the rules opened this round notify now, not at the next run.
+            let tried =
+                crate::escalation::notify::run_once(&writer.handle(), &reqwest::Client::new())
+                    .await?;
+            if tried > 0 {
+                println!("{tried} escalation notification(s) tried (see hark escalations)");
+            }
             if failed > 0 {
                 anyhow::bail!("{failed} account(s) failed");
             }
@@ -333,6 +375,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                 platform::connect_in(a, Some(&workspace.data_dir))
             })
             .await?;
+        let _notifier = crate::escalation::notify::spawn(writer.handle());
         while let Some(update) = status_rx.recv().await {
             match update.status {
                 PollStatus::Ok { .. } if update.new_items > 0 => {

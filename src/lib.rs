@@ -5,13 +5,17 @@
 
 pub mod bench;
 pub mod cli;
+pub mod cli_moderation;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod escalation;
+pub mod export;
 pub mod ingest;
 pub mod logging;
 pub mod platform;
 pub mod poller;
+pub mod rules;
 pub mod sanitize;
 pub mod secrets;
 pub mod sentiment;

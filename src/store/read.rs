@@ -177,6 +177,12 @@ impl Reader {
         })
     }
 
+    /// The read-only connection, for queries that live beside their module
+    /// (moderation info, escalations).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     /// Up to `limit` rows of `query` beyond `anchor` in `direction`, always returned
     /// newest first.
     ///

@@ -22,6 +22,10 @@ pub enum Request {
     /// Platforms and the count of every sidebar view.
     Sidebar,
     Detail(ItemId),
+    /// Notes, outbox actions and escalations of one item.
+    Moderation(ItemId),
+    /// Open escalations and the tags in use.
+    OpenEscalations,
 }
 
 /// The answer to a [`Request`].
@@ -44,6 +48,14 @@ pub enum Response {
         detail: Option<Box<ItemDetail>>,
         /// The words that drove the automatic score.
         explanation: Vec<Contribution>,
+    },
+    Moderation {
+        id: ItemId,
+        info: crate::store::moderation::ModerationInfo,
+    },
+    OpenEscalations {
+        escalations: Vec<crate::escalation::OpenEscalation>,
+        tags: Vec<(String, u64)>,
     },
     Failed(String),
 }
@@ -83,6 +95,8 @@ fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
                 (k, &request),
                 (Request::Sidebar, Request::Sidebar)
                     | (Request::Detail(_), Request::Detail(_))
+                    | (Request::Moderation(_), Request::Moderation(_))
+                    | (Request::OpenEscalations, Request::OpenEscalations)
                     | (
                         Request::List(ListRequest::Window { .. }),
                         Request::List(ListRequest::Window { .. })
@@ -125,6 +139,9 @@ pub fn run(
         Request::Sidebar => {
             let mut views: Vec<View> = View::FIXED.to_vec();
             views.extend(reader.platforms()?.into_iter().map(View::Platform));
+            // The most used tags get a view each.
+            let tags = crate::store::moderation::tags_in_use(reader.conn())?;
+            views.extend(tags.into_iter().take(8).map(|(t, _)| View::Tag(t)));
             let mut counted = Vec::with_capacity(views.len());
             for view in views {
                 let n = reader.count(&ListQuery::view(view.clone()))?;
@@ -144,6 +161,14 @@ pub fn run(
                 explanation,
             }
         }
+        Request::Moderation(id) => Response::Moderation {
+            id,
+            info: crate::store::moderation::info(reader.conn(), id)?,
+        },
+        Request::OpenEscalations => Response::OpenEscalations {
+            escalations: crate::escalation::open_list(reader.conn())?,
+            tags: crate::store::moderation::tags_in_use(reader.conn())?,
+        },
     })
 }
 

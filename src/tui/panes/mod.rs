@@ -3,6 +3,7 @@
 pub mod detail;
 pub mod help;
 pub mod items;
+pub mod moderation;
 pub mod sidebar;
 pub mod status;
 
