@@ -52,6 +52,30 @@ pub enum Command {
     /// Score text from stdin (`label<TAB>compound` per line), evaluate against a
     /// ground-truth file, or rescore the cache after changing the lexicon.
     Sentiment(crate::sentiment::cli::SentimentArgs),
+    /// Export the items with one tag, one row per item (for the team that owns the tag).
+    Export {
+        #[arg(long)]
+        tag: String,
+        /// How far back: "7d", "24h" (default: everything).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: crate::export::Format,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Auto-moderation rules.
+    Rules {
+        #[command(subcommand)]
+        action: crate::cli_moderation::RulesAction,
+    },
+    /// Open escalations and their notifications.
+    Escalations {
+        /// Put failed notifications back in the queue (sent by the next running hark).
+        #[arg(long)]
+        retry: bool,
+    },
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -158,6 +182,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = data_dir.context("`hark bench` needs --data-dir DIR")?;
             run_bench(&dir, action)
         }
+        Some(
+            command
+            @ (Command::Export { .. } | Command::Rules { .. } | Command::Escalations { .. }),
+        ) => {
+            let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
+            crate::cli_moderation::run(command, &workspace)
+        }
         Some(Command::Config {
             action: ConfigAction::Path,
         }) => {
@@ -176,11 +207,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let config = Config::load(&config_path)?;
             println!(
-                "{}: ok · brand \"{}\" · {} account{}",
+                "{}: ok · brand \"{}\" · {} account{} · {} rule{}",
                 config_path.display(),
                 config.brand,
                 config.accounts.len(),
-                if config.accounts.len() == 1 { "" } else { "s" }
+                if config.accounts.len() == 1 { "" } else { "s" },
+                config.rules.len(),
+                if config.rules.len() == 1 { "" } else { "s" }
             );
             Ok(())
         }
@@ -294,8 +327,10 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
                 connector.capabilities().reply_limit,
             );
         }
-        let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
+        let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
+        model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace);
+        let _notifier = crate::escalation::notify::spawn(writer.handle());
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
             &workspace.config.sentiment_settings(),
         ));
@@ -321,7 +356,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         })?;
         let outbox = worker::for_accounts(&writer.handle(), &shared).await?;
         if once {
-            let pipeline = Arc::new(crate::ingest::Pipeline::from_config(&workspace.config));
+            let pipeline = Arc::new(workspace.pipeline()?);
             let pollers = workspace
                 .pollers(
                     &writer.handle(),
@@ -346,6 +381,13 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                     }
                 }
             }
+            // Escalations the rules opened this round notify now, not at the next run.
+            let tried =
+                crate::escalation::notify::run_once(&writer.handle(), &reqwest::Client::new())
+                    .await?;
+            if tried > 0 {
+                println!("{tried} escalation notification(s) tried (see hark escalations)");
+            }
             if failed > 0 {
                 anyhow::bail!("{failed} account(s) failed");
             }
@@ -355,6 +397,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
             .await?;
         let _outbox = tokio::spawn(outbox.run());
+        let _notifier = crate::escalation::notify::spawn(writer.handle());
         while let Some(update) = status_rx.recv().await {
             match update.status {
                 PollStatus::Ok { .. } if update.new_items > 0 => {

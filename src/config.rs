@@ -38,6 +38,14 @@ pub struct Config {
     /// Automatic sentiment: mode, thresholds, neutral brand terms, lexicon overrides.
     #[serde(default)]
     pub sentiment: crate::sentiment::SentimentConfig,
+    /// Tags offered by `t`: name → what the tag means (who owns it).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Auto-moderation rules, applied on ingest in this order.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<crate::rules::RuleConfig>,
+    #[serde(default)]
+    pub escalation: crate::escalation::EscalationConfig,
 }
 
 fn default_brand() -> String {
@@ -189,9 +197,28 @@ impl Config {
         let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
             let key = e.path().to_string();
             let inner = e.into_inner();
-            parse_error(inner.span(), key, inner.message())
+            let message = match crate::rules::config_text::rule_index(&key)
+                .and_then(|i| crate::rules::config_text::rule_name(text, i))
+            {
+                Some(name) => format!("rule `{name}`: {}", inner.message().trim()),
+                None => inner.message().to_string(),
+            };
+            parse_error(inner.span(), key, &message)
         })?;
         config.validate(path)?;
+        if let Err(e) = crate::rules::RuleSet::compile(&config.rules) {
+            return Err(ConfigError::Parse {
+                path: path.to_path_buf(),
+                line: crate::rules::config_text::rule_line(text, e.index, e.key),
+                key: format!(
+                    ", key `rule[{}]{}{}`",
+                    e.index,
+                    e.section.map(|s| format!(".{s}")).unwrap_or_default(),
+                    e.key.map(|k| format!(".{k}")).unwrap_or_default()
+                ),
+                message: e.to_string(),
+            });
+        }
         Ok(config)
     }
 
@@ -228,6 +255,7 @@ impl Config {
         }
         crate::tui::keymap::Keymap::from_config(&self.keys).map_err(|e| invalid(e.to_string()))?;
         crate::replies::validate(&self.replies, &self.voice).map_err(invalid)?;
+        self.escalation.check().map_err(invalid)?;
         Ok(())
     }
 }

@@ -1,17 +1,21 @@
 //! What happens to fetched items on their way into the store: the derived fields
-//! (automatic sentiment; later, rules) are computed here, on the poller's task, so the
-//! single writer only writes.
+//! (automatic sentiment) are computed here, on the poller's task, so the single writer
+//! only writes; the rules run inside the ingest's transaction (they need item ids).
 
 use std::sync::Arc;
 
-use crate::config::Config;
-use crate::domain::{NewItem, SentimentLabel};
-use crate::sentiment::{Analyzer, Label};
-use crate::store::ingest::{AutoSentiment, Incoming};
+use rusqlite::Connection;
 
-/// Turns fetched items into rows ready to store.
+use crate::config::Config;
+use crate::domain::{AccountId, NewItem, SentimentLabel, UnixTime};
+use crate::rules::apply::{apply_on_ingest, Engine};
+use crate::sentiment::{Analyzer, Label};
+use crate::store::ingest::{AutoSentiment, Incoming, IngestReport};
+
+/// Turns fetched items into rows ready to store, and stores them with the rules applied.
 pub struct Pipeline {
     analyzer: Arc<Analyzer>,
+    rules: Option<Arc<Engine>>,
 }
 
 /// The engine's label as the store's.
@@ -25,18 +29,30 @@ pub fn label_of(label: Label) -> SentimentLabel {
 
 impl Pipeline {
     pub fn new(analyzer: Arc<Analyzer>) -> Pipeline {
-        Pipeline { analyzer }
+        Pipeline {
+            analyzer,
+            rules: None,
+        }
     }
 
-    /// The pipeline a workspace's config describes.
-    pub fn from_config(config: &Config) -> Pipeline {
-        Pipeline::new(Arc::new(Analyzer::new(&config.sentiment_settings())))
+    /// The same pipeline, also applying `engine`'s rules and spike check to new items.
+    pub fn with_rules(mut self, engine: Arc<Engine>) -> Pipeline {
+        self.rules = (!engine.is_empty()).then_some(engine);
+        self
+    }
+
+    /// The pipeline a workspace's config describes: its sentiment settings and rules.
+    pub fn from_config(config: &Config) -> anyhow::Result<Pipeline> {
+        let analyzer = Arc::new(Analyzer::new(&config.sentiment_settings()));
+        let engine = Engine::from_config(config)?;
+        Ok(Pipeline::new(analyzer).with_rules(Arc::new(engine)))
     }
 
     pub fn analyzer(&self) -> &Arc<Analyzer> {
         &self.analyzer
     }
 
+    /// Scores each item's sentiment.
     pub fn prepare(&self, items: Vec<NewItem>) -> Vec<Incoming> {
         items
             .into_iter()
@@ -52,9 +68,39 @@ impl Pipeline {
             })
             .collect()
     }
+
+    /// Stores a prepared page (see [`crate::store::ingest::ingest`]) and applies the
+    /// rules to the newly inserted items in the same transaction.
+    pub fn store(
+        &self,
+        conn: &mut Connection,
+        account_id: AccountId,
+        items: &[Incoming],
+        cursor: Option<&str>,
+        now: UnixTime,
+    ) -> crate::store::Result<IngestReport> {
+        match &self.rules {
+            None => crate::store::ingest::ingest(conn, account_id, items, cursor, now),
+            Some(engine) => crate::store::ingest::ingest_with(
+                conn,
+                account_id,
+                items,
+                cursor,
+                now,
+                &|tx, report| {
+                    let applied = apply_on_ingest(tx, &report.inserted, engine, now)?;
+                    if let Some(id) = applied.spike {
+                        tracing::warn!(escalation = id, "negative spike escalated");
+                    }
+                    Ok(())
+                },
+            ),
+        }
+    }
 }
 
 impl Default for Pipeline {
+    /// Social-mode sentiment and no rules.
     fn default() -> Self {
         Pipeline::new(Arc::new(Analyzer::social()))
     }

@@ -5,15 +5,19 @@
 
 pub mod bench;
 pub mod cli;
+pub mod cli_moderation;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod escalation;
+pub mod export;
 pub mod ingest;
 pub mod logging;
 pub mod outbox;
 pub mod platform;
 pub mod poller;
 pub mod replies;
+pub mod rules;
 pub mod sanitize;
 pub mod secrets;
 pub mod sentiment;

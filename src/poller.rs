@@ -128,10 +128,11 @@ impl Poller {
                     None
                 };
                 let chunk = std::mem::replace(&mut incoming, rest);
+                let pipeline = self.pipeline.clone();
                 let report = self
                     .writer
                     .call(move |conn| {
-                        ingest::ingest(conn, account_id, &chunk, next.as_deref(), now())
+                        pipeline.store(conn, account_id, &chunk, next.as_deref(), now())
                     })
                     .await
                     .map_err(|e| RoundError::Store(e.to_string()))?;

@@ -47,6 +47,11 @@ impl Workspace {
         Ok(Workspace::new(config, config_path, data_dir))
     }
 
+    /// The ingest pipeline with this config's rules compiled.
+    pub fn pipeline(&self) -> anyhow::Result<Pipeline> {
+        Pipeline::from_config(&self.config)
+    }
+
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join(DB_FILE)
     }
@@ -64,7 +69,7 @@ impl Workspace {
         status: mpsc::UnboundedSender<StatusUpdate>,
         connect: impl Fn(&AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
     ) -> anyhow::Result<Vec<JoinHandle<()>>> {
-        let pipeline = Arc::new(Pipeline::from_config(&self.config));
+        let pipeline = Arc::new(self.pipeline()?);
         let mut tasks = Vec::new();
         for poller in self.pollers(writer, status, &connect, pipeline).await? {
             tasks.push(tokio::spawn(poller.run()));

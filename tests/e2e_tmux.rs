@@ -120,10 +120,15 @@ fn run_demo(width: u16, height: u16) {
         s.lines()
             .any(|l| l.contains(" ago ·") || l.contains("just now ·"))
             && s.contains("open")
+            && s.contains("┏ Item")
     });
 
     // Mark done, see the confirmation, undo it.
-    tmux.keys(&["Escape", "d"]);
+    // Esc first, and only once the list has the focus again: an Esc followed at once by
+    // `d` reads as alt-d when the machine is busy.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("the list focused", |s| s.contains("┏ Inbox"));
+    tmux.keys(&["d"]);
     tmux.wait_for("the done message", |s| s.contains("1 item done · u undoes"));
     tmux.keys(&["u"]);
     tmux.wait_for("the undo message", |s| {

@@ -48,6 +48,22 @@ pub fn ingest(
     cursor: Option<&str>,
     now: UnixTime,
 ) -> Result<IngestReport> {
+    ingest_with(conn, account_id, items, cursor, now, &|_, _| Ok(()))
+}
+
+/// Work done in the ingest's transaction after the items are stored (the rules), so a
+/// new item is never visible without it.
+pub type AfterInsert<'a> = &'a dyn Fn(&rusqlite::Transaction<'_>, &IngestReport) -> Result<()>;
+
+/// [`ingest`], running `after` before the commit.
+pub fn ingest_with(
+    conn: &mut Connection,
+    account_id: AccountId,
+    items: &[Incoming],
+    cursor: Option<&str>,
+    now: UnixTime,
+    after: AfterInsert<'_>,
+) -> Result<IngestReport> {
     let tx = conn.transaction()?;
     let mut report = IngestReport::default();
     {
@@ -154,6 +170,7 @@ pub fn ingest(
             )?;
         }
     }
+    after(&tx, &report)?;
     tx.commit()?;
     Ok(report)
 }

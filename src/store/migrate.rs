@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_core.sql"),
     include_str!("migrations/002_search_tags_escalations.sql"),
     include_str!("migrations/003_outbox_drafts.sql"),
+    include_str!("migrations/004_rules_escalation.sql"),
     include_str!("migrations/008_item_counts.sql"),
 ];
 

@@ -6,6 +6,7 @@
 
 pub mod ingest;
 pub mod migrate;
+pub mod moderation;
 pub mod read;
 pub mod sentiment;
 pub mod state;

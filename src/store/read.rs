@@ -177,7 +177,8 @@ impl Reader {
         })
     }
 
-    /// The connection, for queries that live with their feature (the outbox's reads).
+    /// The read-only connection, for queries that live beside their module
+    /// (moderation info, escalations).
     pub fn conn(&self) -> &Connection {
         &self.conn
     }

@@ -71,7 +71,9 @@ impl View {
             View::Inbox => ("i.state IN ('new', 'open') AND i.kind != 'post'", vec![]),
             View::NeedsReply => ("i.state IN ('new', 'open') AND i.needs_reply = 1", vec![]),
             View::Escalated => (
-                "i.id IN (SELECT item_id FROM escalations WHERE resolved_at IS NULL)",
+                "i.id IN (SELECT item_id FROM escalations WHERE resolved_at IS NULL
+                    UNION SELECT x.item_id FROM escalation_items x
+                    JOIN escalations e ON e.id = x.escalation_id WHERE e.resolved_at IS NULL)",
                 vec![],
             ),
             View::Done => ("i.state = 'done' AND i.kind != 'post'", vec![]),

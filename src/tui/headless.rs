@@ -128,6 +128,16 @@ impl Headless {
                         Err(e) => WriteOutcome::Failed(e.to_string()),
                     })
                 }
+                Effect::Write(job) => {
+                    let result = self
+                        .writer
+                        .call_blocking(move |conn| super::moderation::run_write(conn, &job, now()));
+                    queue.extend(update(&mut self.model, Msg::StoreChanged));
+                    Msg::Wrote(match result {
+                        Ok(message) => WriteOutcome::Done(message),
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    })
+                }
                 // The benchmarks do not reply; the replies effects have their own tests.
                 Effect::SaveDraft { .. }
                 | Effect::QueueReply { .. }

@@ -73,6 +73,11 @@ actions! {
     Search => "search", ["/"], "Find", "full-text search";
     SearchNext => "search-next", ["n"], "Find", "next search result";
     SearchPrev => "search-prev", ["N"], "Find", "previous search result";
+    Moderate => "moderate", ["m"], "Moderate", "moderation actions";
+    Tag => "tag", ["t"], "Moderate", "tag (-tag removes)";
+    Flag => "flag", ["!"], "Moderate", "escalate: severity, reason";
+    Resolve => "resolve", ["E"], "Moderate", "resolve its escalation";
+    AddNote => "add-note", ["a"], "Moderate", "internal note";
     CommandLine => "command-line", [":"], "Other", "command line (:view done)";
     Help => "help", ["?"], "Other", "this help";
     Quit => "quit", ["q", "ctrl-c"], "Other", "quit";

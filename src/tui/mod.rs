@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod keys;
 pub mod list;
 pub mod model;
+pub mod moderation;
 pub mod panes;
 pub mod query;
 pub mod reply_effects;
@@ -232,6 +233,20 @@ impl Runtime {
                         .await
                     {
                         Ok(count) => WriteOutcome::SentimentSet { count, label },
+                        Err(e) => WriteOutcome::Failed(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::Wrote(outcome));
+                });
+            }
+            Effect::Write(job) => {
+                let writer = self.writer.clone();
+                let tx = self.app_tx.clone();
+                tokio::spawn(async move {
+                    let outcome = match writer
+                        .call(move |conn| moderation::run_write(conn, &job, now()))
+                        .await
+                    {
+                        Ok(message) => WriteOutcome::Done(message),
                         Err(e) => WriteOutcome::Failed(e.to_string()),
                     };
                     let _ = tx.send(Msg::Wrote(outcome));

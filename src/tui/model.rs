@@ -73,6 +73,8 @@ pub struct Model {
     /// The search the list is filtered by, as typed.
     pub search: Option<String>,
     pub show_help: bool,
+    /// Moderation, tags, escalations and notes (see [`super::moderation`]).
+    pub moderation: super::moderation::ModerationState,
     pub now: UnixTime,
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
@@ -114,6 +116,8 @@ pub enum WriteOutcome {
         label: Option<crate::domain::SentimentLabel>,
     },
     Undone(Option<Undone>),
+    /// A moderation, tag, escalation or note write, with its message.
+    Done(String),
     Failed(String),
 }
 
@@ -133,6 +137,7 @@ pub enum Effect {
         ids: Vec<ItemId>,
         label: Option<crate::domain::SentimentLabel>,
     },
+    Write(super::moderation::WriteJob),
     /// Keep the composer's text for the item (empty removes the draft).
     SaveDraft {
         item_id: ItemId,
@@ -170,6 +175,7 @@ impl Model {
             prompt: None,
             search: None,
             show_help: false,
+            moderation: Default::default(),
             now,
             frame: 0,
             quit: false,
@@ -192,6 +198,7 @@ impl Model {
         vec![
             Effect::Query(Request::List(self.list.load(Anchor::Top))),
             Effect::Query(Request::Sidebar),
+            Effect::Query(Request::OpenEscalations),
         ]
     }
 
@@ -233,8 +240,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::StoreChanged => {
             list_effect(&mut effects, model.list.refresh());
             effects.push(Effect::Query(Request::Sidebar));
+            effects.push(Effect::Query(Request::OpenEscalations));
             if let Some(id) = model.detail.wanted {
                 effects.push(Effect::Query(Request::Detail(id)));
+                effects.push(Effect::Query(Request::Moderation(id)));
                 effects.push(Effect::Query(Request::ItemOutbox(id)));
             }
             if model.outbox.is_some() {
@@ -266,6 +275,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     undone.was
                 ),
                 WriteOutcome::Undone(None) => "nothing to undo".into(),
+                WriteOutcome::Done(message) => message,
                 WriteOutcome::Failed(e) => {
                     model.status.last_error = Some(e.clone());
                     format!("not saved: {e}")
@@ -299,6 +309,7 @@ fn sync_detail(model: &mut Model, effects: &mut Vec<Effect>) {
         model.detail.scroll = 0;
         if let Some(id) = current {
             effects.push(Effect::Query(Request::Detail(id)));
+            effects.push(Effect::Query(Request::Moderation(id)));
             effects.push(Effect::Query(Request::ItemOutbox(id)));
         } else {
             model.detail.item = None;
@@ -336,6 +347,15 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 model.detail.explanation = explanation;
             }
         }
+        Response::Moderation { id, info } => {
+            if Some(id) == model.detail.wanted {
+                model.moderation.info = Some((id, info));
+            }
+        }
+        Response::OpenEscalations { escalations, tags } => {
+            model.moderation.escalations = escalations;
+            model.moderation.tags_in_use = tags;
+        }
         Response::ItemOutbox { id, outbox } => {
             if Some(id) == model.detail.wanted {
                 model.item_outbox = Some((id, outbox));
@@ -354,6 +374,10 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
 fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     if model.show_help {
         model.show_help = false;
+        return;
+    }
+    if model.moderation.popup.is_some() {
+        super::moderation::on_key(model, key, effects);
         return;
     }
     if model.prompt.is_some() {
@@ -448,6 +472,9 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
             }
         },
         "search" | "s" => set_search(model, Some(rest.to_string()), effects),
+        "retry-notifications" => effects.push(Effect::Write(
+            super::moderation::WriteJob::RetryNotifications,
+        )),
         name => match Action::from_name(name) {
             Some(action) => apply(model, action, effects),
             None => model.status.message = Some(format!("unknown command `{name}` · ? lists actions")),
@@ -556,6 +583,9 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
                 (_, false) => model.list.move_by(-1),
             };
             list_effect(effects, request);
+        }
+        Action::Moderate | Action::Tag | Action::Flag | Action::Resolve | Action::AddNote => {
+            super::moderation::start(model, action)
         }
         Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
         Action::Help => model.show_help = true,

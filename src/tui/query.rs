@@ -22,6 +22,10 @@ pub enum Request {
     /// Platforms and the count of every sidebar view.
     Sidebar,
     Detail(ItemId),
+    /// Notes, outbox actions and escalations of one item.
+    Moderation(ItemId),
+    /// Open escalations and the tags in use.
+    OpenEscalations,
     /// An item's draft and outbox rows.
     ItemOutbox(ItemId),
     /// The Outbox pane's rows.
@@ -48,6 +52,14 @@ pub enum Response {
         detail: Option<Box<ItemDetail>>,
         /// The words that drove the automatic score.
         explanation: Vec<Contribution>,
+    },
+    Moderation {
+        id: ItemId,
+        info: crate::store::moderation::ModerationInfo,
+    },
+    OpenEscalations {
+        escalations: Vec<crate::escalation::OpenEscalation>,
+        tags: Vec<(String, u64)>,
     },
     ItemOutbox {
         id: ItemId,
@@ -92,6 +104,8 @@ fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
                 (k, &request),
                 (Request::Sidebar, Request::Sidebar)
                     | (Request::Detail(_), Request::Detail(_))
+                    | (Request::Moderation(_), Request::Moderation(_))
+                    | (Request::OpenEscalations, Request::OpenEscalations)
                     | (Request::ItemOutbox(_), Request::ItemOutbox(_))
                     | (Request::Outbox, Request::Outbox)
                     | (
@@ -136,6 +150,9 @@ pub fn run(
         Request::Sidebar => {
             let mut views: Vec<View> = View::FIXED.to_vec();
             views.extend(reader.platforms()?.into_iter().map(View::Platform));
+            // The most used tags get a view each.
+            let tags = crate::store::moderation::tags_in_use(reader.conn())?;
+            views.extend(tags.into_iter().take(8).map(|(t, _)| View::Tag(t)));
             let mut counted = Vec::with_capacity(views.len());
             for view in views {
                 let n = reader.count(&ListQuery::view(view.clone()))?;
@@ -155,6 +172,14 @@ pub fn run(
                 explanation,
             }
         }
+        Request::Moderation(id) => Response::Moderation {
+            id,
+            info: crate::store::moderation::info(reader.conn(), id)?,
+        },
+        Request::OpenEscalations => Response::OpenEscalations {
+            escalations: crate::escalation::open_list(reader.conn())?,
+            tags: crate::store::moderation::tags_in_use(reader.conn())?,
+        },
         Request::ItemOutbox(id) => Response::ItemOutbox {
             id,
             outbox: crate::outbox::read::item_outbox(reader.conn(), id)?,

@@ -63,9 +63,20 @@ pub fn render(frame: &mut Frame, model: &Model) {
         Some(composer) => panes::composer::render_composer(frame, areas.list, model, composer),
         None => panes::items::render(frame, areas.list, model),
     }
-    panes::detail::render(frame, areas.detail, model);
+    if *model.current_view() == crate::store::View::Escalated {
+        // The open escalations, oldest first, above the item.
+        let rows =
+            (model.moderation.escalations.len().max(1) as u16 + 2).min(areas.detail.height / 2);
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
+        panes::moderation::render_escalations(frame, top, model);
+        panes::detail::render(frame, rest, model);
+    } else {
+        panes::detail::render(frame, areas.detail, model);
+    }
     panes::status::render_status(frame, areas.status, model);
     panes::status::render_prompt(frame, areas.prompt, model);
+    panes::moderation::render_popup(frame, frame.area(), model);
     if model.outbox.is_some() {
         panes::composer::render_outbox(frame, frame.area(), model);
     }

@@ -25,6 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             if model.detail.show_explanation {
                 lines.insert(2, explanation_line(&model.detail.explanation));
             }
+            lines.extend(super::moderation::detail_lines(model));
             lines
         }
         None => vec![Line::from("no item selected").dim().italic()],

@@ -1,48 +1,48 @@
-//! `?`: the keys, generated from the keymap so it can never go out of date. Groups are
-//! laid out in two columns so the whole map fits an 80x24 terminal.
+//! `?`: the keys, generated from the keymap so it can never go out of date. The groups
+//! flow through as many columns as the terminal fits, so the whole map shows at 80x24.
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use crate::tui::keymap::Action;
 use crate::tui::model::Model;
 
-fn group_lines(model: &Model, group: &str) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::from(group.to_string()).bold().underlined()];
-    for &action in Action::ALL.iter().filter(|a| a.group() == group) {
+/// The narrowest a column may be.
+const MIN_COLUMN: u16 = 38;
+
+fn lines(model: &Model) -> Vec<Line<'static>> {
+    let keys_width = Action::ALL
+        .iter()
+        .map(|a| model.keymap.keys_of(*a).width())
+        .max()
+        .unwrap_or(1)
+        .min(12);
+    let mut lines = Vec::new();
+    let mut group = "";
+    for &action in Action::ALL {
+        if action.group() != group {
+            group = action.group();
+            lines.push(Line::from(group.to_string()).bold().underlined());
+        }
         lines.push(Line::from(vec![
-            Span::raw(format!(" {:<12}", model.keymap.keys_of(action))).cyan(),
+            Span::raw(format!(" {:<keys_width$} ", model.keymap.keys_of(action))).cyan(),
             Span::raw(action.help().to_string()),
         ]));
     }
-    lines.push(Line::default());
+    lines.push(Line::from("any key closes this help").dim().italic());
     lines
 }
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let mut groups: Vec<&str> = Vec::new();
-    for action in Action::ALL {
-        // The composer lists its own keys in its footer.
-        if action.group() != "Composer" && !groups.contains(&action.group()) {
-            groups.push(action.group());
-        }
-    }
-    // Fill the left column up to half of all lines, the rest goes right.
-    let blocks: Vec<Vec<Line>> = groups.iter().map(|g| group_lines(model, g)).collect();
-    let total: usize = blocks.iter().map(Vec::len).sum();
-    let (mut left, mut right) = (Vec::new(), Vec::new());
-    for block in blocks {
-        if left.len() + block.len() / 2 <= total / 2 {
-            left.extend(block);
-        } else {
-            right.extend(block);
-        }
-    }
-    let height = (left.len().max(right.len()) as u16 + 2).min(area.height);
-    let width = 100.min(area.width);
+    let lines = lines(model);
+    let width = area.width.min(160);
+    let columns = ((width.saturating_sub(2)) / MIN_COLUMN).clamp(1, 4) as usize;
+    let per_column = lines.len().div_ceil(columns);
+    let height = (per_column as u16 + 2).min(area.height);
     let [popup] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);
@@ -54,8 +54,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .title_bottom(Line::from(" any key closes this help ").dim().italic());
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let [l, r] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
-    frame.render_widget(Paragraph::new(left), l);
-    frame.render_widget(Paragraph::new(right), r);
+    let areas =
+        Layout::horizontal(vec![Constraint::Ratio(1, columns as u32); columns]).split(inner);
+    for (chunk, area) in lines.chunks(per_column).zip(areas.iter()) {
+        frame.render_widget(Paragraph::new(chunk.to_vec()), *area);
+    }
 }

@@ -4,6 +4,7 @@ pub mod composer;
 pub mod detail;
 pub mod help;
 pub mod items;
+pub mod moderation;
 pub mod sidebar;
 pub mod status;
 

@@ -81,7 +81,7 @@ pub fn render_prompt(frame: &mut Frame, area: Rect, model: &Model) {
             ))
             .fg(Color::Red),
             (None, None) => Line::from(
-                "j/k move · enter open · d done · / search · : command · ? help · q quit",
+                "j/k move · enter open · d done · m moderate · t tag · ! escalate · / search · ? help",
             )
             .dim(),
         },

@@ -1,0 +1,311 @@
+use std::time::Duration;
+
+use super::notify::{self, Attempt, Due};
+use super::*;
+
+fn due(channel: &str, target: &str, timeout_secs: i64) -> Due {
+    Due {
+        id: 1,
+        channel: channel.into(),
+        target: target.into(),
+        timeout_secs,
+        payload: r#"{"escalation_id":7,"severity":"critical"}"#.into(),
+    }
+}
+
+#[tokio::test]
+async fn the_command_gets_the_escalation_on_stdin_and_its_exit_status_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("got.json");
+    let client = reqwest::Client::new();
+    let ok = notify::send(
+        &due("command", &format!("cat > '{}'", out.display()), 5),
+        &client,
+    )
+    .await;
+    assert_eq!(
+        ok,
+        Attempt {
+            ok: true,
+            exit_status: Some(0),
+            ..Attempt::default()
+        }
+    );
+    let got = std::fs::read_to_string(&out).unwrap();
+    assert!(got.contains("\"escalation_id\":7"), "{got}");
+
+    let failed = notify::send(&due("command", "echo 'pager down' >&2; exit 3", 5), &client).await;
+    assert!(!failed.ok);
+    assert_eq!(failed.exit_status, Some(3));
+    assert!(failed.error.unwrap().contains("exited with 3: pager down"));
+}
+
+#[tokio::test]
+async fn a_command_that_hangs_is_stopped_at_its_timeout() {
+    let client = reqwest::Client::new();
+    let hung = notify::send(&due("command", "exec sleep 30", 1), &client).await;
+    assert!(!hung.ok);
+    assert_eq!(hung.exit_status, None);
+    assert!(hung.error.unwrap().contains("did not finish within 1s"));
+}
+
+#[tokio::test]
+async fn the_webhook_gets_the_json_and_a_server_error_is_a_failed_try() {
+    use wiremock::matchers::{body_string_contains, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .and(header("content-type", "application/json"))
+        .and(body_string_contains("\"severity\":\"critical\""))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/hook", server.uri());
+    let first = notify::send(&due("webhook", &url, 5), &client).await;
+    assert_eq!(first.http_status, Some(500));
+    assert!(!first.ok);
+    let second = notify::send(&due("webhook", &url, 5), &client).await;
+    assert_eq!(second.http_status, Some(204));
+    assert!(second.ok);
+    // Nobody listening: a failure that does not leak the URL.
+    let closed = notify::send(
+        &due("webhook", "http://127.0.0.1:9/secret-token", 2),
+        &client,
+    )
+    .await;
+    assert!(!closed.ok);
+    assert!(!closed.error.unwrap().contains("secret-token"));
+}
+
+/// A store with one item and an escalation whose protocol has a command and a webhook.
+fn store_with_escalation(
+    command: &str,
+    webhook: &str,
+    max_attempts: u32,
+) -> (tempfile::TempDir, rusqlite::Connection, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+    let account = crate::store::ingest::ensure_account(&conn, "a", "chirp", "@brand").unwrap();
+    let item = crate::store::ingest::Incoming::from(crate::domain::NewItem {
+        external_id: "x1".into(),
+        kind: crate::domain::ItemKind::Mention,
+        parent_external_id: None,
+        thread_external_id: None,
+        author: crate::domain::NewAuthor {
+            external_id: "u".into(),
+            handle: "@dana".into(),
+            display_name: "Dana".into(),
+            followers: Some(48_000),
+        },
+        body: "readers report illness after the cold brew".into(),
+        url: None,
+        created_at: 100,
+        raw_json: None,
+    });
+    let report = crate::store::ingest::ingest(&mut conn, account, &[item], None, 100).unwrap();
+    let mut config = EscalationConfig::default();
+    config.protocol.insert(
+        Severity::Critical,
+        Protocol {
+            notify_command: Some(command.into()),
+            notify_timeout: Duration::from_secs(5),
+            webhook: Some(webhook.into()),
+            max_attempts,
+            checklist: vec!["call the SMM".into()],
+        },
+    );
+    let id = open(
+        &conn,
+        &NewEscalation {
+            item_id: Some(report.inserted[0]),
+            linked: vec![],
+            severity: Severity::Critical,
+            reason: "press".into(),
+            actor: "user".into(),
+        },
+        &config,
+        200,
+    )
+    .unwrap();
+    (dir, conn, id)
+}
+
+#[test]
+fn opening_writes_one_notification_per_channel_with_the_payload() {
+    let (_dir, conn, id) = store_with_escalation("true", "http://127.0.0.1:1/hook", 3);
+    let due = notify::due(&conn, 200).unwrap();
+    assert_eq!(due.len(), 2);
+    assert_eq!(due[0].channel, "command");
+    assert_eq!(due[1].channel, "webhook");
+    let payload: serde_json::Value = serde_json::from_str(&due[0].payload).unwrap();
+    assert_eq!(payload["escalation_id"], id);
+    assert_eq!(payload["severity"], "critical");
+    assert_eq!(payload["items"][0]["author"], "@dana");
+    assert_eq!(payload["checklist"][0], "call the SMM");
+    let event: String = conn
+        .query_row(
+            "SELECT detail FROM events WHERE kind = 'escalation'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(event.contains("\"op\":\"open\""), "{event}");
+}
+
+#[test]
+fn failures_are_retried_with_backoff_then_kept_as_failed_until_retried() {
+    let (_dir, mut conn, _) = store_with_escalation("false", "http://127.0.0.1:1/hook", 2);
+    let fail = Attempt {
+        ok: false,
+        exit_status: Some(1),
+        http_status: None,
+        error: Some("the notify command exited with 1".into()),
+    };
+    let first = notify::due(&conn, 200).unwrap()[0].id;
+    notify::record(&mut conn, first, &fail, 200).unwrap();
+    // Not due again until the backoff passes.
+    assert!(notify::due(&conn, 200)
+        .unwrap()
+        .iter()
+        .all(|d| d.id != first));
+    let retry_at = 200 + notify::retry_delay(1);
+    assert!(notify::due(&conn, retry_at)
+        .unwrap()
+        .iter()
+        .any(|d| d.id == first));
+    notify::record(&mut conn, first, &fail, retry_at).unwrap();
+    let (state, attempts, error): (String, i64, String) = conn
+        .query_row(
+            "SELECT state, attempts, last_error FROM notifications WHERE id = ?",
+            [first],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((state.as_str(), attempts), ("failed", 2));
+    assert!(error.contains("exited with 1"));
+    let tries: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM notification_attempts WHERE notification_id = ? AND exit_status = 1",
+            [first],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tries, 2, "every try is on record with its exit status");
+    let listed = open_list(&conn).unwrap();
+    assert_eq!(listed[0].failed_notifications, 1, "the failure is visible");
+    assert!(notify::due(&conn, 1_000_000)
+        .unwrap()
+        .iter()
+        .all(|d| d.id != first));
+    assert_eq!(notify::retry_failed(&conn, 5_000).unwrap(), 1);
+    assert!(notify::due(&conn, 5_000)
+        .unwrap()
+        .iter()
+        .any(|d| d.id == first));
+    notify::record(
+        &mut conn,
+        first,
+        &Attempt {
+            ok: true,
+            exit_status: Some(0),
+            ..Attempt::default()
+        },
+        5_000,
+    )
+    .unwrap();
+    let state: String = conn
+        .query_row(
+            "SELECT state FROM notifications WHERE id = ?",
+            [first],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(state, "sent");
+}
+
+#[tokio::test]
+async fn the_notifier_sends_due_rows_through_the_writer_and_survives_a_restart() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let (dir, conn, _) = store_with_escalation("exit 0", &format!("{}/h", server.uri()), 3);
+    drop(conn);
+    // A restart: a new writer on the same file finds the pending rows.
+    let writer = crate::store::Writer::spawn(&dir.path().join("hark.db")).unwrap();
+    let sent = notify::run_once(&writer.handle(), &reqwest::Client::new())
+        .await
+        .unwrap();
+    assert_eq!(sent, 2);
+    let states: Vec<String> = writer
+        .handle()
+        .call(|c| {
+            Ok(c.prepare("SELECT state FROM notifications ORDER BY id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(states, vec!["sent", "sent"]);
+}
+
+#[test]
+fn resolving_closes_the_items_escalations_with_an_outcome() {
+    let (_dir, mut conn, id) = store_with_escalation("true", "http://127.0.0.1:1/h", 3);
+    let item: i64 = conn
+        .query_row("SELECT item_id FROM escalations WHERE id = ?", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(open_list(&conn).unwrap().len(), 1);
+    assert_eq!(
+        resolve_items(&mut conn, &[item], "statement published", "user", 900).unwrap(),
+        1
+    );
+    assert!(open_list(&conn).unwrap().is_empty());
+    let (resolved_at, outcome): (i64, String) = conn
+        .query_row(
+            "SELECT resolved_at, outcome FROM escalations WHERE id = ?",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (resolved_at, outcome.as_str()),
+        (900, "statement published")
+    );
+    assert_eq!(
+        resolve_items(&mut conn, &[item], "again", "user", 901).unwrap(),
+        0
+    );
+}
+
+#[test]
+fn a_bad_protocol_is_a_config_error() {
+    let err = crate::config::Config::parse(
+        "[escalation.protocol.critical]\nwebhook = \"ftp://x\"\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("not an http(s) URL"), "{err}");
+    let err = crate::config::Config::parse(
+        "[escalation.spike]\nmin_count = 3\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("set `multiple` or `z_score`"), "{err}");
+}

@@ -1,0 +1,256 @@
+//! Running the rules: on ingest (inside the ingest's transaction, right after the new
+//! items are inserted, so an item is never visible without its rule actions) and as a
+//! dry run over the cache for `hark rules test`.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{ItemFacts, Rule, RuleSet};
+use crate::domain::{ItemId, UnixTime};
+use crate::escalation::{self, EscalationConfig, NewEscalation};
+use crate::store::{moderation, Result};
+
+/// Everything the ingest needs to apply rules: compiled once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Engine {
+    pub rules: RuleSet,
+    pub escalation: EscalationConfig,
+}
+
+impl Engine {
+    pub fn from_config(config: &crate::config::Config) -> Result<Engine> {
+        let rules = RuleSet::compile(&config.rules)
+            .map_err(|e| crate::store::Error::Invalid(e.to_string()))?;
+        Ok(Engine {
+            rules,
+            escalation: config.escalation.clone(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty() && self.escalation.spike.is_none()
+    }
+}
+
+/// What rules did to one ingest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// (rule name, item) for every match.
+    pub matches: Vec<(String, ItemId)>,
+    pub spike: Option<i64>,
+}
+
+/// Loads what rules look at for one item.
+pub fn facts(conn: &Connection, id: ItemId) -> Result<Option<ItemFacts>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT i.body, acc.platform, i.kind, au.handle, au.followers, i.sentiment_auto
+             FROM items i JOIN accounts acc ON acc.id = i.account_id
+             JOIN authors au ON au.id = i.author_id WHERE i.id = ?",
+        )?
+        .query_row([id], |r| {
+            Ok(ItemFacts {
+                body: r.get(0)?,
+                platform: r.get(1)?,
+                kind: r
+                    .get::<_, String>(2)?
+                    .parse()
+                    .unwrap_or(crate::domain::ItemKind::Mention),
+                author_handle: r.get(3)?,
+                followers: r.get(4)?,
+                sentiment: r.get(5)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Applies every matching rule to each of `ids`, in rule order, then the spike check.
+/// Call it with the ingest's transaction.
+pub fn apply_on_ingest(
+    conn: &Connection,
+    ids: &[ItemId],
+    engine: &Engine,
+    now: UnixTime,
+) -> Result<Applied> {
+    let mut applied = Applied::default();
+    for &id in ids {
+        let Some(facts) = facts(conn, id)? else {
+            continue;
+        };
+        // The brand's own posts are context; rules are for what others write.
+        if facts.kind == crate::domain::ItemKind::Post {
+            continue;
+        }
+        for rule in engine.rules.matching(&facts) {
+            apply_rule(conn, id, rule, &engine.escalation, now)?;
+            applied.matches.push((rule.name.clone(), id));
+        }
+    }
+    if let Some(spike) = &engine.escalation.spike {
+        if !ids.is_empty() {
+            applied.spike = super::spike::check(conn, spike, &engine.escalation, now)?;
+        }
+    }
+    Ok(applied)
+}
+
+fn apply_rule(
+    conn: &Connection,
+    id: ItemId,
+    rule: &Rule,
+    escalations: &EscalationConfig,
+    now: UnixTime,
+) -> Result<()> {
+    let actor = rule.actor();
+    let a = &rule.actions;
+    for tag in &a.tag {
+        if let Some(tag) = moderation::normal_tag(tag) {
+            moderation::tag_in(conn, id, &tag, &actor, now)?;
+        }
+    }
+    if a.spam {
+        conn.execute("UPDATE items SET spam = 1 WHERE id = ?", [id])?;
+        conn.execute(
+            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'moderation', ?, ?)",
+            params![id, now, actor, serde_json::json!({"action": "spam"}).to_string()],
+        )?;
+    }
+    if a.done {
+        let from: String =
+            conn.query_row("SELECT state FROM items WHERE id = ?", [id], |r| r.get(0))?;
+        if from == "new" || from == "open" {
+            conn.execute("UPDATE items SET state = 'done' WHERE id = ?", [id])?;
+            conn.execute(
+                "INSERT INTO events (item_id, at, kind, actor, from_state, to_state)
+                 VALUES (?, ?, 'state', ?, ?, 'done')",
+                params![id, now, actor, from],
+            )?;
+        }
+    }
+    let hidden = || -> Result<bool> {
+        Ok(conn.query_row(
+            "SELECT state IN ('hidden', 'deleted') FROM items WHERE id = ?",
+            [id],
+            |r| r.get(0),
+        )?)
+    };
+    // Two rules hiding the same item send one hide.
+    if a.hide && !hidden()? {
+        moderation::queue_in(conn, id, "hide", &serde_json::json!({}), &actor, None, now)?;
+    }
+    if let Some(flag) = &a.flag {
+        escalation::open(
+            conn,
+            &NewEscalation {
+                item_id: Some(id),
+                linked: Vec::new(),
+                severity: flag.severity,
+                reason: flag.reason.clone(),
+                actor,
+            },
+            escalations,
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// What one rule would have done over the cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DryRun {
+    pub rule: String,
+    pub count: usize,
+    /// Up to five (item id, author, text) examples, newest first.
+    pub sample: Vec<(ItemId, String, String)>,
+}
+
+/// Runs the rules over items created since `since` without writing anything (`conn`
+/// should be read-only). Also returns the hours at which the spike rule would fire.
+pub fn dry_run(
+    conn: &Connection,
+    rules: &RuleSet,
+    spike: Option<&crate::escalation::SpikeConfig>,
+    since: UnixTime,
+    now: UnixTime,
+) -> Result<(Vec<DryRun>, Vec<UnixTime>)> {
+    let mut out: Vec<DryRun> = rules
+        .rules
+        .iter()
+        .map(|r| DryRun {
+            rule: r.name.clone(),
+            count: 0,
+            sample: Vec::new(),
+        })
+        .collect();
+    let mut stmt = conn.prepare(
+        "SELECT i.id, i.body, acc.platform, i.kind, au.handle, au.followers, i.sentiment_auto
+         FROM items i JOIN accounts acc ON acc.id = i.account_id JOIN authors au ON au.id = i.author_id
+         WHERE i.created_at >= ? AND i.kind != 'post' ORDER BY i.created_at DESC, i.id DESC",
+    )?;
+    let rows = stmt.query_map([since], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            ItemFacts {
+                body: r.get(1)?,
+                platform: r.get(2)?,
+                kind: r
+                    .get::<_, String>(3)?
+                    .parse()
+                    .unwrap_or(crate::domain::ItemKind::Mention),
+                author_handle: r.get(4)?,
+                followers: r.get(5)?,
+                sentiment: r.get(6)?,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, facts) = row?;
+        for (i, rule) in rules.rules.iter().enumerate() {
+            if rule.matches(&facts) {
+                out[i].count += 1;
+                if out[i].sample.len() < 5 {
+                    out[i]
+                        .sample
+                        .push((id, facts.author_handle.clone(), facts.body.clone()));
+                }
+            }
+        }
+    }
+    let mut fired = Vec::new();
+    if let Some(spike) = spike {
+        // Hourly counts of negative (or spike-tagged, or tagged by a matching rule) items.
+        let start_hour = since.div_euclid(3600);
+        let hours = (now.div_euclid(3600) - start_hour + 1).max(1) as usize;
+        let mut series = vec![0u64; hours];
+        let tag = spike.tag.clone().unwrap_or_default();
+        let mut stmt = conn.prepare(
+            "SELECT i.id, i.created_at, coalesce(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative', 0)
+                 OR i.id IN (SELECT item_id FROM tags WHERE tag = ?2)
+             FROM items i WHERE i.created_at >= ?1 AND i.kind != 'post'",
+        )?;
+        let rows = stmt.query_map(params![since, tag], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, bool>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, at, mut negative) = row?;
+            if !negative && !tag.is_empty() {
+                // A rule that would tag it with the spike's tag counts too.
+                if let Some(f) = facts(conn, id)? {
+                    negative = rules.matching(&f).any(|r| r.actions.tag.contains(&tag));
+                }
+            }
+            let h = (at.div_euclid(3600) - start_hour) as usize;
+            if negative && h < hours {
+                series[h] += 1;
+            }
+        }
+        fired = super::spike::scan(&series, spike)
+            .into_iter()
+            .map(|h| (start_hour + h as i64) * 3600)
+            .collect();
+    }
+    Ok((out, fired))
+}

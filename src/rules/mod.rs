@@ -1,0 +1,382 @@
+//! Auto-moderation rules (DESIGN.md F5): `[[rule]]` in the config, compiled once, run on
+//! every newly stored item in config order. Every rule that matches applies its actions
+//! (not only the first), and each action is recorded under the rule's name.
+
+pub mod apply;
+pub mod config_text;
+pub mod spike;
+
+use std::sync::OnceLock;
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use crate::domain::{ItemKind, Severity};
+
+/// One `[[rule]]` as written in the config.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    pub name: String,
+    /// Every condition here must hold.
+    #[serde(default)]
+    pub all: Conditions,
+    /// At least one condition here must hold (when any is given).
+    #[serde(default)]
+    pub any: Conditions,
+    pub then: Actions,
+}
+
+/// Conditions on an item; each field that is set is one condition.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// Words or phrases, matched case-insensitively on word boundaries.
+    pub keywords: Option<Vec<String>>,
+    /// A regular expression (the `regex` crate's syntax), case-insensitive.
+    pub regex: Option<String>,
+    pub contains_link: Option<bool>,
+    /// An email address or a phone number.
+    pub contains_contact: Option<bool>,
+    /// Nothing but emoji (and spaces).
+    pub only_emoji: Option<bool>,
+    pub platform: Option<Vec<String>>,
+    pub kind: Option<Vec<ItemKind>>,
+    pub followers_above: Option<i64>,
+    pub followers_below: Option<i64>,
+    /// Author handles (with or without the leading @), case-insensitive.
+    pub authors: Option<Vec<String>>,
+    /// On the automatic score, -1..1. Unscored items never match.
+    pub sentiment_below: Option<f64>,
+    pub sentiment_above: Option<f64>,
+}
+
+/// What a matching rule does.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Actions {
+    #[serde(default)]
+    pub tag: Vec<String>,
+    /// Mark the item done.
+    #[serde(default)]
+    pub done: bool,
+    /// Hide it locally and queue a `hide` for the platform.
+    #[serde(default)]
+    pub hide: bool,
+    #[serde(default)]
+    pub spam: bool,
+    pub flag: Option<FlagAction>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FlagAction {
+    pub severity: Severity,
+    pub reason: String,
+}
+
+/// A rule that cannot be used, with the rule's name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rule `{rule}`: {message}")]
+pub struct RuleError {
+    pub rule: String,
+    /// Index in the `[[rule]]` list, so the config can point at its line.
+    pub index: usize,
+    /// The key the problem is under (for finding its line).
+    pub key: Option<&'static str>,
+    /// The table the key is in (`all`, `any`, `then`), for the error's key path.
+    pub section: Option<&'static str>,
+    pub message: String,
+}
+
+/// The facts about one item that rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFacts {
+    pub body: String,
+    pub platform: String,
+    pub kind: ItemKind,
+    pub author_handle: String,
+    pub followers: Option<i64>,
+    pub sentiment: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+enum Condition {
+    Matches(Regex),
+    ContainsLink(bool),
+    ContainsContact(bool),
+    OnlyEmoji(bool),
+    Platform(Vec<String>),
+    Kind(Vec<ItemKind>),
+    FollowersAbove(i64),
+    FollowersBelow(i64),
+    Authors(Vec<String>),
+    SentimentBelow(f64),
+    SentimentAbove(f64),
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub name: String,
+    all: Vec<Condition>,
+    any: Vec<Condition>,
+    pub actions: Actions,
+}
+
+/// Every configured rule, compiled, in config order.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    pub fn compile(configs: &[RuleConfig]) -> Result<RuleSet, RuleError> {
+        let mut rules = Vec::new();
+        let mut names = std::collections::HashSet::new();
+        for (index, config) in configs.iter().enumerate() {
+            let err = |key: Option<&'static str>, message: String| RuleError {
+                rule: config.name.clone(),
+                index,
+                key,
+                section: None,
+                message,
+            };
+            if config.name.trim().is_empty() {
+                return Err(err(Some("name"), "the name is empty".into()));
+            }
+            if !names.insert(config.name.as_str()) {
+                return Err(err(Some("name"), "two rules have this name".into()));
+            }
+            let in_section = |section: &'static str| {
+                move |(k, m): (&'static str, String)| RuleError {
+                    section: Some(section),
+                    ..err(Some(k), m)
+                }
+            };
+            let all = compile_conditions(&config.all).map_err(in_section("all"))?;
+            let any = compile_conditions(&config.any).map_err(in_section("any"))?;
+            if all.is_empty() && any.is_empty() {
+                return Err(err(
+                    None,
+                    "it has no conditions (add `all = {...}` or `any = {...}`)".into(),
+                ));
+            }
+            let a = &config.then;
+            if a.tag.is_empty() && !a.done && !a.hide && !a.spam && a.flag.is_none() {
+                return Err(err(Some("then"), "`then` has no action".into()));
+            }
+            if a.tag
+                .iter()
+                .any(|t| t.trim().is_empty() || t.contains(char::is_whitespace))
+            {
+                return Err(err(Some("tag"), "a tag is empty or has spaces".into()));
+            }
+            rules.push(Rule {
+                name: config.name.clone(),
+                all,
+                any,
+                actions: config.then.clone(),
+            });
+        }
+        Ok(RuleSet { rules })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rules that match `facts`, in order.
+    pub fn matching<'a>(&'a self, facts: &'a ItemFacts) -> impl Iterator<Item = &'a Rule> + 'a {
+        self.rules.iter().filter(move |r| r.matches(facts))
+    }
+}
+
+impl Rule {
+    pub fn matches(&self, facts: &ItemFacts) -> bool {
+        self.all.iter().all(|c| c.holds(facts))
+            && (self.any.is_empty() || self.any.iter().any(|c| c.holds(facts)))
+    }
+
+    /// The events actor for this rule's actions.
+    pub fn actor(&self) -> String {
+        format!("rule:{}", self.name)
+    }
+}
+
+fn compile_conditions(c: &Conditions) -> Result<Vec<Condition>, (&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(words) = &c.keywords {
+        if words.iter().any(|w| w.trim().is_empty()) || words.is_empty() {
+            return Err(("keywords", "`keywords` has an empty entry".into()));
+        }
+        out.push(Condition::Matches(keyword_regex(words)));
+    }
+    if let Some(pattern) = &c.regex {
+        let re = RegexBuilder::new(pattern)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .build()
+            .map_err(|e| {
+                (
+                    "regex",
+                    format!("invalid regex `{pattern}`: {}", first_line(&e.to_string())),
+                )
+            })?;
+        out.push(Condition::Matches(re));
+    }
+    if let Some(b) = c.contains_link {
+        out.push(Condition::ContainsLink(b));
+    }
+    if let Some(b) = c.contains_contact {
+        out.push(Condition::ContainsContact(b));
+    }
+    if let Some(b) = c.only_emoji {
+        out.push(Condition::OnlyEmoji(b));
+    }
+    if let Some(p) = &c.platform {
+        out.push(Condition::Platform(
+            p.iter().map(|s| s.to_lowercase()).collect(),
+        ));
+    }
+    if let Some(k) = &c.kind {
+        out.push(Condition::Kind(k.clone()));
+    }
+    if let Some(n) = c.followers_above {
+        out.push(Condition::FollowersAbove(n));
+    }
+    if let Some(n) = c.followers_below {
+        out.push(Condition::FollowersBelow(n));
+    }
+    if let Some(a) = &c.authors {
+        out.push(Condition::Authors(
+            a.iter().map(|h| normal_handle(h)).collect(),
+        ));
+    }
+    for (key, value) in [
+        ("sentiment_below", c.sentiment_below),
+        ("sentiment_above", c.sentiment_above),
+    ] {
+        if let Some(v) = value {
+            if !(-1.0..=1.0).contains(&v) {
+                return Err((key, format!("`{key}` must be between -1 and 1, not {v}")));
+            }
+        }
+    }
+    if let Some(v) = c.sentiment_below {
+        out.push(Condition::SentimentBelow(v));
+    }
+    if let Some(v) = c.sentiment_above {
+        out.push(Condition::SentimentAbove(v));
+    }
+    Ok(out)
+}
+
+fn first_line(s: &str) -> String {
+    // The regex crate's message ends with the useful line ("error: unclosed group").
+    s.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
+}
+
+fn normal_handle(h: &str) -> String {
+    h.trim().trim_start_matches('@').to_lowercase()
+}
+
+/// One case-insensitive regex for a keyword list. A keyword is bounded by `\b` only on
+/// sides where it starts or ends with a word character, so "airdrop" does not match
+/// "airdropped" and "#recall" or "€5,000" still work.
+fn keyword_regex(words: &[String]) -> Regex {
+    let parts: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let w = w.trim();
+            let escaped = regex::escape(w).replace("\\ ", "\\s+").replace(' ', "\\s+");
+            let start = if w.chars().next().is_some_and(is_word) {
+                "\\b"
+            } else {
+                ""
+            };
+            let end = if w.chars().last().is_some_and(is_word) {
+                "\\b"
+            } else {
+                ""
+            };
+            format!("{start}{escaped}{end}")
+        })
+        .collect();
+    RegexBuilder::new(&parts.join("|"))
+        .case_insensitive(true)
+        .build()
+        .expect("escaped keywords always form a valid regex")
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn link_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|xyz|top|ru|ly|co|example)(?:/\S*)?\b")
+            .expect("valid link regex")
+    })
+}
+
+fn contact_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        // An email, or a phone number: 8+ digits with the usual separators.
+        Regex::new(
+            r"(?i)\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b|(?:\+|\b)\d(?:[\s().-]?\d){7,}\b",
+        )
+        .expect("valid contact regex")
+    })
+}
+
+/// True when `body` has at least one emoji and nothing but emoji, their joiners and
+/// modifiers, and whitespace.
+pub fn only_emoji(body: &str) -> bool {
+    let mut any = false;
+    for c in body.chars() {
+        if c.is_whitespace() || matches!(c, '\u{200d}' | '\u{fe0f}' | '\u{fe0e}' | '\u{20e3}') {
+            continue;
+        }
+        let cp = c as u32;
+        let emoji = matches!(cp,
+            0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2300..=0x23FF | 0x2B00..=0x2BFF
+            | 0xE0020..=0xE007F | 0x3030 | 0x303D | 0x3297 | 0x3299
+            | 0x00A9 | 0x00AE | 0x2122 | 0x2190..=0x21FF);
+        if !emoji {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
+
+impl Condition {
+    fn holds(&self, f: &ItemFacts) -> bool {
+        match self {
+            Condition::Matches(re) => re.is_match(&f.body),
+            Condition::ContainsLink(want) => link_re().is_match(&f.body) == *want,
+            Condition::ContainsContact(want) => contact_re().is_match(&f.body) == *want,
+            Condition::OnlyEmoji(want) => only_emoji(&f.body) == *want,
+            Condition::Platform(list) => list.contains(&f.platform.to_lowercase()),
+            Condition::Kind(list) => list.contains(&f.kind),
+            // Unknown follower counts match neither bound.
+            Condition::FollowersAbove(n) => f.followers.is_some_and(|x| x > *n),
+            Condition::FollowersBelow(n) => f.followers.is_some_and(|x| x < *n),
+            Condition::Authors(list) => list.contains(&normal_handle(&f.author_handle)),
+            Condition::SentimentBelow(v) => f.sentiment.is_some_and(|s| s < *v),
+            Condition::SentimentAbove(v) => f.sentiment.is_some_and(|s| s > *v),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "rules_tests.rs"]
+mod tests;

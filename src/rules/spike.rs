@@ -1,0 +1,133 @@
+//! The spike rule: negative items in the last hour against the hourly counts of a rolling
+//! baseline before it. Fires at most once per cooldown and opens one escalation that
+//! names the spike and links its items.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::domain::{ItemId, UnixTime};
+use crate::escalation::{self, EscalationConfig, NewEscalation, SpikeConfig};
+use crate::store::Result;
+
+const HOUR: i64 = 3600;
+
+/// Whether `current` (the last hour) is a spike over `baseline` (earlier hours).
+pub fn is_spike(baseline: &[u64], current: u64, config: &SpikeConfig) -> bool {
+    if current < config.min_count {
+        return false;
+    }
+    let n = baseline.len().max(1) as f64;
+    let mean = baseline.iter().sum::<u64>() as f64 / n;
+    let var = baseline
+        .iter()
+        .map(|&x| (x as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    // A perfectly steady baseline has no spread; count noise of one item per hour.
+    let sd = var.sqrt().max(1.0);
+    let by_multiple = config
+        .multiple
+        .is_some_and(|m| current as f64 >= m * mean.max(1.0));
+    let by_z = config
+        .z_score
+        .is_some_and(|z| (current as f64 - mean) / sd >= z);
+    by_multiple || by_z
+}
+
+/// Runs the detector over an hourly series as time passes, with the cooldown: the hours
+/// at which it would fire. (The store runs the same check on every ingest.)
+pub fn scan(series: &[u64], config: &SpikeConfig) -> Vec<usize> {
+    let window = (config.window.as_secs() as i64 / HOUR).max(1) as usize;
+    let cooldown = config.cooldown.as_secs() as i64;
+    let mut fired = Vec::new();
+    let mut last: Option<usize> = None;
+    for hour in 0..series.len() {
+        if last.is_some_and(|l| ((hour - l) as i64) * HOUR < cooldown) {
+            continue;
+        }
+        let start = hour.saturating_sub(window);
+        if is_spike(&series[start..hour], series[hour], config) {
+            fired.push(hour);
+            last = Some(hour);
+        }
+    }
+    fired
+}
+
+/// Checks the last hour before `now` in the store; opens an escalation when it spikes
+/// and the cooldown allows. Returns the escalation's id.
+pub fn check(
+    conn: &Connection,
+    config: &SpikeConfig,
+    escalations: &EscalationConfig,
+    now: UnixTime,
+) -> Result<Option<i64>> {
+    let last: Option<i64> = conn
+        .query_row(
+            "SELECT last_fired_at FROM spike_state WHERE rule = ?",
+            [&config.name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if last.is_some_and(|l| now - l < config.cooldown.as_secs() as i64) {
+        return Ok(None);
+    }
+    let window = (config.window.as_secs() as i64 / HOUR).max(1);
+    let negative = "(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'
+        OR i.id IN (SELECT item_id FROM tags WHERE tag = ?1))";
+    let tag = config.tag.clone().unwrap_or_default();
+    let mut baseline = vec![0u64; window as usize];
+    {
+        let sql = format!(
+            "SELECT (?2 - i.created_at) / 3600 AS h, count(*) FROM items i
+             WHERE i.kind != 'post' AND i.created_at <= ?2 - 3600 AND i.created_at > ?2 - 3600 * (?3 + 1)
+               AND {negative} GROUP BY h"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![tag, now, window], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (h, n) = row?;
+            if (1..=window).contains(&h) {
+                baseline[(window - h) as usize] = n as u64;
+            }
+        }
+    }
+    let sql = format!(
+        "SELECT i.id FROM items i WHERE i.kind != 'post' AND i.created_at > ?2 - 3600
+           AND i.created_at <= ?2 AND {negative} ORDER BY i.created_at, i.id"
+    );
+    let items: Vec<ItemId> = conn
+        .prepare_cached(&sql)?
+        .query_map(params![tag, now], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !is_spike(&baseline, items.len() as u64, config) {
+        return Ok(None);
+    }
+    let mean = baseline.iter().sum::<u64>() as f64 / baseline.len().max(1) as f64;
+    let reason = format!(
+        "{}: {} negative items in the last hour (baseline {:.1}/h over {}h)",
+        config.name,
+        items.len(),
+        mean,
+        window
+    );
+    let id = escalation::open(
+        conn,
+        &NewEscalation {
+            item_id: items.last().copied(),
+            linked: items,
+            severity: config.severity,
+            reason,
+            actor: format!("rule:{}", config.name),
+        },
+        escalations,
+        now,
+    )?;
+    conn.execute(
+        "INSERT INTO spike_state (rule, last_fired_at) VALUES (?1, ?2)
+         ON CONFLICT (rule) DO UPDATE SET last_fired_at = excluded.last_fired_at",
+        params![config.name, now],
+    )?;
+    Ok(Some(id))
+}

@@ -1,0 +1,306 @@
+//! Moderation actions, tags and internal notes, each with its `events` row.
+//!
+//! A moderation action is an `outbox` row (the outbox worker sends it through the
+//! platform's connector); the item's local state changes at once so it leaves the Inbox.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::Result;
+use crate::domain::{ItemId, ItemState, UnixTime};
+
+/// The local state an action puts its item in, if any.
+pub fn state_after(kind: &str) -> Option<ItemState> {
+    match kind {
+        "hide" => Some(ItemState::Hidden),
+        "delete" => Some(ItemState::Deleted),
+        "unhide" => Some(ItemState::Open),
+        _ => None,
+    }
+}
+
+/// A fresh idempotency key for one outbox row.
+pub fn idempotency_key(kind: &str, item: ItemId) -> String {
+    format!("hark-{kind}-{item}-{:016x}", rand::random::<u64>())
+}
+
+/// Writes one queued outbox row for `kind` on `item`, its `moderation` event and the
+/// item's new local state, on `conn` (the caller's transaction). Returns the outbox id.
+pub fn queue_in(
+    conn: &Connection,
+    item: ItemId,
+    kind: &str,
+    payload: &serde_json::Value,
+    actor: &str,
+    batch: Option<i64>,
+    now: UnixTime,
+) -> Result<Option<i64>> {
+    let Some((account_id, state)): Option<(i64, String)> = conn
+        .query_row(
+            "SELECT account_id, state FROM items WHERE id = ?",
+            [item],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    conn.execute(
+        "INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state,
+             next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
+        params![
+            item,
+            account_id,
+            kind,
+            payload.to_string(),
+            idempotency_key(kind, item),
+            now
+        ],
+    )?;
+    let outbox_id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO events (item_id, at, kind, actor, batch, detail) VALUES (?, ?, 'moderation', ?, ?, ?)",
+        params![
+            item,
+            now,
+            actor,
+            batch,
+            serde_json::json!({"action": kind, "outbox_id": outbox_id}).to_string()
+        ],
+    )?;
+    if let Some(to) = state_after(kind) {
+        // Unhide only brings back an item that is hidden.
+        let applies = state != to.as_str() && (kind != "unhide" || state == "hidden");
+        if applies {
+            // The CM's own moderation is logged as the outbox's state change (the
+            // `moderation` row names the CM), so `u` never reverts it locally while the
+            // platform action goes out; `unhide` is its inverse.
+            let state_actor = if actor == super::state::ACTOR_USER {
+                "outbox"
+            } else {
+                actor
+            };
+            conn.execute(
+                "UPDATE items SET state = ? WHERE id = ?",
+                params![to.as_str(), item],
+            )?;
+            conn.execute(
+                "INSERT INTO events (item_id, at, kind, actor, batch, from_state, to_state)
+                 VALUES (?, ?, 'state', ?, ?, ?, ?)",
+                params![item, now, state_actor, batch, state, to.as_str()],
+            )?;
+        }
+    }
+    Ok(Some(outbox_id))
+}
+
+/// Queues `kind` for every item in `ids` in one transaction; returns the outbox ids.
+pub fn queue(
+    conn: &mut Connection,
+    ids: &[ItemId],
+    kind: &str,
+    payload: &serde_json::Value,
+    actor: &str,
+    now: UnixTime,
+) -> Result<Vec<i64>> {
+    let tx = conn.transaction()?;
+    let batch: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| {
+        r.get(0)
+    })?;
+    let mut out = Vec::new();
+    for &id in ids {
+        if let Some(outbox) = queue_in(&tx, id, kind, payload, actor, Some(batch), now)? {
+            out.push(outbox);
+        }
+    }
+    tx.commit()?;
+    Ok(out)
+}
+
+/// Adds `tag` to an item unless it has it; returns whether it was added.
+pub fn tag_in(
+    conn: &Connection,
+    item: ItemId,
+    tag: &str,
+    actor: &str,
+    now: UnixTime,
+) -> Result<bool> {
+    let added = conn.execute(
+        "INSERT OR IGNORE INTO tags (item_id, tag, created_at, source) VALUES (?, ?, ?, ?)",
+        params![item, tag, now, actor],
+    )? == 1;
+    if added {
+        conn.execute(
+            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'tag', ?, ?)",
+            params![
+                item,
+                now,
+                actor,
+                serde_json::json!({"tag": tag, "op": "add"}).to_string()
+            ],
+        )?;
+    }
+    Ok(added)
+}
+
+/// Adds (or, with `remove`, takes away) `tag` on every item; returns how many changed.
+pub fn set_tag(
+    conn: &mut Connection,
+    ids: &[ItemId],
+    tag: &str,
+    remove: bool,
+    actor: &str,
+    now: UnixTime,
+) -> Result<usize> {
+    let tag =
+        normal_tag(tag).ok_or_else(|| super::Error::Invalid(format!("`{tag}` is not a tag")))?;
+    let tx = conn.transaction()?;
+    let mut changed = 0;
+    for &id in ids {
+        if remove {
+            if tx.execute(
+                "DELETE FROM tags WHERE item_id = ? AND tag = ?",
+                params![id, tag],
+            )? == 1
+            {
+                tx.execute(
+                    "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'tag', ?, ?)",
+                    params![id, now, actor, serde_json::json!({"tag": tag, "op": "remove"}).to_string()],
+                )?;
+                changed += 1;
+            }
+        } else if tag_in(&tx, id, &tag, actor, now)? {
+            changed += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(changed)
+}
+
+/// A tag as stored: lower case, no leading `#`, no spaces.
+pub fn normal_tag(tag: &str) -> Option<String> {
+    let t = tag.trim().trim_start_matches('#').to_lowercase();
+    (!t.is_empty() && !t.contains(char::is_whitespace) && !t.chars().any(char::is_control))
+        .then_some(t)
+}
+
+/// Adds an internal note (never sent anywhere); returns its id.
+pub fn add_note(conn: &mut Connection, item: ItemId, body: &str, now: UnixTime) -> Result<i64> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(super::Error::Invalid("an empty note".into()));
+    }
+    let tx = conn.transaction()?;
+    tx.execute(
+        "INSERT INTO notes (item_id, body, created_at) VALUES (?, ?, ?)",
+        params![item, body, now],
+    )?;
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'note', 'user', ?)",
+        params![item, now, serde_json::json!({"note_id": id}).to_string()],
+    )?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Tags in use with how many items carry each, most used first.
+pub fn tags_in_use(conn: &Connection) -> Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY count(*) DESC, tag",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// An outbox row as the detail pane shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    pub kind: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: UnixTime,
+}
+
+/// An escalation involving the item, with its notifications.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemEscalation {
+    pub id: i64,
+    pub severity: crate::domain::Severity,
+    pub reason: String,
+    pub source: String,
+    pub opened_at: UnixTime,
+    pub resolved_at: Option<UnixTime>,
+    pub outcome: Option<String>,
+    /// (channel, state, attempts, last error)
+    pub notifications: Vec<(String, String, i64, Option<String>)>,
+}
+
+/// What the detail pane shows beyond the item: notes, outbox actions, escalations.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModerationInfo {
+    pub notes: Vec<(UnixTime, String)>,
+    pub outbox: Vec<OutboxEntry>,
+    pub escalations: Vec<ItemEscalation>,
+    pub spam: bool,
+}
+
+pub fn info(conn: &Connection, item: ItemId) -> Result<ModerationInfo> {
+    let notes = conn
+        .prepare_cached("SELECT created_at, body FROM notes WHERE item_id = ? ORDER BY id")?
+        .query_map([item], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let outbox = conn
+        .prepare_cached(
+            "SELECT kind, state, attempts, last_error, created_at FROM outbox
+             WHERE item_id = ? ORDER BY id DESC LIMIT 5",
+        )?
+        .query_map([item], |r| {
+            Ok(OutboxEntry {
+                kind: r.get(0)?,
+                state: r.get(1)?,
+                attempts: r.get(2)?,
+                last_error: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut escalations: Vec<ItemEscalation> = conn
+        .prepare_cached(
+            "SELECT id, severity, reason, source, opened_at, resolved_at, outcome FROM escalations
+             WHERE item_id = ?1 OR id IN (SELECT escalation_id FROM escalation_items WHERE item_id = ?1)
+             ORDER BY id",
+        )?
+        .query_map([item], |r| {
+            Ok(ItemEscalation {
+                id: r.get(0)?,
+                severity: r.get::<_, String>(1)?.parse().unwrap_or(crate::domain::Severity::High),
+                reason: r.get(2)?,
+                source: r.get(3)?,
+                opened_at: r.get(4)?,
+                resolved_at: r.get(5)?,
+                outcome: r.get(6)?,
+                notifications: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT channel, state, attempts, last_error FROM notifications WHERE escalation_id = ? ORDER BY id",
+    )?;
+    for e in &mut escalations {
+        e.notifications = stmt
+            .query_map([e.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+    }
+    let spam = conn
+        .query_row("SELECT spam FROM items WHERE id = ?", [item], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false);
+    Ok(ModerationInfo {
+        notes,
+        outbox,
+        escalations,
+        spam,
+    })
+}

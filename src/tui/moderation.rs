@@ -1,0 +1,504 @@
+//! The moderation, tag, escalation and note popups: their state, their keys and the
+//! writes they ask for. Pure like [`super::model::update`]: no I/O here.
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rusqlite::Connection;
+
+use super::keymap::Action;
+use super::model::{Effect, Model};
+use crate::domain::{ItemId, Severity, UnixTime};
+use crate::escalation::{EscalationConfig, NewEscalation, OpenEscalation};
+use crate::store::moderation::{self, ModerationInfo};
+
+/// What the UI knows at start-up: no I/O is needed later to offer the right actions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Setup {
+    /// Platform name → the outbox kinds of the moderation actions it supports.
+    pub capabilities: BTreeMap<String, Vec<&'static str>>,
+    /// `[tags]`: name → description.
+    pub tags: Vec<(String, String)>,
+    pub escalation: EscalationConfig,
+}
+
+impl Setup {
+    /// Builds the capability map from the configured accounts' connectors.
+    pub fn from_workspace(workspace: &crate::workspace::Workspace) -> Setup {
+        let mut capabilities = BTreeMap::new();
+        for account in &workspace.config.accounts {
+            match crate::platform::connect(account) {
+                Ok(c) => {
+                    capabilities.insert(c.platform().to_string(), c.capabilities().moderation);
+                }
+                Err(e) => tracing::warn!(account = %account.name, error = %e, "no capabilities"),
+            }
+        }
+        Setup {
+            capabilities,
+            tags: workspace
+                .config
+                .tags
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            escalation: workspace.config.escalation.clone(),
+        }
+    }
+}
+
+/// What a text popup is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Purpose {
+    Tag,
+    FlagReason(Severity),
+    Resolve,
+    Note,
+    ReportReason,
+}
+
+/// The popup on top of the panes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Popup {
+    /// The moderation actions the items' platform supports.
+    Actions {
+        ids: Vec<ItemId>,
+        actions: Vec<&'static str>,
+    },
+    /// A destructive action waiting for `y`.
+    Confirm {
+        ids: Vec<ItemId>,
+        kind: &'static str,
+    },
+    /// `!`: pick a severity.
+    Severity { ids: Vec<ItemId> },
+    /// A line of text, with completion from `choices`.
+    Input {
+        purpose: Purpose,
+        ids: Vec<ItemId>,
+        text: String,
+    },
+}
+
+/// The moderation part of the model.
+#[derive(Debug, Clone, Default)]
+pub struct ModerationState {
+    pub setup: Setup,
+    pub popup: Option<Popup>,
+    /// Notes, outbox actions and escalations of the item in the detail pane.
+    pub info: Option<(ItemId, ModerationInfo)>,
+    pub tags_in_use: Vec<(String, u64)>,
+    /// Open escalations, oldest first (the Escalated view shows them).
+    pub escalations: Vec<OpenEscalation>,
+}
+
+/// A write the popups ask for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteJob {
+    Moderate {
+        ids: Vec<ItemId>,
+        kind: &'static str,
+        payload: serde_json::Value,
+    },
+    Tag {
+        ids: Vec<ItemId>,
+        tag: String,
+        remove: bool,
+    },
+    Flag {
+        ids: Vec<ItemId>,
+        severity: Severity,
+        reason: String,
+        config: Box<EscalationConfig>,
+    },
+    Resolve {
+        ids: Vec<ItemId>,
+        outcome: String,
+    },
+    Note {
+        id: ItemId,
+        body: String,
+    },
+    /// Put failed escalation notifications back in the queue.
+    RetryNotifications,
+}
+
+/// Every moderation kind with its key in the popup, its label and whether it confirms.
+pub const ACTIONS: &[(&str, char, &str, bool)] = &[
+    ("hide", 'h', "hide from the public", false),
+    ("unhide", 'u', "unhide", false),
+    ("delete", 'x', "delete", true),
+    ("block", 'b', "block the author", true),
+    ("mute", 'M', "mute the author", false),
+    ("mute-thread", 'T', "mute this thread", false),
+    ("report", 'r', "report to the platform…", false),
+    ("approve", 'A', "approve (held for review)", false),
+    ("dismiss", 'D', "dismiss the notification", false),
+];
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The items a verb applies to (marked, or the one under the cursor).
+fn targets(model: &Model) -> Vec<ItemId> {
+    if model.marks.is_empty() {
+        model.list.current_id().into_iter().collect()
+    } else {
+        let mut ids: Vec<ItemId> = model.marks.iter().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+/// Opens the popup for one of the moderation actions.
+pub fn start(model: &mut Model, action: Action) {
+    let ids = targets(model);
+    if ids.is_empty() {
+        model.status.message = Some("no item here".into());
+        return;
+    }
+    let popup = match action {
+        Action::Moderate => {
+            // Only actions every involved platform supports.
+            let mut platforms: Vec<&str> = model
+                .list
+                .rows
+                .iter()
+                .filter(|r| ids.contains(&r.id))
+                .map(|r| r.platform.as_str())
+                .collect();
+            platforms.sort_unstable();
+            platforms.dedup();
+            let caps = &model.moderation.setup.capabilities;
+            let actions: Vec<&'static str> = ACTIONS
+                .iter()
+                .map(|a| a.0)
+                .filter(|kind| {
+                    !platforms.is_empty()
+                        && platforms
+                            .iter()
+                            .all(|p| caps.get(*p).is_some_and(|c| c.contains(kind)))
+                })
+                .collect();
+            if actions.is_empty() {
+                model.status.message = Some(format!(
+                    "no moderation on {} from hark",
+                    if platforms.is_empty() {
+                        "this item".into()
+                    } else {
+                        platforms.join(", ")
+                    }
+                ));
+                return;
+            }
+            Popup::Actions { ids, actions }
+        }
+        Action::Tag => Popup::Input {
+            purpose: Purpose::Tag,
+            ids,
+            text: String::new(),
+        },
+        Action::Flag => Popup::Severity { ids },
+        Action::Resolve => Popup::Input {
+            purpose: Purpose::Resolve,
+            ids,
+            text: String::new(),
+        },
+        Action::AddNote => Popup::Input {
+            purpose: Purpose::Note,
+            // A note belongs to one item: the one under the cursor.
+            ids: model.list.current_id().into_iter().collect(),
+            text: String::new(),
+        },
+        _ => return,
+    };
+    model.moderation.popup = Some(popup);
+}
+
+/// Completion candidates for a text popup: (value, description).
+pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
+    match purpose {
+        Purpose::Tag => {
+            let mut out: Vec<(String, String)> = model.moderation.setup.tags.clone();
+            for (tag, n) in &model.moderation.tags_in_use {
+                if !out.iter().any(|(t, _)| t == tag) {
+                    out.push((tag.clone(), format!("{n} item{}", plural(*n as usize))));
+                }
+            }
+            out
+        }
+        Purpose::FlagReason(_) => model
+            .moderation
+            .setup
+            .escalation
+            .reasons
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The candidates that start with what was typed.
+pub fn matching(model: &Model, purpose: &Purpose, text: &str) -> Vec<(String, String)> {
+    let typed = text.trim().trim_start_matches(['#', '-']).to_lowercase();
+    choices(model, purpose)
+        .into_iter()
+        .filter(|(v, _)| v.to_lowercase().starts_with(&typed))
+        .collect()
+}
+
+/// Keys while a popup is open.
+pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    let Some(popup) = model.moderation.popup.take() else {
+        return;
+    };
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    if key.code == KeyCode::Esc || ctrl_c {
+        model.status.message = Some("cancelled".into());
+        return;
+    }
+    match popup {
+        Popup::Actions { ids, actions } => {
+            let chosen = ACTIONS
+                .iter()
+                .find(|a| key.code == KeyCode::Char(a.1) && actions.contains(&a.0));
+            match chosen {
+                Some(&(kind, _, _, true)) => {
+                    model.moderation.popup = Some(Popup::Confirm { ids, kind })
+                }
+                Some(&("report", ..)) => {
+                    model.moderation.popup = Some(Popup::Input {
+                        purpose: Purpose::ReportReason,
+                        ids,
+                        text: String::new(),
+                    })
+                }
+                Some(&(kind, ..)) => queue(model, ids, kind, serde_json::json!({}), effects),
+                None => model.moderation.popup = Some(Popup::Actions { ids, actions }),
+            }
+        }
+        Popup::Confirm { ids, kind } => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
+                queue(model, ids, kind, serde_json::json!({}), effects)
+            }
+            _ => model.status.message = Some(format!("{kind} cancelled")),
+        },
+        Popup::Severity { ids } => {
+            let severity = match key.code {
+                KeyCode::Char('l') => Some(Severity::Low),
+                KeyCode::Char('h') => Some(Severity::High),
+                KeyCode::Char('c') => Some(Severity::Critical),
+                _ => None,
+            };
+            model.moderation.popup = Some(match severity {
+                Some(s) => Popup::Input {
+                    purpose: Purpose::FlagReason(s),
+                    ids,
+                    text: String::new(),
+                },
+                None => Popup::Severity { ids },
+            });
+        }
+        Popup::Input {
+            purpose,
+            ids,
+            mut text,
+        } => {
+            match key.code {
+                KeyCode::Enter => return submit(model, purpose, ids, text, effects),
+                KeyCode::Tab => {
+                    if let Some((value, _)) = matching(model, &purpose, &text).into_iter().next() {
+                        text = if text.starts_with('-') {
+                            format!("-{value}")
+                        } else {
+                            value
+                        };
+                    }
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+                _ => {}
+            }
+            model.moderation.popup = Some(Popup::Input { purpose, ids, text });
+        }
+    }
+}
+
+fn queue(
+    model: &mut Model,
+    ids: Vec<ItemId>,
+    kind: &'static str,
+    payload: serde_json::Value,
+    effects: &mut Vec<Effect>,
+) {
+    model.marks.clear();
+    effects.push(Effect::Write(WriteJob::Moderate { ids, kind, payload }));
+}
+
+fn submit(
+    model: &mut Model,
+    purpose: Purpose,
+    ids: Vec<ItemId>,
+    text: String,
+    effects: &mut Vec<Effect>,
+) {
+    let text = text.trim().to_string();
+    let keep_open =
+        |model: &mut Model, why: &str, purpose: Purpose, ids: Vec<ItemId>, text: String| {
+            model.status.message = Some(why.to_string());
+            model.moderation.popup = Some(Popup::Input { purpose, ids, text });
+        };
+    match purpose {
+        Purpose::Tag => {
+            let (remove, name) = match text.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, text.as_str()),
+            };
+            match moderation::normal_tag(name) {
+                Some(tag) => {
+                    model.marks.clear();
+                    effects.push(Effect::Write(WriteJob::Tag { ids, tag, remove }));
+                }
+                None => keep_open(
+                    model,
+                    "a tag is one word (-tag removes it)",
+                    Purpose::Tag,
+                    ids,
+                    text,
+                ),
+            }
+        }
+        Purpose::FlagReason(severity) => {
+            if text.is_empty() {
+                return keep_open(model, "give a reason (tab completes)", purpose, ids, text);
+            }
+            // A configured reason's name stands for its description.
+            let reason = model
+                .moderation
+                .setup
+                .escalation
+                .reasons
+                .get(&text)
+                .cloned()
+                .unwrap_or(text);
+            model.marks.clear();
+            effects.push(Effect::Write(WriteJob::Flag {
+                ids,
+                severity,
+                reason,
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
+        }
+        Purpose::Resolve => {
+            if text.is_empty() {
+                return keep_open(
+                    model,
+                    "how did it end? (the outcome goes in the report)",
+                    purpose,
+                    ids,
+                    text,
+                );
+            }
+            model.marks.clear();
+            effects.push(Effect::Write(WriteJob::Resolve { ids, outcome: text }));
+        }
+        Purpose::Note => {
+            if text.is_empty() {
+                model.status.message = Some("empty note not saved".into());
+                return;
+            }
+            if let Some(&id) = ids.first() {
+                effects.push(Effect::Write(WriteJob::Note { id, body: text }));
+            }
+        }
+        Purpose::ReportReason => {
+            if text.is_empty() {
+                return keep_open(model, "say why you report it", purpose, ids, text);
+            }
+            let payload = serde_json::json!({"category": "other", "reason": text});
+            queue(model, ids, "report", payload, effects);
+        }
+    }
+}
+
+/// Runs a write on the writer's connection; returns the message for the status line.
+pub fn run_write(
+    conn: &mut Connection,
+    job: &WriteJob,
+    now: UnixTime,
+) -> crate::store::Result<String> {
+    let user = crate::store::state::ACTOR_USER;
+    Ok(match job {
+        WriteJob::Moderate { ids, kind, payload } => {
+            let queued = moderation::queue(conn, ids, kind, payload, user, now)?;
+            format!(
+                "{kind} queued for {} item{}",
+                queued.len(),
+                plural(queued.len())
+            )
+        }
+        WriteJob::Tag { ids, tag, remove } => {
+            let n = moderation::set_tag(conn, ids, tag, *remove, user, now)?;
+            if *remove {
+                format!("#{tag} removed from {n} item{}", plural(n))
+            } else {
+                format!("#{tag} added to {n} item{}", plural(n))
+            }
+        }
+        WriteJob::Flag {
+            ids,
+            severity,
+            reason,
+            config,
+        } => {
+            let tx = conn.transaction()?;
+            for &id in ids {
+                crate::escalation::open(
+                    &tx,
+                    &NewEscalation {
+                        item_id: Some(id),
+                        linked: Vec::new(),
+                        severity: *severity,
+                        reason: reason.clone(),
+                        actor: user.into(),
+                    },
+                    config,
+                    now,
+                )?;
+            }
+            tx.commit()?;
+            format!(
+                "{} item{} escalated ({severity}) · E resolves",
+                ids.len(),
+                plural(ids.len())
+            )
+        }
+        WriteJob::Resolve { ids, outcome } => {
+            match crate::escalation::resolve_items(conn, ids, outcome, user, now)? {
+                0 => "no open escalation on this item".into(),
+                n => format!("{n} escalation{} resolved", plural(n)),
+            }
+        }
+        WriteJob::Note { id, body } => {
+            moderation::add_note(conn, *id, body, now)?;
+            "note added (kept local)".into()
+        }
+        WriteJob::RetryNotifications => match crate::escalation::notify::retry_failed(conn, now)? {
+            0 => "no failed notifications".into(),
+            n => format!("{n} notification{} queued again", plural(n)),
+        },
+    })
+}
+
+#[cfg(test)]
+#[path = "moderation_tests.rs"]
+mod tests;

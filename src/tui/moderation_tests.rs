@@ -1,0 +1,345 @@
+//! The moderation keys on the pure update: popups, confirmations, the writes they ask for.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::domain::{ItemKind, ItemState};
+use crate::store::read::ItemRow;
+use crate::tui::keymap::Keymap;
+use crate::tui::list::{ListRequest, WindowResult};
+use crate::tui::model::{update, Msg};
+use crate::tui::query::{Request, Response};
+
+fn row(n: i64, platform: &str) -> ItemRow {
+    ItemRow {
+        id: 100 - n,
+        created_at: 10_000 - n,
+        platform: platform.into(),
+        kind: ItemKind::Mention,
+        state: ItemState::Open,
+        author: format!("@user{n}"),
+        snippet: format!("item {n}"),
+        sentiment: None,
+        sentiment_manual: false,
+        needs_reply: true,
+        flag: None,
+    }
+}
+
+fn model() -> Model {
+    let mut model = Model::new(Keymap::defaults(), "Brand".into(), 10_000);
+    let effects = model.start();
+    update(&mut model, Msg::Resize { list_rows: 10 });
+    let Some(Effect::Query(Request::List(ListRequest::Window { generation, .. }))) =
+        effects.first().cloned()
+    else {
+        panic!("{effects:?}");
+    };
+    update(
+        &mut model,
+        Msg::Loaded(Response::Window {
+            generation,
+            result: WindowResult {
+                rows: vec![row(0, "chirp"), row(1, "chirp"), row(2, "forum")],
+                offset: 0,
+                total: 3,
+                focus: 0,
+            },
+        }),
+    );
+    model.moderation.setup.capabilities = [
+        (
+            "chirp".to_string(),
+            vec!["hide", "unhide", "delete", "block", "mute", "report"],
+        ),
+        ("forum".to_string(), vec!["hide", "unhide", "report"]),
+    ]
+    .into_iter()
+    .collect();
+    model.moderation.setup.tags = vec![
+        ("feedback".into(), "menu team".into()),
+        ("support".into(), "support team".into()),
+    ];
+    model
+        .moderation
+        .setup
+        .escalation
+        .reasons
+        .insert("health".into(), "Health or safety claim".into());
+    model
+}
+
+fn press(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn chars(model: &mut Model, text: &str) -> Vec<Effect> {
+    let mut all = Vec::new();
+    for c in text.chars() {
+        all.extend(press(model, KeyCode::Char(c)));
+    }
+    all
+}
+
+fn writes(effects: Vec<Effect>) -> Vec<WriteJob> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Write(job) => Some(job),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn m_offers_only_what_the_platform_supports_and_hide_is_queued_at_once() {
+    let mut m = model();
+    chars(&mut m, "m");
+    assert_eq!(
+        m.moderation.popup,
+        Some(Popup::Actions {
+            ids: vec![100],
+            actions: vec!["hide", "unhide", "delete", "block", "mute", "report"]
+        })
+    );
+    let jobs = writes(chars(&mut m, "h"));
+    assert_eq!(
+        jobs,
+        vec![WriteJob::Moderate {
+            ids: vec![100],
+            kind: "hide",
+            payload: serde_json::json!({})
+        }]
+    );
+    assert_eq!(m.moderation.popup, None);
+}
+
+#[test]
+fn marked_items_on_two_platforms_get_the_actions_both_support() {
+    let mut m = model();
+    chars(&mut m, "  "); // mark items 0 and 1 (chirp)
+    chars(&mut m, " "); // and 2 (forum)
+    chars(&mut m, "m");
+    let Some(Popup::Actions { ids, actions }) = &m.moderation.popup else {
+        panic!("{:?}", m.moderation.popup);
+    };
+    assert_eq!(ids, &vec![98, 99, 100]);
+    assert_eq!(actions, &vec!["hide", "unhide", "report"]);
+    // Delete is not offered, so its key does nothing.
+    assert!(writes(chars(&mut m, "x")).is_empty());
+    assert!(m.moderation.popup.is_some());
+}
+
+#[test]
+fn destructive_actions_ask_first_and_anything_but_y_cancels() {
+    let mut m = model();
+    chars(&mut m, "mx");
+    assert_eq!(
+        m.moderation.popup,
+        Some(Popup::Confirm {
+            ids: vec![100],
+            kind: "delete"
+        })
+    );
+    assert!(writes(chars(&mut m, "n")).is_empty());
+    assert_eq!(m.moderation.popup, None);
+    assert_eq!(m.status.message.as_deref(), Some("delete cancelled"));
+    chars(&mut m, "mb");
+    let jobs = writes(chars(&mut m, "y"));
+    assert_eq!(
+        jobs,
+        vec![WriteJob::Moderate {
+            ids: vec![100],
+            kind: "block",
+            payload: serde_json::json!({})
+        }]
+    );
+}
+
+#[test]
+fn report_asks_for_a_reason() {
+    let mut m = model();
+    chars(&mut m, "mr");
+    assert!(
+        writes(press(&mut m, KeyCode::Enter)).is_empty(),
+        "no reason, no report"
+    );
+    chars(&mut m, "threats");
+    let jobs = writes(press(&mut m, KeyCode::Enter));
+    assert_eq!(
+        jobs,
+        vec![WriteJob::Moderate {
+            ids: vec![100],
+            kind: "report",
+            payload: serde_json::json!({"category": "other", "reason": "threats"})
+        }]
+    );
+}
+
+#[test]
+fn t_completes_tags_from_config_and_use_and_tags_every_marked_item() {
+    let mut m = model();
+    m.moderation.tags_in_use = vec![("bug".into(), 4), ("feedback".into(), 2)];
+    chars(&mut m, "  t");
+    let Some(Popup::Input {
+        purpose: Purpose::Tag,
+        ..
+    }) = &m.moderation.popup
+    else {
+        panic!("{:?}", m.moderation.popup);
+    };
+    let all: Vec<String> = choices(&m, &Purpose::Tag)
+        .into_iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(all, vec!["feedback", "support", "bug"]);
+    chars(&mut m, "f");
+    press(&mut m, KeyCode::Tab);
+    let jobs = writes(press(&mut m, KeyCode::Enter));
+    assert_eq!(
+        jobs,
+        vec![WriteJob::Tag {
+            ids: vec![99, 100],
+            tag: "feedback".into(),
+            remove: false
+        }]
+    );
+    assert!(m.marks.is_empty());
+    chars(&mut m, "t-bug");
+    let jobs = writes(press(&mut m, KeyCode::Enter));
+    assert_eq!(
+        jobs,
+        vec![WriteJob::Tag {
+            ids: vec![98],
+            tag: "bug".into(),
+            remove: true
+        }]
+    );
+}
+
+#[test]
+fn bang_asks_severity_then_reason_and_a_configured_reason_stands_for_its_description() {
+    let mut m = model();
+    chars(&mut m, "!");
+    assert_eq!(m.moderation.popup, Some(Popup::Severity { ids: vec![100] }));
+    chars(&mut m, "zc");
+    chars(&mut m, "he");
+    press(&mut m, KeyCode::Tab);
+    let jobs = writes(press(&mut m, KeyCode::Enter));
+    let [WriteJob::Flag {
+        ids,
+        severity,
+        reason,
+        ..
+    }] = jobs.as_slice()
+    else {
+        panic!("{jobs:?}");
+    };
+    assert_eq!(
+        (ids.as_slice(), *severity, reason.as_str()),
+        (&[100][..], Severity::Critical, "Health or safety claim")
+    );
+    chars(&mut m, "!l");
+    chars(&mut m, "rude barista");
+    let jobs = writes(press(&mut m, KeyCode::Enter));
+    assert!(
+        matches!(&jobs[..], [WriteJob::Flag { severity: Severity::Low, reason, .. }] if reason == "rude barista")
+    );
+}
+
+#[test]
+fn e_resolves_with_an_outcome_and_a_adds_a_note_and_esc_cancels() {
+    let mut m = model();
+    chars(&mut m, "E");
+    assert!(
+        writes(press(&mut m, KeyCode::Enter)).is_empty(),
+        "an outcome is required"
+    );
+    chars(&mut m, "refund sent");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![WriteJob::Resolve {
+            ids: vec![100],
+            outcome: "refund sent".into()
+        }]
+    );
+    chars(&mut m, "a");
+    chars(&mut m, "called her back");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![WriteJob::Note {
+            id: 100,
+            body: "called her back".into()
+        }]
+    );
+    chars(&mut m, "a");
+    chars(&mut m, "dq");
+    assert!(writes(press(&mut m, KeyCode::Esc)).is_empty());
+    assert_eq!(m.moderation.popup, None);
+    assert!(!m.quit, "keys typed in a popup are text, not verbs");
+}
+
+#[test]
+fn writes_run_against_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+    let account = crate::store::ingest::ensure_account(&conn, "a", "chirp", "@b").unwrap();
+    let item = crate::store::ingest::Incoming::from(crate::domain::NewItem {
+        external_id: "1".into(),
+        kind: ItemKind::Mention,
+        parent_external_id: None,
+        thread_external_id: None,
+        author: crate::domain::NewAuthor {
+            external_id: "u".into(),
+            handle: "@u".into(),
+            display_name: "U".into(),
+            followers: None,
+        },
+        body: "hi".into(),
+        url: None,
+        created_at: 1,
+        raw_json: None,
+    });
+    let id = crate::store::ingest::ingest(&mut conn, account, &[item], None, 1)
+        .unwrap()
+        .inserted[0];
+    let flag = WriteJob::Flag {
+        ids: vec![id],
+        severity: Severity::High,
+        reason: "press".into(),
+        config: Box::default(),
+    };
+    assert_eq!(
+        run_write(&mut conn, &flag, 5).unwrap(),
+        "1 item escalated (high) · E resolves"
+    );
+    let resolve = WriteJob::Resolve {
+        ids: vec![id],
+        outcome: "answered".into(),
+    };
+    assert_eq!(
+        run_write(&mut conn, &resolve, 6).unwrap(),
+        "1 escalation resolved"
+    );
+    assert_eq!(
+        run_write(&mut conn, &resolve, 7).unwrap(),
+        "no open escalation on this item"
+    );
+    let hide = WriteJob::Moderate {
+        ids: vec![id],
+        kind: "hide",
+        payload: serde_json::json!({}),
+    };
+    assert_eq!(
+        run_write(&mut conn, &hide, 8).unwrap(),
+        "hide queued for 1 item"
+    );
+    assert_eq!(
+        run_write(&mut conn, &WriteJob::RetryNotifications, 9).unwrap(),
+        "no failed notifications"
+    );
+    let info = crate::store::moderation::info(&conn, id).unwrap();
+    assert_eq!(info.outbox[0].kind, "hide");
+    assert_eq!(info.outbox[0].state, "queued");
+    assert_eq!(info.escalations[0].outcome.as_deref(), Some("answered"));
+}

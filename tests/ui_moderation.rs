@@ -1,0 +1,353 @@
+//! The moderation popups, the detail pane's moderation lines and the Escalated view, on
+//! ratatui's TestBackend with a fixed clock and fixture data.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hark::domain::{ItemKind, ItemState, Severity};
+use hark::escalation::{OpenEscalation, Protocol};
+use hark::store::moderation::{ItemEscalation, ModerationInfo, OutboxEntry};
+use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
+use hark::store::View;
+use hark::tui::keymap::Keymap;
+use hark::tui::list::{ListRequest, WindowResult};
+use hark::tui::model::{update, Effect, Model, Msg};
+use hark::tui::query::{Request, Response};
+use hark::tui::ui;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+const NOW: i64 = 1_764_000_000;
+
+fn row(id: i64, minutes_ago: i64, platform: &str, author: &str, text: &str) -> ItemRow {
+    ItemRow {
+        id,
+        created_at: NOW - minutes_ago * 60,
+        platform: platform.into(),
+        kind: ItemKind::Mention,
+        state: ItemState::New,
+        author: author.into(),
+        snippet: text.into(),
+        sentiment: None,
+        sentiment_manual: false,
+        needs_reply: true,
+        flag: None,
+    }
+}
+
+fn rows() -> Vec<ItemRow> {
+    let mut rows = vec![
+        row(
+            9,
+            2,
+            "chirp",
+            "@dana_reports",
+            "I'm hearing from readers who got sick after the Maple Oat Cold Brew",
+        ),
+        row(
+            8,
+            14,
+            "chirp",
+            "@btc_airdrop_x",
+            "AIRDROP $NIMB token is LIVE http://btc-dropzone.example.xyz",
+        ),
+        row(
+            7,
+            45,
+            "forum",
+            "@morning_mika",
+            "Anyone else sick after the Maple Oat Cold Brew?",
+        ),
+        row(
+            6,
+            90,
+            "chirp",
+            "@sam",
+            "what are your opening hours on Sunday?",
+        ),
+    ];
+    rows[0].flag = Some(Severity::Critical);
+    rows
+}
+
+fn detail() -> ItemDetail {
+    ItemDetail {
+        row: rows()[0].clone(),
+        body: "I'm hearing from several readers who say they got sick after the Maple Oat Cold Brew. Statement?".into(),
+        url: None,
+        account: "demo-chirp".into(),
+        edited_at: None,
+        sentiment_auto: None,
+        sentiment_manual: None,
+        author: AuthorInfo {
+            handle: "@dana_reports".into(),
+            display_name: "Dana Ortiz".into(),
+            followers: Some(48_200),
+            items: 3,
+            positive: 0,
+            neutral: 2,
+            negative: 1,
+            first_seen_at: NOW - 86_400 * 3,
+        },
+        ancestors: vec![],
+        replies: vec![],
+        tags: vec!["crisis".into()],
+    }
+}
+
+fn info() -> ModerationInfo {
+    ModerationInfo {
+        notes: vec![(NOW - 300, "called Dana, statement at 5pm".into())],
+        outbox: vec![OutboxEntry {
+            kind: "hide".into(),
+            state: "queued".into(),
+            attempts: 0,
+            last_error: None,
+            created_at: NOW - 60,
+        }],
+        escalations: vec![ItemEscalation {
+            id: 3,
+            severity: Severity::Critical,
+            reason: "negative spike: 13 negative items in the last hour".into(),
+            source: "rule:negative spike".into(),
+            opened_at: NOW - 1_500,
+            resolved_at: None,
+            outcome: None,
+            notifications: vec![
+                ("command".into(), "sent".into(), 1, None),
+                (
+                    "webhook".into(),
+                    "failed".into(),
+                    5,
+                    Some("the webhook answered 503".into()),
+                ),
+            ],
+        }],
+        spam: false,
+    }
+}
+
+fn model(width: u16, height: u16) -> Model {
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
+    let effects = model.start();
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                Some(*generation)
+            }
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut model,
+        Msg::Resize {
+            list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height)),
+        },
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Window {
+            generation,
+            result: WindowResult {
+                rows: rows(),
+                offset: 0,
+                total: 4,
+                focus: 0,
+            },
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Sidebar {
+            views: vec![
+                (View::Inbox, 4),
+                (View::NeedsReply, 3),
+                (View::Escalated, 13),
+                (View::Done, 21),
+                (View::All, 49),
+                (View::Platform("chirp".into()), 3),
+                (View::Tag("crisis".into()), 24),
+                (View::Tag("spam".into()), 24),
+            ],
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail())),
+            explanation: vec![],
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Moderation {
+            id: 9,
+            info: info(),
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::OpenEscalations {
+            escalations: vec![
+                OpenEscalation {
+                    id: 1,
+                    item_id: Some(7),
+                    severity: Severity::High,
+                    reason: "health or legal claim".into(),
+                    source: "rule:health or legal claim".into(),
+                    opened_at: NOW - 7_200,
+                    items: 1,
+                    failed_notifications: 0,
+                },
+                OpenEscalation {
+                    id: 3,
+                    item_id: Some(9),
+                    severity: Severity::Critical,
+                    reason: "negative spike: 13 negative items in the last hour".into(),
+                    source: "rule:negative spike".into(),
+                    opened_at: NOW - 1_500,
+                    items: 13,
+                    failed_notifications: 1,
+                },
+            ],
+            tags: vec![
+                ("crisis".into(), 24),
+                ("spam".into(), 24),
+                ("bug".into(), 2),
+            ],
+        }),
+    );
+    let setup = &mut model.moderation.setup;
+    setup.capabilities.insert(
+        "chirp".into(),
+        vec!["hide", "unhide", "delete", "block", "mute", "report"],
+    );
+    setup.tags = vec![
+        (
+            "feedback".into(),
+            "Product feedback: goes to the menu team".into(),
+        ),
+        ("support".into(), "Orders, deliveries, refunds".into()),
+    ];
+    setup
+        .escalation
+        .reasons
+        .insert("health".into(), "Health or safety claim".into());
+    setup
+        .escalation
+        .reasons
+        .insert("legal".into(), "Legal threat".into());
+    setup.escalation.protocol.insert(
+        Severity::Critical,
+        Protocol {
+            checklist: vec![
+                "Page the SMM on call now".into(),
+                "Pause scheduled posts".into(),
+            ],
+            ..Protocol::default()
+        },
+    );
+    model
+}
+
+fn keys(model: &mut Model, keys: &[KeyCode]) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for &code in keys {
+        effects.extend(update(
+            model,
+            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        ));
+    }
+    effects
+}
+
+fn text(model: &mut Model, s: &str) {
+    keys(model, &s.chars().map(KeyCode::Char).collect::<Vec<_>>());
+}
+
+fn render(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::render(f, model)).unwrap();
+    terminal
+}
+
+#[test]
+fn moderation_actions_popup_at_80x24() {
+    let mut model = model(80, 24);
+    text(&mut model, "m");
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+}
+
+#[test]
+fn delete_asks_to_confirm_at_80x24() {
+    let mut model = model(80, 24);
+    text(&mut model, "mx");
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+}
+
+#[test]
+fn tag_prompt_completes_from_config_and_tags_in_use() {
+    let mut model = model(80, 24);
+    text(&mut model, "t");
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+}
+
+#[test]
+fn escalation_asks_severity_then_reason() {
+    let mut model = model(80, 24);
+    text(&mut model, "!");
+    insta::assert_snapshot!("severity", render(&model, 80, 24).backend());
+    text(&mut model, "c");
+    insta::assert_snapshot!("reason", render(&model, 80, 24).backend());
+}
+
+#[test]
+fn detail_shows_pending_action_escalation_checklist_failed_notification_and_note() {
+    let model = model(160, 30);
+    insta::assert_snapshot!(render(&model, 160, 30).backend());
+}
+
+#[test]
+fn escalated_view_lists_open_escalations_oldest_first() {
+    let mut model = model(160, 30);
+    text(&mut model, ":view escalated");
+    let effects = keys(&mut model, &[KeyCode::Enter]);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                Some(*generation)
+            }
+            _ => None,
+        })
+        .unwrap();
+    let escalated = vec![rows()[0].clone(), rows()[2].clone()];
+    update(
+        &mut model,
+        Msg::Loaded(Response::Window {
+            generation,
+            result: WindowResult {
+                rows: escalated,
+                offset: 0,
+                total: 2,
+                focus: 0,
+            },
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail())),
+            explanation: vec![],
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Moderation {
+            id: 9,
+            info: info(),
+        }),
+    );
+    insta::assert_snapshot!(render(&model, 160, 30).backend());
+}
