@@ -67,9 +67,9 @@ actions! {
     Explain => "explain", ["e"], "Mood", "why this mood (words)";
     Reply => "reply", ["r"], "Reply", "reply · 1-9 canned reply";
     PickReply => "pick-reply", ["R"], "Reply", "pick a canned reply";
+    Outbox => "outbox", ["O"], "Reply", "outbox: sends, retries";
     SendReply => "send-reply", ["ctrl-s"], "Composer", "send the reply";
     ExternalEditor => "external-editor", ["ctrl-e"], "Composer", "edit the reply in $EDITOR";
-    Outbox => "outbox", ["O"], "Reply", "outbox: sends, retries";
     Search => "search", ["/"], "Find", "full-text search";
     SearchNext => "search-next", ["n"], "Find", "next search result";
     SearchPrev => "search-prev", ["N"], "Find", "previous search result";

@@ -23,7 +23,8 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
         .min(12);
     let mut lines = Vec::new();
     let mut group = "";
-    for &action in Action::ALL {
+    // The composer lists its own keys (send, $EDITOR) in its footer.
+    for &action in Action::ALL.iter().filter(|a| a.group() != "Composer") {
         if action.group() != group {
             group = action.group();
             lines.push(Line::from(group.to_string()).bold().underlined());
@@ -50,8 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .flex(Flex::Center)
         .areas(popup);
     frame.render_widget(Clear, popup);
-    let block = super::frame(" Keys · rebind them in [keys] of config.toml ".into(), true)
-        .title_bottom(Line::from(" any key closes this help ").dim().italic());
+    let block = super::frame(" Keys · rebind them in [keys] of config.toml ".into(), true);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
     let areas =
