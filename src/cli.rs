@@ -41,6 +41,8 @@ pub enum Command {
         #[arg(long)]
         once: bool,
     },
+    /// Write the weekly report for the social media manager (markdown, CSV or JSON).
+    Report(crate::report::run::ReportArgs),
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -85,6 +87,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Poll { once }) => {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             run_poll(workspace, once)
+        }
+        Some(Command::Report(args)) => {
+            let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
+            crate::report::run::run(&workspace, &args)
         }
         Some(Command::Config {
             action: ConfigAction::Path,

@@ -24,6 +24,12 @@ pub struct Config {
     /// Key binding overrides: action name → key (or list of keys).
     #[serde(default)]
     pub keys: BTreeMap<String, KeySpec>,
+    /// The weekly report's time zone.
+    #[serde(default)]
+    pub report: crate::report::config::ReportConfig,
+    /// Service targets the report measures against.
+    #[serde(default)]
+    pub sla: crate::report::config::SlaConfig,
 }
 
 fn default_brand() -> String {
@@ -194,6 +200,8 @@ impl Config {
             }
         }
         crate::tui::keymap::Keymap::from_config(&self.keys).map_err(|e| invalid(e.to_string()))?;
+        crate::report::period::time_zone(&self.report.tz)
+            .map_err(|e| invalid(format!("[report] tz: {e}")))?;
         Ok(())
     }
 }

@@ -34,6 +34,7 @@ pub fn config() -> Config {
         poll: PollConfig::default(),
         accounts,
         keys: Default::default(),
+        ..Config::default()
     }
 }
 

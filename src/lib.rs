@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod logging;
 pub mod platform;
 pub mod poller;
+pub mod report;
 pub mod sanitize;
 pub mod store;
 pub mod tui;
