@@ -52,3 +52,34 @@ fn deserialize_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Durati
     let text = String::deserialize(d)?;
     crate::config::parse_duration(&text).map_err(serde::de::Error::custom)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::config::Config;
+
+    #[test]
+    fn report_and_sla_sections_parse_with_defaults() {
+        let config = Config::parse("", Path::new("c.toml")).unwrap();
+        assert_eq!(config.report.tz, "UTC");
+        assert_eq!(config.sla.first_response, Duration::from_secs(3600));
+        let text = "[report]\ntz = \"Europe/Madrid\"\n[sla]\nfirst_response = \"30m\"\n";
+        let config = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert_eq!(config.report.tz, "Europe/Madrid");
+        assert_eq!(config.sla.first_response, Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn an_unknown_time_zone_or_bad_target_is_a_clear_error() {
+        let err = Config::parse("[report]\ntz = \"Madrid\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("[report] tz") && err.contains("Madrid"), "{err}");
+        let err = Config::parse("[sla]\nfirst_response = \"soon\"\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sla.first_response"), "{err}");
+    }
+}

@@ -169,8 +169,17 @@ fn markdown(data: &ReportData, chart_stem: Option<&str>) -> Rendered {
         }
         text
     };
-    let volume_chart = chart_md(volume::chart(&s.volume));
-    let sentiment_chart = chart_md(sentiment::chart(&s.sentiment));
+    // A section with nothing to chart says so instead; no empty picture is written.
+    let volume_chart = if s.volume.total + s.volume.previous > 0 {
+        chart_md(volume::chart(&s.volume))
+    } else {
+        String::new()
+    };
+    let sentiment_chart = if s.sentiment.this.labelled() + s.sentiment.previous.labelled() > 0 {
+        chart_md(sentiment::chart(&s.sentiment))
+    } else {
+        String::new()
+    };
     let mut out = String::new();
     let p = &data.period;
     let brand = md::text(&data.brand);
