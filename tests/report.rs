@@ -501,3 +501,74 @@ fn json_and_csv_carry_the_same_figures() {
         "{csv}"
     );
 }
+
+#[test]
+fn the_report_command_writes_the_file_with_its_charts_beside_it() {
+    use clap::Parser;
+    let fx = fixture();
+    let data_dir = fx.path.parent().unwrap().to_path_buf();
+    let mut config = hark::config::Config::parse(
+        "brand = \"Nimbus Coffee\"\n[report]\ntz = \"Europe/Madrid\"\n",
+        std::path::Path::new("config.toml"),
+    )
+    .unwrap();
+    config.sla.first_response = std::time::Duration::from_secs(3600);
+    let workspace =
+        hark::workspace::Workspace::new(config, data_dir.join("c.toml"), data_dir.clone());
+    let out = data_dir.join("weekly.md");
+    let cli = hark::cli::Cli::try_parse_from([
+        "hark",
+        "report",
+        "--week",
+        "2026-W47",
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .unwrap();
+    let Some(hark::cli::Command::Report(args)) = cli.command else {
+        panic!("not a report command")
+    };
+    hark::report::run::run(&workspace, &args).unwrap();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let expected = report::render(&compute(&fx, "2026-W47"), Format::Md, Some("weekly")).text;
+    assert_eq!(text, expected);
+    assert!(text.contains("![Items per day](weekly-volume.svg)"));
+    let svg = std::fs::read_to_string(data_dir.join("weekly-sentiment.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Sun 22"));
+}
+
+#[test]
+fn report_arguments_are_checked_and_a_missing_cache_is_explained() {
+    use clap::Parser;
+    let both = hark::cli::Cli::try_parse_from([
+        "hark",
+        "report",
+        "--week",
+        "2026-W47",
+        "--from",
+        "2026-11-01",
+        "--to",
+        "2026-11-02",
+    ]);
+    assert!(both.is_err());
+    let half = hark::cli::Cli::try_parse_from(["hark", "report", "--from", "2026-11-01"]);
+    assert!(half.is_err());
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = hark::workspace::Workspace::new(
+        hark::config::Config::default(),
+        dir.path().join("c.toml"),
+        dir.path().to_path_buf(),
+    );
+    let cli = hark::cli::Cli::try_parse_from(["hark", "report"]).unwrap();
+    let Some(hark::cli::Command::Report(args)) = cli.command else {
+        panic!("not a report command")
+    };
+    let err = hark::report::run::run(&workspace, &args)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no cache at"), "{err}");
+    assert!(
+        !dir.path().join("hark.db").exists(),
+        "a report must not create a cache"
+    );
+}
