@@ -24,7 +24,7 @@ fn compute(fx: &Fixture, week: &str) -> ReportData {
     report::compute(&fx.reader(), &options(week)).unwrap()
 }
 
-const HOSTILE: &str = "Great service | thanks `team` <script>alert(1)</script>\n# not a heading [x](javascript:alert(1)) **bold**";
+const HOSTILE: &str = "Great service | thanks `team` <script>alert(1)</script>\u{1b}]0;pwned\u{7}\n# not a heading [x](javascript:alert(1)) **bold**";
 
 /// Week 47 (Mon 16 to Sun 22 Nov 2026, Madrid), the week before it, and one older item.
 fn fixture() -> Fixture {
@@ -400,6 +400,11 @@ fn hostile_post_text_cannot_break_the_markdown() {
             columns = None;
         }
     }
+    let json = report::render(&data, Format::Json, None).text;
+    assert!(
+        !json.contains("\\u001b") && !json.contains("pwned"),
+        "{json}"
+    );
     // The product list shows it, escaped, on one row.
     assert!(
         text.contains("Great service \\| thanks \\`team\\`"),

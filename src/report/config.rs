@@ -76,7 +76,10 @@ mod tests {
         let err = Config::parse("[report]\ntz = \"Madrid\"\n", Path::new("c.toml"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("[report] tz") && err.contains("Madrid"), "{err}");
+        assert!(
+            err.contains("[report] tz") && err.contains("Madrid"),
+            "{err}"
+        );
         let err = Config::parse("[sla]\nfirst_response = \"soon\"\n", Path::new("c.toml"))
             .unwrap_err()
             .to_string();

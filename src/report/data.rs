@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use rusqlite::{params, Connection};
 
 use crate::domain::{SentimentLabel, UnixTime};
+// Text from platforms is made inert as it is read, so every format (markdown, CSV, JSON)
+// gets clean text; the markdown writer escapes it further.
+use crate::sanitize::{inert, inert_line};
 
 /// One community item (the brand's own posts are left out) as the report sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,8 +64,8 @@ pub fn items(conn: &Connection, start: UnixTime, end: UnixTime) -> rusqlite::Res
             auto: label(r.get(6)?),
             manual: label(r.get(7)?),
             author_id: r.get(8)?,
-            author: r.get(9)?,
-            body: r.get(10)?,
+            author: inert_line(&r.get::<_, String>(9)?),
+            body: inert(&r.get::<_, String>(10)?),
             url: r.get(11)?,
         })
     })?;
@@ -224,12 +227,14 @@ pub fn escalations(
                 Escalation {
                     id: r.get(0)?,
                     severity: r.get(1)?,
-                    reason: r.get(2)?,
+                    reason: inert_line(&r.get::<_, String>(2)?),
                     source: r.get(3)?,
                     opened_at: r.get(4)?,
                     resolved_at: r.get(5)?,
-                    outcome: r.get(6)?,
-                    item: handle.zip(body).map(|(h, b)| format!("{h}: {b}")),
+                    outcome: r.get::<_, Option<String>>(6)?.map(|o| inert_line(&o)),
+                    item: handle
+                        .zip(body)
+                        .map(|(h, b)| inert_line(&format!("{h}: {b}"))),
                     notes: Vec::new(),
                 },
                 r.get(7)?,
@@ -240,7 +245,9 @@ pub fn escalations(
     for (mut esc, item_id) in rows {
         if let Some(item_id) = item_id {
             esc.notes = notes
-                .query_map(params![item_id, end], |r| r.get(0))?
+                .query_map(params![item_id, end], |r| {
+                    r.get::<_, String>(0).map(|n| inert_line(&n))
+                })?
                 .collect::<rusqlite::Result<_>>()?;
         }
         out.push(esc);

@@ -49,11 +49,13 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Tags> {
     }
     let mut counts: Vec<TagRow> = counts.into_values().collect();
     counts.sort_by(|a, b| b.items.cmp(&a.items).then(a.tag.cmp(&b.tag)));
+    let by_id: std::collections::HashMap<i64, &super::data::Item> =
+        ctx.this.iter().map(|i| (i.id, i)).collect();
     let product = now
         .iter()
         .filter(|(tag, _)| PRODUCT_TAGS.contains(&tag.as_str()))
         .filter_map(|(tag, id)| {
-            ctx.this.iter().find(|i| i.id == *id).map(|i| Listed {
+            by_id.get(id).map(|i| Listed {
                 tag: tag.clone(),
                 platform: i.platform.clone(),
                 author: i.author.clone(),
