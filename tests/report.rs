@@ -286,7 +286,7 @@ fn response_times_count_only_items_that_needed_a_reply() {
     assert_eq!(all.p90_secs, Some(7200));
     // Within 1h: 5m 30m 40m 45m.
     assert_eq!(all.within_target, 4);
-    // f5 waits, and so does c0 from W44 (waiting counts every week's backlog); c7 was
+    // f5 waits, and so does c0 from W44 (waiting counts four weeks of backlog); c7 was
     // only 30 minutes old when the week ended; c4 was marked replied.
     assert_eq!(all.waiting_past_target, 2);
     // c1, c2, f8; c7's reply went out after the week; the failed one does not count.

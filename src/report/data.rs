@@ -87,23 +87,28 @@ pub fn replies_sent(
     )
 }
 
-/// Items that needed a reply, were older than the target at `end`, had no answer by
-/// then and were still new or open then (their last state change before `end`).
+/// Items posted in [from, end − target) that needed a reply, had no answer by `end` and
+/// were still new or open then (their last state change before `end`), per platform.
+/// The window starts at `from` so the cost stays bounded on a long history.
 pub fn unanswered_at(
     conn: &Connection,
+    from: UnixTime,
     end: UnixTime,
     target: i64,
 ) -> rusqlite::Result<BTreeMap<String, u64>> {
     grouped(
         conn,
-        "SELECT acc.platform, count(*) FROM items i JOIN accounts acc ON acc.id = i.account_id
-         WHERE i.created_at < ?1 - ?2 AND i.needs_reply = 1 AND i.kind != 'post'
-           AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
-           AND coalesce((SELECT e.to_state FROM events e
-                         WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
-                         ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open')
+        "SELECT acc.platform, count(*) FROM accounts acc JOIN (
+             SELECT i.account_id AS account_id FROM items i
+             WHERE i.created_at >= ?3 AND i.created_at < ?1 - ?2
+               AND i.needs_reply = 1 AND i.kind != 'post'
+               AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
+               AND coalesce((SELECT e.to_state FROM events e
+                             WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
+                             ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open')
+         ) w ON w.account_id = acc.id
          GROUP BY acc.platform",
-        params![end, target],
+        params![end, target, from],
     )
 }
 

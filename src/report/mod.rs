@@ -61,6 +61,8 @@ pub struct Ctx<'a> {
     pub before: Vec<Item>,
     /// ... in the four weeks before the period (for recurring problems).
     pub history: Vec<Item>,
+    /// Where the unanswered backlog is counted from: four weeks before the period.
+    pub backlog_from: UnixTime,
     pub target: i64,
 }
 
@@ -107,6 +109,7 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
         history: pick(history_start, period.start),
         period,
         prev,
+        backlog_from: history_start,
         target: opts.target_secs,
     };
     let sections = Sections {

@@ -21,7 +21,8 @@ pub struct Row {
     pub p90_secs: Option<i64>,
     /// Answered within the target.
     pub within_target: u64,
-    /// Needing a reply, older than the target and unanswered at the period's end.
+    /// Needing a reply, older than the target and unanswered at the period's end (posted
+    /// in the period or the four weeks before it).
     pub waiting_past_target: u64,
     pub replies_sent: u64,
 }
@@ -64,9 +65,14 @@ fn row(platform: &str, items: &[&Item], target: i64, waiting: u64, replies_sent:
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Responsiveness> {
     let target = ctx.target;
-    let waiting = super::data::unanswered_at(ctx.conn, ctx.period.end, target)?;
+    let waiting = super::data::unanswered_at(ctx.conn, ctx.backlog_from, ctx.period.end, target)?;
     let sent = super::data::replies_sent(ctx.conn, ctx.period.start, ctx.period.end)?;
-    let waiting_prev = super::data::unanswered_at(ctx.conn, ctx.prev.end, target)?;
+    let waiting_prev = super::data::unanswered_at(
+        ctx.conn,
+        ctx.prev.weeks_before_start(4).unwrap_or(ctx.backlog_from),
+        ctx.prev.end,
+        target,
+    )?;
     let sent_prev = super::data::replies_sent(ctx.conn, ctx.prev.start, ctx.prev.end)?;
     let mut by_platform: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
     for item in &ctx.this {
@@ -158,7 +164,7 @@ pub fn render(r: &Responsiveness, out: &mut String) {
         ],
         &rows,
     );
-    out.push_str("\"within\" is the share of items that needed a reply and got one within the target; \"waiting\" counts every item (from any week) still unanswered and older than the target when the period ended.\n\n");
+    out.push_str("\"within\" is the share of items that needed a reply and got one within the target; \"waiting\" counts items posted in the period or the four weeks before it that were still unanswered, and older than the target, when the period ended.\n\n");
 }
 
 #[cfg(test)]
