@@ -43,9 +43,10 @@ fn label(text: Option<String>) -> Option<SentimentLabel> {
 pub fn items(conn: &Connection, start: UnixTime, end: UnixTime) -> rusqlite::Result<Vec<Item>> {
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, acc.platform, i.kind, i.created_at, i.needs_reply,
-                coalesce(i.first_response_at,
+                CASE WHEN i.needs_reply THEN coalesce(i.first_response_at,
                     (SELECT min(e.at) FROM events e
-                     WHERE e.item_id = i.id AND e.kind = 'state' AND e.to_state = 'replied')),
+                     WHERE e.item_id = i.id AND e.kind = 'state' AND e.to_state = 'replied'))
+                END,
                 i.sentiment_label_auto, i.sentiment_manual, i.author_id, au.handle, i.body, i.url
          FROM items i
          JOIN accounts acc ON acc.id = i.account_id
