@@ -41,6 +41,24 @@ fn label(text: Option<String>) -> Option<SentimentLabel> {
 
 /// Items created in [start, end), oldest first.
 pub fn items(conn: &Connection, start: UnixTime, end: UnixTime) -> rusqlite::Result<Vec<Item>> {
+    select_items(conn, start, end, false)
+}
+
+/// Only the negative items (the CM's label first) created in [start, end), oldest first.
+pub fn negative_items(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<Vec<Item>> {
+    select_items(conn, start, end, true)
+}
+
+fn select_items(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+    negative_only: bool,
+) -> rusqlite::Result<Vec<Item>> {
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, acc.platform, i.kind, i.created_at, i.needs_reply,
                 CASE WHEN i.needs_reply THEN coalesce(i.first_response_at,
@@ -52,9 +70,10 @@ pub fn items(conn: &Connection, start: UnixTime, end: UnixTime) -> rusqlite::Res
          JOIN accounts acc ON acc.id = i.account_id
          JOIN authors au ON au.id = i.author_id
          WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
+           AND (?3 = 0 OR coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative')
          ORDER BY i.created_at, i.id",
     )?;
-    let rows = stmt.query_map(params![start, end], |r| {
+    let rows = stmt.query_map(params![start, end, negative_only], |r| {
         Ok(Item {
             id: r.get(0)?,
             platform: r.get(1)?,

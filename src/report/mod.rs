@@ -59,7 +59,7 @@ pub struct Ctx<'a> {
     pub this: Vec<Item>,
     /// ... in the previous period.
     pub before: Vec<Item>,
-    /// ... in the four weeks before the period (for recurring problems).
+    /// Negative items in the four weeks before the period (for recurring problems).
     pub history: Vec<Item>,
     /// Where the unanswered backlog is counted from: four weeks before the period.
     pub backlog_from: UnixTime,
@@ -95,18 +95,12 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
     let period = Period::resolve(&opts.spec, &opts.tz, opts.now)?;
     let prev = period.previous()?;
     let history_start = period.weeks_before_start(4)?;
-    let all = data::items(conn, prev.start.min(history_start), period.end)?;
-    let pick = |from: UnixTime, to: UnixTime| -> Vec<Item> {
-        all.iter()
-            .filter(|i| from <= i.created_at && i.created_at < to)
-            .cloned()
-            .collect()
-    };
     let ctx = Ctx {
         conn,
-        this: pick(period.start, period.end),
-        before: pick(prev.start, prev.end),
-        history: pick(history_start, period.start),
+        // Two periods in full; of the four weeks before, only what recurring problems read.
+        this: data::items(conn, period.start, period.end)?,
+        before: data::items(conn, prev.start, prev.end)?,
+        history: data::negative_items(conn, history_start, period.start)?,
         period,
         prev,
         backlog_from: history_start,
