@@ -35,6 +35,12 @@ pub struct Config {
     pub rules: Vec<crate::rules::RuleConfig>,
     #[serde(default)]
     pub escalation: crate::escalation::EscalationConfig,
+    /// The weekly report's time zone.
+    #[serde(default)]
+    pub report: crate::report::config::ReportConfig,
+    /// Service targets the report measures against.
+    #[serde(default)]
+    pub sla: crate::report::config::SlaConfig,
 }
 
 fn default_brand() -> String {
@@ -244,6 +250,8 @@ impl Config {
         }
         crate::tui::keymap::Keymap::from_config(&self.keys).map_err(|e| invalid(e.to_string()))?;
         self.escalation.check().map_err(invalid)?;
+        crate::report::period::time_zone(&self.report.tz)
+            .map_err(|e| invalid(format!("[report] tz: {e}")))?;
         Ok(())
     }
 }

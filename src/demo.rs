@@ -40,6 +40,7 @@ pub fn config() -> Config {
         tags: moderation.tags,
         rules: moderation.rules,
         escalation: moderation.escalation,
+        ..Config::default()
     }
 }
 

@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod logging;
 pub mod platform;
 pub mod poller;
+pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod secrets;
