@@ -76,6 +76,8 @@ pub enum Command {
         #[arg(long)]
         retry: bool,
     },
+    /// Write the weekly report for the social media manager (markdown, CSV or JSON).
+    Report(crate::report::run::ReportArgs),
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -188,6 +190,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         ) => {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             crate::cli_moderation::run(command, &workspace)
+        }
+        Some(Command::Report(args)) => {
+            let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
+            crate::report::run::run(&workspace, &args)
         }
         Some(Command::Config {
             action: ConfigAction::Path,

@@ -30,9 +30,6 @@ pub struct Config {
     /// Brand-voice rules (`[voice]`).
     #[serde(default)]
     pub voice: crate::replies::VoiceConfig,
-    /// Response-time targets (`[sla]`).
-    #[serde(default)]
-    pub sla: crate::replies::SlaConfig,
     #[serde(default)]
     pub composer: crate::replies::ComposerConfig,
     /// Automatic sentiment: mode, thresholds, neutral brand terms, lexicon overrides.
@@ -46,6 +43,12 @@ pub struct Config {
     pub rules: Vec<crate::rules::RuleConfig>,
     #[serde(default)]
     pub escalation: crate::escalation::EscalationConfig,
+    /// The weekly report's time zone.
+    #[serde(default)]
+    pub report: crate::report::config::ReportConfig,
+    /// Service targets the report measures against.
+    #[serde(default)]
+    pub sla: crate::report::config::SlaConfig,
 }
 
 fn default_brand() -> String {
@@ -256,6 +259,8 @@ impl Config {
         crate::tui::keymap::Keymap::from_config(&self.keys).map_err(|e| invalid(e.to_string()))?;
         crate::replies::validate(&self.replies, &self.voice).map_err(invalid)?;
         self.escalation.check().map_err(invalid)?;
+        crate::report::period::time_zone(&self.report.tz)
+            .map_err(|e| invalid(format!("[report] tz: {e}")))?;
         Ok(())
     }
 }
@@ -314,7 +319,6 @@ mod humantime_serde {
     }
 }
 
-pub(crate) use humantime_serde::option as duration_option;
 pub use humantime_serde::parse as parse_duration;
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod platform;
 pub mod poller;
 pub mod replies;
+pub mod report;
 pub mod rules;
 pub mod sanitize;
 pub mod secrets;

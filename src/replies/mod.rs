@@ -8,7 +8,6 @@ pub mod length;
 pub mod voice;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -36,15 +35,6 @@ impl CannedReply {
     pub fn applies_to(&self, platform: &str) -> bool {
         self.platforms.is_empty() || self.platforms.iter().any(|p| p == platform)
     }
-}
-
-/// `[sla]`: response-time targets.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct SlaConfig {
-    /// Items still needing a reply after this long are marked in the list.
-    #[serde(default, with = "crate::config::duration_option")]
-    pub first_response: Option<Duration>,
 }
 
 /// Where the cursor goes after a reply is queued.

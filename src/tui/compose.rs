@@ -32,7 +32,7 @@ impl ReplyKit {
             canned: config.replies.clone(),
             voice: config.voice.clone(),
             after_send: config.composer.after_send,
-            sla: config.sla.first_response,
+            sla: Some(config.sla.first_response),
             limits: HashMap::new(),
         }
     }

@@ -1,0 +1,335 @@
+//! The report's reads: every query runs on a read-only connection and selects by time
+//! through an index (items_by_time, events_by_kind), so a long history costs little.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection};
+
+use crate::domain::{SentimentLabel, UnixTime};
+// Text from platforms is made inert as it is read, so every format (markdown, CSV, JSON)
+// gets clean text; the markdown writer escapes it further.
+use crate::sanitize::{inert, inert_line};
+
+/// One community item (the brand's own posts are left out) as the report sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub id: i64,
+    pub platform: String,
+    pub kind: String,
+    pub created_at: UnixTime,
+    pub needs_reply: bool,
+    /// The brand's first answer: `items.first_response_at`, else the first move to `replied`.
+    pub first_response_at: Option<UnixTime>,
+    pub auto: Option<SentimentLabel>,
+    pub manual: Option<SentimentLabel>,
+    pub author_id: i64,
+    pub author: String,
+    pub body: String,
+    pub url: Option<String>,
+}
+
+impl Item {
+    /// The CM's label wins over the automatic one.
+    pub fn sentiment(&self) -> Option<SentimentLabel> {
+        self.manual.or(self.auto)
+    }
+}
+
+fn label(text: Option<String>) -> Option<SentimentLabel> {
+    text.and_then(|t| t.parse().ok())
+}
+
+/// Items created in [start, end), oldest first.
+pub fn items(conn: &Connection, start: UnixTime, end: UnixTime) -> rusqlite::Result<Vec<Item>> {
+    select_items(conn, start, end, false)
+}
+
+/// Only the negative items (the CM's label first) created in [start, end), oldest first.
+pub fn negative_items(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<Vec<Item>> {
+    select_items(conn, start, end, true)
+}
+
+fn select_items(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+    negative_only: bool,
+) -> rusqlite::Result<Vec<Item>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, acc.platform, i.kind, i.created_at, i.needs_reply,
+                CASE WHEN i.needs_reply THEN coalesce(i.first_response_at,
+                    (SELECT min(e.at) FROM events e
+                     WHERE e.item_id = i.id AND e.kind = 'state' AND e.to_state = 'replied'))
+                END,
+                i.sentiment_label_auto, i.sentiment_manual, i.author_id, au.handle, i.body, i.url
+         FROM items i
+         JOIN accounts acc ON acc.id = i.account_id
+         JOIN authors au ON au.id = i.author_id
+         WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
+           AND (?3 = 0 OR coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative')
+         ORDER BY i.created_at, i.id",
+    )?;
+    let rows = stmt.query_map(params![start, end, negative_only], |r| {
+        Ok(Item {
+            id: r.get(0)?,
+            platform: r.get(1)?,
+            kind: r.get(2)?,
+            created_at: r.get(3)?,
+            needs_reply: r.get(4)?,
+            first_response_at: r.get(5)?,
+            auto: label(r.get(6)?),
+            manual: label(r.get(7)?),
+            author_id: r.get(8)?,
+            author: inert_line(&r.get::<_, String>(9)?),
+            body: inert(&r.get::<_, String>(10)?),
+            url: r.get(11)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Replies the outbox sent in [start, end), per platform.
+pub fn replies_sent(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<BTreeMap<String, u64>> {
+    grouped(
+        conn,
+        "SELECT acc.platform, count(*) FROM outbox o JOIN accounts acc ON acc.id = o.account_id
+         WHERE o.kind = 'reply' AND o.state = 'sent' AND o.sent_at >= ?1 AND o.sent_at < ?2
+         GROUP BY acc.platform",
+        params![start, end],
+    )
+}
+
+/// Items posted in [from, end − target) that needed a reply, had no answer by `end` and
+/// were still new or open then (their last state change before `end`), per platform.
+/// The window starts at `from` so the cost stays bounded on a long history.
+pub fn unanswered_at(
+    conn: &Connection,
+    from: UnixTime,
+    end: UnixTime,
+    target: i64,
+) -> rusqlite::Result<BTreeMap<String, u64>> {
+    grouped(
+        conn,
+        "SELECT acc.platform, count(*) FROM accounts acc JOIN (
+             SELECT i.account_id AS account_id FROM items i
+             WHERE i.created_at >= ?3 AND i.created_at < ?1 - ?2
+               AND i.needs_reply = 1 AND i.kind != 'post'
+               AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
+               AND coalesce((SELECT e.to_state FROM events e
+                             WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
+                             ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open')
+         ) w ON w.account_id = acc.id
+         GROUP BY acc.platform",
+        params![end, target, from],
+    )
+}
+
+fn grouped(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<BTreeMap<String, u64>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    rows.map(|r| r.map(|(k, n)| (k, n as u64))).collect()
+}
+
+/// One `events` row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub item_id: Option<i64>,
+    pub at: UnixTime,
+    pub actor: String,
+    pub detail: serde_json::Value,
+}
+
+/// Events of `kind` in [start, end), in order.
+pub fn events(
+    conn: &Connection,
+    kind: &str,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT item_id, at, actor, detail FROM events
+         WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY at, id",
+    )?;
+    let rows = stmt.query_map(params![kind, start, end], |r| {
+        let detail: Option<String> = r.get(3)?;
+        Ok(Event {
+            item_id: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            detail: detail
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .unwrap_or(serde_json::Value::Null),
+        })
+    })?;
+    rows.collect()
+}
+
+/// Actors of every event in [start, end) whose actor is a rule, with how many times.
+pub fn rule_matches(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<BTreeMap<String, u64>> {
+    // The kinds a rule can cause, so the (kind, at) index is used.
+    grouped(
+        conn,
+        "SELECT substr(actor, 6), count(*) FROM events
+         WHERE kind IN ('state', 'tag', 'escalation', 'moderation', 'sentiment')
+           AND at >= ?1 AND at < ?2 AND actor LIKE 'rule:%'
+         GROUP BY actor",
+        params![start, end],
+    )
+}
+
+/// Moderation rows in the outbox created in [start, end): (kind, state) → count.
+pub fn moderation_outbox(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<BTreeMap<(String, String), u64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, state, count(*) FROM outbox
+         WHERE kind != 'reply' AND created_at >= ?1 AND created_at < ?2 GROUP BY kind, state",
+    )?;
+    let rows = stmt.query_map(params![start, end], |r| {
+        Ok(((r.get(0)?, r.get(1)?), r.get::<_, i64>(2)? as u64))
+    })?;
+    rows.collect()
+}
+
+/// One escalation with its item and notes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    pub id: i64,
+    pub severity: String,
+    pub reason: String,
+    pub source: String,
+    pub opened_at: UnixTime,
+    pub resolved_at: Option<UnixTime>,
+    pub outcome: Option<String>,
+    pub item: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// Escalations active during [start, end): opened before the end and not resolved before
+/// the start.
+pub fn escalations(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<Vec<Escalation>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.severity, e.reason, e.source, e.opened_at, e.resolved_at, e.outcome,
+                e.item_id, au.handle, i.body
+         FROM escalations e
+         LEFT JOIN items i ON i.id = e.item_id
+         LEFT JOIN authors au ON au.id = i.author_id
+         WHERE e.opened_at < ?2 AND (e.resolved_at IS NULL OR e.resolved_at >= ?1)
+         ORDER BY e.opened_at, e.id",
+    )?;
+    let mut notes = conn.prepare_cached(
+        "SELECT body FROM notes WHERE item_id = ? AND created_at < ? ORDER BY created_at, id",
+    )?;
+    let rows: Vec<(Escalation, Option<i64>)> = stmt
+        .query_map(params![start, end], |r| {
+            let handle: Option<String> = r.get(8)?;
+            let body: Option<String> = r.get(9)?;
+            Ok((
+                Escalation {
+                    id: r.get(0)?,
+                    severity: r.get(1)?,
+                    reason: inert_line(&r.get::<_, String>(2)?),
+                    source: r.get(3)?,
+                    opened_at: r.get(4)?,
+                    resolved_at: r.get(5)?,
+                    outcome: r.get::<_, Option<String>>(6)?.map(|o| inert_line(&o)),
+                    item: handle
+                        .zip(body)
+                        .map(|(h, b)| inert_line(&format!("{h}: {b}"))),
+                    notes: Vec::new(),
+                },
+                r.get(7)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (mut esc, item_id) in rows {
+        if let Some(item_id) = item_id {
+            esc.notes = notes
+                .query_map(params![item_id, end], |r| {
+                    r.get::<_, String>(0).map(|n| inert_line(&n))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        out.push(esc);
+    }
+    Ok(out)
+}
+
+/// How many rows `table` has at all (to tell "none this week" from "never used").
+pub fn ever(conn: &Connection, table: Table) -> rusqlite::Result<u64> {
+    let sql = match table {
+        Table::Escalations => "SELECT count(*) FROM escalations",
+        Table::Tags => "SELECT count(*) FROM tags",
+        Table::Moderation => {
+            "SELECT (SELECT count(*) FROM outbox WHERE kind != 'reply')
+                  + (SELECT count(*) FROM events WHERE kind = 'moderation')"
+        }
+    };
+    conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+}
+
+/// Tables whose emptiness changes what a section says.
+#[derive(Debug, Clone, Copy)]
+pub enum Table {
+    Escalations,
+    Tags,
+    Moderation,
+}
+
+/// Tags on items created in [start, end): (tag, item id), sorted.
+pub fn tags(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.tag, t.item_id FROM items i JOIN tags t ON t.item_id = i.id
+         WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
+         ORDER BY t.tag, i.created_at, i.id",
+    )?;
+    let rows = stmt.query_map(params![start, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Authors of items in [start, end) with no earlier item: new voices.
+pub fn new_authors(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT i.author_id FROM items i
+         WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
+           AND NOT EXISTS (SELECT 1 FROM items j
+                           WHERE j.author_id = i.author_id AND j.created_at < ?1)
+         ORDER BY i.author_id",
+    )?;
+    let rows = stmt.query_map(params![start, end], |r| r.get(0))?;
+    rows.collect()
+}

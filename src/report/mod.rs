@@ -1,0 +1,226 @@
+//! `hark report`: the weekly report for the social media manager (DESIGN.md F9).
+//!
+//! Every figure is computed from the cache on a read-only connection for one period and
+//! the one before it; the same cache and options always give the same bytes (no clock is
+//! read here: "now" only picks the default week).
+
+pub mod chart;
+pub mod config;
+pub mod data;
+pub mod escalations;
+pub mod export;
+pub mod md;
+pub mod moderation;
+pub mod people;
+pub mod period;
+pub mod response;
+pub mod run;
+pub mod sentiment;
+pub mod summary;
+pub mod tags;
+pub mod terms;
+pub mod volume;
+
+use std::fmt::Write;
+
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::domain::UnixTime;
+use data::Item;
+pub use period::{Period, Spec};
+
+/// What to report on.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub spec: Spec,
+    pub tz: String,
+    /// The first-response target, in seconds.
+    pub target_secs: i64,
+    pub brand: String,
+    /// Only decides the default week.
+    pub now: UnixTime,
+}
+
+/// The output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Md,
+    Csv,
+    Json,
+}
+
+/// What every section reads: the period, the one before, and their items.
+pub struct Ctx<'a> {
+    pub conn: &'a Connection,
+    pub period: Period,
+    pub prev: Period,
+    /// Community items created in the period, oldest first.
+    pub this: Vec<Item>,
+    /// ... in the previous period.
+    pub before: Vec<Item>,
+    /// Negative items in the four weeks before the period (for recurring problems).
+    pub history: Vec<Item>,
+    /// Where the unanswered backlog is counted from: four weeks before the period.
+    pub backlog_from: UnixTime,
+    pub target: i64,
+}
+
+/// Every section's figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sections {
+    pub volume: volume::Volume,
+    pub responsiveness: response::Responsiveness,
+    pub sentiment: sentiment::Sentiment,
+    pub escalations: escalations::Escalations,
+    pub recurring: terms::Recurring,
+    pub moderation: moderation::Moderation,
+    pub tags: tags::Tags,
+    pub people: people::People,
+}
+
+/// The whole report as data (the JSON and CSV formats are this, serialised).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportData {
+    pub brand: String,
+    pub period: Period,
+    pub previous: Period,
+    pub summary: summary::Summary,
+    #[serde(flatten)]
+    pub sections: Sections,
+}
+
+/// Computes the report from the cache.
+pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> {
+    let period = Period::resolve(&opts.spec, &opts.tz, opts.now)?;
+    let prev = period.previous()?;
+    let history_start = period.weeks_before_start(4)?;
+    let ctx = Ctx {
+        conn,
+        // Two periods in full; of the four weeks before, only what recurring problems read.
+        this: data::items(conn, period.start, period.end)?,
+        before: data::items(conn, prev.start, prev.end)?,
+        history: data::negative_items(conn, history_start, period.start)?,
+        period,
+        prev,
+        backlog_from: history_start,
+        target: opts.target_secs,
+    };
+    let sections = Sections {
+        volume: volume::compute(&ctx),
+        responsiveness: response::compute(&ctx)?,
+        sentiment: sentiment::compute(&ctx)?,
+        escalations: escalations::compute(&ctx)?,
+        recurring: terms::compute(&ctx),
+        moderation: moderation::compute(&ctx)?,
+        tags: tags::compute(&ctx)?,
+        people: people::compute(&ctx)?,
+    };
+    Ok(ReportData {
+        brand: opts.brand.clone(),
+        summary: summary::compute(&sections),
+        period: ctx.period,
+        previous: ctx.prev,
+        sections,
+    })
+}
+
+/// A rendered report: the main text and the files to write beside it (SVG charts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+    /// (file name, contents).
+    pub files: Vec<(String, String)>,
+}
+
+/// Renders `data` in `format`. With `chart_stem` ("report" for report.md) the markdown
+/// links an SVG per chart, named `<stem>-<chart>.svg`, returned in `files`.
+pub fn render(data: &ReportData, format: Format, chart_stem: Option<&str>) -> Rendered {
+    match format {
+        Format::Json => Rendered {
+            text: export::json(data),
+            files: Vec::new(),
+        },
+        Format::Csv => Rendered {
+            text: export::csv(data),
+            files: Vec::new(),
+        },
+        Format::Md => markdown(data, chart_stem),
+    }
+}
+
+fn markdown(data: &ReportData, chart_stem: Option<&str>) -> Rendered {
+    let s = &data.sections;
+    let mut files = Vec::new();
+    let mut chart_md = |chart: chart::Chart| {
+        let mut text = chart.unicode();
+        if let Some(stem) = chart_stem {
+            let name = format!("{stem}-{}.svg", chart.name);
+            let _ = write!(
+                text,
+                "\n![{}]({})\n",
+                md::text(&chart.title),
+                link_path(&name)
+            );
+            files.push((name, chart.svg()));
+        }
+        text
+    };
+    // A section with nothing to chart says so instead; no empty picture is written.
+    let volume_chart = if s.volume.total + s.volume.previous > 0 {
+        chart_md(volume::chart(&s.volume))
+    } else {
+        String::new()
+    };
+    let sentiment_chart = if s.sentiment.this.labelled() + s.sentiment.previous.labelled() > 0 {
+        chart_md(sentiment::chart(&s.sentiment))
+    } else {
+        String::new()
+    };
+    let mut out = String::new();
+    let p = &data.period;
+    let brand = md::text(&data.brand);
+    if brand.is_empty() {
+        let _ = writeln!(out, "# Community report · {}\n", md::text(&p.name));
+    } else {
+        let _ = writeln!(
+            out,
+            "# {brand} · community report · {}\n",
+            md::text(&p.name)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} to {} ({} days, {} time), compared with {} to {}.\n",
+        p.first_day,
+        p.last_day,
+        p.days.len(),
+        md::text(&p.tz),
+        data.previous.first_day,
+        data.previous.last_day
+    );
+    summary::render(&data.summary, &mut out);
+    volume::render(&s.volume, &volume_chart, &mut out);
+    response::render(&s.responsiveness, &mut out);
+    sentiment::render(&s.sentiment, &sentiment_chart, &mut out);
+    escalations::render(&s.escalations, &data.period, &mut out);
+    terms::render(&s.recurring, &mut out);
+    moderation::render(&s.moderation, &mut out);
+    tags::render(&s.tags, &mut out);
+    people::render(&s.people, &mut out);
+    out.push_str("---\nWritten by hark from the local cache. Every figure counts community items (mentions, comments, DMs) created in the period, in its time zone.\n");
+    Rendered { text: out, files }
+}
+
+/// A relative link to a file name, percent-encoding anything markdown could misread.
+fn link_path(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}

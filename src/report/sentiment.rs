@@ -1,0 +1,194 @@
+//! Section 4: how people felt. The CM's label wins over the automatic one; net sentiment
+//! is (positive − negative) / labelled, in points from −100 to +100.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::chart::{Bar, Chart};
+use super::data::Item;
+use super::{md, Ctx};
+use crate::domain::SentimentLabel;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Distribution {
+    pub positive: u64,
+    pub neutral: u64,
+    pub negative: u64,
+    pub unlabelled: u64,
+    /// Net sentiment in points; None when nothing is labelled.
+    pub net: Option<i64>,
+}
+
+impl Distribution {
+    pub fn of<'a>(items: impl IntoIterator<Item = &'a Item>) -> Distribution {
+        let mut d = Distribution::default();
+        for item in items {
+            match item.sentiment() {
+                Some(SentimentLabel::Positive) => d.positive += 1,
+                Some(SentimentLabel::Neutral) => d.neutral += 1,
+                Some(SentimentLabel::Negative) => d.negative += 1,
+                None => d.unlabelled += 1,
+            }
+        }
+        d.net = net(d.positive, d.negative, d.labelled());
+        d
+    }
+
+    pub fn labelled(&self) -> u64 {
+        self.positive + self.neutral + self.negative
+    }
+}
+
+/// Rounded half away from zero.
+pub fn net(positive: u64, negative: u64, labelled: u64) -> Option<i64> {
+    if labelled == 0 {
+        return None;
+    }
+    let diff = (positive as i64 - negative as i64) * 100;
+    let l = labelled as i64;
+    Some((diff + diff.signum() * l / 2) / l)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayNet {
+    pub label: String,
+    pub labelled: u64,
+    pub net: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sentiment {
+    pub this: Distribution,
+    pub previous: Distribution,
+    pub days: Vec<DayNet>,
+    /// Items of the period whose manual label differs from the automatic one.
+    pub corrected: u64,
+    /// Sentiment changes the CM made during the period (events).
+    pub changes_logged: u64,
+}
+
+pub fn compute(ctx: &Ctx) -> rusqlite::Result<Sentiment> {
+    let days = ctx
+        .period
+        .days
+        .iter()
+        .map(|day| {
+            let d = Distribution::of(
+                ctx.this
+                    .iter()
+                    .filter(|i| day.start <= i.created_at && i.created_at < day.end),
+            );
+            DayNet {
+                label: day.label.clone(),
+                labelled: d.labelled(),
+                net: d.net,
+            }
+        })
+        .collect();
+    let corrected = ctx
+        .this
+        .iter()
+        .filter(|i| i.manual.is_some() && i.auto.is_some() && i.manual != i.auto)
+        .count() as u64;
+    let changes_logged =
+        super::data::events(ctx.conn, "sentiment", ctx.period.start, ctx.period.end)?
+            .iter()
+            .filter(|e| e.actor == crate::store::state::ACTOR_USER)
+            .count() as u64;
+    Ok(Sentiment {
+        this: Distribution::of(&ctx.this),
+        previous: Distribution::of(&ctx.before),
+        days,
+        corrected,
+        changes_logged,
+    })
+}
+
+pub fn chart(s: &Sentiment) -> Chart {
+    Chart {
+        name: "sentiment",
+        title: "Net sentiment per day (−100 to +100)".into(),
+        bars: s
+            .days
+            .iter()
+            .map(|d| Bar {
+                label: d.label.clone(),
+                value: d.net.unwrap_or(0) as f64,
+                shown: d.net.map(md::signed).unwrap_or_else(|| "–".into()),
+            })
+            .collect(),
+    }
+}
+
+fn net_text(d: &Distribution) -> String {
+    d.net.map(md::signed).unwrap_or_else(|| "–".into())
+}
+
+pub fn render(s: &Sentiment, chart_md: &str, out: &mut String) {
+    out.push_str("## 4. Sentiment\n\n");
+    if s.this.labelled() == 0 && s.previous.labelled() == 0 {
+        out.push_str("No item from this week or the one before has a sentiment label (neither scored automatically nor labelled by the CM), so there is no sentiment to report.\n\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Net sentiment **{}** (previous week: {}), over {} labelled items; {} not labelled. The CM's own label wins over the automatic one.\n",
+        net_text(&s.this),
+        net_text(&s.previous),
+        s.this.labelled(),
+        s.this.unlabelled
+    );
+    let pct = |n: u64, d: &Distribution| md::percent(n, d.labelled());
+    let rows = vec![
+        vec![
+            "positive".into(),
+            s.this.positive.to_string(),
+            pct(s.this.positive, &s.this),
+            s.previous.positive.to_string(),
+        ],
+        vec![
+            "neutral".into(),
+            s.this.neutral.to_string(),
+            pct(s.this.neutral, &s.this),
+            s.previous.neutral.to_string(),
+        ],
+        vec![
+            "negative".into(),
+            s.this.negative.to_string(),
+            pct(s.this.negative, &s.this),
+            s.previous.negative.to_string(),
+        ],
+        vec![
+            "not labelled".into(),
+            s.this.unlabelled.to_string(),
+            String::new(),
+            s.previous.unlabelled.to_string(),
+        ],
+    ];
+    md::table(out, &["label", "items", "share", "previous week"], &rows);
+    out.push_str("Net sentiment per day (days with no labelled item show –):\n\n");
+    out.push_str(chart_md);
+    let _ = writeln!(
+        out,
+        "\nThe CM corrected {} automatic label{} on this week's items ({} sentiment change{} logged this week).\n",
+        s.corrected,
+        if s.corrected == 1 { "" } else { "s" },
+        s.changes_logged,
+        if s.changes_logged == 1 { "" } else { "s" }
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::net;
+
+    #[test]
+    fn net_sentiment_rounds_half_away_from_zero() {
+        assert_eq!(net(3, 1, 8), Some(25));
+        assert_eq!(net(1, 2, 3), Some(-33));
+        assert_eq!(net(1, 0, 8), Some(13));
+        assert_eq!(net(0, 1, 8), Some(-13));
+        assert_eq!(net(0, 0, 0), None);
+    }
+}

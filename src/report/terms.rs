@@ -1,0 +1,277 @@
+//! Section 6: recurring problems: words and two-word phrases over-represented in this
+//! week's negative items compared with the four weeks before.
+//!
+//! Each term counts once per item. The score is a smoothed log-ratio of the share of
+//! negative items containing it now and before, so a term new this week scores high and
+//! an everyday complaint does not.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::data::Item;
+use super::{md, Ctx};
+use crate::domain::SentimentLabel;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Term {
+    pub term: String,
+    pub items: u64,
+    /// Items containing it among the previous four weeks' negative items.
+    pub before: u64,
+    pub example: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recurring {
+    pub negative_items: u64,
+    pub negative_before: u64,
+    pub terms: Vec<Term>,
+}
+
+const MAX_TERMS: usize = 8;
+const MIN_ITEMS: u64 = 2;
+
+const STOPWORDS: &[&str] = &[
+    "the",
+    "and",
+    "for",
+    "you",
+    "your",
+    "are",
+    "was",
+    "but",
+    "not",
+    "this",
+    "that",
+    "with",
+    "have",
+    "has",
+    "had",
+    "its",
+    "it's",
+    "our",
+    "out",
+    "all",
+    "any",
+    "can",
+    "get",
+    "got",
+    "just",
+    "from",
+    "they",
+    "them",
+    "there",
+    "what",
+    "when",
+    "who",
+    "why",
+    "how",
+    "about",
+    "again",
+    "been",
+    "did",
+    "does",
+    "don't",
+    "didn't",
+    "still",
+    "very",
+    "too",
+    "one",
+    "now",
+    "here",
+    "some",
+    "than",
+    "then",
+    "would",
+    "could",
+    "should",
+    "will",
+    "also",
+    "into",
+    "more",
+    "only",
+    "over",
+    "were",
+    "which",
+    "while",
+    "their",
+    "because",
+    "even",
+    "after",
+    "before",
+    "today",
+    "yesterday",
+    "really",
+    "que",
+    "los",
+    "las",
+    "del",
+    "por",
+    "con",
+    "una",
+    "para",
+    "pero",
+    "como",
+    "más",
+    "mas",
+    "muy",
+    "hoy",
+    "ayer",
+    "sin",
+    "ya",
+    "les",
+    "des",
+    "est",
+    "pas",
+    "une",
+    "per",
+    "amb",
+    "és",
+    "this",
+    "i'm",
+    "i've",
+    "can't",
+    "won't",
+    "isn't",
+];
+
+/// Lower-case words of three letters or more, without handles, links, numbers, stopwords.
+pub fn words(body: &str) -> Vec<String> {
+    body.split_whitespace()
+        .filter(|w| !w.starts_with('@') && !w.starts_with("http") && !w.starts_with('#'))
+        .flat_map(|w| {
+            w.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+                .map(|p| p.trim_matches('\'').to_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect()
+}
+
+/// The distinct terms (words and adjacent-word phrases) of one item.
+pub fn terms(body: &str) -> BTreeSet<String> {
+    let words = words(body);
+    let keep = |w: &str| !STOPWORDS.contains(&w);
+    let mut out: BTreeSet<String> = words.iter().filter(|w| keep(w)).cloned().collect();
+    for pair in words.windows(2) {
+        if keep(&pair[0]) && keep(&pair[1]) {
+            out.insert(format!("{} {}", pair[0], pair[1]));
+        }
+    }
+    out
+}
+
+fn document_counts<'a>(items: impl Iterator<Item = &'a Item>) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for item in items {
+        for term in terms(&item.body) {
+            *counts.entry(term).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn negative(item: &&Item) -> bool {
+    item.sentiment() == Some(SentimentLabel::Negative)
+}
+
+pub fn compute(ctx: &Ctx) -> Recurring {
+    let now: Vec<&Item> = ctx.this.iter().filter(negative).collect();
+    let before: Vec<&Item> = ctx.history.iter().filter(negative).collect();
+    let counts = document_counts(now.iter().copied());
+    let previous = document_counts(before.iter().copied());
+    let (n_now, n_before) = (now.len() as f64, before.len() as f64);
+    let mut scored: Vec<(f64, &String, u64)> = counts
+        .iter()
+        .filter(|(_, &c)| c >= MIN_ITEMS)
+        .map(|(term, &c)| {
+            let b = previous.get(term).copied().unwrap_or(0) as f64;
+            let score =
+                ((c as f64 + 0.5) / (n_now + 1.0)).ln() - ((b + 0.5) / (n_before + 1.0)).ln();
+            (score, term, c)
+        })
+        .filter(|(score, _, _)| *score > 0.0)
+        .collect();
+    // A word only inside an equally frequent phrase adds nothing: keep the phrase.
+    let phrases: Vec<(&String, u64)> = scored
+        .iter()
+        .filter(|(_, t, _)| t.contains(' '))
+        .map(|(_, t, c)| (*t, *c))
+        .collect();
+    scored.retain(|(_, t, c)| {
+        t.contains(' ')
+            || !phrases
+                .iter()
+                .any(|(p, pc)| pc == c && p.split(' ').any(|w| w == t.as_str()))
+    });
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1)));
+    let terms = scored
+        .into_iter()
+        .take(MAX_TERMS)
+        .map(|(_, term, c)| Term {
+            term: term.clone(),
+            items: c,
+            before: previous.get(term).copied().unwrap_or(0),
+            example: now
+                .iter()
+                .find(|i| super::terms::terms(&i.body).contains(term))
+                .map(|i| format!("{}: {}", i.author, i.body))
+                .unwrap_or_default(),
+        })
+        .collect();
+    Recurring {
+        negative_items: now.len() as u64,
+        negative_before: before.len() as u64,
+        terms,
+    }
+}
+
+pub fn render(r: &Recurring, out: &mut String) {
+    out.push_str("## 6. Recurring problems\n\n");
+    if r.negative_items == 0 {
+        out.push_str("No item this week is labelled negative, so there are no recurring problems to extract.\n\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Terms found in more of this week's {} negative items than in the previous four weeks' {}.\n",
+        r.negative_items, r.negative_before
+    );
+    if r.terms.is_empty() {
+        out.push_str("No term appears in two or more negative items more often than before.\n\n");
+        return;
+    }
+    let rows: Vec<Vec<String>> = r
+        .terms
+        .iter()
+        .map(|t| {
+            vec![
+                md::text(&t.term),
+                t.items.to_string(),
+                t.before.to_string(),
+                md::snippet(&t.example, 100),
+            ]
+        })
+        .collect();
+    md::text_table(
+        out,
+        &["term", "negative items", "previous 4 weeks", "example"],
+        &rows,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_skip_handles_links_numbers_and_stopwords() {
+        let t = terms("@nimbus the Cold brew is WARM again https://x.y 2026 cold-brew");
+        assert!(t.contains("cold brew"), "{t:?}");
+        assert!(t.contains("warm"));
+        assert!(!t.iter().any(|w| w.contains("nimbus") || w.contains("http")));
+        assert!(!t.contains("the") && !t.contains("2026"));
+    }
+}

@@ -1,0 +1,166 @@
+//! Section 2: how many community items arrived, by platform and kind, and by day.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::chart::{Bar, Chart};
+use super::{md, Ctx};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlatformRow {
+    pub platform: String,
+    pub mention: u64,
+    pub comment: u64,
+    pub dm: u64,
+    pub total: u64,
+    pub previous: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayRow {
+    pub date: String,
+    pub label: String,
+    pub items: u64,
+    /// The same day of the previous period.
+    pub previous: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Volume {
+    pub total: u64,
+    pub previous: u64,
+    pub platforms: Vec<PlatformRow>,
+    pub days: Vec<DayRow>,
+}
+
+pub fn compute(ctx: &Ctx) -> Volume {
+    let mut rows: BTreeMap<&str, PlatformRow> = BTreeMap::new();
+    let blank = |p: &str| PlatformRow {
+        platform: p.to_string(),
+        mention: 0,
+        comment: 0,
+        dm: 0,
+        total: 0,
+        previous: 0,
+    };
+    for item in &ctx.this {
+        let row = rows
+            .entry(&item.platform)
+            .or_insert_with(|| blank(&item.platform));
+        match item.kind.as_str() {
+            "mention" => row.mention += 1,
+            "comment" => row.comment += 1,
+            "dm" => row.dm += 1,
+            _ => {}
+        }
+        row.total += 1;
+    }
+    for item in &ctx.before {
+        rows.entry(&item.platform)
+            .or_insert_with(|| blank(&item.platform))
+            .previous += 1;
+    }
+    let mut platforms: Vec<PlatformRow> = rows.into_values().collect();
+    platforms.sort_by(|a, b| b.total.cmp(&a.total).then(a.platform.cmp(&b.platform)));
+    let mut days: Vec<DayRow> = ctx
+        .period
+        .days
+        .iter()
+        .map(|d| DayRow {
+            date: d.date.clone(),
+            label: d.label.clone(),
+            items: 0,
+            previous: 0,
+        })
+        .collect();
+    for item in &ctx.this {
+        if let Some(i) = ctx.period.day_index(item.created_at) {
+            days[i].items += 1;
+        }
+    }
+    for item in &ctx.before {
+        if let Some(i) = ctx.prev.day_index(item.created_at) {
+            days[i].previous += 1;
+        }
+    }
+    Volume {
+        total: ctx.this.len() as u64,
+        previous: ctx.before.len() as u64,
+        platforms,
+        days,
+    }
+}
+
+pub fn chart(v: &Volume) -> Chart {
+    Chart {
+        name: "volume",
+        title: "Items per day".into(),
+        bars: v
+            .days
+            .iter()
+            .map(|d| Bar {
+                label: d.label.clone(),
+                value: d.items as f64,
+                shown: d.items.to_string(),
+            })
+            .collect(),
+    }
+}
+
+pub fn render(v: &Volume, chart_md: &str, out: &mut String) {
+    out.push_str("## 2. Volume\n\n");
+    let _ = writeln!(
+        out,
+        "{} community items (mentions, comments and DMs; the brand's own posts are not counted). Previous week: {}.\n",
+        v.total, v.previous
+    );
+    if v.total == 0 && v.previous == 0 {
+        out.push_str("Nothing arrived in either week.\n\n");
+        return;
+    }
+    let mut rows: Vec<Vec<String>> = v
+        .platforms
+        .iter()
+        .map(|p| {
+            vec![
+                md::text(&p.platform),
+                p.mention.to_string(),
+                p.comment.to_string(),
+                p.dm.to_string(),
+                format!("**{}**", p.total),
+                p.previous.to_string(),
+            ]
+        })
+        .collect();
+    let sum = |f: fn(&PlatformRow) -> u64| v.platforms.iter().map(f).sum::<u64>().to_string();
+    rows.push(vec![
+        "**all**".into(),
+        sum(|p| p.mention),
+        sum(|p| p.comment),
+        sum(|p| p.dm),
+        format!("**{}**", v.total),
+        v.previous.to_string(),
+    ]);
+    md::table(
+        out,
+        &[
+            "platform",
+            "mentions",
+            "comments",
+            "DMs",
+            "total",
+            "previous week",
+        ],
+        &rows,
+    );
+    let rows: Vec<Vec<String>> = v
+        .days
+        .iter()
+        .map(|d| vec![d.label.clone(), d.items.to_string(), d.previous.to_string()])
+        .collect();
+    md::table(out, &["day", "items", "same day, previous week"], &rows);
+    out.push_str(chart_md);
+    out.push('\n');
+}
