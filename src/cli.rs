@@ -50,6 +50,11 @@ pub enum Command {
     /// Score text from stdin (`label<TAB>compound` per line), evaluate against a
     /// ground-truth file, or rescore the cache after changing the lexicon.
     Sentiment(crate::sentiment::cli::SentimentArgs),
+    /// Connect a platform account.
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+    },
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -72,6 +77,21 @@ pub enum BenchAction {
         #[arg(long, default_value_t = 300)]
         presses: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// Check a login and print the [[account]] block for config.toml.
+    Add {
+        #[command(subcommand)]
+        platform: AccountAddPlatform,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAddPlatform {
+    /// A Bluesky account (app password from --token-env or --token-cmd).
+    Bluesky(crate::platform::bluesky::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +140,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = data_dir.context("`hark bench` needs --data-dir DIR")?;
             run_bench(&dir, action)
         }
+        Some(Command::Account {
+            action: AccountAction::Add { platform },
+        }) => match platform {
+            AccountAddPlatform::Bluesky(args) => add_bluesky_account(&args),
+        },
         Some(Command::Config {
             action: ConfigAction::Path,
         }) => {
@@ -147,6 +172,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn add_bluesky_account(args: &crate::platform::bluesky::setup::AddArgs) -> anyhow::Result<()> {
+    let block = runtime()?.block_on(crate::platform::bluesky::setup::add(args))?;
+    print!("{block}");
+    Ok(())
 }
 
 fn run_sentiment(
@@ -220,7 +251,9 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let writer = workspace.open_store()?;
         let (status_tx, status_rx) = mpsc::unbounded_channel();
         let tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .spawn_pollers(&writer.handle(), status_tx, |a| {
+                platform::connect_in(a, Some(&workspace.data_dir))
+            })
             .await?;
         let model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now());
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
@@ -249,7 +282,7 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                 .pollers(
                     &writer.handle(),
                     status_tx,
-                    &|a| platform::connect(a),
+                    &|a| platform::connect_in(a, Some(&workspace.data_dir)),
                     pipeline,
                 )
                 .await?;
@@ -269,7 +302,9 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             return Ok(());
         }
         let _tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, platform::connect)
+            .spawn_pollers(&writer.handle(), status_tx, |a| {
+                platform::connect_in(a, Some(&workspace.data_dir))
+            })
             .await?;
         while let Some(update) = status_rx.recv().await {
             match update.status {

@@ -3,6 +3,7 @@
 //! A connector only translates between a platform's API and hark's domain types; it never
 //! touches the database or the UI.
 
+pub mod bluesky;
 pub mod demo;
 
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use crate::config::AccountConfig;
 use crate::domain::{ItemKind, NewItem};
 
 /// Values of `platform` in `[[account]]` that hark can connect.
-pub const KNOWN_PLATFORMS: &[&str] = &["demo"];
+pub const KNOWN_PLATFORMS: &[&str] = &["demo", "bluesky"];
 
 /// One page of a fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,7 +145,18 @@ pub trait Connector: Send + Sync {
 
 /// Builds the connector for one configured account.
 pub fn connect(account: &AccountConfig) -> anyhow::Result<Arc<dyn Connector>> {
+    connect_in(account, None)
+}
+
+/// Like [`connect`], with the data directory where connectors keep session files.
+pub fn connect_in(
+    account: &AccountConfig,
+    data_dir: Option<&std::path::Path>,
+) -> anyhow::Result<Arc<dyn Connector>> {
     match account.platform.as_str() {
+        "bluesky" => Ok(Arc::new(bluesky::BlueskyConnector::from_account(
+            account, data_dir,
+        )?)),
         "demo" => {
             let network = account.network.as_deref().unwrap_or("chirp");
             Ok(Arc::new(demo::DemoConnector::new(
