@@ -432,3 +432,81 @@ async fn a_refused_moderation_call_is_permanent_and_a_429_waits() {
         }
     );
 }
+
+#[tokio::test]
+async fn account_add_checks_the_login_and_prints_the_block() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    let uri = server.uri();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+            .args([
+                "account",
+                "add",
+                "bluesky",
+                "--handle",
+                "@brand.test",
+                "--service",
+                &uri,
+            ])
+            .args(["--token-env", "HARK_TEST_BSKY_PW"])
+            .env("HARK_TEST_BSKY_PW", PASSWORD)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("# logged in as brand.test (did:plc:brand)"),
+        "{stdout}"
+    );
+    let block: toml::Value = toml::from_str(&stdout).unwrap();
+    let account = &block["account"][0];
+    assert_eq!(account["platform"].as_str(), Some("bluesky"));
+    assert_eq!(account["handle"].as_str(), Some("brand.test"));
+    assert_eq!(account["name"].as_str(), Some("bluesky-brand"));
+    assert_eq!(account["token_env"].as_str(), Some("HARK_TEST_BSKY_PW"));
+    assert_eq!(account["server"].as_str(), Some(server.uri().as_str()));
+    assert!(!stdout.contains(PASSWORD));
+    let login = &bodies(&server, "com.atproto.server.createSession").await[0];
+    assert_eq!(login["password"], PASSWORD);
+
+    // A refused login fails with a clear message and prints no block.
+    let bad = MockServer::start().await;
+    Mock::given(path("/xrpc/com.atproto.server.createSession"))
+        .respond_with(xrpc_error(401, "AuthenticationRequired"))
+        .mount(&bad)
+        .await;
+    let uri = bad.uri();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+            .args([
+                "account",
+                "add",
+                "bluesky",
+                "--handle",
+                "brand.test",
+                "--service",
+                &uri,
+            ])
+            .args(["--token-env", "HARK_TEST_BSKY_PW"])
+            .env("HARK_TEST_BSKY_PW", PASSWORD)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("app password") && !stderr.contains(PASSWORD),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}

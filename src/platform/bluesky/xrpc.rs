@@ -3,6 +3,7 @@
 //! Errors keep the lexicon's `error` name (`ExpiredToken`, `RecordNotFound`) so the
 //! session layer can refresh and the reply layer can tell "not found" from a failure.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -115,9 +116,10 @@ impl<'a> Call<'a> {
 pub struct Xrpc {
     http: reqwest::Client,
     service: String,
-    /// When the server said the current window is used up (`RateLimit-Remaining: 0`),
-    /// the epoch second its `RateLimit-Reset` names: calls wait instead of earning a 429.
-    exhausted_until: Mutex<Option<i64>>,
+    /// Per method, when the server said its window is used up (`RateLimit-Remaining: 0`):
+    /// the epoch second its `RateLimit-Reset` names. Calls wait instead of earning a 429.
+    /// Per method because the PDS limits some (createSession) far tighter than others.
+    exhausted_until: Mutex<HashMap<String, i64>>,
 }
 
 impl Xrpc {
@@ -136,14 +138,20 @@ impl Xrpc {
         Ok(Xrpc {
             http,
             service,
-            exhausted_until: Mutex::new(None),
+            exhausted_until: Mutex::new(HashMap::new()),
         })
     }
 
     /// Sends `call`; a success gives the JSON body (`null` for an empty body).
     pub async fn send(&self, call: Call<'_>) -> Result<Value, XrpcError> {
         let now = crate::domain::now();
-        if let Some(until) = *self.exhausted_until.lock().expect("rate-limit lock") {
+        let until = self
+            .exhausted_until
+            .lock()
+            .expect("rate-limit lock")
+            .get(call.nsid)
+            .copied();
+        if let Some(until) = until {
             if until > now {
                 return Err(XrpcError::RateLimited {
                     wait: Duration::from_secs((until - now) as u64),
@@ -167,7 +175,7 @@ impl Xrpc {
             .map_err(|e| XrpcError::Network(without_url(e)))?;
         let status = response.status();
         let headers = response.headers().clone();
-        self.note_limits(&headers, status);
+        self.note_limits(call.nsid, &headers, status);
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(XrpcError::RateLimited {
                 wait: rate_limit_wait(&headers, now),
@@ -198,14 +206,18 @@ impl Xrpc {
             .map_err(|e| XrpcError::Malformed(format!("{} answered invalid JSON: {e}", call.nsid)))
     }
 
-    fn note_limits(&self, headers: &reqwest::header::HeaderMap, status: StatusCode) {
+    fn note_limits(&self, nsid: &str, headers: &reqwest::header::HeaderMap, status: StatusCode) {
         let remaining = header_i64(headers, "ratelimit-remaining");
         let reset = header_i64(headers, "ratelimit-reset");
-        let mut slot = self.exhausted_until.lock().expect("rate-limit lock");
-        *slot = match (remaining, reset) {
-            (Some(0), Some(reset)) if status.is_success() => Some(reset),
-            _ => None,
-        };
+        let mut limits = self.exhausted_until.lock().expect("rate-limit lock");
+        match (remaining, reset) {
+            (Some(0), Some(reset)) if status.is_success() => {
+                limits.insert(nsid.to_string(), reset);
+            }
+            _ => {
+                limits.remove(nsid);
+            }
+        }
     }
 }
 
