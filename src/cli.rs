@@ -113,6 +113,8 @@ pub enum AddPlatform {
         #[arg(long)]
         personal_token: bool,
     },
+    /// A Bluesky account (app password from --token-env or --token-cmd).
+    Bluesky(crate::platform::bluesky::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,11 +230,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow::Result<()> {
     use crate::platform::mastodon::setup;
-    let AddPlatform::Mastodon {
-        instance,
-        name,
-        personal_token,
-    } = platform;
+    let (instance, name, personal_token) = match platform {
+        AddPlatform::Mastodon {
+            instance,
+            name,
+            personal_token,
+        } => (instance, name, personal_token),
+        AddPlatform::Bluesky(args) => return add_bluesky_account(&args),
+    };
     let method = if personal_token {
         setup::AuthMethod::PersonalToken
     } else {
@@ -246,6 +251,12 @@ fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow::Res
         &mut setup::Stdin,
         &mut std::io::stdout(),
     ))
+}
+
+fn add_bluesky_account(args: &crate::platform::bluesky::setup::AddArgs) -> anyhow::Result<()> {
+    let block = runtime()?.block_on(crate::platform::bluesky::setup::add(args))?;
+    print!("{block}");
+    Ok(())
 }
 
 fn run_sentiment(

@@ -3,6 +3,7 @@
 //! A connector only translates between a platform's API and hark's domain types; it never
 //! touches the database or the UI.
 
+pub mod bluesky;
 pub mod demo;
 pub mod mastodon;
 
@@ -15,7 +16,7 @@ use crate::config::AccountConfig;
 use crate::domain::{ItemKind, NewItem};
 
 /// Values of `platform` in `[[account]]` that hark can connect.
-pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon"];
+pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];
 
 /// One page of a fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,13 +173,17 @@ pub fn connect(account: &AccountConfig) -> anyhow::Result<Arc<dyn Connector>> {
     connect_in(account, None)
 }
 
-/// Like [`connect`], also finding tokens that `hark account add` stored in `data_dir`.
+/// Like [`connect`], with the data directory where connectors find stored tokens and
+/// keep session files.
 pub fn connect_in(
     account: &AccountConfig,
     data_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<Arc<dyn Connector>> {
     match account.platform.as_str() {
         "mastodon" => Ok(Arc::new(mastodon::MastodonConnector::from_account(
+            account, data_dir,
+        )?)),
+        "bluesky" => Ok(Arc::new(bluesky::BlueskyConnector::from_account(
             account, data_dir,
         )?)),
         "demo" => {

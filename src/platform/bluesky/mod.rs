@@ -1,0 +1,226 @@
+//! Bluesky (AT Protocol) through the account's PDS: notifications and DMs in, replies and
+//! moderation out. Lexicons: app.bsky.*, com.atproto.*, chat.bsky.* (docs.bsky.app).
+
+mod dm;
+mod moderation;
+mod notifications;
+mod profiles;
+mod reply;
+pub mod secret;
+mod session;
+pub mod setup;
+mod text;
+pub mod tid;
+mod xrpc;
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::{Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target};
+use crate::config::AccountConfig;
+pub use secret::Secret;
+use session::{Session, SessionData};
+use xrpc::{Call, Xrpc, XrpcError};
+
+/// The chat service the PDS proxies `chat.bsky.*` calls to.
+pub const CHAT_PROXY: &str = "did:web:api.bsky.chat#bsky_chat";
+
+/// How a connector is set up (from `[[account]]`, or by tests).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The PDS base URL.
+    pub service: String,
+    /// The brand's handle (or DID) to log in as.
+    pub handle: String,
+    pub password: Secret,
+    /// Where the refresh token is kept between runs (0600); `None` keeps it in memory.
+    pub session_file: Option<PathBuf>,
+    /// The `atproto-proxy` value for chat calls.
+    pub chat_proxy: String,
+}
+
+pub struct BlueskyConnector {
+    xrpc: Xrpc,
+    session: Session,
+    chat_proxy: String,
+    profiles: profiles::ProfileCache,
+    sent_dms: dm::SentDms,
+}
+
+impl BlueskyConnector {
+    pub fn new(settings: Settings) -> Result<BlueskyConnector, PlatformError> {
+        Ok(BlueskyConnector {
+            xrpc: Xrpc::new(&settings.service)?,
+            session: Session::new(&settings.handle, settings.password, settings.session_file),
+            chat_proxy: settings.chat_proxy,
+            profiles: profiles::ProfileCache::default(),
+            sent_dms: dm::SentDms::default(),
+        })
+    }
+
+    /// Builds the connector for an `[[account]]`; `data_dir` is where the session file goes.
+    pub fn from_account(
+        account: &AccountConfig,
+        data_dir: Option<&std::path::Path>,
+    ) -> anyhow::Result<BlueskyConnector> {
+        let service = account
+            .server
+            .clone()
+            .unwrap_or_else(|| "https://bsky.social".to_string());
+        if account.handle.trim().is_empty() {
+            anyhow::bail!(
+                "account `{}`: set `handle` to the brand's Bluesky handle",
+                account.name
+            );
+        }
+        let password = secret::resolve(account)?;
+        let session_file =
+            data_dir.map(|d| d.join(format!("bluesky-{}.session", file_safe(&account.name))));
+        Ok(BlueskyConnector::new(Settings {
+            service,
+            handle: account.handle.clone(),
+            password,
+            session_file,
+            chat_proxy: CHAT_PROXY.to_string(),
+        })?)
+    }
+
+    /// Logs in (or resumes) and returns the brand's DID and handle: `hark account add`.
+    pub async fn verify(&self) -> Result<(String, String), PlatformError> {
+        let s = self.session.get(&self.xrpc).await?;
+        Ok((s.did, s.handle))
+    }
+
+    /// The brand's DID.
+    async fn me(&self) -> Result<SessionData, PlatformError> {
+        self.session.get(&self.xrpc).await
+    }
+
+    /// An authenticated call; an expired token is refreshed (or the login redone) and the
+    /// call tried once more.
+    async fn call<'a>(
+        &self,
+        what: &str,
+        build: impl Fn() -> Call<'a>,
+    ) -> Result<Value, PlatformError> {
+        self.call_raw(build)
+            .await
+            .map_err(|e| e.into_platform(what))
+    }
+
+    async fn call_raw<'a>(&self, build: impl Fn() -> Call<'a>) -> Result<Value, XrpcError> {
+        let session = self
+            .session
+            .get(&self.xrpc)
+            .await
+            .map_err(platform_to_xrpc)?;
+        let mut call = build();
+        call.bearer = Some(session.access_jwt.clone());
+        match self.xrpc.send(call).await {
+            Err(e) if e.is_expired_token() => {
+                tracing::debug!("Bluesky access token expired, refreshing");
+                let fresh = self
+                    .session
+                    .renew(&self.xrpc, &session)
+                    .await
+                    .map_err(platform_to_xrpc)?;
+                let mut call = build();
+                call.bearer = Some(fresh.access_jwt.clone());
+                self.xrpc.send(call).await
+            }
+            other => other,
+        }
+    }
+}
+
+/// Session errors come back as platform errors; carry them through the XRPC layer.
+fn platform_to_xrpc(e: PlatformError) -> XrpcError {
+    match e {
+        PlatformError::RateLimited { wait } => XrpcError::RateLimited { wait },
+        PlatformError::Transient(m) => XrpcError::Network(m),
+        PlatformError::Malformed(m) => XrpcError::Malformed(m),
+        other => XrpcError::Status {
+            status: 401,
+            error: Some("AuthFailed".into()),
+            message: Some(other.to_string()),
+        },
+    }
+}
+
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[async_trait]
+impl Connector for BlueskyConnector {
+    fn platform(&self) -> &str {
+        "bluesky"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            reply_limit: Some(text::MAX_GRAPHEMES),
+            direct_messages: true,
+            moderation: vec![
+                "hide",
+                "unhide",
+                "delete",
+                "block",
+                "mute",
+                "mute-thread",
+                "report",
+            ],
+        }
+    }
+
+    async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
+        notifications::fetch(self, cursor).await
+    }
+
+    async fn reply(
+        &self,
+        target: &Target,
+        text: &str,
+        idempotency_key: &str,
+    ) -> Result<String, PlatformError> {
+        if target.kind == crate::domain::ItemKind::Dm {
+            dm::reply(self, target, text, idempotency_key).await
+        } else {
+            reply::reply(self, target, text, idempotency_key).await
+        }
+    }
+
+    async fn moderate(
+        &self,
+        target: &Target,
+        action: ModerationAction,
+    ) -> Result<(), PlatformError> {
+        moderation::moderate(self, target, action).await
+    }
+}
+
+/// The parts of an `at://did/collection/rkey` URI.
+pub(crate) fn parse_at_uri(uri: &str) -> Option<(&str, &str, &str)> {
+    let rest = uri.strip_prefix("at://")?;
+    let mut parts = rest.splitn(3, '/');
+    let (repo, collection, rkey) = (parts.next()?, parts.next()?, parts.next()?);
+    if repo.is_empty() || collection.is_empty() || rkey.is_empty() || rkey.contains('/') {
+        return None;
+    }
+    Some((repo, collection, rkey))
+}
+
+/// RFC 3339 time now, as records carry it.
+pub(crate) fn now_rfc3339() -> String {
+    jiff::Timestamp::now().to_string()
+}

@@ -1,0 +1,210 @@
+//! Post text: facets rendered readably, embeds listed with their alt text, and the
+//! facets and length check of an outgoing reply.
+
+use serde_json::{json, Value};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Bluesky's post limit, in graphemes.
+pub const MAX_GRAPHEMES: usize = 300;
+
+/// The record's text with link targets shown where the visible text shortens them,
+/// followed by one line per embed (images with their alt text).
+pub fn readable(record: &Value) -> String {
+    let text = record.get("text").and_then(Value::as_str).unwrap_or("");
+    let mut out = with_links(text, record.get("facets"));
+    let embeds = embed_lines(record.get("embed"));
+    for line in embeds {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+/// Facet indices are UTF-8 byte offsets. A link facet whose visible text is not the full
+/// URL ("example.com/very…") gets the URL after it, so the CM sees where it goes.
+fn with_links(text: &str, facets: Option<&Value>) -> String {
+    let mut links: Vec<(usize, usize, &str)> = Vec::new();
+    for facet in facets.and_then(Value::as_array).into_iter().flatten() {
+        let (Some(start), Some(end)) = (
+            facet.pointer("/index/byteStart").and_then(Value::as_u64),
+            facet.pointer("/index/byteEnd").and_then(Value::as_u64),
+        ) else {
+            continue;
+        };
+        let (start, end) = (start as usize, end as usize);
+        if start >= end
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        for feature in facet
+            .get("features")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if feature.get("$type").and_then(Value::as_str) == Some("app.bsky.richtext.facet#link")
+            {
+                if let Some(uri) = feature.get("uri").and_then(Value::as_str) {
+                    links.push((start, end, uri));
+                }
+            }
+        }
+    }
+    links.sort_by_key(|l| l.0);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end, uri) in links {
+        if start < at {
+            continue;
+        }
+        let shown = &text[start..end];
+        out.push_str(&text[at..end]);
+        let bare = uri
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        if shown != uri && shown != bare {
+            out.push_str(" <");
+            out.push_str(uri);
+            out.push('>');
+        }
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+fn embed_lines(embed: Option<&Value>) -> Vec<String> {
+    let Some(embed) = embed else {
+        return Vec::new();
+    };
+    let alt = |v: &Value| {
+        v.get("alt")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+    };
+    match embed.get("$type").and_then(Value::as_str).unwrap_or("") {
+        "app.bsky.embed.images" => embed
+            .get("images")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|img| match alt(img) {
+                Some(a) => format!("[image: {a}]"),
+                None => "[image, no alt text]".to_string(),
+            })
+            .collect(),
+        "app.bsky.embed.video" => vec![match alt(embed) {
+            Some(a) => format!("[video: {a}]"),
+            None => "[video, no alt text]".to_string(),
+        }],
+        "app.bsky.embed.external" => {
+            let ext = embed.get("external").unwrap_or(&Value::Null);
+            let uri = ext.get("uri").and_then(Value::as_str).unwrap_or("");
+            match ext
+                .get("title")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+            {
+                Some(title) => vec![format!("[link: {title} <{uri}>]")],
+                None => vec![format!("[link: <{uri}>]")],
+            }
+        }
+        "app.bsky.embed.record" => {
+            let uri = embed
+                .pointer("/record/uri")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            vec![format!("[quoting {uri}]")]
+        }
+        "app.bsky.embed.recordWithMedia" => {
+            let mut lines = embed_lines(embed.get("media"));
+            let uri = embed
+                .pointer("/record/record/uri")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            lines.push(format!("[quoting {uri}]"));
+            lines
+        }
+        other if !other.is_empty() => vec![format!("[embed {other}]")],
+        _ => Vec::new(),
+    }
+}
+
+/// A span of an outgoing text that needs a facet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Span {
+    Link {
+        start: usize,
+        end: usize,
+        uri: String,
+    },
+    /// `handle` without the `@`; the caller resolves it to a DID.
+    Mention {
+        start: usize,
+        end: usize,
+        handle: String,
+    },
+}
+
+/// Finds links and @handle mentions in `text` (byte offsets).
+pub fn spans(text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for word in text.split_inclusive(char::is_whitespace) {
+        let start = offset;
+        offset += word.len();
+        let token = word.trim_end_matches(char::is_whitespace);
+        let token = token.trim_end_matches(|c: char| ".,;:!?)\"'".contains(c));
+        let end = start + token.len();
+        if (token.starts_with("https://") || token.starts_with("http://")) && token.len() > 8 {
+            out.push(Span::Link {
+                start,
+                end,
+                uri: token.to_string(),
+            });
+        } else if let Some(handle) = token.strip_prefix('@') {
+            let plausible = handle.contains('.')
+                && !handle.starts_with('.')
+                && handle
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if plausible {
+                out.push(Span::Mention {
+                    start,
+                    end,
+                    handle: handle.to_ascii_lowercase(),
+                });
+            }
+        }
+    }
+    out
+}
+
+pub fn link_facet(start: usize, end: usize, uri: &str) -> Value {
+    json!({
+        "index": {"byteStart": start, "byteEnd": end},
+        "features": [{"$type": "app.bsky.richtext.facet#link", "uri": uri}]
+    })
+}
+
+pub fn mention_facet(start: usize, end: usize, did: &str) -> Value {
+    json!({
+        "index": {"byteStart": start, "byteEnd": end},
+        "features": [{"$type": "app.bsky.richtext.facet#mention", "did": did}]
+    })
+}
+
+pub fn grapheme_count(text: &str) -> usize {
+    text.graphemes(true).count()
+}
+
+#[cfg(test)]
+#[path = "text_tests.rs"]
+mod tests;

@@ -1,0 +1,566 @@
+//! The Bluesky connector against a wiremock PDS answering in the lexicons' shapes
+//! (tests/fixtures/bluesky/): ingest, sessions, DMs, rate limits, malformed answers.
+
+mod bluesky_common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bluesky_common::*;
+use hark::domain::ItemKind;
+use hark::platform::{Connector, PlatformError, Target};
+use serde_json::{json, Value};
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const LIST: &str = "/xrpc/app.bsky.notification.listNotifications";
+
+async fn mount_profiles(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.actor.getProfiles"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("profiles.json")))
+        .mount(server)
+        .await;
+}
+
+/// Chat off (as for an app password without DM access): the public inbox still works.
+async fn mount_no_chat(server: &MockServer) {
+    Mock::given(path("/xrpc/chat.bsky.convo.listConvos"))
+        .respond_with(xrpc_error(400, "InvalidToken"))
+        .mount(server)
+        .await;
+}
+
+async fn first_pages(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("cursor", "page-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("notifications_page2.json")))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("notifications_page1.json")))
+        .with_priority(10)
+        .mount(server)
+        .await;
+}
+
+fn marks(cursor: &Option<String>) -> Value {
+    serde_json::from_str(cursor.as_deref().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn first_fetch_pages_down_dedupes_and_classifies_by_record() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    first_pages(&server).await;
+    let page = connector(&server).fetch(None).await.unwrap();
+
+    let ids: Vec<&str> = page.items.iter().map(|i| i.external_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "at://did:plc:fan/app.bsky.feed.post/3kfan00000001",
+            "at://did:plc:fan2/app.bsky.feed.post/3kfan00000002",
+            "at://did:plc:fan4/app.bsky.feed.post/3kfan00000004",
+            "at://did:plc:fan5/app.bsky.feed.post/3kfan00000005",
+        ],
+        "the like is skipped and the notification repeated across the page boundary comes once"
+    );
+    let [mention, reply_mention, reply, quote] = &page.items[..] else {
+        panic!()
+    };
+    assert_eq!(mention.kind, ItemKind::Mention);
+    // Reason `mention`, but record.reply in the brand's thread: a comment.
+    assert_eq!(reply_mention.kind, ItemKind::Comment);
+    assert_eq!(
+        reply_mention.parent_external_id.as_deref(),
+        Some("at://did:plc:brand/app.bsky.feed.post/3kbrand000001")
+    );
+    assert_eq!(reply.kind, ItemKind::Comment);
+    assert_eq!(
+        reply.thread_external_id.as_deref(),
+        Some("at://did:plc:brand/app.bsky.feed.post/3kbrand000001")
+    );
+    assert_eq!(quote.kind, ItemKind::Mention);
+    assert_eq!(
+        mention.body,
+        "@brand.test my mug arrived broken, see example.com/ord… <https://example.com/order/123>\n[image: a mug in pieces]"
+    );
+    assert_eq!(
+        quote.body,
+        "this is the best coffee\n[quoting at://did:plc:brand/app.bsky.feed.post/3kbrand000001]"
+    );
+    assert_eq!(mention.author.handle, "@fan.test");
+    assert_eq!(mention.author.display_name, "Fan One");
+    assert_eq!(mention.author.followers, Some(1200));
+    assert_eq!(quote.author.followers, Some(98000));
+    assert_eq!(mention.created_at, 1714564804);
+    assert_eq!(
+        mention.url.as_deref(),
+        Some("https://bsky.app/profile/did:plc:fan/post/3kfan00000001")
+    );
+    let raw: Value = serde_json::from_str(mention.raw_json.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        raw["cid"], "bafyreifan1",
+        "the notification is kept for replying"
+    );
+    assert_eq!(marks(&page.next_cursor)["n"], "2024-05-01T12:00:05.000Z");
+    assert!(!page.more);
+    // Follower counts in one batched call.
+    assert_eq!(count(&server, "app.bsky.actor.getProfiles").await, 1);
+}
+
+#[tokio::test]
+async fn later_fetch_stops_below_the_mark_with_overlap_and_caches_profiles() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    first_pages(&server).await;
+    let conn = connector(&server);
+    let first = conn.fetch(None).await.unwrap();
+
+    server.reset().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("notifications_later.json")))
+        .mount(&server)
+        .await;
+    let later = conn.fetch(first.next_cursor.as_deref()).await.unwrap();
+    let ids: Vec<&str> = later.items.iter().map(|i| i.external_id.as_str()).collect();
+    // The new mention, plus the one inside the overlap (the store dedupes it); the quote
+    // 10 minutes below the mark is not re-read and the next page is never asked for.
+    assert_eq!(
+        ids,
+        [
+            "at://did:plc:fan6/app.bsky.feed.post/3kfan00000006",
+            "at://did:plc:fan/app.bsky.feed.post/3kfan00000001"
+        ]
+    );
+    assert_eq!(
+        count(&server, "app.bsky.notification.listNotifications").await,
+        1
+    );
+    assert_eq!(marks(&later.next_cursor)["n"], "2024-05-01T12:10:00.000Z");
+    // Counts cached from the first fetch; the session too (no second login).
+    assert_eq!(later.items[1].author.followers, Some(1200));
+    assert_eq!(count(&server, "com.atproto.server.createSession").await, 0);
+}
+
+#[tokio::test]
+async fn an_empty_page_keeps_the_mark() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_no_chat(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .mount(&server)
+        .await;
+    let cursor = r#"{"n":"2024-05-01T12:00:05.000Z"}"#;
+    let page = connector(&server).fetch(Some(cursor)).await.unwrap();
+    assert!(page.items.is_empty());
+    assert_eq!(marks(&page.next_cursor)["n"], "2024-05-01T12:00:05.000Z");
+}
+
+#[tokio::test]
+async fn expired_access_token_is_refreshed_once_without_a_new_login() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_no_chat(&server).await;
+    Mock::given(path(LIST))
+        .and(authed("access-1"))
+        .respond_with(xrpc_error(400, "ExpiredToken"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/xrpc/com.atproto.server.refreshSession"))
+        .and(authed("refresh-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(session("access-2", "refresh-2")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path(LIST))
+        .and(authed("access-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .mount(&server)
+        .await;
+    let conn = connector(&server);
+    conn.fetch(None).await.unwrap();
+    conn.fetch(None).await.unwrap();
+    assert_eq!(
+        count(&server, "com.atproto.server.createSession").await,
+        1,
+        "never log in per poll"
+    );
+}
+
+#[tokio::test]
+async fn failed_refresh_logs_in_again() {
+    let server = MockServer::start().await;
+    let logins = Arc::new(AtomicUsize::new(0));
+    Mock::given(path("/xrpc/com.atproto.server.createSession"))
+        .respond_with(Sequence {
+            answers: vec![
+                ResponseTemplate::new(200).set_body_json(session("access-1", "refresh-1")),
+                ResponseTemplate::new(200).set_body_json(session("access-3", "refresh-3")),
+            ],
+            calls: logins.clone(),
+        })
+        .mount(&server)
+        .await;
+    mount_no_chat(&server).await;
+    Mock::given(path(LIST))
+        .and(authed("access-1"))
+        .respond_with(xrpc_error(400, "ExpiredToken"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/xrpc/com.atproto.server.refreshSession"))
+        .respond_with(xrpc_error(400, "ExpiredToken"))
+        .mount(&server)
+        .await;
+    Mock::given(path(LIST))
+        .and(authed("access-3"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .mount(&server)
+        .await;
+    connector(&server).fetch(None).await.unwrap();
+    assert_eq!(logins.load(Ordering::SeqCst), 2);
+    let login = &bodies(&server, "com.atproto.server.createSession").await[0];
+    assert_eq!(login["identifier"], "brand.test");
+}
+
+#[tokio::test]
+async fn wrong_app_password_is_an_auth_error_that_never_shows_the_password() {
+    let server = MockServer::start().await;
+    Mock::given(path("/xrpc/com.atproto.server.createSession"))
+        .respond_with(xrpc_error(401, "AuthenticationRequired"))
+        .mount(&server)
+        .await;
+    let err = connector(&server).fetch(None).await.unwrap_err();
+    assert!(matches!(err, PlatformError::Auth(_)), "{err:?}");
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("app password"), "{text}");
+    assert!(!text.contains(PASSWORD), "{text}");
+}
+
+#[tokio::test]
+async fn refresh_token_is_saved_0600_and_a_restart_refreshes_instead_of_logging_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bluesky-brand.session");
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_no_chat(&server).await;
+    Mock::given(path("/xrpc/com.atproto.server.refreshSession"))
+        .and(authed("refresh-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(session("access-2", "refresh-2")))
+        .mount(&server)
+        .await;
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .mount(&server)
+        .await;
+    connector_with_file(&server, Some(file.clone()))
+        .fetch(None)
+        .await
+        .unwrap();
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        saved.contains("refresh-1") && !saved.contains("access-1") && !saved.contains(PASSWORD)
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    connector_with_file(&server, Some(file.clone()))
+        .fetch(None)
+        .await
+        .unwrap();
+    assert_eq!(count(&server, "com.atproto.server.createSession").await, 1);
+    assert!(std::fs::read_to_string(&file)
+        .unwrap()
+        .contains("refresh-2"));
+}
+
+#[tokio::test]
+async fn malformed_notification_is_a_clear_error_and_the_poller_keeps_its_cursor() {
+    use hark::ingest::Pipeline;
+    use hark::poller::{Poller, Schedule};
+    use hark::store::{ingest, Writer};
+
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    first_pages(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hark.db");
+    let writer = Writer::spawn(&db).unwrap();
+    let account_id = writer
+        .handle()
+        .call_blocking(|c| ingest::ensure_account(c, "bsky", "bluesky", "brand.test"))
+        .unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let poller = Poller {
+        account_id,
+        account: "bsky".into(),
+        connector: Arc::new(connector(&server)),
+        writer: writer.handle(),
+        pipeline: Arc::new(Pipeline::default()),
+        schedule: Schedule {
+            interval: Duration::from_secs(60),
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+        },
+        status: tx,
+    };
+    assert_eq!(poller.poll_round().await.unwrap(), 4);
+    let cursor_after_first = writer
+        .handle()
+        .call_blocking(move |c| ingest::cursor(c, account_id))
+        .unwrap();
+
+    server.reset().await;
+    mount_login(&server).await;
+    mount_no_chat(&server).await;
+    let mut broken = fixture("notifications_later.json");
+    broken["notifications"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("indexedAt");
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(broken))
+        .mount(&server)
+        .await;
+    let err = poller.poll_round().await.unwrap_err().to_string();
+    assert!(
+        err.contains("malformed") && err.contains("indexedAt"),
+        "{err}"
+    );
+    // Not JSON at all.
+    server.reset().await;
+    mount_login(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>gateway</html>"))
+        .mount(&server)
+        .await;
+    let err = poller.poll_round().await.unwrap_err().to_string();
+    assert!(err.contains("invalid JSON"), "{err}");
+
+    let cursor_now = writer
+        .handle()
+        .call_blocking(move |c| ingest::cursor(c, account_id))
+        .unwrap();
+    assert_eq!(
+        cursor_now, cursor_after_first,
+        "a bad answer never moves the cursor"
+    );
+    let stored: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 4, "nothing from the bad answers was stored");
+}
+
+#[tokio::test]
+async fn too_many_requests_names_the_wait_from_retry_after_or_reset() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "42")
+                .set_body_json(json!({"error": "RateLimitExceeded"})),
+        )
+        .mount(&server)
+        .await;
+    let conn = connector(&server);
+    assert_eq!(
+        conn.fetch(None).await.unwrap_err(),
+        PlatformError::RateLimited {
+            wait: Duration::from_secs(42)
+        }
+    );
+
+    server.reset().await;
+    mount_login(&server).await;
+    let reset = hark::domain::now() + 300;
+    Mock::given(path(LIST))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("ratelimit-limit", "3000")
+                .insert_header("ratelimit-remaining", "0")
+                .insert_header("ratelimit-reset", reset.to_string().as_str())
+                .set_body_json(json!({"error": "RateLimitExceeded"})),
+        )
+        .mount(&server)
+        .await;
+    let PlatformError::RateLimited { wait } = connector(&server).fetch(None).await.unwrap_err()
+    else {
+        panic!()
+    };
+    assert!((298..=300).contains(&wait.as_secs()), "{wait:?}");
+}
+
+#[tokio::test]
+async fn an_exhausted_window_waits_without_earning_a_429() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_no_chat(&server).await;
+    let reset = hark::domain::now() + 120;
+    Mock::given(path(LIST))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("ratelimit-remaining", "0")
+                .insert_header("ratelimit-reset", reset.to_string().as_str())
+                .set_body_json(json!({"notifications": []})),
+        )
+        .mount(&server)
+        .await;
+    let conn = connector(&server);
+    // The DM call after the page already waits.
+    conn.fetch(None).await.ok();
+    let calls = count(&server, "app.bsky.notification.listNotifications").await;
+    let err = conn.fetch(None).await.unwrap_err();
+    assert!(
+        matches!(err, PlatformError::RateLimited { wait } if wait.as_secs() >= 100),
+        "{err:?}"
+    );
+    assert_eq!(
+        count(&server, "app.bsky.notification.listNotifications").await,
+        calls
+    );
+}
+
+async fn mount_chat(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path("/xrpc/chat.bsky.convo.listConvos"))
+        .and(header("atproto-proxy", "did:web:api.bsky.chat#bsky_chat"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("convos.json")))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/chat.bsky.convo.getMessages"))
+        .and(query_param("convoId", "convo-1"))
+        .and(header("atproto-proxy", "did:web:api.bsky.chat#bsky_chat"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("messages.json")))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn direct_messages_come_through_the_chat_proxy() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_chat(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .mount(&server)
+        .await;
+    let page = connector(&server).fetch(None).await.unwrap();
+    let dms: Vec<_> = page
+        .items
+        .iter()
+        .filter(|i| i.kind == ItemKind::Dm)
+        .collect();
+    // The brand's own message and the deleted one are not inbox items.
+    assert_eq!(dms.len(), 2, "{dms:#?}");
+    assert_eq!(dms[0].external_id, "chat:convo-1:msg-3");
+    assert_eq!(dms[0].thread_external_id.as_deref(), Some("chat:convo-1"));
+    assert_eq!(dms[0].author.handle, "@fan.test");
+    assert_eq!(dms[0].author.followers, Some(1200));
+    assert_eq!(dms[1].body, "my order is late, see https://example.com/o/1");
+    assert_eq!(marks(&page.next_cursor)["d"], "2024-05-01T12:05:00.000Z");
+    // The conversation without messages was not opened.
+    assert_eq!(count(&server, "chat.bsky.convo.getMessages").await, 1);
+}
+
+#[tokio::test]
+async fn dm_reply_is_sent_once_even_when_retried_by_a_restarted_hark() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    let sent = Arc::new(AtomicUsize::new(0));
+    let mut after = fixture("messages.json");
+    after["messages"].as_array_mut().unwrap().insert(
+        0,
+        json!({"$type": "chat.bsky.convo.defs#messageView", "id": "msg-4", "rev": "2222222222224",
+               "text": "Sorry! We are on it.", "sender": {"did": "did:plc:brand"}, "sentAt": "2024-05-01T12:06:00.000Z"}),
+    );
+    // getMessages shows the brand's answer once sendMessage has been called.
+    Mock::given(path("/xrpc/chat.bsky.convo.getMessages"))
+        .and(header("atproto-proxy", "did:web:api.bsky.chat#bsky_chat"))
+        .respond_with(Sequence {
+            answers: vec![
+                ResponseTemplate::new(200).set_body_json(fixture("messages.json")),
+                ResponseTemplate::new(200).set_body_json(after),
+            ],
+            calls: Arc::new(AtomicUsize::new(0)),
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/xrpc/chat.bsky.convo.sendMessage"))
+        .and(header("atproto-proxy", "did:web:api.bsky.chat#bsky_chat"))
+        .respond_with(Sequence {
+            answers: vec![ResponseTemplate::new(200).set_body_json(json!({
+                "id": "msg-4", "rev": "2222222222224", "text": "Sorry! We are on it.",
+                "sender": {"did": "did:plc:brand"}, "sentAt": "2024-05-01T12:06:00.000Z"}))],
+            calls: sent.clone(),
+        })
+        .mount(&server)
+        .await;
+    let msg = fixture("messages.json")["messages"][0].clone();
+    let target = Target {
+        external_id: "chat:convo-1:msg-3".into(),
+        parent_external_id: None,
+        thread_external_id: Some("chat:convo-1".into()),
+        kind: ItemKind::Dm,
+        author_external_id: "did:plc:fan".into(),
+        author_handle: "@fan.test".into(),
+        raw_json: Some(json!({"convoId": "convo-1", "message": msg}).to_string()),
+    };
+    let first = connector(&server)
+        .reply(&target, "Sorry! We are on it.", "dm-key-1")
+        .await
+        .unwrap();
+    assert_eq!(first, "chat:convo-1:msg-4");
+    // A new process (the worker died after sending) retries with the same key.
+    let again = connector(&server)
+        .reply(&target, "Sorry! We are on it.", "dm-key-1")
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(sent.load(Ordering::SeqCst), 1);
+    let body = &bodies(&server, "chat.bsky.convo.sendMessage").await[0];
+    assert_eq!(body["convoId"], "convo-1");
+    assert_eq!(body["message"]["text"], "Sorry! We are on it.");
+}
+
+#[tokio::test]
+async fn malformed_chat_answer_skips_dms_without_moving_their_mark() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("notifications_later.json")))
+        .mount(&server)
+        .await;
+    Mock::given(path("/xrpc/chat.bsky.convo.listConvos"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"conversations": []})))
+        .mount(&server)
+        .await;
+    let cursor = r#"{"n":"2024-05-01T12:00:05.000Z","d":"2024-05-01T12:05:00.000Z"}"#;
+    let page = connector(&server).fetch(Some(cursor)).await.unwrap();
+    assert_eq!(page.items.len(), 2, "the notifications still arrive");
+    assert_eq!(marks(&page.next_cursor)["d"], "2024-05-01T12:05:00.000Z");
+}
