@@ -62,7 +62,7 @@ fn select_items(
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, acc.platform, i.kind, i.created_at, i.needs_reply,
                 CASE WHEN i.needs_reply THEN coalesce(i.first_response_at,
-                    (SELECT min(e.at) FROM events e
+                    (SELECT min(e.at) FROM events e INDEXED BY events_by_item
                      WHERE e.item_id = i.id AND e.kind = 'state' AND e.to_state = 'replied'))
                 END,
                 i.sentiment_label_auto, i.sentiment_manual, i.author_id, au.handle, i.body, i.url
@@ -123,7 +123,7 @@ pub fn unanswered_at(
              WHERE i.created_at >= ?3 AND i.created_at < ?1 - ?2
                AND i.needs_reply = 1 AND i.kind != 'post'
                AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
-               AND coalesce((SELECT e.to_state FROM events e
+               AND coalesce((SELECT e.to_state FROM events e INDEXED BY events_by_item
                              WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
                              ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open')
          ) w ON w.account_id = acc.id
