@@ -461,7 +461,7 @@ impl Reader {
     fn replies(&self, account_id: i64, external_id: &str) -> Result<Vec<ThreadEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.id, au.handle, i.body, i.created_at, i.kind = 'post'
-             FROM items i JOIN authors au ON au.id = i.author_id
+             FROM items i INDEXED BY items_by_parent JOIN authors au ON au.id = i.author_id
              WHERE i.account_id = ? AND i.parent_external_id = ?
              ORDER BY i.created_at, i.id LIMIT 50",
         )?;
