@@ -2,87 +2,10 @@
 //! in the Escalated view, resolve it, tag it, note it, and delete one through the outbox
 //! with the confirmation. Needs tmux on the PATH (`.ci/run` installs it).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(width: u16, height: u16, command: &str) -> Tmux {
-        let socket = format!("hark-e2e-mod-{}-{width}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-s",
-                "e2e",
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-            ])
-            .arg(command)
-            .env("TERM", "xterm-256color")
-            .status()
-            .expect("tmux must be installed to run the end-to-end tests");
-        assert!(status.success(), "tmux could not start");
-        Tmux { socket }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            let status = Command::new("tmux")
-                .args(["-L", &self.socket, "send-keys", "-t", "e2e", key])
-                .status()
-                .unwrap();
-            assert!(status.success());
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows what `ok` looks for; panics with the screen if not.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session", "-t", "e2e"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
+mod support;
+use support::tmux::Tmux;
 
 fn typed(tmux: &Tmux, text: &str) {
     let keys: Vec<String> = text.chars().map(|c| c.to_string()).collect();
@@ -98,7 +21,7 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
         env!("CARGO_BIN_EXE_hark"),
         dir.path().display()
     );
-    let tmux = Tmux::start(160, 45, &command);
+    let tmux = Tmux::start("mod", 160, 45, &command);
     tmux.wait_for("the demo inbox with its spam caught", |s| {
         s.contains("#spam")
     });

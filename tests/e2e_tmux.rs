@@ -1,89 +1,10 @@
 //! `hark demo` driven in a real terminal (tmux): keys sent, the screen captured and read
 //! the way a person would read it. Needs tmux on the PATH (`.ci/run` installs it).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(width: u16, height: u16, command: &str) -> Tmux {
-        let socket = format!("hark-e2e-{}-{width}", std::process::id());
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "new-session",
-                "-d",
-                "-s",
-                "e2e",
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-            ])
-            .arg(command)
-            .env("TERM", "xterm-256color")
-            .status()
-            .expect("tmux must be installed to run the end-to-end tests");
-        assert!(status.success(), "tmux could not start");
-        Tmux { socket }
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            let status = Command::new("tmux")
-                .args(["-L", &self.socket, "send-keys", "-t", "e2e", key])
-                .status()
-                .unwrap();
-            assert!(status.success());
-            // A lone ESC followed at once by a key reads as Alt+key: give it room.
-            let pause = if *key == "Escape" { 400 } else { 60 };
-            std::thread::sleep(Duration::from_millis(pause));
-        }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows what `ok` looks for; panics with the screen if not.
-    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session", "-t", "e2e"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
+mod support;
+use support::tmux::Tmux;
 
 /// The Inbox count in the sidebar.
 fn inbox_count(screen: &str) -> Option<u64> {
@@ -102,7 +23,7 @@ fn run_demo(width: u16, height: u16) {
         env!("CARGO_BIN_EXE_hark"),
         dir.path().display()
     );
-    let tmux = Tmux::start(width, height, &command);
+    let tmux = Tmux::start("demo", width, height, &command);
 
     // The backlog loads, then live items keep arriving.
     let screen = tmux.wait_for("the demo inbox", |s| {
