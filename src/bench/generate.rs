@@ -161,7 +161,7 @@ fn age_the_workload(
     )?;
     tx.execute_batch(&format!(
         "INSERT INTO tags (item_id, tag, created_at, source)
-             SELECT id, CASE id % 5 WHEN 0 THEN 'bug' WHEN 1 THEN 'feedback' WHEN 2 THEN 'support'
+             SELECT id, CASE (id / 20) % 5 WHEN 0 THEN 'bug' WHEN 1 THEN 'feedback' WHEN 2 THEN 'support'
                  WHEN 3 THEN 'lead' ELSE 'advocate' END, created_at, 'user'
              FROM items WHERE (id * {seed} + 7) % 20 = 0;
          INSERT INTO escalations (item_id, severity, reason, source, opened_at, resolved_at, outcome)
