@@ -44,6 +44,8 @@ pub struct StatusUpdate {
     pub status: PollStatus,
     /// Items newly stored by this poll (for "3 new" in the status bar).
     pub new_items: usize,
+    /// The platform's request budget (remaining, limit), where it reports one.
+    pub budget: Option<(u32, u32)>,
 }
 
 /// Timing of one poller.
@@ -97,6 +99,7 @@ impl Poller {
             account: self.account.clone(),
             status,
             new_items,
+            budget: self.connector.rate_remaining(),
         });
     }
 

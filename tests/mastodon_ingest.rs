@@ -384,6 +384,11 @@ async fn reads_pause_before_the_limit_and_keep_a_reserve_for_replies() {
     assert_eq!(first.items.len(), 2);
     let budget = connector.rate_budget().unwrap();
     assert_eq!((budget.limit, budget.remaining), (300, 20));
+    // What the status bar shows, through the connector trait.
+    assert_eq!(
+        hark::platform::Connector::rate_remaining(&connector),
+        Some((20, 300))
+    );
 
     let requests_before = server.received_requests().await.unwrap().len();
     let err = connector

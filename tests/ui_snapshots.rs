@@ -163,6 +163,7 @@ fn model(width: u16, height: u16) -> Model {
                 account: account.into(),
                 status,
                 new_items: 0,
+                budget: None,
             }),
         );
     }
@@ -229,4 +230,27 @@ fn e_explains_the_automatic_sentiment() {
         .map(|c| c.symbol())
         .collect();
     assert!(screen.contains("why illness -2.2"), "{screen}");
+}
+
+#[test]
+fn the_status_bar_shows_a_platforms_remaining_request_budget() {
+    let mut model = model(120, 24);
+    update(
+        &mut model,
+        Msg::Poll(StatusUpdate {
+            account: "masto".into(),
+            status: PollStatus::Ok { at: NOW - 5 },
+            new_items: 2,
+            budget: Some((287, 300)),
+        }),
+    );
+    let terminal = render(&model, 120, 24);
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(screen.contains("masto ✓ 5s 287/300"), "{screen}");
 }

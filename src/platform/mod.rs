@@ -121,6 +121,12 @@ pub trait Connector: Send + Sync {
 
     fn capabilities(&self) -> Capabilities;
 
+    /// The platform's request budget as last reported: (remaining, limit), for the status
+    /// bar. `None` where the platform does not report one.
+    fn rate_remaining(&self) -> Option<(u32, u32)> {
+        None
+    }
+
     /// Fetches items after `cursor` (from the start when `None`).
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError>;
 

@@ -47,6 +47,8 @@ pub struct Detail {
 #[derive(Debug, Clone, Default)]
 pub struct Status {
     pub accounts: BTreeMap<String, PollStatus>,
+    /// Request budgets (remaining, limit) of the accounts whose platform reports one.
+    pub budgets: BTreeMap<String, (u32, u32)>,
     pub last_error: Option<String>,
     /// A one-line message for the CM ("3 items done — u undoes"), cleared by the next key.
     pub message: Option<String>,
@@ -256,6 +258,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if let PollStatus::Error { message, .. } = &update.status {
                 model.status.last_error = Some(format!("{}: {message}", update.account));
             }
+            match update.budget {
+                Some(budget) => model.status.budgets.insert(update.account.clone(), budget),
+                None => model.status.budgets.remove(&update.account),
+            };
             model.status.accounts.insert(update.account, update.status);
         }
         Msg::Wrote(outcome) => {

@@ -310,9 +310,11 @@ fn a_poll_error_shows_in_the_status_line() {
                 retry_at: 10_030,
             },
             new_items: 0,
+            budget: Some((3, 300)),
         }),
     );
     assert_eq!(model.status.last_error.as_deref(), Some("masto: timeout"));
+    assert_eq!(model.status.budgets.get("masto"), Some(&(3, 300)));
 }
 
 #[test]

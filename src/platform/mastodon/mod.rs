@@ -161,6 +161,10 @@ impl Connector for MastodonConnector {
         "mastodon"
     }
 
+    fn rate_remaining(&self) -> Option<(u32, u32)> {
+        self.rate_budget().map(|b| (b.remaining, b.limit))
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             reply_limit: Some(self.reply_limit.load(Ordering::Relaxed)),

@@ -42,6 +42,9 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
                     .fg(Color::Yellow)
             }
         });
+        if let Some((remaining, limit)) = model.status.budgets.get(name) {
+            spans.push(Span::raw(format!(" {remaining}/{limit}")).dim());
+        }
         spans.push(Span::raw("  "));
     }
     frame.render_widget(
