@@ -1,6 +1,7 @@
 //! The reply composer, the canned-reply picker and the Outbox pane: keys in, effects and
 //! screens out (TestBackend snapshots with a fixed clock and fixture data).
 
+mod support;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -10,7 +11,7 @@ use hark::outbox::OutboxState;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::tui::compose::{OutboxOp, ReplyKit};
 use hark::tui::keymap::Keymap;
-use hark::tui::list::{ListRequest, WindowResult};
+
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::query::{Request, Response};
 use hark::tui::ui;
@@ -83,34 +84,7 @@ fn kit() -> ReplyKit {
 
 fn model(width: u16, height: u16) -> Model {
     let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW).with_replies(kit());
-    let effects = model.start();
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
-                Some(*generation)
-            }
-            _ => None,
-        })
-        .unwrap();
-    update(
-        &mut model,
-        Msg::Resize {
-            list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height)),
-        },
-    );
-    update(
-        &mut model,
-        Msg::Loaded(Response::Window {
-            generation,
-            result: WindowResult {
-                rows: rows(),
-                offset: 0,
-                total: 3,
-                focus: 0,
-            },
-        }),
-    );
+    support::ui::show_rows(&mut model, width, height, rows(), 3);
     update(
         &mut model,
         Msg::Loaded(Response::Detail {

@@ -1,6 +1,7 @@
 //! The moderation popups, the detail pane's moderation lines and the Escalated view, on
 //! ratatui's TestBackend with a fixed clock and fixture data.
 
+mod support;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::domain::{ItemKind, ItemState, Severity};
 use hark::escalation::{OpenEscalation, Protocol};
@@ -127,34 +128,7 @@ fn info() -> ModerationInfo {
 
 fn model(width: u16, height: u16) -> Model {
     let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
-    let effects = model.start();
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
-                Some(*generation)
-            }
-            _ => None,
-        })
-        .unwrap();
-    update(
-        &mut model,
-        Msg::Resize {
-            list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height)),
-        },
-    );
-    update(
-        &mut model,
-        Msg::Loaded(Response::Window {
-            generation,
-            result: WindowResult {
-                rows: rows(),
-                offset: 0,
-                total: 4,
-                focus: 0,
-            },
-        }),
-    );
+    support::ui::show_rows(&mut model, width, height, rows(), 4);
     update(
         &mut model,
         Msg::Loaded(Response::Sidebar {

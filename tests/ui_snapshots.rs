@@ -1,14 +1,15 @@
 //! The panes as a person sees them, rendered on ratatui's TestBackend with a fixed clock
 //! and fixture data, at the classic 80x24, a narrow 50x20 and a wide 160x30.
 
+mod support;
 use hark::domain::{ItemKind, ItemState, SentimentLabel, Severity};
 use hark::poller::{PollStatus, StatusUpdate};
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow, ThreadEntry};
 use hark::store::View;
 use hark::tui::keymap::Keymap;
-use hark::tui::list::{ListRequest, WindowResult};
-use hark::tui::model::{update, Effect, Model, Msg};
-use hark::tui::query::{Request, Response};
+
+use hark::tui::model::{update, Model, Msg};
+use hark::tui::query::Response;
 use hark::tui::ui;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -86,34 +87,7 @@ fn detail() -> ItemDetail {
 
 fn model(width: u16, height: u16) -> Model {
     let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
-    let effects = model.start();
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
-                Some(*generation)
-            }
-            _ => None,
-        })
-        .unwrap();
-    update(
-        &mut model,
-        Msg::Resize {
-            list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height)),
-        },
-    );
-    update(
-        &mut model,
-        Msg::Loaded(Response::Window {
-            generation,
-            result: WindowResult {
-                rows: rows(),
-                offset: 0,
-                total: 1_204,
-                focus: 0,
-            },
-        }),
-    );
+    support::ui::show_rows(&mut model, width, height, rows(), 1_204);
     update(
         &mut model,
         Msg::Loaded(Response::Sidebar {

@@ -1,3 +1,5 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each test file uses what it needs).
+#![allow(dead_code)]
 
 pub mod tmux;
+pub mod ui;
