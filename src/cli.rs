@@ -335,7 +335,8 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let mut tasks = workspace
             .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
             .await?;
-        let outbox = worker::for_accounts(&writer.handle(), &shared).await?;
+        let connectors = worker::by_account_id(&writer.handle(), &shared).await?;
+        let outbox = worker::Worker::new(writer.handle(), connectors.clone());
         tasks.push(tokio::spawn(outbox.run()));
         let mut kit = ReplyKit::from_config(&workspace.config);
         for (_, connector, _) in &shared {
@@ -351,7 +352,7 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
             &workspace.config.sentiment_settings(),
         ));
-        let result = crate::tui::run(model, writer.handle(), analyzer, status_rx).await;
+        let result = crate::tui::run(model, writer.handle(), analyzer, status_rx, connectors).await;
         tasks.iter().for_each(|t| t.abort());
         result
     })

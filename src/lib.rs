@@ -23,5 +23,6 @@ pub mod sanitize;
 pub mod secrets;
 pub mod sentiment;
 pub mod store;
+pub mod threads;
 pub mod tui;
 pub mod workspace;

@@ -564,3 +564,80 @@ async fn malformed_chat_answer_skips_dms_without_moving_their_mark() {
     assert_eq!(page.items.len(), 2, "the notifications still arrive");
     assert_eq!(marks(&page.next_cursor)["d"], "2024-05-01T12:05:00.000Z");
 }
+
+#[tokio::test]
+async fn opening_a_reply_fetches_its_thread_parents_and_replies_but_not_hidden_posts() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.feed.getPostThread"))
+        .and(query_param(
+            "uri",
+            "at://did:plc:fan2/app.bsky.feed.post/3kfan00000002",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("post_thread.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let target = Target {
+        external_id: "at://did:plc:fan2/app.bsky.feed.post/3kfan00000002".into(),
+        parent_external_id: Some("at://did:plc:brand/app.bsky.feed.post/3kbrand000001".into()),
+        thread_external_id: Some("at://did:plc:brand/app.bsky.feed.post/3kbrand000001".into()),
+        kind: ItemKind::Comment,
+        author_external_id: "did:plc:fan2".into(),
+        author_handle: "@fan2.test".into(),
+        raw_json: None,
+    };
+    let posts = connector(&server).thread(&target).await.unwrap();
+    let seen: Vec<(&str, ItemKind, &str)> = posts
+        .iter()
+        .map(|p| (p.author.handle.as_str(), p.kind, p.body.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("@brand.test", ItemKind::Post, "Version 4.2 of the app is out today"),
+            ("@fan4.test", ItemKind::Comment, "same here since the update"),
+            ("@brand.test", ItemKind::Post, "We're on it, a fix ships tonight"),
+        ],
+        "the parent, then the replies breadth-first; blocked and deleted posts are skipped"
+    );
+    assert_eq!(
+        posts[2].parent_external_id.as_deref(),
+        Some("at://did:plc:fan4/app.bsky.feed.post/3kfan00000004")
+    );
+
+    // A DM has no thread view: nothing is asked.
+    let dm = Target {
+        kind: ItemKind::Dm,
+        ..target
+    };
+    assert!(matches!(
+        connector(&server).thread(&dm).await,
+        Err(PlatformError::Unsupported(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_thread_answer_without_a_thread_is_a_clear_error() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.feed.getPostThread"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"threadgate": null})))
+        .mount(&server)
+        .await;
+    let target = Target {
+        external_id: "at://did:plc:fan/app.bsky.feed.post/3kfan00000001".into(),
+        parent_external_id: None,
+        thread_external_id: None,
+        kind: ItemKind::Mention,
+        author_external_id: "did:plc:fan".into(),
+        author_handle: "@fan.test".into(),
+        raw_json: None,
+    };
+    match connector(&server).thread(&target).await {
+        Err(PlatformError::Malformed(m)) => assert!(m.contains("getPostThread"), "{m}"),
+        other => panic!("expected a malformed answer, got {other:?}"),
+    }
+}

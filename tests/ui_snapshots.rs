@@ -74,7 +74,7 @@ fn detail() -> ItemDetail {
             first_seen_at: NOW - 86_400 * 3,
         },
         ancestors: vec![ThreadEntry {
-            id: 1,
+            id: Some(1),
             author: "@nimbuscoffee".into(),
             body: "Our Maple Oat Cold Brew is back for autumn 🍁".into(),
             created_at: NOW - 86_400,

@@ -244,6 +244,17 @@ pub async fn for_accounts(
     writer: &WriterHandle,
     accounts: &[(String, Arc<dyn Connector>, String)],
 ) -> anyhow::Result<Worker> {
+    Ok(Worker::new(
+        writer.clone(),
+        by_account_id(writer, accounts).await?,
+    ))
+}
+
+/// The connectors by the stored id of their account (stored now if new).
+pub async fn by_account_id(
+    writer: &WriterHandle,
+    accounts: &[(String, Arc<dyn Connector>, String)],
+) -> anyhow::Result<HashMap<i64, Arc<dyn Connector>>> {
     let mut by_id = HashMap::new();
     for (name, connector, handle) in accounts {
         let (name, platform, handle) = (
@@ -256,7 +267,7 @@ pub async fn for_accounts(
             .await?;
         by_id.insert(id, connector.clone());
     }
-    Ok(Worker::new(writer.clone(), by_id))
+    Ok(by_id)
 }
 
 /// Each configured account's connector, built once so the pollers and the worker share it

@@ -10,6 +10,7 @@ pub mod moderation;
 pub mod read;
 pub mod sentiment;
 pub mod state;
+pub mod thread;
 pub mod view;
 pub mod writer;
 

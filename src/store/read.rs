@@ -85,7 +85,8 @@ pub struct AccountRow {
 /// One message in a thread around the opened item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThreadEntry {
-    pub id: ItemId,
+    /// `None` for a post fetched only as context (it is not in the inbox).
+    pub id: Option<ItemId>,
     pub author: String,
     pub body: String,
     pub created_at: UnixTime,
@@ -422,33 +423,41 @@ impl Reader {
         })?)
     }
 
-    /// Walks up the parent chain (bounded, so a cycle in bad data cannot hang the UI).
+    /// Walks up the parent chain through items and fetched context (bounded, so a cycle
+    /// in bad data cannot hang the UI).
     fn ancestors(&self, account_id: i64, mut parent: Option<String>) -> Result<Vec<ThreadEntry>> {
         const MAX_DEPTH: usize = 50;
-        let mut stmt = self.conn.prepare_cached(
+        let mut from_items = self.conn.prepare_cached(
             "SELECT i.id, au.handle, i.body, i.created_at, i.kind = 'post', i.parent_external_id
              FROM items i JOIN authors au ON au.id = i.author_id
              WHERE i.account_id = ? AND i.external_id = ?",
         )?;
+        let mut from_context = self.conn.prepare_cached(
+            "SELECT NULL, author_handle, body, created_at, own, parent_external_id
+             FROM thread_context WHERE account_id = ? AND external_id = ?",
+        )?;
+        let entry = |r: &rusqlite::Row| {
+            Ok((
+                ThreadEntry {
+                    id: r.get(0)?,
+                    author: r.get(1)?,
+                    body: r.get(2)?,
+                    created_at: r.get(3)?,
+                    own: r.get(4)?,
+                },
+                r.get::<_, Option<String>>(5)?,
+            ))
+        };
         let mut chain = Vec::new();
         while let Some(external_id) = parent.take() {
             if chain.len() >= MAX_DEPTH {
                 break;
             }
-            let found = stmt
-                .query_row(rusqlite::params![account_id, external_id], |r| {
-                    Ok((
-                        ThreadEntry {
-                            id: r.get(0)?,
-                            author: r.get(1)?,
-                            body: r.get(2)?,
-                            created_at: r.get(3)?,
-                            own: r.get(4)?,
-                        },
-                        r.get::<_, Option<String>>(5)?,
-                    ))
-                })
-                .optional()?;
+            let key = rusqlite::params![account_id, external_id];
+            let found = match from_items.query_row(key, entry).optional()? {
+                Some(found) => Some(found),
+                None => from_context.query_row(key, entry).optional()?,
+            };
             if let Some((entry, next)) = found {
                 chain.push(entry);
                 parent = next;
@@ -458,22 +467,31 @@ impl Reader {
         Ok(chain)
     }
 
+    /// Direct replies, from items and fetched context, oldest first.
     fn replies(&self, account_id: i64, external_id: &str) -> Result<Vec<ThreadEntry>> {
+        const MAX_REPLIES: usize = 50;
         let mut stmt = self.conn.prepare_cached(
             "SELECT i.id, au.handle, i.body, i.created_at, i.kind = 'post'
              FROM items i INDEXED BY items_by_parent JOIN authors au ON au.id = i.author_id
-             WHERE i.account_id = ? AND i.parent_external_id = ?
-             ORDER BY i.created_at, i.id LIMIT 50",
+             WHERE i.account_id = ?1 AND i.parent_external_id = ?2
+             UNION ALL
+             SELECT NULL, c.author_handle, c.body, c.created_at, c.own
+             FROM thread_context c
+             WHERE c.account_id = ?1 AND c.parent_external_id = ?2
+             ORDER BY 4, 1 LIMIT ?3",
         )?;
-        let rows = stmt.query_map(rusqlite::params![account_id, external_id], |r| {
-            Ok(ThreadEntry {
-                id: r.get(0)?,
-                author: r.get(1)?,
-                body: r.get(2)?,
-                created_at: r.get(3)?,
-                own: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map(
+            rusqlite::params![account_id, external_id, MAX_REPLIES as i64],
+            |r| {
+                Ok(ThreadEntry {
+                    id: r.get(0)?,
+                    author: r.get(1)?,
+                    body: r.get(2)?,
+                    created_at: r.get(3)?,
+                    own: r.get(4)?,
+                })
+            },
+        )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

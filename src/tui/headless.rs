@@ -143,6 +143,7 @@ impl Headless {
                 | Effect::QueueReply { .. }
                 | Effect::Outbox { .. }
                 | Effect::Editor(_)
+                | Effect::FetchThread(_)
                 | Effect::Quit => continue,
             };
             queue.extend(update(&mut self.model, msg));

@@ -40,9 +40,10 @@ pub async fn run(
     writer: WriterHandle,
     analyzer: std::sync::Arc<crate::sentiment::Analyzer>,
     statuses: mpsc::UnboundedReceiver<StatusUpdate>,
+    connectors: crate::threads::Connectors,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, model, writer, analyzer, statuses).await;
+    let result = event_loop(&mut terminal, model, writer, analyzer, statuses, connectors).await;
     ratatui::restore();
     result
 }
@@ -53,8 +54,15 @@ async fn event_loop<B: Backend>(
     writer: WriterHandle,
     analyzer: std::sync::Arc<crate::sentiment::Analyzer>,
     mut statuses: mpsc::UnboundedReceiver<StatusUpdate>,
+    connectors: crate::threads::Connectors,
 ) -> anyhow::Result<()> {
     let (app_tx, mut app_rx) = mpsc::unbounded_channel::<Msg>();
+    let threads = {
+        let tx = app_tx.clone();
+        crate::threads::spawn(writer.clone(), connectors, move |news| {
+            let _ = tx.send(Msg::Thread(news));
+        })
+    };
     let queries = {
         let tx = app_tx.clone();
         query::spawn(writer.path().to_path_buf(), analyzer, move |response| {
@@ -74,6 +82,7 @@ async fn event_loop<B: Backend>(
     let runtime = Runtime {
         queries,
         replies: reply_effects::spawn(writer.clone(), app_tx.clone()),
+        threads,
         writer,
         app_tx,
     };
@@ -164,6 +173,7 @@ struct Runtime {
     queries: std::sync::mpsc::Sender<query::Request>,
     /// Drafts, queueing and outbox changes, carried out in order.
     replies: mpsc::UnboundedSender<Effect>,
+    threads: crate::threads::ThreadFetcher,
     writer: WriterHandle,
     app_tx: mpsc::UnboundedSender<Msg>,
 }
@@ -263,6 +273,7 @@ impl Runtime {
                         ))));
                 }
             }
+            Effect::FetchThread(id) => self.threads.request(id),
             // The event loop runs the editor itself: it owns the terminal.
             Effect::Editor(_) | Effect::Quit => {}
         }

@@ -41,6 +41,8 @@ pub struct Detail {
     /// The item the pane should show; `item` may still be the previous one while loading.
     pub wanted: Option<ItemId>,
     pub scroll: u16,
+    /// The latest news about fetching an opened item's conversation from its platform.
+    pub thread: Option<crate::threads::ThreadNews>,
 }
 
 /// Per-account poller status and the last problem, for the status bar.
@@ -104,6 +106,8 @@ pub enum Msg {
     Poll(StatusUpdate),
     Wrote(WriteOutcome),
     Reply(super::compose_update::ReplyMsg),
+    /// About fetching an opened item's conversation.
+    Thread(crate::threads::ThreadNews),
 }
 
 /// The result of a write the UI asked for.
@@ -157,6 +161,8 @@ pub enum Effect {
     },
     /// Edit this text in `$EDITOR` (the event loop suspends the UI).
     Editor(String),
+    /// Fetch the item's conversation from its platform (kept in the store).
+    FetchThread(ItemId),
     Quit,
 }
 
@@ -253,6 +259,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Reply(msg) => super::compose_update::on_reply_msg(model, msg),
+        Msg::Thread(news) => model.detail.thread = Some(news),
         Msg::Loaded(response) => on_loaded(model, response, &mut effects),
         Msg::Poll(update) => {
             if let PollStatus::Error { message, .. } = &update.status {
@@ -535,6 +542,7 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             }
             model.focus = Focus::Detail;
             if let Some(row) = model.list.current() {
+                effects.push(Effect::FetchThread(row.id));
                 if row.state == ItemState::New {
                     effects.push(Effect::SetState {
                         ids: vec![row.id],

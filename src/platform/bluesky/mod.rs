@@ -10,6 +10,7 @@ pub mod secret;
 mod session;
 pub mod setup;
 mod text;
+mod thread;
 pub mod tid;
 mod xrpc;
 
@@ -206,6 +207,10 @@ impl Connector for BlueskyConnector {
         action: ModerationAction,
     ) -> Result<(), PlatformError> {
         moderation::moderate(self, target, action).await
+    }
+
+    async fn thread(&self, target: &Target) -> Result<Vec<crate::domain::NewItem>, PlatformError> {
+        thread::thread(self, target).await
     }
 }
 

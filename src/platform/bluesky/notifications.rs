@@ -180,11 +180,19 @@ pub fn to_item(n: &Value, brand_did: &str) -> Result<Option<NewItem>, PlatformEr
     if !matches!(reason, "mention" | "reply" | "quote") {
         return Ok(None);
     }
-    let bad = |what: &str| {
-        PlatformError::Malformed(format!(
-            "listNotifications: a {reason} notification without {what}"
-        ))
-    };
+    let source = format!("listNotifications: a {reason} notification");
+    Ok(post_item(n, brand_did, &source)?.filter(|item| item.kind != ItemKind::Post))
+}
+
+/// A post as an item: a notification or a thread's post view (both carry `uri`, `author`,
+/// `record` and `indexedAt`). The brand's own posts come back as kind `post`; records
+/// that are not posts as `None`. `source` names the record in errors.
+pub fn post_item(
+    n: &Value,
+    brand_did: &str,
+    source: &str,
+) -> Result<Option<NewItem>, PlatformError> {
+    let bad = |what: &str| PlatformError::Malformed(format!("{source} without {what}"));
     let uri = n
         .get("uri")
         .and_then(Value::as_str)
@@ -198,9 +206,6 @@ pub fn to_item(n: &Value, brand_did: &str) -> Result<Option<NewItem>, PlatformEr
         .get("did")
         .and_then(Value::as_str)
         .ok_or_else(|| bad("an author did"))?;
-    if did == brand_did {
-        return Ok(None);
-    }
     let handle = author.get("handle").and_then(Value::as_str).unwrap_or(did);
     let record = n
         .get("record")
@@ -215,7 +220,9 @@ pub fn to_item(n: &Value, brand_did: &str) -> Result<Option<NewItem>, PlatformEr
         .iter()
         .flatten()
         .any(|u| parse_at_uri(u).is_some_and(|(repo, _, _)| repo == brand_did));
-    let kind = if reply_parent.is_some() && in_brand_thread {
+    let kind = if did == brand_did {
+        ItemKind::Post
+    } else if reply_parent.is_some() && in_brand_thread {
         ItemKind::Comment
     } else {
         ItemKind::Mention

@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use crate::sanitize::{inert, inert_line, truncate_to_width};
 use crate::store::read::{ItemDetail, ThreadEntry};
+use crate::threads::ThreadNews;
 use crate::tui::format::{age, ago, thousands};
 use crate::tui::model::{Focus, Model};
 
@@ -21,7 +22,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     frame.render_widget(block, area);
     let mut lines = match &model.detail.item {
         Some(item) => {
-            let mut lines = item_lines(item, model.now, inner.width as usize);
+            let status = thread_status(model, item.row.id);
+            let mut lines = item_lines(item, model.now, inner.width as usize, status);
             if model.detail.show_explanation {
                 lines.insert(2, explanation_line(&model.detail.explanation));
             }
@@ -46,7 +48,31 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     );
 }
 
-fn item_lines(item: &ItemDetail, now: i64, width: usize) -> Vec<Line<'static>> {
+/// How fetching the opened item's conversation goes, when it is under way or failed.
+fn thread_status(model: &Model, item_id: crate::domain::ItemId) -> Option<Line<'static>> {
+    match model.detail.thread.as_ref()? {
+        ThreadNews::Fetching(id) if *id == item_id => Some(
+            Line::from("⟳ fetching the conversation from the platform…")
+                .dim()
+                .italic(),
+        ),
+        ThreadNews::Failed { item_id: id, error } if *id == item_id => Some(
+            Line::from(format!(
+                "conversation not refreshed ({}); showing what is stored",
+                inert_line(error)
+            ))
+            .fg(Color::Yellow),
+        ),
+        _ => None,
+    }
+}
+
+fn item_lines(
+    item: &ItemDetail,
+    now: i64,
+    width: usize,
+    thread_status: Option<Line<'static>>,
+) -> Vec<Line<'static>> {
     let row = &item.row;
     let mut lines = Vec::new();
     let name = inert_line(&item.author.display_name);
@@ -71,6 +97,7 @@ fn item_lines(item: &ItemDetail, now: i64, width: usize) -> Vec<Line<'static>> {
     if let Some(url) = &item.url {
         lines.push(Line::from(inert_line(url)).fg(Color::Blue).underlined());
     }
+    lines.extend(thread_status);
     for entry in &item.ancestors {
         lines.push(thread_line("↑ ", entry, now, width));
     }

@@ -1,0 +1,124 @@
+//! Thread context on demand: when the CM opens an item, its conversation is fetched from
+//! the platform off the UI thread and kept in the store, so it shows offline later.
+//!
+//! Only the latest request matters (the CM moved on from the others), a conversation
+//! fetched a few minutes ago is not fetched again, and a platform without thread context
+//! is asked nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::domain::{AccountId, ItemId, UnixTime};
+use crate::platform::{Connector, PlatformError, Target};
+use crate::store::{thread, WriterHandle};
+
+/// A conversation fetched this recently is shown from the store without asking again.
+pub const FRESH_FOR_SECS: i64 = 300;
+/// The longest one thread request may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Each account's connector, by the account's stored id.
+pub type Connectors = HashMap<AccountId, Arc<dyn Connector>>;
+
+/// What the UI hears about a fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ThreadNews {
+    Fetching(ItemId),
+    /// Stored; `changed` context posts were new or edited.
+    Fetched {
+        item_id: ItemId,
+        changed: usize,
+    },
+    Failed {
+        item_id: ItemId,
+        error: String,
+    },
+}
+
+/// Asks for an item's conversation; cheap to clone.
+#[derive(Clone)]
+pub struct ThreadFetcher {
+    tx: mpsc::UnboundedSender<ItemId>,
+}
+
+impl ThreadFetcher {
+    pub fn request(&self, item_id: ItemId) {
+        let _ = self.tx.send(item_id);
+    }
+}
+
+/// Starts the fetcher on the current tokio runtime.
+pub fn spawn(
+    writer: WriterHandle,
+    connectors: Connectors,
+    report: impl Fn(ThreadNews) + Send + Sync + 'static,
+) -> ThreadFetcher {
+    let (tx, mut rx) = mpsc::unbounded_channel::<ItemId>();
+    tokio::spawn(async move {
+        while let Some(mut item_id) = rx.recv().await {
+            while let Ok(newer) = rx.try_recv() {
+                item_id = newer;
+            }
+            if let Some(news) = fetch(&writer, &connectors, item_id, &report).await {
+                report(news);
+            }
+        }
+    });
+    ThreadFetcher { tx }
+}
+
+/// Fetches and stores one conversation; `None` when there was nothing to do.
+async fn fetch(
+    writer: &WriterHandle,
+    connectors: &Connectors,
+    item_id: ItemId,
+    report: &(impl Fn(ThreadNews) + Send + Sync),
+) -> Option<ThreadNews> {
+    let failed = |error: String| Some(ThreadNews::Failed { item_id, error });
+    let now = crate::domain::now();
+    let (account_id, target) = match lookup(writer, item_id, now).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return None,
+        Err(e) => return failed(e.to_string()),
+    };
+    let connector = connectors.get(&account_id)?;
+    report(ThreadNews::Fetching(item_id));
+    let posts = match tokio::time::timeout(CALL_TIMEOUT, connector.thread(&target)).await {
+        Ok(Ok(posts)) => posts,
+        Ok(Err(PlatformError::Unsupported(_))) => return None,
+        Ok(Err(e)) => {
+            tracing::warn!(item_id, error = %e, "thread context not fetched");
+            return failed(e.to_string());
+        }
+        Err(_) => return failed(format!("no answer in {}s", CALL_TIMEOUT.as_secs())),
+    };
+    match writer
+        .call(move |conn| thread::save(conn, account_id, item_id, &posts, now))
+        .await
+    {
+        Ok(changed) => Some(ThreadNews::Fetched { item_id, changed }),
+        Err(e) => failed(e.to_string()),
+    }
+}
+
+/// The item's account and target, unless its conversation is fresh in the store. Reads on
+/// a connection of its own: a read through the writer would wake the UI for nothing.
+async fn lookup(
+    writer: &WriterHandle,
+    item_id: ItemId,
+    now: UnixTime,
+) -> crate::store::Result<Option<(AccountId, Target)>> {
+    let path = writer.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let conn = crate::store::open_ro(&path)?;
+        if thread::fetched_at(&conn, item_id)?.is_some_and(|at| now - at < FRESH_FOR_SECS) {
+            return Ok(None);
+        }
+        thread::target_of(&conn, item_id)
+    })
+    .await
+    .unwrap_or(Err(crate::store::Error::WriterGone))
+}
