@@ -122,3 +122,7 @@ async fn lookup(
     .await
     .unwrap_or(Err(crate::store::Error::WriterGone))
 }
+
+#[cfg(test)]
+#[path = "threads_tests.rs"]
+mod tests;

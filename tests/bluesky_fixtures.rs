@@ -596,9 +596,21 @@ async fn opening_a_reply_fetches_its_thread_parents_and_replies_but_not_hidden_p
     assert_eq!(
         seen,
         [
-            ("@brand.test", ItemKind::Post, "Version 4.2 of the app is out today"),
-            ("@fan4.test", ItemKind::Comment, "same here since the update"),
-            ("@brand.test", ItemKind::Post, "We're on it, a fix ships tonight"),
+            (
+                "@brand.test",
+                ItemKind::Post,
+                "Version 4.2 of the app is out today"
+            ),
+            (
+                "@fan4.test",
+                ItemKind::Comment,
+                "same here since the update"
+            ),
+            (
+                "@brand.test",
+                ItemKind::Post,
+                "We're on it, a fix ships tonight"
+            ),
         ],
         "the parent, then the replies breadth-first; blocked and deleted posts are skipped"
     );

@@ -6,6 +6,7 @@ use hark::domain::{ItemKind, ItemState, SentimentLabel, Severity};
 use hark::poller::{PollStatus, StatusUpdate};
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow, ThreadEntry};
 use hark::store::View;
+use hark::threads::ThreadNews;
 use hark::tui::keymap::Keymap;
 
 use hark::tui::model::{update, Model, Msg};
@@ -227,4 +228,56 @@ fn the_status_bar_shows_a_platforms_remaining_request_budget() {
         .map(|c| c.symbol())
         .collect();
     assert!(screen.contains("masto ✓ 5s 287/300"), "{screen}");
+}
+
+#[test]
+fn an_opened_items_conversation_shows_around_it_with_the_fetch_status() {
+    let mut model = model(100, 30);
+    let mut item = detail();
+    item.ancestors.push(ThreadEntry {
+        id: None,
+        author: "@sam_baker".into(),
+        body: "Same thing happened to my sister \u{202e}gnp.exe".into(),
+        created_at: NOW - 7_200,
+        own: false,
+    });
+    item.replies.push(ThreadEntry {
+        id: None,
+        author: "@nimbuscoffee".into(),
+        body: "We are looking into this right now.".into(),
+        created_at: NOW - 60,
+        own: true,
+    });
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(item)),
+            explanation: vec![],
+        }),
+    );
+    update(&mut model, Msg::Thread(ThreadNews::Fetching(9)));
+    let fetching = screen(&render(&model, 100, 30));
+    assert!(fetching.contains("fetching the conversation"), "{fetching}");
+    update(
+        &mut model,
+        Msg::Thread(ThreadNews::Failed {
+            item_id: 9,
+            error: "temporary failure: 502".into(),
+        }),
+    );
+    insta::assert_snapshot!(render(&model, 100, 30).backend());
+    // News about another item is not shown on this one.
+    update(&mut model, Msg::Thread(ThreadNews::Fetching(10)));
+    assert!(!screen(&render(&model, 100, 30)).contains("conversation"));
+}
+
+fn screen(terminal: &Terminal<TestBackend>) -> String {
+    terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect()
 }

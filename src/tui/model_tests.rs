@@ -87,12 +87,16 @@ fn enter_opens_a_new_item_and_marks_it_seen_but_not_an_open_one() {
     assert_eq!(model.focus, Focus::Detail);
     assert_eq!(
         effects,
-        vec![Effect::SetState {
-            ids: vec![100],
-            to: ItemState::Open,
-            only_from: Some(vec![ItemState::New]),
-            actor: crate::store::state::ACTOR_VIEW
-        }]
+        vec![
+            Effect::FetchThread(100),
+            Effect::SetState {
+                ids: vec![100],
+                to: ItemState::Open,
+                only_from: Some(vec![ItemState::New]),
+                actor: crate::store::state::ACTOR_VIEW
+            }
+        ],
+        "opening asks the platform for the conversation and marks the item seen"
     );
     update(&mut model, key(KeyCode::Esc));
     assert_eq!(model.focus, Focus::List);
