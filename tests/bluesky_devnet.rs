@@ -9,11 +9,17 @@ use std::time::{Duration, Instant};
 
 use hark::domain::ItemKind;
 use hark::ingest::Pipeline;
+use hark::outbox::store as outbox_store;
+use hark::outbox::worker::Worker;
 use hark::platform::bluesky::{BlueskyConnector, Secret, Settings, CHAT_PROXY};
-use hark::platform::{Connector, ModerationAction, PlatformError, Target};
+use hark::platform::{Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target};
 use hark::poller::{PollStatus, Poller, Schedule};
+use hark::store::read::Reader;
 use hark::store::{ingest, Writer};
+use hark::threads::ThreadNews;
 use serde_json::{json, Value};
+use std::collections::HashMap;
+use tokio::sync::Notify;
 
 fn script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -201,6 +207,55 @@ fn target(db: &std::path::Path, external_id: &str) -> Target {
     .unwrap()
 }
 
+fn item_id(db: &std::path::Path, external_id: &str) -> i64 {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.query_row(
+        "SELECT id FROM items WHERE external_id = ?1",
+        [external_id],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// An outbox row's state and the platform's id of what it posted.
+fn outbox_row(db: &std::path::Path, id: i64) -> (String, Option<String>) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    c.query_row(
+        "SELECT state, remote_id FROM outbox WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .unwrap()
+}
+
+/// The real connector, except that a reply never returns once the PDS has taken it: the
+/// worker "dies" between sending and recording the send.
+struct CrashAfterSend {
+    inner: BlueskyConnector,
+    sent: Arc<Notify>,
+}
+
+#[async_trait::async_trait]
+impl Connector for CrashAfterSend {
+    fn platform(&self) -> &str {
+        self.inner.platform()
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
+        self.inner.fetch(cursor).await
+    }
+    async fn reply(&self, target: &Target, text: &str, key: &str) -> Result<String, PlatformError> {
+        self.inner.reply(target, text, key).await?;
+        self.sent.notify_one();
+        std::future::pending().await
+    }
+    fn dedups_replies(&self) -> bool {
+        self.inner.dedups_replies()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hark_against_a_real_bluesky_network() {
     if std::env::var("HARK_BLUESKY_DEVNET").as_deref() != Ok("1") {
@@ -283,16 +338,44 @@ async fn hark_against_a_real_bluesky_network() {
     assert_eq!(reply_t.kind, ItemKind::Comment);
     assert_eq!(reply_t.author_handle, "@fan.test");
 
-    // A reply retried after a crash (a fresh connector, same idempotency key) lands once.
+    // A reply queued in hark goes out through the outbox worker. The worker is killed
+    // after the PDS took the post and before it recorded that; the restarted worker sends
+    // again with the same key, and the reply exists once.
     let text = "Sorry! Ethiopia Guji today.";
-    let first = conn.reply(&reply_t, text, "outbox-1-reply").await.unwrap();
-    let again = conn.reply(&reply_t, text, "outbox-1-reply").await.unwrap();
-    let restarted = connector(&net.pds, &app_password)
-        .reply(&reply_t, text, "outbox-1-reply")
-        .await
+    let reply_item = item_id(&db, &reply_uri);
+    let outbox_id = writer
+        .handle()
+        .call_blocking(move |c| {
+            outbox_store::enqueue(
+                c,
+                reply_item,
+                "reply",
+                &json!({ "text": text }),
+                None,
+                "user",
+                hark::domain::now(),
+            )
+        })
         .unwrap();
-    assert_eq!(first, again);
-    assert_eq!(first, restarted);
+    let sent = Arc::new(Notify::new());
+    let crashing: Arc<dyn Connector> = Arc::new(CrashAfterSend {
+        inner: connector(&net.pds, &app_password),
+        sent: sent.clone(),
+    });
+    let worker = Worker::new(writer.handle(), HashMap::from([(account_id, crashing)]));
+    tokio::select! {
+        _ = worker.run_once() => panic!("the crashing worker never returns"),
+        _ = sent.notified() => {}
+    }
+    drop(worker);
+    assert_eq!(outbox_row(&db, outbox_id).0, "sending");
+    let restarted: Arc<dyn Connector> = Arc::new(connector(&net.pds, &app_password));
+    let worker = Worker::new(writer.handle(), HashMap::from([(account_id, restarted)]));
+    assert_eq!(worker.reconcile().await.unwrap(), 1, "the row left sending");
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    let (state, remote) = outbox_row(&db, outbox_id);
+    assert_eq!(state, "sent");
+    let first = remote.expect("the sent row keeps the post's uri");
     let records = raw
         .ok(
             "com.atproto.repo.listRecords",
@@ -331,6 +414,38 @@ async fn hark_against_a_real_bluesky_network() {
         nested.iter().filter(|u| **u == first).count() == 1
     })
     .await;
+
+    // Opening the fan's reply in hark fetches its conversation from the AppView: the
+    // brand's post above it and the brand's answer below, kept in the store.
+    let (news_tx, mut news) = tokio::sync::mpsc::unbounded_channel();
+    let fetcher = hark::threads::spawn(
+        writer.handle(),
+        HashMap::from([(account_id, conn.clone() as Arc<dyn Connector>)]),
+        move |n| {
+            let _ = news_tx.send(n);
+        },
+    );
+    fetcher.request(reply_item);
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), news.recv()).await {
+            Ok(Some(ThreadNews::Fetching(_))) => continue,
+            Ok(Some(ThreadNews::Fetched { .. })) => break,
+            other => panic!("thread context not fetched: {other:?}"),
+        }
+    }
+    let detail = Reader::open(&db)
+        .unwrap()
+        .detail(reply_item)
+        .unwrap()
+        .unwrap();
+    let above: Vec<(&str, bool)> = detail
+        .ancestors
+        .iter()
+        .map(|e| (e.body.as_str(), e.own))
+        .collect();
+    assert_eq!(above, [("New beans today", true)]);
+    let below: Vec<&str> = detail.replies.iter().map(|e| e.body.as_str()).collect();
+    assert_eq!(below, [text]);
 
     // Hiding the fan's reply takes it out of the thread as others see it (the AppView's
     // thread view moves threadgate-hidden replies out of the thread).
