@@ -232,3 +232,35 @@ async fn an_edited_context_post_replaces_the_stored_text() {
     let detail = reader.detail(s.item).unwrap().unwrap();
     assert_eq!(detail.ancestors[0].body, "Autumn menu");
 }
+
+#[tokio::test]
+async fn a_conversation_ten_thousand_posts_long_keeps_the_nearest_two_thousand() {
+    let huge: Vec<NewItem> = (0..10_000)
+        .map(|n| {
+            let parent = if n == 0 {
+                MENTION.to_string()
+            } else {
+                format!("c{}", n - 1)
+            };
+            post(
+                &format!("c{n}"),
+                Some(&parent),
+                "@crowd",
+                ItemKind::Comment,
+                "+1",
+            )
+        })
+        .collect();
+    let mut s = setup(vec![Ok(huge)]);
+    s.fetcher.request(s.item);
+    assert_eq!(
+        outcome(&mut s.news).await,
+        ThreadNews::Fetched {
+            item_id: s.item,
+            changed: crate::store::thread::MAX_CONTEXT_POSTS
+        }
+    );
+    let reader = Reader::open(s.writer.handle().path()).unwrap();
+    let detail = reader.detail(s.item).unwrap().unwrap();
+    assert_eq!(detail.replies.len(), 1, "the direct reply under the item");
+}

@@ -461,3 +461,31 @@ fn search_pages_follow_arrival_order_and_count_matches() {
     );
     assert_eq!(reader.count_newer(&query, second[0].key()).unwrap(), 25);
 }
+
+#[test]
+fn a_thread_ten_thousand_replies_deep_opens_with_a_bounded_thread() {
+    let cache = cache();
+    // Each item answers the one before it; the last one points back at the first (bad
+    // data must not hang the detail pane).
+    let depth = 10_000;
+    let items: Vec<Incoming> = (0..depth)
+        .map(|n| {
+            let mut i = item(&format!("r{n}"), &format!("reply number {n}"), 100 + n);
+            i.item.parent_external_id = Some(format!("r{}", (n + depth - 1) % depth));
+            i
+        })
+        .collect();
+    let ids = cache.ingest(items, None).inserted;
+    assert_eq!(ids.len(), depth as usize, "stored whole");
+    let reader = cache.reader();
+    let deepest = reader.detail(ids[ids.len() - 1]).unwrap().unwrap();
+    assert_eq!(deepest.ancestors.len(), 50, "the nearest 50 parents");
+    assert_eq!(
+        deepest.ancestors.last().unwrap().body,
+        format!("reply number {}", depth - 2),
+        "nearest parent right above the item"
+    );
+    let root = reader.detail(ids[0]).unwrap().unwrap();
+    assert_eq!(root.replies.len(), 1);
+    assert_eq!(root.replies[0].body, "reply number 1");
+}

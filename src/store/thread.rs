@@ -11,6 +11,9 @@ use crate::platform::Target;
 
 /// The longest body kept for a context post: the thread line shows one line of it.
 const MAX_CONTEXT_BODY: usize = 4_000;
+/// The most context posts one fetch keeps. Connectors list the parents first, then the
+/// replies nearest the item, so a huge conversation keeps what the pane can show.
+pub const MAX_CONTEXT_POSTS: usize = 2_000;
 
 /// The account and platform target of an item, for asking its platform for the thread.
 pub fn target_of(conn: &Connection, item_id: ItemId) -> Result<Option<(AccountId, Target)>> {
@@ -88,7 +91,7 @@ pub fn save(
                 OR author_handle IS NOT excluded.author_handle
                 OR parent_external_id IS NOT excluded.parent_external_id",
         )?;
-        for post in posts {
+        for post in posts.iter().take(MAX_CONTEXT_POSTS) {
             let body: String = post.body.chars().take(MAX_CONTEXT_BODY).collect();
             changed += insert.execute(params![
                 account_id,
