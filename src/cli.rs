@@ -337,6 +337,10 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
             .await?;
         let connectors = worker::by_account_id(&writer.handle(), &shared).await?;
         let outbox = worker::Worker::new(writer.handle(), connectors.clone());
+        let platforms = crate::threads::Platforms {
+            connectors,
+            pipeline: std::sync::Arc::new(workspace.pipeline()?),
+        };
         tasks.push(tokio::spawn(outbox.run()));
         let mut kit = ReplyKit::from_config(&workspace.config);
         for (_, connector, _) in &shared {
@@ -352,7 +356,7 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
             &workspace.config.sentiment_settings(),
         ));
-        let result = crate::tui::run(model, writer.handle(), analyzer, status_rx, connectors).await;
+        let result = crate::tui::run(model, writer.handle(), analyzer, status_rx, platforms).await;
         tasks.iter().for_each(|t| t.abort());
         result
     })

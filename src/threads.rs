@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::domain::{AccountId, ItemId, UnixTime};
+use crate::domain::{AccountId, ItemId, NewItem, UnixTime};
+use crate::ingest::Pipeline;
 use crate::platform::{Connector, PlatformError, Target};
 use crate::store::{thread, WriterHandle};
 
@@ -22,6 +23,14 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Each account's connector, by the account's stored id.
 pub type Connectors = HashMap<AccountId, Arc<dyn Connector>>;
+
+/// What the fetcher talks to: the connectors, and the ingest pipeline that scores an item
+/// whose text changed since it arrived (the platform may return the item as it is now).
+#[derive(Clone)]
+pub struct Platforms {
+    pub connectors: Connectors,
+    pub pipeline: Arc<Pipeline>,
+}
 
 /// What the UI hears about a fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,7 +62,7 @@ impl ThreadFetcher {
 /// Starts the fetcher on the current tokio runtime.
 pub fn spawn(
     writer: WriterHandle,
-    connectors: Connectors,
+    platforms: Platforms,
     report: impl Fn(ThreadNews) + Send + Sync + 'static,
 ) -> ThreadFetcher {
     let (tx, mut rx) = mpsc::unbounded_channel::<ItemId>();
@@ -62,7 +71,7 @@ pub fn spawn(
             while let Ok(newer) = rx.try_recv() {
                 item_id = newer;
             }
-            if let Some(news) = fetch(&writer, &connectors, item_id, &report).await {
+            if let Some(news) = fetch(&writer, &platforms, item_id, &report).await {
                 report(news);
             }
         }
@@ -73,7 +82,7 @@ pub fn spawn(
 /// Fetches and stores one conversation; `None` when there was nothing to do.
 async fn fetch(
     writer: &WriterHandle,
-    connectors: &Connectors,
+    platforms: &Platforms,
     item_id: ItemId,
     report: &(impl Fn(ThreadNews) + Send + Sync),
 ) -> Option<ThreadNews> {
@@ -84,7 +93,7 @@ async fn fetch(
         Ok(None) => return None,
         Err(e) => return failed(e.to_string()),
     };
-    let connector = connectors.get(&account_id)?;
+    let connector = platforms.connectors.get(&account_id)?;
     report(ThreadNews::Fetching(item_id));
     let posts = match tokio::time::timeout(CALL_TIMEOUT, connector.thread(&target)).await {
         Ok(Ok(posts)) => posts,
@@ -95,8 +104,28 @@ async fn fetch(
         }
         Err(_) => return failed(format!("no answer in {}s", CALL_TIMEOUT.as_secs())),
     };
+    // The item itself, as it is now: stored through the ingest path, so an edit is
+    // recorded and rescored. Its first record is kept (replies and moderation use it).
+    let (current, context): (Vec<NewItem>, Vec<NewItem>) = posts
+        .into_iter()
+        .partition(|p| p.external_id == target.external_id);
+    let refreshed: Vec<_> = current
+        .into_iter()
+        .take(1)
+        .map(|item| NewItem {
+            raw_json: None,
+            ..item
+        })
+        .collect();
+    let refreshed = platforms.pipeline.prepare(refreshed);
+    let pipeline = platforms.pipeline.clone();
     match writer
-        .call(move |conn| thread::save(conn, account_id, item_id, &posts, now))
+        .call(move |conn| {
+            if !refreshed.is_empty() {
+                pipeline.store(conn, account_id, &refreshed, None, now)?;
+            }
+            thread::save(conn, account_id, item_id, &context, now)
+        })
         .await
     {
         Ok(changed) => Some(ThreadNews::Fetched { item_id, changed }),

@@ -83,7 +83,9 @@ fn setup(answers: Vec<Result<Vec<NewItem>, PlatformError>>) -> Setup {
         .handle()
         .call_blocking(move |c| {
             let account = ingest::ensure_account(c, "masto", "mastodon", "@brand")?;
-            let report = ingest::ingest(c, account, &[mention.into()], None, 1_000)?;
+            let mut mention = ingest::Incoming::from(mention);
+            mention.item.raw_json = Some("{\"notification\":7}".into());
+            let report = ingest::ingest(c, account, &[mention], None, 1_000)?;
             Ok((account, report.inserted[0]))
         })
         .unwrap();
@@ -92,13 +94,13 @@ fn setup(answers: Vec<Result<Vec<NewItem>, PlatformError>>) -> Setup {
         calls: AtomicUsize::new(0),
     });
     let (tx, news) = mpsc::unbounded_channel();
-    let fetcher = spawn(
-        writer.handle(),
-        HashMap::from([(account, connector.clone() as Arc<dyn Connector>)]),
-        move |n| {
-            let _ = tx.send(n);
-        },
-    );
+    let platforms = Platforms {
+        connectors: HashMap::from([(account, connector.clone() as Arc<dyn Connector>)]),
+        pipeline: Arc::new(Pipeline::default()),
+    };
+    let fetcher = spawn(writer.handle(), platforms, move |n| {
+        let _ = tx.send(n);
+    });
     Setup {
         _dir: dir,
         writer,
@@ -263,4 +265,38 @@ async fn a_conversation_ten_thousand_posts_long_keeps_the_nearest_two_thousand()
     let reader = Reader::open(s.writer.handle().path()).unwrap();
     let detail = reader.detail(s.item).unwrap().unwrap();
     assert_eq!(detail.replies.len(), 1, "the direct reply under the item");
+}
+
+#[tokio::test]
+async fn an_item_edited_since_it_arrived_is_updated_rescored_and_keeps_its_record() {
+    let edited = post(
+        MENTION,
+        Some(ROOT),
+        "@ana",
+        ItemKind::Comment,
+        "is it vegan? it is delicious, thank you!",
+    );
+    let mut s = setup(vec![Ok(vec![edited])]);
+    s.fetcher.request(s.item);
+    outcome(&mut s.news).await;
+    let reader = Reader::open(s.writer.handle().path()).unwrap();
+    let detail = reader.detail(s.item).unwrap().unwrap();
+    assert_eq!(detail.body, "is it vegan? it is delicious, thank you!");
+    assert!(detail.edited_at.is_some(), "shown as edited");
+    let (label, raw, edits): (String, String, i64) = reader
+        .conn()
+        .query_row(
+            "SELECT sentiment_label_auto, raw_json,
+                    (SELECT count(*) FROM events WHERE item_id = i.id AND kind = 'edited')
+             FROM items i WHERE id = ?",
+            [s.item],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(label, "positive", "the new text is scored");
+    assert_eq!(
+        raw, "{\"notification\":7}",
+        "the first record stays for replies"
+    );
+    assert_eq!(edits, 1);
 }

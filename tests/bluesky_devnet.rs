@@ -418,13 +418,13 @@ async fn hark_against_a_real_bluesky_network() {
     // Opening the fan's reply in hark fetches its conversation from the AppView: the
     // brand's post above it and the brand's answer below, kept in the store.
     let (news_tx, mut news) = tokio::sync::mpsc::unbounded_channel();
-    let fetcher = hark::threads::spawn(
-        writer.handle(),
-        HashMap::from([(account_id, conn.clone() as Arc<dyn Connector>)]),
-        move |n| {
-            let _ = news_tx.send(n);
-        },
-    );
+    let platforms = hark::threads::Platforms {
+        connectors: HashMap::from([(account_id, conn.clone() as Arc<dyn Connector>)]),
+        pipeline: Arc::new(Pipeline::default()),
+    };
+    let fetcher = hark::threads::spawn(writer.handle(), platforms, move |n| {
+        let _ = news_tx.send(n);
+    });
     fetcher.request(reply_item);
     loop {
         match tokio::time::timeout(Duration::from_secs(20), news.recv()).await {

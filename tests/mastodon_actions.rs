@@ -321,9 +321,15 @@ async fn a_refused_moderation_call_is_permanent_with_the_instance_s_reason() {
 }
 
 #[tokio::test]
-async fn thread_context_is_fetched_once_then_cached() {
+async fn opening_a_status_fetches_it_as_it_is_now_then_its_context() {
     let server = instance().await;
     let items = fetched(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/statuses/1012"))
+        .respond_with(json("status_1012_edited.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/statuses/1012/context"))
         .respond_with(json("context.json"))
@@ -340,11 +346,17 @@ async fn thread_context_is_fetched_once_then_cached() {
     assert_eq!(
         summary,
         [
+            (
+                "1012",
+                "comment",
+                "@nimbuscoffee is the grinder back in stock? I need it for Friday\n\
+                 [image: an empty shelf where the grinder was] https://nimbus.social/media/55.jpg"
+            ),
             ("900", "post", "The grinder is back next week."),
             ("1030", "post", "@bob yes, since this morning!")
-        ]
+        ],
+        "the status with its edit, then the brand's post above and its reply below"
     );
-    assert_eq!(c.thread(&comment).await.unwrap(), thread);
     server.verify().await;
 }
 

@@ -150,7 +150,8 @@ pub trait Connector: Send + Sync {
     }
 
     /// The conversation around `target` (parents first, then replies), for the detail
-    /// pane. Connectors may cache it.
+    /// pane. It may include `target` itself as it is now, so an edit made after the item
+    /// arrived reaches the store when the CM opens it.
     async fn thread(&self, _target: &Target) -> Result<Vec<NewItem>, PlatformError> {
         Err(PlatformError::Unsupported("thread context"))
     }

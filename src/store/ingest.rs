@@ -91,7 +91,7 @@ pub fn ingest_with(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?;
         let mut update = tx.prepare_cached(
-            "UPDATE items SET body = ?2, url = ?3, edited_at = ?4, raw_json = ?5,
+            "UPDATE items SET body = ?2, url = ?3, edited_at = ?4, raw_json = coalesce(?5, raw_json),
                  sentiment_auto = ?6, sentiment_label_auto = ?7
              WHERE id = ?1",
         )?;

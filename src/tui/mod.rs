@@ -40,10 +40,10 @@ pub async fn run(
     writer: WriterHandle,
     analyzer: std::sync::Arc<crate::sentiment::Analyzer>,
     statuses: mpsc::UnboundedReceiver<StatusUpdate>,
-    connectors: crate::threads::Connectors,
+    platforms: crate::threads::Platforms,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, model, writer, analyzer, statuses, connectors).await;
+    let result = event_loop(&mut terminal, model, writer, analyzer, statuses, platforms).await;
     ratatui::restore();
     result
 }
@@ -54,12 +54,12 @@ async fn event_loop<B: Backend>(
     writer: WriterHandle,
     analyzer: std::sync::Arc<crate::sentiment::Analyzer>,
     mut statuses: mpsc::UnboundedReceiver<StatusUpdate>,
-    connectors: crate::threads::Connectors,
+    platforms: crate::threads::Platforms,
 ) -> anyhow::Result<()> {
     let (app_tx, mut app_rx) = mpsc::unbounded_channel::<Msg>();
     let threads = {
         let tx = app_tx.clone();
-        crate::threads::spawn(writer.clone(), connectors, move |news| {
+        crate::threads::spawn(writer.clone(), platforms, move |news| {
             let _ = tx.send(Msg::Thread(news));
         })
     };

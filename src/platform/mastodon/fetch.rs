@@ -11,7 +11,7 @@ use reqwest::Method;
 
 use super::client::{link_param, Purpose};
 use super::convert::{self, newer, Own};
-use super::entities::{self, Context, Conversation, Notification};
+use super::entities::{self, Context, Conversation, Notification, Status};
 use super::MastodonConnector;
 use crate::domain::NewItem;
 use crate::platform::{FetchPage, PlatformError};
@@ -266,14 +266,22 @@ impl MastodonConnector {
         Ok(StreamPage { items, newest })
     }
 
-    /// The statuses around `status_id` (ancestors first, then replies), fetched once and
-    /// then answered from memory.
+    /// The status `status_id` as it is now (an edit made since it arrived shows), then
+    /// the statuses around it: ancestors first, then replies. The store keeps them (see
+    /// `crate::threads`), so nothing is cached here.
     pub(super) async fn context(&self, status_id: &str) -> Result<Vec<NewItem>, PlatformError> {
-        if let Some(cached) = self.context_cache.lock().unwrap().get(status_id) {
-            return Ok(cached.clone());
-        }
         let own = self.own().await?;
-        let path = format!("/api/v1/statuses/{}/context", path_id(status_id)?);
+        let id = path_id(status_id)?;
+        let request = self
+            .client
+            .request(Method::GET, &format!("/api/v1/statuses/{id}"));
+        let response = self.client.send("status", Purpose::Read, request).await?;
+        let status: Status =
+            entities::parse("status", &response.body).map_err(PlatformError::Malformed)?;
+        let raw = String::from_utf8_lossy(&response.body).into_owned();
+        let mut items = vec![convert::item(&status, raw, &own, false)?];
+
+        let path = format!("/api/v1/statuses/{id}/context");
         let request = self.client.request(Method::GET, &path);
         let response = self
             .client
@@ -289,7 +297,6 @@ impl MastodonConnector {
             .flatten()
             .map(|v| v.to_string())
             .collect();
-        let mut items = Vec::new();
         for (status, raw) in context
             .ancestors
             .iter()
@@ -298,10 +305,6 @@ impl MastodonConnector {
         {
             items.push(convert::item(status, raw, &own, false)?);
         }
-        self.context_cache
-            .lock()
-            .unwrap()
-            .insert(status_id.to_string(), items.clone());
         Ok(items)
     }
 }

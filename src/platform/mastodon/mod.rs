@@ -16,10 +16,8 @@ pub mod moderation;
 pub mod reply;
 pub mod setup;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use async_trait::async_trait;
 use reqwest::Method;
@@ -53,7 +51,6 @@ pub struct MastodonConnector {
     host: String,
     own: tokio::sync::OnceCell<Own>,
     reply_limit: AtomicUsize,
-    context_cache: Mutex<HashMap<String, Vec<NewItem>>>,
 }
 
 impl std::fmt::Debug for MastodonConnector {
@@ -77,7 +74,6 @@ impl MastodonConnector {
             host,
             own: tokio::sync::OnceCell::new(),
             reply_limit: AtomicUsize::new(DEFAULT_REPLY_LIMIT),
-            context_cache: Mutex::new(HashMap::new()),
         })
     }
 
