@@ -5,8 +5,9 @@
 //! negative items containing it now and before, so a term new this week scores high and
 //! an everyday complaint does not.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -150,10 +151,17 @@ pub fn words(body: &str) -> Vec<String> {
         .collect()
 }
 
+/// The stopwords as a set: a report looks up every word of every negative item.
+fn stopwords() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOPWORDS.iter().copied().collect())
+}
+
 /// The distinct terms (words and adjacent-word phrases) of one item.
 pub fn terms(body: &str) -> BTreeSet<String> {
     let words = words(body);
-    let keep = |w: &str| !STOPWORDS.contains(&w);
+    let stopwords = stopwords();
+    let keep = |w: &str| !stopwords.contains(w);
     let mut out: BTreeSet<String> = words.iter().filter(|w| keep(w)).cloned().collect();
     for pair in words.windows(2) {
         if keep(&pair[0]) && keep(&pair[1]) {

@@ -12,6 +12,9 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use super::{Result, View};
 use crate::domain::{ItemId, ItemKind, ItemState, SentimentLabel, Severity, UnixTime};
 
+/// Prepared statements a reader keeps (views x directions x anchors, the detail's, ...).
+const STATEMENT_CACHE: usize = 96;
+
 /// A search counts its matches up to this many; beyond, the list says "10,000+".
 pub const SEARCH_COUNT_CAP: u64 = 10_000;
 
@@ -172,9 +175,10 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
 
 impl Reader {
     pub fn open(path: &Path) -> Result<Reader> {
-        Ok(Reader {
-            conn: super::open_ro(path)?,
-        })
+        let conn = super::open_ro(path)?;
+        // Every view, direction and anchor is its own statement; keep them all prepared.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Reader { conn })
     }
 
     /// The read-only connection, for queries that live beside their module
@@ -211,8 +215,12 @@ impl Reader {
                     }
                     None => String::new(),
                 };
+                let index = query.view.time_index();
                 format!(
-                    "SELECT {ROW_COLUMNS} {ROW_JOINS} WHERE {view_sql} {anchor_sql}
+                    "SELECT {ROW_COLUMNS} FROM items i {index}
+                         JOIN accounts acc ON acc.id = i.account_id
+                         JOIN authors au ON au.id = i.author_id
+                     WHERE {view_sql} {anchor_sql}
                      ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
                 )
             }
@@ -259,16 +267,17 @@ impl Reader {
 
     fn count_where(&self, query: &ListQuery, newer_than: Option<PageKey>) -> Result<u64> {
         let (view_sql, mut params) = query.view.condition();
-        let sql = match (&query.search, newer_than, query.view.count_condition()) {
+        let sql = match (&query.search, newer_than, query.view.count_query()) {
             (None, None, Some((counts_sql, counts_params))) => {
                 params = counts_params;
-                format!("SELECT coalesce(sum(c.n), 0) FROM item_counts c WHERE {counts_sql}")
+                counts_sql.to_string()
             }
             (None, None, None) => format!("SELECT count(*) FROM items i WHERE {view_sql}"),
             (None, Some(key), _) => {
                 params.push(Value::Integer(key.created_at));
                 params.push(Value::Integer(key.id));
-                format!("SELECT count(*) FROM items i WHERE {view_sql} AND (i.created_at, i.id) > (?, ?)")
+                let index = query.view.time_index();
+                format!("SELECT count(*) FROM items i {index} WHERE {view_sql} AND (i.created_at, i.id) > (?, ?)")
             }
             (Some(search), key, _) => {
                 params.insert(0, Value::Text(search.clone()));
