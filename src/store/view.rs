@@ -92,6 +92,15 @@ impl View {
 }
 
 impl View {
+    /// The same selection as `View::Tag(tag)`, written so SQLite walks the items in time
+    /// order and checks each for the tag, rather than sorting every tagged item.
+    pub(crate) fn dense_tag_condition(tag: &str) -> (&'static str, Vec<Value>) {
+        (
+            "EXISTS (SELECT 1 FROM tags t WHERE t.item_id = i.id AND t.tag = ?)",
+            vec![Value::Text(tag.to_string())],
+        )
+    }
+
     /// The index a page of this view walks in time order (`INDEXED BY ...`), where
     /// SQLite would otherwise pick the state index and sort every match for each page.
     pub(crate) fn time_index(&self) -> &'static str {
