@@ -159,7 +159,7 @@ fn key_to_frame(writer: &Writer, path: &Path, presses: usize) -> anyhow::Result<
     )?;
     measure("switch view", &[key(KeyCode::Char(']'))], &mut session)?;
     measure(
-        "search (/coffee, esc)",
+        "search (/co, esc)",
         &[
             key(KeyCode::Char('/')),
             key(KeyCode::Char('c')),
