@@ -103,22 +103,29 @@ fn key_to_frame(writer: &Writer, path: &Path, presses: usize) -> anyhow::Result<
     }
     session.press(key(KeyCode::Enter))?;
     let mut figures = Vec::new();
+    // Two figures per key: its own frame, drawn (as in the terminal) before the reads and
+    // writes it asked for, and the frame that shows their answers ("fresh").
     let mut measure =
         |name: &str, keys: &[KeyEvent], session: &mut Headless| -> anyhow::Result<()> {
-            let mut samples = Vec::with_capacity(presses);
+            let mut frame = Vec::with_capacity(presses);
+            let mut fresh = Vec::with_capacity(presses);
             for n in 0..presses {
                 let k = keys[n % keys.len()];
                 let started = Instant::now();
-                session.press(k)?;
-                samples.push(started.elapsed());
+                session.key(k)?;
+                frame.push(started.elapsed());
+                session.settle()?;
+                fresh.push(started.elapsed());
             }
-            let (p50, p99) = percentiles(samples);
-            figures.push(figure(
-                format!("key to frame: {name} (p50 / p99)"),
-                format!("{:.2} / {:.2} ms", ms(p50), ms(p99)),
-                "p99 < 16 ms",
-                Some(p99 < Duration::from_millis(16)),
-            ));
+            for (what, samples) in [("key to frame", frame), ("until fresh", fresh)] {
+                let (p50, p99) = percentiles(samples);
+                figures.push(figure(
+                    format!("{what}: {name} (p50 / p99)"),
+                    format!("{:.2} / {:.2} ms", ms(p50), ms(p99)),
+                    "p99 < 16 ms",
+                    Some(p99 < Duration::from_millis(16)),
+                ));
+            }
             Ok(())
         };
     measure(
@@ -152,7 +159,7 @@ fn key_to_frame(writer: &Writer, path: &Path, presses: usize) -> anyhow::Result<
     )?;
     measure("switch view", &[key(KeyCode::Char(']'))], &mut session)?;
     measure(
-        "search (/coffee, esc)",
+        "search (/co, esc)",
         &[
             key(KeyCode::Char('/')),
             key(KeyCode::Char('c')),

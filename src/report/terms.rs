@@ -5,8 +5,9 @@
 //! negative items containing it now and before, so a term new this week scores high and
 //! an everyday complaint does not.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -144,33 +145,47 @@ pub fn words(body: &str) -> Vec<String> {
         .flat_map(|w| {
             w.split(|c: char| !(c.is_alphanumeric() || c == '\''))
                 .map(|p| p.trim_matches('\'').to_lowercase())
-                .collect::<Vec<_>>()
         })
         .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
         .collect()
 }
 
+/// The stopwords as a set: a report looks up every word of every negative item.
+fn stopwords() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOPWORDS.iter().copied().collect())
+}
+
 /// The distinct terms (words and adjacent-word phrases) of one item.
 pub fn terms(body: &str) -> BTreeSet<String> {
+    term_list(body).into_iter().collect()
+}
+
+/// [`terms`] as a sorted vector (cheaper to build and search than a set).
+fn term_list(body: &str) -> Vec<String> {
     let words = words(body);
-    let keep = |w: &str| !STOPWORDS.contains(&w);
-    let mut out: BTreeSet<String> = words.iter().filter(|w| keep(w)).cloned().collect();
+    let stopwords = stopwords();
+    let keep = |w: &str| !stopwords.contains(w);
+    let mut out: Vec<String> = words.iter().filter(|w| keep(w)).cloned().collect();
     for pair in words.windows(2) {
         if keep(&pair[0]) && keep(&pair[1]) {
-            out.insert(format!("{} {}", pair[0], pair[1]));
+            out.push(format!("{} {}", pair[0], pair[1]));
         }
     }
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
+/// In how many items each term appears.
 fn document_counts<'a>(items: impl Iterator<Item = &'a Item>) -> BTreeMap<String, u64> {
-    let mut counts = BTreeMap::new();
+    let mut counts: HashMap<String, u64> = HashMap::new();
     for item in items {
-        for term in terms(&item.body) {
+        for term in term_list(&item.body) {
             *counts.entry(term).or_insert(0) += 1;
         }
     }
-    counts
+    counts.into_iter().collect()
 }
 
 fn negative(item: &&Item) -> bool {
@@ -216,7 +231,7 @@ pub fn compute(ctx: &Ctx) -> Recurring {
             before: previous.get(term).copied().unwrap_or(0),
             example: now
                 .iter()
-                .find(|i| super::terms::terms(&i.body).contains(term))
+                .find(|i| term_list(&i.body).binary_search(term).is_ok())
                 .map(|i| format!("{}: {}", i.author, i.body))
                 .unwrap_or_default(),
         })

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_rules_escalation.sql"),
     include_str!("migrations/008_item_counts.sql"),
     include_str!("migrations/009_thread_context.sql"),
+    include_str!("migrations/010_perf.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -206,9 +206,8 @@ pub fn add_note(conn: &mut Connection, item: ItemId, body: &str, now: UnixTime) 
 
 /// Tags in use with how many items carry each, most used first.
 pub fn tags_in_use(conn: &Connection) -> Result<Vec<(String, u64)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT tag, count(*) FROM tags GROUP BY tag ORDER BY count(*) DESC, tag",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("SELECT tag, n FROM tag_counts WHERE n > 0 ORDER BY n DESC, tag")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,6 +1,10 @@
 //! The real app loop without a terminal or threads: keys go through the keymap and the
 //! pure update, reads through the query worker's own `run`, writes through the store's
 //! writer, and frames are drawn on a TestBackend. Benchmarks measure key-to-frame with it.
+//!
+//! Like the terminal's loop (`super::run`), a key's own frame is drawn as soon as the
+//! update has run, before the reads and writes it asked for; [`Headless::settle`] then
+//! runs those and draws the frame that shows their answers.
 
 use std::path::Path;
 
@@ -22,6 +26,8 @@ pub struct Headless {
     analyzer: crate::sentiment::Analyzer,
     writer: WriterHandle,
     terminal: Terminal<TestBackend>,
+    /// Effects of keys whose frame is drawn but whose reads and writes have not run yet.
+    pending: Vec<Effect>,
 }
 
 impl Headless {
@@ -42,6 +48,7 @@ impl Headless {
             analyzer,
             writer,
             terminal,
+            pending: Vec::new(),
         };
         let list_rows = ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height));
         session.step(Msg::Resize { list_rows });
@@ -51,9 +58,29 @@ impl Headless {
         Ok(session)
     }
 
-    /// Presses one key and runs everything it causes, up to the frame that shows it.
+    /// Presses one key and runs everything it causes, up to the frame that shows the
+    /// answers of its reads and writes.
     pub fn press(&mut self, key: KeyEvent) -> anyhow::Result<()> {
-        self.step(Msg::Key(key));
+        self.key(key)?;
+        self.settle()
+    }
+
+    /// Presses one key and draws its frame, as the terminal's loop does: the reads and
+    /// writes the key asked for wait for [`Headless::settle`].
+    pub fn key(&mut self, key: KeyEvent) -> anyhow::Result<()> {
+        let effects = update(&mut self.model, Msg::Key(key));
+        self.pending.extend(effects);
+        self.draw()
+    }
+
+    /// Runs the reads and writes still waiting and draws the frame with their answers
+    /// (nothing to do, no frame: the last one is current).
+    pub fn settle(&mut self) -> anyhow::Result<()> {
+        let effects = std::mem::take(&mut self.pending);
+        if effects.is_empty() {
+            return Ok(());
+        }
+        self.run(effects);
         self.draw()
     }
 
