@@ -43,8 +43,9 @@ fn a_canned_reply_goes_out_in_two_keys_and_a_failed_send_is_retried_visibly() {
     });
     tmux.keys(&["Escape"]);
 
-    // A reply with "#fail" fails once on the demo network; it has no sign-off, so the
-    // first ctrl-s warns and the second sends anyway.
+    // A reply with "#fail" fails once on the demo network; it uses a banned word (a
+    // warning on DMs and public replies alike: the item under the cursor depends on what
+    // the demo has released), so the first ctrl-s warns and the second sends anyway.
     for _ in 0..5 {
         tmux.keys(&["r"]);
         if tmux.shows_within(4, |s| s.contains("ctrl-s send")) {
@@ -52,7 +53,7 @@ fn a_canned_reply_goes_out_in_two_keys_and_a_failed_send_is_retried_visibly() {
         }
     }
     tmux.wait_for("an empty composer", |s| s.contains("ctrl-s send"));
-    tmux.text("checking on this #fail");
+    tmux.text("unfortunately checking on this #fail");
     tmux.keys(&["C-e"]);
     tmux.wait_for("the text back from $EDITOR", |s| {
         s.contains("checking via.editor #fail")
