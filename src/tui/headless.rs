@@ -16,8 +16,9 @@ use super::keymap::Keymap;
 use super::model::{update, Effect, Model, Msg, WriteOutcome};
 use super::query;
 use super::ui;
+use super::writes::Write;
 use crate::domain::now;
-use crate::store::{state, Reader, WriterHandle};
+use crate::store::{Reader, WriterHandle};
 
 /// A UI session driven step by step.
 pub struct Headless {
@@ -117,53 +118,19 @@ impl Headless {
                     query::run(&self.reader, &self.analyzer, request)
                         .unwrap_or_else(|e| query::Response::Failed(e.to_string())),
                 ),
-                Effect::SetState {
-                    ids,
-                    to,
-                    only_from,
-                    actor,
-                } => {
-                    let result = self.writer.call_blocking(move |conn| {
-                        state::set_state(conn, &ids, to, only_from.as_deref(), actor, now())
-                    });
-                    queue.extend(update(&mut self.model, Msg::StoreChanged));
-                    Msg::Wrote(match result {
-                        Ok(changed) => WriteOutcome::StateChanged {
-                            count: changed.len(),
-                            to,
-                        },
-                        Err(e) => WriteOutcome::Failed(e.to_string()),
-                    })
-                }
-                Effect::Undo => {
-                    let result = self
+                effect @ (Effect::SetState { .. }
+                | Effect::Undo
+                | Effect::SetSentiment { .. }
+                | Effect::Write(_)) => {
+                    let Ok(write) = Write::from_effect(effect) else {
+                        unreachable!("matched a write effect")
+                    };
+                    let outcome = self
                         .writer
-                        .call_blocking(|conn| state::undo_last(conn, now()));
+                        .call_blocking(move |conn| Ok(write.apply(conn)))
+                        .unwrap_or_else(|e| WriteOutcome::Failed(e.to_string()));
                     queue.extend(update(&mut self.model, Msg::StoreChanged));
-                    Msg::Wrote(match result {
-                        Ok(undone) => WriteOutcome::Undone(undone),
-                        Err(e) => WriteOutcome::Failed(e.to_string()),
-                    })
-                }
-                Effect::SetSentiment { ids, label } => {
-                    let result = self.writer.call_blocking(move |conn| {
-                        crate::store::sentiment::set_manual(conn, &ids, label, now())
-                    });
-                    queue.extend(update(&mut self.model, Msg::StoreChanged));
-                    Msg::Wrote(match result {
-                        Ok(count) => WriteOutcome::SentimentSet { count, label },
-                        Err(e) => WriteOutcome::Failed(e.to_string()),
-                    })
-                }
-                Effect::Write(job) => {
-                    let result = self
-                        .writer
-                        .call_blocking(move |conn| super::moderation::run_write(conn, &job, now()));
-                    queue.extend(update(&mut self.model, Msg::StoreChanged));
-                    Msg::Wrote(match result {
-                        Ok(message) => WriteOutcome::Done(message),
-                        Err(e) => WriteOutcome::Failed(e.to_string()),
-                    })
+                    Msg::Wrote(outcome)
                 }
                 // The benchmarks do not reply; the replies effects have their own tests.
                 Effect::SaveDraft { .. }

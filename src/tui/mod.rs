@@ -17,6 +17,7 @@ pub mod panes;
 pub mod query;
 pub mod reply_effects;
 pub mod ui;
+pub mod writes;
 
 use std::time::Duration;
 
@@ -27,7 +28,6 @@ use tokio::sync::mpsc;
 
 use crate::domain::now;
 use crate::poller::StatusUpdate;
-use crate::store::state;
 use crate::store::WriterHandle;
 use model::{Effect, Model, Msg, WriteOutcome};
 
@@ -194,72 +194,24 @@ impl Runtime {
                     )));
                 }
             }
-            Effect::SetState {
-                ids,
-                to,
-                only_from,
-                actor,
-            } => {
+            effect @ (Effect::SetState { .. }
+            | Effect::Undo
+            | Effect::SetSentiment { .. }
+            | Effect::Write(_)) => {
+                let Ok(write) = writes::Write::from_effect(effect) else {
+                    unreachable!("matched a write effect")
+                };
+                let quiet = write.is_quiet();
                 let writer = self.writer.clone();
                 let tx = self.app_tx.clone();
                 tokio::spawn(async move {
-                    let result = writer
-                        .call(move |conn| {
-                            state::set_state(conn, &ids, to, only_from.as_deref(), actor, now())
-                        })
-                        .await;
-                    let outcome = match result {
-                        Ok(changed) => WriteOutcome::StateChanged {
-                            count: changed.len(),
-                            to,
-                        },
-                        Err(e) => WriteOutcome::Failed(e.to_string()),
-                    };
-                    // Marking an item seen by opening it is not worth a message.
-                    if actor != state::ACTOR_VIEW || matches!(outcome, WriteOutcome::Failed(_)) {
+                    let outcome = writer
+                        .call(move |conn| Ok(write.apply(conn)))
+                        .await
+                        .unwrap_or_else(|e| WriteOutcome::Failed(e.to_string()));
+                    if !quiet || matches!(outcome, WriteOutcome::Failed(_)) {
                         let _ = tx.send(Msg::Wrote(outcome));
                     }
-                });
-            }
-            Effect::Undo => {
-                let writer = self.writer.clone();
-                let tx = self.app_tx.clone();
-                tokio::spawn(async move {
-                    let outcome = match writer.call(|conn| state::undo_last(conn, now())).await {
-                        Ok(undone) => WriteOutcome::Undone(undone),
-                        Err(e) => WriteOutcome::Failed(e.to_string()),
-                    };
-                    let _ = tx.send(Msg::Wrote(outcome));
-                });
-            }
-            Effect::SetSentiment { ids, label } => {
-                let writer = self.writer.clone();
-                let tx = self.app_tx.clone();
-                tokio::spawn(async move {
-                    let outcome = match writer
-                        .call(move |conn| {
-                            crate::store::sentiment::set_manual(conn, &ids, label, now())
-                        })
-                        .await
-                    {
-                        Ok(count) => WriteOutcome::SentimentSet { count, label },
-                        Err(e) => WriteOutcome::Failed(e.to_string()),
-                    };
-                    let _ = tx.send(Msg::Wrote(outcome));
-                });
-            }
-            Effect::Write(job) => {
-                let writer = self.writer.clone();
-                let tx = self.app_tx.clone();
-                tokio::spawn(async move {
-                    let outcome = match writer
-                        .call(move |conn| moderation::run_write(conn, &job, now()))
-                        .await
-                    {
-                        Ok(message) => WriteOutcome::Done(message),
-                        Err(e) => WriteOutcome::Failed(e.to_string()),
-                    };
-                    let _ = tx.send(Msg::Wrote(outcome));
                 });
             }
             effect @ (Effect::SaveDraft { .. }
