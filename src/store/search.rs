@@ -36,12 +36,16 @@ pub(crate) fn count_in_view(
         ))?
         .query_map(params_from_iter(view_params), |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    if ids.is_empty() {
+    // Only the matches between the view's first and last id can count: the Inbox holds
+    // recent items, so this skips most of a common word's matches.
+    let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) else {
         return Ok(Some(0));
-    }
-    let mut stmt =
-        conn.prepare_cached("SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 AND rowid > ?2")?;
-    let mut rows = stmt.query(params![search, after_id.unwrap_or(i64::MIN)])?;
+    };
+    let from = after_id.map_or(first, |after| first.max(after.saturating_add(1)));
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3",
+    )?;
+    let mut rows = stmt.query(params![search, from, last])?;
     let mut found = 0;
     while let Some(row) = rows.next()? {
         if ids.contains(&row.get::<_, i64>(0)?) {
