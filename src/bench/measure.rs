@@ -84,12 +84,15 @@ pub fn all(data_dir: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
     ));
 
     figures.extend(key_to_frame(&writer, &path, presses)?);
+    // The UI's memory, taken before the work a UI process never does: the search loops,
+    // the report (`hark report` is its own process, and the allocator keeps what it
+    // freed) and the ingest comparison, which builds two more caches.
+    let memory = memory_after_scrolling(&writer, &path)?;
     // All reaches the count's cap quickly; the Inbox, a narrow view, counts every match.
     figures.push(search_first_page(&path, View::All)?);
     figures.push(search_first_page(&path, View::Inbox)?);
     figures.push(weekly_report(&path)?);
-    // Memory before the ingest comparison, which builds two more caches in this process.
-    figures.push(memory_after_scrolling(&writer, &path)?);
+    figures.push(memory);
     figures.push(ingest_ratio()?);
     writer.shutdown();
     Ok(figures)
