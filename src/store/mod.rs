@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod migrate;
 pub mod moderation;
 pub mod read;
+mod search;
 pub mod sentiment;
 pub mod state;
 pub mod thread;

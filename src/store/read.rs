@@ -289,6 +289,20 @@ impl Reader {
     }
 
     fn count_where(&self, query: &ListQuery, newer_than: Option<PageKey>) -> Result<u64> {
+        if let Some(search) = &query.search {
+            let view_size = self.count(&ListQuery::view(query.view.clone()))?;
+            let narrow = super::search::count_in_view(
+                &self.conn,
+                &query.view,
+                view_size,
+                search,
+                newer_than.map(|key| key.id),
+                SEARCH_COUNT_CAP + 1,
+            )?;
+            if let Some(n) = narrow {
+                return Ok(n);
+            }
+        }
         let (view_sql, mut params) = query.view.condition();
         let sql = match (&query.search, newer_than, query.view.count_query()) {
             (None, None, Some((counts_sql, counts_params))) => {
