@@ -196,14 +196,7 @@ fn hostile_text_never_reaches_the_terminal() {
 fn e_explains_the_automatic_sentiment() {
     let mut model = model(80, 24);
     model.detail.show_explanation = true;
-    let terminal = render(&model, 80, 24);
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = screen(&render(&model, 80, 24));
     assert!(screen.contains("why illness -2.2"), "{screen}");
 }
 
@@ -219,14 +212,7 @@ fn the_status_bar_shows_a_platforms_remaining_request_budget() {
             budget: Some((287, 300)),
         }),
     );
-    let terminal = render(&model, 120, 24);
-    let screen: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
+    let screen = screen(&render(&model, 120, 24));
     assert!(screen.contains("masto ✓ 5s 287/300"), "{screen}");
 }
 
