@@ -67,11 +67,12 @@ pub fn spawn(
 ) -> ThreadFetcher {
     let (tx, mut rx) = mpsc::unbounded_channel::<ItemId>();
     tokio::spawn(async move {
+        let mut reader = None;
         while let Some(mut item_id) = rx.recv().await {
             while let Ok(newer) = rx.try_recv() {
                 item_id = newer;
             }
-            if let Some(news) = fetch(&writer, &platforms, item_id, &report).await {
+            if let Some(news) = fetch(&writer, &mut reader, &platforms, item_id, &report).await {
                 report(news);
             }
         }
@@ -82,13 +83,14 @@ pub fn spawn(
 /// Fetches and stores one conversation; `None` when there was nothing to do.
 async fn fetch(
     writer: &WriterHandle,
+    reader: &mut Option<rusqlite::Connection>,
     platforms: &Platforms,
     item_id: ItemId,
     report: &(impl Fn(ThreadNews) + Send + Sync),
 ) -> Option<ThreadNews> {
     let failed = |error: String| Some(ThreadNews::Failed { item_id, error });
     let now = crate::domain::now();
-    let (account_id, target) = match lookup(writer, item_id, now).await {
+    let (account_id, target) = match lookup(reader, writer.path(), item_id, now) {
         Ok(Some(found)) => found,
         Ok(None) => return None,
         Err(e) => return failed(e.to_string()),
@@ -134,22 +136,22 @@ async fn fetch(
 }
 
 /// The item's account and target, unless its conversation is fresh in the store. Reads on
-/// a connection of its own: a read through the writer would wake the UI for nothing.
-async fn lookup(
-    writer: &WriterHandle,
+/// a read-only connection of its own, opened once: a read through the writer would wake
+/// the UI for nothing. Two indexed single-row reads, so they run in place.
+fn lookup(
+    reader: &mut Option<rusqlite::Connection>,
+    path: &std::path::Path,
     item_id: ItemId,
     now: UnixTime,
 ) -> crate::store::Result<Option<(AccountId, Target)>> {
-    let path = writer.path().to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let conn = crate::store::open_ro(&path)?;
-        if thread::fetched_at(&conn, item_id)?.is_some_and(|at| now - at < FRESH_FOR_SECS) {
-            return Ok(None);
-        }
-        thread::target_of(&conn, item_id)
-    })
-    .await
-    .unwrap_or(Err(crate::store::Error::WriterGone))
+    let conn = match reader {
+        Some(conn) => conn,
+        None => reader.insert(crate::store::open_ro(path)?),
+    };
+    if thread::fetched_at(conn, item_id)?.is_some_and(|at| now - at < FRESH_FOR_SECS) {
+        return Ok(None);
+    }
+    thread::target_of(conn, item_id)
 }
 
 #[cfg(test)]

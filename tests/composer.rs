@@ -3,6 +3,7 @@
 
 mod support;
 use std::time::Duration;
+use support::ui::render;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::domain::{ItemKind, ItemState};
@@ -14,9 +15,6 @@ use hark::tui::keymap::Keymap;
 
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::query::{Request, Response};
-use hark::tui::ui;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 const NOW: i64 = 1_764_000_000;
 
@@ -112,12 +110,6 @@ fn typed(model: &mut Model, text: &str) {
 
 fn ctrl_s(model: &mut Model) -> Vec<Effect> {
     key(model, KeyCode::Char('s'), KeyModifiers::CONTROL)
-}
-
-fn render(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::render(f, model)).unwrap();
-    terminal
 }
 
 fn composer_text(model: &Model) -> String {

@@ -9,12 +9,9 @@ use hark::store::moderation::{ItemEscalation, ModerationInfo, OutboxEntry};
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::store::View;
 use hark::tui::keymap::Keymap;
-use hark::tui::list::{ListRequest, WindowResult};
 use hark::tui::model::{update, Effect, Model, Msg};
-use hark::tui::query::{Request, Response};
-use hark::tui::ui;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use hark::tui::query::Response;
+use support::ui::render;
 
 const NOW: i64 = 1_764_000_000;
 
@@ -144,21 +141,7 @@ fn model(width: u16, height: u16) -> Model {
             ],
         }),
     );
-    update(
-        &mut model,
-        Msg::Loaded(Response::Detail {
-            id: 9,
-            detail: Some(Box::new(detail())),
-            explanation: vec![],
-        }),
-    );
-    update(
-        &mut model,
-        Msg::Loaded(Response::Moderation {
-            id: 9,
-            info: info(),
-        }),
-    );
+    show_item(&mut model);
     update(
         &mut model,
         Msg::Loaded(Response::OpenEscalations {
@@ -239,10 +222,23 @@ fn text(model: &mut Model, s: &str) {
     keys(model, &s.chars().map(KeyCode::Char).collect::<Vec<_>>());
 }
 
-fn render(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::render(f, model)).unwrap();
-    terminal
+/// The detail and moderation answers for item 9, as the query worker gives them.
+fn show_item(model: &mut Model) {
+    update(
+        model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail())),
+            explanation: vec![],
+        }),
+    );
+    update(
+        model,
+        Msg::Loaded(Response::Moderation {
+            id: 9,
+            info: info(),
+        }),
+    );
 }
 
 #[test]
@@ -286,42 +282,8 @@ fn escalated_view_lists_open_escalations_oldest_first() {
     let mut model = model(160, 30);
     text(&mut model, ":view escalated");
     let effects = keys(&mut model, &[KeyCode::Enter]);
-    let generation = effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
-                Some(*generation)
-            }
-            _ => None,
-        })
-        .unwrap();
     let escalated = vec![rows()[0].clone(), rows()[2].clone()];
-    update(
-        &mut model,
-        Msg::Loaded(Response::Window {
-            generation,
-            result: WindowResult {
-                rows: escalated,
-                offset: 0,
-                total: 2,
-                focus: 0,
-            },
-        }),
-    );
-    update(
-        &mut model,
-        Msg::Loaded(Response::Detail {
-            id: 9,
-            detail: Some(Box::new(detail())),
-            explanation: vec![],
-        }),
-    );
-    update(
-        &mut model,
-        Msg::Loaded(Response::Moderation {
-            id: 9,
-            info: info(),
-        }),
-    );
+    support::ui::answer_window(&mut model, &effects, escalated, 2);
+    show_item(&mut model);
     insta::assert_snapshot!(render(&model, 160, 30).backend());
 }

@@ -8,12 +8,10 @@ use hark::store::read::{AuthorInfo, ItemDetail, ItemRow, ThreadEntry};
 use hark::store::View;
 use hark::threads::ThreadNews;
 use hark::tui::keymap::Keymap;
+use support::ui::{render, screen};
 
 use hark::tui::model::{update, Model, Msg};
 use hark::tui::query::Response;
-use hark::tui::ui;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 
 const NOW: i64 = 1_764_000_000;
 
@@ -145,12 +143,6 @@ fn model(width: u16, height: u16) -> Model {
     model
 }
 
-fn render(model: &Model, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| ui::render(f, model)).unwrap();
-    terminal
-}
-
 #[test]
 fn inbox_at_80x24() {
     let model = model(80, 24);
@@ -256,14 +248,4 @@ fn an_opened_items_conversation_shows_around_it_with_the_fetch_status() {
     // News about another item is not shown on this one.
     update(&mut model, Msg::Thread(ThreadNews::Fetching(10)));
     assert!(!screen(&render(&model, 100, 30)).contains("conversation"));
-}
-
-fn screen(terminal: &Terminal<TestBackend>) -> String {
-    terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect()
 }

@@ -19,6 +19,9 @@ pub mod reply_effects;
 pub mod ui;
 pub mod writes;
 
+#[cfg(test)]
+mod test_support;
+
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyEventKind};

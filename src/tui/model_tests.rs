@@ -5,7 +5,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::domain::{ItemKind, SentimentLabel};
 use crate::store::read::{Direction, ItemRow};
-use crate::tui::list::WindowResult;
 
 fn row(n: i64) -> ItemRow {
     ItemRow {
@@ -29,27 +28,7 @@ fn row(n: i64) -> ItemRow {
 
 /// A model showing `n` inbox items, with the start-up effects already answered.
 fn model_with(n: i64) -> Model {
-    let mut model = Model::new(Keymap::defaults(), "Brand".into(), 10_000);
-    let effects = model.start();
-    update(&mut model, Msg::Resize { list_rows: 10 });
-    let Some(Effect::Query(Request::List(ListRequest::Window { generation, .. }))) =
-        effects.first().cloned()
-    else {
-        panic!("the first effect loads the list: {effects:?}");
-    };
-    update(
-        &mut model,
-        Msg::Loaded(Response::Window {
-            generation,
-            result: WindowResult {
-                rows: (0..n).map(row).collect(),
-                offset: 0,
-                total: n as usize,
-                focus: 0,
-            },
-        }),
-    );
-    model
+    crate::tui::test_support::started_with((0..n).map(row).collect())
 }
 
 fn key(code: KeyCode) -> Msg {

@@ -5,10 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::domain::{ItemKind, ItemState};
 use crate::store::read::ItemRow;
-use crate::tui::keymap::Keymap;
-use crate::tui::list::{ListRequest, WindowResult};
 use crate::tui::model::{update, Msg};
-use crate::tui::query::{Request, Response};
 
 fn row(n: i64, platform: &str) -> ItemRow {
     ItemRow {
@@ -27,26 +24,11 @@ fn row(n: i64, platform: &str) -> ItemRow {
 }
 
 fn model() -> Model {
-    let mut model = Model::new(Keymap::defaults(), "Brand".into(), 10_000);
-    let effects = model.start();
-    update(&mut model, Msg::Resize { list_rows: 10 });
-    let Some(Effect::Query(Request::List(ListRequest::Window { generation, .. }))) =
-        effects.first().cloned()
-    else {
-        panic!("{effects:?}");
-    };
-    update(
-        &mut model,
-        Msg::Loaded(Response::Window {
-            generation,
-            result: WindowResult {
-                rows: vec![row(0, "chirp"), row(1, "chirp"), row(2, "forum")],
-                offset: 0,
-                total: 3,
-                focus: 0,
-            },
-        }),
-    );
+    let mut model = crate::tui::test_support::started_with(vec![
+        row(0, "chirp"),
+        row(1, "chirp"),
+        row(2, "forum"),
+    ]);
     model.moderation.setup.capabilities = [
         (
             "chirp".to_string(),
