@@ -5,7 +5,7 @@ use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::{OutboxId, OutboxState, ACTOR_OUTBOX};
-use crate::domain::{ItemId, ItemKind, ItemState, UnixTime};
+use crate::domain::{ItemId, ItemState, UnixTime};
 use crate::platform::{ModerationAction, Target};
 use crate::store::{Error, Result};
 
@@ -246,44 +246,33 @@ pub fn claim_due(conn: &mut Connection, now: UnixTime, limit: usize) -> Result<V
 }
 
 fn load_job(conn: &Connection, id: OutboxId) -> Result<Job> {
-    let job = conn.query_row(
-        "SELECT o.id, o.item_id, o.account_id, o.kind, o.payload, o.idempotency_key, o.attempts,
-                i.external_id, i.parent_external_id, i.thread_external_id, i.kind,
-                au.external_id, au.handle, i.raw_json
-         FROM outbox o JOIN items i ON i.id = o.item_id JOIN authors au ON au.id = i.author_id
-         WHERE o.id = ?",
+    let (item_id, account_id, kind, payload, idempotency_key, attempts) = conn.query_row(
+        "SELECT item_id, account_id, kind, payload, idempotency_key, attempts
+         FROM outbox WHERE id = ?",
         [id],
         |r| {
-            let payload: String = r.get(4)?;
-            let kind: String = r.get(10)?;
             Ok((
-                Job {
-                    id: r.get(0)?,
-                    item_id: r.get(1)?,
-                    account_id: r.get(2)?,
-                    kind: r.get(3)?,
-                    payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-                    idempotency_key: r.get(5)?,
-                    attempts: r.get(6)?,
-                    target: Target {
-                        external_id: r.get(7)?,
-                        parent_external_id: r.get(8)?,
-                        thread_external_id: r.get(9)?,
-                        kind: ItemKind::Mention,
-                        author_external_id: r.get(11)?,
-                        author_handle: r.get(12)?,
-                        raw_json: r.get(13)?,
-                    },
-                },
-                kind,
+                r.get::<_, ItemId>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, i64>(5)?,
             ))
         },
     )?;
-    let (mut job, kind) = job;
-    job.target.kind = kind
-        .parse()
-        .map_err(|e: crate::domain::UnknownValue| Error::Invalid(e.to_string()))?;
-    Ok(job)
+    let (_, target) = crate::store::thread::target_of(conn, item_id)?
+        .ok_or_else(|| Error::Invalid(format!("outbox row {id}: its item is gone")))?;
+    Ok(Job {
+        id,
+        item_id,
+        account_id,
+        kind,
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        idempotency_key,
+        attempts,
+        target,
+    })
 }
 
 /// The platform took it: `sending` → `sent`; the first reply sent to an item sets its

@@ -15,7 +15,8 @@ const MAX_CONTEXT_BODY: usize = 4_000;
 /// replies nearest the item, so a huge conversation keeps what the pane can show.
 pub const MAX_CONTEXT_POSTS: usize = 2_000;
 
-/// The account and platform target of an item, for asking its platform for the thread.
+/// The account and platform target of an item: what its platform needs to fetch its
+/// thread, reply to it or moderate it.
 pub fn target_of(conn: &Connection, item_id: ItemId) -> Result<Option<(AccountId, Target)>> {
     let found = conn
         .prepare_cached(
