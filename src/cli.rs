@@ -324,6 +324,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
+    // Before anything starts: without a terminal there is nothing to draw on.
+    crate::tui::terminal::require_tty()?;
     let _log = crate::logging::init(&workspace.data_dir)?;
     let keymap = Keymap::from_config(&workspace.config.keys)?;
     runtime()?.block_on(async {
@@ -351,6 +353,11 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         }
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
+        // Once per run, where the CM looks first.
+        let warnings = workspace.exposure_warnings();
+        if !warnings.is_empty() {
+            model.status.message = Some(warnings.join(" · "));
+        }
         model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace);
         let _notifier = crate::escalation::notify::spawn(writer.handle());
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
@@ -372,6 +379,9 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
     }
     runtime()?.block_on(async {
         let writer = workspace.open_store()?;
+        for warning in workspace.exposure_warnings() {
+            eprintln!("hark: {warning}");
+        }
         let (status_tx, mut status_rx) = mpsc::unbounded_channel::<StatusUpdate>();
         let shared = worker::connect_all(&workspace.config.accounts, |a| {
             platform::connect_in(a, Some(&workspace.data_dir))

@@ -16,6 +16,7 @@ pub mod logging;
 pub mod outbox;
 pub mod platform;
 pub mod poller;
+pub mod private_fs;
 pub mod replies;
 pub mod report;
 pub mod rules;

@@ -161,14 +161,13 @@ pub fn store_token_file(
 ) -> std::io::Result<PathBuf> {
     let path = token_file(data_dir, account);
     let dir = path.parent().expect("a token file has a parent directory");
-    std::fs::create_dir_all(dir)?;
+    crate::private_fs::create_private_dir(dir).map_err(std::io::Error::other)?;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
     }
     // Write beside it, then rename, so a crash never leaves half a token.
     let temp = dir.join(format!(".{account}.token.tmp"));

@@ -1,7 +1,7 @@
 //! Where hark keeps things (config file, data directory, the cache) and starting the
 //! pollers for the configured accounts.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -56,10 +56,22 @@ impl Workspace {
         self.data_dir.join(DB_FILE)
     }
 
-    /// Creates the data directory if needed and starts the store's writer.
+    /// Creates the data directory if needed (private) and starts the store's writer; a new
+    /// cache file is created private before SQLite opens it.
     pub fn open_store(&self) -> anyhow::Result<Writer> {
-        create_private_dir(&self.data_dir)?;
+        crate::private_fs::create_private_dir(&self.data_dir)
+            .context("cannot create the data directory")?;
+        crate::private_fs::touch_private_file(&self.db_path())
+            .with_context(|| format!("cannot create {}", self.db_path().display()))?;
         Ok(Writer::spawn(&self.db_path())?)
+    }
+
+    /// Warnings about the data directory, the cache and token files others can read.
+    pub fn exposure_warnings(&self) -> Vec<String> {
+        crate::private_fs::exposed(&self.data_dir, DB_FILE)
+            .iter()
+            .map(|e| format!("warning: {e}"))
+            .collect()
     }
 
     /// Starts one poller task per account, each with the connector `connect` builds.
@@ -113,16 +125,4 @@ impl Workspace {
         }
         Ok(pollers)
     }
-}
-
-/// The data directory holds tokens' caches and the inbox: only its owner may read it.
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-    }
-    Ok(())
 }

@@ -16,6 +16,7 @@ pub mod moderation;
 pub mod panes;
 pub mod query;
 pub mod reply_effects;
+pub mod terminal;
 pub mod ui;
 pub mod writes;
 
@@ -25,8 +26,6 @@ mod test_support;
 use std::time::Duration;
 
 use crossterm::event::{Event, KeyEventKind};
-use ratatui::backend::Backend;
-use ratatui::Terminal;
 use tokio::sync::mpsc;
 
 use crate::domain::now;
@@ -37,7 +36,8 @@ use model::{Effect, Model, Msg, WriteOutcome};
 /// How often the clock in the UI advances (ages, spinner).
 const TICK: Duration = Duration::from_millis(200);
 
-/// Runs the UI until the CM quits, then restores the terminal (also on panic and SIGTERM).
+/// Runs the UI until the CM quits, then restores the terminal (also on panic and on the
+/// signals of [`terminal`]). Ending on a signal is the error [`terminal::Interrupted`].
 pub async fn run(
     model: Model,
     writer: WriterHandle,
@@ -45,14 +45,14 @@ pub async fn run(
     statuses: mpsc::UnboundedReceiver<StatusUpdate>,
     platforms: crate::threads::Platforms,
 ) -> anyhow::Result<()> {
-    let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, model, writer, analyzer, statuses, platforms).await;
-    ratatui::restore();
+    let mut screen = terminal::take()?;
+    let result = event_loop(&mut screen, model, writer, analyzer, statuses, platforms).await;
+    drop(screen);
     result
 }
 
-async fn event_loop<B: Backend>(
-    terminal: &mut Terminal<B>,
+async fn event_loop(
+    screen: &mut terminal::Screen,
     mut model: Model,
     writer: WriterHandle,
     analyzer: std::sync::Arc<crate::sentiment::Analyzer>,
@@ -75,9 +75,7 @@ async fn event_loop<B: Backend>(
     let mut keys = keys::KeyReader::spawn()?;
     let mut changes = writer.changes();
     let mut tick = tokio::time::interval(TICK);
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-
-    let size = terminal.size()?;
+    let size = screen.terminal.size()?;
     let mut pending = vec![Msg::Resize {
         list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, size.width, size.height)),
     }];
@@ -103,7 +101,7 @@ async fn event_loop<B: Backend>(
                 if let Effect::Editor(text) = effect {
                     // Pause the key reader, leave the alternate screen, edit, come back.
                     keys.pause();
-                    let result = suspended(terminal, || reply_effects::edit_in_editor(&text));
+                    let result = terminal::lend(screen, || reply_effects::edit_in_editor(&text));
                     keys.resume();
                     let result = result?;
                     later.push(Msg::Reply(compose_update::ReplyMsg::Edited(result)));
@@ -116,7 +114,7 @@ async fn event_loop<B: Backend>(
         if !pending.is_empty() {
             continue;
         }
-        terminal.draw(|frame| ui::render(frame, &model))?;
+        screen.terminal.draw(|frame| ui::render(frame, &model))?;
 
         // Wait for the next thing that can change the screen; a tick redraws only when
         // a spinner turns or the second changes.
@@ -134,7 +132,9 @@ async fn event_loop<B: Backend>(
                 Some(msg) = app_rx.recv() => pending.push(msg),
                 Some(status) = statuses.recv() => pending.push(Msg::Poll(status)),
                 Ok(()) = changes.changed() => pending.push(Msg::StoreChanged),
-                _ = terminate.recv() => return Ok(()),
+                Some(signal) = screen.signals.recv() => {
+                    return Err(terminal::Interrupted(signal).into());
+                }
                 _ = tick.tick() => {
                     let second = now();
                     if model.polling() || second != last_second {
@@ -152,23 +152,6 @@ async fn event_loop<B: Backend>(
             pending.push(msg);
         }
     }
-}
-
-/// Runs `f` with the terminal handed back to the shell, then restores the UI.
-fn suspended<B: Backend, T>(
-    terminal: &mut Terminal<B>,
-    f: impl FnOnce() -> T,
-) -> anyhow::Result<T> {
-    use crossterm::terminal::{
-        disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
-    };
-    crossterm::execute!(std::io::stdout(), LeaveAlternateScreen)?;
-    disable_raw_mode()?;
-    let result = f();
-    enable_raw_mode()?;
-    crossterm::execute!(std::io::stdout(), EnterAlternateScreen)?;
-    terminal.clear()?;
-    Ok(result)
 }
 
 /// Carries out effects: reads to the query worker, writes to the store's writer.

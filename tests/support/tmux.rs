@@ -87,6 +87,24 @@ impl Tmux {
         }
     }
 
+    /// A tmux format about the pane, e.g. `#{alternate_on}`, `#{cursor_flag}`, `#{pane_tty}`.
+    #[allow(dead_code)]
+    pub fn pane(&self, format: &str) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "display-message",
+                "-p",
+                "-t",
+                "e2e",
+                format,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     /// Whether the program in the terminal is still running.
     #[allow(dead_code)]
     pub fn alive(&self) -> bool {
