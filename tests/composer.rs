@@ -11,6 +11,7 @@ use hark::outbox::read::{Draft, ItemOutbox, OutboxRow};
 use hark::outbox::OutboxState;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::tui::compose::{OutboxOp, ReplyKit};
+use hark::tui::compose_update::ReplyMsg;
 use hark::tui::keymap::Keymap;
 
 use hark::tui::model::{update, Effect, Model, Msg};
@@ -135,7 +136,14 @@ fn a_canned_reply_key_opens_the_composer_filled_in_and_ctrl_s_queues_it() {
         text: composer_text_of_queue(&effects),
         replaces: None,
     }));
+    // The composer closes when the outbox row is committed, not before.
+    assert!(model.composer.is_some());
+    update(&mut model, Msg::Reply(ReplyMsg::Queued(Ok(1))));
     assert!(model.composer.is_none());
+    assert_eq!(
+        model.status.message.as_deref(),
+        Some("reply queued · O shows the outbox")
+    );
     // The cursor skips @fan (needs no reply) and lands on @sam.
     assert_eq!(model.list.current_id(), Some(7));
 }
@@ -447,4 +455,46 @@ fn a_dm_is_answered_by_dm_without_the_handle_or_the_public_sign_off_rule() {
     let screen = format!("{:?}", render(&model, 80, 24).backend());
     assert!(screen.contains("DM to @ana"), "{screen}");
     assert!(screen.contains("34/280"), "{screen}");
+}
+
+#[test]
+fn a_reply_the_outbox_could_not_take_stays_in_the_composer_and_goes_out_on_the_next_try() {
+    let mut model = model(80, 24);
+    press(&mut model, 'r');
+    typed(&mut model, "we are on it");
+    assert!(
+        ctrl_s(&mut model).is_empty(),
+        "no sign-off: the first ctrl-s warns"
+    );
+    let effects = ctrl_s(&mut model);
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::QueueReply { .. })));
+    // Keys typed while the row is being written do not change what was sent.
+    press(&mut model, 'x');
+    update(
+        &mut model,
+        Msg::Reply(ReplyMsg::Queued(Err("database or disk is full".into()))),
+    );
+    assert_eq!(
+        composer_text(&model),
+        "@ana we are on it",
+        "nothing is lost"
+    );
+    let error = model.composer.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("database or disk is full"), "{error}");
+    assert!(error.contains("your text is kept"), "{error}");
+    // The text is saved as a draft on the next tick, as typed text is.
+    assert_eq!(
+        update(&mut model, Msg::Tick(NOW + 1)),
+        vec![Effect::SaveDraft {
+            item_id: 9,
+            body: "@ana we are on it".into()
+        }]
+    );
+    // The warnings were already accepted: one ctrl-s tries again.
+    let effects = ctrl_s(&mut model);
+    assert_eq!(composer_text_of_queue(&effects), "@ana we are on it");
+    update(&mut model, Msg::Reply(ReplyMsg::Queued(Ok(2))));
+    assert!(model.composer.is_none());
 }

@@ -57,6 +57,9 @@ pub struct Composer {
     pub error: Option<String>,
     /// Changed since the draft was last saved (saved on the next tick).
     pub dirty: bool,
+    /// Sent to the outbox, waiting for the row to be committed: the composer closes only
+    /// then, so a failed write (disk full, database locked) keeps the text here.
+    pub queueing: bool,
 }
 
 /// The fuzzy picker over canned replies (`R`).
@@ -110,6 +113,7 @@ impl Composer {
             replaces: None,
             error: None,
             dirty: false,
+            queueing: false,
         }
     }
 
@@ -128,6 +132,7 @@ impl Composer {
             replaces: None,
             error: None,
             dirty: false,
+            queueing: false,
         };
         composer.set_text(&row.text);
         composer

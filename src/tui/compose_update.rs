@@ -159,6 +159,10 @@ fn insert_reply(model: &mut Model, reply: &crate::replies::CannedReply) {
 }
 
 fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    // A reply on its way to the outbox is not edited underneath it (a few milliseconds).
+    if model.composer.as_ref().is_some_and(|c| c.queueing) {
+        return;
+    }
     let action = model.keymap.action(&key);
     if action == Some(Action::SendReply) {
         send(model, effects);
@@ -238,10 +242,18 @@ fn send(model: &mut Model, effects: &mut Vec<Effect>) {
         text,
         replaces: composer.replaces,
     });
-    let item_id = composer.item_id;
-    model.composer = None;
+    composer.queueing = true;
+    composer.error = None;
+    model.status.message = Some("queueing the reply…".into());
+}
+
+/// The outbox row is committed: now the composer may close.
+fn queued(model: &mut Model, effects: &mut Vec<Effect>) {
+    let Some(composer) = model.composer.take_if(|c| c.queueing) else {
+        return;
+    };
     model.status.message = Some("reply queued · O shows the outbox".into());
-    if model.list.current_id() == Some(item_id) {
+    if model.list.current_id() == Some(composer.item_id) {
         after_send(model, effects);
     }
 }
@@ -348,11 +360,25 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 }
 
 /// Applies an answer from the runtime.
-pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg) {
+pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg, effects: &mut Vec<Effect>) {
     match msg {
-        ReplyMsg::Queued(Ok(_)) | ReplyMsg::DraftSaved(Ok(())) => {}
+        ReplyMsg::Queued(Ok(_)) => queued(model, effects),
+        ReplyMsg::DraftSaved(Ok(())) => {}
         ReplyMsg::Queued(Err(e)) => {
+            let keys = model.keymap.keys_of(Action::SendReply);
             model.status.last_error = Some(format!("reply NOT queued: {e}"));
+            match model.composer.as_mut() {
+                // Nothing typed is lost: the text stays, and is saved as a draft once the
+                // store takes writes again.
+                Some(c) if c.queueing => {
+                    c.queueing = false;
+                    c.dirty = true;
+                    c.error = Some(format!(
+                        "not queued: {e} · your text is kept; {keys} tries again"
+                    ));
+                }
+                _ => {}
+            }
         }
         ReplyMsg::DraftSaved(Err(e)) => {
             model.status.last_error = Some(format!("draft not saved: {e}"));

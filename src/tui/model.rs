@@ -258,7 +258,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 effects.push(Effect::Query(Request::Outbox));
             }
         }
-        Msg::Reply(msg) => super::compose_update::on_reply_msg(model, msg),
+        Msg::Reply(msg) => super::compose_update::on_reply_msg(model, msg, &mut effects),
         Msg::Thread(news) => model.detail.thread = Some(news),
         Msg::Loaded(response) => on_loaded(model, response, &mut effects),
         Msg::Poll(update) => {
