@@ -358,7 +358,7 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         if !warnings.is_empty() {
             model.status.message = Some(warnings.join(" · "));
         }
-        model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace);
+        model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace, &shared);
         let _notifier = crate::escalation::notify::spawn(writer.handle());
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
             &workspace.config.sentiment_settings(),

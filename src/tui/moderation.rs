@@ -23,17 +23,16 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// Builds the capability map from the configured accounts' connectors.
-    pub fn from_workspace(workspace: &crate::workspace::Workspace) -> Setup {
-        let mut capabilities = BTreeMap::new();
-        for account in &workspace.config.accounts {
-            match crate::platform::connect(account) {
-                Ok(c) => {
-                    capabilities.insert(c.platform().to_string(), c.capabilities().moderation);
-                }
-                Err(e) => tracing::warn!(account = %account.name, error = %e, "no capabilities"),
-            }
-        }
+    /// Builds the capability map from the connectors the pollers and the outbox use (built
+    /// with the data directory, so an account whose token lives there counts too).
+    pub fn from_workspace(
+        workspace: &crate::workspace::Workspace,
+        connectors: &crate::outbox::worker::SharedConnectors,
+    ) -> Setup {
+        let capabilities = connectors
+            .iter()
+            .map(|(_, c, _)| (c.platform().to_string(), c.capabilities().moderation))
+            .collect();
         Setup {
             capabilities,
             tags: workspace

@@ -325,3 +325,38 @@ fn writes_run_against_the_store() {
     assert_eq!(info.outbox[0].state, "queued");
     assert_eq!(info.escalations[0].outcome.as_deref(), Some("answered"));
 }
+
+#[test]
+fn a_mastodon_account_whose_token_is_in_the_data_directory_gets_its_moderation_menu() {
+    // `hark account add mastodon` keeps the token in the data directory only.
+    let dir = tempfile::tempdir().unwrap();
+    let account = crate::config::AccountConfig {
+        name: "brand-masto".into(),
+        platform: "mastodon".into(),
+        handle: "@brand".into(),
+        interval: None,
+        server: Some("https://social.example".into()),
+        token_env: None,
+        token_cmd: None,
+        network: None,
+    };
+    crate::secrets::store_token_file(
+        dir.path(),
+        "brand-masto",
+        &crate::secrets::Secret::new("t0ken"),
+    )
+    .unwrap();
+    let mut config = crate::config::Config::default();
+    config.accounts.push(account);
+    let workspace = crate::workspace::Workspace::new(config, "c.toml".into(), dir.path().into());
+    let shared = crate::outbox::worker::connect_all(&workspace.config.accounts, |a| {
+        crate::platform::connect_in(a, Some(dir.path()))
+    })
+    .unwrap();
+    let setup = Setup::from_workspace(&workspace, &shared);
+    let actions = setup
+        .capabilities
+        .get("mastodon")
+        .expect("mastodon actions");
+    assert!(actions.contains(&"block"), "{actions:?}");
+}
