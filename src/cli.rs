@@ -359,7 +359,8 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
             model.status.message = Some(warnings.join(" · "));
         }
         model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace, &shared);
-        let _notifier = crate::escalation::notify::spawn(writer.handle());
+        let _notifier =
+            crate::escalation::notify::spawn(writer.handle(), workspace.config.escalation.clone());
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
             &workspace.config.sentiment_settings(),
         ));
@@ -397,29 +398,14 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                     pipeline,
                 )
                 .await?;
-            // Sends that are due go out too (rows a crash interrupted are rechecked first).
-            outbox.reconcile().await?;
-            let sent = outbox.run_once().await?;
-            if sent > 0 {
-                println!("outbox: {sent} sent or retried");
-            }
-            let mut failed = 0;
-            for poller in pollers {
-                match poller.poll_round().await {
-                    Ok(n) => println!("{}: ok, {n} new", poller.account),
-                    Err(e) => {
-                        failed += 1;
-                        println!("{}: error: {e}", poller.account);
-                    }
-                }
-            }
-            // Escalations the rules opened this round notify now, not at the next run.
-            let tried =
-                crate::escalation::notify::run_once(&writer.handle(), &reqwest::Client::new())
-                    .await?;
-            if tried > 0 {
-                println!("{tried} escalation notification(s) tried (see hark escalations)");
-            }
+            let failed = crate::poll_once::run(
+                &outbox,
+                pollers,
+                &writer.handle(),
+                &workspace.config.escalation,
+                crate::outbox::worker::RateBudget::ONCE,
+            )
+            .await?;
             if failed > 0 {
                 anyhow::bail!("{failed} account(s) failed");
             }
@@ -429,7 +415,8 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
             .await?;
         let _outbox = tokio::spawn(outbox.run());
-        let _notifier = crate::escalation::notify::spawn(writer.handle());
+        let _notifier =
+            crate::escalation::notify::spawn(writer.handle(), workspace.config.escalation.clone());
         while let Some(update) = status_rx.recv().await {
             match update.status {
                 PollStatus::Ok { .. } if update.new_items > 0 => {

@@ -98,13 +98,11 @@ pub fn run(command: Command, workspace: &Workspace) -> anyhow::Result<()> {
         Command::Escalations { retry } => {
             if retry {
                 let writer = workspace.open_store()?;
-                let n = writer
-                    .handle()
-                    .call_blocking(|conn| crate::escalation::notify::retry_failed(conn, now()))?;
-                println!(
-                    "{n} failed notification{} queued again",
-                    if n == 1 { "" } else { "s" }
-                );
+                let config = workspace.config.escalation.clone();
+                let retried = writer.handle().call_blocking(move |conn| {
+                    crate::escalation::notify::retry_failed(conn, &config, now())
+                })?;
+                println!("{retried}");
                 return Ok(());
             }
             let conn = read_only(workspace)?;

@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod logging;
 pub mod outbox;
 pub mod platform;
+pub mod poll_once;
 pub mod poller;
 pub mod private_fs;
 pub mod replies;

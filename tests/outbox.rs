@@ -591,3 +591,43 @@ async fn the_outcome_of_a_send_is_reported() {
         Outcome::Failed("authentication failed: token expired".into())
     );
 }
+
+/// A once-run (cron) may wait out a short rate limit but never a long one: a wait past
+/// its budget ends the run at once and leaves the rest queued, untouched.
+#[tokio::test]
+async fn a_rate_limit_longer_than_the_budget_ends_the_run_and_leaves_the_rest_queued() {
+    use hark::outbox::worker::RateBudget;
+    let (_dir, path) = temp();
+    let (writer, account, item) = open(&path);
+    for n in 0..5 {
+        queue_reply(&writer, item, &format!("reply {n}"));
+    }
+    let connector = scripted(vec![
+        Ok("remote-1".into()),
+        Err(PlatformError::RateLimited {
+            wait: Duration::from_secs(1),
+        }),
+        Ok("remote-3".into()),
+        Err(PlatformError::RateLimited {
+            wait: Duration::from_secs(300),
+        }),
+    ]);
+    let w = worker(&writer, account, connector.clone());
+    let mut budget = RateBudget::new(RateBudget::ONCE);
+    let drained = tokio::time::timeout(Duration::from_secs(30), w.drain(&mut budget))
+        .await
+        .expect("the run ends instead of waiting 300s")
+        .unwrap();
+    // The 1s wait was taken; the 300s one ended the run with one row never tried.
+    assert_eq!(drained.tried, 4);
+    assert_eq!(drained.left, Some((Duration::from_secs(300), 1)));
+    assert_eq!(connector.calls.load(Ordering::SeqCst), 4);
+    let rows = state_of(&path, item);
+    let untouched = rows
+        .iter()
+        .filter(|(s, attempts, _)| *s == OutboxState::Queued && *attempts == 0)
+        .count();
+    assert_eq!(untouched, 1, "{rows:?}");
+    // The row limited for 1s was due again after the pause, and not sent twice: the
+    // scripted answers would have run out.
+}

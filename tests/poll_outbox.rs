@@ -99,3 +99,87 @@ fn poll_once_sends_queued_replies_and_rechecks_interrupted_ones() {
         .unwrap();
     assert_eq!(reconciled, 1, "the interrupted send is logged as rechecked");
 }
+
+/// "Once" means everything due now: 50 notifications and 40 queued replies in one run.
+#[test]
+fn poll_once_handles_everything_due_not_a_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let log = dir.path().join("notified.log");
+    std::fs::write(
+        &config,
+        format!(
+            "brand = \"Nimbus Coffee\"\n[[account]]\nname = \"demo-chirp\"\nplatform = \"demo\"\n\
+             handle = \"@nimbuscoffee\"\nnetwork = \"chirp\"\n\
+             [escalation.protocol.critical]\nnotify_command = \"cat > /dev/null; echo x >> '{}'\"\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    poll_once(&config, &data);
+
+    let db = data.join("hark.db");
+    let items: Vec<i64> = Reader::open(&db)
+        .unwrap()
+        .conn()
+        .prepare("SELECT id FROM items WHERE kind != 'post' ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get::<_, i64>(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let protocol = hark::config::Config::parse(&std::fs::read_to_string(&config).unwrap(), &config)
+        .unwrap()
+        .escalation;
+    let writer = Writer::spawn(&db).unwrap();
+    for n in 0..50 {
+        let (item, protocol) = (items[n % items.len()], protocol.clone());
+        writer
+            .handle()
+            .call_blocking(move |c| {
+                let new = hark::escalation::NewEscalation {
+                    item_id: Some(item),
+                    linked: vec![],
+                    severity: hark::domain::Severity::Critical,
+                    reason: "press".into(),
+                    actor: "user".into(),
+                };
+                hark::escalation::open(c, &new, &protocol, 1)
+            })
+            .unwrap();
+    }
+    for n in 0..40 {
+        let item = items[n % items.len()];
+        writer
+            .handle()
+            .call_blocking(move |c| {
+                ob::enqueue(
+                    c,
+                    item,
+                    "reply",
+                    &serde_json::json!({"text": "Thanks!"}),
+                    None,
+                    "user",
+                    1,
+                )
+            })
+            .unwrap();
+    }
+    writer.shutdown();
+
+    let out = poll_once(&config, &data);
+    assert!(out.contains("outbox: 40 sent or retried"), "{out}");
+    assert!(out.contains("50 escalation notification(s) tried"), "{out}");
+    let reader = Reader::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { reader.conn().query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM outbox WHERE state = 'sent'"),
+        40
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM notifications WHERE state = 'sent'"),
+        50
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 50);
+}

@@ -1,92 +1,30 @@
 use std::time::Duration;
 
-use super::notify::{self, Attempt, Due};
+use super::notify::{self, Attempt};
 use super::*;
 
-fn due(channel: &str, target: &str, timeout_secs: i64) -> Due {
-    Due {
-        id: 1,
-        channel: channel.into(),
-        target: target.into(),
-        timeout_secs,
-        payload: r#"{"escalation_id":7,"severity":"critical"}"#.into(),
-    }
-}
-
-#[tokio::test]
-async fn the_command_gets_the_escalation_on_stdin_and_its_exit_status_is_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("got.json");
-    let client = reqwest::Client::new();
-    let ok = notify::send(
-        &due("command", &format!("cat > '{}'", out.display()), 5),
-        &client,
-    )
-    .await;
-    assert_eq!(
-        ok,
-        Attempt {
-            ok: true,
-            exit_status: Some(0),
-            ..Attempt::default()
-        }
+/// A config whose critical protocol has the given command and webhook.
+pub(super) fn protocol_config(
+    command: Option<&str>,
+    webhook: Option<&str>,
+    max_attempts: u32,
+) -> EscalationConfig {
+    let mut config = EscalationConfig::default();
+    config.protocol.insert(
+        Severity::Critical,
+        Protocol {
+            notify_command: command.map(Into::into),
+            notify_timeout: Duration::from_secs(5),
+            webhook: webhook.map(Into::into),
+            max_attempts,
+            checklist: vec!["call the SMM".into()],
+        },
     );
-    let got = std::fs::read_to_string(&out).unwrap();
-    assert!(got.contains("\"escalation_id\":7"), "{got}");
-
-    let failed = notify::send(&due("command", "echo 'pager down' >&2; exit 3", 5), &client).await;
-    assert!(!failed.ok);
-    assert_eq!(failed.exit_status, Some(3));
-    assert!(failed.error.unwrap().contains("exited with 3: pager down"));
-}
-
-#[tokio::test]
-async fn a_command_that_hangs_is_stopped_at_its_timeout() {
-    let client = reqwest::Client::new();
-    let hung = notify::send(&due("command", "exec sleep 30", 1), &client).await;
-    assert!(!hung.ok);
-    assert_eq!(hung.exit_status, None);
-    assert!(hung.error.unwrap().contains("did not finish within 1s"));
-}
-
-#[tokio::test]
-async fn the_webhook_gets_the_json_and_a_server_error_is_a_failed_try() {
-    use wiremock::matchers::{body_string_contains, header, method, path};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/hook"))
-        .and(header("content-type", "application/json"))
-        .and(body_string_contains("\"severity\":\"critical\""))
-        .respond_with(ResponseTemplate::new(500))
-        .up_to_n_times(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/hook"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    let client = reqwest::Client::new();
-    let url = format!("{}/hook", server.uri());
-    let first = notify::send(&due("webhook", &url, 5), &client).await;
-    assert_eq!(first.http_status, Some(500));
-    assert!(!first.ok);
-    let second = notify::send(&due("webhook", &url, 5), &client).await;
-    assert_eq!(second.http_status, Some(204));
-    assert!(second.ok);
-    // Nobody listening: a failure that does not leak the URL.
-    let closed = notify::send(
-        &due("webhook", "http://127.0.0.1:9/secret-token", 2),
-        &client,
-    )
-    .await;
-    assert!(!closed.ok);
-    assert!(!closed.error.unwrap().contains("secret-token"));
+    config
 }
 
 /// A store with one item and an escalation whose protocol has a command and a webhook.
-fn store_with_escalation(
+pub(super) fn store_with_escalation(
     command: &str,
     webhook: &str,
     max_attempts: u32,
@@ -111,17 +49,7 @@ fn store_with_escalation(
         raw_json: None,
     });
     let report = crate::store::ingest::ingest(&mut conn, account, &[item], None, 100).unwrap();
-    let mut config = EscalationConfig::default();
-    config.protocol.insert(
-        Severity::Critical,
-        Protocol {
-            notify_command: Some(command.into()),
-            notify_timeout: Duration::from_secs(5),
-            webhook: Some(webhook.into()),
-            max_attempts,
-            checklist: vec!["call the SMM".into()],
-        },
-    );
+    let config = protocol_config(Some(command), Some(webhook), max_attempts);
     let id = open(
         &conn,
         &NewEscalation {
@@ -143,8 +71,9 @@ fn opening_writes_one_notification_per_channel_with_the_payload() {
     let (_dir, conn, id) = store_with_escalation("true", "http://127.0.0.1:1/hook", 3);
     let due = notify::due(&conn, 200).unwrap();
     assert_eq!(due.len(), 2);
-    assert_eq!(due[0].channel, "command");
-    assert_eq!(due[1].channel, "webhook");
+    // The rows name the protocol step, never the command or the URL.
+    assert_eq!(due[0].step, "critical/command");
+    assert_eq!(due[1].step, "critical/webhook");
     let payload: serde_json::Value = serde_json::from_str(&due[0].payload).unwrap();
     assert_eq!(payload["escalation_id"], id);
     assert_eq!(payload["severity"], "critical");
@@ -205,7 +134,11 @@ fn failures_are_retried_with_backoff_then_kept_as_failed_until_retried() {
         .unwrap()
         .iter()
         .all(|d| d.id != first));
-    assert_eq!(notify::retry_failed(&conn, 5_000).unwrap(), 1);
+    let config = protocol_config(Some("false"), None, 2);
+    assert_eq!(
+        notify::retry_failed(&conn, &config, 5_000).unwrap().queued,
+        1
+    );
     assert!(notify::due(&conn, 5_000)
         .unwrap()
         .iter()
@@ -241,13 +174,13 @@ async fn the_notifier_sends_due_rows_through_the_writer_and_survives_a_restart()
         .expect(1)
         .mount(&server)
         .await;
-    let (dir, conn, _) = store_with_escalation("exit 0", &format!("{}/h", server.uri()), 3);
+    let hook = format!("{}/h", server.uri());
+    let (dir, conn, _) = store_with_escalation("exit 0", &hook, 3);
     drop(conn);
     // A restart: a new writer on the same file finds the pending rows.
     let writer = crate::store::Writer::spawn(&dir.path().join("hark.db")).unwrap();
-    let sent = notify::run_once(&writer.handle(), &reqwest::Client::new())
-        .await
-        .unwrap();
+    let notifier = notify::Notifier::new(protocol_config(Some("exit 0"), Some(&hook), 3));
+    let sent = notifier.run_once(&writer.handle()).await.unwrap();
     assert_eq!(sent, 2);
     let states: Vec<String> = writer
         .handle()

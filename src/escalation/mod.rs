@@ -1,8 +1,12 @@
 //! Escalations (DESIGN.md F7): opening and resolving them, and the protocol from
 //! `[escalation]` in the config that says who hears about each severity and what the CM
-//! does next. Notifications are rows written with the escalation, sent by [`notify`].
+//! does next. Notifications are rows written with the escalation, naming the protocol
+//! step they stand for ([`step`]), sent by [`notify`].
 
+mod command;
 pub mod notify;
+pub mod step;
+mod webhook;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -205,27 +209,20 @@ pub fn open(
     }
     if let Some(protocol) = config.protocol.get(&new.severity) {
         let payload = payload(conn, id, &items, protocol)?.to_string();
-        let channels = [
-            ("command", protocol.notify_command.as_ref()),
-            ("webhook", protocol.webhook.as_ref()),
-        ];
-        for (channel, target) in channels {
-            if let Some(target) = target {
-                conn.execute(
-                    "INSERT INTO notifications (escalation_id, channel, target, timeout_secs,
-                         payload, max_attempts, next_attempt_at, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-                    params![
-                        id,
-                        channel,
-                        target,
-                        protocol.notify_timeout.as_secs().max(1) as i64,
-                        payload,
-                        protocol.max_attempts,
-                        now
-                    ],
-                )?;
-            }
+        for channel in step::channels(protocol) {
+            conn.execute(
+                "INSERT INTO notifications (escalation_id, channel, step, payload, max_attempts,
+                     next_attempt_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![
+                    id,
+                    channel,
+                    step::name(new.severity, channel),
+                    payload,
+                    protocol.max_attempts,
+                    now
+                ],
+            )?;
         }
     }
     Ok(id)
@@ -359,3 +356,7 @@ pub fn open_list(conn: &Connection) -> Result<Vec<OpenEscalation>> {
 #[cfg(test)]
 #[path = "escalation_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "notify_tests.rs"]
+mod notify_tests;

@@ -1,14 +1,16 @@
-//! Sends escalation notifications: a command (the escalation as JSON on stdin, killed
-//! after its timeout, exit status recorded) or a webhook (POST JSON). Every try is a row
-//! in `notification_attempts`; a failure is retried with backoff until `max_attempts`,
-//! then the notification is `failed`, shown to the CM and retryable, never dropped.
+//! Sends escalation notifications. A row names a protocol step (`critical/command`); the
+//! command or webhook it stands for is looked up in the config when it is sent (see
+//! [`super::step`]), so the database never holds anything to run. Every try is a row in
+//! `notification_attempts`; a failure is retried with backoff until `max_attempts`, then
+//! the notification is `failed`, shown to the CM and retryable, never dropped. A step the
+//! config no longer has is marked `failed` with the reason, never run.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use rusqlite::{params, Connection};
-use tokio::io::AsyncWriteExt;
 
+use super::step::{self, Channel};
+use super::{command, webhook, EscalationConfig};
 use crate::domain::UnixTime;
 use crate::store::{Result, WriterHandle};
 
@@ -16,9 +18,8 @@ use crate::store::{Result, WriterHandle};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Due {
     pub id: i64,
-    pub channel: String,
-    pub target: String,
-    pub timeout_secs: i64,
+    /// `severity/channel`, looked up in the config.
+    pub step: String,
     pub payload: String,
 }
 
@@ -31,19 +32,26 @@ pub struct Attempt {
     pub error: Option<String>,
 }
 
-/// Pending notifications whose time has come.
+/// Pending notifications whose time has come (a batch of at most 20).
 pub fn due(conn: &Connection, now: UnixTime) -> Result<Vec<Due>> {
+    due_except(conn, now, &[])
+}
+
+/// Like [`due`], leaving out `done`: the rows a run has already handled, so a row whose
+/// retry falls due again during the run waits for the next one.
+pub fn due_except(conn: &Connection, now: UnixTime, done: &[i64]) -> Result<Vec<Due>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, channel, target, timeout_secs, payload FROM notifications
-         WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 20",
+        "SELECT id, step, payload FROM notifications
+         WHERE state = 'pending' AND next_attempt_at <= ?1
+           AND id NOT IN (SELECT value FROM json_each(?2))
+         ORDER BY next_attempt_at, id LIMIT 20",
     )?;
-    let rows = stmt.query_map([now], |r| {
+    let done = serde_json::to_string(done).unwrap_or_else(|_| "[]".into());
+    let rows = stmt.query_map(params![now, done], |r| {
         Ok(Due {
             id: r.get(0)?,
-            channel: r.get(1)?,
-            target: r.get(2)?,
-            timeout_secs: r.get(3)?,
-            payload: r.get(4)?,
+            step: r.get(1)?,
+            payload: r.get(2)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -99,143 +107,146 @@ pub fn record(conn: &mut Connection, id: i64, attempt: &Attempt, now: UnixTime) 
     Ok(())
 }
 
-/// Puts failed notifications back in the queue; returns how many.
-pub fn retry_failed(conn: &Connection, now: UnixTime) -> Result<usize> {
-    Ok(conn.execute(
-        "UPDATE notifications SET state = 'pending', attempts = 0, next_attempt_at = ?
-         WHERE state = 'failed'",
-        [now],
-    )?)
+/// Marks a notification that was not run (its step is gone from the config): `failed`
+/// with the reason, so the CM sees it; a retry looks the step up again.
+pub fn mark_not_run(conn: &Connection, id: i64, reason: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE notifications SET state = 'failed', last_error = ?2 WHERE id = ?1",
+        params![id, reason],
+    )?;
+    tracing::warn!(notification = id, reason, "escalation notification not run");
+    Ok(())
 }
 
-/// Sends one notification once.
-pub async fn send(due: &Due, client: &reqwest::Client) -> Attempt {
-    let timeout = Duration::from_secs(due.timeout_secs.max(1) as u64);
-    match due.channel.as_str() {
-        "command" => run_command(&due.target, &due.payload, timeout).await,
-        "webhook" => post(client, &due.target, &due.payload, timeout).await,
-        other => Attempt {
-            error: Some(format!("unknown channel `{other}`")),
-            ..Attempt::default()
-        },
+/// What a retry did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Retried {
+    pub queued: usize,
+    /// Failed rows left failed: their step is not in the config (each with the reason).
+    pub not_configured: Vec<String>,
+}
+
+impl std::fmt::Display for Retried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        match (self.queued, self.not_configured.first()) {
+            (0, None) => write!(f, "no failed notifications"),
+            (n, None) => write!(f, "{n} notification{} queued again", plural(n)),
+            (n, Some(reason)) => write!(
+                f,
+                "{n} notification{} queued again; {} left failed: {reason}",
+                plural(n),
+                self.not_configured.len()
+            ),
+        }
     }
 }
 
-async fn run_command(command: &str, payload: &str, timeout: Duration) -> Attempt {
-    let fail = |error: String| Attempt {
-        error: Some(error),
-        ..Attempt::default()
-    };
-    let mut child = match tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-    {
-        Ok(c) => c,
-        Err(e) => return fail(format!("cannot start the notify command: {e}")),
-    };
-    if let Some(mut stdin) = child.stdin.take() {
-        // A command that does not read its input is not an error.
-        let _ = stdin.write_all(payload.as_bytes()).await;
+/// Puts failed notifications back in the queue, the ones whose step the config still
+/// has; the others stay failed with the reason.
+pub fn retry_failed(
+    conn: &Connection,
+    config: &EscalationConfig,
+    now: UnixTime,
+) -> Result<Retried> {
+    let failed: Vec<(i64, String)> = conn
+        .prepare_cached("SELECT id, step FROM notifications WHERE state = 'failed' ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut retried = Retried::default();
+    for (id, name) in failed {
+        match step::resolve(config, &name) {
+            Ok(_) => {
+                conn.execute(
+                    "UPDATE notifications SET state = 'pending', attempts = 0, next_attempt_at = ?2
+                     WHERE id = ?1",
+                    params![id, now],
+                )?;
+                retried.queued += 1;
+            }
+            Err(reason) => {
+                mark_not_run(conn, id, &reason)?;
+                retried.not_configured.push(reason);
+            }
+        }
     }
-    match tokio::time::timeout(timeout, child.wait_with_output()).await {
-        Err(_) => fail(format!(
-            "the notify command did not finish within {}s",
-            timeout.as_secs()
-        )),
-        Ok(Err(e)) => fail(format!("the notify command failed: {e}")),
-        Ok(Ok(out)) => {
-            let code = out.status.code();
-            if out.status.success() {
-                Attempt {
-                    ok: true,
-                    exit_status: code,
-                    ..Attempt::default()
-                }
-            } else {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                let last = stderr.lines().last().unwrap_or("").trim();
-                Attempt {
-                    ok: false,
-                    exit_status: code,
-                    http_status: None,
-                    error: Some(match code {
-                        Some(c) if last.is_empty() => format!("the notify command exited with {c}"),
-                        Some(c) => format!("the notify command exited with {c}: {last}"),
-                        None => "the notify command was killed by a signal".into(),
-                    }),
+    Ok(retried)
+}
+
+/// Sends notifications with the config's protocol.
+pub struct Notifier {
+    config: EscalationConfig,
+    client: reqwest::Client,
+}
+
+impl Notifier {
+    pub fn new(config: EscalationConfig) -> Notifier {
+        Notifier {
+            config,
+            client: webhook::client(),
+        }
+    }
+
+    /// One try of the step; `Err` is why it was not run.
+    pub async fn send(
+        &self,
+        step_name: &str,
+        payload: &str,
+    ) -> std::result::Result<Attempt, String> {
+        Ok(match step::resolve(&self.config, step_name)? {
+            Channel::Command { command, timeout } => command::run(&command, payload, timeout).await,
+            Channel::Webhook { url, timeout } => {
+                webhook::post(&self.client, &url, payload, timeout).await
+            }
+        })
+    }
+
+    /// Handles every notification due now, each at most once; returns how many. Looking
+    /// for due rows is a read on its own connection: a write job would wake the UI.
+    pub async fn run_once(&self, writer: &WriterHandle) -> Result<usize> {
+        let now = crate::domain::now();
+        let mut done: Vec<i64> = Vec::new();
+        loop {
+            let path = writer.path().to_path_buf();
+            let skip = done.clone();
+            let batch = tokio::task::spawn_blocking(move || {
+                let conn = crate::store::open_ro(&path)?;
+                due_except(&conn, now, &skip)
+            })
+            .await
+            .map_err(|e| crate::store::Error::Invalid(format!("the notifier stopped: {e}")))??;
+            if batch.is_empty() {
+                return Ok(done.len());
+            }
+            for item in batch {
+                let id = item.id;
+                done.push(id);
+                match self.send(&item.step, &item.payload).await {
+                    Ok(attempt) => {
+                        if let Some(e) = &attempt.error {
+                            tracing::warn!(notification = id, step = %item.step, error = %e, "notification try failed");
+                        }
+                        writer
+                            .call(move |conn| record(conn, id, &attempt, crate::domain::now()))
+                            .await?;
+                    }
+                    Err(reason) => {
+                        writer
+                            .call(move |conn| mark_not_run(conn, id, &reason))
+                            .await?;
+                    }
                 }
             }
         }
     }
 }
 
-async fn post(client: &reqwest::Client, url: &str, payload: &str, timeout: Duration) -> Attempt {
-    let result = client
-        .post(url)
-        .header("content-type", "application/json")
-        .body(payload.to_string())
-        .timeout(timeout)
-        .send()
-        .await;
-    match result {
-        Ok(resp) if resp.status().is_success() => Attempt {
-            ok: true,
-            http_status: Some(resp.status().as_u16()),
-            ..Attempt::default()
-        },
-        Ok(resp) => Attempt {
-            ok: false,
-            http_status: Some(resp.status().as_u16()),
-            exit_status: None,
-            error: Some(format!("the webhook answered {}", resp.status())),
-        },
-        // Without the URL: it may carry a secret token.
-        Err(e) => Attempt {
-            error: Some(format!(
-                "the webhook could not be reached{}",
-                if e.is_timeout() { " (timeout)" } else { "" }
-            )),
-            ..Attempt::default()
-        },
-    }
-}
-
-/// Sends every due notification once; returns how many were tried. Looking for due rows
-/// is a read on its own connection: a write job would wake the UI every time.
-pub async fn run_once(writer: &WriterHandle, client: &reqwest::Client) -> Result<usize> {
-    let now = crate::domain::now();
-    let path = writer.path().to_path_buf();
-    let due_now = tokio::task::spawn_blocking(move || {
-        let conn = crate::store::open_ro(&path)?;
-        due(&conn, now)
-    })
-    .await
-    .map_err(|e| crate::store::Error::Invalid(format!("the notifier stopped: {e}")))??;
-    let n = due_now.len();
-    for item in due_now {
-        let attempt = send(&item, client).await;
-        if let Some(e) = &attempt.error {
-            tracing::warn!(notification = item.id, channel = %item.channel, error = %e, "notification try failed");
-        }
-        let id = item.id;
-        writer
-            .call(move |conn| record(conn, id, &attempt, crate::domain::now()))
-            .await?;
-    }
-    Ok(n)
-}
-
 /// Runs the notifier until the writer stops.
-pub fn spawn(writer: WriterHandle) -> tokio::task::JoinHandle<()> {
+pub fn spawn(writer: WriterHandle, config: EscalationConfig) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let client = reqwest::Client::new();
+        let notifier = Notifier::new(config);
         loop {
-            match run_once(&writer, &client).await {
+            match notifier.run_once(&writer).await {
                 Err(crate::store::Error::WriterGone) => return,
                 Err(e) => tracing::error!(error = %e, "notifier"),
                 Ok(_) => {}

@@ -214,13 +214,35 @@ fn transition(
 /// Claims up to `limit` due rows: `queued` → `sending`, attempts + 1. The row is marked
 /// `sending` before the connector is called, so a crash mid-send is seen at start-up.
 pub fn claim_due(conn: &mut Connection, now: UnixTime, limit: usize) -> Result<Vec<Job>> {
+    claim_due_except(conn, now, limit, &[])
+}
+
+/// How many rows are queued and due at `now`.
+pub fn count_due(conn: &mut Connection, now: UnixTime) -> Result<usize> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?",
+        [now],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
+/// Like [`claim_due`], leaving out `done` (the rows a run has already handled, so a row
+/// whose retry falls due again during the run waits for the next one).
+pub fn claim_due_except(
+    conn: &mut Connection,
+    now: UnixTime,
+    limit: usize,
+    done: &[OutboxId],
+) -> Result<Vec<Job>> {
     let tx = conn.transaction()?;
+    let done = serde_json::to_string(done).unwrap_or_else(|_| "[]".into());
     let ids: Vec<OutboxId> = tx
         .prepare(
-            "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?
-             ORDER BY next_attempt_at, id LIMIT ?",
+            "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1
+               AND id NOT IN (SELECT value FROM json_each(?3))
+             ORDER BY next_attempt_at, id LIMIT ?2",
         )?
-        .query_map(params![now, limit as i64], |r| r.get(0))?
+        .query_map(params![now, limit as i64, done], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut jobs = Vec::new();
     for id in ids {

@@ -48,7 +48,15 @@ impl Backoff {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Sent,
-    Retry { after: Duration, error: String },
+    Retry {
+        after: Duration,
+        error: String,
+    },
+    /// The platform asked for a pause: retried no sooner than `wait`.
+    RateLimited {
+        wait: Duration,
+        error: String,
+    },
     Failed(String),
 }
 
@@ -105,6 +113,41 @@ impl Worker {
         Ok(n)
     }
 
+    /// Sends every row due now, each at most once, claiming one at a time so that a stop
+    /// leaves the rest queued untouched. A rate limit pauses the run when `budget` allows
+    /// the wait, and ends it otherwise (`hark poll --once` must not sit for minutes).
+    pub async fn drain(&self, budget: &mut RateBudget) -> crate::store::Result<Drained> {
+        let mut done: Vec<super::OutboxId> = Vec::new();
+        let started = now();
+        loop {
+            let skip = done.clone();
+            let mut jobs = self
+                .writer
+                .call(move |c| store::claim_due_except(c, started, 1, &skip))
+                .await?;
+            let Some(job) = jobs.pop() else {
+                return Ok(Drained {
+                    tried: done.len(),
+                    left: None,
+                });
+            };
+            done.push(job.id);
+            if let Outcome::RateLimited { wait, .. } = self.process(job).await? {
+                if !budget.take(wait) {
+                    let queued = self
+                        .writer
+                        .call(move |c| store::count_due(c, started))
+                        .await?;
+                    return Ok(Drained {
+                        tried: done.len(),
+                        left: Some((wait, queued)),
+                    });
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+
     /// A cheap read; true when unsure.
     fn anything_due(&self) -> bool {
         let Some(reader) = &self.reader else {
@@ -154,7 +197,7 @@ impl Worker {
             },
         };
         match &outcome {
-            Outcome::Retry { after, error } => {
+            Outcome::Retry { after, error } | Outcome::RateLimited { wait: after, error } => {
                 let (error, next) = (error.clone(), now() + after.as_secs().max(1) as i64);
                 tracing::info!(outbox = id, attempts, error = %error, "outbox send will be retried");
                 self.writer
@@ -177,8 +220,8 @@ impl Worker {
         let message = error.to_string();
         match error {
             PlatformError::RateLimited { wait } if attempts < self.backoff.max_attempts => {
-                Outcome::Retry {
-                    after: wait.max(Duration::from_secs(1)),
+                Outcome::RateLimited {
+                    wait: wait.max(Duration::from_secs(1)),
                     error: message,
                 }
             }
@@ -234,6 +277,40 @@ impl Worker {
                 "no answer within {}s",
                 self.call_timeout.as_secs()
             ))),
+        }
+    }
+}
+
+/// What [`Worker::drain`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drained {
+    pub tried: usize,
+    /// The rate-limit wait that ended the run and how many due rows it left queued.
+    pub left: Option<(Duration, usize)>,
+}
+
+/// How long a run may still sleep for rate limits, in total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateBudget {
+    left: Duration,
+}
+
+impl RateBudget {
+    /// `hark poll --once` waits at most a minute in all: cron runs never pile up.
+    pub const ONCE: Duration = Duration::from_secs(60);
+
+    pub fn new(total: Duration) -> RateBudget {
+        RateBudget { left: total }
+    }
+
+    /// Spends `wait` if it fits; false means stop and leave the rest for the next run.
+    pub fn take(&mut self, wait: Duration) -> bool {
+        match self.left.checked_sub(wait) {
+            Some(left) => {
+                self.left = left;
+                true
+            }
+            None => false,
         }
     }
 }

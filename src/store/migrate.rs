@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/008_item_counts.sql"),
     include_str!("migrations/009_thread_context.sql"),
     include_str!("migrations/010_perf.sql"),
+    include_str!("migrations/011_notification_steps.sql"),
 ];
 
 /// The schema version this hark writes.

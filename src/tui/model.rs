@@ -486,7 +486,9 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
         },
         "search" | "s" => set_search(model, Some(rest.to_string()), effects),
         "retry-notifications" => effects.push(Effect::Write(
-            super::moderation::WriteJob::RetryNotifications,
+            super::moderation::WriteJob::RetryNotifications {
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            },
         )),
         name => match Action::from_name(name) {
             Some(action) => apply(model, action, effects),

@@ -118,8 +118,11 @@ pub enum WriteJob {
         id: ItemId,
         body: String,
     },
-    /// Put failed escalation notifications back in the queue.
-    RetryNotifications,
+    /// Put failed escalation notifications back in the queue (those whose step the
+    /// config still has).
+    RetryNotifications {
+        config: Box<EscalationConfig>,
+    },
 }
 
 /// Every moderation kind with its key in the popup, its label and whether it confirms.
@@ -491,10 +494,9 @@ pub fn run_write(
             moderation::add_note(conn, *id, body, now)?;
             "note added (kept local)".into()
         }
-        WriteJob::RetryNotifications => match crate::escalation::notify::retry_failed(conn, now)? {
-            0 => "no failed notifications".into(),
-            n => format!("{n} notification{} queued again", plural(n)),
-        },
+        WriteJob::RetryNotifications { config } => {
+            crate::escalation::notify::retry_failed(conn, config, now)?.to_string()
+        }
     })
 }
 

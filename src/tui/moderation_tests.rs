@@ -317,7 +317,14 @@ fn writes_run_against_the_store() {
         "hide queued for 1 item"
     );
     assert_eq!(
-        run_write(&mut conn, &WriteJob::RetryNotifications, 9).unwrap(),
+        run_write(
+            &mut conn,
+            &WriteJob::RetryNotifications {
+                config: Box::default()
+            },
+            9
+        )
+        .unwrap(),
         "no failed notifications"
     );
     let info = crate::store::moderation::info(&conn, id).unwrap();
