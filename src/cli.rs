@@ -142,6 +142,24 @@ pub enum ConfigAction {
     Check,
 }
 
+/// An error and its causes on one line, each message once: a cause whose text an outer
+/// message already quotes is not repeated.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || out.contains(text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(text);
+    }
+    out
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let (default_config, default_data) = default_dirs()?;

@@ -145,11 +145,14 @@ impl KeySpec {
 /// A configuration that could not be read, with where and why.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    /// `cause` is not a `#[source]`: the message already says it, once.
+    #[error("cannot read config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
+    #[error("{path} is not a text file (the config is TOML, in UTF-8)")]
+    NotText { path: PathBuf },
     #[error("{path}, line {line}{key}: {message}")]
     Parse {
         path: PathBuf,
@@ -180,9 +183,12 @@ impl Config {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(ConfigError::NotText {
                 path: path.to_path_buf(),
-                source,
+            }),
+            Err(cause) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                cause,
             }),
         }
     }
