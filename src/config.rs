@@ -229,7 +229,9 @@ impl Config {
                 .find_map(|name| config.keys.get_key_value(name));
             return Err(parse_error(
                 entry.map(|(_, spec)| spec.span()),
-                entry.map(|(name, _)| format!("keys.{name}")).unwrap_or_default(),
+                entry
+                    .map(|(name, _)| format!("keys.{name}"))
+                    .unwrap_or_default(),
                 &e.to_string(),
             ));
         }
@@ -358,13 +360,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(global.contains("config.toml, line 3"), "{global}");
-        assert!(global.contains("poll.interval") && global.contains("too short"), "{global}");
+        assert!(
+            global.contains("poll.interval") && global.contains("too short"),
+            "{global}"
+        );
         let account = "[[account]]\nname = \"a\"\nplatform = \"demo\"\ninterval = \"9s\"\n";
         let err = parse(account).unwrap_err().to_string();
         assert!(err.contains("config.toml, line 4"), "{err}");
-        assert!(err.contains("account[0].interval") && err.contains("too short"), "{err}");
-        let backoff = parse("[poll]\nmax_backoff = \"0s\"\n").unwrap_err().to_string();
-        assert!(backoff.contains("line 2") && backoff.contains("poll.max_backoff"), "{backoff}");
+        assert!(
+            err.contains("account[0].interval") && err.contains("too short"),
+            "{err}"
+        );
+        let backoff = parse("[poll]\nmax_backoff = \"0s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            backoff.contains("line 2") && backoff.contains("poll.max_backoff"),
+            "{backoff}"
+        );
         assert!(parse("[poll]\ninterval = \"10s\"\n").is_ok());
     }
 
@@ -395,7 +408,10 @@ mod tests {
             for (text, key) in fields {
                 let text = text.replace('X', huge);
                 let err = parse(&text).unwrap_err().to_string();
-                assert!(err.contains("too long") && err.contains(key), "{text}: {err}");
+                assert!(
+                    err.contains("too long") && err.contains(key),
+                    "{text}: {err}"
+                );
                 assert!(err.contains(", line "), "{err}");
             }
         }
@@ -430,12 +446,37 @@ mod tests {
     #[test]
     fn every_keys_error_names_file_line_and_key() {
         let cases = [
-            ("brand = \"x\"\n\n[keys]\nreply = \"r\"\nquit = []\n", 5, "keys.quit", "no key"),
-            ("[keys]\n\nmark-done = \"hyper-d\"\n", 3, "keys.mark-done", "not a key"),
-            ("[keys]\nhelp = \"?\"\nfly = \"f\"\n", 3, "keys.fly", "no action"),
+            (
+                "brand = \"x\"\n\n[keys]\nreply = \"r\"\nquit = []\n",
+                5,
+                "keys.quit",
+                "no key",
+            ),
+            (
+                "[keys]\n\nmark-done = \"hyper-d\"\n",
+                3,
+                "keys.mark-done",
+                "not a key",
+            ),
+            (
+                "[keys]\nhelp = \"?\"\nfly = \"f\"\n",
+                3,
+                "keys.fly",
+                "no action",
+            ),
             // `j` is move-down's default: the override is the line to fix.
-            ("[keys]\n\n\nmark-done = [\"x\", \"j\"]\n", 4, "keys.mark-done", "both"),
-            ("[keys]\nquit = [\"q\",\n  \"q\"]\n", 2, "keys.quit", "twice"),
+            (
+                "[keys]\n\n\nmark-done = [\"x\", \"j\"]\n",
+                4,
+                "keys.mark-done",
+                "both",
+            ),
+            (
+                "[keys]\nquit = [\"q\",\n  \"q\"]\n",
+                2,
+                "keys.quit",
+                "twice",
+            ),
         ];
         for (text, line, key, what) in cases {
             let err = parse(text).unwrap_err().to_string();

@@ -90,7 +90,10 @@ mod tests {
         assert_eq!(parse("1h30m").unwrap(), Duration::from_secs(5400));
         assert_eq!(parse("90s").unwrap(), Duration::from_secs(90));
         assert_eq!(parse("0s").unwrap(), Duration::ZERO);
-        assert_eq!(parse("36500d").unwrap(), Duration::from_secs(36_500 * 86400));
+        assert_eq!(
+            parse("36500d").unwrap(),
+            Duration::from_secs(36_500 * 86400)
+        );
         for bad in ["5", "", "h", "5x", "m5"] {
             assert!(parse(bad).unwrap_err().contains("not a duration"), "{bad}");
         }
@@ -107,7 +110,10 @@ mod tests {
             "36500d1s",
         ] {
             let err = parse(huge).unwrap_err();
-            assert!(err.contains("too long") && err.contains(huge), "{huge}: {err}");
+            assert!(
+                err.contains("too long") && err.contains(huge),
+                "{huge}: {err}"
+            );
         }
     }
 

@@ -34,7 +34,10 @@ pub struct EscalationConfig {
 pub struct Protocol {
     /// Run with `sh -c`, the escalation as JSON on standard input.
     pub notify_command: Option<String>,
-    #[serde(default = "default_timeout", deserialize_with = "crate::config::deserialize_duration")]
+    #[serde(
+        default = "default_timeout",
+        deserialize_with = "crate::config::deserialize_duration"
+    )]
     pub notify_timeout: Duration,
     /// POSTed the escalation as JSON; retried with backoff.
     pub webhook: Option<String>,
@@ -53,7 +56,10 @@ pub struct SpikeConfig {
     #[serde(default = "default_spike_name")]
     pub name: String,
     /// How far back the baseline reaches.
-    #[serde(default = "default_window", deserialize_with = "crate::config::deserialize_duration")]
+    #[serde(
+        default = "default_window",
+        deserialize_with = "crate::config::deserialize_duration"
+    )]
     pub window: Duration,
     /// Fire when the last hour has at least this many times the baseline's mean...
     pub multiple: Option<f64>,
@@ -63,7 +69,10 @@ pub struct SpikeConfig {
     #[serde(default = "default_min_count")]
     pub min_count: u64,
     /// After firing, stay quiet this long.
-    #[serde(default = "default_cooldown", deserialize_with = "crate::config::deserialize_duration")]
+    #[serde(
+        default = "default_cooldown",
+        deserialize_with = "crate::config::deserialize_duration"
+    )]
     pub cooldown: Duration,
     #[serde(default = "default_spike_severity")]
     pub severity: Severity,

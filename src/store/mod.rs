@@ -158,7 +158,10 @@ mod tests {
         std::fs::write(&path, b"this is my shopping list, not a database, sorry").unwrap();
         let err = open_rw(&path).unwrap_err();
         assert!(matches!(err, Error::NotADatabase { .. }), "{err}");
-        assert!(err.to_string().contains("is not an SQLite database"), "{err}");
+        assert!(
+            err.to_string().contains("is not an SQLite database"),
+            "{err}"
+        );
         assert_eq!(
             std::fs::read(&path).unwrap(),
             b"this is my shopping list, not a database, sorry"

@@ -192,7 +192,9 @@ impl fmt::Display for Key {
 /// can point at its line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeymapError {
-    #[error("`{key}` is not a key (write keys like \"d\", \"G\", \"ctrl-d\", \"enter\", \"pgdn\")")]
+    #[error(
+        "`{key}` is not a key (write keys like \"d\", \"G\", \"ctrl-d\", \"enter\", \"pgdn\")"
+    )]
     BadKey { action: String, key: String },
     #[error("there is no action `{0}` (see `?` in hark for the action names)")]
     UnknownAction(String),
