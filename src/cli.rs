@@ -455,3 +455,18 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_error_chain_prints_each_message_once() {
+        let io = std::io::Error::other("disk on fire");
+        let e = anyhow::Error::new(io)
+            .context("cannot save: disk on fire")
+            .context("hark stopped");
+        assert_eq!(
+            super::error_text(&e),
+            "hark stopped: cannot save: disk on fire"
+        );
+    }
+}
