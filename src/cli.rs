@@ -142,6 +142,24 @@ pub enum ConfigAction {
     Check,
 }
 
+/// An error and its causes on one line, each message once: a cause whose text an outer
+/// message already quotes is not repeated.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || out.contains(text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(text);
+    }
+    out
+}
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let (default_config, default_data) = default_dirs()?;
@@ -433,4 +451,19 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_error_chain_prints_each_message_once() {
+        let io = std::io::Error::other("disk on fire");
+        let e = anyhow::Error::new(io)
+            .context("cannot save: disk on fire")
+            .context("hark stopped");
+        assert_eq!(
+            super::error_text(&e),
+            "hark stopped: cannot save: disk on fire"
+        );
+    }
 }

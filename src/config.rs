@@ -23,7 +23,8 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     /// Key binding overrides: action name → key (or list of keys).
     #[serde(default)]
-    pub keys: BTreeMap<String, KeySpec>,
+    /// Spanned, so a bad binding's error names its line.
+    pub keys: BTreeMap<String, toml::Spanned<KeySpec>>,
     /// Canned replies (`[[reply]]`).
     #[serde(default, rename = "reply")]
     pub replies: Vec<crate::replies::CannedReply>,
@@ -60,10 +61,10 @@ fn default_brand() -> String {
 #[serde(deny_unknown_fields)]
 pub struct PollConfig {
     /// How long to wait between polls of one account.
-    #[serde(default = "default_interval", with = "humantime_serde")]
+    #[serde(default = "default_interval", deserialize_with = "duration::poll")]
     pub interval: Duration,
     /// The longest wait after repeated errors.
-    #[serde(default = "default_max_backoff", with = "humantime_serde")]
+    #[serde(default = "default_max_backoff", deserialize_with = "duration::poll")]
     pub max_backoff: Duration,
 }
 
@@ -96,7 +97,7 @@ pub struct AccountConfig {
     #[serde(default)]
     pub handle: String,
     /// Overrides `[poll] interval` for this account.
-    #[serde(default, with = "humantime_serde::option")]
+    #[serde(default, deserialize_with = "duration::poll_option")]
     pub interval: Option<Duration>,
     /// The server's base URL (Mastodon instance, Bluesky PDS).
     #[serde(default)]
@@ -126,6 +127,12 @@ pub enum KeySpec {
     Many(Vec<String>),
 }
 
+impl AsRef<KeySpec> for KeySpec {
+    fn as_ref(&self) -> &KeySpec {
+        self
+    }
+}
+
 impl KeySpec {
     pub fn keys(&self) -> Vec<&str> {
         match self {
@@ -138,11 +145,14 @@ impl KeySpec {
 /// A configuration that could not be read, with where and why.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    /// `cause` is not a `#[source]`: the message already says it, once.
+    #[error("cannot read config file {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
+    #[error("{path} is not a text file (the config is TOML, in UTF-8)")]
+    NotText { path: PathBuf },
     #[error("{path}, line {line}{key}: {message}")]
     Parse {
         path: PathBuf,
@@ -173,9 +183,12 @@ impl Config {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read {
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => Err(ConfigError::NotText {
                 path: path.to_path_buf(),
-                source,
+            }),
+            Err(cause) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                cause,
             }),
         }
     }
@@ -209,6 +222,19 @@ impl Config {
             parse_error(inner.span(), key, &message)
         })?;
         config.validate(path)?;
+        if let Err(e) = crate::tui::keymap::Keymap::from_config(&config.keys) {
+            let entry = e
+                .entries()
+                .into_iter()
+                .find_map(|name| config.keys.get_key_value(name));
+            return Err(parse_error(
+                entry.map(|(_, spec)| spec.span()),
+                entry
+                    .map(|(name, _)| format!("keys.{name}"))
+                    .unwrap_or_default(),
+                &e.to_string(),
+            ));
+        }
         if let Err(e) = crate::rules::RuleSet::compile(&config.rules) {
             return Err(ConfigError::Parse {
                 path: path.to_path_buf(),
@@ -256,7 +282,6 @@ impl Config {
                 )));
             }
         }
-        crate::tui::keymap::Keymap::from_config(&self.keys).map_err(|e| invalid(e.to_string()))?;
         crate::replies::validate(&self.replies, &self.voice).map_err(invalid)?;
         self.escalation.check().map_err(invalid)?;
         crate::report::period::time_zone(&self.report.tz)
@@ -269,57 +294,9 @@ fn line_of(text: &str, byte: usize) -> usize {
     text[..byte.min(text.len())].matches('\n').count() + 1
 }
 
-/// Durations written as "90s", "2m", "1h30m".
-mod humantime_serde {
-    use std::time::Duration;
+mod duration;
 
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        parse(&text).map_err(serde::de::Error::custom)
-    }
-
-    pub fn parse(text: &str) -> Result<Duration, String> {
-        let bad =
-            || format!("`{text}` is not a duration (write it like \"90s\", \"5m\", \"1h30m\")");
-        let mut total = 0u64;
-        let mut number = String::new();
-        let mut any = false;
-        for c in text.trim().chars() {
-            if c.is_ascii_digit() {
-                number.push(c);
-                continue;
-            }
-            let n: u64 = number.parse().map_err(|_| bad())?;
-            number.clear();
-            total += n * match c {
-                's' => 1,
-                'm' => 60,
-                'h' => 3600,
-                'd' => 86400,
-                _ => return Err(bad()),
-            };
-            any = true;
-        }
-        if !number.is_empty() || !any {
-            return Err(bad());
-        }
-        Ok(Duration::from_secs(total))
-    }
-
-    pub mod option {
-        use super::*;
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-            let text = Option::<String>::deserialize(d)?;
-            text.map(|t| parse(&t).map_err(serde::de::Error::custom))
-                .transpose()
-        }
-    }
-}
-
-pub use humantime_serde::parse as parse_duration;
+pub use duration::{deserialize as deserialize_duration, parse as parse_duration};
 
 #[cfg(test)]
 mod tests {
@@ -378,10 +355,66 @@ mod tests {
     }
 
     #[test]
-    fn durations_parse() {
-        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
-        assert!(parse_duration("5").is_err());
+    fn a_poll_interval_under_ten_seconds_names_file_line_and_key() {
+        let global = parse("brand = \"x\"\n[poll]\ninterval = \"0s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(global.contains("config.toml, line 3"), "{global}");
+        assert!(
+            global.contains("poll.interval") && global.contains("too short"),
+            "{global}"
+        );
+        let account = "[[account]]\nname = \"a\"\nplatform = \"demo\"\ninterval = \"9s\"\n";
+        let err = parse(account).unwrap_err().to_string();
+        assert!(err.contains("config.toml, line 4"), "{err}");
+        assert!(
+            err.contains("account[0].interval") && err.contains("too short"),
+            "{err}"
+        );
+        let backoff = parse("[poll]\nmax_backoff = \"0s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            backoff.contains("line 2") && backoff.contains("poll.max_backoff"),
+            "{backoff}"
+        );
+        assert!(parse("[poll]\ninterval = \"10s\"\n").is_ok());
+    }
+
+    #[test]
+    fn every_duration_field_refuses_an_overflowing_value() {
+        let fields = [
+            ("[poll]\ninterval = \"X\"\n", "poll.interval"),
+            ("[poll]\nmax_backoff = \"X\"\n", "poll.max_backoff"),
+            (
+                "[[account]]\nname = \"a\"\nplatform = \"demo\"\ninterval = \"X\"\n",
+                "account[0].interval",
+            ),
+            ("[sla]\nfirst_response = \"X\"\n", "sla.first_response"),
+            (
+                "[escalation.protocol.high]\nnotify_timeout = \"X\"\n",
+                "notify_timeout",
+            ),
+            (
+                "[escalation.spike]\nmultiple = 3.0\nwindow = \"X\"\n",
+                "escalation.spike.window",
+            ),
+            (
+                "[escalation.spike]\nmultiple = 3.0\ncooldown = \"X\"\n",
+                "escalation.spike.cooldown",
+            ),
+        ];
+        for huge in ["99999999999999999999h", "9223372036854775807d"] {
+            for (text, key) in fields {
+                let text = text.replace('X', huge);
+                let err = parse(&text).unwrap_err().to_string();
+                assert!(
+                    err.contains("too long") && err.contains(key),
+                    "{text}: {err}"
+                );
+                assert!(err.contains(", line "), "{err}");
+            }
+        }
     }
 
     #[test]
@@ -408,5 +441,57 @@ mod tests {
     fn a_key_binding_for_an_unknown_action_is_rejected() {
         let err = parse("[keys]\nfly = \"f\"\n").unwrap_err().to_string();
         assert!(err.contains("fly"), "{err}");
+    }
+
+    #[test]
+    fn every_keys_error_names_file_line_and_key() {
+        let cases = [
+            (
+                "brand = \"x\"\n\n[keys]\nreply = \"r\"\nquit = []\n",
+                5,
+                "keys.quit",
+                "no key",
+            ),
+            (
+                "[keys]\n\nmark-done = \"hyper-d\"\n",
+                3,
+                "keys.mark-done",
+                "not a key",
+            ),
+            (
+                "[keys]\nhelp = \"?\"\nfly = \"f\"\n",
+                3,
+                "keys.fly",
+                "no action",
+            ),
+            // `j` is move-down's default: the override is the line to fix.
+            (
+                "[keys]\n\n\nmark-done = [\"x\", \"j\"]\n",
+                4,
+                "keys.mark-done",
+                "both",
+            ),
+            (
+                "[keys]\nquit = [\"q\",\n  \"q\"]\n",
+                2,
+                "keys.quit",
+                "twice",
+            ),
+        ];
+        for (text, line, key, what) in cases {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("config.toml, line {line}, key `{key}`:")),
+                "{text}: {err}"
+            );
+            assert!(err.contains(what), "{err}");
+        }
+    }
+
+    #[test]
+    fn key_bindings_from_the_config_take_effect() {
+        let config = parse("[keys]\nquit = [\"x\", \"ctrl-q\"]\n").unwrap();
+        let map = crate::tui::keymap::Keymap::from_config(&config.keys).unwrap();
+        assert_eq!(map.keys_of(crate::tui::keymap::Action::Quit), "x ctrl-q");
     }
 }

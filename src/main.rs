@@ -7,7 +7,7 @@ fn main() {
         if let Some(signal) = e.downcast_ref::<hark::tui::terminal::Interrupted>() {
             std::process::exit(signal.exit_code());
         }
-        eprintln!("hark: {e:#}");
+        eprintln!("hark: {}", hark::cli::error_text(&e));
         std::process::exit(1);
     }
 }

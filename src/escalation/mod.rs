@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::domain::{ItemId, Severity, UnixTime};
 use crate::store::Result;
@@ -38,7 +38,10 @@ pub struct EscalationConfig {
 pub struct Protocol {
     /// Run with `sh -c`, the escalation as JSON on standard input.
     pub notify_command: Option<String>,
-    #[serde(default = "default_timeout", deserialize_with = "duration")]
+    #[serde(
+        default = "default_timeout",
+        deserialize_with = "crate::config::deserialize_duration"
+    )]
     pub notify_timeout: Duration,
     /// POSTed the escalation as JSON; retried with backoff.
     pub webhook: Option<String>,
@@ -57,7 +60,10 @@ pub struct SpikeConfig {
     #[serde(default = "default_spike_name")]
     pub name: String,
     /// How far back the baseline reaches.
-    #[serde(default = "default_window", deserialize_with = "duration")]
+    #[serde(
+        default = "default_window",
+        deserialize_with = "crate::config::deserialize_duration"
+    )]
     pub window: Duration,
     /// Fire when the last hour has at least this many times the baseline's mean...
     pub multiple: Option<f64>,
@@ -67,7 +73,10 @@ pub struct SpikeConfig {
     #[serde(default = "default_min_count")]
     pub min_count: u64,
     /// After firing, stay quiet this long.
-    #[serde(default = "default_cooldown", deserialize_with = "duration")]
+    #[serde(
+        default = "default_cooldown",
+        deserialize_with = "crate::config::deserialize_duration"
+    )]
     pub cooldown: Duration,
     #[serde(default = "default_spike_severity")]
     pub severity: Severity,
@@ -76,10 +85,6 @@ pub struct SpikeConfig {
     pub tag: Option<String>,
 }
 
-fn duration<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    crate::config::parse_duration(&text).map_err(serde::de::Error::custom)
-}
 fn default_timeout() -> Duration {
     Duration::from_secs(10)
 }

@@ -31,7 +31,7 @@ pub struct SlaConfig {
     /// How soon an item that needs a reply should get its first answer.
     #[serde(
         default = "default_first_response",
-        deserialize_with = "deserialize_duration"
+        deserialize_with = "crate::config::deserialize_duration"
     )]
     pub first_response: Duration,
 }
@@ -46,11 +46,6 @@ impl Default for SlaConfig {
 
 fn default_first_response() -> Duration {
     Duration::from_secs(3600)
-}
-
-fn deserialize_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    crate::config::parse_duration(&text).map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod config_text;
+mod keywords;
 pub mod spike;
 
 use std::sync::OnceLock;
@@ -102,6 +103,7 @@ pub struct ItemFacts {
 
 #[derive(Debug, Clone)]
 enum Condition {
+    Keywords(keywords::Keywords),
     Matches(Regex),
     ContainsLink(bool),
     ContainsContact(bool),
@@ -210,19 +212,15 @@ fn compile_conditions(c: &Conditions) -> Result<Vec<Condition>, (&'static str, S
         if words.iter().any(|w| w.trim().is_empty()) || words.is_empty() {
             return Err(("keywords", "`keywords` has an empty entry".into()));
         }
-        out.push(Condition::Matches(keyword_regex(words)));
+        let words = keywords::Keywords::new(words).map_err(|e| ("keywords", e))?;
+        out.push(Condition::Keywords(words));
     }
     if let Some(pattern) = &c.regex {
         let re = RegexBuilder::new(pattern)
             .case_insensitive(true)
             .size_limit(1 << 20)
             .build()
-            .map_err(|e| {
-                (
-                    "regex",
-                    format!("invalid regex `{pattern}`: {}", first_line(&e.to_string())),
-                )
-            })?;
+            .map_err(|e| ("regex", regex_problem(pattern, &e)))?;
         out.push(Condition::Matches(re));
     }
     if let Some(b) = c.contains_link {
@@ -286,36 +284,22 @@ fn normal_handle(h: &str) -> String {
     h.trim().trim_start_matches('@').to_lowercase()
 }
 
-/// One case-insensitive regex for a keyword list. A keyword is bounded by `\b` only on
-/// sides where it starts or ends with a word character, so "airdrop" does not match
-/// "airdropped" and "#recall" or "€5,000" still work.
-fn keyword_regex(words: &[String]) -> Regex {
-    let parts: Vec<String> = words
-        .iter()
-        .map(|w| {
-            let w = w.trim();
-            let escaped = regex::escape(w).replace("\\ ", "\\s+").replace(' ', "\\s+");
-            let start = if w.chars().next().is_some_and(is_word) {
-                "\\b"
-            } else {
-                ""
-            };
-            let end = if w.chars().last().is_some_and(is_word) {
-                "\\b"
-            } else {
-                ""
-            };
-            format!("{start}{escaped}{end}")
-        })
-        .collect();
-    RegexBuilder::new(&parts.join("|"))
-        .case_insensitive(true)
-        .build()
-        .expect("escaped keywords always form a valid regex")
-}
-
-fn is_word(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+/// Why a `regex` cannot be used, quoting at most its start: a pattern too large to
+/// compile may be thousands of characters long.
+fn regex_problem(pattern: &str, e: &regex::Error) -> String {
+    let shown = if pattern.chars().count() > 60 {
+        format!("{}…", pattern.chars().take(60).collect::<String>())
+    } else {
+        pattern.to_string()
+    };
+    match e {
+        regex::Error::CompiledTooBig(limit) => format!(
+            "regex `{shown}` is too large to compile (over {} KB); split it into several \
+             rules, or use `keywords` for a list of words",
+            limit / 1024
+        ),
+        _ => format!("invalid regex `{shown}`: {}", first_line(&e.to_string())),
+    }
 }
 
 fn link_re() -> &'static Regex {
@@ -361,6 +345,7 @@ pub fn only_emoji(body: &str) -> bool {
 impl Condition {
     fn holds(&self, f: &ItemFacts) -> bool {
         match self {
+            Condition::Keywords(words) => words.is_match(&f.body),
             Condition::Matches(re) => re.is_match(&f.body),
             Condition::ContainsLink(want) => link_re().is_match(&f.body) == *want,
             Condition::ContainsContact(want) => contact_re().is_match(&f.body) == *want,

@@ -264,3 +264,44 @@ mod spike {
         assert!(is_spike(&noisy, 9, &z));
     }
 }
+
+#[test]
+fn a_rule_with_twenty_thousand_keywords_loads_and_matches() {
+    // Long enough, with letters that fold several ways, that one regex alternation of
+    // them exceeded the regex crate's size limit (and panicked).
+    let words: Vec<String> = (0..20_000)
+        .map(|i| format!("\"kostenlos spam wörd {i}\""))
+        .collect();
+    let text = format!(
+        "[[rule]]\nname = \"banned\"\nany = {{ keywords = [{}] }}\nthen = {{ hide = true }}\n",
+        words.join(", ")
+    );
+    let set = rules(&text);
+    assert!(set.rules[0].matches(&facts("buy KOSTENLOS  Spam WÖRD 19999 now")));
+    assert!(set.rules[0].matches(&facts("kostenlos spam wörd 0")));
+    assert!(!set.rules[0].matches(&facts("kostenlos spam wörd 01, kostenlos spam wörd 20000")));
+}
+
+#[test]
+fn a_regex_too_large_to_compile_is_a_config_error_naming_the_rule_and_line() {
+    let alternatives: Vec<String> = (0..20_000).map(|i| format!("spam\\w*{i}")).collect();
+    let text = format!(
+        "brand = \"x\"\n\n[[rule]]\nname = \"huge\"\nany = {{ regex = '{}' }}\nthen = {{ hide = true }}\n",
+        alternatives.join("|")
+    );
+    let err = parse(&text).unwrap_err();
+    assert!(
+        err.starts_with("config.toml, line 5"),
+        "{}",
+        &err[..200.min(err.len())]
+    );
+    assert!(
+        err.contains("rule `huge`") && err.contains("too large to compile"),
+        "{err:.300}"
+    );
+    assert!(
+        err.len() < 400,
+        "the error quotes the whole pattern: {} bytes",
+        err.len()
+    );
+}

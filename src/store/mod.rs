@@ -4,6 +4,7 @@
 //! through its own read-only connection ([`read`]). WAL lets readers run while the
 //! writer commits.
 
+mod check;
 pub mod ingest;
 pub mod migrate;
 pub mod moderation;
@@ -32,8 +33,14 @@ pub const DB_FILE: &str = "hark.db";
 pub enum Error {
     #[error("the cache at {path} is locked by another program (is another hark running?)")]
     Locked { path: PathBuf },
-    #[error("the cache at {path} is damaged or not a hark database: {detail}")]
+    #[error("the cache at {path} is damaged: {detail} (move it aside; hark starts a new one)")]
     Corrupt { path: PathBuf, detail: String },
+    #[error("{path} is not an SQLite database, so not a hark cache (move it aside or choose another --data-dir)")]
+    NotADatabase { path: PathBuf },
+    #[error("{path} is a directory, not a hark cache")]
+    IsDirectory { path: PathBuf },
+    #[error("{path} is an SQLite database but not a hark cache (it has tables {tables}); move it aside or choose another --data-dir")]
+    Foreign { path: PathBuf, tables: String },
     #[error(
         "the cache at {path} was written by a newer hark (schema {found}, this hark knows {known})"
     )]
@@ -42,8 +49,18 @@ pub enum Error {
         found: i64,
         known: i64,
     },
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the cache at {path} was written by an older hark (schema {found}, this hark knows {known}): run `hark` or `hark poll --once` once to update it"
+    )]
+    Outdated {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    /// Not a `#[source]`: the message already carries SQLite's text, and a source would
+    /// print it again ("malformed: malformed").
+    #[error("database error: {}", sqlite_text(.0))]
+    Sqlite(rusqlite::Error),
     #[error("the store's writer has stopped")]
     WriterGone,
     #[error("{0}")]
@@ -52,13 +69,42 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        Error::Sqlite(e)
+    }
+}
+
+impl Error {
+    /// A lock or a damaged page met in the middle of a job, said about the cache file
+    /// rather than as a bare SQLite code.
+    pub fn about(self, path: &Path) -> Error {
+        match self {
+            Error::Sqlite(e) => classify(e, path),
+            other => other,
+        }
+    }
+}
+
+/// SQLite's message without the statement it came from: a failed migration would
+/// otherwise print the whole schema.
+fn sqlite_text(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// How long a connection waits for a lock held by another connection before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Opens (creating if needed) the read-write connection and brings the schema up to date.
+/// A file that is not a hark cache is refused before anything is written to it.
 pub fn open_rw(path: &Path) -> Result<Connection> {
+    check::not_a_directory(path)?;
     let conn = Connection::open(path).map_err(|e| classify(e, path))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    check::inspect(&conn, path)?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(|e| classify(e, path))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -69,12 +115,15 @@ pub fn open_rw(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Opens a read-only connection; the file must exist and be migrated.
+/// Opens a read-only connection; the file must exist and be a cache of this hark's
+/// schema (readers never migrate, so an older or newer one is refused with what to do).
 pub fn open_ro(path: &Path) -> Result<Connection> {
+    check::not_a_directory(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(e, path))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "query_only", "ON")?;
+    check::inspect_for_reading(&conn, path)?;
     // Enough page cache for the visible window and the counts, within the memory budget.
     conn.pragma_update(None, "cache_size", -8_000)?;
     Ok(conn)
@@ -87,7 +136,10 @@ pub(crate) fn classify(e: rusqlite::Error, path: &Path) -> Error {
         Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => Error::Locked {
             path: path.to_path_buf(),
         },
-        Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase) => Error::Corrupt {
+        Some(ErrorCode::NotADatabase) => Error::NotADatabase {
+            path: path.to_path_buf(),
+        },
+        Some(ErrorCode::DatabaseCorrupt) => Error::Corrupt {
             path: path.to_path_buf(),
             detail: e.to_string(),
         },
@@ -105,8 +157,11 @@ mod tests {
         let path = dir.path().join(DB_FILE);
         std::fs::write(&path, b"this is my shopping list, not a database, sorry").unwrap();
         let err = open_rw(&path).unwrap_err();
-        assert!(matches!(err, Error::Corrupt { .. }), "{err}");
-        assert!(err.to_string().contains("damaged or not a hark database"));
+        assert!(matches!(err, Error::NotADatabase { .. }), "{err}");
+        assert!(
+            err.to_string().contains("is not an SQLite database"),
+            "{err}"
+        );
         assert_eq!(
             std::fs::read(&path).unwrap(),
             b"this is my shopping list, not a database, sorry"

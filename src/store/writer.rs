@@ -92,7 +92,8 @@ impl WriterHandle {
                 let _ = tx.send(f(conn));
             })))
             .map_err(|_| Error::WriterGone)?;
-        rx.await.map_err(|_| Error::WriterGone)?
+        let answer = rx.await.map_err(|_| Error::WriterGone)?;
+        answer.map_err(|e| e.about(&self.path))
     }
 
     /// Like [`call`](Self::call) for code outside the async runtime (CLI, tests).
@@ -107,7 +108,8 @@ impl WriterHandle {
                 let _ = tx.send(f(conn));
             })))
             .map_err(|_| Error::WriterGone)?;
-        rx.recv().map_err(|_| Error::WriterGone)?
+        let answer = rx.recv().map_err(|_| Error::WriterGone)?;
+        answer.map_err(|e| e.about(&self.path))
     }
 
     /// Sends a job whose answer nobody waits for; failures are logged.

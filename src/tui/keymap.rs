@@ -113,8 +113,8 @@ impl Key {
         Key { code, mods }
     }
 
-    pub fn parse(text: &str) -> Result<Key, KeymapError> {
-        let bad = || KeymapError::BadKey(text.to_string());
+    /// `None` when `text` is not a key hark knows how to write.
+    pub fn parse(text: &str) -> Option<Key> {
         let mut mods = KeyModifiers::NONE;
         let mut rest = text;
         loop {
@@ -154,11 +154,11 @@ impl Key {
                             c
                         })
                     }
-                    _ => return Err(bad()),
+                    _ => return None,
                 }
             }
         };
-        Ok(Key { code, mods })
+        Some(Key { code, mods })
     }
 }
 
@@ -188,18 +188,39 @@ impl fmt::Display for Key {
     }
 }
 
+/// A `[keys]` entry that cannot be used. Each names the entry (`quit`, ...) so the config
+/// can point at its line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeymapError {
-    #[error("[keys]: `{0}` is not a key (write keys like \"d\", \"G\", \"ctrl-d\", \"enter\", \"pgdn\")")]
-    BadKey(String),
-    #[error("[keys]: there is no action `{0}` (see `?` in hark for the action names)")]
+    #[error(
+        "`{key}` is not a key (write keys like \"d\", \"G\", \"ctrl-d\", \"enter\", \"pgdn\")"
+    )]
+    BadKey { action: String, key: String },
+    #[error("there is no action `{0}` (see `?` in hark for the action names)")]
     UnknownAction(String),
-    #[error("[keys]: `{key}` is bound to both `{first}` and `{second}`")]
+    #[error("`{0}` has no key: every action needs at least one")]
+    NoKeys(String),
+    #[error("`{key}` is listed twice for `{action}`")]
+    Repeated { key: String, action: Action },
+    #[error("`{key}` is bound to both `{first}` and `{second}`")]
     Duplicate {
         key: String,
         first: Action,
         second: Action,
     },
+}
+
+impl KeymapError {
+    /// The `[keys]` entries this error may be about, most likely first.
+    pub fn entries(&self) -> Vec<&str> {
+        match self {
+            KeymapError::BadKey { action, .. } => vec![action],
+            KeymapError::UnknownAction(name) | KeymapError::NoKeys(name) => vec![name],
+            KeymapError::Repeated { action, .. } => vec![action.name()],
+            // One of the two may be a default; the override is the one to point at.
+            KeymapError::Duplicate { first, second, .. } => vec![second.name(), first.name()],
+        }
+    }
 }
 
 /// The resolved bindings.
@@ -210,36 +231,56 @@ pub struct Keymap {
 }
 
 impl Keymap {
-    /// The defaults with the config's overrides applied.
-    pub fn from_config(overrides: &BTreeMap<String, KeySpec>) -> Result<Keymap, KeymapError> {
+    /// The defaults with the config's overrides applied. An override replaces all of its
+    /// action's keys, so it may not be empty: an action without a key (quit!) is lost.
+    pub fn from_config<S: AsRef<KeySpec>>(
+        overrides: &BTreeMap<String, S>,
+    ) -> Result<Keymap, KeymapError> {
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
         for &action in Action::ALL {
             let keys = action
                 .default_keys()
                 .iter()
-                .map(|k| Key::parse(k))
-                .collect::<Result<_, _>>()?;
+                .map(|k| Key::parse(k).expect("default keys are valid"))
+                .collect();
             by_action.insert(action, keys);
         }
         for (name, spec) in overrides {
             let action =
                 Action::from_name(name).ok_or_else(|| KeymapError::UnknownAction(name.clone()))?;
-            let keys = spec
-                .keys()
+            let written = spec.as_ref().keys();
+            if written.is_empty() {
+                return Err(KeymapError::NoKeys(name.clone()));
+            }
+            let keys = written
                 .into_iter()
-                .map(Key::parse)
+                .map(|k| {
+                    Key::parse(k).ok_or_else(|| KeymapError::BadKey {
+                        action: name.clone(),
+                        key: k.to_string(),
+                    })
+                })
                 .collect::<Result<_, _>>()?;
             by_action.insert(action, keys);
         }
         let mut by_key = HashMap::new();
         for (&action, keys) in &by_action {
             for key in keys {
-                if let Some(first) = by_key.insert(*key, action) {
-                    return Err(KeymapError::Duplicate {
-                        key: key.to_string(),
-                        first,
-                        second: action,
-                    });
+                match by_key.insert(*key, action) {
+                    None => {}
+                    Some(first) if first == action => {
+                        return Err(KeymapError::Repeated {
+                            key: key.to_string(),
+                            action,
+                        })
+                    }
+                    Some(first) => {
+                        return Err(KeymapError::Duplicate {
+                            key: key.to_string(),
+                            first,
+                            second: action,
+                        })
+                    }
                 }
             }
         }
@@ -247,7 +288,8 @@ impl Keymap {
     }
 
     pub fn defaults() -> Keymap {
-        Keymap::from_config(&BTreeMap::new()).expect("the default keymap has no duplicates")
+        Keymap::from_config(&BTreeMap::<String, KeySpec>::new())
+            .expect("the default keymap has no duplicates")
     }
 
     pub fn action(&self, event: &KeyEvent) -> Option<Action> {
@@ -353,12 +395,30 @@ mod tests {
         let bad_key = BTreeMap::from([("quit".to_string(), KeySpec::One("hyper-q".into()))]);
         assert!(matches!(
             Keymap::from_config(&bad_key),
-            Err(KeymapError::BadKey(_))
+            Err(KeymapError::BadKey { .. })
         ));
         let bad_action = BTreeMap::from([("fly".to_string(), KeySpec::One("f".into()))]);
         assert!(matches!(
             Keymap::from_config(&bad_action),
             Err(KeymapError::UnknownAction(_))
         ));
+    }
+
+    #[test]
+    fn an_action_cannot_be_left_without_a_key() {
+        let empty = BTreeMap::from([("quit".to_string(), KeySpec::Many(vec![]))]);
+        let err = Keymap::from_config(&empty).unwrap_err();
+        assert_eq!(err, KeymapError::NoKeys("quit".into()));
+        assert!(err.to_string().contains("no key"), "{err}");
+    }
+
+    #[test]
+    fn a_key_listed_twice_for_one_action_says_so() {
+        let twice = BTreeMap::from([(
+            "quit".to_string(),
+            KeySpec::Many(vec!["x".into(), "x".into()]),
+        )]);
+        let err = Keymap::from_config(&twice).unwrap_err().to_string();
+        assert_eq!(err, "`x` is listed twice for `quit`");
     }
 }
