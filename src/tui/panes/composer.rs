@@ -4,7 +4,7 @@
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::outbox::read::{ItemOutbox, OutboxRow};
@@ -121,7 +121,7 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
         .or_else(|| model.detail.item.as_ref().map(|d| d.row.platform.clone()));
     let found = compose::matches(&picker.query, &model.kit.canned, platform.as_deref());
     let area = popup(area, 76, (found.len() as u16).clamp(1, 8) + 8);
-    frame.render_widget(Clear, area);
+    super::clear_popup(frame, area);
     let block = super::frame(
         " Canned replies · type to filter · enter inserts ".into(),
         true,
@@ -238,7 +238,7 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
-    frame.render_widget(Clear, area);
+    super::clear_popup(frame, area);
     let block = super::frame(
         " Outbox · r retry · x cancel · e edit a failed reply · esc closes ".into(),
         true,
