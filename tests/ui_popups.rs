@@ -142,3 +142,18 @@ fn a_popup_never_starts_on_the_right_half_of_a_wide_character() {
     }
     assert!(edges > 0, "the popup is drawn");
 }
+
+#[test]
+fn a_look_alike_handle_and_hidden_text_show_in_the_list() {
+    let mut rows = rows();
+    rows[0].author = "@nimbus\u{200b}".into();
+    rows[0].snippet = "a\u{1b} Xb null\0after\u{2028}next\u{3164}end".into();
+    let mut model = Model::new(Keymap::defaults(), "Nimbus".into(), NOW);
+    support::ui::show_rows(&mut model, W, H, rows, 24);
+    let screen = support::ui::screen(&support::ui::render(&model, W, H));
+    assert!(screen.contains("@nimbus<U+200B>"), "{screen}");
+    assert!(
+        screen.contains("a Xb null\u{2400}after nextend"),
+        "{screen}"
+    );
+}

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use crate::outbox::read::{ItemOutbox, OutboxRow};
 use crate::outbox::OutboxState;
 use crate::replies::Vars;
-use crate::sanitize::{inert_line, truncate_to_width};
+use crate::sanitize::{handle, inert_line, truncate_to_width};
 use crate::tui::compose::{self, Composer};
 use crate::tui::format::ago;
 use crate::tui::keymap::Action;
@@ -18,11 +18,11 @@ use crate::tui::model::Model;
 
 pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &Composer) {
     let target = if composer.dm {
-        format!(" DM to {} ", inert_line(&composer.author))
+        format!(" DM to {} ", handle(&composer.author))
     } else {
         format!(
             " Public reply to {} on {} ",
-            inert_line(&composer.author),
+            handle(&composer.author),
             inert_line(&composer.platform)
         )
     };
@@ -256,7 +256,7 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
             row.state.as_str(),
             row.kind,
             inert_line(&row.platform),
-            inert_line(&row.author)
+            handle(&row.author)
         );
         let rest = width.saturating_sub(unicode_width::UnicodeWidthStr::width(head.as_str()));
         let mut line = Line::from(vec![
