@@ -156,7 +156,7 @@ pub fn format_dry_run(
         for (id, author, body) in &r.sample {
             out.push_str(&format!(
                 "  #{id} {}: {}\n",
-                inert_line(author),
+                crate::sanitize::handle(author),
                 truncate_to_width(&inert_line(body), 70)
             ));
         }

@@ -1,13 +1,14 @@
 //! `hark export --tag TAG --since 7d --format csv|jsonl|md`: one row per tagged item, for
 //! the team that owns the tag (DESIGN.md F8). Platform text goes through
-//! [`crate::sanitize::inert_line`] so a hostile body cannot break a spreadsheet or a page.
+//! [`crate::sanitize`] (handles with their invisible characters shown), then each format's
+//! one escaper: [`crate::csv_cell`] and [`crate::markdown`], shared with the report.
 
 use std::io::Write;
 
 use rusqlite::Connection;
 
 use crate::domain::UnixTime;
-use crate::sanitize::inert_line;
+use crate::sanitize::{handle, inert_line};
 
 /// The export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -69,13 +70,13 @@ pub fn rows(conn: &Connection, tag: &str, since: UnixTime) -> crate::store::Resu
                 .unwrap_or_else(|_| at.to_string()),
             platform: r.get(2)?,
             kind: r.get(3)?,
-            author: inert_line(&r.get::<_, String>(4)?),
+            author: handle(&r.get::<_, String>(4)?),
             followers: r.get(5)?,
             state: r.get(6)?,
             sentiment: r.get(7)?,
             url: r.get::<_, Option<String>>(8)?.map(|u| inert_line(&u)),
             body: inert_line(&r.get::<_, String>(9)?),
-            tags: r.get::<_, Option<String>>(10)?.unwrap_or_default(),
+            tags: inert_line(&r.get::<_, Option<String>>(10)?.unwrap_or_default()),
             notes: inert_line(&r.get::<_, Option<String>>(11)?.unwrap_or_default()),
         })
     })?;
@@ -99,24 +100,12 @@ fn fields(row: &Row) -> [String; 12] {
     ]
 }
 
-fn csv_field(s: &str) -> String {
-    // A leading = + - @ makes spreadsheets run a formula: prefix it with a quote.
-    let s = if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
+/// A markdown cell: the link column links only to http(s); everything else is text.
+fn md_field(column: &str, value: &str) -> String {
+    match (column, crate::markdown::url(value)) {
+        ("url", Some(url)) => format!("<{url}>"),
+        _ => crate::markdown::text(value),
     }
-}
-
-fn md_field(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
 }
 
 /// Writes `rows` in `format`.
@@ -125,7 +114,10 @@ pub fn write(out: &mut dyn Write, rows: &[Row], format: Format, tag: &str) -> st
         Format::Csv => {
             writeln!(out, "{}", COLUMNS.join(","))?;
             for row in rows {
-                let line: Vec<String> = fields(row).iter().map(|f| csv_field(f)).collect();
+                let line: Vec<String> = fields(row)
+                    .iter()
+                    .map(|f| crate::csv_cell::cell(f))
+                    .collect();
                 writeln!(out, "{}", line.join(","))?;
             }
         }
@@ -138,17 +130,107 @@ pub fn write(out: &mut dyn Write, rows: &[Row], format: Format, tag: &str) -> st
             writeln!(
                 out,
                 "# #{} · {} item{}\n",
-                md_field(tag),
+                crate::markdown::text(tag),
                 rows.len(),
                 if rows.len() == 1 { "" } else { "s" }
             )?;
             writeln!(out, "| {} |", COLUMNS.join(" | "))?;
             writeln!(out, "|{}", "---|".repeat(COLUMNS.len()))?;
             for row in rows {
-                let line: Vec<String> = fields(row).iter().map(|f| md_field(f)).collect();
+                let line: Vec<String> = COLUMNS
+                    .iter()
+                    .zip(fields(row))
+                    .map(|(column, f)| md_field(column, &f))
+                    .collect();
                 writeln!(out, "| {} |", line.join(" | "))?;
             }
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(author: &str, body: &str, url: Option<&str>) -> Row {
+        Row {
+            id: 1,
+            created_at: "2025-11-24T16:00:00Z".into(),
+            platform: "chirp".into(),
+            kind: "mention".into(),
+            author: author.into(),
+            followers: Some(3),
+            state: "new".into(),
+            sentiment: None,
+            url: url.map(String::from),
+            body: body.into(),
+            tags: "feedback".into(),
+            notes: String::new(),
+        }
+    }
+
+    fn export(rows: &[Row], format: Format) -> String {
+        let mut out = Vec::new();
+        write(&mut out, rows, format, "feedback").unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const PAYLOADS: &[&str] = &[
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[click me](javascript:alert(1))",
+        "![x](javascript:alert(1))",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "`code` **bold** | pipe",
+    ];
+
+    #[test]
+    fn markdown_export_carries_no_tag_and_no_script_link() {
+        let rows: Vec<Row> = PAYLOADS
+            .iter()
+            .map(|p| row(p, p, Some("javascript:alert(1)")))
+            .collect();
+        let md = export(&rows, Format::Md);
+        assert!(!md.contains('<'), "a raw tag: {md}");
+        assert!(!md.contains("](javascript"), "a script link: {md}");
+        assert!(!md.contains("<javascript"), "a script autolink: {md}");
+        assert!(
+            md.contains("&lt;script&gt;"),
+            "the text stays readable: {md}"
+        );
+        // One row per item: no payload broke the table.
+        let rows_out = md.lines().filter(|l| l.starts_with("| 1 |")).count();
+        assert_eq!(rows_out, PAYLOADS.len(), "{md}");
+    }
+
+    #[test]
+    fn markdown_export_links_only_to_the_web() {
+        let md = export(
+            &[row("@a", "hi", Some("https://x.example/a b)"))],
+            Format::Md,
+        );
+        assert!(md.contains("<https://x.example/a%20b%29>"), "{md}");
+    }
+
+    #[test]
+    fn csv_export_defuses_formulas_behind_blanks_and_fullwidth_signs() {
+        for body in [
+            " =1+1",
+            "\t=1+1",
+            "＝1+1",
+            "＋cmd",
+            "－1",
+            "＠SUM(A1)",
+            "\u{200b}=1",
+        ] {
+            let csv = export(&[row("ana", body, None)], Format::Csv);
+            let line = csv.lines().nth(1).unwrap();
+            let cell = line.split(',').nth(9).unwrap();
+            assert!(
+                cell.trim_start_matches('"').starts_with('\''),
+                "{body:?}: {line}"
+            );
+        }
+    }
 }

@@ -279,6 +279,13 @@ fn huge_and_hostile_bodies_are_stored_whole() {
 }
 
 #[test]
+fn a_nul_does_not_hide_the_rest_of_a_post_in_the_list() {
+    let cache = cache();
+    cache.ingest(vec![item("nul", "before\0after the nul", 10)], None);
+    assert_eq!(cache.inbox(), vec!["before\0after the nul".to_string()]);
+}
+
+#[test]
 fn a_manual_label_is_kept_apart_logged_and_survives_a_rescore() {
     use hark::domain::SentimentLabel;
     use hark::ingest::Pipeline;

@@ -2,11 +2,12 @@
 //!
 //! The CSV is long-form (`field,value`), one row per figure, with array entries named by
 //! their platform, tag, day… so a column keeps its meaning from week to week. Text values
-//! that a spreadsheet would run as a formula are prefixed with a quote.
+//! that a spreadsheet would run as a formula are defused by [`crate::csv_cell`].
 
 use serde_json::Value;
 
 use super::ReportData;
+use crate::csv_cell::cell;
 
 pub fn json(data: &ReportData) -> String {
     let mut text = serde_json::to_string_pretty(data).unwrap_or_else(|_| "{}".to_string());
@@ -65,32 +66,5 @@ fn scalar(v: &Value) -> String {
         Value::Null => String::new(),
         Value::String(s) => crate::sanitize::inert_line(s),
         other => other.to_string(),
-    }
-}
-
-fn cell(raw: &str) -> String {
-    let guarded = if raw.starts_with(['=', '+', '-', '@']) && raw.parse::<f64>().is_err() {
-        format!("'{raw}")
-    } else {
-        raw.to_string()
-    };
-    if guarded.contains([',', '"', '\n']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn csv_cells_quote_commas_and_defuse_formulas() {
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(cell("-12"), "-12");
-        assert_eq!(cell("@ana"), "'@ana");
     }
 }

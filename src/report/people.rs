@@ -96,7 +96,7 @@ fn table(out: &mut String, people: &[Person], count: &str, key: fn(&Person) -> u
         .iter()
         .map(|p| {
             vec![
-                md::text(&p.handle),
+                md::handle(&p.handle),
                 md::text(&p.platform),
                 key(p).to_string(),
                 p.items.to_string(),
@@ -139,7 +139,7 @@ pub fn render(p: &People, out: &mut String) {
             .iter()
             .map(|v| {
                 vec![
-                    md::text(&v.handle),
+                    md::handle(&v.handle),
                     md::text(&v.platform),
                     v.items.to_string(),
                 ]

@@ -110,7 +110,7 @@ pub fn render(t: &Tags, out: &mut String) {
             vec![
                 md::text(&l.tag),
                 md::text(&l.platform),
-                md::text(&l.author),
+                md::handle(&l.author),
                 text,
             ]
         })

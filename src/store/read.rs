@@ -138,7 +138,7 @@ pub struct Reader {
 }
 
 const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au.handle,
-    substr(i.body, 1, 300) /* a list row shows one line; huge bodies stay in the store */, coalesce(i.sentiment_manual, i.sentiment_label_auto),
+    substr(CAST(i.body AS BLOB), 1, 4 * 300) /* a list row shows one line; cut as bytes: SQLite's text substr stops at a NUL */, coalesce(i.sentiment_manual, i.sentiment_label_auto),
     i.sentiment_manual IS NOT NULL, i.needs_reply,
     (SELECT max(CASE e.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2 ELSE 1 END)
        FROM escalations e WHERE e.item_id = i.id AND e.resolved_at IS NULL)";
@@ -146,6 +146,15 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
     JOIN authors au ON au.id = i.author_id";
+
+/// The first 300 characters of a body cut as bytes (its last character may be cut).
+fn snippet(bytes: &[u8]) -> String {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
+    };
+    valid.chars().take(300).collect()
+}
 
 fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     let parse_err = |n: usize, e: crate::domain::UnknownValue| {
@@ -166,7 +175,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
             .parse()
             .map_err(|e| parse_err(4, e))?,
         author: r.get(5)?,
-        snippet: r.get(6)?,
+        snippet: snippet(&r.get::<_, Vec<u8>>(6)?),
         sentiment: sentiment.and_then(|s| s.parse().ok()),
         sentiment_manual: r.get(8)?,
         needs_reply: r.get(9)?,

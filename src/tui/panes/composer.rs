@@ -4,13 +4,13 @@
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::outbox::read::{ItemOutbox, OutboxRow};
 use crate::outbox::OutboxState;
 use crate::replies::Vars;
-use crate::sanitize::{inert_line, truncate_to_width};
+use crate::sanitize::{handle, inert_line, truncate_to_width};
 use crate::tui::compose::{self, Composer};
 use crate::tui::format::ago;
 use crate::tui::keymap::Action;
@@ -18,11 +18,11 @@ use crate::tui::model::Model;
 
 pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &Composer) {
     let target = if composer.dm {
-        format!(" DM to {} ", inert_line(&composer.author))
+        format!(" DM to {} ", handle(&composer.author))
     } else {
         format!(
             " Public reply to {} on {} ",
-            inert_line(&composer.author),
+            handle(&composer.author),
             inert_line(&composer.platform)
         )
     };
@@ -121,7 +121,7 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
         .or_else(|| model.detail.item.as_ref().map(|d| d.row.platform.clone()));
     let found = compose::matches(&picker.query, &model.kit.canned, platform.as_deref());
     let area = popup(area, 76, (found.len() as u16).clamp(1, 8) + 8);
-    frame.render_widget(Clear, area);
+    super::clear_popup(frame, area);
     let block = super::frame(
         " Canned replies · type to filter · enter inserts ".into(),
         true,
@@ -238,7 +238,7 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
-    frame.render_widget(Clear, area);
+    super::clear_popup(frame, area);
     let block = super::frame(
         " Outbox · r retry · x cancel · e edit a failed reply · esc closes ".into(),
         true,
@@ -256,7 +256,7 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
             row.state.as_str(),
             row.kind,
             inert_line(&row.platform),
-            inert_line(&row.author)
+            handle(&row.author)
         );
         let rest = width.saturating_sub(unicode_width::UnicodeWidthStr::width(head.as_str()));
         let mut line = Line::from(vec![

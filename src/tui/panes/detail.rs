@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::sanitize::{inert, inert_line, truncate_to_width};
+use crate::sanitize::{handle, inert, inert_line, truncate_to_width, width};
 use crate::store::read::{ItemDetail, ThreadEntry};
 use crate::threads::ThreadNews;
 use crate::tui::format::{age, ago, thousands};
@@ -79,7 +79,7 @@ fn item_lines(
     let mut header = vec![
         Span::raw(name).bold(),
         Span::raw(" "),
-        Span::raw(inert_line(&item.author.handle)).cyan(),
+        Span::raw(handle(&item.author.handle)).cyan(),
         Span::raw(format!(
             " · {} {} · {} · {}",
             inert_line(&row.platform),
@@ -181,10 +181,10 @@ fn explanation_line(contributions: &[crate::sentiment::Contribution]) -> Line<'s
     Line::from(spans)
 }
 
-fn thread_line(arrow: &str, entry: &ThreadEntry, now: i64, width: usize) -> Line<'static> {
-    let who = inert_line(&entry.author);
+fn thread_line(arrow: &str, entry: &ThreadEntry, now: i64, cols: usize) -> Line<'static> {
+    let who = handle(&entry.author);
     let prefix = format!("{arrow}{who} {}: ", age(now, entry.created_at));
-    let room = width.saturating_sub(unicode_width::UnicodeWidthStr::width(prefix.as_str()));
+    let room = cols.saturating_sub(width(&prefix));
     let text = truncate_to_width(&inert_line(&entry.body), room);
     let style = if entry.own {
         Style::new().fg(Color::Green)

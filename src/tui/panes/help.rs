@@ -4,7 +4,7 @@
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Stylize;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
         .areas(popup);
-    frame.render_widget(Clear, popup);
+    super::clear_popup(frame, popup);
     let block = super::frame(" Keys · rebind them in [keys] of config.toml ".into(), true);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);

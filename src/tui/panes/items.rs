@@ -5,10 +5,9 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState};
 use ratatui::Frame;
-use unicode_width::UnicodeWidthStr;
 
 use crate::domain::{ItemState, SentimentLabel, Severity};
-use crate::sanitize::{inert_line, truncate_to_width};
+use crate::sanitize::{handle, inert_line, truncate_to_width, width};
 use crate::store::read::{ItemRow, SEARCH_COUNT_CAP};
 use crate::tui::format::{age, thousands};
 use crate::tui::model::{Focus, Model};
@@ -107,7 +106,7 @@ fn item_line(
         PLATFORM_COLS,
     );
     let author = pad(
-        &truncate_to_width(&inert_line(&row.author), author_cols),
+        &truncate_to_width(&handle(&row.author), author_cols),
         author_cols,
     );
     let snippet = truncate_to_width(&inert_line(&row.snippet), text_cols);
@@ -183,6 +182,5 @@ fn item_line(
 
 /// Pads to `cols` terminal columns (not chars), so wide characters keep columns aligned.
 fn pad(text: &str, cols: usize) -> String {
-    let width = text.width();
-    format!("{text}{}", " ".repeat(cols.saturating_sub(width)))
+    format!("{text}{}", " ".repeat(cols.saturating_sub(width(text))))
 }

@@ -5,7 +5,7 @@
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::domain::Severity;
@@ -260,7 +260,7 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
     };
     let width = 60.min(area.width);
     let rect = centered(area, width, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
+    super::clear_popup(frame, rect);
     let block = super::frame(title, true);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);

@@ -25,7 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                 &crate::sanitize::inert_line(&view.title()),
                 width.saturating_sub(count.len() + 1),
             );
-            let pad = width.saturating_sub(title.chars().count() + count.len());
+            let pad = width.saturating_sub(crate::sanitize::width(&title) + count.len());
             let selected = i == model.sidebar.selected;
             let style = if selected {
                 Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
