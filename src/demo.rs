@@ -136,13 +136,22 @@ checklist = ["Answer normally; mention it in the weekly report"]
 
 /// The demo workspace in `data_dir`, or in a fresh temporary directory (removed when the
 /// returned guard drops).
+/// The throwaway workspace is as private as a real one (hark runs on unix terminals).
+fn private() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o700)
+}
+
 pub fn workspace(
     data_dir: Option<PathBuf>,
 ) -> anyhow::Result<(Workspace, Option<tempfile::TempDir>)> {
     let (dir, guard) = match data_dir {
         Some(dir) => (dir, None),
         None => {
-            let temp = tempfile::Builder::new().prefix("hark-demo-").tempdir()?;
+            let temp = tempfile::Builder::new()
+                .prefix("hark-demo-")
+                .permissions(private())
+                .tempdir()?;
             (temp.path().to_path_buf(), Some(temp))
         }
     };
