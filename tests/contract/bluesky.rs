@@ -277,8 +277,12 @@ impl Platform for Bluesky {
             raw_json: None,
         };
         match kind {
-            // Hiding works on replies in the brand's own thread.
+            // Hiding works on replies in the brand's own thread; one to unhide is hidden.
             "hide" | "unhide" => {
+                if kind == "unhide" {
+                    let mut s = self.pds.0.lock().unwrap();
+                    s.gate.get_or_insert_with(Vec::new).push(json!(uri(n)));
+                }
                 let root = json!({"uri": BRAND_ROOT, "cid": "bafyreibrandroot"});
                 raw["record"]["reply"] = json!({"root": root, "parent": root});
                 item.kind = ItemKind::Comment;
@@ -364,10 +368,6 @@ impl Scripted for Bluesky {
     async fn refuse(&self, kind: &str) -> String {
         let reason = format!("kit: the PDS refuses {kind} on this record");
         let mut s = self.pds.0.lock().unwrap();
-        if kind == "unhide" {
-            // The brand's threadgate already hides the kit's replies.
-            s.gate = Some((0..100).map(|n| json!(uri(n))).collect());
-        }
         s.refused.insert(kind.into(), reason.clone());
         reason
     }

@@ -18,7 +18,7 @@ use crate::harness::{arrival, Platform, SLOW};
 #[derive(Default)]
 struct Seen {
     writes: HashMap<String, usize>,
-    /// Reply keys (the demo posts once per key) and moderation calls.
+    /// Reply keys (the demo posts once per key), targets of set-like actions, reports.
     copies: HashMap<String, Vec<String>>,
 }
 
@@ -76,7 +76,9 @@ impl Connector for Client {
     async fn moderate(&self, t: &Target, action: ModerationAction) -> Result<(), PlatformError> {
         let kind = action.kind();
         let result = self.network.demo.moderate(t, action).await;
-        self.note(kind, None);
+        // Every report is a new one; the other actions set a state.
+        let copy = (kind != "report").then(|| t.external_id.clone());
+        self.note(kind, copy);
         self.answer(result).await
     }
 }

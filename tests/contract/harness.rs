@@ -291,4 +291,4 @@ pub fn worker_on(writer: &Writer, account_id: i64, connector: Arc<dyn Connector>
 }
 
 /// How long a slow send keeps the worker waiting.
-pub const SLOW: Duration = Duration::from_secs(3);
+pub const SLOW: Duration = Duration::from_secs(1);

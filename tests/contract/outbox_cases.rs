@@ -152,21 +152,25 @@ pub async fn two_processes_send_each_row_once<P: Platform>() {
     assert_eq!(p.copies("reply").await, rows.len());
 }
 
-/// A second process starting while the first is mid-send never takes the first's row:
-/// it reaches the platform once, and the first process records it.
+/// A second process starting while the first is mid-send never takes the first's row
+/// (a reply, and a report, which has no key): it reaches the platform once, and the
+/// first process records it.
 pub async fn second_process_leaves_in_flight_rows<P: Platform>() {
     let p = P::start().await;
-    let store = Store::new::<P>();
-    let row = store.queue(store.add(p.target("reply", 1)), "reply");
-    let (slow, taken) = p.slow_connector().await;
-    let first = store.worker(slow);
-    let sending = tokio::spawn(async move { first.run_once().await.map(|_| ()) });
-    taken.notified().await;
-    let other = store.second_process();
-    let second = worker_on(&other, store.account_id, p.connector());
-    second.reconcile().await.unwrap();
-    second.run_once().await.unwrap();
-    sending.await.unwrap().unwrap();
-    assert_eq!(p.writes("reply").await, 1, "the row reached the platform twice");
-    assert_eq!(store.row(row).0, "sent");
+    for (n, kind) in ["reply", "report"].into_iter().enumerate() {
+        let store = Store::new::<P>();
+        let row = store.queue(store.add(p.target(kind, 40 + n as u32)), kind);
+        let (slow, taken) = p.slow_connector().await;
+        let first = store.worker(slow);
+        let sending = tokio::spawn(async move { first.run_once().await.map(|_| ()) });
+        taken.notified().await;
+        let other = store.second_process();
+        let second = worker_on(&other, store.account_id, p.connector());
+        second.reconcile().await.unwrap();
+        second.run_once().await.unwrap();
+        sending.await.unwrap().unwrap();
+        p.prompt().await;
+        assert_eq!(p.writes(kind).await, 1, "{kind}: reached the platform twice");
+        assert_eq!(store.row(row).0, "sent", "{kind}");
+    }
 }
