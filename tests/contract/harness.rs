@@ -19,11 +19,12 @@ use hark::store::ingest::{self, Incoming};
 use hark::store::Writer;
 use tokio::sync::Notify;
 
-/// The server's clock: arrival n happens at `T0 + 10·n` seconds.
+/// The server's clock: arrival n happens at `T0 + 300·n` seconds (five minutes apart, more
+/// than any overlap a connector reads below its mark).
 pub const T0: i64 = 1_780_000_000;
 
 pub fn arrival(n: u32) -> i64 {
-    T0 + 10 * n as i64
+    T0 + 300 * n as i64
 }
 
 /// A mention of the brand, numbered in the order it reaches the platform.

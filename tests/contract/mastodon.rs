@@ -55,7 +55,8 @@ fn notification(r: &Record) -> Value {
         "url": format!("https://nimbus.social/@fan{k}")});
     n["account"] = account.clone();
     let s = &mut n["status"];
-    s["id"] = json!(format!("{}", 9000 + k));
+    // Status ids are snowflakes of the status's own time; notification ids of arrival.
+    s["id"] = json!(format!("{}{k:03}", created));
     s["created_at"] = json!(iso(created));
     s["account"] = account;
     s["in_reply_to_id"] = Value::Null;
