@@ -26,7 +26,10 @@ const BRAND: &str = "did:plc:brand";
 const BRAND_ROOT: &str = "at://did:plc:brand/app.bsky.feed.post/3kbrandroot00";
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/bluesky/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/bluesky/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     v.as_object_mut().unwrap().remove("_source");
     v
@@ -108,7 +111,7 @@ impl Pds {
             .and_then(|(_, v)| v.trim_start_matches('c').parse().ok())
             .unwrap_or(0);
         let mut sorted: Vec<&(i64, u32, Value)> = s.timeline.iter().collect();
-        sorted.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        sorted.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
         let page: Vec<Value> = sorted
             .iter()
             .skip(offset)
@@ -134,7 +137,11 @@ impl Pds {
             _ => s.gate.is_some(),
         };
         if !found {
-            return xrpc_error(400, "RecordNotFound", &format!("Could not locate record: {uri}"));
+            return xrpc_error(
+                400,
+                "RecordNotFound",
+                &format!("Could not locate record: {uri}"),
+            );
         }
         let value = match collection {
             "app.bsky.feed.post" => json!({"$type": collection, "text": "kit reply"}),
@@ -152,9 +159,10 @@ impl Pds {
             ("com.atproto.repo.createRecord", "app.bsky.feed.post") => {
                 ("reply", body["rkey"].as_str().unwrap_or("").to_string())
             }
-            ("com.atproto.repo.createRecord", "app.bsky.graph.block") => {
-                ("block", format!("block-{}", s.writes.get("block").unwrap_or(&0)))
-            }
+            ("com.atproto.repo.createRecord", "app.bsky.graph.block") => (
+                "block",
+                format!("block-{}", s.writes.get("block").unwrap_or(&0)),
+            ),
             ("com.atproto.repo.putRecord", _) => {
                 let hidden = body["record"]["hiddenReplies"].as_array().cloned();
                 let before = s.gate.as_ref().map_or(0, Vec::len);
@@ -170,9 +178,10 @@ impl Pds {
             }
             ("app.bsky.graph.muteActor", _) => ("mute", body["actor"].to_string()),
             ("app.bsky.graph.muteThread", _) => ("mute-thread", body["root"].to_string()),
-            ("com.atproto.moderation.createReport", _) => {
-                ("report", format!("report-{}", s.writes.get("report").unwrap_or(&0)))
-            }
+            ("com.atproto.moderation.createReport", _) => (
+                "report",
+                format!("report-{}", s.writes.get("report").unwrap_or(&0)),
+            ),
             _ => return xrpc_error(501, "MethodNotImplemented", nsid),
         };
         *s.writes.entry(kind.into()).or_default() += 1;
@@ -197,8 +206,10 @@ impl Pds {
             "reply" | "block" => ok(json!({
                 "uri": format!("at://{BRAND}/{collection}/{effect}"), "cid": "bafyreinew"})),
             "hide" | "unhide" => ok(json!({"uri": "at://x/y/z", "cid": "bafyreigate2"})),
-            "report" => ok(json!({"id": effects.len(), "reasonType": body["reasonType"],
-                "subject": body["subject"], "reportedBy": BRAND, "createdAt": iso(arrival(0))})),
+            "report" => ok(
+                json!({"id": effects.len(), "reasonType": body["reasonType"],
+                "subject": body["subject"], "reportedBy": BRAND, "createdAt": iso(arrival(0))}),
+            ),
             _ => ResponseTemplate::new(200),
         };
         match &s.slow {
@@ -317,7 +328,14 @@ impl Platform for Bluesky {
     }
 
     async fn writes(&self, kind: &str) -> usize {
-        self.pds.0.lock().unwrap().writes.get(kind).copied().unwrap_or(0)
+        self.pds
+            .0
+            .lock()
+            .unwrap()
+            .writes
+            .get(kind)
+            .copied()
+            .unwrap_or(0)
     }
 
     async fn copies(&self, kind: &str) -> usize {

@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use hark::domain::{ItemKind, NewAuthor, NewItem};
 use hark::platform::demo::{DemoConnector, Release};
-use hark::platform::{
-    Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target,
-};
+use hark::platform::{Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target};
 use tokio::sync::Notify;
 
 use crate::harness::{arrival, Platform, SLOW};

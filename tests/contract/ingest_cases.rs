@@ -40,7 +40,11 @@ pub async fn restart_mid_page<P: Scripted>() {
     store.reopen();
     let new = store.poll(p.connector()).await.unwrap();
     assert_eq!(store.mentions(), (1..=7).collect::<Vec<_>>());
-    assert_eq!(before + new, 6, "stored before the stop + after = each once");
+    assert_eq!(
+        before + new,
+        6,
+        "stored before the stop + after = each once"
+    );
 }
 
 /// Mentions dated 10 minutes and a day before they reached the platform still arrive.

@@ -171,10 +171,13 @@ impl Instance {
         let effects = s.effects.entry(kind.into()).or_default();
         let body = match kind {
             "reply" => {
-                let index = effects.iter().position(|k| *k == effect).unwrap_or_else(|| {
-                    effects.push(effect.clone());
-                    effects.len() - 1
-                });
+                let index = effects
+                    .iter()
+                    .position(|k| *k == effect)
+                    .unwrap_or_else(|| {
+                        effects.push(effect.clone());
+                        effects.len() - 1
+                    });
                 let mut status = fixture("status_created.json");
                 status["id"] = json!(format!("{}", 7000 + index));
                 status

@@ -74,7 +74,10 @@ pub async fn refused_moderation<P: Scripted>() {
         let (state, attempts, error) = store.row(row);
         assert_eq!((state.as_str(), attempts), ("failed", 1), "{kind}");
         let error = error.unwrap_or_default();
-        assert!(error.contains(&reason), "{kind}: `{error}` lacks `{reason}`");
+        assert!(
+            error.contains(&reason),
+            "{kind}: `{error}` lacks `{reason}`"
+        );
         assert_eq!(p.writes(kind).await, 1, "{kind}: retried");
     }
 }
@@ -181,7 +184,11 @@ pub async fn second_process_leaves_in_flight_rows<P: Platform>() {
         second.run_once().await.unwrap();
         sending.await.unwrap().unwrap();
         p.prompt().await;
-        assert_eq!(p.writes(kind).await, 1, "{kind}: reached the platform twice");
+        assert_eq!(
+            p.writes(kind).await,
+            1,
+            "{kind}: reached the platform twice"
+        );
         assert_eq!(store.row(row).0, "sent", "{kind}");
     }
 }
