@@ -321,6 +321,41 @@ async fn a_refused_moderation_call_is_permanent_with_the_instance_s_reason() {
 }
 
 #[tokio::test]
+async fn a_403_refusing_the_action_is_permanent_and_a_403_about_the_token_is_auth() {
+    let server = instance().await;
+    let items = fetched(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/accounts/202/block"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_string(r#"{"error":"This action is not allowed"}"#),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/accounts/202/mute"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_string(r#"{"error":"This action is outside the authorized scopes"}"#),
+        )
+        .mount(&server)
+        .await;
+    let c = connector(&server);
+    let refused = c
+        .moderate(&target(&items, "1012"), ModerationAction::BlockAuthor)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, PlatformError::Permanent(m) if m.contains("not allowed")),
+        "a refusal is not a broken login: {refused:?}"
+    );
+    let scope = c
+        .moderate(&target(&items, "1012"), ModerationAction::MuteAuthor)
+        .await
+        .unwrap_err();
+    assert!(matches!(&scope, PlatformError::Auth(_)), "{scope:?}");
+}
+
+#[tokio::test]
 async fn opening_a_status_fetches_it_as_it_is_now_then_its_context() {
     let server = instance().await;
     let items = fetched(&server).await;

@@ -156,7 +156,10 @@ impl Client {
             429 => PlatformError::RateLimited {
                 wait: self.wait_from(headers).unwrap_or(DEFAULT_RATE_WAIT),
             },
-            401 | 403 => PlatformError::Auth(text),
+            401 => PlatformError::Auth(text),
+            // 403 is either the token (missing scope, login disabled) or a refusal of this
+            // one action ("This action is not allowed"): only the first is an auth problem.
+            403 if detail.as_deref().is_some_and(token_problem) => PlatformError::Auth(text),
             400..=499 => PlatformError::Permanent(text),
             _ => PlatformError::Transient(text),
         }
@@ -280,6 +283,16 @@ pub fn link_param(headers: &HeaderMap, rel: &str, param: &str) -> Option<String>
             .map(|(_, v)| v.into_owned());
     }
     None
+}
+
+/// Whether a 403's message is about the token rather than the action (Mastodon's texts:
+/// "This action is outside the authorized scopes", "Your login is currently disabled",
+/// "This method requires an authenticated user", "…missing a confirmed e-mail address").
+fn token_problem(detail: &str) -> bool {
+    let d = detail.to_ascii_lowercase();
+    ["scope", "login", "authenticated", "e-mail"]
+        .iter()
+        .any(|w| d.contains(w))
 }
 
 #[cfg(test)]
