@@ -295,6 +295,7 @@ fn an_expired_notification_claim_is_sent_again_and_a_live_one_is_left_alone() {
     );
     assert_eq!(notify::reconcile(&mut conn, now + 30).unwrap(), 0);
     assert_eq!(notify::reconcile(&mut conn, now + 61).unwrap(), 1);
+    // (a lease holds through its last second: now + 60)
     let state: String = conn
         .query_row("SELECT state FROM notifications WHERE id = ?", [id], |r| {
             r.get(0)

@@ -11,7 +11,7 @@
 //! - SQLite (here, [`SqliteLeases`]): the columns live on `outbox` and `notifications`;
 //!   every call is one conditional `UPDATE`, atomic under SQLite's single writer.
 //! - PostgreSQL (team mode, later): the same columns and the same conditional `UPDATE ...
-//!   WHERE lease_owner IS NULL OR lease_expires_at <= $now` per call (or `SELECT ... FOR
+//!   WHERE lease_owner IS NULL OR lease_expires_at < $now` per call (or `SELECT ... FOR
 //!   UPDATE SKIP LOCKED` to pick candidates); the database clock (`now()`) replaces the
 //!   caller's where processes on several machines share it.
 
@@ -91,7 +91,7 @@ impl Leases for SqliteLeases<'_> {
         let sql = format!(
             "UPDATE {} SET lease_owner = ?2, lease_expires_at = ?3
              WHERE id = ?1 AND (lease_owner IS NULL OR lease_owner = ?2
-                                OR lease_expires_at IS NULL OR lease_expires_at <= ?4)",
+                                OR lease_expires_at IS NULL OR lease_expires_at < ?4)",
             self.table.name()
         );
         let n = self
@@ -123,7 +123,7 @@ impl Leases for SqliteLeases<'_> {
     fn expired(&self, now: UnixTime) -> Result<Vec<i64>> {
         let sql = format!(
             "SELECT id FROM {} WHERE state = 'sending'
-               AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= ?1)
+               AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?1)
              ORDER BY id",
             self.table.name()
         );
@@ -167,12 +167,12 @@ mod tests {
         assert_ne!(a, b);
         assert!(leases.claim(1, &a, 100, 10).unwrap());
         assert!(!leases.claim(1, &b, 105, 10).unwrap(), "live: not taken");
-        assert!(leases.expired(109).unwrap().is_empty());
+        assert!(leases.expired(110).unwrap().is_empty());
         assert!(leases.renew(1, &a, 108, 10).unwrap());
-        assert!(leases.expired(117).unwrap().is_empty(), "renewed to 118");
+        assert!(leases.expired(118).unwrap().is_empty(), "renewed through 118");
         assert!(!leases.renew(1, &b, 108, 10).unwrap(), "b never held it");
-        assert_eq!(leases.expired(118).unwrap(), vec![1]);
-        assert!(leases.claim(1, &b, 118, 10).unwrap(), "expired: taken");
+        assert_eq!(leases.expired(119).unwrap(), vec![1]);
+        assert!(leases.claim(1, &b, 119, 10).unwrap(), "expired: taken");
         assert!(!leases.release(1, &a).unwrap(), "a lost it");
         assert!(leases.release(1, &b).unwrap());
         assert_eq!(leases.expired(0).unwrap(), vec![1], "no lease: expired");

@@ -240,7 +240,7 @@ impl Worker {
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1)
                  OR EXISTS (SELECT 1 FROM outbox WHERE state = 'unknown' AND next_attempt_at <= ?1)
                  OR EXISTS (SELECT 1 FROM outbox WHERE state = 'sending'
-                              AND (lease_expires_at IS NULL OR lease_expires_at <= ?1))",
+                              AND (lease_expires_at IS NULL OR lease_expires_at < ?1))",
             [self.now()],
             |r| r.get::<_, bool>(0),
         )
