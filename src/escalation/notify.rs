@@ -69,7 +69,7 @@ pub const LEASE_SECS: i64 = 60;
 /// Claims notification `id` for `owner`: `pending` and due → `sending`, leased until
 /// `now + ttl`. False when another process got it first (or it moved on).
 pub fn claim(conn: &mut Connection, id: i64, owner: &Owner, now: UnixTime, ttl: i64) -> Result<bool> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let pending = tx.execute(
         "UPDATE notifications SET state = 'sending'
          WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?2",
@@ -90,7 +90,7 @@ pub fn renew(conn: &mut Connection, id: i64, owner: &Owner, now: UnixTime, ttl: 
 /// Claims whose lease ran out while `sending` go back to `pending`, due now. Live claims
 /// (another process at work) are never touched. Returns how many.
 pub fn reconcile(conn: &mut Connection, now: UnixTime) -> Result<usize> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let ids = SqliteLeases::new(&tx, Table::Notifications).expired(now)?;
     for &id in &ids {
         tx.execute(

@@ -299,7 +299,8 @@ pub fn claim_due_except(
     owner: &Owner,
     ttl: i64,
 ) -> Result<Vec<Job>> {
-    let tx = conn.transaction()?;
+    // Immediate: another process claiming at the same moment waits, then sees the row taken.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let done = serde_json::to_string(done).unwrap_or_else(|_| "[]".into());
     let ids: Vec<OutboxId> = tx
         .prepare(
@@ -328,7 +329,8 @@ pub fn claim_unknown(
     now: UnixTime,
     ttl: i64,
 ) -> Result<Vec<Job>> {
-    let tx = conn.transaction()?;
+    // Immediate: another process claiming at the same moment waits, then sees the row taken.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut jobs = Vec::new();
     for &id in ids {
         if let Some(job) = claim_one(&tx, id, OutboxState::Unknown, owner, now, ttl)? {
@@ -701,7 +703,8 @@ pub fn reconcile(
     now: UnixTime,
     guard: &dyn Fn(i64, &str, ItemKind) -> ResendGuard,
 ) -> Result<usize> {
-    let tx = conn.transaction()?;
+    // Immediate: another process claiming at the same moment waits, then sees the row taken.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let ids = SqliteLeases::new(&tx, Table::Outbox).expired(now)?;
     for &id in &ids {
         let (account, kind, item_kind, last_seen): (i64, String, String, Option<i64>) = tx
