@@ -536,7 +536,10 @@ fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_
         .as_deref()
         .unwrap()
         .contains("r again sends it again"));
-    assert!(press(&mut model, 'j').is_empty(), "another key drops the question");
+    assert!(
+        press(&mut model, 'j').is_empty(),
+        "another key drops the question"
+    );
     press(&mut model, 'k');
     assert!(press(&mut model, 'r').is_empty(), "asked again");
     assert_eq!(
@@ -554,7 +557,10 @@ fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_
         }]
     );
     press(&mut model, 'j');
-    assert!(press(&mut model, 's').is_empty(), "a sent row is not confirmed");
+    assert!(
+        press(&mut model, 's').is_empty(),
+        "a sent row is not confirmed"
+    );
     press(&mut model, 'k');
     press(&mut model, 'e');
     assert!(model.outbox.is_none(), "an unknown reply can be edited");

@@ -37,7 +37,13 @@ impl Counting {
         self.hits.lock().unwrap().values().sum()
     }
     fn max_per_key(&self) -> usize {
-        self.hits.lock().unwrap().values().copied().max().unwrap_or(0)
+        self.hits
+            .lock()
+            .unwrap()
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -191,7 +197,10 @@ async fn two_processes_on_one_data_directory_send_everything_exactly_once() {
     let started = Instant::now();
     let done = || {
         count(&db, "SELECT count(*) FROM outbox WHERE state != 'sent'") == 0
-            && count(&db, "SELECT count(*) FROM notifications WHERE state != 'sent'") == 0
+            && count(
+                &db,
+                "SELECT count(*) FROM notifications WHERE state != 'sent'",
+            ) == 0
     };
     while !done() && started.elapsed() < Duration::from_secs(90) {
         tokio::time::sleep(Duration::from_millis(300)).await;

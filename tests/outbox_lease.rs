@@ -225,10 +225,7 @@ async fn an_expired_lease_makes_the_row_reclaimable_with_its_key() {
     // Read back first (it is not there), then sent once under the same key.
     assert_eq!(c.reads.load(Ordering::SeqCst), 1);
     assert_eq!(row(&path, id).0, OutboxState::Sent);
-    assert_eq!(
-        *c.replies.lock().unwrap(),
-        vec![("on it".to_string(), key)]
-    );
+    assert_eq!(*c.replies.lock().unwrap(), vec![("on it".to_string(), key)]);
 }
 
 #[tokio::test]
@@ -279,24 +276,36 @@ async fn a_report_whose_call_times_out_is_unknown_not_retried() {
 }
 
 /// An unreadable answer to a reply: `unknown`, then read back. (state after, replies sent)
-async fn unreadable_then_read_back(found: Option<&str>) -> (OutboxState, Vec<(String, String)>, String) {
+async fn unreadable_then_read_back(
+    found: Option<&str>,
+) -> (OutboxState, Vec<(String, String)>, String) {
     let (_dir, path) = temp();
     let (writer, account, item) = open(&path);
     let id = queue(&writer, item, "reply", json!({"text": "on it"}));
     let key = row(&path, id).1;
     let c = Arc::new(Counting {
-        script: Mutex::new(vec![Err(PlatformError::Malformed("reply: not JSON".into()))]),
+        script: Mutex::new(vec![Err(PlatformError::Malformed(
+            "reply: not JSON".into(),
+        ))]),
         ..Default::default()
     });
     let mut w = worker(&writer, account, &c);
     w.run_once().await.unwrap();
     let (state, _, _, error) = row(&path, id);
-    assert_eq!(state, OutboxState::Unknown, "not failed: it may have landed");
+    assert_eq!(
+        state,
+        OutboxState::Unknown,
+        "not failed: it may have landed"
+    );
     assert!(error.unwrap().contains("may have been sent"));
     *c.find.lock().unwrap() = found.map(str::to_string);
     w.clock = later(3_600);
     w.run_once().await.unwrap();
-    assert_eq!(c.reads.load(Ordering::SeqCst), 1, "read back before anything");
+    assert_eq!(
+        c.reads.load(Ordering::SeqCst),
+        1,
+        "read back before anything"
+    );
     let replies = c.replies.lock().unwrap().clone();
     (row(&path, id).0, replies, key)
 }
@@ -314,7 +323,10 @@ async fn an_unreadable_success_not_found_is_resent_with_the_same_key() {
     assert_eq!(state, OutboxState::Sent);
     assert_eq!(
         replies,
-        vec![("on it".to_string(), key.clone()), ("on it".to_string(), key)]
+        vec![
+            ("on it".to_string(), key.clone()),
+            ("on it".to_string(), key)
+        ]
     );
 }
 
@@ -340,7 +352,15 @@ async fn edit_unknown(
     let edited = writer
         .handle()
         .call_blocking(move |c| {
-            ob::enqueue(c, item, "reply", &json!({"text": "second"}), Some(id), "user", 2_000)
+            ob::enqueue(
+                c,
+                item,
+                "reply",
+                &json!({"text": "second"}),
+                Some(id),
+                "user",
+                2_000,
+            )
         })
         .unwrap();
     assert_eq!(edited, id, "the same row");
@@ -364,7 +384,11 @@ async fn editing_an_unknown_reply_that_did_land_is_refused_and_the_edit_kept_as_
     let (state, _, text, error) = row(&path, id);
     assert_eq!((state, text.as_str()), (OutboxState::Sent, "first"));
     assert!(error.unwrap().contains("edit not sent"));
-    assert_eq!(c.replies.lock().unwrap().len(), 1, "the edit never went out");
+    assert_eq!(
+        c.replies.lock().unwrap().len(),
+        1,
+        "the edit never went out"
+    );
     let reader = Reader::open(&path).unwrap();
     let draft = item_outbox(reader.conn(), item).unwrap().draft.unwrap();
     assert_eq!(draft.body, "second");
@@ -380,7 +404,11 @@ async fn editing_an_unknown_reply_without_read_back_is_refused() {
     assert_eq!(c.replies.lock().unwrap().len(), 1);
     let reader = Reader::open(&path).unwrap();
     assert_eq!(
-        item_outbox(reader.conn(), item).unwrap().draft.unwrap().body,
+        item_outbox(reader.conn(), item)
+            .unwrap()
+            .draft
+            .unwrap()
+            .body,
         "second"
     );
 }

@@ -272,7 +272,11 @@ async fn two_notifiers_on_one_file_send_each_notification_once() {
     );
     let (ha, hb) = (w1.handle(), w2.handle());
     let (ra, rb) = tokio::join!(a.run_once(&ha), b.run_once(&hb));
-    assert_eq!(ra.unwrap() + rb.unwrap(), 2, "two notifications, each tried once");
+    assert_eq!(
+        ra.unwrap() + rb.unwrap(),
+        2,
+        "two notifications, each tried once"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
     let runs = std::fs::read_to_string(&count).unwrap_or_default();
     assert_eq!(runs.lines().count(), 1, "the command ran once");

@@ -15,9 +15,9 @@ use std::time::Duration;
 use rusqlite::{params, Connection};
 
 use super::step::{self, Channel};
-use crate::outbox::lease::{Leases, Owner, SqliteLeases, Table};
 use super::{command, webhook, EscalationConfig};
 use crate::domain::UnixTime;
+use crate::outbox::lease::{Leases, Owner, SqliteLeases, Table};
 use crate::store::{Result, WriterHandle};
 
 /// A notification due to be sent.
@@ -68,14 +68,21 @@ pub const LEASE_SECS: i64 = 60;
 
 /// Claims notification `id` for `owner`: `pending` and due → `sending`, leased until
 /// `now + ttl`. False when another process got it first (or it moved on).
-pub fn claim(conn: &mut Connection, id: i64, owner: &Owner, now: UnixTime, ttl: i64) -> Result<bool> {
+pub fn claim(
+    conn: &mut Connection,
+    id: i64,
+    owner: &Owner,
+    now: UnixTime,
+    ttl: i64,
+) -> Result<bool> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let pending = tx.execute(
         "UPDATE notifications SET state = 'sending'
          WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?2",
         params![id, now],
     )? == 1;
-    let claimed = pending && SqliteLeases::new(&tx, Table::Notifications).claim(id, owner, now, ttl)?;
+    let claimed =
+        pending && SqliteLeases::new(&tx, Table::Notifications).claim(id, owner, now, ttl)?;
     if claimed {
         tx.commit()?;
     }
@@ -83,7 +90,13 @@ pub fn claim(conn: &mut Connection, id: i64, owner: &Owner, now: UnixTime, ttl: 
 }
 
 /// Extends `owner`'s claim while a slow command or webhook runs.
-pub fn renew(conn: &mut Connection, id: i64, owner: &Owner, now: UnixTime, ttl: i64) -> Result<bool> {
+pub fn renew(
+    conn: &mut Connection,
+    id: i64,
+    owner: &Owner,
+    now: UnixTime,
+    ttl: i64,
+) -> Result<bool> {
     SqliteLeases::new(conn, Table::Notifications).renew(id, owner, now, ttl)
 }
 
@@ -100,7 +113,10 @@ pub fn reconcile(conn: &mut Connection, now: UnixTime) -> Result<usize> {
              WHERE id = ?1",
             params![id, now],
         )?;
-        tracing::warn!(notification = id, "notification interrupted mid-run; sending it again");
+        tracing::warn!(
+            notification = id,
+            "notification interrupted mid-run; sending it again"
+        );
     }
     tx.commit()?;
     Ok(ids.len())

@@ -169,7 +169,10 @@ mod tests {
         assert!(!leases.claim(1, &b, 105, 10).unwrap(), "live: not taken");
         assert!(leases.expired(110).unwrap().is_empty());
         assert!(leases.renew(1, &a, 108, 10).unwrap());
-        assert!(leases.expired(118).unwrap().is_empty(), "renewed through 118");
+        assert!(
+            leases.expired(118).unwrap().is_empty(),
+            "renewed through 118"
+        );
         assert!(!leases.renew(1, &b, 108, 10).unwrap(), "b never held it");
         assert_eq!(leases.expired(119).unwrap(), vec![1]);
         assert!(leases.claim(1, &b, 119, 10).unwrap(), "expired: taken");

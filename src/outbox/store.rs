@@ -33,7 +33,9 @@ impl Job {
     /// For an edited `unknown` reply: the first text, which may be on the platform. The
     /// new text goes out under the same key only once a read-back proves it is not.
     pub fn unconfirmed_text(&self) -> Option<&str> {
-        self.payload.get("unconfirmed_text").and_then(|t| t.as_str())
+        self.payload
+            .get("unconfirmed_text")
+            .and_then(|t| t.as_str())
     }
 
     /// The moderation action of a non-reply row.
@@ -352,7 +354,15 @@ fn claim_one(
     if !SqliteLeases::new(tx, Table::Outbox).claim(id, owner, now, ttl)? {
         return Ok(None);
     }
-    if !transition(tx, id, &[from], OutboxState::Sending, None, ACTOR_OUTBOX, now)? {
+    if !transition(
+        tx,
+        id,
+        &[from],
+        OutboxState::Sending,
+        None,
+        ACTOR_OUTBOX,
+        now,
+    )? {
         SqliteLeases::new(tx, Table::Outbox).release(id, owner)?;
         return Ok(None);
     }
@@ -389,9 +399,7 @@ pub fn unknown_due(
                 r.get(0)?,
                 r.get(1)?,
                 r.get(2)?,
-                r.get::<_, String>(3)?
-                    .parse()
-                    .unwrap_or(ItemKind::Mention),
+                r.get::<_, String>(3)?.parse().unwrap_or(ItemKind::Mention),
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -440,14 +448,14 @@ pub fn mark_sent(
     let tx = conn.transaction()?;
     let moved = release(&tx, id, owner)?
         && transition(
-        &tx,
-        id,
-        &[OutboxState::Sending],
-        OutboxState::Sent,
-        None,
-        ACTOR_OUTBOX,
-        now,
-    )?;
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            OutboxState::Sent,
+            None,
+            ACTOR_OUTBOX,
+            now,
+        )?;
     if moved {
         tx.execute(
             // last_error stays: the Outbox pane shows what the retries got past.
@@ -477,14 +485,14 @@ pub fn mark_retry(
     let tx = conn.transaction()?;
     let moved = release(&tx, id, owner)?
         && transition(
-        &tx,
-        id,
-        &[OutboxState::Sending],
-        OutboxState::Queued,
-        Some(error),
-        ACTOR_OUTBOX,
-        now,
-    )?;
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            OutboxState::Queued,
+            Some(error),
+            ACTOR_OUTBOX,
+            now,
+        )?;
     if moved {
         tx.execute(
             "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
@@ -517,7 +525,15 @@ pub fn mark_unknown(
     recheck_at: Option<UnixTime>,
     now: UnixTime,
 ) -> Result<bool> {
-    mark_settled(conn, id, owner, OutboxState::Unknown, error, recheck_at, now)
+    mark_settled(
+        conn,
+        id,
+        owner,
+        OutboxState::Unknown,
+        error,
+        recheck_at,
+        now,
+    )
 }
 
 /// `sending` → `to` (failed or unknown) with the error, the lease given up.
@@ -533,14 +549,14 @@ fn mark_settled(
     let tx = conn.transaction()?;
     let moved = release(&tx, id, owner)?
         && transition(
-        &tx,
-        id,
-        &[OutboxState::Sending],
-        to,
-        Some(error),
-        ACTOR_OUTBOX,
-        now,
-    )?;
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            to,
+            Some(error),
+            ACTOR_OUTBOX,
+            now,
+        )?;
     if moved {
         tx.execute(
             "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
@@ -585,10 +601,7 @@ pub fn refuse_edit(
     )?;
     let mut payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
     let edited = payload.get("text").cloned().unwrap_or_default();
-    let first = payload
-        .get("unconfirmed_text")
-        .cloned()
-        .unwrap_or_default();
+    let first = payload.get("unconfirmed_text").cloned().unwrap_or_default();
     payload["text"] = first;
     if let Some(obj) = payload.as_object_mut() {
         obj.remove("unconfirmed_text");
@@ -605,7 +618,15 @@ pub fn refuse_edit(
         ),
     };
     let moved = release(&tx, id, owner)?
-        && transition(&tx, id, &[OutboxState::Sending], to, Some(error), ACTOR_OUTBOX, now)?;
+        && transition(
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            to,
+            Some(error),
+            ACTOR_OUTBOX,
+            now,
+        )?;
     if moved {
         tx.execute(
             "UPDATE outbox SET payload = ?2, last_error = ?3, remote_id = ?4,
@@ -661,7 +682,11 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
     let moved = transition(
         &tx,
         id,
-        &[OutboxState::Failed, OutboxState::Queued, OutboxState::Unknown],
+        &[
+            OutboxState::Failed,
+            OutboxState::Queued,
+            OutboxState::Unknown,
+        ],
         OutboxState::Queued,
         None,
         crate::store::state::ACTOR_USER,
@@ -683,7 +708,11 @@ pub fn cancel(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool
     let moved = transition(
         &tx,
         id,
-        &[OutboxState::Failed, OutboxState::Queued, OutboxState::Unknown],
+        &[
+            OutboxState::Failed,
+            OutboxState::Queued,
+            OutboxState::Unknown,
+        ],
         OutboxState::Cancelled,
         None,
         crate::store::state::ACTOR_USER,
@@ -738,7 +767,15 @@ pub fn reconcile(
                 WAITS_FOR_CM,
             )
         };
-        transition(&tx, id, &[OutboxState::Sending], to, Some(error), ACTOR_OUTBOX, now)?;
+        transition(
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            to,
+            Some(error),
+            ACTOR_OUTBOX,
+            now,
+        )?;
         tx.execute(
             "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3,
                     lease_owner = NULL, lease_expires_at = NULL

@@ -273,13 +273,14 @@ impl Worker {
             None => Outcome::Failed("this account is no longer in the config".into()),
             Some(connector) => {
                 let guard = connector.resend_guard(&job.kind, job.target.kind);
-                match self.renewing(id, self.send(connector.as_ref(), &job, guard)).await {
+                match self
+                    .renewing(id, self.send(connector.as_ref(), &job, guard))
+                    .await
+                {
                     Ok(Sent::Posted(remote)) => {
                         let now = self.now();
                         self.writer
-                            .call(move |c| {
-                                store::mark_sent(c, id, &owner, remote.as_deref(), now)
-                            })
+                            .call(move |c| store::mark_sent(c, id, &owner, remote.as_deref(), now))
                             .await?;
                         return Ok(Outcome::Sent);
                     }
@@ -318,10 +319,9 @@ impl Worker {
                 // A reply that can be read back is checked on the next round (and again
                 // with backoff while the check itself fails); the rest wait for the CM.
                 let recheck = (job.kind == "reply"
-                    && self
-                        .connectors
-                        .get(&job.account_id)
-                        .is_some_and(|c| c.resend_guard(&job.kind, job.target.kind) == ResendGuard::ReadBack))
+                    && self.connectors.get(&job.account_id).is_some_and(|c| {
+                        c.resend_guard(&job.kind, job.target.kind) == ResendGuard::ReadBack
+                    }))
                 .then(|| now + self.backoff.delay(attempts, 0.5).as_secs() as i64);
                 tracing::warn!(outbox = id, error = %error, "outbox send outcome unknown");
                 self.writer
@@ -335,7 +335,11 @@ impl Worker {
 
     /// Runs `call` while renewing this worker's lease on row `id` every third of the
     /// lease, so a send slower than the lease is never taken by another process.
-    async fn renewing<T>(&self, id: super::OutboxId, call: impl std::future::Future<Output = T>) -> T {
+    async fn renewing<T>(
+        &self,
+        id: super::OutboxId,
+        call: impl std::future::Future<Output = T>,
+    ) -> T {
         let every = (self.lease / 3).max(Duration::from_millis(200));
         let renew = async {
             loop {
@@ -358,14 +362,18 @@ impl Worker {
         }
     }
 
-    fn classify(&self, error: PlatformError, attempts: i64, kind: &str, guard: ResendGuard) -> Outcome {
+    fn classify(
+        &self,
+        error: PlatformError,
+        attempts: i64,
+        kind: &str,
+        guard: ResendGuard,
+    ) -> Outcome {
         let message = error.to_string();
         match error {
             // The request may have been taken and its answer lost: a reply or an action
             // without a safe resend is not repeated blindly.
-            PlatformError::Malformed(_)
-                if kind == "reply" || guard == ResendGuard::Nothing =>
-            {
+            PlatformError::Malformed(_) if kind == "reply" || guard == ResendGuard::Nothing => {
                 Outcome::Unknown(format!(
                     "the platform's answer could not be read; it may have been sent ({message})"
                 ))

@@ -367,8 +367,7 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                 op: OutboxOp::ConfirmSent,
             }),
             _ => {
-                model.status.message =
-                    Some("s confirms an unknown row reached the platform".into())
+                model.status.message = Some("s confirms an unknown row reached the platform".into())
             }
         },
         KeyCode::Char('e') => match row {
@@ -382,9 +381,7 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                 composer.replaces = Some(row.id);
                 model.composer = Some(composer);
             }
-            _ => {
-                model.status.message = Some("only a failed or unknown reply can be edited".into())
-            }
+            _ => model.status.message = Some("only a failed or unknown reply can be edited".into()),
         },
         _ => {}
     }
