@@ -498,3 +498,82 @@ fn a_reply_the_outbox_could_not_take_stays_in_the_composer_and_goes_out_on_the_n
     update(&mut model, Msg::Reply(ReplyMsg::Queued(Ok(2))));
     assert!(model.composer.is_none());
 }
+
+/// An `unknown` row (it may already be on the platform): `s` says it was sent, `r` asks
+/// before sending it again, `e` edits it (the store keeps its key); the status bar counts
+/// the rows only the CM can move on.
+#[test]
+fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_it() {
+    let mut model = model(100, 24);
+    update(
+        &mut model,
+        Msg::Loaded(Response::OutboxAttention {
+            failed: 2,
+            unknown: 1,
+        }),
+    );
+    let screen = format!("{:?}", render(&model, 100, 24).backend());
+    assert!(screen.contains("outbox: 2 failed · 1 unknown"), "{screen}");
+
+    press(&mut model, 'O');
+    update(
+        &mut model,
+        Msg::Loaded(Response::Outbox(vec![
+            outbox_row(
+                5,
+                OutboxState::Unknown,
+                Some("interrupted while sending; hark cannot tell whether it reached the platform"),
+            ),
+            outbox_row(4, OutboxState::Sent, None),
+        ])),
+    );
+    let screen = format!("{:?}", render(&model, 100, 24).backend());
+    assert!(screen.contains("unknown: interrupted"), "{screen}");
+    assert!(press(&mut model, 'r').is_empty(), "the first r only asks");
+    assert!(model
+        .status
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("r again sends it again"));
+    assert!(
+        press(&mut model, 'j').is_empty(),
+        "another key drops the question"
+    );
+    press(&mut model, 'k');
+    assert!(press(&mut model, 'r').is_empty(), "asked again");
+    assert_eq!(
+        press(&mut model, 'r'),
+        vec![Effect::Outbox {
+            id: 5,
+            op: OutboxOp::Retry
+        }]
+    );
+    assert_eq!(
+        press(&mut model, 's'),
+        vec![Effect::Outbox {
+            id: 5,
+            op: OutboxOp::ConfirmSent
+        }]
+    );
+    press(&mut model, 'j');
+    assert!(
+        press(&mut model, 's').is_empty(),
+        "a sent row is not confirmed"
+    );
+    press(&mut model, 'k');
+    press(&mut model, 'e');
+    assert!(model.outbox.is_none(), "an unknown reply can be edited");
+    typed(&mut model, " — Sam");
+    let mut effects = ctrl_s(&mut model);
+    if effects.is_empty() {
+        effects = ctrl_s(&mut model); // a warning (the same text as a sent reply) asks first
+    }
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::QueueReply {
+            replaces: Some(5),
+            ..
+        }
+    )));
+}

@@ -542,7 +542,10 @@ async fn crash_then_restart(dedups: bool) -> (Server, Vec<(OutboxState, i64, Opt
         sent: Arc::new(Notify::new()),
         dedups,
     });
-    let w = worker(&writer, account, healthy);
+    let mut w = worker(&writer, account, healthy);
+    // The dead process's lease still runs: the row is not touched until it expires.
+    assert_eq!(w.reconcile().await.unwrap(), 0);
+    w.clock = Arc::new(|| hark::domain::now() + 2 * ob::LEASE_SECS);
     assert_eq!(w.reconcile().await.unwrap(), 1);
     assert_eq!(w.run_once().await.unwrap(), 1);
     let rows = state_of(&path, item);

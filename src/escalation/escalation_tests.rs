@@ -242,3 +242,68 @@ fn a_bad_protocol_is_a_config_error() {
     .to_string();
     assert!(err.contains("set `multiple` or `z_score`"), "{err}");
 }
+
+/// Two processes share the data directory (the TUI and `hark poll --once`): each
+/// notification is claimed by one of them and runs once, even when the hook is slow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_notifiers_on_one_file_send_each_notification_once() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(800)))
+        .mount(&server)
+        .await;
+    let hook = format!("{}/h", server.uri());
+    let dir = tempfile::tempdir().unwrap();
+    let count = dir.path().join("runs");
+    let command = format!("echo run >> '{}'", count.display());
+    let (dir_, conn, _) = store_with_escalation(&command, &hook, 3);
+    drop(conn);
+    let path = dir_.path().join("hark.db");
+    let (w1, w2) = (
+        crate::store::Writer::spawn(&path).unwrap(),
+        crate::store::Writer::spawn(&path).unwrap(),
+    );
+    let config = protocol_config(Some(&command), Some(&hook), 3);
+    let (a, b) = (
+        notify::Notifier::new(config.clone()),
+        notify::Notifier::new(config),
+    );
+    let (ha, hb) = (w1.handle(), w2.handle());
+    let (ra, rb) = tokio::join!(a.run_once(&ha), b.run_once(&hb));
+    assert_eq!(
+        ra.unwrap() + rb.unwrap(),
+        2,
+        "two notifications, each tried once"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    let runs = std::fs::read_to_string(&count).unwrap_or_default();
+    assert_eq!(runs.lines().count(), 1, "the command ran once");
+}
+
+/// A notification whose claimer died mid-run is sent again once its lease runs out,
+/// never while it lives.
+#[test]
+fn an_expired_notification_claim_is_sent_again_and_a_live_one_is_left_alone() {
+    use crate::outbox::lease::Owner;
+    let (_dir, mut conn, _) = store_with_escalation("true", "http://127.0.0.1:1/h", 3);
+    let id: i64 = conn
+        .query_row("SELECT min(id) FROM notifications", [], |r| r.get(0))
+        .unwrap();
+    let now = crate::domain::now();
+    assert!(notify::claim(&mut conn, id, &Owner::new(), now, 60).unwrap());
+    assert!(
+        !notify::claim(&mut conn, id, &Owner::new(), now + 1, 60).unwrap(),
+        "claimed once"
+    );
+    assert_eq!(notify::reconcile(&mut conn, now + 30).unwrap(), 0);
+    assert_eq!(notify::reconcile(&mut conn, now + 61).unwrap(), 1);
+    // (a lease holds through its last second: now + 60)
+    let state: String = conn
+        .query_row("SELECT state FROM notifications WHERE id = ?", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(state, "pending");
+}

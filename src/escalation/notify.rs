@@ -4,6 +4,11 @@
 //! `notification_attempts`; a failure is retried with backoff until `max_attempts`, then
 //! the notification is `failed`, shown to the CM and retryable, never dropped. A step the
 //! config no longer has is marked `failed` with the reason, never run.
+//!
+//! Several processes may share the data directory: a notification is claimed
+//! (`pending` → `sending`, leased to one [`Owner`]) before it runs, so it runs once. A
+//! claim whose lease ran out (its process died mid-run) goes back to `pending`: an alert
+//! sent twice after a crash beats one never sent.
 
 use std::time::Duration;
 
@@ -12,6 +17,7 @@ use rusqlite::{params, Connection};
 use super::step::{self, Channel};
 use super::{command, webhook, EscalationConfig};
 use crate::domain::UnixTime;
+use crate::outbox::lease::{Leases, Owner, SqliteLeases, Table};
 use crate::store::{Result, WriterHandle};
 
 /// A notification due to be sent.
@@ -57,14 +63,80 @@ pub fn due_except(conn: &Connection, now: UnixTime, done: &[i64]) -> Result<Vec<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How long a claim on a notification lasts unless renewed.
+pub const LEASE_SECS: i64 = 60;
+
+/// Claims notification `id` for `owner`: `pending` and due → `sending`, leased until
+/// `now + ttl`. False when another process got it first (or it moved on).
+pub fn claim(
+    conn: &mut Connection,
+    id: i64,
+    owner: &Owner,
+    now: UnixTime,
+    ttl: i64,
+) -> Result<bool> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let pending = tx.execute(
+        "UPDATE notifications SET state = 'sending'
+         WHERE id = ?1 AND state = 'pending' AND next_attempt_at <= ?2",
+        params![id, now],
+    )? == 1;
+    let claimed =
+        pending && SqliteLeases::new(&tx, Table::Notifications).claim(id, owner, now, ttl)?;
+    if claimed {
+        tx.commit()?;
+    }
+    Ok(claimed)
+}
+
+/// Extends `owner`'s claim while a slow command or webhook runs.
+pub fn renew(
+    conn: &mut Connection,
+    id: i64,
+    owner: &Owner,
+    now: UnixTime,
+    ttl: i64,
+) -> Result<bool> {
+    SqliteLeases::new(conn, Table::Notifications).renew(id, owner, now, ttl)
+}
+
+/// Claims whose lease ran out while `sending` go back to `pending`, due now. Live claims
+/// (another process at work) are never touched. Returns how many.
+pub fn reconcile(conn: &mut Connection, now: UnixTime) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let ids = SqliteLeases::new(&tx, Table::Notifications).expired(now)?;
+    for &id in &ids {
+        tx.execute(
+            "UPDATE notifications SET state = 'pending', next_attempt_at = ?2,
+                    lease_owner = NULL, lease_expires_at = NULL,
+                    last_error = 'interrupted while sending; sent again'
+             WHERE id = ?1",
+            params![id, now],
+        )?;
+        tracing::warn!(
+            notification = id,
+            "notification interrupted mid-run; sending it again"
+        );
+    }
+    tx.commit()?;
+    Ok(ids.len())
+}
+
 /// The wait before try number `attempts + 1`: 30s doubling, at most an hour.
 pub fn retry_delay(attempts: u32) -> i64 {
     (30i64 << attempts.saturating_sub(1).min(7)).min(3600)
 }
 
-/// Records one try and moves the notification on: sent, retried later, or failed.
+/// Records one try and moves the notification on: sent, retried later (`pending`), or
+/// failed; the claim is given up.
 pub fn record(conn: &mut Connection, id: i64, attempt: &Attempt, now: UnixTime) -> Result<()> {
     let tx = conn.transaction()?;
+    tx.execute(
+        "UPDATE notifications SET lease_owner = NULL, lease_expires_at = NULL,
+                state = CASE state WHEN 'sending' THEN 'pending' ELSE state END
+         WHERE id = ?",
+        [id],
+    )?;
     tx.execute(
         "INSERT INTO notification_attempts (notification_id, at, ok, exit_status, http_status, error)
          VALUES (?, ?, ?, ?, ?, ?)",
@@ -111,7 +183,9 @@ pub fn record(conn: &mut Connection, id: i64, attempt: &Attempt, now: UnixTime) 
 /// with the reason, so the CM sees it; a retry looks the step up again.
 pub fn mark_not_run(conn: &Connection, id: i64, reason: &str) -> Result<()> {
     conn.execute(
-        "UPDATE notifications SET state = 'failed', last_error = ?2 WHERE id = ?1",
+        "UPDATE notifications SET state = 'failed', last_error = ?2,
+                lease_owner = NULL, lease_expires_at = NULL
+         WHERE id = ?1",
         params![id, reason],
     )?;
     tracing::warn!(notification = id, reason, "escalation notification not run");
@@ -177,6 +251,10 @@ pub fn retry_failed(
 pub struct Notifier {
     config: EscalationConfig,
     client: reqwest::Client,
+    /// Who this notifier is when it claims rows.
+    pub owner: Owner,
+    /// How long a claim lasts; renewed every third of it while a step runs.
+    pub lease: Duration,
 }
 
 impl Notifier {
@@ -184,6 +262,38 @@ impl Notifier {
         Notifier {
             config,
             client: webhook::client(),
+            owner: Owner::new(),
+            lease: Duration::from_secs(LEASE_SECS as u64),
+        }
+    }
+
+    fn ttl(&self) -> i64 {
+        self.lease.as_secs().max(1) as i64
+    }
+
+    /// Runs `call` while renewing the claim on notification `id`.
+    async fn renewing<T>(
+        &self,
+        writer: &WriterHandle,
+        id: i64,
+        call: impl std::future::Future<Output = T>,
+    ) -> T {
+        let every = (self.lease / 3).max(Duration::from_millis(200));
+        let renew = async {
+            loop {
+                tokio::time::sleep(every).await;
+                let (owner, ttl) = (self.owner.clone(), self.ttl());
+                if let Err(e) = writer
+                    .call(move |c| renew(c, id, &owner, crate::domain::now(), ttl))
+                    .await
+                {
+                    tracing::warn!(notification = id, error = %e, "claim not renewed");
+                }
+            }
+        };
+        tokio::select! {
+            out = call => out,
+            never = renew => never,
         }
     }
 
@@ -206,6 +316,17 @@ impl Notifier {
     pub async fn run_once(&self, writer: &WriterHandle) -> Result<usize> {
         let now = crate::domain::now();
         let mut done: Vec<i64> = Vec::new();
+        let mut tried = 0;
+        let path = writer.path().to_path_buf();
+        let expired = tokio::task::spawn_blocking(move || {
+            let conn = crate::store::open_ro(&path)?;
+            SqliteLeases::new(&conn, Table::Notifications).expired(now)
+        })
+        .await
+        .map_err(|e| crate::store::Error::Invalid(format!("the notifier stopped: {e}")))??;
+        if !expired.is_empty() {
+            writer.call(move |c| reconcile(c, now)).await?;
+        }
         loop {
             let path = writer.path().to_path_buf();
             let skip = done.clone();
@@ -216,12 +337,23 @@ impl Notifier {
             .await
             .map_err(|e| crate::store::Error::Invalid(format!("the notifier stopped: {e}")))??;
             if batch.is_empty() {
-                return Ok(done.len());
+                return Ok(tried);
             }
             for item in batch {
                 let id = item.id;
                 done.push(id);
-                match self.send(&item.step, &item.payload).await {
+                let (owner, ttl) = (self.owner.clone(), self.ttl());
+                let claimed = writer
+                    .call(move |c| claim(c, id, &owner, crate::domain::now(), ttl))
+                    .await?;
+                if !claimed {
+                    continue; // another process runs it
+                }
+                tried += 1;
+                match self
+                    .renewing(writer, id, self.send(&item.step, &item.payload))
+                    .await
+                {
                     Ok(attempt) => {
                         if let Some(e) = &attempt.error {
                             tracing::warn!(notification = id, step = %item.step, error = %e, "notification try failed");

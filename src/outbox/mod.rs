@@ -2,9 +2,16 @@
 //! anything is sent; a worker sends due rows, retries with backoff and reconciles rows a
 //! crash left mid-send. The CM never loses what they wrote and nothing posts twice.
 //!
-//! States: `queued` → `sending` → `sent` | back to `queued` (retry) | `failed`;
-//! `queued`/`failed` → `cancelled` by the CM; `failed` → `queued` by the CM.
+//! States: `queued` → `sending` → `sent` | back to `queued` (retry) | `failed` |
+//! `unknown`; `queued`/`failed`/`unknown` → `cancelled` by the CM; `failed`/`unknown` →
+//! `queued` by the CM; `unknown` → `sent` when the CM confirms it went out.
+//!
+//! A row in `sending` is leased by one process ([`lease`]); another never takes it.
+//! `unknown` means an attempt may have reached the platform and nothing proves either way
+//! (an interrupted send with neither a key nor a read-back, an unreadable answer): hark
+//! does not resend it blindly.
 
+pub mod lease;
 pub mod read;
 pub mod store;
 pub mod worker;
@@ -27,6 +34,8 @@ pub enum OutboxState {
     Sent,
     Failed,
     Cancelled,
+    /// An attempt may have landed: read back, or confirmed by the CM, before any resend.
+    Unknown,
 }
 
 impl OutboxState {
@@ -37,12 +46,16 @@ impl OutboxState {
             OutboxState::Sent => "sent",
             OutboxState::Failed => "failed",
             OutboxState::Cancelled => "cancelled",
+            OutboxState::Unknown => "unknown",
         }
     }
 
     /// Whether the CM can still act on the row (retry, cancel, edit).
     pub fn is_open(self) -> bool {
-        matches!(self, OutboxState::Queued | OutboxState::Failed)
+        matches!(
+            self,
+            OutboxState::Queued | OutboxState::Failed | OutboxState::Unknown
+        )
     }
 }
 
@@ -61,6 +74,7 @@ impl FromStr for OutboxState {
             "sent" => OutboxState::Sent,
             "failed" => OutboxState::Failed,
             "cancelled" => OutboxState::Cancelled,
+            "unknown" => OutboxState::Unknown,
             other => {
                 return Err(UnknownValue {
                     what: "outbox state",

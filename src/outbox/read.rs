@@ -104,13 +104,24 @@ pub fn item_outbox(conn: &Connection, item_id: ItemId) -> Result<ItemOutbox> {
     Ok(ItemOutbox { draft, rows })
 }
 
-/// The Outbox pane: open rows (queued, sending, failed) first, then the latest others.
+/// The Outbox pane: open rows (queued, sending, failed, unknown) first, then the latest
+/// others.
 pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>> {
     Ok(conn
         .prepare(&format!(
             "SELECT {COLUMNS} {FROM}
-             ORDER BY o.state IN ('queued', 'sending', 'failed') DESC, o.id DESC LIMIT ?"
+             ORDER BY o.state IN ('queued', 'sending', 'failed', 'unknown') DESC, o.id DESC LIMIT ?"
         ))?
         .query_map(params![limit as i64], row)?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+/// Rows the CM must look at, for the status bar: (failed, unknown).
+pub fn attention(conn: &Connection) -> Result<(usize, usize)> {
+    Ok(conn.query_row(
+        "SELECT count(*) FILTER (WHERE state = 'failed'), count(*) FILTER (WHERE state = 'unknown')
+         FROM outbox WHERE state IN ('failed', 'unknown')",
+        [],
+        |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
+    )?)
 }

@@ -4,9 +4,10 @@
 use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use super::lease::{self, Leases, Owner, SqliteLeases, Table};
 use super::{OutboxId, OutboxState, ACTOR_OUTBOX};
-use crate::domain::{ItemId, ItemState, UnixTime};
-use crate::platform::{ModerationAction, Target};
+use crate::domain::{ItemId, ItemKind, ItemState, UnixTime};
+use crate::platform::{ModerationAction, ResendGuard, Target};
 use crate::store::{Error, Result};
 
 /// A row the worker is sending, with what the connector needs.
@@ -27,6 +28,14 @@ impl Job {
     /// The reply text, for `reply` rows.
     pub fn text(&self) -> Option<&str> {
         self.payload.get("text").and_then(|t| t.as_str())
+    }
+
+    /// For an edited `unknown` reply: the first text, which may be on the platform. The
+    /// new text goes out under the same key only once a read-back proves it is not.
+    pub fn unconfirmed_text(&self) -> Option<&str> {
+        self.payload
+            .get("unconfirmed_text")
+            .and_then(|t| t.as_str())
     }
 
     /// The moderation action of a non-reply row.
@@ -109,6 +118,13 @@ pub fn enqueue(
         action_of(kind, payload).map_err(Error::Invalid)?;
     }
     let tx = conn.transaction()?;
+    if let (Some(old), "reply") = (replaces, kind) {
+        if let Some(id) = edit_unknown(&tx, old, payload, actor, now)? {
+            tx.execute("DELETE FROM drafts WHERE item_id = ?", [item_id])?;
+            tx.commit()?;
+            return Ok(id);
+        }
+    }
     let account_id: i64 = tx
         .query_row(
             "SELECT account_id FROM items WHERE id = ?",
@@ -171,6 +187,50 @@ pub fn enqueue(
     Ok(id)
 }
 
+/// The CM edited a reply whose first attempt may have landed (`unknown`): the row keeps
+/// its key and remembers the first text, so the worker can read back before the new text
+/// goes out. `None` when the row is not an unknown reply (it is then replaced as usual).
+fn edit_unknown(
+    tx: &Transaction,
+    id: OutboxId,
+    payload: &serde_json::Value,
+    actor: &str,
+    now: UnixTime,
+) -> Result<Option<OutboxId>> {
+    let row: Option<String> = tx
+        .query_row(
+            "SELECT payload FROM outbox WHERE id = ? AND state = 'unknown' AND kind = 'reply'",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(old) = row else {
+        return Ok(None);
+    };
+    let old: serde_json::Value = serde_json::from_str(&old).unwrap_or_default();
+    let first = old
+        .get("unconfirmed_text")
+        .or_else(|| old.get("text"))
+        .cloned()
+        .unwrap_or_default();
+    let mut new = payload.clone();
+    new["unconfirmed_text"] = first;
+    transition(
+        tx,
+        id,
+        &[OutboxState::Unknown],
+        OutboxState::Queued,
+        Some("edited; the first text is checked for before this one is sent"),
+        actor,
+        now,
+    )?;
+    tx.execute(
+        "UPDATE outbox SET payload = ?2, next_attempt_at = ?3 WHERE id = ?1",
+        params![id, new.to_string(), now],
+    )?;
+    Ok(Some(id))
+}
+
 /// Moves row `id` from one of `from` to `to`; returns false (and changes nothing) when the
 /// row is elsewhere, so a stale button press cannot resurrect a sent reply.
 fn transition(
@@ -211,10 +271,13 @@ fn transition(
     Ok(true)
 }
 
-/// Claims up to `limit` due rows: `queued` → `sending`, attempts + 1. The row is marked
-/// `sending` before the connector is called, so a crash mid-send is seen at start-up.
+/// How long a claim lasts unless renewed, by default.
+pub const LEASE_SECS: i64 = 60;
+
+/// Claims up to `limit` due rows for a one-off owner (tests and tools; the worker claims
+/// with its own owner through [`claim_due_except`]).
 pub fn claim_due(conn: &mut Connection, now: UnixTime, limit: usize) -> Result<Vec<Job>> {
-    claim_due_except(conn, now, limit, &[])
+    claim_due_except(conn, now, limit, &[], &Owner::new(), LEASE_SECS)
 }
 
 /// How many rows are queued and due at `now`.
@@ -226,15 +289,20 @@ pub fn count_due(conn: &mut Connection, now: UnixTime) -> Result<usize> {
     )? as usize)
 }
 
-/// Like [`claim_due`], leaving out `done` (the rows a run has already handled, so a row
-/// whose retry falls due again during the run waits for the next one).
+/// Claims up to `limit` due rows for `owner`, leaving out `done` (the rows a run has
+/// already handled): `queued` → `sending`, attempts + 1, leased until `now + ttl`. The row
+/// is `sending` and leased before the connector is called, so no other process takes it
+/// and a crash mid-send is seen once the lease runs out.
 pub fn claim_due_except(
     conn: &mut Connection,
     now: UnixTime,
     limit: usize,
     done: &[OutboxId],
+    owner: &Owner,
+    ttl: i64,
 ) -> Result<Vec<Job>> {
-    let tx = conn.transaction()?;
+    // Immediate: another process claiming at the same moment waits, then sees the row taken.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let done = serde_json::to_string(done).unwrap_or_else(|_| "[]".into());
     let ids: Vec<OutboxId> = tx
         .prepare(
@@ -246,25 +314,96 @@ pub fn claim_due_except(
         .collect::<rusqlite::Result<_>>()?;
     let mut jobs = Vec::new();
     for id in ids {
-        if !transition(
-            &tx,
-            id,
-            &[OutboxState::Queued],
-            OutboxState::Sending,
-            None,
-            ACTOR_OUTBOX,
-            now,
-        )? {
-            continue;
+        if let Some(job) = claim_one(&tx, id, OutboxState::Queued, owner, now, ttl)? {
+            jobs.push(job);
         }
-        tx.execute(
-            "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?",
-            [id],
-        )?;
-        jobs.push(load_job(&tx, id)?);
     }
     tx.commit()?;
     Ok(jobs)
+}
+
+/// Claims `unknown` rows `ids` to settle them by reading back (the worker picks the rows
+/// whose connector can): `unknown` → `sending`, leased like any send.
+pub fn claim_unknown(
+    conn: &mut Connection,
+    ids: &[OutboxId],
+    owner: &Owner,
+    now: UnixTime,
+    ttl: i64,
+) -> Result<Vec<Job>> {
+    // Immediate: another process claiming at the same moment waits, then sees the row taken.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut jobs = Vec::new();
+    for &id in ids {
+        if let Some(job) = claim_one(&tx, id, OutboxState::Unknown, owner, now, ttl)? {
+            jobs.push(job);
+        }
+    }
+    tx.commit()?;
+    Ok(jobs)
+}
+
+fn claim_one(
+    tx: &Transaction,
+    id: OutboxId,
+    from: OutboxState,
+    owner: &Owner,
+    now: UnixTime,
+    ttl: i64,
+) -> Result<Option<Job>> {
+    if !SqliteLeases::new(tx, Table::Outbox).claim(id, owner, now, ttl)? {
+        return Ok(None);
+    }
+    if !transition(
+        tx,
+        id,
+        &[from],
+        OutboxState::Sending,
+        None,
+        ACTOR_OUTBOX,
+        now,
+    )? {
+        SqliteLeases::new(tx, Table::Outbox).release(id, owner)?;
+        return Ok(None);
+    }
+    tx.execute(
+        "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?",
+        [id],
+    )?;
+    Ok(Some(load_job(tx, id)?))
+}
+
+/// Extends `owner`'s lease on a row it is sending; false when it lost it.
+pub fn renew(
+    conn: &mut Connection,
+    id: OutboxId,
+    owner: &Owner,
+    now: UnixTime,
+    ttl: i64,
+) -> Result<bool> {
+    SqliteLeases::new(conn, Table::Outbox).renew(id, owner, now, ttl)
+}
+
+/// Unknown rows due for a read-back check: (id, account, kind, item kind).
+pub fn unknown_due(
+    conn: &Connection,
+    now: UnixTime,
+) -> Result<Vec<(OutboxId, i64, String, ItemKind)>> {
+    let mut stmt = conn.prepare(
+        "SELECT o.id, o.account_id, o.kind, i.kind FROM outbox o JOIN items i ON i.id = o.item_id
+         WHERE o.state = 'unknown' AND o.next_attempt_at <= ? ORDER BY o.id LIMIT 16",
+    )?;
+    let rows = stmt
+        .query_map([now], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, String>(3)?.parse().unwrap_or(ItemKind::Mention),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
 }
 
 fn load_job(conn: &Connection, id: OutboxId) -> Result<Job> {
@@ -302,19 +441,21 @@ fn load_job(conn: &Connection, id: OutboxId) -> Result<Job> {
 pub fn mark_sent(
     conn: &mut Connection,
     id: OutboxId,
+    owner: &Owner,
     remote_id: Option<&str>,
     now: UnixTime,
 ) -> Result<bool> {
     let tx = conn.transaction()?;
-    let moved = transition(
-        &tx,
-        id,
-        &[OutboxState::Sending],
-        OutboxState::Sent,
-        None,
-        ACTOR_OUTBOX,
-        now,
-    )?;
+    let moved = release(&tx, id, owner)?
+        && transition(
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            OutboxState::Sent,
+            None,
+            ACTOR_OUTBOX,
+            now,
+        )?;
     if moved {
         tx.execute(
             // last_error stays: the Outbox pane shows what the retries got past.
@@ -336,20 +477,22 @@ pub fn mark_sent(
 pub fn mark_retry(
     conn: &mut Connection,
     id: OutboxId,
+    owner: &Owner,
     error: &str,
     next_at: UnixTime,
     now: UnixTime,
 ) -> Result<bool> {
     let tx = conn.transaction()?;
-    let moved = transition(
-        &tx,
-        id,
-        &[OutboxState::Sending],
-        OutboxState::Queued,
-        Some(error),
-        ACTOR_OUTBOX,
-        now,
-    )?;
+    let moved = release(&tx, id, owner)?
+        && transition(
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            OutboxState::Queued,
+            Some(error),
+            ACTOR_OUTBOX,
+            now,
+        )?;
     if moved {
         tx.execute(
             "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
@@ -364,36 +507,186 @@ pub fn mark_retry(
 pub fn mark_failed(
     conn: &mut Connection,
     id: OutboxId,
+    owner: &Owner,
     error: &str,
     now: UnixTime,
 ) -> Result<bool> {
-    let tx = conn.transaction()?;
-    let moved = transition(
-        &tx,
+    mark_settled(conn, id, owner, OutboxState::Failed, error, None, now)
+}
+
+/// The attempt may have landed and nothing proves either way: `sending` → `unknown`.
+/// `recheck_at` is when the worker reads back (where the connector can); `None` leaves
+/// the row to the CM.
+pub fn mark_unknown(
+    conn: &mut Connection,
+    id: OutboxId,
+    owner: &Owner,
+    error: &str,
+    recheck_at: Option<UnixTime>,
+    now: UnixTime,
+) -> Result<bool> {
+    mark_settled(
+        conn,
         id,
-        &[OutboxState::Sending],
-        OutboxState::Failed,
-        Some(error),
-        ACTOR_OUTBOX,
+        owner,
+        OutboxState::Unknown,
+        error,
+        recheck_at,
         now,
-    )?;
+    )
+}
+
+/// `sending` → `to` (failed or unknown) with the error, the lease given up.
+fn mark_settled(
+    conn: &mut Connection,
+    id: OutboxId,
+    owner: &Owner,
+    to: OutboxState,
+    error: &str,
+    next_at: Option<UnixTime>,
+    now: UnixTime,
+) -> Result<bool> {
+    let tx = conn.transaction()?;
+    let moved = release(&tx, id, owner)?
+        && transition(
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            to,
+            Some(error),
+            ACTOR_OUTBOX,
+            now,
+        )?;
     if moved {
         tx.execute(
-            "UPDATE outbox SET last_error = ? WHERE id = ?",
-            params![error, id],
+            "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
+            params![error, next_at.unwrap_or(WAITS_FOR_CM), id],
         )?;
     }
     tx.commit()?;
     Ok(moved)
 }
 
-/// The CM retries a failed (or waiting) row now; it keeps its idempotency key.
+/// `next_attempt_at` of a row only the CM moves on.
+pub const WAITS_FOR_CM: UnixTime = i64::MAX;
+
+/// Gives up `owner`'s lease on row `id`; false when another process holds it now (ours
+/// ran out and the row was reconciled): then this process must not move the row.
+fn release(tx: &Transaction, id: OutboxId, owner: &Owner) -> Result<bool> {
+    let held = SqliteLeases::new(tx, Table::Outbox).release(id, owner)?;
+    if !held {
+        tracing::warn!(
+            outbox = id,
+            "outbox: lease lost while sending; the row is left to its new owner"
+        );
+    }
+    Ok(held)
+}
+
+/// An edit of an uncertain reply was not sent: the first text may be on the platform.
+/// The row gets its first text back (`sent` with `remote_id` when the read-back found it,
+/// `unknown` otherwise) and the new text is kept as the item's draft.
+pub fn refuse_edit(
+    conn: &mut Connection,
+    id: OutboxId,
+    owner: &Owner,
+    remote_id: Option<&str>,
+    now: UnixTime,
+) -> Result<bool> {
+    let tx = conn.transaction()?;
+    let (item_id, payload): (ItemId, String) = tx.query_row(
+        "SELECT item_id, payload FROM outbox WHERE id = ?",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let mut payload: serde_json::Value = serde_json::from_str(&payload).unwrap_or_default();
+    let edited = payload.get("text").cloned().unwrap_or_default();
+    let first = payload.get("unconfirmed_text").cloned().unwrap_or_default();
+    payload["text"] = first;
+    if let Some(obj) = payload.as_object_mut() {
+        obj.remove("unconfirmed_text");
+    }
+    let (to, error) = match remote_id {
+        Some(_) => (
+            OutboxState::Sent,
+            "edit not sent: the first reply is on the platform after all; the edit is kept as a draft",
+        ),
+        None => (
+            OutboxState::Unknown,
+            "edit not sent: hark cannot check whether the first reply reached the platform; \
+             the edit is kept as a draft (s: it was sent, r: send the first text again)",
+        ),
+    };
+    let moved = release(&tx, id, owner)?
+        && transition(
+            &tx,
+            id,
+            &[OutboxState::Sending],
+            to,
+            Some(error),
+            ACTOR_OUTBOX,
+            now,
+        )?;
+    if moved {
+        tx.execute(
+            "UPDATE outbox SET payload = ?2, last_error = ?3, remote_id = ?4,
+                    sent_at = CASE WHEN ?4 IS NULL THEN sent_at ELSE ?5 END,
+                    next_attempt_at = ?6
+             WHERE id = ?1",
+            params![id, payload.to_string(), error, remote_id, now, WAITS_FOR_CM],
+        )?;
+        if let Some(text) = edited.as_str() {
+            tx.execute(
+                "INSERT INTO drafts (item_id, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (item_id) DO UPDATE SET body = ?2, updated_at = ?3",
+                params![item_id, text, now],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(moved)
+}
+
+/// The CM says an `unknown` row did reach the platform: `unknown` → `sent`.
+pub fn confirm_sent(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool> {
+    let tx = conn.transaction()?;
+    let moved = transition(
+        &tx,
+        id,
+        &[OutboxState::Unknown],
+        OutboxState::Sent,
+        Some("confirmed sent by the CM"),
+        crate::store::state::ACTOR_USER,
+        now,
+    )?;
+    if moved {
+        tx.execute(
+            "UPDATE outbox SET sent_at = ?2 WHERE id = ?1",
+            params![id, now],
+        )?;
+        tx.execute(
+            "UPDATE items SET first_response_at = ?1
+             WHERE id = (SELECT item_id FROM outbox WHERE id = ?2 AND kind = 'reply')
+               AND first_response_at IS NULL",
+            params![now, id],
+        )?;
+    }
+    tx.commit()?;
+    Ok(moved)
+}
+
+/// The CM retries a failed, waiting or unknown row now; it keeps its idempotency key.
+/// (For `unknown` the TUI asks first: it may then be on the platform twice.)
 pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool> {
     let tx = conn.transaction()?;
     let moved = transition(
         &tx,
         id,
-        &[OutboxState::Failed, OutboxState::Queued],
+        &[
+            OutboxState::Failed,
+            OutboxState::Queued,
+            OutboxState::Unknown,
+        ],
         OutboxState::Queued,
         None,
         crate::store::state::ACTOR_USER,
@@ -409,13 +702,17 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
     Ok(moved)
 }
 
-/// The CM cancels a queued or failed row; one already being sent cannot be recalled.
+/// The CM cancels a queued, failed or unknown row; one being sent cannot be recalled.
 pub fn cancel(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool> {
     let tx = conn.transaction()?;
     let moved = transition(
         &tx,
         id,
-        &[OutboxState::Failed, OutboxState::Queued],
+        &[
+            OutboxState::Failed,
+            OutboxState::Queued,
+            OutboxState::Unknown,
+        ],
         OutboxState::Cancelled,
         None,
         crate::store::state::ACTOR_USER,
@@ -425,33 +722,74 @@ pub fn cancel(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool
     Ok(moved)
 }
 
-/// At start-up: rows a crash left `sending` go back to `queued` with the SAME key, due
-/// now. They are never marked sent or resent blindly: the worker passes the key (the
-/// connector contract: one key never posts twice) or, where the platform has no keys,
-/// reads the thread back first. Returns how many were found.
-pub fn reconcile(conn: &mut Connection, now: UnixTime) -> Result<usize> {
-    let tx = conn.transaction()?;
-    let ids: Vec<OutboxId> = tx
-        .prepare("SELECT id FROM outbox WHERE state = 'sending'")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+/// Rows left `sending` by a process whose lease ran out (it crashed or hung): the only
+/// rows reconciliation touches; a live lease belongs to another process at work. Each
+/// goes back to `queued` with the SAME key where `guard` says a second attempt cannot act
+/// twice (a key the platform still keeps, a read-back, an idempotent action); otherwise
+/// it becomes `unknown` and waits for the CM. Returns how many were found.
+pub fn reconcile(
+    conn: &mut Connection,
+    now: UnixTime,
+    guard: &dyn Fn(i64, &str, ItemKind) -> ResendGuard,
+) -> Result<usize> {
+    // Immediate: another process claiming at the same moment waits, then sees the row taken.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let ids = SqliteLeases::new(&tx, Table::Outbox).expired(now)?;
     for &id in &ids {
+        let (account, kind, item_kind, last_seen): (i64, String, String, Option<i64>) = tx
+            .query_row(
+                "SELECT o.account_id, o.kind, i.kind, o.lease_expires_at
+                 FROM outbox o JOIN items i ON i.id = o.item_id WHERE o.id = ?",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        let item_kind = item_kind.parse().unwrap_or(ItemKind::Mention);
+        let since = now - last_seen.unwrap_or(now);
+        let resend = match guard(account, &kind, item_kind) {
+            ResendGuard::Key {
+                window: Some(window),
+            } => since < window.as_secs() as i64,
+            ResendGuard::Key { window: None } | ResendGuard::ReadBack => true,
+            ResendGuard::Idempotent => true,
+            ResendGuard::Nothing => false,
+        };
+        let (to, error, next) = if resend {
+            (
+                OutboxState::Queued,
+                "interrupted while sending; checking before resending",
+                now,
+            )
+        } else {
+            (
+                OutboxState::Unknown,
+                "interrupted while sending; hark cannot tell whether it reached the platform \
+                 (s: it was sent, r: send again)",
+                WAITS_FOR_CM,
+            )
+        };
         transition(
             &tx,
             id,
             &[OutboxState::Sending],
-            OutboxState::Queued,
-            Some("interrupted while sending; checking before resending"),
+            to,
+            Some(error),
             ACTOR_OUTBOX,
             now,
         )?;
         tx.execute(
-            "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
-            params![now, id],
+            "UPDATE outbox SET next_attempt_at = ?2, last_error = ?3,
+                    lease_owner = NULL, lease_expires_at = NULL
+             WHERE id = ?1",
+            params![id, next, error],
         )?;
     }
     tx.commit()?;
     Ok(ids.len())
+}
+
+/// Whether `owner` still holds row `id` (tests and diagnostics).
+pub fn leased_by(conn: &Connection, id: OutboxId, owner: &Owner) -> Result<bool> {
+    lease::holds(conn, Table::Outbox, id, owner)
 }
 
 /// Saves the composer's text for `item_id` (an empty text removes the draft).

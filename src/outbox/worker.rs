@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use rand::Rng;
 
+use super::lease::Owner;
 use super::store::{self, Job};
-use crate::domain::now;
-use crate::platform::{Connector, PlatformError};
+use crate::domain::UnixTime;
+use crate::platform::{Connector, PlatformError, ResendGuard};
 use crate::store::WriterHandle;
 
 /// How retries are spaced.
@@ -58,7 +59,14 @@ pub enum Outcome {
         error: String,
     },
     Failed(String),
+    /// It may have landed; not resent until a read-back or the CM says otherwise.
+    Unknown(String),
+    /// An edit of an uncertain reply was not sent (the first may be on the platform).
+    EditRefused,
 }
+
+/// The worker's idea of the time, replaceable in tests.
+pub type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 
 /// Sends outbox rows.
 pub struct Worker {
@@ -70,6 +78,11 @@ pub struct Worker {
     pub backoff: Backoff,
     /// The longest one platform call may take before it counts as a transient failure.
     pub call_timeout: Duration,
+    /// Who this worker is when it leases rows.
+    pub owner: Owner,
+    /// How long a claim lasts; renewed every third of it while the call runs.
+    pub lease: Duration,
+    pub clock: Clock,
 }
 
 impl Worker {
@@ -85,12 +98,38 @@ impl Worker {
             connectors,
             backoff: Backoff::default(),
             call_timeout: Duration::from_secs(30),
+            owner: Owner::new(),
+            lease: Duration::from_secs(store::LEASE_SECS as u64),
+            clock: Arc::new(crate::domain::now),
         }
     }
 
-    /// Start-up: rows left `sending` go back to the queue with their key.
+    fn now(&self) -> UnixTime {
+        (self.clock)()
+    }
+
+    fn ttl(&self) -> i64 {
+        self.lease.as_secs().max(1) as i64
+    }
+
+    /// Rows whose lease ran out while `sending` (their process died): back to the queue
+    /// with their key, or `unknown` where a resend could act twice. Rows another process
+    /// holds are never touched.
     pub async fn reconcile(&self) -> crate::store::Result<usize> {
-        let n = self.writer.call(|c| store::reconcile(c, now())).await?;
+        let guards: HashMap<i64, Arc<dyn Connector>> = self.connectors.clone();
+        let now = self.now();
+        let n = self
+            .writer
+            .call(move |c| {
+                store::reconcile(c, now, &|account, kind, item_kind| {
+                    match guards.get(&account) {
+                        Some(connector) => connector.resend_guard(kind, item_kind),
+                        // No connector: it cannot be sent anyway; keep it for the CM.
+                        None => ResendGuard::Nothing,
+                    }
+                })
+            })
+            .await?;
         if n > 0 {
             tracing::warn!(
                 rows = n,
@@ -100,12 +139,53 @@ impl Worker {
         Ok(n)
     }
 
-    /// Sends every row due now, one at a time; returns how many were tried.
+    /// Reconciles expired leases, settles unknown rows that can be read back, then sends
+    /// every row due now; returns how many were tried.
     pub async fn run_once(&self) -> crate::store::Result<usize> {
         if !self.anything_due() {
             return Ok(0);
         }
-        let jobs = self.writer.call(|c| store::claim_due(c, now(), 16)).await?;
+        self.reconcile().await?;
+        let mut n = self.check_unknown().await?;
+        let (now, owner, ttl) = (self.now(), self.owner.clone(), self.ttl());
+        let jobs = self
+            .writer
+            .call(move |c| store::claim_due_except(c, now, 16, &[], &owner, ttl))
+            .await?;
+        n += jobs.len();
+        for job in jobs {
+            self.process(job).await?;
+        }
+        Ok(n)
+    }
+
+    /// Unknown rows whose connector can read back are checked: found → sent, not found →
+    /// sent again under the same key.
+    async fn check_unknown(&self) -> crate::store::Result<usize> {
+        let Some(reader) = &self.reader else {
+            return Ok(0);
+        };
+        let rows = {
+            let conn = reader.lock().unwrap_or_else(|e| e.into_inner());
+            store::unknown_due(&conn, self.now())?
+        };
+        let ids: Vec<_> = rows
+            .into_iter()
+            .filter(|(_, account, kind, item_kind)| {
+                self.connectors.get(account).is_some_and(|c| {
+                    kind == "reply" && c.resend_guard(kind, *item_kind) == ResendGuard::ReadBack
+                })
+            })
+            .map(|(id, ..)| id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let (now, owner, ttl) = (self.now(), self.owner.clone(), self.ttl());
+        let jobs = self
+            .writer
+            .call(move |c| store::claim_unknown(c, &ids, &owner, now, ttl))
+            .await?;
         let n = jobs.len();
         for job in jobs {
             self.process(job).await?;
@@ -118,16 +198,18 @@ impl Worker {
     /// the wait, and ends it otherwise (`hark poll --once` must not sit for minutes).
     pub async fn drain(&self, budget: &mut RateBudget) -> crate::store::Result<Drained> {
         let mut done: Vec<super::OutboxId> = Vec::new();
-        let started = now();
+        let started = self.now();
+        let checked = self.check_unknown().await?;
         loop {
             let skip = done.clone();
+            let (owner, ttl) = (self.owner.clone(), self.ttl());
             let mut jobs = self
                 .writer
-                .call(move |c| store::claim_due_except(c, started, 1, &skip))
+                .call(move |c| store::claim_due_except(c, started, 1, &skip, &owner, ttl))
                 .await?;
             let Some(job) = jobs.pop() else {
                 return Ok(Drained {
-                    tried: done.len(),
+                    tried: done.len() + checked,
                     left: None,
                 });
             };
@@ -139,7 +221,7 @@ impl Worker {
                         .call(move |c| store::count_due(c, started))
                         .await?;
                     return Ok(Drained {
-                        tried: done.len(),
+                        tried: done.len() + checked,
                         left: Some((wait, queued)),
                     });
                 }
@@ -155,18 +237,19 @@ impl Worker {
         };
         let conn = reader.lock().unwrap_or_else(|e| e.into_inner());
         conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?)",
-            [now()],
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1)
+                 OR EXISTS (SELECT 1 FROM outbox WHERE state = 'unknown' AND next_attempt_at <= ?1)
+                 OR EXISTS (SELECT 1 FROM outbox WHERE state = 'sending'
+                              AND (lease_expires_at IS NULL OR lease_expires_at < ?1))",
+            [self.now()],
             |r| r.get::<_, bool>(0),
         )
         .unwrap_or(true)
     }
 
-    /// Reconciles, then sends due rows whenever the store changes or a second passes.
+    /// Sends due rows whenever the store changes or a second passes; rows another
+    /// process left behind are reconciled once their lease runs out.
     pub async fn run(self) {
-        if let Err(e) = self.reconcile().await {
-            tracing::error!(error = %e, "outbox reconcile failed");
-        }
         let mut changes = self.writer.changes();
         loop {
             if let Err(e) = self.run_once().await {
@@ -181,44 +264,120 @@ impl Worker {
         }
     }
 
-    /// Sends one claimed job and records the outcome.
+    /// Sends one claimed job, renewing its lease while the call lasts, and records the
+    /// outcome.
     pub async fn process(&self, job: Job) -> crate::store::Result<Outcome> {
         let (id, attempts) = (job.id, job.attempts);
+        let owner = self.owner.clone();
         let outcome = match self.connectors.get(&job.account_id) {
             None => Outcome::Failed("this account is no longer in the config".into()),
-            Some(connector) => match self.send(connector.as_ref(), &job).await {
-                Ok(remote) => {
-                    self.writer
-                        .call(move |c| store::mark_sent(c, id, remote.as_deref(), now()))
-                        .await?;
-                    return Ok(Outcome::Sent);
+            Some(connector) => {
+                let guard = connector.resend_guard(&job.kind, job.target.kind);
+                match self
+                    .renewing(id, self.send(connector.as_ref(), &job, guard))
+                    .await
+                {
+                    Ok(Sent::Posted(remote)) => {
+                        let now = self.now();
+                        self.writer
+                            .call(move |c| store::mark_sent(c, id, &owner, remote.as_deref(), now))
+                            .await?;
+                        return Ok(Outcome::Sent);
+                    }
+                    Ok(Sent::EditRefused(remote)) => {
+                        let now = self.now();
+                        tracing::warn!(outbox = id, "edit of an uncertain reply not sent");
+                        self.writer
+                            .call(move |c| {
+                                store::refuse_edit(c, id, &owner, remote.as_deref(), now)
+                            })
+                            .await?;
+                        return Ok(Outcome::EditRefused);
+                    }
+                    Err(e) => self.classify(e, attempts, &job.kind, guard),
                 }
-                Err(e) => self.classify(e, attempts),
-            },
+            }
         };
+        let now = self.now();
         match &outcome {
             Outcome::Retry { after, error } | Outcome::RateLimited { wait: after, error } => {
-                let (error, next) = (error.clone(), now() + after.as_secs().max(1) as i64);
+                let (error, next) = (error.clone(), now + after.as_secs().max(1) as i64);
                 tracing::info!(outbox = id, attempts, error = %error, "outbox send will be retried");
                 self.writer
-                    .call(move |c| store::mark_retry(c, id, &error, next, now()))
+                    .call(move |c| store::mark_retry(c, id, &owner, &error, next, now))
                     .await?;
             }
             Outcome::Failed(error) => {
                 let error = error.clone();
                 tracing::warn!(outbox = id, error = %error, "outbox send failed for good");
                 self.writer
-                    .call(move |c| store::mark_failed(c, id, &error, now()))
+                    .call(move |c| store::mark_failed(c, id, &owner, &error, now))
                     .await?;
             }
-            Outcome::Sent => {}
+            Outcome::Unknown(error) => {
+                let error = error.clone();
+                // A reply that can be read back is checked on the next round (and again
+                // with backoff while the check itself fails); the rest wait for the CM.
+                let recheck = (job.kind == "reply"
+                    && self.connectors.get(&job.account_id).is_some_and(|c| {
+                        c.resend_guard(&job.kind, job.target.kind) == ResendGuard::ReadBack
+                    }))
+                .then(|| now + self.backoff.delay(attempts, 0.5).as_secs() as i64);
+                tracing::warn!(outbox = id, error = %error, "outbox send outcome unknown");
+                self.writer
+                    .call(move |c| store::mark_unknown(c, id, &owner, &error, recheck, now))
+                    .await?;
+            }
+            Outcome::Sent | Outcome::EditRefused => {}
         }
         Ok(outcome)
     }
 
-    fn classify(&self, error: PlatformError, attempts: i64) -> Outcome {
+    /// Runs `call` while renewing this worker's lease on row `id` every third of the
+    /// lease, so a send slower than the lease is never taken by another process.
+    async fn renewing<T>(
+        &self,
+        id: super::OutboxId,
+        call: impl std::future::Future<Output = T>,
+    ) -> T {
+        let every = (self.lease / 3).max(Duration::from_millis(200));
+        let renew = async {
+            loop {
+                tokio::time::sleep(every).await;
+                let (owner, ttl, now) = (self.owner.clone(), self.ttl(), self.now());
+                match self
+                    .writer
+                    .call(move |c| store::renew(c, id, &owner, now, ttl))
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => tracing::warn!(outbox = id, "outbox: lease lost mid-send"),
+                    Err(e) => tracing::warn!(outbox = id, error = %e, "outbox: lease not renewed"),
+                }
+            }
+        };
+        tokio::select! {
+            out = call => out,
+            never = renew => never,
+        }
+    }
+
+    fn classify(
+        &self,
+        error: PlatformError,
+        attempts: i64,
+        kind: &str,
+        guard: ResendGuard,
+    ) -> Outcome {
         let message = error.to_string();
         match error {
+            // The request may have been taken and its answer lost: a reply or an action
+            // without a safe resend is not repeated blindly.
+            PlatformError::Malformed(_) if kind == "reply" || guard == ResendGuard::Nothing => {
+                Outcome::Unknown(format!(
+                    "the platform's answer could not be read; it may have been sent ({message})"
+                ))
+            }
             PlatformError::RateLimited { wait } if attempts < self.backoff.max_attempts => {
                 Outcome::RateLimited {
                     wait: wait.max(Duration::from_secs(1)),
@@ -246,39 +405,69 @@ impl Worker {
         &self,
         connector: &dyn Connector,
         job: &Job,
-    ) -> Result<Option<String>, PlatformError> {
+        guard: ResendGuard,
+    ) -> Result<Sent, PlatformError> {
         let call = async {
             if job.kind == "reply" {
                 let text = job
                     .text()
                     .ok_or_else(|| PlatformError::Malformed("the outbox row has no text".into()))?;
+                // An edit of a reply that may have landed: only a read-back proving the
+                // first is not there lets the new text go out (under the same key).
+                if let Some(first) = job.unconfirmed_text() {
+                    if guard != ResendGuard::ReadBack {
+                        return Ok(Sent::EditRefused(None));
+                    }
+                    if let Some(remote) = connector
+                        .find_reply(&job.target, first, &job.idempotency_key)
+                        .await?
+                    {
+                        return Ok(Sent::EditRefused(Some(remote)));
+                    }
+                }
                 // An earlier attempt may have reached the server. Platforms that dedup by
                 // key get the same key again; the others are read back first.
-                if job.attempts > 1 && !connector.dedups_replies() {
+                if job.attempts > 1 && guard == ResendGuard::ReadBack {
                     if let Some(remote) = connector
                         .find_reply(&job.target, text, &job.idempotency_key)
                         .await?
                     {
-                        return Ok(Some(remote));
+                        return Ok(Sent::Posted(Some(remote)));
                     }
                 }
                 connector
                     .reply(&job.target, text, &job.idempotency_key)
                     .await
-                    .map(Some)
+                    .map(|r| Sent::Posted(Some(r)))
             } else {
                 let action = job.action().map_err(PlatformError::Malformed)?;
-                connector.moderate(&job.target, action).await.map(|()| None)
+                connector
+                    .moderate(&job.target, action)
+                    .await
+                    .map(|()| Sent::Posted(None))
             }
         };
+        let secs = self.call_timeout.as_secs();
         match tokio::time::timeout(self.call_timeout, call).await {
             Ok(result) => result,
+            // Without a key or read-back, a request that may be in the platform's hands
+            // is not repeated: it is classed as an unreadable answer (unknown).
+            Err(_) if guard == ResendGuard::Nothing => Err(PlatformError::Malformed(format!(
+                "no answer within {secs}s"
+            ))),
             Err(_) => Err(PlatformError::Transient(format!(
-                "no answer within {}s",
-                self.call_timeout.as_secs()
+                "no answer within {secs}s"
             ))),
         }
     }
+}
+
+/// What a send did on the platform.
+enum Sent {
+    /// Posted (or found posted): the remote id of a reply.
+    Posted(Option<String>),
+    /// An edit held back; `Some` when the first text was found on the platform.
+    EditRefused(Option<String>),
 }
 
 /// What [`Worker::drain`] did.

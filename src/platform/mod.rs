@@ -113,6 +113,22 @@ pub enum PlatformError {
     Unsupported(&'static str),
 }
 
+/// What keeps a second attempt of an outbox action from acting twice on the platform,
+/// after an attempt whose outcome is unknown (interrupted mid-send, unreadable answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResendGuard {
+    /// The platform dedups by the row's idempotency key (or the connector checks by it
+    /// before writing), for `window` after the first attempt (`None`: for good).
+    Key { window: Option<Duration> },
+    /// The connector reads the thread back ([`Connector::find_reply`]) before resending.
+    ReadBack,
+    /// Doing it twice is the same as once (mute, hide, delete).
+    Idempotent,
+    /// Neither a key nor a read-back: an uncertain attempt is never resent by hark; the
+    /// CM says whether it went out.
+    Nothing,
+}
+
 /// A platform account hark can read from and act on.
 #[async_trait]
 pub trait Connector: Send + Sync {
@@ -161,6 +177,18 @@ pub trait Connector: Send + Sync {
     /// then reads the thread back before any retry.
     fn dedups_replies(&self) -> bool {
         true
+    }
+
+    /// What makes it safe to send outbox `kind` for an item of `item_kind` again after an
+    /// attempt whose outcome is unknown. A connector overrides this where its platform
+    /// differs: reports are never deduplicated anywhere.
+    fn resend_guard(&self, kind: &str, _item_kind: ItemKind) -> ResendGuard {
+        match kind {
+            "reply" if self.dedups_replies() => ResendGuard::Key { window: None },
+            "reply" => ResendGuard::ReadBack,
+            "report" => ResendGuard::Nothing,
+            _ => ResendGuard::Idempotent,
+        }
     }
 
     /// Looks for a reply this connector already posted with `idempotency_key` (or this

@@ -74,6 +74,9 @@ pub struct Picker {
 pub struct OutboxPane {
     pub rows: Vec<OutboxRow>,
     pub selected: usize,
+    /// An `unknown` row the CM asked to send again: a second `r` confirms (it may then be
+    /// on the platform twice).
+    pub confirm_resend: Option<crate::outbox::OutboxId>,
 }
 
 /// What the outbox pane asks the store to do with a row.
@@ -81,6 +84,8 @@ pub struct OutboxPane {
 pub enum OutboxOp {
     Retry,
     Cancel,
+    /// The CM says an `unknown` row did reach the platform.
+    ConfirmSent,
 }
 
 impl Composer {

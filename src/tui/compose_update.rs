@@ -326,34 +326,62 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     };
     let row: Option<OutboxRow> = pane.rows.get(pane.selected).cloned();
+    // A resend of an unknown row is confirmed by the very next key, or dropped.
+    let armed = pane.confirm_resend.take();
     match key.code {
         KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('O') => model.outbox = None,
         KeyCode::Char('j') | KeyCode::Down => {
             pane.selected = (pane.selected + 1).min(pane.rows.len().saturating_sub(1))
         }
         KeyCode::Char('k') | KeyCode::Up => pane.selected = pane.selected.saturating_sub(1),
-        KeyCode::Char('r') | KeyCode::Char('x') => {
-            let op = if key.code == KeyCode::Char('r') {
-                OutboxOp::Retry
-            } else {
-                OutboxOp::Cancel
-            };
-            match row {
-                Some(row) if row.state.is_open() => effects.push(Effect::Outbox { id: row.id, op }),
-                Some(row) => {
-                    model.status.message = Some(format!("a {} row cannot be changed", row.state))
-                }
-                None => {}
+        KeyCode::Char('r') => match row {
+            Some(row) if row.state == OutboxState::Unknown && armed != Some(row.id) => {
+                pane.confirm_resend = Some(row.id);
+                model.status.message = Some(
+                    "it may already be on the platform: r again sends it again · s if it was sent"
+                        .into(),
+                );
             }
-        }
+            Some(row) if row.state.is_open() => effects.push(Effect::Outbox {
+                id: row.id,
+                op: OutboxOp::Retry,
+            }),
+            Some(row) => {
+                model.status.message = Some(format!("a {} row cannot be changed", row.state))
+            }
+            None => {}
+        },
+        KeyCode::Char('x') => match row {
+            Some(row) if row.state.is_open() => effects.push(Effect::Outbox {
+                id: row.id,
+                op: OutboxOp::Cancel,
+            }),
+            Some(row) => {
+                model.status.message = Some(format!("a {} row cannot be changed", row.state))
+            }
+            None => {}
+        },
+        KeyCode::Char('s') => match row {
+            Some(row) if row.state == OutboxState::Unknown => effects.push(Effect::Outbox {
+                id: row.id,
+                op: OutboxOp::ConfirmSent,
+            }),
+            _ => {
+                model.status.message = Some("s confirms an unknown row reached the platform".into())
+            }
+        },
         KeyCode::Char('e') => match row {
-            Some(row) if row.state == OutboxState::Failed && row.kind == "reply" => {
+            Some(row)
+                if matches!(row.state, OutboxState::Failed | OutboxState::Unknown)
+                    && row.kind == "reply" =>
+            {
                 model.outbox = None;
                 let mut composer = Composer::for_row(&row, &model.kit);
+                // An unknown row keeps its key: the store edits it in place.
                 composer.replaces = Some(row.id);
                 model.composer = Some(composer);
             }
-            _ => model.status.message = Some("only a failed reply can be edited".into()),
+            _ => model.status.message = Some("only a failed or unknown reply can be edited".into()),
         },
         _ => {}
     }
@@ -387,6 +415,7 @@ pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg, effects: &mut Vec<Effect>)
             model.status.message = Some(match (op, result) {
                 (OutboxOp::Retry, Ok(true)) => "sending again".into(),
                 (OutboxOp::Cancel, Ok(true)) => "cancelled · it will not be sent".into(),
+                (OutboxOp::ConfirmSent, Ok(true)) => "marked sent".into(),
                 (_, Ok(false)) => "that row moved on meanwhile; nothing changed".into(),
                 (_, Err(e)) => format!("not changed: {e}"),
             });

@@ -54,6 +54,8 @@ pub struct Status {
     pub last_error: Option<String>,
     /// A one-line message for the CM ("3 items done — u undoes"), cleared by the next key.
     pub message: Option<String>,
+    /// Outbox rows the CM must look at: (failed, unknown).
+    pub outbox_attention: (usize, usize),
 }
 
 /// The line at the bottom while the CM types.
@@ -207,6 +209,7 @@ impl Model {
             Effect::Query(Request::List(self.list.load(Anchor::Top))),
             Effect::Query(Request::Sidebar),
             Effect::Query(Request::OpenEscalations),
+            Effect::Query(Request::OutboxAttention),
         ]
     }
 
@@ -249,6 +252,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             list_effect(&mut effects, model.list.refresh());
             effects.push(Effect::Query(Request::Sidebar));
             effects.push(Effect::Query(Request::OpenEscalations));
+            effects.push(Effect::Query(Request::OutboxAttention));
             if let Some(id) = model.detail.wanted {
                 effects.push(Effect::Query(Request::Detail(id)));
                 effects.push(Effect::Query(Request::Moderation(id)));
@@ -343,6 +347,9 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
             effects,
             model.list.apply_extend(generation, direction, rows),
         ),
+        Response::OutboxAttention { failed, unknown } => {
+            model.status.outbox_attention = (failed, unknown);
+        }
         Response::Sidebar { views } => {
             let selected = model.current_view().clone();
             model.sidebar.views = views.into_iter().map(|(v, n)| (v, Some(n))).collect();

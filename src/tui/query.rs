@@ -30,6 +30,8 @@ pub enum Request {
     ItemOutbox(ItemId),
     /// The Outbox pane's rows.
     Outbox,
+    /// How many outbox rows are failed and unknown, for the status bar.
+    OutboxAttention,
 }
 
 /// The answer to a [`Request`].
@@ -66,6 +68,10 @@ pub enum Response {
         outbox: crate::outbox::read::ItemOutbox,
     },
     Outbox(Vec<crate::outbox::read::OutboxRow>),
+    OutboxAttention {
+        failed: usize,
+        unknown: usize,
+    },
     Failed(String),
 }
 
@@ -108,6 +114,7 @@ fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
                     | (Request::OpenEscalations, Request::OpenEscalations)
                     | (Request::ItemOutbox(_), Request::ItemOutbox(_))
                     | (Request::Outbox, Request::Outbox)
+                    | (Request::OutboxAttention, Request::OutboxAttention)
                     | (
                         Request::List(ListRequest::Window { .. }),
                         Request::List(ListRequest::Window { .. })
@@ -176,6 +183,10 @@ pub fn run(
             id,
             info: crate::store::moderation::info(reader.conn(), id)?,
         },
+        Request::OutboxAttention => {
+            let (failed, unknown) = crate::outbox::read::attention(reader.conn())?;
+            Response::OutboxAttention { failed, unknown }
+        }
         Request::OpenEscalations => Response::OpenEscalations {
             escalations: crate::escalation::open_list(reader.conn())?,
             tags: crate::store::moderation::tags_in_use(reader.conn())?,

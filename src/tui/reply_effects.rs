@@ -58,6 +58,7 @@ async fn run(writer: &WriterHandle, effect: Effect) -> Option<ReplyMsg> {
                     .call(move |c| match op {
                         OutboxOp::Retry => outbox::retry(c, id, now()),
                         OutboxOp::Cancel => outbox::cancel(c, id, now()),
+                        OutboxOp::ConfirmSent => outbox::confirm_sent(c, id, now()),
                     })
                     .await
                     .map_err(|e| e.to_string()),

@@ -19,7 +19,9 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use serde_json::Value;
 
-use super::{Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target};
+use super::{
+    Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
+};
 use crate::config::AccountConfig;
 pub use secret::Secret;
 use session::{Session, SessionData};
@@ -211,6 +213,17 @@ impl Connector for BlueskyConnector {
 
     async fn thread(&self, target: &Target) -> Result<Vec<crate::domain::NewItem>, PlatformError> {
         thread::thread(self, target).await
+    }
+
+    /// A post's rkey comes from the row's key (checked before writing), but the chat API
+    /// takes no client key, a block is a new record each time and reports have no key.
+    fn resend_guard(&self, kind: &str, item_kind: crate::domain::ItemKind) -> ResendGuard {
+        match kind {
+            "reply" if item_kind == crate::domain::ItemKind::Dm => ResendGuard::Nothing,
+            "reply" => ResendGuard::Key { window: None },
+            "report" | "block" => ResendGuard::Nothing,
+            _ => ResendGuard::Idempotent,
+        }
     }
 }
 

@@ -27,7 +27,7 @@ use self::convert::Own;
 use crate::config::AccountConfig;
 use crate::domain::NewItem;
 use crate::platform::{
-    Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target,
+    Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
 use crate::secrets::{self, Secret};
 
@@ -192,5 +192,16 @@ impl Connector for MastodonConnector {
 
     async fn thread(&self, target: &Target) -> Result<Vec<NewItem>, PlatformError> {
         self.context(&target.external_id).await
+    }
+
+    /// Mastodon keeps an `Idempotency-Key` for about an hour; reports carry none.
+    fn resend_guard(&self, kind: &str, _item_kind: crate::domain::ItemKind) -> ResendGuard {
+        match kind {
+            "reply" => ResendGuard::Key {
+                window: Some(std::time::Duration::from_secs(3600)),
+            },
+            "report" => ResendGuard::Nothing,
+            _ => ResendGuard::Idempotent,
+        }
     }
 }

@@ -204,6 +204,7 @@ fn state_style(state: OutboxState) -> Style {
         OutboxState::Sent => Style::new().fg(Color::Green),
         OutboxState::Failed => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
         OutboxState::Cancelled => Style::new().fg(Color::DarkGray),
+        OutboxState::Unknown => Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
     }
 }
 
@@ -216,6 +217,7 @@ fn row_status(row: &OutboxRow, now: i64) -> String {
             row.attempts
         ),
         (OutboxState::Failed, Some(e)) => format!("failed: {e}"),
+        (OutboxState::Unknown, Some(e)) => format!("unknown: {e}"),
         (OutboxState::Sent, Some(e)) if row.attempts > 1 => format!(
             "sent {} on attempt {} · retried after: {e}",
             row.sent_at.map(|t| ago(now, t)).unwrap_or_default(),
@@ -240,7 +242,7 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
     );
     super::clear_popup(frame, area);
     let block = super::frame(
-        " Outbox · r retry · x cancel · e edit a failed reply · esc closes ".into(),
+        " Outbox · r retry · x cancel · e edit · s it was sent · esc closes ".into(),
         true,
     );
     let inner = block.inner(area);

@@ -47,10 +47,27 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
         }
         spans.push(Span::raw("  "));
     }
+    if let Some(span) = outbox_attention(model.status.outbox_attention) {
+        spans.push(span);
+    }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(Style::new().bg(Color::Black)),
         area,
     );
+}
+
+/// "outbox: 2 failed · 1 unknown": rows only the CM can move on (O shows them).
+fn outbox_attention((failed, unknown): (usize, usize)) -> Option<Span<'static>> {
+    let parts: Vec<String> = [(failed, "failed"), (unknown, "unknown")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    (!parts.is_empty()).then(|| {
+        Span::raw(format!("outbox: {}", parts.join(" · ")))
+            .fg(Color::Red)
+            .bold()
+    })
 }
 
 /// Seconds matter for "last polled": "12s", then the compact age.
