@@ -50,12 +50,9 @@ kit!(mastodon: crate::mastodon_adapter::Mastodon;
     #[ignore = "needs trust-b: a 403 refusal is the platform's no, and the item is restored"]
     refused_moderation_is_undone,
     crash_mid_send_reply,
-    #[ignore = "needs trust-a: report (no key, no read-back) becomes unknown; delete resent"]
     crash_mid_send_moderation,
-    #[ignore = "needs trust-a: an unreadable success is unknown, not failed"]
     unreadable_success,
     two_processes_send_each_row_once,
-    #[ignore = "needs trust-a: outbox leases (reconcile takes the other's sending rows)"]
     second_process_leaves_in_flight_rows,
 );
 
@@ -71,21 +68,16 @@ kit!(bluesky: crate::bluesky_adapter::Bluesky;
     #[ignore = "needs trust-b: the item is restored when the platform refuses"]
     refused_moderation_is_undone,
     crash_mid_send_reply,
-    #[ignore = "needs trust-a: report and block (no key, no read-back) become unknown"]
     crash_mid_send_moderation,
-    #[ignore = "needs trust-a: an unreadable success is unknown, not failed"]
     unreadable_success,
     two_processes_send_each_row_once,
-    #[ignore = "needs trust-a: outbox leases (reconcile takes the other's sending rows)"]
     second_process_leaves_in_flight_rows,
 );
 
 // The demo has no HTTP: it passes the outbox cases.
 kit!(demo: crate::demo_adapter::Demo;
     crash_mid_send_reply,
-    #[ignore = "needs trust-a: report (no key, no read-back) becomes unknown"]
     crash_mid_send_moderation,
     two_processes_send_each_row_once,
-    #[ignore = "needs trust-a: outbox leases (reconcile takes the other's sending rows)"]
     second_process_leaves_in_flight_rows,
 );

@@ -23,7 +23,17 @@ async fn crash_mid_send<P: Platform>(p: &P, store: &mut Store, row: i64) {
     assert_eq!(store.row(row).0, "sending");
     store.reopen();
     p.prompt().await;
+    // While the dead process's lease runs, its row is left alone; hark started again once
+    // the lease has run out rechecks it.
     let worker = store.worker(p.connector());
+    assert_eq!(
+        worker.reconcile().await.unwrap(),
+        0,
+        "the lease still holds"
+    );
+    let mut worker = store.worker(p.connector());
+    worker.clock =
+        std::sync::Arc::new(|| hark::domain::now() + 2 * hark::outbox::store::LEASE_SECS);
     assert_eq!(worker.reconcile().await.unwrap(), 1);
     worker.run_once().await.unwrap();
 }
