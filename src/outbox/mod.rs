@@ -7,6 +7,7 @@
 
 pub mod read;
 pub mod store;
+pub mod truth;
 pub mod worker;
 
 use std::fmt;

@@ -326,7 +326,7 @@ pub fn mark_sent(
              WHERE id = (SELECT item_id FROM outbox WHERE id = ?2 AND kind = 'reply')
                AND first_response_at IS NULL",
             params![now, id],
-        )?;
+        )?;        super::truth::on_sent(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)
@@ -381,7 +381,7 @@ pub fn mark_failed(
         tx.execute(
             "UPDATE outbox SET last_error = ? WHERE id = ?",
             params![error, id],
-        )?;
+        )?;        super::truth::on_failed(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)
@@ -404,6 +404,36 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
             params![now, id],
         )?;
+        super::truth::on_requeued(&tx, id, now)?;
+    }
+    tx.commit()?;
+    Ok(moved)
+}
+
+/// The outbox itself puts a failed row back in the queue, due now, with its key (see
+/// [`super::truth::requeue_auth_failed`]).
+pub fn requeue_failed(
+    conn: &mut Connection,
+    id: OutboxId,
+    why: &str,
+    now: UnixTime,
+) -> Result<bool> {
+    let tx = conn.transaction()?;
+    let moved = transition(
+        &tx,
+        id,
+        &[OutboxState::Failed],
+        OutboxState::Queued,
+        Some(why),
+        ACTOR_OUTBOX,
+        now,
+    )?;
+    if moved {
+        tx.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+            params![now, id],
+        )?;
+        super::truth::on_requeued(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)

@@ -8,6 +8,7 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::store::{self, Job};
+use super::truth;
 use crate::domain::now;
 use crate::platform::{Connector, PlatformError};
 use crate::store::WriterHandle;
@@ -184,16 +185,27 @@ impl Worker {
     /// Sends one claimed job and records the outcome.
     pub async fn process(&self, job: Job) -> crate::store::Result<Outcome> {
         let (id, attempts) = (job.id, job.attempts);
+        // Refused for its credentials: requeued once a later call on the account works.
+        let mut auth = false;
         let outcome = match self.connectors.get(&job.account_id) {
             None => Outcome::Failed("this account is no longer in the config".into()),
             Some(connector) => match self.send(connector.as_ref(), &job).await {
                 Ok(remote) => {
+                    let account = job.account_id;
                     self.writer
-                        .call(move |c| store::mark_sent(c, id, remote.as_deref(), now()))
+                        .call(move |c| {
+                            store::mark_sent(c, id, remote.as_deref(), now())?;
+                            // The account works: rows its credentials failed go again.
+                            truth::requeue_auth_failed(c, account, now())
+                        })
                         .await?;
                     return Ok(Outcome::Sent);
                 }
-                Err(e) => self.classify(e, attempts),
+                Err(e) => {
+                    auth = matches!(e, PlatformError::Auth(_));
+                    self.note_platform_answer(&job, &e).await?;
+                    self.classify(e, attempts)
+                }
             },
         };
         match &outcome {
@@ -208,12 +220,34 @@ impl Worker {
                 let error = error.clone();
                 tracing::warn!(outbox = id, error = %error, "outbox send failed for good");
                 self.writer
-                    .call(move |c| store::mark_failed(c, id, &error, now()))
+                    .call(move |c| {
+                        store::mark_failed(c, id, &error, now())?;
+                        if auth {
+                            truth::set_failure(c, id, truth::FAILURE_AUTH)?;
+                        }
+                        Ok(())
+                    })
                     .await?;
             }
             Outcome::Sent => {}
         }
         Ok(outcome)
+    }
+
+    /// What a refusal says about the item or the account beyond this row: a reply whose
+    /// post is gone marks the item "deleted on the platform".
+    async fn note_platform_answer(
+        &self,
+        job: &Job,
+        error: &PlatformError,
+    ) -> crate::store::Result<()> {
+        if let (PlatformError::NotFound(why), "reply") = (error, job.kind.as_str()) {
+            let (item, why) = (job.item_id, why.clone());
+            self.writer
+                .call(move |c| crate::store::state::mark_gone(c, item, &why, now()))
+                .await?;
+        }
+        Ok(())
     }
 
     fn classify(&self, error: PlatformError, attempts: i64) -> Outcome {

@@ -157,6 +157,8 @@ impl Client {
                 wait: self.wait_from(headers).unwrap_or(DEFAULT_RATE_WAIT),
             },
             401 | 403 => PlatformError::Auth(text),
+            // A status (or the status replied to) that was deleted answers 404.
+            404 | 410 => PlatformError::NotFound(text),
             400..=499 => PlatformError::Permanent(text),
             _ => PlatformError::Transient(text),
         }
