@@ -32,6 +32,8 @@ fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -
         sentiment_manual: false,
         needs_reply,
         flag: None,
+        marks: Default::default(),
+        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
     }
 }
 

@@ -90,6 +90,15 @@ pub struct ItemFacts {
 }
 
 impl ItemFacts {
+    /// A top-level item of `kind` (no parent, not in a brand thread).
+    pub fn of(kind: ItemKind) -> ItemFacts {
+        ItemFacts {
+            kind,
+            reply: false,
+            in_own_thread: false,
+        }
+    }
+
     /// Written by the brand itself.
     pub fn own(&self) -> bool {
         self.kind == ItemKind::Post

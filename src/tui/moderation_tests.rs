@@ -20,6 +20,8 @@ fn row(n: i64, platform: &str) -> ItemRow {
         sentiment_manual: false,
         needs_reply: true,
         flag: None,
+        marks: Default::default(),
+        facts: crate::platform::ItemFacts::of(ItemKind::Mention),
     }
 }
 
