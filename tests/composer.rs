@@ -161,6 +161,30 @@ fn composer_text_of_queue(effects: &[Effect]) -> String {
 }
 
 #[test]
+fn replying_to_a_post_deleted_on_the_platform_warns_before_it_goes() {
+    let mut model = model(80, 24);
+    let mut gone = rows()[0].clone();
+    gone.marks.gone = true;
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail(gone, "@ana", "Ana Ruiz"))),
+            explanation: vec![],
+        }),
+    );
+    press(&mut model, 'r');
+    typed(&mut model, "so sorry, on it");
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(
+        screen.contains("this post was deleted on the platform"),
+        "{screen}"
+    );
+    assert!(ctrl_s(&mut model).is_empty(), "the first ctrl-s only warns");
+    assert_eq!(composer_text_of_queue(&ctrl_s(&mut model)), "@ana so sorry, on it");
+}
+
+#[test]
 fn a_warning_needs_a_second_ctrl_s_and_typing_disarms_it() {
     let mut model = model(80, 24);
     press(&mut model, 'r');
