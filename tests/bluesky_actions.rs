@@ -550,12 +550,22 @@ fn truth_store(targets: &[Target]) -> (Truth, Vec<i64>) {
     let (account, ids) = writer
         .handle()
         .call_blocking(move |c| {
-            let account = hark::store::ingest::ensure_account(c, "brand-bsky", "bluesky", "brand.test")?;
-            let ids = hark::store::ingest::ingest(c, account, &items, None, 1_764_000_000)?.inserted;
+            let account =
+                hark::store::ingest::ensure_account(c, "brand-bsky", "bluesky", "brand.test")?;
+            let ids =
+                hark::store::ingest::ingest(c, account, &items, None, 1_764_000_000)?.inserted;
             Ok((account, ids))
         })
         .unwrap();
-    (Truth { _dir: dir, path, writer, account }, ids)
+    (
+        Truth {
+            _dir: dir,
+            path,
+            writer,
+            account,
+        },
+        ids,
+    )
 }
 
 impl Truth {
@@ -582,9 +592,24 @@ impl Truth {
             .handle()
             .call_blocking(move |c| {
                 if kind == "reply" {
-                    hark::outbox::store::enqueue(c, id, kind, &payload, None, "user", hark::domain::now())?;
+                    hark::outbox::store::enqueue(
+                        c,
+                        id,
+                        kind,
+                        &payload,
+                        None,
+                        "user",
+                        hark::domain::now(),
+                    )?;
                 } else {
-                    hark::store::moderation::queue(c, &[id], kind, &payload, "user", hark::domain::now())?;
+                    hark::store::moderation::queue(
+                        c,
+                        &[id],
+                        kind,
+                        &payload,
+                        "user",
+                        hark::domain::now(),
+                    )?;
                 }
                 Ok(())
             })
@@ -604,7 +629,12 @@ async fn a_refused_delete_or_hide_leaves_the_mention_in_the_inbox_with_the_reaso
     ] {
         store.queue(ids[0], kind, json!({}));
         assert_eq!(
-            store.row(View::Inbox, ids[0]).unwrap().marks.pending.as_deref(),
+            store
+                .row(View::Inbox, ids[0])
+                .unwrap()
+                .marks
+                .pending
+                .as_deref(),
             Some(kind)
         );
         store.worker(c.clone()).run_once().await.unwrap();

@@ -181,7 +181,10 @@ fn replying_to_a_post_deleted_on_the_platform_warns_before_it_goes() {
         "{screen}"
     );
     assert!(ctrl_s(&mut model).is_empty(), "the first ctrl-s only warns");
-    assert_eq!(composer_text_of_queue(&ctrl_s(&mut model)), "@ana so sorry, on it");
+    assert_eq!(
+        composer_text_of_queue(&ctrl_s(&mut model)),
+        "@ana so sorry, on it"
+    );
 }
 
 #[test]

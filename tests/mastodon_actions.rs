@@ -543,9 +543,24 @@ fn queue(store: &Store, id: i64, kind: &'static str, payload: serde_json::Value)
         .handle()
         .call_blocking(move |c| {
             if kind == "reply" {
-                hark::outbox::store::enqueue(c, id, kind, &payload, None, "user", hark::domain::now())?;
+                hark::outbox::store::enqueue(
+                    c,
+                    id,
+                    kind,
+                    &payload,
+                    None,
+                    "user",
+                    hark::domain::now(),
+                )?;
             } else {
-                hark::store::moderation::queue(c, &[id], kind, &payload, "user", hark::domain::now())?;
+                hark::store::moderation::queue(
+                    c,
+                    &[id],
+                    kind,
+                    &payload,
+                    "user",
+                    hark::domain::now(),
+                )?;
             }
             Ok(())
         })
@@ -572,13 +587,21 @@ async fn a_refused_delete_or_block_leaves_the_item_in_the_inbox_with_the_reason(
     // refusal behind a `deleted` item.
     queue(&store, id, "delete", serde_json::json!({}));
     assert_eq!(
-        list_row(&store, View::Inbox, id).unwrap().marks.pending.as_deref(),
+        list_row(&store, View::Inbox, id)
+            .unwrap()
+            .marks
+            .pending
+            .as_deref(),
         Some("delete"),
         "pending while the platform answers"
     );
     outbox_worker(&store, c.clone()).run_once().await.unwrap();
     let row = list_row(&store, View::Inbox, id).expect("still in the Inbox: the post is public");
-    let (kind, reason) = row.marks.refused.clone().expect("the refusal is on the item");
+    let (kind, reason) = row
+        .marks
+        .refused
+        .clone()
+        .expect("the refusal is on the item");
     assert_eq!(kind, "delete");
     assert!(reason.contains("another person's post"), "{reason}");
     // A refusal answered over HTTP carries the instance's own words.
@@ -606,7 +629,8 @@ async fn a_reply_refused_with_401_is_back_in_needs_reply_and_goes_again_after_a_
     Mock::given(method("POST"))
         .and(path("/api/v1/statuses"))
         .respond_with(
-            ResponseTemplate::new(401).set_body_string(r#"{"error":"The access token was revoked"}"#),
+            ResponseTemplate::new(401)
+                .set_body_string(r#"{"error":"The access token was revoked"}"#),
         )
         .up_to_n_times(1)
         .mount(&server)
@@ -621,10 +645,16 @@ async fn a_reply_refused_with_401_is_back_in_needs_reply_and_goes_again_after_a_
     let poller = store.poller(c.clone());
     poller.poll_round().await.unwrap();
     let id = item_id(&store, "1012");
-    queue(&store, id, "reply", serde_json::json!({"text": "back on Friday!"}));
+    queue(
+        &store,
+        id,
+        "reply",
+        serde_json::json!({"text": "back on Friday!"}),
+    );
     let worker = outbox_worker(&store, c);
     worker.run_once().await.unwrap();
-    let row = list_row(&store, View::NeedsReply, id).expect("the failed reply is back in Needs reply");
+    let row =
+        list_row(&store, View::NeedsReply, id).expect("the failed reply is back in Needs reply");
     assert!(row.marks.reply_failed, "with its failure marker");
     // Nothing retries it while the account fails...
     assert_eq!(worker.run_once().await.unwrap(), 0);
@@ -662,7 +692,10 @@ async fn a_404_on_opening_marks_the_item_deleted_on_the_platform() {
     let fetcher = hark::threads::spawn(
         store.writer.as_ref().unwrap().handle(),
         hark::threads::Platforms {
-            connectors: std::collections::HashMap::from([(store.account_id, c as Arc<dyn Connector>)]),
+            connectors: std::collections::HashMap::from([(
+                store.account_id,
+                c as Arc<dyn Connector>,
+            )]),
             pipeline: Arc::new(hark::ingest::Pipeline::default()),
         },
         move |news| {

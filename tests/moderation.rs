@@ -327,7 +327,12 @@ fn a_moderation_action_is_a_queued_outbox_row_and_changes_the_item_only_when_con
 fn inbox_row(cache: &Cache, id: i64) -> Option<hark::store::read::ItemRow> {
     let reader = Reader::open(&cache.path).unwrap();
     reader
-        .page(&ListQuery::view(View::Inbox), None, hark::store::read::Direction::Older, 50)
+        .page(
+            &ListQuery::view(View::Inbox),
+            None,
+            hark::store::read::Direction::Older,
+            50,
+        )
         .unwrap()
         .into_iter()
         .find(|r| r.id == id)
@@ -336,7 +341,10 @@ fn inbox_row(cache: &Cache, id: i64) -> Option<hark::store::read::ItemRow> {
 #[test]
 fn a_refused_moderation_action_leaves_the_item_where_it_was_with_the_reason() {
     let cache = cache("");
-    let ids = cache.ingest(vec![item("1", "@troll", 10, "you are all idiots", NOW)], NOW);
+    let ids = cache.ingest(
+        vec![item("1", "@troll", 10, "you are all idiots", NOW)],
+        NOW,
+    );
     let id = ids[0];
     let one = ids.clone();
     cache
@@ -382,9 +390,22 @@ fn a_failed_reply_returns_to_needs_reply_and_an_auth_failure_is_retried_when_the
         .writer
         .handle()
         .call_blocking(move |c| {
-            hark::outbox::store::enqueue(c, id, "reply", &serde_json::json!({"text": "yes"}), None, "user", NOW)?;
+            hark::outbox::store::enqueue(
+                c,
+                id,
+                "reply",
+                &serde_json::json!({"text": "yes"}),
+                None,
+                "user",
+                NOW,
+            )?;
             let job = hark::outbox::store::claim_due(c, NOW + 1, 1)?.remove(0);
-            hark::outbox::store::mark_failed(c, job.id, "authentication failed: HTTP 401", NOW + 1)?;
+            hark::outbox::store::mark_failed(
+                c,
+                job.id,
+                "authentication failed: HTTP 401",
+                NOW + 1,
+            )?;
             hark::outbox::truth::set_failure(c, job.id, hark::outbox::truth::FAILURE_AUTH)
         })
         .unwrap();
@@ -400,7 +421,11 @@ fn a_failed_reply_returns_to_needs_reply_and_an_auth_failure_is_retried_when_the
     assert_eq!(requeued, 1);
     let rows: Vec<String> = cache.rows("SELECT state FROM outbox");
     assert_eq!(rows, vec!["queued"]);
-    assert_eq!(cache.count(View::NeedsReply), 0, "answered again while it goes out");
+    assert_eq!(
+        cache.count(View::NeedsReply),
+        0,
+        "answered again while it goes out"
+    );
 }
 
 #[test]

@@ -326,7 +326,8 @@ pub fn mark_sent(
              WHERE id = (SELECT item_id FROM outbox WHERE id = ?2 AND kind = 'reply')
                AND first_response_at IS NULL",
             params![now, id],
-        )?;        super::truth::on_sent(&tx, id, now)?;
+        )?;
+        super::truth::on_sent(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)
@@ -381,7 +382,8 @@ pub fn mark_failed(
         tx.execute(
             "UPDATE outbox SET last_error = ? WHERE id = ?",
             params![error, id],
-        )?;        super::truth::on_failed(&tx, id, now)?;
+        )?;
+        super::truth::on_failed(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)

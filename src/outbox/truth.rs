@@ -103,11 +103,7 @@ pub fn set_failure(conn: &Connection, id: OutboxId, failure: &str) -> Result<()>
 
 /// A call on `account_id` just worked: its rows that failed on credentials go back to the
 /// queue, due now, with their keys. Returns how many.
-pub fn requeue_auth_failed(
-    conn: &mut Connection,
-    account_id: i64,
-    now: UnixTime,
-) -> Result<usize> {
+pub fn requeue_auth_failed(conn: &mut Connection, account_id: i64, now: UnixTime) -> Result<usize> {
     let ids: Vec<OutboxId> = conn
         .prepare_cached(
             "SELECT id FROM outbox WHERE account_id = ? AND state = 'failed' AND failure = ?",

@@ -105,9 +105,9 @@ impl fmt::Display for Warning {
             }
             Warning::Shouting { word } => write!(f, "\"{word}\" reads as shouting"),
             Warning::Empty => f.write_str("the reply is empty"),
-            Warning::PostGone => f.write_str(
-                "this post was deleted on the platform: the reply would stand alone",
-            ),
+            Warning::PostGone => {
+                f.write_str("this post was deleted on the platform: the reply would stand alone")
+            }
         }
     }
 }

@@ -239,7 +239,11 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
             2 => Severity::High,
             _ => Severity::Low,
         }),
-        marks: ItemMarks::from_row(r.get::<_, Option<String>>(11)?.as_deref(), r.get(12)?, r.get(13)?),
+        marks: ItemMarks::from_row(
+            r.get::<_, Option<String>>(11)?.as_deref(),
+            r.get(12)?,
+            r.get(13)?,
+        ),
         facts: crate::platform::ItemFacts {
             kind,
             reply: r.get(14)?,

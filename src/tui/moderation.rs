@@ -177,7 +177,8 @@ pub fn start(model: &mut Model, action: Action) {
             platforms.sort_unstable();
             platforms.dedup();
             let caps = &model.moderation.setup.capabilities;
-            let supported = !platforms.is_empty() && platforms.iter().all(|p| caps.contains_key(*p));
+            let supported =
+                !platforms.is_empty() && platforms.iter().all(|p| caps.contains_key(*p));
             let actions = allowed_actions(model, &ids);
             if actions.is_empty() {
                 model.status.message = Some(if supported {
@@ -186,7 +187,11 @@ pub fn start(model: &mut Model, action: Action) {
                     format!(
                         "{} allows no moderation from hark on {}",
                         platforms.join(", "),
-                        if ids.len() == 1 { "this item" } else { "all of these items" }
+                        if ids.len() == 1 {
+                            "this item"
+                        } else {
+                            "all of these items"
+                        }
                     )
                 } else {
                     format!(

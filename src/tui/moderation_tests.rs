@@ -379,9 +379,15 @@ fn item(n: i64, platform: &str, facts: crate::platform::ItemFacts) -> ItemRow {
     }
 }
 
-fn menu(rows: Vec<ItemRow>, platform: &str, caps: &[&'static str]) -> Result<Vec<&'static str>, String> {
+fn menu(
+    rows: Vec<ItemRow>,
+    platform: &str,
+    caps: &[&'static str],
+) -> Result<Vec<&'static str>, String> {
     let mut m = crate::tui::test_support::started_with(rows);
-    m.moderation.setup.capabilities = [(platform.to_string(), caps.to_vec())].into_iter().collect();
+    m.moderation.setup.capabilities = [(platform.to_string(), caps.to_vec())]
+        .into_iter()
+        .collect();
     press(&mut m, KeyCode::Char('m'));
     match m.moderation.popup {
         Some(Popup::Actions { actions, .. }) => Ok(actions),
@@ -393,38 +399,97 @@ fn menu(rows: Vec<ItemRow>, platform: &str, caps: &[&'static str]) -> Result<Vec
 fn the_menu_offers_per_item_only_what_its_platform_allows() {
     use crate::platform::ItemFacts;
     let masto = crate::platform::mastodon::MODERATION;
-    let bsky: &[&str] = &["hide", "unhide", "delete", "block", "mute", "mute-thread", "report"];
+    let bsky: &[&str] = &[
+        "hide",
+        "unhide",
+        "delete",
+        "block",
+        "mute",
+        "mute-thread",
+        "report",
+    ];
     // Someone else's status on Mastodon: no delete (the server answers 404 to anyone else).
-    let others = menu(vec![item(0, "mastodon", ItemFacts::of(ItemKind::Mention))], "mastodon", masto).unwrap();
+    let others = menu(
+        vec![item(0, "mastodon", ItemFacts::of(ItemKind::Mention))],
+        "mastodon",
+        masto,
+    )
+    .unwrap();
     assert!(!others.contains(&"delete"), "{others:?}");
-    assert!(others.contains(&"block") && others.contains(&"report"), "{others:?}");
+    assert!(
+        others.contains(&"block") && others.contains(&"report"),
+        "{others:?}"
+    );
     // The brand's own status: delete, and no blocking or reporting itself.
-    let own = menu(vec![item(0, "mastodon", ItemFacts::of(ItemKind::Post))], "mastodon", masto).unwrap();
+    let own = menu(
+        vec![item(0, "mastodon", ItemFacts::of(ItemKind::Post))],
+        "mastodon",
+        masto,
+    )
+    .unwrap();
     assert!(own.contains(&"delete"), "{own:?}");
-    assert!(!own.contains(&"block") && !own.contains(&"report"), "{own:?}");
+    assert!(
+        !own.contains(&"block") && !own.contains(&"report"),
+        "{own:?}"
+    );
     // A top-level Bluesky mention cannot be hidden (only replies in the brand's threads).
-    let top = menu(vec![item(0, "bluesky", ItemFacts::of(ItemKind::Mention))], "bluesky", bsky).unwrap();
-    assert!(!top.contains(&"hide") && !top.contains(&"delete"), "{top:?}");
-    let reply = ItemFacts { kind: ItemKind::Comment, reply: true, in_own_thread: true };
+    let top = menu(
+        vec![item(0, "bluesky", ItemFacts::of(ItemKind::Mention))],
+        "bluesky",
+        bsky,
+    )
+    .unwrap();
+    assert!(
+        !top.contains(&"hide") && !top.contains(&"delete"),
+        "{top:?}"
+    );
+    let reply = ItemFacts {
+        kind: ItemKind::Comment,
+        reply: true,
+        in_own_thread: true,
+    };
     let in_thread = menu(vec![item(0, "bluesky", reply)], "bluesky", bsky).unwrap();
     assert!(in_thread.contains(&"hide"), "{in_thread:?}");
     // A reply in someone else's thread, and a DM: no hide, and a DM has no thread to mute.
-    let elsewhere = ItemFacts { in_own_thread: false, ..reply };
+    let elsewhere = ItemFacts {
+        in_own_thread: false,
+        ..reply
+    };
     let elsewhere = menu(vec![item(0, "bluesky", elsewhere)], "bluesky", bsky).unwrap();
     assert!(!elsewhere.contains(&"hide"), "{elsewhere:?}");
-    let dm = menu(vec![item(0, "bluesky", ItemFacts::of(ItemKind::Dm))], "bluesky", bsky).unwrap();
-    assert!(!dm.contains(&"hide") && !dm.contains(&"mute-thread"), "{dm:?}");
+    let dm = menu(
+        vec![item(0, "bluesky", ItemFacts::of(ItemKind::Dm))],
+        "bluesky",
+        bsky,
+    )
+    .unwrap();
+    assert!(
+        !dm.contains(&"hide") && !dm.contains(&"mute-thread"),
+        "{dm:?}"
+    );
     assert!(dm.contains(&"block"), "{dm:?}");
     // Marked items get only what every one of them allows.
     let mut m = crate::tui::test_support::started_with(vec![
         item(0, "bluesky", reply),
         item(1, "bluesky", ItemFacts::of(ItemKind::Mention)),
     ]);
-    m.moderation.setup.capabilities = [("bluesky".to_string(), bsky.to_vec())].into_iter().collect();
-    assert_eq!(allowed_actions(&m, &[100, 99]), vec!["block", "mute", "mute-thread", "report"]);
+    m.moderation.setup.capabilities = [("bluesky".to_string(), bsky.to_vec())]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        allowed_actions(&m, &[100, 99]),
+        vec!["block", "mute", "mute-thread", "report"]
+    );
     // Nothing allowed on this item: said so, no empty popup.
-    let none = menu(vec![item(0, "mastodon", ItemFacts::of(ItemKind::Post))], "mastodon", &["block"]);
-    assert_eq!(none, Err("mastodon allows no moderation from hark on this item".into()));
+    let none = menu(
+        vec![item(0, "mastodon", ItemFacts::of(ItemKind::Post))],
+        "mastodon",
+        &["block"],
+    );
+    assert_eq!(
+        none,
+        Err("mastodon allows no moderation from hark on this item".into())
+    );
 }
 
 /// The list reloads after a store change, with `rows` as the store now reads them.
@@ -466,7 +531,14 @@ fn a_refused_action_is_said_on_the_status_line_with_the_platforms_reason() {
     ));
     reload(&mut m, vec![refused]);
     let status = m.status.message.clone().unwrap_or_default();
-    assert!(status.starts_with("hide not applied: bluesky refused"), "{status}");
+    assert!(
+        status.starts_with("hide not applied: bluesky refused"),
+        "{status}"
+    );
     assert!(status.contains("only replies can be hidden"), "{status}");
-    assert_eq!(m.list.rows[0].state, ItemState::Open, "the item stays where it was");
+    assert_eq!(
+        m.list.rows[0].state,
+        ItemState::Open,
+        "the item stays where it was"
+    );
 }
