@@ -148,6 +148,14 @@ impl Poller {
                 cursor = page.next_cursor;
             }
             if !more {
+                // The account answers again: replies and actions its credentials failed
+                // go back to the queue.
+                self.writer
+                    .call(move |conn| {
+                        crate::outbox::truth::requeue_auth_failed(conn, account_id, now())
+                    })
+                    .await
+                    .map_err(|e| RoundError::Store(e.to_string()))?;
                 return Ok(new_items);
             }
         }

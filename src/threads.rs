@@ -100,6 +100,18 @@ async fn fetch(
     let posts = match tokio::time::timeout(CALL_TIMEOUT, connector.thread(&target)).await {
         Ok(Ok(posts)) => posts,
         Ok(Err(PlatformError::Unsupported(_))) => return None,
+        Ok(Err(PlatformError::NotFound(why))) => {
+            // Deleted on the platform: the item says so, and a reply to it warns.
+            tracing::info!(item_id, "the item's post is gone from the platform");
+            let error = format!("deleted on the platform ({why})");
+            return match writer
+                .call(move |c| crate::store::state::mark_gone(c, item_id, &why, now))
+                .await
+            {
+                Ok(_) => failed(error),
+                Err(e) => failed(e.to_string()),
+            };
+        }
         Ok(Err(e)) => {
             tracing::warn!(item_id, error = %e, "thread context not fetched");
             return failed(e.to_string());

@@ -510,3 +510,223 @@ async fn account_add_checks_the_login_and_prints_the_block() {
     );
     assert!(out.stdout.is_empty());
 }
+
+// Local state follows the platform: the connector's real client, the outbox worker and
+// the store together, against the mock PDS.
+
+struct Truth {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    writer: hark::store::Writer,
+    account: i64,
+}
+
+/// A store holding `targets` as items of the Bluesky account.
+fn truth_store(targets: &[Target]) -> (Truth, Vec<i64>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hark.db");
+    let writer = hark::store::Writer::spawn(&path).unwrap();
+    let items: Vec<hark::store::ingest::Incoming> = targets
+        .iter()
+        .map(|t| {
+            hark::store::ingest::Incoming::from(hark::domain::NewItem {
+                external_id: t.external_id.clone(),
+                kind: t.kind,
+                parent_external_id: t.parent_external_id.clone(),
+                thread_external_id: t.thread_external_id.clone(),
+                author: hark::domain::NewAuthor {
+                    external_id: t.author_external_id.clone(),
+                    handle: t.author_handle.clone(),
+                    display_name: "Fan".into(),
+                    followers: None,
+                },
+                body: "hello @brand.test?".into(),
+                url: None,
+                created_at: 1_764_000_000,
+                raw_json: t.raw_json.clone(),
+            })
+        })
+        .collect();
+    let (account, ids) = writer
+        .handle()
+        .call_blocking(move |c| {
+            let account =
+                hark::store::ingest::ensure_account(c, "brand-bsky", "bluesky", "brand.test")?;
+            let ids =
+                hark::store::ingest::ingest(c, account, &items, None, 1_764_000_000)?.inserted;
+            Ok((account, ids))
+        })
+        .unwrap();
+    (
+        Truth {
+            _dir: dir,
+            path,
+            writer,
+            account,
+        },
+        ids,
+    )
+}
+
+impl Truth {
+    fn row(&self, view: hark::store::View, id: i64) -> Option<hark::store::read::ItemRow> {
+        hark::store::Reader::open(&self.path)
+            .unwrap()
+            .page(
+                &hark::store::read::ListQuery::view(view),
+                None,
+                hark::store::read::Direction::Older,
+                100,
+            )
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == id)
+    }
+
+    fn worker(&self, c: Arc<dyn Connector>) -> hark::outbox::worker::Worker {
+        hark::outbox::worker::Worker::new(self.writer.handle(), HashMap::from([(self.account, c)]))
+    }
+
+    fn queue(&self, id: i64, kind: &'static str, payload: Value) {
+        self.writer
+            .handle()
+            .call_blocking(move |c| {
+                if kind == "reply" {
+                    hark::outbox::store::enqueue(
+                        c,
+                        id,
+                        kind,
+                        &payload,
+                        None,
+                        "user",
+                        hark::domain::now(),
+                    )?;
+                } else {
+                    hark::store::moderation::queue(
+                        c,
+                        &[id],
+                        kind,
+                        &payload,
+                        "user",
+                        hark::domain::now(),
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_refused_delete_or_hide_leaves_the_mention_in_the_inbox_with_the_reason() {
+    use hark::store::View;
+    let (server, _) = repo_server().await;
+    let (store, ids) = truth_store(&[mention_target()]);
+    let c: Arc<dyn Connector> = Arc::new(connector(&server));
+    for (kind, reason) in [
+        ("delete", "only the brand's own posts"),
+        ("hide", "only replies can be hidden"),
+    ] {
+        store.queue(ids[0], kind, json!({}));
+        assert_eq!(
+            store
+                .row(View::Inbox, ids[0])
+                .unwrap()
+                .marks
+                .pending
+                .as_deref(),
+            Some(kind)
+        );
+        store.worker(c.clone()).run_once().await.unwrap();
+        let row = store
+            .row(View::Inbox, ids[0])
+            .expect("still in the Inbox: the post is still public");
+        let (refused, why) = row.marks.refused.expect("the refusal is on the item");
+        assert_eq!(refused, kind);
+        assert!(why.contains(reason), "{why}");
+    }
+    assert_eq!(count(&server, "com.atproto.repo.deleteRecord").await, 0);
+    assert_eq!(count(&server, "com.atproto.repo.putRecord").await, 0);
+}
+
+#[tokio::test]
+async fn a_reply_refused_for_its_credentials_goes_again_once_a_call_on_the_account_works() {
+    use hark::store::View;
+    let (server, _) = repo_server().await;
+    Mock::given(path("/xrpc/com.atproto.repo.createRecord"))
+        .respond_with(xrpc_error(401, "AuthRequired"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/xrpc/app.bsky.graph.muteActor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .mount(&server)
+        .await;
+    let (store, ids) = truth_store(&[reply_target(), mention_target()]);
+    let c: Arc<dyn Connector> = Arc::new(connector(&server));
+    let worker = store.worker(c);
+    store.queue(ids[0], "reply", json!({"text": "thanks!"}));
+    worker.run_once().await.unwrap();
+    let row = store
+        .row(View::NeedsReply, ids[0])
+        .expect("the failed reply is back in Needs reply");
+    assert!(row.marks.reply_failed);
+    // Another call on the account works: the reply goes again, with its key.
+    store.queue(ids[1], "mute", json!({}));
+    worker.run_once().await.unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    assert!(store.row(View::NeedsReply, ids[0]).is_none(), "answered");
+    let conn = rusqlite::Connection::open(&store.path).unwrap();
+    let states: Vec<String> = conn
+        .prepare("SELECT state FROM outbox ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(states, vec!["sent", "sent"]);
+}
+
+#[tokio::test]
+async fn a_post_gone_on_opening_or_replying_is_marked_deleted_and_no_orphan_is_written() {
+    use hark::store::View;
+    let (server, _) = repo_server().await;
+    Mock::given(path("/xrpc/app.bsky.feed.getPostThread"))
+        .respond_with(xrpc_error(400, "NotFound"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/xrpc/app.bsky.feed.getPosts"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"posts": []})))
+        .mount(&server)
+        .await;
+    let (store, ids) = truth_store(&[reply_target(), mention_target()]);
+    let c: Arc<dyn Connector> = Arc::new(connector(&server));
+    // Opening: the thread fetch answers NotFound.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let fetcher = hark::threads::spawn(
+        store.writer.handle(),
+        hark::threads::Platforms {
+            connectors: HashMap::from([(store.account, c.clone())]),
+            pipeline: Arc::new(hark::ingest::Pipeline::default()),
+        },
+        move |news| {
+            let _ = tx.send(news);
+        },
+    );
+    fetcher.request(ids[1]);
+    loop {
+        match rx.recv().await.unwrap() {
+            hark::threads::ThreadNews::Failed { .. } => break,
+            hark::threads::ThreadNews::Fetched { .. } => panic!("a gone post fetched"),
+            _ => {}
+        }
+    }
+    assert!(store.row(View::All, ids[1]).unwrap().marks.gone);
+    // Replying: the parent is gone, so nothing is written and the item says why.
+    store.queue(ids[0], "reply", json!({"text": "thanks!"}));
+    store.worker(c).run_once().await.unwrap();
+    let row = store.row(View::All, ids[0]).unwrap();
+    assert!(row.marks.gone && row.marks.reply_failed, "{:?}", row.marks);
+    assert_eq!(count(&server, "com.atproto.repo.createRecord").await, 0);
+}

@@ -32,6 +32,8 @@ fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -
         sentiment_manual: false,
         needs_reply,
         flag: None,
+        marks: Default::default(),
+        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
     }
 }
 
@@ -156,6 +158,33 @@ fn composer_text_of_queue(effects: &[Effect]) -> String {
             _ => None,
         })
         .expect("a reply was queued")
+}
+
+#[test]
+fn replying_to_a_post_deleted_on_the_platform_warns_before_it_goes() {
+    let mut model = model(80, 24);
+    let mut gone = rows()[0].clone();
+    gone.marks.gone = true;
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail(gone, "@ana", "Ana Ruiz"))),
+            explanation: vec![],
+        }),
+    );
+    press(&mut model, 'r');
+    typed(&mut model, "so sorry, on it");
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(
+        screen.contains("this post was deleted on the platform"),
+        "{screen}"
+    );
+    assert!(ctrl_s(&mut model).is_empty(), "the first ctrl-s only warns");
+    assert_eq!(
+        composer_text_of_queue(&ctrl_s(&mut model)),
+        "@ana so sorry, on it"
+    );
 }
 
 #[test]

@@ -47,7 +47,6 @@ kit!(mastodon: crate::mastodon_adapter::Mastodon;
     malformed_record,
     rate_limits,
     refused_moderation,
-    #[ignore = "needs trust-b: a 403 refusal is the platform's no, and the item is restored"]
     refused_moderation_is_undone,
     crash_mid_send_reply,
     crash_mid_send_moderation,
@@ -65,7 +64,6 @@ kit!(bluesky: crate::bluesky_adapter::Bluesky;
     malformed_record,
     rate_limits,
     refused_moderation,
-    #[ignore = "needs trust-b: the item is restored when the platform refuses"]
     refused_moderation_is_undone,
     crash_mid_send_reply,
     crash_mid_send_moderation,

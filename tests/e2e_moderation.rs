@@ -97,7 +97,7 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
     });
     tmux.keys(&["y"]);
     tmux.wait_for("the queued delete", |s| {
-        s.contains("delete queued for 1 item")
+        s.contains("delete pending for 1 item")
     });
 
     // The protocol's notify command received the escalation as JSON.

@@ -3,6 +3,8 @@
 
 mod mastodon_support;
 
+use std::sync::Arc;
+
 use hark::domain::NewItem;
 use hark::platform::mastodon::setup::{self, AuthMethod};
 use hark::platform::{Connector, ModerationAction, PlatformError, Target};
@@ -532,4 +534,218 @@ fn the_example_config_s_mastodon_block_parses_once_uncommented() {
     let account = &config.accounts[0];
     assert_eq!(account.platform, "mastodon");
     assert_eq!(account.server.as_deref(), Some("https://example.social"));
+}
+
+// Local state follows the platform: the connector's real client, the outbox worker and
+// the store together, against the mock instance.
+
+fn item_id(store: &Store, external_id: &str) -> i64 {
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    conn.query_row(
+        "SELECT id FROM items WHERE external_id = ?",
+        [external_id],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+fn list_row(store: &Store, view: hark::store::View, id: i64) -> Option<hark::store::read::ItemRow> {
+    hark::store::Reader::open(&store.path())
+        .unwrap()
+        .page(
+            &hark::store::read::ListQuery::view(view),
+            None,
+            hark::store::read::Direction::Older,
+            100,
+        )
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+}
+
+fn outbox_worker(store: &Store, c: Arc<dyn Connector>) -> hark::outbox::worker::Worker {
+    hark::outbox::worker::Worker::new(
+        store.writer.as_ref().unwrap().handle(),
+        std::collections::HashMap::from([(store.account_id, c)]),
+    )
+}
+
+fn queue(store: &Store, id: i64, kind: &'static str, payload: serde_json::Value) {
+    store
+        .writer
+        .as_ref()
+        .unwrap()
+        .handle()
+        .call_blocking(move |c| {
+            if kind == "reply" {
+                hark::outbox::store::enqueue(
+                    c,
+                    id,
+                    kind,
+                    &payload,
+                    None,
+                    "user",
+                    hark::domain::now(),
+                )?;
+            } else {
+                hark::store::moderation::queue(
+                    c,
+                    &[id],
+                    kind,
+                    &payload,
+                    "user",
+                    hark::domain::now(),
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_delete_or_block_leaves_the_item_in_the_inbox_with_the_reason() {
+    use hark::store::View;
+    let server = instance().await;
+    fetched(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/accounts/202/block"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_string(r#"{"error":"This action is not allowed"}"#),
+        )
+        .mount(&server)
+        .await;
+    let store = Store::new();
+    let c = connector(&server);
+    store.poller(c.clone()).poll_round().await.unwrap();
+    let id = item_id(&store, "1012");
+    // Someone else's status: the old menu offered delete; the outbox must not hide the
+    // refusal behind a `deleted` item.
+    queue(&store, id, "delete", serde_json::json!({}));
+    assert_eq!(
+        list_row(&store, View::Inbox, id)
+            .unwrap()
+            .marks
+            .pending
+            .as_deref(),
+        Some("delete"),
+        "pending while the platform answers"
+    );
+    outbox_worker(&store, c.clone()).run_once().await.unwrap();
+    let row = list_row(&store, View::Inbox, id).expect("still in the Inbox: the post is public");
+    let (kind, reason) = row
+        .marks
+        .refused
+        .clone()
+        .expect("the refusal is on the item");
+    assert_eq!(kind, "delete");
+    assert!(reason.contains("another person's post"), "{reason}");
+    // A refusal answered over HTTP carries the instance's own words.
+    queue(&store, id, "block", serde_json::json!({}));
+    outbox_worker(&store, c).run_once().await.unwrap();
+    let row = list_row(&store, View::Inbox, id).expect("still in the Inbox");
+    let (kind, reason) = row.marks.refused.expect("the refusal is on the item");
+    assert_eq!(kind, "block");
+    assert!(reason.contains("This action is not allowed"), "{reason}");
+    let deletes = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "DELETE")
+        .count();
+    assert_eq!(deletes, 0);
+}
+
+#[tokio::test]
+async fn a_reply_refused_with_401_is_back_in_needs_reply_and_goes_again_after_a_good_poll() {
+    use hark::store::View;
+    let server = instance().await;
+    fetched(&server).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_string(r#"{"error":"The access token was revoked"}"#),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/statuses"))
+        .respond_with(json("status_created.json"))
+        .mount(&server)
+        .await;
+    let store = Store::new();
+    let c = connector(&server);
+    let poller = store.poller(c.clone());
+    poller.poll_round().await.unwrap();
+    let id = item_id(&store, "1012");
+    queue(
+        &store,
+        id,
+        "reply",
+        serde_json::json!({"text": "back on Friday!"}),
+    );
+    let worker = outbox_worker(&store, c);
+    worker.run_once().await.unwrap();
+    let row =
+        list_row(&store, View::NeedsReply, id).expect("the failed reply is back in Needs reply");
+    assert!(row.marks.reply_failed, "with its failure marker");
+    // Nothing retries it while the account fails...
+    assert_eq!(worker.run_once().await.unwrap(), 0);
+    // ...and a poll round that works puts it back in the queue.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/notifications"))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    poller.poll_round().await.unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), 1);
+    assert!(list_row(&store, View::NeedsReply, id).is_none(), "answered");
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let state: String = conn
+        .query_row("SELECT state FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(state, "sent");
+}
+
+#[tokio::test]
+async fn a_404_on_opening_marks_the_item_deleted_on_the_platform() {
+    use hark::store::View;
+    let server = instance().await;
+    fetched(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/statuses/1012"))
+        .respond_with(ResponseTemplate::new(404).set_body_string(r#"{"error":"Record not found"}"#))
+        .mount(&server)
+        .await;
+    let store = Store::new();
+    let c = connector(&server);
+    store.poller(c.clone()).poll_round().await.unwrap();
+    let id = item_id(&store, "1012");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let fetcher = hark::threads::spawn(
+        store.writer.as_ref().unwrap().handle(),
+        hark::threads::Platforms {
+            connectors: std::collections::HashMap::from([(
+                store.account_id,
+                c as Arc<dyn Connector>,
+            )]),
+            pipeline: Arc::new(hark::ingest::Pipeline::default()),
+        },
+        move |news| {
+            let _ = tx.send(news);
+        },
+    );
+    fetcher.request(id);
+    let failed = loop {
+        match rx.recv().await.unwrap() {
+            hark::threads::ThreadNews::Failed { error, .. } => break error,
+            hark::threads::ThreadNews::Fetched { .. } => panic!("a gone post fetched"),
+            _ => {}
+        }
+    };
+    assert!(failed.contains("deleted on the platform"), "{failed}");
+    let row = list_row(&store, View::All, id).unwrap();
+    assert!(row.marks.gone, "the item is marked deleted on the platform");
 }

@@ -14,6 +14,11 @@ use hark::store::{Reader, View, Writer};
 
 const NOW: i64 = 1_764_000_000;
 
+/// The process that claims rows in these tests (the worker's lease owner).
+static OWNER: std::sync::LazyLock<hark::outbox::lease::Owner> =
+    std::sync::LazyLock::new(hark::outbox::lease::Owner::new);
+const LEASE: i64 = hark::outbox::store::LEASE_SECS;
+
 fn item(id: &str, handle: &str, followers: i64, body: &str, at: i64) -> Incoming {
     Incoming::from(NewItem {
         external_id: id.into(),
@@ -162,7 +167,8 @@ fn rules_apply_on_ingest_and_every_action_names_its_rule() {
         has("moderation rule:link spam {\"action\":\"hide\""),
         "{actors:#?}"
     );
-    assert!(has("state rule:link spam hidden"), "{actors:#?}");
+    // The hide waits for the platform: the item is hidden when the outbox confirms it.
+    assert!(!has("state rule:link spam hidden"), "{actors:#?}");
     assert!(has("tag rule:crisis"), "{actors:#?}");
     assert!(has("escalation rule:crisis"), "{actors:#?}");
     assert!(has("state rule:cheers done"), "{actors:#?}");
@@ -188,8 +194,8 @@ fn rules_apply_on_ingest_and_every_action_names_its_rule() {
         cache.rows("SELECT channel || ' ' || state FROM notifications ORDER BY id");
     assert_eq!(notifications, vec!["command pending", "webhook pending"]);
 
-    // The hidden spam and the done cheer left the Inbox; All still has everything.
-    assert_eq!(cache.count(View::Inbox), 2);
+    // The done cheer left the Inbox; the spam stays until the platform confirms its hide.
+    assert_eq!(cache.count(View::Inbox), 3);
     assert_eq!(cache.count(View::All), 4);
     assert_eq!(cache.count(View::Escalated), 1);
     assert_eq!(cache.count(View::Tag("spam".into())), 1);
@@ -206,7 +212,7 @@ fn items_already_stored_are_not_ruled_again() {
 }
 
 #[test]
-fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() {
+fn a_moderation_action_is_a_queued_outbox_row_and_changes_the_item_only_when_confirmed() {
     let cache = cache("");
     let ids = cache.ingest(
         vec![
@@ -265,11 +271,31 @@ fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() 
         )),
         "{events:#?}"
     );
+    // Pending: the posts are still public, so the items stay in the Inbox.
+    assert!(
+        !events.iter().any(|e| e.starts_with("state")),
+        "{events:#?}"
+    );
+    assert_eq!(cache.count(View::Inbox), 2);
+    // The platform confirms: now they are deleted here too.
+    cache
+        .writer
+        .handle()
+        .call_blocking(|c| {
+            for job in hark::outbox::store::claim_due_except(c, NOW + 6, 16, &[], &OWNER, LEASE)? {
+                hark::outbox::store::mark_sent(c, job.id, &OWNER, None, NOW + 6)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let events: Vec<String> = cache.rows(
+        "SELECT kind || ' ' || actor || ' ' || coalesce(detail, from_state || '>' || to_state) FROM events ORDER BY id",
+    );
     assert!(
         events.contains(&"state outbox new>deleted".to_string()),
         "{events:#?}"
     );
-    // `u` does not revert a moderation locally while the platform action goes out.
+    // `u` does not revert what the platform did.
     let undone = cache
         .writer
         .handle()
@@ -300,6 +326,115 @@ fn a_moderation_action_is_a_queued_outbox_row_with_an_event_and_a_local_state() 
     assert_eq!(report, vec![r#"{"category":"other","reason":"abuse"}"#]);
     let states: Vec<String> = cache.rows("SELECT state FROM items ORDER BY id");
     assert_eq!(states, vec!["deleted", "deleted"]);
+}
+
+/// The list row of `id` as the Inbox reads it, if it is there.
+fn inbox_row(cache: &Cache, id: i64) -> Option<hark::store::read::ItemRow> {
+    let reader = Reader::open(&cache.path).unwrap();
+    reader
+        .page(
+            &ListQuery::view(View::Inbox),
+            None,
+            hark::store::read::Direction::Older,
+            50,
+        )
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+}
+
+#[test]
+fn a_refused_moderation_action_leaves_the_item_where_it_was_with_the_reason() {
+    let cache = cache("");
+    let ids = cache.ingest(
+        vec![item("1", "@troll", 10, "you are all idiots", NOW)],
+        NOW,
+    );
+    let id = ids[0];
+    let one = ids.clone();
+    cache
+        .writer
+        .handle()
+        .call_blocking(move |c| {
+            moderation::queue(c, &one, "hide", &serde_json::json!({}), "user", NOW)
+        })
+        .unwrap();
+    let row = inbox_row(&cache, id).expect("a pending hide keeps the item in the Inbox");
+    assert_eq!(row.marks.pending.as_deref(), Some("hide"));
+    assert_eq!(row.state, hark::domain::ItemState::New);
+    cache
+        .writer
+        .handle()
+        .call_blocking(|c| {
+            let job =
+                hark::outbox::store::claim_due_except(c, NOW + 1, 1, &[], &OWNER, LEASE)?.remove(0);
+            hark::outbox::store::mark_failed(
+                c,
+                job.id,
+                &OWNER,
+                "the platform refused: only replies can be hidden on Bluesky",
+                NOW + 1,
+            )
+        })
+        .unwrap();
+    let row = inbox_row(&cache, id).expect("a refused hide leaves the item in the Inbox");
+    assert_eq!(row.state, hark::domain::ItemState::New);
+    assert_eq!(row.marks.pending, None);
+    let (kind, reason) = row.marks.refused.expect("the refusal is on the item");
+    assert_eq!(kind, "hide");
+    assert!(reason.contains("only replies can be hidden"), "{reason}");
+    let hidden: Vec<String> = cache.rows("SELECT state FROM items");
+    assert_eq!(hidden, vec!["new"]);
+}
+
+#[test]
+fn a_failed_reply_returns_to_needs_reply_and_an_auth_failure_is_retried_when_the_account_works() {
+    let cache = cache("");
+    let ids = cache.ingest(vec![item("1", "@sam", 10, "is it open today?", NOW)], NOW);
+    let id = ids[0];
+    let account = cache.account;
+    cache
+        .writer
+        .handle()
+        .call_blocking(move |c| {
+            hark::outbox::store::enqueue(
+                c,
+                id,
+                "reply",
+                &serde_json::json!({"text": "yes"}),
+                None,
+                "user",
+                NOW,
+            )?;
+            let job =
+                hark::outbox::store::claim_due_except(c, NOW + 1, 1, &[], &OWNER, LEASE)?.remove(0);
+            hark::outbox::store::mark_failed(
+                c,
+                job.id,
+                &OWNER,
+                "authentication failed: HTTP 401",
+                NOW + 1,
+            )?;
+            hark::outbox::truth::set_failure(c, job.id, hark::outbox::truth::FAILURE_AUTH)
+        })
+        .unwrap();
+    assert_eq!(cache.count(View::NeedsReply), 1, "back in Needs reply");
+    let row = inbox_row(&cache, id).unwrap();
+    assert!(row.marks.reply_failed, "the list marks the failed reply");
+    // A later call on the account works: the row goes again, with its key.
+    let requeued = cache
+        .writer
+        .handle()
+        .call_blocking(move |c| hark::outbox::truth::requeue_auth_failed(c, account, NOW + 60))
+        .unwrap();
+    assert_eq!(requeued, 1);
+    let rows: Vec<String> = cache.rows("SELECT state FROM outbox");
+    assert_eq!(rows, vec!["queued"]);
+    assert_eq!(
+        cache.count(View::NeedsReply),
+        0,
+        "answered again while it goes out"
+    );
 }
 
 #[test]

@@ -369,7 +369,10 @@ async fn moderation_rows_go_through_moderate_and_unknown_kinds_are_refused() {
         .conn()
         .query_row("SELECT state FROM items WHERE id = ?", [item], |r| r.get(0))
         .unwrap();
-    assert_eq!(state, "new", "hiding is not replying");
+    assert_eq!(
+        state, "hidden",
+        "a confirmed hide hides the item (and is not a reply)"
+    );
 }
 
 #[test]

@@ -28,6 +28,8 @@ fn row(id: i64, minutes_ago: i64, platform: &str, author: &str, text: &str) -> I
         sentiment_manual: false,
         needs_reply: true,
         flag: None,
+        marks: Default::default(),
+        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
     }
 }
 
@@ -286,4 +288,74 @@ fn escalated_view_lists_open_escalations_oldest_first() {
     support::ui::answer_window(&mut model, &effects, escalated, 2);
     show_item(&mut model);
     insta::assert_snapshot!(render(&model, 160, 30).backend());
+}
+
+/// The four ways the platform's answer shows on an item, one per row.
+fn truth_model() -> Model {
+    let mut rows = rows();
+    rows[0].marks.pending = Some("hide".into());
+    rows[1].marks.refused = Some((
+        "hide".into(),
+        "the platform refused: hiding a reply is not supported".into(),
+    ));
+    rows[2].marks.reply_failed = true;
+    rows[3].marks.gone = true;
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
+    support::ui::show_rows(&mut model, 120, 30, rows.clone(), 4);
+    let mut item = detail();
+    item.row = rows[0].clone();
+    item.row.marks.gone = true;
+    item.row.marks.reply_failed = true;
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(item)),
+            explanation: vec![],
+        }),
+    );
+    model
+}
+
+#[test]
+fn pending_refused_failed_and_deleted_items_are_marked_in_the_list_and_the_detail() {
+    let model = truth_model();
+    let terminal = render(&model, 120, 30);
+    let screen = support::ui::screen(&terminal);
+    for mark in [
+        "hide pending ·",
+        "✗ hide refused ·",
+        "✗ reply failed ·",
+        "⊘ deleted on the platform ·",
+        "◷ hide pending · applied when chirp confirms",
+        "✗ reply failed · back in Needs reply",
+        "⊘ deleted on the platform · chirp no longer has this post",
+    ] {
+        assert!(screen.contains(mark), "`{mark}` missing:\n{screen}");
+    }
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn a_refused_action_shows_the_platforms_reason_in_the_detail() {
+    let mut model = truth_model();
+    let mut item = detail();
+    item.row = rows()[1].clone();
+    item.row.marks.refused = Some((
+        "delete".into(),
+        "deleting another person's post is not supported on this platform".into(),
+    ));
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(item)),
+            explanation: vec![],
+        }),
+    );
+    let screen = support::ui::screen(&render(&model, 120, 30));
+    assert!(
+        screen.contains("✗ delete not applied · chirp refused: deleting another person's post"),
+        "{screen}"
+    );
 }

@@ -38,6 +38,8 @@ fn rows() -> Vec<ItemRow> {
             sentiment_manual: false,
             needs_reply: true,
             flag: None,
+            marks: Default::default(),
+            facts: hark::platform::ItemFacts::of(ItemKind::Mention),
         })
         .collect()
 }

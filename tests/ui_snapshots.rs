@@ -28,6 +28,8 @@ fn row(id: i64, minutes_ago: i64, platform: &str, author: &str, text: &str) -> I
         sentiment_manual: false,
         needs_reply: true,
         flag: None,
+        marks: Default::default(),
+        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
     }
 }
 

@@ -14,6 +14,7 @@
 pub mod lease;
 pub mod read;
 pub mod store;
+pub mod truth;
 pub mod worker;
 
 use std::fmt;

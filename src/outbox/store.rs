@@ -468,6 +468,7 @@ pub fn mark_sent(
                AND first_response_at IS NULL",
             params![now, id],
         )?;
+        super::truth::on_sent(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)
@@ -562,6 +563,7 @@ fn mark_settled(
             "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
             params![error, next_at.unwrap_or(WAITS_FOR_CM), id],
         )?;
+        super::truth::on_failed(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)
@@ -697,6 +699,36 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
             params![now, id],
         )?;
+        super::truth::on_requeued(&tx, id, now)?;
+    }
+    tx.commit()?;
+    Ok(moved)
+}
+
+/// The outbox itself puts a failed row back in the queue, due now, with its key (see
+/// [`super::truth::requeue_auth_failed`]).
+pub fn requeue_failed(
+    conn: &mut Connection,
+    id: OutboxId,
+    why: &str,
+    now: UnixTime,
+) -> Result<bool> {
+    let tx = conn.transaction()?;
+    let moved = transition(
+        &tx,
+        id,
+        &[OutboxState::Failed],
+        OutboxState::Queued,
+        Some(why),
+        ACTOR_OUTBOX,
+        now,
+    )?;
+    if moved {
+        tx.execute(
+            "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+            params![now, id],
+        )?;
+        super::truth::on_requeued(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)

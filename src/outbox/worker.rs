@@ -9,6 +9,7 @@ use rand::Rng;
 
 use super::lease::Owner;
 use super::store::{self, Job};
+use super::truth;
 use crate::domain::UnixTime;
 use crate::platform::{Connector, PlatformError, ResendGuard};
 use crate::store::WriterHandle;
@@ -269,6 +270,8 @@ impl Worker {
     pub async fn process(&self, job: Job) -> crate::store::Result<Outcome> {
         let (id, attempts) = (job.id, job.attempts);
         let owner = self.owner.clone();
+        // Refused for its credentials: requeued once a later call on the account works.
+        let mut auth = false;
         let outcome = match self.connectors.get(&job.account_id) {
             None => Outcome::Failed("this account is no longer in the config".into()),
             Some(connector) => {
@@ -278,10 +281,13 @@ impl Worker {
                     .await
                 {
                     Ok(Sent::Posted(remote)) => {
-                        let now = self.now();
-                        self.writer
-                            .call(move |c| store::mark_sent(c, id, &owner, remote.as_deref(), now))
-                            .await?;
+                        self.sent(id, job.account_id, remote).await?;
+                        return Ok(Outcome::Sent);
+                    }
+                    // Deleting what is already gone has done what it was asked (a delete
+                    // resent after a crash finds its own work done).
+                    Err(PlatformError::NotFound(_)) if job.kind == "delete" => {
+                        self.sent(id, job.account_id, None).await?;
                         return Ok(Outcome::Sent);
                     }
                     Ok(Sent::EditRefused(remote)) => {
@@ -294,7 +300,11 @@ impl Worker {
                             .await?;
                         return Ok(Outcome::EditRefused);
                     }
-                    Err(e) => self.classify(e, attempts, &job.kind, guard),
+                    Err(e) => {
+                        auth = matches!(e, PlatformError::Auth(_));
+                        self.note_platform_answer(&job, &e).await?;
+                        self.classify(e, attempts, &job.kind, guard)
+                    }
                 }
             }
         };
@@ -311,7 +321,13 @@ impl Worker {
                 let error = error.clone();
                 tracing::warn!(outbox = id, error = %error, "outbox send failed for good");
                 self.writer
-                    .call(move |c| store::mark_failed(c, id, &owner, &error, now))
+                    .call(move |c| {
+                        store::mark_failed(c, id, &owner, &error, now)?;
+                        if auth {
+                            truth::set_failure(c, id, truth::FAILURE_AUTH)?;
+                        }
+                        Ok(())
+                    })
                     .await?;
             }
             Outcome::Unknown(error) => {
@@ -331,6 +347,40 @@ impl Worker {
             Outcome::Sent | Outcome::EditRefused => {}
         }
         Ok(outcome)
+    }
+
+    /// What a refusal says about the item or the account beyond this row: a reply whose
+    /// post is gone marks the item "deleted on the platform".
+    async fn note_platform_answer(
+        &self,
+        job: &Job,
+        error: &PlatformError,
+    ) -> crate::store::Result<()> {
+        if let (PlatformError::NotFound(why), "reply") = (error, job.kind.as_str()) {
+            let (item, why, now) = (job.item_id, why.clone(), self.now());
+            self.writer
+                .call(move |c| crate::store::state::mark_gone(c, item, &why, now))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records a send the platform confirmed; the account works, so rows its credentials
+    /// failed go again.
+    async fn sent(
+        &self,
+        id: super::OutboxId,
+        account: i64,
+        remote: Option<String>,
+    ) -> crate::store::Result<()> {
+        let (owner, now) = (self.owner.clone(), self.now());
+        self.writer
+            .call(move |c| {
+                store::mark_sent(c, id, &owner, remote.as_deref(), now)?;
+                truth::requeue_auth_failed(c, account, now)
+            })
+            .await
+            .map(drop)
     }
 
     /// Runs `call` while renewing this worker's lease on row `id` every third of the

@@ -78,6 +78,54 @@ pub struct Capabilities {
     pub moderation: Vec<&'static str>,
 }
 
+/// What the moderation menu knows of one item, read from the store without asking the
+/// platform: enough for a connector to say which actions its platform allows on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemFacts {
+    pub kind: ItemKind,
+    /// The item answers another post (it has a parent).
+    pub reply: bool,
+    /// The conversation's first post is the brand's own (where replies can be hidden).
+    pub in_own_thread: bool,
+}
+
+impl ItemFacts {
+    /// A top-level item of `kind` (no parent, not in a brand thread).
+    pub fn of(kind: ItemKind) -> ItemFacts {
+        ItemFacts {
+            kind,
+            reply: false,
+            in_own_thread: false,
+        }
+    }
+
+    /// Written by the brand itself.
+    pub fn own(&self) -> bool {
+        self.kind == ItemKind::Post
+    }
+}
+
+/// The moderation kinds `platform` allows on the item `facts` describes, from those its
+/// connector supports (`supported`). Pure, so the TUI offers per item only what the
+/// platform will accept, without I/O. A platform without rules of its own (the demo)
+/// allows every supported action.
+pub fn actions_for(
+    platform: &str,
+    facts: &ItemFacts,
+    supported: &[&'static str],
+) -> Vec<&'static str> {
+    let allowed: fn(&ItemFacts, &str) -> bool = match platform {
+        "mastodon" => mastodon::moderation::allows,
+        "bluesky" => bluesky::moderation::allows,
+        _ => |_, _| true,
+    };
+    supported
+        .iter()
+        .copied()
+        .filter(|kind| allowed(facts, kind))
+        .collect()
+}
+
 /// The item a reply or moderation action is about, as the platform knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -111,6 +159,10 @@ pub enum PlatformError {
     Auth(String),
     #[error("{0} is not supported on this platform")]
     Unsupported(&'static str),
+    /// The post is gone from the platform (deleted there): retrying will not help, and a
+    /// reply to it would be an orphan.
+    #[error("not found on the platform: {0}")]
+    NotFound(String),
 }
 
 /// What keeps a second attempt of an outbox action from acting twice on the platform,
@@ -136,6 +188,11 @@ pub trait Connector: Send + Sync {
     fn platform(&self) -> &str;
 
     fn capabilities(&self) -> Capabilities;
+
+    /// The moderation kinds this platform allows on one item (see [`actions_for`]).
+    fn actions_for(&self, facts: &ItemFacts) -> Vec<&'static str> {
+        actions_for(self.platform(), facts, &self.capabilities().moderation)
+    }
 
     /// The platform's request budget as last reported: (remaining, limit), for the status
     /// bar. `None` where the platform does not report one.

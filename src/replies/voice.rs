@@ -78,6 +78,8 @@ pub enum Warning {
         word: String,
     },
     Empty,
+    /// The platform said the post is gone: a reply would stand alone, answering nothing.
+    PostGone,
 }
 
 impl fmt::Display for Warning {
@@ -103,6 +105,9 @@ impl fmt::Display for Warning {
             }
             Warning::Shouting { word } => write!(f, "\"{word}\" reads as shouting"),
             Warning::Empty => f.write_str("the reply is empty"),
+            Warning::PostGone => {
+                f.write_str("this post was deleted on the platform: the reply would stand alone")
+            }
         }
     }
 }

@@ -126,9 +126,12 @@ fn apply_rule(
             )?;
         }
     }
+    // Hidden already, or a hide on its way (the state changes when the platform confirms).
     let hidden = || -> Result<bool> {
         Ok(conn.query_row(
-            "SELECT state IN ('hidden', 'deleted') FROM items WHERE id = ?",
+            "SELECT state IN ('hidden', 'deleted') OR EXISTS (SELECT 1 FROM outbox
+                 WHERE item_id = ?1 AND kind = 'hide' AND state IN ('queued', 'sending'))
+             FROM items WHERE id = ?1",
             [id],
             |r| r.get(0),
         )?)

@@ -19,7 +19,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_thread_context.sql"),
     include_str!("migrations/010_perf.sql"),
     include_str!("migrations/011_notification_steps.sql"),
-    include_str!("migrations/012_trust_a_leases.sql"),
+    include_str!("migrations/012_outbox_leases.sql"),
+    include_str!("migrations/013_item_truth.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -1,14 +1,16 @@
 //! Moderation actions, tags and internal notes, each with its `events` row.
 //!
 //! A moderation action is an `outbox` row (the outbox worker sends it through the
-//! platform's connector); the item's local state changes at once so it leaves the Inbox.
+//! platform's connector). The item's local state changes only when the platform confirms
+//! (`outbox::truth::on_sent`); until then the item shows the action as pending, and a
+//! refusal leaves it where it was, with the platform's reason.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Result;
 use crate::domain::{ItemId, ItemState, UnixTime};
 
-/// The local state an action puts its item in, if any.
+/// The local state an action puts its item in once the platform confirmed it, if any.
 pub fn state_after(kind: &str) -> Option<ItemState> {
     match kind {
         "hide" => Some(ItemState::Hidden),
@@ -23,8 +25,8 @@ pub fn idempotency_key(kind: &str, item: ItemId) -> String {
     format!("hark-{kind}-{item}-{:016x}", rand::random::<u64>())
 }
 
-/// Writes one queued outbox row for `kind` on `item`, its `moderation` event and the
-/// item's new local state, on `conn` (the caller's transaction). Returns the outbox id.
+/// Writes one queued outbox row for `kind` on `item` and its `moderation` event, on `conn`
+/// (the caller's transaction). Returns the outbox id.
 pub fn queue_in(
     conn: &Connection,
     item: ItemId,
@@ -34,12 +36,10 @@ pub fn queue_in(
     batch: Option<i64>,
     now: UnixTime,
 ) -> Result<Option<i64>> {
-    let Some((account_id, state)): Option<(i64, String)> = conn
-        .query_row(
-            "SELECT account_id, state FROM items WHERE id = ?",
-            [item],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    let Some(account_id): Option<i64> = conn
+        .query_row("SELECT account_id FROM items WHERE id = ?", [item], |r| {
+            r.get(0)
+        })
         .optional()?
     else {
         return Ok(None);
@@ -68,29 +68,6 @@ pub fn queue_in(
             serde_json::json!({"action": kind, "outbox_id": outbox_id}).to_string()
         ],
     )?;
-    if let Some(to) = state_after(kind) {
-        // Unhide only brings back an item that is hidden.
-        let applies = state != to.as_str() && (kind != "unhide" || state == "hidden");
-        if applies {
-            // The CM's own moderation is logged as the outbox's state change (the
-            // `moderation` row names the CM), so `u` never reverts it locally while the
-            // platform action goes out; `unhide` is its inverse.
-            let state_actor = if actor == super::state::ACTOR_USER {
-                "outbox"
-            } else {
-                actor
-            };
-            conn.execute(
-                "UPDATE items SET state = ? WHERE id = ?",
-                params![to.as_str(), item],
-            )?;
-            conn.execute(
-                "INSERT INTO events (item_id, at, kind, actor, batch, from_state, to_state)
-                 VALUES (?, ?, 'state', ?, ?, ?, ?)",
-                params![item, now, state_actor, batch, state, to.as_str()],
-            )?;
-        }
-    }
     Ok(Some(outbox_id))
 }
 

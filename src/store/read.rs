@@ -38,6 +38,44 @@ pub struct ItemRow {
     pub needs_reply: bool,
     /// The highest severity among the item's open escalations.
     pub flag: Option<Severity>,
+    /// What the platform did (or not yet) with the CM's actions on the item.
+    pub marks: ItemMarks,
+    /// What the moderation menu needs to know of the item.
+    pub facts: crate::platform::ItemFacts,
+}
+
+/// The platform's side of an item, as the list and the detail mark it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ItemMarks {
+    /// A moderation action queued or being sent: the item's state waits for the platform.
+    pub pending: Option<String>,
+    /// The latest moderation action the platform refused, with its reason.
+    pub refused: Option<(String, String)>,
+    /// The latest reply failed: the item is back in Needs reply.
+    pub reply_failed: bool,
+    /// The platform said the post is gone (deleted there).
+    pub gone: bool,
+}
+
+impl ItemMarks {
+    /// From the latest moderation row as `[kind, state, last_error]` (see [`ROW_COLUMNS`]).
+    fn from_row(latest: Option<&str>, reply_failed: bool, gone: bool) -> ItemMarks {
+        let latest: Option<(String, String, Option<String>)> =
+            latest.and_then(|j| serde_json::from_str(j).ok());
+        let mut marks = ItemMarks {
+            reply_failed,
+            gone,
+            ..ItemMarks::default()
+        };
+        if let Some((kind, state, error)) = latest {
+            match state.as_str() {
+                "queued" | "sending" => marks.pending = Some(kind),
+                "failed" => marks.refused = Some((kind, error.unwrap_or_default())),
+                _ => {}
+            }
+        }
+        marks
+    }
 }
 
 impl ItemRow {
@@ -141,7 +179,23 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
     substr(CAST(i.body AS BLOB), 1, 4 * 300) /* a list row shows one line; cut as bytes: SQLite's text substr stops at a NUL */, coalesce(i.sentiment_manual, i.sentiment_label_auto),
     i.sentiment_manual IS NOT NULL, i.needs_reply,
     (SELECT max(CASE e.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2 ELSE 1 END)
-       FROM escalations e WHERE e.item_id = i.id AND e.resolved_at IS NULL)";
+       FROM escalations e WHERE e.item_id = i.id AND e.resolved_at IS NULL),
+    (SELECT json_array(o.kind, o.state, o.last_error) FROM outbox o
+       WHERE o.item_id = i.id AND o.kind != 'reply' ORDER BY o.id DESC LIMIT 1),
+    coalesce((SELECT o.state = 'failed' FROM outbox o
+       WHERE o.item_id = i.id AND o.kind = 'reply' ORDER BY o.id DESC LIMIT 1), 0),
+    i.gone_at IS NOT NULL, i.parent_external_id IS NOT NULL,
+    /* the thread's first post is the brand's: stored as its post, seen as its own in the
+       fetched conversation, or the item answers the root directly in a brand thread */
+    (i.thread_external_id IS NOT NULL AND (
+       EXISTS (SELECT 1 FROM items r WHERE r.account_id = i.account_id
+                 AND r.external_id = i.thread_external_id AND r.kind = 'post')
+       OR EXISTS (SELECT 1 FROM thread_context c WHERE c.account_id = i.account_id
+                 AND c.external_id = i.thread_external_id AND c.own)
+       OR (i.kind = 'comment' AND i.thread_external_id = i.parent_external_id)))";
+
+/// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
+const ROW_COLUMN_COUNT: usize = 16;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -162,14 +216,15 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     };
     let sentiment: Option<String> = r.get(7)?;
     let flag: Option<i64> = r.get(10)?;
+    let kind: ItemKind = r
+        .get::<_, String>(3)?
+        .parse()
+        .map_err(|e| parse_err(3, e))?;
     Ok(ItemRow {
         id: r.get(0)?,
         created_at: r.get(1)?,
         platform: r.get(2)?,
-        kind: r
-            .get::<_, String>(3)?
-            .parse()
-            .map_err(|e| parse_err(3, e))?,
+        kind,
         state: r
             .get::<_, String>(4)?
             .parse()
@@ -184,6 +239,16 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
             2 => Severity::High,
             _ => Severity::Low,
         }),
+        marks: ItemMarks::from_row(
+            r.get::<_, Option<String>>(11)?.as_deref(),
+            r.get(12)?,
+            r.get(13)?,
+        ),
+        facts: crate::platform::ItemFacts {
+            kind,
+            reply: r.get(14)?,
+            in_own_thread: r.get(15)?,
+        },
     })
 }
 
@@ -396,19 +461,20 @@ impl Reader {
             .conn
             .prepare_cached(&sql)?
             .query_row([id], |r| {
+                let n = ROW_COLUMN_COUNT;
                 Ok((
                     item_row(r)?,
-                    r.get(11)?,
-                    r.get(12)?,
-                    r.get(13)?,
-                    r.get(14)?,
-                    r.get(15)?,
-                    r.get(16)?,
-                    r.get(17)?,
-                    r.get(18)?,
-                    r.get(19)?,
-                    r.get(20)?,
-                    r.get(21)?,
+                    r.get(n)?,
+                    r.get(n + 1)?,
+                    r.get(n + 2)?,
+                    r.get(n + 3)?,
+                    r.get(n + 4)?,
+                    r.get(n + 5)?,
+                    r.get(n + 6)?,
+                    r.get(n + 7)?,
+                    r.get(n + 8)?,
+                    r.get(n + 9)?,
+                    r.get(n + 10)?,
                 ))
             })
             .optional()?;

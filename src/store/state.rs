@@ -110,3 +110,19 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
     tx.commit()?;
     Ok(Some(Undone { items, was }))
 }
+
+/// The platform said the item's post is gone (deleted there): the item keeps its state and
+/// carries the mark, logged once. Returns whether the mark is new.
+pub fn mark_gone(conn: &Connection, item: ItemId, why: &str, now: UnixTime) -> Result<bool> {
+    let marked = conn.execute(
+        "UPDATE items SET gone_at = ? WHERE id = ? AND gone_at IS NULL",
+        params![now, item],
+    )? == 1;
+    if marked {
+        conn.execute(
+            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'gone', 'platform', ?)",
+            params![item, now, serde_json::json!({ "error": why }).to_string()],
+        )?;
+    }
+    Ok(marked)
+}

@@ -60,6 +60,8 @@ pub struct Composer {
     /// Sent to the outbox, waiting for the row to be committed: the composer closes only
     /// then, so a failed write (disk full, database locked) keeps the text here.
     pub queueing: bool,
+    /// The platform said the post replied to is gone (deleted there).
+    pub gone: bool,
 }
 
 /// The fuzzy picker over canned replies (`R`).
@@ -119,6 +121,7 @@ impl Composer {
             error: None,
             dirty: false,
             queueing: false,
+            gone: item.row.marks.gone,
         }
     }
 
@@ -138,6 +141,7 @@ impl Composer {
             error: None,
             dirty: false,
             queueing: false,
+            gone: false,
         };
         composer.set_text(&row.text);
         composer
@@ -216,13 +220,18 @@ impl Composer {
     }
 
     pub fn warnings(&self, kit: &ReplyKit) -> Vec<Warning> {
-        replies::check(
+        let mut warnings = replies::check(
             &self.text(),
             &kit.voice,
             &self.platform,
             self.limit,
             !self.dm,
-        )
+        );
+        if self.gone {
+            // First: it matters more than the wording.
+            warnings.insert(0, Warning::PostGone);
+        }
+        warnings
     }
 
     /// The text to send with its variables filled; an unfilled variable blocks sending.

@@ -19,6 +19,8 @@ fn row(position: usize) -> ItemRow {
         sentiment_manual: false,
         needs_reply: true,
         flag: None,
+        marks: Default::default(),
+        facts: crate::platform::ItemFacts::of(ItemKind::Mention),
     }
 }
 

@@ -337,7 +337,9 @@ fn sync_detail(model: &mut Model, effects: &mut Vec<Effect>) {
 fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
     match response {
         Response::Window { generation, result } => {
+            let pending = super::moderation::pending(model);
             list_effect(effects, model.list.apply_window(generation, result));
+            super::moderation::note_outcomes(model, &pending);
         }
         Response::Extended {
             generation,

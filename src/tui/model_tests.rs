@@ -23,6 +23,8 @@ fn row(n: i64) -> ItemRow {
         sentiment_manual: false,
         needs_reply: true,
         flag: None,
+        marks: Default::default(),
+        facts: crate::platform::ItemFacts::of(ItemKind::Mention),
     }
 }
 

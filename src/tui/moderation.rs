@@ -177,25 +177,32 @@ pub fn start(model: &mut Model, action: Action) {
             platforms.sort_unstable();
             platforms.dedup();
             let caps = &model.moderation.setup.capabilities;
-            let actions: Vec<&'static str> = ACTIONS
-                .iter()
-                .map(|a| a.0)
-                .filter(|kind| {
-                    !platforms.is_empty()
-                        && platforms
-                            .iter()
-                            .all(|p| caps.get(*p).is_some_and(|c| c.contains(kind)))
-                })
-                .collect();
+            let supported =
+                !platforms.is_empty() && platforms.iter().all(|p| caps.contains_key(*p));
+            let actions = allowed_actions(model, &ids);
             if actions.is_empty() {
-                model.status.message = Some(format!(
-                    "no moderation on {} from hark",
-                    if platforms.is_empty() {
-                        "this item".into()
-                    } else {
-                        platforms.join(", ")
-                    }
-                ));
+                model.status.message = Some(if supported {
+                    // The platform moderates, but not this item (someone else's post, a
+                    // top-level mention...).
+                    format!(
+                        "{} allows no moderation from hark on {}",
+                        platforms.join(", "),
+                        if ids.len() == 1 {
+                            "this item"
+                        } else {
+                            "all of these items"
+                        }
+                    )
+                } else {
+                    format!(
+                        "no moderation on {} from hark",
+                        if platforms.is_empty() {
+                            "this item".into()
+                        } else {
+                            platforms.join(", ")
+                        }
+                    )
+                });
                 return;
             }
             Popup::Actions { ids, actions }
@@ -220,6 +227,65 @@ pub fn start(model: &mut Model, action: Action) {
         _ => return,
     };
     model.moderation.popup = Some(popup);
+}
+
+/// The actions every one of `ids` allows: its platform's connector supports it and the
+/// platform's rules accept it on that item (own vs others', reply vs top-level, DM vs
+/// public; see [`crate::platform::actions_for`]).
+pub fn allowed_actions(model: &Model, ids: &[ItemId]) -> Vec<&'static str> {
+    let caps = &model.moderation.setup.capabilities;
+    let rows: Vec<_> = model
+        .list
+        .rows
+        .iter()
+        .filter(|r| ids.contains(&r.id))
+        .collect();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let per_item: Vec<Vec<&'static str>> = rows
+        .iter()
+        .map(|r| {
+            let supported = caps.get(r.platform.as_str()).cloned().unwrap_or_default();
+            crate::platform::actions_for(&r.platform, &r.facts, &supported)
+        })
+        .collect();
+    ACTIONS
+        .iter()
+        .map(|a| a.0)
+        .filter(|kind| per_item.iter().all(|allowed| allowed.contains(kind)))
+        .collect()
+}
+
+/// The listed items with a moderation action on its way: (item, kind).
+pub fn pending(model: &Model) -> Vec<(ItemId, String)> {
+    model
+        .list
+        .rows
+        .iter()
+        .filter_map(|r| r.marks.pending.clone().map(|k| (r.id, k)))
+        .collect()
+}
+
+/// After the list reloads: an action that was pending and is no longer says how it ended
+/// on the status line (the platform's reason when it refused).
+pub fn note_outcomes(model: &mut Model, before: &[(ItemId, String)]) {
+    for (id, kind) in before {
+        let Some(row) = model.list.rows.iter().find(|r| r.id == *id) else {
+            continue;
+        };
+        if row.marks.pending.is_some() {
+            continue;
+        }
+        model.status.message = Some(match &row.marks.refused {
+            Some((refused, reason)) if refused == kind => format!(
+                "{kind} not applied: {} refused ({}); the item stays where it was",
+                row.platform,
+                crate::sanitize::inert_line(reason)
+            ),
+            _ => format!("{kind} confirmed by {}", row.platform),
+        });
+    }
 }
 
 /// Completion candidates for a text popup: (value, description).
@@ -443,7 +509,7 @@ pub fn run_write(
         WriteJob::Moderate { ids, kind, payload } => {
             let queued = moderation::queue(conn, ids, kind, payload, user, now)?;
             format!(
-                "{kind} queued for {} item{}",
+                "{kind} pending for {} item{} · applied when the platform confirms",
                 queued.len(),
                 plural(queued.len())
             )

@@ -20,6 +20,8 @@ fn row(n: i64, platform: &str) -> ItemRow {
         sentiment_manual: false,
         needs_reply: true,
         flag: None,
+        marks: Default::default(),
+        facts: crate::platform::ItemFacts::of(ItemKind::Mention),
     }
 }
 
@@ -314,7 +316,7 @@ fn writes_run_against_the_store() {
     };
     assert_eq!(
         run_write(&mut conn, &hide, 8).unwrap(),
-        "hide queued for 1 item"
+        "hide pending for 1 item · applied when the platform confirms"
     );
     assert_eq!(
         run_write(
@@ -366,4 +368,177 @@ fn a_mastodon_account_whose_token_is_in_the_data_directory_gets_its_moderation_m
         .get("mastodon")
         .expect("mastodon actions");
     assert!(actions.contains(&"block"), "{actions:?}");
+}
+
+/// A row as the store reads it, with the facts the per-item menu needs.
+fn item(n: i64, platform: &str, facts: crate::platform::ItemFacts) -> ItemRow {
+    ItemRow {
+        kind: facts.kind,
+        facts,
+        ..row(n, platform)
+    }
+}
+
+fn menu(
+    rows: Vec<ItemRow>,
+    platform: &str,
+    caps: &[&'static str],
+) -> Result<Vec<&'static str>, String> {
+    let mut m = crate::tui::test_support::started_with(rows);
+    m.moderation.setup.capabilities = [(platform.to_string(), caps.to_vec())]
+        .into_iter()
+        .collect();
+    press(&mut m, KeyCode::Char('m'));
+    match m.moderation.popup {
+        Some(Popup::Actions { actions, .. }) => Ok(actions),
+        _ => Err(m.status.message.unwrap_or_default()),
+    }
+}
+
+#[test]
+fn the_menu_offers_per_item_only_what_its_platform_allows() {
+    use crate::platform::ItemFacts;
+    let masto = crate::platform::mastodon::MODERATION;
+    let bsky: &[&str] = &[
+        "hide",
+        "unhide",
+        "delete",
+        "block",
+        "mute",
+        "mute-thread",
+        "report",
+    ];
+    // Someone else's status on Mastodon: no delete (the server answers 404 to anyone else).
+    let others = menu(
+        vec![item(0, "mastodon", ItemFacts::of(ItemKind::Mention))],
+        "mastodon",
+        masto,
+    )
+    .unwrap();
+    assert!(!others.contains(&"delete"), "{others:?}");
+    assert!(
+        others.contains(&"block") && others.contains(&"report"),
+        "{others:?}"
+    );
+    // The brand's own status: delete, and no blocking or reporting itself.
+    let own = menu(
+        vec![item(0, "mastodon", ItemFacts::of(ItemKind::Post))],
+        "mastodon",
+        masto,
+    )
+    .unwrap();
+    assert!(own.contains(&"delete"), "{own:?}");
+    assert!(
+        !own.contains(&"block") && !own.contains(&"report"),
+        "{own:?}"
+    );
+    // A top-level Bluesky mention cannot be hidden (only replies in the brand's threads).
+    let top = menu(
+        vec![item(0, "bluesky", ItemFacts::of(ItemKind::Mention))],
+        "bluesky",
+        bsky,
+    )
+    .unwrap();
+    assert!(
+        !top.contains(&"hide") && !top.contains(&"delete"),
+        "{top:?}"
+    );
+    let reply = ItemFacts {
+        kind: ItemKind::Comment,
+        reply: true,
+        in_own_thread: true,
+    };
+    let in_thread = menu(vec![item(0, "bluesky", reply)], "bluesky", bsky).unwrap();
+    assert!(in_thread.contains(&"hide"), "{in_thread:?}");
+    // A reply in someone else's thread, and a DM: no hide, and a DM has no thread to mute.
+    let elsewhere = ItemFacts {
+        in_own_thread: false,
+        ..reply
+    };
+    let elsewhere = menu(vec![item(0, "bluesky", elsewhere)], "bluesky", bsky).unwrap();
+    assert!(!elsewhere.contains(&"hide"), "{elsewhere:?}");
+    let dm = menu(
+        vec![item(0, "bluesky", ItemFacts::of(ItemKind::Dm))],
+        "bluesky",
+        bsky,
+    )
+    .unwrap();
+    assert!(
+        !dm.contains(&"hide") && !dm.contains(&"mute-thread"),
+        "{dm:?}"
+    );
+    assert!(dm.contains(&"block"), "{dm:?}");
+    // Marked items get only what every one of them allows.
+    let mut m = crate::tui::test_support::started_with(vec![
+        item(0, "bluesky", reply),
+        item(1, "bluesky", ItemFacts::of(ItemKind::Mention)),
+    ]);
+    m.moderation.setup.capabilities = [("bluesky".to_string(), bsky.to_vec())]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        allowed_actions(&m, &[100, 99]),
+        vec!["block", "mute", "mute-thread", "report"]
+    );
+    // Nothing allowed on this item: said so, no empty popup.
+    let none = menu(
+        vec![item(0, "mastodon", ItemFacts::of(ItemKind::Post))],
+        "mastodon",
+        &["block"],
+    );
+    assert_eq!(
+        none,
+        Err("mastodon allows no moderation from hark on this item".into())
+    );
+}
+
+/// The list reloads after a store change, with `rows` as the store now reads them.
+fn reload(m: &mut Model, rows: Vec<ItemRow>) {
+    let effects = update(m, Msg::StoreChanged);
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query(crate::tui::query::Request::List(
+                crate::tui::list::ListRequest::Window { generation, .. },
+            )) => Some(*generation),
+            _ => None,
+        })
+        .expect("a store change reloads the list");
+    let total = rows.len();
+    update(
+        m,
+        Msg::Loaded(crate::tui::query::Response::Window {
+            generation,
+            result: crate::tui::list::WindowResult {
+                rows,
+                offset: 0,
+                total,
+                focus: 0,
+            },
+        }),
+    );
+}
+
+#[test]
+fn a_refused_action_is_said_on_the_status_line_with_the_platforms_reason() {
+    let mut pending = row(0, "bluesky");
+    pending.marks.pending = Some("hide".into());
+    let mut m = crate::tui::test_support::started_with(vec![pending.clone()]);
+    let mut refused = row(0, "bluesky");
+    refused.marks.refused = Some((
+        "hide".into(),
+        "the platform refused: only replies can be hidden on Bluesky".into(),
+    ));
+    reload(&mut m, vec![refused]);
+    let status = m.status.message.clone().unwrap_or_default();
+    assert!(
+        status.starts_with("hide not applied: bluesky refused"),
+        "{status}"
+    );
+    assert!(status.contains("only replies can be hidden"), "{status}");
+    assert_eq!(
+        m.list.rows[0].state,
+        ItemState::Open,
+        "the item stays where it was"
+    );
 }

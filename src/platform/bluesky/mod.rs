@@ -2,7 +2,7 @@
 //! moderation out. Lexicons: app.bsky.*, com.atproto.*, chat.bsky.* (docs.bsky.app).
 
 mod dm;
-mod moderation;
+pub mod moderation;
 mod notifications;
 mod profiles;
 mod reply;

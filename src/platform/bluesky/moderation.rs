@@ -5,7 +5,25 @@ use serde_json::{json, Value};
 
 use super::xrpc::Call;
 use super::{now_rfc3339, parse_at_uri, BlueskyConnector};
-use crate::platform::{ModerationAction, PlatformError, Target};
+use crate::domain::ItemKind;
+use crate::platform::{ItemFacts, ModerationAction, PlatformError, Target};
+
+/// Whether Bluesky accepts `kind` on this item (the menu offers nothing else):
+/// - `hide`, `unhide`: a reply in a thread the brand started (the thread's threadgate
+///   `hiddenReplies` belongs to the root's author); never a top-level mention or a DM;
+/// - `delete`: only the brand's own records (`deleteRecord` on its own repo);
+/// - `block`, `mute`, `report`: someone else's post or DM;
+/// - `mute-thread`: a public thread (a DM has none).
+pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
+    let dm = facts.kind == ItemKind::Dm;
+    match kind {
+        "hide" | "unhide" => facts.reply && facts.in_own_thread && !facts.own() && !dm,
+        "delete" => facts.own(),
+        "block" | "mute" | "report" => !facts.own(),
+        "mute-thread" => !dm,
+        _ => false,
+    }
+}
 
 const THREADGATE: &str = "app.bsky.feed.threadgate";
 

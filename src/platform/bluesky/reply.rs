@@ -138,6 +138,27 @@ pub async fn existing(
     }
 }
 
+/// The PDS accepts a reply to a deleted post (it would stand alone, an orphan), so the
+/// parent is looked up first: `getPosts` leaves out posts that are gone. Only a clear
+/// "not there" stops the reply; a failed lookup leaves the decision to `createRecord`.
+async fn ensure_exists(conn: &BlueskyConnector, uri: &str) -> Result<(), PlatformError> {
+    let answer = conn
+        .call_raw(|| Call::get("app.bsky.feed.getPosts").param("uris", uri.to_string()))
+        .await;
+    match answer {
+        Ok(v) => match v.get("posts").and_then(Value::as_array) {
+            Some(posts) if posts.is_empty() => Err(PlatformError::NotFound(format!(
+                "the post replied to ({uri}) was deleted on Bluesky"
+            ))),
+            _ => Ok(()),
+        },
+        Err(e) => {
+            tracing::debug!(error = ?e, "getPosts before a reply failed; replying anyway");
+            Ok(())
+        }
+    }
+}
+
 pub async fn reply(
     conn: &BlueskyConnector,
     target: &Target,
@@ -152,6 +173,7 @@ pub async fn reply(
         return Ok(uri);
     }
     let (parent, root) = thread_refs(conn, target).await?;
+    ensure_exists(conn, &parent.uri).await?;
     let mut record = json!({
         "$type": POST,
         "text": body,

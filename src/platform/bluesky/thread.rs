@@ -40,6 +40,13 @@ pub async fn thread(
         .get("thread")
         .filter(|t| t.is_object())
         .ok_or_else(|| PlatformError::Malformed("getPostThread: no `thread`".into()))?;
+    // A deleted post may come back as a `notFoundPost` view rather than an error.
+    if thread.get("notFound").and_then(Value::as_bool) == Some(true) {
+        return Err(PlatformError::NotFound(format!(
+            "getPostThread: {} is not found",
+            target.external_id
+        )));
+    }
     posts(thread, &me.did)
 }
 

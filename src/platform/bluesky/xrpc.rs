@@ -58,6 +58,8 @@ impl XrpcError {
                 error,
                 message,
             } => {
+                // getPostThread says `NotFound`, getRecord `RecordNotFound`: the post is gone.
+                let gone = matches!(error.as_deref(), Some("NotFound" | "RecordNotFound"));
                 let text = format!(
                     "{what}: HTTP {status}{}{}",
                     error.map(|e| format!(" {e}")).unwrap_or_default(),
@@ -65,6 +67,7 @@ impl XrpcError {
                 );
                 match status {
                     401 | 403 => PlatformError::Auth(text),
+                    400..=499 if gone => PlatformError::NotFound(text),
                     400..=499 => PlatformError::Permanent(text),
                     _ => PlatformError::Transient(text),
                 }

@@ -160,6 +160,8 @@ impl Client {
             // 403 is either the token (missing scope, login disabled) or a refusal of this
             // one action ("This action is not allowed"): only the first is an auth problem.
             403 if detail.as_deref().is_some_and(token_problem) => PlatformError::Auth(text),
+            // A status (or the status replied to) that was deleted answers 404.
+            404 | 410 => PlatformError::NotFound(text),
             400..=499 => PlatformError::Permanent(text),
             _ => PlatformError::Transient(text),
         }

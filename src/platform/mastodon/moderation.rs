@@ -10,7 +10,22 @@ use super::fetch::path_id;
 use super::reply::status_of;
 use super::MastodonConnector;
 use crate::domain::ItemKind;
-use crate::platform::{ModerationAction, PlatformError, Target};
+use crate::platform::{ItemFacts, ModerationAction, PlatformError, Target};
+
+/// Whether Mastodon accepts `kind` on this item (the menu offers nothing else):
+/// - `delete`: only the brand's own statuses (`DELETE /api/v1/statuses/:id` answers 404
+///   for anyone else's);
+/// - `block`, `mute`, `report`, `dismiss`: someone else's status, DM or notification;
+/// - `mute-thread`: any conversation the brand takes part in (a mention, a DM, its own);
+/// - `hide`, `unhide`, `approve`: Mastodon has no such thing for a user.
+pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
+    match kind {
+        "delete" => facts.own(),
+        "block" | "mute" | "report" | "dismiss" => !facts.own(),
+        "mute-thread" => true,
+        _ => false,
+    }
+}
 
 /// Mastodon's report categories; anything else is sent as `other` with the reason kept.
 /// (`violation` needs rule ids hark does not collect.)

@@ -97,6 +97,7 @@ fn item_lines(
     if let Some(url) = &item.url {
         lines.push(Line::from(inert_line(url)).fg(Color::Blue).underlined());
     }
+    lines.extend(truth_lines(row));
     lines.extend(thread_status);
     for entry in &item.ancestors {
         lines.push(thread_line("↑ ", entry, now, width));
@@ -126,6 +127,44 @@ fn item_lines(
     }
     lines.push(Line::default());
     lines.push(author_line(item, now));
+    lines
+}
+
+/// Where the platform stands on the CM's actions on this item (see `ItemMarks`).
+fn truth_lines(row: &crate::store::read::ItemRow) -> Vec<Line<'static>> {
+    let m = &row.marks;
+    let platform = inert_line(&row.platform);
+    let mut lines = Vec::new();
+    if let Some(kind) = &m.pending {
+        lines.push(
+            Line::from(format!(
+                "◷ {kind} pending · applied when {platform} confirms; until then the item stays here"
+            ))
+            .fg(Color::Yellow),
+        );
+    } else if let Some((kind, reason)) = &m.refused {
+        lines.push(
+            Line::from(format!(
+                "✗ {kind} not applied · {platform} refused: {}",
+                inert_line(reason)
+            ))
+            .fg(Color::Red),
+        );
+    }
+    if m.reply_failed {
+        lines.push(
+            Line::from("✗ reply failed · back in Needs reply · O shows why, e edits and resends")
+                .fg(Color::Red),
+        );
+    }
+    if m.gone {
+        lines.push(
+            Line::from(format!(
+                "⊘ deleted on the platform · {platform} no longer has this post; a reply would stand alone"
+            ))
+            .fg(Color::Red),
+        );
+    }
     lines
 }
 

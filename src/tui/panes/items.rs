@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use crate::domain::{ItemState, SentimentLabel, Severity};
 use crate::sanitize::{handle, inert_line, truncate_to_width, width};
-use crate::store::read::{ItemRow, SEARCH_COUNT_CAP};
+use crate::store::read::{ItemMarks, ItemRow, SEARCH_COUNT_CAP};
 use crate::tui::format::{age, thousands};
 use crate::tui::model::{Focus, Model};
 
@@ -156,6 +156,8 @@ fn item_line(
     } else {
         Style::new()
     };
+    let truth = truth_span(&row.marks);
+    let snippet = truncate_to_width(&snippet, text_cols.saturating_sub(width(&truth.content)));
     let mut line = Line::from(vec![
         Span::styled(mark, Style::new().fg(Color::Red)),
         Span::raw(platform).fg(Color::Blue),
@@ -172,12 +174,31 @@ fn item_line(
         sentiment,
         flag,
         Span::raw(" "),
+        truth,
         Span::styled(snippet, text_style),
     ]);
     if selected {
         line = line.style(Style::new().add_modifier(Modifier::REVERSED));
     }
     line
+}
+
+/// What the platform did with the CM's last action on the item, before its text: an
+/// action waiting for the platform, one it refused, a reply that failed, a post gone.
+pub fn truth_span(marks: &ItemMarks) -> Span<'static> {
+    let yellow = Style::new().fg(Color::Yellow);
+    let red = Style::new().fg(Color::Red).add_modifier(Modifier::BOLD);
+    if let Some(kind) = &marks.pending {
+        Span::styled(format!("{kind} pending · "), yellow)
+    } else if marks.reply_failed {
+        Span::styled("✗ reply failed · ", red)
+    } else if let Some((kind, _)) = &marks.refused {
+        Span::styled(format!("✗ {kind} refused · "), red)
+    } else if marks.gone {
+        Span::styled("⊘ deleted on the platform · ", red)
+    } else {
+        Span::raw("")
+    }
 }
 
 /// Pads to `cols` terminal columns (not chars), so wide characters keep columns aligned.
