@@ -60,6 +60,12 @@ pub fn action_of(
         },
         "approve" => ModerationAction::Approve,
         "dismiss" => ModerationAction::DismissNotification,
+        "accept-request" => ModerationAction::AcceptRequest {
+            request_id: field("request_id"),
+        },
+        "dismiss-request" => ModerationAction::DismissRequest {
+            request_id: field("request_id"),
+        },
         other => return Err(format!("unknown outbox kind `{other}`")),
     })
 }
@@ -327,6 +333,13 @@ pub fn mark_sent(
                AND first_response_at IS NULL",
             params![now, id],
         )?;
+        // The platform let the held item through or dropped it: it is no longer waiting.
+        tx.execute(
+            "UPDATE items SET filtered_request = NULL
+             WHERE id = (SELECT item_id FROM outbox WHERE id = ?1
+                         AND kind IN ('accept-request', 'dismiss-request'))",
+            [id],
+        )?;
     }
     tx.commit()?;
     Ok(moved)
@@ -403,6 +416,13 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
         tx.execute(
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
             params![now, id],
+        )?;
+        // The platform let the held item through or dropped it: it is no longer waiting.
+        tx.execute(
+            "UPDATE items SET filtered_request = NULL
+             WHERE id = (SELECT item_id FROM outbox WHERE id = ?1
+                         AND kind IN ('accept-request', 'dismiss-request'))",
+            [id],
         )?;
     }
     tx.commit()?;

@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/009_thread_context.sql"),
     include_str!("migrations/010_perf.sql"),
     include_str!("migrations/011_notification_steps.sql"),
+    include_str!("migrations/012_trust_c_nothing_missed.sql"),
 ];
 
 /// The schema version this hark writes.
