@@ -197,12 +197,15 @@ async fn notifications(
                 Err(e) => read.unreadable.push(unreadable(n, e.to_string())),
             }
         }
-        page_cursor = answer
+        let next = answer
             .get("cursor")
             .and_then(Value::as_str)
             .map(str::to_string);
+        // A server answering the same cursor again would loop: that is the end.
+        let stuck = next.is_some() && next == page_cursor;
+        page_cursor = next;
         tracing::debug!(page, count = list.len(), "bluesky notifications page");
-        if reached_boundary || page_cursor.is_none() || list.is_empty() {
+        if reached_boundary || stuck || page_cursor.is_none() || list.is_empty() {
             return Ok(read);
         }
     }
