@@ -136,7 +136,12 @@ pub const ACTIONS: &[(&str, char, &str, bool)] = &[
     ("report", 'r', "report to the platform…", false),
     ("approve", 'A', "approve (held for review)", false),
     ("dismiss", 'D', "dismiss the notification", false),
+    ("accept-request", 'a', "accept (filtered by the platform)", false),
+    ("dismiss-request", 'X', "dismiss the request (filtered by the platform)", true),
 ];
+
+/// Kinds that answer a platform's notification request: offered only for held items.
+const REQUEST_KINDS: &[&str] = &["accept-request", "dismiss-request"];
 
 fn plural(n: usize) -> &'static str {
     if n == 1 {
@@ -177,9 +182,17 @@ pub fn start(model: &mut Model, action: Action) {
             platforms.sort_unstable();
             platforms.dedup();
             let caps = &model.moderation.setup.capabilities;
+            // Whether the item in the detail pane is held by its platform's filter (the
+            // store skips any marked item that is not).
+            let held = model
+                .detail
+                .item
+                .as_ref()
+                .is_some_and(|d| d.filtered && ids.contains(&d.row.id));
             let actions: Vec<&'static str> = ACTIONS
                 .iter()
                 .map(|a| a.0)
+                .filter(|kind| held || !REQUEST_KINDS.contains(kind))
                 .filter(|kind| {
                     !platforms.is_empty()
                         && platforms

@@ -47,6 +47,17 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
         }
         spans.push(Span::raw("  "));
     }
+    // What a fetch set aside is never silent: `hark unreadable` shows the raw records.
+    let (unreadable, older) = model.status.aside;
+    if unreadable > 0 {
+        spans.push(
+            Span::raw(format!("⚠ {unreadable} could not read (hark unreadable)  "))
+                .fg(Color::Yellow),
+        );
+    }
+    if older > 0 {
+        spans.push(Span::raw(format!("⚠ {older} older than the look-back  ")).fg(Color::Yellow));
+    }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(Style::new().bg(Color::Black)),
         area,
