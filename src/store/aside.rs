@@ -107,6 +107,30 @@ pub fn unreadable(conn: &Connection) -> Result<Vec<UnreadableRow>> {
     Ok(rows)
 }
 
+/// The records for a terminal: one header line each, then the raw text, made inert
+/// (it is hostile input by definition).
+pub fn render(rows: &[UnreadableRow]) -> String {
+    if rows.is_empty() {
+        return "no records set aside: every record fetched could be read\n".into();
+    }
+    let mut out = String::new();
+    for row in rows {
+        let when = jiff::Timestamp::from_second(row.first_seen_at)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "#{} {} · {} · first seen {}\n  why: {}\n  raw: {}\n",
+            row.id,
+            crate::sanitize::inert_line(&row.account),
+            row.source,
+            when,
+            crate::sanitize::inert_line(&row.reason),
+            crate::sanitize::inert_line(&row.raw),
+        ));
+    }
+    out
+}
+
 /// How many records could not be read, and how many notifications arrived older than
 /// the look-back, over all accounts (the status bar).
 pub fn counts(conn: &Connection) -> Result<(u64, u64)> {
@@ -139,4 +163,38 @@ pub fn clear_filtered(conn: &Connection, item: ItemId) -> Result<()> {
         [item],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_record_is_kept_once_and_shown_inert() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let mut conn = crate::store::open_rw(&path).unwrap();
+        let account = crate::store::ingest::ensure_account(&conn, "m", "mastodon", "@b").unwrap();
+        let extras = PageExtras {
+            unreadable: vec![Unreadable {
+                source: "mastodon notification".into(),
+                key: Some("17".into()),
+                reason: "missing field `created_at`".into(),
+                raw: "{\"id\":\"17\",\"x\":\"\u{1b}[31mred\"}".into(),
+            }],
+            ..PageExtras::default()
+        };
+        for now in [10, 20] {
+            let tx = conn.transaction().unwrap();
+            record(&tx, account, &extras, &IngestReport::default(), now).unwrap();
+            tx.commit().unwrap();
+        }
+        let rows = unreadable(&conn).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].first_seen_at, 10);
+        assert_eq!(counts(&conn).unwrap(), (1, 0));
+        let text = render(&rows);
+        assert!(text.contains("missing field `created_at`"), "{text}");
+        assert!(!text.contains('\u{1b}'), "{text}");
+    }
 }
