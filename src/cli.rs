@@ -207,8 +207,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             run_bench(&dir, action)
         }
         Some(
-            command
-            @ (Command::Export { .. }
+            command @ (Command::Export { .. }
             | Command::Rules { .. }
             | Command::Escalations { .. }
             | Command::Unreadable),

@@ -94,25 +94,18 @@ impl Pipeline {
         extras: &PageExtras,
         now: UnixTime,
     ) -> crate::store::Result<IngestReport> {
-        crate::store::ingest::ingest_with(
-            conn,
-            account_id,
-            items,
-            cursor,
-            now,
-            &|tx, report| {
-                if let Some(engine) = &self.rules {
-                    let applied = apply_on_ingest(tx, &report.inserted, engine, now)?;
-                    if let Some(id) = applied.spike {
-                        tracing::warn!(escalation = id, "negative spike escalated");
-                    }
+        crate::store::ingest::ingest_with(conn, account_id, items, cursor, now, &|tx, report| {
+            if let Some(engine) = &self.rules {
+                let applied = apply_on_ingest(tx, &report.inserted, engine, now)?;
+                if let Some(id) = applied.spike {
+                    tracing::warn!(escalation = id, "negative spike escalated");
                 }
-                if !extras.is_empty() {
-                    aside::record(tx, account_id, extras, report, now)?;
-                }
-                Ok(())
-            },
-        )
+            }
+            if !extras.is_empty() {
+                aside::record(tx, account_id, extras, report, now)?;
+            }
+            Ok(())
+        })
     }
 }
 

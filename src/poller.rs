@@ -15,7 +15,6 @@ use crate::platform::{Connector, PlatformError};
 use crate::store::aside::PageExtras;
 use crate::store::{ingest, WriterHandle};
 
-
 /// The most items stored in one write transaction.
 const INGEST_CHUNK: usize = 2_000;
 

@@ -375,7 +375,11 @@ async fn an_unreadable_notification_is_set_aside_and_the_rest_is_stored() {
         .respond_with(ResponseTemplate::new(200).set_body_json(page))
         .mount(&server)
         .await;
-    assert_eq!(poller.poll_round().await.unwrap(), 1, "the new good mention");
+    assert_eq!(
+        poller.poll_round().await.unwrap(),
+        1,
+        "the new good mention"
+    );
     let db_conn = rusqlite::Connection::open(&db).unwrap();
     let stored: i64 = db_conn
         .query_row(

@@ -208,7 +208,9 @@ async fn backdated_mentions_ten_minutes_and_a_day_old_are_stored_and_an_older_on
     assert_eq!(calls.len(), 3, "pages of 3 down to the boundary: {calls:?}");
     for q in &calls {
         assert!(
-            q.contains("reasons=mention") && q.contains("reasons=reply") && q.contains("reasons=quote"),
+            q.contains("reasons=mention")
+                && q.contains("reasons=reply")
+                && q.contains("reasons=quote"),
             "{q}"
         );
     }
@@ -245,7 +247,12 @@ async fn a_poll_costs_one_list_request_per_hundred_notifications_in_the_window()
     let now = Timestamp::now();
     let rig = rig(100).await;
     let mut notes: Vec<Value> = (0..250)
-        .map(|i| fresh(&format!("w{i}"), now.checked_sub((i * 30).minutes()).unwrap()))
+        .map(|i| {
+            fresh(
+                &format!("w{i}"),
+                now.checked_sub((i * 30).minutes()).unwrap(),
+            )
+        })
         .collect();
     notes.extend((0..300).map(|i| {
         fresh(
@@ -255,7 +262,15 @@ async fn a_poll_costs_one_list_request_per_hundred_notifications_in_the_window()
     }));
     *rig.notes.lock().unwrap() = notes;
     assert_eq!(rig.poller.poll_round().await.unwrap(), 250 + 50);
-    assert_eq!(rig.list_calls().await.len(), 3, "250 in the window: 3 pages");
+    assert_eq!(
+        rig.list_calls().await.len(),
+        3,
+        "250 in the window: 3 pages"
+    );
     rig.poller.poll_round().await.unwrap();
-    assert_eq!(rig.list_calls().await.len(), 6, "and 3 again on the next poll");
+    assert_eq!(
+        rig.list_calls().await.len(),
+        6,
+        "and 3 again on the next poll"
+    );
 }

@@ -348,7 +348,11 @@ async fn an_unreadable_notification_is_set_aside_and_the_good_ones_around_it_sto
     let aside = hark::store::aside::unreadable(&conn).unwrap();
     assert_eq!(aside.len(), 1, "{aside:?}");
     assert_eq!(aside[0].source, "mastodon notification");
-    assert!(aside[0].reason.contains("created_at"), "{}", aside[0].reason);
+    assert!(
+        aside[0].reason.contains("created_at"),
+        "{}",
+        aside[0].reason
+    );
     assert!(aside[0].raw.contains("hark cannot read this one"));
     // The next round goes on from 18 and never fails on it again.
     assert_eq!(poller.poll_round().await.unwrap(), 0);

@@ -112,7 +112,10 @@ async fn filtered_mentions_are_stored_marked_and_accepted_or_dismissed() {
     assert_eq!(queued.len(), 2);
     let worker = Worker::new(
         handle.clone(),
-        HashMap::from([(store.account_id, conn.clone() as std::sync::Arc<dyn Connector>)]),
+        HashMap::from([(
+            store.account_id,
+            conn.clone() as std::sync::Arc<dyn Connector>,
+        )]),
     );
     worker.run_once().await.unwrap();
     assert_eq!(filtered(&store, "1101"), None, "accepted: no longer held");
@@ -142,9 +145,7 @@ async fn a_server_without_notification_requests_is_silent_and_not_asked_again() 
     mount_quiet_streams(&server).await;
     Mock::given(method("GET"))
         .and(path(REQUESTS))
-        .respond_with(
-            ResponseTemplate::new(404).set_body_string(r#"{"error":"Record not found"}"#),
-        )
+        .respond_with(ResponseTemplate::new(404).set_body_string(r#"{"error":"Record not found"}"#))
         .expect(1)
         .mount(&server)
         .await;

@@ -328,7 +328,10 @@ fn an_item_filtered_by_the_platform_is_marked_and_accepted_from_the_moderation_m
     assert!(screen.contains("filtered by the platform"), "{screen}");
     text(&mut model, "m");
     let screen = support::ui::screen(&render(&model, 120, 30));
-    assert!(screen.contains("accept (filtered by the platform)"), "{screen}");
+    assert!(
+        screen.contains("accept (filtered by the platform)"),
+        "{screen}"
+    );
     let effects = key(&mut model, 'a');
     assert!(
         format!("{effects:?}").contains("accept-request"),
@@ -347,6 +350,9 @@ fn records_set_aside_are_counted_in_the_status_bar() {
         }),
     );
     let screen = support::ui::screen(&render(&model, 120, 30));
-    assert!(screen.contains("2 could not read (hark unreadable)"), "{screen}");
+    assert!(
+        screen.contains("2 could not read (hark unreadable)"),
+        "{screen}"
+    );
     assert!(screen.contains("1 older than the look-back"), "{screen}");
 }

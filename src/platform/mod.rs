@@ -72,9 +72,13 @@ pub enum ModerationAction {
     /// Dismiss the platform's notification for the item.
     DismissNotification,
     /// Accept a request the platform's filter held (Mastodon notification requests).
-    AcceptRequest { request_id: String },
+    AcceptRequest {
+        request_id: String,
+    },
     /// Dismiss such a request.
-    DismissRequest { request_id: String },
+    DismissRequest {
+        request_id: String,
+    },
 }
 
 impl ModerationAction {

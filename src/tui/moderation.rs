@@ -136,8 +136,18 @@ pub const ACTIONS: &[(&str, char, &str, bool)] = &[
     ("report", 'r', "report to the platform…", false),
     ("approve", 'A', "approve (held for review)", false),
     ("dismiss", 'D', "dismiss the notification", false),
-    ("accept-request", 'a', "accept (filtered by the platform)", false),
-    ("dismiss-request", 'X', "dismiss the request (filtered by the platform)", true),
+    (
+        "accept-request",
+        'a',
+        "accept (filtered by the platform)",
+        false,
+    ),
+    (
+        "dismiss-request",
+        'X',
+        "dismiss the request (filtered by the platform)",
+        true,
+    ),
 ];
 
 /// Kinds that answer a platform's notification request: offered only for held items.

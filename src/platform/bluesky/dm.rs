@@ -107,7 +107,10 @@ pub async fn fetch(
                 .ok_or_else(|| bad("getMessages has no `messages` list"))?;
             let mut reached = false;
             for m in messages {
-                let key = m.get("id").and_then(Value::as_str).map(|i| format!("chat:{id}:{i}"));
+                let key = m
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(|i| format!("chat:{id}:{i}"));
                 let Some(sent_text) = m.get("sentAt").and_then(Value::as_str) else {
                     aside.push(set_aside(m, key, "a message without sentAt"));
                     continue;

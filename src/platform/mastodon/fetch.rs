@@ -230,8 +230,7 @@ impl MastodonConnector {
                     newest = Some(id.to_string());
                 }
             }
-            let notification: Notification = match entities::parse_value("notification", &record)
-            {
+            let notification: Notification = match entities::parse_value("notification", &record) {
                 Ok(n) => n,
                 Err(reason) => {
                     unreadable.push(set_aside("mastodon notification", &record, reason));
@@ -254,11 +253,9 @@ impl MastodonConnector {
             if about_us {
                 match convert::item(status, record.to_string(), own, false) {
                     Ok(item) => items.push(item),
-                    Err(e) => unreadable.push(set_aside(
-                        "mastodon notification",
-                        &record,
-                        e.to_string(),
-                    )),
+                    Err(e) => {
+                        unreadable.push(set_aside("mastodon notification", &record, e.to_string()))
+                    }
                 }
             }
         }
@@ -305,14 +302,13 @@ impl MastodonConnector {
                     newest = Some(id.to_string());
                 }
             }
-            let conversation: Conversation =
-                match entities::parse_value("conversation", &record) {
-                    Ok(c) => c,
-                    Err(reason) => {
-                        unreadable.push(set_aside("mastodon conversation", &record, reason));
-                        continue;
-                    }
-                };
+            let conversation: Conversation = match entities::parse_value("conversation", &record) {
+                Ok(c) => c,
+                Err(reason) => {
+                    unreadable.push(set_aside("mastodon conversation", &record, reason));
+                    continue;
+                }
+            };
             let Some(status) = &conversation.last_status else {
                 continue;
             };
@@ -331,11 +327,9 @@ impl MastodonConnector {
             };
             match convert::item(status, record.to_string(), &own_here, true) {
                 Ok(item) => items.push(item),
-                Err(e) => unreadable.push(set_aside(
-                    "mastodon conversation",
-                    &record,
-                    e.to_string(),
-                )),
+                Err(e) => {
+                    unreadable.push(set_aside("mastodon conversation", &record, e.to_string()))
+                }
             }
         }
         let newest = link_param(&response.headers, "prev", "min_id")
@@ -428,7 +422,8 @@ impl MastodonConnector {
             let account = super::fetch::path_id(&request.account.id)?;
             let page = self.notifications(None, own, Some(account)).await?;
             for item in &page.items {
-                out.filtered.push((item.external_id.clone(), request.id.clone()));
+                out.filtered
+                    .push((item.external_id.clone(), request.id.clone()));
             }
             out.items.extend(page.items);
             out.unreadable.extend(page.unreadable);
@@ -526,7 +521,9 @@ mod tests {
         assert!(Cursor::parse(Some("n=1;c=../x")).is_err());
         assert!(Cursor::parse(Some("r=12x")).is_err());
         assert_eq!(
-            Cursor::parse(Some("n=1;r=1700000000;p=n")).unwrap().requests,
+            Cursor::parse(Some("n=1;r=1700000000;p=n"))
+                .unwrap()
+                .requests,
             Some(1_700_000_000)
         );
         assert_eq!(Cursor::parse(None).unwrap().phase, Phase::Notifications);
