@@ -70,6 +70,8 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::cli_moderation::RulesAction,
     },
+    /// Platform records hark could not read, with their raw text (counted in the TUI).
+    Unreadable,
     /// Open escalations and their notifications.
     Escalations {
         /// Put failed notifications back in the queue (sent by the next running hark).
@@ -205,8 +207,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             run_bench(&dir, action)
         }
         Some(
-            command
-            @ (Command::Export { .. } | Command::Rules { .. } | Command::Escalations { .. }),
+            command @ (Command::Export { .. }
+            | Command::Rules { .. }
+            | Command::Escalations { .. }
+            | Command::Unreadable),
         ) => {
             let workspace = Workspace::load(config_path, data_dir.unwrap_or(default_data))?;
             crate::cli_moderation::run(command, &workspace)

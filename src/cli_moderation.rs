@@ -95,6 +95,14 @@ pub fn run(command: Command, workspace: &Workspace) -> anyhow::Result<()> {
             print!("{}", format_dry_run(&report, &fired, &since_text));
             Ok(())
         }
+        Command::Unreadable => {
+            let conn = read_only(workspace)?;
+            print!(
+                "{}",
+                crate::store::aside::render(&crate::store::aside::unreadable(&conn)?)
+            );
+            Ok(())
+        }
         Command::Escalations { retry } => {
             if retry {
                 let writer = workspace.open_store()?;

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::domain::{AccountId, NewItem, SentimentLabel, UnixTime};
 use crate::rules::apply::{apply_on_ingest, Engine};
 use crate::sentiment::{Analyzer, Label};
+use crate::store::aside::{self, PageExtras};
 use crate::store::ingest::{AutoSentiment, Incoming, IngestReport};
 
 /// Turns fetched items into rows ready to store, and stores them with the rules applied.
@@ -79,23 +80,32 @@ impl Pipeline {
         cursor: Option<&str>,
         now: UnixTime,
     ) -> crate::store::Result<IngestReport> {
-        match &self.rules {
-            None => crate::store::ingest::ingest(conn, account_id, items, cursor, now),
-            Some(engine) => crate::store::ingest::ingest_with(
-                conn,
-                account_id,
-                items,
-                cursor,
-                now,
-                &|tx, report| {
-                    let applied = apply_on_ingest(tx, &report.inserted, engine, now)?;
-                    if let Some(id) = applied.spike {
-                        tracing::warn!(escalation = id, "negative spike escalated");
-                    }
-                    Ok(())
-                },
-            ),
-        }
+        self.store_page(conn, account_id, items, cursor, &PageExtras::default(), now)
+    }
+
+    /// [`Pipeline::store`] with what the fetch set aside (unreadable records, filtered
+    /// items, items older than the look-back), in the same transaction as the cursor.
+    pub fn store_page(
+        &self,
+        conn: &mut Connection,
+        account_id: AccountId,
+        items: &[Incoming],
+        cursor: Option<&str>,
+        extras: &PageExtras,
+        now: UnixTime,
+    ) -> crate::store::Result<IngestReport> {
+        crate::store::ingest::ingest_with(conn, account_id, items, cursor, now, &|tx, report| {
+            if let Some(engine) = &self.rules {
+                let applied = apply_on_ingest(tx, &report.inserted, engine, now)?;
+                if let Some(id) = applied.spike {
+                    tracing::warn!(escalation = id, "negative spike escalated");
+                }
+            }
+            if !extras.is_empty() {
+                aside::record(tx, account_id, extras, report, now)?;
+            }
+            Ok(())
+        })
     }
 }
 

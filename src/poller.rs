@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use crate::domain::{now, AccountId, UnixTime};
 use crate::ingest::Pipeline;
 use crate::platform::{Connector, PlatformError};
+use crate::store::aside::PageExtras;
 use crate::store::{ingest, WriterHandle};
 
 /// The most items stored in one write transaction.
@@ -119,6 +120,15 @@ impl Poller {
                 .await
                 .map_err(RoundError::Platform)?;
             let more = page.more && page.next_cursor != cursor;
+            let mut extras = PageExtras {
+                unreadable: page.unreadable,
+                filtered: page.filtered,
+                beyond_lookback: page.beyond_lookback,
+            };
+            for u in &extras.unreadable {
+                tracing::warn!(account = %self.account, source = %u.source, reason = %u.reason,
+                    "a record could not be read; set aside");
+            }
             let mut incoming = self.pipeline.prepare(page.items);
             // A huge page is stored in several transactions so the writer never stalls
             // the CM's own writes for long; the cursor goes with the last one, so a crash
@@ -131,11 +141,28 @@ impl Poller {
                     None
                 };
                 let chunk = std::mem::replace(&mut incoming, rest);
+                // Marks apply to the items each chunk inserts; the unreadable records go
+                // with the cursor, in the last chunk.
+                let mut page_extras = PageExtras {
+                    unreadable: Vec::new(),
+                    filtered: extras.filtered.clone(),
+                    beyond_lookback: extras.beyond_lookback.clone(),
+                };
+                if incoming.is_empty() {
+                    page_extras.unreadable = std::mem::take(&mut extras.unreadable);
+                }
                 let pipeline = self.pipeline.clone();
                 let report = self
                     .writer
                     .call(move |conn| {
-                        pipeline.store(conn, account_id, &chunk, next.as_deref(), now())
+                        pipeline.store_page(
+                            conn,
+                            account_id,
+                            &chunk,
+                            next.as_deref(),
+                            &page_extras,
+                            now(),
+                        )
                     })
                     .await
                     .map_err(|e| RoundError::Store(e.to_string()))?;

@@ -38,6 +38,7 @@ impl Connector for Scripted {
                 items: vec![],
                 next_cursor: None,
                 more: false,
+                ..FetchPage::default()
             }))
     }
 }
@@ -66,6 +67,7 @@ fn page(ids: &[&str], cursor: &str, more: bool) -> Result<FetchPage, PlatformErr
         items: ids.iter().map(|i| item(i)).collect(),
         next_cursor: Some(cursor.into()),
         more,
+        ..FetchPage::default()
     })
 }
 

@@ -332,6 +332,43 @@ async fn hark_against_a_real_bluesky_network() {
         0,
         "a second poll stores nothing twice"
     );
+
+    // A mention its client dated a day back (clock skew, an offline draft, a bridged
+    // post): the AppView sorts it below everything stored so far. It still arrives.
+    let day_ago = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(24))
+        .unwrap();
+    let backdated = raw
+        .post(&fan_token, &fan_did, json!({"$type": "app.bsky.feed.post",
+            "text": "@brand.test written offline yesterday: the lid leaks", "createdAt": day_ago.to_string(),
+            "facets": [{"index": {"byteStart": 0, "byteEnd": 11}, "features": [{"$type": "app.bsky.richtext.facet#mention", "did": brand_did}]}]}))
+        .await;
+    let backdated_uri = backdated["uri"].as_str().unwrap().to_string();
+    let started = Instant::now();
+    let mut stored = 0;
+    while stored < 1 {
+        stored += p.poll_round().await.unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the mention dated a day back never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let backdated_t = target(&db, &backdated_uri);
+    assert_eq!(backdated_t.kind, ItemKind::Mention);
+    let created: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT created_at FROM items WHERE external_id = ?",
+            [&backdated_uri],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        (created - day_ago.as_second()).abs() <= 1,
+        "kept with the date its author gave it"
+    );
+
     let mention_t = target(&db, &mention_uri);
     let reply_t = target(&db, &reply_uri);
     assert_eq!(mention_t.kind, ItemKind::Mention);

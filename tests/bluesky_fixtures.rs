@@ -116,7 +116,7 @@ async fn first_fetch_pages_down_dedupes_and_classifies_by_record() {
 }
 
 #[tokio::test]
-async fn later_fetch_stops_below_the_mark_with_overlap_and_caches_profiles() {
+async fn later_fetch_rereads_the_look_back_window_and_caches_profiles() {
     let server = MockServer::start().await;
     mount_login(&server).await;
     mount_profiles(&server).await;
@@ -131,23 +131,33 @@ async fn later_fetch_stops_below_the_mark_with_overlap_and_caches_profiles() {
     mount_no_chat(&server).await;
     Mock::given(method("GET"))
         .and(path(LIST))
+        .and(query_param("cursor", "page-later-2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .and(query_param("reasons", "mention"))
+        .and(query_param("reasons", "quote"))
         .respond_with(ResponseTemplate::new(200).set_body_json(fixture("notifications_later.json")))
+        .with_priority(10)
         .mount(&server)
         .await;
     let later = conn.fetch(first.next_cursor.as_deref()).await.unwrap();
     let ids: Vec<&str> = later.items.iter().map(|i| i.external_id.as_str()).collect();
-    // The new mention, plus the one inside the overlap (the store dedupes it); the quote
-    // 10 minutes below the mark is not re-read and the next page is never asked for.
+    // The whole window is read again, whatever the mark: the quote 10 minutes below it
+    // too (the store dedupes what it has), down to the end of the list.
     assert_eq!(
         ids,
         [
             "at://did:plc:fan6/app.bsky.feed.post/3kfan00000006",
-            "at://did:plc:fan/app.bsky.feed.post/3kfan00000001"
+            "at://did:plc:fan/app.bsky.feed.post/3kfan00000001",
+            "at://did:plc:fan5/app.bsky.feed.post/3kfan00000005"
         ]
     );
     assert_eq!(
         count(&server, "app.bsky.notification.listNotifications").await,
-        1
+        2
     );
     assert_eq!(marks(&later.next_cursor)["n"], "2024-05-01T12:10:00.000Z");
     // Counts cached from the first fetch; the session too (no second login).
@@ -293,7 +303,7 @@ async fn refresh_token_is_saved_0600_and_a_restart_refreshes_instead_of_logging_
 }
 
 #[tokio::test]
-async fn malformed_notification_is_a_clear_error_and_the_poller_keeps_its_cursor() {
+async fn an_unreadable_notification_is_set_aside_and_the_rest_is_stored() {
     use hark::ingest::Pipeline;
     use hark::poller::{Poller, Schedule};
     use hark::store::{ingest, Writer};
@@ -330,24 +340,7 @@ async fn malformed_notification_is_a_clear_error_and_the_poller_keeps_its_cursor
         .call_blocking(move |c| ingest::cursor(c, account_id))
         .unwrap();
 
-    server.reset().await;
-    mount_login(&server).await;
-    mount_no_chat(&server).await;
-    let mut broken = fixture("notifications_later.json");
-    broken["notifications"][0]
-        .as_object_mut()
-        .unwrap()
-        .remove("indexedAt");
-    Mock::given(path(LIST))
-        .respond_with(ResponseTemplate::new(200).set_body_json(broken))
-        .mount(&server)
-        .await;
-    let err = poller.poll_round().await.unwrap_err().to_string();
-    assert!(
-        err.contains("malformed") && err.contains("indexedAt"),
-        "{err}"
-    );
-    // Not JSON at all.
+    // Not JSON at all: nothing stored, the cursor stays.
     server.reset().await;
     mount_login(&server).await;
     Mock::given(path(LIST))
@@ -356,7 +349,6 @@ async fn malformed_notification_is_a_clear_error_and_the_poller_keeps_its_cursor
         .await;
     let err = poller.poll_round().await.unwrap_err().to_string();
     assert!(err.contains("invalid JSON"), "{err}");
-
     let cursor_now = writer
         .handle()
         .call_blocking(move |c| ingest::cursor(c, account_id))
@@ -365,11 +357,50 @@ async fn malformed_notification_is_a_clear_error_and_the_poller_keeps_its_cursor
         cursor_now, cursor_after_first,
         "a bad answer never moves the cursor"
     );
-    let stored: i64 = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+
+    // One unreadable notification among good ones: it is set aside with its raw text,
+    // the good new mention after it is stored and the cursor moves on.
+    server.reset().await;
+    mount_login(&server).await;
+    mount_no_chat(&server).await;
+    mount_profiles(&server).await;
+    let mut page = fixture("notifications_later.json");
+    page.as_object_mut().unwrap().remove("cursor");
+    let mut bad = page["notifications"][0].clone();
+    bad["uri"] = "at://did:plc:fan7/app.bsky.feed.post/3kfan00000007".into();
+    bad["record"]["text"] = "@brand.test a mention hark cannot date".into();
+    bad.as_object_mut().unwrap().remove("indexedAt");
+    page["notifications"].as_array_mut().unwrap().insert(0, bad);
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .mount(&server)
+        .await;
+    assert_eq!(
+        poller.poll_round().await.unwrap(),
+        1,
+        "the new good mention"
+    );
+    let db_conn = rusqlite::Connection::open(&db).unwrap();
+    let stored: i64 = db_conn
+        .query_row(
+            "SELECT count(*) FROM items WHERE external_id LIKE '%fan6%'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert_eq!(stored, 4, "nothing from the bad answers was stored");
+    assert_eq!(stored, 1);
+    let aside = hark::store::aside::unreadable(&db_conn).unwrap();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert!(aside[0].raw.contains("a mention hark cannot date"));
+    assert!(aside[0].reason.contains("indexedAt"), "{}", aside[0].reason);
+    let cursor_now = writer
+        .handle()
+        .call_blocking(move |c| ingest::cursor(c, account_id))
+        .unwrap();
+    assert_ne!(cursor_now, cursor_after_first, "the cursor moved on");
+    // Read again next poll: still one entry, not a second.
+    poller.poll_round().await.unwrap();
+    assert_eq!(hark::store::aside::unreadable(&db_conn).unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -561,7 +592,7 @@ async fn malformed_chat_answer_skips_dms_without_moving_their_mark() {
         .await;
     let cursor = r#"{"n":"2024-05-01T12:00:05.000Z","d":"2024-05-01T12:05:00.000Z"}"#;
     let page = connector(&server).fetch(Some(cursor)).await.unwrap();
-    assert_eq!(page.items.len(), 2, "the notifications still arrive");
+    assert_eq!(page.items.len(), 3, "the notifications still arrive");
     assert_eq!(marks(&page.next_cursor)["d"], "2024-05-01T12:05:00.000Z");
 }
 

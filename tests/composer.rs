@@ -58,6 +58,7 @@ fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
         url: Some("https://chirp.example/ana/1".into()),
         account: "demo-chirp".into(),
         edited_at: None,
+        filtered: false,
         sentiment_auto: None,
         sentiment_manual: None,
         author: AuthorInfo {

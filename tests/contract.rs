@@ -43,7 +43,6 @@ kit!(mastodon: crate::mastodon_adapter::Mastodon;
     page_boundaries,
     restart_mid_page,
     backdated_items,
-    #[ignore = "needs trust-c: a malformed notification is set aside, the page stored"]
     malformed_record,
     rate_limits,
     refused_moderation,
@@ -58,9 +57,7 @@ kit!(mastodon: crate::mastodon_adapter::Mastodon;
 kit!(bluesky: crate::bluesky_adapter::Bluesky;
     page_boundaries,
     restart_mid_page,
-    #[ignore = "needs trust-c: backdated mentions sort below the high-water mark"]
     backdated_items,
-    #[ignore = "needs trust-c: a malformed notification is set aside, the page stored"]
     malformed_record,
     rate_limits,
     refused_moderation,

@@ -167,6 +167,8 @@ async fn the_reply_limit_comes_from_the_instance_and_hide_is_never_offered() {
         [
             "/api/v1/notifications?false",
             "/api/v1/conversations?false",
+            // No notification requests on this server (404): asked once, then remembered.
+            "/api/v1/notifications/requests?false",
             "/api/v1/notifications?false",
             "/api/v1/conversations?true",
             "/api/v1/notifications?false",

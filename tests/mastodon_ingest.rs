@@ -282,13 +282,13 @@ async fn a_server_error_then_success_stores_everything_once() {
 }
 
 #[tokio::test]
-async fn a_malformed_page_is_a_clear_error_and_the_cursor_stays() {
+async fn a_page_that_is_not_json_is_a_clear_error_and_the_cursor_stays() {
     let server = instance().await;
     mount_first_round(&server).await;
     Mock::given(method("GET"))
         .and(path(NOTIFICATIONS))
         .and(query_param("min_id", "12"))
-        .respond_with(json("notifications_malformed.json"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"))
         .mount(&server)
         .await;
     let store = Store::new();
@@ -296,9 +296,67 @@ async fn a_malformed_page_is_a_clear_error_and_the_cursor_stays() {
     poller.poll_round().await.unwrap();
     let err = poller.poll_round().await.unwrap_err().to_string();
     assert!(err.contains("malformed response"), "{err}");
-    assert!(err.contains("[0].status.content"), "{err}");
+    assert!(err.contains("not a JSON list"), "{err}");
     assert_eq!(store.cursor().as_deref(), Some("n=12;c=1021;p=n"));
     assert_eq!(store.query_i64("SELECT count(*) FROM items"), 4);
+}
+
+/// One notification without its `created_at` between two good ones: the good ones are
+/// stored, the cursor moves past all three, and the bad one is kept with its raw text.
+#[tokio::test]
+async fn an_unreadable_notification_is_set_aside_and_the_good_ones_around_it_stored() {
+    let server = instance().await;
+    mount_first_round(&server).await;
+    Mock::given(method("GET"))
+        .and(path(NOTIFICATIONS))
+        .and(query_param("min_id", "12"))
+        .respond_with(page(
+            &server,
+            "notifications_one_unreadable.json",
+            NOTIFICATIONS,
+            "18",
+            "16",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(NOTIFICATIONS))
+        .and(query_param("min_id", "18"))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(CONVERSATIONS))
+        .and(query_param("min_id", "1021"))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    let store = Store::new();
+    let poller = store.poller(connector(&server));
+    poller.poll_round().await.unwrap();
+    mount_refresh(&server, "notifications_page1.json").await;
+    assert_eq!(poller.poll_round().await.unwrap(), 2);
+    let ids: Vec<String> = store.items().into_iter().map(|i| i.0).collect();
+    assert!(ids.contains(&"1030".to_string()) && ids.contains(&"1028".to_string()));
+    assert!(!ids.contains(&"1029".to_string()));
+    assert!(
+        store.cursor().unwrap().starts_with("n=18;"),
+        "{:?}",
+        store.cursor()
+    );
+    let conn = rusqlite::Connection::open(store.path()).unwrap();
+    let aside = hark::store::aside::unreadable(&conn).unwrap();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(aside[0].source, "mastodon notification");
+    assert!(
+        aside[0].reason.contains("created_at"),
+        "{}",
+        aside[0].reason
+    );
+    assert!(aside[0].raw.contains("hark cannot read this one"));
+    // The next round goes on from 18 and never fails on it again.
+    assert_eq!(poller.poll_round().await.unwrap(), 0);
+    assert_eq!(hark::store::aside::unreadable(&conn).unwrap().len(), 1);
 }
 
 fn fixed_clock() -> (jiff::Timestamp, hark::platform::mastodon::client::Clock) {

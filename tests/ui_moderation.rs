@@ -75,6 +75,7 @@ fn detail() -> ItemDetail {
         url: None,
         account: "demo-chirp".into(),
         edited_at: None,
+        filtered: false,
         sentiment_auto: None,
         sentiment_manual: None,
         author: AuthorInfo {
@@ -141,6 +142,7 @@ fn model(width: u16, height: u16) -> Model {
                 (View::Tag("crisis".into()), 24),
                 (View::Tag("spam".into()), 24),
             ],
+            aside: (0, 0),
         }),
     );
     show_item(&mut model);
@@ -358,4 +360,71 @@ fn a_refused_action_shows_the_platforms_reason_in_the_detail() {
         screen.contains("✗ delete not applied · chirp refused: deleting another person's post"),
         "{screen}"
     );
+}
+
+fn key(model: &mut Model, c: char) -> Vec<Effect> {
+    update(
+        model,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+    )
+}
+
+#[test]
+fn an_item_filtered_by_the_platform_is_marked_and_accepted_from_the_moderation_menu() {
+    let mut model = model(120, 30);
+    model.moderation.setup.capabilities.insert(
+        "chirp".into(),
+        vec!["report", "accept-request", "dismiss-request"],
+    );
+    // An ordinary item: no mark, and the request actions are not offered.
+    let screen = support::ui::screen(&render(&model, 120, 30));
+    assert!(!screen.contains("filtered by the platform"));
+    text(&mut model, "m");
+    let screen = support::ui::screen(&render(&model, 120, 30));
+    assert!(screen.contains("report"), "{screen}");
+    assert!(!screen.contains("accept (filtered"), "{screen}");
+    keys(&mut model, &[KeyCode::Esc]);
+
+    // Held by the platform's filter: marked in the detail pane, `m a` accepts it.
+    let mut held = detail();
+    held.filtered = true;
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(held)),
+            explanation: vec![],
+        }),
+    );
+    let screen = support::ui::screen(&render(&model, 120, 30));
+    assert!(screen.contains("filtered by the platform"), "{screen}");
+    text(&mut model, "m");
+    let screen = support::ui::screen(&render(&model, 120, 30));
+    assert!(
+        screen.contains("accept (filtered by the platform)"),
+        "{screen}"
+    );
+    let effects = key(&mut model, 'a');
+    assert!(
+        format!("{effects:?}").contains("accept-request"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn records_set_aside_are_counted_in_the_status_bar() {
+    let mut model = model(120, 30);
+    update(
+        &mut model,
+        Msg::Loaded(Response::Sidebar {
+            views: vec![(View::Inbox, 4)],
+            aside: (2, 1),
+        }),
+    );
+    let screen = support::ui::screen(&render(&model, 120, 30));
+    assert!(
+        screen.contains("2 could not read (hark unreadable)"),
+        "{screen}"
+    );
+    assert!(screen.contains("1 older than the look-back"), "{screen}");
 }

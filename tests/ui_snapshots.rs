@@ -62,6 +62,7 @@ fn detail() -> ItemDetail {
         url: Some("https://chirp.example/dana_reports/1".into()),
         account: "demo-chirp".into(),
         edited_at: None,
+        filtered: false,
         sentiment_auto: Some((-0.42, SentimentLabel::Negative)),
         sentiment_manual: None,
         author: AuthorInfo {
@@ -102,6 +103,7 @@ fn model(width: u16, height: u16) -> Model {
                 (View::Platform("forum".into()), 201),
                 (View::Platform("snapgram".into()), 363),
             ],
+            aside: (0, 0),
         }),
     );
     update(

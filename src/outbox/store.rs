@@ -69,6 +69,12 @@ pub fn action_of(
         },
         "approve" => ModerationAction::Approve,
         "dismiss" => ModerationAction::DismissNotification,
+        "accept-request" => ModerationAction::AcceptRequest {
+            request_id: field("request_id"),
+        },
+        "dismiss-request" => ModerationAction::DismissRequest {
+            request_id: field("request_id"),
+        },
         other => return Err(format!("unknown outbox kind `{other}`")),
     })
 }
@@ -469,6 +475,13 @@ pub fn mark_sent(
             params![now, id],
         )?;
         super::truth::on_sent(&tx, id, now)?;
+        // The platform let the held item through or dropped it: it is no longer waiting.
+        tx.execute(
+            "UPDATE items SET filtered_request = NULL
+             WHERE id = (SELECT item_id FROM outbox WHERE id = ?1
+                         AND kind IN ('accept-request', 'dismiss-request'))",
+            [id],
+        )?;
     }
     tx.commit()?;
     Ok(moved)
@@ -700,6 +713,13 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
             params![now, id],
         )?;
         super::truth::on_requeued(&tx, id, now)?;
+        // The platform let the held item through or dropped it: it is no longer waiting.
+        tx.execute(
+            "UPDATE items SET filtered_request = NULL
+             WHERE id = (SELECT item_id FROM outbox WHERE id = ?1
+                         AND kind IN ('accept-request', 'dismiss-request'))",
+            [id],
+        )?;
     }
     tx.commit()?;
     Ok(moved)

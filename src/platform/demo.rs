@@ -226,6 +226,7 @@ impl Connector for DemoConnector {
             items,
             next_cursor: Some(next_cursor),
             more: self.release == Release::Live && end < self.backlog,
+            ..FetchPage::default()
         })
     }
 

@@ -19,13 +19,35 @@ use crate::domain::{ItemKind, NewItem};
 pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];
 
 /// One page of a fetch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchPage {
     pub items: Vec<NewItem>,
     /// Where the next fetch resumes; saved with these items.
     pub next_cursor: Option<String>,
     /// True when the platform has more right now: fetch again without waiting.
     pub more: bool,
+    /// Records of this page hark could not read: set aside, visible, and never a reason
+    /// to hold the rest of the page (DESIGN.md §7).
+    pub unreadable: Vec<Unreadable>,
+    /// Items the platform's own filter held back (Mastodon notification requests):
+    /// `(external id, the platform's id for the request)`.
+    pub filtered: Vec<(String, String)>,
+    /// External ids of items that sort below the connector's look-back window: the ones
+    /// the store has never seen are counted "older than the look-back".
+    pub beyond_lookback: Vec<String>,
+}
+
+/// A platform record that could not be understood, kept with its raw text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// What it was ("mastodon notification", "bluesky notification").
+    pub source: String,
+    /// The record's own id where one could be read, so one bad record is kept once.
+    pub key: Option<String>,
+    /// Why it could not be read.
+    pub reason: String,
+    /// The record as the platform sent it.
+    pub raw: String,
 }
 
 /// Moderation actions a platform may offer.
@@ -49,6 +71,14 @@ pub enum ModerationAction {
     Approve,
     /// Dismiss the platform's notification for the item.
     DismissNotification,
+    /// Accept a request the platform's filter held (Mastodon notification requests).
+    AcceptRequest {
+        request_id: String,
+    },
+    /// Dismiss such a request.
+    DismissRequest {
+        request_id: String,
+    },
 }
 
 impl ModerationAction {
@@ -64,6 +94,8 @@ impl ModerationAction {
             ModerationAction::Report { .. } => "report",
             ModerationAction::Approve => "approve",
             ModerationAction::DismissNotification => "dismiss",
+            ModerationAction::AcceptRequest { .. } => "accept-request",
+            ModerationAction::DismissRequest { .. } => "dismiss-request",
         }
     }
 }

@@ -34,6 +34,8 @@ impl From<NewItem> for Incoming {
 pub struct IngestReport {
     /// Ids of items seen for the first time.
     pub inserted: Vec<ItemId>,
+    /// External ids of the inserted items, in the same order.
+    pub inserted_external: Vec<String>,
     /// Items already stored whose text changed (an edit).
     pub edited: Vec<ItemId>,
     /// Items already stored and unchanged.
@@ -146,6 +148,7 @@ pub fn ingest_with(
                         state,
                     ])?;
                     report.inserted.push(tx.last_insert_rowid());
+                    report.inserted_external.push(item.external_id.clone());
                 }
                 Some((id, body)) if body != item.body => {
                     update.execute(params![

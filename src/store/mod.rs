@@ -4,6 +4,7 @@
 //! through its own read-only connection ([`read`]). WAL lets readers run while the
 //! writer commits.
 
+pub mod aside;
 mod check;
 pub mod ingest;
 pub mod migrate;

@@ -16,6 +16,8 @@ pub fn state_after(kind: &str) -> Option<ItemState> {
         "hide" => Some(ItemState::Hidden),
         "delete" => Some(ItemState::Deleted),
         "unhide" => Some(ItemState::Open),
+        // The CM turned away what the platform's filter held: nothing left to do.
+        "dismiss-request" => Some(ItemState::Done),
         _ => None,
     }
 }
@@ -44,6 +46,15 @@ pub fn queue_in(
     else {
         return Ok(None);
     };
+    // A notification request is answered by its platform id: only held items have one.
+    let mut payload = payload.clone();
+    if matches!(kind, "accept-request" | "dismiss-request") {
+        match super::aside::filtered_request(conn, item)? {
+            Some(request) => payload["request_id"] = request.into(),
+            None => return Ok(None),
+        }
+    }
+    let payload = &payload;
     conn.execute(
         "INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state,
              next_attempt_at, created_at)

@@ -160,6 +160,9 @@ pub struct ItemDetail {
     pub url: Option<String>,
     pub account: String,
     pub edited_at: Option<UnixTime>,
+    /// The platform's own filter held it (a Mastodon notification request) and the CM
+    /// has not accepted or dismissed it yet.
+    pub filtered: bool,
     pub sentiment_auto: Option<(f64, SentimentLabel)>,
     pub sentiment_manual: Option<SentimentLabel>,
     pub author: AuthorInfo,
@@ -440,7 +443,7 @@ impl Reader {
         let sql = format!(
             "SELECT {ROW_COLUMNS}, i.body, i.url, acc.name, i.edited_at, i.sentiment_auto,
                     i.sentiment_label_auto, i.sentiment_manual, i.author_id, i.account_id,
-                    i.parent_external_id, i.external_id
+                    i.parent_external_id, i.external_id, i.filtered_request IS NOT NULL
              {ROW_JOINS} WHERE i.id = ?"
         );
         type Extra = (
@@ -456,6 +459,7 @@ impl Reader {
             i64,
             Option<String>,
             String,
+            bool,
         );
         let found: Option<Extra> = self
             .conn
@@ -475,6 +479,7 @@ impl Reader {
                     r.get(n + 8)?,
                     r.get(n + 9)?,
                     r.get(n + 10)?,
+                    r.get(n + 11)?,
                 ))
             })
             .optional()?;
@@ -491,6 +496,7 @@ impl Reader {
             account_id,
             parent,
             external_id,
+            filtered,
         )) = found
         else {
             return Ok(None);
@@ -511,6 +517,7 @@ impl Reader {
             edited_at,
             sentiment_auto,
             sentiment_manual: manual.and_then(|l| l.parse().ok()),
+            filtered,
         }))
     }
 

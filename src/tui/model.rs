@@ -52,6 +52,8 @@ pub struct Status {
     /// Request budgets (remaining, limit) of the accounts whose platform reports one.
     pub budgets: BTreeMap<String, (u32, u32)>,
     pub last_error: Option<String>,
+    /// (unreadable records set aside, notifications older than the look-back).
+    pub aside: (u64, u64),
     /// A one-line message for the CM ("3 items done — u undoes"), cleared by the next key.
     pub message: Option<String>,
     /// Outbox rows the CM must look at: (failed, unknown).
@@ -352,7 +354,8 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
         Response::OutboxAttention { failed, unknown } => {
             model.status.outbox_attention = (failed, unknown);
         }
-        Response::Sidebar { views } => {
+        Response::Sidebar { views, aside } => {
+            model.status.aside = aside;
             let selected = model.current_view().clone();
             model.sidebar.views = views.into_iter().map(|(v, n)| (v, Some(n))).collect();
             if let Some(i) = model.sidebar.views.iter().position(|(v, _)| *v == selected) {

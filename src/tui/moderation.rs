@@ -136,7 +136,22 @@ pub const ACTIONS: &[(&str, char, &str, bool)] = &[
     ("report", 'r', "report to the platform…", false),
     ("approve", 'A', "approve (held for review)", false),
     ("dismiss", 'D', "dismiss the notification", false),
+    (
+        "accept-request",
+        'a',
+        "accept (filtered by the platform)",
+        false,
+    ),
+    (
+        "dismiss-request",
+        'X',
+        "dismiss the request (filtered by the platform)",
+        true,
+    ),
 ];
+
+/// Kinds that answer a platform's notification request: offered only for held items.
+const REQUEST_KINDS: &[&str] = &["accept-request", "dismiss-request"];
 
 fn plural(n: usize) -> &'static str {
     if n == 1 {
@@ -179,7 +194,17 @@ pub fn start(model: &mut Model, action: Action) {
             let caps = &model.moderation.setup.capabilities;
             let supported =
                 !platforms.is_empty() && platforms.iter().all(|p| caps.contains_key(*p));
-            let actions = allowed_actions(model, &ids);
+            // Whether the item in the detail pane is held by its platform's filter (the
+            // store skips any marked item that is not).
+            let held = model
+                .detail
+                .item
+                .as_ref()
+                .is_some_and(|d| d.filtered && ids.contains(&d.row.id));
+            let actions: Vec<&'static str> = allowed_actions(model, &ids)
+                .into_iter()
+                .filter(|kind| held || !REQUEST_KINDS.contains(kind))
+                .collect();
             if actions.is_empty() {
                 model.status.message = Some(if supported {
                     // The platform moderates, but not this item (someone else's post, a

@@ -48,6 +48,9 @@ pub enum Response {
     },
     Sidebar {
         views: Vec<(View, u64)>,
+        /// Records set aside as unreadable, and notifications that arrived older than the
+        /// look-back (see `crate::store::aside`).
+        aside: (u64, u64),
     },
     Detail {
         id: ItemId,
@@ -165,7 +168,10 @@ pub fn run(
                 let n = reader.count(&ListQuery::view(view.clone()))?;
                 counted.push((view, n));
             }
-            Response::Sidebar { views: counted }
+            Response::Sidebar {
+                views: counted,
+                aside: crate::store::aside::counts(reader.conn())?,
+            }
         }
         Request::Detail(id) => {
             let detail = reader.detail(id)?;

@@ -1,6 +1,11 @@
 //! Direct messages through the chat service (`chat.bsky.convo.*`), which the PDS proxies
-//! when a call carries the `atproto-proxy` header. Messages page newest-first like
-//! notifications; the same high-water mark scheme applies.
+//! when a call carries the `atproto-proxy` header.
+//!
+//! **Ordering.** Unlike notifications, a message's `sentAt` is stamped by the chat service
+//! when it accepts the message (the client cannot backdate it), and `getMessages` pages
+//! newest first by it. So a high-water mark holds: each fetch re-reads down to the mark
+//! minus `OVERLAP_MICROS` (two messages of one instant can straddle a page boundary) and
+//! dedupes by message id. A message that cannot be read is set aside with its raw text.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -11,7 +16,7 @@ use super::notifications::{micros, OVERLAP_MICROS};
 use super::xrpc::Call;
 use super::{reply, text, BlueskyConnector};
 use crate::domain::{ItemKind, NewAuthor, NewItem};
-use crate::platform::{PlatformError, Target};
+use crate::platform::{PlatformError, Target, Unreadable};
 
 const CONVO_PAGE: u32 = 50;
 const MESSAGE_PAGE: u32 = 100;
@@ -38,6 +43,7 @@ pub async fn fetch(
     conn: &BlueskyConnector,
     brand_did: &str,
     mark: Option<&str>,
+    aside: &mut Vec<Unreadable>,
 ) -> Result<(Vec<NewItem>, Option<String>), PlatformError> {
     let floor = mark.and_then(micros).map(|m| m - OVERLAP_MICROS);
     let answer = conn
@@ -57,10 +63,10 @@ pub async fn fetch(
     let mut newest: Option<(i64, String)> =
         mark.and_then(|m| micros(m).map(|v| (v, m.to_string())));
     for convo in convos {
-        let id = convo
-            .get("id")
-            .and_then(Value::as_str)
-            .ok_or_else(|| bad("a conversation without an id"))?;
+        let Some(id) = convo.get("id").and_then(Value::as_str) else {
+            aside.push(set_aside(convo, None, "a conversation without an id"));
+            continue;
+        };
         let last = convo
             .pointer("/lastMessage/sentAt")
             .and_then(Value::as_str)
@@ -101,12 +107,18 @@ pub async fn fetch(
                 .ok_or_else(|| bad("getMessages has no `messages` list"))?;
             let mut reached = false;
             for m in messages {
-                let sent_text = m
-                    .get("sentAt")
+                let key = m
+                    .get("id")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| bad("a message without sentAt"))?;
-                let sent =
-                    micros(sent_text).ok_or_else(|| bad("a message with an invalid sentAt"))?;
+                    .map(|i| format!("chat:{id}:{i}"));
+                let Some(sent_text) = m.get("sentAt").and_then(Value::as_str) else {
+                    aside.push(set_aside(m, key, "a message without sentAt"));
+                    continue;
+                };
+                let Some(sent) = micros(sent_text) else {
+                    aside.push(set_aside(m, key, "a message with an invalid sentAt"));
+                    continue;
+                };
                 if newest.as_ref().is_none_or(|(n, _)| sent > *n) {
                     newest = Some((sent, sent_text.to_string()));
                 }
@@ -119,17 +131,17 @@ pub async fn fetch(
                 {
                     continue;
                 }
-                let sender = m
-                    .pointer("/sender/did")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| bad("a message without a sender"))?;
+                let Some(sender) = m.pointer("/sender/did").and_then(Value::as_str) else {
+                    aside.push(set_aside(m, key, "a message without a sender"));
+                    continue;
+                };
                 if sender == brand_did {
                     continue;
                 }
-                let msg_id = m
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| bad("a message without an id"))?;
+                let Some(msg_id) = m.get("id").and_then(Value::as_str) else {
+                    aside.push(set_aside(m, key, "a message without an id"));
+                    continue;
+                };
                 let external_id = format!("chat:{id}:{msg_id}");
                 if !seen.insert(external_id.clone()) {
                     continue;
@@ -171,6 +183,16 @@ pub async fn fetch(
         }
     }
     Ok((items, newest.map(|n| n.1)))
+}
+
+/// A chat record hark could not read, kept whole.
+fn set_aside(record: &Value, key: Option<String>, reason: &str) -> Unreadable {
+    Unreadable {
+        source: "bluesky message".into(),
+        key,
+        reason: format!("chat: {reason}"),
+        raw: record.to_string(),
+    }
 }
 
 fn convo_of(target: &Target) -> Option<String> {

@@ -110,6 +110,9 @@ pub async fn moderate(
             Ok(())
         }
         ModerationAction::Approve => Err(PlatformError::Unsupported("approving")),
+        ModerationAction::AcceptRequest { .. } | ModerationAction::DismissRequest { .. } => Err(
+            PlatformError::Unsupported("answering notification requests"),
+        ),
         ModerationAction::DismissNotification => {
             Err(PlatformError::Unsupported("dismissing notifications"))
         }

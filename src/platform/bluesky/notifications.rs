@@ -1,10 +1,24 @@
 //! Ingest of `app.bsky.notification.listNotifications` (and DMs, see `dm.rs`).
 //!
-//! The endpoint has no "since": it pages newest-first. Each fetch pages down until it
-//! passes the stored high-water mark minus an overlap (notifications can be indexed a
-//! little out of order, and two with the same second can straddle a page boundary), and
-//! dedupes by record URI. The new high-water mark is the cursor stored with the items, so
-//! a failed or malformed page stores nothing and leaves the cursor where it was.
+//! **Ordering.** The AppView lists notifications newest first by their `sortAt`, which it
+//! reports as `indexedAt`. For most records that is when the AppView indexed them, but for
+//! a record whose `createdAt` lies in the past (a client clock behind, an offline draft, a
+//! bridged post) it is that `createdAt`: the notification appears *below* ones already
+//! stored, and no high-water mark can be trusted to find it.
+//!
+//! **Overlap.** So every fetch reads the list from the top down to the look-back boundary
+//! (`LOOKBACK` before now, or before the newest notification if that is earlier), asking
+//! only for the reasons hark keeps (`mention`, `reply`, `quote`) so pages stay small, and
+//! dedupes by record URI; the store ignores what it already has. Any notification whose
+//! `sortAt` is inside the window sits above the first page that reaches below the
+//! boundary, so it is read: nothing in the window is missed, however it was dated. A
+//! fetch costs `max(1, ceil(M / 100))` list requests for `M` such notifications in the
+//! window. The rest of the last page (below the boundary) is returned too, flagged: those
+//! the store has never seen arrived already older than the look-back and are counted.
+//! Anything further down is never read (logged when a window overflows `MAX_PAGES`).
+//!
+//! Each notification is read on its own: one that cannot be understood is set aside
+//! with its raw text (see [`Unreadable`]) and the rest of the page is kept.
 
 use std::collections::HashSet;
 
@@ -14,21 +28,24 @@ use serde_json::Value;
 use super::xrpc::Call;
 use super::{dm, parse_at_uri, profiles, text, BlueskyConnector};
 use crate::domain::{ItemKind, NewAuthor, NewItem};
-use crate::platform::{FetchPage, PlatformError};
+use crate::platform::{FetchPage, PlatformError, Unreadable};
 
 /// Notifications a page asks for (the lexicon's maximum).
 const PAGE: u32 = 100;
-/// How far below the high-water mark each fetch still looks, in microseconds.
-pub const OVERLAP_MICROS: i64 = 120 * 1_000_000;
-/// Pages on the very first fetch (no mark yet): recent history, not the whole account.
-const FIRST_SYNC_PAGES: usize = 5;
-/// Pages on later fetches before giving up on reaching the mark.
+/// The look-back window every fetch reads in full, in microseconds (7 days).
+pub const LOOKBACK_MICROS: i64 = 7 * 24 * 3600 * 1_000_000;
+/// The most pages one fetch reads (5,000 notifications in the window).
 const MAX_PAGES: usize = 50;
+/// The notification reasons hark keeps, asked of the AppView so pages hold nothing else.
+const REASONS: &[&str] = &["mention", "reply", "quote"];
+/// How far below the high-water mark DMs are re-read, in microseconds (see `dm.rs`).
+pub const OVERLAP_MICROS: i64 = 120 * 1_000_000;
 
 /// What the stored cursor holds: the newest times seen, as RFC 3339 text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Marks {
-    /// Newest notification `indexedAt`.
+    /// Newest notification `indexedAt` (informational: the window, not this mark, decides
+    /// what is read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<String>,
     /// Newest direct message `sentAt`.
@@ -54,17 +71,38 @@ pub fn micros(ts: &str) -> Option<i64> {
     Some(t.as_microsecond())
 }
 
+/// The notifications of one fetch.
+#[derive(Default)]
+struct Read {
+    items: Vec<NewItem>,
+    /// Newest `indexedAt` seen, as text.
+    newest: Option<String>,
+    beyond_lookback: Vec<String>,
+    unreadable: Vec<Unreadable>,
+}
+
 pub async fn fetch(
     conn: &BlueskyConnector,
     cursor: Option<&str>,
 ) -> Result<FetchPage, PlatformError> {
     let me = conn.me().await?;
     let mut marks = Marks::parse(cursor);
-    let (mut items, newest) = notifications(conn, &me.did, marks.n.as_deref()).await?;
-    if newest.is_some() {
-        marks.n = newest;
+    let read = notifications(conn, &me.did, jiff::Timestamp::now().as_microsecond()).await?;
+    let mut items = read.items;
+    let mut unreadable = read.unreadable;
+    // A first fetch has nothing stored: what lies below its window is not news.
+    let beyond_lookback = if cursor.is_some() {
+        read.beyond_lookback
+    } else {
+        Vec::new()
+    };
+    let newest_mark = marks.n.as_deref().and_then(micros);
+    if let Some(newest) = read.newest {
+        if newest_mark.is_none_or(|m| micros(&newest).is_some_and(|n| n > m)) {
+            marks.n = Some(newest);
+        }
     }
-    match dm::fetch(conn, &me.did, marks.d.as_deref()).await {
+    match dm::fetch(conn, &me.did, marks.d.as_deref(), &mut unreadable).await {
         Ok((dms, newest)) => {
             items.extend(dms);
             if newest.is_some() {
@@ -89,31 +127,32 @@ pub async fn fetch(
         items,
         next_cursor: Some(next),
         more: false,
+        unreadable,
+        beyond_lookback,
+        ..FetchPage::default()
     })
 }
 
-/// Pages notifications down to `mark` minus the overlap; returns the items and the
-/// newest `indexedAt` seen.
+/// Pages notifications from the top down to the look-back boundary (see the module
+/// comment); `now` in microseconds.
 async fn notifications(
     conn: &BlueskyConnector,
     brand_did: &str,
-    mark: Option<&str>,
-) -> Result<(Vec<NewItem>, Option<String>), PlatformError> {
-    let floor = mark.and_then(micros).map(|m| m - OVERLAP_MICROS);
-    let max_pages = if floor.is_some() {
-        MAX_PAGES
-    } else {
-        FIRST_SYNC_PAGES
-    };
+    now: i64,
+) -> Result<Read, PlatformError> {
     let mut seen = HashSet::new();
-    let mut items = Vec::new();
-    let mut newest: Option<(i64, String)> = None;
+    let mut read = Read::default();
+    let mut newest: Option<i64> = None;
+    let mut boundary: Option<i64> = None;
     let mut page_cursor: Option<String> = None;
-    for page in 0..max_pages {
+    for page in 0..MAX_PAGES {
         let answer = conn
             .call("listNotifications", || {
                 let mut call = Call::get("app.bsky.notification.listNotifications")
                     .param("limit", PAGE.to_string());
+                for reason in REASONS {
+                    call = call.param("reasons", reason.to_string());
+                }
                 if let Some(c) = &page_cursor {
                     call = call.param("cursor", c.clone());
                 }
@@ -126,51 +165,66 @@ async fn notifications(
             .ok_or_else(|| {
                 PlatformError::Malformed("listNotifications: no `notifications` list".into())
             })?;
-        let mut reached_floor = false;
+        let mut reached_boundary = false;
         for n in list {
             let indexed_text = n.get("indexedAt").and_then(Value::as_str);
-            let indexed = indexed_text.and_then(micros).ok_or_else(|| {
-                PlatformError::Malformed(
-                    "listNotifications: a notification without a valid indexedAt".into(),
-                )
-            })?;
-            if newest.as_ref().is_none_or(|(m, _)| indexed > *m) {
-                newest = Some((indexed, indexed_text.unwrap_or_default().to_string()));
-            }
-            if floor.is_some_and(|f| indexed < f) {
-                reached_floor = true;
+            let Some(indexed) = indexed_text.and_then(micros) else {
+                read.unreadable.push(unreadable(
+                    n,
+                    "a notification without a valid indexedAt".into(),
+                ));
                 continue;
+            };
+            if newest.is_none_or(|m| indexed > m) {
+                newest = Some(indexed);
+                read.newest = indexed_text.map(str::to_string);
             }
-            if let Some(item) = to_item(n, brand_did)? {
-                if seen.insert(item.external_id.clone()) {
-                    items.push(item);
+            // The window ends LOOKBACK below now, or below the newest notification when
+            // that is earlier (a wrong clock or a quiet account only widens it).
+            let floor = *boundary.get_or_insert(now.min(indexed) - LOOKBACK_MICROS);
+            let below = indexed < floor;
+            reached_boundary |= below;
+            match to_item(n, brand_did) {
+                Ok(Some(item)) => {
+                    if seen.insert(item.external_id.clone()) {
+                        if below {
+                            read.beyond_lookback.push(item.external_id.clone());
+                        }
+                        read.items.push(item);
+                    }
                 }
+                Ok(None) => {}
+                Err(e) => read.unreadable.push(unreadable(n, e.to_string())),
             }
         }
-        page_cursor = answer
+        let next = answer
             .get("cursor")
             .and_then(Value::as_str)
             .map(str::to_string);
-        if reached_floor || page_cursor.is_none() || list.is_empty() {
-            break;
-        }
-        if page + 1 == max_pages && floor.is_some() {
-            tracing::warn!(
-                pages = max_pages,
-                "Bluesky backlog deeper than one fetch reads; older notifications skipped"
-            );
+        // A server answering the same cursor again would loop: that is the end.
+        let stuck = next.is_some() && next == page_cursor;
+        page_cursor = next;
+        tracing::debug!(page, count = list.len(), "bluesky notifications page");
+        if reached_boundary || stuck || page_cursor.is_none() || list.is_empty() {
+            return Ok(read);
         }
     }
-    // Never move the mark backwards (an empty page keeps the old one).
-    let newest = match (
-        newest,
-        mark.and_then(|m| micros(m).map(|v| (v, m.to_string()))),
-    ) {
-        (Some(n), Some(old)) if old.0 > n.0 => Some(old.1),
-        (Some(n), _) => Some(n.1),
-        (None, _) => None,
-    };
-    Ok((items, newest))
+    tracing::warn!(
+        pages = MAX_PAGES,
+        "Bluesky look-back window holds more notifications than one fetch reads; the oldest \
+         part of the window was not read this time"
+    );
+    Ok(read)
+}
+
+/// A notification hark could not read, kept whole.
+fn unreadable(n: &Value, reason: String) -> Unreadable {
+    Unreadable {
+        source: "bluesky notification".into(),
+        key: n.get("uri").and_then(Value::as_str).map(str::to_string),
+        reason,
+        raw: n.to_string(),
+    }
 }
 
 /// One notification as an item, or `None` for reasons hark does not track (likes,

@@ -79,6 +79,15 @@ pub struct Notification {
     pub status: Option<Status>,
 }
 
+/// A notification request: notifications the account's policy filtered, grouped by
+/// sender (entities/NotificationRequest.md, Mastodon 4.3+).
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotificationRequest {
+    pub id: String,
+    pub updated_at: String,
+    pub account: Account,
+}
+
 /// A direct conversation (entities/Conversation.md).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Conversation {
@@ -148,6 +157,22 @@ impl std::fmt::Debug for Token {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Created {
     pub id: String,
+}
+
+/// Reads one record already parsed as JSON; the error names where it went wrong.
+pub fn parse_value<T: serde::de::DeserializeOwned>(
+    what: &str,
+    value: &serde_json::Value,
+) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            format!("{what}: {inner}")
+        } else {
+            format!("{what}: at `{path}`: {inner}")
+        }
+    })
 }
 
 /// Parses `body` as `T`; the error names where in the JSON it went wrong.

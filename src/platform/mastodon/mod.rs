@@ -43,6 +43,8 @@ pub const MODERATION: &[&str] = &[
     "mute-thread",
     "report",
     "dismiss",
+    "accept-request",
+    "dismiss-request",
 ];
 
 /// One Mastodon account on one instance.
@@ -51,6 +53,8 @@ pub struct MastodonConnector {
     host: String,
     own: tokio::sync::OnceCell<Own>,
     reply_limit: AtomicUsize,
+    /// Until when the server is known to have no notification requests (a 404).
+    requests_missing: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for MastodonConnector {
@@ -74,6 +78,7 @@ impl MastodonConnector {
             host,
             own: tokio::sync::OnceCell::new(),
             reply_limit: AtomicUsize::new(DEFAULT_REPLY_LIMIT),
+            requests_missing: std::sync::Mutex::new(None),
         })
     }
 

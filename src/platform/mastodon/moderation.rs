@@ -1,5 +1,6 @@
 //! Moderation on Mastodon: block or mute the author, mute the conversation, report to the
-//! instance's moderators, dismiss the notification, delete the brand's own post.
+//! instance's moderators, dismiss the notification, delete the brand's own post, accept or
+//! dismiss a notification request the instance's filter held.
 //! Mastodon has no way to hide someone else's reply, so `hide`/`unhide`/`approve` are
 //! refused (and not in the capabilities).
 
@@ -102,6 +103,33 @@ impl MastodonConnector {
                 return Err(PlatformError::Unsupported("hiding a reply"))
             }
             ModerationAction::Approve => return Err(PlatformError::Unsupported("approving")),
+            ModerationAction::AcceptRequest { request_id }
+            | ModerationAction::DismissRequest { request_id } => {
+                let verb = if matches!(action, ModerationAction::AcceptRequest { .. }) {
+                    "accept"
+                } else {
+                    "dismiss"
+                };
+                let what = if verb == "accept" {
+                    "accept notification request"
+                } else {
+                    "dismiss notification request"
+                };
+                if request_id.is_empty() {
+                    return Err(PlatformError::Permanent(
+                        "this item is not held in a notification request".into(),
+                    ));
+                }
+                (
+                    what,
+                    Method::POST,
+                    format!(
+                        "/api/v1/notifications/requests/{}/{verb}",
+                        path_id(request_id)?
+                    ),
+                    None,
+                )
+            }
         };
         let mut request = self.client.request(method, &path);
         request = match body {

@@ -92,6 +92,13 @@ fn item_lines(
     if item.edited_at.is_some() {
         header.push(Span::raw(" · edited").dim().italic());
     }
+    if item.filtered {
+        header.push(
+            Span::raw(" · filtered by the platform (m: accept / dismiss)")
+                .fg(Color::Yellow)
+                .bold(),
+        );
+    }
     lines.push(Line::from(header));
     lines.push(sentiment_line(item));
     if let Some(url) = &item.url {

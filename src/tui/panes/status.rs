@@ -50,6 +50,17 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
     if let Some(span) = outbox_attention(model.status.outbox_attention) {
         spans.push(span);
     }
+    // What a fetch set aside is never silent: `hark unreadable` shows the raw records.
+    let (unreadable, older) = model.status.aside;
+    if unreadable > 0 {
+        spans.push(
+            Span::raw(format!("⚠ {unreadable} could not read (hark unreadable)  "))
+                .fg(Color::Yellow),
+        );
+    }
+    if older > 0 {
+        spans.push(Span::raw(format!("⚠ {older} older than the look-back  ")).fg(Color::Yellow));
+    }
     frame.render_widget(
         Paragraph::new(Line::from(spans)).style(Style::new().bg(Color::Black)),
         area,
