@@ -363,12 +363,9 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         };
         tasks.push(tokio::spawn(outbox.run()));
         let mut kit = ReplyKit::from_config(&workspace.config);
-        for (_, connector, _) in &shared {
-            kit.limits.insert(
-                connector.platform().to_string(),
-                connector.capabilities().reply_limit,
-            );
-        }
+        kit.sources = crate::tui::compose::LimitSources(
+            shared.iter().map(|(_, c, _)| c.clone()).collect(),
+        );
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
         // Once per run, where the CM looks first.

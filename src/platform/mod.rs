@@ -71,8 +71,9 @@ impl ModerationAction {
 /// What a platform supports, so the UI offers only that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capabilities {
-    /// Reply length limit in the platform's unit (characters or graphemes).
-    pub reply_limit: Option<usize>,
+    /// Reply length limit in the platform's unit (characters or graphemes), and its byte
+    /// cap where it has one.
+    pub reply_limit: Option<crate::replies::length::Limit>,
     pub direct_messages: bool,
     /// Outbox kinds of the supported actions (see [`ModerationAction::kind`]).
     pub moderation: Vec<&'static str>,

@@ -170,7 +170,10 @@ impl Connector for BlueskyConnector {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            reply_limit: Some(text::MAX_GRAPHEMES),
+            reply_limit: Some(crate::replies::length::Limit {
+                length: text::MAX_GRAPHEMES,
+                bytes: Some(text::MAX_BYTES),
+            }),
             direct_messages: true,
             moderation: vec![
                 "hide",

@@ -6,6 +6,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Bluesky's post limit, in graphemes.
 pub const MAX_GRAPHEMES: usize = 300;
+/// And in UTF-8 bytes: the lexicon caps `text` at both (`maxGraphemes`, `maxLength`).
+pub const MAX_BYTES: usize = 3000;
 
 /// The record's text with link targets shown where the visible text shortens them,
 /// followed by one line per embed (images with their alt text).

@@ -163,7 +163,9 @@ impl Connector for MastodonConnector {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            reply_limit: Some(self.reply_limit.load(Ordering::Relaxed)),
+            reply_limit: Some(crate::replies::length::Limit::length(
+                self.reply_limit.load(Ordering::Relaxed),
+            )),
             direct_messages: true,
             moderation: MODERATION.to_vec(),
         }
