@@ -368,6 +368,7 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         );
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
+        model.status.tz = jiff::tz::TimeZone::system();
         // Once per run, where the CM looks first.
         let warnings = workspace.exposure_warnings();
         if !warnings.is_empty() {
@@ -440,9 +441,15 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                 PollStatus::Error { message, .. } => {
                     println!("{}: error: {message}", update.account)
                 }
-                PollStatus::RateLimited { until } => {
-                    println!("{}: rate limited until {until}", update.account)
-                }
+                PollStatus::RateLimited { until } => println!(
+                    "{}: rate limited until {}",
+                    update.account,
+                    crate::platform::rate_limit::clock_in(
+                        until,
+                        crate::domain::now(),
+                        &jiff::tz::TimeZone::system()
+                    )
+                ),
                 _ => {}
             }
         }

@@ -46,9 +46,9 @@ pub async fn run(
                     continue;
                 }
                 Err(RoundError::Platform(PlatformError::RateLimited { wait })) => eprintln!(
-                    "{}: rate limited for {}s; polling left for the next run",
+                    "{}: rate limited {}; polling left for the next run",
                     poller.account,
-                    wait.as_secs()
+                    crate::platform::rate_limit::until_local(wait)
                 ),
                 Err(e) => {
                     failed += 1;

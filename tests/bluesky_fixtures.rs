@@ -653,3 +653,31 @@ async fn a_thread_answer_without_a_thread_is_a_clear_error() {
         other => panic!("expected a malformed answer, got {other:?}"),
     }
 }
+
+/// A server that sends `RateLimit-Reset` as seconds from now (not epoch seconds) is read
+/// as such, and the error names the local time the wait ends.
+#[tokio::test]
+async fn a_reset_given_as_a_delta_waits_that_long_and_prints_as_a_time() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("ratelimit-remaining", "0")
+                .insert_header("ratelimit-reset", "300")
+                .set_body_json(json!({"error": "RateLimitExceeded"})),
+        )
+        .mount(&server)
+        .await;
+    let err = connector(&server).fetch(None).await.unwrap_err();
+    let PlatformError::RateLimited { wait } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(wait.as_secs(), 300);
+    let text = err.to_string();
+    let time = text.strip_prefix("rate limited until ").expect(&text);
+    assert!(
+        time.len() >= 5 && time[time.len() - 5..].chars().filter(|c| *c == ':').count() == 1,
+        "{text}"
+    );
+}

@@ -6,6 +6,7 @@
 pub mod bluesky;
 pub mod demo;
 pub mod mastodon;
+pub mod rate_limit;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,7 +97,7 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlatformError {
     /// Wait this long, then try again.
-    #[error("rate limited for {}s", .wait.as_secs())]
+    #[error("rate limited {}", rate_limit::until_local(*.wait))]
     RateLimited { wait: Duration },
     /// Network trouble, timeouts, 5xx: retry with backoff.
     #[error("temporary failure: {0}")]

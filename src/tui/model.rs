@@ -46,7 +46,7 @@ pub struct Detail {
 }
 
 /// Per-account poller status and the last problem, for the status bar.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Status {
     pub accounts: BTreeMap<String, PollStatus>,
     /// Request budgets (remaining, limit) of the accounts whose platform reports one.
@@ -54,6 +54,21 @@ pub struct Status {
     pub last_error: Option<String>,
     /// A one-line message for the CM ("3 items done — u undoes"), cleared by the next key.
     pub message: Option<String>,
+    /// Where times of day are shown ("rate limited until 14:05"): the local zone in the
+    /// running UI, UTC unless set.
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl Default for Status {
+    fn default() -> Status {
+        Status {
+            accounts: BTreeMap::new(),
+            budgets: BTreeMap::new(),
+            last_error: None,
+            message: None,
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
 }
 
 /// The line at the bottom while the CM types.
