@@ -30,8 +30,8 @@ pub async fn run(
     }
     if let Some((wait, queued)) = drained.left {
         eprintln!(
-            "outbox: rate limited for {}s; {queued} due row(s) left queued for the next run",
-            wait.as_secs()
+            "outbox: rate limited {}; {queued} due row(s) left queued for the next run",
+            crate::platform::rate_limit::until_local(wait)
         );
     }
     let mut failed = 0;

@@ -681,3 +681,35 @@ async fn a_reset_given_as_a_delta_waits_that_long_and_prints_as_a_time() {
         "{text}"
     );
 }
+
+/// An author who set no display name is stored without one: `{author_name|there}` then
+/// says "there", not the handle, and the detail pane shows the handle.
+#[tokio::test]
+async fn an_author_without_a_display_name_keeps_none_and_the_fallback_applies() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    first_pages(&server).await;
+    let page = connector(&server).fetch(None).await.unwrap();
+    let fan2 = page
+        .items
+        .iter()
+        .find(|i| i.author.handle == "@fan2.test")
+        .unwrap();
+    assert_eq!(fan2.author.display_name, "");
+    let voice = hark::replies::VoiceConfig::default();
+    let vars = hark::replies::Vars::for_item(
+        &voice,
+        "Nimbus",
+        "bluesky",
+        &fan2.author.handle,
+        &fan2.author.display_name,
+        None,
+    );
+    let known = |n: &str| hark::replies::Vars::is_known(n, &voice);
+    assert_eq!(
+        hark::replies::expand("Hi {author_name|there}!", &vars, &known).unwrap(),
+        "Hi there!"
+    );
+}

@@ -242,11 +242,12 @@ pub fn post_item(
         author: NewAuthor {
             external_id: did.to_string(),
             handle: format!("@{handle}"),
+            // Empty when the person set none (see `mastodon::convert::author`).
             display_name: author
                 .get("displayName")
                 .and_then(Value::as_str)
-                .filter(|d| !d.trim().is_empty())
-                .unwrap_or(handle)
+                .unwrap_or("")
+                .trim()
                 .to_string(),
             followers: None,
         },

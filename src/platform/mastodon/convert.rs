@@ -46,11 +46,9 @@ pub fn author(account: &Account, host: &str) -> NewAuthor {
             .clone()
             .unwrap_or_else(|| format!("{}@{host}", account.id)),
         handle: handle(&account.acct, host),
-        display_name: if account.display_name.trim().is_empty() {
-            account.username.clone()
-        } else {
-            account.display_name.clone()
-        },
+        // Empty when the person set none: `{author_name|x}` then falls back to `x`, and
+        // the UI shows the handle.
+        display_name: account.display_name.trim().to_string(),
         followers: account.followers_count,
     }
 }
@@ -105,4 +103,20 @@ pub fn timestamp(text: &str) -> Result<UnixTime, PlatformError> {
 /// Orders Mastodon ids (decimal strings of growing length): is `a` newer than `b`?
 pub fn newer(a: &str, b: &str) -> bool {
     (a.len(), a) > (b.len(), b)
+}
+
+#[cfg(test)]
+mod author_tests {
+    use super::*;
+
+    #[test]
+    fn an_account_without_a_display_name_has_none_not_its_username() {
+        let account: Account = serde_json::from_value(serde_json::json!({
+            "id": "7", "username": "ana", "acct": "ana", "display_name": "  "
+        }))
+        .unwrap();
+        let author = author(&account, "example.social");
+        assert_eq!(author.display_name, "");
+        assert_eq!(author.handle, "@ana@example.social");
+    }
 }
