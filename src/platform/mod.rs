@@ -7,6 +7,7 @@ pub mod bluesky;
 pub mod demo;
 pub mod mastodon;
 pub mod rate_limit;
+pub mod server;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -346,6 +346,7 @@ fn a_mastodon_account_whose_token_is_in_the_data_directory_gets_its_moderation_m
         token_env: None,
         token_cmd: None,
         network: None,
+        allow_insecure: false,
     };
     crate::secrets::store_token_file(
         dir.path(),

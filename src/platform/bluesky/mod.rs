@@ -66,10 +66,11 @@ impl BlueskyConnector {
         account: &AccountConfig,
         data_dir: Option<&std::path::Path>,
     ) -> anyhow::Result<BlueskyConnector> {
-        let service = account
-            .server
-            .clone()
-            .unwrap_or_else(|| "https://bsky.social".to_string());
+        let service = crate::platform::server::check(
+            account.server.as_deref().unwrap_or("https://bsky.social"),
+            account.allow_insecure,
+        )
+        .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))?;
         if account.handle.trim().is_empty() {
             anyhow::bail!(
                 "account `{}`: set `handle` to the brand's Bluesky handle",

@@ -89,8 +89,10 @@ impl MastodonConnector {
                 account.name
             )
         })?;
+        let server = crate::platform::server::check(server, account.allow_insecure)
+            .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))?;
         let token = secrets::resolve_token(account, data_dir)?;
-        MastodonConnector::new(server, token)
+        MastodonConnector::new(&server, token)
             .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))
     }
 
