@@ -23,6 +23,7 @@ pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];
 /// One page of a fetch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FetchPage {
+    /// Newest first, as platforms list them: items of the same second keep this order.
     pub items: Vec<NewItem>,
     /// Where the next fetch resumes; saved with these items.
     pub next_cursor: Option<String>,

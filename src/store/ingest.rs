@@ -51,6 +51,15 @@ pub fn ingest(
     ingest_with(conn, account_id, items, cursor, now, &|_, _| Ok(()))
 }
 
+/// The page oldest first, so ids grow with recency: the list orders by
+/// (created_at, id), and items of the same second then keep the platform's order (a page
+/// lists newest first) on every read.
+fn storage_order(items: &[Incoming]) -> impl Iterator<Item = &Incoming> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (items[i].item.created_at, std::cmp::Reverse(i)));
+    order.into_iter().map(move |i| &items[i])
+}
+
 /// Work done in the ingest's transaction after the items are stored (the rules), so a
 /// new item is never visible without it.
 pub type AfterInsert<'a> = &'a dyn Fn(&rusqlite::Transaction<'_>, &IngestReport) -> Result<()>;
@@ -98,7 +107,7 @@ pub fn ingest_with(
         let mut edited_event = tx.prepare_cached(
             "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'edited', 'platform', NULL)",
         )?;
-        for incoming in items {
+        for incoming in storage_order(items) {
             let item = &incoming.item;
             let author_id: i64 = upsert_author.query_row(
                 params![
