@@ -434,6 +434,9 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let _notifier =
             crate::escalation::notify::spawn(writer.handle(), workspace.config.escalation.clone());
         while let Some(update) = status_rx.recv().await {
+            if let Some(notice) = &update.notice {
+                println!("{}: {notice}", update.account);
+            }
             match update.status {
                 PollStatus::Ok { .. } if update.new_items > 0 => {
                     println!("{}: {} new", update.account, update.new_items)

@@ -37,7 +37,11 @@ pub async fn run(
     let mut failed = 0;
     for poller in pollers {
         loop {
-            match poller.poll_round().await {
+            let round = poller.poll_round().await;
+            if let Some(notice) = poller.connector.take_notice() {
+                println!("{}: {notice}", poller.account);
+            }
+            match round {
                 Ok(n) => println!("{}: ok, {n} new", poller.account),
                 Err(RoundError::Platform(PlatformError::RateLimited { wait }))
                     if budget.take(wait) =>

@@ -713,3 +713,52 @@ async fn an_author_without_a_display_name_keeps_none_and_the_fallback_applies() 
         "Hi there!"
     );
 }
+
+/// A log sink for one test (the subscriber is set for this thread only).
+#[derive(Clone, Default)]
+struct Log(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Chat off for the app password: said once (one warning, one status notice), not on
+/// every poll.
+#[tokio::test]
+async fn dms_unavailable_are_said_once_not_every_poll() {
+    let log = Log::default();
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || sink.clone())
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .mount(&server)
+        .await;
+    let conn = connector(&server);
+    let mut notices = Vec::new();
+    let mut cursor = None;
+    for _ in 0..3 {
+        let page = conn.fetch(cursor.as_deref()).await.unwrap();
+        cursor = page.next_cursor;
+        notices.extend(conn.take_notice());
+    }
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].starts_with("DMs unavailable"), "{notices:?}");
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.matches("DMs unavailable").count(), 1, "{text}");
+    assert_eq!(count(&server, "chat.bsky.convo.listConvos").await, 3);
+}

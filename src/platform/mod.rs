@@ -6,6 +6,7 @@
 pub mod bluesky;
 pub mod demo;
 pub mod mastodon;
+pub mod notice;
 pub mod rate_limit;
 pub mod server;
 
@@ -128,6 +129,13 @@ pub trait Connector: Send + Sync {
     /// The platform's request budget as last reported: (remaining, limit), for the status
     /// bar. `None` where the platform does not report one.
     fn rate_remaining(&self) -> Option<(u32, u32)> {
+        None
+    }
+
+    /// Something the CM should hear once (a feature unavailable for this account), taken
+    /// by the poller after a round and shown in the status line. It is not repeated while
+    /// the cause lasts.
+    fn take_notice(&self) -> Option<String> {
         None
     }
 

@@ -280,6 +280,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             if let PollStatus::Error { message, .. } = &update.status {
                 model.status.last_error = Some(format!("{}: {message}", update.account));
             }
+            if let Some(notice) = &update.notice {
+                model.status.message = Some(format!("{}: {notice}", update.account));
+            }
             match update.budget {
                 Some(budget) => model.status.budgets.insert(update.account.clone(), budget),
                 None => model.status.budgets.remove(&update.account),

@@ -48,6 +48,8 @@ pub struct BlueskyConnector {
     chat_proxy: String,
     profiles: profiles::ProfileCache,
     sent_dms: dm::SentDms,
+    /// DMs unreadable (chat off for the app password, or unreachable): said once.
+    dm_trouble: crate::platform::notice::Trouble,
 }
 
 impl BlueskyConnector {
@@ -58,6 +60,7 @@ impl BlueskyConnector {
             chat_proxy: settings.chat_proxy,
             profiles: profiles::ProfileCache::default(),
             sent_dms: dm::SentDms::default(),
+            dm_trouble: Default::default(),
         })
     }
 
@@ -186,6 +189,10 @@ impl Connector for BlueskyConnector {
                 "report",
             ],
         }
+    }
+
+    fn take_notice(&self) -> Option<String> {
+        self.dm_trouble.take_notice()
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {

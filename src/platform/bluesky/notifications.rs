@@ -66,6 +66,9 @@ pub async fn fetch(
     }
     match dm::fetch(conn, &me.did, marks.d.as_deref()).await {
         Ok((dms, newest)) => {
+            if conn.dm_trouble.recovered() {
+                tracing::info!("Bluesky DMs readable again");
+            }
             items.extend(dms);
             if newest.is_some() {
                 marks.d = newest;
@@ -74,8 +77,18 @@ pub async fn fetch(
         Err(PlatformError::RateLimited { wait }) => {
             return Err(PlatformError::RateLimited { wait })
         }
-        // Chat may be off for this app password or unreachable: the public inbox still works.
-        Err(e) => tracing::warn!(error = %e, "Bluesky DMs skipped this round"),
+        // Chat may be off for this app password or unreachable: the public inbox still
+        // works. Said once, not every poll, while the cause lasts.
+        Err(e) => {
+            if conn
+                .dm_trouble
+                .failed(|| format!("DMs unavailable ({e}); public items still arrive"))
+            {
+                tracing::warn!(error = %e, "Bluesky DMs unavailable; the public inbox still works");
+            } else {
+                tracing::debug!(error = %e, "Bluesky DMs still unavailable");
+            }
+        }
     }
     let dids: Vec<String> = items.iter().map(|i| i.author.external_id.clone()).collect();
     let counts = profiles::followers(conn, &dids).await;
