@@ -132,6 +132,12 @@ pub trait Connector: Send + Sync {
         None
     }
 
+    /// The report categories the platform takes, (name, what it covers), in the order the
+    /// report popup offers them.
+    fn report_categories(&self) -> &'static [(&'static str, &'static str)] {
+        &[("other", "something else")]
+    }
+
     /// Something the CM should hear once (a feature unavailable for this account), taken
     /// by the poller after a round and shown in the status line. It is not repeated while
     /// the cause lasts.

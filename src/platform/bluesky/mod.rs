@@ -191,6 +191,10 @@ impl Connector for BlueskyConnector {
         }
     }
 
+    fn report_categories(&self) -> &'static [(&'static str, &'static str)] {
+        moderation::REPORT_CATEGORIES
+    }
+
     fn take_notice(&self) -> Option<String> {
         self.dm_trouble.take_notice()
     }

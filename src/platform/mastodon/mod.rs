@@ -163,6 +163,10 @@ impl Connector for MastodonConnector {
         self.rate_budget().map(|b| (b.remaining, b.limit))
     }
 
+    fn report_categories(&self) -> &'static [(&'static str, &'static str)] {
+        moderation::REPORT_CATEGORIES
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             reply_limit: Some(crate::replies::length::Limit::length(
