@@ -762,3 +762,44 @@ async fn dms_unavailable_are_said_once_not_every_poll() {
     assert_eq!(text.matches("DMs unavailable").count(), 1, "{text}");
     assert_eq!(count(&server, "chat.bsky.convo.listConvos").await, 3);
 }
+
+/// A quote notification carries only a reference to the quoted post: its text is read
+/// (one getPosts call for the page) and shown in the item's body.
+#[tokio::test]
+async fn a_quote_shows_the_quoted_posts_text() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    first_pages(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.feed.getPosts"))
+        .and(query_param(
+            "uris",
+            "at://did:plc:brand/app.bsky.feed.post/3kbrand000001",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"posts": [{
+            "uri": "at://did:plc:brand/app.bsky.feed.post/3kbrand000001",
+            "cid": "bafyreibrandroot",
+            "author": {"did": "did:plc:brand", "handle": "brand.test"},
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "text": "New autumn roast today.\nCome try it!",
+                "createdAt": "2024-05-01T10:00:00.000Z"
+            },
+            "indexedAt": "2024-05-01T10:00:00.000Z"
+        }]})))
+        .mount(&server)
+        .await;
+    let page = connector(&server).fetch(None).await.unwrap();
+    let quote = page
+        .items
+        .iter()
+        .find(|i| i.author.handle == "@fan5.test")
+        .unwrap();
+    assert_eq!(
+        quote.body,
+        "this is the best coffee\n> @brand.test: New autumn roast today.\n> Come try it!"
+    );
+    assert_eq!(count(&server, "app.bsky.feed.getPosts").await, 1);
+}

@@ -7,6 +7,7 @@ pub mod bluesky;
 pub mod demo;
 pub mod mastodon;
 pub mod notice;
+pub mod quote;
 pub mod rate_limit;
 pub mod server;
 

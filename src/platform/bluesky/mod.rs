@@ -5,6 +5,7 @@ mod dm;
 mod moderation;
 mod notifications;
 mod profiles;
+mod quotes;
 mod reply;
 pub mod secret;
 mod session;

@@ -90,6 +90,7 @@ pub async fn fetch(
             }
         }
     }
+    super::quotes::fill(conn, &mut items).await;
     let dids: Vec<String> = items.iter().map(|i| i.author.external_id.clone()).collect();
     let counts = profiles::followers(conn, &dids).await;
     for item in &mut items {
@@ -264,7 +265,7 @@ pub fn post_item(
                 .to_string(),
             followers: None,
         },
-        body: text::readable(record),
+        body: super::quotes::with_viewed_quote(text::readable(record), record, n),
         url: Some(format!("https://bsky.app/profile/{did}/post/{rkey}")),
         created_at,
         raw_json: Some(n.to_string()),

@@ -123,7 +123,7 @@ fn embed_lines(embed: Option<&Value>) -> Vec<String> {
                 .pointer("/record/uri")
                 .and_then(Value::as_str)
                 .unwrap_or("?");
-            vec![format!("[quoting {uri}]")]
+            vec![super::quotes::placeholder(uri)]
         }
         "app.bsky.embed.recordWithMedia" => {
             let mut lines = embed_lines(embed.get("media"));
@@ -131,7 +131,7 @@ fn embed_lines(embed: Option<&Value>) -> Vec<String> {
                 .pointer("/record/record/uri")
                 .and_then(Value::as_str)
                 .unwrap_or("?");
-            lines.push(format!("[quoting {uri}]"));
+            lines.push(super::quotes::placeholder(uri));
             lines
         }
         other if !other.is_empty() => vec![format!("[embed {other}]")],
