@@ -363,9 +363,8 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         };
         tasks.push(tokio::spawn(outbox.run()));
         let mut kit = ReplyKit::from_config(&workspace.config);
-        kit.sources = crate::tui::compose::LimitSources(
-            shared.iter().map(|(_, c, _)| c.clone()).collect(),
-        );
+        kit.sources =
+            crate::tui::compose::LimitSources(shared.iter().map(|(_, c, _)| c.clone()).collect());
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
         model.status.tz = jiff::tz::TimeZone::system();

@@ -458,9 +458,13 @@ mod tests {
         let account = |server: &str, extra: &str| {
             format!("[[account]]\nname = \"m\"\nplatform = \"mastodon\"\nserver = \"{server}\"\n{extra}")
         };
-        let err = parse(&account("mastodon.social", "")).unwrap_err().to_string();
+        let err = parse(&account("mastodon.social", ""))
+            .unwrap_err()
+            .to_string();
         assert!(
-            err.contains("account `m`: server `mastodon.social` needs a scheme: https://mastodon.social"),
+            err.contains(
+                "account `m`: server `mastodon.social` needs a scheme: https://mastodon.social"
+            ),
             "{err}"
         );
         let err = parse(&account("http://mastodon.social", ""))
@@ -469,8 +473,12 @@ mod tests {
         assert!(err.contains("allow_insecure = true"), "{err}");
         assert!(parse(&account("http://mastodon.social", "allow_insecure = true")).is_ok());
         assert!(parse(&account("http://127.0.0.1:3000", "")).is_ok());
-        let bluesky = "[[account]]\nname = \"b\"\nplatform = \"bluesky\"\nserver = \"bsky.social\"\n";
-        assert!(parse(bluesky).unwrap_err().to_string().contains("https://bsky.social"));
+        let bluesky =
+            "[[account]]\nname = \"b\"\nplatform = \"bluesky\"\nserver = \"bsky.social\"\n";
+        assert!(parse(bluesky)
+            .unwrap_err()
+            .to_string()
+            .contains("https://bsky.social"));
     }
 
     #[test]

@@ -129,8 +129,10 @@ async fn the_reply_limit_comes_from_the_instance_and_hide_is_never_offered() {
     let before = c.capabilities();
     assert_eq!(before.reply_limit.map(|l| l.length), Some(500));
     // The composer's kit is built when the UI starts, before any poll.
-    let mut kit = hark::tui::compose::ReplyKit::default();
-    kit.sources = hark::tui::compose::LimitSources(vec![c.clone()]);
+    let kit = hark::tui::compose::ReplyKit {
+        sources: hark::tui::compose::LimitSources(vec![c.clone()]),
+        ..Default::default()
+    };
     assert_eq!(kit.limit_for("mastodon").map(|l| l.length), Some(500));
     Mock::given(method("GET"))
         .and(path("/api/v1/notifications"))

@@ -48,8 +48,7 @@ pub fn wait_until(reset: i64, now: i64) -> Duration {
 
 /// `14:05` in `tz`, with the date in front when `at` is not on `now`'s day.
 pub fn clock_in(at: i64, now: i64, tz: &TimeZone) -> String {
-    let (Ok(at_ts), Ok(now_ts)) = (Timestamp::from_second(at), Timestamp::from_second(now))
-    else {
+    let (Ok(at_ts), Ok(now_ts)) = (Timestamp::from_second(at), Timestamp::from_second(now)) else {
         return format!("{}s from now", at.saturating_sub(now).max(0));
     };
     let at_local = at_ts.to_zoned(tz.clone());
@@ -95,6 +94,9 @@ mod tests {
         assert_eq!(clock_in(NOW + 300, NOW, &TimeZone::UTC), "16:05");
         let cet = TimeZone::fixed(jiff::tz::offset(1));
         assert_eq!(clock_in(NOW + 300, NOW, &cet), "17:05");
-        assert_eq!(clock_in(NOW + 9 * 3600, NOW, &TimeZone::UTC), "Nov 25 01:00");
+        assert_eq!(
+            clock_in(NOW + 9 * 3600, NOW, &TimeZone::UTC),
+            "Nov 25 01:00"
+        );
     }
 }

@@ -101,7 +101,10 @@ mod tests {
         // 200 family emoji: 200 graphemes but 3600 bytes.
         let text = "👨‍👩‍👧".repeat(200);
         assert!(bluesky.exceeded_by(&text, "bluesky"));
-        assert_eq!(bluesky.counter(&text, "bluesky"), "200/300 · 3600/3000 bytes");
+        assert_eq!(
+            bluesky.counter(&text, "bluesky"),
+            "200/300 · 3600/3000 bytes"
+        );
         assert!(!Limit::length(300).exceeded_by(&text, "bluesky"));
         assert_eq!(bluesky.counter("hello", "bluesky"), "5/300");
         assert!(bluesky.exceeded_by(&"a".repeat(301), "bluesky"));

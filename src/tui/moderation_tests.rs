@@ -399,7 +399,10 @@ fn report_asks_for_a_category_the_platform_takes_then_a_reason() {
     );
     chars(&mut m, "sp");
     press(&mut m, KeyCode::Tab);
-    assert!(writes(press(&mut m, KeyCode::Enter)).is_empty(), "then a reason");
+    assert!(
+        writes(press(&mut m, KeyCode::Enter)).is_empty(),
+        "then a reason"
+    );
     chars(&mut m, "bot replies to every post");
     assert_eq!(
         writes(press(&mut m, KeyCode::Enter)),

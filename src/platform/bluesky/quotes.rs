@@ -88,7 +88,12 @@ pub async fn fill(conn: &BlueskyConnector, items: &mut [NewItem]) {
             .await;
         match answer {
             Ok(v) => {
-                for post in v.get("posts").and_then(Value::as_array).into_iter().flatten() {
+                for post in v
+                    .get("posts")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     if let (Some(uri), Some(block)) =
                         (post.get("uri").and_then(Value::as_str), block_of_view(post))
                     {

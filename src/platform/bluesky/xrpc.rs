@@ -214,7 +214,8 @@ impl Xrpc {
         now: i64,
     ) {
         let remaining = header_i64(headers, "ratelimit-remaining");
-        let reset = header_str(headers, "ratelimit-reset").and_then(|v| rate_limit::reset_at(v, now));
+        let reset =
+            header_str(headers, "ratelimit-reset").and_then(|v| rate_limit::reset_at(v, now));
         let mut limits = self.exhausted_until.lock().expect("rate-limit lock");
         match (remaining, reset) {
             (Some(0), Some(reset)) if status.is_success() => {

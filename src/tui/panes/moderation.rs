@@ -242,7 +242,11 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                     "tab completes · enter picks",
                 ),
                 Purpose::ReportReason(category) => (
-                    format!(" Report {} · {} · reason ", count(ids), inert_line(category)),
+                    format!(
+                        " Report {} · {} · reason ",
+                        count(ids),
+                        inert_line(category)
+                    ),
                     "enter reports",
                 ),
             };
