@@ -367,14 +367,11 @@ fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         };
         tasks.push(tokio::spawn(outbox.run()));
         let mut kit = ReplyKit::from_config(&workspace.config);
-        for (_, connector, _) in &shared {
-            kit.limits.insert(
-                connector.platform().to_string(),
-                connector.capabilities().reply_limit,
-            );
-        }
+        kit.sources =
+            crate::tui::compose::LimitSources(shared.iter().map(|(_, c, _)| c.clone()).collect());
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
+        model.status.tz = jiff::tz::TimeZone::system();
         // Once per run, where the CM looks first.
         let warnings = workspace.exposure_warnings();
         if !warnings.is_empty() {
@@ -440,6 +437,9 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let _notifier =
             crate::escalation::notify::spawn(writer.handle(), workspace.config.escalation.clone());
         while let Some(update) = status_rx.recv().await {
+            if let Some(notice) = &update.notice {
+                println!("{}: {notice}", update.account);
+            }
             match update.status {
                 PollStatus::Ok { .. } if update.new_items > 0 => {
                     println!("{}: {} new", update.account, update.new_items)
@@ -447,9 +447,15 @@ fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                 PollStatus::Error { message, .. } => {
                     println!("{}: error: {message}", update.account)
                 }
-                PollStatus::RateLimited { until } => {
-                    println!("{}: rate limited until {until}", update.account)
-                }
+                PollStatus::RateLimited { until } => println!(
+                    "{}: rate limited until {}",
+                    update.account,
+                    crate::platform::rate_limit::clock_in(
+                        until,
+                        crate::domain::now(),
+                        &jiff::tz::TimeZone::system()
+                    )
+                ),
                 _ => {}
             }
         }

@@ -27,6 +27,7 @@ pub fn config() -> Config {
             token_env: None,
             token_cmd: None,
             network: Some(network.to_string()),
+            allow_insecure: false,
         })
         .collect();
     let moderation = Config::parse(MODERATION, std::path::Path::new("demo moderation"))

@@ -30,14 +30,18 @@ pub async fn run(
     }
     if let Some((wait, queued)) = drained.left {
         eprintln!(
-            "outbox: rate limited for {}s; {queued} due row(s) left queued for the next run",
-            wait.as_secs()
+            "outbox: rate limited {}; {queued} due row(s) left queued for the next run",
+            crate::platform::rate_limit::until_local(wait)
         );
     }
     let mut failed = 0;
     for poller in pollers {
         loop {
-            match poller.poll_round().await {
+            let round = poller.poll_round().await;
+            if let Some(notice) = poller.connector.take_notice() {
+                println!("{}: {notice}", poller.account);
+            }
+            match round {
                 Ok(n) => println!("{}: ok, {n} new", poller.account),
                 Err(RoundError::Platform(PlatformError::RateLimited { wait }))
                     if budget.take(wait) =>
@@ -46,9 +50,9 @@ pub async fn run(
                     continue;
                 }
                 Err(RoundError::Platform(PlatformError::RateLimited { wait })) => eprintln!(
-                    "{}: rate limited for {}s; polling left for the next run",
+                    "{}: rate limited {}; polling left for the next run",
                     poller.account,
-                    wait.as_secs()
+                    crate::platform::rate_limit::until_local(wait)
                 ),
                 Err(e) => {
                     failed += 1;

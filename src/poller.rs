@@ -47,6 +47,8 @@ pub struct StatusUpdate {
     pub new_items: usize,
     /// The platform's request budget (remaining, limit), where it reports one.
     pub budget: Option<(u32, u32)>,
+    /// Something to say once (see [`Connector::take_notice`]).
+    pub notice: Option<String>,
 }
 
 /// Timing of one poller.
@@ -101,6 +103,7 @@ impl Poller {
             status,
             new_items,
             budget: self.connector.rate_remaining(),
+            notice: self.connector.take_notice(),
         });
     }
 

@@ -10,6 +10,7 @@ fn account(name: &str) -> AccountConfig {
         token_env: None,
         token_cmd: None,
         network: None,
+        allow_insecure: false,
     }
 }
 

@@ -204,7 +204,13 @@ async fn over_300_graphemes_is_refused_before_any_call() {
         "{err:?}"
     );
     assert!(server.received_requests().await.unwrap().is_empty());
-    assert_eq!(conn.capabilities().reply_limit, Some(300));
+    assert_eq!(
+        conn.capabilities().reply_limit,
+        Some(hark::replies::length::Limit {
+            length: 300,
+            bytes: Some(3000)
+        })
+    );
 }
 
 async fn gate_server(existing: Option<Value>) -> MockServer {

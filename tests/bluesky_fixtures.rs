@@ -684,3 +684,153 @@ async fn a_thread_answer_without_a_thread_is_a_clear_error() {
         other => panic!("expected a malformed answer, got {other:?}"),
     }
 }
+
+/// A server that sends `RateLimit-Reset` as seconds from now (not epoch seconds) is read
+/// as such, and the error names the local time the wait ends.
+#[tokio::test]
+async fn a_reset_given_as_a_delta_waits_that_long_and_prints_as_a_time() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("ratelimit-remaining", "0")
+                .insert_header("ratelimit-reset", "300")
+                .set_body_json(json!({"error": "RateLimitExceeded"})),
+        )
+        .mount(&server)
+        .await;
+    let err = connector(&server).fetch(None).await.unwrap_err();
+    let PlatformError::RateLimited { wait } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(wait.as_secs(), 300);
+    let text = err.to_string();
+    let time = text.strip_prefix("rate limited until ").expect(&text);
+    assert!(
+        time.len() >= 5 && time[time.len() - 5..].chars().filter(|c| *c == ':').count() == 1,
+        "{text}"
+    );
+}
+
+/// An author who set no display name is stored without one: `{author_name|there}` then
+/// says "there", not the handle, and the detail pane shows the handle.
+#[tokio::test]
+async fn an_author_without_a_display_name_keeps_none_and_the_fallback_applies() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    first_pages(&server).await;
+    let page = connector(&server).fetch(None).await.unwrap();
+    let fan2 = page
+        .items
+        .iter()
+        .find(|i| i.author.handle == "@fan2.test")
+        .unwrap();
+    assert_eq!(fan2.author.display_name, "");
+    let voice = hark::replies::VoiceConfig::default();
+    let vars = hark::replies::Vars::for_item(
+        &voice,
+        "Nimbus",
+        "bluesky",
+        &fan2.author.handle,
+        &fan2.author.display_name,
+        None,
+    );
+    let known = |n: &str| hark::replies::Vars::is_known(n, &voice);
+    assert_eq!(
+        hark::replies::expand("Hi {author_name|there}!", &vars, &known).unwrap(),
+        "Hi there!"
+    );
+}
+
+/// A log sink for one test (the subscriber is set for this thread only).
+#[derive(Clone, Default)]
+struct Log(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Log {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Chat off for the app password: said once (one warning, one status notice), not on
+/// every poll.
+#[tokio::test]
+async fn dms_unavailable_are_said_once_not_every_poll() {
+    let log = Log::default();
+    let sink = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || sink.clone())
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    Mock::given(path(LIST))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"notifications": []})))
+        .mount(&server)
+        .await;
+    let conn = connector(&server);
+    let mut notices = Vec::new();
+    let mut cursor = None;
+    for _ in 0..3 {
+        let page = conn.fetch(cursor.as_deref()).await.unwrap();
+        cursor = page.next_cursor;
+        notices.extend(conn.take_notice());
+    }
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].starts_with("DMs unavailable"), "{notices:?}");
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(text.matches("DMs unavailable").count(), 1, "{text}");
+    assert_eq!(count(&server, "chat.bsky.convo.listConvos").await, 3);
+}
+
+/// A quote notification carries only a reference to the quoted post: its text is read
+/// (one getPosts call for the page) and shown in the item's body.
+#[tokio::test]
+async fn a_quote_shows_the_quoted_posts_text() {
+    let server = MockServer::start().await;
+    mount_login(&server).await;
+    mount_profiles(&server).await;
+    mount_no_chat(&server).await;
+    first_pages(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/xrpc/app.bsky.feed.getPosts"))
+        .and(query_param(
+            "uris",
+            "at://did:plc:brand/app.bsky.feed.post/3kbrand000001",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"posts": [{
+            "uri": "at://did:plc:brand/app.bsky.feed.post/3kbrand000001",
+            "cid": "bafyreibrandroot",
+            "author": {"did": "did:plc:brand", "handle": "brand.test"},
+            "record": {
+                "$type": "app.bsky.feed.post",
+                "text": "New autumn roast today.\nCome try it!",
+                "createdAt": "2024-05-01T10:00:00.000Z"
+            },
+            "indexedAt": "2024-05-01T10:00:00.000Z"
+        }]})))
+        .mount(&server)
+        .await;
+    let page = connector(&server).fetch(None).await.unwrap();
+    let quote = page
+        .items
+        .iter()
+        .find(|i| i.author.handle == "@fan5.test")
+        .unwrap();
+    assert_eq!(
+        quote.body,
+        "this is the best coffee\n> @brand.test: New autumn roast today.\n> Come try it!"
+    );
+    assert_eq!(count(&server, "app.bsky.feed.getPosts").await, 1);
+}

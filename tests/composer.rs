@@ -9,6 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::domain::{ItemKind, ItemState};
 use hark::outbox::read::{Draft, ItemOutbox, OutboxRow};
 use hark::outbox::OutboxState;
+use hark::replies::length::Limit;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::tui::compose::{OutboxOp, ReplyKit};
 use hark::tui::compose_update::ReplyMsg;
@@ -79,7 +80,7 @@ fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
 
 fn kit() -> ReplyKit {
     let mut kit = ReplyKit::from_config(&hark::demo::replies_config());
-    kit.limits.insert("chirp".into(), Some(280));
+    kit.limits.insert("chirp".into(), Some(Limit::length(280)));
     kit.sla = Some(Duration::from_secs(3600));
     kit
 }
@@ -606,4 +607,45 @@ fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_
             ..
         }
     )));
+}
+
+#[test]
+fn the_bluesky_counter_reflects_both_its_grapheme_and_its_byte_limit() {
+    let mut model = model(100, 24);
+    model.kit.limits.insert(
+        "bluesky".into(),
+        Some(Limit {
+            length: 300,
+            bytes: Some(3000),
+        }),
+    );
+    let mut post = rows()[0].clone();
+    post.platform = "bluesky".into();
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail(post, "@ana.bsky.social", "Ana Ruiz"))),
+            explanation: vec![],
+        }),
+    );
+    press(&mut model, 'r');
+    let composer = model.composer.as_mut().unwrap();
+    composer.set_text("fine");
+    assert_eq!(composer.counter(), ("4/300".to_string(), false));
+    // 200 graphemes fit in 300, but at 18 bytes each they are 3600 bytes.
+    composer.set_text(&"👨‍👩‍👧".repeat(200));
+    assert_eq!(
+        composer.counter(),
+        ("200/300 · 3600/3000 bytes".to_string(), true)
+    );
+    let warnings = model.composer.as_ref().unwrap().warnings(&model.kit);
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.to_string() == "too long: 3600/3000 bytes — the platform will refuse it"),
+        "{warnings:?}"
+    );
+    let screen = format!("{:?}", render(&model, 100, 24).backend());
+    assert!(screen.contains("3600/3000 bytes"), "{screen}");
 }

@@ -129,7 +129,13 @@ async fn the_reply_limit_comes_from_the_instance_and_hide_is_never_offered() {
     let server = instance().await;
     let c = connector(&server);
     let before = c.capabilities();
-    assert_eq!(before.reply_limit, Some(500));
+    assert_eq!(before.reply_limit.map(|l| l.length), Some(500));
+    // The composer's kit is built when the UI starts, before any poll.
+    let kit = hark::tui::compose::ReplyKit {
+        sources: hark::tui::compose::LimitSources(vec![c.clone()]),
+        ..Default::default()
+    };
+    assert_eq!(kit.limit_for("mastodon").map(|l| l.length), Some(500));
     Mock::given(method("GET"))
         .and(path("/api/v1/notifications"))
         .respond_with(empty())
@@ -175,7 +181,9 @@ async fn the_reply_limit_comes_from_the_instance_and_hide_is_never_offered() {
         ]
     );
     let after = c.capabilities();
-    assert_eq!(after.reply_limit, Some(1000));
+    assert_eq!(after.reply_limit.map(|l| l.length), Some(1000));
+    // A composer opened after the first poll counts against the instance's 1000.
+    assert_eq!(kit.limit_for("mastodon").map(|l| l.length), Some(1000));
     assert!(after.direct_messages);
     assert!(!after.moderation.contains(&"hide"));
     for kind in ["block", "mute", "report", "dismiss", "delete"] {

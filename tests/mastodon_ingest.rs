@@ -406,6 +406,35 @@ async fn a_429_waits_until_the_reset_the_instance_names() {
     assert_eq!(connector.rate_budget().unwrap().remaining, 0);
 }
 
+/// `Retry-After` as an HTTP date (no `X-RateLimit-Reset`) is a time, not a malformed
+/// number falling back to the default minute.
+#[tokio::test]
+async fn a_retry_after_http_date_is_read_as_a_time() {
+    let server = instance().await;
+    let (_, clock) = fixed_clock();
+    Mock::given(method("GET"))
+        .and(path(NOTIFICATIONS))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "Fri, 20 Nov 2026 12:05:00 GMT")
+                .set_body_string(r#"{"error":"Too many requests"}"#),
+        )
+        .mount(&server)
+        .await;
+    let connector = hark::platform::mastodon::MastodonConnector::new(
+        &server.uri(),
+        hark::secrets::Secret::new(TOKEN),
+    )
+    .unwrap()
+    .with_clock(clock);
+    assert_eq!(
+        connector.fetch(None).await.unwrap_err(),
+        PlatformError::RateLimited {
+            wait: Duration::from_secs(300)
+        }
+    );
+}
+
 #[tokio::test]
 async fn reads_pause_before_the_limit_and_keep_a_reserve_for_replies() {
     let server = instance().await;

@@ -112,7 +112,7 @@ impl Connector for Scripted {
     }
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            reply_limit: Some(280),
+            reply_limit: Some(hark::replies::length::Limit::length(280)),
             direct_messages: true,
             moderation: vec!["hide"],
         }
@@ -440,7 +440,7 @@ impl Connector for HttpConnector {
     }
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            reply_limit: Some(500),
+            reply_limit: Some(hark::replies::length::Limit::length(500)),
             direct_messages: false,
             moderation: vec![],
         }

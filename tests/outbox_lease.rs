@@ -112,7 +112,7 @@ impl Connector for Counting {
     }
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            reply_limit: Some(280),
+            reply_limit: Some(hark::replies::length::Limit::length(280)),
             direct_messages: false,
             moderation: vec!["report"],
         }

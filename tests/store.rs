@@ -496,3 +496,25 @@ fn a_thread_ten_thousand_replies_deep_opens_with_a_bounded_thread() {
     assert_eq!(root.replies.len(), 1);
     assert_eq!(root.replies[0].body, "reply number 1");
 }
+
+#[test]
+fn items_of_the_same_second_keep_the_platforms_order_on_every_read() {
+    let cache = cache();
+    // A page as platforms list it: newest first, three posts in one second.
+    let page = || {
+        vec![
+            item("d", "fourth, the newest", 2_001),
+            item("c", "third", 2_000),
+            item("b", "second", 2_000),
+            item("a", "first", 2_000),
+            item("z", "oldest", 1_999),
+        ]
+    };
+    cache.ingest(page(), None);
+    let expected = ["fourth, the newest", "third", "second", "first", "oldest"];
+    assert_eq!(cache.inbox(), expected);
+    // The same page again (a re-read after a restart) changes nothing.
+    cache.ingest(page(), None);
+    assert_eq!(cache.inbox(), expected);
+    assert_eq!(cache.inbox(), expected);
+}

@@ -141,6 +141,7 @@ fn model(width: u16, height: u16) -> Model {
                 status,
                 new_items: 0,
                 budget: None,
+                notice: None,
             }),
         );
     }
@@ -206,6 +207,7 @@ fn the_status_bar_shows_a_platforms_remaining_request_budget() {
             status: PollStatus::Ok { at: NOW - 5 },
             new_items: 2,
             budget: Some((287, 300)),
+            notice: None,
         }),
     );
     let screen = screen(&render(&model, 120, 24));

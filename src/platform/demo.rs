@@ -189,7 +189,9 @@ impl Connector for DemoConnector {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            reply_limit: Some(if self.network == "forum" { 5000 } else { 280 }),
+            reply_limit: Some(crate::replies::length::Limit::length(
+                if self.network == "forum" { 5000 } else { 280 },
+            )),
             direct_messages: self.network != "forum",
             moderation: vec!["hide", "unhide", "delete", "block", "mute", "report"],
         }

@@ -6,6 +6,10 @@
 pub mod bluesky;
 pub mod demo;
 pub mod mastodon;
+pub mod notice;
+pub mod quote;
+pub mod rate_limit;
+pub mod server;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +25,7 @@ pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];
 /// One page of a fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchPage {
+    /// Newest first, as platforms list them: items of the same second keep this order.
     pub items: Vec<NewItem>,
     /// Where the next fetch resumes; saved with these items.
     pub next_cursor: Option<String>,
@@ -103,8 +108,9 @@ impl ModerationAction {
 /// What a platform supports, so the UI offers only that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capabilities {
-    /// Reply length limit in the platform's unit (characters or graphemes).
-    pub reply_limit: Option<usize>,
+    /// Reply length limit in the platform's unit (characters or graphemes), and its byte
+    /// cap where it has one.
+    pub reply_limit: Option<crate::replies::length::Limit>,
     pub direct_messages: bool,
     /// Outbox kinds of the supported actions (see [`ModerationAction::kind`]).
     pub moderation: Vec<&'static str>,
@@ -175,7 +181,7 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlatformError {
     /// Wait this long, then try again.
-    #[error("rate limited for {}s", .wait.as_secs())]
+    #[error("rate limited {}", rate_limit::until_local(*.wait))]
     RateLimited { wait: Duration },
     /// Network trouble, timeouts, 5xx: retry with backoff.
     #[error("temporary failure: {0}")]
@@ -229,6 +235,19 @@ pub trait Connector: Send + Sync {
     /// The platform's request budget as last reported: (remaining, limit), for the status
     /// bar. `None` where the platform does not report one.
     fn rate_remaining(&self) -> Option<(u32, u32)> {
+        None
+    }
+
+    /// The report categories the platform takes, (name, what it covers), in the order the
+    /// report popup offers them.
+    fn report_categories(&self) -> &'static [(&'static str, &'static str)] {
+        &[("other", "something else")]
+    }
+
+    /// Something the CM should hear once (a feature unavailable for this account), taken
+    /// by the poller after a round and shown in the status line. It is not repeated while
+    /// the cause lasts.
+    fn take_notice(&self) -> Option<String> {
         None
     }
 

@@ -5,6 +5,42 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+/// A platform's reply limit: a length in its unit (see [`count`]) and, where the platform
+/// also caps the encoded text (Bluesky: 300 graphemes and 3000 bytes), a UTF-8 byte cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub length: usize,
+    pub bytes: Option<usize>,
+}
+
+impl Limit {
+    pub const fn length(length: usize) -> Limit {
+        Limit {
+            length,
+            bytes: None,
+        }
+    }
+
+    /// True when `text` breaks either cap.
+    pub fn exceeded_by(&self, text: &str, platform: &str) -> bool {
+        count(text, platform) > self.length || self.bytes.is_some_and(|b| text.len() > b)
+    }
+
+    /// The counter the composer shows: `length/limit`, with the byte count after it once
+    /// bytes are the tighter cap (many multi-byte graphemes), so the red is explained.
+    pub fn counter(&self, text: &str, platform: &str) -> String {
+        let length = count(text, platform);
+        let mut out = format!("{length}/{}", self.length);
+        if let Some(max) = self.bytes {
+            // Bytes bind when their share of the cap is the larger one.
+            if text.len() * self.length > length * max {
+                out.push_str(&format!(" · {}/{max} bytes", text.len()));
+            }
+        }
+        out
+    }
+}
+
 /// What a URL counts as on `platform`, where the platform documents it.
 pub fn url_weight(platform: &str) -> Option<usize> {
     match platform {
@@ -54,6 +90,24 @@ mod tests {
         assert_eq!(count("hi 👍🏽", "forum"), 4);
         assert_eq!(count("👨‍👩‍👧", "chirp"), 1);
         assert_eq!(count("café", "chirp"), 4);
+    }
+
+    #[test]
+    fn a_byte_cap_binds_where_graphemes_are_large() {
+        let bluesky = Limit {
+            length: 300,
+            bytes: Some(3000),
+        };
+        // 200 family emoji: 200 graphemes but 3600 bytes.
+        let text = "👨‍👩‍👧".repeat(200);
+        assert!(bluesky.exceeded_by(&text, "bluesky"));
+        assert_eq!(
+            bluesky.counter(&text, "bluesky"),
+            "200/300 · 3600/3000 bytes"
+        );
+        assert!(!Limit::length(300).exceeded_by(&text, "bluesky"));
+        assert_eq!(bluesky.counter("hello", "bluesky"), "5/300");
+        assert!(bluesky.exceeded_by(&"a".repeat(301), "bluesky"));
     }
 
     #[test]

@@ -63,6 +63,11 @@ pub enum Warning {
         length: usize,
         limit: usize,
     },
+    /// Over the platform's cap on the encoded text (UTF-8 bytes).
+    TooManyBytes {
+        bytes: usize,
+        limit: usize,
+    },
     Banned {
         phrase: String,
         instead: Option<String>,
@@ -91,6 +96,10 @@ impl fmt::Display for Warning {
                     "too long: {length}/{limit} — the platform will refuse it"
                 )
             }
+            Warning::TooManyBytes { bytes, limit } => write!(
+                f,
+                "too long: {bytes}/{limit} bytes — the platform will refuse it"
+            ),
             Warning::Banned {
                 phrase,
                 instead: Some(instead),
@@ -118,7 +127,7 @@ pub fn check(
     text: &str,
     voice: &VoiceConfig,
     platform: &str,
-    limit: Option<usize>,
+    limit: Option<super::length::Limit>,
     public: bool,
 ) -> Vec<Warning> {
     let mut warnings = Vec::new();
@@ -127,8 +136,17 @@ pub fn check(
     }
     if let Some(limit) = limit {
         let length = super::length::count(text, platform);
-        if length > limit {
-            warnings.push(Warning::TooLong { length, limit });
+        if length > limit.length {
+            warnings.push(Warning::TooLong {
+                length,
+                limit: limit.length,
+            });
+        }
+        if let Some(max) = limit.bytes.filter(|&max| text.len() > max) {
+            warnings.push(Warning::TooManyBytes {
+                bytes: text.len(),
+                limit: max,
+            });
         }
     }
     let lower = text.to_lowercase();

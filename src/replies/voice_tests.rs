@@ -26,7 +26,7 @@ fn a_clean_reply_has_no_warnings() {
         "Thanks @ana, on its way! — Sam",
         &voice(),
         "chirp",
-        Some(280),
+        Some(crate::replies::length::Limit::length(280)),
         true,
     );
     assert_eq!(w, vec![]);
@@ -97,8 +97,23 @@ fn too_many_emoji_and_shouting_are_flagged_but_short_acronyms_are_not() {
 fn the_platform_limit_counts_urls_as_the_platform_does() {
     let url = format!("https://example.com/{}", "x".repeat(300));
     let text = format!("Details: {url} — Sam");
-    assert_eq!(check(&text, &voice(), "chirp", Some(280), true), vec![]);
-    let w = check(&text, &voice(), "forum", Some(280), true);
+    assert_eq!(
+        check(
+            &text,
+            &voice(),
+            "chirp",
+            Some(crate::replies::length::Limit::length(280)),
+            true
+        ),
+        vec![]
+    );
+    let w = check(
+        &text,
+        &voice(),
+        "forum",
+        Some(crate::replies::length::Limit::length(280)),
+        true,
+    );
     assert!(matches!(w[0], Warning::TooLong { limit: 280, .. }), "{w:?}");
 }
 

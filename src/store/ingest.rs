@@ -53,6 +53,15 @@ pub fn ingest(
     ingest_with(conn, account_id, items, cursor, now, &|_, _| Ok(()))
 }
 
+/// The page oldest first, so ids grow with recency: the list orders by
+/// (created_at, id), and items of the same second then keep the platform's order (a page
+/// lists newest first) on every read.
+fn storage_order(items: &[Incoming]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| (items[i].item.created_at, std::cmp::Reverse(i)));
+    order
+}
+
 /// Work done in the ingest's transaction after the items are stored (the rules), so a
 /// new item is never visible without it.
 pub type AfterInsert<'a> = &'a dyn Fn(&rusqlite::Transaction<'_>, &IngestReport) -> Result<()>;
@@ -100,7 +109,11 @@ pub fn ingest_with(
         let mut edited_event = tx.prepare_cached(
             "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'edited', 'platform', NULL)",
         )?;
-        for incoming in items {
+        // The report lists ids in the caller's order, whatever the storage order.
+        let mut inserted: Vec<(usize, ItemId)> = Vec::new();
+        let mut edited: Vec<(usize, ItemId)> = Vec::new();
+        for index in storage_order(items) {
+            let incoming = &items[index];
             let item = &incoming.item;
             let author_id: i64 = upsert_author.query_row(
                 params![
@@ -147,7 +160,7 @@ pub fn ingest_with(
                         item.raw_json,
                         state,
                     ])?;
-                    report.inserted.push(tx.last_insert_rowid());
+                    inserted.push((index, tx.last_insert_rowid()));
                     report.inserted_external.push(item.external_id.clone());
                 }
                 Some((id, body)) if body != item.body => {
@@ -161,11 +174,15 @@ pub fn ingest_with(
                         label
                     ])?;
                     edited_event.execute(params![id, now])?;
-                    report.edited.push(id);
+                    edited.push((index, id));
                 }
                 Some(_) => report.unchanged += 1,
             }
         }
+        inserted.sort_unstable();
+        edited.sort_unstable();
+        report.inserted = inserted.into_iter().map(|(_, id)| id).collect();
+        report.edited = edited.into_iter().map(|(_, id)| id).collect();
         if let Some(cursor) = cursor {
             tx.execute(
                 "UPDATE accounts SET cursor = ? WHERE id = ?",

@@ -22,8 +22,23 @@ pub struct ReplyKit {
     pub voice: VoiceConfig,
     pub after_send: AfterSend,
     pub sla: Option<Duration>,
-    /// Per platform: reply length limit and whether it has DMs.
-    pub limits: HashMap<String, Option<usize>>,
+    /// Per platform: the reply length limit, where no connector in `sources` says.
+    pub limits: HashMap<String, Option<length::Limit>>,
+    /// The connectors, asked when a composer opens: a Mastodon instance names its own
+    /// limit only once the first poll has asked it, after the UI started.
+    pub sources: LimitSources,
+}
+
+/// The connectors whose current reply limits the composer uses.
+#[derive(Clone, Default)]
+pub struct LimitSources(pub Vec<std::sync::Arc<dyn crate::platform::Connector>>);
+
+impl std::fmt::Debug for LimitSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|c| c.platform()))
+            .finish()
+    }
 }
 
 impl ReplyKit {
@@ -34,6 +49,15 @@ impl ReplyKit {
             after_send: config.composer.after_send,
             sla: Some(config.sla.first_response),
             limits: HashMap::new(),
+            sources: LimitSources::default(),
+        }
+    }
+
+    /// The reply limit on `platform` as its connector knows it now.
+    pub fn limit_for(&self, platform: &str) -> Option<length::Limit> {
+        match self.sources.0.iter().find(|c| c.platform() == platform) {
+            Some(connector) => connector.capabilities().reply_limit,
+            None => self.limits.get(platform).copied().flatten(),
         }
     }
 }
@@ -47,7 +71,7 @@ pub struct Composer {
     pub url: Option<String>,
     /// A direct message rather than a public reply.
     pub dm: bool,
-    pub limit: Option<usize>,
+    pub limit: Option<length::Limit>,
     pub textarea: TextArea<'static>,
     /// Ctrl-S was pressed with warnings showing: the next Ctrl-S sends anyway.
     pub armed: bool,
@@ -109,7 +133,7 @@ impl Composer {
         textarea.move_cursor(CursorMove::End);
         Composer {
             item_id: item.row.id,
-            limit: kit.limits.get(&platform).copied().flatten(),
+            limit: kit.limit_for(&platform),
             platform,
             author: handle,
             author_name: item.author.display_name.clone(),
@@ -134,7 +158,7 @@ impl Composer {
             author_name: String::new(),
             url: None,
             dm: row.item_kind == ItemKind::Dm,
-            limit: kit.limits.get(&row.platform).copied().flatten(),
+            limit: kit.limit_for(&row.platform),
             textarea: TextArea::default(),
             armed: false,
             replaces: None,
@@ -217,6 +241,19 @@ impl Composer {
     /// The length as the platform counts it.
     pub fn length(&self) -> usize {
         length::count(&self.text(), &self.platform)
+    }
+
+    /// The counter under the text (`12/500`, with bytes where they bind) and whether the
+    /// text is over a limit.
+    pub fn counter(&self) -> (String, bool) {
+        let text = self.text();
+        match self.limit {
+            Some(limit) => (
+                limit.counter(&text, &self.platform),
+                limit.exceeded_by(&text, &self.platform),
+            ),
+            None => (self.length().to_string(), false),
+        }
     }
 
     pub fn warnings(&self, kit: &ReplyKit) -> Vec<Warning> {

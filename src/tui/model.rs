@@ -46,7 +46,7 @@ pub struct Detail {
 }
 
 /// Per-account poller status and the last problem, for the status bar.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Status {
     pub accounts: BTreeMap<String, PollStatus>,
     /// Request budgets (remaining, limit) of the accounts whose platform reports one.
@@ -58,6 +58,23 @@ pub struct Status {
     pub message: Option<String>,
     /// Outbox rows the CM must look at: (failed, unknown).
     pub outbox_attention: (usize, usize),
+    /// Where times of day are shown ("rate limited until 14:05"): the local zone in the
+    /// running UI, UTC unless set.
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl Default for Status {
+    fn default() -> Status {
+        Status {
+            accounts: BTreeMap::new(),
+            budgets: BTreeMap::new(),
+            last_error: None,
+            message: None,
+            aside: (0, 0),
+            outbox_attention: (0, 0),
+            tz: jiff::tz::TimeZone::UTC,
+        }
+    }
 }
 
 /// The line at the bottom while the CM types.
@@ -270,6 +287,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Poll(update) => {
             if let PollStatus::Error { message, .. } = &update.status {
                 model.status.last_error = Some(format!("{}: {message}", update.account));
+            }
+            if let Some(notice) = &update.notice {
+                model.status.message = Some(format!("{}: {notice}", update.account));
             }
             match update.budget {
                 Some(budget) => model.status.budgets.insert(update.account.clone(), budget),

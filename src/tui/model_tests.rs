@@ -296,10 +296,33 @@ fn a_poll_error_shows_in_the_status_line() {
             },
             new_items: 0,
             budget: Some((3, 300)),
+            notice: None,
         }),
     );
     assert_eq!(model.status.last_error.as_deref(), Some("masto: timeout"));
     assert_eq!(model.status.budgets.get("masto"), Some(&(3, 300)));
+}
+
+#[test]
+fn a_pollers_notice_shows_once_in_the_status_line() {
+    let mut model = model_with(1);
+    let poll = |notice: Option<&str>| {
+        Msg::Poll(StatusUpdate {
+            account: "sky".into(),
+            status: PollStatus::Ok { at: 10_000 },
+            new_items: 0,
+            budget: None,
+            notice: notice.map(str::to_string),
+        })
+    };
+    update(&mut model, poll(Some("DMs unavailable (HTTP 400)")));
+    assert_eq!(
+        model.status.message.as_deref(),
+        Some("sky: DMs unavailable (HTTP 400)")
+    );
+    model.status.message = None;
+    update(&mut model, poll(None));
+    assert_eq!(model.status.message, None);
 }
 
 #[test]

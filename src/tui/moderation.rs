@@ -17,6 +17,8 @@ use crate::store::moderation::{self, ModerationInfo};
 pub struct Setup {
     /// Platform name → the outbox kinds of the moderation actions it supports.
     pub capabilities: BTreeMap<String, Vec<&'static str>>,
+    /// Platform name → the report categories it takes (name, description).
+    pub report_categories: BTreeMap<String, Vec<(&'static str, &'static str)>>,
     /// `[tags]`: name → description.
     pub tags: Vec<(String, String)>,
     pub escalation: EscalationConfig,
@@ -33,8 +35,13 @@ impl Setup {
             .iter()
             .map(|(_, c, _)| (c.platform().to_string(), c.capabilities().moderation))
             .collect();
+        let report_categories = connectors
+            .iter()
+            .map(|(_, c, _)| (c.platform().to_string(), c.report_categories().to_vec()))
+            .collect();
         Setup {
             capabilities,
+            report_categories,
             tags: workspace
                 .config
                 .tags
@@ -53,7 +60,10 @@ pub enum Purpose {
     FlagReason(Severity),
     Resolve,
     Note,
-    ReportReason,
+    /// Which of the report categories the items' platform takes (name, description).
+    ReportCategory(Vec<(&'static str, &'static str)>),
+    /// Why, in the chosen category.
+    ReportReason(String),
 }
 
 /// The popup on top of the panes.
@@ -172,6 +182,43 @@ fn targets(model: &Model) -> Vec<ItemId> {
     }
 }
 
+/// The platforms of `ids` (sorted, once each).
+fn platforms_of<'a>(model: &'a Model, ids: &[ItemId]) -> Vec<&'a str> {
+    let mut platforms: Vec<&str> = model
+        .list
+        .rows
+        .iter()
+        .filter(|r| ids.contains(&r.id))
+        .map(|r| r.platform.as_str())
+        .collect();
+    platforms.sort_unstable();
+    platforms.dedup();
+    platforms
+}
+
+/// The report categories every platform of `ids` takes, in the first one's order.
+fn report_categories(model: &Model, ids: &[ItemId]) -> Vec<(&'static str, &'static str)> {
+    let known = &model.moderation.setup.report_categories;
+    let fallback = vec![("other", "something else")];
+    let lists: Vec<&Vec<(&str, &str)>> = platforms_of(model, ids)
+        .iter()
+        .map(|p| known.get(*p).unwrap_or(&fallback))
+        .collect();
+    let Some(first) = lists.first() else {
+        return fallback;
+    };
+    let common: Vec<_> = first
+        .iter()
+        .filter(|(name, _)| lists.iter().all(|l| l.iter().any(|(n, _)| n == name)))
+        .copied()
+        .collect();
+    if common.is_empty() {
+        fallback
+    } else {
+        common
+    }
+}
+
 /// Opens the popup for one of the moderation actions.
 pub fn start(model: &mut Model, action: Action) {
     let ids = targets(model);
@@ -182,15 +229,7 @@ pub fn start(model: &mut Model, action: Action) {
     let popup = match action {
         Action::Moderate => {
             // Only actions every involved platform supports.
-            let mut platforms: Vec<&str> = model
-                .list
-                .rows
-                .iter()
-                .filter(|r| ids.contains(&r.id))
-                .map(|r| r.platform.as_str())
-                .collect();
-            platforms.sort_unstable();
-            platforms.dedup();
+            let platforms = platforms_of(model, &ids);
             let caps = &model.moderation.setup.capabilities;
             let supported =
                 !platforms.is_empty() && platforms.iter().all(|p| caps.contains_key(*p));
@@ -333,6 +372,10 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        Purpose::ReportCategory(offered) => offered
+            .iter()
+            .map(|(n, d)| (n.to_string(), d.to_string()))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -366,8 +409,15 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                     model.moderation.popup = Some(Popup::Confirm { ids, kind })
                 }
                 Some(&("report", ..)) => {
+                    // A category first, from what the platform takes; a platform with
+                    // one goes straight to the reason.
+                    let offered = report_categories(model, &ids);
+                    let purpose = match offered.as_slice() {
+                        [(only, _)] => Purpose::ReportReason(only.to_string()),
+                        _ => Purpose::ReportCategory(offered),
+                    };
                     model.moderation.popup = Some(Popup::Input {
-                        purpose: Purpose::ReportReason,
+                        purpose,
                         ids,
                         text: String::new(),
                     })
@@ -513,11 +563,34 @@ fn submit(
                 effects.push(Effect::Write(WriteJob::Note { id, body: text }));
             }
         }
-        Purpose::ReportReason => {
-            if text.is_empty() {
-                return keep_open(model, "say why you report it", purpose, ids, text);
+        Purpose::ReportCategory(offered) => {
+            let typed = text.to_lowercase();
+            match offered.iter().find(|(name, _)| *name == typed) {
+                Some((name, _)) => {
+                    model.moderation.popup = Some(Popup::Input {
+                        purpose: Purpose::ReportReason(name.to_string()),
+                        ids,
+                        text: String::new(),
+                    })
+                }
+                None => {
+                    let names: Vec<&str> = offered.iter().map(|(n, _)| *n).collect();
+                    let why = format!("pick a category: {} (tab completes)", names.join(", "));
+                    keep_open(model, &why, Purpose::ReportCategory(offered), ids, text)
+                }
             }
-            let payload = serde_json::json!({"category": "other", "reason": text});
+        }
+        Purpose::ReportReason(category) => {
+            if text.is_empty() {
+                return keep_open(
+                    model,
+                    "say why you report it",
+                    Purpose::ReportReason(category),
+                    ids,
+                    text,
+                );
+            }
+            let payload = serde_json::json!({"category": category, "reason": text});
             queue(model, ids, "report", payload, effects);
         }
     }

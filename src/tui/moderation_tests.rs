@@ -348,6 +348,7 @@ fn a_mastodon_account_whose_token_is_in_the_data_directory_gets_its_moderation_m
         token_env: None,
         token_cmd: None,
         network: None,
+        allow_insecure: false,
     };
     crate::secrets::store_token_file(
         dir.path(),
@@ -540,5 +541,50 @@ fn a_refused_action_is_said_on_the_status_line_with_the_platforms_reason() {
         m.list.rows[0].state,
         ItemState::Open,
         "the item stays where it was"
+    );
+}
+
+#[test]
+fn report_asks_for_a_category_the_platform_takes_then_a_reason() {
+    let mut m = model();
+    m.moderation.setup.report_categories = [(
+        "chirp".to_string(),
+        crate::platform::mastodon::moderation::REPORT_CATEGORIES.to_vec(),
+    )]
+    .into_iter()
+    .collect();
+    chars(&mut m, "mr");
+    let offered: Vec<String> = match &m.moderation.popup {
+        Some(Popup::Input { purpose, .. }) => choices(&m, purpose)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(offered, ["spam", "legal", "other"]);
+    chars(&mut m, "harassment");
+    assert!(writes(press(&mut m, KeyCode::Enter)).is_empty());
+    assert_eq!(
+        m.status.message.as_deref(),
+        Some("pick a category: spam, legal, other (tab completes)")
+    );
+    update(
+        &mut m,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    chars(&mut m, "sp");
+    press(&mut m, KeyCode::Tab);
+    assert!(
+        writes(press(&mut m, KeyCode::Enter)).is_empty(),
+        "then a reason"
+    );
+    chars(&mut m, "bot replies to every post");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![WriteJob::Moderate {
+            ids: vec![100],
+            kind: "report",
+            payload: serde_json::json!({"category": "spam", "reason": "bot replies to every post"})
+        }]
     );
 }

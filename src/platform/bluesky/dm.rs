@@ -154,8 +154,8 @@ pub async fn fetch(
                 let display = member
                     .and_then(|p| p.get("displayName"))
                     .and_then(Value::as_str)
-                    .filter(|d| !d.trim().is_empty())
-                    .unwrap_or(handle);
+                    .unwrap_or("")
+                    .trim();
                 items.push(NewItem {
                     external_id,
                     kind: ItemKind::Dm,

@@ -5,6 +5,7 @@ mod dm;
 pub mod moderation;
 mod notifications;
 mod profiles;
+mod quotes;
 mod reply;
 pub mod secret;
 mod session;
@@ -50,6 +51,8 @@ pub struct BlueskyConnector {
     chat_proxy: String,
     profiles: profiles::ProfileCache,
     sent_dms: dm::SentDms,
+    /// DMs unreadable (chat off for the app password, or unreachable): said once.
+    dm_trouble: crate::platform::notice::Trouble,
 }
 
 impl BlueskyConnector {
@@ -60,6 +63,7 @@ impl BlueskyConnector {
             chat_proxy: settings.chat_proxy,
             profiles: profiles::ProfileCache::default(),
             sent_dms: dm::SentDms::default(),
+            dm_trouble: Default::default(),
         })
     }
 
@@ -68,10 +72,11 @@ impl BlueskyConnector {
         account: &AccountConfig,
         data_dir: Option<&std::path::Path>,
     ) -> anyhow::Result<BlueskyConnector> {
-        let service = account
-            .server
-            .clone()
-            .unwrap_or_else(|| "https://bsky.social".to_string());
+        let service = crate::platform::server::check(
+            account.server.as_deref().unwrap_or("https://bsky.social"),
+            account.allow_insecure,
+        )
+        .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))?;
         if account.handle.trim().is_empty() {
             anyhow::bail!(
                 "account `{}`: set `handle` to the brand's Bluesky handle",
@@ -172,7 +177,10 @@ impl Connector for BlueskyConnector {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            reply_limit: Some(text::MAX_GRAPHEMES),
+            reply_limit: Some(crate::replies::length::Limit {
+                length: text::MAX_GRAPHEMES,
+                bytes: Some(text::MAX_BYTES),
+            }),
             direct_messages: true,
             moderation: vec![
                 "hide",
@@ -184,6 +192,14 @@ impl Connector for BlueskyConnector {
                 "report",
             ],
         }
+    }
+
+    fn report_categories(&self) -> &'static [(&'static str, &'static str)] {
+        moderation::REPORT_CATEGORIES
+    }
+
+    fn take_notice(&self) -> Option<String> {
+        self.dm_trouble.take_notice()
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {

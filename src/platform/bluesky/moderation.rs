@@ -119,6 +119,16 @@ pub async fn moderate(
     }
 }
 
+/// The categories offered when reporting, one per `com.atproto.moderation.defs#reason*`.
+pub const REPORT_CATEGORIES: &[(&str, &str)] = &[
+    ("spam", "spam or unwanted promotion"),
+    ("violation", "breaks the rules (harassment, threats)"),
+    ("misleading", "misleading, a scam or impersonation"),
+    ("sexual", "unlabelled sexual content"),
+    ("rude", "rude or uncivil"),
+    ("other", "something else"),
+];
+
 /// The lexicon's report reason for hark's category names.
 pub fn reason_type(category: &str) -> &'static str {
     match category.to_ascii_lowercase().as_str() {
@@ -233,4 +243,21 @@ async fn set_hidden(
     })
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod category_tests {
+    use super::{reason_type, REPORT_CATEGORIES};
+
+    #[test]
+    fn every_offered_category_is_its_own_lexicon_reason() {
+        let mut reasons: Vec<&str> = REPORT_CATEGORIES
+            .iter()
+            .map(|(name, _)| reason_type(name))
+            .collect();
+        reasons.sort_unstable();
+        reasons.dedup();
+        assert_eq!(reasons.len(), 6);
+        assert!(reasons.contains(&"com.atproto.moderation.defs#reasonRude"));
+    }
 }

@@ -104,6 +104,9 @@ pub async fn fetch(
     }
     match dm::fetch(conn, &me.did, marks.d.as_deref(), &mut unreadable).await {
         Ok((dms, newest)) => {
+            if conn.dm_trouble.recovered() {
+                tracing::info!("Bluesky DMs readable again");
+            }
             items.extend(dms);
             if newest.is_some() {
                 marks.d = newest;
@@ -112,9 +115,20 @@ pub async fn fetch(
         Err(PlatformError::RateLimited { wait }) => {
             return Err(PlatformError::RateLimited { wait })
         }
-        // Chat may be off for this app password or unreachable: the public inbox still works.
-        Err(e) => tracing::warn!(error = %e, "Bluesky DMs skipped this round"),
+        // Chat may be off for this app password or unreachable: the public inbox still
+        // works. Said once, not every poll, while the cause lasts.
+        Err(e) => {
+            if conn
+                .dm_trouble
+                .failed(|| format!("DMs unavailable ({e}); public items still arrive"))
+            {
+                tracing::warn!(error = %e, "Bluesky DMs unavailable; the public inbox still works");
+            } else {
+                tracing::debug!(error = %e, "Bluesky DMs still unavailable");
+            }
+        }
     }
+    super::quotes::fill(conn, &mut items).await;
     let dids: Vec<String> = items.iter().map(|i| i.author.external_id.clone()).collect();
     let counts = profiles::followers(conn, &dids).await;
     for item in &mut items {
@@ -296,15 +310,16 @@ pub fn post_item(
         author: NewAuthor {
             external_id: did.to_string(),
             handle: format!("@{handle}"),
+            // Empty when the person set none (see `mastodon::convert::author`).
             display_name: author
                 .get("displayName")
                 .and_then(Value::as_str)
-                .filter(|d| !d.trim().is_empty())
-                .unwrap_or(handle)
+                .unwrap_or("")
+                .trim()
                 .to_string(),
             followers: None,
         },
-        body: text::readable(record),
+        body: super::quotes::with_viewed_quote(text::readable(record), record, n),
         url: Some(format!("https://bsky.app/profile/{did}/post/{rkey}")),
         created_at,
         raw_json: Some(n.to_string()),

@@ -106,6 +106,13 @@ pub fn check_length(body: &str) -> Result<(), PlatformError> {
             text::MAX_GRAPHEMES
         )));
     }
+    if body.len() > text::MAX_BYTES {
+        return Err(PlatformError::Permanent(format!(
+            "the reply is {} bytes; Bluesky allows {}",
+            body.len(),
+            text::MAX_BYTES
+        )));
+    }
     if body.trim().is_empty() {
         return Err(PlatformError::Permanent("the reply is empty".into()));
     }

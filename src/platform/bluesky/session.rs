@@ -170,7 +170,10 @@ fn parse_session(v: &Value) -> Result<SessionData, PlatformError> {
 fn redact(e: &XrpcError) -> String {
     match e {
         XrpcError::Status { status, error, .. } => format!("HTTP {status} {error:?}"),
-        XrpcError::RateLimited { wait } => format!("rate limited {}s", wait.as_secs()),
+        XrpcError::RateLimited { wait } => format!(
+            "rate limited {}",
+            crate::platform::rate_limit::until_local(*wait)
+        ),
         XrpcError::Network(m) => m.clone(),
         XrpcError::Malformed(_) => "malformed answer".into(),
     }

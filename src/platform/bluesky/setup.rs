@@ -43,6 +43,7 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
         token_env: args.token_cmd.is_none().then(|| args.token_env.clone()),
         token_cmd: args.token_cmd.clone(),
         network: None,
+        allow_insecure: false,
     };
     // No session file: a check must not leave a token behind.
     let connector = super::BlueskyConnector::from_account(&account, None)?;

@@ -6,6 +6,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// Bluesky's post limit, in graphemes.
 pub const MAX_GRAPHEMES: usize = 300;
+/// And in UTF-8 bytes: the lexicon caps `text` at both (`maxGraphemes`, `maxLength`).
+pub const MAX_BYTES: usize = 3000;
 
 /// The record's text with link targets shown where the visible text shortens them,
 /// followed by one line per embed (images with their alt text).
@@ -121,7 +123,7 @@ fn embed_lines(embed: Option<&Value>) -> Vec<String> {
                 .pointer("/record/uri")
                 .and_then(Value::as_str)
                 .unwrap_or("?");
-            vec![format!("[quoting {uri}]")]
+            vec![super::quotes::placeholder(uri)]
         }
         "app.bsky.embed.recordWithMedia" => {
             let mut lines = embed_lines(embed.get("media"));
@@ -129,7 +131,7 @@ fn embed_lines(embed: Option<&Value>) -> Vec<String> {
                 .pointer("/record/record/uri")
                 .and_then(Value::as_str)
                 .unwrap_or("?");
-            lines.push(format!("[quoting {uri}]"));
+            lines.push(super::quotes::placeholder(uri));
             lines
         }
         other if !other.is_empty() => vec![format!("[embed {other}]")],

@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::platform::PlatformError;
+use crate::platform::{rate_limit, PlatformError};
 
 /// The header that routes a call through the PDS to another service (the chat service).
 pub const PROXY_HEADER: &str = "atproto-proxy";
@@ -178,7 +178,7 @@ impl Xrpc {
             .map_err(|e| XrpcError::Network(without_url(e)))?;
         let status = response.status();
         let headers = response.headers().clone();
-        self.note_limits(call.nsid, &headers, status);
+        self.note_limits(call.nsid, &headers, status, now);
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(XrpcError::RateLimited {
                 wait: rate_limit_wait(&headers, now),
@@ -209,9 +209,16 @@ impl Xrpc {
             .map_err(|e| XrpcError::Malformed(format!("{} answered invalid JSON: {e}", call.nsid)))
     }
 
-    fn note_limits(&self, nsid: &str, headers: &reqwest::header::HeaderMap, status: StatusCode) {
+    fn note_limits(
+        &self,
+        nsid: &str,
+        headers: &reqwest::header::HeaderMap,
+        status: StatusCode,
+        now: i64,
+    ) {
         let remaining = header_i64(headers, "ratelimit-remaining");
-        let reset = header_i64(headers, "ratelimit-reset");
+        let reset =
+            header_str(headers, "ratelimit-reset").and_then(|v| rate_limit::reset_at(v, now));
         let mut limits = self.exhausted_until.lock().expect("rate-limit lock");
         match (remaining, reset) {
             (Some(0), Some(reset)) if status.is_success() => {
@@ -224,21 +231,24 @@ impl Xrpc {
     }
 }
 
-fn header_i64(headers: &reqwest::header::HeaderMap, name: &str) -> Option<i64> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+fn header_str<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name)?.to_str().ok()
 }
 
-/// How long a 429 asks us to wait: `Retry-After` (seconds), else `RateLimit-Reset`
-/// (epoch seconds), else a minute.
+fn header_i64(headers: &reqwest::header::HeaderMap, name: &str) -> Option<i64> {
+    header_str(headers, name)?.trim().parse().ok()
+}
+
+/// How long a 429 asks us to wait: `Retry-After` (seconds or an HTTP date), else
+/// `RateLimit-Reset` (epoch seconds, or a delta from servers that send one), else a minute.
 pub fn rate_limit_wait(headers: &reqwest::header::HeaderMap, now: i64) -> Duration {
-    let wait = if let Some(secs) = header_i64(headers, "retry-after") {
-        Duration::from_secs(secs.max(1) as u64)
-    } else if let Some(reset) = header_i64(headers, "ratelimit-reset") {
-        Duration::from_secs((reset - now).max(1) as u64)
-    } else {
-        DEFAULT_RATE_LIMIT_WAIT
-    };
-    wait.min(MAX_RATE_LIMIT_WAIT)
+    ["retry-after", "ratelimit-reset"]
+        .into_iter()
+        .find_map(|name| rate_limit::reset_at(header_str(headers, name)?, now))
+        .map_or(DEFAULT_RATE_LIMIT_WAIT, |reset| {
+            rate_limit::wait_until(reset, now)
+        })
+        .min(MAX_RATE_LIMIT_WAIT)
 }
 
 /// reqwest's errors name the URL; ours never carry query strings (cursors, handles).

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, StatusCode};
 
-use crate::platform::PlatformError;
+use crate::platform::{rate_limit, PlatformError};
 use crate::secrets::Secret;
 
 /// The wait when a 429 carries no usable reset time (Mastodon's windows are 5 minutes).
@@ -182,15 +182,11 @@ impl Client {
 
     /// The wait until the reset a 429 names (`X-RateLimit-Reset`, else `Retry-After`).
     fn wait_from(&self, headers: &HeaderMap) -> Option<Duration> {
-        if let Some(reset) =
-            header(headers, "x-ratelimit-reset").and_then(|v| v.parse::<Timestamp>().ok())
-        {
-            let secs = reset.duration_since((self.clock)()).as_secs_f64().ceil();
-            return Some(Duration::from_secs(secs.max(1.0) as u64));
-        }
-        header(headers, "retry-after")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| Duration::from_secs(s.max(1)))
+        let now = (self.clock)().as_second();
+        ["x-ratelimit-reset", "retry-after"]
+            .into_iter()
+            .find_map(|name| rate_limit::reset_at(header(headers, name)?, now))
+            .map(|reset| rate_limit::wait_until(reset, now))
     }
 
     fn note_budget(&self, headers: &HeaderMap) {
@@ -200,7 +196,10 @@ impl Client {
         else {
             return;
         };
-        let reset = header(headers, "x-ratelimit-reset").and_then(|v| v.parse().ok());
+        let now = (self.clock)().as_second();
+        let reset = header(headers, "x-ratelimit-reset")
+            .and_then(|v| rate_limit::reset_at(v, now))
+            .and_then(|s| Timestamp::from_second(s).ok());
         tracing::debug!(limit, remaining, "mastodon rate budget");
         *self.budget.lock().unwrap() = Some(RateBudget {
             limit,

@@ -46,11 +46,9 @@ pub fn author(account: &Account, host: &str) -> NewAuthor {
             .clone()
             .unwrap_or_else(|| format!("{}@{host}", account.id)),
         handle: handle(&account.acct, host),
-        display_name: if account.display_name.trim().is_empty() {
-            account.username.clone()
-        } else {
-            account.display_name.clone()
-        },
+        // Empty when the person set none: `{author_name|x}` then falls back to `x`, and
+        // the UI shows the handle.
+        display_name: account.display_name.trim().to_string(),
         followers: account.followers_count,
     }
 }
@@ -75,6 +73,19 @@ pub fn body(status: &Status) -> String {
         out.push_str("\n\n");
     }
     out.push_str(&html::to_text(&status.content, &status.mentions));
+    push_media(&mut out, status);
+    if let Some(quoted) = status.quoted() {
+        let mut text = html::to_text(&quoted.content, &quoted.mentions);
+        push_media(&mut text, &quoted);
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&crate::platform::quote::block(&quoted.account.acct, &text));
+    }
+    out
+}
+
+fn push_media(out: &mut String, status: &Status) {
     for media in &status.media_attachments {
         if !out.is_empty() {
             out.push('\n');
@@ -92,7 +103,6 @@ pub fn body(status: &Status) -> String {
             out.push_str(&format!(" {url}"));
         }
     }
-    out
 }
 
 /// An ISO 8601 time as Unix seconds.
@@ -105,4 +115,48 @@ pub fn timestamp(text: &str) -> Result<UnixTime, PlatformError> {
 /// Orders Mastodon ids (decimal strings of growing length): is `a` newer than `b`?
 pub fn newer(a: &str, b: &str) -> bool {
     (a.len(), a) > (b.len(), b)
+}
+
+#[cfg(test)]
+mod author_tests {
+    use super::*;
+
+    #[test]
+    fn an_account_without_a_display_name_has_none_not_its_username() {
+        let account: Account = serde_json::from_value(serde_json::json!({
+            "id": "7", "username": "ana", "acct": "ana", "display_name": "  "
+        }))
+        .unwrap();
+        let author = author(&account, "example.social");
+        assert_eq!(author.display_name, "");
+        assert_eq!(author.handle, "@ana@example.social");
+    }
+
+    fn status(quote: serde_json::Value) -> Status {
+        serde_json::from_value(serde_json::json!({
+            "id": "2", "created_at": "2025-07-01T10:00:00Z", "visibility": "public",
+            "content": "<p>so true</p>",
+            "account": {"id": "7", "username": "ana", "acct": "ana"},
+            "quote": quote
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_quote_shows_the_quoted_text_and_a_pending_or_odd_one_does_not() {
+        let quoted = serde_json::json!({
+            "id": "1", "created_at": "2025-07-01T09:00:00Z", "visibility": "public",
+            "content": "<p>Autumn roast is back</p><p>Today only</p>",
+            "account": {"id": "9", "username": "nimbus", "acct": "nimbus@coffee.example"}
+        });
+        let accepted = status(serde_json::json!({"state": "accepted", "quoted_status": quoted}));
+        assert_eq!(
+            body(&accepted),
+            "so true\n> @nimbus@coffee.example: Autumn roast is back\n>\n> Today only"
+        );
+        let pending = status(serde_json::json!({"state": "pending", "quoted_status": null}));
+        assert_eq!(body(&pending), "so true");
+        let odd = status(serde_json::json!({"state": "accepted", "quoted_status": 5}));
+        assert_eq!(body(&odd), "so true");
+    }
 }

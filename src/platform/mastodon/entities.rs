@@ -45,6 +45,22 @@ pub struct Status {
     pub media_attachments: Vec<MediaAttachment>,
     #[serde(default)]
     pub mentions: Vec<Mention>,
+    /// Mastodon 4.4+: the quoted post (`Quote` with `state` and `quoted_status`). Read
+    /// leniently with [`Status::quoted`]: a quote hark cannot read never costs the post.
+    #[serde(default)]
+    pub quote: Option<serde_json::Value>,
+}
+
+impl Status {
+    /// The quoted status, when the quote was accepted and the instance included it.
+    pub fn quoted(&self) -> Option<Status> {
+        let quote = self.quote.as_ref()?;
+        let state = quote.get("state").and_then(serde_json::Value::as_str);
+        if !matches!(state, None | Some("accepted")) {
+            return None;
+        }
+        serde_json::from_value(quote.get("quoted_status")?.clone()).ok()
+    }
 }
 
 /// A media attachment (entities/MediaAttachment.md).

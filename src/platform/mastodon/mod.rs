@@ -94,8 +94,10 @@ impl MastodonConnector {
                 account.name
             )
         })?;
+        let server = crate::platform::server::check(server, account.allow_insecure)
+            .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))?;
         let token = secrets::resolve_token(account, data_dir)?;
-        MastodonConnector::new(server, token)
+        MastodonConnector::new(&server, token)
             .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))
     }
 
@@ -166,9 +168,15 @@ impl Connector for MastodonConnector {
         self.rate_budget().map(|b| (b.remaining, b.limit))
     }
 
+    fn report_categories(&self) -> &'static [(&'static str, &'static str)] {
+        moderation::REPORT_CATEGORIES
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            reply_limit: Some(self.reply_limit.load(Ordering::Relaxed)),
+            reply_limit: Some(crate::replies::length::Limit::length(
+                self.reply_limit.load(Ordering::Relaxed),
+            )),
             direct_messages: true,
             moderation: MODERATION.to_vec(),
         }

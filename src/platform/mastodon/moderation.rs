@@ -28,8 +28,15 @@ pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
     }
 }
 
+/// The categories `POST /api/v1/reports` takes that hark can fill (`violation` needs the
+/// instance's rule ids, which hark does not collect).
+pub const REPORT_CATEGORIES: &[(&str, &str)] = &[
+    ("spam", "unwanted or repetitive content"),
+    ("legal", "illegal content"),
+    ("other", "something else"),
+];
+
 /// Mastodon's report categories; anything else is sent as `other` with the reason kept.
-/// (`violation` needs rule ids hark does not collect.)
 fn category(name: &str) -> &'static str {
     match name.trim().to_ascii_lowercase().as_str() {
         "spam" => "spam",

@@ -32,12 +32,7 @@ pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &
 
     let warnings = composer.warnings(&model.kit);
     let mut notes: Vec<Line> = Vec::new();
-    let length = composer.length();
-    let counter = match composer.limit {
-        Some(limit) => format!("{length}/{limit}"),
-        None => format!("{length}"),
-    };
-    let over = composer.limit.is_some_and(|l| length > l);
+    let (counter, over) = composer.counter();
     notes.push(Line::from(vec![
         Span::styled(
             counter,

@@ -75,10 +75,12 @@ fn item_lines(
 ) -> Vec<Line<'static>> {
     let row = &item.row;
     let mut lines = Vec::new();
-    let name = inert_line(&item.author.display_name);
-    let mut header = vec![
-        Span::raw(name).bold(),
-        Span::raw(" "),
+    // No display name set: the handle alone names the author.
+    let mut header = match item.author.display_name.trim() {
+        "" => Vec::new(),
+        name => vec![Span::raw(inert_line(name)).bold(), Span::raw(" ")],
+    };
+    header.extend([
         Span::raw(handle(&item.author.handle)).cyan(),
         Span::raw(format!(
             " · {} {} · {} · {}",
@@ -88,7 +90,7 @@ fn item_lines(
             row.state
         ))
         .dim(),
-    ];
+    ]);
     if item.edited_at.is_some() {
         header.push(Span::raw(" · edited").dim().italic());
     }

@@ -237,9 +237,18 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                 ),
                 Purpose::Resolve => (" Resolve · how did it end? ".to_string(), "enter resolves"),
                 Purpose::Note => (" Internal note (never sent) ".to_string(), "enter saves"),
-                Purpose::ReportReason => {
-                    (format!(" Report {} · reason ", count(ids)), "enter reports")
-                }
+                Purpose::ReportCategory(_) => (
+                    format!(" Report {} · category ", count(ids)),
+                    "tab completes · enter picks",
+                ),
+                Purpose::ReportReason(category) => (
+                    format!(
+                        " Report {} · {} · reason ",
+                        count(ids),
+                        inert_line(category)
+                    ),
+                    "enter reports",
+                ),
             };
             let mut lines = vec![
                 Line::from(vec![

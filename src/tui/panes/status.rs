@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::platform::rate_limit::clock_in;
 use crate::poller::PollStatus;
 use crate::sanitize::{inert_line, truncate_to_width};
 use crate::tui::format::age;
@@ -37,10 +38,11 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
             PollStatus::Error { retry_at, .. } => {
                 Span::raw(format!("✗ retry in {}s", (retry_at - model.now).max(0))).fg(Color::Red)
             }
-            PollStatus::RateLimited { until } => {
-                Span::raw(format!("⏳ rate limit {}s", (until - model.now).max(0)))
-                    .fg(Color::Yellow)
-            }
+            PollStatus::RateLimited { until } => Span::raw(format!(
+                "⏳ until {}",
+                clock_in(*until, model.now, &model.status.tz)
+            ))
+            .fg(Color::Yellow),
         });
         if let Some((remaining, limit)) = model.status.budgets.get(name) {
             spans.push(Span::raw(format!(" {remaining}/{limit}")).dim());
