@@ -407,7 +407,15 @@ async fn hark_against_a_real_bluesky_network() {
     drop(worker);
     assert_eq!(outbox_row(&db, outbox_id).0, "sending");
     let restarted: Arc<dyn Connector> = Arc::new(connector(&net.pds, &app_password));
-    let worker = Worker::new(writer.handle(), HashMap::from([(account_id, restarted)]));
+    let mut worker = Worker::new(writer.handle(), HashMap::from([(account_id, restarted)]));
+    // The dead worker's lease holds the row until it runs out; hark started again later
+    // rechecks it (a live process's row would be left alone).
+    assert_eq!(
+        worker.reconcile().await.unwrap(),
+        0,
+        "the lease still holds"
+    );
+    worker.clock = Arc::new(|| hark::domain::now() + 2 * outbox_store::LEASE_SECS);
     assert_eq!(worker.reconcile().await.unwrap(), 1, "the row left sending");
     assert_eq!(worker.run_once().await.unwrap(), 1);
     let (state, remote) = outbox_row(&db, outbox_id);
