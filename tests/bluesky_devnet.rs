@@ -218,6 +218,24 @@ fn item_id(db: &std::path::Path, external_id: &str) -> i64 {
 }
 
 /// An outbox row's state and the platform's id of what it posted.
+fn item_state(db: &std::path::Path, id: i64) -> String {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("SELECT state FROM items WHERE id = ?", [id], |r| r.get(0))
+        .unwrap()
+}
+
+fn outbox_failure(db: &std::path::Path, id: i64) -> (String, String) {
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row(
+            "SELECT state, coalesce(last_error, '') FROM outbox WHERE id = ?",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
 fn outbox_row(db: &std::path::Path, id: i64) -> (String, Option<String>) {
     let c = rusqlite::Connection::open(db).unwrap();
     c.query_row(
@@ -572,6 +590,68 @@ async fn hark_against_a_real_bluesky_network() {
         .ok("app.bsky.graph.getMutes", Some(&brand_token), &[], None)
         .await;
     assert_eq!(mutes["mutes"][0]["did"], fan_did.as_str());
+    // A refusal from the real PDS, through the outbox: an author whose id is not a valid
+    // AT identifier (as a record bridged from elsewhere can carry) cannot be muted. The
+    // row fails with the PDS's own words, and the item stays as it was.
+    let odd = hark::domain::NewItem {
+        external_id: format!("{mention_uri}-bridged"),
+        kind: ItemKind::Mention,
+        parent_external_id: None,
+        thread_external_id: None,
+        author: hark::domain::NewAuthor {
+            external_id: "bridged:not-an-at-identifier".into(),
+            handle: "@bridged".into(),
+            display_name: String::new(),
+            followers: None,
+        },
+        body: "hello from elsewhere @brand".into(),
+        url: None,
+        created_at: hark::domain::now(),
+        raw_json: None,
+    };
+    let odd_external = odd.external_id.clone();
+    writer
+        .handle()
+        .call_blocking(move |c| {
+            ingest::ingest(
+                c,
+                account_id,
+                &[ingest::Incoming::from(odd)],
+                None,
+                hark::domain::now(),
+            )
+            .map(drop)
+        })
+        .unwrap();
+    let odd_item = item_id(&db, &odd_external);
+    let state_before = item_state(&db, odd_item);
+    let mute_row = writer
+        .handle()
+        .call_blocking(move |c| {
+            hark::store::moderation::queue(
+                c,
+                &[odd_item],
+                "mute",
+                &json!({}),
+                "user",
+                hark::domain::now(),
+            )
+            .map(|ids| ids[0])
+        })
+        .unwrap();
+    let worker = Worker::new(
+        writer.handle(),
+        HashMap::from([(account_id, conn.clone() as Arc<dyn Connector>)]),
+    );
+    worker.run_once().await.unwrap();
+    let (state, error) = outbox_failure(&db, mute_row);
+    assert_eq!(state, "failed");
+    assert!(
+        error.contains("InvalidRequest"),
+        "the PDS's reason: {error}"
+    );
+    assert_eq!(item_state(&db, odd_item), state_before, "the item is as it was");
+
     // The brand deletes its own reply.
     let own = Target {
         external_id: first.clone(),
