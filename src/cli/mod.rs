@@ -1,0 +1,235 @@
+//! The command line: the clap definitions and the dispatch; each subcommand lives in its
+//! own file.
+
+mod account;
+mod bench;
+mod cache;
+mod config;
+mod demo;
+mod escalations;
+mod export;
+mod poll;
+mod poll_once;
+pub mod rules;
+mod sentiment;
+mod tui;
+mod unreadable;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::workspace::{default_dirs, Workspace};
+
+/// hark: one keyboard-driven inbox for a brand's mentions, comments and DMs.
+#[derive(Debug, Parser)]
+#[command(name = "hark", version, about)]
+pub struct Cli {
+    /// The config file (default: the platform's config directory, hark/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the cache and logs live (default: the platform's data directory for hark).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Try hark on a simulated brand inbox (a throwaway workspace unless --data-dir is given).
+    Demo {
+        /// Load every demo item into the workspace and exit, without the TUI.
+        #[arg(long)]
+        no_tui: bool,
+    },
+    /// Poll every account without the TUI (for cron or a server).
+    Poll {
+        /// One round per account, then exit (non-zero if any account failed).
+        #[arg(long)]
+        once: bool,
+    },
+    /// Build a large synthetic cache and measure hark against its performance budgets.
+    Bench {
+        #[command(subcommand)]
+        action: BenchAction,
+    },
+    /// Score text from stdin (`label<TAB>compound` per line), evaluate against a
+    /// ground-truth file, or rescore the cache after changing the lexicon.
+    Sentiment(crate::sentiment::cli::SentimentArgs),
+    /// Export the items with one tag, one row per item (for the team that owns the tag).
+    Export {
+        #[arg(long)]
+        tag: String,
+        /// How far back: "7d", "24h" (default: everything).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: crate::export::Format,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Auto-moderation rules.
+    Rules {
+        #[command(subcommand)]
+        action: rules::RulesAction,
+    },
+    /// Platform records hark could not read, with their raw text (counted in the TUI).
+    Unreadable,
+    /// Open escalations and their notifications.
+    Escalations {
+        /// Put failed notifications back in the queue (sent by the next running hark).
+        #[arg(long)]
+        retry: bool,
+    },
+    /// Write the weekly report for the social media manager (markdown, CSV or JSON).
+    Report(crate::report::run::ReportArgs),
+    /// Show or check the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Connect a platform account.
+    Account {
+        #[command(subcommand)]
+        action: AccountAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    /// Sign in to a platform and print the [[account]] block for the config.
+    Add {
+        #[command(subcommand)]
+        platform: AddPlatform,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AddPlatform {
+    /// A Mastodon account: authorize hark in the browser, or paste a personal access token.
+    Mastodon {
+        /// The instance's address, such as https://example.social.
+        #[arg(long, value_name = "URL")]
+        instance: String,
+        /// The account's name in hark's config (default: mastodon-<username>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Paste a personal access token instead of authorizing in the browser.
+        #[arg(long)]
+        personal_token: bool,
+    },
+    /// A Bluesky account (app password from --token-env or --token-cmd).
+    Bluesky(crate::platform::bluesky::setup::AddArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchAction {
+    /// Build a realistic cache of N items in --data-dir (which must not hold one).
+    Generate {
+        #[arg(long, default_value_t = 1_000_000)]
+        items: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+    /// Print every figure of the performance budget for the cache in --data-dir.
+    All {
+        /// Key presses per key-to-frame figure.
+        #[arg(long, default_value_t = 300)]
+        presses: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print where the config file and the data directory are.
+    Path,
+    /// Validate the config file and exit (non-zero on errors).
+    Check,
+}
+
+/// An error and its causes on one line, each message once: a cause whose text an outer
+/// message already quotes is not repeated.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        let text = text.trim();
+        if text.is_empty() || out.contains(text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(text);
+    }
+    out
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let (default_config, default_data) = default_dirs()?;
+    let config_path = cli.config.clone().unwrap_or(default_config);
+    let data_dir = cli.data_dir.clone();
+    let data_or_default = data_dir.clone().unwrap_or(default_data);
+    let load = || Workspace::load(config_path.clone(), data_or_default.clone());
+    match cli.command {
+        None => {
+            let workspace = load()?;
+            tui::run_tui(workspace)
+        }
+        Some(Command::Demo { no_tui }) => demo::run(data_dir, no_tui),
+        Some(Command::Poll { once }) => {
+            let workspace = load()?;
+            poll::run_poll(workspace, once)
+        }
+        Some(Command::Account {
+            action: AccountAction::Add { platform },
+        }) => account::add_account(platform, &data_or_default),
+        Some(Command::Sentiment(args)) => {
+            let workspace = load()?;
+            sentiment::run_sentiment(&workspace, &args)
+        }
+        Some(Command::Bench { action }) => {
+            let dir = data_dir.context("`hark bench` needs --data-dir DIR")?;
+            bench::run_bench(&dir, action)
+        }
+        Some(Command::Export {
+            tag,
+            since,
+            format,
+            out,
+        }) => export::run(&load()?, tag, since, format, out),
+        Some(Command::Rules { action }) => rules::run(&load()?, action),
+        Some(Command::Escalations { retry }) => escalations::run(&load()?, retry),
+        Some(Command::Unreadable) => unreadable::run(&load()?),
+        Some(Command::Report(args)) => {
+            let workspace = load()?;
+            crate::report::run::run(&workspace, &args)
+        }
+        Some(Command::Config { action }) => config::run(action, &config_path, data_or_default),
+    }
+}
+
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_error_chain_prints_each_message_once() {
+        let io = std::io::Error::other("disk on fire");
+        let e = anyhow::Error::new(io)
+            .context("cannot save: disk on fire")
+            .context("hark stopped");
+        assert_eq!(
+            super::error_text(&e),
+            "hark stopped: cannot save: disk on fire"
+        );
+    }
+}
