@@ -6,6 +6,7 @@ mod bench;
 mod cache;
 mod config;
 mod demo;
+mod doctor;
 mod escalations;
 mod export;
 mod poll;
@@ -91,7 +92,14 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
-    /// Connect a platform account.
+    /// Check the set-up: config, file permissions, the cache, each account's token and
+    /// server, escalation targets, the terminal. Exit status 1 when a check fails.
+    Doctor {
+        /// One JSON array instead of lines (fields in the README).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connect a platform account, or list the accounts.
     Account {
         #[command(subcommand)]
         action: AccountAction,
@@ -100,6 +108,12 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum AccountAction {
+    /// The configured accounts and their last poll.
+    List {
+        /// One JSON array instead of lines (fields in the README).
+        #[arg(long)]
+        json: bool,
+    },
     /// Sign in to a platform and print the [[account]] block for the config.
     Add {
         #[command(subcommand)]
@@ -188,6 +202,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Account {
             action: AccountAction::Add { platform },
         }) => account::add_account(platform, &data_or_default),
+        Some(Command::Account {
+            action: AccountAction::List { json },
+        }) => account::list(&load()?, json),
+        Some(Command::Doctor { json }) => doctor::run(&config_path, &data_or_default, json),
         Some(Command::Sentiment(args)) => {
             let workspace = load()?;
             sentiment::run_sentiment(&workspace, &args)
