@@ -6,6 +6,7 @@ mod bench;
 mod cache;
 mod config;
 mod demo;
+mod docs;
 mod doctor;
 mod escalations;
 mod export;
@@ -99,6 +100,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (source it from the shell's startup file).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `hark man > ~/.local/share/man/man1/hark.1`.
+    Man,
     /// Connect a platform account, or list the accounts.
     Account {
         #[command(subcommand)]
@@ -205,6 +213,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Account {
             action: AccountAction::List { json },
         }) => account::list(&load()?, json),
+        Some(Command::Completions { shell }) => docs::completions(shell, &mut std::io::stdout()),
+        Some(Command::Man) => docs::man(&mut std::io::stdout()),
         Some(Command::Doctor { json }) => doctor::run(&config_path, &data_or_default, json),
         Some(Command::Sentiment(args)) => {
             let workspace = load()?;
