@@ -12,6 +12,7 @@ mod escalations;
 mod export;
 mod poll;
 mod poll_once;
+mod progress;
 pub mod rules;
 mod sentiment;
 mod tui;
@@ -26,8 +27,11 @@ use crate::workspace::{default_dirs, Workspace};
 
 /// hark: one keyboard-driven inbox for a brand's mentions, comments and DMs.
 #[derive(Debug, Parser)]
-#[command(name = "hark", version, about)]
+#[command(name = "hark", version = env!("HARK_VERSION"), about)]
 pub struct Cli {
+    /// No progress bars (they show only when stderr is a terminal anyway).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     /// The config file (default: the platform's config directory, hark/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -169,7 +173,11 @@ pub enum ConfigAction {
     /// Print where the config file and the data directory are.
     Path,
     /// Validate the config file and exit (non-zero on errors).
-    Check,
+    Check {
+        /// A JSON object instead of a line (fields in the README).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// An error and its causes on one line, each message once: a cause whose text an outer
@@ -192,6 +200,7 @@ pub fn error_text(e: &anyhow::Error) -> String {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    progress::set_quiet(cli.quiet);
     let (default_config, default_data) = default_dirs()?;
     let config_path = cli.config.clone().unwrap_or(default_config);
     let data_dir = cli.data_dir.clone();

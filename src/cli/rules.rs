@@ -17,11 +17,17 @@ pub enum RulesAction {
         /// How far back: "7d", "24h".
         #[arg(long, default_value = "7d")]
         since: String,
+        /// A JSON object instead of the report (fields in the README).
+        #[arg(long)]
+        json: bool,
     },
 }
 
 pub fn run(workspace: &Workspace, action: RulesAction) -> anyhow::Result<()> {
-    let RulesAction::Test { since: since_text } = action;
+    let RulesAction::Test {
+        since: since_text,
+        json,
+    } = action;
     let rules = RuleSet::compile(&workspace.config.rules)?;
     let conn = read_only(workspace)?;
     let (report, fired) = dry_run(
@@ -31,6 +37,11 @@ pub fn run(workspace: &Workspace, action: RulesAction) -> anyhow::Result<()> {
         since(Some(&since_text))?,
         now(),
     )?;
+    if json {
+        let out = json_report(&report, &fired, &since_text);
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
     print!("{}", format_dry_run(&report, &fired, &since_text));
     Ok(())
 }
@@ -69,4 +80,55 @@ pub fn format_dry_run(
         ));
     }
     out
+}
+
+/// `hark rules test --json`.
+#[derive(Debug, serde::Serialize)]
+pub struct JsonReport {
+    pub since: String,
+    pub rules: Vec<JsonRule>,
+    /// Unix seconds of each hour the spike rule would fire for.
+    pub spike_hours: Vec<i64>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct JsonRule {
+    pub rule: String,
+    /// How many items it would touch.
+    pub count: usize,
+    pub sample: Vec<JsonSample>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct JsonSample {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+}
+
+pub fn json_report(
+    report: &[crate::rules::apply::DryRun],
+    fired: &[i64],
+    since_text: &str,
+) -> JsonReport {
+    JsonReport {
+        since: since_text.to_string(),
+        rules: report
+            .iter()
+            .map(|r| JsonRule {
+                rule: r.rule.clone(),
+                count: r.count,
+                sample: r
+                    .sample
+                    .iter()
+                    .map(|(id, author, body)| JsonSample {
+                        id: *id,
+                        author: author.clone(),
+                        body: body.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        spike_hours: fired.to_vec(),
+    }
 }
