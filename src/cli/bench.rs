@@ -12,7 +12,9 @@ pub fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<(
                 dir.display()
             );
             std::fs::create_dir_all(dir)?;
+            let spinner = super::progress::spinner(&format!("generating {items} items"));
             let done = crate::bench::generate::generate(&path, items, seed)?;
+            spinner.finish_and_clear();
             println!(
                 "generated {} items in {:.1} s ({:.0} items/s) into {}",
                 done.items,

@@ -38,6 +38,7 @@ pub fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                     pipeline,
                 )
                 .await?;
+            let spinner = super::progress::spinner("polling");
             let failed = super::poll_once::run(
                 &outbox,
                 pollers,
@@ -46,6 +47,7 @@ pub fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
                 crate::outbox::worker::RateBudget::ONCE,
             )
             .await?;
+            spinner.finish_and_clear();
             if failed > 0 {
                 anyhow::bail!("{failed} account(s) failed");
             }

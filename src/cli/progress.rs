@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 static QUIET: AtomicBool = AtomicBool::new(false);
 
@@ -12,23 +12,9 @@ pub fn set_quiet(quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
 }
 
-/// Whether a bar would draw at all.
-pub fn visible() -> bool {
+/// Whether a spinner would draw at all.
+fn visible() -> bool {
     !QUIET.load(Ordering::Relaxed) && std::io::stderr().is_terminal()
-}
-
-/// A bar of `len` steps labelled `what`; hidden when it must not draw.
-pub fn bar(len: u64, what: &str) -> ProgressBar {
-    if !visible() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len} ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar.set_message(what.to_string());
-    bar
 }
 
 /// A spinner for work of unknown length; hidden when it must not draw.

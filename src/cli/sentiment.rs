@@ -11,9 +11,11 @@ pub fn run_sentiment(
     if args.rescore {
         let writer = workspace.open_store()?;
         let analyzer = Analyzer::new(&settings);
+        let spinner = super::progress::spinner("rescoring the cache");
         let (scored, changed) = writer
             .handle()
             .call_blocking(move |conn| crate::store::sentiment::rescore(conn, &analyzer))?;
+        spinner.finish_and_clear();
         println!("rescored {scored} items: {changed} automatic labels changed; labels you set are untouched");
         return Ok(());
     }
