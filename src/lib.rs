@@ -5,7 +5,6 @@
 
 pub mod bench;
 pub mod cli;
-pub mod cli_moderation;
 pub mod config;
 pub mod csv_cell;
 pub mod demo;
@@ -17,7 +16,6 @@ pub mod logging;
 pub mod markdown;
 pub mod outbox;
 pub mod platform;
-pub mod poll_once;
 pub mod poller;
 pub mod private_fs;
 pub mod replies;

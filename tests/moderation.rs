@@ -578,7 +578,7 @@ fn rules_test_changes_nothing_and_counts_per_rule() {
         ]
     );
     assert_eq!(report[1].sample[0].1, "@gc");
-    let text = hark::cli_moderation::format_dry_run(&report, &[], "7d");
+    let text = hark::cli::rules::format_dry_run(&report, &[], "7d");
     assert!(
         text.contains("scam words: 2 items") && text.contains("@btc: airdrop"),
         "{text}"

@@ -5,7 +5,7 @@
 //! writer commits.
 
 pub mod aside;
-mod check;
+pub mod check;
 pub mod ingest;
 pub mod migrate;
 pub mod moderation;

@@ -1,0 +1,116 @@
+//! `hark account add`: sign in to a platform and print the config block.
+
+use super::{runtime, AddPlatform};
+
+pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow::Result<()> {
+    use crate::platform::mastodon::setup;
+    let (instance, name, personal_token) = match platform {
+        AddPlatform::Mastodon {
+            instance,
+            name,
+            personal_token,
+        } => (instance, name, personal_token),
+        AddPlatform::Bluesky(args) => return add_bluesky_account(&args),
+    };
+    let method = if personal_token {
+        setup::AuthMethod::PersonalToken
+    } else {
+        setup::AuthMethod::OAuth
+    };
+    runtime()?.block_on(setup::add_account(
+        &instance,
+        name.as_deref(),
+        method,
+        data_dir,
+        &mut setup::Stdin,
+        &mut std::io::stdout(),
+    ))
+}
+
+pub fn add_bluesky_account(args: &crate::platform::bluesky::setup::AddArgs) -> anyhow::Result<()> {
+    let block = runtime()?.block_on(crate::platform::bluesky::setup::add(args))?;
+    print!("{block}");
+    Ok(())
+}
+
+/// One row of `hark account list` (also its `--json` shape: see the README).
+#[derive(Debug, serde::Serialize)]
+pub struct AccountLine {
+    pub name: String,
+    pub platform: String,
+    pub handle: String,
+    /// Unix seconds of the last poll, successful or not; absent before the first.
+    pub last_poll_at: Option<i64>,
+    /// Unix seconds of the last successful poll.
+    pub last_ok_at: Option<i64>,
+    /// Why the last poll failed; absent when it succeeded.
+    pub last_error: Option<String>,
+}
+
+/// `hark account list`: the config's accounts with what the cache knows of their polls.
+pub fn list(workspace: &crate::workspace::Workspace, json: bool) -> anyhow::Result<()> {
+    let polls = polls(workspace)?;
+    let lines: Vec<AccountLine> = workspace
+        .config
+        .accounts
+        .iter()
+        .map(|a| {
+            let (last_poll_at, last_ok_at, last_error) =
+                polls.get(&a.name).cloned().unwrap_or_default();
+            AccountLine {
+                name: a.name.clone(),
+                platform: a.platform.clone(),
+                handle: a.handle.clone(),
+                last_poll_at,
+                last_ok_at,
+                last_error,
+            }
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&lines)?);
+        return Ok(());
+    }
+    if lines.is_empty() {
+        println!(
+            "no [[account]] in {}: try `hark demo`, or `hark account add mastodon|bluesky`",
+            workspace.config_path.display()
+        );
+    }
+    let now = crate::domain::now();
+    for line in &lines {
+        println!("{}", text_line(line, now));
+    }
+    Ok(())
+}
+
+type Poll = (Option<i64>, Option<i64>, Option<String>);
+
+/// Last poll per account name, from the cache when there is one.
+fn polls(
+    workspace: &crate::workspace::Workspace,
+) -> anyhow::Result<std::collections::HashMap<String, Poll>> {
+    if !workspace.db_path().exists() {
+        return Ok(Default::default());
+    }
+    let conn = super::cache::read_only(workspace)?;
+    let mut stmt =
+        conn.prepare("SELECT name, last_poll_at, last_ok_at, last_error FROM accounts")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn text_line(line: &AccountLine, now: i64) -> String {
+    use crate::sanitize::inert_line;
+    let state = match (&line.last_error, line.last_poll_at) {
+        (Some(e), _) => format!("✗ last poll failed: {}", inert_line(e)),
+        (None, Some(at)) => format!("✓ last poll ok {} ago", crate::tui::format::age(now, at)),
+        (None, None) => "· not polled yet".to_string(),
+    };
+    format!(
+        "{}  {}  {}  {state}",
+        inert_line(&line.name),
+        line.platform,
+        inert_line(&line.handle)
+    )
+}

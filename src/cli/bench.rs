@@ -1,0 +1,41 @@
+//! `hark bench`: build a synthetic cache and measure the performance budgets.
+
+use super::BenchAction;
+
+pub fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<()> {
+    match action {
+        BenchAction::Generate { items, seed } => {
+            let path = dir.join(crate::store::DB_FILE);
+            anyhow::ensure!(
+                !path.exists(),
+                "{} already holds a cache; pick an empty directory",
+                dir.display()
+            );
+            std::fs::create_dir_all(dir)?;
+            let spinner = super::progress::spinner(&format!("generating {items} items"));
+            let done = crate::bench::generate::generate(&path, items, seed)?;
+            spinner.finish_and_clear();
+            println!(
+                "generated {} items in {:.1} s ({:.0} items/s) into {}",
+                done.items,
+                done.seconds,
+                done.items as f64 / done.seconds,
+                path.display()
+            );
+        }
+        BenchAction::All { presses } => {
+            let figures = crate::bench::measure::all(dir, presses)?;
+            println!("| what | measured | budget | |");
+            println!("| --- | --- | --- | --- |");
+            for f in figures {
+                let verdict = match f.ok {
+                    Some(true) => "ok",
+                    Some(false) => "OVER",
+                    None => "",
+                };
+                println!("| {} | {} | {} | {verdict} |", f.what, f.value, f.budget);
+            }
+        }
+    }
+    Ok(())
+}

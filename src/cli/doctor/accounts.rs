@@ -1,0 +1,142 @@
+//! Per account: the token found (never printed), and the server reachable and accepting
+//! it, with one cheap authenticated call and a short timeout.
+
+use std::path::Path;
+use std::time::Duration;
+
+use super::Check;
+use crate::config::AccountConfig;
+use crate::platform::PlatformError;
+
+/// How long one server may take to answer the doctor.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub async fn all(accounts: &[AccountConfig], data_dir: &Path) -> Vec<Check> {
+    let mut out = Vec::new();
+    for account in accounts {
+        out.extend(one(account, data_dir).await);
+    }
+    out
+}
+
+async fn one(account: &AccountConfig, data_dir: &Path) -> Vec<Check> {
+    let token = format!("token {}", account.name);
+    let server = format!("server {}", account.name);
+    match account.platform.as_str() {
+        "demo" => vec![Check::pass(
+            format!("account {}", account.name),
+            "simulated network, nothing to check",
+        )],
+        "mastodon" => mastodon(account, data_dir, token, server).await,
+        "bluesky" => bluesky(account, token, server).await,
+        other => vec![Check::fail(
+            format!("account {}", account.name),
+            format!("platform `{other}` is not supported"),
+            "use mastodon, bluesky or demo",
+        )],
+    }
+}
+
+async fn mastodon(
+    account: &AccountConfig,
+    data_dir: &Path,
+    token_name: String,
+    server_name: String,
+) -> Vec<Check> {
+    let secret = match crate::secrets::resolve_token(account, Some(data_dir)) {
+        Ok(secret) => secret,
+        Err(e) => return vec![Check::fail(token_name, e.to_string(), token_fix(account))],
+    };
+    let token = Check::pass(token_name, source(account));
+    let Some(server) = account.server.as_deref() else {
+        let fix = "set `server` to the instance's address, https://…";
+        return vec![token, Check::fail(server_name, "no server set", fix)];
+    };
+    let base = match crate::platform::server::check(server, account.allow_insecure) {
+        Ok(base) => base,
+        Err(e) => return vec![token, Check::fail(server_name, e, "correct `server`")],
+    };
+    let verified = tokio::time::timeout(
+        TIMEOUT,
+        crate::platform::mastodon::setup::verify(&base, &secret),
+    )
+    .await;
+    let check = match verified {
+        Ok(Ok(me)) => Check::pass(
+            server_name,
+            format!("{base} accepts the token (@{})", me.acct),
+        ),
+        Ok(Err(e)) => refused(server_name, &base, &e, "hark account add mastodon"),
+        Err(_) => unreachable(server_name, &base),
+    };
+    vec![token, check]
+}
+
+async fn bluesky(account: &AccountConfig, token_name: String, server_name: String) -> Vec<Check> {
+    // No session file: the check logs in afresh and leaves nothing behind.
+    let connector = match crate::platform::bluesky::BlueskyConnector::from_account(account, None) {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![Check::fail(
+                token_name,
+                crate::cli::error_text(&e),
+                token_fix(account),
+            )]
+        }
+    };
+    let token = Check::pass(token_name, source(account));
+    let base = account.server.as_deref().unwrap_or("https://bsky.social");
+    let check = match tokio::time::timeout(TIMEOUT, connector.verify()).await {
+        Ok(Ok((_, handle))) => {
+            Check::pass(server_name, format!("{base} accepts the login (@{handle})"))
+        }
+        Ok(Err(e)) => refused(server_name, base, &e, "create a new app password"),
+        Err(_) => unreachable(server_name, base),
+    };
+    vec![token, check]
+}
+
+/// Where the token came from, never its value.
+fn source(account: &AccountConfig) -> String {
+    match (&account.token_env, &account.token_cmd) {
+        (Some(var), _) => format!("found in ${var}"),
+        (None, Some(_)) => "token_cmd printed one".into(),
+        (None, None) => "found in its token file".into(),
+    }
+}
+
+fn token_fix(account: &AccountConfig) -> String {
+    match (&account.token_env, &account.token_cmd) {
+        (Some(var), _) => format!("export {var}=… before running hark"),
+        (None, Some(_)) => "make token_cmd print the token on its first line".into(),
+        (None, None) => format!("run `hark account add {}`", account.platform),
+    }
+}
+
+fn refused(name: String, base: &str, e: &PlatformError, renew: &str) -> Check {
+    match e {
+        PlatformError::Auth(_) => Check::fail(
+            name,
+            format!("{base} refused the token: {e}"),
+            format!("the token expired or was revoked: {renew}"),
+        ),
+        PlatformError::Transient(_) => Check::fail(
+            name,
+            format!("{base} is unreachable: {e}"),
+            "check the address in `server` and the network",
+        ),
+        _ => Check::fail(
+            name,
+            format!("{base}: {e}"),
+            "check the address in `server`",
+        ),
+    }
+}
+
+fn unreachable(name: String, base: &str) -> Check {
+    Check::fail(
+        name,
+        format!("{base} did not answer within {} s", TIMEOUT.as_secs()),
+        "check the address in `server` and the network",
+    )
+}

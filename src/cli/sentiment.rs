@@ -1,0 +1,27 @@
+//! `hark sentiment`: score stdin, evaluate a ground truth, or rescore the cache.
+
+use crate::workspace::Workspace;
+
+pub fn run_sentiment(
+    workspace: &Workspace,
+    args: &crate::sentiment::cli::SentimentArgs,
+) -> anyhow::Result<()> {
+    use crate::sentiment::{cli, Analyzer};
+    let settings = args.effective_config(&workspace.config.sentiment_settings());
+    if args.rescore {
+        let writer = workspace.open_store()?;
+        let analyzer = Analyzer::new(&settings);
+        let spinner = super::progress::spinner("rescoring the cache");
+        let (scored, changed) = writer
+            .handle()
+            .call_blocking(move |conn| crate::store::sentiment::rescore(conn, &analyzer))?;
+        spinner.finish_and_clear();
+        println!("rescored {scored} items: {changed} automatic labels changed; labels you set are untouched");
+        return Ok(());
+    }
+    let stdout = std::io::stdout();
+    match &args.eval {
+        Some(file) => cli::run_eval(file, &settings, stdout.lock()),
+        None => cli::run_stdin(args, &settings, std::io::stdin().lock(), stdout.lock()),
+    }
+}

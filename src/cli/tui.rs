@@ -1,0 +1,54 @@
+//! `hark` with no subcommand: the inbox.
+
+use super::runtime;
+use crate::outbox::worker;
+use crate::platform;
+use crate::tui::compose::ReplyKit;
+use crate::tui::keymap::Keymap;
+use crate::tui::model::Model;
+use crate::workspace::Workspace;
+use tokio::sync::mpsc;
+
+pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
+    // Before anything starts: without a terminal there is nothing to draw on.
+    crate::tui::terminal::require_tty()?;
+    let _log = crate::logging::init(&workspace.data_dir)?;
+    let keymap = Keymap::from_config(&workspace.config.keys)?;
+    runtime()?.block_on(async {
+        let writer = workspace.open_store()?;
+        let (status_tx, status_rx) = mpsc::unbounded_channel();
+        let shared = worker::connect_all(&workspace.config.accounts, |a| {
+            platform::connect_in(a, Some(&workspace.data_dir))
+        })?;
+        let mut tasks = workspace
+            .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
+            .await?;
+        let connectors = worker::by_account_id(&writer.handle(), &shared).await?;
+        let outbox = worker::Worker::new(writer.handle(), connectors.clone());
+        let platforms = crate::threads::Platforms {
+            connectors,
+            pipeline: std::sync::Arc::new(workspace.pipeline()?),
+        };
+        tasks.push(tokio::spawn(outbox.run()));
+        let mut kit = ReplyKit::from_config(&workspace.config);
+        kit.sources =
+            crate::tui::compose::LimitSources(shared.iter().map(|(_, c, _)| c.clone()).collect());
+        let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
+            .with_replies(kit);
+        model.status.tz = jiff::tz::TimeZone::system();
+        // Once per run, where the CM looks first.
+        let warnings = workspace.exposure_warnings();
+        if !warnings.is_empty() {
+            model.status.message = Some(warnings.join(" · "));
+        }
+        model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace, &shared);
+        let _notifier =
+            crate::escalation::notify::spawn(writer.handle(), workspace.config.escalation.clone());
+        let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
+            &workspace.config.sentiment_settings(),
+        ));
+        let result = crate::tui::run(model, writer.handle(), analyzer, status_rx, platforms).await;
+        tasks.iter().for_each(|t| t.abort());
+        result
+    })
+}
