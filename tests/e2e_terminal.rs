@@ -192,3 +192,25 @@ fn ctrl_c_in_the_editor_belongs_to_the_editor_and_hark_keeps_the_text() {
     assert!(screen.contains("ctrl-s send"), "still composing:\n{screen}");
     assert!(tmux.alive());
 }
+
+#[test]
+fn a_first_run_offers_a_starter_config_then_says_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("conf/config.toml");
+    let command = format!(
+        "{} --config {} --data-dir {}",
+        env!("CARGO_BIN_EXE_hark"),
+        config.display(),
+        dir.path().join("data").display()
+    );
+    let tmux = Tmux::start("first-run", 100, 30, &command);
+    tmux.wait_for("the offer", |s| {
+        s.contains("Write a commented starter config")
+    });
+    tmux.keys(&["y", "Enter"]);
+    let screen = tmux.wait_for("the empty inbox", |s| s.contains("No accounts yet"));
+    assert!(screen.contains("hark demo"), "{screen}");
+    let written = std::fs::read_to_string(&config).expect("the starter config is written");
+    assert!(written.contains("# [[account]]"), "{written}");
+    tmux.keys(&["q"]);
+}

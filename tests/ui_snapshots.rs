@@ -255,3 +255,44 @@ fn an_opened_items_conversation_shows_around_it_with_the_fetch_status() {
     update(&mut model, Msg::Thread(ThreadNews::Fetching(10)));
     assert!(!screen(&render(&model, 100, 30)).contains("conversation"));
 }
+
+#[test]
+fn a_first_run_with_no_accounts_says_how_to_start() {
+    let mut model = Model::new(Keymap::defaults(), "our brand".into(), NOW);
+    model.first_run = Some("/home/cm/.config/hark/config.toml".into());
+    support::ui::show_rows(&mut model, 80, 24, vec![], 0);
+    let terminal = render(&model, 80, 24);
+    let text = screen(&terminal);
+    for line in [
+        "No accounts yet",
+        "hark demo",
+        "hark account add mastodon",
+        "hark doctor",
+        "/home/cm/.config/hark/config.toml",
+    ] {
+        assert!(text.contains(line), "`{line}` missing:\n{text}");
+    }
+    insta::assert_snapshot!(terminal.backend());
+}
+
+#[test]
+fn no_color_draws_the_same_text_without_a_single_colour() {
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
+    support::ui::show_rows(&mut model, 100, 24, rows(), 8);
+    let coloured = render(&model, 100, 24);
+    model.no_color = true;
+    let plain = render(&model, 100, 24);
+    assert_eq!(screen(&plain), screen(&coloured), "the same text and marks");
+    let colours = |t: &ratatui::Terminal<ratatui::backend::TestBackend>| {
+        t.backend()
+            .buffer()
+            .content
+            .iter()
+            .filter(|c| {
+                c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset
+            })
+            .count()
+    };
+    assert!(colours(&coloured) > 0, "the ordinary frame has colours");
+    assert_eq!(colours(&plain), 0);
+}

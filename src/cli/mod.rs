@@ -10,6 +10,7 @@ mod docs;
 mod doctor;
 mod escalations;
 mod export;
+mod first_run;
 mod poll;
 mod poll_once;
 mod progress;
@@ -208,6 +209,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let load = || Workspace::load(config_path.clone(), data_or_default.clone());
     match cli.command {
         None => {
+            first_run::offer(&config_path)?;
             let workspace = load()?;
             tui::run_tui(workspace)
         }

@@ -36,6 +36,10 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
         model.status.tz = jiff::tz::TimeZone::system();
+        if workspace.config.accounts.is_empty() {
+            model.first_run = Some(workspace.config_path.display().to_string());
+        }
+        model.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         // Once per run, where the CM looks first.
         let warnings = workspace.exposure_warnings();
         if !warnings.is_empty() {

@@ -88,6 +88,11 @@ pub enum Prompt {
 pub struct Model {
     pub keymap: Keymap,
     pub brand: String,
+    /// No account is configured: the config file's path, for the empty inbox's "how to
+    /// start" lines.
+    pub first_run: Option<String>,
+    /// `NO_COLOR` is set: frames are drawn without colours (every state also has a mark).
+    pub no_color: bool,
     pub focus: Focus,
     pub sidebar: Sidebar,
     pub list: ListWindow,
@@ -192,6 +197,8 @@ impl Model {
         Model {
             keymap,
             brand,
+            first_run: None,
+            no_color: false,
             focus: Focus::List,
             sidebar: Sidebar {
                 views: View::FIXED.iter().map(|v| (v.clone(), None)).collect(),

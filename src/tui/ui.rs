@@ -86,4 +86,16 @@ pub fn render(frame: &mut Frame, model: &Model) {
     if model.show_help {
         panes::help::render(frame, frame.area(), model);
     }
+    if model.no_color {
+        without_colours(frame.buffer_mut());
+    }
+}
+
+/// `NO_COLOR` (no-color.org): the frame keeps its text, marks and emphasis (bold, reverse),
+/// and loses every colour.
+fn without_colours(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        cell.set_fg(ratatui::style::Color::Reset);
+        cell.set_bg(ratatui::style::Color::Reset);
+    }
 }

@@ -55,12 +55,19 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     ))
     .dim()];
     if list.loaded && list.rows.is_empty() {
-        let empty = if model.search.is_some() {
-            "  nothing matches this search · esc clears it"
-        } else {
-            "  nothing here · new items appear as they arrive"
-        };
-        lines.push(Line::from(empty).italic().dim());
+        match (&model.search, &model.first_run) {
+            (Some(_), _) => lines.push(
+                Line::from("  nothing matches this search · esc clears it")
+                    .italic()
+                    .dim(),
+            ),
+            (None, Some(config)) => lines.extend(first_run_lines(config, text_cols + fixed)),
+            (None, None) => lines.push(
+                Line::from("  nothing here · new items appear as they arrive")
+                    .italic()
+                    .dim(),
+            ),
+        }
     }
     for (position, row) in list.visible() {
         let selected = position == list.cursor;
@@ -204,4 +211,16 @@ pub fn truth_span(marks: &ItemMarks) -> Span<'static> {
 /// Pads to `cols` terminal columns (not chars), so wide characters keep columns aligned.
 fn pad(text: &str, cols: usize) -> String {
     format!("{text}{}", " ".repeat(cols.saturating_sub(width(text))))
+}
+
+/// How to start, when no account is configured (a first run); fits an 80x24 list pane.
+fn first_run_lines(config: &str, width: usize) -> Vec<Line<'static>> {
+    let config = truncate_to_width(&inert_line(config), width.saturating_sub(12));
+    vec![
+        Line::from("  No accounts yet: nothing is being polled.").bold(),
+        Line::from("  try it:   hark demo"),
+        Line::from("  connect:  hark account add mastodon|bluesky"),
+        Line::from("  check:    hark doctor"),
+        Line::from(format!("  config:   {config}")),
+    ]
 }
