@@ -650,7 +650,11 @@ async fn hark_against_a_real_bluesky_network() {
         error.contains("InvalidRequest"),
         "the PDS's reason: {error}"
     );
-    assert_eq!(item_state(&db, odd_item), state_before, "the item is as it was");
+    assert_eq!(
+        item_state(&db, odd_item),
+        state_before,
+        "the item is as it was"
+    );
 
     // The brand deletes its own reply.
     let own = Target {
