@@ -7,7 +7,6 @@ mod notifications;
 mod profiles;
 mod quotes;
 mod reply;
-pub mod secret;
 mod session;
 pub mod setup;
 mod text;
@@ -24,7 +23,7 @@ use super::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
 use crate::config::AccountConfig;
-pub use secret::Secret;
+pub use crate::secrets::Secret;
 use session::{Session, SessionData};
 use xrpc::{Call, Xrpc, XrpcError};
 
@@ -83,7 +82,7 @@ impl BlueskyConnector {
                 account.name
             );
         }
-        let password = secret::resolve(account)?;
+        let password = app_password(account, data_dir)?;
         let session_file =
             data_dir.map(|d| d.join(format!("bluesky-{}.session", file_safe(&account.name))));
         Ok(BlueskyConnector::new(Settings {
@@ -154,6 +153,20 @@ fn platform_to_xrpc(e: PlatformError) -> XrpcError {
             error: Some("AuthFailed".into()),
             message: Some(other.to_string()),
         },
+    }
+}
+
+/// The app password, found as every account's token is (`token_env`, `token_cmd`, or a
+/// 0600 token file); with none set, the error says it is the app password that is missing.
+fn app_password(
+    account: &AccountConfig,
+    data_dir: Option<&std::path::Path>,
+) -> anyhow::Result<Secret> {
+    match crate::secrets::resolve_token(account, data_dir) {
+        Err(crate::secrets::SecretError::NoSource { account }) => anyhow::bail!(
+            "account `{account}`: set token_env or token_cmd to the Bluesky app password"
+        ),
+        found => Ok(found?),
     }
 }
 
@@ -258,3 +271,7 @@ pub(crate) fn parse_at_uri(uri: &str) -> Option<(&str, &str, &str)> {
 pub(crate) fn now_rfc3339() -> String {
     jiff::Timestamp::now().to_string()
 }
+
+#[cfg(test)]
+#[path = "secret_tests.rs"]
+mod secret_tests;
