@@ -1,4 +1,4 @@
-//! Escalations (DESIGN.md F7): opening and resolving them, and the protocol from
+//! Escalations: opening and resolving them, and the protocol from
 //! `[escalation]` in the config that says who hears about each severity and what the CM
 //! does next. Notifications are rows written with the escalation, naming the protocol
 //! step they stand for ([`step`]), sent by [`notify`].

@@ -1,4 +1,4 @@
-//! How an outbox outcome reaches its item (DESIGN.md §5 truth rules): a moderation action
+//! How an outbox outcome reaches its item: a moderation action
 //! changes the item only once the platform confirmed it; a failed reply puts the item back
 //! in Needs reply; a row refused for its credentials goes back to the queue as soon as a
 //! later call on its account works. Each function runs inside the caller's transaction.

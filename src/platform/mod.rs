@@ -1,4 +1,4 @@
-//! The connector trait every platform implements (DESIGN.md §3).
+//! The connector trait every platform implements.
 //!
 //! A connector only translates between a platform's API and hark's domain types; it never
 //! touches the database or the UI.
@@ -32,7 +32,7 @@ pub struct FetchPage {
     /// True when the platform has more right now: fetch again without waiting.
     pub more: bool,
     /// Records of this page hark could not read: set aside, visible, and never a reason
-    /// to hold the rest of the page (DESIGN.md §7).
+    /// to hold the rest of the page.
     pub unreadable: Vec<Unreadable>,
     /// Items the platform's own filter held back (Mastodon notification requests):
     /// `(external id, the platform's id for the request)`.

@@ -1,5 +1,6 @@
 //! The moderation, tag, escalation and note popups: their state, their keys and the
-//! writes they ask for. Pure like [`super::model::update`]: no I/O here.
+//! writes they ask for. The key handling is pure like [`super::model::update`]; only
+//! [`run_write`], which the runtime calls on the writer's connection, touches the store.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The Mastodon connector (DESIGN.md §5): mentions, replies to the brand and direct
+//! The Mastodon connector (README "Mastodon"): mentions, replies to the brand and direct
 //! messages in; replies and moderation out.
 //!
 //! - [`client`]: HTTP, errors, rate-limit budget, `Link` pagination.
