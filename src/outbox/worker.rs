@@ -12,6 +12,7 @@ use super::store::{self, Job};
 use super::truth;
 use crate::backoff::{Backoff, Jitter};
 use crate::domain::UnixTime;
+use crate::platform::kinds;
 use crate::platform::{Connector, PlatformError, ResendGuard};
 use crate::store::WriterHandle;
 
@@ -162,7 +163,8 @@ impl Worker {
             .into_iter()
             .filter(|(_, account, kind, item_kind)| {
                 self.connectors.get(account).is_some_and(|c| {
-                    kind == "reply" && c.resend_guard(kind, *item_kind) == ResendGuard::ReadBack
+                    kind == kinds::REPLY
+                        && c.resend_guard(kind, *item_kind) == ResendGuard::ReadBack
                 })
             })
             .map(|(id, ..)| id)
@@ -274,7 +276,7 @@ impl Worker {
                     }
                     // Deleting what is already gone has done what it was asked (a delete
                     // resent after a crash finds its own work done).
-                    Err(PlatformError::NotFound(_)) if job.kind == "delete" => {
+                    Err(PlatformError::NotFound(_)) if job.kind == kinds::DELETE => {
                         self.sent(id, job.account_id, None).await?;
                         return Ok(Outcome::Sent);
                     }
@@ -322,7 +324,7 @@ impl Worker {
                 let error = error.clone();
                 // A reply that can be read back is checked on the next round (and again
                 // with backoff while the check itself fails); the rest wait for the CM.
-                let recheck = (job.kind == "reply"
+                let recheck = (job.kind == kinds::REPLY
                     && self.connectors.get(&job.account_id).is_some_and(|c| {
                         c.resend_guard(&job.kind, job.target.kind) == ResendGuard::ReadBack
                     }))
@@ -344,7 +346,7 @@ impl Worker {
         job: &Job,
         error: &PlatformError,
     ) -> crate::store::Result<()> {
-        if let (PlatformError::NotFound(why), "reply") = (error, job.kind.as_str()) {
+        if let (PlatformError::NotFound(why), kinds::REPLY) = (error, job.kind.as_str()) {
             let (item, why, now) = (job.item_id, why.clone(), self.now());
             self.writer
                 .call(move |c| crate::store::state::mark_gone(c, item, &why, now))
@@ -411,7 +413,9 @@ impl Worker {
         match error {
             // The request may have been taken and its answer lost: a reply or an action
             // without a safe resend is not repeated blindly.
-            PlatformError::Malformed(_) if kind == "reply" || guard == ResendGuard::Nothing => {
+            PlatformError::Malformed(_)
+                if kind == kinds::REPLY || guard == ResendGuard::Nothing =>
+            {
                 Outcome::Unknown(format!(
                     "the platform's answer could not be read; it may have been sent ({message})"
                 ))
@@ -446,7 +450,7 @@ impl Worker {
         guard: ResendGuard,
     ) -> Result<Sent, PlatformError> {
         let call = async {
-            if job.kind == "reply" {
+            if job.kind == kinds::REPLY {
                 let text = job
                     .text()
                     .ok_or_else(|| PlatformError::Malformed("the outbox row has no text".into()))?;

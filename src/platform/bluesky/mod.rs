@@ -23,6 +23,7 @@ use super::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
 use crate::config::AccountConfig;
+use crate::platform::kinds;
 pub use crate::secrets::Secret;
 use session::{Session, SessionData};
 use xrpc::{Call, Xrpc, XrpcError};
@@ -196,13 +197,13 @@ impl Connector for BlueskyConnector {
             }),
             direct_messages: true,
             moderation: vec![
-                "hide",
-                "unhide",
-                "delete",
-                "block",
-                "mute",
-                "mute-thread",
-                "report",
+                kinds::HIDE,
+                kinds::UNHIDE,
+                kinds::DELETE,
+                kinds::BLOCK,
+                kinds::MUTE,
+                kinds::MUTE_THREAD,
+                kinds::REPORT,
             ],
         }
     }
@@ -248,9 +249,9 @@ impl Connector for BlueskyConnector {
     /// takes no client key, a block is a new record each time and reports have no key.
     fn resend_guard(&self, kind: &str, item_kind: crate::domain::ItemKind) -> ResendGuard {
         match kind {
-            "reply" if item_kind == crate::domain::ItemKind::Dm => ResendGuard::Nothing,
-            "reply" => ResendGuard::Key { window: None },
-            "report" | "block" => ResendGuard::Nothing,
+            kinds::REPLY if item_kind == crate::domain::ItemKind::Dm => ResendGuard::Nothing,
+            kinds::REPLY => ResendGuard::Key { window: None },
+            kinds::REPORT | kinds::BLOCK => ResendGuard::Nothing,
             _ => ResendGuard::Idempotent,
         }
     }
