@@ -1,6 +1,6 @@
 //! The vocabulary every part of hark shares: items, their kinds and states, authors.
 //!
-//! These types carry no I/O; the store maps them to rows and the connectors build them
+//! These types carry no I/O (only [`now`] reads the clock); the store maps them to rows and the connectors build them
 //! from platform responses.
 
 use std::fmt;
@@ -71,7 +71,7 @@ text_enum! {
 }
 
 text_enum! {
-    /// Where an item is in the CM's workflow (DESIGN.md F1).
+    /// Where an item is in the CM's workflow.
     ItemState {
         New => "new",
         Open => "open",

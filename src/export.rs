@@ -1,5 +1,5 @@
 //! `hark export --tag TAG --since 7d --format csv|jsonl|md`: one row per tagged item, for
-//! the team that owns the tag (DESIGN.md F8). Platform text goes through
+//! the team that owns the tag. Platform text goes through
 //! [`crate::sanitize`] (handles with their invisible characters shown), then each format's
 //! one escaper: [`crate::csv_cell`] and [`crate::markdown`], shared with the report.
 

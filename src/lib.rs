@@ -3,6 +3,7 @@
 //! Pollers ([`poller`]) fetch from platforms ([`platform`]) into the SQLite cache
 //! ([`store`]); the terminal UI ([`tui`]) reads the cache and never waits on the network.
 
+pub mod backoff;
 pub mod bench;
 pub mod cli;
 pub mod config;

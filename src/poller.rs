@@ -1,4 +1,4 @@
-//! One tokio task per account: fetch, store, wait, repeat (DESIGN.md F10).
+//! One tokio task per account: fetch, store, wait, repeat.
 //!
 //! A page's items and the cursor after them are stored in one transaction, so a crash
 //! never skips items. Errors back off exponentially with jitter; a rate limit waits as
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::backoff::{Backoff, Jitter};
 use crate::domain::{now, AccountId, UnixTime};
 use crate::ingest::Pipeline;
 use crate::platform::{Connector, PlatformError};
@@ -59,14 +60,18 @@ pub struct Schedule {
     pub max_backoff: Duration,
 }
 
-/// The delay before retry number `failures` (1 = first retry): doubling from `base`,
-/// capped at `max`, with "equal jitter" so many accounts failing together do not retry in
-/// lockstep. `jitter` is a number in [0, 1).
-pub fn backoff(failures: u32, base: Duration, max: Duration, jitter: f64) -> Duration {
-    let exp = failures.saturating_sub(1).min(30);
-    let full = base.saturating_mul(1u32 << exp).min(max);
-    let half = full / 2;
-    half + half.mul_f64(jitter.clamp(0.0, 1.0))
+impl Schedule {
+    /// The delay before retry number `failures` (1 = first retry): doubling from
+    /// `base_backoff` up to `max_backoff`, with equal jitter so many accounts failing
+    /// together do not retry in lockstep. `roll` is a number in [0, 1).
+    pub fn retry_delay(&self, failures: u32, roll: f64) -> Duration {
+        Backoff {
+            base: self.base_backoff,
+            cap: self.max_backoff,
+            jitter: Jitter::Equal,
+        }
+        .delay(failures, roll)
+    }
 }
 
 /// One account's poller.
@@ -225,12 +230,7 @@ impl Poller {
                 }
                 Err(e) => {
                     failures += 1;
-                    let delay = backoff(
-                        failures,
-                        self.schedule.base_backoff,
-                        self.schedule.max_backoff,
-                        rand::random::<f64>(),
-                    );
+                    let delay = self.schedule.retry_delay(failures, rand::random::<f64>());
                     tracing::warn!(account = %self.account, error = %e, failures, "poll failed");
                     self.report(
                         PollStatus::Error {

@@ -127,14 +127,19 @@ fn stored(path: &std::path::Path) -> u64 {
 
 #[test]
 fn backoff_doubles_caps_and_jitters_within_half() {
-    let base = Duration::from_secs(2);
     let max = Duration::from_secs(60);
-    assert_eq!(backoff(1, base, max, 0.0), Duration::from_secs(1));
-    assert_eq!(backoff(1, base, max, 0.999).as_millis(), 1999);
-    assert_eq!(backoff(3, base, max, 0.0), Duration::from_secs(4));
-    assert_eq!(backoff(20, base, max, 0.0), Duration::from_secs(30));
-    assert!(backoff(20, base, max, 0.99) <= max);
-    assert_eq!(backoff(u32::MAX, base, max, 0.5), Duration::from_secs(45));
+    let schedule = Schedule {
+        interval: Duration::from_secs(60),
+        base_backoff: Duration::from_secs(2),
+        max_backoff: max,
+    };
+    let backoff = |failures, roll| schedule.retry_delay(failures, roll);
+    assert_eq!(backoff(1, 0.0), Duration::from_secs(1));
+    assert_eq!(backoff(1, 0.999).as_millis(), 1999);
+    assert_eq!(backoff(3, 0.0), Duration::from_secs(4));
+    assert_eq!(backoff(20, 0.0), Duration::from_secs(30));
+    assert!(backoff(20, 0.99) <= max);
+    assert_eq!(backoff(u32::MAX, 0.5), Duration::from_secs(45));
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! Tokens and passwords: where they come from, and keeping them out of logs.
 //!
 //! A secret is taken from an environment variable (`token_env`), a command's standard output
-//! (`token_cmd`), or a token file in the data directory that only its owner can read
-//! (DESIGN.md §3). [`Secret`] never shows its value in `Debug` or `Display`, and no error
+//! (`token_cmd`), or a token file in the data directory that only its owner can read.
+//! [`Secret`] never shows its value in `Debug` or `Display`, and no error
 //! here quotes a value, so a secret cannot reach a log, an error line or test output by
 //! accident; code that needs the value asks for it with [`Secret::expose`].
 

@@ -1,4 +1,4 @@
-//! The connector contract kit (DESIGN.md §5): every connector passes the same cases,
+//! The connector contract kit (README "The connector contract kit"): every connector passes the same cases,
 //! driven through its real client against a local server speaking its platform's wire
 //! format, into a real store.
 //!

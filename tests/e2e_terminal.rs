@@ -1,4 +1,4 @@
-//! The terminal is always given back (DESIGN.md §7): `hark demo` in a real terminal (tmux),
+//! The terminal is always given back: `hark demo` in a real terminal (tmux),
 //! started from `sh -c` as a launcher would, then stopped by each signal a terminal program
 //! receives. After each the shell's terminal must be usable: main screen, cursor shown,
 //! line editing and echo back on. Needs tmux on the PATH (`.ci/run` installs it).

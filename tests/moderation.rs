@@ -329,6 +329,19 @@ fn a_moderation_action_is_a_queued_outbox_row_and_changes_the_item_only_when_con
 }
 
 /// The list row of `id` as the Inbox reads it, if it is there.
+/// The CM's reply "yes" to `item`, queued at `NOW`.
+fn queue_reply(c: &mut rusqlite::Connection, item: i64) -> hark::store::Result<i64> {
+    hark::outbox::store::enqueue(
+        c,
+        item,
+        "reply",
+        &serde_json::json!({"text": "yes"}),
+        None,
+        "user",
+        NOW,
+    )
+}
+
 fn inbox_row(cache: &Cache, id: i64) -> Option<hark::store::read::ItemRow> {
     let reader = Reader::open(&cache.path).unwrap();
     reader
@@ -397,15 +410,7 @@ fn a_failed_reply_returns_to_needs_reply_and_an_auth_failure_is_retried_when_the
         .writer
         .handle()
         .call_blocking(move |c| {
-            hark::outbox::store::enqueue(
-                c,
-                id,
-                "reply",
-                &serde_json::json!({"text": "yes"}),
-                None,
-                "user",
-                NOW,
-            )?;
+            queue_reply(c, id)?;
             let job =
                 hark::outbox::store::claim_due_except(c, NOW + 1, 1, &[], &OWNER, LEASE)?.remove(0);
             hark::outbox::store::mark_failed(
@@ -435,6 +440,40 @@ fn a_failed_reply_returns_to_needs_reply_and_an_auth_failure_is_retried_when_the
         0,
         "answered again while it goes out"
     );
+}
+
+/// A reply and a moderation action enter the outbox the same way: one key generator, so
+/// every row's idempotency key has one form (128 random bits) and none repeats.
+#[test]
+fn replies_and_moderation_actions_get_idempotency_keys_of_one_form() {
+    let cache = cache("");
+    let ids = cache.ingest(
+        vec![
+            item("1", "@sam", 10, "is it open today?", NOW),
+            item("2", "@troll", 10, "idiots", NOW + 1),
+        ],
+        NOW,
+    );
+    let (reply_on, moderate) = (ids[0], ids[1]);
+    cache
+        .writer
+        .handle()
+        .call_blocking(move |c| {
+            queue_reply(c, reply_on)?;
+            moderation::queue(c, &[moderate], "block", &serde_json::json!({}), "user", NOW)
+        })
+        .unwrap();
+    let keys: Vec<String> =
+        cache.rows("SELECT kind || ' ' || idempotency_key FROM outbox ORDER BY id");
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    for row in &keys {
+        let key = row.split(' ').nth(1).unwrap();
+        let bits = key.strip_prefix("hark-").unwrap_or("");
+        assert!(
+            bits.len() == 32 && bits.chars().all(|c| c.is_ascii_hexdigit()),
+            "{keys:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `hark bench all`: every figure of DESIGN.md §6 beside its budget, measured on a cache
+//! `hark bench all`: every figure of README "Performance" beside its budget, measured on a cache
 //! made by `hark bench generate`.
 
 use std::path::Path;

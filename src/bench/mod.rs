@@ -1,4 +1,4 @@
-//! Benchmarks for the budgets of DESIGN.md §6 (`hark bench ...`). They measure; they are
+//! Benchmarks for the budgets in README "Performance" (`hark bench ...`). They measure; they are
 //! never timed tests.
 
 pub mod generate;

@@ -1,4 +1,4 @@
-//! Escalations (DESIGN.md F7): opening and resolving them, and the protocol from
+//! Escalations: opening and resolving them, and the protocol from
 //! `[escalation]` in the config that says who hears about each severity and what the CM
 //! does next. Notifications are rows written with the escalation, naming the protocol
 //! step they stand for ([`step`]), sent by [`notify`].
@@ -15,6 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 
 use crate::domain::{ItemId, Severity, UnixTime};
+use crate::store::events::{self, Event, EventKind};
 use crate::store::Result;
 
 /// `[escalation]`.
@@ -200,16 +201,16 @@ pub fn open(
     }
     let detail = serde_json::json!({
         "escalation_id": id, "op": "open", "severity": new.severity.as_str(), "reason": new.reason,
-    })
-    .to_string();
+    });
     for &item in &items {
         conn.execute(
             "INSERT OR IGNORE INTO escalation_items (escalation_id, item_id) VALUES (?, ?)",
             params![id, item],
         )?;
-        conn.execute(
-            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'escalation', ?, ?)",
-            params![item, now, new.actor, detail],
+        events::record(
+            conn,
+            &Event::new(EventKind::Escalation, &new.actor, Some(item)).detail(&detail),
+            now,
         )?;
     }
     if let Some(protocol) = config.protocol.get(&new.severity) {
@@ -310,11 +311,11 @@ pub fn resolve_items(
         )?;
         let detail = serde_json::json!({
             "escalation_id": id, "op": "resolve", "severity": severity, "outcome": outcome,
-        })
-        .to_string();
-        tx.execute(
-            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'escalation', ?, ?)",
-            params![item, now, actor, detail],
+        });
+        events::record(
+            &tx,
+            &Event::new(EventKind::Escalation, actor, item).detail(detail),
+            now,
         )?;
     }
     tx.commit()?;

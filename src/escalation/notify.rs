@@ -16,6 +16,7 @@ use rusqlite::{params, Connection};
 
 use super::step::{self, Channel};
 use super::{command, webhook, EscalationConfig};
+use crate::backoff::{Backoff, Jitter};
 use crate::domain::UnixTime;
 use crate::outbox::lease::{Leases, Owner, SqliteLeases, Table};
 use crate::store::{Result, WriterHandle};
@@ -122,9 +123,17 @@ pub fn reconcile(conn: &mut Connection, now: UnixTime) -> Result<usize> {
     Ok(ids.len())
 }
 
-/// The wait before try number `attempts + 1`: 30s doubling, at most an hour.
+/// How notification retries are spaced: 30 s doubling, at most an hour, no jitter (few
+/// notifications fail together).
+pub const RETRY_BACKOFF: Backoff = Backoff {
+    base: Duration::from_secs(30),
+    cap: Duration::from_secs(60 * 60),
+    jitter: Jitter::None,
+};
+
+/// The wait in seconds before try number `attempts + 1`.
 pub fn retry_delay(attempts: u32) -> i64 {
-    (30i64 << attempts.saturating_sub(1).min(7)).min(3600)
+    RETRY_BACKOFF.delay(attempts, 0.0).as_secs() as i64
 }
 
 /// Records one try and moves the notification on: sent, retried later (`pending`), or

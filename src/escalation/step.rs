@@ -1,5 +1,5 @@
 //! Protocol steps: what a notification row names instead of a command or a URL
-//! (DESIGN.md §7: the config is the only source of anything executed). A row says
+//! (the config is the only source of anything executed). A row says
 //! `critical/command`; the command, URL and timeout come from the config when it runs.
 
 use std::time::Duration;

@@ -1,5 +1,5 @@
 //! Leases: a row in flight (an outbox send, an escalation notification) belongs to one
-//! process until its lease runs out (DESIGN.md §7). The owner renews the lease while the
+//! process until its lease runs out. The owner renews the lease while the
 //! call lasts; another process never takes a leased row, and reconciliation touches only
 //! rows whose lease expired (their owner died or hung).
 //!

@@ -1,4 +1,4 @@
-//! The durable outbox (DESIGN.md F4): every reply and moderation action is a row before
+//! The durable outbox (README "Replies and the outbox"): every reply and moderation action is a row before
 //! anything is sent; a worker sends due rows, retries with backoff and reconciles rows a
 //! crash left mid-send. The CM never loses what they wrote and nothing posts twice.
 //!

@@ -1,13 +1,15 @@
 //! The outbox's state machine on the store, one transaction per transition, each with
 //! its `events` row (kind `outbox`). Runs on the writer's connection.
 
-use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::lease::{self, Leases, Owner, SqliteLeases, Table};
 use super::{OutboxId, OutboxState, ACTOR_OUTBOX};
 use crate::domain::{ItemId, ItemKind, ItemState, UnixTime};
+use crate::platform::kinds;
 use crate::platform::{ModerationAction, ResendGuard, Target};
+use crate::store::events::{self, Event, EventKind};
+use crate::store::queue;
 use crate::store::{Error, Result};
 
 /// A row the worker is sending, with what the connector needs.
@@ -57,32 +59,26 @@ pub fn action_of(
             .to_string()
     };
     Ok(match kind {
-        "hide" => ModerationAction::Hide,
-        "unhide" => ModerationAction::Unhide,
-        "delete" => ModerationAction::Delete,
-        "block" => ModerationAction::BlockAuthor,
-        "mute" => ModerationAction::MuteAuthor,
-        "mute-thread" => ModerationAction::MuteThread,
-        "report" => ModerationAction::Report {
+        kinds::HIDE => ModerationAction::Hide,
+        kinds::UNHIDE => ModerationAction::Unhide,
+        kinds::DELETE => ModerationAction::Delete,
+        kinds::BLOCK => ModerationAction::BlockAuthor,
+        kinds::MUTE => ModerationAction::MuteAuthor,
+        kinds::MUTE_THREAD => ModerationAction::MuteThread,
+        kinds::REPORT => ModerationAction::Report {
             category: field("category"),
             reason: field("reason"),
         },
-        "approve" => ModerationAction::Approve,
-        "dismiss" => ModerationAction::DismissNotification,
-        "accept-request" => ModerationAction::AcceptRequest {
+        kinds::APPROVE => ModerationAction::Approve,
+        kinds::DISMISS => ModerationAction::DismissNotification,
+        kinds::ACCEPT_REQUEST => ModerationAction::AcceptRequest {
             request_id: field("request_id"),
         },
-        "dismiss-request" => ModerationAction::DismissRequest {
+        kinds::DISMISS_REQUEST => ModerationAction::DismissRequest {
             request_id: field("request_id"),
         },
         other => return Err(format!("unknown outbox kind `{other}`")),
     })
-}
-
-/// A fresh idempotency key: 128 random bits, hex.
-pub fn new_key() -> String {
-    let bits: u128 = rand::thread_rng().gen();
-    format!("hark-{bits:032x}")
 }
 
 /// Writes the `events` row of one transition; `row` is (item, outbox id, outbox kind).
@@ -102,9 +98,10 @@ fn event(
         "to": to.as_str(),
         "error": error,
     });
-    tx.execute(
-        "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'outbox', ?, ?)",
-        params![item_id, now, actor, detail.to_string()],
+    events::record(
+        tx,
+        &Event::new(EventKind::Outbox, actor, Some(item_id)).detail(detail),
+        now,
     )?;
     Ok(())
 }
@@ -120,11 +117,11 @@ pub fn enqueue(
     actor: &str,
     now: UnixTime,
 ) -> Result<OutboxId> {
-    if kind != "reply" {
+    if kind != kinds::REPLY {
         action_of(kind, payload).map_err(Error::Invalid)?;
     }
     let tx = conn.transaction()?;
-    if let (Some(old), "reply") = (replaces, kind) {
+    if let (Some(old), kinds::REPLY) = (replaces, kind) {
         if let Some(id) = edit_unknown(&tx, old, payload, actor, now)? {
             tx.execute("DELETE FROM drafts WHERE item_id = ?", [item_id])?;
             tx.commit()?;
@@ -150,21 +147,7 @@ pub fn enqueue(
             now,
         )?;
     }
-    tx.execute(
-        "INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state,
-                             next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
-        params![
-            item_id,
-            account_id,
-            kind,
-            payload.to_string(),
-            new_key(),
-            now,
-            now
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
+    let id = queue::insert_queued(&tx, item_id, account_id, kind, payload, now)?;
     event(
         &tx,
         (item_id, id, kind),
@@ -174,7 +157,7 @@ pub fn enqueue(
         actor,
         now,
     )?;
-    if kind == "reply" {
+    if kind == kinds::REPLY {
         tx.execute("DELETE FROM drafts WHERE item_id = ?", [item_id])?;
         let from: String =
             tx.query_row("SELECT state FROM items WHERE id = ?", [item_id], |r| {
@@ -182,11 +165,8 @@ pub fn enqueue(
             })?;
         if from != ItemState::Replied.as_str() {
             tx.execute("UPDATE items SET state = 'replied' WHERE id = ?", [item_id])?;
-            tx.execute(
-                "INSERT INTO events (item_id, at, kind, actor, from_state, to_state)
-                 VALUES (?, ?, 'state', ?, ?, 'replied')",
-                params![item_id, now, ACTOR_OUTBOX, from],
-            )?;
+            let to = ItemState::Replied.as_str();
+            events::record(&tx, &Event::state(ACTOR_OUTBOX, item_id, &from, to), now)?;
         }
     }
     tx.commit()?;

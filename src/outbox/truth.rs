@@ -1,4 +1,4 @@
-//! How an outbox outcome reaches its item (DESIGN.md §5 truth rules): a moderation action
+//! How an outbox outcome reaches its item: a moderation action
 //! changes the item only once the platform confirmed it; a failed reply puts the item back
 //! in Needs reply; a row refused for its credentials goes back to the queue as soon as a
 //! later call on its account works. Each function runs inside the caller's transaction.
@@ -7,6 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{OutboxId, ACTOR_OUTBOX};
 use crate::domain::{ItemId, ItemState, UnixTime};
+use crate::platform::kinds;
+use crate::store::events::{self, Event};
 use crate::store::Result;
 
 /// `outbox.failure` of a row refused for its account's credentials.
@@ -40,10 +42,10 @@ fn move_item(
         "UPDATE items SET state = ? WHERE id = ?",
         params![to.as_str(), item],
     )?;
-    conn.execute(
-        "INSERT INTO events (item_id, at, kind, actor, from_state, to_state)
-         VALUES (?, ?, 'state', ?, ?, ?)",
-        params![item, now, ACTOR_OUTBOX, state, to.as_str()],
+    events::record(
+        conn,
+        &Event::state(ACTOR_OUTBOX, item, &state, to.as_str()),
+        now,
     )?;
     Ok(true)
 }
@@ -57,7 +59,7 @@ pub fn on_sent(conn: &Connection, id: OutboxId, now: UnixTime) -> Result<()> {
     let Some(to) = crate::store::moderation::state_after(&kind) else {
         return Ok(());
     };
-    let from: &[&str] = if kind == "unhide" {
+    let from: &[&str] = if kind == kinds::UNHIDE {
         &["hidden"]
     } else {
         &["new", "open", "replied", "done", "hidden"]
@@ -73,7 +75,7 @@ pub fn on_failed(conn: &Connection, id: OutboxId, now: UnixTime) -> Result<()> {
     let Some((item, kind, _)) = row(conn, id)? else {
         return Ok(());
     };
-    if kind == "reply" && move_item(conn, item, &["replied"], ItemState::Open, now)? {
+    if kind == kinds::REPLY && move_item(conn, item, &["replied"], ItemState::Open, now)? {
         conn.execute("UPDATE items SET needs_reply = 1 WHERE id = ?", [item])?;
     }
     Ok(())
@@ -86,7 +88,7 @@ pub fn on_requeued(conn: &Connection, id: OutboxId, now: UnixTime) -> Result<()>
         return Ok(());
     };
     conn.execute("UPDATE outbox SET failure = NULL WHERE id = ?", [id])?;
-    if kind == "reply" {
+    if kind == kinds::REPLY {
         move_item(conn, item, &["new", "open"], ItemState::Replied, now)?;
     }
     Ok(())

@@ -10,40 +10,26 @@ use rand::Rng;
 use super::lease::Owner;
 use super::store::{self, Job};
 use super::truth;
+use crate::backoff::{Backoff, Jitter};
 use crate::domain::UnixTime;
+use crate::platform::kinds;
 use crate::platform::{Connector, PlatformError, ResendGuard};
 use crate::store::WriterHandle;
 
-/// How retries are spaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    pub base: Duration,
-    pub max: Duration,
-    /// After this many attempts a row is marked failed.
-    pub max_attempts: i64,
-}
+/// How retries are spaced: 2 s doubling up to 10 min, ±25% so many rows failing together
+/// do not retry together.
+pub const RETRY_BACKOFF: Backoff = Backoff {
+    base: Duration::from_secs(2),
+    cap: Duration::from_secs(10 * 60),
+    jitter: Jitter::Spread { percent: 25 },
+};
 
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            base: Duration::from_secs(2),
-            max: Duration::from_secs(10 * 60),
-            max_attempts: 8,
-        }
-    }
-}
+/// After this many attempts a row is marked failed.
+pub const MAX_ATTEMPTS: i64 = 8;
 
-impl Backoff {
-    /// The wait after attempt `attempts` failed: base·2^(n−1), capped, ±25% jitter so
-    /// many rows failing together do not retry together.
-    pub fn delay(&self, attempts: i64, jitter: f64) -> Duration {
-        let exp = (attempts.clamp(1, 30) - 1) as u32;
-        let raw = self
-            .base
-            .saturating_mul(2u32.saturating_pow(exp))
-            .min(self.max);
-        raw.mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0))
-    }
+/// The backoff's attempt number for a row's attempt count.
+fn attempt_no(attempts: i64) -> u32 {
+    u32::try_from(attempts.max(0)).unwrap_or(u32::MAX)
 }
 
 /// What happened to one job.
@@ -77,6 +63,8 @@ pub struct Worker {
     reader: Option<std::sync::Mutex<rusqlite::Connection>>,
     connectors: HashMap<i64, Arc<dyn Connector>>,
     pub backoff: Backoff,
+    /// After this many attempts a row is marked failed.
+    pub max_attempts: i64,
     /// The longest one platform call may take before it counts as a transient failure.
     pub call_timeout: Duration,
     /// Who this worker is when it leases rows.
@@ -97,7 +85,8 @@ impl Worker {
             writer,
             reader,
             connectors,
-            backoff: Backoff::default(),
+            backoff: RETRY_BACKOFF,
+            max_attempts: MAX_ATTEMPTS,
             call_timeout: Duration::from_secs(30),
             owner: Owner::new(),
             lease: Duration::from_secs(store::LEASE_SECS as u64),
@@ -174,7 +163,8 @@ impl Worker {
             .into_iter()
             .filter(|(_, account, kind, item_kind)| {
                 self.connectors.get(account).is_some_and(|c| {
-                    kind == "reply" && c.resend_guard(kind, *item_kind) == ResendGuard::ReadBack
+                    kind == kinds::REPLY
+                        && c.resend_guard(kind, *item_kind) == ResendGuard::ReadBack
                 })
             })
             .map(|(id, ..)| id)
@@ -286,7 +276,7 @@ impl Worker {
                     }
                     // Deleting what is already gone has done what it was asked (a delete
                     // resent after a crash finds its own work done).
-                    Err(PlatformError::NotFound(_)) if job.kind == "delete" => {
+                    Err(PlatformError::NotFound(_)) if job.kind == kinds::DELETE => {
                         self.sent(id, job.account_id, None).await?;
                         return Ok(Outcome::Sent);
                     }
@@ -334,11 +324,11 @@ impl Worker {
                 let error = error.clone();
                 // A reply that can be read back is checked on the next round (and again
                 // with backoff while the check itself fails); the rest wait for the CM.
-                let recheck = (job.kind == "reply"
+                let recheck = (job.kind == kinds::REPLY
                     && self.connectors.get(&job.account_id).is_some_and(|c| {
                         c.resend_guard(&job.kind, job.target.kind) == ResendGuard::ReadBack
                     }))
-                .then(|| now + self.backoff.delay(attempts, 0.5).as_secs() as i64);
+                .then(|| now + self.backoff.delay(attempt_no(attempts), 0.5).as_secs() as i64);
                 tracing::warn!(outbox = id, error = %error, "outbox send outcome unknown");
                 self.writer
                     .call(move |c| store::mark_unknown(c, id, &owner, &error, recheck, now))
@@ -356,7 +346,7 @@ impl Worker {
         job: &Job,
         error: &PlatformError,
     ) -> crate::store::Result<()> {
-        if let (PlatformError::NotFound(why), "reply") = (error, job.kind.as_str()) {
+        if let (PlatformError::NotFound(why), kinds::REPLY) = (error, job.kind.as_str()) {
             let (item, why, now) = (job.item_id, why.clone(), self.now());
             self.writer
                 .call(move |c| crate::store::state::mark_gone(c, item, &why, now))
@@ -423,23 +413,25 @@ impl Worker {
         match error {
             // The request may have been taken and its answer lost: a reply or an action
             // without a safe resend is not repeated blindly.
-            PlatformError::Malformed(_) if kind == "reply" || guard == ResendGuard::Nothing => {
+            PlatformError::Malformed(_)
+                if kind == kinds::REPLY || guard == ResendGuard::Nothing =>
+            {
                 Outcome::Unknown(format!(
                     "the platform's answer could not be read; it may have been sent ({message})"
                 ))
             }
-            PlatformError::RateLimited { wait } if attempts < self.backoff.max_attempts => {
+            PlatformError::RateLimited { wait } if attempts < self.max_attempts => {
                 Outcome::RateLimited {
                     wait: wait.max(Duration::from_secs(1)),
                     error: message,
                 }
             }
             PlatformError::Transient(_) | PlatformError::RateLimited { .. }
-                if attempts < self.backoff.max_attempts =>
+                if attempts < self.max_attempts =>
             {
                 let jitter = rand::thread_rng().gen::<f64>();
                 Outcome::Retry {
-                    after: self.backoff.delay(attempts, jitter),
+                    after: self.backoff.delay(attempt_no(attempts), jitter),
                     error: message,
                 }
             }
@@ -458,7 +450,7 @@ impl Worker {
         guard: ResendGuard,
     ) -> Result<Sent, PlatformError> {
         let call = async {
-            if job.kind == "reply" {
+            if job.kind == kinds::REPLY {
                 let text = job
                     .text()
                     .ok_or_else(|| PlatformError::Malformed("the outbox row has no text".into()))?;
@@ -619,7 +611,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_is_capped_and_jittered_within_a_quarter() {
-        let b = Backoff::default();
+        let b = RETRY_BACKOFF;
         assert_eq!(b.delay(1, 0.5), Duration::from_secs(2));
         assert_eq!(b.delay(3, 0.5), Duration::from_secs(8));
         assert_eq!(b.delay(20, 0.5), Duration::from_secs(600));

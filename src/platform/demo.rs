@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::{Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target};
 use crate::domain::{ItemKind, NewAuthor, NewItem, UnixTime};
+use crate::platform::kinds;
 
 /// The demo dataset, compiled in so `hark demo` works from any directory.
 const DATASET: &str = include_str!("../../assets/demo/items.jsonl");
@@ -193,7 +194,14 @@ impl Connector for DemoConnector {
                 if self.network == "forum" { 5000 } else { 280 },
             )),
             direct_messages: self.network != "forum",
-            moderation: vec!["hide", "unhide", "delete", "block", "mute", "report"],
+            moderation: vec![
+                kinds::HIDE,
+                kinds::UNHIDE,
+                kinds::DELETE,
+                kinds::BLOCK,
+                kinds::MUTE,
+                kinds::REPORT,
+            ],
         }
     }
 

@@ -1,10 +1,11 @@
-//! The connector trait every platform implements (DESIGN.md §3).
+//! The connector trait every platform implements.
 //!
 //! A connector only translates between a platform's API and hark's domain types; it never
 //! touches the database or the UI.
 
 pub mod bluesky;
 pub mod demo;
+pub mod kinds;
 pub mod mastodon;
 pub mod notice;
 pub mod quote;
@@ -32,7 +33,7 @@ pub struct FetchPage {
     /// True when the platform has more right now: fetch again without waiting.
     pub more: bool,
     /// Records of this page hark could not read: set aside, visible, and never a reason
-    /// to hold the rest of the page (DESIGN.md §7).
+    /// to hold the rest of the page.
     pub unreadable: Vec<Unreadable>,
     /// Items the platform's own filter held back (Mastodon notification requests):
     /// `(external id, the platform's id for the request)`.
@@ -90,17 +91,17 @@ impl ModerationAction {
     /// The outbox `kind` for this action.
     pub fn kind(&self) -> &'static str {
         match self {
-            ModerationAction::Hide => "hide",
-            ModerationAction::Unhide => "unhide",
-            ModerationAction::Delete => "delete",
-            ModerationAction::BlockAuthor => "block",
-            ModerationAction::MuteAuthor => "mute",
-            ModerationAction::MuteThread => "mute-thread",
-            ModerationAction::Report { .. } => "report",
-            ModerationAction::Approve => "approve",
-            ModerationAction::DismissNotification => "dismiss",
-            ModerationAction::AcceptRequest { .. } => "accept-request",
-            ModerationAction::DismissRequest { .. } => "dismiss-request",
+            ModerationAction::Hide => kinds::HIDE,
+            ModerationAction::Unhide => kinds::UNHIDE,
+            ModerationAction::Delete => kinds::DELETE,
+            ModerationAction::BlockAuthor => kinds::BLOCK,
+            ModerationAction::MuteAuthor => kinds::MUTE,
+            ModerationAction::MuteThread => kinds::MUTE_THREAD,
+            ModerationAction::Report { .. } => kinds::REPORT,
+            ModerationAction::Approve => kinds::APPROVE,
+            ModerationAction::DismissNotification => kinds::DISMISS,
+            ModerationAction::AcceptRequest { .. } => kinds::ACCEPT_REQUEST,
+            ModerationAction::DismissRequest { .. } => kinds::DISMISS_REQUEST,
         }
     }
 }
@@ -292,9 +293,9 @@ pub trait Connector: Send + Sync {
     /// differs: reports are never deduplicated anywhere.
     fn resend_guard(&self, kind: &str, _item_kind: ItemKind) -> ResendGuard {
         match kind {
-            "reply" if self.dedups_replies() => ResendGuard::Key { window: None },
-            "reply" => ResendGuard::ReadBack,
-            "report" => ResendGuard::Nothing,
+            kinds::REPLY if self.dedups_replies() => ResendGuard::Key { window: None },
+            kinds::REPLY => ResendGuard::ReadBack,
+            kinds::REPORT => ResendGuard::Nothing,
             _ => ResendGuard::Idempotent,
         }
     }

@@ -1,4 +1,4 @@
-//! Replies in the brand's voice (DESIGN.md F3): canned replies from config, their
+//! Replies in the brand's voice (README "Replies and the outbox"): canned replies from config, their
 //! variables, length counting the way each platform counts, and the brand-voice checks.
 //!
 //! Everything here is pure text work, so the composer and the tests share one truth.

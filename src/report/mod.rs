@@ -1,4 +1,4 @@
-//! `hark report`: the weekly report for the social media manager (DESIGN.md F9).
+//! `hark report`: the weekly report for the social media manager (README "The weekly report").
 //!
 //! Every figure is computed from the cache on a read-only connection for one period and
 //! the one before it; the same cache and options always give the same bytes (no clock is

@@ -7,6 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::{ItemFacts, Rule, RuleSet};
 use crate::domain::{ItemId, UnixTime};
 use crate::escalation::{self, EscalationConfig, NewEscalation};
+use crate::platform::kinds;
+use crate::store::events::{self, Event, EventKind};
 use crate::store::{moderation, Result};
 
 /// Everything the ingest needs to apply rules: compiled once at start-up.
@@ -109,9 +111,11 @@ fn apply_rule(
     }
     if a.spam {
         conn.execute("UPDATE items SET spam = 1 WHERE id = ?", [id])?;
-        conn.execute(
-            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'moderation', ?, ?)",
-            params![id, now, actor, serde_json::json!({"action": "spam"}).to_string()],
+        events::record(
+            conn,
+            &Event::new(EventKind::Moderation, &actor, Some(id))
+                .detail(serde_json::json!({"action": "spam"})),
+            now,
         )?;
     }
     if a.done {
@@ -119,11 +123,7 @@ fn apply_rule(
             conn.query_row("SELECT state FROM items WHERE id = ?", [id], |r| r.get(0))?;
         if from == "new" || from == "open" {
             conn.execute("UPDATE items SET state = 'done' WHERE id = ?", [id])?;
-            conn.execute(
-                "INSERT INTO events (item_id, at, kind, actor, from_state, to_state)
-                 VALUES (?, ?, 'state', ?, ?, 'done')",
-                params![id, now, actor, from],
-            )?;
+            events::record(conn, &Event::state(&actor, id, &from, "done"), now)?;
         }
     }
     // Hidden already, or a hide on its way (the state changes when the platform confirms).
@@ -138,7 +138,15 @@ fn apply_rule(
     };
     // Two rules hiding the same item send one hide.
     if a.hide && !hidden()? {
-        moderation::queue_in(conn, id, "hide", &serde_json::json!({}), &actor, None, now)?;
+        moderation::queue_in(
+            conn,
+            id,
+            kinds::HIDE,
+            &serde_json::json!({}),
+            &actor,
+            None,
+            now,
+        )?;
     }
     if let Some(flag) = &a.flag {
         escalation::open(

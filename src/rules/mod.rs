@@ -1,4 +1,4 @@
-//! Auto-moderation rules (DESIGN.md F5): `[[rule]]` in the config, compiled once, run on
+//! Auto-moderation rules: `[[rule]]` in the config, compiled once, run on
 //! every newly stored item in config order. Every rule that matches applies its actions
 //! (not only the first), and each action is recorded under the rule's name.
 

@@ -4,7 +4,7 @@
 //! screen, set the window title, write to the clipboard), raw control characters, bidi
 //! overrides that make a line read differently from what it is, invisible characters
 //! that make a look-alike handle, or characters whose width terminals disagree on, which
-//! leave stray text on screen (DESIGN.md §7). Escape sequences are removed whole; other
+//! leave stray text on screen. Escape sequences are removed whole; other
 //! control characters become visible control pictures (␇) so nothing hides; line and
 //! paragraph separators become newlines; invisible characters are dropped from bodies
 //! and shown in handles; what is left has one width everywhere ([`width`]).

@@ -3,6 +3,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::events::{self, Event, EventKind};
+use super::state::ACTOR_PLATFORM;
 use super::Result;
 use crate::domain::{AccountId, ItemId, NewItem, SentimentLabel, UnixTime};
 
@@ -106,9 +108,6 @@ pub fn ingest_with(
                  sentiment_auto = ?6, sentiment_label_auto = ?7
              WHERE id = ?1",
         )?;
-        let mut edited_event = tx.prepare_cached(
-            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'edited', 'platform', NULL)",
-        )?;
         // The report lists ids in the caller's order, whatever the storage order.
         let mut inserted: Vec<(usize, ItemId)> = Vec::new();
         let mut edited: Vec<(usize, ItemId)> = Vec::new();
@@ -173,7 +172,11 @@ pub fn ingest_with(
                         score,
                         label
                     ])?;
-                    edited_event.execute(params![id, now])?;
+                    events::record(
+                        &tx,
+                        &Event::new(EventKind::Edited, ACTOR_PLATFORM, Some(id)),
+                        now,
+                    )?;
                     edited.push((index, id));
                 }
                 Some(_) => report.unchanged += 1,

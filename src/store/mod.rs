@@ -6,9 +6,11 @@
 
 pub mod aside;
 pub mod check;
+pub mod events;
 pub mod ingest;
 pub mod migrate;
 pub mod moderation;
+pub mod queue;
 pub mod read;
 mod search;
 pub mod sentiment;

@@ -7,24 +7,21 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::events::{self, Event, EventKind};
 use super::Result;
 use crate::domain::{ItemId, ItemState, UnixTime};
+use crate::platform::kinds;
 
 /// The local state an action puts its item in once the platform confirmed it, if any.
 pub fn state_after(kind: &str) -> Option<ItemState> {
     match kind {
-        "hide" => Some(ItemState::Hidden),
-        "delete" => Some(ItemState::Deleted),
-        "unhide" => Some(ItemState::Open),
+        kinds::HIDE => Some(ItemState::Hidden),
+        kinds::DELETE => Some(ItemState::Deleted),
+        kinds::UNHIDE => Some(ItemState::Open),
         // The CM turned away what the platform's filter held: nothing left to do.
-        "dismiss-request" => Some(ItemState::Done),
+        kinds::DISMISS_REQUEST => Some(ItemState::Done),
         _ => None,
     }
-}
-
-/// A fresh idempotency key for one outbox row.
-pub fn idempotency_key(kind: &str, item: ItemId) -> String {
-    format!("hark-{kind}-{item}-{:016x}", rand::random::<u64>())
 }
 
 /// Writes one queued outbox row for `kind` on `item` and its `moderation` event, on `conn`
@@ -48,36 +45,20 @@ pub fn queue_in(
     };
     // A notification request is answered by its platform id: only held items have one.
     let mut payload = payload.clone();
-    if matches!(kind, "accept-request" | "dismiss-request") {
+    if matches!(kind, kinds::ACCEPT_REQUEST | kinds::DISMISS_REQUEST) {
         match super::aside::filtered_request(conn, item)? {
             Some(request) => payload["request_id"] = request.into(),
             None => return Ok(None),
         }
     }
     let payload = &payload;
-    conn.execute(
-        "INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state,
-             next_attempt_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
-        params![
-            item,
-            account_id,
-            kind,
-            payload.to_string(),
-            idempotency_key(kind, item),
-            now
-        ],
-    )?;
-    let outbox_id = conn.last_insert_rowid();
-    conn.execute(
-        "INSERT INTO events (item_id, at, kind, actor, batch, detail) VALUES (?, ?, 'moderation', ?, ?, ?)",
-        params![
-            item,
-            now,
-            actor,
-            batch,
-            serde_json::json!({"action": kind, "outbox_id": outbox_id}).to_string()
-        ],
+    let outbox_id = super::queue::insert_queued(conn, item, account_id, kind, payload, now)?;
+    events::record(
+        conn,
+        &Event::new(EventKind::Moderation, actor, Some(item))
+            .batch(batch)
+            .detail(serde_json::json!({"action": kind, "outbox_id": outbox_id})),
+        now,
     )?;
     Ok(Some(outbox_id))
 }
@@ -92,9 +73,7 @@ pub fn queue(
     now: UnixTime,
 ) -> Result<Vec<i64>> {
     let tx = conn.transaction()?;
-    let batch: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| {
-        r.get(0)
-    })?;
+    let batch = events::next_batch(&tx)?;
     let mut out = Vec::new();
     for &id in ids {
         if let Some(outbox) = queue_in(&tx, id, kind, payload, actor, Some(batch), now)? {
@@ -118,14 +97,11 @@ pub fn tag_in(
         params![item, tag, now, actor],
     )? == 1;
     if added {
-        conn.execute(
-            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'tag', ?, ?)",
-            params![
-                item,
-                now,
-                actor,
-                serde_json::json!({"tag": tag, "op": "add"}).to_string()
-            ],
+        events::record(
+            conn,
+            &Event::new(EventKind::Tag, actor, Some(item))
+                .detail(serde_json::json!({"tag": tag, "op": "add"})),
+            now,
         )?;
     }
     Ok(added)
@@ -151,9 +127,11 @@ pub fn set_tag(
                 params![id, tag],
             )? == 1
             {
-                tx.execute(
-                    "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'tag', ?, ?)",
-                    params![id, now, actor, serde_json::json!({"tag": tag, "op": "remove"}).to_string()],
+                events::record(
+                    &tx,
+                    &Event::new(EventKind::Tag, actor, Some(id))
+                        .detail(serde_json::json!({"tag": tag, "op": "remove"})),
+                    now,
                 )?;
                 changed += 1;
             }
@@ -184,9 +162,11 @@ pub fn add_note(conn: &mut Connection, item: ItemId, body: &str, now: UnixTime) 
         params![item, body, now],
     )?;
     let id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'note', 'user', ?)",
-        params![item, now, serde_json::json!({"note_id": id}).to_string()],
+    events::record(
+        &tx,
+        &Event::new(EventKind::Note, super::state::ACTOR_USER, Some(item))
+            .detail(serde_json::json!({"note_id": id})),
+        now,
     )?;
     tx.commit()?;
     Ok(id)

@@ -3,6 +3,8 @@
 
 use rusqlite::{params, Connection};
 
+use super::events::{self, Event, EventKind};
+use super::state::ACTOR_USER;
 use super::Result;
 use crate::domain::{ItemId, SentimentLabel, UnixTime};
 use crate::sentiment::Analyzer;
@@ -20,9 +22,6 @@ pub fn set_manual(
     {
         let mut current = tx.prepare_cached("SELECT sentiment_manual FROM items WHERE id = ?")?;
         let mut update = tx.prepare_cached("UPDATE items SET sentiment_manual = ? WHERE id = ?")?;
-        let mut event = tx.prepare_cached(
-            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'sentiment', 'user', ?)",
-        )?;
         let to = label.map(SentimentLabel::as_str);
         for &id in ids {
             let Ok(from) = current.query_row([id], |r| r.get::<_, Option<String>>(0)) else {
@@ -32,8 +31,12 @@ pub fn set_manual(
                 continue;
             }
             update.execute(params![to, id])?;
-            let detail = serde_json::json!({ "from": from, "to": to }).to_string();
-            event.execute(params![id, now, detail])?;
+            let detail = serde_json::json!({ "from": from, "to": to });
+            events::record(
+                &tx,
+                &Event::new(EventKind::Sentiment, ACTOR_USER, Some(id)).detail(detail),
+                now,
+            )?;
             changed += 1;
         }
     }

@@ -5,6 +5,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::events::{self, Event, EventKind};
 use super::Result;
 use crate::domain::{ItemId, ItemState, UnixTime};
 
@@ -12,6 +13,10 @@ use crate::domain::{ItemId, ItemState, UnixTime};
 pub const ACTOR_USER: &str = "user";
 /// Opening an item marks it seen; that is not an edit the CM wants to undo.
 pub const ACTOR_VIEW: &str = "view";
+/// An undo reverting a change.
+pub const ACTOR_UNDO: &str = "undo";
+/// The platform itself (an edit, a deleted post).
+pub const ACTOR_PLATFORM: &str = "platform";
 
 /// Moves `ids` to `to`. With `only_from`, items in other states are left alone.
 /// Returns the items that changed.
@@ -26,15 +31,9 @@ pub fn set_state(
     let tx = conn.transaction()?;
     let mut changed = Vec::new();
     {
-        let batch: i64 = tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM events", [], |r| {
-            r.get(0)
-        })?;
+        let batch = events::next_batch(&tx)?;
         let mut current = tx.prepare_cached("SELECT state FROM items WHERE id = ?")?;
         let mut update = tx.prepare_cached("UPDATE items SET state = ? WHERE id = ?")?;
-        let mut event = tx.prepare_cached(
-            "INSERT INTO events (item_id, at, kind, actor, batch, from_state, to_state)
-             VALUES (?, ?, 'state', ?, ?, ?, ?)",
-        )?;
         for &id in ids {
             let Some(from): Option<String> = current.query_row([id], |r| r.get(0)).optional()?
             else {
@@ -47,7 +46,11 @@ pub fn set_state(
                 continue;
             }
             update.execute(params![to.as_str(), id])?;
-            event.execute(params![id, now, actor, batch, from, to.as_str()])?;
+            events::record(
+                &tx,
+                &Event::state(actor, id, &from, to.as_str()).batch(Some(batch)),
+                now,
+            )?;
             changed.push(id);
         }
     }
@@ -95,17 +98,14 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
             params![from, id, to],
         )?;
         if reverted == 1 {
-            tx.execute(
-                "INSERT INTO events (item_id, at, kind, actor, batch, from_state, to_state)
-                 VALUES (?1, ?2, 'state', 'undo', NULL, ?3, ?4)",
-                params![id, now, to, from],
-            )?;
+            events::record(&tx, &Event::state(ACTOR_UNDO, id, &to, &from), now)?;
             items.push(id);
         }
     }
-    tx.execute(
-        "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (NULL, ?, 'undo', ?, ?)",
-        params![now, ACTOR_USER, batch.to_string()],
+    events::record(
+        &tx,
+        &Event::new(EventKind::Undo, ACTOR_USER, None).detail(batch),
+        now,
     )?;
     tx.commit()?;
     Ok(Some(Undone { items, was }))
@@ -119,9 +119,11 @@ pub fn mark_gone(conn: &Connection, item: ItemId, why: &str, now: UnixTime) -> R
         params![now, item],
     )? == 1;
     if marked {
-        conn.execute(
-            "INSERT INTO events (item_id, at, kind, actor, detail) VALUES (?, ?, 'gone', 'platform', ?)",
-            params![item, now, serde_json::json!({ "error": why }).to_string()],
+        events::record(
+            conn,
+            &Event::new(EventKind::Gone, ACTOR_PLATFORM, Some(item))
+                .detail(serde_json::json!({ "error": why })),
+            now,
         )?;
     }
     Ok(marked)

@@ -10,6 +10,7 @@ use super::query::Request;
 use crate::domain::{ItemState, UnixTime};
 use crate::outbox::read::OutboxRow;
 use crate::outbox::{OutboxId, OutboxState};
+use crate::platform::kinds;
 use crate::replies::{AfterSend, Warning};
 use crate::store::read::ItemRow;
 
@@ -373,7 +374,7 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         KeyCode::Char('e') => match row {
             Some(row)
                 if matches!(row.state, OutboxState::Failed | OutboxState::Unknown)
-                    && row.kind == "reply" =>
+                    && row.kind == kinds::REPLY =>
             {
                 model.outbox = None;
                 let mut composer = Composer::for_row(&row, &model.kit);

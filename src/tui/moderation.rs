@@ -1,5 +1,6 @@
 //! The moderation, tag, escalation and note popups: their state, their keys and the
-//! writes they ask for. Pure like [`super::model::update`]: no I/O here.
+//! writes they ask for. The key handling is pure like [`super::model::update`]; only
+//! [`run_write`], which the runtime calls on the writer's connection, touches the store.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use super::keymap::Action;
 use super::model::{Effect, Model};
 use crate::domain::{ItemId, Severity, UnixTime};
 use crate::escalation::{EscalationConfig, NewEscalation, OpenEscalation};
+use crate::platform::kinds;
 use crate::store::moderation::{self, ModerationInfo};
 
 /// What the UI knows at start-up: no I/O is needed later to offer the right actions.
@@ -137,23 +139,23 @@ pub enum WriteJob {
 
 /// Every moderation kind with its key in the popup, its label and whether it confirms.
 pub const ACTIONS: &[(&str, char, &str, bool)] = &[
-    ("hide", 'h', "hide from the public", false),
-    ("unhide", 'u', "unhide", false),
-    ("delete", 'x', "delete", true),
-    ("block", 'b', "block the author", true),
-    ("mute", 'M', "mute the author", false),
-    ("mute-thread", 'T', "mute this thread", false),
-    ("report", 'r', "report to the platform…", false),
-    ("approve", 'A', "approve (held for review)", false),
-    ("dismiss", 'D', "dismiss the notification", false),
+    (kinds::HIDE, 'h', "hide from the public", false),
+    (kinds::UNHIDE, 'u', kinds::UNHIDE, false),
+    (kinds::DELETE, 'x', kinds::DELETE, true),
+    (kinds::BLOCK, 'b', "block the author", true),
+    (kinds::MUTE, 'M', "mute the author", false),
+    (kinds::MUTE_THREAD, 'T', "mute this thread", false),
+    (kinds::REPORT, 'r', "report to the platform…", false),
+    (kinds::APPROVE, 'A', "approve (held for review)", false),
+    (kinds::DISMISS, 'D', "dismiss the notification", false),
     (
-        "accept-request",
+        kinds::ACCEPT_REQUEST,
         'a',
         "accept (filtered by the platform)",
         false,
     ),
     (
-        "dismiss-request",
+        kinds::DISMISS_REQUEST,
         'X',
         "dismiss the request (filtered by the platform)",
         true,
@@ -161,7 +163,7 @@ pub const ACTIONS: &[(&str, char, &str, bool)] = &[
 ];
 
 /// Kinds that answer a platform's notification request: offered only for held items.
-const REQUEST_KINDS: &[&str] = &["accept-request", "dismiss-request"];
+const REQUEST_KINDS: &[&str] = &[kinds::ACCEPT_REQUEST, kinds::DISMISS_REQUEST];
 
 fn plural(n: usize) -> &'static str {
     if n == 1 {
@@ -408,7 +410,7 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                 Some(&(kind, _, _, true)) => {
                     model.moderation.popup = Some(Popup::Confirm { ids, kind })
                 }
-                Some(&("report", ..)) => {
+                Some(&(kinds::REPORT, ..)) => {
                     // A category first, from what the platform takes; a platform with
                     // one goes straight to the reason.
                     let offered = report_categories(model, &ids);
@@ -591,7 +593,7 @@ fn submit(
                 );
             }
             let payload = serde_json::json!({"category": category, "reason": text});
-            queue(model, ids, "report", payload, effects);
+            queue(model, ids, kinds::REPORT, payload, effects);
         }
     }
 }

@@ -10,6 +10,7 @@ use super::compose_update::ReplyMsg;
 use super::model::{Effect, Msg};
 use crate::domain::now;
 use crate::outbox::store as outbox;
+use crate::platform::kinds;
 use crate::store::WriterHandle;
 
 /// Starts the task that carries out replies effects one at a time, in order (a draft
@@ -47,7 +48,7 @@ async fn run(writer: &WriterHandle, effect: Effect) -> Option<ReplyMsg> {
                 writer
                     .call(move |c| {
                         let payload = serde_json::json!({ "text": text });
-                        outbox::enqueue(c, item_id, "reply", &payload, replaces, "user", now())
+                        outbox::enqueue(c, item_id, kinds::REPLY, &payload, replaces, "user", now())
                     })
                     .await
                     .map_err(|e| e.to_string()),

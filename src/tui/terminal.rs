@@ -1,4 +1,4 @@
-//! The one owner of the terminal (DESIGN.md §7): it puts the terminal into raw mode and the
+//! The one owner of the terminal: it puts the terminal into raw mode and the
 //! alternate screen, and gives it back — cooked mode, main screen, cursor shown — on every
 //! way out: quit, error, panic, and the signals a terminal program receives (TERM, INT,
 //! HUP, QUIT).

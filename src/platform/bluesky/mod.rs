@@ -7,7 +7,6 @@ mod notifications;
 mod profiles;
 mod quotes;
 mod reply;
-pub mod secret;
 mod session;
 pub mod setup;
 mod text;
@@ -24,7 +23,8 @@ use super::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
 use crate::config::AccountConfig;
-pub use secret::Secret;
+use crate::platform::kinds;
+pub use crate::secrets::Secret;
 use session::{Session, SessionData};
 use xrpc::{Call, Xrpc, XrpcError};
 
@@ -83,7 +83,7 @@ impl BlueskyConnector {
                 account.name
             );
         }
-        let password = secret::resolve(account)?;
+        let password = app_password(account, data_dir)?;
         let session_file =
             data_dir.map(|d| d.join(format!("bluesky-{}.session", file_safe(&account.name))));
         Ok(BlueskyConnector::new(Settings {
@@ -157,6 +157,20 @@ fn platform_to_xrpc(e: PlatformError) -> XrpcError {
     }
 }
 
+/// The app password, found as every account's token is (`token_env`, `token_cmd`, or a
+/// 0600 token file); with none set, the error says it is the app password that is missing.
+fn app_password(
+    account: &AccountConfig,
+    data_dir: Option<&std::path::Path>,
+) -> anyhow::Result<Secret> {
+    match crate::secrets::resolve_token(account, data_dir) {
+        Err(crate::secrets::SecretError::NoSource { account }) => anyhow::bail!(
+            "account `{account}`: set token_env or token_cmd to the Bluesky app password"
+        ),
+        found => Ok(found?),
+    }
+}
+
 fn file_safe(name: &str) -> String {
     name.chars()
         .map(|c| {
@@ -183,13 +197,13 @@ impl Connector for BlueskyConnector {
             }),
             direct_messages: true,
             moderation: vec![
-                "hide",
-                "unhide",
-                "delete",
-                "block",
-                "mute",
-                "mute-thread",
-                "report",
+                kinds::HIDE,
+                kinds::UNHIDE,
+                kinds::DELETE,
+                kinds::BLOCK,
+                kinds::MUTE,
+                kinds::MUTE_THREAD,
+                kinds::REPORT,
             ],
         }
     }
@@ -235,9 +249,9 @@ impl Connector for BlueskyConnector {
     /// takes no client key, a block is a new record each time and reports have no key.
     fn resend_guard(&self, kind: &str, item_kind: crate::domain::ItemKind) -> ResendGuard {
         match kind {
-            "reply" if item_kind == crate::domain::ItemKind::Dm => ResendGuard::Nothing,
-            "reply" => ResendGuard::Key { window: None },
-            "report" | "block" => ResendGuard::Nothing,
+            kinds::REPLY if item_kind == crate::domain::ItemKind::Dm => ResendGuard::Nothing,
+            kinds::REPLY => ResendGuard::Key { window: None },
+            kinds::REPORT | kinds::BLOCK => ResendGuard::Nothing,
             _ => ResendGuard::Idempotent,
         }
     }
@@ -258,3 +272,7 @@ pub(crate) fn parse_at_uri(uri: &str) -> Option<(&str, &str, &str)> {
 pub(crate) fn now_rfc3339() -> String {
     jiff::Timestamp::now().to_string()
 }
+
+#[cfg(test)]
+#[path = "secret_tests.rs"]
+mod secret_tests;

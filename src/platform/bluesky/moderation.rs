@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::xrpc::Call;
 use super::{now_rfc3339, parse_at_uri, BlueskyConnector};
 use crate::domain::ItemKind;
+use crate::platform::kinds;
 use crate::platform::{ItemFacts, ModerationAction, PlatformError, Target};
 
 /// Whether Bluesky accepts `kind` on this item (the menu offers nothing else):
@@ -17,10 +18,10 @@ use crate::platform::{ItemFacts, ModerationAction, PlatformError, Target};
 pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
     let dm = facts.kind == ItemKind::Dm;
     match kind {
-        "hide" | "unhide" => facts.reply && facts.in_own_thread && !facts.own() && !dm,
-        "delete" => facts.own(),
-        "block" | "mute" | "report" => !facts.own(),
-        "mute-thread" => !dm,
+        kinds::HIDE | kinds::UNHIDE => facts.reply && facts.in_own_thread && !facts.own() && !dm,
+        kinds::DELETE => facts.own(),
+        kinds::BLOCK | kinds::MUTE | kinds::REPORT => !facts.own(),
+        kinds::MUTE_THREAD => !dm,
         _ => false,
     }
 }

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 use tokio::sync::Mutex;
 
-use super::secret::Secret;
 use super::xrpc::{Call, Xrpc, XrpcError};
 use crate::platform::PlatformError;
+use crate::secrets::Secret;
 
 /// A live session.
 #[derive(Clone)]

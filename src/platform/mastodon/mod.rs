@@ -1,4 +1,4 @@
-//! The Mastodon connector (DESIGN.md §5): mentions, replies to the brand and direct
+//! The Mastodon connector (README "Mastodon"): mentions, replies to the brand and direct
 //! messages in; replies and moderation out.
 //!
 //! - [`client`]: HTTP, errors, rate-limit budget, `Link` pagination.
@@ -26,6 +26,7 @@ use self::client::{Client, Clock, Purpose, RateBudget};
 use self::convert::Own;
 use crate::config::AccountConfig;
 use crate::domain::NewItem;
+use crate::platform::kinds;
 use crate::platform::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
@@ -37,14 +38,14 @@ pub const DEFAULT_REPLY_LIMIT: usize = 500;
 /// The moderation actions Mastodon offers a regular account. Hiding another person's reply
 /// does not exist on Mastodon, so `hide` is not offered.
 pub const MODERATION: &[&str] = &[
-    "delete",
-    "block",
-    "mute",
-    "mute-thread",
-    "report",
-    "dismiss",
-    "accept-request",
-    "dismiss-request",
+    kinds::DELETE,
+    kinds::BLOCK,
+    kinds::MUTE,
+    kinds::MUTE_THREAD,
+    kinds::REPORT,
+    kinds::DISMISS,
+    kinds::ACCEPT_REQUEST,
+    kinds::DISMISS_REQUEST,
 ];
 
 /// One Mastodon account on one instance.
@@ -210,10 +211,10 @@ impl Connector for MastodonConnector {
     /// Mastodon keeps an `Idempotency-Key` for about an hour; reports carry none.
     fn resend_guard(&self, kind: &str, _item_kind: crate::domain::ItemKind) -> ResendGuard {
         match kind {
-            "reply" => ResendGuard::Key {
+            kinds::REPLY => ResendGuard::Key {
                 window: Some(std::time::Duration::from_secs(3600)),
             },
-            "report" => ResendGuard::Nothing,
+            kinds::REPORT => ResendGuard::Nothing,
             _ => ResendGuard::Idempotent,
         }
     }

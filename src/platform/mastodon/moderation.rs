@@ -11,6 +11,7 @@ use super::fetch::path_id;
 use super::reply::status_of;
 use super::MastodonConnector;
 use crate::domain::ItemKind;
+use crate::platform::kinds;
 use crate::platform::{ItemFacts, ModerationAction, PlatformError, Target};
 
 /// Whether Mastodon accepts `kind` on this item (the menu offers nothing else):
@@ -21,9 +22,9 @@ use crate::platform::{ItemFacts, ModerationAction, PlatformError, Target};
 /// - `hide`, `unhide`, `approve`: Mastodon has no such thing for a user.
 pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
     match kind {
-        "delete" => facts.own(),
-        "block" | "mute" | "report" | "dismiss" => !facts.own(),
-        "mute-thread" => true,
+        kinds::DELETE => facts.own(),
+        kinds::BLOCK | kinds::MUTE | kinds::REPORT | kinds::DISMISS => !facts.own(),
+        kinds::MUTE_THREAD => true,
         _ => false,
     }
 }
