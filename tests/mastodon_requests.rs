@@ -93,6 +93,21 @@ async fn filtered_mentions_are_stored_marked_and_accepted_or_dismissed() {
     );
 
     let (gil, hal) = (item_id(&store, "1101"), item_id(&store, "1102"));
+    // The list rows carry the mark, so the inbox shows which items the platform holds.
+    let rows = hark::store::read::Reader::open(&store.path())
+        .unwrap()
+        .page(
+            &hark::store::read::ListQuery::view(hark::store::View::Inbox),
+            None,
+            hark::store::read::Direction::Older,
+            50,
+        )
+        .unwrap();
+    let held: Vec<bool> = [gil, hal]
+        .iter()
+        .map(|id| rows.iter().find(|r| r.id == *id).unwrap().marks.filtered)
+        .collect();
+    assert_eq!(held, [true, true]);
     let handle = store.writer.as_ref().unwrap().handle();
     let queued = handle
         .call_blocking(move |c| {

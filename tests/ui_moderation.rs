@@ -428,3 +428,13 @@ fn records_set_aside_are_counted_in_the_status_bar() {
     );
     assert!(screen.contains("1 older than the look-back"), "{screen}");
 }
+
+#[test]
+fn an_item_the_platform_holds_is_marked_in_the_list() {
+    let mut rows = rows();
+    rows[0].marks.filtered = true;
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
+    support::ui::show_rows(&mut model, 120, 30, rows, 4);
+    let screen = support::ui::screen(&render(&model, 120, 30));
+    assert!(screen.contains("⧖ filtered by the platform ·"), "{screen}");
+}

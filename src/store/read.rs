@@ -55,6 +55,8 @@ pub struct ItemMarks {
     pub reply_failed: bool,
     /// The platform said the post is gone (deleted there).
     pub gone: bool,
+    /// Held by the platform's filter (a Mastodon notification request): accept or dismiss.
+    pub filtered: bool,
 }
 
 impl ItemMarks {
@@ -195,10 +197,11 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
                  AND r.external_id = i.thread_external_id AND r.kind = 'post')
        OR EXISTS (SELECT 1 FROM thread_context c WHERE c.account_id = i.account_id
                  AND c.external_id = i.thread_external_id AND c.own)
-       OR (i.kind = 'comment' AND i.thread_external_id = i.parent_external_id)))";
+       OR (i.kind = 'comment' AND i.thread_external_id = i.parent_external_id))),
+    i.filtered_request IS NOT NULL";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
-const ROW_COLUMN_COUNT: usize = 16;
+const ROW_COLUMN_COUNT: usize = 17;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -242,11 +245,14 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
             2 => Severity::High,
             _ => Severity::Low,
         }),
-        marks: ItemMarks::from_row(
-            r.get::<_, Option<String>>(11)?.as_deref(),
-            r.get(12)?,
-            r.get(13)?,
-        ),
+        marks: ItemMarks {
+            filtered: r.get(16)?,
+            ..ItemMarks::from_row(
+                r.get::<_, Option<String>>(11)?.as_deref(),
+                r.get(12)?,
+                r.get(13)?,
+            )
+        },
         facts: crate::platform::ItemFacts {
             kind,
             reply: r.get(14)?,

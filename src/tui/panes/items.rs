@@ -203,6 +203,8 @@ pub fn truth_span(marks: &ItemMarks) -> Span<'static> {
         Span::styled(format!("✗ {kind} refused · "), red)
     } else if marks.gone {
         Span::styled("⊘ deleted on the platform · ", red)
+    } else if marks.filtered {
+        Span::styled("⧖ filtered by the platform · ", yellow)
     } else {
         Span::raw("")
     }
