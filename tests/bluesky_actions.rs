@@ -598,7 +598,7 @@ impl Truth {
             .handle()
             .call_blocking(move |c| {
                 if kind == "reply" {
-                    hark::outbox::store::enqueue(
+                    hark::store::outbox::enqueue(
                         c,
                         id,
                         kind,

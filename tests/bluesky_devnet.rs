@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use hark::domain::ItemKind;
 use hark::ingest::Pipeline;
-use hark::outbox::store as outbox_store;
 use hark::outbox::worker::Worker;
 use hark::platform::bluesky::{BlueskyConnector, Secret, Settings, CHAT_PROXY};
 use hark::platform::{Capabilities, Connector, FetchPage, ModerationAction, PlatformError, Target};
 use hark::poller::{PollStatus, Poller, Schedule};
+use hark::store::outbox as outbox_store;
 use hark::store::read::Reader;
 use hark::store::{ingest, Writer};
 use hark::threads::ThreadNews;

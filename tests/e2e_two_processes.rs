@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hark::outbox::store as ob;
+use hark::store::outbox as ob;
 use hark::store::{Reader, Writer};
 use mastodon_support::{empty, fixture, instance, TOKEN};
 use wiremock::matchers::{method, path};

@@ -588,7 +588,7 @@ fn queue(store: &Store, id: i64, kind: &'static str, payload: serde_json::Value)
         .handle()
         .call_blocking(move |c| {
             if kind == "reply" {
-                hark::outbox::store::enqueue(
+                hark::store::outbox::enqueue(
                     c,
                     id,
                     kind,

@@ -17,7 +17,7 @@ const NOW: i64 = 1_764_000_000;
 /// The process that claims rows in these tests (the worker's lease owner).
 static OWNER: std::sync::LazyLock<hark::outbox::lease::Owner> =
     std::sync::LazyLock::new(hark::outbox::lease::Owner::new);
-const LEASE: i64 = hark::outbox::store::LEASE_SECS;
+const LEASE: i64 = hark::store::outbox::LEASE_SECS;
 
 fn item(id: &str, handle: &str, followers: i64, body: &str, at: i64) -> Incoming {
     Incoming::from(NewItem {
@@ -282,8 +282,8 @@ fn a_moderation_action_is_a_queued_outbox_row_and_changes_the_item_only_when_con
         .writer
         .handle()
         .call_blocking(|c| {
-            for job in hark::outbox::store::claim_due_except(c, NOW + 6, 16, &[], &OWNER, LEASE)? {
-                hark::outbox::store::mark_sent(c, job.id, &OWNER, None, NOW + 6)?;
+            for job in hark::store::outbox::claim_due_except(c, NOW + 6, 16, &[], &OWNER, LEASE)? {
+                hark::store::outbox::mark_sent(c, job.id, &OWNER, None, NOW + 6)?;
             }
             Ok(())
         })
@@ -331,7 +331,7 @@ fn a_moderation_action_is_a_queued_outbox_row_and_changes_the_item_only_when_con
 /// The list row of `id` as the Inbox reads it, if it is there.
 /// The CM's reply "yes" to `item`, queued at `NOW`.
 fn queue_reply(c: &mut rusqlite::Connection, item: i64) -> hark::store::Result<i64> {
-    hark::outbox::store::enqueue(
+    hark::store::outbox::enqueue(
         c,
         item,
         "reply",
@@ -380,8 +380,8 @@ fn a_refused_moderation_action_leaves_the_item_where_it_was_with_the_reason() {
         .handle()
         .call_blocking(|c| {
             let job =
-                hark::outbox::store::claim_due_except(c, NOW + 1, 1, &[], &OWNER, LEASE)?.remove(0);
-            hark::outbox::store::mark_failed(
+                hark::store::outbox::claim_due_except(c, NOW + 1, 1, &[], &OWNER, LEASE)?.remove(0);
+            hark::store::outbox::mark_failed(
                 c,
                 job.id,
                 &OWNER,
@@ -412,8 +412,8 @@ fn a_failed_reply_returns_to_needs_reply_and_an_auth_failure_is_retried_when_the
         .call_blocking(move |c| {
             queue_reply(c, id)?;
             let job =
-                hark::outbox::store::claim_due_except(c, NOW + 1, 1, &[], &OWNER, LEASE)?.remove(0);
-            hark::outbox::store::mark_failed(
+                hark::store::outbox::claim_due_except(c, NOW + 1, 1, &[], &OWNER, LEASE)?.remove(0);
+            hark::store::outbox::mark_failed(
                 c,
                 job.id,
                 &OWNER,

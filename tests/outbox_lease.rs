@@ -11,13 +11,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hark::domain::{ItemKind, NewAuthor, NewItem};
 use hark::outbox::read::{attention, item_outbox};
-use hark::outbox::store as ob;
 use hark::outbox::worker::Worker;
 use hark::outbox::OutboxState;
 use hark::platform::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
 use hark::store::ingest::{self, Incoming};
+use hark::store::outbox as ob;
 use hark::store::{Reader, Writer};
 use serde_json::json;
 

@@ -4,8 +4,8 @@
 use std::process::Command;
 
 use hark::outbox::read::item_outbox;
-use hark::outbox::store as ob;
 use hark::outbox::OutboxState;
+use hark::store::outbox as ob;
 use hark::store::{Reader, Writer};
 
 fn poll_once(config: &std::path::Path, data: &std::path::Path) -> String {

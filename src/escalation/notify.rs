@@ -18,7 +18,8 @@ use super::step::{self, Channel};
 use super::{command, webhook, EscalationConfig};
 use crate::backoff::{Backoff, Jitter};
 use crate::domain::UnixTime;
-use crate::outbox::lease::{Leases, Owner, SqliteLeases, Table};
+use crate::outbox::lease::{Leases, Owner, Table};
+use crate::store::lease::SqliteLeases;
 use crate::store::{Result, WriterHandle};
 
 /// A notification due to be sent.

@@ -13,7 +13,6 @@
 
 pub mod lease;
 pub mod read;
-pub mod store;
 pub mod truth;
 pub mod worker;
 

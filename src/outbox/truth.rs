@@ -114,7 +114,7 @@ pub fn requeue_auth_failed(conn: &mut Connection, account_id: i64, now: UnixTime
         .collect::<rusqlite::Result<_>>()?;
     let mut n = 0;
     for id in ids {
-        if super::store::requeue_failed(conn, id, "credentials work again", now)? {
+        if crate::store::outbox::requeue_failed(conn, id, "credentials work again", now)? {
             n += 1;
         }
     }

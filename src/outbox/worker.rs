@@ -8,12 +8,12 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::lease::Owner;
-use super::store::{self, Job};
 use super::truth;
 use crate::backoff::{Backoff, Jitter};
 use crate::domain::UnixTime;
 use crate::platform::kinds;
 use crate::platform::{Connector, PlatformError, ResendGuard};
+use crate::store::outbox::{self as store, Job};
 use crate::store::WriterHandle;
 
 /// How retries are spaced: 2 s doubling up to 10 min, ±25% so many rows failing together

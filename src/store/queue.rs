@@ -1,5 +1,5 @@
 //! The one way a row enters the outbox: queued, due now, with a fresh idempotency key.
-//! Replies (`outbox::store::enqueue`) and moderation actions (`moderation::queue_in`) both
+//! Replies (`outbox::enqueue`) and moderation actions (`moderation::queue_in`) both
 //! come through here, so every row's key is made the same way.
 
 use rand::Rng;

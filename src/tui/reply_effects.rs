@@ -9,8 +9,8 @@ use super::compose::OutboxOp;
 use super::compose_update::ReplyMsg;
 use super::model::{Effect, Msg};
 use crate::domain::now;
-use crate::outbox::store as outbox;
 use crate::platform::kinds;
+use crate::store::outbox;
 use crate::store::WriterHandle;
 
 /// Starts the task that carries out replies effects one at a time, in order (a draft

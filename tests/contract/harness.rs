@@ -243,7 +243,7 @@ impl Store {
                 let now = hark::domain::now();
                 if kind == "reply" {
                     let text = serde_json::json!({"text": "Thanks, we are on it"});
-                    hark::outbox::store::enqueue(c, item, "reply", &text, None, "user", now)
+                    hark::store::outbox::enqueue(c, item, "reply", &text, None, "user", now)
                 } else {
                     let payload = serde_json::json!({"category": "spam", "reason": "kit"});
                     let ids =

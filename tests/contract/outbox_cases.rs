@@ -40,7 +40,7 @@ async fn crash_mid_send<P: Platform>(p: &P, store: &mut Store, row: i64) {
     );
     let mut worker = store.worker(p.connector());
     worker.clock =
-        std::sync::Arc::new(|| hark::domain::now() + 2 * hark::outbox::store::LEASE_SECS);
+        std::sync::Arc::new(|| hark::domain::now() + 2 * hark::store::outbox::LEASE_SECS);
     assert_eq!(worker.reconcile().await.unwrap(), 1);
     worker.run_once().await.unwrap();
 }
@@ -108,7 +108,7 @@ pub async fn refused_moderation_is_undone<P: Scripted>() {
         let item = store.add(p.target(kind, 30 + n as u32));
         let reason = p.refuse(kind).await;
         let target = target_of(&store, item);
-        let action = hark::outbox::store::action_of(
+        let action = hark::store::outbox::action_of(
             kind,
             &serde_json::json!({"category": "spam", "reason": "kit"}),
         )

@@ -3,12 +3,13 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-use super::lease::{self, Leases, Owner, SqliteLeases, Table};
-use super::{OutboxId, OutboxState, ACTOR_OUTBOX};
 use crate::domain::{ItemId, ItemKind, ItemState, UnixTime};
+use crate::outbox::lease::{Leases, Owner, Table};
+use crate::outbox::{OutboxId, OutboxState, ACTOR_OUTBOX};
 use crate::platform::kinds;
 use crate::platform::{ModerationAction, ResendGuard, Target};
 use crate::store::events::{self, Event, EventKind};
+use crate::store::lease::{self, SqliteLeases};
 use crate::store::queue;
 use crate::store::{Error, Result};
 
@@ -454,7 +455,7 @@ pub fn mark_sent(
                AND first_response_at IS NULL",
             params![now, id],
         )?;
-        super::truth::on_sent(&tx, id, now)?;
+        crate::outbox::truth::on_sent(&tx, id, now)?;
         // The platform let the held item through or dropped it: it is no longer waiting.
         tx.execute(
             "UPDATE items SET filtered_request = NULL
@@ -556,7 +557,7 @@ fn mark_settled(
             "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
             params![error, next_at.unwrap_or(WAITS_FOR_CM), id],
         )?;
-        super::truth::on_failed(&tx, id, now)?;
+        crate::outbox::truth::on_failed(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)
@@ -692,7 +693,7 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
             params![now, id],
         )?;
-        super::truth::on_requeued(&tx, id, now)?;
+        crate::outbox::truth::on_requeued(&tx, id, now)?;
         // The platform let the held item through or dropped it: it is no longer waiting.
         tx.execute(
             "UPDATE items SET filtered_request = NULL
@@ -706,7 +707,7 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
 }
 
 /// The outbox itself puts a failed row back in the queue, due now, with its key (see
-/// [`super::truth::requeue_auth_failed`]).
+/// [`crate::outbox::truth::requeue_auth_failed`]).
 pub fn requeue_failed(
     conn: &mut Connection,
     id: OutboxId,
@@ -728,7 +729,7 @@ pub fn requeue_failed(
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
             params![now, id],
         )?;
-        super::truth::on_requeued(&tx, id, now)?;
+        crate::outbox::truth::on_requeued(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)

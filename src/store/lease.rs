@@ -1,0 +1,117 @@
+//! The SQLite side of [`Leases`](crate::outbox::lease): the two lease columns live on the
+//! leasable table's own rows; every call is one conditional `UPDATE`, atomic under SQLite's
+//! single writer.
+
+use rusqlite::{params, Connection};
+
+use crate::domain::UnixTime;
+use crate::outbox::lease::{Leases, Owner, Table};
+use crate::store::Result;
+
+/// Leases held in the SQLite cache, on `table`'s own rows.
+pub struct SqliteLeases<'c> {
+    pub conn: &'c Connection,
+    pub table: Table,
+}
+
+impl<'c> SqliteLeases<'c> {
+    pub fn new(conn: &'c Connection, table: Table) -> Self {
+        SqliteLeases { conn, table }
+    }
+}
+
+impl Leases for SqliteLeases<'_> {
+    fn claim(&self, id: i64, owner: &Owner, now: UnixTime, ttl: i64) -> Result<bool> {
+        let sql = format!(
+            "UPDATE {} SET lease_owner = ?2, lease_expires_at = ?3
+             WHERE id = ?1 AND (lease_owner IS NULL OR lease_owner = ?2
+                                OR lease_expires_at IS NULL OR lease_expires_at < ?4)",
+            self.table.name()
+        );
+        let n = self
+            .conn
+            .execute(&sql, params![id, owner.as_str(), now + ttl, now])?;
+        Ok(n == 1)
+    }
+
+    fn renew(&self, id: i64, owner: &Owner, now: UnixTime, ttl: i64) -> Result<bool> {
+        let sql = format!(
+            "UPDATE {} SET lease_expires_at = ?3 WHERE id = ?1 AND lease_owner = ?2",
+            self.table.name()
+        );
+        let n = self
+            .conn
+            .execute(&sql, params![id, owner.as_str(), now + ttl])?;
+        Ok(n == 1)
+    }
+
+    fn release(&self, id: i64, owner: &Owner) -> Result<bool> {
+        let sql = format!(
+            "UPDATE {} SET lease_owner = NULL, lease_expires_at = NULL
+             WHERE id = ?1 AND lease_owner = ?2",
+            self.table.name()
+        );
+        Ok(self.conn.execute(&sql, params![id, owner.as_str()])? == 1)
+    }
+
+    fn expired(&self, now: UnixTime) -> Result<Vec<i64>> {
+        let sql = format!(
+            "SELECT id FROM {} WHERE state = 'sending'
+               AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?1)
+             ORDER BY id",
+            self.table.name()
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let ids = stmt
+            .query_map([now], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+}
+
+/// Whether `owner` holds a live lease on row `id` at `now`.
+pub fn holds(conn: &Connection, table: Table, id: i64, owner: &Owner) -> Result<bool> {
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM {} WHERE id = ?1 AND lease_owner = ?2)",
+        table.name()
+    );
+    Ok(conn.query_row(&sql, params![id, owner.as_str()], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE outbox (id INTEGER PRIMARY KEY, state TEXT,
+                                  lease_owner TEXT, lease_expires_at INTEGER);
+             INSERT INTO outbox (id, state) VALUES (1, 'sending'), (2, 'queued');",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_live_lease_is_never_taken_and_an_expired_one_is() {
+        let conn = conn();
+        let leases = SqliteLeases::new(&conn, Table::Outbox);
+        let (a, b) = (Owner::new(), Owner::new());
+        assert_ne!(a, b);
+        assert!(leases.claim(1, &a, 100, 10).unwrap());
+        assert!(!leases.claim(1, &b, 105, 10).unwrap(), "live: not taken");
+        assert!(leases.expired(110).unwrap().is_empty());
+        assert!(leases.renew(1, &a, 108, 10).unwrap());
+        assert!(
+            leases.expired(118).unwrap().is_empty(),
+            "renewed through 118"
+        );
+        assert!(!leases.renew(1, &b, 108, 10).unwrap(), "b never held it");
+        assert_eq!(leases.expired(119).unwrap(), vec![1]);
+        assert!(leases.claim(1, &b, 119, 10).unwrap(), "expired: taken");
+        assert!(!leases.release(1, &a).unwrap(), "a lost it");
+        assert!(leases.release(1, &b).unwrap());
+        assert_eq!(leases.expired(0).unwrap(), vec![1], "no lease: expired");
+    }
+}
