@@ -6,11 +6,13 @@
 
 pub mod aside;
 pub mod check;
+pub mod escalations;
 pub mod events;
 pub mod ingest;
 pub mod lease;
 pub mod migrate;
 pub mod moderation;
+pub mod notifications;
 pub mod outbox;
 pub mod queue;
 pub mod read;
