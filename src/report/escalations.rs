@@ -51,7 +51,7 @@ fn source(raw: &str) -> String {
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Escalations> {
     let (start, end) = (ctx.period.start, ctx.period.end);
-    let mut rows: Vec<Row> = super::data::escalations(ctx.conn, start, end)?
+    let mut rows: Vec<Row> = crate::store::report::escalations(ctx.conn, start, end)?
         .into_iter()
         .map(|e| {
             let resolved = e.resolved_at.filter(|&at| at < end);
@@ -81,12 +81,12 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Escalations> {
         .iter()
         .filter(|r| r.opened_at >= start && r.opened_at < end)
         .count() as u64;
-    let opened_previous = super::data::escalations(ctx.conn, ctx.prev.start, ctx.prev.end)?
+    let opened_previous = crate::store::report::escalations(ctx.conn, ctx.prev.start, ctx.prev.end)?
         .iter()
         .filter(|e| e.opened_at >= ctx.prev.start)
         .count() as u64;
     Ok(Escalations {
-        ever: super::data::ever(ctx.conn, super::data::Table::Escalations)?,
+        ever: crate::store::report::ever(ctx.conn, crate::store::report::Table::Escalations)?,
         opened,
         opened_previous,
         open_at_end: rows.iter().filter(|r| r.open).count() as u64,

@@ -6,7 +6,6 @@
 
 pub mod chart;
 pub mod config;
-pub mod data;
 pub mod escalations;
 pub mod export;
 pub mod md;
@@ -27,7 +26,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::domain::UnixTime;
-use data::Item;
+use crate::store::report::{self as data, Item};
 pub use period::{Period, Spec};
 
 /// What to report on.

@@ -29,8 +29,8 @@ pub struct Moderation {
 }
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Moderation> {
-    let now = super::data::moderation_outbox(ctx.conn, ctx.period.start, ctx.period.end)?;
-    let before = super::data::moderation_outbox(ctx.conn, ctx.prev.start, ctx.prev.end)?;
+    let now = crate::store::report::moderation_outbox(ctx.conn, ctx.period.start, ctx.period.end)?;
+    let before = crate::store::report::moderation_outbox(ctx.conn, ctx.prev.start, ctx.prev.end)?;
     let mut actions: BTreeMap<String, ActionRow> = BTreeMap::new();
     let blank = |a: &str| ActionRow {
         action: a.to_string(),
@@ -56,19 +56,20 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Moderation> {
             .previous += n;
     }
     let mut by_actor: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for e in super::data::events(ctx.conn, "moderation", ctx.period.start, ctx.period.end)? {
+    for e in crate::store::report::events(ctx.conn, "moderation", ctx.period.start, ctx.period.end)?
+    {
         let action = e.detail["action"].as_str().unwrap_or("?").to_string();
         *by_actor.entry((e.actor, action)).or_insert(0) += 1;
     }
     let mut rules: Vec<(String, u64)> =
-        super::data::rule_matches(ctx.conn, ctx.period.start, ctx.period.end)?
+        crate::store::report::rule_matches(ctx.conn, ctx.period.start, ctx.period.end)?
             .into_iter()
             .collect();
     rules.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut actions: Vec<ActionRow> = actions.into_values().collect();
     actions.sort_by(|a, b| b.total.cmp(&a.total).then(a.action.cmp(&b.action)));
     Ok(Moderation {
-        ever: super::data::ever(ctx.conn, super::data::Table::Moderation)?,
+        ever: crate::store::report::ever(ctx.conn, crate::store::report::Table::Moderation)?,
         actions,
         by_actor: by_actor.into_iter().map(|((a, k), n)| (a, k, n)).collect(),
         rules,

@@ -62,11 +62,11 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<People> {
     let advocates = top(|p| p.positive);
     let detractors = top(|p| p.negative);
     let new_ids: BTreeSet<i64> =
-        super::data::new_authors(ctx.conn, ctx.period.start, ctx.period.end)?
+        crate::store::report::new_authors(ctx.conn, ctx.period.start, ctx.period.end)?
             .into_iter()
             .collect();
     let new_voices_previous =
-        super::data::new_authors(ctx.conn, ctx.prev.start, ctx.prev.end)?.len() as u64;
+        crate::store::report::new_authors(ctx.conn, ctx.prev.start, ctx.prev.end)?.len() as u64;
     let mut new_voices_top: Vec<Person> = people
         .iter()
         .filter(|(id, _)| new_ids.contains(id))

@@ -8,8 +8,8 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::data::Item;
 use super::{md, Ctx};
+use crate::store::report::Item;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {
@@ -65,15 +65,16 @@ fn row(platform: &str, items: &[&Item], target: i64, waiting: u64, replies_sent:
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Responsiveness> {
     let target = ctx.target;
-    let waiting = super::data::unanswered_at(ctx.conn, ctx.backlog_from, ctx.period.end, target)?;
-    let sent = super::data::replies_sent(ctx.conn, ctx.period.start, ctx.period.end)?;
-    let waiting_prev = super::data::unanswered_at(
+    let waiting =
+        crate::store::report::unanswered_at(ctx.conn, ctx.backlog_from, ctx.period.end, target)?;
+    let sent = crate::store::report::replies_sent(ctx.conn, ctx.period.start, ctx.period.end)?;
+    let waiting_prev = crate::store::report::unanswered_at(
         ctx.conn,
         ctx.prev.weeks_before_start(4).unwrap_or(ctx.backlog_from),
         ctx.prev.end,
         target,
     )?;
-    let sent_prev = super::data::replies_sent(ctx.conn, ctx.prev.start, ctx.prev.end)?;
+    let sent_prev = crate::store::report::replies_sent(ctx.conn, ctx.prev.start, ctx.prev.end)?;
     let mut by_platform: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
     for item in &ctx.this {
         by_platform.entry(&item.platform).or_default().push(item);

@@ -6,9 +6,9 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::chart::{Bar, Chart};
-use super::data::Item;
 use super::{md, Ctx};
 use crate::domain::SentimentLabel;
+use crate::store::report::Item;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Distribution {
@@ -92,7 +92,7 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Sentiment> {
         .filter(|i| i.manual.is_some() && i.auto.is_some() && i.manual != i.auto)
         .count() as u64;
     let changes_logged =
-        super::data::events(ctx.conn, "sentiment", ctx.period.start, ctx.period.end)?
+        crate::store::report::events(ctx.conn, "sentiment", ctx.period.start, ctx.period.end)?
             .iter()
             .filter(|e| e.actor == crate::store::state::ACTOR_USER)
             .count() as u64;

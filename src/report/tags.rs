@@ -33,8 +33,8 @@ pub struct Tags {
 }
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Tags> {
-    let now = super::data::tags(ctx.conn, ctx.period.start, ctx.period.end)?;
-    let before = super::data::tags(ctx.conn, ctx.prev.start, ctx.prev.end)?;
+    let now = crate::store::report::tags(ctx.conn, ctx.period.start, ctx.period.end)?;
+    let before = crate::store::report::tags(ctx.conn, ctx.prev.start, ctx.prev.end)?;
     let mut counts: BTreeMap<&str, TagRow> = BTreeMap::new();
     let blank = |t: &str| TagRow {
         tag: t.to_string(),
@@ -49,7 +49,7 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Tags> {
     }
     let mut counts: Vec<TagRow> = counts.into_values().collect();
     counts.sort_by(|a, b| b.items.cmp(&a.items).then(a.tag.cmp(&b.tag)));
-    let by_id: std::collections::HashMap<i64, &super::data::Item> =
+    let by_id: std::collections::HashMap<i64, &crate::store::report::Item> =
         ctx.this.iter().map(|i| (i.id, i)).collect();
     let product = now
         .iter()
@@ -65,7 +65,7 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Tags> {
         })
         .collect();
     Ok(Tags {
-        ever: super::data::ever(ctx.conn, super::data::Table::Tags)?,
+        ever: crate::store::report::ever(ctx.conn, crate::store::report::Table::Tags)?,
         counts,
         product,
     })

@@ -11,9 +11,9 @@ use std::sync::OnceLock;
 
 use serde::Serialize;
 
-use super::data::Item;
 use super::{md, Ctx};
 use crate::domain::SentimentLabel;
+use crate::store::report::Item;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Term {

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod queue;
 pub mod read;
+pub mod report;
 mod search;
 pub mod sentiment;
 pub mod state;

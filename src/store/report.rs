@@ -1,4 +1,4 @@
-//! The report's reads: every query runs on a read-only connection and selects by time
+//! The weekly report's reads: every query runs on a read-only connection and selects by time
 //! through an index (items_by_time, events_by_kind), so a long history costs little.
 
 use std::collections::BTreeMap;
