@@ -90,23 +90,16 @@ impl Notifier {
         id: i64,
         call: impl std::future::Future<Output = T>,
     ) -> T {
-        let every = (self.lease / 3).max(Duration::from_millis(200));
-        let renew = async {
-            loop {
-                tokio::time::sleep(every).await;
-                let (owner, ttl) = (self.owner.clone(), self.ttl());
-                if let Err(e) = writer
-                    .call(move |c| renew(c, id, &owner, crate::domain::now(), ttl))
-                    .await
-                {
-                    tracing::warn!(notification = id, error = %e, "claim not renewed");
-                }
+        crate::outbox::lease::while_renewing(self.lease, call, || async move {
+            let (owner, ttl) = (self.owner.clone(), self.ttl());
+            if let Err(e) = writer
+                .call(move |c| renew(c, id, &owner, crate::domain::now(), ttl))
+                .await
+            {
+                tracing::warn!(notification = id, error = %e, "claim not renewed");
             }
-        };
-        tokio::select! {
-            out = call => out,
-            never = renew => never,
-        }
+        })
+        .await
     }
 
     /// One try of the step; `Err` is why it was not run.

@@ -373,33 +373,25 @@ impl Worker {
             .map(drop)
     }
 
-    /// Runs `call` while renewing this worker's lease on row `id` every third of the
-    /// lease, so a send slower than the lease is never taken by another process.
+    /// Runs `call` while renewing this worker's lease on row `id`.
     async fn renewing<T>(
         &self,
         id: super::OutboxId,
         call: impl std::future::Future<Output = T>,
     ) -> T {
-        let every = (self.lease / 3).max(Duration::from_millis(200));
-        let renew = async {
-            loop {
-                tokio::time::sleep(every).await;
-                let (owner, ttl, now) = (self.owner.clone(), self.ttl(), self.now());
-                match self
-                    .writer
-                    .call(move |c| store::renew(c, id, &owner, now, ttl))
-                    .await
-                {
-                    Ok(true) => {}
-                    Ok(false) => tracing::warn!(outbox = id, "outbox: lease lost mid-send"),
-                    Err(e) => tracing::warn!(outbox = id, error = %e, "outbox: lease not renewed"),
-                }
+        super::lease::while_renewing(self.lease, call, || async move {
+            let (owner, ttl, now) = (self.owner.clone(), self.ttl(), self.now());
+            match self
+                .writer
+                .call(move |c| store::renew(c, id, &owner, now, ttl))
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(outbox = id, "outbox: lease lost mid-send"),
+                Err(e) => tracing::warn!(outbox = id, error = %e, "outbox: lease not renewed"),
             }
-        };
-        tokio::select! {
-            out = call => out,
-            never = renew => never,
-        }
+        })
+        .await
     }
 
     fn classify(

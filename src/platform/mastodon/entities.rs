@@ -180,27 +180,22 @@ pub fn parse_value<T: serde::de::DeserializeOwned>(
     what: &str,
     value: &serde_json::Value,
 ) -> Result<T, String> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path.is_empty() || path == "." {
-            format!("{what}: {inner}")
-        } else {
-            format!("{what}: at `{path}`: {inner}")
-        }
-    })
+    serde_path_to_error::deserialize(value).map_err(|e| located(what, e))
+}
+
+/// "what: at `path`: error", or "what: error" when the error is at the top.
+fn located<E: std::fmt::Display>(what: &str, e: serde_path_to_error::Error<E>) -> String {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if path.is_empty() || path == "." {
+        format!("{what}: {inner}")
+    } else {
+        format!("{what}: at `{path}`: {inner}")
+    }
 }
 
 /// Parses `body` as `T`; the error names where in the JSON it went wrong.
 pub fn parse<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) -> Result<T, String> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path.is_empty() || path == "." {
-            format!("{what}: {inner}")
-        } else {
-            format!("{what}: at `{path}`: {inner}")
-        }
-    })
+    serde_path_to_error::deserialize(&mut de).map_err(|e| located(what, e))
 }
