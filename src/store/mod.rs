@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod moderation;
 pub mod notifications;
 pub mod outbox;
+pub mod outbox_read;
 pub mod queue;
 pub mod read;
 pub mod report;
@@ -21,6 +22,7 @@ mod search;
 pub mod sentiment;
 pub mod state;
 pub mod thread;
+pub mod truth;
 pub mod view;
 pub mod writer;
 
