@@ -18,6 +18,7 @@ pub mod outbox_read;
 pub mod queue;
 pub mod read;
 pub mod report;
+pub mod rules;
 mod search;
 pub mod sentiment;
 pub mod state;
