@@ -8,6 +8,7 @@ pub mod aside;
 pub mod check;
 pub mod escalations;
 pub mod events;
+pub mod export;
 pub mod ingest;
 pub mod lease;
 pub mod migrate;
