@@ -5,6 +5,7 @@
 //! writer commits.
 
 pub mod aside;
+pub mod bench;
 pub mod check;
 pub mod escalations;
 pub mod events;
