@@ -52,35 +52,25 @@ const COLUMNS: [&str; 12] = [
 
 /// Items carrying `tag` created at or after `since`, oldest first.
 pub fn rows(conn: &Connection, tag: &str, since: UnixTime) -> crate::store::Result<Vec<Row>> {
-    let mut stmt = conn.prepare(
-        "SELECT i.id, i.created_at, acc.platform, i.kind, au.handle, au.followers, i.state,
-                coalesce(i.sentiment_manual, i.sentiment_label_auto), i.url, i.body,
-                (SELECT group_concat(tag, ' ') FROM (SELECT tag FROM tags WHERE item_id = i.id ORDER BY tag)),
-                (SELECT group_concat(body, ' / ') FROM (SELECT body FROM notes WHERE item_id = i.id ORDER BY id))
-         FROM items i JOIN accounts acc ON acc.id = i.account_id JOIN authors au ON au.id = i.author_id
-         WHERE i.id IN (SELECT item_id FROM tags WHERE tag = ?1) AND i.created_at >= ?2
-         ORDER BY i.created_at, i.id",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![tag, since], |r| {
-        let at: i64 = r.get(1)?;
-        Ok(Row {
-            id: r.get(0)?,
-            created_at: jiff::Timestamp::from_second(at)
+    Ok(crate::store::export::tagged(conn, tag, since)?
+        .into_iter()
+        .map(|r| Row {
+            id: r.id,
+            created_at: jiff::Timestamp::from_second(r.created_at)
                 .map(|t| t.to_string())
-                .unwrap_or_else(|_| at.to_string()),
-            platform: r.get(2)?,
-            kind: r.get(3)?,
-            author: handle(&r.get::<_, String>(4)?),
-            followers: r.get(5)?,
-            state: r.get(6)?,
-            sentiment: r.get(7)?,
-            url: r.get::<_, Option<String>>(8)?.map(|u| inert_line(&u)),
-            body: inert_line(&r.get::<_, String>(9)?),
-            tags: inert_line(&r.get::<_, Option<String>>(10)?.unwrap_or_default()),
-            notes: inert_line(&r.get::<_, Option<String>>(11)?.unwrap_or_default()),
+                .unwrap_or_else(|_| r.created_at.to_string()),
+            platform: r.platform,
+            kind: r.kind,
+            author: handle(&r.handle),
+            followers: r.followers,
+            state: r.state,
+            sentiment: r.sentiment,
+            url: r.url.map(|u| inert_line(&u)),
+            body: inert_line(&r.body),
+            tags: inert_line(&r.tags.unwrap_or_default()),
+            notes: inert_line(&r.notes.unwrap_or_default()),
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        .collect())
 }
 
 fn fields(row: &Row) -> [String; 12] {

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::params;
 
 use crate::domain::{ItemKind, NewAuthor, NewItem, UnixTime};
 use crate::store::{ingest, Writer};
@@ -153,7 +152,7 @@ pub fn generate(path: &Path, count: usize, seed: u64) -> anyhow::Result<Generate
     }
     let ingested = started.elapsed();
     handle.call_blocking(move |c| {
-        age_the_workload(c, now, seed)?;
+        crate::store::bench::age_the_workload(c, now, seed)?;
         c.pragma_update(None, "synchronous", "NORMAL")?;
         c.pragma_update(None, "journal_mode", "WAL")?;
         Ok(())
@@ -175,55 +174,5 @@ fn join(storing: std::thread::JoinHandle<crate::store::Result<()>>) -> anyhow::R
     storing
         .join()
         .map_err(|_| anyhow::anyhow!("the storing thread panicked"))??;
-    Ok(())
-}
-
-/// A year of CM work: most old items done or replied, a few hidden, some tagged, a few
-/// escalated, replies in the outbox; recent items still new or open.
-fn age_the_workload(
-    conn: &mut rusqlite::Connection,
-    now: UnixTime,
-    seed: u64,
-) -> crate::store::Result<()> {
-    let tx = conn.transaction()?;
-    let week_ago = now - 7 * 86_400;
-    let sentiment = "CASE abs(random()) % 10 WHEN 0 THEN 'negative' WHEN 1 THEN 'negative' WHEN 2 THEN 'positive'
-        WHEN 3 THEN 'positive' WHEN 4 THEN 'positive' ELSE 'neutral' END";
-    tx.execute_batch(&format!(
-        "UPDATE items SET sentiment_label_auto = {sentiment}, sentiment_auto = 0.0 WHERE sentiment_label_auto IS NULL;"
-    ))?;
-    tx.execute(
-        "UPDATE items SET state = CASE abs(random()) % 20
-             WHEN 0 THEN 'hidden' WHEN 1 THEN 'replied' WHEN 2 THEN 'replied' ELSE 'done' END
-         WHERE kind != 'post' AND created_at < ?1",
-        params![week_ago],
-    )?;
-    tx.execute(
-        "UPDATE items SET state = CASE abs(random()) % 3 WHEN 0 THEN 'open' ELSE 'new' END
-         WHERE kind != 'post' AND created_at >= ?1",
-        params![week_ago],
-    )?;
-    tx.execute(
-        "UPDATE items SET first_response_at = created_at + 60 + abs(random()) % 7200 WHERE state = 'replied'",
-        [],
-    )?;
-    tx.execute_batch(&format!(
-        "INSERT INTO tags (item_id, tag, created_at, source)
-             SELECT id, CASE (id / 20) % 5 WHEN 0 THEN 'bug' WHEN 1 THEN 'feedback' WHEN 2 THEN 'support'
-                 WHEN 3 THEN 'lead' ELSE 'advocate' END, created_at, 'user'
-             FROM items WHERE (id * {seed} + 7) % 20 = 0;
-         INSERT INTO escalations (item_id, severity, reason, source, opened_at, resolved_at, outcome)
-             SELECT id, CASE id % 3 WHEN 0 THEN 'low' WHEN 1 THEN 'high' ELSE 'critical' END,
-                 'generated', 'manual', created_at + 600,
-                 CASE WHEN created_at < {week_ago} THEN created_at + 86400 END,
-                 CASE WHEN created_at < {week_ago} THEN 'handled' END
-             FROM items WHERE id % 1000 = 0;
-         INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state, attempts,
-                 next_attempt_at, created_at, sent_at)
-             SELECT id, account_id, 'reply', '{{\"text\":\"Thanks for reaching out!\"}}', 'gen-' || id, 'sent', 1,
-                 first_response_at, first_response_at, first_response_at
-             FROM items WHERE state = 'replied';"
-    ))?;
-    tx.commit()?;
     Ok(())
 }

@@ -4,8 +4,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rusqlite::params;
-
 use crate::domain::{ItemKind, NewAuthor, NewItem};
 
 /// `n` plausible items with a long tail of authors.
@@ -34,43 +32,10 @@ pub fn items(n: usize) -> Vec<NewItem> {
 pub fn time_raw_insert(path: &Path, n: usize) -> anyhow::Result<Duration> {
     let rows = items(n);
     let mut conn = crate::store::open_rw(path)?;
-    conn.execute(
-        "INSERT INTO accounts (id, name, platform) VALUES (1, 'a', 'chirp')",
-        [],
-    )?;
+    crate::store::bench::raw_account(&conn)?;
     let started = Instant::now();
     for chunk in rows.chunks(5_000) {
-        let tx = conn.transaction()?;
-        {
-            let mut author = tx.prepare_cached(
-                "INSERT INTO authors (platform, external_id, handle, display_name, followers, first_seen_at)
-                 VALUES ('chirp', ?1, ?2, ?3, ?4, 0)
-                 ON CONFLICT (platform, external_id) DO UPDATE SET handle = excluded.handle RETURNING id",
-            )?;
-            let mut item = tx.prepare_cached(
-                "INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, 0)",
-            )?;
-            for r in chunk {
-                let author_id: i64 = author.query_row(
-                    params![
-                        r.author.external_id,
-                        r.author.handle,
-                        r.author.display_name,
-                        r.author.followers
-                    ],
-                    |row| row.get(0),
-                )?;
-                item.execute(params![
-                    r.external_id,
-                    r.kind.as_str(),
-                    author_id,
-                    r.body,
-                    r.created_at
-                ])?;
-            }
-        }
-        tx.commit()?;
+        crate::store::bench::raw_insert_chunk(&mut conn, chunk)?;
     }
     Ok(started.elapsed())
 }

@@ -84,7 +84,7 @@ pub fn list(workspace: &crate::workspace::Workspace, json: bool) -> anyhow::Resu
     Ok(())
 }
 
-type Poll = (Option<i64>, Option<i64>, Option<String>);
+type Poll = crate::store::read::AccountPoll;
 
 /// Last poll per account name, from the cache when there is one.
 fn polls(
@@ -94,10 +94,7 @@ fn polls(
         return Ok(Default::default());
     }
     let conn = super::cache::read_only(workspace)?;
-    let mut stmt =
-        conn.prepare("SELECT name, last_poll_at, last_ok_at, last_error FROM accounts")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(crate::store::read::account_polls(&conn)?)
 }
 
 fn text_line(line: &AccountLine, now: i64) -> String {

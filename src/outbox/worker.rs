@@ -227,15 +227,7 @@ impl Worker {
             return true;
         };
         let conn = reader.lock().unwrap_or_else(|e| e.into_inner());
-        conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1)
-                 OR EXISTS (SELECT 1 FROM outbox WHERE state = 'unknown' AND next_attempt_at <= ?1)
-                 OR EXISTS (SELECT 1 FROM outbox WHERE state = 'sending'
-                              AND (lease_expires_at IS NULL OR lease_expires_at < ?1))",
-            [self.now()],
-            |r| r.get::<_, bool>(0),
-        )
-        .unwrap_or(true)
+        crate::store::outbox::anything_due(&conn, self.now()).unwrap_or(true)
     }
 
     /// Sends due rows whenever the store changes or a second passes; rows another

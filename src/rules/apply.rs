@@ -2,13 +2,14 @@
 //! items are inserted, so an item is never visible without its rule actions) and as a
 //! dry run over the cache for `hark rules test`.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 
-use super::{ItemFacts, Rule, RuleSet};
+use super::{Rule, RuleSet};
 use crate::domain::{ItemId, UnixTime};
 use crate::escalation::{self, EscalationConfig, NewEscalation};
 use crate::platform::kinds;
 use crate::store::events::{self, Event, EventKind};
+use crate::store::rules as store_rules;
 use crate::store::{moderation, Result};
 
 /// Everything the ingest needs to apply rules: compiled once at start-up.
@@ -41,29 +42,7 @@ pub struct Applied {
     pub spike: Option<i64>,
 }
 
-/// Loads what rules look at for one item.
-pub fn facts(conn: &Connection, id: ItemId) -> Result<Option<ItemFacts>> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT i.body, acc.platform, i.kind, au.handle, au.followers, i.sentiment_auto
-             FROM items i JOIN accounts acc ON acc.id = i.account_id
-             JOIN authors au ON au.id = i.author_id WHERE i.id = ?",
-        )?
-        .query_row([id], |r| {
-            Ok(ItemFacts {
-                body: r.get(0)?,
-                platform: r.get(1)?,
-                kind: r
-                    .get::<_, String>(2)?
-                    .parse()
-                    .unwrap_or(crate::domain::ItemKind::Mention),
-                author_handle: r.get(3)?,
-                followers: r.get(4)?,
-                sentiment: r.get(5)?,
-            })
-        })
-        .optional()?)
-}
+pub use crate::store::rules::facts;
 
 /// Applies every matching rule to each of `ids`, in rule order, then the spike check.
 /// Call it with the ingest's transaction.
@@ -110,7 +89,7 @@ fn apply_rule(
         }
     }
     if a.spam {
-        conn.execute("UPDATE items SET spam = 1 WHERE id = ?", [id])?;
+        store_rules::mark_spam(conn, id)?;
         events::record(
             conn,
             &Event::new(EventKind::Moderation, &actor, Some(id))
@@ -119,23 +98,14 @@ fn apply_rule(
         )?;
     }
     if a.done {
-        let from: String =
-            conn.query_row("SELECT state FROM items WHERE id = ?", [id], |r| r.get(0))?;
+        let from = store_rules::item_state(conn, id)?;
         if from == "new" || from == "open" {
-            conn.execute("UPDATE items SET state = 'done' WHERE id = ?", [id])?;
+            store_rules::set_done(conn, id)?;
             events::record(conn, &Event::state(&actor, id, &from, "done"), now)?;
         }
     }
     // Hidden already, or a hide on its way (the state changes when the platform confirms).
-    let hidden = || -> Result<bool> {
-        Ok(conn.query_row(
-            "SELECT state IN ('hidden', 'deleted') OR EXISTS (SELECT 1 FROM outbox
-                 WHERE item_id = ?1 AND kind = 'hide' AND state IN ('queued', 'sending'))
-             FROM items WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?)
-    };
+    let hidden = || store_rules::hidden_or_hiding(conn, id);
     // Two rules hiding the same item send one hide.
     if a.hide && !hidden()? {
         moderation::queue_in(
@@ -192,29 +162,7 @@ pub fn dry_run(
             sample: Vec::new(),
         })
         .collect();
-    let mut stmt = conn.prepare(
-        "SELECT i.id, i.body, acc.platform, i.kind, au.handle, au.followers, i.sentiment_auto
-         FROM items i JOIN accounts acc ON acc.id = i.account_id JOIN authors au ON au.id = i.author_id
-         WHERE i.created_at >= ? AND i.kind != 'post' ORDER BY i.created_at DESC, i.id DESC",
-    )?;
-    let rows = stmt.query_map([since], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            ItemFacts {
-                body: r.get(1)?,
-                platform: r.get(2)?,
-                kind: r
-                    .get::<_, String>(3)?
-                    .parse()
-                    .unwrap_or(crate::domain::ItemKind::Mention),
-                author_handle: r.get(4)?,
-                followers: r.get(5)?,
-                sentiment: r.get(6)?,
-            },
-        ))
-    })?;
-    for row in rows {
-        let (id, facts) = row?;
+    store_rules::for_each_since(conn, since, |id, facts| {
         for (i, rule) in rules.rules.iter().enumerate() {
             if rule.matches(&facts) {
                 out[i].count += 1;
@@ -225,7 +173,8 @@ pub fn dry_run(
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     let mut fired = Vec::new();
     if let Some(spike) = spike {
         // Hourly counts of negative (or spike-tagged, or tagged by a matching rule) items.
@@ -233,20 +182,7 @@ pub fn dry_run(
         let hours = (now.div_euclid(3600) - start_hour + 1).max(1) as usize;
         let mut series = vec![0u64; hours];
         let tag = spike.tag.clone().unwrap_or_default();
-        let mut stmt = conn.prepare(
-            "SELECT i.id, i.created_at, coalesce(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative', 0)
-                 OR i.id IN (SELECT item_id FROM tags WHERE tag = ?2)
-             FROM items i WHERE i.created_at >= ?1 AND i.kind != 'post'",
-        )?;
-        let rows = stmt.query_map(params![since, tag], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, bool>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (id, at, mut negative) = row?;
+        store_rules::for_each_spike_candidate(conn, since, &tag, |id, at, mut negative| {
             if !negative && !tag.is_empty() {
                 // A rule that would tag it with the spike's tag counts too.
                 if let Some(f) = facts(conn, id)? {
@@ -257,7 +193,8 @@ pub fn dry_run(
             if negative && h < hours {
                 series[h] += 1;
             }
-        }
+            Ok(())
+        })?;
         fired = super::spike::scan(&series, spike)
             .into_iter()
             .map(|h| (start_hour + h as i64) * 3600)

@@ -2,10 +2,11 @@
 //! baseline before it. Fires at most once per cooldown and opens one escalation that
 //! names the spike and links its items.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 
-use crate::domain::{ItemId, UnixTime};
+use crate::domain::UnixTime;
 use crate::escalation::{self, EscalationConfig, NewEscalation, SpikeConfig};
+use crate::store::rules as store_rules;
 use crate::store::Result;
 
 const HOUR: i64 = 3600;
@@ -61,46 +62,19 @@ pub fn check(
     escalations: &EscalationConfig,
     now: UnixTime,
 ) -> Result<Option<i64>> {
-    let last: Option<i64> = conn
-        .query_row(
-            "SELECT last_fired_at FROM spike_state WHERE rule = ?",
-            [&config.name],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let last = store_rules::spike_last_fired(conn, &config.name)?;
     if last.is_some_and(|l| now - l < config.cooldown.as_secs() as i64) {
         return Ok(None);
     }
     let window = (config.window.as_secs() as i64 / HOUR).max(1);
-    let negative = "(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'
-        OR i.id IN (SELECT item_id FROM tags WHERE tag = ?1))";
     let tag = config.tag.clone().unwrap_or_default();
     let mut baseline = vec![0u64; window as usize];
-    {
-        let sql = format!(
-            "SELECT (?2 - i.created_at) / 3600 AS h, count(*) FROM items i
-             WHERE i.kind != 'post' AND i.created_at <= ?2 - 3600 AND i.created_at > ?2 - 3600 * (?3 + 1)
-               AND {negative} GROUP BY h"
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![tag, now, window], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (h, n) = row?;
-            if (1..=window).contains(&h) {
-                baseline[(window - h) as usize] = n as u64;
-            }
+    for (h, n) in store_rules::spike_baseline(conn, &tag, now, window)? {
+        if (1..=window).contains(&h) {
+            baseline[(window - h) as usize] = n as u64;
         }
     }
-    let sql = format!(
-        "SELECT i.id FROM items i WHERE i.kind != 'post' AND i.created_at > ?2 - 3600
-           AND i.created_at <= ?2 AND {negative} ORDER BY i.created_at, i.id"
-    );
-    let items: Vec<ItemId> = conn
-        .prepare_cached(&sql)?
-        .query_map(params![tag, now], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let items = store_rules::spike_last_hour(conn, &tag, now)?;
     if !is_spike(&baseline, items.len() as u64, config) {
         return Ok(None);
     }
@@ -124,10 +98,6 @@ pub fn check(
         escalations,
         now,
     )?;
-    conn.execute(
-        "INSERT INTO spike_state (rule, last_fired_at) VALUES (?1, ?2)
-         ON CONFLICT (rule) DO UPDATE SET last_fired_at = excluded.last_fired_at",
-        params![config.name, now],
-    )?;
+    store_rules::spike_fired(conn, &config.name, now)?;
     Ok(Some(id))
 }

@@ -5,22 +5,27 @@
 //! writer commits.
 
 pub mod aside;
+pub mod bench;
 pub mod check;
 pub mod escalations;
 pub mod events;
+pub mod export;
 pub mod ingest;
 pub mod lease;
 pub mod migrate;
 pub mod moderation;
 pub mod notifications;
 pub mod outbox;
+pub mod outbox_read;
 pub mod queue;
 pub mod read;
 pub mod report;
+pub mod rules;
 mod search;
 pub mod sentiment;
 pub mod state;
 pub mod thread;
+pub mod truth;
 pub mod view;
 pub mod writer;
 

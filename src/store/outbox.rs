@@ -455,7 +455,7 @@ pub fn mark_sent(
                AND first_response_at IS NULL",
             params![now, id],
         )?;
-        crate::outbox::truth::on_sent(&tx, id, now)?;
+        crate::store::truth::on_sent(&tx, id, now)?;
         // The platform let the held item through or dropped it: it is no longer waiting.
         tx.execute(
             "UPDATE items SET filtered_request = NULL
@@ -557,7 +557,7 @@ fn mark_settled(
             "UPDATE outbox SET last_error = ?, next_attempt_at = ? WHERE id = ?",
             params![error, next_at.unwrap_or(WAITS_FOR_CM), id],
         )?;
-        crate::outbox::truth::on_failed(&tx, id, now)?;
+        crate::store::truth::on_failed(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)
@@ -693,7 +693,7 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
             params![now, id],
         )?;
-        crate::outbox::truth::on_requeued(&tx, id, now)?;
+        crate::store::truth::on_requeued(&tx, id, now)?;
         // The platform let the held item through or dropped it: it is no longer waiting.
         tx.execute(
             "UPDATE items SET filtered_request = NULL
@@ -707,7 +707,7 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
 }
 
 /// The outbox itself puts a failed row back in the queue, due now, with its key (see
-/// [`crate::outbox::truth::requeue_auth_failed`]).
+/// [`crate::store::truth::requeue_auth_failed`]).
 pub fn requeue_failed(
     conn: &mut Connection,
     id: OutboxId,
@@ -729,7 +729,7 @@ pub fn requeue_failed(
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
             params![now, id],
         )?;
-        crate::outbox::truth::on_requeued(&tx, id, now)?;
+        crate::store::truth::on_requeued(&tx, id, now)?;
     }
     tx.commit()?;
     Ok(moved)
@@ -837,4 +837,16 @@ pub fn save_draft(conn: &mut Connection, item_id: ItemId, body: &str, now: UnixT
         )?;
     }
     Ok(())
+}
+/// Whether any row is due: queued or unknown and due, or sending with a lapsed lease.
+/// A cheap read for the worker's idle check.
+pub fn anything_due(conn: &Connection, now: UnixTime) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1)
+             OR EXISTS (SELECT 1 FROM outbox WHERE state = 'unknown' AND next_attempt_at <= ?1)
+             OR EXISTS (SELECT 1 FROM outbox WHERE state = 'sending'
+                          AND (lease_expires_at IS NULL OR lease_expires_at < ?1))",
+        [now],
+        |r| r.get::<_, bool>(0),
+    )?)
 }

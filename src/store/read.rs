@@ -636,3 +636,13 @@ impl Reader {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
+/// An account's last poll: (last_poll_at, last_ok_at, last_error).
+pub type AccountPoll = (Option<i64>, Option<i64>, Option<String>);
+
+/// Last poll per account name.
+pub fn account_polls(conn: &Connection) -> Result<std::collections::HashMap<String, AccountPoll>> {
+    let mut stmt =
+        conn.prepare("SELECT name, last_poll_at, last_ok_at, last_error FROM accounts")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,98 @@
+//! The benchmarks' own statements: the plain-INSERT yardstick and the aging of a
+//! generated workload. Not used by hark itself.
+
+use rusqlite::{params, Connection};
+
+use crate::domain::{NewItem, UnixTime};
+use crate::store::Result;
+
+/// The yardstick's one account.
+pub fn raw_account(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "INSERT INTO accounts (id, name, platform) VALUES (1, 'a', 'chirp')",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Writes `chunk` with plain INSERTs in one transaction, none of hark's logic.
+pub fn raw_insert_chunk(conn: &mut Connection, chunk: &[NewItem]) -> Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut author = tx.prepare_cached(
+            "INSERT INTO authors (platform, external_id, handle, display_name, followers, first_seen_at)
+             VALUES ('chirp', ?1, ?2, ?3, ?4, 0)
+             ON CONFLICT (platform, external_id) DO UPDATE SET handle = excluded.handle RETURNING id",
+        )?;
+        let mut item = tx.prepare_cached(
+            "INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, 0)",
+        )?;
+        for r in chunk {
+            let author_id: i64 = author.query_row(
+                params![
+                    r.author.external_id,
+                    r.author.handle,
+                    r.author.display_name,
+                    r.author.followers
+                ],
+                |row| row.get(0),
+            )?;
+            item.execute(params![
+                r.external_id,
+                r.kind.as_str(),
+                author_id,
+                r.body,
+                r.created_at
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// A year of CM work: most old items done or replied, a few hidden, some tagged, a few
+/// escalated, replies in the outbox; recent items still new or open.
+pub fn age_the_workload(conn: &mut Connection, now: UnixTime, seed: u64) -> Result<()> {
+    let tx = conn.transaction()?;
+    let week_ago = now - 7 * 86_400;
+    let sentiment = "CASE abs(random()) % 10 WHEN 0 THEN 'negative' WHEN 1 THEN 'negative' WHEN 2 THEN 'positive'
+        WHEN 3 THEN 'positive' WHEN 4 THEN 'positive' ELSE 'neutral' END";
+    tx.execute_batch(&format!(
+        "UPDATE items SET sentiment_label_auto = {sentiment}, sentiment_auto = 0.0 WHERE sentiment_label_auto IS NULL;"
+    ))?;
+    tx.execute(
+        "UPDATE items SET state = CASE abs(random()) % 20
+             WHEN 0 THEN 'hidden' WHEN 1 THEN 'replied' WHEN 2 THEN 'replied' ELSE 'done' END
+         WHERE kind != 'post' AND created_at < ?1",
+        params![week_ago],
+    )?;
+    tx.execute(
+        "UPDATE items SET state = CASE abs(random()) % 3 WHEN 0 THEN 'open' ELSE 'new' END
+         WHERE kind != 'post' AND created_at >= ?1",
+        params![week_ago],
+    )?;
+    tx.execute(
+        "UPDATE items SET first_response_at = created_at + 60 + abs(random()) % 7200 WHERE state = 'replied'",
+        [],
+    )?;
+    tx.execute_batch(&format!(
+        "INSERT INTO tags (item_id, tag, created_at, source)
+             SELECT id, CASE (id / 20) % 5 WHEN 0 THEN 'bug' WHEN 1 THEN 'feedback' WHEN 2 THEN 'support'
+                 WHEN 3 THEN 'lead' ELSE 'advocate' END, created_at, 'user'
+             FROM items WHERE (id * {seed} + 7) % 20 = 0;
+         INSERT INTO escalations (item_id, severity, reason, source, opened_at, resolved_at, outcome)
+             SELECT id, CASE id % 3 WHEN 0 THEN 'low' WHEN 1 THEN 'high' ELSE 'critical' END,
+                 'generated', 'manual', created_at + 600,
+                 CASE WHEN created_at < {week_ago} THEN created_at + 86400 END,
+                 CASE WHEN created_at < {week_ago} THEN 'handled' END
+             FROM items WHERE id % 1000 = 0;
+         INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state, attempts,
+                 next_attempt_at, created_at, sent_at)
+             SELECT id, account_id, 'reply', '{{\"text\":\"Thanks for reaching out!\"}}', 'gen-' || id, 'sent', 1,
+                 first_response_at, first_response_at, first_response_at
+             FROM items WHERE state = 'replied';"
+    ))?;
+    tx.commit()?;
+    Ok(())
+}
