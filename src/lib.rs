@@ -13,6 +13,7 @@ pub mod domain;
 pub mod escalation;
 pub mod export;
 pub mod ingest;
+pub mod language;
 pub mod logging;
 pub mod markdown;
 pub mod outbox;

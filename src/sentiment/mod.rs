@@ -237,6 +237,17 @@ impl Analyzer {
         })
     }
 
+    /// Scores `text` written in `lang` (ISO 639-1), or `None` when hark has no lexicon
+    /// for that language: an unscored post is never scored with another language's words.
+    pub fn analyze_in(&self, text: &str, lang: &str) -> Option<Sentiment> {
+        self.scores(lang).then(|| self.analyze(text))
+    }
+
+    /// Whether posts in `lang` get a sentiment.
+    pub fn scores(&self, lang: &str) -> bool {
+        lang == "en"
+    }
+
     /// Like [`Analyzer::analyze`], plus the tokens that carried valence (after
     /// every rule) and the punctuation emphasis; their sum is what the
     /// compound normalises.
