@@ -175,3 +175,66 @@ async fn a_server_without_notification_requests_is_silent_and_not_asked_again() 
     );
     server.verify().await;
 }
+
+/// Retrying a failed accept puts it back in the queue; the item stays held (and the
+/// accept can run again) until the platform confirms.
+#[tokio::test]
+async fn a_retried_accept_keeps_the_item_held_until_the_platform_confirms() {
+    let server = instance().await;
+    mount_quiet_streams(&server).await;
+    mount_requests(&server).await;
+    let accept = format!("{REQUESTS}/9001/accept");
+    Mock::given(method("POST"))
+        .and(path(accept.clone()))
+        .respond_with(
+            ResponseTemplate::new(422).set_body_string(r#"{"error":"Validation failed"}"#),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(accept))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let store = Store::new();
+    let conn = connector(&server);
+    store.poller(conn.clone()).poll_round().await.unwrap();
+    let gil = item_id(&store, "1101");
+    let handle = store.writer.as_ref().unwrap().handle();
+    let queued = handle
+        .call_blocking(move |c| {
+            hark::store::moderation::queue(c, &[gil], "accept-request", &json!({}), "cm", 1)
+        })
+        .unwrap();
+    let worker = Worker::new(
+        handle.clone(),
+        HashMap::from([(
+            store.account_id,
+            conn.clone() as std::sync::Arc<dyn Connector>,
+        )]),
+    );
+    worker.run_once().await.unwrap();
+    assert_eq!(
+        filtered(&store, "1101").as_deref(),
+        Some("9001"),
+        "refused: still held"
+    );
+
+    let id = queued[0];
+    let retried = handle
+        .call_blocking(move |c| hark::store::outbox::retry(c, id, 10))
+        .unwrap();
+    assert!(retried);
+    assert_eq!(
+        filtered(&store, "1101").as_deref(),
+        Some("9001"),
+        "a retry is not a confirmation: the item is still held"
+    );
+    worker.run_once().await.unwrap();
+    assert_eq!(filtered(&store, "1101"), None, "accepted: no longer held");
+    drop(worker);
+    server.verify().await;
+}

@@ -693,14 +693,9 @@ pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool>
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
             params![now, id],
         )?;
+        // A held item stays held until the platform confirms (`mark_sent`): a retry that
+        // fails again must still find the request to answer.
         crate::store::truth::on_requeued(&tx, id, now)?;
-        // The platform let the held item through or dropped it: it is no longer waiting.
-        tx.execute(
-            "UPDATE items SET filtered_request = NULL
-             WHERE id = (SELECT item_id FROM outbox WHERE id = ?1
-                         AND kind IN ('accept-request', 'dismiss-request'))",
-            [id],
-        )?;
     }
     tx.commit()?;
     Ok(moved)
