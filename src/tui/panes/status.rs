@@ -113,9 +113,11 @@ pub fn render_prompt(frame: &mut Frame, area: Rect, model: &Model) {
                 width,
             ))
             .fg(Color::Red),
-            (None, None) => Line::from(
-                "j/k move · enter open · d done · m moderate · t tag · ! escalate · / search · ? help",
-            )
+            (None, None) => Line::from(crate::tui::keymap::hints::line(
+                &model.keymap,
+                model.layer(),
+                width,
+            ))
             .dim(),
         },
     };
