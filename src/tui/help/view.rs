@@ -297,7 +297,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .areas(area);
     super::super::panes::clear_popup(frame, popup);
     let keys = &model.keymap;
-    let title = format!(" Keys · {here} first · rebind in [keys.<layer>] of config.toml ");
+    let title = format!(" Keys · rebind them in [keys.<layer>] of config.toml · {here} first ");
     let footer = if max_scroll == 0 {
         " any key closes this help ".to_string()
     } else {
