@@ -443,3 +443,57 @@ fn the_hint_line_follows_the_layer_and_fits_80_columns() {
         bottom(&m)
     );
 }
+
+#[test]
+fn an_unknown_layer_or_a_command_of_another_layer_names_its_line() {
+    let parse = |text: &str| {
+        Config::parse(text, Path::new("config.toml"))
+            .unwrap_err()
+            .to_string()
+    };
+    let err = parse("brand = \"x\"\n[keys.composr]\nclose = \"q\"\n");
+    assert!(
+        err.starts_with("config.toml, line 2, key `keys.composr`: there is no key layer `composr`"),
+        "{err}"
+    );
+    assert!(err.contains("inbox, composer, picker, outbox"), "{err}");
+    let err = parse("[keys.composer]\nsend-reply = \"ctrl-o\"\nretry = \"r\"\n");
+    assert!(
+        err.starts_with(
+            "config.toml, line 3, key `keys.composer.retry`: there is no action `retry` in the composer layer"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_over_each_layer_lists_that_layer_first() {
+    let open: [(Layer, &str); 9] = [
+        (Layer::Inbox, ""),
+        (Layer::Composer, "r"),
+        (Layer::Picker, "R"),
+        (Layer::Outbox, "O"),
+        (Layer::Moderate, "m"),
+        (Layer::Confirm, "mx"),
+        (Layer::Escalate, "!"),
+        (Layer::Popup, "t"),
+        (Layer::Prompt, "/"),
+    ];
+    for (layer, keys) in open {
+        let mut m = model(Keymap::defaults());
+        typed(&mut m, keys);
+        assert_eq!(m.layer(), layer);
+        key(&mut m, KeyCode::F(1), KeyModifiers::NONE);
+        assert!(m.show_help, "{layer}: f1 opens the help");
+        let terminal = render(&m, 80, 24);
+        let shown = screen(&terminal);
+        assert!(
+            shown.contains(&format!("▶ {}", layer.title())),
+            "{layer} is not listed first"
+        );
+        insta::assert_snapshot!(format!("help_over_the_{layer}_at_80x24"), terminal.backend());
+        // Closing the help goes back to where the keyboard was.
+        key(&mut m, KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(m.layer(), layer);
+    }
+}
