@@ -219,3 +219,24 @@ fn the_example_config_lists_every_layer_with_its_defaults() {
         }
     }
 }
+
+#[test]
+fn the_readme_names_every_layer_and_its_commands() {
+    let readme = include_str!("../../../README.md");
+    for layer in Layer::ALL {
+        assert!(readme.contains(&format!("`{layer}`")), "{layer} is not in the README");
+        if layer == Layer::Inbox {
+            continue;
+        }
+        for binding in layer.bindings() {
+            if matches!(binding.action, Action::Canned(_)) {
+                continue;
+            }
+            assert!(
+                readme.contains(&format!("`{}`", binding.action)),
+                "{layer}: `{}` is not in the README",
+                binding.action
+            );
+        }
+    }
+}
