@@ -491,7 +491,10 @@ fn help_over_each_layer_lists_that_layer_first() {
             shown.contains(&format!("▶ {}", layer.title())),
             "{layer} is not listed first"
         );
-        insta::assert_snapshot!(format!("help_over_the_{layer}_at_80x24"), terminal.backend());
+        insta::assert_snapshot!(
+            format!("help_over_the_{layer}_at_80x24"),
+            terminal.backend()
+        );
         // Closing the help goes back to where the keyboard was.
         key(&mut m, KeyCode::Esc, KeyModifiers::NONE);
         assert_eq!(m.layer(), layer);

@@ -1,7 +1,7 @@
 //! Draws `?`, generated from the keymap so it can never go out of date. Each layer is a
 //! block (the active one first); blocks flow through as many columns as fit without
-//! cutting an entry (long ones wrap), a heading never ends a column, and what does not
-//! fit scrolls a page of columns at a time.
+//! cutting an entry (long ones wrap) and a heading never ends a column. What does not
+//! fit scrolls: one column line by line, several a page of columns at a time.
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
@@ -175,13 +175,11 @@ fn fit(row: &(Row, usize), width: usize) -> Vec<Line<'static>> {
     }
 }
 
-/// The width a row needs to show without wrapping.
+/// The width an entry needs to show without wrapping (headings wrap; they set no width).
 fn natural_width(row: &(Row, usize)) -> usize {
     match row {
         (Row::Entry { keys, help }, kw) => 1 + kw.max(&keys.width()) + 1 + help.width(),
-        (Row::Layer { layer, .. }, _) => 2 + layer.title().width() + 10 + layer.name().len(),
-        (Row::Group(g), _) => 1 + g.width(),
-        (Row::Blank, _) => 0,
+        _ => 0,
     }
 }
 
@@ -241,53 +239,78 @@ fn columns(rows: &[(Row, usize)], width: usize, height: usize) -> Vec<Vec<Line<'
     columns
 }
 
+/// The help laid out for one size: `count` columns side by side; with more columns than
+/// that, pages of `count` columns stacked, each `page` lines high.
+struct Packed {
+    columns: Vec<Vec<Line<'static>>>,
+    count: usize,
+    page: usize,
+    /// All lines stacked, as the scroll counts them.
+    canvas: usize,
+}
+
+impl Packed {
+    fn new(rows: &[(Row, usize)], inner_width: usize, inner_height: usize) -> Packed {
+        let natural = rows.iter().map(natural_width).max().unwrap_or(1) + 1;
+        let pack = |count: usize| {
+            // A one-column gap between columns. One column is one long list.
+            let text_width = (inner_width / count).saturating_sub(1).max(1);
+            if count == 1 {
+                vec![rows.iter().flat_map(|r| fit(r, text_width)).collect()]
+            } else {
+                columns(rows, text_width, inner_height)
+            }
+        };
+        let mut count = (inner_width / natural).clamp(1, MAX_COLUMNS);
+        let mut columns = pack(count);
+        // Fewer, wider columns when they hold it all just as well: fewer wraps.
+        while count > 2 {
+            let fewer = pack(count - 1);
+            if fewer.len() > count - 1 {
+                break;
+            }
+            count -= 1;
+            columns = fewer;
+        }
+        let tallest = columns.iter().map(Vec::len).max().unwrap_or(0);
+        let pages = columns.len().div_ceil(count);
+        let (page, canvas) = if count == 1 || pages <= 1 {
+            (tallest.min(inner_height), tallest)
+        } else {
+            (inner_height, pages * inner_height)
+        };
+        Packed {
+            columns,
+            count,
+            page,
+            canvas,
+        }
+    }
+
+    /// Line `row` of the stacked canvas in column slot `slot`.
+    fn line(&self, slot: usize, row: usize) -> Line<'static> {
+        let (column, at) = if self.count == 1 || self.canvas <= self.page {
+            (slot, row)
+        } else {
+            ((row / self.page) * self.count + slot, row % self.page)
+        };
+        self.columns
+            .get(column)
+            .and_then(|c| c.get(at))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let here = model.layer_under_help();
     let rows = rows(&model.keymap, here);
-    let width = area.width;
-    let inner_width = width.saturating_sub(2) as usize;
-    // Layer headings wrap; entries set the width a column wants.
-    let natural = rows
-        .iter()
-        .filter(|r| matches!(r.0, Row::Entry { .. }))
-        .map(natural_width)
-        .max()
-        .unwrap_or(1)
-        + 1;
+    let inner_width = area.width.saturating_sub(2) as usize;
     let inner_height = area.height.saturating_sub(2).max(1) as usize;
-    let mut count = (inner_width / natural).clamp(1, MAX_COLUMNS);
-    let pack = |count: usize| {
-        // A one-column gap between columns. One column is one long list, scrolled by line.
-        let text_width = (inner_width / count).saturating_sub(1).max(1);
-        if count == 1 {
-            vec![rows.iter().flat_map(|r| fit(r, text_width)).collect()]
-        } else {
-            columns(&rows, text_width, inner_height)
-        }
-    };
-    let mut columns = pack(count);
-    // Fewer, wider columns when they hold it all just as well: less wraps.
-    while count > 2 {
-        let fewer = pack(count - 1);
-        if fewer.len() > count - 1 {
-            break;
-        }
-        count -= 1;
-        columns = fewer;
-    }
-    let column_width = inner_width / count;
-    let pages = if count == 1 {
-        1
-    } else {
-        columns.len().div_ceil(count)
-    };
-    let tallest = columns.iter().map(Vec::len).max().unwrap_or(0);
-    let (height, canvas) = if pages <= 1 {
-        (tallest.min(inner_height), tallest)
-    } else {
-        (inner_height, pages * inner_height)
-    };
+    let packed = Packed::new(&rows, inner_width, inner_height);
+    let (height, canvas) = (packed.page, packed.canvas);
     let max_scroll = canvas.saturating_sub(height) as u16;
+    // For the keys: how far they may scroll and by how much a page.
     model.help.max_scroll.set(max_scroll);
     model.help.page.set(height as u16);
     let scroll = model.help.scroll.min(max_scroll) as usize;
@@ -295,13 +318,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let [popup] = Layout::vertical([Constraint::Length(height as u16 + 2)])
         .flex(Flex::Center)
         .areas(area);
-    super::super::panes::clear_popup(frame, popup);
-    let keys = &model.keymap;
+    crate::tui::panes::clear_popup(frame, popup);
     let title = format!(" Keys · rebind them in [keys.<layer>] of config.toml · {here} first ");
     let footer = if max_scroll == 0 {
         " any key closes this help ".to_string()
     } else {
-        let key = |action| keys.key(Layer::Help, action);
+        let key = |action| model.keymap.key(Layer::Help, action);
         let shown = (scroll + height).min(canvas);
         let more = if shown < canvas { "↓ more · " } else { "" };
         format!(
@@ -316,22 +338,14 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .title_bottom(Line::from(footer).style(Style::new().fg(Color::Cyan)));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
+    let column_width = (inner_width / packed.count) as u16;
     let slots =
-        Layout::horizontal(vec![Constraint::Length(column_width as u16); count]).split(inner);
-    for (c, slot) in slots.iter().enumerate() {
+        Layout::horizontal(vec![Constraint::Length(column_width); packed.count]).split(inner);
+    for (slot, rect) in slots.iter().enumerate() {
         let lines: Vec<Line> = (scroll..scroll + height)
-            .map(|row| {
-                let column = (row / inner_height.max(1)) * count + c;
-                let column = if pages <= 1 { c } else { column };
-                let at = if pages <= 1 { row } else { row % inner_height };
-                columns
-                    .get(column)
-                    .and_then(|col| col.get(at))
-                    .cloned()
-                    .unwrap_or_default()
-            })
+            .map(|row| packed.line(slot, row))
             .collect();
-        frame.render_widget(Paragraph::new(lines), *slot);
+        frame.render_widget(Paragraph::new(lines), *rect);
     }
 }
 

@@ -224,7 +224,10 @@ fn the_example_config_lists_every_layer_with_its_defaults() {
 fn the_readme_names_every_layer_and_its_commands() {
     let readme = include_str!("../../../README.md");
     for layer in Layer::ALL {
-        assert!(readme.contains(&format!("`{layer}`")), "{layer} is not in the README");
+        assert!(
+            readme.contains(&format!("`{layer}`")),
+            "{layer} is not in the README"
+        );
         if layer == Layer::Inbox {
             continue;
         }
