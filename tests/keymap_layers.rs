@@ -500,3 +500,53 @@ fn help_over_each_layer_lists_that_layer_first() {
         assert_eq!(m.layer(), layer);
     }
 }
+
+#[test]
+fn every_entry_of_every_layer_shows_whole_at_any_usual_size() {
+    for (width, height) in [(80, 24), (100, 30), (120, 40), (160, 30), (200, 50)] {
+        let mut m = model(Keymap::defaults());
+        press(&mut m, '?');
+        let mut seen = String::new();
+        let mut last = String::new();
+        for _ in 0..50 {
+            let terminal = render(&m, width, height);
+            let buffer = terminal.backend().buffer();
+            // Row by row, so an entry cut at the edge of its column would not match.
+            let shown: String = (0..height)
+                .map(|y| {
+                    let row: String = (0..width).map(|x| buffer[(x, y)].symbol()).collect();
+                    row + "\n"
+                })
+                .collect();
+            if shown == last {
+                break;
+            }
+            seen.push_str(&shown);
+            last = shown;
+            key(&mut m, KeyCode::PageDown, KeyModifiers::NONE);
+        }
+        for layer in Layer::ALL {
+            for binding in layer.bindings() {
+                if matches!(binding.action, hark::tui::keymap::Action::Canned(_)) {
+                    continue;
+                }
+                let keys = m.keymap.keys_of(layer, binding.action);
+                let entry = format!("{keys} ");
+                assert!(
+                    seen.lines()
+                        .any(|l| l.contains(&entry) && l.contains(binding.help)),
+                    "{width}x{height}: {layer} `{keys}  {}` is not shown whole",
+                    binding.help
+                );
+            }
+        }
+        assert!(
+            seen.contains("1…9         reply with canned reply 1…9"),
+            "{width}x{height}"
+        );
+        assert!(
+            seen.contains("alt-1…9 add canned reply 1…9 at the cursor"),
+            "{width}x{height}"
+        );
+    }
+}
