@@ -21,10 +21,10 @@ pub struct Config {
     pub poll: PollConfig,
     #[serde(default, rename = "account")]
     pub accounts: Vec<AccountConfig>,
-    /// Key binding overrides: action name → key (or list of keys).
+    /// Key binding overrides per layer (`[keys.<layer>]`; flat entries bind the inbox),
+    /// spanned so a bad binding's error names its line. The keymap owns the format.
     #[serde(default)]
-    /// Spanned, so a bad binding's error names its line.
-    pub keys: BTreeMap<String, toml::Spanned<KeySpec>>,
+    pub keys: crate::tui::keymap::KeysConfig,
     /// Canned replies (`[[reply]]`).
     #[serde(default, rename = "reply")]
     pub replies: Vec<crate::replies::CannedReply>,
@@ -123,29 +123,6 @@ impl AccountConfig {
     }
 }
 
-/// One key or several for one action.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum KeySpec {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl AsRef<KeySpec> for KeySpec {
-    fn as_ref(&self) -> &KeySpec {
-        self
-    }
-}
-
-impl KeySpec {
-    pub fn keys(&self) -> Vec<&str> {
-        match self {
-            KeySpec::One(k) => vec![k.as_str()],
-            KeySpec::Many(ks) => ks.iter().map(String::as_str).collect(),
-        }
-    }
-}
-
 /// A configuration that could not be read, with where and why.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -227,17 +204,7 @@ impl Config {
         })?;
         config.validate(path)?;
         if let Err(e) = crate::tui::keymap::Keymap::from_config(&config.keys) {
-            let entry = e
-                .entries()
-                .into_iter()
-                .find_map(|name| config.keys.get_key_value(name));
-            return Err(parse_error(
-                entry.map(|(_, spec)| spec.span()),
-                entry
-                    .map(|(name, _)| format!("keys.{name}"))
-                    .unwrap_or_default(),
-                &e.to_string(),
-            ));
+            return Err(parse_error(e.span, e.path, &e.message));
         }
         if let Err(e) = crate::rules::RuleSet::compile(&config.rules) {
             return Err(ConfigError::Parse {
@@ -536,6 +503,10 @@ mod tests {
     fn key_bindings_from_the_config_take_effect() {
         let config = parse("[keys]\nquit = [\"x\", \"ctrl-q\"]\n").unwrap();
         let map = crate::tui::keymap::Keymap::from_config(&config.keys).unwrap();
-        assert_eq!(map.keys_of(crate::tui::keymap::Action::Quit), "x ctrl-q");
+        let inbox = crate::tui::keymap::Layer::Inbox;
+        assert_eq!(
+            map.keys_of(inbox, crate::tui::keymap::Action::Quit),
+            "x ctrl-q"
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use tui_textarea::{CursorMove, TextArea};
 
 use crate::domain::{ItemId, ItemKind};
@@ -336,16 +336,6 @@ pub fn edit_key(composer: &mut Composer, key: KeyEvent) -> bool {
         composer.dirty = true;
     }
     changed
-}
-
-/// The digit of Alt-1..9 (inserting a snippet inside the composer).
-pub fn alt_digit(key: &KeyEvent) -> Option<u8> {
-    match key.code {
-        KeyCode::Char(c @ '1'..='9') if key.modifiers.contains(KeyModifiers::ALT) => {
-            Some(c as u8 - b'0')
-        }
-        _ => None,
-    }
 }
 
 /// The draft for the item, if the detail's outbox data is for it.

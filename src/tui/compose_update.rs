@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::compose::{self, Composer, OutboxOp, OutboxPane, Picker};
-use super::keymap::Action;
+use super::keymap::{Action, Layer};
 use super::model::{Effect, Model};
 use super::query::Request;
 use crate::domain::{ItemState, UnixTime};
@@ -57,14 +57,6 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) -> bo
         outbox_key(model, key, effects);
         return true;
     }
-    // Digits 1–9 in the inbox: reply with that canned reply.
-    if let KeyCode::Char(c @ '1'..='9') = key.code {
-        if key.modifiers.difference(KeyModifiers::SHIFT).is_empty() {
-            model.status.message = None;
-            canned(model, c as u8 - b'0');
-            return true;
-        }
-    }
     false
 }
 
@@ -79,8 +71,10 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             model.outbox = Some(OutboxPane::default());
             effects.push(Effect::Query(Request::Outbox));
         }
+        Action::Canned(n) => canned(model, n),
         Action::SendReply | Action::ExternalEditor => {
-            model.status.message = Some("no reply open · r starts one".into());
+            let reply = model.keymap.key(Layer::Inbox, Action::Reply);
+            model.status.message = Some(format!("no reply open · {reply} starts one"));
         }
         _ => {}
     }
@@ -164,50 +158,52 @@ fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     if model.composer.as_ref().is_some_and(|c| c.queueing) {
         return;
     }
-    let action = model.keymap.action(&key);
-    if action == Some(Action::SendReply) {
-        send(model, effects);
-        return;
-    }
-    if action == Some(Action::ExternalEditor) {
-        if let Some(c) = &model.composer {
-            effects.push(Effect::Editor(c.text()));
+    match model.keymap.action(Layer::Composer, &key) {
+        Some(Action::SendReply) => return send(model, effects),
+        Some(Action::ExternalEditor) => {
+            if let Some(c) = &model.composer {
+                effects.push(Effect::Editor(c.text()));
+            }
+            return;
         }
-        return;
+        Some(Action::Canned(digit)) => return canned(model, digit),
+        Some(Action::PickReply) => {
+            model.picker = Some(Picker::default());
+            return;
+        }
+        Some(Action::Help) => return super::help::open(model),
+        Some(Action::Close) => return close_composer(model, effects),
+        _ => {}
     }
-    if let Some(digit) = compose::alt_digit(&key) {
-        canned(model, digit);
-        return;
+    if let Some(composer) = model.composer.as_mut() {
+        compose::edit_key(composer, key);
     }
-    if key.code == KeyCode::Char('p') && key.modifiers.contains(KeyModifiers::CONTROL) {
-        model.picker = Some(Picker::default());
-        return;
-    }
+}
+
+/// Closes the composer, keeping what was typed as the item's draft.
+fn close_composer(model: &mut Model, effects: &mut Vec<Effect>) {
     let Some(composer) = model.composer.as_mut() else {
         return;
     };
-    if key.code == KeyCode::Esc {
-        let text = composer.text();
-        // The pre-filled handle alone is not a draft.
-        let body = if text.trim() == composer.author {
-            String::new()
-        } else {
-            text
-        };
-        let kept = !body.trim().is_empty();
-        effects.push(Effect::SaveDraft {
-            item_id: composer.item_id,
-            body,
-        });
-        model.composer = None;
-        model.status.message = Some(if kept {
-            "draft kept · r opens it again".into()
-        } else {
-            "reply discarded".into()
-        });
-        return;
-    }
-    compose::edit_key(composer, key);
+    let text = composer.text();
+    // The pre-filled handle alone is not a draft.
+    let body = if text.trim() == composer.author {
+        String::new()
+    } else {
+        text
+    };
+    let kept = !body.trim().is_empty();
+    effects.push(Effect::SaveDraft {
+        item_id: composer.item_id,
+        body,
+    });
+    model.composer = None;
+    let reply = model.keymap.key(Layer::Inbox, Action::Reply);
+    model.status.message = Some(if kept {
+        format!("draft kept · {reply} opens it again")
+    } else {
+        "reply discarded".into()
+    });
 }
 
 /// Ctrl-S: refuse what cannot go out, ask once about warnings, then queue.
@@ -234,7 +230,7 @@ fn send(model: &mut Model, effects: &mut Vec<Effect>) {
         composer.error = Some(format!(
             "{n} warning{} · {} again sends anyway",
             if n == 1 { "" } else { "s" },
-            model.keymap.keys_of(Action::SendReply)
+            model.keymap.keys_of(Layer::Composer, Action::SendReply)
         ));
         return;
     }
@@ -253,7 +249,8 @@ fn queued(model: &mut Model, effects: &mut Vec<Effect>) {
     let Some(composer) = model.composer.take_if(|c| c.queueing) else {
         return;
     };
-    model.status.message = Some("reply queued · O shows the outbox".into());
+    let outbox = model.keymap.key(Layer::Inbox, Action::Outbox);
+    model.status.message = Some(format!("reply queued · {outbox} shows the outbox"));
     if model.list.current_id() == Some(composer.item_id) {
         after_send(model, effects);
     }
@@ -289,27 +286,14 @@ fn picker_key(model: &mut Model, key: KeyEvent) {
         return;
     };
     let found = compose::matches(&picker.query, &model.kit.canned, platform.as_deref()).len();
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Esc => model.picker = None,
-        KeyCode::Char('c') if ctrl => model.picker = None,
-        KeyCode::Down | KeyCode::Tab => {
+    match model.keymap.action(Layer::Picker, &key) {
+        Some(Action::Close) => model.picker = None,
+        Some(Action::MoveDown) => {
             picker.selected = (picker.selected + 1).min(found.saturating_sub(1))
         }
-        KeyCode::Char('n') if ctrl => {
-            picker.selected = (picker.selected + 1).min(found.saturating_sub(1))
-        }
-        KeyCode::Up | KeyCode::BackTab => picker.selected = picker.selected.saturating_sub(1),
-        KeyCode::Char('p') if ctrl => picker.selected = picker.selected.saturating_sub(1),
-        KeyCode::Backspace => {
-            picker.query.pop();
-            picker.selected = 0;
-        }
-        KeyCode::Char(c) if !ctrl => {
-            picker.query.push(c);
-            picker.selected = 0;
-        }
-        KeyCode::Enter => {
+        Some(Action::MoveUp) => picker.selected = picker.selected.saturating_sub(1),
+        Some(Action::Help) => super::help::open(model),
+        Some(Action::Choose) => {
             let chosen = compose::matches(&picker.query, &model.kit.canned, platform.as_deref())
                 .get(picker.selected)
                 .map(|r| (*r).clone());
@@ -318,7 +302,17 @@ fn picker_key(model: &mut Model, key: KeyEvent) {
                 insert_reply(model, &reply);
             }
         }
-        _ => {}
+        _ => match key.code {
+            KeyCode::Backspace => {
+                picker.query.pop();
+                picker.selected = 0;
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                picker.query.push(c);
+                picker.selected = 0;
+            }
+            _ => {}
+        },
     }
 }
 
@@ -329,19 +323,22 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     let row: Option<OutboxRow> = pane.rows.get(pane.selected).cloned();
     // A resend of an unknown row is confirmed by the very next key, or dropped.
     let armed = pane.confirm_resend.take();
-    match key.code {
-        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('O') => model.outbox = None,
-        KeyCode::Char('j') | KeyCode::Down => {
+    let keys = &model.keymap;
+    match keys.action(Layer::Outbox, &key) {
+        Some(Action::Close) => model.outbox = None,
+        Some(Action::Help) => super::help::open(model),
+        Some(Action::MoveDown) => {
             pane.selected = (pane.selected + 1).min(pane.rows.len().saturating_sub(1))
         }
-        KeyCode::Char('k') | KeyCode::Up => pane.selected = pane.selected.saturating_sub(1),
-        KeyCode::Char('r') => match row {
+        Some(Action::MoveUp) => pane.selected = pane.selected.saturating_sub(1),
+        Some(Action::Retry) => match row {
             Some(row) if row.state == OutboxState::Unknown && armed != Some(row.id) => {
                 pane.confirm_resend = Some(row.id);
-                model.status.message = Some(
-                    "it may already be on the platform: r again sends it again · s if it was sent"
-                        .into(),
-                );
+                model.status.message = Some(format!(
+                    "it may already be on the platform: {} again sends it again · {} if it was sent",
+                    keys.key(Layer::Outbox, Action::Retry),
+                    keys.key(Layer::Outbox, Action::ConfirmSent)
+                ));
             }
             Some(row) if row.state.is_open() => effects.push(Effect::Outbox {
                 id: row.id,
@@ -352,7 +349,7 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
             None => {}
         },
-        KeyCode::Char('x') => match row {
+        Some(Action::CancelSend) => match row {
             Some(row) if row.state.is_open() => effects.push(Effect::Outbox {
                 id: row.id,
                 op: OutboxOp::Cancel,
@@ -362,16 +359,19 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             }
             None => {}
         },
-        KeyCode::Char('s') => match row {
+        Some(Action::ConfirmSent) => match row {
             Some(row) if row.state == OutboxState::Unknown => effects.push(Effect::Outbox {
                 id: row.id,
                 op: OutboxOp::ConfirmSent,
             }),
             _ => {
-                model.status.message = Some("s confirms an unknown row reached the platform".into())
+                model.status.message = Some(format!(
+                    "{} confirms an unknown row reached the platform",
+                    keys.key(Layer::Outbox, Action::ConfirmSent)
+                ))
             }
         },
-        KeyCode::Char('e') => match row {
+        Some(Action::EditReply) => match row {
             Some(row)
                 if matches!(row.state, OutboxState::Failed | OutboxState::Unknown)
                     && row.kind == kinds::REPLY =>
@@ -394,7 +394,7 @@ pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg, effects: &mut Vec<Effect>)
         ReplyMsg::Queued(Ok(_)) => queued(model, effects),
         ReplyMsg::DraftSaved(Ok(())) => {}
         ReplyMsg::Queued(Err(e)) => {
-            let keys = model.keymap.keys_of(Action::SendReply);
+            let keys = model.keymap.keys_of(Layer::Composer, Action::SendReply);
             model.status.last_error = Some(format!("reply NOT queued: {e}"));
             match model.composer.as_mut() {
                 // Nothing typed is lost: the text stays, and is saved as a draft once the

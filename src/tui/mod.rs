@@ -8,6 +8,7 @@ pub mod compose;
 pub mod compose_update;
 pub mod format;
 pub mod headless;
+pub mod help;
 pub mod keymap;
 pub mod keys;
 pub mod list;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::keymap::{Action, Keymap};
+use super::keymap::{Action, Keymap, Layer};
 use super::list::{Anchor, ListRequest, ListWindow};
 use super::query::{Request, Response};
 use crate::domain::{ItemId, ItemState, SentimentLabel, UnixTime};
@@ -103,6 +103,8 @@ pub struct Model {
     /// The search the list is filtered by, as typed.
     pub search: Option<String>,
     pub show_help: bool,
+    /// The help's scroll.
+    pub help: super::help::HelpState,
     /// Moderation, tags, escalations and notes (see [`super::moderation`]).
     pub moderation: super::moderation::ModerationState,
     pub now: UnixTime,
@@ -211,6 +213,7 @@ impl Model {
             prompt: None,
             search: None,
             show_help: false,
+            help: Default::default(),
             moderation: Default::default(),
             now,
             frame: 0,
@@ -251,6 +254,31 @@ impl Model {
             let mut ids: Vec<ItemId> = self.marks.iter().copied().collect();
             ids.sort_unstable();
             ids
+        }
+    }
+
+    /// Where the keyboard is: which layer of the keymap reads the next key.
+    pub fn layer(&self) -> Layer {
+        if self.show_help {
+            Layer::Help
+        } else {
+            self.layer_under_help()
+        }
+    }
+
+    /// The layer below the help (the one `?` lists first).
+    pub fn layer_under_help(&self) -> Layer {
+        use super::moderation::Popup;
+        match (&self.moderation.popup, &self.prompt) {
+            (Some(Popup::Actions { .. }), _) => Layer::Moderate,
+            (Some(Popup::Confirm { .. }), _) => Layer::Confirm,
+            (Some(Popup::Severity { .. }), _) => Layer::Escalate,
+            (Some(Popup::Input { .. }), _) => Layer::Popup,
+            (None, Some(_)) => Layer::Prompt,
+            (None, None) if self.picker.is_some() => Layer::Picker,
+            (None, None) if self.composer.is_some() => Layer::Composer,
+            (None, None) if self.outbox.is_some() => Layer::Outbox,
+            (None, None) => Layer::Inbox,
         }
     }
 
@@ -425,7 +453,7 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
 
 fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     if model.show_help {
-        model.show_help = false;
+        super::help::on_key(model, key);
         return;
     }
     if model.moderation.popup.is_some() {
@@ -440,7 +468,7 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     }
     model.status.message = None;
-    match model.keymap.action(&key) {
+    match model.keymap.action(Layer::Inbox, &key) {
         Some(action) => {
             model.list.touched = true;
             apply(model, action, effects)
@@ -463,19 +491,20 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     let text = match prompt {
         Prompt::Search(t) | Prompt::Command(t) => t,
     };
-    match key.code {
-        KeyCode::Esc => model.prompt = None,
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => model.prompt = None,
-        KeyCode::Backspace if text.pop().is_none() => model.prompt = None,
-        KeyCode::Backspace => {}
-        KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-        KeyCode::Char(c) => text.push(c),
-        KeyCode::Enter => match model.prompt.take() {
+    match model.keymap.action(Layer::Prompt, &key) {
+        Some(Action::Close) => model.prompt = None,
+        Some(Action::ClearLine) => text.clear(),
+        Some(Action::Help) => super::help::open(model),
+        Some(Action::Submit) => match model.prompt.take() {
             Some(Prompt::Search(text)) => set_search(model, Some(text), effects),
             Some(Prompt::Command(text)) => run_command(model, &text, effects),
             None => {}
         },
-        _ => {}
+        _ => match key.code {
+            KeyCode::Backspace if text.pop().is_none() => model.prompt = None,
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+            _ => {}
+        },
     }
 }
 
@@ -529,7 +558,11 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
                 config: Box::new(model.moderation.setup.escalation.clone()),
             },
         )),
-        name => match Action::from_name(name) {
+        // The inbox's commands, and the composer's two the flat `[keys]` always named.
+        name => match Action::from_name(name).filter(|a| {
+            Layer::Inbox.help_of(*a).is_some()
+                || matches!(a, Action::SendReply | Action::ExternalEditor)
+        }) {
             Some(action) => apply(model, action, effects),
             None => model.status.message = Some(format!("unknown command `{name}` · ? lists actions")),
         },
@@ -643,16 +676,19 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             super::moderation::start(model, action)
         }
         Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
-        Action::Help => model.show_help = true,
+        Action::Help => super::help::open(model),
         Action::Reply
         | Action::PickReply
         | Action::SendReply
         | Action::ExternalEditor
+        | Action::Canned(_)
         | Action::Outbox => super::compose_update::apply(model, action, effects),
         Action::Quit => {
             model.quit = true;
             effects.push(Effect::Quit);
         }
+        // Commands of the other layers: their own key handlers run them.
+        _ => {}
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rusqlite::Connection;
 
-use super::keymap::Action;
+use super::keymap::{Action, Layer};
 use super::model::{Effect, Model};
 use crate::domain::{ItemId, Severity, UnixTime};
 use crate::escalation::{EscalationConfig, NewEscalation, OpenEscalation};
@@ -137,26 +137,47 @@ pub enum WriteJob {
     },
 }
 
-/// Every moderation kind with its key in the popup, its label and whether it confirms.
-pub const ACTIONS: &[(&str, char, &str, bool)] = &[
-    (kinds::HIDE, 'h', "hide from the public", false),
-    (kinds::UNHIDE, 'u', kinds::UNHIDE, false),
-    (kinds::DELETE, 'x', kinds::DELETE, true),
-    (kinds::BLOCK, 'b', "block the author", true),
-    (kinds::MUTE, 'M', "mute the author", false),
-    (kinds::MUTE_THREAD, 'T', "mute this thread", false),
-    (kinds::REPORT, 'r', "report to the platform…", false),
-    (kinds::APPROVE, 'A', "approve (held for review)", false),
-    (kinds::DISMISS, 'D', "dismiss the notification", false),
+/// Every moderation kind with its command in the popup (its keys are in the keymap's
+/// moderate layer), its label and whether it confirms.
+pub const ACTIONS: &[(&str, Action, &str, bool)] = &[
+    (kinds::HIDE, Action::Hide, "hide from the public", false),
+    (kinds::UNHIDE, Action::Unhide, kinds::UNHIDE, false),
+    (kinds::DELETE, Action::Delete, kinds::DELETE, true),
+    (kinds::BLOCK, Action::Block, "block the author", true),
+    (kinds::MUTE, Action::Mute, "mute the author", false),
+    (
+        kinds::MUTE_THREAD,
+        Action::MuteThread,
+        "mute this thread",
+        false,
+    ),
+    (
+        kinds::REPORT,
+        Action::Report,
+        "report to the platform…",
+        false,
+    ),
+    (
+        kinds::APPROVE,
+        Action::Approve,
+        "approve (held for review)",
+        false,
+    ),
+    (
+        kinds::DISMISS,
+        Action::Dismiss,
+        "dismiss the notification",
+        false,
+    ),
     (
         kinds::ACCEPT_REQUEST,
-        'a',
+        Action::AcceptRequest,
         "accept (filtered by the platform)",
         false,
     ),
     (
         kinds::DISMISS_REQUEST,
-        'X',
+        Action::DismissRequest,
         "dismiss the request (filtered by the platform)",
         true,
     ),
@@ -396,8 +417,18 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     let Some(popup) = model.moderation.popup.take() else {
         return;
     };
-    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-    if key.code == KeyCode::Esc || ctrl_c {
+    let layer = match &popup {
+        Popup::Actions { .. } => Layer::Moderate,
+        Popup::Confirm { .. } => Layer::Confirm,
+        Popup::Severity { .. } => Layer::Escalate,
+        Popup::Input { .. } => Layer::Popup,
+    };
+    let action = model.keymap.action(layer, &key);
+    if action == Some(Action::Help) {
+        model.moderation.popup = Some(popup);
+        return super::help::open(model);
+    }
+    if action == Some(Action::Close) {
         model.status.message = Some("cancelled".into());
         return;
     }
@@ -405,7 +436,7 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Popup::Actions { ids, actions } => {
             let chosen = ACTIONS
                 .iter()
-                .find(|a| key.code == KeyCode::Char(a.1) && actions.contains(&a.0));
+                .find(|a| action == Some(a.1) && actions.contains(&a.0));
             match chosen {
                 Some(&(kind, _, _, true)) => {
                     model.moderation.popup = Some(Popup::Confirm { ids, kind })
@@ -428,17 +459,15 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                 None => model.moderation.popup = Some(Popup::Actions { ids, actions }),
             }
         }
-        Popup::Confirm { ids, kind } => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
-                queue(model, ids, kind, serde_json::json!({}), effects)
-            }
+        Popup::Confirm { ids, kind } => match action {
+            Some(Action::Yes) => queue(model, ids, kind, serde_json::json!({}), effects),
             _ => model.status.message = Some(format!("{kind} cancelled")),
         },
         Popup::Severity { ids } => {
-            let severity = match key.code {
-                KeyCode::Char('l') => Some(Severity::Low),
-                KeyCode::Char('h') => Some(Severity::High),
-                KeyCode::Char('c') => Some(Severity::Critical),
+            let severity = match action {
+                Some(Action::Low) => Some(Severity::Low),
+                Some(Action::High) => Some(Severity::High),
+                Some(Action::Critical) => Some(Severity::Critical),
                 _ => None,
             };
             model.moderation.popup = Some(match severity {
@@ -455,9 +484,9 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             ids,
             mut text,
         } => {
-            match key.code {
-                KeyCode::Enter => return submit(model, purpose, ids, text, effects),
-                KeyCode::Tab => {
+            match action {
+                Some(Action::Submit) => return submit(model, purpose, ids, text, effects),
+                Some(Action::Complete) => {
                     if let Some((value, _)) = matching(model, &purpose, &text).into_iter().next() {
                         text = if text.starts_with('-') {
                             format!("-{value}")
@@ -466,12 +495,16 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                         };
                     }
                 }
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
-                _ => {}
+                Some(Action::ClearLine) => text.clear(),
+                _ => match key.code {
+                    KeyCode::Backspace => {
+                        text.pop();
+                    }
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        text.push(c)
+                    }
+                    _ => {}
+                },
             }
             model.moderation.popup = Some(Popup::Input { purpose, ids, text });
         }

@@ -84,7 +84,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
         panes::composer::render_picker(frame, frame.area(), model);
     }
     if model.show_help {
-        panes::help::render(frame, frame.area(), model);
+        super::help::view::render(frame, frame.area(), model);
     }
     if model.no_color {
         without_colours(frame.buffer_mut());

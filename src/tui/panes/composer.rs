@@ -13,7 +13,7 @@ use crate::replies::Vars;
 use crate::sanitize::{handle, inert_line, truncate_to_width};
 use crate::tui::compose::{self, Composer};
 use crate::tui::format::ago;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Layer};
 use crate::tui::model::Model;
 
 pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &Composer) {
@@ -43,9 +43,14 @@ pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &
             },
         ),
         Span::raw(format!(
-            " · {} send · esc keep draft · {} $EDITOR · alt-1…9 / ctrl-p snippet",
-            model.keymap.keys_of(Action::SendReply),
-            model.keymap.keys_of(Action::ExternalEditor)
+            " · {} send · {} keep draft · {} $EDITOR · {} / {} snippet",
+            model.keymap.keys_of(Layer::Composer, Action::SendReply),
+            model.keymap.key(Layer::Composer, Action::Close),
+            model
+                .keymap
+                .keys_of(Layer::Composer, Action::ExternalEditor),
+            model.keymap.canned_keys(Layer::Composer),
+            model.keymap.key(Layer::Composer, Action::PickReply),
         ))
         .dim(),
     ]));
@@ -118,7 +123,10 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
     let area = popup(area, 76, (found.len() as u16).clamp(1, 8) + 8);
     super::clear_popup(frame, area);
     let block = super::frame(
-        " Canned replies · type to filter · enter inserts ".into(),
+        format!(
+            " Canned replies · type to filter · {} inserts ",
+            model.keymap.key(Layer::Picker, Action::Choose)
+        ),
         true,
     );
     let inner = block.inner(area);
@@ -236,8 +244,16 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
         area.height.saturating_sub(2),
     );
     super::clear_popup(frame, area);
+    let key = |action| model.keymap.key(Layer::Outbox, action);
     let block = super::frame(
-        " Outbox · r retry · x cancel · e edit · s it was sent · esc closes ".into(),
+        format!(
+            " Outbox · {} retry · {} cancel · {} edit · {} it was sent · {} closes ",
+            key(Action::Retry),
+            key(Action::CancelSend),
+            key(Action::EditReply),
+            key(Action::ConfirmSent),
+            key(Action::Close)
+        ),
         true,
     );
     let inner = block.inner(area);

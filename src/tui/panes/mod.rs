@@ -2,7 +2,6 @@
 
 pub mod composer;
 pub mod detail;
-pub mod help;
 pub mod items;
 pub mod moderation;
 pub mod sidebar;

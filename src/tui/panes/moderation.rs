@@ -11,6 +11,7 @@ use ratatui::Frame;
 use crate::domain::Severity;
 use crate::sanitize::{inert_line, truncate_to_width};
 use crate::tui::format::{age, ago};
+use crate::tui::keymap::{Action, Layer};
 use crate::tui::model::Model;
 use crate::tui::moderation::{matching, Popup, Purpose, ACTIONS};
 
@@ -187,20 +188,38 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
     let Some(popup) = &model.moderation.popup else {
         return;
     };
+    let keys = &model.keymap;
+    let key = |layer: Layer, action: Action| Span::raw(format!(" {} ", keys.key(layer, action)));
     let (title, lines): (String, Vec<Line>) = match popup {
         Popup::Actions { ids, actions } => {
-            let mut lines: Vec<Line> = ACTIONS
+            let offered: Vec<_> = ACTIONS.iter().filter(|a| actions.contains(&a.0)).collect();
+            let width = offered
                 .iter()
-                .filter(|a| actions.contains(&a.0))
-                .map(|&(_, key, label, confirm)| {
+                .map(|a| keys.keys_of(Layer::Moderate, a.1).chars().count())
+                .max()
+                .unwrap_or(1);
+            let mut lines: Vec<Line> = offered
+                .iter()
+                .map(|&&(_, action, label, confirm)| {
                     Line::from(vec![
-                        Span::raw(format!(" {key}  ")).cyan().bold(),
+                        Span::raw(format!(
+                            " {:<width$}  ",
+                            keys.keys_of(Layer::Moderate, action)
+                        ))
+                        .cyan()
+                        .bold(),
                         Span::raw(label.to_string()),
                         Span::raw(if confirm { " (asks first)" } else { "" }).dim(),
                     ])
                 })
                 .collect();
-            lines.push(Line::from(" esc cancels · sent through the outbox").dim());
+            lines.push(
+                Line::from(format!(
+                    " {} cancels · sent through the outbox",
+                    keys.key(Layer::Moderate, Action::Close)
+                ))
+                .dim(),
+            );
             (format!(" Moderate {} ", count(ids)), lines)
         }
         Popup::Confirm { ids, kind } => (
@@ -209,7 +228,7 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                 Line::from(format!(" {kind} {} on the platform?", count(ids))).bold(),
                 Line::from(" This cannot be undone from hark.").fg(Color::Red),
                 Line::from(vec![
-                    Span::raw(" y ").cyan().bold(),
+                    key(Layer::Confirm, Action::Yes).cyan().bold(),
                     Span::raw("yes   "),
                     Span::raw("any other key ").cyan().bold(),
                     Span::raw("no"),
@@ -219,27 +238,48 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
         Popup::Severity { ids } => (
             format!(" Escalate {} ", count(ids)),
             vec![
-                Line::from(vec![Span::raw(" l ").cyan().bold(), Span::raw("low")]),
-                Line::from(vec![Span::raw(" h ").cyan().bold(), Span::raw("high")]),
-                Line::from(vec![Span::raw(" c ").cyan().bold(), Span::raw("critical")]),
-                Line::from(" esc cancels").dim(),
+                Line::from(vec![
+                    key(Layer::Escalate, Action::Low).cyan().bold(),
+                    Span::raw("low"),
+                ]),
+                Line::from(vec![
+                    key(Layer::Escalate, Action::High).cyan().bold(),
+                    Span::raw("high"),
+                ]),
+                Line::from(vec![
+                    key(Layer::Escalate, Action::Critical).cyan().bold(),
+                    Span::raw("critical"),
+                ]),
+                Line::from(format!(
+                    " {} cancels",
+                    keys.key(Layer::Escalate, Action::Close)
+                ))
+                .dim(),
             ],
         ),
         Popup::Input { purpose, ids, text } => {
+            let tab = keys.key(Layer::Popup, Action::Complete);
+            let enter = keys.key(Layer::Popup, Action::Submit);
             let (title, hint) = match purpose {
                 Purpose::Tag => (
                     format!(" Tag {} ", count(ids)),
-                    "tab completes · -tag removes",
+                    format!("{tab} completes · -tag removes"),
                 ),
                 Purpose::FlagReason(s) => (
                     format!(" Escalate {} · {s} · reason ", count(ids)),
-                    "tab completes · enter escalates",
+                    format!("{tab} completes · {enter} escalates"),
                 ),
-                Purpose::Resolve => (" Resolve · how did it end? ".to_string(), "enter resolves"),
-                Purpose::Note => (" Internal note (never sent) ".to_string(), "enter saves"),
+                Purpose::Resolve => (
+                    " Resolve · how did it end? ".to_string(),
+                    format!("{enter} resolves"),
+                ),
+                Purpose::Note => (
+                    " Internal note (never sent) ".to_string(),
+                    format!("{enter} saves"),
+                ),
                 Purpose::ReportCategory(_) => (
                     format!(" Report {} · category ", count(ids)),
-                    "tab completes · enter picks",
+                    format!("{tab} completes · {enter} picks"),
                 ),
                 Purpose::ReportReason(category) => (
                     format!(
@@ -247,16 +287,17 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                         count(ids),
                         inert_line(category)
                     ),
-                    "enter reports",
+                    format!("{enter} reports"),
                 ),
             };
+            let esc = keys.key(Layer::Popup, Action::Close);
             let mut lines = vec![
                 Line::from(vec![
                     Span::raw(" > ").bold(),
                     Span::raw(inert_line(text)),
                     Span::raw("█"),
                 ]),
-                Line::from(format!(" {hint} · esc cancels")).dim(),
+                Line::from(format!(" {hint} · {esc} cancels")).dim(),
             ];
             for (value, description) in matching(model, purpose, text).into_iter().take(8) {
                 lines.push(Line::from(vec![

@@ -12,6 +12,7 @@ use crate::poller::PollStatus;
 use crate::sanitize::{inert_line, truncate_to_width};
 use crate::tui::format::age;
 use crate::tui::model::{Model, Prompt};
+use unicode_width::UnicodeWidthStr;
 
 const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -96,16 +97,27 @@ fn since(now: i64, at: i64) -> String {
 pub fn render_prompt(frame: &mut Frame, area: Rect, model: &Model) {
     let width = area.width as usize;
     let line = match &model.prompt {
-        Some(Prompt::Search(text)) => Line::from(vec![
-            Span::raw("/").bold(),
-            Span::raw(inert_line(text)),
-            Span::raw("█"),
-        ]),
-        Some(Prompt::Command(text)) => Line::from(vec![
-            Span::raw(":").bold(),
-            Span::raw(inert_line(text)),
-            Span::raw("█"),
-        ]),
+        Some(prompt) => {
+            let (mark, text) = match prompt {
+                Prompt::Search(text) => ("/", text),
+                Prompt::Command(text) => (":", text),
+            };
+            let text = inert_line(text);
+            // The prompt's own keys after the cursor, while there is room for them.
+            let room = width.saturating_sub(text.width() + 2 + 3);
+            let hints = crate::tui::keymap::hints::line(&model.keymap, model.layer(), room);
+            Line::from(vec![
+                Span::raw(mark).bold(),
+                Span::raw(text),
+                Span::raw("█"),
+                Span::raw(if hints.is_empty() {
+                    String::new()
+                } else {
+                    format!("   {hints}")
+                })
+                .dim(),
+            ])
+        }
         None => match (&model.status.message, &model.status.last_error) {
             (Some(message), _) => Line::from(truncate_to_width(&inert_line(message), width)),
             (None, Some(error)) => Line::from(truncate_to_width(
@@ -113,9 +125,11 @@ pub fn render_prompt(frame: &mut Frame, area: Rect, model: &Model) {
                 width,
             ))
             .fg(Color::Red),
-            (None, None) => Line::from(
-                "j/k move · enter open · d done · m moderate · t tag · ! escalate · / search · ? help",
-            )
+            (None, None) => Line::from(crate::tui::keymap::hints::line(
+                &model.keymap,
+                model.layer(),
+                width,
+            ))
             .dim(),
         },
     };
