@@ -12,6 +12,7 @@ use crate::outbox::read::OutboxRow;
 use crate::outbox::{OutboxId, OutboxState};
 use crate::platform::kinds;
 use crate::replies::{AfterSend, Warning};
+use crate::store::command::Command;
 use crate::store::read::ItemRow;
 
 /// Answers from the runtime about replies work.
@@ -140,10 +141,10 @@ pub fn on_tick(model: &mut Model, effects: &mut Vec<Effect>) {
         } else {
             text
         };
-        effects.push(Effect::SaveDraft {
+        effects.push(Effect::Write(Command::SaveDraft {
             item_id: c.item_id,
             body,
-        });
+        }));
     }
 }
 
@@ -195,10 +196,10 @@ fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             text
         };
         let kept = !body.trim().is_empty();
-        effects.push(Effect::SaveDraft {
+        effects.push(Effect::Write(Command::SaveDraft {
             item_id: composer.item_id,
             body,
-        });
+        }));
         model.composer = None;
         model.status.message = Some(if kept {
             "draft kept · r opens it again".into()
@@ -238,11 +239,11 @@ fn send(model: &mut Model, effects: &mut Vec<Effect>) {
         ));
         return;
     }
-    effects.push(Effect::QueueReply {
+    effects.push(Effect::Write(Command::QueueReply {
         item_id: composer.item_id,
         text,
         replaces: composer.replaces,
-    });
+    }));
     composer.queueing = true;
     composer.error = None;
     model.status.message = Some("queueing the reply…".into());
@@ -343,30 +344,32 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                         .into(),
                 );
             }
-            Some(row) if row.state.is_open() => effects.push(Effect::Outbox {
+            Some(row) if row.state.is_open() => effects.push(Effect::Write(Command::Outbox {
                 id: row.id,
                 op: OutboxOp::Retry,
-            }),
+            })),
             Some(row) => {
                 model.status.message = Some(format!("a {} row cannot be changed", row.state))
             }
             None => {}
         },
         KeyCode::Char('x') => match row {
-            Some(row) if row.state.is_open() => effects.push(Effect::Outbox {
+            Some(row) if row.state.is_open() => effects.push(Effect::Write(Command::Outbox {
                 id: row.id,
                 op: OutboxOp::Cancel,
-            }),
+            })),
             Some(row) => {
                 model.status.message = Some(format!("a {} row cannot be changed", row.state))
             }
             None => {}
         },
         KeyCode::Char('s') => match row {
-            Some(row) if row.state == OutboxState::Unknown => effects.push(Effect::Outbox {
-                id: row.id,
-                op: OutboxOp::ConfirmSent,
-            }),
+            Some(row) if row.state == OutboxState::Unknown => {
+                effects.push(Effect::Write(Command::Outbox {
+                    id: row.id,
+                    op: OutboxOp::ConfirmSent,
+                }))
+            }
             _ => {
                 model.status.message = Some("s confirms an unknown row reached the platform".into())
             }

@@ -70,12 +70,12 @@ fn enter_opens_a_new_item_and_marks_it_seen_but_not_an_open_one() {
         effects,
         vec![
             Effect::FetchThread(100),
-            Effect::SetState {
+            Effect::Write(Command::SetState {
                 ids: vec![100],
                 to: ItemState::Open,
                 only_from: Some(vec![ItemState::New]),
                 actor: crate::store::state::ACTOR_VIEW
-            }
+            })
         ],
         "opening asks the platform for the conversation and marks the item seen"
     );
@@ -86,7 +86,7 @@ fn enter_opens_a_new_item_and_marks_it_seen_but_not_an_open_one() {
     assert!(
         effects
             .iter()
-            .all(|e| !matches!(e, Effect::SetState { .. })),
+            .all(|e| !matches!(e, Effect::Write(Command::SetState { .. }))),
         "{effects:?}"
     );
 }
@@ -96,7 +96,7 @@ fn d_marks_the_marked_items_done_together_or_else_the_current_one() {
     let mut model = model_with(5);
     let effects = press(&mut model, 'd');
     assert!(
-        matches!(&effects[..], [Effect::SetState { ids, to: ItemState::Done, .. }] if ids == &vec![100])
+        matches!(&effects[..], [Effect::Write(Command::SetState { ids, to: ItemState::Done, .. })] if ids == &vec![100])
     );
 
     press(&mut model, ' ');
@@ -105,12 +105,12 @@ fn d_marks_the_marked_items_done_together_or_else_the_current_one() {
     assert_eq!(model.list.cursor, 2, "space marks and moves down");
     let effects = press(&mut model, 'd');
     match &effects[..] {
-        [Effect::SetState {
+        [Effect::Write(Command::SetState {
             ids,
             to: ItemState::Done,
             actor,
             ..
-        }] => {
+        })] => {
             assert_eq!(ids, &vec![99, 100]);
             assert_eq!(*actor, crate::store::state::ACTOR_USER);
         }
@@ -124,12 +124,12 @@ fn o_reopens_and_u_undoes() {
     let mut model = model_with(2);
     assert!(matches!(
         &press(&mut model, 'o')[..],
-        [Effect::SetState {
+        [Effect::Write(Command::SetState {
             to: ItemState::Open,
             ..
-        }]
+        })]
     ));
-    assert_eq!(press(&mut model, 'u'), vec![Effect::Undo]);
+    assert_eq!(press(&mut model, 'u'), vec![Effect::Write(Command::Undo)]);
     update(&mut model, Msg::Wrote(WriteOutcome::Undone(None)));
     assert_eq!(model.status.message.as_deref(), Some("nothing to undo"));
 }
@@ -255,7 +255,7 @@ fn q_quits() {
 fn a_store_change_reloads_the_list_counts_and_the_open_item() {
     let mut model = model_with(3);
     press(&mut model, 'j');
-    let effects = update(&mut model, Msg::StoreChanged);
+    let effects = update(&mut model, Msg::Changed(crate::store::Changes::ALL));
     assert!(matches!(
         effects[0],
         Effect::Query(Request::List(ListRequest::Window {
@@ -330,30 +330,30 @@ fn plus_equals_minus_set_the_cms_label_and_zero_clears_it() {
     let mut model = model_with(3);
     assert_eq!(
         press(&mut model, '+'),
-        vec![Effect::SetSentiment {
+        vec![Effect::Write(Command::SetSentiment {
             ids: vec![100],
             label: Some(SentimentLabel::Positive)
-        }]
+        })]
     );
     press(&mut model, ' ');
     press(&mut model, ' ');
     assert_eq!(
         press(&mut model, '-'),
-        vec![Effect::SetSentiment {
+        vec![Effect::Write(Command::SetSentiment {
             ids: vec![99, 100],
             label: Some(SentimentLabel::Negative)
-        }]
+        })]
     );
     assert!(matches!(
         &press(&mut model, '0')[..],
-        [Effect::SetSentiment { label: None, .. }]
+        [Effect::Write(Command::SetSentiment { label: None, .. })]
     ));
     assert!(matches!(
         &press(&mut model, '=')[..],
-        [Effect::SetSentiment {
+        [Effect::Write(Command::SetSentiment {
             label: Some(SentimentLabel::Neutral),
             ..
-        }]
+        })]
     ));
     update(
         &mut model,
