@@ -209,7 +209,7 @@ impl Recorder {
             seen = Changes::ALL;
         }
         self.total = total;
-        if seen.contains(Change::Polled) {
+        if seen.any(&[Change::Polled, Change::Accounts]) {
             let shown = accounts_shown(conn);
             if shown != self.accounts {
                 self.accounts = shown;
@@ -241,5 +241,82 @@ mod tests {
         assert_eq!(of_table("brand_new", Action::SQLITE_INSERT), Changes::ALL);
         assert!(of_table("events", Action::SQLITE_INSERT).is_empty());
         assert!(of_table("items_fts_data", Action::SQLITE_INSERT).is_empty());
+    }
+
+    /// What one job on a real writer announced.
+    fn announced<T: Send + 'static>(
+        writer: &crate::store::WriterHandle,
+        f: impl FnOnce(&mut Connection) -> crate::store::Result<T> + Send + 'static,
+    ) -> Changes {
+        writer.call_blocking_noting(f).unwrap().1
+    }
+
+    #[test]
+    fn reads_and_empty_writes_announce_nothing_and_bookkeeping_is_polled() {
+        use crate::store::ingest;
+        let dir = tempfile::tempdir().unwrap();
+        let writer = crate::store::Writer::spawn(&dir.path().join("hark.db")).unwrap();
+        let w = writer.handle();
+        let account = w
+            .call_blocking(|c| ingest::ensure_account(c, "a", "chirp", "@b"))
+            .unwrap();
+        let mut notices = w.subscribe();
+        // A read, and a write that matches no row.
+        assert!(announced(&w, move |c| ingest::cursor(c, account)).is_empty());
+        assert!(announced(&w, |c| Ok(
+            c.execute("DELETE FROM drafts WHERE item_id = -1", [])?
+        ))
+        .is_empty());
+        // A poll round's bookkeeping: only Polled, which no pane lists.
+        let polled = announced(&w, move |c| ingest::record_poll(c, account, 5, None));
+        assert_eq!(polled, Changes::of(&[Change::Polled]));
+        // Records older than the look-back are shown: that update is Accounts too.
+        let older = announced(&w, move |c| {
+            Ok(c.execute(
+                "UPDATE accounts SET older_than_lookback = 3 WHERE id = ?",
+                [account],
+            )?)
+        });
+        assert!(older.contains(Change::Accounts), "{older:?}");
+        // Subscribers heard the two writes that changed something, in order.
+        assert_eq!(notices.drain(), polled.union(older));
+    }
+
+    #[test]
+    fn a_tag_is_announced_though_its_table_has_no_rowid() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = crate::store::Writer::spawn(&dir.path().join("hark.db")).unwrap();
+        let w = writer.handle();
+        let item = w
+            .call_blocking(|c| {
+                let account = crate::store::ingest::ensure_account(c, "a", "chirp", "@b")?;
+                let new = crate::domain::NewItem {
+                    external_id: "1".into(),
+                    kind: crate::domain::ItemKind::Mention,
+                    parent_external_id: None,
+                    thread_external_id: None,
+                    author: crate::domain::NewAuthor {
+                        external_id: "u".into(),
+                        handle: "@u".into(),
+                        display_name: "U".into(),
+                        followers: None,
+                    },
+                    body: "hi".into(),
+                    url: None,
+                    created_at: 1,
+                    raw_json: None,
+                };
+                let incoming = crate::store::ingest::Incoming::from(new);
+                Ok(crate::store::ingest::ingest(c, account, &[incoming], None, 1)?.inserted[0])
+            })
+            .unwrap();
+        let tagged = announced(&w, move |c| {
+            crate::store::moderation::set_tag(c, &[item], "bug", false, "user", 2)
+        });
+        assert!(tagged.contains(Change::Tags), "{tagged:?}");
+        assert!(
+            !tagged.contains(Change::Items),
+            "a tag is not an item change: {tagged:?}"
+        );
     }
 }
