@@ -112,7 +112,9 @@ impl std::fmt::Debug for Changes {
 fn of_table(table: &str, action: Action) -> Changes {
     use Change::*;
     match table {
-        "items" | "authors" => Changes::of(&[Items, Counts]),
+        "items" => Changes::of(&[Items, Counts]),
+        // The list and the item pane show the author; no view counts by author.
+        "authors" => Changes::of(&[Items]),
         "tags" | "tag_counts" => Changes::of(&[Tags, Counts]),
         "notes" => Changes::of(&[Notes]),
         "outbox" => Changes::of(&[Outbox]),

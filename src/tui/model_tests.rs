@@ -369,3 +369,73 @@ fn plus_equals_minus_set_the_cms_label_and_zero_clears_it() {
     press(&mut model, 'e');
     assert!(model.detail.show_explanation);
 }
+
+/// The reads a change notice asks for, by kind (list windows only by their kind).
+fn reads_for(model: &mut Model, changes: &[Change]) -> Vec<&'static str> {
+    update(model, Msg::Changed(Changes::of(changes)))
+        .iter()
+        .map(|e| match e {
+            Effect::Query(Request::List(_)) => "list",
+            Effect::Query(Request::Sidebar) => "sidebar",
+            Effect::Query(Request::OpenEscalations) => "escalations",
+            Effect::Query(Request::OutboxAttention) => "outbox attention",
+            Effect::Query(Request::Detail(_)) => "detail",
+            Effect::Query(Request::Moderation(_)) => "moderation",
+            Effect::Query(Request::ItemOutbox(_)) => "item outbox",
+            Effect::Query(Request::Outbox) => "outbox",
+            other => panic!("a notice asked for {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn each_notice_rereads_only_the_panes_that_show_it() {
+    // A fresh model each time: a list refresh already on its way is not asked twice.
+    let reads = |changes: &[Change]| {
+        let mut model = model_with(3);
+        press(&mut model, 'j');
+        reads_for(&mut model, changes)
+    };
+    assert!(reads(&[Change::Polled]).is_empty());
+    assert_eq!(
+        reads(&[Change::Tags]),
+        ["sidebar", "escalations", "moderation"]
+    );
+    assert_eq!(
+        reads(&[Change::Outbox]),
+        ["list", "outbox attention", "moderation", "item outbox"]
+    );
+    assert_eq!(reads(&[Change::Drafts]), ["item outbox"]);
+    assert_eq!(reads(&[Change::Threads]), ["detail"]);
+    assert_eq!(
+        reads(&[Change::Items, Change::Counts]),
+        ["list", "sidebar", "detail", "moderation"]
+    );
+    // In a tag's view, a tag decides what the list holds.
+    let mut model = model_with(3);
+    press(&mut model, ':');
+    type_text(&mut model, "view #bug");
+    let generation = update(&mut model, key(KeyCode::Enter))
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                Some(*generation)
+            }
+            _ => None,
+        })
+        .expect("the view loads");
+    let rows = vec![row(0)];
+    update(
+        &mut model,
+        Msg::Loaded(Response::Window {
+            generation,
+            result: crate::tui::list::WindowResult {
+                rows,
+                offset: 0,
+                total: 1,
+                focus: 0,
+            },
+        }),
+    );
+    assert!(reads_for(&mut model, &[Change::Tags]).contains(&"list"));
+}
