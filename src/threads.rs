@@ -67,12 +67,11 @@ pub fn spawn(
 ) -> ThreadFetcher {
     let (tx, mut rx) = mpsc::unbounded_channel::<ItemId>();
     tokio::spawn(async move {
-        let mut reader = None;
         while let Some(mut item_id) = rx.recv().await {
             while let Ok(newer) = rx.try_recv() {
                 item_id = newer;
             }
-            if let Some(news) = fetch(&writer, &mut reader, &platforms, item_id, &report).await {
+            if let Some(news) = fetch(&writer, &platforms, item_id, &report).await {
                 report(news);
             }
         }
@@ -83,14 +82,13 @@ pub fn spawn(
 /// Fetches and stores one conversation; `None` when there was nothing to do.
 async fn fetch(
     writer: &WriterHandle,
-    reader: &mut Option<rusqlite::Connection>,
     platforms: &Platforms,
     item_id: ItemId,
     report: &(impl Fn(ThreadNews) + Send + Sync),
 ) -> Option<ThreadNews> {
     let failed = |error: String| Some(ThreadNews::Failed { item_id, error });
     let now = crate::domain::now();
-    let (account_id, target) = match lookup(reader, writer.path(), item_id, now) {
+    let (account_id, target) = match writer.call(move |c| lookup(c, item_id, now)).await {
         Ok(Some(found)) => found,
         Ok(None) => return None,
         Err(e) => return failed(e.to_string()),
@@ -147,19 +145,13 @@ async fn fetch(
     }
 }
 
-/// The item's account and target, unless its conversation is fresh in the store. Reads on
-/// a read-only connection of its own, opened once: a read through the writer would wake
-/// the UI for nothing. Two indexed single-row reads, so they run in place.
+/// The item's account and target, unless its conversation is fresh in the store. Two
+/// indexed single-row reads on the writer's connection (a read sends no change notice).
 fn lookup(
-    reader: &mut Option<rusqlite::Connection>,
-    path: &std::path::Path,
+    conn: &mut rusqlite::Connection,
     item_id: ItemId,
     now: UnixTime,
 ) -> crate::store::Result<Option<(AccountId, Target)>> {
-    let conn = match reader {
-        Some(conn) => conn,
-        None => reader.insert(crate::store::open_ro(path)?),
-    };
     if thread::fetched_at(conn, item_id)?.is_some_and(|at| now - at < FRESH_FOR_SECS) {
         return Ok(None);
     }

@@ -10,6 +10,7 @@ use hark::domain::{ItemKind, ItemState};
 use hark::outbox::read::{Draft, ItemOutbox, OutboxRow};
 use hark::outbox::OutboxState;
 use hark::replies::length::Limit;
+use hark::store::command::Command;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::tui::compose::{OutboxOp, ReplyKit};
 use hark::tui::compose_update::ReplyMsg;
@@ -135,11 +136,11 @@ fn a_canned_reply_key_opens_the_composer_filled_in_and_ctrl_s_queues_it() {
     );
     insta::assert_snapshot!(render(&model, 80, 24).backend());
     let effects = ctrl_s(&mut model);
-    assert!(effects.contains(&Effect::QueueReply {
+    assert!(effects.contains(&Effect::Write(Command::QueueReply {
         item_id: 9,
         text: composer_text_of_queue(&effects),
         replaces: None,
-    }));
+    })));
     // The composer closes when the outbox row is committed, not before.
     assert!(model.composer.is_some());
     update(&mut model, Msg::Reply(ReplyMsg::Queued(Ok(1))));
@@ -156,7 +157,7 @@ fn composer_text_of_queue(effects: &[Effect]) -> String {
     effects
         .iter()
         .find_map(|e| match e {
-            Effect::QueueReply { text, .. } => Some(text.clone()),
+            Effect::Write(Command::QueueReply { text, .. }) => Some(text.clone()),
             _ => None,
         })
         .expect("a reply was queued")
@@ -293,10 +294,10 @@ fn esc_keeps_a_draft_and_r_reopens_it_and_the_item_shows_it() {
     let effects = key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(
         effects,
-        vec![Effect::SaveDraft {
+        vec![Effect::Write(Command::SaveDraft {
             item_id: 9,
             body: "@ana half a thought".into()
-        }]
+        })]
     );
     assert!(model.composer.is_none());
     // The store answers with the draft; the detail pane shows it and r continues it.
@@ -329,10 +330,10 @@ fn the_prefilled_handle_alone_is_not_a_draft() {
     let effects = key(&mut model, KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(
         effects,
-        vec![Effect::SaveDraft {
+        vec![Effect::Write(Command::SaveDraft {
             item_id: 9,
             body: String::new()
-        }]
+        })]
     );
 }
 
@@ -375,18 +376,18 @@ fn the_outbox_pane_shows_states_and_retries_cancels_and_edits() {
     insta::assert_snapshot!(render(&model, 80, 24).backend());
     assert_eq!(
         press(&mut model, 'r'),
-        vec![Effect::Outbox {
+        vec![Effect::Write(Command::Outbox {
             id: 4,
             op: OutboxOp::Retry
-        }]
+        })]
     );
     press(&mut model, 'j');
     assert_eq!(
         press(&mut model, 'x'),
-        vec![Effect::Outbox {
+        vec![Effect::Write(Command::Outbox {
             id: 3,
             op: OutboxOp::Cancel
-        }]
+        })]
     );
     press(&mut model, 'j');
     assert!(
@@ -402,10 +403,10 @@ fn the_outbox_pane_shows_states_and_retries_cancels_and_edits() {
     let effects = ctrl_s(&mut model);
     assert!(effects.iter().any(|e| matches!(
         e,
-        Effect::QueueReply {
+        Effect::Write(Command::QueueReply {
             replaces: Some(4),
             ..
-        }
+        })
     )));
 }
 
@@ -440,10 +441,10 @@ fn typing_is_saved_as_a_draft_on_the_next_tick() {
     typed(&mut model, "so far");
     assert_eq!(
         update(&mut model, Msg::Tick(NOW + 2)),
-        vec![Effect::SaveDraft {
+        vec![Effect::Write(Command::SaveDraft {
             item_id: 9,
             body: "@ana so far".into()
-        }]
+        })]
     );
     assert!(
         update(&mut model, Msg::Tick(NOW + 3)).is_empty(),
@@ -500,7 +501,7 @@ fn a_reply_the_outbox_could_not_take_stays_in_the_composer_and_goes_out_on_the_n
     let effects = ctrl_s(&mut model);
     assert!(effects
         .iter()
-        .any(|e| matches!(e, Effect::QueueReply { .. })));
+        .any(|e| matches!(e, Effect::Write(Command::QueueReply { .. }))));
     // Keys typed while the row is being written do not change what was sent.
     press(&mut model, 'x');
     update(
@@ -518,10 +519,10 @@ fn a_reply_the_outbox_could_not_take_stays_in_the_composer_and_goes_out_on_the_n
     // The text is saved as a draft on the next tick, as typed text is.
     assert_eq!(
         update(&mut model, Msg::Tick(NOW + 1)),
-        vec![Effect::SaveDraft {
+        vec![Effect::Write(Command::SaveDraft {
             item_id: 9,
             body: "@ana we are on it".into()
-        }]
+        })]
     );
     // The warnings were already accepted: one ctrl-s tries again.
     let effects = ctrl_s(&mut model);
@@ -575,17 +576,17 @@ fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_
     assert!(press(&mut model, 'r').is_empty(), "asked again");
     assert_eq!(
         press(&mut model, 'r'),
-        vec![Effect::Outbox {
+        vec![Effect::Write(Command::Outbox {
             id: 5,
             op: OutboxOp::Retry
-        }]
+        })]
     );
     assert_eq!(
         press(&mut model, 's'),
-        vec![Effect::Outbox {
+        vec![Effect::Write(Command::Outbox {
             id: 5,
             op: OutboxOp::ConfirmSent
-        }]
+        })]
     );
     press(&mut model, 'j');
     assert!(
@@ -602,10 +603,10 @@ fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_
     }
     assert!(effects.iter().any(|e| matches!(
         e,
-        Effect::QueueReply {
+        Effect::Write(Command::QueueReply {
             replaces: Some(5),
             ..
-        }
+        })
     )));
 }
 

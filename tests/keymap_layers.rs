@@ -10,11 +10,12 @@ use hark::config::Config;
 use hark::domain::{ItemKind, ItemState, Severity};
 use hark::outbox::read::OutboxRow;
 use hark::outbox::OutboxState;
+use hark::store::command::Command;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::tui::compose::{OutboxOp, ReplyKit};
 use hark::tui::keymap::{Keymap, Layer};
 use hark::tui::model::{update, Effect, Model, Msg};
-use hark::tui::moderation::{Popup, Purpose, WriteJob};
+use hark::tui::moderation::{Popup, Purpose};
 use hark::tui::query::Response;
 use support::ui::{render, screen};
 
@@ -149,10 +150,10 @@ fn one_command_key_rebound_in_each_layer_does_its_job_there() {
     assert!(press(&mut m, 'd').is_empty());
     assert!(matches!(
         &press(&mut m, 'x')[..],
-        [Effect::SetState {
+        [Effect::Write(Command::SetState {
             to: ItemState::Done,
             ..
-        }]
+        })]
     ));
 
     // composer: ctrl-o sends, ctrl-s no longer does.
@@ -168,7 +169,7 @@ fn one_command_key_rebound_in_each_layer_does_its_job_there() {
         sent
     };
     assert!(
-        matches!(&sent[..], [Effect::QueueReply { text, .. }] if text == "@ana on its way"),
+        matches!(&sent[..], [Effect::Write(Command::QueueReply { text, .. })] if text == "@ana on its way"),
         "{sent:?}"
     );
     m.composer = None;
@@ -190,10 +191,10 @@ fn one_command_key_rebound_in_each_layer_does_its_job_there() {
     assert!(press(&mut m, 'r').is_empty());
     assert_eq!(
         press(&mut m, 'y'),
-        vec![Effect::Outbox {
+        vec![Effect::Write(Command::Outbox {
             id: 4,
             op: OutboxOp::Retry
-        }]
+        })]
     );
     press(&mut m, 'q');
 
@@ -205,7 +206,7 @@ fn one_command_key_rebound_in_each_layer_does_its_job_there() {
     assert!(
         matches!(
             &hidden[..],
-            [Effect::Write(WriteJob::Moderate { kind: "hide", .. })]
+            [Effect::Write(Command::Moderate { kind: "hide", .. })]
         ),
         "{hidden:?}"
     );
@@ -220,7 +221,7 @@ fn one_command_key_rebound_in_each_layer_does_its_job_there() {
     assert!(
         matches!(
             &deleted[..],
-            [Effect::Write(WriteJob::Moderate { kind: "delete", .. })]
+            [Effect::Write(Command::Moderate { kind: "delete", .. })]
         ),
         "{deleted:?}"
     );
@@ -296,10 +297,10 @@ fn an_old_flat_keys_table_still_binds_the_inbox_and_the_composers_send() {
     ));
     assert!(matches!(
         &press(&mut m, 'x')[..],
-        [Effect::SetState {
+        [Effect::Write(Command::SetState {
             to: ItemState::Done,
             ..
-        }]
+        })]
     ));
     press(&mut m, 'r');
     press(&mut m, '!');
@@ -309,7 +310,10 @@ fn an_old_flat_keys_table_still_binds_the_inbox_and_the_composers_send() {
     } else {
         sent
     };
-    assert!(matches!(&sent[..], [Effect::QueueReply { .. }]), "{sent:?}");
+    assert!(
+        matches!(&sent[..], [Effect::Write(Command::QueueReply { .. })]),
+        "{sent:?}"
+    );
     m.composer = None;
     assert_eq!(press(&mut m, 'Q'), vec![Effect::Quit]);
 }

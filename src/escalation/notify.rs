@@ -116,31 +116,21 @@ impl Notifier {
         })
     }
 
-    /// Handles every notification due now, each at most once; returns how many. Looking
-    /// for due rows is a read on its own connection: a write job would wake the UI.
+    /// Handles every notification due now, each at most once; returns how many.
     pub async fn run_once(&self, writer: &WriterHandle) -> Result<usize> {
         let now = crate::domain::now();
         let mut done: Vec<i64> = Vec::new();
         let mut tried = 0;
-        let path = writer.path().to_path_buf();
-        let expired = tokio::task::spawn_blocking(move || {
-            let conn = crate::store::open_ro(&path)?;
-            SqliteLeases::new(&conn, Table::Notifications).expired(now)
-        })
-        .await
-        .map_err(|e| crate::store::Error::Invalid(format!("the notifier stopped: {e}")))??;
+        // Reads on the writer's connection send no change notice.
+        let expired = writer
+            .call(move |c| SqliteLeases::new(c, Table::Notifications).expired(now))
+            .await?;
         if !expired.is_empty() {
             writer.call(move |c| reconcile(c, now)).await?;
         }
         loop {
-            let path = writer.path().to_path_buf();
             let skip = done.clone();
-            let batch = tokio::task::spawn_blocking(move || {
-                let conn = crate::store::open_ro(&path)?;
-                due_except(&conn, now, &skip)
-            })
-            .await
-            .map_err(|e| crate::store::Error::Invalid(format!("the notifier stopped: {e}")))??;
+            let batch = writer.call(move |c| due_except(c, now, &skip)).await?;
             if batch.is_empty() {
                 return Ok(tried);
             }

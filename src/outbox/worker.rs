@@ -58,9 +58,6 @@ pub type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 /// Sends outbox rows.
 pub struct Worker {
     writer: WriterHandle,
-    /// A read-only connection to ask "is anything due?" without a write (every write
-    /// wakes the UI).
-    reader: Option<std::sync::Mutex<rusqlite::Connection>>,
     connectors: HashMap<i64, Arc<dyn Connector>>,
     pub backoff: Backoff,
     /// After this many attempts a row is marked failed.
@@ -77,13 +74,8 @@ pub struct Worker {
 impl Worker {
     /// `connectors` by account id.
     pub fn new(writer: WriterHandle, connectors: HashMap<i64, Arc<dyn Connector>>) -> Worker {
-        let reader = crate::store::open_ro(writer.path())
-            .map_err(|e| tracing::warn!(error = %e, "outbox: no read-only connection"))
-            .ok()
-            .map(std::sync::Mutex::new);
         Worker {
             writer,
-            reader,
             connectors,
             backoff: RETRY_BACKOFF,
             max_attempts: MAX_ATTEMPTS,
@@ -132,7 +124,7 @@ impl Worker {
     /// Reconciles expired leases, settles unknown rows that can be read back, then sends
     /// every row due now; returns how many were tried.
     pub async fn run_once(&self) -> crate::store::Result<usize> {
-        if !self.anything_due() {
+        if !self.anything_due().await {
             return Ok(0);
         }
         self.reconcile().await?;
@@ -152,13 +144,11 @@ impl Worker {
     /// Unknown rows whose connector can read back are checked: found → sent, not found →
     /// sent again under the same key.
     async fn check_unknown(&self) -> crate::store::Result<usize> {
-        let Some(reader) = &self.reader else {
-            return Ok(0);
-        };
-        let rows = {
-            let conn = reader.lock().unwrap_or_else(|e| e.into_inner());
-            store::unknown_due(&conn, self.now())?
-        };
+        let now = self.now();
+        let rows = self
+            .writer
+            .call(move |c| store::unknown_due(c, now))
+            .await?;
         let ids: Vec<_> = rows
             .into_iter()
             .filter(|(_, account, kind, item_kind)| {
@@ -221,28 +211,36 @@ impl Worker {
         }
     }
 
-    /// A cheap read; true when unsure.
-    fn anything_due(&self) -> bool {
-        let Some(reader) = &self.reader else {
-            return true;
-        };
-        let conn = reader.lock().unwrap_or_else(|e| e.into_inner());
-        crate::store::outbox::anything_due(&conn, self.now()).unwrap_or(true)
+    /// A cheap read (reads send no change notice); true when unsure.
+    async fn anything_due(&self) -> bool {
+        let now = self.now();
+        self.writer
+            .call(move |c| crate::store::outbox::anything_due(c, now))
+            .await
+            .unwrap_or(true)
     }
 
-    /// Sends due rows whenever the store changes or a second passes; rows another
+    /// Sends due rows whenever the outbox changes or a second passes; rows another
     /// process left behind are reconciled once their lease runs out.
     pub async fn run(self) {
-        let mut changes = self.writer.changes();
+        let mut notices = self.writer.subscribe();
         loop {
             if let Err(e) = self.run_once().await {
                 tracing::error!(error = %e, "outbox round failed");
             }
             // Our own writes are not news.
-            changes.borrow_and_update();
-            tokio::select! {
-                r = changes.changed() => if r.is_err() { return },
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            notices.drain();
+            let wait = tokio::time::sleep(Duration::from_secs(1));
+            tokio::pin!(wait);
+            loop {
+                tokio::select! {
+                    changes = notices.recv() => match changes {
+                        None => return,
+                        Some(c) if c.contains(crate::store::Change::Outbox) => break,
+                        Some(_) => {}
+                    },
+                    _ = &mut wait => break,
+                }
             }
         }
     }

@@ -92,8 +92,14 @@ pub fn ingest_with(
                  handle = excluded.handle,
                  display_name = excluded.display_name,
                  followers = coalesce(excluded.followers, authors.followers)
+             -- An author seen again as they were is not a change (no notice, no re-read).
+             WHERE authors.handle IS NOT excluded.handle
+                OR authors.display_name IS NOT excluded.display_name
+                OR coalesce(excluded.followers, authors.followers) IS NOT authors.followers
              RETURNING id",
         )?;
+        let mut find_author =
+            tx.prepare_cached("SELECT id FROM authors WHERE platform = ?1 AND external_id = ?2")?;
         let mut find = tx.prepare_cached(
             "SELECT id, body FROM items WHERE account_id = ? AND external_id = ?",
         )?;
@@ -114,17 +120,24 @@ pub fn ingest_with(
         for index in storage_order(items) {
             let incoming = &items[index];
             let item = &incoming.item;
-            let author_id: i64 = upsert_author.query_row(
-                params![
-                    platform,
-                    item.author.external_id,
-                    item.author.handle,
-                    item.author.display_name,
-                    item.author.followers,
-                    now
-                ],
-                |r| r.get(0),
-            )?;
+            let upserted: Option<i64> = upsert_author
+                .query_row(
+                    params![
+                        platform,
+                        item.author.external_id,
+                        item.author.handle,
+                        item.author.display_name,
+                        item.author.followers,
+                        now
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let author_id: i64 = match upserted {
+                Some(id) => id,
+                None => find_author
+                    .query_row(params![platform, item.author.external_id], |r| r.get(0))?,
+            };
             let (score, label) = match incoming.sentiment {
                 Some(s) => (Some(s.compound), Some(s.label.as_str())),
                 None => (None, None),

@@ -6,7 +6,9 @@
 
 pub mod aside;
 pub mod bench;
+pub mod change;
 pub mod check;
+pub mod command;
 pub mod escalations;
 pub mod events;
 pub mod export;
@@ -34,9 +36,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use change::{Change, Changes};
 pub use read::Reader;
 pub use view::View;
-pub use writer::{Writer, WriterHandle};
+pub use writer::{Notices, Writer, WriterHandle};
 
 /// The cache file's name inside the data directory.
 pub const DB_FILE: &str = "hark.db";

@@ -97,6 +97,11 @@ pub fn tag_in(
         params![item, tag, now, actor],
     )? == 1;
     if added {
+        // Tags are WITHOUT ROWID: the writer's update hook does not see them.
+        super::change::note(super::Changes::of(&[
+            super::Change::Tags,
+            super::Change::Counts,
+        ]));
         events::record(
             conn,
             &Event::new(EventKind::Tag, actor, Some(item))
@@ -127,6 +132,10 @@ pub fn set_tag(
                 params![id, tag],
             )? == 1
             {
+                super::change::note(super::Changes::of(&[
+                    super::Change::Tags,
+                    super::Change::Counts,
+                ]));
                 events::record(
                     &tx,
                     &Event::new(EventKind::Tag, actor, Some(id))

@@ -178,6 +178,23 @@ pub struct ItemDetail {
 /// A read-only connection with the queries the UI needs.
 pub struct Reader {
     conn: Connection,
+    tally: std::sync::Arc<Tally>,
+}
+
+/// How many list pages and counts a reader has run: the cost a change notice causes,
+/// which tests hold to account.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pages: std::sync::atomic::AtomicU64,
+    counts: std::sync::atomic::AtomicU64,
+}
+
+impl Tally {
+    /// (list pages, counts) so far.
+    pub fn get(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.pages.load(Relaxed), self.counts.load(Relaxed))
+    }
 }
 
 const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au.handle,
@@ -266,7 +283,15 @@ impl Reader {
         let conn = super::open_ro(path)?;
         // Every view, direction and anchor is its own statement; keep them all prepared.
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(Reader { conn })
+        Ok(Reader {
+            conn,
+            tally: Default::default(),
+        })
+    }
+
+    /// The count of list pages and counts this reader runs, readable from any thread.
+    pub fn tally(&self) -> std::sync::Arc<Tally> {
+        self.tally.clone()
     }
 
     /// The read-only connection, for queries that live beside their module
@@ -288,6 +313,9 @@ impl Reader {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<ItemRow>> {
+        self.tally
+            .pages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (view_sql, mut params) = match &query.view {
             View::Tag(tag) if query.search.is_none() && self.dense_tag(tag)? => {
                 View::dense_tag_condition(tag)
@@ -372,6 +400,9 @@ impl Reader {
     }
 
     fn count_where(&self, query: &ListQuery, newer_than: Option<PageKey>) -> Result<u64> {
+        self.tally
+            .counts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(search) = &query.search {
             let view_size = self.count(&ListQuery::view(query.view.clone()))?;
             let narrow = super::search::count_in_view(

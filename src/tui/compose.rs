@@ -106,13 +106,7 @@ pub struct OutboxPane {
 }
 
 /// What the outbox pane asks the store to do with a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxOp {
-    Retry,
-    Cancel,
-    /// The CM says an `unknown` row did reach the platform.
-    ConfirmSent,
-}
+pub use crate::store::command::OutboxOp;
 
 impl Composer {
     /// Opens on `item`, starting from `initial` (a draft) or the author's handle where the

@@ -12,6 +12,7 @@ use crate::outbox::read::OutboxRow;
 use crate::outbox::{OutboxId, OutboxState};
 use crate::platform::kinds;
 use crate::replies::{AfterSend, Warning};
+use crate::store::command::Command;
 use crate::store::read::ItemRow;
 
 /// Answers from the runtime about replies work.
@@ -134,10 +135,10 @@ pub fn on_tick(model: &mut Model, effects: &mut Vec<Effect>) {
         } else {
             text
         };
-        effects.push(Effect::SaveDraft {
+        effects.push(Effect::Write(Command::SaveDraft {
             item_id: c.item_id,
             body,
-        });
+        }));
     }
 }
 
@@ -193,10 +194,10 @@ fn close_composer(model: &mut Model, effects: &mut Vec<Effect>) {
         text
     };
     let kept = !body.trim().is_empty();
-    effects.push(Effect::SaveDraft {
+    effects.push(Effect::Write(Command::SaveDraft {
         item_id: composer.item_id,
         body,
-    });
+    }));
     model.composer = None;
     let reply = model.keymap.key(Layer::Inbox, Action::Reply);
     model.status.message = Some(if kept {
@@ -234,11 +235,11 @@ fn send(model: &mut Model, effects: &mut Vec<Effect>) {
         ));
         return;
     }
-    effects.push(Effect::QueueReply {
+    effects.push(Effect::Write(Command::QueueReply {
         item_id: composer.item_id,
         text,
         replaces: composer.replaces,
-    });
+    }));
     composer.queueing = true;
     composer.error = None;
     model.status.message = Some("queueing the reply…".into());
@@ -340,30 +341,32 @@ fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                     keys.key(Layer::Outbox, Action::ConfirmSent)
                 ));
             }
-            Some(row) if row.state.is_open() => effects.push(Effect::Outbox {
+            Some(row) if row.state.is_open() => effects.push(Effect::Write(Command::Outbox {
                 id: row.id,
                 op: OutboxOp::Retry,
-            }),
+            })),
             Some(row) => {
                 model.status.message = Some(format!("a {} row cannot be changed", row.state))
             }
             None => {}
         },
         Some(Action::CancelSend) => match row {
-            Some(row) if row.state.is_open() => effects.push(Effect::Outbox {
+            Some(row) if row.state.is_open() => effects.push(Effect::Write(Command::Outbox {
                 id: row.id,
                 op: OutboxOp::Cancel,
-            }),
+            })),
             Some(row) => {
                 model.status.message = Some(format!("a {} row cannot be changed", row.state))
             }
             None => {}
         },
         Some(Action::ConfirmSent) => match row {
-            Some(row) if row.state == OutboxState::Unknown => effects.push(Effect::Outbox {
-                id: row.id,
-                op: OutboxOp::ConfirmSent,
-            }),
+            Some(row) if row.state == OutboxState::Unknown => {
+                effects.push(Effect::Write(Command::Outbox {
+                    id: row.id,
+                    op: OutboxOp::ConfirmSent,
+                }))
+            }
             _ => {
                 model.status.message = Some(format!(
                     "{} confirms an unknown row reached the platform",

@@ -1,31 +1,32 @@
-//! The real app loop without a terminal or threads: keys go through the keymap and the
-//! pure update, reads through the query worker's own `run`, writes through the store's
-//! writer, and frames are drawn on a TestBackend. Benchmarks measure key-to-frame with it.
+//! The app without a terminal, step by step: keys go through the keymap and the pure
+//! update, effects through the app's [`Runtime`] (reads in place, writes on the store's
+//! writer, as in the terminal's loop), and frames are drawn on a TestBackend.
+//! Benchmarks measure key-to-frame with it.
 //!
-//! Like the terminal's loop (`super::run`), a key's own frame is drawn as soon as the
-//! update has run, before the reads and writes it asked for; [`Headless::settle`] then
-//! runs those and draws the frame that shows their answers.
+//! Like the terminal's loop, a key's own frame is drawn as soon as the update has run,
+//! before the reads and writes it asked for; [`Headless::settle`] then runs those and
+//! draws the frame that shows their answers.
 
 use std::path::Path;
 
 use crossterm::event::KeyEvent;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use tokio::sync::mpsc;
 
+use super::app::{source::screen_text, Reads, Runtime};
 use super::keymap::Keymap;
-use super::model::{update, Effect, Model, Msg, WriteOutcome};
-use super::query;
+use super::model::{update, Effect, Model, Msg};
 use super::ui;
-use super::writes::Write;
 use crate::domain::now;
-use crate::store::{Reader, WriterHandle};
+use crate::store::{Notices, Reader, WriterHandle};
 
 /// A UI session driven step by step.
 pub struct Headless {
     pub model: Model,
-    reader: Reader,
-    analyzer: crate::sentiment::Analyzer,
-    writer: WriterHandle,
+    runtime: Runtime,
+    answers: mpsc::UnboundedReceiver<Msg>,
+    notices: Notices,
     terminal: Terminal<TestBackend>,
     /// Effects of keys whose frame is drawn but whose reads and writes have not run yet.
     pending: Vec<Effect>,
@@ -39,23 +40,24 @@ impl Headless {
         width: u16,
         height: u16,
     ) -> anyhow::Result<Headless> {
-        let reader = Reader::open(path)?;
-        let terminal = Terminal::new(TestBackend::new(width, height))?;
-        let model = Model::new(Keymap::defaults(), "bench".into(), now());
-        let analyzer = crate::sentiment::Analyzer::social();
+        let reads = Reads::InPlace {
+            reader: Reader::open(path)?,
+            analyzer: Box::new(crate::sentiment::Analyzer::social()),
+        };
+        let (tx, answers) = mpsc::unbounded_channel();
+        let notices = writer.subscribe();
         let mut session = Headless {
-            model,
-            reader,
-            analyzer,
-            writer,
-            terminal,
+            model: Model::new(Keymap::defaults(), "bench".into(), now()),
+            runtime: Runtime::new(reads, writer, None, tx),
+            answers,
+            notices,
+            terminal: Terminal::new(TestBackend::new(width, height))?,
             pending: Vec::new(),
         };
         let list_rows = ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height));
-        session.step(Msg::Resize { list_rows });
-        let effects = session.model.start();
-        session.run(effects);
-        session.draw()?;
+        session.pending = update(&mut session.model, Msg::Resize { list_rows });
+        session.pending.extend(session.model.start());
+        session.settle()?;
         Ok(session)
     }
 
@@ -74,73 +76,52 @@ impl Headless {
         self.draw()
     }
 
-    /// Runs the reads and writes still waiting and draws the frame with their answers
-    /// (nothing to do, no frame: the last one is current).
+    /// Runs the reads and writes still waiting, and what their answers ask for in turn,
+    /// and draws the frame with their answers (nothing to do, no frame: the last one is
+    /// current).
     pub fn settle(&mut self) -> anyhow::Result<()> {
-        let effects = std::mem::take(&mut self.pending);
+        let mut effects = std::mem::take(&mut self.pending);
         if effects.is_empty() {
             return Ok(());
         }
-        self.run(effects);
+        loop {
+            effects.retain(|e| !matches!(e, Effect::Editor(_) | Effect::Quit));
+            self.runtime.run_all(std::mem::take(&mut effects));
+            // A write's notice is sent before its answer: re-read first, as the loop does.
+            let changes = self.notices.drain();
+            if !changes.is_empty() {
+                effects.extend(update(&mut self.model, Msg::Changed(changes)));
+            }
+            match self.answers.try_recv() {
+                Ok(msg) => effects.extend(update(&mut self.model, msg)),
+                Err(_) if !effects.is_empty() => {}
+                // Every answer is sent before its write stops counting: once none is
+                // left and nothing waits, everything has been handled.
+                Err(_) if self.runtime.writing() == 0 => {
+                    let changes = self.notices.drain();
+                    match self.answers.try_recv() {
+                        Ok(msg) => effects.extend(update(&mut self.model, msg)),
+                        Err(_) if changes.is_empty() => break,
+                        Err(_) => {}
+                    }
+                    if !changes.is_empty() {
+                        effects.extend(update(&mut self.model, Msg::Changed(changes)));
+                    }
+                }
+                Err(_) => std::thread::yield_now(),
+            }
+        }
         self.draw()
     }
 
     /// What the terminal shows, one string per line.
     pub fn screen(&self) -> String {
-        let buffer = self.terminal.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buffer.area.height {
-            for x in 0..buffer.area.width {
-                out.push_str(buffer[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        screen_text(&self.terminal)
     }
 
     fn draw(&mut self) -> anyhow::Result<()> {
         let model = &self.model;
         self.terminal.draw(|frame| ui::render(frame, model))?;
         Ok(())
-    }
-
-    fn step(&mut self, msg: Msg) {
-        let effects = update(&mut self.model, msg);
-        self.run(effects);
-    }
-
-    /// Runs effects to completion, feeding their answers back as messages.
-    fn run(&mut self, effects: Vec<Effect>) {
-        let mut queue = std::collections::VecDeque::from(effects);
-        while let Some(effect) = queue.pop_front() {
-            let msg = match effect {
-                Effect::Query(request) => Msg::Loaded(
-                    query::run(&self.reader, &self.analyzer, request)
-                        .unwrap_or_else(|e| query::Response::Failed(e.to_string())),
-                ),
-                effect @ (Effect::SetState { .. }
-                | Effect::Undo
-                | Effect::SetSentiment { .. }
-                | Effect::Write(_)) => {
-                    let Ok(write) = Write::from_effect(effect) else {
-                        unreachable!("matched a write effect")
-                    };
-                    let outcome = self
-                        .writer
-                        .call_blocking(move |conn| Ok(write.apply(conn)))
-                        .unwrap_or_else(|e| WriteOutcome::Failed(e.to_string()));
-                    queue.extend(update(&mut self.model, Msg::StoreChanged));
-                    Msg::Wrote(outcome)
-                }
-                // The benchmarks do not reply; the replies effects have their own tests.
-                Effect::SaveDraft { .. }
-                | Effect::QueueReply { .. }
-                | Effect::Outbox { .. }
-                | Effect::Editor(_)
-                | Effect::FetchThread(_)
-                | Effect::Quit => continue,
-            };
-            queue.extend(update(&mut self.model, msg));
-        }
     }
 }

@@ -11,10 +11,12 @@ use super::list::{Anchor, ListRequest, ListWindow};
 use super::query::{Request, Response};
 use crate::domain::{ItemId, ItemState, SentimentLabel, UnixTime};
 use crate::poller::{PollStatus, StatusUpdate};
+use crate::store::command::Command;
 use crate::store::read::{ItemDetail, ListQuery};
 use crate::store::state::Undone;
 use crate::store::view::fts_query;
 use crate::store::View;
+use crate::store::{Change, Changes};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +131,8 @@ pub enum Msg {
         list_rows: usize,
     },
     Tick(UnixTime),
-    StoreChanged,
+    /// The store changed: re-read what these changes touch.
+    Changed(Changes),
     Loaded(Response),
     Poll(StatusUpdate),
     Wrote(WriteOutcome),
@@ -159,34 +162,8 @@ pub enum WriteOutcome {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Query(Request),
-    SetState {
-        ids: Vec<ItemId>,
-        to: ItemState,
-        only_from: Option<Vec<ItemState>>,
-        actor: &'static str,
-    },
-    Undo,
-    /// Sets the CM's sentiment label (`None` clears it).
-    SetSentiment {
-        ids: Vec<ItemId>,
-        label: Option<crate::domain::SentimentLabel>,
-    },
-    Write(super::moderation::WriteJob),
-    /// Keep the composer's text for the item (empty removes the draft).
-    SaveDraft {
-        item_id: ItemId,
-        body: String,
-    },
-    /// Write the reply to the outbox (the worker sends it).
-    QueueReply {
-        item_id: ItemId,
-        text: String,
-        replaces: Option<crate::outbox::OutboxId>,
-    },
-    Outbox {
-        id: crate::outbox::OutboxId,
-        op: super::compose::OutboxOp,
-    },
+    /// Every write goes to the store's writer as one command.
+    Write(Command),
     /// Edit this text in `$EDITOR` (the event loop suspends the UI).
     Editor(String),
     /// Fetch the item's conversation from its platform (kept in the store).
@@ -302,20 +279,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
             model.frame = model.frame.wrapping_add(1);
             super::compose_update::on_tick(model, &mut effects);
         }
-        Msg::StoreChanged => {
-            list_effect(&mut effects, model.list.refresh());
-            effects.push(Effect::Query(Request::Sidebar));
-            effects.push(Effect::Query(Request::OpenEscalations));
-            effects.push(Effect::Query(Request::OutboxAttention));
-            if let Some(id) = model.detail.wanted {
-                effects.push(Effect::Query(Request::Detail(id)));
-                effects.push(Effect::Query(Request::Moderation(id)));
-                effects.push(Effect::Query(Request::ItemOutbox(id)));
-            }
-            if model.outbox.is_some() {
-                effects.push(Effect::Query(Request::Outbox));
-            }
-        }
+        Msg::Changed(changes) => requery(model, changes, &mut effects),
         Msg::Reply(msg) => super::compose_update::on_reply_msg(model, msg, &mut effects),
         Msg::Thread(news) => model.detail.thread = Some(news),
         Msg::Loaded(response) => on_loaded(model, response, &mut effects),
@@ -359,6 +323,41 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     }
     sync_detail(model, &mut effects);
     effects
+}
+
+/// Re-reads only what `changes` touch; each pane names the changes it shows.
+fn requery(model: &mut Model, changes: Changes, effects: &mut Vec<Effect>) {
+    use Change::*;
+    let mut read = |wanted: bool, request: Request| {
+        if wanted {
+            effects.push(Effect::Query(request));
+        }
+    };
+    // A tag view lists by tag; the others only by what the items are.
+    let tag_view = matches!(model.current_view(), View::Tag(_));
+    if changes.any(&[Items, Outbox]) || (tag_view && changes.contains(Tags)) {
+        if let Some(request) = model.list.refresh() {
+            read(true, Request::List(request));
+        }
+    }
+    read(
+        changes.any(&[Counts, Tags, Accounts, Aside]),
+        Request::Sidebar,
+    );
+    read(changes.any(&[Escalations, Tags]), Request::OpenEscalations);
+    read(changes.contains(Outbox), Request::OutboxAttention);
+    if let Some(id) = model.detail.wanted {
+        read(changes.any(&[Items, Threads]), Request::Detail(id));
+        read(
+            changes.any(&[Items, Notes, Outbox, Escalations, Tags]),
+            Request::Moderation(id),
+        );
+        read(changes.any(&[Outbox, Drafts]), Request::ItemOutbox(id));
+    }
+    read(
+        model.outbox.is_some() && changes.contains(Outbox),
+        Request::Outbox,
+    );
 }
 
 fn plural(n: usize) -> &'static str {
@@ -553,11 +552,9 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
             }
         },
         "search" | "s" => set_search(model, Some(rest.to_string()), effects),
-        "retry-notifications" => effects.push(Effect::Write(
-            super::moderation::WriteJob::RetryNotifications {
-                config: Box::new(model.moderation.setup.escalation.clone()),
-            },
-        )),
+        "retry-notifications" => effects.push(Effect::Write(Command::RetryNotifications {
+            config: Box::new(model.moderation.setup.escalation.clone()),
+        })),
         // The inbox's commands, and the composer's two the flat `[keys]` always named.
         name => match Action::from_name(name).filter(|a| {
             Layer::Inbox.help_of(*a).is_some()
@@ -618,12 +615,12 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             if let Some(row) = model.list.current() {
                 effects.push(Effect::FetchThread(row.id));
                 if row.state == ItemState::New {
-                    effects.push(Effect::SetState {
+                    effects.push(Effect::Write(Command::SetState {
                         ids: vec![row.id],
                         to: ItemState::Open,
                         only_from: Some(vec![ItemState::New]),
                         actor: crate::store::state::ACTOR_VIEW,
-                    });
+                    }));
                 }
             }
         }
@@ -643,7 +640,7 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         Action::Explain => model.detail.show_explanation = !model.detail.show_explanation,
         Action::MarkDone => set_state(model, ItemState::Done, effects),
         Action::Reopen => set_state(model, ItemState::Open, effects),
-        Action::Undo => effects.push(Effect::Undo),
+        Action::Undo => effects.push(Effect::Write(Command::Undo)),
         Action::ToggleMark => {
             if let Some(id) = model.list.current_id() {
                 if !model.marks.remove(&id) {
@@ -699,7 +696,7 @@ fn set_sentiment(model: &mut Model, label: Option<SentimentLabel>, effects: &mut
         return;
     }
     model.marks.clear();
-    effects.push(Effect::SetSentiment { ids, label });
+    effects.push(Effect::Write(Command::SetSentiment { ids, label }));
 }
 
 fn set_state(model: &mut Model, to: ItemState, effects: &mut Vec<Effect>) {
@@ -709,12 +706,12 @@ fn set_state(model: &mut Model, to: ItemState, effects: &mut Vec<Effect>) {
         return;
     }
     model.marks.clear();
-    effects.push(Effect::SetState {
+    effects.push(Effect::Write(Command::SetState {
         ids,
         to,
         only_from: None,
         actor: crate::store::state::ACTOR_USER,
-    });
+    }));
 }
 
 #[cfg(test)]

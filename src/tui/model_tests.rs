@@ -70,12 +70,12 @@ fn enter_opens_a_new_item_and_marks_it_seen_but_not_an_open_one() {
         effects,
         vec![
             Effect::FetchThread(100),
-            Effect::SetState {
+            Effect::Write(Command::SetState {
                 ids: vec![100],
                 to: ItemState::Open,
                 only_from: Some(vec![ItemState::New]),
                 actor: crate::store::state::ACTOR_VIEW
-            }
+            })
         ],
         "opening asks the platform for the conversation and marks the item seen"
     );
@@ -86,7 +86,7 @@ fn enter_opens_a_new_item_and_marks_it_seen_but_not_an_open_one() {
     assert!(
         effects
             .iter()
-            .all(|e| !matches!(e, Effect::SetState { .. })),
+            .all(|e| !matches!(e, Effect::Write(Command::SetState { .. }))),
         "{effects:?}"
     );
 }
@@ -96,7 +96,7 @@ fn d_marks_the_marked_items_done_together_or_else_the_current_one() {
     let mut model = model_with(5);
     let effects = press(&mut model, 'd');
     assert!(
-        matches!(&effects[..], [Effect::SetState { ids, to: ItemState::Done, .. }] if ids == &vec![100])
+        matches!(&effects[..], [Effect::Write(Command::SetState { ids, to: ItemState::Done, .. })] if ids == &vec![100])
     );
 
     press(&mut model, ' ');
@@ -105,12 +105,12 @@ fn d_marks_the_marked_items_done_together_or_else_the_current_one() {
     assert_eq!(model.list.cursor, 2, "space marks and moves down");
     let effects = press(&mut model, 'd');
     match &effects[..] {
-        [Effect::SetState {
+        [Effect::Write(Command::SetState {
             ids,
             to: ItemState::Done,
             actor,
             ..
-        }] => {
+        })] => {
             assert_eq!(ids, &vec![99, 100]);
             assert_eq!(*actor, crate::store::state::ACTOR_USER);
         }
@@ -124,12 +124,12 @@ fn o_reopens_and_u_undoes() {
     let mut model = model_with(2);
     assert!(matches!(
         &press(&mut model, 'o')[..],
-        [Effect::SetState {
+        [Effect::Write(Command::SetState {
             to: ItemState::Open,
             ..
-        }]
+        })]
     ));
-    assert_eq!(press(&mut model, 'u'), vec![Effect::Undo]);
+    assert_eq!(press(&mut model, 'u'), vec![Effect::Write(Command::Undo)]);
     update(&mut model, Msg::Wrote(WriteOutcome::Undone(None)));
     assert_eq!(model.status.message.as_deref(), Some("nothing to undo"));
 }
@@ -255,7 +255,7 @@ fn q_quits() {
 fn a_store_change_reloads_the_list_counts_and_the_open_item() {
     let mut model = model_with(3);
     press(&mut model, 'j');
-    let effects = update(&mut model, Msg::StoreChanged);
+    let effects = update(&mut model, Msg::Changed(crate::store::Changes::ALL));
     assert!(matches!(
         effects[0],
         Effect::Query(Request::List(ListRequest::Window {
@@ -330,30 +330,30 @@ fn plus_equals_minus_set_the_cms_label_and_zero_clears_it() {
     let mut model = model_with(3);
     assert_eq!(
         press(&mut model, '+'),
-        vec![Effect::SetSentiment {
+        vec![Effect::Write(Command::SetSentiment {
             ids: vec![100],
             label: Some(SentimentLabel::Positive)
-        }]
+        })]
     );
     press(&mut model, ' ');
     press(&mut model, ' ');
     assert_eq!(
         press(&mut model, '-'),
-        vec![Effect::SetSentiment {
+        vec![Effect::Write(Command::SetSentiment {
             ids: vec![99, 100],
             label: Some(SentimentLabel::Negative)
-        }]
+        })]
     );
     assert!(matches!(
         &press(&mut model, '0')[..],
-        [Effect::SetSentiment { label: None, .. }]
+        [Effect::Write(Command::SetSentiment { label: None, .. })]
     ));
     assert!(matches!(
         &press(&mut model, '=')[..],
-        [Effect::SetSentiment {
+        [Effect::Write(Command::SetSentiment {
             label: Some(SentimentLabel::Neutral),
             ..
-        }]
+        })]
     ));
     update(
         &mut model,
@@ -368,4 +368,74 @@ fn plus_equals_minus_set_the_cms_label_and_zero_clears_it() {
     );
     press(&mut model, 'e');
     assert!(model.detail.show_explanation);
+}
+
+/// The reads a change notice asks for, by kind (list windows only by their kind).
+fn reads_for(model: &mut Model, changes: &[Change]) -> Vec<&'static str> {
+    update(model, Msg::Changed(Changes::of(changes)))
+        .iter()
+        .map(|e| match e {
+            Effect::Query(Request::List(_)) => "list",
+            Effect::Query(Request::Sidebar) => "sidebar",
+            Effect::Query(Request::OpenEscalations) => "escalations",
+            Effect::Query(Request::OutboxAttention) => "outbox attention",
+            Effect::Query(Request::Detail(_)) => "detail",
+            Effect::Query(Request::Moderation(_)) => "moderation",
+            Effect::Query(Request::ItemOutbox(_)) => "item outbox",
+            Effect::Query(Request::Outbox) => "outbox",
+            other => panic!("a notice asked for {other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn each_notice_rereads_only_the_panes_that_show_it() {
+    // A fresh model each time: a list refresh already on its way is not asked twice.
+    let reads = |changes: &[Change]| {
+        let mut model = model_with(3);
+        press(&mut model, 'j');
+        reads_for(&mut model, changes)
+    };
+    assert!(reads(&[Change::Polled]).is_empty());
+    assert_eq!(
+        reads(&[Change::Tags]),
+        ["sidebar", "escalations", "moderation"]
+    );
+    assert_eq!(
+        reads(&[Change::Outbox]),
+        ["list", "outbox attention", "moderation", "item outbox"]
+    );
+    assert_eq!(reads(&[Change::Drafts]), ["item outbox"]);
+    assert_eq!(reads(&[Change::Threads]), ["detail"]);
+    assert_eq!(
+        reads(&[Change::Items, Change::Counts]),
+        ["list", "sidebar", "detail", "moderation"]
+    );
+    // In a tag's view, a tag decides what the list holds.
+    let mut model = model_with(3);
+    press(&mut model, ':');
+    type_text(&mut model, "view #bug");
+    let generation = update(&mut model, key(KeyCode::Enter))
+        .iter()
+        .find_map(|e| match e {
+            Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                Some(*generation)
+            }
+            _ => None,
+        })
+        .expect("the view loads");
+    let rows = vec![row(0)];
+    update(
+        &mut model,
+        Msg::Loaded(Response::Window {
+            generation,
+            result: crate::tui::list::WindowResult {
+                rows,
+                offset: 0,
+                total: 1,
+                focus: 0,
+            },
+        }),
+    );
+    assert!(reads_for(&mut model, &[Change::Tags]).contains(&"list"));
 }

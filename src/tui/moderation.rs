@@ -1,17 +1,17 @@
 //! The moderation, tag, escalation and note popups: their state, their keys and the
-//! writes they ask for. The key handling is pure like [`super::model::update`]; only
-//! [`run_write`], which the runtime calls on the writer's connection, touches the store.
+//! writes they ask for (as store [`Command`]s). The key handling is pure like
+//! [`super::model::update`]; the store carries the writes out.
 
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use rusqlite::Connection;
 
 use super::keymap::{Action, Layer};
 use super::model::{Effect, Model};
-use crate::domain::{ItemId, Severity, UnixTime};
-use crate::escalation::{EscalationConfig, NewEscalation, OpenEscalation};
+use crate::domain::{ItemId, Severity};
+use crate::escalation::{EscalationConfig, OpenEscalation};
 use crate::platform::kinds;
+use crate::store::command::{Command, Done};
 use crate::store::moderation::{self, ModerationInfo};
 
 /// What the UI knows at start-up: no I/O is needed later to offer the right actions.
@@ -101,40 +101,6 @@ pub struct ModerationState {
     pub tags_in_use: Vec<(String, u64)>,
     /// Open escalations, oldest first (the Escalated view shows them).
     pub escalations: Vec<OpenEscalation>,
-}
-
-/// A write the popups ask for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WriteJob {
-    Moderate {
-        ids: Vec<ItemId>,
-        kind: &'static str,
-        payload: serde_json::Value,
-    },
-    Tag {
-        ids: Vec<ItemId>,
-        tag: String,
-        remove: bool,
-    },
-    Flag {
-        ids: Vec<ItemId>,
-        severity: Severity,
-        reason: String,
-        config: Box<EscalationConfig>,
-    },
-    Resolve {
-        ids: Vec<ItemId>,
-        outcome: String,
-    },
-    Note {
-        id: ItemId,
-        body: String,
-    },
-    /// Put failed escalation notifications back in the queue (those whose step the
-    /// config still has).
-    RetryNotifications {
-        config: Box<EscalationConfig>,
-    },
 }
 
 /// Every moderation kind with its command in the popup (its keys are in the keymap's
@@ -519,7 +485,7 @@ fn queue(
     effects: &mut Vec<Effect>,
 ) {
     model.marks.clear();
-    effects.push(Effect::Write(WriteJob::Moderate { ids, kind, payload }));
+    effects.push(Effect::Write(Command::Moderate { ids, kind, payload }));
 }
 
 fn submit(
@@ -544,7 +510,7 @@ fn submit(
             match moderation::normal_tag(name) {
                 Some(tag) => {
                     model.marks.clear();
-                    effects.push(Effect::Write(WriteJob::Tag { ids, tag, remove }));
+                    effects.push(Effect::Write(Command::Tag { ids, tag, remove }));
                 }
                 None => keep_open(
                     model,
@@ -569,7 +535,7 @@ fn submit(
                 .cloned()
                 .unwrap_or(text);
             model.marks.clear();
-            effects.push(Effect::Write(WriteJob::Flag {
+            effects.push(Effect::Write(Command::Flag {
                 ids,
                 severity,
                 reason,
@@ -587,7 +553,7 @@ fn submit(
                 );
             }
             model.marks.clear();
-            effects.push(Effect::Write(WriteJob::Resolve { ids, outcome: text }));
+            effects.push(Effect::Write(Command::Resolve { ids, outcome: text }));
         }
         Purpose::Note => {
             if text.is_empty() {
@@ -595,7 +561,7 @@ fn submit(
                 return;
             }
             if let Some(&id) = ids.first() {
-                effects.push(Effect::Write(WriteJob::Note { id, body: text }));
+                effects.push(Effect::Write(Command::Note { id, body: text }));
             }
         }
         Purpose::ReportCategory(offered) => {
@@ -631,72 +597,31 @@ fn submit(
     }
 }
 
-/// Runs a write on the writer's connection; returns the message for the status line.
-pub fn run_write(
-    conn: &mut Connection,
-    job: &WriteJob,
-    now: UnixTime,
-) -> crate::store::Result<String> {
-    let user = crate::store::state::ACTOR_USER;
-    Ok(match job {
-        WriteJob::Moderate { ids, kind, payload } => {
-            let queued = moderation::queue(conn, ids, kind, payload, user, now)?;
-            format!(
-                "{kind} pending for {} item{} · applied when the platform confirms",
-                queued.len(),
-                plural(queued.len())
-            )
+/// The status line after a moderation, tag, escalation or note write.
+pub fn done_message(done: &Done) -> String {
+    match done {
+        Done::Moderated { kind, count } => format!(
+            "{kind} pending for {count} item{} · applied when the platform confirms",
+            plural(*count)
+        ),
+        Done::Tagged {
+            tag,
+            remove: true,
+            count,
+        } => format!("#{tag} removed from {count} item{}", plural(*count)),
+        Done::Tagged { tag, count, .. } => {
+            format!("#{tag} added to {count} item{}", plural(*count))
         }
-        WriteJob::Tag { ids, tag, remove } => {
-            let n = moderation::set_tag(conn, ids, tag, *remove, user, now)?;
-            if *remove {
-                format!("#{tag} removed from {n} item{}", plural(n))
-            } else {
-                format!("#{tag} added to {n} item{}", plural(n))
-            }
-        }
-        WriteJob::Flag {
-            ids,
-            severity,
-            reason,
-            config,
-        } => {
-            let tx = conn.transaction()?;
-            for &id in ids {
-                crate::escalation::open(
-                    &tx,
-                    &NewEscalation {
-                        item_id: Some(id),
-                        linked: Vec::new(),
-                        severity: *severity,
-                        reason: reason.clone(),
-                        actor: user.into(),
-                    },
-                    config,
-                    now,
-                )?;
-            }
-            tx.commit()?;
-            format!(
-                "{} item{} escalated ({severity}) · E resolves",
-                ids.len(),
-                plural(ids.len())
-            )
-        }
-        WriteJob::Resolve { ids, outcome } => {
-            match crate::escalation::resolve_items(conn, ids, outcome, user, now)? {
-                0 => "no open escalation on this item".into(),
-                n => format!("{n} escalation{} resolved", plural(n)),
-            }
-        }
-        WriteJob::Note { id, body } => {
-            moderation::add_note(conn, *id, body, now)?;
-            "note added (kept local)".into()
-        }
-        WriteJob::RetryNotifications { config } => {
-            crate::escalation::notify::retry_failed(conn, config, now)?.to_string()
-        }
-    })
+        Done::Flagged { count, severity } => format!(
+            "{count} item{} escalated ({severity}) · E resolves",
+            plural(*count)
+        ),
+        Done::Resolved(0) => "no open escalation on this item".into(),
+        Done::Resolved(n) => format!("{n} escalation{} resolved", plural(*n)),
+        Done::Noted => "note added (kept local)".into(),
+        Done::Retried(retried) => retried.to_string(),
+        _ => "saved".into(),
+    }
 }
 
 #[cfg(test)]

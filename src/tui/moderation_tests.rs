@@ -65,7 +65,19 @@ fn chars(model: &mut Model, text: &str) -> Vec<Effect> {
     all
 }
 
-fn writes(effects: Vec<Effect>) -> Vec<WriteJob> {
+/// Runs a command as the writer does and words its answer as the status line does.
+fn run_write(
+    conn: &mut rusqlite::Connection,
+    command: &Command,
+    now: crate::domain::UnixTime,
+) -> crate::store::Result<String> {
+    command
+        .clone()
+        .apply(conn, now)
+        .map(|done| done_message(&done))
+}
+
+fn writes(effects: Vec<Effect>) -> Vec<Command> {
     effects
         .into_iter()
         .filter_map(|e| match e {
@@ -89,7 +101,7 @@ fn m_offers_only_what_the_platform_supports_and_hide_is_queued_at_once() {
     let jobs = writes(chars(&mut m, "h"));
     assert_eq!(
         jobs,
-        vec![WriteJob::Moderate {
+        vec![Command::Moderate {
             ids: vec![100],
             kind: "hide",
             payload: serde_json::json!({})
@@ -132,7 +144,7 @@ fn destructive_actions_ask_first_and_anything_but_y_cancels() {
     let jobs = writes(chars(&mut m, "y"));
     assert_eq!(
         jobs,
-        vec![WriteJob::Moderate {
+        vec![Command::Moderate {
             ids: vec![100],
             kind: "block",
             payload: serde_json::json!({})
@@ -152,7 +164,7 @@ fn report_asks_for_a_reason() {
     let jobs = writes(press(&mut m, KeyCode::Enter));
     assert_eq!(
         jobs,
-        vec![WriteJob::Moderate {
+        vec![Command::Moderate {
             ids: vec![100],
             kind: "report",
             payload: serde_json::json!({"category": "other", "reason": "threats"})
@@ -182,7 +194,7 @@ fn t_completes_tags_from_config_and_use_and_tags_every_marked_item() {
     let jobs = writes(press(&mut m, KeyCode::Enter));
     assert_eq!(
         jobs,
-        vec![WriteJob::Tag {
+        vec![Command::Tag {
             ids: vec![99, 100],
             tag: "feedback".into(),
             remove: false
@@ -193,7 +205,7 @@ fn t_completes_tags_from_config_and_use_and_tags_every_marked_item() {
     let jobs = writes(press(&mut m, KeyCode::Enter));
     assert_eq!(
         jobs,
-        vec![WriteJob::Tag {
+        vec![Command::Tag {
             ids: vec![98],
             tag: "bug".into(),
             remove: true
@@ -210,7 +222,7 @@ fn bang_asks_severity_then_reason_and_a_configured_reason_stands_for_its_descrip
     chars(&mut m, "he");
     press(&mut m, KeyCode::Tab);
     let jobs = writes(press(&mut m, KeyCode::Enter));
-    let [WriteJob::Flag {
+    let [Command::Flag {
         ids,
         severity,
         reason,
@@ -227,7 +239,7 @@ fn bang_asks_severity_then_reason_and_a_configured_reason_stands_for_its_descrip
     chars(&mut m, "rude barista");
     let jobs = writes(press(&mut m, KeyCode::Enter));
     assert!(
-        matches!(&jobs[..], [WriteJob::Flag { severity: Severity::Low, reason, .. }] if reason == "rude barista")
+        matches!(&jobs[..], [Command::Flag { severity: Severity::Low, reason, .. }] if reason == "rude barista")
     );
 }
 
@@ -242,7 +254,7 @@ fn e_resolves_with_an_outcome_and_a_adds_a_note_and_esc_cancels() {
     chars(&mut m, "refund sent");
     assert_eq!(
         writes(press(&mut m, KeyCode::Enter)),
-        vec![WriteJob::Resolve {
+        vec![Command::Resolve {
             ids: vec![100],
             outcome: "refund sent".into()
         }]
@@ -251,7 +263,7 @@ fn e_resolves_with_an_outcome_and_a_adds_a_note_and_esc_cancels() {
     chars(&mut m, "called her back");
     assert_eq!(
         writes(press(&mut m, KeyCode::Enter)),
-        vec![WriteJob::Note {
+        vec![Command::Note {
             id: 100,
             body: "called her back".into()
         }]
@@ -287,7 +299,7 @@ fn writes_run_against_the_store() {
     let id = crate::store::ingest::ingest(&mut conn, account, &[item], None, 1)
         .unwrap()
         .inserted[0];
-    let flag = WriteJob::Flag {
+    let flag = Command::Flag {
         ids: vec![id],
         severity: Severity::High,
         reason: "press".into(),
@@ -297,7 +309,7 @@ fn writes_run_against_the_store() {
         run_write(&mut conn, &flag, 5).unwrap(),
         "1 item escalated (high) · E resolves"
     );
-    let resolve = WriteJob::Resolve {
+    let resolve = Command::Resolve {
         ids: vec![id],
         outcome: "answered".into(),
     };
@@ -309,7 +321,7 @@ fn writes_run_against_the_store() {
         run_write(&mut conn, &resolve, 7).unwrap(),
         "no open escalation on this item"
     );
-    let hide = WriteJob::Moderate {
+    let hide = Command::Moderate {
         ids: vec![id],
         kind: "hide",
         payload: serde_json::json!({}),
@@ -321,7 +333,7 @@ fn writes_run_against_the_store() {
     assert_eq!(
         run_write(
             &mut conn,
-            &WriteJob::RetryNotifications {
+            &Command::RetryNotifications {
                 config: Box::default()
             },
             9
@@ -495,7 +507,7 @@ fn the_menu_offers_per_item_only_what_its_platform_allows() {
 
 /// The list reloads after a store change, with `rows` as the store now reads them.
 fn reload(m: &mut Model, rows: Vec<ItemRow>) {
-    let effects = update(m, Msg::StoreChanged);
+    let effects = update(m, Msg::Changed(crate::store::Changes::ALL));
     let generation = effects
         .iter()
         .find_map(|e| match e {
@@ -581,7 +593,7 @@ fn report_asks_for_a_category_the_platform_takes_then_a_reason() {
     chars(&mut m, "bot replies to every post");
     assert_eq!(
         writes(press(&mut m, KeyCode::Enter)),
-        vec![WriteJob::Moderate {
+        vec![Command::Moderate {
             ids: vec![100],
             kind: "report",
             payload: serde_json::json!({"category": "spam", "reason": "bot replies to every post"})

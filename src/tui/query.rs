@@ -4,7 +4,6 @@
 //! When requests pile up (the CM holds `j`), only the newest of each kind is run: an
 //! answer for an item the cursor has already left is wasted work.
 
-use std::path::PathBuf;
 use std::sync::mpsc;
 
 use crate::domain::ItemId;
@@ -78,13 +77,13 @@ pub enum Response {
     Failed(String),
 }
 
-/// Starts the worker; answers go to `reply`. The thread ends when the sender is dropped.
+/// Starts the worker on `reader`; answers go to `reply`. The thread ends when the sender
+/// is dropped.
 pub fn spawn(
-    path: PathBuf,
+    reader: Reader,
     analyzer: std::sync::Arc<Analyzer>,
     reply: impl Fn(Response) + Send + 'static,
 ) -> anyhow::Result<mpsc::Sender<Request>> {
-    let reader = Reader::open(&path)?;
     let (tx, rx) = mpsc::channel::<Request>();
     std::thread::Builder::new()
         .name("hark-queries".into())

@@ -1,0 +1,225 @@
+//! The one write route from the UI: every change the CM asks for is a [`Command`], run on
+//! the writer's connection by [`Command::apply`], each in its own transaction. What it
+//! changed reaches every reader as a change notice (see [`super::change`]); what it did
+//! comes back as a [`Done`] for the status line.
+
+use rusqlite::Connection;
+
+use crate::domain::{ItemId, ItemState, SentimentLabel, Severity, UnixTime};
+use crate::escalation::{EscalationConfig, NewEscalation};
+use crate::outbox::OutboxId;
+use crate::platform::kinds;
+
+use super::notifications::Retried;
+use super::state::{Undone, ACTOR_USER};
+use super::Result;
+
+/// What the CM can do to an outbox row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxOp {
+    Retry,
+    Cancel,
+    /// The CM says an `unknown` row did reach the platform.
+    ConfirmSent,
+}
+
+/// A write the UI asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    SetState {
+        ids: Vec<ItemId>,
+        to: ItemState,
+        only_from: Option<Vec<ItemState>>,
+        actor: &'static str,
+    },
+    /// Undo the CM's last state change (a whole batch).
+    Undo,
+    /// Sets the CM's sentiment label (`None` clears it).
+    SetSentiment {
+        ids: Vec<ItemId>,
+        label: Option<SentimentLabel>,
+    },
+    /// Queue a moderation action (sent through the outbox).
+    Moderate {
+        ids: Vec<ItemId>,
+        kind: &'static str,
+        payload: serde_json::Value,
+    },
+    Tag {
+        ids: Vec<ItemId>,
+        tag: String,
+        remove: bool,
+    },
+    Flag {
+        ids: Vec<ItemId>,
+        severity: Severity,
+        reason: String,
+        config: Box<EscalationConfig>,
+    },
+    Resolve {
+        ids: Vec<ItemId>,
+        outcome: String,
+    },
+    Note {
+        id: ItemId,
+        body: String,
+    },
+    /// Put failed escalation notifications back in the queue (those whose step the
+    /// config still has).
+    RetryNotifications {
+        config: Box<EscalationConfig>,
+    },
+    /// Keep the composer's text for the item (empty removes the draft).
+    SaveDraft {
+        item_id: ItemId,
+        body: String,
+    },
+    /// Write the reply to the outbox (the worker sends it).
+    QueueReply {
+        item_id: ItemId,
+        text: String,
+        replaces: Option<OutboxId>,
+    },
+    Outbox {
+        id: OutboxId,
+        op: OutboxOp,
+    },
+}
+
+/// What a command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    StateChanged {
+        count: usize,
+        to: ItemState,
+    },
+    SentimentSet {
+        count: usize,
+        label: Option<SentimentLabel>,
+    },
+    Undone(Option<Undone>),
+    Moderated {
+        kind: &'static str,
+        count: usize,
+    },
+    Tagged {
+        tag: String,
+        remove: bool,
+        count: usize,
+    },
+    Flagged {
+        count: usize,
+        severity: Severity,
+    },
+    Resolved(usize),
+    Noted,
+    Retried(Retried),
+    DraftSaved,
+    Queued(OutboxId),
+    /// Whether the row was in a state the operation applies to.
+    OutboxChanged {
+        op: OutboxOp,
+        moved: bool,
+    },
+}
+
+impl Command {
+    /// Carries the command out on the writer's connection.
+    pub fn apply(self, conn: &mut Connection, now: UnixTime) -> Result<Done> {
+        let user = ACTOR_USER;
+        Ok(match self {
+            Command::SetState {
+                ids,
+                to,
+                only_from,
+                actor,
+            } => {
+                let changed =
+                    super::state::set_state(conn, &ids, to, only_from.as_deref(), actor, now)?;
+                Done::StateChanged {
+                    count: changed.len(),
+                    to,
+                }
+            }
+            Command::Undo => Done::Undone(super::state::undo_last(conn, now)?),
+            Command::SetSentiment { ids, label } => Done::SentimentSet {
+                count: super::sentiment::set_manual(conn, &ids, label, now)?,
+                label,
+            },
+            Command::Moderate { ids, kind, payload } => Done::Moderated {
+                kind,
+                count: super::moderation::queue(conn, &ids, kind, &payload, user, now)?.len(),
+            },
+            Command::Tag { ids, tag, remove } => Done::Tagged {
+                count: super::moderation::set_tag(conn, &ids, &tag, remove, user, now)?,
+                tag,
+                remove,
+            },
+            Command::Flag {
+                ids,
+                severity,
+                reason,
+                config,
+            } => {
+                let tx = conn.transaction()?;
+                for &id in &ids {
+                    crate::escalation::open(
+                        &tx,
+                        &NewEscalation {
+                            item_id: Some(id),
+                            linked: Vec::new(),
+                            severity,
+                            reason: reason.clone(),
+                            actor: user.into(),
+                        },
+                        &config,
+                        now,
+                    )?;
+                }
+                tx.commit()?;
+                Done::Flagged {
+                    count: ids.len(),
+                    severity,
+                }
+            }
+            Command::Resolve { ids, outcome } => Done::Resolved(super::escalations::resolve_items(
+                conn, &ids, &outcome, user, now,
+            )?),
+            Command::Note { id, body } => {
+                super::moderation::add_note(conn, id, &body, now)?;
+                Done::Noted
+            }
+            Command::RetryNotifications { config } => {
+                Done::Retried(crate::escalation::notify::retry_failed(conn, &config, now)?)
+            }
+            Command::SaveDraft { item_id, body } => {
+                super::outbox::save_draft(conn, item_id, &body, now)?;
+                Done::DraftSaved
+            }
+            Command::QueueReply {
+                item_id,
+                text,
+                replaces,
+            } => {
+                let payload = serde_json::json!({ "text": text });
+                Done::Queued(super::outbox::enqueue(
+                    conn,
+                    item_id,
+                    kinds::REPLY,
+                    &payload,
+                    replaces,
+                    user,
+                    now,
+                )?)
+            }
+            Command::Outbox { id, op } => Done::OutboxChanged {
+                op,
+                moved: match op {
+                    OutboxOp::Retry => super::outbox::retry(conn, id, now)?,
+                    OutboxOp::Cancel => super::outbox::cancel(conn, id, now)?,
+                    OutboxOp::ConfirmSent => super::outbox::confirm_sent(conn, id, now)?,
+                },
+            },
+        })
+    }
+}

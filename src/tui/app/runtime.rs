@@ -1,0 +1,126 @@
+//! Carries out the update's effects, for the terminal loop and the headless driver alike:
+//! reads to the query worker (or in place), every write to the store's writer as one
+//! [`Command`](crate::store::command::Command), conversation fetches to the fetcher.
+//! Answers come back as messages on one channel.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::answer::{self, Asked};
+use crate::domain::now;
+use crate::sentiment::Analyzer;
+use crate::store::{Reader, WriterHandle};
+use crate::tui::model::{Effect, Msg};
+use crate::tui::query::{self, Request, Response};
+
+/// Where reads run.
+pub enum Reads {
+    /// On the query worker's thread, so a slow read never holds a key press up.
+    Worker(std::sync::mpsc::Sender<Request>),
+    /// In place, before `run` returns (the headless driver measures with these).
+    InPlace {
+        reader: Reader,
+        analyzer: Box<Analyzer>,
+    },
+}
+
+pub struct Runtime {
+    reads: Reads,
+    writer: WriterHandle,
+    threads: Option<crate::threads::ThreadFetcher>,
+    answers: UnboundedSender<Msg>,
+    /// Writes sent whose answer has not been sent yet.
+    writing: Arc<AtomicUsize>,
+}
+
+impl Runtime {
+    /// `threads` fetches opened items' conversations; without it, nothing is fetched.
+    pub fn new(
+        reads: Reads,
+        writer: WriterHandle,
+        threads: Option<crate::threads::ThreadFetcher>,
+        answers: UnboundedSender<Msg>,
+    ) -> Runtime {
+        Runtime {
+            reads,
+            writer,
+            threads,
+            answers,
+            writing: Arc::default(),
+        }
+    }
+
+    /// The query worker on a reader of its own, answering on `answers`.
+    pub fn worker(
+        reader: Reader,
+        analyzer: Arc<Analyzer>,
+        answers: &UnboundedSender<Msg>,
+    ) -> anyhow::Result<Reads> {
+        let tx = answers.clone();
+        Ok(Reads::Worker(query::spawn(reader, analyzer, move |r| {
+            let _ = tx.send(Msg::Loaded(r));
+        })?))
+    }
+
+    /// How many writes still owe an answer.
+    pub fn writing(&self) -> usize {
+        self.writing.load(Ordering::SeqCst)
+    }
+
+    pub fn run_all(&self, effects: Vec<Effect>) {
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    /// Starts one effect. The editor and quitting belong to the loop, which owns the
+    /// terminal; they are ignored here.
+    pub fn run(&self, effect: Effect) {
+        match effect {
+            Effect::Query(request) => self.read(request),
+            Effect::Write(command) => {
+                let asked = Asked::of(&command);
+                let (tx, writing) = (self.answers.clone(), self.writing.clone());
+                writing.fetch_add(1, Ordering::SeqCst);
+                // Sent to the writer now, so writes run in the order the CM made them (a
+                // draft saved just before a send never lands after it).
+                let sent = self.writer.run_then(
+                    move |conn| command.apply(conn, now()),
+                    move |result, _changes| {
+                        if let Some(msg) = answer::message(asked, result.map_err(|e| e.to_string()))
+                        {
+                            let _ = tx.send(msg);
+                        }
+                        writing.fetch_sub(1, Ordering::SeqCst);
+                    },
+                );
+                if let Err(e) = sent {
+                    if let Some(msg) = answer::message(asked, Err(e.to_string())) {
+                        let _ = self.answers.send(msg);
+                    }
+                    self.writing.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
+            Effect::FetchThread(id) => {
+                if let Some(threads) = &self.threads {
+                    threads.request(id)
+                }
+            }
+            Effect::Editor(_) | Effect::Quit => {}
+        }
+    }
+
+    fn read(&self, request: Request) {
+        let response = match &self.reads {
+            Reads::Worker(worker) => match worker.send(request) {
+                Ok(()) => return,
+                Err(_) => Response::Failed("the query worker stopped".into()),
+            },
+            Reads::InPlace { reader, analyzer } => query::run(reader, analyzer, request)
+                .unwrap_or_else(|e| Response::Failed(e.to_string())),
+        };
+        let _ = self.answers.send(Msg::Loaded(response));
+    }
+}
