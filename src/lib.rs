@@ -26,6 +26,7 @@ pub mod rules;
 pub mod sanitize;
 pub mod secrets;
 pub mod sentiment;
+pub mod sla;
 pub mod store;
 pub mod threads;
 pub mod tui;

@@ -82,7 +82,7 @@ fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
 fn kit() -> ReplyKit {
     let mut kit = ReplyKit::from_config(&hark::demo::replies_config());
     kit.limits.insert("chirp".into(), Some(Limit::length(280)));
-    kit.sla = Some(Duration::from_secs(3600));
+    kit.sla = Some(hark::sla::Sla::wall(Duration::from_secs(3600)));
     kit
 }
 
@@ -408,6 +408,50 @@ fn the_outbox_pane_shows_states_and_retries_cancels_and_edits() {
             ..
         })
     )));
+}
+
+/// The list row of `author` on screen.
+fn list_line(model: &Model, author: &str) -> String {
+    let buffer = render(model, 80, 24).backend().buffer().clone();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .find(|line| line.contains(author))
+        .unwrap_or_else(|| panic!("no row for {author}"))
+}
+
+#[test]
+fn items_at_risk_are_marked_before_they_breach_on_the_sla_clock() {
+    let rows = vec![
+        row(9, 2, "@fresh", "hello?", true),
+        row(8, 50, "@risky", "any news?", true),
+        row(7, 95, "@late", "are you open on Sunday?", true),
+        row(6, 95, "@noreply", "love it", false),
+    ];
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW).with_replies(kit());
+    support::ui::show_rows(&mut model, 80, 24, rows.clone(), 4);
+    // Target 1h, at risk from 75% (45 minutes).
+    assert!(!list_line(&model, "@fresh").contains('◔'));
+    assert!(list_line(&model, "@risky").contains("◔"));
+    assert!(list_line(&model, "@late").contains("◷"));
+    assert!(!list_line(&model, "@noreply").contains('◷'));
+    // Today (Mon 24 Nov 2025) is a holiday on the business clock: no business minute has
+    // passed for anything posted today, so nothing is at risk or late.
+    let mut kit = kit();
+    let holiday: hark::sla::SlaConfig = toml::from_str(
+        "hours = \"mon-fri 09:00-18:00\"\ntz = \"UTC\"\nholidays = [\"2025-11-24\"]",
+    )
+    .unwrap();
+    kit.sla = Some(holiday.sla("UTC").unwrap());
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW).with_replies(kit);
+    support::ui::show_rows(&mut model, 80, 24, rows, 4);
+    for author in ["@risky", "@late"] {
+        let line = list_line(&model, author);
+        assert!(!line.contains('◔') && !line.contains('◷'), "{line}");
+    }
 }
 
 #[test]

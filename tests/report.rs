@@ -15,6 +15,7 @@ fn options(week: &str) -> Options {
         spec: Spec::Week(week.into()),
         tz: "Europe/Madrid".into(),
         target_secs: 3600,
+        clock: hark::sla::Clock::wall(),
         brand: "Nimbus Coffee".into(),
         now: 0,
     }
@@ -383,7 +384,8 @@ fn hostile_post_text_cannot_break_the_markdown() {
         !text.contains("<script>") && !text.contains("<b>"),
         "{text}"
     );
-    assert!(text.contains("&lt;script&gt;"));
+    // A tag-like `<` is an entity; the `>` after it means nothing and is left alone.
+    assert!(text.contains("&lt;script>"));
     assert!(!text.contains("](javascript"));
     assert!(!text.contains("\n# not a heading"));
     // Every table row keeps its column count: escaped pipes do not split cells.
@@ -575,5 +577,146 @@ fn report_arguments_are_checked_and_a_missing_cache_is_explained() {
     assert!(
         !dir.path().join("hark.db").exists(),
         "a report must not create a cache"
+    );
+}
+
+#[test]
+fn a_month_long_range_is_compared_with_the_previous_31_days_not_the_previous_week() {
+    let fx = fixture();
+    let mut opts = options("2026-W47");
+    opts.spec = Spec::Range {
+        from: "2026-10-22".into(),
+        to: "2026-11-21".into(),
+    };
+    let data = report::compute(&fx.reader(), &opts).unwrap();
+    let text = report::render(&data, Format::Md, None).text;
+    assert!(!text.contains("previous week"), "{text}");
+    assert!(!text.contains("this week"), "{text}");
+    assert!(text.contains("Previous 31 days:"), "{text}");
+    assert!(
+        text.contains("| same day of the previous 31 days |"),
+        "{text}"
+    );
+    assert!(text.contains("- **First response:**") && text.contains("(previous 31 days: "));
+}
+
+#[test]
+fn a_problem_new_this_week_ranks_although_nothing_was_negative_before() {
+    // An internet provider's outage: 6 of 20 negative items are about the router and no
+    // signal; the four weeks before had only happy customers.
+    let fx = Fixture::new();
+    let ids: Vec<String> = (0..40).map(|n| format!("n{n}")).collect();
+    let others = [
+        "billing page slow",
+        "invoice wrong amount",
+        "shop closed early",
+        "hold music awful",
+        "chat agent rude",
+        "installer late",
+        "contract confusing",
+        "price went up",
+        "app crashes login",
+        "email spam daily",
+        "coverage map wrong",
+        "refund pending",
+        "store queue long",
+        "password reset broken",
+    ];
+    let mut posts = Vec::new();
+    for (n, id) in ids[..6].iter().enumerate() {
+        posts.push(post(
+            id,
+            Mention,
+            "@user",
+            nov(17 + n as i64 % 5, 10, 0),
+            Some(Negative),
+            "router keeps rebooting, no signal since the update",
+        ));
+    }
+    for (n, body) in others.iter().enumerate() {
+        posts.push(post(
+            &ids[6 + n],
+            Mention,
+            "@other",
+            nov(18, 9, n as i64),
+            Some(Negative),
+            body,
+        ));
+    }
+    for (n, id) in ids[20..30].iter().enumerate() {
+        posts.push(post(
+            id,
+            Mention,
+            "@fan",
+            nov(2 + n as i64, 12, 0),
+            Some(Positive),
+            "fast and stable, love it",
+        ));
+    }
+    fx.ingest("chirp", &posts);
+    let data = compute(&fx, "2026-W47");
+    let r = &data.sections.recurring;
+    assert_eq!((r.negative_items, r.negative_before), (20, 0));
+    let terms: Vec<&str> = r.terms.iter().map(|t| t.term.as_str()).collect();
+    assert!(
+        terms.contains(&"router keeps") && terms.contains(&"keeps rebooting"),
+        "{terms:?}"
+    );
+    assert_eq!(r.terms[0].items, 6, "{:?}", r.terms);
+    assert!(r.terms.iter().all(|t| t.new), "{:?}", r.terms);
+    let text = report::render(&data, Format::Md, None).text;
+    assert!(
+        text.contains("| router keeps | 6 | 0, new this week |"),
+        "{text}"
+    );
+}
+
+#[test]
+fn with_business_hours_response_times_and_the_backlog_count_only_opening_hours() {
+    // Fri 20 Nov 17:30 Madrid, answered Mon 23 Nov 09:30: 64 wall hours, one business hour.
+    // A DM on Saturday still unanswered when the week ends: no business hour has passed.
+    let fx = Fixture::new();
+    let ids = fx.ingest(
+        "chirp",
+        &[
+            post(
+                "q",
+                Mention,
+                "@ana",
+                nov(20, 17, 30),
+                None,
+                "is the shop open on sunday?",
+            ),
+            post(
+                "d",
+                Dm,
+                "@ben",
+                nov(21, 12, 0),
+                None,
+                "can I change my order?",
+            ),
+        ],
+    );
+    fx.first_response(ids[0], nov(23, 9, 30));
+    let wall = compute(&fx, "2026-W47");
+    let mut opts = options("2026-W47");
+    opts.clock = hark::sla::Clock::business(
+        hark::sla::WeekHours::parse("mon-fri 09:00-18:00").unwrap(),
+        jiff::tz::TimeZone::get("Europe/Madrid").unwrap(),
+        Default::default(),
+    );
+    let business = report::compute(&fx.reader(), &opts).unwrap();
+    let (w, b) = (
+        &wall.sections.responsiveness.all,
+        &business.sections.responsiveness.all,
+    );
+    assert_eq!((w.median_secs, w.within_target), (Some(64 * 3600), 0));
+    assert_eq!((b.median_secs, b.within_target), (Some(3600), 1));
+    // At the end of the week the mention was unanswered too: 54 wall hours, 30 business minutes.
+    assert_eq!((w.waiting_past_target, b.waiting_past_target), (2, 0));
+    let text = report::render(&business, Format::Md, None).text;
+    assert!(
+        text.contains("in business hours only ([sla] hours)"),
+        "{text}"
     );
 }

@@ -1,8 +1,6 @@
 //! `[report]` and `[sla]` in config.toml: the report's time zone and the first-response
 //! target it measures against.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 
 /// `[report]`: how the weekly report reads time.
@@ -24,29 +22,8 @@ fn default_tz() -> String {
     "UTC".to_string()
 }
 
-/// `[sla]`: the brand's service targets.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
-pub struct SlaConfig {
-    /// How soon an item that needs a reply should get its first answer.
-    #[serde(
-        default = "default_first_response",
-        deserialize_with = "crate::config::deserialize_duration"
-    )]
-    pub first_response: Duration,
-}
-
-impl Default for SlaConfig {
-    fn default() -> Self {
-        SlaConfig {
-            first_response: default_first_response(),
-        }
-    }
-}
-
-fn default_first_response() -> Duration {
-    Duration::from_secs(3600)
-}
+/// `[sla]` lives with the SLA clock.
+pub use crate::sla::SlaConfig;
 
 #[cfg(test)]
 mod tests {

@@ -94,7 +94,7 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Escalations> {
     })
 }
 
-pub fn render(e: &Escalations, period: &super::Period, out: &mut String) {
+pub fn render(e: &Escalations, period: &super::Period, w: &super::Wording, out: &mut String) {
     out.push_str("## 5. Escalations\n\n");
     if e.ever == 0 {
         out.push_str("No escalation has ever been recorded in this workspace.\n\n");
@@ -102,11 +102,11 @@ pub fn render(e: &Escalations, period: &super::Period, out: &mut String) {
     }
     let _ = writeln!(
         out,
-        "{} opened this week (previous week: {}); {} open when the week ended.\n",
-        e.opened, e.opened_previous, e.open_at_end
+        "{} opened {} ({}: {}); {} open when the {} ended.\n",
+        e.opened, w.this, w.previous, e.opened_previous, e.open_at_end, w.noun
     );
     if e.rows.is_empty() {
-        out.push_str("No escalation was open during this week.\n\n");
+        let _ = writeln!(out, "No escalation was open during {}.\n", w.this);
         return;
     }
     let rows: Vec<Vec<String>> = e

@@ -19,6 +19,7 @@ pub mod summary;
 pub mod tags;
 pub mod terms;
 pub mod volume;
+pub mod wording;
 
 use std::fmt::Write;
 
@@ -28,6 +29,7 @@ use serde::Serialize;
 use crate::domain::UnixTime;
 use crate::store::report::{self as data, Item};
 pub use period::{Period, Spec};
+pub use wording::Wording;
 
 /// What to report on.
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub struct Options {
     pub tz: String,
     /// The first-response target, in seconds.
     pub target_secs: i64,
+    /// The clock the target is measured on (`[sla] hours`); the wall clock by default.
+    pub clock: crate::sla::Clock,
     pub brand: String,
     /// Only decides the default week.
     pub now: UnixTime,
@@ -63,6 +67,7 @@ pub struct Ctx<'a> {
     /// Where the unanswered backlog is counted from: four weeks before the period.
     pub backlog_from: UnixTime,
     pub target: i64,
+    pub clock: crate::sla::Clock,
 }
 
 /// Every section's figures.
@@ -104,6 +109,7 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
         prev,
         backlog_from: history_start,
         target: opts.target_secs,
+        clock: opts.clock.clone(),
     };
     let sections = Sections {
         volume: volume::compute(&ctx),
@@ -117,7 +123,7 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
     };
     Ok(ReportData {
         brand: opts.brand.clone(),
-        summary: summary::compute(&sections),
+        summary: summary::compute(&sections, &Wording::of(&ctx.period)),
         period: ctx.period,
         previous: ctx.prev,
         sections,
@@ -165,19 +171,20 @@ fn markdown(data: &ReportData, chart_stem: Option<&str>) -> Rendered {
         }
         text
     };
+    let p = &data.period;
+    let w = Wording::of(p);
     // A section with nothing to chart says so instead; no empty picture is written.
     let volume_chart = if s.volume.total + s.volume.previous > 0 {
-        chart_md(volume::chart(&s.volume))
+        chart_md(volume::chart(&s.volume, p, &w, chart_markers(data)))
     } else {
         String::new()
     };
     let sentiment_chart = if s.sentiment.this.labelled() + s.sentiment.previous.labelled() > 0 {
-        chart_md(sentiment::chart(&s.sentiment))
+        chart_md(sentiment::chart(&s.sentiment, p, &w, chart_markers(data)))
     } else {
         String::new()
     };
     let mut out = String::new();
-    let p = &data.period;
     let brand = md::text(&data.brand);
     if brand.is_empty() {
         let _ = writeln!(out, "# Community report · {}\n", md::text(&p.name));
@@ -199,16 +206,22 @@ fn markdown(data: &ReportData, chart_stem: Option<&str>) -> Rendered {
         data.previous.last_day
     );
     summary::render(&data.summary, &mut out);
-    volume::render(&s.volume, &volume_chart, &mut out);
-    response::render(&s.responsiveness, &mut out);
-    sentiment::render(&s.sentiment, &sentiment_chart, &mut out);
-    escalations::render(&s.escalations, &data.period, &mut out);
-    terms::render(&s.recurring, &mut out);
-    moderation::render(&s.moderation, &mut out);
-    tags::render(&s.tags, &mut out);
-    people::render(&s.people, &mut out);
+    volume::render(&s.volume, &volume_chart, &w, &mut out);
+    response::render(&s.responsiveness, &w, &mut out);
+    sentiment::render(&s.sentiment, &sentiment_chart, &w, &mut out);
+    escalations::render(&s.escalations, &data.period, &w, &mut out);
+    terms::render(&s.recurring, &w, &mut out);
+    moderation::render(&s.moderation, &w, &mut out);
+    tags::render(&s.tags, &w, &mut out);
+    people::render(&s.people, &w, &mut out);
     out.push_str("---\nWritten by hark from the local cache. Every figure counts community items (mentions, comments, DMs) created in the period, in its time zone.\n");
     Rendered { text: out, files }
+}
+
+/// Moments the charts mark with a line and a label, (time, label): where incidents
+/// opened. The incident section fills this; until it does, the charts carry none.
+fn chart_markers(_data: &ReportData) -> Vec<chart::Marker> {
+    Vec::new()
 }
 
 /// A relative link to a file name, percent-encoding anything markdown could misread.

@@ -84,14 +84,14 @@ fn actor(raw: &str) -> String {
     }
 }
 
-pub fn render(m: &Moderation, out: &mut String) {
+pub fn render(m: &Moderation, w: &super::Wording, out: &mut String) {
     out.push_str("## 7. Moderation\n\n");
     if m.ever == 0 && m.rules.is_empty() {
         out.push_str("No moderation action (hide, delete, block, mute, report…) has ever been taken from hark in this workspace.\n\n");
         return;
     }
     if m.actions.is_empty() {
-        out.push_str("No moderation action was queued this week.\n\n");
+        let _ = writeln!(out, "No moderation action was queued {}.\n", w.this);
     } else {
         let rows: Vec<Vec<String>> = m
             .actions
@@ -109,14 +109,7 @@ pub fn render(m: &Moderation, out: &mut String) {
             .collect();
         md::table(
             out,
-            &[
-                "action",
-                "this week",
-                "done",
-                "failed",
-                "pending",
-                "previous week",
-            ],
+            &["action", &w.this, "done", "failed", "pending", &w.previous],
             &rows,
         );
     }
@@ -129,9 +122,9 @@ pub fn render(m: &Moderation, out: &mut String) {
         md::table(out, &["by", "action", "times"], &rows);
     }
     if m.rules.is_empty() {
-        out.push_str("No rule acted this week.\n\n");
+        let _ = writeln!(out, "No rule acted {}.\n", w.this);
     } else {
-        let _ = writeln!(out, "Rules by matches this week:\n");
+        let _ = writeln!(out, "Rules by matches {}:\n", w.this);
         let rows: Vec<Vec<String>> = m
             .rules
             .iter()

@@ -91,7 +91,13 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<People> {
     })
 }
 
-fn table(out: &mut String, people: &[Person], count: &str, key: fn(&Person) -> u64) {
+fn table(
+    out: &mut String,
+    people: &[Person],
+    count: &str,
+    w: &super::Wording,
+    key: fn(&Person) -> u64,
+) {
     let rows: Vec<Vec<String>> = people
         .iter()
         .map(|p| {
@@ -103,33 +109,46 @@ fn table(out: &mut String, people: &[Person], count: &str, key: fn(&Person) -> u
             ]
         })
         .collect();
-    md::table(out, &["who", "platform", count, "items this week"], &rows);
+    md::table(
+        out,
+        &["who", "platform", count, &format!("items {}", w.this)],
+        &rows,
+    );
 }
 
-pub fn render(p: &People, out: &mut String) {
+pub fn render(p: &People, w: &super::Wording, out: &mut String) {
     out.push_str("## 9. People\n\n");
     let _ = writeln!(
         out,
-        "{} people wrote this week (previous week: {}); {} of them for the first time (previous week: {}).\n",
-        p.authors, p.authors_previous, p.new_voices, p.new_voices_previous
+        "{} people wrote {} ({prev}: {}); {} of them for the first time ({prev}: {}).\n",
+        p.authors,
+        w.this,
+        p.authors_previous,
+        p.new_voices,
+        p.new_voices_previous,
+        prev = w.previous
     );
     if p.authors == 0 {
         return;
     }
     if p.advocates.is_empty() && p.detractors.is_empty() {
-        out.push_str("No item this week has a sentiment label, so there are no advocates or detractors to name.\n\n");
+        let _ = writeln!(
+            out,
+            "No item {} has a sentiment label, so there are no advocates or detractors to name.\n",
+            w.this
+        );
     } else {
         out.push_str("Top advocates:\n\n");
         if p.advocates.is_empty() {
-            out.push_str("None this week.\n\n");
+            let _ = writeln!(out, "None {}.\n", w.this);
         } else {
-            table(out, &p.advocates, "positive items", |p| p.positive);
+            table(out, &p.advocates, "positive items", w, |p| p.positive);
         }
         out.push_str("Top detractors:\n\n");
         if p.detractors.is_empty() {
-            out.push_str("None this week.\n\n");
+            let _ = writeln!(out, "None {}.\n", w.this);
         } else {
-            table(out, &p.detractors, "negative items", |p| p.negative);
+            table(out, &p.detractors, "negative items", w, |p| p.negative);
         }
     }
     if !p.new_voices_top.is_empty() {

@@ -9,6 +9,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::{md, Ctx};
+use crate::domain::UnixTime;
+use crate::sla::Timeline;
 use crate::store::report::Item;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,6 +32,8 @@ pub struct Row {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Responsiveness {
     pub target_secs: i64,
+    /// Times count business hours only (`[sla] hours`).
+    pub business_hours: bool,
     pub platforms: Vec<Row>,
     pub all: Row,
     pub previous: Row,
@@ -44,11 +48,21 @@ pub fn percentile(sorted: &[i64], p: u64) -> Option<i64> {
     Some(sorted[rank as usize - 1])
 }
 
-fn row(platform: &str, items: &[&Item], target: i64, waiting: u64, replies_sent: u64) -> Row {
+fn row(
+    platform: &str,
+    items: &[&Item],
+    clock: &Timeline,
+    target: i64,
+    waiting: u64,
+    replies_sent: u64,
+) -> Row {
     let mut times: Vec<i64> = items
         .iter()
         .filter(|i| i.needs_reply)
-        .filter_map(|i| i.first_response_at.map(|at| (at - i.created_at).max(0)))
+        .filter_map(|i| {
+            i.first_response_at
+                .map(|at| clock.elapsed(i.created_at, at))
+        })
         .collect();
     times.sort_unstable();
     Row {
@@ -63,17 +77,46 @@ fn row(platform: &str, items: &[&Item], target: i64, waiting: u64, replies_sent:
     }
 }
 
+/// Items posted in [from, end) still waiting for a first answer at `end`, longer than the
+/// target on the SLA's clock, per platform.
+fn waiting_past_target(
+    ctx: &Ctx,
+    timeline: &Timeline,
+    from: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<BTreeMap<String, u64>> {
+    if !ctx.clock.is_business() {
+        return crate::store::report::unanswered_at(ctx.conn, from, end, ctx.target);
+    }
+    let mut out = BTreeMap::new();
+    for (platform, created) in
+        crate::store::report::unanswered_list(ctx.conn, from, end, ctx.target)?
+    {
+        if timeline.elapsed(created, end) > ctx.target {
+            *out.entry(platform).or_insert(0) += 1;
+        }
+    }
+    Ok(out)
+}
+
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Responsiveness> {
     let target = ctx.target;
-    let waiting =
-        crate::store::report::unanswered_at(ctx.conn, ctx.backlog_from, ctx.period.end, target)?;
+    let prev_from = ctx.prev.weeks_before_start(4).unwrap_or(ctx.backlog_from);
+    // One lookup table for every item: from the oldest backlog item to the last answer.
+    let last_answer = ctx
+        .this
+        .iter()
+        .chain(&ctx.before)
+        .filter_map(|i| i.first_response_at)
+        .max()
+        .unwrap_or(ctx.period.end)
+        .max(ctx.period.end);
+    let timeline = ctx
+        .clock
+        .timeline(prev_from.min(ctx.prev.start), last_answer);
+    let waiting = waiting_past_target(ctx, &timeline, ctx.backlog_from, ctx.period.end)?;
     let sent = crate::store::report::replies_sent(ctx.conn, ctx.period.start, ctx.period.end)?;
-    let waiting_prev = crate::store::report::unanswered_at(
-        ctx.conn,
-        ctx.prev.weeks_before_start(4).unwrap_or(ctx.backlog_from),
-        ctx.prev.end,
-        target,
-    )?;
+    let waiting_prev = waiting_past_target(ctx, &timeline, prev_from, ctx.prev.end)?;
     let sent_prev = crate::store::report::replies_sent(ctx.conn, ctx.prev.start, ctx.prev.end)?;
     let mut by_platform: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
     for item in &ctx.this {
@@ -85,23 +128,26 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Responsiveness> {
     let get = |m: &BTreeMap<String, u64>, p: &str| m.get(p).copied().unwrap_or(0);
     let platforms = by_platform
         .iter()
-        .map(|(p, items)| row(p, items, target, get(&waiting, p), get(&sent, p)))
+        .map(|(p, items)| row(p, items, &timeline, target, get(&waiting, p), get(&sent, p)))
         .collect();
     let this: Vec<&Item> = ctx.this.iter().collect();
     let before: Vec<&Item> = ctx.before.iter().collect();
     Ok(Responsiveness {
         target_secs: target,
         platforms,
+        business_hours: ctx.clock.is_business(),
         all: row(
             "all",
             &this,
+            &timeline,
             target,
             waiting.values().sum(),
             sent.values().sum(),
         ),
         previous: row(
-            "all, previous week",
+            "all, previous period",
             &before,
+            &timeline,
             target,
             waiting_prev.values().sum(),
             sent_prev.values().sum(),
@@ -113,7 +159,7 @@ fn opt(d: Option<i64>) -> String {
     d.map(md::duration).unwrap_or_else(|| "–".into())
 }
 
-pub fn render(r: &Responsiveness, out: &mut String) {
+pub fn render(r: &Responsiveness, w: &super::Wording, out: &mut String) {
     out.push_str("## 3. Responsiveness\n\n");
     let target = md::duration(r.target_secs);
     if r.all.needed == 0 && r.previous.needed == 0 && r.all.waiting_past_target == 0 {
@@ -122,12 +168,18 @@ pub fn render(r: &Responsiveness, out: &mut String) {
     }
     let _ = writeln!(
         out,
-        "Counted over items that needed a reply (DMs, mentions, questions), from when they were posted to the brand's first answer. Target: first answer within {target}.\n"
+        "Counted over items that needed a reply (DMs, mentions, questions), from when they were posted to the brand's first answer{}. Target: first answer within {target}.\n",
+        if r.business_hours {
+            ", in business hours only ([sla] hours)"
+        } else {
+            ""
+        }
     );
     if r.all.answered == 0 {
         let _ = writeln!(
             out,
-            "**No item that needed a reply this week has been answered yet.**\n"
+            "**No item that needed a reply {} has been answered yet.**\n",
+            w.this
         );
     }
     let rows: Vec<Vec<String>> = r
@@ -135,9 +187,12 @@ pub fn render(r: &Responsiveness, out: &mut String) {
         .iter()
         .chain([&r.all, &r.previous])
         .map(|row| {
-            let name = match row.platform.as_str() {
-                "all" | "all, previous week" => format!("**{}**", row.platform),
-                p => md::text(p),
+            let name = if std::ptr::eq(row, &r.previous) {
+                format!("**all, {}**", w.previous)
+            } else if std::ptr::eq(row, &r.all) {
+                "**all**".to_string()
+            } else {
+                md::text(&row.platform)
             };
             vec![
                 name,

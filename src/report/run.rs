@@ -59,6 +59,7 @@ pub fn run(workspace: &Workspace, args: &ReportArgs) -> anyhow::Result<()> {
             .clone()
             .unwrap_or_else(|| workspace.config.report.tz.clone()),
         target_secs: workspace.config.sla.first_response.as_secs() as i64,
+        clock: workspace.config.sla.sla(&workspace.config.report.tz)?.clock,
         brand: workspace.config.brand.clone(),
         now: crate::domain::now(),
     };

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::chart::{Bar, Chart};
+use super::chart::{Chart, Draw, Marker, Series};
 use super::{md, Ctx};
 use crate::domain::SentimentLabel;
 use crate::store::report::Item;
@@ -55,6 +55,11 @@ pub struct DayNet {
     pub label: String,
     pub labelled: u64,
     pub net: Option<i64>,
+    pub positive: u64,
+    pub negative: u64,
+    /// The same day of the previous period.
+    pub previous_positive: u64,
+    pub previous_negative: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,20 +74,30 @@ pub struct Sentiment {
 }
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Sentiment> {
+    let on = |items: &[Item], day: Option<&super::period::Day>| match day {
+        Some(day) => Distribution::of(
+            items
+                .iter()
+                .filter(|i| day.start <= i.created_at && i.created_at < day.end),
+        ),
+        None => Distribution::default(),
+    };
     let days = ctx
         .period
         .days
         .iter()
-        .map(|day| {
-            let d = Distribution::of(
-                ctx.this
-                    .iter()
-                    .filter(|i| day.start <= i.created_at && i.created_at < day.end),
-            );
+        .enumerate()
+        .map(|(n, day)| {
+            let d = on(&ctx.this, Some(day));
+            let p = on(&ctx.before, ctx.prev.days.get(n));
             DayNet {
                 label: day.label.clone(),
                 labelled: d.labelled(),
                 net: d.net,
+                positive: d.positive,
+                negative: d.negative,
+                previous_positive: p.positive,
+                previous_negative: p.negative,
             }
         })
         .collect();
@@ -105,36 +120,72 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Sentiment> {
     })
 }
 
-pub fn chart(s: &Sentiment) -> Chart {
+/// Positive items up and negative items down per day (per week past 31 days), with the
+/// previous period's as dashed lines: the net alone hides a day that was both.
+pub fn chart(
+    s: &Sentiment,
+    period: &super::Period,
+    w: &super::Wording,
+    markers: Vec<Marker>,
+) -> Chart {
+    let weekly = period.days.len() > super::chart::MAX_DAYS;
+    let values = |f: fn(&DayNet) -> u64| s.days.iter().map(|d| f(d) as f64).collect();
     Chart {
         name: "sentiment",
-        title: "Net sentiment per day (−100 to +100)".into(),
-        bars: s
-            .days
-            .iter()
-            .map(|d| Bar {
-                label: d.label.clone(),
-                value: d.net.unwrap_or(0) as f64,
-                shown: d.net.map(md::signed).unwrap_or_else(|| "–".into()),
-            })
-            .collect(),
+        title: if weekly {
+            "Positive and negative items per week"
+        } else {
+            "Positive and negative items per day"
+        }
+        .into(),
+        unit: "items (positive up, negative down)".into(),
+        slots: super::volume::slots(period),
+        series: vec![
+            Series {
+                name: "positive".into(),
+                values: values(|d| d.positive),
+                draw: Draw::Up,
+                colour: "#27ae60",
+            },
+            Series {
+                name: "negative".into(),
+                values: values(|d| d.negative),
+                draw: Draw::Down,
+                colour: "#c0392b",
+            },
+            Series {
+                name: w.previous.clone(),
+                values: values(|d| d.previous_positive),
+                draw: Draw::Line { down: false },
+                colour: "#7dcea0",
+            },
+            Series {
+                name: w.previous.clone(),
+                values: values(|d| d.previous_negative),
+                draw: Draw::Line { down: true },
+                colour: "#e6b0aa",
+            },
+        ],
+        markers,
     }
+    .readable()
 }
 
 fn net_text(d: &Distribution) -> String {
     d.net.map(md::signed).unwrap_or_else(|| "–".into())
 }
 
-pub fn render(s: &Sentiment, chart_md: &str, out: &mut String) {
+pub fn render(s: &Sentiment, chart_md: &str, w: &super::Wording, out: &mut String) {
     out.push_str("## 4. Sentiment\n\n");
     if s.this.labelled() == 0 && s.previous.labelled() == 0 {
-        out.push_str("No item from this week or the one before has a sentiment label (neither scored automatically nor labelled by the CM), so there is no sentiment to report.\n\n");
+        let _ = writeln!(out, "No item from {} or the one before has a sentiment label (neither scored automatically nor labelled by the CM), so there is no sentiment to report.\n", w.this);
         return;
     }
     let _ = writeln!(
         out,
-        "Net sentiment **{}** (previous week: {}), over {} labelled items; {} not labelled. The CM's own label wins over the automatic one.\n",
+        "Net sentiment **{}** ({}: {}), over {} labelled items; {} not labelled. The CM's own label wins over the automatic one.\n",
         net_text(&s.this),
+        w.previous,
         net_text(&s.previous),
         s.this.labelled(),
         s.this.unlabelled
@@ -166,16 +217,25 @@ pub fn render(s: &Sentiment, chart_md: &str, out: &mut String) {
             s.previous.unlabelled.to_string(),
         ],
     ];
-    md::table(out, &["label", "items", "share", "previous week"], &rows);
-    out.push_str("Net sentiment per day (days with no labelled item show –):\n\n");
+    md::table(out, &["label", "items", "share", &w.previous], &rows);
+    let _ = writeln!(
+        out,
+        "Positive (right) and negative (left) items per {}:\n",
+        if s.days.len() > super::chart::MAX_DAYS {
+            "week"
+        } else {
+            "day"
+        }
+    );
     out.push_str(chart_md);
     let _ = writeln!(
         out,
-        "\nThe CM corrected {} automatic label{} on this week's items ({} sentiment change{} logged this week).\n",
+        "\nThe CM corrected {} automatic label{} on items posted {this} ({} sentiment change{} logged {this}).\n",
         s.corrected,
         if s.corrected == 1 { "" } else { "s" },
         s.changes_logged,
-        if s.changes_logged == 1 { "" } else { "s" }
+        if s.changes_logged == 1 { "" } else { "s" },
+        this = w.this
     );
 }
 

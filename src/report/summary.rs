@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::md;
 use super::Sections as ReportData;
+use super::{md, Wording};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -14,9 +14,9 @@ pub struct Summary {
     pub look_at: String,
 }
 
-pub fn compute(r: &ReportData) -> Summary {
+pub fn compute(r: &ReportData, w: &Wording) -> Summary {
     let v = &r.volume;
-    let mut volume = md::with_previous(v.total, v.previous, "items", "previous week");
+    let mut volume = md::with_previous(v.total, v.previous, "items", &w.previous);
     if let Some(top) = v.platforms.first().filter(|p| p.total > 0) {
         volume.push_str(&format!(
             "; busiest: {} ({})",
@@ -37,8 +37,9 @@ pub fn compute(r: &ReportData) -> Summary {
         _ => format!("none of {} answered", row.needed),
     };
     let response = format!(
-        "{} (previous week: {})",
+        "{} ({}: {})",
         fig(&resp.all),
+        w.previous,
         fig(&resp.previous)
     );
     let s = &r.sentiment;
@@ -46,11 +47,15 @@ pub fn compute(r: &ReportData) -> Summary {
         d.net.map(md::signed).unwrap_or_else(|| "not scored".into())
     };
     let sentiment = if s.this.labelled() == 0 && s.previous.labelled() == 0 {
-        "not measured (no item this week or the one before has a sentiment label)".to_string()
+        format!(
+            "not measured (no item {} or the one before has a sentiment label)",
+            w.this
+        )
     } else {
         format!(
-            "{} (previous week: {}), {} positive / {} negative",
+            "{} ({}: {}), {} positive / {} negative",
             net(&s.this),
+            w.previous,
             net(&s.previous),
             s.this.positive,
             s.this.negative
@@ -61,8 +66,8 @@ pub fn compute(r: &ReportData) -> Summary {
         "none recorded yet".to_string()
     } else {
         format!(
-            "{} opened (previous week: {}), {} still open at the end of the week",
-            e.opened, e.opened_previous, e.open_at_end
+            "{} opened ({}: {}), {} still open at the end of the {}",
+            e.opened, w.previous, e.opened_previous, e.open_at_end, w.noun
         )
     };
     Summary {
@@ -70,12 +75,12 @@ pub fn compute(r: &ReportData) -> Summary {
         response,
         sentiment,
         escalations,
-        look_at: look_at(r),
+        look_at: look_at(r, w),
     }
 }
 
 /// The one thing to look at, most urgent first.
-fn look_at(r: &ReportData) -> String {
+fn look_at(r: &ReportData, w: &Wording) -> String {
     if let Some(e) = r
         .escalations
         .rows
@@ -117,7 +122,7 @@ fn look_at(r: &ReportData) -> String {
     if before > 0 && (now * 2 <= before || now > before * 3 / 2) {
         return format!("volume moved from {before} to {now} items");
     }
-    "nothing stands out this week".to_string()
+    format!("nothing stands out {}", w.this)
 }
 
 pub fn render(s: &Summary, out: &mut String) {

@@ -1,6 +1,7 @@
 //! Section 8: tags on this week's items, and the feedback and bugs for the product team.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
 use serde::Serialize;
 
@@ -71,14 +72,18 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Tags> {
     })
 }
 
-pub fn render(t: &Tags, out: &mut String) {
+pub fn render(t: &Tags, w: &super::Wording, out: &mut String) {
     out.push_str("## 8. Tags\n\n");
     if t.ever == 0 {
         out.push_str("No item has ever been tagged in this workspace.\n\n");
         return;
     }
     if t.counts.is_empty() {
-        out.push_str("No item from this week or the previous one is tagged.\n\n");
+        let _ = writeln!(
+            out,
+            "No item from {} or the previous one is tagged.\n",
+            w.this
+        );
         return;
     }
     let rows: Vec<Vec<String>> = t
@@ -92,9 +97,9 @@ pub fn render(t: &Tags, out: &mut String) {
             ]
         })
         .collect();
-    md::table(out, &["tag", "items", "previous week"], &rows);
+    md::table(out, &["tag", "items", &w.previous], &rows);
     if t.product.is_empty() {
-        out.push_str("Nothing was tagged bug or feedback this week.\n\n");
+        let _ = writeln!(out, "Nothing was tagged bug or feedback {}.\n", w.this);
         return;
     }
     out.push_str("For the product team (tagged bug or feedback):\n\n");

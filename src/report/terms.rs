@@ -3,7 +3,10 @@
 //!
 //! Each term counts once per item. The score is a smoothed log-ratio of the share of
 //! negative items containing it now and before, so a term new this week scores high and
-//! an everyday complaint does not.
+//! an everyday complaint does not. The baseline is smoothed as if the four weeks before
+//! held [`PRIOR_ITEMS`] more negative items without the term: an empty or thin history
+//! then means "rare before", not "in half the items before", and a term new this week
+//! ranks on its own count (the demo's first crisis had no negative item before it).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
@@ -21,6 +24,8 @@ pub struct Term {
     pub items: u64,
     /// Items containing it among the previous four weeks' negative items.
     pub before: u64,
+    /// No negative item of the four weeks before carried it.
+    pub new: bool,
     pub example: String,
 }
 
@@ -33,6 +38,18 @@ pub struct Recurring {
 
 const MAX_TERMS: usize = 8;
 const MIN_ITEMS: u64 = 2;
+/// A term must be this many times more frequent than before to count as recurring more.
+const MIN_RATIO: f64 = 1.5;
+/// Pseudo-items added to the baseline (see the module comment).
+const PRIOR_ITEMS: f64 = 20.0;
+
+/// How much more often a term appears in negative items now than before: the log of the
+/// ratio of its smoothed shares. Above zero means over-represented now.
+pub fn score(now: u64, n_now: u64, before: u64, n_before: u64) -> f64 {
+    let share_now = (now as f64 + 0.5) / (n_now as f64 + 1.0);
+    let share_before = (before as f64 + 0.5) / (n_before as f64 + PRIOR_ITEMS);
+    share_now.ln() - share_before.ln()
+}
 
 const STOPWORDS: &[&str] = &[
     "the",
@@ -197,17 +214,15 @@ pub fn compute(ctx: &Ctx) -> Recurring {
     let before: Vec<&Item> = ctx.history.iter().filter(negative).collect();
     let counts = document_counts(now.iter().copied());
     let previous = document_counts(before.iter().copied());
-    let (n_now, n_before) = (now.len() as f64, before.len() as f64);
+    let (n_now, n_before) = (now.len() as u64, before.len() as u64);
     let mut scored: Vec<(f64, &String, u64)> = counts
         .iter()
         .filter(|(_, &c)| c >= MIN_ITEMS)
         .map(|(term, &c)| {
-            let b = previous.get(term).copied().unwrap_or(0) as f64;
-            let score =
-                ((c as f64 + 0.5) / (n_now + 1.0)).ln() - ((b + 0.5) / (n_before + 1.0)).ln();
-            (score, term, c)
+            let b = previous.get(term).copied().unwrap_or(0);
+            (score(c, n_now, b, n_before), term, c)
         })
-        .filter(|(score, _, _)| *score > 0.0)
+        .filter(|(score, _, _)| *score > MIN_RATIO.ln())
         .collect();
     // A word only inside an equally frequent phrase adds nothing: keep the phrase.
     let phrases: Vec<(&String, u64)> = scored
@@ -229,6 +244,7 @@ pub fn compute(ctx: &Ctx) -> Recurring {
             term: term.clone(),
             items: c,
             before: previous.get(term).copied().unwrap_or(0),
+            new: !previous.contains_key(term),
             example: now
                 .iter()
                 .find(|i| term_list(&i.body).binary_search(term).is_ok())
@@ -243,16 +259,20 @@ pub fn compute(ctx: &Ctx) -> Recurring {
     }
 }
 
-pub fn render(r: &Recurring, out: &mut String) {
+pub fn render(r: &Recurring, w: &super::Wording, out: &mut String) {
     out.push_str("## 6. Recurring problems\n\n");
     if r.negative_items == 0 {
-        out.push_str("No item this week is labelled negative, so there are no recurring problems to extract.\n\n");
+        let _ = writeln!(
+            out,
+            "No item {} is labelled negative, so there are no recurring problems to extract.\n",
+            w.this
+        );
         return;
     }
     let _ = writeln!(
         out,
-        "Terms found in more of this week's {} negative items than in the previous four weeks' {}.\n",
-        r.negative_items, r.negative_before
+        "Terms found in more of the {} negative items posted {} than in the previous four weeks' {}.\n",
+        r.negative_items, w.this, r.negative_before
     );
     if r.terms.is_empty() {
         out.push_str("No term appears in two or more negative items more often than before.\n\n");
@@ -265,7 +285,11 @@ pub fn render(r: &Recurring, out: &mut String) {
             vec![
                 md::text(&t.term),
                 t.items.to_string(),
-                t.before.to_string(),
+                if t.new {
+                    format!("0, new {}", w.this)
+                } else {
+                    t.before.to_string()
+                },
                 md::snippet(&t.example, 100),
             ]
         })
@@ -288,5 +312,18 @@ mod tests {
         assert!(t.contains("warm"));
         assert!(!t.iter().any(|w| w.contains("nimbus") || w.contains("http")));
         assert!(!t.contains("the") && !t.contains("2026"));
+    }
+
+    #[test]
+    fn a_term_new_this_week_ranks_even_with_no_history() {
+        // 40 negative items now, 12 of them about the new drink; nothing negative before.
+        assert!(score(12, 40, 0, 0) > 1.0);
+        // Even a small cluster ranks when it never happened before.
+        assert!(score(3, 40, 0, 0) > 0.0);
+        // An everyday complaint at its usual share does not.
+        assert!(score(10, 40, 40, 160) < MIN_RATIO.ln());
+        assert!(score(2, 40, 0, 0) > MIN_RATIO.ln());
+        // More items about it now rank higher.
+        assert!(score(12, 40, 0, 0) > score(4, 40, 0, 0));
     }
 }

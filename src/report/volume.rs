@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::chart::{Bar, Chart};
+use super::chart::{Chart, Draw, Marker, Series, Slot};
 use super::{md, Ctx};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,31 +93,66 @@ pub fn compute(ctx: &Ctx) -> Volume {
     }
 }
 
-pub fn chart(v: &Volume) -> Chart {
+/// Items per day (per week past 31 days), with the previous period as a dashed line.
+pub fn chart(
+    v: &Volume,
+    period: &super::Period,
+    w: &super::Wording,
+    markers: Vec<Marker>,
+) -> Chart {
+    let weekly = period.days.len() > super::chart::MAX_DAYS;
     Chart {
         name: "volume",
-        title: "Items per day".into(),
-        bars: v
-            .days
-            .iter()
-            .map(|d| Bar {
-                label: d.label.clone(),
-                value: d.items as f64,
-                shown: d.items.to_string(),
-            })
-            .collect(),
+        title: if weekly {
+            "Items per week"
+        } else {
+            "Items per day"
+        }
+        .into(),
+        unit: "items".into(),
+        slots: slots(period),
+        series: vec![
+            Series {
+                name: w.this.clone(),
+                values: v.days.iter().map(|d| d.items as f64).collect(),
+                draw: Draw::Up,
+                colour: "#2e86c1",
+            },
+            Series {
+                name: w.previous.clone(),
+                values: v.days.iter().map(|d| d.previous as f64).collect(),
+                draw: Draw::Line { down: false },
+                colour: "#999999",
+            },
+        ],
+        markers,
     }
+    .readable()
 }
 
-pub fn render(v: &Volume, chart_md: &str, out: &mut String) {
+/// The period's days as chart slots.
+pub fn slots(period: &super::Period) -> Vec<Slot> {
+    period
+        .days
+        .iter()
+        .map(|d| Slot {
+            label: d.label.clone(),
+            date: d.date.clone(),
+            start: d.start,
+            end: d.end,
+        })
+        .collect()
+}
+
+pub fn render(v: &Volume, chart_md: &str, w: &super::Wording, out: &mut String) {
     out.push_str("## 2. Volume\n\n");
     let _ = writeln!(
         out,
-        "{} community items (mentions, comments and DMs; the brand's own posts are not counted). Previous week: {}.\n",
-        v.total, v.previous
+        "{} community items (mentions, comments and DMs; the brand's own posts are not counted). {}: {}.\n",
+        v.total, capitalised(&w.previous), v.previous
     );
     if v.total == 0 && v.previous == 0 {
-        out.push_str("Nothing arrived in either week.\n\n");
+        let _ = writeln!(out, "Nothing arrived in either {}.\n", w.noun);
         return;
     }
     let mut rows: Vec<Vec<String>> = v
@@ -151,7 +186,7 @@ pub fn render(v: &Volume, chart_md: &str, out: &mut String) {
             "comments",
             "DMs",
             "total",
-            "previous week",
+            &w.previous,
         ],
         &rows,
     );
@@ -160,7 +195,15 @@ pub fn render(v: &Volume, chart_md: &str, out: &mut String) {
         .iter()
         .map(|d| vec![d.label.clone(), d.items.to_string(), d.previous.to_string()])
         .collect();
-    md::table(out, &["day", "items", "same day, previous week"], &rows);
+    md::table(out, &["day", "items", &w.same_day()], &rows);
     out.push_str(chart_md);
     out.push('\n');
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

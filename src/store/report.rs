@@ -132,6 +132,30 @@ pub fn unanswered_at(
     )
 }
 
+/// Like [`unanswered_at`] but each item's platform and posting time, for a target
+/// measured on business hours (the caller decides which are past it; `min_age` is a
+/// wall-clock floor, since business time never runs faster than the wall clock).
+pub fn unanswered_list(
+    conn: &Connection,
+    from: UnixTime,
+    end: UnixTime,
+    min_age: i64,
+) -> rusqlite::Result<Vec<(String, UnixTime)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT acc.platform, i.created_at FROM items i
+         JOIN accounts acc ON acc.id = i.account_id
+         WHERE i.created_at >= ?3 AND i.created_at < ?1 - ?2
+           AND i.needs_reply = 1 AND i.kind != 'post'
+           AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
+           AND coalesce((SELECT e.to_state FROM events e INDEXED BY events_by_item
+                         WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
+                         ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open')
+         ORDER BY i.created_at",
+    )?;
+    let rows = stmt.query_map(params![end, min_age, from], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
 fn grouped(
     conn: &Connection,
     sql: &str,

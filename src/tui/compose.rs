@@ -2,7 +2,6 @@
 //! handling. Pure: keys in, effects out (the runtime saves drafts, queues, runs $EDITOR).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use crossterm::event::KeyEvent;
 use tui_textarea::{CursorMove, TextArea};
@@ -21,7 +20,8 @@ pub struct ReplyKit {
     pub canned: Vec<CannedReply>,
     pub voice: VoiceConfig,
     pub after_send: AfterSend,
-    pub sla: Option<Duration>,
+    /// The first-response target and its clock (`[sla]`).
+    pub sla: Option<crate::sla::Sla>,
     /// Per platform: the reply length limit, where no connector in `sources` says.
     pub limits: HashMap<String, Option<length::Limit>>,
     /// The connectors, asked when a composer opens: a Mastodon instance names its own
@@ -47,7 +47,8 @@ impl ReplyKit {
             canned: config.replies.clone(),
             voice: config.voice.clone(),
             after_send: config.composer.after_send,
-            sla: Some(config.sla.first_response),
+            // The zones were checked when the config was read.
+            sla: config.sla.sla(&config.report.tz).ok(),
             limits: HashMap::new(),
             sources: LimitSources::default(),
         }

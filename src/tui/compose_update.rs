@@ -7,11 +7,12 @@ use super::compose::{self, Composer, OutboxOp, OutboxPane, Picker};
 use super::keymap::{Action, Layer};
 use super::model::{Effect, Model};
 use super::query::Request;
-use crate::domain::{ItemState, UnixTime};
+use crate::domain::ItemState;
 use crate::outbox::read::OutboxRow;
 use crate::outbox::{OutboxId, OutboxState};
 use crate::platform::kinds;
 use crate::replies::{AfterSend, Warning};
+use crate::sla::Status;
 use crate::store::command::Command;
 use crate::store::read::ItemRow;
 
@@ -30,12 +31,15 @@ pub enum ReplyMsg {
 
 /// Is `row` still waiting for a first reply past the `[sla]` target?
 pub fn overdue(model: &Model, row: &ItemRow) -> bool {
-    let Some(sla) = model.kit.sla else {
-        return false;
-    };
-    row.needs_reply
-        && matches!(row.state, ItemState::New | ItemState::Open)
-        && model.now - row.created_at > sla.as_secs() as UnixTime
+    sla_status(model, row) == Some(Status::Breached)
+}
+
+/// Where `row` stands against the `[sla]` target, on its clock; `None` when it is not
+/// waiting for a first reply (or no target is set).
+pub fn sla_status(model: &Model, row: &ItemRow) -> Option<Status> {
+    let sla = model.kit.sla.as_ref()?;
+    (row.needs_reply && matches!(row.state, ItemState::New | ItemState::Open))
+        .then(|| sla.status(row.created_at, model.now))
 }
 
 fn list_move(model: &mut Model, delta: isize, effects: &mut Vec<Effect>) {

@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use crate::domain::{ItemState, SentimentLabel, Severity};
 use crate::sanitize::{handle, inert_line, truncate_to_width, width};
+use crate::sla::Status;
 use crate::store::read::{ItemMarks, ItemRow, SEARCH_COUNT_CAP};
 use crate::tui::format::{age, thousands};
 use crate::tui::model::{Focus, Model};
@@ -94,19 +95,21 @@ fn item_line(
     author_cols: usize,
     text_cols: usize,
 ) -> Line<'static> {
-    let overdue = crate::tui::compose_update::overdue(model, row);
+    // Against the first-response target ([sla]), on its clock: "◔" at risk, "◷" breached.
+    let sla = crate::tui::compose_update::sla_status(model, row);
     let mark = if model.marks.contains(&row.id) {
         "● "
-    } else if overdue {
-        // Past the first-response target ([sla]).
-        "◷ "
     } else {
-        "  "
+        match sla {
+            Some(Status::Breached) => "◷ ",
+            Some(Status::AtRisk) => "◔ ",
+            _ => "  ",
+        }
     };
-    let age_style = if overdue {
-        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD)
-    } else {
-        Style::new().add_modifier(Modifier::DIM)
+    let age_style = match sla {
+        Some(Status::Breached) => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Some(Status::AtRisk) => Style::new().fg(Color::Yellow),
+        _ => Style::new().add_modifier(Modifier::DIM),
     };
     let platform = pad(
         &truncate_to_width(&inert_line(&row.platform), PLATFORM_COLS),
