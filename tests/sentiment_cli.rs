@@ -1,6 +1,7 @@
 //! `hark sentiment` stdin and eval output formats.
 
 use clap::Parser;
+use hark::language::Languages;
 use hark::sentiment::cli::{run_eval, run_stdin, SentimentArgs};
 use hark::sentiment::{Mode, SentimentConfig};
 
@@ -18,6 +19,7 @@ fn stdin_output(argv: &[&str], input: &str) -> String {
     run_stdin(
         &args,
         &SentimentConfig::default(),
+        &Languages::default(),
         input.as_bytes(),
         &mut out,
     )
@@ -57,7 +59,8 @@ fn explain_adds_a_third_column() {
     let cols: Vec<&str> = lines[0].split('\t').collect();
     assert_eq!(cols[..2], ["negative", "-0.4015"]);
     assert_eq!(cols[2], "good=-1.406 !?=-0.292");
-    assert_eq!(lines[1], "neutral\t0.0000\t");
+    assert_eq!(cols[3..], ["en", "vader 3.3.2"]);
+    assert_eq!(lines[1], "neutral\t0.0000\t\ten\tvader 3.3.2");
 }
 
 #[test]
