@@ -12,33 +12,51 @@ pub(crate) const LANGS: [&str; 7] = ["en", "es", "fr", "pt", "de", "it", "ca"];
 const EN: &str = "the and is are was were you your you're i i'm i've it it's its this that these \
     with for not have has had just my me we our they what when why how can can't don't didn't \
     doesn't won't isn't wasn't will would been be so at to of from about out there their get got \
-    thanks thank please love any still again today really very since after guys";
+    thanks thank please love any still again today really very since after guys order store \
+    shop delivery would could should been being who which good bad great happy fun day time \
+    damn mood people games birthday cute nice awesome amazing best worst hate like \
+    gonna wanna yeah morning night tonight tomorrow yesterday \
+    week year new old more much many some every all one two three first last next back \
+    home work life world man guy girl friend friends hell god well";
 const ES: &str = "el los las del al y que es por para con una unos unas pero muy mi mis me qué \
     está esta están estoy hay hace llevo también tambien ya nos os vuestro vuestra vuestros \
     habéis habeis sois tenéis teneis lo se le les como cómo cuándo cuando dónde donde porque \
     gracias hola ayer hoy mañana nada nadie siempre todavía todavia sin desde hasta pedido \
-    vez mucho muy bien vaya aquí aqui ahora otra eso esto";
+    vez mucho muy bien vaya aquí aqui ahora otra eso esto tienda producto envío envio pago \
+    suscripción suscripcion dinero hoy mañana manana quiero tenéis teneis podéis podeis puedo \
+    tengo ningún ningun muchas muchos gracias favor un";
 const FR: &str =
     "le la les des est et je tu vous nous pas une un du pour avec c'est j'ai mais très \
-    tres sur ce ça ca qui au aux mon ma mes votre vos il elle on n'est d'un d'une l'app qu'il \
+    tres sur ce ça qui au aux mon ma mes votre vos il elle n'est d'un d'une l'app qu'il \
     j'attends suis sont fait été ete toujours rien merci bonjour aujourd'hui hier depuis chez \
-    encore cette plus même quand où comment pourquoi alors donc moi";
+    encore cette même quand où comment pourquoi alors donc moi commande boutique produit \
+    livraison paiement abonnement argent demain avez êtes etes peux veux ai avez-vous \
+    acceptez-vous mails deux quatre reçu recu";
 const PT: &str = "não nao você voce vocês voces com uma um para por muito muita mais está estou \
     meu minha já ja ainda também isso esse essa obrigado obrigada do da dos das no na nos ao é \
     são tem foi pra que olá ola hoje ontem nada ninguém ninguem sempre agora aqui até ate \
-    depois vou vai pedido atendimento";
-const DE: &str =
-    "der die das und ist nicht ich ein eine einen mit auf für fur den dem es sie wir ihr \
+    depois vou vai pedido atendimento loja produto entrega pagamento assinatura dinheiro \
+    amanhã amanha quero têm tem vocês meu minha dia dias nova novo pela pelo num numa";
+const DE: &str = "der das und ist nicht ich ein eine einen mit auf für fur den dem es sie wir ihr \
     euch euer eure sehr aber noch schon auch bei mir mich kein keine habe hat wie wo wann gibt \
-    bitte danke heute gestern seit wieder immer nur war wurde sind zum zur vom nach";
+    bitte danke heute gestern seit wieder immer nur war wurde sind zum zur vom nach \
+    bestellung laden filiale produkt lieferung zahlung abo geld morgen alles gute guter \
+    angekommen paket was man mehr";
 const IT: &str =
     "il lo gli che di è non per con una uno sono mi ti ci della del nel alla molto più \
     piu anche ancora ho hai ha questo questa perché perche grazie vostro vostra siete ma oggi \
-    sempre dopo niente nessuno ciao buongiorno già gia qui ieri adesso tutto tutti cosa";
+    sempre dopo niente nessuno ciao buongiorno già gia qui ieri adesso tutto tutti cosa \
+    ordine negozio prodotto consegna spedizione abbonamento soldi domani avete posso vi \
+    siamo sei dello della dei delle degli nella sul sulla fino";
 const CA: &str =
     "els les amb però pero molt és què perquè aquest aquesta per una hi ha em et ens us \
     vostra vostre vosaltres sou tinc estic meu meva també gràcies gracies avui ahir encara \
-    doncs gens res fa m'han m'heu vaig va van dels al la el no tot mai cap bon dia bona";
+    doncs gens res fa m'han m'heu vaig va van dels al la el no tot mai cap bon dia bona \
+    comanda botiga producte enviament pagament subscripció subscripcio diners demà dema \
+    teniu feu obriu podeu quina quin quins quines quant necessito des aquí aqui amb això \
+    aixo ho vull soc sóc puc havia quan fins només nomes vegada vegades setmana nostre \
+    nostra vostre mateix després despres abans ara cop cops dilluns dimarts diumenge \
+    dissabte nens noi noia gent feina aigua bé gràcies";
 
 /// Letters that belong to few of the languages.
 fn letter_votes(c: char) -> u16 {
@@ -62,6 +80,48 @@ fn letter_votes(c: char) -> u16 {
         'ç' => FR_ | PT_ | CA_,
         _ => 0,
     }
+}
+
+/// Word endings typical of one or two of the languages.
+const ENDINGS: &[(&str, u16)] = &[
+    ("ción", 1 << 1),
+    ("cion", 1 << 1),
+    ("dad", 1 << 1),
+    ("ção", 1 << 3),
+    ("ções", 1 << 3),
+    ("cao", 1 << 3),
+    ("dade", 1 << 3),
+    ("inho", 1 << 3),
+    ("inha", 1 << 3),
+    ("zione", 1 << 5),
+    ("zioni", 1 << 5),
+    ("ità", 1 << 5),
+    ("issimo", 1 << 5),
+    ("ció", 1 << 6),
+    ("cions", 1 << 6),
+    ("ung", 1 << 4),
+    ("keit", 1 << 4),
+    ("heit", 1 << 4),
+    ("lich", 1 << 4),
+    ("chen", 1 << 4),
+    ("eux", 1 << 2),
+    ("euse", 1 << 2),
+    ("ais", 1 << 2),
+    ("ait", 1 << 2),
+    ("ées", 1 << 2),
+    ("ée", 1 << 2),
+    ("ly", 1),
+    ("ness", 1),
+];
+
+fn ending_votes(w: &str) -> u16 {
+    if w.chars().count() < 5 {
+        return 0;
+    }
+    ENDINGS
+        .iter()
+        .find(|(e, _)| w.ends_with(e))
+        .map_or(0, |(_, m)| *m)
 }
 
 fn table() -> &'static HashMap<&'static str, u16> {
@@ -119,6 +179,12 @@ impl Votes {
         (best >= 4 && best >= 2 * second + 2).then_some(LANGS[i])
     }
 
+    /// Votes for `code` and the highest count any language has.
+    pub(crate) fn points_of(&self, code: &str) -> Option<(u16, u16)> {
+        let i = LANGS.iter().position(|l| *l == code)?;
+        Some((self.points[i], self.ranked().1))
+    }
+
     /// The language with the most votes, if it is strictly ahead.
     pub(crate) fn leader(&self) -> Option<&'static str> {
         let (i, best, second) = self.ranked();
@@ -160,6 +226,8 @@ pub(crate) fn vote(text: &str, allowed: u16) -> Votes {
             continue;
         }
         if let Some(&m) = table.get(w) {
+            votes.add(m, allowed);
+        } else if let m @ 1.. = ending_votes(w) {
             votes.add(m, allowed);
         } else if let Some((head, _)) = w.split_once('\'') {
             // elision: "c'est" is in the table, "l'attente" votes by its article

@@ -91,11 +91,24 @@ impl Languages {
                 .map_or_else(|| self.primary(), |c| self.expected_code(c));
         }
         let cleaned = hints::without_names(text);
-        match self.detector.detect(&cleaned) {
-            Some(info) if info.is_reliable() => self.expected_code(code_of(info.lang())),
-            _ => votes
+        let leader = || {
+            votes
                 .leader()
-                .map_or_else(|| self.primary(), |c| self.expected_code(c)),
+                .map_or_else(|| self.primary(), |c| self.expected_code(c))
+        };
+        let Some(info) = self.detector.detect(&cleaned) else {
+            return leader();
+        };
+        let guess = code_of(info.lang());
+        if info.is_reliable() {
+            return self.expected_code(guess);
+        }
+        // an unsure guess stands when the function words agree with it, or
+        // when it names a language the hints know nothing about
+        match votes.points_of(guess) {
+            Some((mine, best)) if mine == best => self.expected_code(guess),
+            None if info.confidence() >= UNHINTED_CONFIDENCE => self.expected_code(guess),
+            _ => leader(),
         }
     }
 
@@ -113,6 +126,9 @@ impl Languages {
 
 /// Below this many letters whatlang's guess is noise ("ok", "top!").
 const MIN_LETTERS: usize = 12;
+/// An unsure whatlang guess of a language without hints (Dutch, Polish…) is
+/// taken from this confidence on.
+const UNHINTED_CONFIDENCE: f64 = 0.3;
 
 impl Default for Languages {
     fn default() -> Self {

@@ -52,3 +52,35 @@ pub(crate) fn valences() -> FxMap<char, f64> {
         .map(|r| (r.emoji, ((r.score * SCALE) * 10.0).round() / 10.0))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::lexicon::{parse_table, SOCIAL_EMOJI};
+    use super::*;
+
+    /// Curated valences never contradict a ranking the data is sure of.
+    #[test]
+    fn curated_emoji_agree_with_the_ranking_where_it_is_clear() {
+        let ranked: FxMap<char, Ranked> = ranking().map(|r| (r.emoji, r)).collect();
+        for (k, v) in parse_table(SOCIAL_EMOJI) {
+            let c = k.chars().next().unwrap();
+            if let Some(r) = ranked.get(&c) {
+                if r.occurrences >= 100 && r.score.abs() >= 0.2 {
+                    assert_eq!(v.signum(), r.score.signum(), "{k} {v} vs ranking {r:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn most_ranked_emoji_carry_a_valence() {
+        let all = ranking().count();
+        let frequent = ranking()
+            .filter(|r| r.occurrences >= MIN_OCCURRENCES)
+            .count();
+        let scored = valences().len();
+        assert!(all > 900, "{all}");
+        // the rest of the frequent ones are neutral in the ranking itself
+        assert!(scored * 10 >= frequent * 7, "{scored} of {frequent}");
+    }
+}
