@@ -57,6 +57,13 @@ fn held_out_split_meets_the_targets() {
     check("multilingual_holdout.tsv", 0.80, 0.70);
 }
 
+/// Written after the lexicons were frozen and measured once (77.8% overall):
+/// below the 80% goal, kept as a regression floor and an honest figure.
+#[test]
+fn fresh_posts_stay_above_the_measured_floor() {
+    check("multilingual_fresh.tsv", 0.77, 0.66);
+}
+
 fn label(text: &str, lang: &str) -> Label {
     Analyzer::social().analyze_in(text, lang).unwrap().label
 }

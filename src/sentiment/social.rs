@@ -205,9 +205,9 @@ impl Social {
     }
 
     /// The config's lexicon overrides (they apply in every language).
-    pub(crate) fn overrides<'a>(
-        overrides: &'a BTreeMap<String, f64>,
-    ) -> impl Iterator<Item = (&'a str, f64)> {
+    pub(crate) fn overrides(
+        overrides: &BTreeMap<String, f64>,
+    ) -> impl Iterator<Item = (&str, f64)> {
         overrides.iter().map(|(k, v)| (k.trim(), *v))
     }
 }
