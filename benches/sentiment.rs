@@ -1,10 +1,13 @@
 //! `cargo bench --bench sentiment`: single-thread items/s for both modes over
 //! the VADER tweet ground truth (or the file in HARK_BENCH_INPUT), plus the
-//! vader-parity crate for comparison. Plain std::time, no harness.
+//! vader-parity crate for comparison; then language detection among a brand's
+//! seven languages and detection + scoring over hark's multilingual short
+//! posts (goal: detection >= 100k posts/s on one core). Plain std::time, no harness.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use hark::language::Languages;
 use hark::sentiment::{metrics, Analyzer};
 
 /// CPU time of the calling thread (Linux schedstat, ns), so that load from
@@ -93,4 +96,38 @@ fn main() {
     println!("social\t{s:.0} items/s");
     println!("vader-parity\t{p:.0} items/s");
     println!("social/reference\t{:.2}", s / r);
+
+    // short multilingual posts plus as many English tweets
+    let multi = std::fs::read_to_string(format!(
+        "{}/tests/data/sentiment/multilingual_dev.tsv",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("multilingual dev set");
+    let mut posts: Vec<String> = metrics::parse_ground_truth(&multi)
+        .expect("ground-truth format")
+        .into_iter()
+        .map(|r| r.text)
+        .collect();
+    let n = posts.len();
+    posts.extend(texts.iter().take(n).cloned());
+    let brand: Vec<String> = ["en", "es", "fr", "pt", "de", "it", "ca"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let langs = Languages::new(&brand).expect("valid languages");
+    let rates = best_rates(
+        &posts,
+        min,
+        &mut [
+            &mut |t: &str| langs.detect(t).len() as f64,
+            &mut |t: &str| {
+                social
+                    .analyze_in(t, langs.detect(t))
+                    .map_or(0.0, |s| s.scores.compound)
+            },
+        ],
+    );
+    println!("multilingual input\t{} short posts (half en)", posts.len());
+    println!("detect\t{:.0} posts/s", rates[0]);
+    println!("detect+score\t{:.0} posts/s", rates[1]);
 }

@@ -1,6 +1,7 @@
 //! `hark sentiment` stdin and eval output formats.
 
 use clap::Parser;
+use hark::language::Languages;
 use hark::sentiment::cli::{run_eval, run_stdin, SentimentArgs};
 use hark::sentiment::{Mode, SentimentConfig};
 
@@ -18,6 +19,7 @@ fn stdin_output(argv: &[&str], input: &str) -> String {
     run_stdin(
         &args,
         &SentimentConfig::default(),
+        &Languages::default(),
         input.as_bytes(),
         &mut out,
     )
@@ -57,7 +59,8 @@ fn explain_adds_a_third_column() {
     let cols: Vec<&str> = lines[0].split('\t').collect();
     assert_eq!(cols[..2], ["negative", "-0.4015"]);
     assert_eq!(cols[2], "good=-1.406 !?=-0.292");
-    assert_eq!(lines[1], "neutral\t0.0000\t");
+    assert_eq!(cols[3..], ["en", "vader 3.3.2"]);
+    assert_eq!(lines[1], "neutral\t0.0000\t\ten\tvader 3.3.2");
 }
 
 #[test]
@@ -133,4 +136,83 @@ fn eval_on_the_tweets_matches_the_published_reference_figures() {
         out.contains("accuracy_3class\t0.8236\n") && out.contains("macro_f1\t0.7024\n"),
         "{out}"
     );
+}
+
+#[test]
+fn stdin_detects_the_language_per_line() {
+    let out = stdin_output(
+        &[],
+        "Me encanta el nuevo café\nC'est une honte, toujours rien reçu\nlove it!!\n",
+    );
+    let labels: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    assert_eq!(labels, ["positive", "negative", "positive"]);
+}
+
+#[test]
+fn a_language_without_a_lexicon_prints_unscored() {
+    assert_eq!(
+        stdin_output(
+            &[],
+            "Mijn bestelling is nog steeds niet aangekomen, heel vervelend\n"
+        ),
+        "unscored\t-\n"
+    );
+    assert_eq!(
+        stdin_output(&["--lang", "nl"], "love it!!\n"),
+        "unscored\t-\n"
+    );
+    let out = stdin_output(&["--lang", "nl", "--explain"], "love it!!\n");
+    assert_eq!(out, "unscored\t-\t\tnl\tnone\n");
+}
+
+#[test]
+fn lang_overrides_detection_and_explain_names_language_and_lexicon() {
+    // the example: read as English its mood is missed
+    let text = "Seguimos igual, con fiebre los dos\n";
+    assert!(!stdin_output(&["--lang", "en"], text).starts_with("negative\t"));
+    assert!(stdin_output(&["--lang", "es"], text).starts_with("negative\t"));
+    assert!(stdin_output(&[], text).starts_with("negative\t"));
+    let out = stdin_output(
+        &["--lang", "ES", "--explain"],
+        "Me encanta, pero llegó roto\n",
+    );
+    let cols: Vec<&str> = out.trim_end().split('\t').collect();
+    assert_eq!(cols[0], "negative");
+    assert!(
+        cols[2].contains("encanta=") && cols[2].contains("roto="),
+        "{out}"
+    );
+    assert_eq!(cols[3..], ["es", "hark-es"]);
+    let fr = stdin_output(&["--explain"], "Je suis très déçue de ma commande\n");
+    assert!(
+        fr.trim_end()
+            .ends_with("\tfr\tvaderSentiment-fr 1.3.4 + hark-fr"),
+        "{fr}"
+    );
+    assert!(Cmd::try_parse_from(["sentiment", "--lang", "spanish"]).is_err());
+}
+
+#[test]
+fn eval_takes_a_language_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gt.tsv");
+    std::fs::write(
+        &path,
+        "1\t2.0\tes\tMe encanta\n2\t-2.0\tfr\tC'est nul\n3\t-2.0\tes\tQué asco\n4\t0.0\tnl\tIk weet het niet\n",
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    run_eval(&path, &SentimentConfig::default(), &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    for line in [
+        "items\t4",
+        "accuracy_3class\t1.0000",
+        "es.lexicon\thark-es",
+        "es.items\t2",
+        "es.accuracy_3class\t1.0000",
+        "fr.items\t1",
+        "nl.lexicon\tunscored",
+    ] {
+        assert!(out.lines().any(|l| l == line), "{line} missing in\n{out}");
+    }
 }

@@ -22,6 +22,16 @@ pub fn run_sentiment(
     let stdout = std::io::stdout();
     match &args.eval {
         Some(file) => cli::run_eval(file, &settings, stdout.lock()),
-        None => cli::run_stdin(args, &settings, std::io::stdin().lock(), stdout.lock()),
+        None => {
+            // every language whatlang knows, English primary, until `[languages]` is configured
+            let langs = crate::language::Languages::default();
+            cli::run_stdin(
+                args,
+                &settings,
+                &langs,
+                std::io::stdin().lock(),
+                stdout.lock(),
+            )
+        }
     }
 }

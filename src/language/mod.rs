@@ -3,6 +3,13 @@
 //! Detection picks only from the configured languages; a text too short or too unclear
 //! gets the brand's primary language (the first configured), so "love it!!" and "👍"
 //! are treated as they were before languages existed.
+//!
+//! Short posts are where trigram statistics (whatlang) are weakest, so function words
+//! and language-specific letters (`hints`) vote first: a clear winner is taken without
+//! running whatlang at all, which is also what keeps detection fast. Mentions, links
+//! and hashtags are left out of both: they are names, not language.
+
+mod hints;
 
 use anyhow::{bail, Result};
 
@@ -13,7 +20,13 @@ pub type Code = String;
 #[derive(Clone, Debug)]
 pub struct Languages {
     expected: Vec<Code>,
-    allow: Vec<whatlang::Lang>,
+    /// Built once: whatlang's detector restricted to the expected languages.
+    detector: whatlang::Detector,
+    /// Languages the function-word hints may name (bit i = `hints::LANGS[i]`).
+    hint_mask: u16,
+    single: bool,
+    /// No list configured: every language whatlang knows may be returned.
+    all: bool,
 }
 
 impl Languages {
@@ -38,9 +51,18 @@ impl Languages {
         if expected.is_empty() {
             allow = whatlang::Lang::all().to_vec();
         }
+        let mut hint_mask = 0u16;
+        for (i, code) in hints::LANGS.iter().enumerate() {
+            if expected.is_empty() || codes.iter().any(|c| c == code) {
+                hint_mask |= 1 << i;
+            }
+        }
         Ok(Languages {
+            single: allow.len() <= 1,
+            detector: whatlang::Detector::with_allowlist(allow),
             expected: codes,
-            allow,
+            hint_mask,
+            all: expected.is_empty(),
         })
     }
 
@@ -55,23 +77,58 @@ impl Languages {
 
     /// The language of `text`, among the expected ones.
     pub fn detect(&self, text: &str) -> &str {
-        if self.allow.len() <= 1 {
+        if self.single {
             return self.primary();
         }
-        let detector = whatlang::Detector::with_allowlist(self.allow.clone());
-        match detector.detect(text) {
-            Some(info) if info.is_reliable() => {
-                let code = code_of(info.lang());
-                self.expected
-                    .iter()
-                    .find(|c| c.as_str() == code)
-                    .map(|c| c.as_str())
-                    .unwrap_or_else(|| self.primary())
-            }
-            _ => self.primary(),
+        let votes = hints::vote(text, self.hint_mask);
+        if let Some(code) = votes.clear_winner() {
+            return self.expected_code(code);
+        }
+        if votes.letters < MIN_LETTERS {
+            // too little text for trigrams: a single function word may still decide
+            return votes
+                .leader()
+                .map_or_else(|| self.primary(), |c| self.expected_code(c));
+        }
+        let cleaned = hints::without_names(text);
+        let leader = || {
+            votes
+                .leader()
+                .map_or_else(|| self.primary(), |c| self.expected_code(c))
+        };
+        let Some(info) = self.detector.detect(&cleaned) else {
+            return leader();
+        };
+        let guess = code_of(info.lang());
+        if info.is_reliable() {
+            return self.expected_code(guess);
+        }
+        // an unsure guess stands when the function words agree with it, or
+        // when it names a language the hints know nothing about
+        match votes.points_of(guess) {
+            Some((mine, best)) if mine == best => self.expected_code(guess),
+            None if info.confidence() >= UNHINTED_CONFIDENCE => self.expected_code(guess),
+            _ => leader(),
         }
     }
+
+    /// `code` as stored in the expected list, or the primary if it is not expected.
+    fn expected_code<'a>(&'a self, code: &'static str) -> &'a str {
+        if self.all {
+            return code;
+        }
+        self.expected
+            .iter()
+            .find(|c| c.as_str() == code)
+            .map_or_else(|| self.primary(), |c| c.as_str())
+    }
 }
+
+/// Below this many letters whatlang's guess is noise ("ok", "top!").
+const MIN_LETTERS: usize = 12;
+/// An unsure whatlang guess of a language without hints (Dutch, Polish…) is
+/// taken from this confidence on.
+const UNHINTED_CONFIDENCE: f64 = 0.3;
 
 impl Default for Languages {
     fn default() -> Self {

@@ -1,7 +1,9 @@
 //! Evaluation against human ratings in VADER's ground-truth format
 //! (`id<TAB>mean rating<TAB>text`, ratings -4..+4): Pearson r of compound vs
 //! rating, 3-class accuracy and macro-F1 (human classes at |mean| >= 0.5),
-//! and positive-vs-negative accuracy over human-polar items.
+//! and positive-vs-negative accuracy over human-polar items. An optional
+//! language column (`id<TAB>mean<TAB>lang<TAB>text`, lang an ISO 639-1 code)
+//! scores each text in its language and adds a per-language breakdown.
 
 use std::fmt;
 
@@ -17,7 +19,20 @@ pub const HUMAN_POLAR_AT: f64 = 0.5;
 pub struct RatedText {
     pub id: String,
     pub mean: f64,
+    /// The language column, when the file has one.
+    pub lang: Option<String>,
     pub text: String,
+}
+
+/// A language column: two lower-case ASCII letters followed by a tab. A text
+/// that happens to start so ("ok<TAB>…") is the only ambiguity, and rare.
+fn split_lang(rest: &str) -> (Option<String>, &str) {
+    match rest.split_once('\t') {
+        Some((l, text)) if l.len() == 2 && l.bytes().all(|b| b.is_ascii_lowercase()) => {
+            (Some(l.to_string()), text)
+        }
+        _ => (None, rest),
+    }
 }
 
 /// Parse a ground-truth file's content (CRLF or LF; blank lines skipped).
@@ -36,9 +51,11 @@ pub fn parse_ground_truth(content: &str) -> anyhow::Result<Vec<RatedText>> {
             .trim()
             .parse::<f64>()
             .with_context(|| format!("line {}: bad mean rating {mean:?}", n + 1))?;
+        let (lang, text) = split_lang(text);
         items.push(RatedText {
             id: id.to_string(),
             mean,
+            lang,
             text: text.to_string(),
         });
     }
@@ -72,14 +89,20 @@ impl fmt::Display for EvalReport {
     }
 }
 
-/// Score every item and compare with the human ratings.
+/// Score every item (in its language column's language, English without
+/// one) and compare with the human ratings. Items in a language hark does not
+/// score count as neutral predictions with a compound of 0.
 pub fn evaluate(analyzer: &Analyzer, items: &[RatedText]) -> EvalReport {
     let mut compounds = Vec::with_capacity(items.len());
     let mut pairs = Vec::with_capacity(items.len());
     for it in items {
-        let s = analyzer.analyze(&it.text);
-        compounds.push(s.scores.compound);
-        pairs.push((human_label(it.mean), s.label));
+        let lang = it.lang.as_deref().unwrap_or("en");
+        let (c, label) = match analyzer.analyze_in(&it.text, lang) {
+            Some(s) => (s.scores.compound, s.label),
+            None => (0.0, Label::Neutral),
+        };
+        compounds.push(c);
+        pairs.push((human_label(it.mean), label));
     }
     let means: Vec<f64> = items.iter().map(|i| i.mean).collect();
     let polar: Vec<_> = pairs.iter().filter(|(h, _)| *h != Label::Neutral).collect();
@@ -90,6 +113,30 @@ pub fn evaluate(analyzer: &Analyzer, items: &[RatedText]) -> EvalReport {
         macro_f1: macro_f1(&pairs),
         polar_accuracy: ratio(polar.iter().filter(|(h, p)| h == p).count(), polar.len()),
     }
+}
+
+/// Per-language reports, in order of first appearance; empty when no item
+/// has a language column.
+pub fn evaluate_by_language(analyzer: &Analyzer, items: &[RatedText]) -> Vec<(String, EvalReport)> {
+    let mut langs: Vec<&str> = Vec::new();
+    for it in items {
+        if let Some(l) = it.lang.as_deref() {
+            if !langs.contains(&l) {
+                langs.push(l);
+            }
+        }
+    }
+    langs
+        .into_iter()
+        .map(|l| {
+            let subset: Vec<RatedText> = items
+                .iter()
+                .filter(|i| i.lang.as_deref() == Some(l))
+                .cloned()
+                .collect();
+            (l.to_string(), evaluate(analyzer, &subset))
+        })
+        .collect()
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -169,5 +216,17 @@ mod tests {
         assert_eq!(items[0].text, "good\ttimes");
         assert_eq!(human_label(items[1].mean), Neutral);
         assert!(parse_ground_truth("x\tnotanumber\ttext").is_err());
+        let items =
+            parse_ground_truth("1\t2\tes\tme encanta\n2\t0\tok\tfine\n3\t1\tOK\tx").unwrap();
+        assert_eq!(items[0].lang.as_deref(), Some("es"));
+        assert_eq!(items[0].text, "me encanta");
+        assert_eq!(
+            (items[1].lang.as_deref(), items[1].text.as_str()),
+            (Some("ok"), "fine")
+        );
+        assert_eq!(
+            (items[2].lang.as_deref(), items[2].text.as_str()),
+            (None, "OK\tx")
+        );
     }
 }

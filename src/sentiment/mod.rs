@@ -6,7 +6,10 @@
 
 pub mod cli;
 mod emoji;
+mod emoji_rank;
 mod explain;
+mod intl;
+mod langs;
 mod lexicon;
 pub mod metrics;
 mod pytext;
@@ -178,14 +181,28 @@ impl Lookup for RefLookup<'_> {
     }
 }
 
+/// The other languages' packs, built once per process.
+fn packs() -> &'static [langs::Pack] {
+    static PACKS: OnceLock<Vec<langs::Pack>> = OnceLock::new();
+    PACKS.get_or_init(|| langs::RULES.iter().map(langs::Pack::new).collect())
+}
+
+/// One language other than English, with the config's overrides in its key form.
+struct LangScorer {
+    pack: &'static langs::Pack,
+    overrides: FxMap<Box<str>, f64>,
+}
+
 /// The scorer. Immutable after construction, so it is `Send + Sync` and can
 /// be shared behind an `Arc`.
 pub struct Analyzer {
     mode: Mode,
     positive_threshold: f64,
     negative_threshold: f64,
-    /// Social mode only: the reference lexicon plus emoji, supplement and overrides.
-    social: Option<social::Social>,
+    /// The reference lexicon plus emoji, supplement and overrides: English in
+    /// social mode; brand terms and emoji for the other languages in both modes.
+    social: social::Social,
+    langs: Vec<LangScorer>,
     fingerprint: u64,
 }
 
@@ -195,19 +212,25 @@ thread_local! {
 
 impl Analyzer {
     pub fn new(cfg: &SentimentConfig) -> Self {
-        let social = match cfg.mode {
-            Mode::Reference => None,
-            Mode::Social => Some(social::Social::new(
-                &base().lexicon,
-                &cfg.neutral_terms,
-                &cfg.lexicon,
-            )),
-        };
+        let social = social::Social::new(&base().lexicon, &cfg.neutral_terms, &cfg.lexicon);
+        let langs = packs()
+            .iter()
+            .map(|pack| {
+                let mut overrides = FxMap::default();
+                for (k, v) in social::Social::overrides(&cfg.lexicon) {
+                    let mut key = String::new();
+                    pack.push_key(k, &mut key);
+                    overrides.insert(key.into(), v);
+                }
+                LangScorer { pack, overrides }
+            })
+            .collect();
         Analyzer {
             mode: cfg.mode,
             positive_threshold: cfg.positive_threshold,
             negative_threshold: cfg.negative_threshold,
             social,
+            langs,
             fingerprint: fingerprint(cfg),
         }
     }
@@ -240,12 +263,53 @@ impl Analyzer {
     /// Scores `text` written in `lang` (ISO 639-1), or `None` when hark has no lexicon
     /// for that language: an unscored post is never scored with another language's words.
     pub fn analyze_in(&self, text: &str, lang: &str) -> Option<Sentiment> {
-        self.scores(lang).then(|| self.analyze(text))
+        if lang == "en" {
+            return Some(self.analyze(text));
+        }
+        let ls = self.lang(lang)?;
+        Some(SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let raw = self.run_intl(ls, text, &mut s, |_, _, _, raw| *raw);
+            self.sentiment(&raw)
+        }))
+    }
+
+    /// [`Analyzer::explain`] for a text written in `lang`; `None` when `lang` is not scored.
+    pub fn explain_in(&self, text: &str, lang: &str) -> Option<(Sentiment, Vec<Contribution>)> {
+        if lang == "en" {
+            return Some(self.explain(text));
+        }
+        let ls = self.lang(lang)?;
+        Some(SCRATCH.with(|s| {
+            let mut s = s.borrow_mut();
+            let (raw, rows) = self.run_intl(ls, text, &mut s, |t, b, s, raw| {
+                (*raw, explain::contributions(t, b, s, raw))
+            });
+            (self.sentiment(&raw), rows)
+        }))
     }
 
     /// Whether posts in `lang` get a sentiment.
     pub fn scores(&self, lang: &str) -> bool {
-        lang == "en"
+        lang == "en" || self.lang(lang).is_some()
+    }
+
+    /// The languages hark scores, English first.
+    pub fn languages() -> impl Iterator<Item = &'static str> {
+        std::iter::once("en").chain(langs::RULES.iter().map(|r| r.code))
+    }
+
+    /// The lexicon posts in `lang` are scored with, as `--explain` names it.
+    pub fn lexicon_name(&self, lang: &str) -> Option<&'static str> {
+        match (lang, self.mode) {
+            ("en", Mode::Reference) => Some("vader 3.3.2"),
+            ("en", Mode::Social) => Some("vader 3.3.2 + hark social"),
+            _ => self.lang(lang).map(|l| l.pack.rules.lexicon_name),
+        }
+    }
+
+    fn lang(&self, lang: &str) -> Option<&LangScorer> {
+        self.langs.iter().find(|l| l.pack.rules.code == lang)
     }
 
     /// Like [`Analyzer::analyze`], plus the tokens that carried valence (after
@@ -292,8 +356,8 @@ impl Analyzer {
     ) -> R {
         let mut buf = std::mem::take(&mut s.text);
         buf.clear();
-        let out = match &self.social {
-            None => {
+        let out = match self.mode {
+            Mode::Reference => {
                 let t = if text.is_ascii() {
                     text // no emoji possible: skip the copy
                 } else {
@@ -305,8 +369,9 @@ impl Analyzer {
                 let raw = vader::score(vader::punctuation_emphasis(vader::count_marks(t)), s);
                 f(t, "", s, &raw)
             }
-            Some(soc) => {
-                let marks = soc.tokenize(text, &base().emoji, &mut buf, s);
+            Mode::Social => {
+                let soc = &self.social;
+                let marks = soc.tokenize(soc, text, Some(&base().emoji), &mut buf, s);
                 soc.neutralize_phrases(s);
                 let raw = vader::score(vader::punctuation_emphasis(marks), s);
                 f(text, &buf, s, &raw)
@@ -315,10 +380,35 @@ impl Analyzer {
         s.text = buf;
         out
     }
+
+    /// `run` for a language other than English: social pre-processing, the
+    /// language's lexicon and the carried-over rules.
+    fn run_intl<R>(
+        &self,
+        ls: &LangScorer,
+        text: &str,
+        s: &mut Scratch,
+        f: impl FnOnce(&str, &str, &Scratch, &Raw) -> R,
+    ) -> R {
+        let mut buf = std::mem::take(&mut s.text);
+        buf.clear();
+        let lx = intl::IntlLookup {
+            pack: ls.pack,
+            social: &self.social,
+            overrides: &ls.overrides,
+        };
+        let marks = self.social.tokenize(&lx, text, None, &mut buf, s);
+        self.social.neutralize_phrases(s);
+        intl::apply_phrases(ls.pack, s);
+        let raw = intl::score(vader::punctuation_emphasis(marks), s);
+        let out = f(text, &buf, s, &raw);
+        s.text = buf;
+        out
+    }
 }
 
 /// Bump when the engine's scoring or tables change.
-const ENGINE_VERSION: u64 = 1;
+const ENGINE_VERSION: u64 = 2;
 
 /// FNV-1a over the settings that affect scores: stable across runs and builds.
 fn fingerprint(cfg: &SentimentConfig) -> u64 {
@@ -335,7 +425,8 @@ fn fingerprint(cfg: &SentimentConfig) -> u64 {
     eat(cfg.mode.as_str().as_bytes());
     eat(&cfg.positive_threshold.to_bits().to_le_bytes());
     eat(&cfg.negative_threshold.to_bits().to_le_bytes());
-    if cfg.mode == Mode::Social {
+    {
+        // every mode: the other languages always use brand terms and overrides
         let mut terms: Vec<String> = cfg.neutral_terms.iter().map(|t| t.to_lowercase()).collect();
         terms.sort();
         terms.dedup();

@@ -11,7 +11,8 @@ use super::vader::{self, Lookup, Scratch};
 
 pub(crate) struct Social {
     lexicon: FxMap<Box<str>, f64>,
-    /// Curated emoji valences (also present in `lexicon`, keyed by the emoji).
+    /// Emoji valences: the curated table over the Emoji Sentiment Ranking
+    /// (also present in `lexicon`, keyed by the emoji).
     curated: FxMap<char, f64>,
     neutral: FxMap<Box<str>, ()>,
     /// Multi-word neutral terms, lowercased, split into tokens.
@@ -25,12 +26,14 @@ impl Social {
         overrides: &BTreeMap<String, f64>,
     ) -> Self {
         let mut lexicon = base.clone();
-        let mut curated = FxMap::default();
+        let mut curated = super::emoji_rank::valences();
         for (k, v) in lexicon::parse_table(lexicon::SOCIAL_EMOJI) {
             if let Some(c) = k.chars().next() {
                 curated.insert(c, v);
-                lexicon.insert(k.into(), v);
             }
+        }
+        for (c, v) in &curated {
+            lexicon.insert(c.to_string().into(), *v);
         }
         for (k, v) in lexicon::parse_table(lexicon::SOCIAL_WORDS) {
             lexicon.insert(k.into(), v);
@@ -73,10 +76,11 @@ impl Social {
     /// removed, entities decoded, emoji normalised and isolated: curated ones
     /// kept as tokens, others replaced by the reference's description words);
     /// plain chunks tokenised in place. Returns the `!`/`?` counts outside links.
-    pub(crate) fn tokenize(
+    pub(crate) fn tokenize<L: Lookup>(
         &self,
+        lx: &L,
         text: &str,
-        emoji: &FxMap<char, &'static str>,
+        emoji: Option<&FxMap<char, &'static str>>,
         buf: &mut String,
         s: &mut Scratch,
     ) -> (usize, usize) {
@@ -92,19 +96,13 @@ impl Social {
                 .bytes()
                 .all(|b| b.is_ascii() && b != b'&' && b != b'@')
             {
-                vader::push_token(chunk, chunk.as_ptr() as usize - base, false, self, s);
+                vader::push_token(chunk, chunk.as_ptr() as usize - base, false, lx, s);
                 chunk
             } else {
                 let from = buf.len();
                 self.rewrite_chunk(chunk, emoji, &mut norm, buf);
                 for w in py_words(&buf[from..]) {
-                    vader::push_token(
-                        w,
-                        w.as_ptr() as usize - buf.as_ptr() as usize,
-                        true,
-                        self,
-                        s,
-                    );
+                    vader::push_token(w, w.as_ptr() as usize - buf.as_ptr() as usize, true, lx, s);
                 }
                 &buf[from..]
             };
@@ -119,7 +117,7 @@ impl Social {
     fn rewrite_chunk(
         &self,
         chunk: &str,
-        emoji: &FxMap<char, &'static str>,
+        emoji: Option<&FxMap<char, &'static str>>,
         norm: &mut Normalizer,
         out: &mut String,
     ) {
@@ -160,7 +158,7 @@ impl Social {
                 out.push(' ');
                 out.push(c);
                 out.push(' ');
-            } else if let Some(desc) = emoji.get(&c) {
+            } else if let Some(desc) = emoji.and_then(|e| e.get(&c)) {
                 out.push(' ');
                 out.push_str(desc);
                 out.push(' ');
@@ -187,6 +185,30 @@ impl Social {
                 }
             }
         }
+    }
+}
+
+impl Social {
+    /// Valence of a one-emoji key.
+    #[inline]
+    pub(crate) fn emoji_valence(&self, key: &str) -> Option<f64> {
+        let mut cs = key.chars();
+        match (cs.next(), cs.next()) {
+            (Some(c), None) if !c.is_ascii() => self.curated.get(&c).copied(),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_neutral_term(&self, lower: &str) -> bool {
+        !self.neutral.is_empty() && self.neutral.contains_key(term_word(lower))
+    }
+
+    /// The config's lexicon overrides (they apply in every language).
+    pub(crate) fn overrides(
+        overrides: &BTreeMap<String, f64>,
+    ) -> impl Iterator<Item = (&str, f64)> {
+        overrides.iter().map(|(k, v)| (k.trim(), *v))
     }
 }
 
@@ -279,7 +301,7 @@ mod tests {
         let soc = Social::new(&FxMap::default(), &[], &BTreeMap::new());
         let emoji = FxMap::default();
         let (mut buf, mut s) = (String::new(), Scratch::default());
-        soc.tokenize(text, &emoji, &mut buf, &mut s);
+        soc.tokenize(&soc, text, Some(&emoji), &mut buf, &mut s);
         let word = |t: &vader::Tok| {
             let src = if t.in_buf { buf.as_str() } else { text };
             // the unstripped word: widen to the surrounding whitespace

@@ -5,8 +5,16 @@
 use super::lexicon::{booster, booster_bigram, is_negation, special_case};
 use super::pytext::{push_lower, py_isupper, py_round, strip_punc_if_word};
 
-const C_INCR: f64 = 0.733;
-const N_SCALAR: f64 = -0.74;
+pub(crate) const C_INCR: f64 = 0.733;
+pub(crate) const N_SCALAR: f64 = -0.74;
+
+/// Negation roles a word can play (other languages' rules; the English rules
+/// keep the reference's own word tests).
+pub(crate) const NEG_PRE: u8 = 1;
+/// Negates the word right before it ("j'aime pas", "gefällt mir nicht").
+pub(crate) const NEG_POST: u8 = 2;
+/// The word carries its own negation ("n'aime").
+pub(crate) const NEG_SELF: u8 = 4;
 
 /// One token: byte ranges into the scored text and into the lowercase buffer,
 /// plus everything the rules ask about it.
@@ -17,10 +25,14 @@ pub(crate) struct Tok {
     /// Token text lives in the rewrite buffer, not the scored text.
     pub in_buf: bool,
     lo: (u32, u32),
-    upper: bool,
-    emoji: bool,
-    lex: Option<f64>,
-    boost: Option<f64>,
+    pub upper: bool,
+    pub emoji: bool,
+    pub lex: Option<f64>,
+    pub boost: Option<f64>,
+    /// Negation roles (`NEG_*`), contrast word, last word of a clause.
+    pub neg: u8,
+    pub contrast: bool,
+    pub clause_end: bool,
 }
 
 /// A sentiments-list entry; `int` records whether Python holds it as an int,
@@ -32,8 +44,8 @@ pub(crate) struct Val {
 }
 
 impl Val {
-    const INT0: Val = Val { v: 0.0, int: true };
-    fn f(v: f64) -> Val {
+    pub(crate) const INT0: Val = Val { v: 0.0, int: true };
+    pub(crate) fn f(v: f64) -> Val {
         Val { v, int: false }
     }
 }
@@ -90,6 +102,25 @@ pub(crate) trait Lookup {
     fn is_emoji(&self, _lower: &str) -> bool {
         false
     }
+    /// The lookup key of a stripped word (the reference: `str.lower()`).
+    #[inline]
+    fn push_key(&self, word: &str, out: &mut String) {
+        push_lower(word, out);
+    }
+    #[inline]
+    fn booster(&self, lower: &str) -> Option<f64> {
+        booster(lower)
+    }
+    /// Negation roles (`NEG_*`) of a word, for the other languages' rules.
+    #[inline]
+    fn negation(&self, _lower: &str) -> u8 {
+        0
+    }
+    /// Contrast words ("pero", "mais"), for the other languages' rules.
+    #[inline]
+    fn contrast(&self, _lower: &str) -> bool {
+        false
+    }
 }
 
 /// Split `text` like `SentiText._words_and_emoticons` and resolve lookups.
@@ -114,7 +145,7 @@ pub(crate) fn push_token<L: Lookup>(
     let w = strip_punc_if_word(raw);
     let start = (offset + (w.as_ptr() as usize - raw.as_ptr() as usize)) as u32;
     let lo0 = s.lower.len();
-    push_lower(w, &mut s.lower);
+    lx.push_key(w, &mut s.lower);
     let mut lo = (lo0 as u32, s.lower.len() as u32);
     let mut lower = &s.lower[lo0..];
     if lx.is_neutral(lower) {
@@ -131,7 +162,10 @@ pub(crate) fn push_token<L: Lookup>(
         upper: py_isupper(w),
         emoji: lex.is_some() && lx.is_emoji(lower),
         lex,
-        boost: booster(lower),
+        boost: lx.booster(lower),
+        neg: lx.negation(lower),
+        contrast: lx.contrast(lower),
+        clause_end: raw.ends_with([',', '.', ';', ':', '!', '?', ')']),
     };
     s.toks.push(tok);
 }
@@ -173,7 +207,7 @@ pub(crate) fn score(punct: f64, s: &mut Scratch) -> Raw {
     score_valence(sent, punct)
 }
 
-fn scalar_inc_dec(t: &Tok, valence: f64, cap_diff: bool) -> f64 {
+pub(crate) fn scalar_inc_dec(t: &Tok, valence: f64, cap_diff: bool) -> f64 {
     let Some(mut scalar) = t.boost else {
         return 0.0;
     };
@@ -384,7 +418,7 @@ pub(crate) fn normalize(score: f64) -> f64 {
     (score / (score * score + 15.0).sqrt()).clamp(-1.0, 1.0)
 }
 
-fn score_valence(sent: &[Val], punct: f64) -> Raw {
+pub(crate) fn score_valence(sent: &[Val], punct: f64) -> Raw {
     if sent.is_empty() {
         return Raw::default();
     }

@@ -1,0 +1,258 @@
+//! Function words and letters that give a short post's language away: "the",
+//! "pero", "c'est", "nicht", "você", "però"; "ñ", "ã", "ß", "l·l". Each hit votes for
+//! the languages whose list has the word; a word shared by two languages votes half
+//! as much, one shared by more not at all.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The languages with hints, in bit order.
+pub(crate) const LANGS: [&str; 7] = ["en", "es", "fr", "pt", "de", "it", "ca"];
+
+const EN: &str = "the and is are was were you your you're i i'm i've it it's its this that these \
+    with for not have has had just my me we our they what when why how can can't don't didn't \
+    doesn't won't isn't wasn't will would been be so at to of from about out there their get got \
+    thanks thank please love any still again today really very since after guys order store \
+    shop delivery would could should been being who which good bad great happy fun day time \
+    damn mood people games birthday cute nice awesome amazing best worst hate like \
+    gonna wanna yeah morning night tonight tomorrow yesterday \
+    week year new old more much many some every all one two three first last next back \
+    home work life world man guy girl friend friends hell god well";
+const ES: &str = "el los las del al y que es por para con una unos unas pero muy mi mis me qué \
+    está esta están estoy hay hace llevo también tambien ya nos os vuestro vuestra vuestros \
+    habéis habeis sois tenéis teneis lo se le les como cómo cuándo cuando dónde donde porque \
+    gracias hola ayer hoy mañana nada nadie siempre todavía todavia sin desde hasta pedido \
+    vez mucho muy bien vaya aquí aqui ahora otra eso esto tienda producto envío envio pago \
+    suscripción suscripcion dinero hoy mañana manana quiero tenéis teneis podéis podeis puedo \
+    tengo ningún ningun muchas muchos gracias favor un";
+const FR: &str =
+    "le la les des est et je tu vous nous pas une un du pour avec c'est j'ai mais très \
+    tres sur ce ça qui au aux mon ma mes votre vos il elle n'est d'un d'une l'app qu'il \
+    j'attends suis sont fait été ete toujours rien merci bonjour aujourd'hui hier depuis chez \
+    encore cette même quand où comment pourquoi alors donc moi commande boutique produit \
+    livraison paiement abonnement argent demain avez êtes etes peux veux ai avez-vous \
+    acceptez-vous mails deux quatre reçu recu";
+const PT: &str = "não nao você voce vocês voces com uma um para por muito muita mais está estou \
+    meu minha já ja ainda também isso esse essa obrigado obrigada do da dos das no na nos ao é \
+    são tem foi pra que olá ola hoje ontem nada ninguém ninguem sempre agora aqui até ate \
+    depois vou vai pedido atendimento loja produto entrega pagamento assinatura dinheiro \
+    amanhã amanha quero têm tem vocês meu minha dia dias nova novo pela pelo num numa";
+const DE: &str = "der das und ist nicht ich ein eine einen mit auf für fur den dem es sie wir ihr \
+    euch euer eure sehr aber noch schon auch bei mir mich kein keine habe hat wie wo wann gibt \
+    bitte danke heute gestern seit wieder immer nur war wurde sind zum zur vom nach \
+    bestellung laden filiale produkt lieferung zahlung abo geld morgen alles gute guter \
+    angekommen paket was man mehr";
+const IT: &str =
+    "il lo gli che di è non per con una uno sono mi ti ci della del nel alla molto più \
+    piu anche ancora ho hai ha questo questa perché perche grazie vostro vostra siete ma oggi \
+    sempre dopo niente nessuno ciao buongiorno già gia qui ieri adesso tutto tutti cosa \
+    ordine negozio prodotto consegna spedizione abbonamento soldi domani avete posso vi \
+    siamo sei dello della dei delle degli nella sul sulla fino";
+const CA: &str =
+    "els les amb però pero molt és què perquè aquest aquesta per una hi ha em et ens us \
+    vostra vostre vosaltres sou tinc estic meu meva també gràcies gracies avui ahir encara \
+    doncs gens res fa m'han m'heu vaig va van dels al la el no tot mai cap bon dia bona \
+    comanda botiga producte enviament pagament subscripció subscripcio diners demà dema \
+    teniu feu obriu podeu quina quin quins quines quant necessito des aquí aqui amb això \
+    aixo ho vull soc sóc puc havia quan fins només nomes vegada vegades setmana nostre \
+    nostra vostre mateix després despres abans ara cop cops dilluns dimarts diumenge \
+    dissabte nens noi noia gent feina aigua bé gràcies";
+
+/// Letters that belong to few of the languages.
+fn letter_votes(c: char) -> u16 {
+    const ES_: u16 = 1 << 1;
+    const FR_: u16 = 1 << 2;
+    const PT_: u16 = 1 << 3;
+    const DE_: u16 = 1 << 4;
+    const IT_: u16 = 1 << 5;
+    const CA_: u16 = 1 << 6;
+    match c {
+        'ñ' | '¿' | '¡' => ES_,
+        'ã' | 'õ' => PT_,
+        'ß' | 'ä' | 'ö' | 'ü' => DE_,
+        '·' => CA_,
+        'ê' | 'ô' => FR_ | PT_,
+        'â' => FR_ | PT_,
+        'î' | 'û' | 'ë' | 'ï' | 'œ' => FR_,
+        'è' => FR_ | IT_ | CA_,
+        'ò' => IT_ | CA_,
+        'ù' => FR_ | IT_,
+        'ç' => FR_ | PT_ | CA_,
+        _ => 0,
+    }
+}
+
+/// Word endings typical of one or two of the languages.
+const ENDINGS: &[(&str, u16)] = &[
+    ("ción", 1 << 1),
+    ("cion", 1 << 1),
+    ("dad", 1 << 1),
+    ("ção", 1 << 3),
+    ("ções", 1 << 3),
+    ("cao", 1 << 3),
+    ("dade", 1 << 3),
+    ("inho", 1 << 3),
+    ("inha", 1 << 3),
+    ("zione", 1 << 5),
+    ("zioni", 1 << 5),
+    ("ità", 1 << 5),
+    ("issimo", 1 << 5),
+    ("ció", 1 << 6),
+    ("cions", 1 << 6),
+    ("ung", 1 << 4),
+    ("keit", 1 << 4),
+    ("heit", 1 << 4),
+    ("lich", 1 << 4),
+    ("chen", 1 << 4),
+    ("eux", 1 << 2),
+    ("euse", 1 << 2),
+    ("ais", 1 << 2),
+    ("ait", 1 << 2),
+    ("ées", 1 << 2),
+    ("ée", 1 << 2),
+    ("ly", 1),
+    ("ness", 1),
+];
+
+fn ending_votes(w: &str) -> u16 {
+    if w.chars().count() < 5 {
+        return 0;
+    }
+    ENDINGS
+        .iter()
+        .find(|(e, _)| w.ends_with(e))
+        .map_or(0, |(_, m)| *m)
+}
+
+fn table() -> &'static HashMap<&'static str, u16> {
+    static T: OnceLock<HashMap<&'static str, u16>> = OnceLock::new();
+    T.get_or_init(|| {
+        let mut t: HashMap<&'static str, u16> = HashMap::new();
+        for (i, list) in [EN, ES, FR, PT, DE, IT, CA].iter().enumerate() {
+            for w in list.split_whitespace() {
+                *t.entry(w).or_default() |= 1 << i;
+            }
+        }
+        t
+    })
+}
+
+/// Votes per language (in half points) and how many letters the text has.
+#[derive(Debug, Default)]
+pub(crate) struct Votes {
+    points: [u16; LANGS.len()],
+    pub letters: usize,
+}
+
+impl Votes {
+    fn add(&mut self, mask: u16, allowed: u16) {
+        let mask = mask & allowed;
+        let weight = match mask.count_ones() {
+            1 => 2,
+            2 => 1,
+            _ => 0,
+        };
+        for (i, p) in self.points.iter_mut().enumerate() {
+            if mask & (1 << i) != 0 {
+                *p += weight;
+            }
+        }
+    }
+
+    fn ranked(&self) -> (usize, u16, u16) {
+        let mut best = (0usize, 0u16);
+        let mut second = 0u16;
+        for (i, &p) in self.points.iter().enumerate() {
+            if p > best.1 {
+                second = best.1;
+                best = (i, p);
+            } else if p > second {
+                second = p;
+            }
+        }
+        (best.0, best.1, second)
+    }
+
+    /// A language far enough ahead to skip the trigram detector.
+    pub(crate) fn clear_winner(&self) -> Option<&'static str> {
+        let (i, best, second) = self.ranked();
+        (best >= 4 && best >= 2 * second + 2).then_some(LANGS[i])
+    }
+
+    /// Votes for `code` and the highest count any language has.
+    pub(crate) fn points_of(&self, code: &str) -> Option<(u16, u16)> {
+        let i = LANGS.iter().position(|l| *l == code)?;
+        Some((self.points[i], self.ranked().1))
+    }
+
+    /// The language with the most votes, if it is strictly ahead.
+    pub(crate) fn leader(&self) -> Option<&'static str> {
+        let (i, best, second) = self.ranked();
+        (best > second).then_some(LANGS[i])
+    }
+}
+
+/// Whether a word is a name rather than language: a mention, link or hashtag.
+fn is_name(word: &str) -> bool {
+    word.starts_with(['@', '#']) || word.starts_with("http") || word.starts_with("www.")
+}
+
+/// Count the hints in `text` for the languages in `allowed` (bit mask over `LANGS`).
+pub(crate) fn vote(text: &str, allowed: u16) -> Votes {
+    let table = table();
+    let mut votes = Votes::default();
+    let mut buf = String::with_capacity(32);
+    for word in text.split_whitespace() {
+        if is_name(word) {
+            continue;
+        }
+        buf.clear();
+        for c in word.chars() {
+            if c.is_alphabetic() {
+                votes.letters += 1;
+                for l in c.to_lowercase() {
+                    buf.push(if l == '’' { '\'' } else { l });
+                }
+            } else if c == '\'' || c == '’' {
+                buf.push('\'');
+            }
+            let m = letter_votes(c.to_lowercase().next().unwrap_or(c));
+            if m != 0 {
+                votes.add(m, allowed);
+            }
+        }
+        let w = buf.trim_matches('\'');
+        if w.is_empty() {
+            continue;
+        }
+        if let Some(&m) = table.get(w) {
+            votes.add(m, allowed);
+        } else if let m @ 1.. = ending_votes(w) {
+            votes.add(m, allowed);
+        } else if let Some((head, _)) = w.split_once('\'') {
+            // elision: "c'est" is in the table, "l'attente" votes by its article
+            let m = match head {
+                "j" | "qu" | "c" => 1 << 2,
+                "l" | "d" | "n" | "s" | "m" | "t" => (1 << 2) | (1 << 5) | (1 << 6),
+                "dell" | "all" | "nell" | "un" => 1 << 5,
+                _ => 0,
+            };
+            if m != 0 {
+                votes.add(m, allowed);
+            }
+        }
+    }
+    votes
+}
+
+/// `text` without mentions, links and hashtags, for the trigram detector.
+pub(crate) fn without_names(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for w in text.split_whitespace().filter(|w| !is_name(w)) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
