@@ -35,6 +35,7 @@ fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -
         flag: None,
         marks: Default::default(),
         facts: hark::platform::ItemFacts::of(ItemKind::Mention),
+        lang: None,
     }
 }
 
@@ -62,6 +63,7 @@ fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
         filtered: false,
         sentiment_auto: None,
         sentiment_manual: None,
+        lang_manual: false,
         author: AuthorInfo {
             handle: handle.into(),
             display_name: name.into(),

@@ -6,6 +6,8 @@
 
 use anyhow::{bail, Result};
 
+pub mod config;
+
 /// An ISO 639-1 code ("en", "es", …), lower case.
 pub type Code = String;
 
@@ -21,7 +23,15 @@ impl Languages {
     /// with English primary.
     pub fn new(expected: &[String]) -> Result<Self> {
         let codes: Vec<Code> = if expected.is_empty() {
-            vec!["en".to_string()]
+            // Every supported language, English first (the primary).
+            let mut all = vec!["en".to_string()];
+            all.extend(
+                whatlang::Lang::all()
+                    .iter()
+                    .map(|l| code_of(*l).to_string())
+                    .filter(|c| c != "en"),
+            );
+            all
         } else {
             expected
                 .iter()
@@ -77,6 +87,11 @@ impl Default for Languages {
     fn default() -> Self {
         Languages::new(&[]).expect("the default languages are valid")
     }
+}
+
+/// Whether `code` names a language hark can detect.
+pub fn is_code(code: &str) -> bool {
+    lang_of(code).is_some()
 }
 
 fn lang_of(code: &str) -> Option<whatlang::Lang> {

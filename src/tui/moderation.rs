@@ -24,6 +24,8 @@ pub struct Setup {
     /// `[tags]`: name → description.
     pub tags: Vec<(String, String)>,
     pub escalation: EscalationConfig,
+    /// The workspace's sentiment settings: `:lang` rescores with them.
+    pub sentiment: crate::sentiment::SentimentConfig,
 }
 
 impl Setup {
@@ -51,6 +53,7 @@ impl Setup {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             escalation: workspace.config.escalation.clone(),
+            sentiment: workspace.config.sentiment_settings(),
         }
     }
 }
@@ -134,6 +137,12 @@ pub enum WriteJob {
     /// config still has).
     RetryNotifications {
         config: Box<EscalationConfig>,
+    },
+    /// `:lang es`: the CM's language for the items, rescored with `sentiment`.
+    SetLang {
+        ids: Vec<ItemId>,
+        lang: String,
+        sentiment: Box<crate::sentiment::SentimentConfig>,
     },
 }
 
@@ -662,6 +671,20 @@ pub fn run_write(
         }
         WriteJob::RetryNotifications { config } => {
             crate::escalation::notify::retry_failed(conn, config, now)?.to_string()
+        }
+        WriteJob::SetLang {
+            ids,
+            lang,
+            sentiment,
+        } => {
+            let analyzer = crate::sentiment::Analyzer::new(sentiment);
+            let n = crate::store::language::set_manual(conn, ids, lang, &analyzer, now)?;
+            let scored = if analyzer.scores(lang) {
+                "rescored"
+            } else {
+                "unscored: hark has no lexicon for it"
+            };
+            format!("language {lang} set on {n} item{} · {scored}", plural(n))
         }
     })
 }
