@@ -8,6 +8,7 @@ pub mod chart;
 pub mod config;
 pub mod escalations;
 pub mod export;
+pub mod languages;
 pub mod md;
 pub mod moderation;
 pub mod people;
@@ -15,6 +16,7 @@ pub mod period;
 pub mod response;
 pub mod run;
 pub mod sentiment;
+pub mod stopwords;
 pub mod summary;
 pub mod tags;
 pub mod terms;
@@ -71,6 +73,7 @@ pub struct Sections {
     pub volume: volume::Volume,
     pub responsiveness: response::Responsiveness,
     pub sentiment: sentiment::Sentiment,
+    pub by_language: languages::ByLanguage,
     pub escalations: escalations::Escalations,
     pub recurring: terms::Recurring,
     pub moderation: moderation::Moderation,
@@ -109,6 +112,7 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
         volume: volume::compute(&ctx),
         responsiveness: response::compute(&ctx)?,
         sentiment: sentiment::compute(&ctx)?,
+        by_language: languages::compute(&ctx),
         escalations: escalations::compute(&ctx)?,
         recurring: terms::compute(&ctx),
         moderation: moderation::compute(&ctx)?,
@@ -202,6 +206,7 @@ fn markdown(data: &ReportData, chart_stem: Option<&str>) -> Rendered {
     volume::render(&s.volume, &volume_chart, &mut out);
     response::render(&s.responsiveness, &mut out);
     sentiment::render(&s.sentiment, &sentiment_chart, &mut out);
+    languages::render(&s.by_language, &mut out);
     escalations::render(&s.escalations, &data.period, &mut out);
     terms::render(&s.recurring, &mut out);
     moderation::render(&s.moderation, &mut out);
