@@ -68,7 +68,7 @@ pub fn compute(ctx: &Ctx) -> ByLanguage {
         })
         .collect();
     // Stable: equal volumes keep the code order.
-    languages.sort_by(|a, b| b.items.cmp(&a.items));
+    languages.sort_by_key(|r| std::cmp::Reverse(r.items));
     ByLanguage {
         unscored: languages.iter().map(|r| r.unscored).sum(),
         languages,
