@@ -50,6 +50,9 @@ pub struct Config {
     /// Service targets the report measures against.
     #[serde(default)]
     pub sla: crate::report::config::SlaConfig,
+    /// The languages the brand hears from (`[languages] expected`).
+    #[serde(default)]
+    pub languages: crate::language::config::LanguagesConfig,
 }
 
 fn default_brand() -> String {
@@ -259,6 +262,9 @@ impl Config {
         }
         crate::replies::validate(&self.replies, &self.voice).map_err(invalid)?;
         self.escalation.check().map_err(invalid)?;
+        self.languages
+            .languages()
+            .map_err(|e| invalid(format!("[languages] {e}")))?;
         crate::report::period::time_zone(&self.report.tz)
             .map_err(|e| invalid(format!("[report] tz: {e}")))?;
         Ok(())

@@ -41,6 +41,12 @@ pub fn config() -> Config {
         tags: moderation.tags,
         rules: moderation.rules,
         escalation: moderation.escalation,
+        // The brand hears from its cities' languages; English is the fallback.
+        languages: crate::language::config::LanguagesConfig {
+            expected: ["en", "es", "fr", "ca", "it", "de", "pt"]
+                .map(String::from)
+                .to_vec(),
+        },
         ..replies_config()
     }
 }

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 
 use crate::config::Config;
 use crate::domain::{AccountId, NewItem, SentimentLabel, UnixTime};
+use crate::language::Languages;
 use crate::rules::apply::{apply_on_ingest, Engine};
 use crate::sentiment::{Analyzer, Label};
 use crate::store::aside::{self, PageExtras};
@@ -16,6 +17,7 @@ use crate::store::ingest::{AutoSentiment, Incoming, IngestReport};
 /// Turns fetched items into rows ready to store, and stores them with the rules applied.
 pub struct Pipeline {
     analyzer: Arc<Analyzer>,
+    languages: Arc<Languages>,
     rules: Option<Arc<Engine>>,
 }
 
@@ -28,12 +30,27 @@ pub fn label_of(label: Label) -> SentimentLabel {
     }
 }
 
+/// `text`'s automatic sentiment in `lang`, or `None` when hark has no lexicon for it.
+pub fn auto_sentiment(analyzer: &Analyzer, text: &str, lang: &str) -> Option<AutoSentiment> {
+    analyzer.analyze_in(text, lang).map(|s| AutoSentiment {
+        compound: s.scores.compound,
+        label: label_of(s.label),
+    })
+}
+
 impl Pipeline {
     pub fn new(analyzer: Arc<Analyzer>) -> Pipeline {
         Pipeline {
             analyzer,
+            languages: Arc::new(Languages::default()),
             rules: None,
         }
+    }
+
+    /// The same pipeline, detecting among `languages` (default: every supported one).
+    pub fn with_languages(mut self, languages: Languages) -> Pipeline {
+        self.languages = Arc::new(languages);
+        self
     }
 
     /// The same pipeline, also applying `engine`'s rules and spike check to new items.
@@ -46,24 +63,29 @@ impl Pipeline {
     pub fn from_config(config: &Config) -> anyhow::Result<Pipeline> {
         let analyzer = Arc::new(Analyzer::new(&config.sentiment_settings()));
         let engine = Engine::from_config(config)?;
-        Ok(Pipeline::new(analyzer).with_rules(Arc::new(engine)))
+        Ok(Pipeline::new(analyzer)
+            .with_languages(config.languages.languages()?)
+            .with_rules(Arc::new(engine)))
     }
 
     pub fn analyzer(&self) -> &Arc<Analyzer> {
         &self.analyzer
     }
 
-    /// Scores each item's sentiment.
+    pub fn languages(&self) -> &Arc<Languages> {
+        &self.languages
+    }
+
+    /// Detects each item's language and scores its sentiment in that language; an item
+    /// in a language without a lexicon stays unscored.
     pub fn prepare(&self, items: Vec<NewItem>) -> Vec<Incoming> {
         items
             .into_iter()
             .map(|item| {
-                let scored = self.analyzer.analyze(&item.body);
+                let lang = self.languages.detect(&item.body).to_string();
                 Incoming {
-                    sentiment: Some(AutoSentiment {
-                        compound: scored.scores.compound,
-                        label: label_of(scored.label),
-                    }),
+                    sentiment: auto_sentiment(&self.analyzer, &item.body, &lang),
+                    lang: Some(lang),
                     item,
                 }
             })

@@ -36,6 +36,7 @@ fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -
         flag: None,
         marks: Default::default(),
         facts: hark::platform::ItemFacts::of(ItemKind::Mention),
+        lang: None,
     }
 }
 
@@ -63,6 +64,7 @@ fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
         filtered: false,
         sentiment_auto: None,
         sentiment_manual: None,
+        lang_manual: false,
         author: AuthorInfo {
             handle: handle.into(),
             display_name: name.into(),
@@ -132,7 +134,7 @@ fn a_canned_reply_key_opens_the_composer_filled_in_and_ctrl_s_queues_it() {
     press(&mut model, '2');
     assert_eq!(
         composer_text(&model),
-        "@ana Sorry to hear that, Ana Ruiz. Could you send us a DM with your order number? We'll make it right. — Sam at Nimbus"
+        "@ana Sorry to hear that, Ana. Could you send us a DM with your order number? We'll make it right. — Sam at Nimbus"
     );
     insta::assert_snapshot!(render(&model, 80, 24).backend());
     let effects = ctrl_s(&mut model);
@@ -254,6 +256,7 @@ fn a_variable_with_no_value_is_an_error_and_nothing_is_inserted() {
         body: "Dear {author_name}, thanks".into(),
         platforms: vec![],
         tags: vec![],
+        lang: Default::default(),
     });
     let mut nameless = detail(rows()[0].clone(), "@ana", "");
     nameless.author.display_name.clear();

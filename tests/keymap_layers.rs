@@ -32,6 +32,7 @@ fn row(id: i64, author: &str, text: &str) -> ItemRow {
         snippet: text.into(),
         sentiment: None,
         sentiment_manual: false,
+        lang: None,
         needs_reply: true,
         flag: None,
         marks: Default::default(),
@@ -49,6 +50,7 @@ fn detail(row: ItemRow) -> ItemDetail {
         filtered: false,
         sentiment_auto: None,
         sentiment_manual: None,
+        lang_manual: false,
         author: AuthorInfo {
             handle: "@ana".into(),
             display_name: "Ana Ruiz".into(),

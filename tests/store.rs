@@ -349,9 +349,11 @@ fn a_manual_label_is_kept_apart_logged_and_survives_a_rescore() {
     settings.lexicon.insert("terrible".into(), 0.0);
     settings.lexicon.insert("cold".into(), 0.0);
     let analyzer = hark::sentiment::Analyzer::new(&settings);
-    let (scored, flipped) = handle
-        .call_blocking(move |c| sentiment::rescore(c, &analyzer))
+    let languages = hark::language::Languages::default();
+    let done = handle
+        .call_blocking(move |c| sentiment::rescore(c, &analyzer, &languages))
         .unwrap();
+    let (scored, flipped) = (done.scored, done.changed);
     assert_eq!(scored, 2);
     assert_eq!(flipped, 1);
     assert_eq!(label(ids[1]).0, Some(SentimentLabel::Positive));

@@ -30,6 +30,7 @@ fn row(id: i64, minutes_ago: i64, platform: &str, author: &str, text: &str) -> I
         flag: None,
         marks: Default::default(),
         facts: hark::platform::ItemFacts::of(ItemKind::Mention),
+        lang: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn detail() -> ItemDetail {
         filtered: false,
         sentiment_auto: None,
         sentiment_manual: None,
+        lang_manual: false,
         author: AuthorInfo {
             handle: "@dana_reports".into(),
             display_name: "Dana Ortiz".into(),

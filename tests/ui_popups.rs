@@ -40,6 +40,7 @@ fn rows() -> Vec<ItemRow> {
             flag: None,
             marks: Default::default(),
             facts: hark::platform::ItemFacts::of(ItemKind::Mention),
+            lang: None,
         })
         .collect()
 }

@@ -30,6 +30,7 @@ fn row(id: i64, minutes_ago: i64, platform: &str, author: &str, text: &str) -> I
         flag: None,
         marks: Default::default(),
         facts: hark::platform::ItemFacts::of(ItemKind::Mention),
+        lang: None,
     }
 }
 
@@ -44,6 +45,12 @@ fn rows() -> Vec<ItemRow> {
         row(3, 1500, "forum", "@bidi", "invoice_\u{202e}fdp.exe is attached"),
         row(2, 3000, "chirp", "@sam", "what are your opening hours on Sunday?"),
     ];
+    for (row, lang) in rows
+        .iter_mut()
+        .zip(["en", "es", "en", "en", "en", "ja", "en", "en"])
+    {
+        row.lang = Some(lang.into());
+    }
     rows[0].flag = Some(Severity::Critical);
     rows[0].sentiment = Some(SentimentLabel::Negative);
     rows[1].sentiment = Some(SentimentLabel::Positive);
@@ -65,6 +72,7 @@ fn detail() -> ItemDetail {
         filtered: false,
         sentiment_auto: Some((-0.42, SentimentLabel::Negative)),
         sentiment_manual: None,
+        lang_manual: false,
         author: AuthorInfo {
             handle: "@dana_reports".into(),
             display_name: "Dana Ortiz".into(),

@@ -31,7 +31,7 @@ pub struct Generated {
 }
 
 /// The demo's texts: real-sounding bodies to vary.
-fn corpus() -> Vec<String> {
+pub(super) fn corpus() -> Vec<String> {
     include_str!("../../assets/demo/items.jsonl")
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

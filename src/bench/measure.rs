@@ -94,6 +94,7 @@ pub fn all(data_dir: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
     figures.extend(weekly_report(&path)?);
     figures.push(memory);
     figures.push(ingest_ratio()?);
+    figures.extend(super::detect::posts_per_second(200_000)?);
     writer.shutdown();
     Ok(figures)
 }
@@ -290,14 +291,14 @@ fn resident_kib() -> Option<u64> {
 }
 
 /// The real ingest path against a raw batched insert of the same rows, same schema.
-fn ingest_ratio() -> anyhow::Result<Figure> {
+pub fn ingest_ratio() -> anyhow::Result<Figure> {
     let dir = tempfile::tempdir()?;
     let rows = 50_000;
     let real = time_ingest(&dir.path().join("real.db"), rows)?;
     let raw = super::raw_insert::time_raw_insert(&dir.path().join("raw.db"), rows)?;
     let ratio = raw.as_secs_f64() / real.as_secs_f64();
     Ok(figure(
-        format!("ingest {rows} items: real path vs raw batched insert"),
+        format!("ingest {rows} items: real path (language detection and sentiment) vs raw batched insert"),
         format!(
             "{:.0} vs {:.0} items/s = {:.0}%",
             rows as f64 / real.as_secs_f64(),

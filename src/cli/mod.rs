@@ -167,6 +167,8 @@ pub enum BenchAction {
         #[arg(long, default_value_t = 300)]
         presses: usize,
     },
+    /// Only the ingest comparison and language detection speed (no cache needed).
+    Languages,
 }
 
 #[derive(Debug, Subcommand)]

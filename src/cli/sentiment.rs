@@ -12,11 +12,15 @@ pub fn run_sentiment(
         let writer = workspace.open_store()?;
         let analyzer = Analyzer::new(&settings);
         let spinner = super::progress::spinner("rescoring the cache");
-        let (scored, changed) = writer
-            .handle()
-            .call_blocking(move |conn| crate::store::sentiment::rescore(conn, &analyzer))?;
+        let languages = workspace.config.languages.languages()?;
+        let done = writer.handle().call_blocking(move |conn| {
+            crate::store::sentiment::rescore(conn, &analyzer, &languages)
+        })?;
         spinner.finish_and_clear();
-        println!("rescored {scored} items: {changed} automatic labels changed; labels you set are untouched");
+        println!(
+            "rescored {} items: {} automatic labels changed, {} languages detected for the first time; labels and languages you set are untouched",
+            done.scored, done.changed, done.languages_filled
+        );
         return Ok(());
     }
     let stdout = std::io::stdout();

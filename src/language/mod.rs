@@ -13,6 +13,8 @@ mod hints;
 
 use anyhow::{bail, Result};
 
+pub mod config;
+
 /// An ISO 639-1 code ("en", "es", …), lower case.
 pub type Code = String;
 
@@ -27,6 +29,9 @@ pub struct Languages {
     single: bool,
     /// No list configured: every language whatlang knows may be returned.
     all: bool,
+    /// Every expected language has function-word hints, so a clear hint winner cannot be
+    /// a language the hints know nothing about (Dutch "was" is not English "was").
+    hints_decide: bool,
 }
 
 impl Languages {
@@ -34,7 +39,15 @@ impl Languages {
     /// with English primary.
     pub fn new(expected: &[String]) -> Result<Self> {
         let codes: Vec<Code> = if expected.is_empty() {
-            vec!["en".to_string()]
+            // Every supported language, English first (the primary).
+            let mut all = vec!["en".to_string()];
+            all.extend(
+                whatlang::Lang::all()
+                    .iter()
+                    .map(|l| code_of(*l).to_string())
+                    .filter(|c| c != "en"),
+            );
+            all
         } else {
             expected
                 .iter()
@@ -57,7 +70,10 @@ impl Languages {
                 hint_mask |= 1 << i;
             }
         }
+        let hints_decide =
+            !expected.is_empty() && codes.iter().all(|c| hints::LANGS.contains(&c.as_str()));
         Ok(Languages {
+            hints_decide,
             single: allow.len() <= 1,
             detector: whatlang::Detector::with_allowlist(allow),
             expected: codes,
@@ -81,7 +97,7 @@ impl Languages {
             return self.primary();
         }
         let votes = hints::vote(text, self.hint_mask);
-        if let Some(code) = votes.clear_winner() {
+        if let Some(code) = votes.clear_winner().filter(|_| self.hints_decide) {
             return self.expected_code(code);
         }
         if votes.letters < MIN_LETTERS {
@@ -102,6 +118,9 @@ impl Languages {
         let guess = code_of(info.lang());
         if info.is_reliable() {
             return self.expected_code(guess);
+        }
+        if let Some(code) = votes.clear_winner() {
+            return self.expected_code(code);
         }
         // an unsure guess stands when the function words agree with it, or
         // when it names a language the hints know nothing about
@@ -134,6 +153,11 @@ impl Default for Languages {
     fn default() -> Self {
         Languages::new(&[]).expect("the default languages are valid")
     }
+}
+
+/// Whether `code` names a language hark can detect.
+pub fn is_code(code: &str) -> bool {
+    lang_of(code).is_some()
 }
 
 fn lang_of(code: &str) -> Option<whatlang::Lang> {

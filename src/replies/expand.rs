@@ -11,6 +11,7 @@ use super::VoiceConfig;
 pub const BUILTIN: &[&str] = &[
     "author",
     "author_name",
+    "author_first",
     "platform",
     "brand",
     "signoff",
@@ -21,6 +22,8 @@ pub const BUILTIN: &[&str] = &[
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Vars {
     values: BTreeMap<String, String>,
+    /// Used when a variable has no value and the template gives no fallback.
+    defaults: BTreeMap<String, String>,
 }
 
 impl Vars {
@@ -36,6 +39,19 @@ impl Vars {
 
     pub fn get(&self, name: &str) -> Option<&str> {
         self.values
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.trim().is_empty())
+    }
+
+    /// What `name` stands for when it has no value and the template names no fallback.
+    pub fn set_default(&mut self, name: &str, value: impl Into<String>) -> &mut Vars {
+        self.defaults.insert(name.to_string(), value.into());
+        self
+    }
+
+    fn default_of(&self, name: &str) -> Option<&str> {
+        self.defaults
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.trim().is_empty())
@@ -60,12 +76,35 @@ impl Vars {
         }
         vars.set("author", author)
             .set("author_name", author_name)
+            // No first name (a handle-only author): `{author_first|there}` says "there";
+            // a bare `{author_first}` addresses them by handle.
+            .set(
+                "author_first",
+                first_name(author_name, author).unwrap_or_default(),
+            )
+            .set_default("author_first", author)
             .set("platform", platform)
             .set("brand", brand)
             .set("signoff", voice.signoff.clone().unwrap_or_default())
             .set("item_url", item_url.unwrap_or_default());
         vars
     }
+}
+
+/// The first name in a display name ("Isabel del Río" → "Isabel"), skipping emoji and
+/// punctuation around it; `None` when the display name is empty, is the handle itself or
+/// has no word with a letter.
+pub fn first_name(display_name: &str, handle: &str) -> Option<String> {
+    let bare = |s: &str| s.trim().trim_start_matches('@').to_lowercase();
+    if display_name.trim().is_empty() || bare(display_name) == bare(handle) {
+        return None;
+    }
+    display_name
+        .split_whitespace()
+        .filter(|w| !w.starts_with('@'))
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .find(|w| w.chars().any(char::is_alphabetic))
+        .map(str::to_string)
 }
 
 /// Why a template could not be filled.
@@ -145,8 +184,11 @@ pub fn expand(
             Piece::Var { name, fallback } => match (vars.get(name), fallback) {
                 (Some(value), _) => out.push_str(value),
                 (None, Some(fallback)) => out.push_str(fallback),
-                (None, None) if known(name) => return Err(ExpandError::Missing(name.into())),
-                (None, None) => return Err(ExpandError::Unknown(name.into())),
+                (None, None) => match vars.default_of(name) {
+                    Some(value) => out.push_str(value),
+                    None if known(name) => return Err(ExpandError::Missing(name.into())),
+                    None => return Err(ExpandError::Unknown(name.into())),
+                },
             },
         }
     }

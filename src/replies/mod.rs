@@ -29,11 +29,32 @@ pub struct CannedReply {
     /// Free labels shown in the picker and matched by its search.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The reply in other languages (`[reply.lang.es] body = "…"`), by ISO 639-1 code.
+    #[serde(default)]
+    pub lang: BTreeMap<String, ReplyVariant>,
+}
+
+/// One language's version of a canned reply.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyVariant {
+    pub body: String,
 }
 
 impl CannedReply {
     pub fn applies_to(&self, platform: &str) -> bool {
         self.platforms.is_empty() || self.platforms.iter().any(|p| p == platform)
+    }
+
+    /// The body for an item written in `lang`: its variant, else the default body.
+    pub fn body_for(&self, lang: Option<&str>) -> &str {
+        lang.and_then(|l| self.lang.get(l))
+            .map_or(self.body.as_str(), |v| v.body.as_str())
+    }
+
+    /// The languages this reply has a variant for, in code order.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.lang.keys().map(String::as_str)
     }
 }
 
@@ -84,17 +105,32 @@ pub fn validate(replies: &[CannedReply], voice: &VoiceConfig) -> Result<(), Stri
                 ));
             }
         }
-        for name in
-            expand::variables(&reply.body).map_err(|e| format!("reply `{}`: {e}", reply.name))?
-        {
-            if !Vars::is_known(&name, voice) {
+        let bodies = std::iter::once((None, &reply.body))
+            .chain(reply.lang.iter().map(|(l, v)| (Some(l), &v.body)));
+        for (lang, body) in bodies {
+            let reply_name = match lang {
+                Some(l) => format!("reply `{}` ({l})", reply.name),
+                None => format!("reply `{}`", reply.name),
+            };
+            if let Some(l) = lang.filter(|l| !crate::language::is_code(l)) {
                 return Err(format!(
-                    "reply `{}`: unknown variable {{{name}}} (known: {}, and [voice.vars])",
-                    reply.name,
-                    expand::BUILTIN.join(", ")
+                    "{reply_name}: unknown language code {l:?} in [reply.lang] (use ISO 639-1 codes such as \"es\")"
                 ));
             }
+            for name in expand::variables(body).map_err(|e| format!("{reply_name}: {e}"))? {
+                if !Vars::is_known(&name, voice) {
+                    return Err(format!(
+                        "{reply_name}: unknown variable {{{name}}} (known: {}, and [voice.vars])",
+                        expand::BUILTIN.join(", ")
+                    ));
+                }
+            }
         }
+    }
+    if let Some(l) = voice.lang.keys().find(|l| !crate::language::is_code(l)) {
+        return Err(format!(
+            "unknown language code {l:?} in [voice.lang] (use ISO 639-1 codes such as \"es\")"
+        ));
     }
     Ok(())
 }

@@ -82,6 +82,7 @@ fn validation_catches_duplicate_keys_bad_keys_and_unknown_variables() {
         body: body.into(),
         platforms: vec![],
         tags: vec![],
+        lang: Default::default(),
     };
     let voice = VoiceConfig::default();
     assert!(validate(&[reply("a", Some(1), "Hi {author}")], &voice).is_ok());
@@ -95,4 +96,103 @@ fn validation_catches_duplicate_keys_bad_keys_and_unknown_variables() {
     assert!(err.contains("not 1–9"), "{err}");
     let err = validate(&[reply("a", None, "Hi {nmae}")], &voice).unwrap_err();
     assert!(err.contains("unknown variable {nmae}"), "{err}");
+}
+
+fn vars_for(author: &str, display_name: &str) -> Vars {
+    Vars::for_item(
+        &VoiceConfig::default(),
+        "Nimbus Coffee",
+        "chirp",
+        author,
+        display_name,
+        None,
+    )
+}
+
+#[test]
+fn author_first_is_the_first_name_of_the_display_name() {
+    let first = |author: &str, name: &str, template: &str| {
+        expand(template, &vars_for(author, name), &known).unwrap()
+    };
+    assert_eq!(
+        first(
+            "@isa_rio",
+            "Isabel del Río",
+            "Sorry to hear that, {author_first}"
+        ),
+        "Sorry to hear that, Isabel"
+    );
+    assert_eq!(
+        first("@pau", "🌱 Pau Vidal", "Hola {author_first}"),
+        "Hola Pau"
+    );
+    assert_eq!(
+        first("@jo", "Jo-Anne O'Neil", "Hi {author_first}"),
+        "Hi Jo-Anne"
+    );
+    // A handle-only author: the template's fallback, else the handle.
+    assert_eq!(
+        first("@grinder_geek", "", "Hi {author_first|there}"),
+        "Hi there"
+    );
+    assert_eq!(
+        first("@grinder_geek", "grinder_geek", "Hi {author_first|there}"),
+        "Hi there"
+    );
+    assert_eq!(
+        first("@grinder_geek", "", "Hi {author_first}"),
+        "Hi @grinder_geek"
+    );
+    assert_eq!(first("@x", "☕☕", "Hi {author_first|there}"), "Hi there");
+}
+
+#[test]
+fn a_reply_variant_is_chosen_by_language_falling_back_to_the_default_body() {
+    let config = crate::config::Config::parse(
+        r#"
+[[reply]]
+name = "sorry"
+key = 1
+body = "Sorry to hear that, {author_first}."
+
+[reply.lang.es]
+body = "Sentimos mucho lo ocurrido, {author_first}."
+
+[reply.lang.fr]
+body = "Nous sommes désolés, {author_first}."
+"#,
+        std::path::Path::new("config.toml"),
+    )
+    .unwrap();
+    let reply = &config.replies[0];
+    assert_eq!(
+        reply.body_for(Some("es")),
+        "Sentimos mucho lo ocurrido, {author_first}."
+    );
+    assert_eq!(
+        reply.body_for(Some("fr")),
+        "Nous sommes désolés, {author_first}."
+    );
+    assert_eq!(
+        reply.body_for(Some("de")),
+        "Sorry to hear that, {author_first}."
+    );
+    assert_eq!(reply.body_for(None), "Sorry to hear that, {author_first}.");
+    assert_eq!(reply.languages().collect::<Vec<_>>(), vec!["es", "fr"]);
+
+    let bad = |text: &str| {
+        crate::config::Config::parse(text, std::path::Path::new("config.toml"))
+            .unwrap_err()
+            .to_string()
+    };
+    let e =
+        bad("[[reply]]\nname = \"a\"\nbody = \"x\"\n[reply.lang.es]\nbody = \"Hola {nombre}\"\n");
+    assert!(
+        e.contains("reply `a` (es): unknown variable {nombre}"),
+        "{e}"
+    );
+    let e = bad("[[reply]]\nname = \"a\"\nbody = \"x\"\n[reply.lang.spanish]\nbody = \"Hola\"\n");
+    assert!(e.contains("unknown language code \"spanish\""), "{e}");
+    let e = bad("[voice.lang.xx]\nsignoff = \"x\"\n");
+    assert!(e.contains("[voice.lang]"), "{e}");
 }

@@ -28,6 +28,37 @@ pub struct VoiceConfig {
     /// Extra variables for canned replies: `{name}` → value.
     #[serde(default)]
     pub vars: BTreeMap<String, String>,
+    /// Per language (`[voice.lang.es]`): its own sign-off and banned words, for replies
+    /// to items in that language.
+    #[serde(default)]
+    pub lang: BTreeMap<String, LangVoice>,
+}
+
+/// `[voice.lang.<code>]`: what changes in one language.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LangVoice {
+    /// Replaces `[voice] signoff` in this language.
+    #[serde(default)]
+    pub signoff: Option<String>,
+    /// Added to `[voice] banned` in this language.
+    #[serde(default)]
+    pub banned: Vec<Banned>,
+}
+
+impl VoiceConfig {
+    /// The voice for a reply to an item written in `lang`: the language's sign-off (else
+    /// the general one) and the general banned words plus the language's.
+    pub fn for_lang(&self, lang: Option<&str>) -> VoiceConfig {
+        let mut voice = self.clone();
+        if let Some(extra) = lang.and_then(|l| self.lang.get(l)) {
+            if extra.signoff.is_some() {
+                voice.signoff = extra.signoff.clone();
+            }
+            voice.banned.extend(extra.banned.iter().cloned());
+        }
+        voice
+    }
 }
 
 fn yes() -> bool {
@@ -43,6 +74,7 @@ impl Default for VoiceConfig {
             max_emoji: None,
             no_shouting: true,
             vars: BTreeMap::new(),
+            lang: BTreeMap::new(),
         }
     }
 }

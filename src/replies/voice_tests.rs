@@ -17,6 +17,7 @@ fn voice() -> VoiceConfig {
         max_emoji: Some(1),
         no_shouting: true,
         vars: Default::default(),
+        lang: Default::default(),
     }
 }
 
@@ -123,4 +124,60 @@ fn an_empty_reply_is_a_warning() {
         check("  \n", &voice(), "chirp", None, true),
         vec![Warning::Empty]
     );
+}
+
+#[test]
+fn a_language_has_its_own_signoff_and_banned_words_on_top_of_the_general_ones() {
+    let mut voice = voice();
+    voice.lang.insert(
+        "es".into(),
+        LangVoice {
+            signoff: Some("— Sam, de Nimbus".into()),
+            banned: vec![Banned {
+                phrase: "lamentablemente".into(),
+                instead: Some("por desgracia".into()),
+            }],
+        },
+    );
+    let limit = Some(crate::replies::length::Limit::length(280));
+    let es = voice.for_lang(Some("es"));
+    let w = check(
+        "Lamentablemente no. — Sam, de Nimbus",
+        &es,
+        "chirp",
+        limit,
+        true,
+    );
+    assert_eq!(
+        w,
+        vec![Warning::Banned {
+            phrase: "lamentablemente".into(),
+            instead: Some("por desgracia".into()),
+        }]
+    );
+    // The general banned words still apply in Spanish.
+    let w = check(
+        "unfortunately no. — Sam, de Nimbus",
+        &es,
+        "chirp",
+        limit,
+        true,
+    );
+    assert!(matches!(&w[..], [Warning::Banned { phrase, .. }] if phrase == "unfortunately"));
+    // The English sign-off is not the Spanish one.
+    let w = check("Gracias. — Sam", &es, "chirp", limit, true);
+    assert!(w.contains(&Warning::NoSignoff {
+        signoff: "— Sam, de Nimbus".into()
+    }));
+    // Other languages, and unknown ones, keep the general voice.
+    assert_eq!(voice.for_lang(Some("fr")), voice);
+    assert_eq!(voice.for_lang(None), voice);
+    assert!(check(
+        "Lamentablemente no. — Sam",
+        &voice.for_lang(Some("en")),
+        "chirp",
+        limit,
+        true
+    )
+    .is_empty());
 }

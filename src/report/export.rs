@@ -31,7 +31,7 @@ pub fn csv(data: &ReportData) -> String {
 
 /// Keys that name an array entry better than its index.
 const NAME_KEYS: &[&str] = &[
-    "platform", "tag", "date", "label", "term", "action", "handle", "id",
+    "platform", "tag", "date", "label", "term", "action", "handle", "id", "lang",
 ];
 
 fn flatten(prefix: &str, value: &Value, rows: &mut Vec<(String, String)>) {

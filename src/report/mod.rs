@@ -8,6 +8,7 @@ pub mod chart;
 pub mod config;
 pub mod escalations;
 pub mod export;
+pub mod languages;
 pub mod md;
 pub mod moderation;
 pub mod people;
@@ -15,6 +16,7 @@ pub mod period;
 pub mod response;
 pub mod run;
 pub mod sentiment;
+pub mod stopwords;
 pub mod summary;
 pub mod tags;
 pub mod terms;
@@ -76,6 +78,7 @@ pub struct Sections {
     pub volume: volume::Volume,
     pub responsiveness: response::Responsiveness,
     pub sentiment: sentiment::Sentiment,
+    pub by_language: languages::ByLanguage,
     pub escalations: escalations::Escalations,
     pub recurring: terms::Recurring,
     pub moderation: moderation::Moderation,
@@ -115,6 +118,7 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
         volume: volume::compute(&ctx),
         responsiveness: response::compute(&ctx)?,
         sentiment: sentiment::compute(&ctx)?,
+        by_language: languages::compute(&ctx),
         escalations: escalations::compute(&ctx)?,
         recurring: terms::compute(&ctx),
         moderation: moderation::compute(&ctx)?,
@@ -209,6 +213,7 @@ fn markdown(data: &ReportData, chart_stem: Option<&str>) -> Rendered {
     volume::render(&s.volume, &volume_chart, &w, &mut out);
     response::render(&s.responsiveness, &w, &mut out);
     sentiment::render(&s.sentiment, &sentiment_chart, &w, &mut out);
+    languages::render(&s.by_language, &mut out);
     escalations::render(&s.escalations, &data.period, &w, &mut out);
     terms::render(&s.recurring, &w, &mut out);
     moderation::render(&s.moderation, &w, &mut out);

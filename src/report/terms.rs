@@ -8,12 +8,12 @@
 //! then means "rare before", not "in half the items before", and a term new this week
 //! ranks on its own count (the demo's first crisis had no negative item before it).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
-use std::sync::OnceLock;
 
 use serde::Serialize;
 
+use super::stopwords::is_stopword;
 use super::{md, Ctx};
 use crate::domain::SentimentLabel;
 use crate::store::report::Item;
@@ -51,111 +51,7 @@ pub fn score(now: u64, n_now: u64, before: u64, n_before: u64) -> f64 {
     share_now.ln() - share_before.ln()
 }
 
-const STOPWORDS: &[&str] = &[
-    "the",
-    "and",
-    "for",
-    "you",
-    "your",
-    "are",
-    "was",
-    "but",
-    "not",
-    "this",
-    "that",
-    "with",
-    "have",
-    "has",
-    "had",
-    "its",
-    "it's",
-    "our",
-    "out",
-    "all",
-    "any",
-    "can",
-    "get",
-    "got",
-    "just",
-    "from",
-    "they",
-    "them",
-    "there",
-    "what",
-    "when",
-    "who",
-    "why",
-    "how",
-    "about",
-    "again",
-    "been",
-    "did",
-    "does",
-    "don't",
-    "didn't",
-    "still",
-    "very",
-    "too",
-    "one",
-    "now",
-    "here",
-    "some",
-    "than",
-    "then",
-    "would",
-    "could",
-    "should",
-    "will",
-    "also",
-    "into",
-    "more",
-    "only",
-    "over",
-    "were",
-    "which",
-    "while",
-    "their",
-    "because",
-    "even",
-    "after",
-    "before",
-    "today",
-    "yesterday",
-    "really",
-    "que",
-    "los",
-    "las",
-    "del",
-    "por",
-    "con",
-    "una",
-    "para",
-    "pero",
-    "como",
-    "más",
-    "mas",
-    "muy",
-    "hoy",
-    "ayer",
-    "sin",
-    "ya",
-    "les",
-    "des",
-    "est",
-    "pas",
-    "une",
-    "per",
-    "amb",
-    "és",
-    "this",
-    "i'm",
-    "i've",
-    "can't",
-    "won't",
-    "isn't",
-];
-
-/// Lower-case words of three letters or more, without handles, links, numbers, stopwords.
+/// Lower-case words of three letters or more, without handles, links and numbers.
 pub fn words(body: &str) -> Vec<String> {
     body.split_whitespace()
         .filter(|w| !w.starts_with('@') && !w.starts_with("http") && !w.starts_with('#'))
@@ -167,22 +63,16 @@ pub fn words(body: &str) -> Vec<String> {
         .collect()
 }
 
-/// The stopwords as a set: a report looks up every word of every negative item.
-fn stopwords() -> &'static HashSet<&'static str> {
-    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    SET.get_or_init(|| STOPWORDS.iter().copied().collect())
-}
-
-/// The distinct terms (words and adjacent-word phrases) of one item.
-pub fn terms(body: &str) -> BTreeSet<String> {
-    term_list(body).into_iter().collect()
+/// The distinct terms (words and adjacent-word phrases) of one item written in `lang`
+/// (`None`: unknown), without that language's function words.
+pub fn terms(body: &str, lang: Option<&str>) -> BTreeSet<String> {
+    term_list(body, lang).into_iter().collect()
 }
 
 /// [`terms`] as a sorted vector (cheaper to build and search than a set).
-fn term_list(body: &str) -> Vec<String> {
+fn term_list(body: &str, lang: Option<&str>) -> Vec<String> {
     let words = words(body);
-    let stopwords = stopwords();
-    let keep = |w: &str| !stopwords.contains(w);
+    let keep = |w: &str| !is_stopword(w, lang);
     let mut out: Vec<String> = words.iter().filter(|w| keep(w)).cloned().collect();
     for pair in words.windows(2) {
         if keep(&pair[0]) && keep(&pair[1]) {
@@ -194,11 +84,16 @@ fn term_list(body: &str) -> Vec<String> {
     out
 }
 
+/// The terms of a stored item, in its language.
+fn item_terms(item: &Item) -> Vec<String> {
+    term_list(&item.body, item.lang.as_deref())
+}
+
 /// In how many items each term appears.
 fn document_counts<'a>(items: impl Iterator<Item = &'a Item>) -> BTreeMap<String, u64> {
     let mut counts: HashMap<String, u64> = HashMap::new();
     for item in items {
-        for term in term_list(&item.body) {
+        for term in item_terms(item) {
             *counts.entry(term).or_insert(0) += 1;
         }
     }
@@ -247,7 +142,7 @@ pub fn compute(ctx: &Ctx) -> Recurring {
             new: !previous.contains_key(term),
             example: now
                 .iter()
-                .find(|i| term_list(&i.body).binary_search(term).is_ok())
+                .find(|i| item_terms(i).binary_search(term).is_ok())
                 .map(|i| format!("{}: {}", i.author, i.body))
                 .unwrap_or_default(),
         })
@@ -307,7 +202,10 @@ mod tests {
 
     #[test]
     fn tokens_skip_handles_links_numbers_and_stopwords() {
-        let t = terms("@nimbus the Cold brew is WARM again https://x.y 2026 cold-brew");
+        let t = terms(
+            "@nimbus the Cold brew is WARM again https://x.y 2026 cold-brew",
+            Some("en"),
+        );
         assert!(t.contains("cold brew"), "{t:?}");
         assert!(t.contains("warm"));
         assert!(!t.iter().any(|w| w.contains("nimbus") || w.contains("http")));
@@ -325,5 +223,39 @@ mod tests {
         assert!(score(2, 40, 0, 0) > MIN_RATIO.ln());
         // More items about it now rank higher.
         assert!(score(12, 40, 0, 0) > score(4, 40, 0, 0));
+    }
+}
+
+#[cfg(test)]
+mod language_tests {
+    use super::*;
+
+    #[test]
+    fn function_words_of_the_items_language_never_become_terms() {
+        let es = terms(
+            "Seguimos igual, con fiebre los dos y nadie nos contesta porque están de vacaciones",
+            Some("es"),
+        );
+        assert!(es.contains("fiebre"), "{es:?}");
+        for w in ["con", "los", "nos", "porque", "están", "nadie"] {
+            assert!(
+                !es.iter().any(|t| t.split(' ').any(|p| p == w)),
+                "{w}: {es:?}"
+            );
+        }
+        let fr = terms(
+            "C'est une honte, toujours pas de réponse pour mon remboursement",
+            Some("fr"),
+        );
+        assert!(
+            fr.contains("honte") && fr.contains("remboursement"),
+            "{fr:?}"
+        );
+        assert!(!fr.contains("c'est") && !fr.contains("pour") && !fr.contains("pas"));
+        let de = terms(
+            "Der Kaffee war nicht heiß und die Bestellung kam nicht",
+            Some("de"),
+        );
+        assert!(de.contains("kaffee") && !de.contains("nicht") && !de.contains("die"));
     }
 }

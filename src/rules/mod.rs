@@ -50,6 +50,9 @@ pub struct Conditions {
     /// On the automatic score, -1..1. Unscored items never match.
     pub sentiment_below: Option<f64>,
     pub sentiment_above: Option<f64>,
+    /// The item's language (ISO 639-1 codes: "es", "fr"); an item of unknown language
+    /// never matches.
+    pub lang: Option<Vec<String>>,
 }
 
 /// What a matching rule does.
@@ -99,6 +102,8 @@ pub struct ItemFacts {
     pub author_handle: String,
     pub followers: Option<i64>,
     pub sentiment: Option<f64>,
+    /// ISO 639-1; `None` when not yet detected.
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -115,6 +120,7 @@ enum Condition {
     Authors(Vec<String>),
     SentimentBelow(f64),
     SentimentAbove(f64),
+    Lang(Vec<String>),
 }
 
 /// A compiled rule.
@@ -267,6 +273,21 @@ fn compile_conditions(c: &Conditions) -> Result<Vec<Condition>, (&'static str, S
     if let Some(v) = c.sentiment_above {
         out.push(Condition::SentimentAbove(v));
     }
+    if let Some(codes) = &c.lang {
+        let codes: Vec<String> = codes.iter().map(|c| c.trim().to_lowercase()).collect();
+        if codes.is_empty() {
+            return Err(("lang", "`lang` lists no language".into()));
+        }
+        if let Some(bad) = codes.iter().find(|c| !crate::language::is_code(c)) {
+            return Err((
+                "lang",
+                format!(
+                    "unknown language code {bad:?} in `lang` (use ISO 639-1 codes such as \"es\")"
+                ),
+            ));
+        }
+        out.push(Condition::Lang(codes));
+    }
     Ok(out)
 }
 
@@ -358,6 +379,7 @@ impl Condition {
             Condition::Authors(list) => list.contains(&normal_handle(&f.author_handle)),
             Condition::SentimentBelow(v) => f.sentiment.is_some_and(|s| s < *v),
             Condition::SentimentAbove(v) => f.sentiment.is_some_and(|s| s > *v),
+            Condition::Lang(codes) => f.lang.as_ref().is_some_and(|l| codes.contains(l)),
         }
     }
 }

@@ -19,6 +19,7 @@ fn facts(body: &str) -> ItemFacts {
         author_handle: "@ana".into(),
         followers: Some(120),
         sentiment: None,
+        lang: Some("en".into()),
     }
 }
 
@@ -304,4 +305,32 @@ fn a_regex_too_large_to_compile_is_a_config_error_naming_the_rule_and_line() {
         "the error quotes the whole pattern: {} bytes",
         err.len()
     );
+}
+
+#[test]
+fn a_lang_condition_matches_the_item_language_inside_any() {
+    let set = rules(
+        "[[rule]]\nname = \"spanish\"\nany = { lang = [\"es\", \"CA\"] }\nthen = { tag = [\"es\"] }\n",
+    );
+    let rule = &set.rules[0];
+    let mut f = facts("hola");
+    assert!(!rule.matches(&f), "English does not match");
+    f.lang = Some("es".into());
+    assert!(rule.matches(&f));
+    f.lang = Some("ca".into());
+    assert!(rule.matches(&f), "codes are case-insensitive");
+    f.lang = None;
+    assert!(
+        !rule.matches(&f),
+        "an item of unknown language never matches"
+    );
+    let bad =
+        parse("[[rule]]\nname = \"x\"\nany = { lang = [\"spanish\"] }\nthen = { done = true }\n")
+            .and_then(|c| {
+                RuleSet::compile(&c.rules)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            })
+            .unwrap_err();
+    assert!(bad.contains("unknown language code \"spanish\""), "{bad}");
 }

@@ -69,6 +69,12 @@ pub enum Command {
     RetryNotifications {
         config: Box<EscalationConfig>,
     },
+    /// `:lang es`: the CM's language for the items, rescored with `sentiment`.
+    SetLang {
+        ids: Vec<ItemId>,
+        lang: String,
+        sentiment: Box<crate::sentiment::SentimentConfig>,
+    },
     /// Keep the composer's text for the item (empty removes the draft).
     SaveDraft {
         item_id: ItemId,
@@ -114,6 +120,11 @@ pub enum Done {
     Resolved(usize),
     Noted,
     Retried(Retried),
+    LangSet {
+        lang: String,
+        count: usize,
+        scored: bool,
+    },
     DraftSaved,
     Queued(OutboxId),
     /// Whether the row was in a state the operation applies to.
@@ -191,6 +202,19 @@ impl Command {
             }
             Command::RetryNotifications { config } => {
                 Done::Retried(crate::escalation::notify::retry_failed(conn, &config, now)?)
+            }
+            Command::SetLang {
+                ids,
+                lang,
+                sentiment,
+            } => {
+                let analyzer = crate::sentiment::Analyzer::new(&sentiment);
+                let count = super::language::set_manual(conn, &ids, &lang, &analyzer, now)?;
+                Done::LangSet {
+                    scored: analyzer.scores(&lang),
+                    lang,
+                    count,
+                }
             }
             Command::SaveDraft { item_id, body } => {
                 super::outbox::save_draft(conn, item_id, &body, now)?;

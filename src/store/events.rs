@@ -25,6 +25,8 @@ pub enum EventKind {
     /// Something happened to one of the item's outbox rows.
     Outbox,
     Escalation,
+    /// The CM corrected the item's language.
+    Language,
 }
 
 impl EventKind {
@@ -40,6 +42,7 @@ impl EventKind {
             EventKind::Undo => "undo",
             EventKind::Outbox => "outbox",
             EventKind::Escalation => "escalation",
+            EventKind::Language => "language",
         }
     }
 }

@@ -20,6 +20,8 @@ pub struct AutoSentiment {
 pub struct Incoming {
     pub item: NewItem,
     pub sentiment: Option<AutoSentiment>,
+    /// The detected language (ISO 639-1); `None` leaves it unknown.
+    pub lang: Option<String>,
 }
 
 impl From<NewItem> for Incoming {
@@ -27,6 +29,7 @@ impl From<NewItem> for Incoming {
         Incoming {
             item,
             sentiment: None,
+            lang: None,
         }
     }
 }
@@ -106,12 +109,12 @@ pub fn ingest_with(
         let mut insert = tx.prepare_cached(
             "INSERT INTO items (account_id, external_id, kind, parent_external_id, thread_external_id,
                  author_id, body, url, created_at, fetched_at, needs_reply,
-                 sentiment_auto, sentiment_label_auto, raw_json, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 sentiment_auto, sentiment_label_auto, raw_json, state, lang)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?;
         let mut update = tx.prepare_cached(
             "UPDATE items SET body = ?2, url = ?3, edited_at = ?4, raw_json = coalesce(?5, raw_json),
-                 sentiment_auto = ?6, sentiment_label_auto = ?7
+                 sentiment_auto = ?6, sentiment_label_auto = ?7, lang = CASE WHEN lang_manual THEN lang ELSE coalesce(?8, lang) END
              WHERE id = ?1",
         )?;
         // The report lists ids in the caller's order, whatever the storage order.
@@ -171,6 +174,7 @@ pub fn ingest_with(
                         label,
                         item.raw_json,
                         state,
+                        incoming.lang,
                     ])?;
                     inserted.push((index, tx.last_insert_rowid()));
                     report.inserted_external.push(item.external_id.clone());
@@ -183,7 +187,8 @@ pub fn ingest_with(
                         now,
                         item.raw_json,
                         score,
-                        label
+                        label,
+                        incoming.lang
                     ])?;
                     events::record(
                         &tx,

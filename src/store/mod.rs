@@ -13,6 +13,7 @@ pub mod escalations;
 pub mod events;
 pub mod export;
 pub mod ingest;
+pub mod language;
 pub mod lease;
 pub mod migrate;
 pub mod moderation;

@@ -42,6 +42,8 @@ pub struct ItemRow {
     pub marks: ItemMarks,
     /// What the moderation menu needs to know of the item.
     pub facts: crate::platform::ItemFacts,
+    /// ISO 639-1; `None` until detected (items stored before languages existed).
+    pub lang: Option<String>,
 }
 
 /// The platform's side of an item, as the list and the detail mark it.
@@ -167,6 +169,8 @@ pub struct ItemDetail {
     pub filtered: bool,
     pub sentiment_auto: Option<(f64, SentimentLabel)>,
     pub sentiment_manual: Option<SentimentLabel>,
+    /// The CM set the language (`:lang`).
+    pub lang_manual: bool,
     pub author: AuthorInfo,
     /// Parents, oldest first.
     pub ancestors: Vec<ThreadEntry>,
@@ -215,10 +219,10 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
        OR EXISTS (SELECT 1 FROM thread_context c WHERE c.account_id = i.account_id
                  AND c.external_id = i.thread_external_id AND c.own)
        OR (i.kind = 'comment' AND i.thread_external_id = i.parent_external_id))),
-    i.filtered_request IS NOT NULL";
+    i.filtered_request IS NOT NULL, i.lang";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
-const ROW_COLUMN_COUNT: usize = 17;
+const ROW_COLUMN_COUNT: usize = 18;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -275,6 +279,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
             reply: r.get(14)?,
             in_own_thread: r.get(15)?,
         },
+        lang: r.get(17)?,
     })
 }
 
@@ -480,7 +485,7 @@ impl Reader {
         let sql = format!(
             "SELECT {ROW_COLUMNS}, i.body, i.url, acc.name, i.edited_at, i.sentiment_auto,
                     i.sentiment_label_auto, i.sentiment_manual, i.author_id, i.account_id,
-                    i.parent_external_id, i.external_id, i.filtered_request IS NOT NULL
+                    i.parent_external_id, i.external_id, i.filtered_request IS NOT NULL, i.lang_manual
              {ROW_JOINS} WHERE i.id = ?"
         );
         type Extra = (
@@ -496,6 +501,7 @@ impl Reader {
             i64,
             Option<String>,
             String,
+            bool,
             bool,
         );
         let found: Option<Extra> = self
@@ -517,6 +523,7 @@ impl Reader {
                     r.get(n + 9)?,
                     r.get(n + 10)?,
                     r.get(n + 11)?,
+                    r.get(n + 12)?,
                 ))
             })
             .optional()?;
@@ -534,6 +541,7 @@ impl Reader {
             parent,
             external_id,
             filtered,
+            lang_manual,
         )) = found
         else {
             return Ok(None);
@@ -554,6 +562,7 @@ impl Reader {
             edited_at,
             sentiment_auto,
             sentiment_manual: manual.and_then(|l| l.parse().ok()),
+            lang_manual,
             filtered,
         }))
     }

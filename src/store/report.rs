@@ -26,6 +26,8 @@ pub struct Item {
     pub author: String,
     pub body: String,
     pub url: Option<String>,
+    /// ISO 639-1; `None` until detected.
+    pub lang: Option<String>,
 }
 
 impl Item {
@@ -65,7 +67,8 @@ fn select_items(
                     (SELECT min(e.at) FROM events e INDEXED BY events_by_item
                      WHERE e.item_id = i.id AND e.kind = 'state' AND e.to_state = 'replied'))
                 END,
-                i.sentiment_label_auto, i.sentiment_manual, i.author_id, au.handle, i.body, i.url
+                i.sentiment_label_auto, i.sentiment_manual, i.author_id, au.handle, i.body, i.url,
+                i.lang
          FROM items i
          JOIN accounts acc ON acc.id = i.account_id
          JOIN authors au ON au.id = i.author_id
@@ -87,6 +90,7 @@ fn select_items(
             author: inert_line(&r.get::<_, String>(9)?),
             body: inert(&r.get::<_, String>(10)?),
             url: r.get(11)?,
+            lang: r.get(12)?,
         })
     })?;
     rows.collect()

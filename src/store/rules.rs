@@ -19,6 +19,7 @@ fn item_facts(r: &rusqlite::Row, at: usize) -> rusqlite::Result<ItemFacts> {
         author_handle: r.get(at + 3)?,
         followers: r.get(at + 4)?,
         sentiment: r.get(at + 5)?,
+        lang: r.get(at + 6)?,
     })
 }
 
@@ -26,7 +27,7 @@ fn item_facts(r: &rusqlite::Row, at: usize) -> rusqlite::Result<ItemFacts> {
 pub fn facts(conn: &Connection, id: ItemId) -> Result<Option<ItemFacts>> {
     Ok(conn
         .prepare_cached(
-            "SELECT i.body, acc.platform, i.kind, au.handle, au.followers, i.sentiment_auto
+            "SELECT i.body, acc.platform, i.kind, au.handle, au.followers, i.sentiment_auto, i.lang
              FROM items i JOIN accounts acc ON acc.id = i.account_id
              JOIN authors au ON au.id = i.author_id WHERE i.id = ?",
         )?
@@ -70,7 +71,7 @@ pub fn for_each_since(
     mut each: impl FnMut(ItemId, ItemFacts) -> Result<()>,
 ) -> Result<()> {
     let mut stmt = conn.prepare(
-        "SELECT i.id, i.body, acc.platform, i.kind, au.handle, au.followers, i.sentiment_auto
+        "SELECT i.id, i.body, acc.platform, i.kind, au.handle, au.followers, i.sentiment_auto, i.lang
          FROM items i JOIN accounts acc ON acc.id = i.account_id JOIN authors au ON au.id = i.author_id
          WHERE i.created_at >= ? AND i.kind != 'post' ORDER BY i.created_at DESC, i.id DESC",
     )?;

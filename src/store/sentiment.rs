@@ -7,6 +7,7 @@ use super::events::{self, Event, EventKind};
 use super::state::ACTOR_USER;
 use super::Result;
 use crate::domain::{ItemId, SentimentLabel, UnixTime};
+use crate::language::Languages;
 use crate::sentiment::Analyzer;
 
 /// Sets (or with `None` clears) the manual label of `ids`; each change is an event.
@@ -44,19 +45,37 @@ pub fn set_manual(
     Ok(changed)
 }
 
+/// What a rescore did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rescored {
+    pub scored: usize,
+    /// Automatic labels that changed (including scored ↔ unscored).
+    pub changed: usize,
+    /// Items whose language was unknown (stored before languages existed) and now is.
+    pub languages_filled: usize,
+}
+
 /// Rescores every item's automatic sentiment with `analyzer`, in batches so readers are
-/// never blocked for long. Manual labels are never touched. Returns (scored, changed).
-pub fn rescore(conn: &mut Connection, analyzer: &Analyzer) -> Result<(usize, usize)> {
+/// never blocked for long, in each item's language: detected again among `languages`
+/// unless the CM set it. Manual labels are never touched; an item in a language without
+/// a lexicon loses its automatic score.
+pub fn rescore(
+    conn: &mut Connection,
+    analyzer: &Analyzer,
+    languages: &Languages,
+) -> Result<Rescored> {
     const BATCH: i64 = 5_000;
-    let (mut scored, mut changed) = (0, 0);
+    let mut done = Rescored::default();
     let mut after = 0i64;
     loop {
-        let rows: Vec<(i64, String, Option<String>)> = conn
+        type Row = (i64, String, Option<String>, Option<String>, bool);
+        let rows: Vec<Row> = conn
             .prepare_cached(
-                "SELECT id, body, sentiment_label_auto FROM items WHERE id > ? ORDER BY id LIMIT ?",
+                "SELECT id, body, sentiment_label_auto, lang, lang_manual FROM items
+                 WHERE id > ? ORDER BY id LIMIT ?",
             )?
             .query_map(params![after, BATCH], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let Some(last) = rows.last() else { break };
@@ -64,19 +83,24 @@ pub fn rescore(conn: &mut Connection, analyzer: &Analyzer) -> Result<(usize, usi
         let tx = conn.transaction()?;
         {
             let mut update = tx.prepare_cached(
-                "UPDATE items SET sentiment_auto = ?, sentiment_label_auto = ? WHERE id = ?",
+                "UPDATE items SET sentiment_auto = ?, sentiment_label_auto = ?, lang = ? WHERE id = ?",
             )?;
-            for (id, body, old) in &rows {
-                let result = analyzer.analyze(body);
-                let label = crate::ingest::label_of(result.label).as_str();
-                update.execute(params![result.scores.compound, label, id])?;
-                scored += 1;
-                if old.as_deref() != Some(label) {
-                    changed += 1;
+            for (id, body, old, lang, manual) in &rows {
+                let lang = match lang {
+                    Some(l) if *manual => l.as_str(),
+                    _ => languages.detect(body),
+                };
+                let auto = crate::ingest::auto_sentiment(analyzer, body, lang);
+                let label = auto.map(|s| s.label.as_str());
+                update.execute(params![auto.map(|s| s.compound), label, lang, id])?;
+                done.scored += 1;
+                if old.as_deref() != label {
+                    done.changed += 1;
                 }
             }
+            done.languages_filled += rows.iter().filter(|r| r.3.is_none()).count();
         }
         tx.commit()?;
     }
-    Ok((scored, changed))
+    Ok(done)
 }

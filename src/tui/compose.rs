@@ -87,6 +87,8 @@ pub struct Composer {
     pub queueing: bool,
     /// The platform said the post replied to is gone (deleted there).
     pub gone: bool,
+    /// The item's language: picks canned replies' variants, sign-off and banned words.
+    pub lang: Option<String>,
 }
 
 /// The fuzzy picker over canned replies (`R`).
@@ -141,6 +143,7 @@ impl Composer {
             dirty: false,
             queueing: false,
             gone: item.row.marks.gone,
+            lang: item.row.lang.clone(),
         }
     }
 
@@ -161,6 +164,7 @@ impl Composer {
             dirty: false,
             queueing: false,
             gone: false,
+            lang: None,
         };
         composer.set_text(&row.text);
         composer
@@ -176,9 +180,14 @@ impl Composer {
         self.textarea.move_cursor(CursorMove::End);
     }
 
+    /// The brand's voice in the item's language.
+    pub fn voice(&self, kit: &ReplyKit) -> VoiceConfig {
+        kit.voice.for_lang(self.lang.as_deref())
+    }
+
     pub fn vars(&self, kit: &ReplyKit, brand: &str) -> Vars {
         Vars::for_item(
-            &kit.voice,
+            &self.voice(kit),
             brand,
             &self.platform,
             &self.author,
@@ -196,9 +205,10 @@ impl Composer {
         brand: &str,
     ) -> Result<(), ExpandError> {
         let known = |n: &str| Vars::is_known(n, &kit.voice);
-        let text = replies::expand(&reply.body, &self.vars(kit, brand), &known)?;
+        let body = reply.body_for(self.lang.as_deref());
+        let text = replies::expand(body, &self.vars(kit, brand), &known)?;
         // Stacking at the end: one sign-off, at the very end.
-        let signoff = kit.voice.signoff.clone().unwrap_or_default();
+        let signoff = self.voice(kit).signoff.unwrap_or_default();
         let at_end = {
             let (row, col) = self.textarea.cursor();
             let lines = self.textarea.lines();
@@ -254,7 +264,7 @@ impl Composer {
     pub fn warnings(&self, kit: &ReplyKit) -> Vec<Warning> {
         let mut warnings = replies::check(
             &self.text(),
-            &kit.voice,
+            &self.voice(kit),
             &self.platform,
             self.limit,
             !self.dm,

@@ -21,6 +21,7 @@ fn row(position: usize) -> ItemRow {
         flag: None,
         marks: Default::default(),
         facts: crate::platform::ItemFacts::of(ItemKind::Mention),
+        lang: None,
     }
 }
 

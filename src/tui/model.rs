@@ -552,6 +552,7 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
             }
         },
         "search" | "s" => set_search(model, Some(rest.to_string()), effects),
+        "lang" => set_lang(model, rest, effects),
         "retry-notifications" => effects.push(Effect::Write(Command::RetryNotifications {
             config: Box::new(model.moderation.setup.escalation.clone()),
         })),
@@ -687,6 +688,30 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         // Commands of the other layers: their own key handlers run them.
         _ => {}
     }
+}
+
+/// `:lang es`: the CM corrects the language of the marked items (or this one).
+fn set_lang(model: &mut Model, code: &str, effects: &mut Vec<Effect>) {
+    let code = code.trim().to_ascii_lowercase();
+    if !crate::language::is_code(&code) {
+        model.status.message = Some(if code.is_empty() {
+            "`:lang` needs a language code, such as `:lang es`".into()
+        } else {
+            format!("unknown language code `{code}` (use ISO 639-1 codes such as es, fr, de)")
+        });
+        return;
+    }
+    let ids = model.targets();
+    if ids.is_empty() {
+        model.status.message = Some("no item here".into());
+        return;
+    }
+    model.marks.clear();
+    effects.push(Effect::Write(Command::SetLang {
+        ids,
+        lang: code,
+        sentiment: Box::new(model.moderation.setup.sentiment.clone()),
+    }));
 }
 
 fn set_sentiment(model: &mut Model, label: Option<SentimentLabel>, effects: &mut Vec<Effect>) {

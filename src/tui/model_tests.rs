@@ -25,6 +25,7 @@ fn row(n: i64) -> ItemRow {
         flag: None,
         marks: Default::default(),
         facts: crate::platform::ItemFacts::of(ItemKind::Mention),
+        lang: None,
     }
 }
 

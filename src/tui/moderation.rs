@@ -24,6 +24,8 @@ pub struct Setup {
     /// `[tags]`: name → description.
     pub tags: Vec<(String, String)>,
     pub escalation: EscalationConfig,
+    /// The workspace's sentiment settings: `:lang` rescores with them.
+    pub sentiment: crate::sentiment::SentimentConfig,
 }
 
 impl Setup {
@@ -51,6 +53,7 @@ impl Setup {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             escalation: workspace.config.escalation.clone(),
+            sentiment: workspace.config.sentiment_settings(),
         }
     }
 }
@@ -620,6 +623,19 @@ pub fn done_message(done: &Done) -> String {
         Done::Resolved(n) => format!("{n} escalation{} resolved", plural(*n)),
         Done::Noted => "note added (kept local)".into(),
         Done::Retried(retried) => retried.to_string(),
+        Done::LangSet {
+            lang,
+            count,
+            scored,
+        } => format!(
+            "language {lang} set on {count} item{} · {}",
+            plural(*count),
+            if *scored {
+                "rescored"
+            } else {
+                "unscored: hark has no lexicon for it"
+            }
+        ),
         _ => "saved".into(),
     }
 }

@@ -22,6 +22,7 @@ fn row(n: i64, platform: &str) -> ItemRow {
         flag: None,
         marks: Default::default(),
         facts: crate::platform::ItemFacts::of(ItemKind::Mention),
+        lang: None,
     }
 }
 
@@ -388,6 +389,7 @@ fn item(n: i64, platform: &str, facts: crate::platform::ItemFacts) -> ItemRow {
     ItemRow {
         kind: facts.kind,
         facts,
+        lang: None,
         ..row(n, platform)
     }
 }

@@ -176,6 +176,8 @@ pub fn run(
             let detail = reader.detail(id)?;
             let explanation = detail
                 .as_ref()
+                // An unscored language has no words to explain.
+                .filter(|d| d.row.lang.as_deref().is_none_or(|l| analyzer.scores(l)))
                 .map(|d| analyzer.explain(&d.body).1)
                 .unwrap_or_default();
             Response::Detail {

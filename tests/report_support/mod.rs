@@ -28,6 +28,8 @@ pub struct Post<'a> {
     pub body: &'a str,
     pub at: i64,
     pub auto: Option<SentimentLabel>,
+    /// The detected language; `None` stores it unknown.
+    pub lang: Option<&'a str>,
 }
 
 pub fn post<'a>(
@@ -45,6 +47,7 @@ pub fn post<'a>(
         body,
         at,
         auto,
+        lang: None,
     }
 }
 
@@ -90,6 +93,7 @@ impl Fixture {
                     },
                     label,
                 }),
+                lang: p.lang.map(str::to_string),
             })
             .collect();
         self.writer

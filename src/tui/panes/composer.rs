@@ -150,7 +150,14 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
         .enumerate()
         .map(|(i, r)| {
             let key = r.key.map(|k| k.to_string()).unwrap_or_else(|| " ".into());
-            let text = format!("{key} {:<16} {}", r.name, r.tags.join(" "));
+            // The languages it has besides the default body: "es fr".
+            let langs: Vec<&str> = r.languages().collect();
+            let langs = if langs.is_empty() {
+                String::new()
+            } else {
+                format!("[{}] ", langs.join(" "))
+            };
+            let text = format!("{key} {:<16} {langs}{}", r.name, r.tags.join(" "));
             let line = Line::from(truncate_to_width(&text, width));
             if i == picker.selected {
                 line.reversed()
@@ -182,10 +189,15 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
 /// The reply as it would be inserted for the item at hand.
 fn preview_text(model: &Model, reply: &crate::replies::CannedReply) -> String {
     let known = |n: &str| Vars::is_known(n, &model.kit.voice);
+    let lang = match (&model.composer, &model.detail.item) {
+        (Some(c), _) => c.lang.clone(),
+        (None, Some(d)) => d.row.lang.clone(),
+        (None, None) => None,
+    };
     let vars = match (&model.composer, &model.detail.item) {
         (Some(c), _) => c.vars(&model.kit, &model.brand),
         (None, Some(d)) => Vars::for_item(
-            &model.kit.voice,
+            &model.kit.voice.for_lang(lang.as_deref()),
             &model.brand,
             &d.row.platform,
             &d.author.handle,
@@ -194,9 +206,10 @@ fn preview_text(model: &Model, reply: &crate::replies::CannedReply) -> String {
         ),
         (None, None) => Vars::new(),
     };
-    match crate::replies::expand(&reply.body, &vars, &known) {
+    let body = reply.body_for(lang.as_deref());
+    match crate::replies::expand(body, &vars, &known) {
         Ok(text) => inert_line(&text),
-        Err(e) => format!("{} — {e}", reply.body),
+        Err(e) => format!("{body} — {e}"),
     }
 }
 

@@ -178,7 +178,16 @@ fn truth_lines(row: &crate::store::read::ItemRow) -> Vec<Line<'static>> {
 }
 
 fn sentiment_line(item: &ItemDetail) -> Line<'static> {
-    let mut spans = vec![Span::raw("sentiment ").dim()];
+    let mut spans = Vec::new();
+    if let Some(lang) = &item.row.lang {
+        spans.push(Span::raw("lang ").dim());
+        spans.push(Span::raw(inert_line(lang)).fg(Color::Magenta));
+        if item.lang_manual {
+            spans.push(Span::raw(" (set by you)").bold());
+        }
+        spans.push(Span::raw(" · ").dim());
+    }
+    spans.push(Span::raw("sentiment ").dim());
     match (item.sentiment_manual, item.sentiment_auto) {
         (Some(manual), auto) => {
             spans.push(Span::raw(format!("{manual} (set by you)")).bold());
@@ -189,7 +198,13 @@ fn sentiment_line(item: &ItemDetail) -> Line<'static> {
         (None, Some((score, label))) => {
             spans.push(Span::raw(format!("{label} (auto {score:+.2})")))
         }
-        (None, None) => spans.push(Span::raw("not scored").dim()),
+        (None, None) => match &item.row.lang {
+            // hark has no lexicon for it: unscored, never scored with English words.
+            Some(lang) => {
+                spans.push(Span::raw(format!("unscored (no {} lexicon)", inert_line(lang))).dim())
+            }
+            None => spans.push(Span::raw("not scored").dim()),
+        },
     }
     if !item.tags.is_empty() {
         let tags: Vec<String> = item

@@ -13,10 +13,12 @@ use crate::store::read::{ItemMarks, ItemRow, SEARCH_COUNT_CAP};
 use crate::tui::format::{age, thousands};
 use crate::tui::model::{Focus, Model};
 
-/// Fixed columns: mark, platform, age, author, state, sentiment, flag.
+/// Fixed columns: mark, platform, age, author, state, language, sentiment, flag.
 const PLATFORM_COLS: usize = 8;
 const AGE_COLS: usize = 4;
 const STATE_COLS: usize = 4;
+/// An ISO 639-1 code.
+const LANG_COLS: usize = 2;
 
 /// Rows of the list pane taken by its border and header.
 pub const CHROME_ROWS: u16 = 3;
@@ -47,12 +49,24 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         return;
     }
     let author_cols = if inner.width >= 100 { 18 } else { 12 };
-    let fixed = 2 + PLATFORM_COLS + 1 + AGE_COLS + 1 + author_cols + 1 + STATE_COLS + 1 + 2 + 1;
+    let fixed = 2
+        + PLATFORM_COLS
+        + 1
+        + AGE_COLS
+        + 1
+        + author_cols
+        + 1
+        + STATE_COLS
+        + 1
+        + LANG_COLS
+        + 1
+        + 2
+        + 1;
     let text_cols = (inner.width as usize).saturating_sub(fixed);
 
     let mut lines = vec![Line::from(format!(
-        "  {:<PLATFORM_COLS$} {:>AGE_COLS$} {:<author_cols$} {:<STATE_COLS$} ☺! text",
-        "network", "age", "author", "st"
+        "  {:<PLATFORM_COLS$} {:>AGE_COLS$} {:<author_cols$} {:<STATE_COLS$} {:<LANG_COLS$} ☺! text",
+        "network", "age", "author", "st", "lg"
     ))
     .dim()];
     if list.loaded && list.rows.is_empty() {
@@ -181,6 +195,8 @@ fn item_line(
         Span::raw(" "),
         Span::styled(format!("{state:<STATE_COLS$}"), state_style),
         Span::raw(" "),
+        lang_span(row),
+        Span::raw(" "),
         sentiment,
         flag,
         Span::raw(" "),
@@ -228,4 +244,11 @@ fn first_run_lines(config: &str, width: usize) -> Vec<Line<'static>> {
         Line::from("  check:    hark doctor"),
         Line::from(format!("  config:   {config}")),
     ]
+}
+
+/// The item's language code; blank until detected.
+fn lang_span(row: &ItemRow) -> Span<'static> {
+    let code = row.lang.as_deref().unwrap_or("");
+    let code = truncate_to_width(&inert_line(code), LANG_COLS);
+    Span::raw(pad(&code, LANG_COLS)).fg(Color::Magenta)
 }
