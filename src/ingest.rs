@@ -6,10 +6,9 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-use crate::config::Config;
-use crate::domain::{AccountId, NewItem, SentimentLabel, UnixTime};
+use crate::domain::{AccountId, NewItem, UnixTime};
 use crate::rules::apply::{apply_on_ingest, Engine};
-use crate::sentiment::{Analyzer, Label};
+use crate::sentiment::Analyzer;
 use crate::store::aside::{self, PageExtras};
 use crate::store::ingest::{AutoSentiment, Incoming, IngestReport};
 
@@ -17,15 +16,6 @@ use crate::store::ingest::{AutoSentiment, Incoming, IngestReport};
 pub struct Pipeline {
     analyzer: Arc<Analyzer>,
     rules: Option<Arc<Engine>>,
-}
-
-/// The engine's label as the store's.
-pub fn label_of(label: Label) -> SentimentLabel {
-    match label {
-        Label::Negative => SentimentLabel::Negative,
-        Label::Neutral => SentimentLabel::Neutral,
-        Label::Positive => SentimentLabel::Positive,
-    }
 }
 
 impl Pipeline {
@@ -42,13 +32,6 @@ impl Pipeline {
         self
     }
 
-    /// The pipeline a workspace's config describes: its sentiment settings and rules.
-    pub fn from_config(config: &Config) -> anyhow::Result<Pipeline> {
-        let analyzer = Arc::new(Analyzer::new(&config.sentiment_settings()));
-        let engine = Engine::from_config(config)?;
-        Ok(Pipeline::new(analyzer).with_rules(Arc::new(engine)))
-    }
-
     pub fn analyzer(&self) -> &Arc<Analyzer> {
         &self.analyzer
     }
@@ -62,7 +45,7 @@ impl Pipeline {
                 Incoming {
                     sentiment: Some(AutoSentiment {
                         compound: scored.scores.compound,
-                        label: label_of(scored.label),
+                        label: scored.label,
                     }),
                     item,
                 }

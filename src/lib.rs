@@ -10,6 +10,7 @@ pub mod config;
 pub mod csv_cell;
 pub mod demo;
 pub mod domain;
+pub mod duration;
 pub mod escalation;
 pub mod export;
 pub mod ingest;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::platform::AccountConfig;
 
 fn account(name: &str) -> AccountConfig {
     AccountConfig {

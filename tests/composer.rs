@@ -79,7 +79,7 @@ fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
 }
 
 fn kit() -> ReplyKit {
-    let mut kit = ReplyKit::from_config(&hark::demo::replies_config());
+    let mut kit = hark::demo::replies_config().reply_kit();
     kit.limits.insert("chirp".into(), Some(Limit::length(280)));
     kit.sla = Some(Duration::from_secs(3600));
     kit

@@ -31,7 +31,7 @@ pub struct SlaConfig {
     /// How soon an item that needs a reply should get its first answer.
     #[serde(
         default = "default_first_response",
-        deserialize_with = "crate::config::deserialize_duration"
+        deserialize_with = "crate::duration::deserialize"
     )]
     pub first_response: Duration,
 }

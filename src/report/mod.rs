@@ -13,7 +13,6 @@ pub mod moderation;
 pub mod people;
 pub mod period;
 pub mod response;
-pub mod run;
 pub mod sentiment;
 pub mod summary;
 pub mod tags;

@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection};
 
 use crate::domain::UnixTime;
-use crate::outbox::lease::{Leases, Owner, Table};
+use super::lease::{Leases, Owner, Table};
 use crate::store::lease::SqliteLeases;
 use crate::store::Result;
 

@@ -68,7 +68,7 @@ pub fn rescore(conn: &mut Connection, analyzer: &Analyzer) -> Result<(usize, usi
             )?;
             for (id, body, old) in &rows {
                 let result = analyzer.analyze(body);
-                let label = crate::ingest::label_of(result.label).as_str();
+                let label = result.label.as_str();
                 update.execute(params![result.scores.compound, label, id])?;
                 scored += 1;
                 if old.as_deref() != Some(label) {

@@ -42,12 +42,19 @@ impl std::fmt::Debug for LimitSources {
 }
 
 impl ReplyKit {
-    pub fn from_config(config: &crate::config::Config) -> ReplyKit {
+    /// The kit from its config sections (`Config::reply_kit` assembles them); no
+    /// connector yet.
+    pub fn new(
+        canned: Vec<CannedReply>,
+        voice: VoiceConfig,
+        after_send: AfterSend,
+        sla: Duration,
+    ) -> ReplyKit {
         ReplyKit {
-            canned: config.replies.clone(),
-            voice: config.voice.clone(),
-            after_send: config.composer.after_send,
-            sla: Some(config.sla.first_response),
+            canned,
+            voice,
+            after_send,
+            sla: Some(sla),
             limits: HashMap::new(),
             sources: LimitSources::default(),
         }

@@ -7,7 +7,7 @@ use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::config::KeySpec;
+pub use super::keymap_spec::KeySpec;
 
 /// Declares the actions with their names, default keys and help text in one table, so the
 /// keymap, the `:` command line and the `?` help can never disagree.

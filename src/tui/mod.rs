@@ -9,6 +9,7 @@ pub mod compose_update;
 pub mod format;
 pub mod headless;
 pub mod keymap;
+pub mod keymap_spec;
 pub mod keys;
 pub mod list;
 pub mod model;

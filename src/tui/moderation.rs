@@ -29,8 +29,9 @@ pub struct Setup {
 impl Setup {
     /// Builds the capability map from the connectors the pollers and the outbox use (built
     /// with the data directory, so an account whose token lives there counts too).
-    pub fn from_workspace(
-        workspace: &crate::workspace::Workspace,
+    pub fn new(
+        tags: &BTreeMap<String, String>,
+        escalation: &EscalationConfig,
         connectors: &crate::outbox::worker::SharedConnectors,
     ) -> Setup {
         let capabilities = connectors
@@ -44,13 +45,8 @@ impl Setup {
         Setup {
             capabilities,
             report_categories,
-            tags: workspace
-                .config
-                .tags
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            escalation: workspace.config.escalation.clone(),
+            tags: tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            escalation: escalation.clone(),
         }
     }
 }

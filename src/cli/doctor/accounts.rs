@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::Check;
-use crate::config::AccountConfig;
+use crate::platform::AccountConfig;
 use crate::platform::PlatformError;
 
 /// How long one server may take to answer the doctor.

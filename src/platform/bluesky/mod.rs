@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
-use crate::config::AccountConfig;
+use crate::platform::AccountConfig;
 use crate::platform::kinds;
 pub use crate::secrets::Secret;
 use session::{Session, SessionData};

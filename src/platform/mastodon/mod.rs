@@ -24,7 +24,7 @@ use reqwest::Method;
 
 use self::client::{Client, Clock, Purpose, RateBudget};
 use self::convert::Own;
-use crate::config::AccountConfig;
+use crate::platform::AccountConfig;
 use crate::domain::NewItem;
 use crate::platform::kinds;
 use crate::platform::{
