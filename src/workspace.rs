@@ -9,8 +9,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::platform::AccountConfig;
 use crate::ingest::Pipeline;
+use crate::platform::AccountConfig;
 use crate::platform::Connector;
 use crate::poller::{Poller, Schedule, StatusUpdate};
 use crate::rules::apply::Engine;

@@ -22,8 +22,8 @@ use crate::domain::{ItemKind, NewItem};
 // The vocabulary the store and the outbox share with the connectors lives in `domain`;
 // re-exported here, where the connectors' callers have always found it.
 pub use crate::domain::kinds;
-pub use account::AccountConfig;
 pub use crate::domain::{ItemFacts, ModerationAction, ResendGuard, Target, Unreadable};
+pub use account::AccountConfig;
 
 /// Values of `platform` in `[[account]]` that hark can connect.
 pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];

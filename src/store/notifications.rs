@@ -3,8 +3,8 @@
 
 use rusqlite::{params, Connection};
 
-use crate::domain::UnixTime;
 use super::lease::{Leases, Owner, Table};
+use crate::domain::UnixTime;
 use crate::store::lease::SqliteLeases;
 use crate::store::Result;
 

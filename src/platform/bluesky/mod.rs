@@ -22,8 +22,8 @@ use serde_json::Value;
 use super::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
-use crate::platform::AccountConfig;
 use crate::platform::kinds;
+use crate::platform::AccountConfig;
 pub use crate::secrets::Secret;
 use session::{Session, SessionData};
 use xrpc::{Call, Xrpc, XrpcError};

@@ -24,9 +24,9 @@ use reqwest::Method;
 
 use self::client::{Client, Clock, Purpose, RateBudget};
 use self::convert::Own;
-use crate::platform::AccountConfig;
 use crate::domain::NewItem;
 use crate::platform::kinds;
+use crate::platform::AccountConfig;
 use crate::platform::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
