@@ -22,8 +22,8 @@ esac
 
 dot=$(mktemp)
 trap 'rm -f "$dot"' EXIT
-cargo modules dependencies --lib --no-externs --no-sysroot --no-uses=false >"$dot" 2>/dev/null \
-  || cargo modules dependencies --lib --no-externs --no-sysroot >"$dot"
+# Item-level "uses" edges only ("owns" is the module tree itself), this crate's items only.
+cargo modules dependencies --lib --no-externs --no-sysroot --no-owns >"$dot"
 
 python3 - "$dot" "${1:-}" <<'PY'
 import re, sys

@@ -76,11 +76,10 @@ pub struct TokenSource<'a> {
 
 /// Finds an account's token: `token_env`, then `token_cmd`, then its token file in
 /// `data_dir` (when given).
-pub fn resolve_token<'a>(
-    account: impl Into<TokenSource<'a>>,
+pub fn resolve_token(
+    account: TokenSource<'_>,
     data_dir: Option<&Path>,
 ) -> Result<Secret, SecretError> {
-    let account: TokenSource<'a> = account.into();
     let name = || account.account.to_string();
     if let Some(var) = account.env {
         return match std::env::var(var) {

@@ -53,12 +53,6 @@ impl AccountConfig {
     }
 }
 
-impl<'a> From<&'a AccountConfig> for TokenSource<'a> {
-    fn from(account: &'a AccountConfig) -> Self {
-        account.token_source()
-    }
-}
-
 /// Checks the `[[account]]` entries: names present and unique, platforms known, servers
 /// well formed. The message names the account and says what to write.
 pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {

@@ -43,7 +43,7 @@ async fn mastodon(
     token_name: String,
     server_name: String,
 ) -> Vec<Check> {
-    let secret = match crate::secrets::resolve_token(account, Some(data_dir)) {
+    let secret = match crate::secrets::resolve_token(account.token_source(), Some(data_dir)) {
         Ok(secret) => secret,
         Err(e) => return vec![Check::fail(token_name, e.to_string(), token_fix(account))],
     };

@@ -163,7 +163,7 @@ fn app_password(
     account: &AccountConfig,
     data_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<Secret> {
-    match crate::secrets::resolve_token(account, data_dir) {
+    match crate::secrets::resolve_token(account.token_source(), data_dir) {
         Err(crate::secrets::SecretError::NoSource { account }) => anyhow::bail!(
             "account `{account}`: set token_env or token_cmd to the Bluesky app password"
         ),

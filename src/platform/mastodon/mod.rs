@@ -97,7 +97,7 @@ impl MastodonConnector {
         })?;
         let server = crate::platform::server::check(server, account.allow_insecure)
             .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))?;
-        let token = secrets::resolve_token(account, data_dir)?;
+        let token = secrets::resolve_token(account.token_source(), data_dir)?;
         MastodonConnector::new(&server, token)
             .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))
     }
