@@ -1,14 +1,23 @@
 //! The user's configuration: `config.toml`, documented line by line in
 //! `config.example.toml`.
 //!
-//! Parsing is strict (unknown keys are errors) so a typo in a rule or key binding does not
-//! silently do nothing, and every error names the file, the line and the key.
+//! Each part owns its section's types and checks (`[[account]]` in `platform::account`,
+//! `[poll]` in `poller`, `[keys]` beside the keymap, `[[rule]]` in `rules`, `[report]` and
+//! `[sla]` in `report::config`, `[sentiment]` in `sentiment`, …); this file only reads the
+//! file, assembles the sections and runs each part's checks, turning their errors into ones
+//! that name the file, the line and the key. Parsing is strict (unknown keys are errors) so
+//! a typo in a rule or key binding does not silently do nothing.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Deserialize;
+
+// The sections' types, where callers have always found them.
+pub use crate::duration::{deserialize as deserialize_duration, parse as parse_duration};
+pub use crate::platform::AccountConfig;
+pub use crate::poller::PollConfig;
+pub use crate::tui::keymap::KeySpec;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -59,73 +68,6 @@ fn default_brand() -> String {
     "our brand".to_string()
 }
 
-/// Defaults for every poller.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PollConfig {
-    /// How long to wait between polls of one account.
-    #[serde(default = "default_interval", deserialize_with = "duration::poll")]
-    pub interval: Duration,
-    /// The longest wait after repeated errors.
-    #[serde(default = "default_max_backoff", deserialize_with = "duration::poll")]
-    pub max_backoff: Duration,
-}
-
-impl Default for PollConfig {
-    fn default() -> Self {
-        PollConfig {
-            interval: default_interval(),
-            max_backoff: default_max_backoff(),
-        }
-    }
-}
-
-fn default_interval() -> Duration {
-    Duration::from_secs(60)
-}
-
-fn default_max_backoff() -> Duration {
-    Duration::from_secs(15 * 60)
-}
-
-/// One connected account on one platform.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AccountConfig {
-    /// A short unique name ("brand-mastodon"); the store keys accounts by it.
-    pub name: String,
-    /// Which connector serves it: "demo", "mastodon", "bluesky".
-    pub platform: String,
-    /// The brand's handle on that platform.
-    #[serde(default)]
-    pub handle: String,
-    /// Overrides `[poll] interval` for this account.
-    #[serde(default, deserialize_with = "duration::poll_option")]
-    pub interval: Option<Duration>,
-    /// The server's base URL (Mastodon instance, Bluesky PDS).
-    #[serde(default)]
-    pub server: Option<String>,
-    /// Name of an environment variable holding the token or app password.
-    #[serde(default)]
-    pub token_env: Option<String>,
-    /// A command whose standard output is the token (`pass show hark/masto`).
-    #[serde(default)]
-    pub token_cmd: Option<String>,
-    /// For the demo platform: which simulated network to serve.
-    #[serde(default)]
-    pub network: Option<String>,
-    /// Allows a plain `http://` server that is not on this machine (the token then
-    /// crosses the network unencrypted). Loopback addresses need no opt-in.
-    #[serde(default)]
-    pub allow_insecure: bool,
-}
-
-impl AccountConfig {
-    pub fn interval(&self, poll: &PollConfig) -> Duration {
-        self.interval.unwrap_or(poll.interval)
-    }
-}
-
 /// A configuration that could not be read, with where and why.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -160,6 +102,18 @@ impl Config {
             }
         }
         settings
+    }
+
+    /// What the composer needs: canned replies, voice rules, what happens after a send,
+    /// and the first-response target it counts down.
+    pub fn reply_kit(&self) -> crate::tui::compose::ReplyKit {
+        crate::tui::compose::ReplyKit::new(
+            self.replies.clone(),
+            self.voice.clone(),
+            self.composer.after_send,
+            // The zones were checked when the config was read.
+            self.sla.sla(&self.report.tz).ok(),
+        )
     }
 
     /// Reads and validates the file at `path`; a missing file gives the defaults.
@@ -230,36 +184,7 @@ impl Config {
             path: path.to_path_buf(),
             message,
         };
-        let mut names = std::collections::HashSet::new();
-        for account in &self.accounts {
-            if account.name.trim().is_empty() {
-                return Err(invalid("an [[account]] has an empty name".into()));
-            }
-            if !names.insert(account.name.as_str()) {
-                return Err(invalid(format!(
-                    "two [[account]] entries are named `{}`",
-                    account.name
-                )));
-            }
-            if !crate::platform::KNOWN_PLATFORMS.contains(&account.platform.as_str()) {
-                return Err(invalid(format!(
-                    "account `{}`: unknown platform `{}` (known: {})",
-                    account.name,
-                    account.platform,
-                    crate::platform::KNOWN_PLATFORMS.join(", ")
-                )));
-            }
-            if account.platform == "mastodon" && account.server.is_none() {
-                return Err(invalid(format!(
-                    "account `{}`: a Mastodon account needs `server` (the instance's URL)",
-                    account.name
-                )));
-            }
-            if let Some(server) = &account.server {
-                crate::platform::server::check(server, account.allow_insecure)
-                    .map_err(|e| invalid(format!("account `{}`: {e}", account.name)))?;
-            }
-        }
+        crate::platform::account::validate(&self.accounts).map_err(invalid)?;
         crate::replies::validate(&self.replies, &self.voice).map_err(invalid)?;
         self.escalation.check().map_err(invalid)?;
         self.languages
@@ -275,12 +200,10 @@ fn line_of(text: &str, byte: usize) -> usize {
     text[..byte.min(text.len())].matches('\n').count() + 1
 }
 
-mod duration;
-
-pub use duration::{deserialize as deserialize_duration, parse as parse_duration};
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {

@@ -9,8 +9,8 @@ use crate::platform::Connector;
 use crate::store::{ingest, WriterHandle};
 use crate::workspace::Workspace;
 
-/// The demo brand.
-pub const BRAND: &str = "Nimbus Coffee";
+/// The demo brand (the simulated networks' own name for it).
+pub use crate::platform::demo::BRAND;
 
 /// The demo's configuration: one account per simulated network, polled every few seconds
 /// so new items visibly arrive.

@@ -8,6 +8,17 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub mod kinds;
+mod moderation;
+mod outbox;
+mod target;
+mod unreadable;
+
+pub use moderation::{ItemFacts, ModerationAction};
+pub use outbox::{OutboxId, OutboxState, ResendGuard, ACTOR_OUTBOX};
+pub use target::Target;
+pub use unreadable::Unreadable;
+
 /// Seconds since the Unix epoch, UTC. The store keeps every time in this unit.
 pub type UnixTime = i64;
 
@@ -83,7 +94,9 @@ text_enum! {
 }
 
 text_enum! {
-    /// A sentiment label, automatic or set by the CM.
+    /// A sentiment label, automatic (the sentiment engine's) or set by the CM: one type
+    /// from the analyzer to the store, the list and the report.
+    #[derive(PartialOrd, Ord)]
     SentimentLabel {
         Negative => "negative",
         Neutral => "neutral",
@@ -92,6 +105,18 @@ text_enum! {
 }
 
 impl SentimentLabel {
+    /// Label for a compound score under the given thresholds (inclusive, as
+    /// in the VADER documentation).
+    pub fn from_compound(compound: f64, positive_threshold: f64, negative_threshold: f64) -> Self {
+        if compound >= positive_threshold {
+            SentimentLabel::Positive
+        } else if compound <= negative_threshold {
+            SentimentLabel::Negative
+        } else {
+            SentimentLabel::Neutral
+        }
+    }
+
     /// One-column glyph for the list.
     pub fn glyph(self) -> &'static str {
         match self {

@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use rusqlite::Connection;
 
-use crate::config::Config;
-use crate::domain::{AccountId, NewItem, SentimentLabel, UnixTime};
+use crate::domain::{AccountId, NewItem, UnixTime};
 use crate::language::Languages;
 use crate::rules::apply::{apply_on_ingest, Engine};
-use crate::sentiment::{Analyzer, Label};
+use crate::sentiment::Analyzer;
 use crate::store::aside::{self, PageExtras};
 use crate::store::ingest::{AutoSentiment, Incoming, IngestReport};
 
@@ -21,20 +20,11 @@ pub struct Pipeline {
     rules: Option<Arc<Engine>>,
 }
 
-/// The engine's label as the store's.
-pub fn label_of(label: Label) -> SentimentLabel {
-    match label {
-        Label::Negative => SentimentLabel::Negative,
-        Label::Neutral => SentimentLabel::Neutral,
-        Label::Positive => SentimentLabel::Positive,
-    }
-}
-
 /// `text`'s automatic sentiment in `lang`, or `None` when hark has no lexicon for it.
 pub fn auto_sentiment(analyzer: &Analyzer, text: &str, lang: &str) -> Option<AutoSentiment> {
     analyzer.analyze_in(text, lang).map(|s| AutoSentiment {
         compound: s.scores.compound,
-        label: label_of(s.label),
+        label: s.label,
     })
 }
 
@@ -57,15 +47,6 @@ impl Pipeline {
     pub fn with_rules(mut self, engine: Arc<Engine>) -> Pipeline {
         self.rules = (!engine.is_empty()).then_some(engine);
         self
-    }
-
-    /// The pipeline a workspace's config describes: its sentiment settings and rules.
-    pub fn from_config(config: &Config) -> anyhow::Result<Pipeline> {
-        let analyzer = Arc::new(Analyzer::new(&config.sentiment_settings()));
-        let engine = Engine::from_config(config)?;
-        Ok(Pipeline::new(analyzer)
-            .with_languages(config.languages.languages()?)
-            .with_rules(Arc::new(engine)))
     }
 
     pub fn analyzer(&self) -> &Arc<Analyzer> {

@@ -6,10 +6,12 @@
 pub mod backoff;
 pub mod bench;
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod csv_cell;
 pub mod demo;
 pub mod domain;
+pub mod duration;
 pub mod escalation;
 pub mod export;
 pub mod ingest;

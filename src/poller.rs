@@ -4,6 +4,10 @@
 //! never skips items. Errors back off exponentially with jitter; a rate limit waits as
 //! long as the platform asks. Every change of status goes to the UI (or `hark poll`).
 
+mod config;
+
+pub use config::PollConfig;
+
 use std::sync::Arc;
 use std::time::Duration;
 

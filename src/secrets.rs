@@ -10,8 +10,6 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::config::AccountConfig;
-
 /// A secret value; formatting it prints `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -67,29 +65,38 @@ pub fn token_file(data_dir: &Path, account: &str) -> PathBuf {
     data_dir.join("tokens").join(format!("{account}.token"))
 }
 
+/// Where one account's token comes from: its `token_env` and `token_cmd` (an
+/// `[[account]]` gives it with `AccountConfig::token_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSource<'a> {
+    pub account: &'a str,
+    pub env: Option<&'a str>,
+    pub cmd: Option<&'a str>,
+}
+
 /// Finds an account's token: `token_env`, then `token_cmd`, then its token file in
 /// `data_dir` (when given).
 pub fn resolve_token(
-    account: &AccountConfig,
+    account: TokenSource<'_>,
     data_dir: Option<&Path>,
 ) -> Result<Secret, SecretError> {
-    let name = || account.name.clone();
-    if let Some(var) = &account.token_env {
+    let name = || account.account.to_string();
+    if let Some(var) = account.env {
         return match std::env::var(var) {
             Ok(v) if !v.trim().is_empty() => Ok(Secret(v.trim().to_string())),
             _ => Err(SecretError::EnvMissing {
                 account: name(),
-                var: var.clone(),
+                var: var.to_string(),
             }),
         };
     }
-    if let Some(cmd) = &account.token_cmd {
-        return run_token_cmd(&account.name, cmd);
+    if let Some(cmd) = account.cmd {
+        return run_token_cmd(account.account, cmd);
     }
     if let Some(dir) = data_dir {
-        let path = token_file(dir, &account.name);
+        let path = token_file(dir, account.account);
         if path.exists() {
-            return read_token_file(&account.name, &path);
+            return read_token_file(account.account, &path);
         }
     }
     Err(SecretError::NoSource { account: name() })

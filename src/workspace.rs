@@ -8,10 +8,13 @@ use anyhow::Context;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::config::{AccountConfig, Config};
+use crate::config::Config;
 use crate::ingest::Pipeline;
+use crate::platform::AccountConfig;
 use crate::platform::Connector;
 use crate::poller::{Poller, Schedule, StatusUpdate};
+use crate::rules::apply::Engine;
+use crate::sentiment::Analyzer;
 use crate::store::{ingest, Writer, WriterHandle, DB_FILE};
 
 /// The default config file and data directory, from the platform's conventions.
@@ -47,9 +50,11 @@ impl Workspace {
         Ok(Workspace::new(config, config_path, data_dir))
     }
 
-    /// The ingest pipeline with this config's rules compiled.
+    /// The ingest pipeline this config describes: sentiment (with the brand's own name
+    /// and handles neutral), and the rules compiled beside the escalation settings. Where
+    /// these sections meet, so it is built here, at start-up.
     pub fn pipeline(&self) -> anyhow::Result<Pipeline> {
-        Pipeline::from_config(&self.config)
+        pipeline_of(&self.config)
     }
 
     pub fn db_path(&self) -> PathBuf {
@@ -108,7 +113,7 @@ impl Workspace {
             let account_id = writer
                 .call(move |conn| ingest::ensure_account(conn, &name, &platform, &handle))
                 .await?;
-            let interval = account.interval(&self.config.poll);
+            let interval = self.config.poll.interval_for(account);
             pollers.push(Poller {
                 account_id,
                 account: account.name.clone(),
@@ -125,4 +130,14 @@ impl Workspace {
         }
         Ok(pollers)
     }
+}
+
+/// The ingest pipeline a config describes: sentiment settings, the brand's languages and
+/// rules meet here, where the parts are assembled.
+pub fn pipeline_of(config: &Config) -> anyhow::Result<Pipeline> {
+    let analyzer = Arc::new(Analyzer::new(&config.sentiment_settings()));
+    let engine = Engine::new(&config.rules, &config.escalation)?;
+    Ok(Pipeline::new(analyzer)
+        .with_languages(config.languages.languages()?)
+        .with_rules(Arc::new(engine)))
 }

@@ -6,11 +6,11 @@ use std::time::Duration;
 use support::ui::render;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hark::command::Command;
 use hark::domain::{ItemKind, ItemState};
 use hark::outbox::read::{Draft, ItemOutbox, OutboxRow};
 use hark::outbox::OutboxState;
 use hark::replies::length::Limit;
-use hark::store::command::Command;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::tui::compose::{OutboxOp, ReplyKit};
 use hark::tui::compose_update::ReplyMsg;
@@ -82,7 +82,7 @@ fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
 }
 
 fn kit() -> ReplyKit {
-    let mut kit = ReplyKit::from_config(&hark::demo::replies_config());
+    let mut kit = hark::demo::replies_config().reply_kit();
     kit.limits.insert("chirp".into(), Some(Limit::length(280)));
     kit.sla = Some(hark::sla::Sla::wall(Duration::from_secs(3600)));
     kit

@@ -6,13 +6,13 @@ mod support;
 use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hark::command::Command;
 use hark::config::Config;
 use hark::domain::{ItemKind, ItemState, Severity};
 use hark::outbox::read::OutboxRow;
 use hark::outbox::OutboxState;
-use hark::store::command::Command;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
-use hark::tui::compose::{OutboxOp, ReplyKit};
+use hark::tui::compose::OutboxOp;
 use hark::tui::keymap::{Keymap, Layer};
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::moderation::{Popup, Purpose};
@@ -75,7 +75,7 @@ fn keymap(text: &str) -> Keymap {
 /// The inbox on two chirp items, the first one's detail loaded, with canned replies,
 /// chirp's moderation actions and two tags.
 fn model(keymap: Keymap) -> Model {
-    let kit = ReplyKit::from_config(&hark::demo::replies_config());
+    let kit = hark::demo::replies_config().reply_kit();
     let mut model = Model::new(keymap, "Nimbus Coffee".into(), NOW).with_replies(kit);
     let rows = vec![
         row(9, "@ana", "my order never arrived"),

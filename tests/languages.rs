@@ -137,7 +137,7 @@ then = { flag = { severity = "high", reason = "negative post from a large accoun
         std::path::Path::new("config.toml"),
     )
     .unwrap();
-    let pipeline = Arc::new(Pipeline::from_config(&config).unwrap());
+    let pipeline = Arc::new(hark::workspace::pipeline_of(&config).unwrap());
     let cache = cache();
     let prepared = pipeline.prepare(vec![
         item("nl", DUTCH, 50_000),
@@ -183,7 +183,7 @@ then = { tag = ["nl-desk"] }
         std::path::Path::new("config.toml"),
     )
     .unwrap();
-    let pipeline = Arc::new(Pipeline::from_config(&config).unwrap());
+    let pipeline = Arc::new(hark::workspace::pipeline_of(&config).unwrap());
     let cache = cache();
     let prepared = pipeline.prepare(vec![
         item("nl", DUTCH, 10),
@@ -210,7 +210,7 @@ fn rescoring_a_cache_from_before_languages_fills_them_and_unscores_other_languag
         Incoming {
             sentiment: Some(ingest::AutoSentiment {
                 compound: s.scores.compound,
-                label: hark::ingest::label_of(s.label),
+                label: s.label,
             }),
             lang: None,
             item: i,

@@ -82,7 +82,7 @@ fn cache(config: &str) -> Cache {
         .call_blocking(|c| ingest::ensure_account(c, "brand", "chirp", "@brand"))
         .unwrap();
     let config = Config::parse(config, std::path::Path::new("config.toml")).unwrap();
-    let engine = Engine::from_config(&config).unwrap();
+    let engine = Engine::new(&config.rules, &config.escalation).unwrap();
     Cache {
         _dir: dir,
         path,

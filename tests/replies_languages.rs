@@ -8,7 +8,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::domain::{ItemKind, ItemState};
 use hark::replies::length::Limit;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
-use hark::tui::compose::ReplyKit;
 use hark::tui::keymap::Keymap;
 use hark::tui::model::{update, Model, Msg};
 use hark::tui::query::Response;
@@ -63,7 +62,7 @@ fn detail(row: ItemRow) -> ItemDetail {
 
 /// The shipped example replies, opened on an item written in `lang`.
 fn model(lang: Option<&str>) -> Model {
-    let mut kit = ReplyKit::from_config(&hark::demo::replies_config());
+    let mut kit = hark::demo::replies_config().reply_kit();
     kit.limits.insert("forum".into(), Some(Limit::length(5000)));
     let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW).with_replies(kit);
     support::ui::show_rows(&mut model, 100, 30, vec![row(lang)], 1);

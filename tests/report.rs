@@ -535,7 +535,7 @@ fn the_report_command_writes_the_file_with_its_charts_beside_it() {
     let Some(hark::cli::Command::Report(args)) = cli.command else {
         panic!("not a report command")
     };
-    hark::report::run::run(&workspace, &args).unwrap();
+    hark::cli::report::run(&workspace, &args).unwrap();
     let text = std::fs::read_to_string(&out).unwrap();
     let expected = report::render(&compute(&fx, "2026-W47"), Format::Md, Some("weekly")).text;
     assert_eq!(text, expected);
@@ -570,7 +570,7 @@ fn report_arguments_are_checked_and_a_missing_cache_is_explained() {
     let Some(hark::cli::Command::Report(args)) = cli.command else {
         panic!("not a report command")
     };
-    let err = hark::report::run::run(&workspace, &args)
+    let err = hark::cli::report::run(&workspace, &args)
         .unwrap_err()
         .to_string();
     assert!(err.contains("no cache at"), "{err}");

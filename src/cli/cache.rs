@@ -9,7 +9,7 @@ pub fn since(text: Option<&str>) -> anyhow::Result<i64> {
         None => i64::MIN / 2,
         Some(t) => {
             now()
-                - crate::config::parse_duration(t)
+                - crate::duration::parse(t)
                     .map_err(anyhow::Error::msg)?
                     .as_secs() as i64
         }

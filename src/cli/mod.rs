@@ -14,6 +14,7 @@ mod first_run;
 mod poll;
 mod poll_once;
 mod progress;
+pub mod report;
 pub mod rules;
 mod sentiment;
 mod tui;
@@ -92,7 +93,7 @@ pub enum Command {
         retry: bool,
     },
     /// Write the weekly report for the social media manager (markdown, CSV or JSON).
-    Report(crate::report::run::ReportArgs),
+    Report(report::ReportArgs),
     /// Show or check the configuration.
     Config {
         #[command(subcommand)]
@@ -248,7 +249,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Unreadable) => unreadable::run(&load()?),
         Some(Command::Report(args)) => {
             let workspace = load()?;
-            crate::report::run::run(&workspace, &args)
+            report::run(&workspace, &args)
         }
         Some(Command::Config { action }) => config::run(action, &config_path, data_or_default),
     }

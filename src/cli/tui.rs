@@ -3,7 +3,6 @@
 use super::runtime;
 use crate::outbox::worker;
 use crate::platform;
-use crate::tui::compose::ReplyKit;
 use crate::tui::keymap::Keymap;
 use crate::tui::model::Model;
 use crate::workspace::Workspace;
@@ -30,7 +29,7 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
             pipeline: std::sync::Arc::new(workspace.pipeline()?),
         };
         tasks.push(tokio::spawn(outbox.run()));
-        let mut kit = ReplyKit::from_config(&workspace.config);
+        let mut kit = workspace.config.reply_kit();
         kit.sources =
             crate::tui::compose::LimitSources(shared.iter().map(|(_, c, _)| c.clone()).collect());
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
@@ -45,7 +44,12 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         if !warnings.is_empty() {
             model.status.message = Some(warnings.join(" · "));
         }
-        model.moderation.setup = crate::tui::moderation::Setup::from_workspace(&workspace, &shared);
+        model.moderation.setup = crate::tui::moderation::Setup::new(
+            &workspace.config.tags,
+            &workspace.config.escalation,
+            workspace.config.sentiment_settings(),
+            &shared,
+        );
         let _notifier =
             crate::escalation::notify::spawn(writer.handle(), workspace.config.escalation.clone());
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(

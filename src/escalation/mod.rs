@@ -42,7 +42,7 @@ pub struct Protocol {
     pub notify_command: Option<String>,
     #[serde(
         default = "default_timeout",
-        deserialize_with = "crate::config::deserialize_duration"
+        deserialize_with = "crate::duration::deserialize"
     )]
     pub notify_timeout: Duration,
     /// POSTed the escalation as JSON; retried with backoff.
@@ -64,7 +64,7 @@ pub struct SpikeConfig {
     /// How far back the baseline reaches.
     #[serde(
         default = "default_window",
-        deserialize_with = "crate::config::deserialize_duration"
+        deserialize_with = "crate::duration::deserialize"
     )]
     pub window: Duration,
     /// Fire when the last hour has at least this many times the baseline's mean...
@@ -77,7 +77,7 @@ pub struct SpikeConfig {
     /// After firing, stay quiet this long.
     #[serde(
         default = "default_cooldown",
-        deserialize_with = "crate::config::deserialize_duration"
+        deserialize_with = "crate::duration::deserialize"
     )]
     pub cooldown: Duration,
     #[serde(default = "default_spike_severity")]

@@ -565,8 +565,8 @@ pub async fn by_account_id(
 pub type SharedConnectors = Vec<(String, Arc<dyn Connector>, String)>;
 
 pub fn connect_all(
-    accounts: &[crate::config::AccountConfig],
-    connect: impl Fn(&crate::config::AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
+    accounts: &[crate::platform::AccountConfig],
+    connect: impl Fn(&crate::platform::AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
 ) -> anyhow::Result<SharedConnectors> {
     accounts
         .iter()
@@ -577,7 +577,7 @@ pub fn connect_all(
 /// A `connect` function handing out the shared connectors.
 pub fn shared_connect(
     shared: &SharedConnectors,
-) -> impl Fn(&crate::config::AccountConfig) -> anyhow::Result<Arc<dyn Connector>> + '_ {
+) -> impl Fn(&crate::platform::AccountConfig) -> anyhow::Result<Arc<dyn Connector>> + '_ {
     move |account| {
         shared
             .iter()

@@ -21,6 +21,8 @@ const DATASET: &str = include_str!("../../assets/demo/items.jsonl");
 /// The simulated networks, in sidebar order.
 pub const NETWORKS: &[&str] = &["chirp", "snapgram", "forum"];
 
+/// The demo brand.
+pub const BRAND: &str = "Nimbus Coffee";
 /// The demo brand's handle: what it wrote is the brand's own (kind `post`).
 const BRAND_HANDLE: &str = "@nimbuscoffee";
 
@@ -276,7 +278,7 @@ impl Connector for DemoConnector {
             author: NewAuthor {
                 external_id: BRAND_HANDLE.to_string(),
                 handle: BRAND_HANDLE.to_string(),
-                display_name: crate::demo::BRAND.to_string(),
+                display_name: BRAND.to_string(),
                 followers: None,
             },
             body: text.to_string(),

@@ -3,9 +3,9 @@
 //! A connector only translates between a platform's API and hark's domain types; it never
 //! touches the database or the UI.
 
+pub mod account;
 pub mod bluesky;
 pub mod demo;
-pub mod kinds;
 pub mod mastodon;
 pub mod notice;
 pub mod quote;
@@ -17,8 +17,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::config::AccountConfig;
 use crate::domain::{ItemKind, NewItem};
+
+// The vocabulary the store and the outbox share with the connectors lives in `domain`;
+// re-exported here, where the connectors' callers have always found it.
+pub use crate::domain::kinds;
+pub use crate::domain::{ItemFacts, ModerationAction, ResendGuard, Target, Unreadable};
+pub use account::AccountConfig;
 
 /// Values of `platform` in `[[account]]` that hark can connect.
 pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];
@@ -43,69 +48,6 @@ pub struct FetchPage {
     pub beyond_lookback: Vec<String>,
 }
 
-/// A platform record that could not be understood, kept with its raw text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unreadable {
-    /// What it was ("mastodon notification", "bluesky notification").
-    pub source: String,
-    /// The record's own id where one could be read, so one bad record is kept once.
-    pub key: Option<String>,
-    /// Why it could not be read.
-    pub reason: String,
-    /// The record as the platform sent it.
-    pub raw: String,
-}
-
-/// Moderation actions a platform may offer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ModerationAction {
-    /// Hide someone's reply under the brand's post.
-    Hide,
-    Unhide,
-    /// Delete the brand's own post, or an item on a platform where the brand moderates.
-    Delete,
-    BlockAuthor,
-    MuteAuthor,
-    /// Stop notifications from this conversation.
-    MuteThread,
-    /// Report the item to the platform's moderators.
-    Report {
-        category: String,
-        reason: String,
-    },
-    /// Approve an item the platform held for review.
-    Approve,
-    /// Dismiss the platform's notification for the item.
-    DismissNotification,
-    /// Accept a request the platform's filter held (Mastodon notification requests).
-    AcceptRequest {
-        request_id: String,
-    },
-    /// Dismiss such a request.
-    DismissRequest {
-        request_id: String,
-    },
-}
-
-impl ModerationAction {
-    /// The outbox `kind` for this action.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            ModerationAction::Hide => kinds::HIDE,
-            ModerationAction::Unhide => kinds::UNHIDE,
-            ModerationAction::Delete => kinds::DELETE,
-            ModerationAction::BlockAuthor => kinds::BLOCK,
-            ModerationAction::MuteAuthor => kinds::MUTE,
-            ModerationAction::MuteThread => kinds::MUTE_THREAD,
-            ModerationAction::Report { .. } => kinds::REPORT,
-            ModerationAction::Approve => kinds::APPROVE,
-            ModerationAction::DismissNotification => kinds::DISMISS,
-            ModerationAction::AcceptRequest { .. } => kinds::ACCEPT_REQUEST,
-            ModerationAction::DismissRequest { .. } => kinds::DISMISS_REQUEST,
-        }
-    }
-}
-
 /// What a platform supports, so the UI offers only that.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capabilities {
@@ -115,33 +57,6 @@ pub struct Capabilities {
     pub direct_messages: bool,
     /// Outbox kinds of the supported actions (see [`ModerationAction::kind`]).
     pub moderation: Vec<&'static str>,
-}
-
-/// What the moderation menu knows of one item, read from the store without asking the
-/// platform: enough for a connector to say which actions its platform allows on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItemFacts {
-    pub kind: ItemKind,
-    /// The item answers another post (it has a parent).
-    pub reply: bool,
-    /// The conversation's first post is the brand's own (where replies can be hidden).
-    pub in_own_thread: bool,
-}
-
-impl ItemFacts {
-    /// A top-level item of `kind` (no parent, not in a brand thread).
-    pub fn of(kind: ItemKind) -> ItemFacts {
-        ItemFacts {
-            kind,
-            reply: false,
-            in_own_thread: false,
-        }
-    }
-
-    /// Written by the brand itself.
-    pub fn own(&self) -> bool {
-        self.kind == ItemKind::Post
-    }
 }
 
 /// The moderation kinds `platform` allows on the item `facts` describes, from those its
@@ -163,19 +78,6 @@ pub fn actions_for(
         .copied()
         .filter(|kind| allowed(facts, kind))
         .collect()
-}
-
-/// The item a reply or moderation action is about, as the platform knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub external_id: String,
-    pub parent_external_id: Option<String>,
-    pub thread_external_id: Option<String>,
-    pub kind: ItemKind,
-    pub author_external_id: String,
-    pub author_handle: String,
-    /// The platform's own record as fetched (some platforms need fields of it to reply).
-    pub raw_json: Option<String>,
 }
 
 /// Why a platform call failed, sorted by what the caller should do next.
@@ -202,22 +104,6 @@ pub enum PlatformError {
     /// reply to it would be an orphan.
     #[error("not found on the platform: {0}")]
     NotFound(String),
-}
-
-/// What keeps a second attempt of an outbox action from acting twice on the platform,
-/// after an attempt whose outcome is unknown (interrupted mid-send, unreadable answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ResendGuard {
-    /// The platform dedups by the row's idempotency key (or the connector checks by it
-    /// before writing), for `window` after the first attempt (`None`: for good).
-    Key { window: Option<Duration> },
-    /// The connector reads the thread back ([`Connector::find_reply`]) before resending.
-    ReadBack,
-    /// Doing it twice is the same as once (mute, hide, delete).
-    Idempotent,
-    /// Neither a key nor a read-back: an uncertain attempt is never resent by hark; the
-    /// CM says whether it went out.
-    Nothing,
 }
 
 /// A platform account hark can read from and act on.

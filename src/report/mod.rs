@@ -14,7 +14,6 @@ pub mod moderation;
 pub mod people;
 pub mod period;
 pub mod response;
-pub mod run;
 pub mod sentiment;
 pub mod stopwords;
 pub mod summary;

@@ -20,12 +20,14 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn from_config(config: &crate::config::Config) -> Result<Engine> {
-        let rules = RuleSet::compile(&config.rules)
-            .map_err(|e| crate::store::Error::Invalid(e.to_string()))?;
+    /// Compiles `[[rule]]`s beside the `[escalation]` settings their actions and the spike
+    /// check use.
+    pub fn new(rules: &[super::RuleConfig], escalation: &EscalationConfig) -> Result<Engine> {
+        let rules =
+            RuleSet::compile(rules).map_err(|e| crate::store::Error::Invalid(e.to_string()))?;
         Ok(Engine {
             rules,
-            escalation: config.escalation.clone(),
+            escalation: escalation.clone(),
         })
     }
 

@@ -93,18 +93,8 @@ pub struct RuleError {
     pub message: String,
 }
 
-/// The facts about one item that rules look at.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ItemFacts {
-    pub body: String,
-    pub platform: String,
-    pub kind: ItemKind,
-    pub author_handle: String,
-    pub followers: Option<i64>,
-    pub sentiment: Option<f64>,
-    /// ISO 639-1; `None` when not yet detected.
-    pub lang: Option<String>,
-}
+/// The facts about one item that rules look at (the store reads them).
+pub use crate::store::rules::ItemFacts;
 
 #[derive(Debug, Clone)]
 enum Condition {

@@ -18,8 +18,6 @@ mod vader;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -51,59 +49,8 @@ impl Mode {
     }
 }
 
-/// Three-way sentiment label.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Label {
-    Negative,
-    Neutral,
-    Positive,
-}
-
-impl Label {
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Label::Negative => "negative",
-            Label::Neutral => "neutral",
-            Label::Positive => "positive",
-        }
-    }
-
-    /// Label for a compound score under the given thresholds (inclusive, as
-    /// in the VADER documentation).
-    pub fn from_compound(compound: f64, positive_threshold: f64, negative_threshold: f64) -> Self {
-        if compound >= positive_threshold {
-            Label::Positive
-        } else if compound <= negative_threshold {
-            Label::Negative
-        } else {
-            Label::Neutral
-        }
-    }
-}
-
-impl fmt::Display for Label {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Error for an unknown label name.
-#[derive(Debug, thiserror::Error)]
-#[error("unknown sentiment label {0:?} (expected negative, neutral or positive)")]
-pub struct ParseLabelError(String);
-
-impl FromStr for Label {
-    type Err = ParseLabelError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "negative" | "neg" | "-" => Ok(Label::Negative),
-            "neutral" | "neu" | "0" => Ok(Label::Neutral),
-            "positive" | "pos" | "+" => Ok(Label::Positive),
-            _ => Err(ParseLabelError(s.to_string())),
-        }
-    }
-}
+/// The three-way label: the same type the store, the list and the report use.
+pub use crate::domain::SentimentLabel as Label;
 
 /// VADER's four scores: compound to 4 decimals, proportions to 3.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]

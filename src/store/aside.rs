@@ -7,8 +7,8 @@ use rusqlite::{params, Connection, Transaction};
 
 use super::ingest::IngestReport;
 use super::Result;
+use crate::domain::Unreadable;
 use crate::domain::{AccountId, ItemId, UnixTime};
-use crate::platform::Unreadable;
 
 /// The page's extras, as the connector reported them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

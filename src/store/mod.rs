@@ -8,7 +8,6 @@ pub mod aside;
 pub mod bench;
 pub mod change;
 pub mod check;
-pub mod command;
 pub mod escalations;
 pub mod events;
 pub mod export;

@@ -9,8 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::events::{self, Event, EventKind};
 use super::Result;
+use crate::domain::kinds;
 use crate::domain::{ItemId, ItemState, UnixTime};
-use crate::platform::kinds;
 
 /// The local state an action puts its item in once the platform confirmed it, if any.
 pub fn state_after(kind: &str) -> Option<ItemState> {

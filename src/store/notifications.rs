@@ -3,8 +3,8 @@
 
 use rusqlite::{params, Connection};
 
+use super::lease::{Leases, Owner, Table};
 use crate::domain::UnixTime;
-use crate::outbox::lease::{Leases, Owner, Table};
 use crate::store::lease::SqliteLeases;
 use crate::store::Result;
 

@@ -3,11 +3,11 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use super::lease::{Leases, Owner, Table};
+use crate::domain::kinds;
 use crate::domain::{ItemId, ItemKind, ItemState, UnixTime};
-use crate::outbox::lease::{Leases, Owner, Table};
-use crate::outbox::{OutboxId, OutboxState, ACTOR_OUTBOX};
-use crate::platform::kinds;
-use crate::platform::{ModerationAction, ResendGuard, Target};
+use crate::domain::{ModerationAction, ResendGuard, Target};
+use crate::domain::{OutboxId, OutboxState, ACTOR_OUTBOX};
 use crate::store::events::{self, Event, EventKind};
 use crate::store::lease::{self, SqliteLeases};
 use crate::store::queue;

@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::{ItemId, UnixTime};
-use crate::outbox::{OutboxId, OutboxState};
+use crate::domain::{OutboxId, OutboxState};
 use crate::store::Result;
 
 /// One outbox row as the UI shows it.

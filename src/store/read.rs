@@ -41,7 +41,7 @@ pub struct ItemRow {
     /// What the platform did (or not yet) with the CM's actions on the item.
     pub marks: ItemMarks,
     /// What the moderation menu needs to know of the item.
-    pub facts: crate::platform::ItemFacts,
+    pub facts: crate::domain::ItemFacts,
     /// ISO 639-1; `None` until detected (items stored before languages existed).
     pub lang: Option<String>,
 }
@@ -274,7 +274,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
                 r.get(13)?,
             )
         },
-        facts: crate::platform::ItemFacts {
+        facts: crate::domain::ItemFacts {
             kind,
             reply: r.get(14)?,
             in_own_thread: r.get(15)?,

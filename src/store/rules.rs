@@ -5,8 +5,20 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::{ItemId, ItemKind, UnixTime};
-use crate::rules::ItemFacts;
 use crate::store::Result;
+
+/// The facts about one item that rules look at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFacts {
+    pub body: String,
+    pub platform: String,
+    pub kind: ItemKind,
+    pub author_handle: String,
+    pub followers: Option<i64>,
+    pub sentiment: Option<f64>,
+    /// ISO 639-1; `None` when not yet detected.
+    pub lang: Option<String>,
+}
 
 fn item_facts(r: &rusqlite::Row, at: usize) -> rusqlite::Result<ItemFacts> {
     Ok(ItemFacts {

@@ -6,8 +6,8 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Result;
+use crate::domain::Target;
 use crate::domain::{AccountId, ItemId, ItemKind, NewItem, UnixTime};
-use crate::platform::Target;
 
 /// The longest body kept for a context post: the thread line shows one line of it.
 const MAX_CONTEXT_BODY: usize = 4_000;

@@ -5,9 +5,9 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use crate::domain::kinds;
 use crate::domain::{ItemId, ItemState, UnixTime};
-use crate::outbox::{OutboxId, ACTOR_OUTBOX};
-use crate::platform::kinds;
+use crate::domain::{OutboxId, ACTOR_OUTBOX};
 use crate::store::events::{self, Event};
 use crate::store::Result;
 

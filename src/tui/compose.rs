@@ -42,13 +42,19 @@ impl std::fmt::Debug for LimitSources {
 }
 
 impl ReplyKit {
-    pub fn from_config(config: &crate::config::Config) -> ReplyKit {
+    /// The kit from its config sections (`Config::reply_kit` assembles them); no
+    /// connector yet.
+    pub fn new(
+        canned: Vec<CannedReply>,
+        voice: VoiceConfig,
+        after_send: AfterSend,
+        sla: Option<crate::sla::Sla>,
+    ) -> ReplyKit {
         ReplyKit {
-            canned: config.replies.clone(),
-            voice: config.voice.clone(),
-            after_send: config.composer.after_send,
-            // The zones were checked when the config was read.
-            sla: config.sla.sla(&config.report.tz).ok(),
+            canned,
+            voice,
+            after_send,
+            sla,
             limits: HashMap::new(),
             sources: LimitSources::default(),
         }
@@ -109,7 +115,7 @@ pub struct OutboxPane {
 }
 
 /// What the outbox pane asks the store to do with a row.
-pub use crate::store::command::OutboxOp;
+pub use crate::command::OutboxOp;
 
 impl Composer {
     /// Opens on `item`, starting from `initial` (a draft) or the author's handle where the

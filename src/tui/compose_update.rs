@@ -7,13 +7,13 @@ use super::compose::{self, Composer, OutboxOp, OutboxPane, Picker};
 use super::keymap::{Action, Layer};
 use super::model::{Effect, Model};
 use super::query::Request;
+use crate::command::Command;
 use crate::domain::ItemState;
 use crate::outbox::read::OutboxRow;
 use crate::outbox::{OutboxId, OutboxState};
 use crate::platform::kinds;
 use crate::replies::{AfterSend, Warning};
 use crate::sla::Status;
-use crate::store::command::Command;
 use crate::store::read::ItemRow;
 
 /// Answers from the runtime about replies work.

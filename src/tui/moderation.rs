@@ -8,10 +8,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::{Action, Layer};
 use super::model::{Effect, Model};
+use crate::command::{Command, Done};
 use crate::domain::{ItemId, Severity};
 use crate::escalation::{EscalationConfig, OpenEscalation};
 use crate::platform::kinds;
-use crate::store::command::{Command, Done};
 use crate::store::moderation::{self, ModerationInfo};
 
 /// What the UI knows at start-up: no I/O is needed later to offer the right actions.
@@ -31,8 +31,10 @@ pub struct Setup {
 impl Setup {
     /// Builds the capability map from the connectors the pollers and the outbox use (built
     /// with the data directory, so an account whose token lives there counts too).
-    pub fn from_workspace(
-        workspace: &crate::workspace::Workspace,
+    pub fn new(
+        tags: &BTreeMap<String, String>,
+        escalation: &EscalationConfig,
+        sentiment: crate::sentiment::SentimentConfig,
         connectors: &crate::outbox::worker::SharedConnectors,
     ) -> Setup {
         let capabilities = connectors
@@ -46,14 +48,9 @@ impl Setup {
         Setup {
             capabilities,
             report_categories,
-            tags: workspace
-                .config
-                .tags
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-            escalation: workspace.config.escalation.clone(),
-            sentiment: workspace.config.sentiment_settings(),
+            tags: tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            escalation: escalation.clone(),
+            sentiment,
         }
     }
 }

@@ -376,7 +376,12 @@ fn a_mastodon_account_whose_token_is_in_the_data_directory_gets_its_moderation_m
         crate::platform::connect_in(a, Some(dir.path()))
     })
     .unwrap();
-    let setup = Setup::from_workspace(&workspace, &shared);
+    let setup = Setup::new(
+        &workspace.config.tags,
+        &workspace.config.escalation,
+        workspace.config.sentiment_settings(),
+        &shared,
+    );
     let actions = setup
         .capabilities
         .get("mastodon")

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::Check;
-use crate::config::AccountConfig;
+use crate::platform::AccountConfig;
 use crate::platform::PlatformError;
 
 /// How long one server may take to answer the doctor.
@@ -43,7 +43,7 @@ async fn mastodon(
     token_name: String,
     server_name: String,
 ) -> Vec<Check> {
-    let secret = match crate::secrets::resolve_token(account, Some(data_dir)) {
+    let secret = match crate::secrets::resolve_token(account.token_source(), Some(data_dir)) {
         Ok(secret) => secret,
         Err(e) => return vec![Check::fail(token_name, e.to_string(), token_fix(account))],
     };

@@ -22,8 +22,8 @@ use serde_json::Value;
 use super::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
-use crate::config::AccountConfig;
 use crate::platform::kinds;
+use crate::platform::AccountConfig;
 pub use crate::secrets::Secret;
 use session::{Session, SessionData};
 use xrpc::{Call, Xrpc, XrpcError};
@@ -163,7 +163,7 @@ fn app_password(
     account: &AccountConfig,
     data_dir: Option<&std::path::Path>,
 ) -> anyhow::Result<Secret> {
-    match crate::secrets::resolve_token(account, data_dir) {
+    match crate::secrets::resolve_token(account.token_source(), data_dir) {
         Err(crate::secrets::SecretError::NoSource { account }) => anyhow::bail!(
             "account `{account}`: set token_env or token_cmd to the Bluesky app password"
         ),

@@ -1,7 +1,7 @@
 //! `hark account add bluesky`: logs in once to check the handle and app password, then
 //! prints the `[[account]]` block to paste into config.toml.
 
-use crate::config::AccountConfig;
+use crate::platform::AccountConfig;
 
 /// Arguments of `hark account add bluesky`.
 #[derive(Debug, Clone, clap::Args)]

@@ -24,9 +24,9 @@ use reqwest::Method;
 
 use self::client::{Client, Clock, Purpose, RateBudget};
 use self::convert::Own;
-use crate::config::AccountConfig;
 use crate::domain::NewItem;
 use crate::platform::kinds;
+use crate::platform::AccountConfig;
 use crate::platform::{
     Capabilities, Connector, FetchPage, ModerationAction, PlatformError, ResendGuard, Target,
 };
@@ -97,7 +97,7 @@ impl MastodonConnector {
         })?;
         let server = crate::platform::server::check(server, account.allow_insecure)
             .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))?;
-        let token = secrets::resolve_token(account, data_dir)?;
+        let token = secrets::resolve_token(account.token_source(), data_dir)?;
         MastodonConnector::new(&server, token)
             .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))
     }

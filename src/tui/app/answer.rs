@@ -1,7 +1,7 @@
 //! A write's answer as the message the UI expects: reply writes answer the composer and
 //! the outbox pane, the others the status line.
 
-use crate::store::command::{Command, Done, OutboxOp};
+use crate::command::{Command, Done, OutboxOp};
 use crate::tui::compose_update::ReplyMsg;
 use crate::tui::model::{Msg, WriteOutcome};
 

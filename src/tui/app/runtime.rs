@@ -1,6 +1,6 @@
 //! Carries out the update's effects, for the terminal loop and the headless driver alike:
 //! reads to the query worker (or in place), every write to the store's writer as one
-//! [`Command`](crate::store::command::Command), conversation fetches to the fetcher.
+//! [`Command`](crate::command::Command), conversation fetches to the fetcher.
 //! Answers come back as messages on one channel.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

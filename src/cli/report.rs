@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::{Format, Options, Spec};
+use crate::report::{Format, Options, Spec};
 use crate::workspace::Workspace;
 
 /// Write the weekly report for the social media manager.
@@ -63,9 +63,9 @@ pub fn run(workspace: &Workspace, args: &ReportArgs) -> anyhow::Result<()> {
         brand: workspace.config.brand.clone(),
         now: crate::domain::now(),
     };
-    let data = super::compute(&conn, &opts)?;
+    let data = crate::report::compute(&conn, &opts)?;
     let stem = args.out.as_deref().map(stem_of);
-    let rendered = super::render(&data, args.format, stem.as_deref());
+    let rendered = crate::report::render(&data, args.format, stem.as_deref());
     match &args.out {
         None => print!("{}", rendered.text),
         Some(path) => {

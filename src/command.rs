@@ -1,6 +1,6 @@
 //! The one write route from the UI: every change the CM asks for is a [`Command`], run on
 //! the writer's connection by [`Command::apply`], each in its own transaction. What it
-//! changed reaches every reader as a change notice (see [`super::change`]); what it did
+//! changed reaches every reader as a change notice (see [`crate::store::change`]); what it did
 //! comes back as a [`Done`] for the status line.
 
 use rusqlite::Connection;
@@ -10,9 +10,9 @@ use crate::escalation::{EscalationConfig, NewEscalation};
 use crate::outbox::OutboxId;
 use crate::platform::kinds;
 
-use super::notifications::Retried;
-use super::state::{Undone, ACTOR_USER};
-use super::Result;
+use crate::store::notifications::Retried;
+use crate::store::state::{Undone, ACTOR_USER};
+use crate::store::Result;
 
 /// What the CM can do to an outbox row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,24 +145,31 @@ impl Command {
                 only_from,
                 actor,
             } => {
-                let changed =
-                    super::state::set_state(conn, &ids, to, only_from.as_deref(), actor, now)?;
+                let changed = crate::store::state::set_state(
+                    conn,
+                    &ids,
+                    to,
+                    only_from.as_deref(),
+                    actor,
+                    now,
+                )?;
                 Done::StateChanged {
                     count: changed.len(),
                     to,
                 }
             }
-            Command::Undo => Done::Undone(super::state::undo_last(conn, now)?),
+            Command::Undo => Done::Undone(crate::store::state::undo_last(conn, now)?),
             Command::SetSentiment { ids, label } => Done::SentimentSet {
-                count: super::sentiment::set_manual(conn, &ids, label, now)?,
+                count: crate::store::sentiment::set_manual(conn, &ids, label, now)?,
                 label,
             },
             Command::Moderate { ids, kind, payload } => Done::Moderated {
                 kind,
-                count: super::moderation::queue(conn, &ids, kind, &payload, user, now)?.len(),
+                count: crate::store::moderation::queue(conn, &ids, kind, &payload, user, now)?
+                    .len(),
             },
             Command::Tag { ids, tag, remove } => Done::Tagged {
-                count: super::moderation::set_tag(conn, &ids, &tag, remove, user, now)?,
+                count: crate::store::moderation::set_tag(conn, &ids, &tag, remove, user, now)?,
                 tag,
                 remove,
             },
@@ -193,11 +200,11 @@ impl Command {
                     severity,
                 }
             }
-            Command::Resolve { ids, outcome } => Done::Resolved(super::escalations::resolve_items(
-                conn, &ids, &outcome, user, now,
-            )?),
+            Command::Resolve { ids, outcome } => Done::Resolved(
+                crate::store::escalations::resolve_items(conn, &ids, &outcome, user, now)?,
+            ),
             Command::Note { id, body } => {
-                super::moderation::add_note(conn, id, &body, now)?;
+                crate::store::moderation::add_note(conn, id, &body, now)?;
                 Done::Noted
             }
             Command::RetryNotifications { config } => {
@@ -209,7 +216,7 @@ impl Command {
                 sentiment,
             } => {
                 let analyzer = crate::sentiment::Analyzer::new(&sentiment);
-                let count = super::language::set_manual(conn, &ids, &lang, &analyzer, now)?;
+                let count = crate::store::language::set_manual(conn, &ids, &lang, &analyzer, now)?;
                 Done::LangSet {
                     scored: analyzer.scores(&lang),
                     lang,
@@ -217,7 +224,7 @@ impl Command {
                 }
             }
             Command::SaveDraft { item_id, body } => {
-                super::outbox::save_draft(conn, item_id, &body, now)?;
+                crate::store::outbox::save_draft(conn, item_id, &body, now)?;
                 Done::DraftSaved
             }
             Command::QueueReply {
@@ -226,7 +233,7 @@ impl Command {
                 replaces,
             } => {
                 let payload = serde_json::json!({ "text": text });
-                Done::Queued(super::outbox::enqueue(
+                Done::Queued(crate::store::outbox::enqueue(
                     conn,
                     item_id,
                     kinds::REPLY,
@@ -239,9 +246,9 @@ impl Command {
             Command::Outbox { id, op } => Done::OutboxChanged {
                 op,
                 moved: match op {
-                    OutboxOp::Retry => super::outbox::retry(conn, id, now)?,
-                    OutboxOp::Cancel => super::outbox::cancel(conn, id, now)?,
-                    OutboxOp::ConfirmSent => super::outbox::confirm_sent(conn, id, now)?,
+                    OutboxOp::Retry => crate::store::outbox::retry(conn, id, now)?,
+                    OutboxOp::Cancel => crate::store::outbox::cancel(conn, id, now)?,
+                    OutboxOp::ConfirmSent => crate::store::outbox::confirm_sent(conn, id, now)?,
                 },
             },
         })
