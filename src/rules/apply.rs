@@ -127,6 +127,7 @@ fn apply_rule(
                 severity: flag.severity,
                 reason: flag.reason.clone(),
                 actor,
+                topic: Default::default(),
             },
             escalations,
             now,

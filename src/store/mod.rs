@@ -10,6 +10,7 @@ pub mod check;
 pub mod escalations;
 pub mod events;
 pub mod export;
+pub mod incidents;
 pub mod ingest;
 pub mod lease;
 pub mod migrate;

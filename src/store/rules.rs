@@ -164,3 +164,40 @@ pub fn spike_fired(conn: &Connection, rule: &str, now: UnixTime) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// (id, author handle, body) of `ids` (the spike topic reads them).
+pub fn texts(conn: &Connection, ids: &[ItemId]) -> Result<Vec<(ItemId, String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, au.handle, i.body FROM items i JOIN authors au ON au.id = i.author_id
+         WHERE i.id = ?",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if let Some(row) = stmt
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?
+        {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// (id, author handle, body) of every non-post item of the `window` hours before the last
+/// one before `now`, newest first, at most `limit` (what the spike is compared with).
+pub fn baseline_texts(
+    conn: &Connection,
+    now: UnixTime,
+    window: i64,
+    limit: usize,
+) -> Result<Vec<(ItemId, String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, au.handle, i.body FROM items i JOIN authors au ON au.id = i.author_id
+         WHERE i.kind != 'post' AND i.created_at <= ?1 - 3600 AND i.created_at > ?1 - 3600 * (?2 + 1)
+         ORDER BY i.created_at DESC LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![now, window, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

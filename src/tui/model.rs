@@ -404,8 +404,8 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 model.moderation.info = Some((id, info));
             }
         }
-        Response::OpenEscalations { escalations, tags } => {
-            model.moderation.escalations = escalations;
+        Response::OpenEscalations { incidents, tags } => {
+            model.moderation.incidents = incidents;
             model.moderation.tags_in_use = tags;
         }
         Response::ItemOutbox { id, outbox } => {
@@ -639,8 +639,16 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             };
             list_effect(effects, request);
         }
-        Action::Moderate | Action::Tag | Action::Flag | Action::Resolve | Action::AddNote => {
-            super::moderation::start(model, action)
+        Action::Moderate
+        | Action::Tag
+        | Action::Flag
+        | Action::Resolve
+        | Action::AddNote
+        | Action::DetachIncident
+        | Action::MergeIncident
+        | Action::SplitIncident
+        | Action::TickStep => {
+            super::moderation::start(model, action, effects)
         }
         Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
         Action::Help => model.show_help = true,

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use super::keymap::Action;
 use super::model::{Effect, Model};
 use crate::domain::{ItemId, Severity, UnixTime};
-use crate::escalation::{EscalationConfig, NewEscalation, OpenEscalation};
+use crate::escalation::{EscalationConfig, IncidentView, NewEscalation};
 use crate::platform::kinds;
 use crate::store::moderation::{self, ModerationInfo};
 
@@ -66,6 +66,10 @@ pub enum Purpose {
     ReportCategory(Vec<(&'static str, &'static str)>),
     /// Why, in the chosen category.
     ReportReason(String),
+    /// `#N`: the incident to merge the items' incidents into.
+    MergeInto,
+    /// The title of the incident split off with the items.
+    SplitTitle,
 }
 
 /// The popup on top of the panes.
@@ -99,8 +103,8 @@ pub struct ModerationState {
     /// Notes, outbox actions and escalations of the item in the detail pane.
     pub info: Option<(ItemId, ModerationInfo)>,
     pub tags_in_use: Vec<(String, u64)>,
-    /// Open escalations, oldest first (the Escalated view shows them).
-    pub escalations: Vec<OpenEscalation>,
+    /// Open incidents, most severe first (the Escalated view shows them).
+    pub incidents: Vec<IncidentView>,
 }
 
 /// A write the popups ask for.
@@ -125,6 +129,12 @@ pub enum WriteJob {
     Resolve {
         ids: Vec<ItemId>,
         outcome: String,
+        config: Box<EscalationConfig>,
+    },
+    /// Detach, merge, split or tick a step of the incidents of the items.
+    Incident {
+        op: IncidentOp,
+        config: Box<EscalationConfig>,
     },
     Note {
         id: ItemId,
@@ -135,6 +145,19 @@ pub enum WriteJob {
     RetryNotifications {
         config: Box<EscalationConfig>,
     },
+}
+
+/// What the CM does to an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentOp {
+    /// Take the items out of their incidents.
+    Detach { ids: Vec<ItemId> },
+    /// Merge the items' incidents into incident `into`.
+    Merge { ids: Vec<ItemId>, into: i64 },
+    /// Move the items out of their incident into a new one titled `title`.
+    Split { ids: Vec<ItemId>, title: String },
+    /// Tick the next step of the item's incidents.
+    Tick { id: ItemId },
 }
 
 /// Every moderation kind with its key in the popup, its label and whether it confirms.
@@ -222,7 +245,7 @@ fn report_categories(model: &Model, ids: &[ItemId]) -> Vec<(&'static str, &'stat
 }
 
 /// Opens the popup for one of the moderation actions.
-pub fn start(model: &mut Model, action: Action) {
+pub fn start(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
     let ids = targets(model);
     if ids.is_empty() {
         model.status.message = Some("no item here".into());
@@ -284,6 +307,29 @@ pub fn start(model: &mut Model, action: Action) {
             ids,
             text: String::new(),
         },
+        Action::MergeIncident => Popup::Input {
+            purpose: Purpose::MergeInto,
+            ids,
+            text: String::new(),
+        },
+        Action::SplitIncident => Popup::Input {
+            purpose: Purpose::SplitTitle,
+            ids,
+            text: String::new(),
+        },
+        Action::DetachIncident | Action::TickStep => {
+            let op = if action == Action::TickStep {
+                IncidentOp::Tick { id: ids[0] }
+            } else {
+                IncidentOp::Detach { ids }
+            };
+            model.marks.clear();
+            effects.push(Effect::Write(WriteJob::Incident {
+                op,
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
+            return;
+        }
         Action::AddNote => Popup::Input {
             purpose: Purpose::Note,
             // A note belongs to one item: the one under the cursor.
@@ -366,6 +412,7 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
             }
             out
         }
+        // A new incident's reason, or `#N` to attach to an open incident.
         Purpose::FlagReason(_) => model
             .moderation
             .setup
@@ -373,7 +420,9 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
             .reasons
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
+            .chain(open_incidents(model))
             .collect(),
+        Purpose::MergeInto => open_incidents(model).collect(),
         Purpose::ReportCategory(offered) => offered
             .iter()
             .map(|(n, d)| (n.to_string(), d.to_string()))
@@ -382,12 +431,32 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
     }
 }
 
+/// Open incidents as `#N` with their title, to attach to or merge into.
+fn open_incidents(model: &Model) -> impl Iterator<Item = (String, String)> + '_ {
+    model.moderation.incidents.iter().map(|v| {
+        (
+            format!("#{}", v.incident.id),
+            format!(
+                "{} · {} · {} items",
+                crate::sanitize::inert_line(&v.incident.title),
+                v.incident.severity,
+                v.incident.items
+            ),
+        )
+    })
+}
+
+/// `#N` → N.
+fn incident_ref(text: &str) -> Option<i64> {
+    text.trim().strip_prefix('#')?.parse().ok()
+}
+
 /// The candidates that start with what was typed.
 pub fn matching(model: &Model, purpose: &Purpose, text: &str) -> Vec<(String, String)> {
     let typed = text.trim().trim_start_matches(['#', '-']).to_lowercase();
     choices(model, purpose)
         .into_iter()
-        .filter(|(v, _)| v.to_lowercase().starts_with(&typed))
+        .filter(|(v, _)| v.trim_start_matches('#').to_lowercase().starts_with(&typed))
         .collect()
 }
 
@@ -526,6 +595,16 @@ fn submit(
             if text.is_empty() {
                 return keep_open(model, "give a reason (tab completes)", purpose, ids, text);
             }
+            if let Some(incident) = incident_ref(&text) {
+                model.marks.clear();
+                effects.push(Effect::Write(WriteJob::Flag {
+                    ids,
+                    severity,
+                    reason: format!("#{incident}"),
+                    config: Box::new(model.moderation.setup.escalation.clone()),
+                }));
+                return;
+            }
             // A configured reason's name stands for its description.
             let reason = model
                 .moderation
@@ -554,7 +633,31 @@ fn submit(
                 );
             }
             model.marks.clear();
-            effects.push(Effect::Write(WriteJob::Resolve { ids, outcome: text }));
+            effects.push(Effect::Write(WriteJob::Resolve {
+                ids,
+                outcome: text,
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
+        }
+        Purpose::MergeInto => {
+            let Some(into) = incident_ref(&text) else {
+                return keep_open(model, "which incident? #N (tab completes)", purpose, ids, text);
+            };
+            model.marks.clear();
+            effects.push(Effect::Write(WriteJob::Incident {
+                op: IncidentOp::Merge { ids, into },
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
+        }
+        Purpose::SplitTitle => {
+            if text.trim().is_empty() {
+                return keep_open(model, "give the new incident a title", purpose, ids, text);
+            }
+            model.marks.clear();
+            effects.push(Effect::Write(WriteJob::Incident {
+                op: IncidentOp::Split { ids, title: text },
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
         }
         Purpose::Note => {
             if text.is_empty() {
@@ -628,33 +731,53 @@ pub fn run_write(
             reason,
             config,
         } => {
-            let tx = conn.transaction()?;
-            for &id in ids {
-                crate::escalation::open(
-                    &tx,
-                    &NewEscalation {
-                        item_id: Some(id),
-                        linked: Vec::new(),
-                        severity: *severity,
-                        reason: reason.clone(),
-                        actor: user.into(),
-                    },
-                    config,
-                    now,
-                )?;
+            if let Some(incident) = incident_ref(reason) {
+                let n = crate::store::incidents::in_transaction(conn, |tx| {
+                    crate::escalation::incident::attach(tx, incident, ids, user, config, now)
+                })?;
+                return Ok(format!("{n} item{} attached to incident #{incident}", plural(n)));
             }
-            tx.commit()?;
+            let opened = crate::store::incidents::in_transaction(conn, |tx| {
+                let mut last = None;
+                for &id in ids {
+                    last = Some(crate::escalation::open(
+                        tx,
+                        &NewEscalation {
+                            item_id: Some(id),
+                            linked: Vec::new(),
+                            severity: *severity,
+                            reason: reason.clone(),
+                            actor: user.into(),
+                            topic: Default::default(),
+                        },
+                        config,
+                        now,
+                    )?);
+                }
+                Ok(last)
+            })?;
             format!(
-                "{} item{} escalated ({severity}) · E resolves",
+                "{} item{} escalated ({severity}){} · E resolves",
                 ids.len(),
-                plural(ids.len())
+                plural(ids.len()),
+                opened
+                    .map(|o| format!(" in incident #{}", o.incident))
+                    .unwrap_or_default()
             )
         }
-        WriteJob::Resolve { ids, outcome } => {
-            match crate::escalation::resolve_items(conn, ids, outcome, user, now)? {
-                0 => "no open escalation on this item".into(),
-                n => format!("{n} escalation{} resolved", plural(n)),
-            }
+        WriteJob::Resolve {
+            ids,
+            outcome,
+            config,
+        } => match crate::escalation::resolve_items(conn, ids, outcome, user, config, now)? {
+            0 => "no open incident on this item".into(),
+            n => format!("{n} incident{} resolved", plural(n)),
+        },
+        WriteJob::Incident { op, config } => {
+            let who = config.who();
+            crate::store::incidents::in_transaction(conn, |tx| {
+                crate::escalation::incident::apply(tx, op_of(op), &who, config, now)
+            })?
         }
         WriteJob::Note { id, body } => {
             moderation::add_note(conn, *id, body, now)?;
@@ -664,6 +787,16 @@ pub fn run_write(
             crate::escalation::notify::retry_failed(conn, config, now)?.to_string()
         }
     })
+}
+
+fn op_of(op: &IncidentOp) -> crate::escalation::incident::Op<'_> {
+    use crate::escalation::incident::Op;
+    match op {
+        IncidentOp::Detach { ids } => Op::Detach(ids),
+        IncidentOp::Merge { ids, into } => Op::Merge(ids, *into),
+        IncidentOp::Split { ids, title } => Op::Split(ids, title),
+        IncidentOp::Tick { id } => Op::Tick(*id),
+    }
 }
 
 #[cfg(test)]
