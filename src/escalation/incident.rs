@@ -73,11 +73,15 @@ pub fn open(conn: &Connection, new: &NewEscalation, config: &EscalationConfig, n
     let (incident, new_incident) = match find(conn, new, config, now)? {
         Some(id) => (id, false),
         None => {
-            let topic = match &new.topic {
-                Topic::Spike(terms) => spike_topic(terms),
-                _ => source_topic(new),
+            let (topic, title) = match &new.topic {
+                // Titled with what it is about; the reason keeps the counts.
+                Topic::Spike(terms) => (
+                    spike_topic(terms),
+                    format!("{}: {}", new.actor.trim_start_matches("rule:"), terms.join(", ")),
+                ),
+                _ => (source_topic(new), new.reason.clone()),
             };
-            (incidents::create(conn, &topic, &new.reason, new.severity, now)?, true)
+            (incidents::create(conn, &topic, &title, new.severity, now)?, true)
         }
     };
     let (escalation, items) = escalations::insert(conn, new, incident, now)?;

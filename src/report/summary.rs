@@ -76,16 +76,20 @@ pub fn compute(r: &ReportData) -> Summary {
 
 /// The one thing to look at, most urgent first.
 fn look_at(r: &ReportData) -> String {
-    if let Some(e) = r
+    // Incidents come most severe first, then the largest.
+    if let Some(i) = r
         .escalations
-        .rows
+        .incidents
         .iter()
-        .find(|e| e.open && matches!(e.severity.as_str(), "critical" | "high"))
+        .find(|i| i.open && matches!(i.severity.as_str(), "critical" | "high"))
     {
         return format!(
-            "an open {} escalation: {}",
-            md::text(&e.severity),
-            md::text(&e.reason)
+            "the open {} incident #{} \"{}\" ({} item{}); see Escalations",
+            md::text(&i.severity),
+            i.id,
+            md::text(&i.title),
+            i.items,
+            if i.items == 1 { "" } else { "s" }
         );
     }
     if let Some(t) = r.recurring.terms.first() {

@@ -559,3 +559,13 @@ pub fn open_views(conn: &Connection) -> Result<Vec<IncidentView>> {
 pub fn item_views(conn: &Connection, item: ItemId) -> Result<Vec<IncidentView>> {
     views(conn, open_for_item(conn, item)?)
 }
+
+/// When the first item of incident `id` was posted.
+pub fn first_item_at(conn: &Connection, id: i64) -> Result<Option<UnixTime>> {
+    Ok(conn.query_row(
+        "SELECT min(i.created_at) FROM incident_items x JOIN items i ON i.id = x.item_id
+         WHERE x.incident_id = ?",
+        [id],
+        |r| r.get(0),
+    )?)
+}
