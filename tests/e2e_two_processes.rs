@@ -180,8 +180,9 @@ async fn two_processes_on_one_data_directory_send_everything_exactly_once() {
                     severity: hark::domain::Severity::Critical,
                     reason: "press".into(),
                     actor: "user".into(),
+                    topic: Default::default(),
                 };
-                hark::escalation::open(c, &new, &protocol, 1)
+                hark::escalation::open(c, &new, &protocol, 1).map(|o| o.escalation)
             })
             .unwrap();
     }

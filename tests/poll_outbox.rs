@@ -144,8 +144,9 @@ fn poll_once_handles_everything_due_not_a_batch() {
                     severity: hark::domain::Severity::Critical,
                     reason: "press".into(),
                     actor: "user".into(),
+                    topic: Default::default(),
                 };
-                hark::escalation::open(c, &new, &protocol, 1)
+                hark::escalation::open(c, &new, &protocol, 1).map(|o| o.escalation)
             })
             .unwrap();
     }

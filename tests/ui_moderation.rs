@@ -4,7 +4,7 @@
 mod support;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::domain::{ItemKind, ItemState, Severity};
-use hark::escalation::{OpenEscalation, Protocol};
+use hark::escalation::{IncidentView, Protocol};
 use hark::store::moderation::{ItemEscalation, ModerationInfo, OutboxEntry};
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::store::View;
@@ -149,27 +149,9 @@ fn model(width: u16, height: u16) -> Model {
     update(
         &mut model,
         Msg::Loaded(Response::OpenEscalations {
-            escalations: vec![
-                OpenEscalation {
-                    id: 1,
-                    item_id: Some(7),
-                    severity: Severity::High,
-                    reason: "health or legal claim".into(),
-                    source: "rule:health or legal claim".into(),
-                    opened_at: NOW - 7_200,
-                    items: 1,
-                    failed_notifications: 0,
-                },
-                OpenEscalation {
-                    id: 3,
-                    item_id: Some(9),
-                    severity: Severity::Critical,
-                    reason: "negative spike: 13 negative items in the last hour".into(),
-                    source: "rule:negative spike".into(),
-                    opened_at: NOW - 1_500,
-                    items: 13,
-                    failed_notifications: 1,
-                },
+            incidents: vec![
+                incident(3, Severity::Critical, "negative spike: cold brew, sick", NOW - 1_500, 13, 1),
+                incident(1, Severity::High, "health or legal claim", NOW - 7_200, 4, 0),
             ],
             tags: vec![
                 ("crisis".into(), 24),
@@ -209,6 +191,33 @@ fn model(width: u16, height: u16) -> Model {
         },
     );
     model
+}
+
+fn incident(
+    id: i64,
+    severity: Severity,
+    title: &str,
+    opened_at: i64,
+    items: u64,
+    failed: u64,
+) -> IncidentView {
+    IncidentView {
+        incident: hark::store::incidents::Incident {
+            id,
+            topic: format!("test:{id}"),
+            title: title.into(),
+            severity,
+            opened_at,
+            last_activity_at: opened_at + 600,
+            resolved_at: None,
+            outcome: None,
+            merged_into: None,
+            notified_at: Some(opened_at),
+            items,
+            failed_notifications: failed,
+        },
+        done: vec![],
+    }
 }
 
 fn keys(model: &mut Model, keys: &[KeyCode]) -> Vec<Effect> {

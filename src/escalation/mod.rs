@@ -206,5 +206,9 @@ impl Ord for Severity {
 mod tests;
 
 #[cfg(test)]
+#[path = "incident_tests.rs"]
+mod incident_tests;
+
+#[cfg(test)]
 #[path = "notify_tests.rs"]
 mod notify_tests;

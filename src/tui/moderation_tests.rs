@@ -244,7 +244,8 @@ fn e_resolves_with_an_outcome_and_a_adds_a_note_and_esc_cancels() {
         writes(press(&mut m, KeyCode::Enter)),
         vec![WriteJob::Resolve {
             ids: vec![100],
-            outcome: "refund sent".into()
+            outcome: "refund sent".into(),
+            config: Box::default(),
         }]
     );
     chars(&mut m, "a");
@@ -295,19 +296,20 @@ fn writes_run_against_the_store() {
     };
     assert_eq!(
         run_write(&mut conn, &flag, 5).unwrap(),
-        "1 item escalated (high) · E resolves"
+        "1 item escalated (high) in incident #1 · E resolves"
     );
     let resolve = WriteJob::Resolve {
         ids: vec![id],
         outcome: "answered".into(),
+        config: Box::default(),
     };
     assert_eq!(
         run_write(&mut conn, &resolve, 6).unwrap(),
-        "1 escalation resolved"
+        "1 incident resolved"
     );
     assert_eq!(
         run_write(&mut conn, &resolve, 7).unwrap(),
-        "no open escalation on this item"
+        "no open incident on this item"
     );
     let hide = WriteJob::Moderate {
         ids: vec![id],
