@@ -245,7 +245,7 @@ fn e_resolves_with_an_outcome_and_a_adds_a_note_and_esc_cancels() {
         vec![WriteJob::Resolve {
             ids: vec![100],
             outcome: "refund sent".into(),
-            config: Box::default(),
+            config: Box::new(m.moderation.setup.escalation.clone()),
         }]
     );
     chars(&mut m, "a");
@@ -587,6 +587,63 @@ fn report_asks_for_a_category_the_platform_takes_then_a_reason() {
             ids: vec![100],
             kind: "report",
             payload: serde_json::json!({"category": "spam", "reason": "bot replies to every post"})
+        }]
+    );
+}
+
+#[test]
+fn incident_keys_attach_detach_merge_split_and_tick() {
+    use super::IncidentOp;
+    let mut m = model();
+    let config = Box::new(m.moderation.setup.escalation.clone());
+    let current = m.list.current_id().unwrap();
+    // `c` ticks the next step of the item's incident; `D` detaches it.
+    assert_eq!(
+        writes(chars(&mut m, "c")),
+        vec![WriteJob::Incident {
+            op: IncidentOp::Tick { id: current },
+            config: config.clone()
+        }]
+    );
+    assert_eq!(
+        writes(chars(&mut m, "D")),
+        vec![WriteJob::Incident {
+            op: IncidentOp::Detach { ids: vec![current] },
+            config: config.clone()
+        }]
+    );
+    // `J` asks which incident to merge into; `S` asks the new incident's title.
+    chars(&mut m, "J");
+    assert!(writes(press(&mut m, KeyCode::Enter)).is_empty(), "#N is required");
+    chars(&mut m, "#7");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![WriteJob::Incident {
+            op: IncidentOp::Merge { ids: vec![current], into: 7 },
+            config: config.clone()
+        }]
+    );
+    chars(&mut m, "S");
+    chars(&mut m, "Quay St flooding");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![WriteJob::Incident {
+            op: IncidentOp::Split {
+                ids: vec![current],
+                title: "Quay St flooding".into()
+            },
+            config: config.clone()
+        }]
+    );
+    // `!` offers open incidents: `#N` attaches.
+    chars(&mut m, "!h#7");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![WriteJob::Flag {
+            ids: vec![current],
+            severity: Severity::High,
+            reason: "#7".into(),
+            config
         }]
     );
 }
