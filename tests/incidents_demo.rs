@@ -12,7 +12,11 @@ fn hark(args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -42,7 +46,10 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
         )
         .unwrap();
     assert_eq!(items, flagged);
-    assert_eq!(notices, 1, "one notice for incident #{health}, not one per item");
+    assert_eq!(
+        notices, 1,
+        "one notice for incident #{health}, not one per item"
+    );
 
     // The spike is titled with the drink and holds only items that carry it.
     let (spike, title): (i64, String) = conn
@@ -54,9 +61,14 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
         .unwrap();
     assert!(title.to_lowercase().contains("cold brew"), "{title}");
     let topic: String = conn
-        .query_row("SELECT topic FROM incidents WHERE id = ?", [spike], |r| r.get(0))
+        .query_row("SELECT topic FROM incidents WHERE id = ?", [spike], |r| {
+            r.get(0)
+        })
         .unwrap();
-    let terms: Vec<String> = topic["spike:".len()..].split('|').map(str::to_string).collect();
+    let terms: Vec<String> = topic["spike:".len()..]
+        .split('|')
+        .map(str::to_string)
+        .collect();
     let bodies: Vec<String> = conn
         .prepare(
             "SELECT lower(i.body) FROM incident_items x JOIN items i ON i.id = x.item_id
@@ -69,7 +81,10 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
         .unwrap();
     assert!(bodies.len() >= 5, "{bodies:?}");
     for body in &bodies {
-        assert!(terms.iter().any(|t| body.contains(t.as_str())), "{body} carries none of {terms:?}");
+        assert!(
+            terms.iter().any(|t| body.contains(t.as_str())),
+            "{body} carries none of {terms:?}"
+        );
     }
 
     // The report's "Look at" names the spike incident.

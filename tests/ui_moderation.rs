@@ -122,6 +122,22 @@ fn info() -> ModerationInfo {
                 ),
             ],
         }],
+        incidents: vec![IncidentView {
+            done: vec![hark::store::incidents::StepDone {
+                step: 0,
+                text: "Page the SMM on call now".into(),
+                by: "kim".into(),
+                at: NOW - 1_200,
+            }],
+            ..incident(
+                3,
+                Severity::Critical,
+                "negative spike: cold brew, sick",
+                NOW - 1_500,
+                13,
+                0,
+            )
+        }],
         spam: false,
     }
 }
@@ -150,8 +166,22 @@ fn model(width: u16, height: u16) -> Model {
         &mut model,
         Msg::Loaded(Response::OpenEscalations {
             incidents: vec![
-                incident(3, Severity::Critical, "negative spike: cold brew, sick", NOW - 1_500, 13, 1),
-                incident(1, Severity::High, "health or legal claim", NOW - 7_200, 4, 0),
+                incident(
+                    3,
+                    Severity::Critical,
+                    "negative spike: cold brew, sick",
+                    NOW - 1_500,
+                    13,
+                    1,
+                ),
+                incident(
+                    1,
+                    Severity::High,
+                    "health or legal claim",
+                    NOW - 7_200,
+                    4,
+                    0,
+                ),
             ],
             tags: vec![
                 ("crisis".into(), 24),
@@ -185,7 +215,10 @@ fn model(width: u16, height: u16) -> Model {
         Protocol {
             checklist: vec![
                 "Page the SMM on call now".into(),
-                "Pause scheduled posts".into(),
+                hark::escalation::ChecklistStep {
+                    text: "Pause scheduled posts".into(),
+                    within: Some(std::time::Duration::from_secs(600)),
+                },
             ],
             ..Protocol::default()
         },

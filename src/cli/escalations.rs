@@ -31,7 +31,10 @@ pub fn run(workspace: &Workspace, retry: bool, json: bool) -> anyhow::Result<()>
         rows.push((view, items));
     }
     if json {
-        let list: Vec<serde_json::Value> = rows.iter().map(|(v, items)| to_json(v, items, config, t)).collect();
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(v, items)| to_json(v, items, config, t))
+            .collect();
         println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
@@ -52,7 +55,12 @@ fn ago(t: UnixTime, at: UnixTime) -> String {
     }
 }
 
-fn to_text(v: &IncidentView, items: &[IncidentItem], config: &EscalationConfig, t: UnixTime) -> String {
+fn to_text(
+    v: &IncidentView,
+    items: &[IncidentItem],
+    config: &EscalationConfig,
+    t: UnixTime,
+) -> String {
     let i = &v.incident;
     let age = crate::tui::format::age;
     let mut out = format!(
@@ -67,7 +75,11 @@ fn to_text(v: &IncidentView, items: &[IncidentItem], config: &EscalationConfig, 
     );
     for item in items {
         let body = crate::sanitize::truncate_to_width(&inert_line(&item.body), 100);
-        out.push_str(&format!("    {} ({}): {body}\n", handle(&item.author), item.platform));
+        out.push_str(&format!(
+            "    {} ({}): {body}\n",
+            handle(&item.author),
+            item.platform
+        ));
     }
     match v.next_step(config, t) {
         Some((text, StepState::Missed { due })) => out.push_str(&format!(
@@ -92,7 +104,12 @@ fn to_text(v: &IncidentView, items: &[IncidentItem], config: &EscalationConfig, 
     out
 }
 
-fn to_json(v: &IncidentView, items: &[IncidentItem], config: &EscalationConfig, t: UnixTime) -> serde_json::Value {
+fn to_json(
+    v: &IncidentView,
+    items: &[IncidentItem],
+    config: &EscalationConfig,
+    t: UnixTime,
+) -> serde_json::Value {
     let i = &v.incident;
     let next = v.next_step(config, t).map(|(text, state)| {
         let (due, missed) = match state {

@@ -64,11 +64,18 @@ fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>
 /// Where one step stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepState {
-    Done { by: String, at: UnixTime },
+    Done {
+        by: String,
+        at: UnixTime,
+    },
     /// Not done; `due` is its deadline, if it has one.
-    Open { due: Option<UnixTime> },
+    Open {
+        due: Option<UnixTime>,
+    },
     /// Not done and its deadline has passed.
-    Missed { due: UnixTime },
+    Missed {
+        due: UnixTime,
+    },
 }
 
 /// Each step of `steps` with where it stands for an incident opened at `opened_at`.

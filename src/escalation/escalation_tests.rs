@@ -208,7 +208,15 @@ fn resolving_closes_the_items_escalations_with_an_outcome() {
         .unwrap();
     assert_eq!(open_list(&conn).unwrap().len(), 1);
     assert_eq!(
-        resolve_items(&mut conn, &[item], "statement published", "user", &EscalationConfig::default(), 900).unwrap(),
+        resolve_items(
+            &mut conn,
+            &[item],
+            "statement published",
+            "user",
+            &EscalationConfig::default(),
+            900
+        )
+        .unwrap(),
         1
     );
     assert!(open_list(&conn).unwrap().is_empty());
@@ -224,7 +232,15 @@ fn resolving_closes_the_items_escalations_with_an_outcome() {
         (900, "statement published")
     );
     assert_eq!(
-        resolve_items(&mut conn, &[item], "again", "user", &EscalationConfig::default(), 901).unwrap(),
+        resolve_items(
+            &mut conn,
+            &[item],
+            "again",
+            "user",
+            &EscalationConfig::default(),
+            901
+        )
+        .unwrap(),
         0
     );
 }

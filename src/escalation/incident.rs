@@ -36,7 +36,12 @@ fn spike_terms(topic: &str) -> Vec<&str> {
 
 /// The incident `new` belongs to: an open one of the same topic opened within the
 /// window, or none. A spike matches a spike incident sharing any of its terms.
-fn find(conn: &Connection, new: &NewEscalation, config: &EscalationConfig, now: UnixTime) -> Result<Option<i64>> {
+fn find(
+    conn: &Connection,
+    new: &NewEscalation,
+    config: &EscalationConfig,
+    now: UnixTime,
+) -> Result<Option<i64>> {
     let since = now - config.group_within.as_secs() as i64;
     Ok(match &new.topic {
         Topic::Incident(id) => match incidents::get(conn, *id)? {
@@ -45,7 +50,11 @@ fn find(conn: &Connection, new: &NewEscalation, config: &EscalationConfig, now: 
         },
         Topic::Spike(terms) => incidents::open_with_topic(conn, "spike:", since)?
             .into_iter()
-            .find(|(_, topic, _)| spike_terms(topic).iter().any(|t| terms.iter().any(|x| x == t)))
+            .find(|(_, topic, _)| {
+                spike_terms(topic)
+                    .iter()
+                    .any(|t| terms.iter().any(|x| x == t))
+            })
             .map(|(id, ..)| id),
         Topic::FromSource => {
             let topic = source_topic(new);
@@ -69,7 +78,12 @@ fn source_topic(new: &NewEscalation) -> String {
 /// Opens an escalation on `conn` (call it inside the caller's transaction): it joins the
 /// incident of its topic when one is open and young, or opens one. An opened incident,
 /// or one whose severity this raises, gets a notice.
-pub fn open(conn: &Connection, new: &NewEscalation, config: &EscalationConfig, now: UnixTime) -> Result<Opened> {
+pub fn open(
+    conn: &Connection,
+    new: &NewEscalation,
+    config: &EscalationConfig,
+    now: UnixTime,
+) -> Result<Opened> {
     let (incident, new_incident) = match find(conn, new, config, now)? {
         Some(id) => (id, false),
         None => {
@@ -77,11 +91,18 @@ pub fn open(conn: &Connection, new: &NewEscalation, config: &EscalationConfig, n
                 // Titled with what it is about; the reason keeps the counts.
                 Topic::Spike(terms) => (
                     spike_topic(terms),
-                    format!("{}: {}", new.actor.trim_start_matches("rule:"), terms.join(", ")),
+                    format!(
+                        "{}: {}",
+                        new.actor.trim_start_matches("rule:"),
+                        terms.join(", ")
+                    ),
                 ),
                 _ => (source_topic(new), new.reason.clone()),
             };
-            (incidents::create(conn, &topic, &title, new.severity, now)?, true)
+            (
+                incidents::create(conn, &topic, &title, new.severity, now)?,
+                true,
+            )
         }
     };
     let (escalation, items) = escalations::insert(conn, new, incident, now)?;
@@ -104,7 +125,13 @@ pub fn open(conn: &Connection, new: &NewEscalation, config: &EscalationConfig, n
 /// Queues notice `kind` about incident `id` on every channel of its severity's protocol,
 /// carrying the items no notice told yet. Nothing is queued (and nothing counts as told)
 /// when that severity has no channel.
-pub fn notice(conn: &Connection, id: i64, kind: &str, config: &EscalationConfig, now: UnixTime) -> Result<()> {
+pub fn notice(
+    conn: &Connection,
+    id: i64,
+    kind: &str,
+    config: &EscalationConfig,
+    now: UnixTime,
+) -> Result<()> {
     let Some(incident) = incidents::get(conn, id)? else {
         return Ok(());
     };
@@ -161,8 +188,8 @@ pub fn payload(
     config: &EscalationConfig,
     now: UnixTime,
 ) -> Result<serde_json::Value> {
-    let incident = incidents::get(conn, id)?
-        .ok_or_else(|| Error::Invalid(format!("no incident #{id}")))?;
+    let incident =
+        incidents::get(conn, id)?.ok_or_else(|| Error::Invalid(format!("no incident #{id}")))?;
     let added = incidents::notice_items(conn, id, number)?;
     let steps = config
         .protocol
@@ -170,11 +197,13 @@ pub fn payload(
         .map(|p| p.checklist.clone())
         .unwrap_or_default();
     let done = incidents::steps_done(conn, id)?;
-    let checklist: Vec<serde_json::Value> = checklist::states(&steps, &done, incident.opened_at, now)
-        .into_iter()
-        .map(|(i, state)| step_json(&steps[i].text, &state))
-        .collect();
-    let next = checklist::next(&steps, &done, incident.opened_at, now).map(|(i, _)| steps[i].text.clone());
+    let checklist: Vec<serde_json::Value> =
+        checklist::states(&steps, &done, incident.opened_at, now)
+            .into_iter()
+            .map(|(i, state)| step_json(&steps[i].text, &state))
+            .collect();
+    let next =
+        checklist::next(&steps, &done, incident.opened_at, now).map(|(i, _)| steps[i].text.clone());
     Ok(serde_json::json!({
         "incident_id": id,
         "notice": kind,
@@ -198,7 +227,9 @@ fn step_json(text: &str, state: &checklist::StepState) -> serde_json::Value {
     match state {
         Done { by, at } => serde_json::json!({"step": text, "done": true, "by": by, "at": at}),
         Open { due } => serde_json::json!({"step": text, "done": false, "due": due}),
-        Missed { due } => serde_json::json!({"step": text, "done": false, "due": due, "missed": true}),
+        Missed { due } => {
+            serde_json::json!({"step": text, "done": false, "due": due, "missed": true})
+        }
     }
 }
 
@@ -304,8 +335,8 @@ pub fn tick_next(
     config: &EscalationConfig,
     now: UnixTime,
 ) -> Result<Option<String>> {
-    let incident = incidents::get(conn, id)?
-        .ok_or_else(|| Error::Invalid(format!("no incident #{id}")))?;
+    let incident =
+        incidents::get(conn, id)?.ok_or_else(|| Error::Invalid(format!("no incident #{id}")))?;
     let Some((i, text, _)) = next_step(conn, &incident, config, now)? else {
         return Ok(None);
     };
@@ -352,7 +383,13 @@ pub enum Op<'a> {
 
 /// Applies `op` on `conn` (inside the caller's transaction) as `who`; returns what
 /// happened, for the status line.
-pub fn apply(conn: &Connection, op: Op<'_>, who: &str, config: &EscalationConfig, now: UnixTime) -> Result<String> {
+pub fn apply(
+    conn: &Connection,
+    op: Op<'_>,
+    who: &str,
+    config: &EscalationConfig,
+    now: UnixTime,
+) -> Result<String> {
     let none = || Error::Invalid("not in an open incident".into());
     Ok(match op {
         Op::Detach(ids) => {
@@ -365,12 +402,25 @@ pub fn apply(conn: &Connection, op: Op<'_>, who: &str, config: &EscalationConfig
             if n == 0 {
                 return Err(none());
             }
-            format!("{n} item{} detached from {}", plural(n), if n == 1 { "its incident" } else { "their incidents" })
+            format!(
+                "{n} item{} detached from {}",
+                plural(n),
+                if n == 1 {
+                    "its incident"
+                } else {
+                    "their incidents"
+                }
+            )
         }
         Op::Merge(ids, into) => {
-            let from: Vec<i64> = incidents::open_of_items(conn, ids)?.into_iter().filter(|&i| i != into).collect();
+            let from: Vec<i64> = incidents::open_of_items(conn, ids)?
+                .into_iter()
+                .filter(|&i| i != into)
+                .collect();
             if from.is_empty() {
-                return Err(Error::Invalid(format!("these items are in no other open incident than #{into}")));
+                return Err(Error::Invalid(format!(
+                    "these items are in no other open incident than #{into}"
+                )));
             }
             for &id in &from {
                 incidents::merge(conn, id, into, who, now)?;
@@ -379,12 +429,16 @@ pub fn apply(conn: &Connection, op: Op<'_>, who: &str, config: &EscalationConfig
             format!("incident {} merged into #{into}", list.join(", "))
         }
         Op::Split(ids, title) => {
-            let from = *incidents::open_of_items(conn, ids)?.first().ok_or_else(none)?;
+            let from = *incidents::open_of_items(conn, ids)?
+                .first()
+                .ok_or_else(none)?;
             let id = incidents::split(conn, from, ids, title, who, now)?;
             format!("split off incident #{id} from #{from}")
         }
         Op::Tick(item) => {
-            let id = *incidents::open_of_items(conn, &[item])?.first().ok_or_else(none)?;
+            let id = *incidents::open_of_items(conn, &[item])?
+                .first()
+                .ok_or_else(none)?;
             match tick_next(conn, id, who, config, now)? {
                 Some(step) => format!("✓ {step} (incident #{id}, {who})"),
                 None => format!("every step of incident #{id} is done"),

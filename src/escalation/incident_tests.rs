@@ -20,7 +20,14 @@ fn store() -> (tempfile::TempDir, Connection, i64) {
     (dir, conn, account)
 }
 
-fn post(conn: &mut Connection, account: i64, n: usize, author: &str, body: &str, at: i64) -> ItemId {
+fn post(
+    conn: &mut Connection,
+    account: i64,
+    n: usize,
+    author: &str,
+    body: &str,
+    at: i64,
+) -> ItemId {
     let item = crate::store::ingest::Incoming::from(NewItem {
         external_id: format!("x{n}"),
         kind: ItemKind::Mention,
@@ -66,7 +73,14 @@ fn config() -> EscalationConfig {
     config
 }
 
-fn flag(conn: &Connection, item: ItemId, severity: Severity, rule: &str, config: &EscalationConfig, now: i64) -> Opened {
+fn flag(
+    conn: &Connection,
+    item: ItemId,
+    severity: Severity,
+    rule: &str,
+    config: &EscalationConfig,
+    now: i64,
+) -> Opened {
     open(
         conn,
         &NewEscalation {
@@ -111,17 +125,44 @@ fn a_rule_matching_again_within_the_window_attaches_to_its_incident() {
     let a = post(&mut conn, acc, 1, "@ana", "derailment at Dunmore", 1000);
     let b = post(&mut conn, acc, 2, "@ben", "derailment, stuck", 1100);
     let first = flag(&conn, a, Severity::High, "safety", &config, 1000);
-    let second = flag(&conn, b, Severity::High, "safety", &config, 1000 + 23 * HOUR);
+    let second = flag(
+        &conn,
+        b,
+        Severity::High,
+        "safety",
+        &config,
+        1000 + 23 * HOUR,
+    );
     assert!(first.new_incident);
     assert!(!second.new_incident);
     assert_eq!(first.incident, second.incident);
-    assert_eq!(incidents::get(&conn, first.incident).unwrap().unwrap().items, 2);
+    assert_eq!(
+        incidents::get(&conn, first.incident)
+            .unwrap()
+            .unwrap()
+            .items,
+        2
+    );
     // Another rule is another topic.
     let other = flag(&conn, b, Severity::High, "big account", &config, 1200);
     assert_ne!(other.incident, first.incident);
     // Past the window, the same rule opens a new incident.
-    let c = post(&mut conn, acc, 3, "@cy", "derailment again", 1000 + 25 * HOUR);
-    let later = flag(&conn, c, Severity::High, "safety", &config, 1000 + 25 * HOUR);
+    let c = post(
+        &mut conn,
+        acc,
+        3,
+        "@cy",
+        "derailment again",
+        1000 + 25 * HOUR,
+    );
+    let later = flag(
+        &conn,
+        c,
+        Severity::High,
+        "safety",
+        &config,
+        1000 + 25 * HOUR,
+    );
     assert!(later.new_incident);
 }
 
@@ -130,7 +171,16 @@ fn one_notice_per_change_with_a_digest_of_what_was_added_since() {
     let (_d, mut conn, acc) = store();
     let config = config();
     let items: Vec<ItemId> = (0..4)
-        .map(|n| post(&mut conn, acc, n, &format!("@p{n}"), "signal failure", 1000 + n as i64))
+        .map(|n| {
+            post(
+                &mut conn,
+                acc,
+                n,
+                &format!("@p{n}"),
+                "signal failure",
+                1000 + n as i64,
+            )
+        })
         .collect();
     let id = flag(&conn, items[0], Severity::High, "safety", &config, 1000).incident;
     // Items attached before the opening notice went out are folded into it.
@@ -172,7 +222,15 @@ fn one_notice_per_change_with_a_digest_of_what_was_added_since() {
     mark_sent(&conn);
     // Resolved: one notice for the incident.
     assert_eq!(
-        resolve_items(&mut conn, &[items[1]], "line reopened", "user", &config, 2000).unwrap(),
+        resolve_items(
+            &mut conn,
+            &[items[1]],
+            "line reopened",
+            "user",
+            &config,
+            2000
+        )
+        .unwrap(),
         1
     );
     let rows = notices(&conn);
@@ -187,7 +245,16 @@ fn the_cm_attaches_detaches_merges_and_splits() {
     let (_d, mut conn, acc) = store();
     let config = config();
     let items: Vec<ItemId> = (0..5)
-        .map(|n| post(&mut conn, acc, n, &format!("@p{n}"), "flooded station", 1000 + n as i64))
+        .map(|n| {
+            post(
+                &mut conn,
+                acc,
+                n,
+                &format!("@p{n}"),
+                "flooded station",
+                1000 + n as i64,
+            )
+        })
         .collect();
     let a = flag(&conn, items[0], Severity::High, "safety", &config, 1000).incident;
     flag(&conn, items[1], Severity::High, "safety", &config, 1001);
@@ -199,10 +266,16 @@ fn the_cm_attaches_detaches_merges_and_splits() {
     // Detach one: it leaves the incident and the Escalated view.
     incident::apply(&conn, Op::Detach(&[items[4]]), "kim", &config, 1004).unwrap();
     assert_eq!(incidents::get(&conn, a).unwrap().unwrap().items, 3);
-    assert!(incidents::open_of_items(&conn, &[items[4]]).unwrap().is_empty());
+    assert!(incidents::open_of_items(&conn, &[items[4]])
+        .unwrap()
+        .is_empty());
     let escalated = crate::store::view::View::Escalated.condition().0;
     let in_view: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM items i WHERE i.id = ? AND {escalated}"), [items[4]], |r| r.get(0))
+        .query_row(
+            &format!("SELECT count(*) FROM items i WHERE i.id = ? AND {escalated}"),
+            [items[4]],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(in_view, 0);
     // Merge a into b: one incident, b keeps the higher severity, a is resolved as merged.
@@ -214,15 +287,32 @@ fn the_cm_attaches_detaches_merges_and_splits() {
     assert_eq!((into.items, into.severity), (4, Severity::Critical));
     assert_eq!(incidents::open_list(&conn).unwrap().len(), 1);
     // Split two items off into a new incident.
-    let msg = incident::apply(&conn, Op::Split(&[items[0], items[1]], "flooding at Quay St"), "kim", &config, 1006).unwrap();
+    let msg = incident::apply(
+        &conn,
+        Op::Split(&[items[0], items[1]], "flooding at Quay St"),
+        "kim",
+        &config,
+        1006,
+    )
+    .unwrap();
     assert!(msg.starts_with("split off incident #"), "{msg}");
     let open = incidents::open_list(&conn).unwrap();
     assert_eq!(open.len(), 2);
-    let new = open.iter().find(|i| i.title == "flooding at Quay St").unwrap();
+    let new = open
+        .iter()
+        .find(|i| i.title == "flooding at Quay St")
+        .unwrap();
     assert_eq!(new.items, 2);
     assert_eq!(incidents::get(&conn, b).unwrap().unwrap().items, 2);
     // Splitting off every item is refused with the reason.
-    let err = incident::apply(&conn, Op::Split(&[items[0], items[1]], "again"), "kim", &config, 1007).unwrap_err();
+    let err = incident::apply(
+        &conn,
+        Op::Split(&[items[0], items[1]], "again"),
+        "kim",
+        &config,
+        1007,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("every item"), "{err}");
 }
 
@@ -236,12 +326,20 @@ fn steps_are_ticked_by_someone_and_a_missed_deadline_shows() {
     // Before the deadline: due; after it: missed.
     let (step, state) = view(&conn).next_step(&config, 1000 + 60).unwrap();
     assert_eq!(step, "Post the holding line");
-    assert_eq!(state, checklist::StepState::Open { due: Some(1000 + 1800) });
+    assert_eq!(
+        state,
+        checklist::StepState::Open {
+            due: Some(1000 + 1800)
+        }
+    );
     let (_, state) = view(&conn).next_step(&config, 1000 + 1801).unwrap();
     assert_eq!(state, checklist::StepState::Missed { due: 1000 + 1800 });
     // Ticked: by whom and when; the next step is the next one.
     let msg = incident::apply(&conn, Op::Tick(item), "kim", &config, 2000).unwrap();
-    assert!(msg.contains("Post the holding line") && msg.contains("kim"), "{msg}");
+    assert!(
+        msg.contains("Post the holding line") && msg.contains("kim"),
+        "{msg}"
+    );
     let done = incidents::steps_done(&conn, id).unwrap();
     assert_eq!((done[0].by.as_str(), done[0].at), ("kim", 2000));
     let (step, _) = view(&conn).next_step(&config, 2001).unwrap();
@@ -282,8 +380,18 @@ fn a_rail_crisis_spike_is_titled_with_its_topic_and_holds_only_its_items() {
     };
     // A day of ordinary talk, a little of it tagged as a problem.
     for h in 1..24 {
-        next(&mut conn, &format!("@c{h}"), "the 7:40 was late again and the carriage was packed", now - h * HOUR - 60);
-        next(&mut conn, &format!("@d{h}"), "lovely views on the coast line this morning", now - h * HOUR - 120);
+        next(
+            &mut conn,
+            &format!("@c{h}"),
+            "the 7:40 was late again and the carriage was packed",
+            now - h * HOUR - 60,
+        );
+        next(
+            &mut conn,
+            &format!("@d{h}"),
+            "lovely views on the coast line this morning",
+            now - h * HOUR - 120,
+        );
     }
     let rules = crate::config::Config::parse(
         r#"
@@ -302,17 +410,33 @@ tag = "problem"
     .unwrap();
     let engine = crate::rules::apply::Engine::from_config(&rules).unwrap();
     let mut crisis = Vec::new();
-    for (i, who) in ["@amy", "@bo", "@cal", "@dee", "@eli", "@fay"].iter().enumerate() {
+    for (i, who) in ["@amy", "@bo", "@cal", "@dee", "@eli", "@fay"]
+        .iter()
+        .enumerate()
+    {
         crisis.push(next(
             &mut conn,
             who,
-            &format!("stuck outside Harwick tunnel for {} min, signal failure they say", 20 + i),
+            &format!(
+                "stuck outside Harwick tunnel for {} min, signal failure they say",
+                20 + i
+            ),
             now - 50 * 60 + i as i64 * 60,
         ));
     }
     let noise = [
-        next(&mut conn, "@gus", "app is useless, cannot buy a ticket", now - 40 * 60),
-        next(&mut conn, "@hal", "my 9:15 got cancelled, no reason given", now - 30 * 60),
+        next(
+            &mut conn,
+            "@gus",
+            "app is useless, cannot buy a ticket",
+            now - 40 * 60,
+        ),
+        next(
+            &mut conn,
+            "@hal",
+            "my 9:15 got cancelled, no reason given",
+            now - 30 * 60,
+        ),
     ];
     let ids: Vec<ItemId> = crisis.iter().chain(noise.iter()).copied().collect();
     crate::rules::apply::apply_on_ingest(&conn, &ids, &engine, now).unwrap();
@@ -351,7 +475,13 @@ fn existing_escalations_become_incidents_by_rule_within_the_window() {
     for (id, source, reason, at, resolved) in [
         (1, "rule:health", "health claim", 1000, None),
         (2, "rule:health", "health claim", 1000 + 5 * HOUR, None),
-        (3, "rule:big", "big account", 1000 + 6 * HOUR, Some(1000 + 7 * HOUR)),
+        (
+            3,
+            "rule:big",
+            "big account",
+            1000 + 6 * HOUR,
+            Some(1000 + 7 * HOUR),
+        ),
         (4, "rule:health", "health claim", 1000 + 30 * HOUR, None),
         (5, "user", "press", 1000, None),
         (6, "user", "press", 1000 + HOUR, None),
@@ -373,7 +503,9 @@ fn existing_escalations_become_incidents_by_rule_within_the_window() {
         .unwrap();
     assert_eq!(groups, vec![(1, 1), (2, 1), (3, 3), (4, 4), (5, 5), (6, 5)]);
     let resolved: Option<i64> = conn
-        .query_row("SELECT resolved_at FROM incidents WHERE id = 3", [], |r| r.get(0))
+        .query_row("SELECT resolved_at FROM incidents WHERE id = 3", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(resolved, Some(1000 + 7 * HOUR));
 }

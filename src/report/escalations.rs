@@ -122,7 +122,9 @@ fn incidents(ctx: &Ctx) -> rusqlite::Result<Vec<IncidentRow>> {
     use crate::store::incidents as store;
     let sql = |e: crate::store::Error| match e {
         crate::store::Error::Sqlite(e) => e,
-        other => rusqlite::Error::ToSqlConversionFailure(Box::new(std::io::Error::other(other.to_string()))),
+        other => rusqlite::Error::ToSqlConversionFailure(Box::new(std::io::Error::other(
+            other.to_string(),
+        ))),
     };
     let (start, end) = (ctx.period.start, ctx.period.end);
     let mut rows = Vec::new();
@@ -148,7 +150,10 @@ fn incidents(ctx: &Ctx) -> rusqlite::Result<Vec<IncidentRow>> {
                 .map(|d| (inert_line(&d.text), inert_line(&d.by), d.at))
                 .collect(),
             resolved_at: resolved,
-            outcome: i.outcome.filter(|_| resolved.is_some()).map(|o| inert_line(&o)),
+            outcome: i
+                .outcome
+                .filter(|_| resolved.is_some())
+                .map(|o| inert_line(&o)),
             time_to_resolve_secs: resolved.map(|at| at - i.opened_at),
         });
     }
@@ -184,10 +189,21 @@ fn render_incidents(e: &Escalations, period: &super::Period, out: &mut String) {
         }
         let _ = writeln!(out, "- {} opened", period.local_time(i.opened_at));
         for (kind, at) in &i.notices {
-            let _ = writeln!(out, "- {} notified ({})", period.local_time(*at), md::text(kind));
+            let _ = writeln!(
+                out,
+                "- {} notified ({})",
+                period.local_time(*at),
+                md::text(kind)
+            );
         }
         for (step, by, at) in &i.steps_done {
-            let _ = writeln!(out, "- {} done: {} ({})", period.local_time(*at), md::text(step), md::text(by));
+            let _ = writeln!(
+                out,
+                "- {} done: {} ({})",
+                period.local_time(*at),
+                md::text(step),
+                md::text(by)
+            );
         }
         match (i.resolved_at, &i.time_to_resolve_secs) {
             (Some(at), Some(took)) => {
@@ -220,8 +236,10 @@ pub fn render(e: &Escalations, period: &super::Period, out: &mut String) {
         out.push_str("No escalation was open during this week.\n\n");
         return;
     }
-    render_incidents(e, period, out);
-    out.push_str("### Escalations\n\n");
+    if !e.incidents.is_empty() {
+        render_incidents(e, period, out);
+        out.push_str("### Escalations\n\n");
+    }
     let rows: Vec<Vec<String>> = e
         .rows
         .iter()

@@ -92,6 +92,20 @@ fn look_at(r: &ReportData) -> String {
             if i.items == 1 { "" } else { "s" }
         );
     }
+    // An escalation no incident holds (written by hand into the cache).
+    if let Some(e) = r
+        .escalations
+        .rows
+        .iter()
+        .find(|e| e.open && matches!(e.severity.as_str(), "critical" | "high"))
+        .filter(|_| r.escalations.incidents.is_empty())
+    {
+        return format!(
+            "an open {} escalation: {}",
+            md::text(&e.severity),
+            md::text(&e.reason)
+        );
+    }
     if let Some(t) = r.recurring.terms.first() {
         return format!(
             "\"{}\" in {} negative items (previous four weeks: {}); see Recurring problems",

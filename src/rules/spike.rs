@@ -122,7 +122,10 @@ const BASELINE_ITEMS: usize = 20_000;
 /// The spike's topic: what its items say more than the baseline's.
 fn topic(conn: &Connection, items: &[ItemId], now: UnixTime, window: i64) -> Result<SpikeTopic> {
     let doc = |(id, author, body): (ItemId, String, String)| Doc { id, author, body };
-    let spike: Vec<Doc> = store_rules::texts(conn, items)?.into_iter().map(doc).collect();
+    let spike: Vec<Doc> = store_rules::texts(conn, items)?
+        .into_iter()
+        .map(doc)
+        .collect();
     let baseline: Vec<Doc> = store_rules::baseline_texts(conn, now, window, BASELINE_ITEMS)?
         .into_iter()
         .map(doc)

@@ -134,46 +134,91 @@ mod tests {
     #[test]
     fn the_topic_is_what_the_spike_says_more_than_usual_and_only_its_items_join() {
         let baseline: Vec<Doc> = (0..40)
-            .map(|i| doc(100 + i, &format!("u{i}"), "the train was late again this morning, platform crowded"))
-            .chain((0..10).map(|i| doc(200 + i, &format!("v{i}"), "lovely new carriages on the coast line")))
+            .map(|i| {
+                doc(
+                    100 + i,
+                    &format!("u{i}"),
+                    "the train was late again this morning, platform crowded",
+                )
+            })
+            .chain((0..10).map(|i| {
+                doc(
+                    200 + i,
+                    &format!("v{i}"),
+                    "lovely new carriages on the coast line",
+                )
+            }))
             .collect();
         let mut spike: Vec<Doc> = (0..8)
-            .map(|i| doc(i, &format!("p{i}"), &format!("signal failure near Dunmore junction, stuck {i} hours, train late")))
+            .map(|i| {
+                doc(
+                    i,
+                    &format!("p{i}"),
+                    &format!("signal failure near Dunmore junction, stuck {i} hours, train late"),
+                )
+            })
             .collect();
         // Recent and negative, but about something else: never the spike's.
         spike.push(doc(50, "q1", "the app logs me out every time, useless"));
         spike.push(doc(51, "q2", "ticket machine ate my card"));
         let topic = find(&spike, &baseline);
         assert!(
-            topic.terms.iter().any(|t| t.contains("signal failure") || t.contains("dunmore")),
+            topic
+                .terms
+                .iter()
+                .any(|t| t.contains("signal failure") || t.contains("dunmore")),
             "{:?}",
             topic.terms
         );
         // "train" and "late" are everyday words here: not the topic.
-        assert!(!topic.terms.iter().any(|t| t == "train" || t == "late"), "{:?}", topic.terms);
+        assert!(
+            !topic.terms.iter().any(|t| t == "train" || t == "late"),
+            "{:?}",
+            topic.terms
+        );
         assert_eq!(topic.items, (0..8).collect::<Vec<_>>());
     }
 
     #[test]
     fn an_author_posting_again_and_again_is_part_of_the_topic() {
-        let baseline: Vec<Doc> = (0..30).map(|i| doc(100 + i, &format!("u{i}"), "nice weather for a ride")).collect();
+        let baseline: Vec<Doc> = (0..30)
+            .map(|i| doc(100 + i, &format!("u{i}"), "nice weather for a ride"))
+            .collect();
         let mut spike: Vec<Doc> = (0..5)
-            .map(|i| doc(i, "@angry_rider", &format!("complaint number {i} about everything")))
+            .map(|i| {
+                doc(
+                    i,
+                    "@angry_rider",
+                    &format!("complaint number {i} about everything"),
+                )
+            })
             .collect();
         spike.push(doc(9, "someone", "meh"));
         let topic = find(&spike, &baseline);
-        assert!(topic.terms.contains(&"@angry_rider".to_string()), "{:?}", topic.terms);
+        assert!(
+            topic.terms.contains(&"@angry_rider".to_string()),
+            "{:?}",
+            topic.terms
+        );
         assert_eq!(topic.items, (0..5).collect::<Vec<_>>());
     }
 
     #[test]
     fn nothing_shared_means_no_topic_and_no_items() {
-        let baseline: Vec<Doc> = (0..30).map(|i| doc(100 + i, &format!("u{i}"), "fine day")).collect();
-        let spike: Vec<Doc> = ["slow checkout", "rude driver", "parcel crushed", "wrong size", "late refund"]
-            .iter()
-            .enumerate()
-            .map(|(i, b)| doc(i as i64, &format!("p{i}"), b))
+        let baseline: Vec<Doc> = (0..30)
+            .map(|i| doc(100 + i, &format!("u{i}"), "fine day"))
             .collect();
+        let spike: Vec<Doc> = [
+            "slow checkout",
+            "rude driver",
+            "parcel crushed",
+            "wrong size",
+            "late refund",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| doc(i as i64, &format!("p{i}"), b))
+        .collect();
         let topic = find(&spike, &baseline);
         assert!(topic.terms.is_empty(), "{:?}", topic.terms);
         assert!(topic.items.is_empty());

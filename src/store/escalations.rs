@@ -78,7 +78,11 @@ pub fn insert(
 }
 
 /// `items` as a notice shows them (at most `limit`, in the order given).
-pub fn describe(conn: &Connection, items: &[ItemId], limit: usize) -> Result<Vec<serde_json::Value>> {
+pub fn describe(
+    conn: &Connection,
+    items: &[ItemId],
+    limit: usize,
+) -> Result<Vec<serde_json::Value>> {
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, acc.platform, au.handle, au.followers, i.body, i.url, i.created_at
          FROM items i JOIN accounts acc ON acc.id = i.account_id

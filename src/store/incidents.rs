@@ -133,7 +133,13 @@ fn touch(conn: &Connection, id: i64, now: UnixTime) -> Result<()> {
     Ok(())
 }
 
-fn record(conn: &Connection, actor: &str, item: Option<ItemId>, detail: serde_json::Value, now: UnixTime) -> Result<()> {
+fn record(
+    conn: &Connection,
+    actor: &str,
+    item: Option<ItemId>,
+    detail: serde_json::Value,
+    now: UnixTime,
+) -> Result<()> {
     events::record(
         conn,
         &Event::new(EventKind::Escalation, actor, item).detail(&detail),
@@ -168,7 +174,10 @@ pub fn add_items(
 
 /// Raises incident `id` to `severity` when that is higher; true when it was.
 pub fn raise(conn: &Connection, id: i64, severity: Severity, now: UnixTime) -> Result<bool> {
-    let current: String = conn.query_row("SELECT severity FROM incidents WHERE id = ?", [id], |r| r.get(0))?;
+    let current: String =
+        conn.query_row("SELECT severity FROM incidents WHERE id = ?", [id], |r| {
+            r.get(0)
+        })?;
     let current: Severity = current.parse().unwrap_or(Severity::Low);
     if severity <= current {
         return Ok(false);
@@ -200,7 +209,13 @@ pub fn open_of_items(conn: &Connection, items: &[ItemId]) -> Result<Vec<i64>> {
 
 /// Takes `item` out of incident `id`: it no longer counts, shows or notifies with it. Its
 /// own escalation there is resolved as detached. False when it was not in it.
-pub fn detach(conn: &Connection, id: i64, item: ItemId, actor: &str, now: UnixTime) -> Result<bool> {
+pub fn detach(
+    conn: &Connection,
+    id: i64,
+    item: ItemId,
+    actor: &str,
+    now: UnixTime,
+) -> Result<bool> {
     let removed = conn.execute(
         "DELETE FROM incident_items WHERE incident_id = ?1 AND item_id = ?2",
         params![id, item],
@@ -221,7 +236,13 @@ pub fn detach(conn: &Connection, id: i64, item: ItemId, actor: &str, now: UnixTi
         params![id, item, now],
     )?;
     touch(conn, id, now)?;
-    record(conn, actor, Some(item), serde_json::json!({"incident_id": id, "op": "detach"}), now)?;
+    record(
+        conn,
+        actor,
+        Some(item),
+        serde_json::json!({"incident_id": id, "op": "detach"}),
+        now,
+    )?;
     Ok(true)
 }
 
@@ -229,7 +250,9 @@ pub fn detach(conn: &Connection, id: i64, item: ItemId, actor: &str, now: UnixTi
 /// is resolved as merged. `into` keeps the higher severity.
 pub fn merge(conn: &Connection, from: i64, into: i64, actor: &str, now: UnixTime) -> Result<()> {
     if from == into {
-        return Err(crate::store::Error::Invalid("an incident cannot merge into itself".into()));
+        return Err(crate::store::Error::Invalid(
+            "an incident cannot merge into itself".into(),
+        ));
     }
     let (Some(a), Some(b)) = (get(conn, from)?, get(conn, into)?) else {
         return Err(crate::store::Error::Invalid("no such incident".into()));
@@ -270,7 +293,13 @@ pub fn merge(conn: &Connection, from: i64, into: i64, actor: &str, now: UnixTime
     )?;
     raise(conn, into, a.severity, now)?;
     touch(conn, into, now)?;
-    record(conn, actor, None, serde_json::json!({"incident_id": into, "op": "merge", "from": from}), now)?;
+    record(
+        conn,
+        actor,
+        None,
+        serde_json::json!({"incident_id": into, "op": "merge", "from": from}),
+        now,
+    )?;
     Ok(())
 }
 
@@ -286,12 +315,13 @@ pub fn split(
     now: UnixTime,
 ) -> Result<i64> {
     let Some(a) = get(conn, from)?.filter(|a| a.resolved_at.is_none()) else {
-        return Err(crate::store::Error::Invalid("only an open incident can be split".into()));
+        return Err(crate::store::Error::Invalid(
+            "only an open incident can be split".into(),
+        ));
     };
     let inside: Vec<ItemId> = {
-        let mut stmt = conn.prepare_cached(
-            "SELECT 1 FROM incident_items WHERE incident_id = ? AND item_id = ?",
-        )?;
+        let mut stmt = conn
+            .prepare_cached("SELECT 1 FROM incident_items WHERE incident_id = ? AND item_id = ?")?;
         let mut v = Vec::new();
         for &item in items {
             if stmt.exists(params![from, item])? && !v.contains(&item) {
@@ -325,12 +355,24 @@ pub fn split(
         )?;
     }
     add_items(conn, id, &inside, actor, now)?;
-    record(conn, actor, None, serde_json::json!({"incident_id": id, "op": "split", "from": from}), now)?;
+    record(
+        conn,
+        actor,
+        None,
+        serde_json::json!({"incident_id": id, "op": "split", "from": from}),
+        now,
+    )?;
     Ok(id)
 }
 
 /// Resolves incident `id` and its escalations with `outcome`; false when it was not open.
-pub fn resolve(conn: &Connection, id: i64, outcome: &str, actor: &str, now: UnixTime) -> Result<bool> {
+pub fn resolve(
+    conn: &Connection,
+    id: i64,
+    outcome: &str,
+    actor: &str,
+    now: UnixTime,
+) -> Result<bool> {
     let done = conn.execute(
         "UPDATE incidents SET resolved_at = ?2, outcome = ?3, last_activity_at = ?2
          WHERE id = ?1 AND resolved_at IS NULL",
@@ -342,7 +384,13 @@ pub fn resolve(conn: &Connection, id: i64, outcome: &str, actor: &str, now: Unix
              WHERE incident_id = ?1 AND resolved_at IS NULL",
             params![id, now, outcome],
         )?;
-        record(conn, actor, None, serde_json::json!({"incident_id": id, "op": "resolve", "outcome": outcome}), now)?;
+        record(
+            conn,
+            actor,
+            None,
+            serde_json::json!({"incident_id": id, "op": "resolve", "outcome": outcome}),
+            now,
+        )?;
     }
     Ok(done)
 }
@@ -414,7 +462,12 @@ pub struct IncidentItem {
 /// Items of incident `id`: from the largest audience down (the ones that matter most),
 /// at most `limit`.
 pub fn top_items(conn: &Connection, id: i64, limit: usize) -> Result<Vec<IncidentItem>> {
-    items_where(conn, id, limit, "coalesce(au.followers, 0) DESC, i.created_at, i.id")
+    items_where(
+        conn,
+        id,
+        limit,
+        "coalesce(au.followers, 0) DESC, i.created_at, i.id",
+    )
 }
 
 /// Items of incident `id`, oldest first, at most `limit`.
@@ -469,7 +522,13 @@ pub fn tick(
     )? == 1;
     if done {
         touch(conn, id, now)?;
-        record(conn, who, None, serde_json::json!({"incident_id": id, "op": "step", "step": step, "text": text}), now)?;
+        record(
+            conn,
+            who,
+            None,
+            serde_json::json!({"incident_id": id, "op": "step", "step": step, "text": text}),
+            now,
+        )?;
     }
     Ok(done)
 }

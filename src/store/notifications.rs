@@ -64,7 +64,17 @@ pub fn insert_notice(
         "INSERT INTO notifications (escalation_id, incident_id, notice, notice_no, channel, step,
              payload, max_attempts, next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-        params![escalation_id, incident_id, kind, notice_no, channel, step, payload, max_attempts, now],
+        params![
+            escalation_id,
+            incident_id,
+            kind,
+            notice_no,
+            channel,
+            step,
+            payload,
+            max_attempts,
+            now
+        ],
     )?;
     Ok(())
 }
@@ -84,7 +94,12 @@ pub fn unsent_notice(conn: &Connection, incident_id: i64) -> Result<Option<(i64,
 }
 
 /// Rewrites the payload of notice `notice_no` of incident `id` (it has not gone out yet).
-pub fn rewrite_notice(conn: &Connection, incident_id: i64, notice_no: i64, payload: &str) -> Result<()> {
+pub fn rewrite_notice(
+    conn: &Connection,
+    incident_id: i64,
+    notice_no: i64,
+    payload: &str,
+) -> Result<()> {
     conn.execute(
         "UPDATE notifications SET payload = ?3 WHERE incident_id = ?1 AND notice_no = ?2
            AND state = 'pending' AND attempts = 0",

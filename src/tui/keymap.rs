@@ -77,11 +77,11 @@ actions! {
     Tag => "tag", ["t"], "Moderate", "tag (-tag removes)";
     Flag => "flag", ["!"], "Moderate", "escalate: severity, reason";
     Resolve => "resolve", ["E"], "Moderate", "resolve its incident";
-    DetachIncident => "detach-incident", ["D"], "Incident", "take out of its incident";
-    MergeIncident => "merge-incident", ["J"], "Incident", "merge its incident into #N";
-    SplitIncident => "split-incident", ["S"], "Incident", "split (marked) into a new incident";
-    TickStep => "tick-step", ["c"], "Incident", "tick the incident's next step";
     AddNote => "add-note", ["a"], "Moderate", "internal note";
+    DetachIncident => "detach-incident", ["D"], "Incident", "detach from its incident";
+    MergeIncident => "merge-incident", ["J"], "Incident", "merge its incident into #N";
+    SplitIncident => "split-incident", ["S"], "Incident", "split off into a new one";
+    TickStep => "tick-step", ["c"], "Incident", "tick the next step";
     CommandLine => "command-line", [":"], "Other", "command line (:view done)";
     Help => "help", ["?"], "Other", "this help";
     Quit => "quit", ["q", "ctrl-c"], "Other", "quit";

@@ -519,7 +519,7 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
             },
             None => {
                 model.status.message = Some(format!(
-                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME)"
+                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME, incident:N)"
                 ))
             }
         },
@@ -647,9 +647,7 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         | Action::DetachIncident
         | Action::MergeIncident
         | Action::SplitIncident
-        | Action::TickStep => {
-            super::moderation::start(model, action, effects)
-        }
+        | Action::TickStep => super::moderation::start(model, action, effects),
         Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
         Action::Help => model.show_help = true,
         Action::Reply

@@ -437,9 +437,8 @@ fn open_incidents(model: &Model) -> impl Iterator<Item = (String, String)> + '_ 
         (
             format!("#{}", v.incident.id),
             format!(
-                "{} · {} · {} items",
+                "{} ({})",
                 crate::sanitize::inert_line(&v.incident.title),
-                v.incident.severity,
                 v.incident.items
             ),
         )
@@ -641,7 +640,13 @@ fn submit(
         }
         Purpose::MergeInto => {
             let Some(into) = incident_ref(&text) else {
-                return keep_open(model, "which incident? #N (tab completes)", purpose, ids, text);
+                return keep_open(
+                    model,
+                    "which incident? #N (tab completes)",
+                    purpose,
+                    ids,
+                    text,
+                );
             };
             model.marks.clear();
             effects.push(Effect::Write(WriteJob::Incident {
@@ -735,7 +740,10 @@ pub fn run_write(
                 let n = crate::store::incidents::in_transaction(conn, |tx| {
                     crate::escalation::incident::attach(tx, incident, ids, user, config, now)
                 })?;
-                return Ok(format!("{n} item{} attached to incident #{incident}", plural(n)));
+                return Ok(format!(
+                    "{n} item{} attached to incident #{incident}",
+                    plural(n)
+                ));
             }
             let opened = crate::store::incidents::in_transaction(conn, |tx| {
                 let mut last = None;

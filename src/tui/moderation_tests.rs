@@ -614,12 +614,18 @@ fn incident_keys_attach_detach_merge_split_and_tick() {
     );
     // `J` asks which incident to merge into; `S` asks the new incident's title.
     chars(&mut m, "J");
-    assert!(writes(press(&mut m, KeyCode::Enter)).is_empty(), "#N is required");
+    assert!(
+        writes(press(&mut m, KeyCode::Enter)).is_empty(),
+        "#N is required"
+    );
     chars(&mut m, "#7");
     assert_eq!(
         writes(press(&mut m, KeyCode::Enter)),
         vec![WriteJob::Incident {
-            op: IncidentOp::Merge { ids: vec![current], into: 7 },
+            op: IncidentOp::Merge {
+                ids: vec![current],
+                into: 7
+            },
             config: config.clone()
         }]
     );

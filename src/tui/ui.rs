@@ -66,7 +66,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
     if *model.current_view() == crate::store::View::Escalated {
         // The open incidents, most severe first, above the item.
         let rows =
-            (model.moderation.incidents.len().max(1) as u16 + 2).min(areas.detail.height / 2);
+            ((model.moderation.incidents.len() * 2).max(1) as u16 + 2).min(areas.detail.height / 2);
         let [top, rest] =
             Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
         panes::moderation::render_incidents(frame, top, model);

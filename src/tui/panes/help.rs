@@ -13,6 +13,9 @@ use crate::tui::model::Model;
 
 /// The narrowest a column may be.
 const MIN_COLUMN: u16 = 38;
+/// The narrowest a column may be when the map would not fit otherwise (descriptions cut
+/// short beat keys missing).
+const NARROW_COLUMN: u16 = 26;
 
 fn lines(model: &Model) -> Vec<Line<'static>> {
     let keys_width = Action::ALL
@@ -41,7 +44,13 @@ fn lines(model: &Model) -> Vec<Line<'static>> {
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let lines = lines(model);
     let width = area.width.min(160);
-    let columns = ((width.saturating_sub(2)) / MIN_COLUMN).clamp(1, 4) as usize;
+    let mut columns = ((width.saturating_sub(2)) / MIN_COLUMN).clamp(1, 4) as usize;
+    let rows = area.height.saturating_sub(2) as usize;
+    while lines.len().div_ceil(columns) > rows
+        && width.saturating_sub(2) / (columns as u16 + 1) >= NARROW_COLUMN
+    {
+        columns += 1;
+    }
     let per_column = lines.len().div_ceil(columns);
     let height = (per_column as u16 + 2).min(area.height);
     let [popup] = Layout::vertical([Constraint::Length(height)])

@@ -131,7 +131,9 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
                     ago(now, at)
                 ))
                 .dim(),
-                StepState::Missed { .. } => Line::from(format!(" {marker}☐ {text} · MISSED")).fg(Color::Red),
+                StepState::Missed { .. } => {
+                    Line::from(format!(" {marker}☐ {text} · MISSED")).fg(Color::Red)
+                }
                 StepState::Open { due: Some(due) } => {
                     Line::from(format!(" {marker}☐ {text} · due in {}", age(due, now)))
                 }
@@ -168,38 +170,40 @@ pub fn render_incidents(frame: &mut Frame, area: Rect, model: &Model) {
     frame.render_widget(block, area);
     let width = inner.width as usize;
     let config = &model.moderation.setup.escalation;
-    let lines: Vec<Line> = model
-        .moderation
-        .incidents
-        .iter()
-        .map(|v| {
-            let i = &v.incident;
-            let sev = severity_span(i.severity);
-            let head = format!(" #{} {:>4} ", i.id, age(model.now, i.opened_at));
-            let failed = if i.failed_notifications > 0 { " · notify FAILED" } else { "" };
-            let body = format!(
-                "{} · {} item{} · active {}{failed}",
-                inert_line(&i.title),
-                i.items,
-                if i.items == 1 { "" } else { "s" },
-                ago(model.now, i.last_activity_at),
-            );
-            let mut spans = vec![sev, Span::raw(head).dim()];
-            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-            let room = width.saturating_sub(used);
-            match v.next_step(config, model.now) {
-                Some((text, state)) => {
-                    let body = truncate_to_width(&body, room * 3 / 5);
-                    let left = room.saturating_sub(body.chars().count() + 3);
-                    spans.push(Span::raw(body));
-                    spans.push(Span::raw(" · ").dim());
-                    spans.push(next_step_span(&text, &state, left, model.now));
-                }
-                None => spans.push(Span::raw(truncate_to_width(&body, room))),
-            }
-            Line::from(spans)
-        })
-        .collect();
+    // Two lines each: what it is, then how big, how lively and what to do next.
+    let mut lines: Vec<Line> = Vec::new();
+    for v in &model.moderation.incidents {
+        let i = &v.incident;
+        let sev = severity_span(i.severity);
+        let head = format!(" #{} {:>4} ", i.id, age(model.now, i.opened_at));
+        let used = sev.content.chars().count() + head.chars().count();
+        lines.push(Line::from(vec![
+            sev,
+            Span::raw(head).dim(),
+            Span::raw(truncate_to_width(
+                &inert_line(&i.title),
+                width.saturating_sub(used),
+            )),
+        ]));
+        let failed = if i.failed_notifications > 0 {
+            " · notify FAILED"
+        } else {
+            ""
+        };
+        let facts = format!(
+            "   {} item{} · active {}{failed}",
+            i.items,
+            if i.items == 1 { "" } else { "s" },
+            ago(model.now, i.last_activity_at),
+        );
+        let mut spans = vec![Span::raw(facts.clone()).dim()];
+        if let Some((text, state)) = v.next_step(config, model.now) {
+            spans.push(Span::raw(" · ").dim());
+            let left = width.saturating_sub(facts.chars().count() + 3);
+            spans.push(next_step_span(&text, &state, left, model.now));
+        }
+        lines.push(Line::from(spans));
+    }
     let lines = if lines.is_empty() {
         vec![Line::from("nothing open").dim().italic()]
     } else {
