@@ -156,6 +156,12 @@ pub fn claim(
     Ok(claimed)
 }
 
+/// The payload of notification `id` as it is now (a notice not yet sent grows as items
+/// join its incident, so the sender reads it after claiming the row).
+pub fn payload(conn: &Connection, id: i64) -> Result<String> {
+    Ok(conn.query_row("SELECT payload FROM notifications WHERE id = ?", [id], |r| r.get(0))?)
+}
+
 /// Extends `owner`'s claim while a slow command or webhook runs.
 pub fn renew(
     conn: &mut Connection,
