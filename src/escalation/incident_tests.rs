@@ -509,3 +509,67 @@ fn existing_escalations_become_incidents_by_rule_within_the_window() {
         .unwrap();
     assert_eq!(resolved, Some(1000 + 7 * HOUR));
 }
+
+/// A surge of unrelated complaints has no topic: nothing opens and no cooldown starts, so
+/// the real crisis an hour later still fires.
+#[test]
+fn a_spike_of_unrelated_complaints_opens_nothing_and_leaves_room_for_the_real_one() {
+    let (_d, mut conn, acc) = store();
+    let now = 100 * HOUR;
+    let rules = crate::config::Config::parse(
+        r#"
+[[rule]]
+name = "service problems"
+any = { keywords = ["broken", "dirty", "rude", "slow", "cold", "closed"] }
+then = { tag = ["problem"] }
+
+[escalation.spike]
+multiple = 3.0
+min_count = 5
+tag = "problem"
+"#,
+        std::path::Path::new("rail.toml"),
+    )
+    .unwrap();
+    let engine = crate::rules::apply::Engine::from_config(&rules).unwrap();
+    let mut n = 0;
+    let mut next = |conn: &mut Connection, body: &str, at: i64| {
+        n += 1;
+        post(conn, acc, n, &format!("@u{n}"), body, at)
+    };
+    for h in 1..24 {
+        next(&mut conn, "quiet commute today", now - h * HOUR - 60);
+    }
+    let unrelated: Vec<ItemId> = [
+        "broken seat in coach C",
+        "dirty toilets again",
+        "rude guard this morning",
+        "slow wifi onboard",
+        "cold tea from the trolley",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, b)| next(&mut conn, b, now - 600 + i as i64))
+    .collect();
+    let applied = crate::rules::apply::apply_on_ingest(&conn, &unrelated, &engine, now).unwrap();
+    assert_eq!(applied.matches.len(), 5, "every complaint is tagged");
+    assert!(incidents::open_list(&conn).unwrap().is_empty());
+    let later = now + HOUR;
+    let crisis: Vec<ItemId> = (0..6)
+        .map(|i| {
+            next(
+                &mut conn,
+                &format!("bridge closed at Elmford, {i}h stuck"),
+                later - 600 + i,
+            )
+        })
+        .collect();
+    crate::rules::apply::apply_on_ingest(&conn, &crisis, &engine, later).unwrap();
+    let open = incidents::open_list(&conn).unwrap();
+    assert_eq!(open.len(), 1);
+    assert!(
+        open[0].title.contains("bridge closed") || open[0].title.contains("elmford"),
+        "{}",
+        open[0].title
+    );
+}

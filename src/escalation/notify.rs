@@ -156,9 +156,7 @@ impl Notifier {
                 }
                 tried += 1;
                 // Items may have joined the notice since it was listed.
-                let payload = writer
-                    .call(move |c| notifications::payload(c, id))
-                    .await?;
+                let payload = writer.call(move |c| notifications::payload(c, id)).await?;
                 match self
                     .renewing(writer, id, self.send(&item.step, &payload))
                     .await

@@ -81,11 +81,13 @@ pub fn check(
     }
     let mean = baseline.iter().sum::<u64>() as f64 / baseline.len().max(1) as f64;
     let topic = topic(conn, &items, now, window)?;
-    let about = if topic.terms.is_empty() {
-        "no shared words".to_string()
-    } else {
-        topic.terms.join(", ")
-    };
+    if topic.terms.is_empty() {
+        // Unrelated complaints that happen to be recent are no crisis: nothing opens, and
+        // no cooldown starts, so a real topic can still fire.
+        tracing::info!(rule = %config.name, items = items.len(), "spike without a shared topic; not escalated");
+        return Ok(None);
+    }
+    let about = topic.terms.join(", ");
     let reason = format!(
         "{}: {about} ({} of {} negative items in the last hour; baseline {:.1}/h over {}h)",
         config.name,
@@ -94,11 +96,7 @@ pub fn check(
         mean,
         window
     );
-    let topic_key = if topic.terms.is_empty() {
-        Topic::FromSource
-    } else {
-        Topic::Spike(topic.terms.clone())
-    };
+    let topic_key = Topic::Spike(topic.terms.clone());
     let opened = escalation::open(
         conn,
         &NewEscalation {

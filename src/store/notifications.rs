@@ -159,7 +159,11 @@ pub fn claim(
 /// The payload of notification `id` as it is now (a notice not yet sent grows as items
 /// join its incident, so the sender reads it after claiming the row).
 pub fn payload(conn: &Connection, id: i64) -> Result<String> {
-    Ok(conn.query_row("SELECT payload FROM notifications WHERE id = ?", [id], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT payload FROM notifications WHERE id = ?",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Extends `owner`'s claim while a slow command or webhook runs.
