@@ -23,6 +23,36 @@ pub enum OutboxOp {
     ConfirmSent,
 }
 
+/// What the CM does to an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentOp {
+    /// Take the items out of their incidents.
+    Detach { ids: Vec<ItemId> },
+    /// Merge the items' incidents into incident `into`.
+    Merge { ids: Vec<ItemId>, into: i64 },
+    /// Move the items out of their incident into a new one titled `title`.
+    Split { ids: Vec<ItemId>, title: String },
+    /// Tick the next step of the item's incidents.
+    Tick { id: ItemId },
+}
+
+impl IncidentOp {
+    fn as_op(&self) -> crate::escalation::incident::Op<'_> {
+        use crate::escalation::incident::Op;
+        match self {
+            IncidentOp::Detach { ids } => Op::Detach(ids),
+            IncidentOp::Merge { ids, into } => Op::Merge(ids, *into),
+            IncidentOp::Split { ids, title } => Op::Split(ids, title),
+            IncidentOp::Tick { id } => Op::Tick(*id),
+        }
+    }
+}
+
+/// `#12` names incident 12.
+pub fn incident_ref(text: &str) -> Option<i64> {
+    text.trim().strip_prefix('#')?.parse().ok()
+}
+
 /// A write the UI asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -59,6 +89,12 @@ pub enum Command {
     Resolve {
         ids: Vec<ItemId>,
         outcome: String,
+        config: Box<EscalationConfig>,
+    },
+    /// Detach, merge, split or tick a step of the incidents of the items.
+    Incident {
+        op: IncidentOp,
+        config: Box<EscalationConfig>,
     },
     Note {
         id: ItemId,
@@ -116,7 +152,15 @@ pub enum Done {
     Flagged {
         count: usize,
         severity: Severity,
+        /// The incident the last item joined.
+        incident: Option<i64>,
     },
+    Attached {
+        count: usize,
+        incident: i64,
+    },
+    /// An incident operation, with what it did in words.
+    IncidentChanged(String),
     Resolved(usize),
     Noted,
     Retried(Retried),
@@ -179,30 +223,51 @@ impl Command {
                 reason,
                 config,
             } => {
-                let tx = conn.transaction()?;
-                for &id in &ids {
-                    crate::escalation::open(
-                        &tx,
-                        &NewEscalation {
-                            item_id: Some(id),
-                            linked: Vec::new(),
-                            severity,
-                            reason: reason.clone(),
-                            actor: user.into(),
-                        },
-                        &config,
-                        now,
-                    )?;
+                // `#N` as the reason attaches the items to open incident N.
+                if let Some(incident) = incident_ref(&reason) {
+                    let count = crate::store::incidents::in_transaction(conn, |tx| {
+                        crate::escalation::incident::attach(tx, incident, &ids, user, &config, now)
+                    })?;
+                    return Ok(Done::Attached { count, incident });
                 }
-                tx.commit()?;
+                let opened = crate::store::incidents::in_transaction(conn, |tx| {
+                    let mut last = None;
+                    for &id in &ids {
+                        last = Some(crate::escalation::open(
+                            tx,
+                            &NewEscalation {
+                                item_id: Some(id),
+                                linked: Vec::new(),
+                                severity,
+                                reason: reason.clone(),
+                                actor: user.into(),
+                                topic: Default::default(),
+                            },
+                            &config,
+                            now,
+                        )?);
+                    }
+                    Ok(last)
+                })?;
                 Done::Flagged {
                     count: ids.len(),
                     severity,
+                    incident: opened.map(|o| o.incident),
                 }
             }
-            Command::Resolve { ids, outcome } => Done::Resolved(
-                crate::store::escalations::resolve_items(conn, &ids, &outcome, user, now)?,
-            ),
+            Command::Resolve {
+                ids,
+                outcome,
+                config,
+            } => Done::Resolved(crate::escalation::resolve_items(
+                conn, &ids, &outcome, user, &config, now,
+            )?),
+            Command::Incident { op, config } => {
+                let who = config.who();
+                Done::IncidentChanged(crate::store::incidents::in_transaction(conn, |tx| {
+                    crate::escalation::incident::apply(tx, op.as_op(), &who, &config, now)
+                })?)
+            }
             Command::Note { id, body } => {
                 crate::store::moderation::add_note(conn, id, &body, now)?;
                 Done::Noted

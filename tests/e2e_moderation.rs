@@ -36,24 +36,26 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
     typed(&tmux, "hea");
     tmux.keys(&["Tab", "Enter"]);
     tmux.wait_for("the escalation", |s| {
-        s.contains("1 item escalated (high) · E resolves")
+        s.contains("1 item escalated (high) in incident #")
     });
 
-    // The Escalated view lists open escalations, oldest first, ours among them; the item
-    // pane shows the escalation with the protocol's checklist.
+    // The Escalated view lists open incidents, ours among them; the item pane shows its
+    // incident with the protocol's checklist.
     typed(&tmux, ":view");
     tmux.keys(&["Space"]);
     typed(&tmux, "escalated");
     tmux.keys(&["Enter"]);
-    tmux.wait_for("the open escalations", |s| {
-        s.contains("Open escalations")
-            && s.contains("oldest first")
+    tmux.wait_for("the open incidents", |s| {
+        s.contains("Open incidents")
             && s.lines()
                 .any(|l| l.contains("⚑ HIGH") && l.contains("Health or safety claim"))
     });
-    tmux.wait_for("the escalation in the item pane", |s| {
-        s.contains(" open ") && s.contains("☐ ")
+    tmux.wait_for("the incident in the item pane", |s| {
+        s.contains(" incident #") && s.contains("☐ ")
     });
+    // `c` ticks the next step, by the local user.
+    tmux.keys(&["c"]);
+    tmux.wait_for("the ticked step", |s| s.contains("✓ ") && s.contains("☑ "));
 
     // Resolve the escalation under the cursor with an outcome.
     tmux.keys(&["E"]);
@@ -63,7 +65,7 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
     tmux.wait_for("the resolution", |s| {
         s.lines().any(|l| {
             l.contains("resolved")
-                && (l.contains("escalation resolved") || l.contains("escalations resolved"))
+                && (l.contains("incident resolved") || l.contains("incidents resolved"))
         })
     });
 
@@ -100,12 +102,19 @@ fn flag_resolve_tag_note_and_moderate_in_the_demo() {
         s.contains("delete pending for 1 item")
     });
 
-    // The protocol's notify command received the escalation as JSON.
+    // The protocol's notify command received the incident's notices as JSON: opened, and
+    // resolved with the outcome.
     let log = dir.path().join("escalations.jsonl");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text.contains("\"reason\":\"Health or safety claim\"") {
+        let ours = |notice: &str| {
+            text.lines().any(|l| {
+                l.contains("\"title\":\"Health or safety claim\"")
+                    && l.contains(&format!("\"notice\":\"{notice}\""))
+            })
+        };
+        if ours("opened") && ours("resolved") && text.contains("\"outcome\":\"answered-in-DM\"") {
             break;
         }
         assert!(

@@ -178,10 +178,12 @@ async fn two_processes_on_one_data_directory_send_everything_exactly_once() {
                     item_id: Some(item),
                     linked: vec![],
                     severity: hark::domain::Severity::Critical,
-                    reason: "press".into(),
+                    // A reason each: the same reason would join one incident, one notice.
+                    reason: format!("press {n}"),
                     actor: "user".into(),
+                    topic: Default::default(),
                 };
-                hark::escalation::open(c, &new, &protocol, 1)
+                hark::escalation::open(c, &new, &protocol, 1).map(|o| o.escalation)
             })
             .unwrap();
     }

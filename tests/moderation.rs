@@ -570,9 +570,14 @@ fn the_spike_rule_opens_one_escalation_linking_its_items_and_waits_out_its_coold
     assert_eq!(opened.len(), 1);
     assert!(
         opened[0].starts_with(
-            "critical rule:cold brew spike cold brew spike: 6 negative items in the last hour"
+            "critical rule:cold brew spike cold brew spike: cold brew (6 of 6 negative items in the last hour"
         ),
         "{opened:?}"
+    );
+    // "sick" was in the quiet day too: the incident is titled with what is new.
+    assert_eq!(
+        cache.rows::<String>("SELECT title FROM incidents"),
+        vec!["cold brew spike: cold brew".to_string()]
     );
     let linked: Vec<i64> = cache.rows("SELECT item_id FROM escalation_items ORDER BY item_id");
     assert_eq!(linked, burst_ids);

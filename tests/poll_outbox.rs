@@ -142,10 +142,12 @@ fn poll_once_handles_everything_due_not_a_batch() {
                     item_id: Some(item),
                     linked: vec![],
                     severity: hark::domain::Severity::Critical,
-                    reason: "press".into(),
+                    // A reason each: the same reason would join one incident, one notice.
+                    reason: format!("press {n}"),
                     actor: "user".into(),
+                    topic: Default::default(),
                 };
-                hark::escalation::open(c, &new, &protocol, 1)
+                hark::escalation::open(c, &new, &protocol, 1).map(|o| o.escalation)
             })
             .unwrap();
     }

@@ -720,3 +720,144 @@ fn with_business_hours_response_times_and_the_backlog_count_only_opening_hours()
         "{text}"
     );
 }
+
+/// "Look at" picks the most severe open incident, then the largest; section 5 tells each
+/// incident's story: first item, opened, notified, steps done, resolved, outcome, time.
+#[test]
+fn look_at_names_the_most_severe_then_largest_incident_and_incidents_have_timelines() {
+    use hark::domain::Severity;
+    use hark::escalation::{incident, EscalationConfig, NewEscalation, Protocol};
+    let fx = Fixture::new();
+    let bodies: Vec<String> = (0..9)
+        .map(|n| format!("ferry {n} cancelled, storm"))
+        .collect();
+    let posts: Vec<report_support::Post> = (0..9)
+        .map(|n| {
+            post(
+                ["a", "b", "c", "d", "e", "f", "g", "h", "i"][n],
+                Mention,
+                "@p",
+                nov(17, 8, n as i64),
+                Some(Negative),
+                &bodies[n],
+            )
+        })
+        .collect();
+    let ids = fx.ingest("chirp", &posts);
+    let mut config = EscalationConfig::default();
+    for s in [Severity::High, Severity::Critical] {
+        config.protocol.insert(
+            s,
+            Protocol {
+                notify_command: Some("true".into()),
+                max_attempts: 1,
+                checklist: vec!["Post the holding line".into(), "Call the harbour".into()],
+                ..Protocol::default()
+            },
+        );
+    }
+    let flag = move |c: &rusqlite::Connection,
+                     items: &[i64],
+                     s: Severity,
+                     rule: &str,
+                     at: i64|
+          -> hark::store::Result<i64> {
+        let mut last = 0;
+        for &item in items {
+            last = hark::escalation::open(
+                c,
+                &NewEscalation {
+                    item_id: Some(item),
+                    linked: vec![],
+                    severity: s,
+                    reason: rule.into(),
+                    actor: format!("rule:{rule}"),
+                    topic: Default::default(),
+                },
+                &config,
+                at,
+            )?
+            .incident;
+        }
+        Ok(last)
+    };
+    let config2 = {
+        let mut c = EscalationConfig::default();
+        c.protocol.insert(
+            Severity::High,
+            Protocol {
+                notify_command: Some("true".into()),
+                ..Protocol::default()
+            },
+        );
+        c
+    };
+    let ids2 = ids.clone();
+    let (big_high, small_critical, large_critical, resolved) = fx
+        .writer
+        .handle()
+        .call_blocking(move |c| {
+            let big_high = flag(c, &ids2[0..4], Severity::High, "storm", nov(17, 9, 0))?;
+            let small_critical = flag(c, &ids2[4..5], Severity::Critical, "injury", nov(17, 9, 5))?;
+            let large_critical = flag(
+                c,
+                &ids2[5..7],
+                Severity::Critical,
+                "sinking",
+                nov(17, 9, 10),
+            )?;
+            let resolved = flag(c, &ids2[7..9], Severity::High, "fares", nov(17, 9, 20))?;
+            hark::store::incidents::tick(
+                c,
+                resolved,
+                0,
+                "Post the holding line",
+                "kim",
+                nov(17, 9, 40),
+            )?;
+            incident::resolve(
+                c,
+                resolved,
+                "refunds issued",
+                "user",
+                &config2,
+                nov(17, 11, 20),
+            )?;
+            Ok((big_high, small_critical, large_critical, resolved))
+        })
+        .unwrap();
+    let data = compute(&fx, "2026-W47");
+    assert!(
+        data.summary
+            .look_at
+            .contains(&format!("incident #{large_critical}")),
+        "{}",
+        data.summary.look_at
+    );
+    let order: Vec<i64> = data
+        .sections
+        .escalations
+        .incidents
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(
+        order,
+        vec![large_critical, small_critical, big_high, resolved]
+    );
+    let text = report::render(&data, Format::Md, None).text;
+    let story = text
+        .split(&format!("**#{resolved} fares**"))
+        .nth(1)
+        .unwrap();
+    for line in [
+        "- Tue 17 Nov 08:07 first item",
+        "- Tue 17 Nov 09:20 opened",
+        "- Tue 17 Nov 09:20 notified (opened)",
+        "- Tue 17 Nov 09:40 done: Post the holding line (kim)",
+        "- Tue 17 Nov 11:20 notified (resolved)",
+        "- Tue 17 Nov 11:20 resolved: refunds issued (took 2h 00m)",
+    ] {
+        assert!(story.contains(line), "{line} missing in {story}");
+    }
+}

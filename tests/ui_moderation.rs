@@ -4,7 +4,7 @@
 mod support;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::domain::{ItemKind, ItemState, Severity};
-use hark::escalation::{OpenEscalation, Protocol};
+use hark::escalation::{IncidentView, Protocol};
 use hark::store::moderation::{ItemEscalation, ModerationInfo, OutboxEntry};
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::store::View;
@@ -124,6 +124,22 @@ fn info() -> ModerationInfo {
                 ),
             ],
         }],
+        incidents: vec![IncidentView {
+            done: vec![hark::store::incidents::StepDone {
+                step: 0,
+                text: "Page the SMM on call now".into(),
+                by: "kim".into(),
+                at: NOW - 1_200,
+            }],
+            ..incident(
+                3,
+                Severity::Critical,
+                "negative spike: cold brew, sick",
+                NOW - 1_500,
+                13,
+                0,
+            )
+        }],
         spam: false,
     }
 }
@@ -151,27 +167,23 @@ fn model(width: u16, height: u16) -> Model {
     update(
         &mut model,
         Msg::Loaded(Response::OpenEscalations {
-            escalations: vec![
-                OpenEscalation {
-                    id: 1,
-                    item_id: Some(7),
-                    severity: Severity::High,
-                    reason: "health or legal claim".into(),
-                    source: "rule:health or legal claim".into(),
-                    opened_at: NOW - 7_200,
-                    items: 1,
-                    failed_notifications: 0,
-                },
-                OpenEscalation {
-                    id: 3,
-                    item_id: Some(9),
-                    severity: Severity::Critical,
-                    reason: "negative spike: 13 negative items in the last hour".into(),
-                    source: "rule:negative spike".into(),
-                    opened_at: NOW - 1_500,
-                    items: 13,
-                    failed_notifications: 1,
-                },
+            incidents: vec![
+                incident(
+                    3,
+                    Severity::Critical,
+                    "negative spike: cold brew, sick",
+                    NOW - 1_500,
+                    13,
+                    1,
+                ),
+                incident(
+                    1,
+                    Severity::High,
+                    "health or legal claim",
+                    NOW - 7_200,
+                    4,
+                    0,
+                ),
             ],
             tags: vec![
                 ("crisis".into(), 24),
@@ -205,12 +217,42 @@ fn model(width: u16, height: u16) -> Model {
         Protocol {
             checklist: vec![
                 "Page the SMM on call now".into(),
-                "Pause scheduled posts".into(),
+                hark::escalation::ChecklistStep {
+                    text: "Pause scheduled posts".into(),
+                    within: Some(std::time::Duration::from_secs(600)),
+                },
             ],
             ..Protocol::default()
         },
     );
     model
+}
+
+fn incident(
+    id: i64,
+    severity: Severity,
+    title: &str,
+    opened_at: i64,
+    items: u64,
+    failed: u64,
+) -> IncidentView {
+    IncidentView {
+        incident: hark::store::incidents::Incident {
+            id,
+            topic: format!("test:{id}"),
+            title: title.into(),
+            severity,
+            opened_at,
+            last_activity_at: opened_at + 600,
+            resolved_at: None,
+            outcome: None,
+            merged_into: None,
+            notified_at: Some(opened_at),
+            items,
+            failed_notifications: failed,
+        },
+        done: vec![],
+    }
 }
 
 fn keys(model: &mut Model, keys: &[KeyCode]) -> Vec<Effect> {

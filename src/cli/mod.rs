@@ -91,6 +91,9 @@ pub enum Command {
         /// Put failed notifications back in the queue (sent by the next running hark).
         #[arg(long)]
         retry: bool,
+        /// The open incidents as JSON (fields in the README).
+        #[arg(long)]
+        json: bool,
     },
     /// Write the weekly report for the social media manager (markdown, CSV or JSON).
     Report(report::ReportArgs),
@@ -245,7 +248,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             out,
         }) => export::run(&load()?, tag, since, format, out),
         Some(Command::Rules { action }) => rules::run(&load()?, action),
-        Some(Command::Escalations { retry }) => escalations::run(&load()?, retry),
+        Some(Command::Escalations { retry, json }) => escalations::run(&load()?, retry, json),
         Some(Command::Unreadable) => unreadable::run(&load()?),
         Some(Command::Report(args)) => {
             let workspace = load()?;

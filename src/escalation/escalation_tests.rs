@@ -58,11 +58,13 @@ pub(super) fn store_with_escalation(
             severity: Severity::Critical,
             reason: "press".into(),
             actor: "user".into(),
+            topic: Default::default(),
         },
         &config,
         200,
     )
-    .unwrap();
+    .unwrap()
+    .incident;
     (dir, conn, id)
 }
 
@@ -75,10 +77,12 @@ fn opening_writes_one_notification_per_channel_with_the_payload() {
     assert_eq!(due[0].step, "critical/command");
     assert_eq!(due[1].step, "critical/webhook");
     let payload: serde_json::Value = serde_json::from_str(&due[0].payload).unwrap();
-    assert_eq!(payload["escalation_id"], id);
+    assert_eq!(payload["incident_id"], id);
+    assert_eq!(payload["notice"], "opened");
     assert_eq!(payload["severity"], "critical");
-    assert_eq!(payload["items"][0]["author"], "@dana");
-    assert_eq!(payload["checklist"][0], "call the SMM");
+    assert_eq!(payload["added"][0]["author"], "@dana");
+    assert_eq!(payload["checklist"][0]["step"], "call the SMM");
+    assert_eq!(payload["next_step"], "call the SMM");
     let event: String = conn
         .query_row(
             "SELECT detail FROM events WHERE kind = 'escalation'",
@@ -204,7 +208,15 @@ fn resolving_closes_the_items_escalations_with_an_outcome() {
         .unwrap();
     assert_eq!(open_list(&conn).unwrap().len(), 1);
     assert_eq!(
-        resolve_items(&mut conn, &[item], "statement published", "user", 900).unwrap(),
+        resolve_items(
+            &mut conn,
+            &[item],
+            "statement published",
+            "user",
+            &EscalationConfig::default(),
+            900
+        )
+        .unwrap(),
         1
     );
     assert!(open_list(&conn).unwrap().is_empty());
@@ -220,7 +232,15 @@ fn resolving_closes_the_items_escalations_with_an_outcome() {
         (900, "statement published")
     );
     assert_eq!(
-        resolve_items(&mut conn, &[item], "again", "user", 901).unwrap(),
+        resolve_items(
+            &mut conn,
+            &[item],
+            "again",
+            "user",
+            &EscalationConfig::default(),
+            901
+        )
+        .unwrap(),
         0
     );
 }

@@ -3,7 +3,9 @@
 //! does next. Notifications are rows written with the escalation, naming the protocol
 //! step they stand for ([`step`]), sent by [`notify`].
 
+pub mod checklist;
 mod command;
+pub mod incident;
 pub mod notify;
 pub mod step;
 mod webhook;
@@ -11,16 +13,16 @@ mod webhook;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rusqlite::Connection;
 use serde::Deserialize;
 
-use crate::domain::{Severity, UnixTime};
-use crate::store::{escalations, notifications, Result};
+use crate::domain::Severity;
 
-pub use crate::store::escalations::{open_list, resolve_items, NewEscalation, OpenEscalation};
+pub use crate::store::escalations::{open_list, NewEscalation, OpenEscalation, Topic};
+pub use checklist::ChecklistStep;
+pub use incident::{open, open_views, resolve_items, IncidentView, Opened};
 
 /// `[escalation]`.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationConfig {
     /// Reasons offered when flagging: short name → description.
@@ -32,6 +34,43 @@ pub struct EscalationConfig {
     /// `[escalation.spike]`: flag a surge of negative items.
     #[serde(default)]
     pub spike: Option<SpikeConfig>,
+    /// A rule (or the spike detector) matching again while an incident of the same topic
+    /// has been open less than this attaches the item to it instead of opening another.
+    #[serde(
+        default = "default_group_within",
+        deserialize_with = "crate::config::deserialize_duration"
+    )]
+    pub group_within: Duration,
+    /// Who ticks checklist steps on this machine (default: `$USER`).
+    #[serde(default)]
+    pub user: Option<String>,
+}
+
+impl Default for EscalationConfig {
+    fn default() -> Self {
+        EscalationConfig {
+            reasons: BTreeMap::new(),
+            protocol: BTreeMap::new(),
+            spike: None,
+            group_within: default_group_within(),
+            user: None,
+        }
+    }
+}
+
+fn default_group_within() -> Duration {
+    Duration::from_secs(24 * 3600)
+}
+
+impl EscalationConfig {
+    /// Who ticks a step: `[escalation] user`, else `$USER`, else "local".
+    pub fn who(&self) -> String {
+        self.user
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "local".into())
+    }
 }
 
 /// What happens when an escalation of one severity opens.
@@ -50,9 +89,10 @@ pub struct Protocol {
     /// Tries per notification before it is marked failed (the CM can retry it).
     #[serde(default = "default_attempts")]
     pub max_attempts: u32,
-    /// Steps shown to the CM beside the escalated item.
+    /// Steps shown to the CM beside the incident's items, ticked as they are done: a
+    /// string, or `{ step = "...", within = "30m" }` for a deadline from the opening.
     #[serde(default)]
-    pub checklist: Vec<String>,
+    pub checklist: Vec<ChecklistStep>,
 }
 
 /// `[escalation.spike]`: negative items per hour against a rolling baseline.
@@ -161,35 +201,13 @@ impl Ord for Severity {
     }
 }
 
-/// Opens an escalation with its events and one notification row per configured channel,
-/// all on `conn` (call it inside the caller's transaction).
-pub fn open(
-    conn: &Connection,
-    new: &NewEscalation,
-    config: &EscalationConfig,
-    now: UnixTime,
-) -> Result<i64> {
-    let (id, items) = escalations::insert(conn, new, now)?;
-    if let Some(protocol) = config.protocol.get(&new.severity) {
-        let payload = escalations::payload(conn, id, &items, &protocol.checklist)?.to_string();
-        for channel in step::channels(protocol) {
-            notifications::insert(
-                conn,
-                id,
-                channel,
-                &step::name(new.severity, channel),
-                &payload,
-                protocol.max_attempts,
-                now,
-            )?;
-        }
-    }
-    Ok(id)
-}
-
 #[cfg(test)]
 #[path = "escalation_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "incident_tests.rs"]
+mod incident_tests;
 
 #[cfg(test)]
 #[path = "notify_tests.rs"]

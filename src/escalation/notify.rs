@@ -145,8 +145,10 @@ impl Notifier {
                     continue; // another process runs it
                 }
                 tried += 1;
+                // Items may have joined the notice since it was listed.
+                let payload = writer.call(move |c| notifications::payload(c, id)).await?;
                 match self
-                    .renewing(writer, id, self.send(&item.step, &item.payload))
+                    .renewing(writer, id, self.send(&item.step, &payload))
                     .await
                 {
                     Ok(attempt) => {

@@ -81,11 +81,29 @@ pub fn compute(r: &ReportData, w: &Wording) -> Summary {
 
 /// The one thing to look at, most urgent first.
 fn look_at(r: &ReportData, w: &Wording) -> String {
+    // Incidents come most severe first, then the largest.
+    if let Some(i) = r
+        .escalations
+        .incidents
+        .iter()
+        .find(|i| i.open && matches!(i.severity.as_str(), "critical" | "high"))
+    {
+        return format!(
+            "the open {} incident #{} \"{}\" ({} item{}); see Escalations",
+            md::text(&i.severity),
+            i.id,
+            md::text(&i.title),
+            i.items,
+            if i.items == 1 { "" } else { "s" }
+        );
+    }
+    // An escalation no incident holds (written by hand into the cache).
     if let Some(e) = r
         .escalations
         .rows
         .iter()
         .find(|e| e.open && matches!(e.severity.as_str(), "critical" | "high"))
+        .filter(|_| r.escalations.incidents.is_empty())
     {
         return format!(
             "an open {} escalation: {}",

@@ -129,6 +129,7 @@ fn apply_rule(
                 severity: flag.severity,
                 reason: flag.reason.clone(),
                 actor,
+                topic: Default::default(),
             },
             escalations,
             now,

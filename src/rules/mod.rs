@@ -6,6 +6,7 @@ pub mod apply;
 pub mod config_text;
 mod keywords;
 pub mod spike;
+pub mod spike_topic;
 
 use std::sync::OnceLock;
 

@@ -1,11 +1,12 @@
 //! The spike rule: negative items in the last hour against the hourly counts of a rolling
-//! baseline before it. Fires at most once per cooldown and opens one escalation that
-//! names the spike and links its items.
+//! baseline before it. Fires at most once per cooldown and opens one escalation titled
+//! with the spike's topic (see [`super::spike_topic`]), linking only the items that carry it.
 
 use rusqlite::Connection;
 
-use crate::domain::UnixTime;
-use crate::escalation::{self, EscalationConfig, NewEscalation, SpikeConfig};
+use super::spike_topic::{Doc, SpikeTopic};
+use crate::domain::{ItemId, UnixTime};
+use crate::escalation::{self, EscalationConfig, NewEscalation, SpikeConfig, Topic};
 use crate::store::rules as store_rules;
 use crate::store::Result;
 
@@ -79,25 +80,58 @@ pub fn check(
         return Ok(None);
     }
     let mean = baseline.iter().sum::<u64>() as f64 / baseline.len().max(1) as f64;
+    let topic = topic(conn, &items, now, window)?;
+    if topic.terms.is_empty() {
+        // Unrelated complaints that happen to be recent are no crisis: nothing opens, and
+        // no cooldown starts, so a real topic can still fire.
+        tracing::info!(rule = %config.name, items = items.len(), "spike without a shared topic; not escalated");
+        return Ok(None);
+    }
+    let about = topic.terms.join(", ");
     let reason = format!(
-        "{}: {} negative items in the last hour (baseline {:.1}/h over {}h)",
+        "{}: {about} ({} of {} negative items in the last hour; baseline {:.1}/h over {}h)",
         config.name,
+        topic.items.len(),
         items.len(),
         mean,
         window
     );
-    let id = escalation::open(
+    let topic_key = Topic::Spike(topic.terms.clone());
+    let opened = escalation::open(
         conn,
         &NewEscalation {
-            item_id: items.last().copied(),
-            linked: items,
+            item_id: topic.items.last().copied(),
+            linked: topic.items,
             severity: config.severity,
             reason,
             actor: format!("rule:{}", config.name),
+            topic: topic_key,
         },
         escalations,
         now,
     )?;
     store_rules::spike_fired(conn, &config.name, now)?;
-    Ok(Some(id))
+    Ok(Some(opened.escalation))
+}
+
+/// How many baseline items the topic is compared with at most (the newest).
+const BASELINE_ITEMS: usize = 20_000;
+
+/// The spike's topic: what its items say more than the baseline's.
+fn topic(conn: &Connection, items: &[ItemId], now: UnixTime, window: i64) -> Result<SpikeTopic> {
+    let doc = |(id, author, body, lang): store_rules::SpikeText| Doc {
+        id,
+        author,
+        body,
+        lang,
+    };
+    let spike: Vec<Doc> = store_rules::texts(conn, items)?
+        .into_iter()
+        .map(doc)
+        .collect();
+    let baseline: Vec<Doc> = store_rules::baseline_texts(conn, now, window, BASELINE_ITEMS)?
+        .into_iter()
+        .map(doc)
+        .collect();
+    Ok(super::spike_topic::find(&spike, &baseline))
 }

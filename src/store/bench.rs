@@ -52,7 +52,7 @@ pub fn raw_insert_chunk(conn: &mut Connection, chunk: &[NewItem]) -> Result<()> 
 }
 
 /// A year of CM work: most old items done or replied, a few hidden, some tagged, a few
-/// escalated, replies in the outbox; recent items still new or open.
+/// escalated (each its own incident), replies in the outbox; recent items still new or open.
 pub fn age_the_workload(conn: &mut Connection, now: UnixTime, seed: u64) -> Result<()> {
     let tx = conn.transaction()?;
     let week_ago = now - 7 * 86_400;
@@ -87,6 +87,15 @@ pub fn age_the_workload(conn: &mut Connection, now: UnixTime, seed: u64) -> Resu
                  CASE WHEN created_at < {week_ago} THEN created_at + 86400 END,
                  CASE WHEN created_at < {week_ago} THEN 'handled' END
              FROM items WHERE id % 1000 = 0;
+         INSERT INTO incidents (id, topic, title, severity, opened_at, last_activity_at,
+                 resolved_at, outcome, notified_at, notices)
+             SELECT id, 'reason:generated ' || id, reason, severity, opened_at,
+                 coalesce(resolved_at, opened_at), resolved_at, outcome, opened_at, 1
+             FROM escalations WHERE incident_id IS NULL;
+         UPDATE escalations SET incident_id = id WHERE incident_id IS NULL;
+         INSERT OR IGNORE INTO incident_items (incident_id, item_id, added_at, added_by, notice)
+             SELECT incident_id, item_id, opened_at, source, 1 FROM escalations
+             WHERE item_id IS NOT NULL;
          INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state, attempts,
                  next_attempt_at, created_at, sent_at)
              SELECT id, account_id, 'reply', '{{\"text\":\"Thanks for reaching out!\"}}', 'gen-' || id, 'sent', 1,

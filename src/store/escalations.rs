@@ -7,6 +7,18 @@ use crate::domain::{ItemId, Severity, UnixTime};
 use crate::store::events::{self, Event, EventKind};
 use crate::store::Result;
 
+/// Which incident an escalation belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Topic {
+    /// The rule that flagged it (`rule:<name>`), or for the CM's own, its reason.
+    #[default]
+    FromSource,
+    /// The spike detector's over-represented terms and authors.
+    Spike(Vec<String>),
+    /// Attach to this open incident (the CM chose it).
+    Incident(i64),
+}
+
 /// An escalation to open.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEscalation {
@@ -18,20 +30,27 @@ pub struct NewEscalation {
     pub reason: String,
     /// `user` or `rule:<name>`.
     pub actor: String,
+    pub topic: Topic,
 }
 
 /// Writes an escalation, its linked items and one event per item on `conn` (call it
 /// inside the caller's transaction); returns its id and its items, the main one first.
-pub fn insert(conn: &Connection, new: &NewEscalation, now: UnixTime) -> Result<(i64, Vec<ItemId>)> {
+pub fn insert(
+    conn: &Connection,
+    new: &NewEscalation,
+    incident: i64,
+    now: UnixTime,
+) -> Result<(i64, Vec<ItemId>)> {
     conn.execute(
-        "INSERT INTO escalations (item_id, severity, reason, source, opened_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO escalations (item_id, severity, reason, source, opened_at, incident_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             new.item_id,
             new.severity.as_str(),
             new.reason,
             new.actor,
-            now
+            now,
+            incident
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -42,7 +61,7 @@ pub fn insert(conn: &Connection, new: &NewEscalation, now: UnixTime) -> Result<(
         }
     }
     let detail = serde_json::json!({
-        "escalation_id": id, "op": "open", "severity": new.severity.as_str(), "reason": new.reason,
+        "escalation_id": id, "incident_id": incident, "op": "open", "severity": new.severity.as_str(), "reason": new.reason,
     });
     for &item in &items {
         conn.execute(
@@ -58,26 +77,19 @@ pub fn insert(conn: &Connection, new: &NewEscalation, now: UnixTime) -> Result<(
     Ok((id, items))
 }
 
-/// The JSON a notification carries: the escalation, its items and the checklist.
-pub fn payload(
+/// `items` as a notice shows them (at most `limit`, in the order given).
+pub fn describe(
     conn: &Connection,
-    id: i64,
     items: &[ItemId],
-    checklist: &[String],
-) -> Result<serde_json::Value> {
-    let (severity, reason, source, opened_at): (String, String, String, i64) = conn.query_row(
-        "SELECT severity, reason, source, opened_at FROM escalations WHERE id = ?",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+    limit: usize,
+) -> Result<Vec<serde_json::Value>> {
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, acc.platform, au.handle, au.followers, i.body, i.url, i.created_at
          FROM items i JOIN accounts acc ON acc.id = i.account_id
          JOIN authors au ON au.id = i.author_id WHERE i.id = ?",
     )?;
     let mut list = Vec::new();
-    // A spike can link many items; the first 20 tell the story.
-    for &item in items.iter().take(20) {
+    for &item in items.iter().take(limit) {
         if let Some(v) = stmt
             .query_row([item], |r| {
                 Ok(serde_json::json!({
@@ -92,58 +104,7 @@ pub fn payload(
             list.push(v);
         }
     }
-    Ok(serde_json::json!({
-        "escalation_id": id, "severity": severity, "reason": reason, "source": source,
-        "opened_at": opened_at, "item_count": items.len(), "items": list,
-        "checklist": checklist,
-    }))
-}
-
-/// Resolves the open escalations that involve any of `items`; returns how many.
-pub fn resolve_items(
-    conn: &mut Connection,
-    items: &[ItemId],
-    outcome: &str,
-    actor: &str,
-    now: UnixTime,
-) -> Result<usize> {
-    let tx = conn.transaction()?;
-    let mut ids: Vec<i64> = Vec::new();
-    {
-        let mut find = tx.prepare_cached(
-            "SELECT e.id FROM escalations e WHERE e.resolved_at IS NULL AND (e.item_id = ?1
-               OR e.id IN (SELECT escalation_id FROM escalation_items WHERE item_id = ?1))",
-        )?;
-        for &item in items {
-            for id in find.query_map([item], |r| r.get::<_, i64>(0))? {
-                let id = id?;
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-            }
-        }
-    }
-    for &id in &ids {
-        tx.execute(
-            "UPDATE escalations SET resolved_at = ?2, outcome = ?3 WHERE id = ?1",
-            params![id, now, outcome],
-        )?;
-        let (severity, item): (String, Option<i64>) = tx.query_row(
-            "SELECT severity, item_id FROM escalations WHERE id = ?",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let detail = serde_json::json!({
-            "escalation_id": id, "op": "resolve", "severity": severity, "outcome": outcome,
-        });
-        events::record(
-            &tx,
-            &Event::new(EventKind::Escalation, actor, item).detail(detail),
-            now,
-        )?;
-    }
-    tx.commit()?;
-    Ok(ids.len())
+    Ok(list)
 }
 
 /// An open escalation as the Escalated view lists it.

@@ -11,6 +11,7 @@ pub mod check;
 pub mod escalations;
 pub mod events;
 pub mod export;
+pub mod incidents;
 pub mod ingest;
 pub mod language;
 pub mod lease;

@@ -219,6 +219,8 @@ pub struct ModerationInfo {
     pub notes: Vec<(UnixTime, String)>,
     pub outbox: Vec<OutboxEntry>,
     pub escalations: Vec<ItemEscalation>,
+    /// The open incidents the item is in, with their ticked steps.
+    pub incidents: Vec<crate::store::incidents::IncidentView>,
     pub spam: bool,
 }
 
@@ -274,6 +276,7 @@ pub fn info(conn: &Connection, item: ItemId) -> Result<ModerationInfo> {
         .optional()?
         .unwrap_or(false);
     Ok(ModerationInfo {
+        incidents: crate::store::incidents::item_views(conn, item)?,
         notes,
         outbox,
         escalations,

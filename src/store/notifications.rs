@@ -45,6 +45,69 @@ pub fn insert(
     Ok(())
 }
 
+/// Queues one channel of notice number `notice_no` (`kind`: opened, raised, resolved)
+/// about incident `incident_id`, naming its escalation `escalation_id`.
+#[allow(clippy::too_many_arguments)]
+pub fn insert_notice(
+    conn: &Connection,
+    escalation_id: i64,
+    incident_id: i64,
+    kind: &str,
+    notice_no: i64,
+    channel: &str,
+    step: &str,
+    payload: &str,
+    max_attempts: u32,
+    now: UnixTime,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO notifications (escalation_id, incident_id, notice, notice_no, channel, step,
+             payload, max_attempts, next_attempt_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        params![
+            escalation_id,
+            incident_id,
+            kind,
+            notice_no,
+            channel,
+            step,
+            payload,
+            max_attempts,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+/// The newest notice of incident `id` none of whose rows was tried yet: (number, kind).
+pub fn unsent_notice(conn: &Connection, incident_id: i64) -> Result<Option<(i64, String)>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT notice_no, notice FROM notifications WHERE incident_id = ?1
+             AND notice_no = (SELECT max(notice_no) FROM notifications WHERE incident_id = ?1)
+             GROUP BY notice_no HAVING max(state != 'pending' OR attempts > 0) = 0",
+            [incident_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Rewrites the payload of notice `notice_no` of incident `id` (it has not gone out yet).
+pub fn rewrite_notice(
+    conn: &Connection,
+    incident_id: i64,
+    notice_no: i64,
+    payload: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE notifications SET payload = ?3 WHERE incident_id = ?1 AND notice_no = ?2
+           AND state = 'pending' AND attempts = 0",
+        params![incident_id, notice_no, payload],
+    )?;
+    Ok(())
+}
+
 /// Pending notifications whose time has come (a batch of at most 20).
 pub fn due(conn: &Connection, now: UnixTime) -> Result<Vec<Due>> {
     due_except(conn, now, &[])
@@ -91,6 +154,16 @@ pub fn claim(
         tx.commit()?;
     }
     Ok(claimed)
+}
+
+/// The payload of notification `id` as it is now (a notice not yet sent grows as items
+/// join its incident, so the sender reads it after claiming the row).
+pub fn payload(conn: &Connection, id: i64) -> Result<String> {
+    Ok(conn.query_row(
+        "SELECT payload FROM notifications WHERE id = ?",
+        [id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Extends `owner`'s claim while a slow command or webhook runs.

@@ -204,8 +204,9 @@ impl Tally {
 const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au.handle,
     substr(CAST(i.body AS BLOB), 1, 4 * 300) /* a list row shows one line; cut as bytes: SQLite's text substr stops at a NUL */, coalesce(i.sentiment_manual, i.sentiment_label_auto),
     i.sentiment_manual IS NOT NULL, i.needs_reply,
-    (SELECT max(CASE e.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2 ELSE 1 END)
-       FROM escalations e WHERE e.item_id = i.id AND e.resolved_at IS NULL),
+    (SELECT max(CASE n.severity WHEN 'critical' THEN 3 WHEN 'high' THEN 2 ELSE 1 END)
+       FROM incident_items x JOIN incidents n ON n.id = x.incident_id
+       WHERE x.item_id = i.id AND n.resolved_at IS NULL),
     (SELECT json_array(o.kind, o.state, o.last_error) FROM outbox o
        WHERE o.item_id = i.id AND o.kind != 'reply' ORDER BY o.id DESC LIMIT 1),
     coalesce((SELECT o.state = 'failed' FROM outbox o

@@ -177,3 +177,43 @@ pub fn spike_fired(conn: &Connection, rule: &str, now: UnixTime) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// An item as the spike topic reads it: id, author handle, body, language.
+pub type SpikeText = (ItemId, String, String, Option<String>);
+
+/// (id, author handle, body, language) of `ids` (the spike topic reads them).
+pub fn texts(conn: &Connection, ids: &[ItemId]) -> Result<Vec<SpikeText>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, au.handle, i.body, i.lang FROM items i JOIN authors au ON au.id = i.author_id
+         WHERE i.id = ?",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if let Some(row) = stmt
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?
+        {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+/// (id, author handle, body, language) of every non-post item of the `window` hours before the last
+/// one before `now`, newest first, at most `limit` (what the spike is compared with).
+pub fn baseline_texts(
+    conn: &Connection,
+    now: UnixTime,
+    window: i64,
+    limit: usize,
+) -> Result<Vec<SpikeText>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.id, au.handle, i.body, i.lang FROM items i JOIN authors au ON au.id = i.author_id
+         WHERE i.kind != 'post' AND i.created_at <= ?1 - 3600 AND i.created_at > ?1 - 3600 * (?2 + 1)
+         ORDER BY i.created_at DESC LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![now, window, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -20,6 +20,8 @@ pub enum View {
     Platform(String),
     /// Items with one tag, in any state.
     Tag(String),
+    /// The items of one incident (`:view incident:N`).
+    Incident(i64),
 }
 
 impl View {
@@ -41,6 +43,7 @@ impl View {
             View::All => "All".into(),
             View::Platform(p) => p.clone(),
             View::Tag(t) => format!("#{t}"),
+            View::Incident(id) => format!("incident #{id}"),
         }
     }
 
@@ -58,6 +61,8 @@ impl View {
                     View::Tag(tag.to_string())
                 } else if let Some(platform) = lower.strip_prefix("platform:") {
                     View::Platform(platform.to_string())
+                } else if let Some(id) = lower.strip_prefix("incident:") {
+                    View::Incident(id.trim_start_matches('#').parse().ok()?)
                 } else {
                     return None;
                 }
@@ -71,10 +76,13 @@ impl View {
             View::Inbox => ("i.state IN ('new', 'open') AND i.kind != 'post'", vec![]),
             View::NeedsReply => ("i.state IN ('new', 'open') AND i.needs_reply = 1", vec![]),
             View::Escalated => (
-                "i.id IN (SELECT item_id FROM escalations WHERE resolved_at IS NULL
-                    UNION SELECT x.item_id FROM escalation_items x
-                    JOIN escalations e ON e.id = x.escalation_id WHERE e.resolved_at IS NULL)",
+                "i.id IN (SELECT x.item_id FROM incident_items x
+                    JOIN incidents n ON n.id = x.incident_id WHERE n.resolved_at IS NULL)",
                 vec![],
+            ),
+            View::Incident(id) => (
+                "i.id IN (SELECT item_id FROM incident_items WHERE incident_id = ?)",
+                vec![Value::Integer(*id)],
             ),
             View::Done => ("i.state = 'done' AND i.kind != 'post'", vec![]),
             View::All => ("i.kind != 'post'", vec![]),
@@ -106,7 +114,7 @@ impl View {
     pub(crate) fn time_index(&self) -> &'static str {
         match self {
             View::Inbox | View::NeedsReply | View::Platform(_) => "INDEXED BY items_open_by_time",
-            View::Escalated | View::Done | View::All | View::Tag(_) => "",
+            View::Escalated | View::Done | View::All | View::Tag(_) | View::Incident(_) => "",
         }
     }
 
@@ -146,7 +154,7 @@ impl View {
                 "SELECT coalesce((SELECT n FROM tag_counts WHERE tag = ?), 0)",
                 vec![Value::Text(t.clone())],
             ),
-            View::Escalated => return None,
+            View::Escalated | View::Incident(_) => return None,
         })
     }
 }

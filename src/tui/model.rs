@@ -431,8 +431,8 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 model.moderation.info = Some((id, info));
             }
         }
-        Response::OpenEscalations { escalations, tags } => {
-            model.moderation.escalations = escalations;
+        Response::OpenEscalations { incidents, tags } => {
+            model.moderation.incidents = incidents;
             model.moderation.tags_in_use = tags;
         }
         Response::ItemOutbox { id, outbox } => {
@@ -547,7 +547,7 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
             },
             None => {
                 model.status.message = Some(format!(
-                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME)"
+                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME, incident:N)"
                 ))
             }
         },
@@ -670,9 +670,15 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             };
             list_effect(effects, request);
         }
-        Action::Moderate | Action::Tag | Action::Flag | Action::Resolve | Action::AddNote => {
-            super::moderation::start(model, action)
-        }
+        Action::Moderate
+        | Action::Tag
+        | Action::Flag
+        | Action::Resolve
+        | Action::AddNote
+        | Action::DetachIncident
+        | Action::MergeIncident
+        | Action::SplitIncident
+        | Action::TickStep => super::moderation::start(model, action, effects),
         Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
         Action::Help => super::help::open(model),
         Action::Reply

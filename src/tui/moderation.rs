@@ -8,9 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::{Action, Layer};
 use super::model::{Effect, Model};
-use crate::command::{Command, Done};
+use crate::command::{incident_ref, Command, Done, IncidentOp};
 use crate::domain::{ItemId, Severity};
-use crate::escalation::{EscalationConfig, OpenEscalation};
+use crate::escalation::{EscalationConfig, IncidentView};
 use crate::platform::kinds;
 use crate::store::moderation::{self, ModerationInfo};
 
@@ -66,6 +66,10 @@ pub enum Purpose {
     ReportCategory(Vec<(&'static str, &'static str)>),
     /// Why, in the chosen category.
     ReportReason(String),
+    /// `#N`: the incident to merge the items' incidents into.
+    MergeInto,
+    /// The title of the incident split off with the items.
+    SplitTitle,
 }
 
 /// The popup on top of the panes.
@@ -99,8 +103,8 @@ pub struct ModerationState {
     /// Notes, outbox actions and escalations of the item in the detail pane.
     pub info: Option<(ItemId, ModerationInfo)>,
     pub tags_in_use: Vec<(String, u64)>,
-    /// Open escalations, oldest first (the Escalated view shows them).
-    pub escalations: Vec<OpenEscalation>,
+    /// Open incidents, most severe first (the Escalated view shows them).
+    pub incidents: Vec<IncidentView>,
 }
 
 /// Every moderation kind with its command in the popup (its keys are in the keymap's
@@ -209,7 +213,7 @@ fn report_categories(model: &Model, ids: &[ItemId]) -> Vec<(&'static str, &'stat
 }
 
 /// Opens the popup for one of the moderation actions.
-pub fn start(model: &mut Model, action: Action) {
+pub fn start(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
     let ids = targets(model);
     if ids.is_empty() {
         model.status.message = Some("no item here".into());
@@ -271,6 +275,29 @@ pub fn start(model: &mut Model, action: Action) {
             ids,
             text: String::new(),
         },
+        Action::MergeIncident => Popup::Input {
+            purpose: Purpose::MergeInto,
+            ids,
+            text: String::new(),
+        },
+        Action::SplitIncident => Popup::Input {
+            purpose: Purpose::SplitTitle,
+            ids,
+            text: String::new(),
+        },
+        Action::DetachIncident | Action::TickStep => {
+            let op = if action == Action::TickStep {
+                IncidentOp::Tick { id: ids[0] }
+            } else {
+                IncidentOp::Detach { ids }
+            };
+            model.marks.clear();
+            effects.push(Effect::Write(Command::Incident {
+                op,
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
+            return;
+        }
         Action::AddNote => Popup::Input {
             purpose: Purpose::Note,
             // A note belongs to one item: the one under the cursor.
@@ -353,6 +380,7 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
             }
             out
         }
+        // A new incident's reason, or `#N` to attach to an open incident.
         Purpose::FlagReason(_) => model
             .moderation
             .setup
@@ -360,7 +388,9 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
             .reasons
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
+            .chain(open_incidents(model))
             .collect(),
+        Purpose::MergeInto => open_incidents(model).collect(),
         Purpose::ReportCategory(offered) => offered
             .iter()
             .map(|(n, d)| (n.to_string(), d.to_string()))
@@ -369,12 +399,27 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
     }
 }
 
+/// Open incidents as `#N` with their title, to attach to or merge into.
+fn open_incidents(model: &Model) -> impl Iterator<Item = (String, String)> + '_ {
+    model.moderation.incidents.iter().map(|v| {
+        (
+            format!("#{}", v.incident.id),
+            format!(
+                "{} ({})",
+                crate::sanitize::inert_line(&v.incident.title),
+                v.incident.items
+            ),
+        )
+    })
+}
+
+/// `#N` → N.
 /// The candidates that start with what was typed.
 pub fn matching(model: &Model, purpose: &Purpose, text: &str) -> Vec<(String, String)> {
     let typed = text.trim().trim_start_matches(['#', '-']).to_lowercase();
     choices(model, purpose)
         .into_iter()
-        .filter(|(v, _)| v.to_lowercase().starts_with(&typed))
+        .filter(|(v, _)| v.trim_start_matches('#').to_lowercase().starts_with(&typed))
         .collect()
 }
 
@@ -525,6 +570,16 @@ fn submit(
             if text.is_empty() {
                 return keep_open(model, "give a reason (tab completes)", purpose, ids, text);
             }
+            if let Some(incident) = incident_ref(&text) {
+                model.marks.clear();
+                effects.push(Effect::Write(Command::Flag {
+                    ids,
+                    severity,
+                    reason: format!("#{incident}"),
+                    config: Box::new(model.moderation.setup.escalation.clone()),
+                }));
+                return;
+            }
             // A configured reason's name stands for its description.
             let reason = model
                 .moderation
@@ -553,7 +608,37 @@ fn submit(
                 );
             }
             model.marks.clear();
-            effects.push(Effect::Write(Command::Resolve { ids, outcome: text }));
+            effects.push(Effect::Write(Command::Resolve {
+                ids,
+                outcome: text,
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
+        }
+        Purpose::MergeInto => {
+            let Some(into) = incident_ref(&text) else {
+                return keep_open(
+                    model,
+                    "which incident? #N (tab completes)",
+                    purpose,
+                    ids,
+                    text,
+                );
+            };
+            model.marks.clear();
+            effects.push(Effect::Write(Command::Incident {
+                op: IncidentOp::Merge { ids, into },
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
+        }
+        Purpose::SplitTitle => {
+            if text.trim().is_empty() {
+                return keep_open(model, "give the new incident a title", purpose, ids, text);
+            }
+            model.marks.clear();
+            effects.push(Effect::Write(Command::Incident {
+                op: IncidentOp::Split { ids, title: text },
+                config: Box::new(model.moderation.setup.escalation.clone()),
+            }));
         }
         Purpose::Note => {
             if text.is_empty() {
@@ -612,12 +697,26 @@ pub fn done_message(done: &Done) -> String {
         Done::Tagged { tag, count, .. } => {
             format!("#{tag} added to {count} item{}", plural(*count))
         }
-        Done::Flagged { count, severity } => format!(
-            "{count} item{} escalated ({severity}) · E resolves",
-            plural(*count)
+        Done::Flagged {
+            count,
+            severity,
+            incident,
+        } => format!(
+            "{count} item{} escalated ({severity}){} · E resolves",
+            plural(*count),
+            incident
+                .map(|n| format!(" in incident #{n}"))
+                .unwrap_or_default()
         ),
-        Done::Resolved(0) => "no open escalation on this item".into(),
-        Done::Resolved(n) => format!("{n} escalation{} resolved", plural(*n)),
+        Done::Attached { count, incident } => {
+            format!(
+                "{count} item{} attached to incident #{incident}",
+                plural(*count)
+            )
+        }
+        Done::IncidentChanged(message) => message.clone(),
+        Done::Resolved(0) => "no open incident on this item".into(),
+        Done::Resolved(n) => format!("{n} incident{} resolved", plural(*n)),
         Done::Noted => "note added (kept local)".into(),
         Done::Retried(retried) => retried.to_string(),
         Done::LangSet {

@@ -257,7 +257,8 @@ fn e_resolves_with_an_outcome_and_a_adds_a_note_and_esc_cancels() {
         writes(press(&mut m, KeyCode::Enter)),
         vec![Command::Resolve {
             ids: vec![100],
-            outcome: "refund sent".into()
+            outcome: "refund sent".into(),
+            config: Box::new(m.moderation.setup.escalation.clone()),
         }]
     );
     chars(&mut m, "a");
@@ -308,19 +309,20 @@ fn writes_run_against_the_store() {
     };
     assert_eq!(
         run_write(&mut conn, &flag, 5).unwrap(),
-        "1 item escalated (high) · E resolves"
+        "1 item escalated (high) in incident #1 · E resolves"
     );
     let resolve = Command::Resolve {
         ids: vec![id],
         outcome: "answered".into(),
+        config: Box::default(),
     };
     assert_eq!(
         run_write(&mut conn, &resolve, 6).unwrap(),
-        "1 escalation resolved"
+        "1 incident resolved"
     );
     assert_eq!(
         run_write(&mut conn, &resolve, 7).unwrap(),
-        "no open escalation on this item"
+        "no open incident on this item"
     );
     let hide = Command::Moderate {
         ids: vec![id],
@@ -604,6 +606,69 @@ fn report_asks_for_a_category_the_platform_takes_then_a_reason() {
             ids: vec![100],
             kind: "report",
             payload: serde_json::json!({"category": "spam", "reason": "bot replies to every post"})
+        }]
+    );
+}
+
+#[test]
+fn incident_keys_attach_detach_merge_split_and_tick() {
+    use super::IncidentOp;
+    let mut m = model();
+    let config = Box::new(m.moderation.setup.escalation.clone());
+    let current = m.list.current_id().unwrap();
+    // `c` ticks the next step of the item's incident; `D` detaches it.
+    assert_eq!(
+        writes(chars(&mut m, "c")),
+        vec![Command::Incident {
+            op: IncidentOp::Tick { id: current },
+            config: config.clone()
+        }]
+    );
+    assert_eq!(
+        writes(chars(&mut m, "D")),
+        vec![Command::Incident {
+            op: IncidentOp::Detach { ids: vec![current] },
+            config: config.clone()
+        }]
+    );
+    // `J` asks which incident to merge into; `S` asks the new incident's title.
+    chars(&mut m, "J");
+    assert!(
+        writes(press(&mut m, KeyCode::Enter)).is_empty(),
+        "#N is required"
+    );
+    chars(&mut m, "#7");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![Command::Incident {
+            op: IncidentOp::Merge {
+                ids: vec![current],
+                into: 7
+            },
+            config: config.clone()
+        }]
+    );
+    chars(&mut m, "S");
+    chars(&mut m, "Quay St flooding");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![Command::Incident {
+            op: IncidentOp::Split {
+                ids: vec![current],
+                title: "Quay St flooding".into()
+            },
+            config: config.clone()
+        }]
+    );
+    // `!` offers open incidents: `#N` attaches.
+    chars(&mut m, "!h#7");
+    assert_eq!(
+        writes(press(&mut m, KeyCode::Enter)),
+        vec![Command::Flag {
+            ids: vec![current],
+            severity: Severity::High,
+            reason: "#7".into(),
+            config
         }]
     );
 }

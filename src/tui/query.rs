@@ -62,7 +62,7 @@ pub enum Response {
         info: crate::store::moderation::ModerationInfo,
     },
     OpenEscalations {
-        escalations: Vec<crate::escalation::OpenEscalation>,
+        incidents: Vec<crate::escalation::IncidentView>,
         tags: Vec<(String, u64)>,
     },
     ItemOutbox {
@@ -195,7 +195,7 @@ pub fn run(
             Response::OutboxAttention { failed, unknown }
         }
         Request::OpenEscalations => Response::OpenEscalations {
-            escalations: crate::escalation::open_list(reader.conn())?,
+            incidents: crate::escalation::open_views(reader.conn())?,
             tags: crate::store::moderation::tags_in_use(reader.conn())?,
         },
         Request::ItemOutbox(id) => Response::ItemOutbox {

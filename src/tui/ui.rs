@@ -64,12 +64,12 @@ pub fn render(frame: &mut Frame, model: &Model) {
         None => panes::items::render(frame, areas.list, model),
     }
     if *model.current_view() == crate::store::View::Escalated {
-        // The open escalations, oldest first, above the item.
+        // The open incidents, most severe first, above the item.
         let rows =
-            (model.moderation.escalations.len().max(1) as u16 + 2).min(areas.detail.height / 2);
+            ((model.moderation.incidents.len() * 2).max(1) as u16 + 2).min(areas.detail.height / 2);
         let [top, rest] =
             Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
-        panes::moderation::render_escalations(frame, top, model);
+        panes::moderation::render_incidents(frame, top, model);
         panes::detail::render(frame, rest, model);
     } else {
         panes::detail::render(frame, areas.detail, model);

@@ -100,10 +100,47 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
             };
             lines.push(Line::from(text).fg(color));
         }
-        if let Some(p) = model.moderation.setup.escalation.protocol.get(&e.severity) {
-            for step in &p.checklist {
-                lines.push(Line::from(format!("  ☐ {}", inert_line(step))));
-            }
+    }
+    for v in &info.incidents {
+        let i = &v.incident;
+        lines.push(Line::from(vec![
+            severity_span(i.severity),
+            Span::raw(format!(
+                " incident #{} · {} · {} item{} · open {}",
+                i.id,
+                inert_line(&i.title),
+                i.items,
+                if i.items == 1 { "" } else { "s" },
+                age(now, i.opened_at)
+            )),
+        ]));
+        let config = &model.moderation.setup.escalation;
+        let steps = config
+            .protocol
+            .get(&i.severity)
+            .map(|p| p.checklist.as_slice())
+            .unwrap_or_default();
+        use crate::escalation::checklist::{self, StepState};
+        let next = checklist::next(steps, &v.done, i.opened_at, now).map(|(n, _)| n);
+        for (n, state) in checklist::states(steps, &v.done, i.opened_at, now) {
+            let text = inert_line(&steps[n].text);
+            let marker = if next == Some(n) { "▸" } else { " " };
+            let line = match state {
+                StepState::Done { by, at } => Line::from(format!(
+                    " {marker}☑ {text} · {} {}",
+                    inert_line(&by),
+                    ago(now, at)
+                ))
+                .dim(),
+                StepState::Missed { .. } => {
+                    Line::from(format!(" {marker}☐ {text} · MISSED")).fg(Color::Red)
+                }
+                StepState::Open { due: Some(due) } => {
+                    Line::from(format!(" {marker}☐ {text} · due in {}", age(due, now)))
+                }
+                StepState::Open { due: None } => Line::from(format!(" {marker}☐ {text}")),
+            };
+            lines.push(line);
         }
     }
     for (at, body) in &info.notes {
@@ -120,49 +157,86 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
     lines
 }
 
-/// The Escalated view's list of open escalations, oldest first.
-pub fn render_escalations(frame: &mut Frame, area: Rect, model: &Model) {
+/// The Escalated view's list of open incidents, most severe first, then the largest:
+/// title, items, age, last activity and the next step (red once its deadline passed).
+pub fn render_incidents(frame: &mut Frame, area: Rect, model: &Model) {
     let block = super::frame(
         format!(
-            " Open escalations · {} · oldest first ",
-            model.moderation.escalations.len()
+            " Open incidents · {} · :view incident:N opens one ",
+            model.moderation.incidents.len()
         ),
         false,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;
-    let lines: Vec<Line> = model
-        .moderation
-        .escalations
-        .iter()
-        .map(|e| {
-            let head = format!(" {:>4} ", age(model.now, e.opened_at));
-            let items = if e.items > 1 {
-                format!(" ({} items)", e.items)
-            } else {
-                String::new()
-            };
-            let failed = if e.failed_notifications > 0 {
-                " · notify FAILED"
-            } else {
-                ""
-            };
-            let sev = severity_span(e.severity);
-            let used = head.chars().count() + sev.content.chars().count();
-            let rest = truncate_to_width(
-                &format!("{}{items}{failed}", inert_line(&e.reason)),
+    let config = &model.moderation.setup.escalation;
+    // Two lines each: what it is, then how big, how lively and what to do next.
+    let mut lines: Vec<Line> = Vec::new();
+    for v in &model.moderation.incidents {
+        let i = &v.incident;
+        let sev = severity_span(i.severity);
+        let head = format!(" #{} {:>4} ", i.id, age(model.now, i.opened_at));
+        let used = sev.content.chars().count() + head.chars().count();
+        lines.push(Line::from(vec![
+            sev,
+            Span::raw(head).dim(),
+            Span::raw(truncate_to_width(
+                &inert_line(&i.title),
                 width.saturating_sub(used),
-            );
-            Line::from(vec![sev, Span::raw(head).dim(), Span::raw(rest)])
-        })
-        .collect();
+            )),
+        ]));
+        let failed = if i.failed_notifications > 0 {
+            " · notify FAILED"
+        } else {
+            ""
+        };
+        let facts = format!(
+            "   {} item{} · active {}{failed}",
+            i.items,
+            if i.items == 1 { "" } else { "s" },
+            ago(model.now, i.last_activity_at),
+        );
+        let mut spans = vec![Span::raw(facts.clone()).dim()];
+        if let Some((text, state)) = v.next_step(config, model.now) {
+            spans.push(Span::raw(" · ").dim());
+            let left = width.saturating_sub(facts.chars().count() + 3);
+            spans.push(next_step_span(&text, &state, left, model.now));
+        }
+        lines.push(Line::from(spans));
+    }
     let lines = if lines.is_empty() {
         vec![Line::from("nothing open").dim().italic()]
     } else {
         lines
     };
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// "next: <step>", red with "missed" once its deadline passed, with "due in" before.
+fn next_step_span(
+    text: &str,
+    state: &crate::escalation::checklist::StepState,
+    width: usize,
+    now: crate::domain::UnixTime,
+) -> Span<'static> {
+    use crate::escalation::checklist::StepState;
+    let (label, color) = match state {
+        StepState::Missed { due } => (
+            format!("next: {} · MISSED {} ago", inert_line(text), age(now, *due)),
+            Some(Color::Red),
+        ),
+        StepState::Open { due: Some(due) } => (
+            format!("next: {} · due in {}", inert_line(text), age(*due, now)),
+            Some(Color::Yellow),
+        ),
+        _ => (format!("next: {}", inert_line(text)), None),
+    };
+    let span = Span::raw(truncate_to_width(&label, width));
+    match color {
+        Some(c) => span.fg(c),
+        None => span,
+    }
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -276,6 +350,14 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                 Purpose::Note => (
                     " Internal note (never sent) ".to_string(),
                     format!("{enter} saves"),
+                ),
+                Purpose::MergeInto => (
+                    format!(" Merge the incident of {} into ", count(ids)),
+                    format!("#N · {tab} completes · {enter} merges"),
+                ),
+                Purpose::SplitTitle => (
+                    format!(" Split {} into a new incident · title ", count(ids)),
+                    format!("{enter} splits"),
                 ),
                 Purpose::ReportCategory(_) => (
                     format!(" Report {} · category ", count(ids)),
