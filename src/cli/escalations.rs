@@ -81,7 +81,7 @@ fn to_text(
             item.platform
         ));
     }
-    match v.next_step(config, t) {
+    match config.next_step(v, t) {
         Some((text, StepState::Missed { due })) => out.push_str(&format!(
             "    next: {} · MISSED, due {} ago\n",
             inert_line(&text),
@@ -111,7 +111,7 @@ fn to_json(
     t: UnixTime,
 ) -> serde_json::Value {
     let i = &v.incident;
-    let next = v.next_step(config, t).map(|(text, state)| {
+    let next = config.next_step(v, t).map(|(text, state)| {
         let (due, missed) = match state {
             StepState::Missed { due } => (Some(due), true),
             StepState::Open { due } => (due, false),

@@ -355,19 +355,22 @@ pub fn rank(s: Severity) -> u8 {
 
 pub use incidents::{open_views, IncidentView};
 
-impl IncidentView {
-    /// The next step from `config`'s protocol for its severity, with where it stands.
+// The protocol belongs to the escalation config, the incident to the store: the next
+// step is the config's answer about an incident (the store imports nothing from here).
+impl EscalationConfig {
+    /// The next step of `incident` from the protocol for its severity, with where it
+    /// stands.
     pub fn next_step(
         &self,
-        config: &EscalationConfig,
+        incident: &IncidentView,
         now: UnixTime,
     ) -> Option<(String, checklist::StepState)> {
-        let steps = config
+        let steps = self
             .protocol
-            .get(&self.incident.severity)
+            .get(&incident.incident.severity)
             .map(|p| p.checklist.as_slice())
             .unwrap_or_default();
-        checklist::next(steps, &self.done, self.incident.opened_at, now)
+        checklist::next(steps, &incident.done, incident.incident.opened_at, now)
             .map(|(i, s)| (steps[i].text.clone(), s))
     }
 }

@@ -324,7 +324,7 @@ fn steps_are_ticked_by_someone_and_a_missed_deadline_shows() {
     let id = flag(&conn, item, Severity::High, "safety", &config, 1000).incident;
     let view = |conn: &Connection| incidents::open_views(conn).unwrap().remove(0);
     // Before the deadline: due; after it: missed.
-    let (step, state) = view(&conn).next_step(&config, 1000 + 60).unwrap();
+    let (step, state) = config.next_step(&view(&conn), 1000 + 60).unwrap();
     assert_eq!(step, "Post the holding line");
     assert_eq!(
         state,
@@ -332,7 +332,7 @@ fn steps_are_ticked_by_someone_and_a_missed_deadline_shows() {
             due: Some(1000 + 1800)
         }
     );
-    let (_, state) = view(&conn).next_step(&config, 1000 + 1801).unwrap();
+    let (_, state) = config.next_step(&view(&conn), 1000 + 1801).unwrap();
     assert_eq!(state, checklist::StepState::Missed { due: 1000 + 1800 });
     // Ticked: by whom and when; the next step is the next one.
     let msg = incident::apply(&conn, Op::Tick(item), "kim", &config, 2000).unwrap();
@@ -342,10 +342,10 @@ fn steps_are_ticked_by_someone_and_a_missed_deadline_shows() {
     );
     let done = incidents::steps_done(&conn, id).unwrap();
     assert_eq!((done[0].by.as_str(), done[0].at), ("kim", 2000));
-    let (step, _) = view(&conn).next_step(&config, 2001).unwrap();
+    let (step, _) = config.next_step(&view(&conn), 2001).unwrap();
     assert_eq!(step, "Tell the operations desk");
     incident::apply(&conn, Op::Tick(item), "kim", &config, 2002).unwrap();
-    assert!(view(&conn).next_step(&config, 2003).is_none());
+    assert!(config.next_step(&view(&conn), 2003).is_none());
 }
 
 #[test]

@@ -198,7 +198,7 @@ pub fn render_incidents(frame: &mut Frame, area: Rect, model: &Model) {
             ago(model.now, i.last_activity_at),
         );
         let mut spans = vec![Span::raw(facts.clone()).dim()];
-        if let Some((text, state)) = v.next_step(config, model.now) {
+        if let Some((text, state)) = config.next_step(v, model.now) {
             spans.push(Span::raw(" · ").dim());
             let left = width.saturating_sub(facts.chars().count() + 3);
             spans.push(next_step_span(&text, &state, left, model.now));
