@@ -121,3 +121,33 @@ fn the_default_list_detects_any_language() {
     );
     assert_eq!(langs.detect("👍"), "en");
 }
+
+/// With every language possible, a word or two shared with a hinted language ("was",
+/// "de") does not make a Dutch, Danish or Romanian post one of ours, and a post dense with
+/// our function words needs no trigram statistics to be told.
+#[test]
+fn the_default_list_is_not_fooled_by_a_shared_word() {
+    let langs = Languages::default();
+    for (text, want) in [
+        (
+            "Wat een slechte service :( nooit meer, echt verschrikkelijk!! De koffie was koud en het personeel was onbeleefd.",
+            "nl",
+        ),
+        (
+            "Min ordre er stadig ikke kommet, og kundeservice svarer ikke. Det er virkelig for dårligt.",
+            "da",
+        ),
+        (
+            "Comanda mea nu a ajuns nici acum, iar serviciul clienți nu răspunde deloc.",
+            "ro",
+        ),
+        (
+            "Terrible service, the coffee was cold and the staff were rude. Never again!",
+            "en",
+        ),
+        ("my order never arrived, where is it?", "en"),
+        ("C'est une honte, toujours pas de remboursement", "fr"),
+    ] {
+        assert_eq!(langs.detect(text), want, "{text}");
+    }
+}

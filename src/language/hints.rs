@@ -141,6 +141,10 @@ fn table() -> &'static HashMap<&'static str, u16> {
 #[derive(Debug, Default)]
 pub(crate) struct Votes {
     points: [u16; LANGS.len()],
+    /// Words that voted for each language (letters aside).
+    word_hits: [u16; LANGS.len()],
+    /// Words with at least one letter.
+    words: u16,
     pub letters: usize,
 }
 
@@ -173,10 +177,28 @@ impl Votes {
         (best.0, best.1, second)
     }
 
+    fn add_word(&mut self, mask: u16, allowed: u16) {
+        self.add(mask, allowed);
+        for (i, hits) in self.word_hits.iter_mut().enumerate() {
+            if mask & allowed & (1 << i) != 0 {
+                *hits += 1;
+            }
+        }
+    }
+
     /// A language far enough ahead to skip the trigram detector.
     pub(crate) fn clear_winner(&self) -> Option<&'static str> {
         let (i, best, second) = self.ranked();
         (best >= 4 && best >= 2 * second + 2).then_some(LANGS[i])
+    }
+
+    /// A clear winner whose own function words make up a quarter of the text: a language
+    /// without hints (Dutch, Romanian…) shares a word or two with ours ("was", "de"),
+    /// never that many.
+    pub(crate) fn dense_winner(&self) -> Option<&'static str> {
+        let code = self.clear_winner()?;
+        let i = LANGS.iter().position(|l| *l == code)?;
+        (self.words > 0 && self.word_hits[i] * 4 >= self.words).then_some(code)
     }
 
     /// Votes for `code` and the highest count any language has.
@@ -225,10 +247,11 @@ pub(crate) fn vote(text: &str, allowed: u16) -> Votes {
         if w.is_empty() {
             continue;
         }
+        votes.words = votes.words.saturating_add(1);
         if let Some(&m) = table.get(w) {
-            votes.add(m, allowed);
+            votes.add_word(m, allowed);
         } else if let m @ 1.. = ending_votes(w) {
-            votes.add(m, allowed);
+            votes.add_word(m, allowed);
         } else if let Some((head, _)) = w.split_once('\'') {
             // elision: "c'est" is in the table, "l'attente" votes by its article
             let m = match head {
@@ -238,7 +261,7 @@ pub(crate) fn vote(text: &str, allowed: u16) -> Votes {
                 _ => 0,
             };
             if m != 0 {
-                votes.add(m, allowed);
+                votes.add_word(m, allowed);
             }
         }
     }

@@ -97,7 +97,14 @@ impl Languages {
             return self.primary();
         }
         let votes = hints::vote(text, self.hint_mask);
-        if let Some(code) = votes.clear_winner().filter(|_| self.hints_decide) {
+        // With only hinted languages expected, a clear lead decides; otherwise the lead
+        // must also be dense, or a Dutch post would be English by its "was".
+        let decided = if self.hints_decide {
+            votes.clear_winner()
+        } else {
+            votes.dense_winner()
+        };
+        if let Some(code) = decided {
             return self.expected_code(code);
         }
         if votes.letters < MIN_LETTERS {
@@ -122,11 +129,14 @@ impl Languages {
         if let Some(code) = votes.clear_winner() {
             return self.expected_code(code);
         }
-        // an unsure guess stands when the function words agree with it, or
-        // when it names a language the hints know nothing about
+        // an unsure guess stands when the function words agree with it, or when it
+        // names a language the hints know nothing about: with every language possible,
+        // a content word or two ("comanda") must not make a Romanian post Catalan
         match votes.points_of(guess) {
             Some((mine, best)) if mine == best => self.expected_code(guess),
-            None if info.confidence() >= UNHINTED_CONFIDENCE => self.expected_code(guess),
+            None if self.all || info.confidence() >= UNHINTED_CONFIDENCE => {
+                self.expected_code(guess)
+            }
             _ => leader(),
         }
     }
