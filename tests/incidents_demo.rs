@@ -1,7 +1,8 @@
 //! The demo's brewing crisis as incidents (issue 25's "done when"), with the demo's own
 //! config: the health-claim cluster is one incident holding every item the rule matched,
-//! with one notice; the spike incident is titled with the drink's words and holds only
-//! items that carry them; the report's "Look at" names it.
+//! with one notice however many items joined, and one more when its severity rises; the
+//! spike incident is titled with the drink's and the illness's words and holds only items
+//! that carry them; the report's "Look at" names it.
 
 use std::process::Command;
 
@@ -50,6 +51,7 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
         notices, 1,
         "one notice for incident #{health}, not one per item"
     );
+    assert_eq!(notice_kinds(&conn, health), ["opened"]);
 
     // The spike is titled with the drink and holds only items that carry it.
     let (spike, title): (i64, String) = conn
@@ -59,7 +61,36 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert!(title.to_lowercase().contains("cold brew"), "{title}");
+    // The drink, and what it did to people (in any of the demo's languages).
+    let lower = title.to_lowercase();
+    assert!(lower.contains("cold brew"), "{title}");
+    const ILLNESS: &[&str] = &[
+        "sick",
+        "ill",
+        "illness",
+        "poisoning",
+        "vomit",
+        "stomach",
+        "nausea",
+        "cramps",
+        "gastro",
+        "fever",
+        "malade",
+        "crampes",
+        "enfermo",
+        "estómago",
+        "intoxicación",
+        "vómitos",
+        "fiebre",
+        "malalta",
+        "malalt",
+    ];
+    assert!(
+        lower
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| ILLNESS.iter().any(|t| w.starts_with(t))),
+        "no illness term in {title}"
+    );
     let topic: String = conn
         .query_row("SELECT topic FROM incidents WHERE id = ?", [spike], |r| {
             r.get(0)
@@ -87,6 +118,11 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
         );
     }
 
+    // Another match of the health rule at the same severity joins quietly; a match at a
+    // higher severity raises the incident and tells it once.
+    raise_health(&dir, health);
+    assert_eq!(notice_kinds(&conn, health), ["opened", "raised"]);
+
     // The report's "Look at" names the spike incident.
     let config = dir.path().join("empty.toml");
     std::fs::write(&config, "brand = \"Nimbus Coffee\"\n").unwrap();
@@ -113,4 +149,56 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
     let look_at = report.lines().find(|l| l.contains("**Look at:**")).unwrap();
     assert!(look_at.contains(&format!("#{spike}")), "{look_at}");
     assert!(report.contains("### Incidents"), "{report}");
+}
+
+/// The notices queued about incident `id`, oldest first.
+fn notice_kinds(conn: &Connection, id: i64) -> Vec<String> {
+    conn.prepare("SELECT notice FROM notifications WHERE incident_id = ? ORDER BY id")
+        .unwrap()
+        .query_map([id], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+/// The health rule matches two more demo items, first at its own severity (high), then
+/// at critical (as after the CM raised the rule's severity), with the demo's protocol.
+fn raise_health(dir: &tempfile::TempDir, health: i64) {
+    use hark::domain::Severity;
+    use hark::escalation::{NewEscalation, Topic};
+    let (workspace, _) = hark::demo::workspace(Some(dir.path().to_path_buf())).unwrap();
+    let mut conn = hark::store::open_rw(&dir.path().join("hark.db")).unwrap();
+    let outside: Vec<i64> = conn
+        .prepare(
+            "SELECT id FROM items WHERE kind != 'post' AND id NOT IN
+               (SELECT item_id FROM incident_items WHERE incident_id = ?) ORDER BY id LIMIT 2",
+        )
+        .unwrap()
+        .query_map([health], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let now = hark::domain::now();
+    for (item, severity) in outside
+        .into_iter()
+        .zip([Severity::High, Severity::Critical])
+    {
+        let opened = hark::store::incidents::in_transaction(&mut conn, |tx| {
+            hark::escalation::open(
+                tx,
+                &NewEscalation {
+                    item_id: Some(item),
+                    linked: Vec::new(),
+                    severity,
+                    reason: "health or legal claim".into(),
+                    actor: "rule:health or legal claim".into(),
+                    topic: Topic::FromSource,
+                },
+                &workspace.config.escalation,
+                now,
+            )
+        })
+        .unwrap();
+        assert_eq!(opened.incident, health);
+    }
 }

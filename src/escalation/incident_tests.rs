@@ -456,6 +456,115 @@ tag = "problem"
     assert_eq!(held, crisis, "only the items that carry the topic");
 }
 
+/// A product recall far from coffee and rail: e-bike batteries that overheat. The first
+/// reports trickle in all day before the spike, so in the spike hour the battery talk is
+/// no more frequent than in the day before; the week before that is the brand's ordinary
+/// talk, and against it the battery's words stand out. The spike is titled with them and
+/// holds the battery reports, not the unrelated complaints of the same hour.
+#[test]
+fn a_recall_spike_built_up_over_the_day_is_titled_with_what_built_up() {
+    let (_d, mut conn, acc) = store();
+    let now = 400 * HOUR;
+    let mut n = 0;
+    let mut next = |conn: &mut Connection, author: &str, body: &str, at: i64| {
+        n += 1;
+        post(conn, acc, n, author, body, at)
+    };
+    let ordinary = [
+        "how do I adjust the saddle height on the city model",
+        "commute on the Voltra took twenty minutes today, lovely",
+        "the Leeds shop fixed my gears while I waited",
+        "delivery of my helmet was slow but it arrived",
+        "is there a winter discount on panniers",
+    ];
+    // A week of ordinary talk before the day the detector looks at.
+    for h in (26..26 + 7 * 24).step_by(4) {
+        let body = ordinary[(h as usize / 4) % ordinary.len()];
+        next(&mut conn, &format!("@o{h}"), body, now - h * HOUR);
+    }
+    // The day before the spike: ordinary talk, and the first battery reports.
+    for h in 2..24 {
+        let at = now - h * HOUR;
+        next(&mut conn, &format!("@w{h}"), ordinary[h as usize % 5], at);
+        if h % 2 == 0 {
+            next(
+                &mut conn,
+                &format!("@early{h}"),
+                "battery overheating while charging, smelled of smoke",
+                at - 600,
+            );
+        }
+    }
+    let rules = crate::config::Config::parse(
+        r#"
+[[rule]]
+name = "safety and anger"
+any = { keywords = ["smoke", "overheating", "statement", "useless", "refund"] }
+then = { tag = ["problem"] }
+
+[escalation.spike]
+multiple = 3.0
+min_count = 5
+tag = "problem"
+"#,
+        std::path::Path::new("recall.toml"),
+    )
+    .unwrap();
+    let engine = crate::rules::apply::Engine::new(&rules.rules, &rules.escalation).unwrap();
+    let mut battery = Vec::new();
+    let mut angry = Vec::new();
+    for i in 0..6i64 {
+        battery.push(next(
+            &mut conn,
+            &format!("@b{i}"),
+            "battery overheating while charging, smelled of smoke again",
+            now - 55 * 60 + i * 60,
+        ));
+        angry.push(next(
+            &mut conn,
+            &format!("@s{i}"),
+            "still no statement from Voltra, people deserve to know",
+            now - 45 * 60 + i * 60,
+        ));
+    }
+    let noise = [
+        next(
+            &mut conn,
+            "@gus",
+            "app is useless, cannot log in",
+            now - 20 * 60,
+        ),
+        next(
+            &mut conn,
+            "@hal",
+            "waiting three weeks for a refund",
+            now - 10 * 60,
+        ),
+    ];
+    let ids: Vec<ItemId> = battery
+        .iter()
+        .chain(&angry)
+        .chain(&noise)
+        .copied()
+        .collect();
+    crate::rules::apply::apply_on_ingest(&conn, &ids, &engine, now).unwrap();
+    let open = incidents::open_list(&conn).unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    let spike = &open[0];
+    assert!(spike.title.contains("battery"), "{}", spike.title);
+    let held: Vec<ItemId> = incidents::items_in_order(&conn, spike.id, 100)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    for id in &battery {
+        assert!(held.contains(id), "battery report {id} not in {held:?}");
+    }
+    for id in &noise {
+        assert!(!held.contains(id), "unrelated {id} in {held:?}");
+    }
+}
+
 /// The migration turns escalations into incidents: same rule within 24 hours → one.
 #[test]
 fn existing_escalations_become_incidents_by_rule_within_the_window() {

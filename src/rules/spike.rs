@@ -116,8 +116,20 @@ pub fn check(
 
 /// How many baseline items the topic is compared with at most (the newest).
 const BASELINE_ITEMS: usize = 20_000;
+/// How far before the detector's window the topic's baseline reaches: a week holds the
+/// brand's ordinary talk, weekdays and weekend alike.
+const HISTORY: i64 = 7 * 24 * HOUR;
+/// The days before the window are the baseline only when they hold this many items (a
+/// fresh cache has little else to compare with).
+const MIN_HISTORY_ITEMS: usize = 30;
 
-/// The spike's topic: what its items say more than the baseline's.
+/// The spike's topic: what its items say more than the brand's ordinary talk.
+///
+/// A crisis builds up before its volume spikes: the first reports trickle in during the
+/// hours (or day) the detector's window covers. Compared with that window, the crisis's
+/// own words are not over-represented and the topic falls back on whatever else the spike
+/// repeats. So the baseline is the week before the window; only when that holds too
+/// little (a fresh cache) does the window itself join it.
 fn topic(conn: &Connection, items: &[ItemId], now: UnixTime, window: i64) -> Result<SpikeTopic> {
     let doc = |(id, author, body, lang): store_rules::SpikeText| Doc {
         id,
@@ -129,9 +141,14 @@ fn topic(conn: &Connection, items: &[ItemId], now: UnixTime, window: i64) -> Res
         .into_iter()
         .map(doc)
         .collect();
-    let baseline: Vec<Doc> = store_rules::baseline_texts(conn, now, window, BASELINE_ITEMS)?
-        .into_iter()
-        .map(doc)
-        .collect();
+    let last_hour = now - HOUR;
+    let window_start = last_hour - window * HOUR;
+    let mut baseline =
+        store_rules::baseline_texts(conn, window_start - HISTORY, window_start, BASELINE_ITEMS)?;
+    if baseline.len() < MIN_HISTORY_ITEMS {
+        baseline =
+            store_rules::baseline_texts(conn, window_start - HISTORY, last_hour, BASELINE_ITEMS)?;
+    }
+    let baseline: Vec<Doc> = baseline.into_iter().map(doc).collect();
     Ok(super::spike_topic::find(&spike, &baseline))
 }

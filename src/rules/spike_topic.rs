@@ -104,6 +104,12 @@ pub fn find(spike: &[Doc], baseline: &[Doc]) -> SpikeTopic {
                 }
                 continue;
             }
+            // A bridge between chosen phrases ("oat cold" between "maple oat" and "cold
+            // brew") says nothing new.
+            let shown = |w: &&str| terms.iter().any(|(t, _)| t.split(' ').any(|c| c == *w));
+            if words.iter().all(shown) {
+                continue;
+            }
         } else if terms.iter().any(|(t, _)| t.split(' ').any(|w| w == term)) {
             continue; // inside a chosen phrase
         }
@@ -204,6 +210,40 @@ mod tests {
             topic.terms
         );
         assert_eq!(topic.items, (0..5).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_phrase_bridging_two_chosen_phrases_is_not_a_term_of_its_own() {
+        let baseline: Vec<Doc> = (0..30)
+            .map(|i| doc(100 + i, &format!("u{i}"), "nice weather for a ride"))
+            .collect();
+        // "loop signal" only where the two phrases happen to meet.
+        let spike: Vec<Doc> = (0..6)
+            .map(|i| {
+                let body = if i < 4 {
+                    "northern loop signal failure again"
+                } else {
+                    "signal failure on the northern loop"
+                };
+                doc(i, &format!("p{i}"), body)
+            })
+            .collect();
+        let topic = find(&spike, &baseline);
+        assert!(
+            topic.terms.contains(&"northern loop".to_string()),
+            "{:?}",
+            topic.terms
+        );
+        assert!(
+            topic.terms.contains(&"signal failure".to_string()),
+            "{:?}",
+            topic.terms
+        );
+        assert!(
+            !topic.terms.contains(&"loop signal".to_string()),
+            "{:?}",
+            topic.terms
+        );
     }
 
     #[test]

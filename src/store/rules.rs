@@ -199,20 +199,20 @@ pub fn texts(conn: &Connection, ids: &[ItemId]) -> Result<Vec<SpikeText>> {
     Ok(out)
 }
 
-/// (id, author handle, body, language) of every non-post item of the `window` hours before the last
-/// one before `now`, newest first, at most `limit` (what the spike is compared with).
+/// (id, author handle, body, language) of every non-post item created in `(from, to]`,
+/// newest first, at most `limit` (what the spike is compared with).
 pub fn baseline_texts(
     conn: &Connection,
-    now: UnixTime,
-    window: i64,
+    from: UnixTime,
+    to: UnixTime,
     limit: usize,
 ) -> Result<Vec<SpikeText>> {
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, au.handle, i.body, i.lang FROM items i JOIN authors au ON au.id = i.author_id
-         WHERE i.kind != 'post' AND i.created_at <= ?1 - 3600 AND i.created_at > ?1 - 3600 * (?2 + 1)
+         WHERE i.kind != 'post' AND i.created_at > ?1 AND i.created_at <= ?2
          ORDER BY i.created_at DESC LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![now, window, limit as i64], |r| {
+    let rows = stmt.query_map(params![from, to, limit as i64], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
