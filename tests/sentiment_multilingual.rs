@@ -95,10 +95,18 @@ fn fresh_sets_with_detected_languages() {
             e.1 += usize::from(got == it.lang.as_deref().unwrap());
             e.2 += usize::from(right);
         }
-        let (n, d, r) = by.values().fold((0, 0, 0), |a, e| (a.0 + e.0, a.1 + e.1, a.2 + e.2));
-        eprintln!("{file} detected: overall {:.3} (detection {d}/{n})", r as f64 / n as f64);
+        let (n, d, r) = by
+            .values()
+            .fold((0, 0, 0), |a, e| (a.0 + e.0, a.1 + e.1, a.2 + e.2));
+        eprintln!(
+            "{file} detected: overall {:.3} (detection {d}/{n})",
+            r as f64 / n as f64
+        );
         for (l, (n, d, r)) in &by {
-            eprintln!("{file} detected: {l} {:.3} (detection {d}/{n})", *r as f64 / *n as f64);
+            eprintln!(
+                "{file} detected: {l} {:.3} (detection {d}/{n})",
+                *r as f64 / *n as f64
+            );
         }
     }
 }

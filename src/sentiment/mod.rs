@@ -12,6 +12,7 @@ mod intl;
 mod langs;
 mod lexicon;
 pub mod metrics;
+mod patterns;
 mod pytext;
 mod social;
 mod vader;
@@ -320,6 +321,7 @@ impl Analyzer {
                 let soc = &self.social;
                 let marks = soc.tokenize(soc, text, Some(&base().emoji), &mut buf, s);
                 soc.neutralize_phrases(s);
+                patterns::apply(s);
                 let raw = vader::score(vader::punctuation_emphasis(marks), s);
                 f(text, &buf, s, &raw)
             }
@@ -347,6 +349,7 @@ impl Analyzer {
         let marks = self.social.tokenize(&lx, text, None, &mut buf, s);
         self.social.neutralize_phrases(s);
         intl::apply_phrases(ls.pack, s);
+        patterns::apply(s);
         let raw = intl::score(vader::punctuation_emphasis(marks), s);
         let out = f(text, &buf, s, &raw);
         s.text = buf;
