@@ -43,7 +43,14 @@ pub(crate) fn apply(s: &mut Scratch) {
     ratings(s);
     danger_adverbs(s);
     would_again(s);
-    questions(s);
+    questions(s, Some(QUESTION_OPENERS));
+}
+
+/// The patterns for the other languages: ratings, and questions, where every
+/// question counts (their word order marks no question reliably).
+pub(crate) fn apply_intl(s: &mut Scratch) {
+    ratings(s);
+    questions(s, None);
 }
 
 /// Words that open a question asking about a quality.
@@ -52,14 +59,14 @@ const QUESTION_OPENERS: &[&str] = &[
     "which", "what", "how",
 ];
 
-fn questions(s: &mut Scratch) {
+fn questions(s: &mut Scratch, openers: Option<&[&str]>) {
     let n = s.toks.len();
     let mut start = 0;
     for end in 0..n {
         if !s.toks[end].clause_end {
             continue;
         }
-        if s.toks[end].question && QUESTION_OPENERS.contains(&s.lower_of(start)) {
+        if s.toks[end].question && openers.is_none_or(|o| o.contains(&s.lower_of(start))) {
             for k in start..=end {
                 let t = &s.toks[k];
                 if !t.emoji && t.lex.is_some_and(|v| v > 0.0) {
