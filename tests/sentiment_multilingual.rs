@@ -349,3 +349,15 @@ fn a_question_does_not_praise() {
         Label::Negative
     );
 }
+
+/// A verb form the lexicon does not list finds its listed form through the
+/// language's conjugation endings (imperfect "encantaba" -> "encanta").
+#[test]
+fn conjugated_verbs_find_their_lexicon_form() {
+    for (lang, text) in [
+        ("es", "nos encantaba ese sitio"),
+        ("ca", "ens encantava aquell lloc"),
+    ] {
+        assert_eq!(label(text, lang), Label::Positive, "{lang}: {text}");
+    }
+}
