@@ -57,11 +57,59 @@ fn held_out_split_meets_the_targets() {
     check("multilingual_holdout.tsv", 0.80, 0.70);
 }
 
-/// Written after the lexicons were frozen and measured once (77.8% overall):
-/// below the 80% goal, kept as a regression floor and an honest figure.
+/// Written after the lexicons were frozen and measured once (77.8% overall);
+/// 82.2% after the complaint patterns and questions (not tuned to it; fr 73.3% lowest).
 #[test]
 fn fresh_posts_stay_above_the_measured_floor() {
-    check("multilingual_fresh.tsv", 0.77, 0.66);
+    check("multilingual_fresh.tsv", 0.80, 0.70);
+}
+
+/// Written before the second tuning round (short complaints without a
+/// sentiment word, conjugated verbs, short posts) and never read while tuning.
+#[test]
+fn second_fresh_set_meets_the_targets() {
+    // 87.5% before the round (ca 75%), 91.7% after (de and ca 85%)
+    check("multilingual_fresh2.tsv", 0.80, 0.70);
+}
+
+/// Both fresh sets end to end: the language detected among the brand's
+/// languages, then scored in it (a misdetected post is scored in the wrong language).
+#[test]
+fn fresh_sets_with_detected_languages() {
+    let codes: Vec<String> = ["en", "es", "fr", "pt", "de", "it", "ca"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let langs = hark::language::Languages::new(&codes).unwrap();
+    let a = Analyzer::social();
+    for file in ["multilingual_fresh.tsv", "multilingual_fresh2.tsv"] {
+        let all = items(file);
+        let mut by: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
+        for it in &all {
+            let lang = it.lang.clone().unwrap();
+            let got = langs.detect(&it.text);
+            let right = a
+                .analyze_in(&it.text, got)
+                .is_some_and(|s| s.label == hark::sentiment::metrics::human_label(it.mean));
+            let e = by.entry(lang).or_default();
+            e.0 += 1;
+            e.1 += usize::from(got == it.lang.as_deref().unwrap());
+            e.2 += usize::from(right);
+        }
+        let (n, d, r) = by
+            .values()
+            .fold((0, 0, 0), |a, e| (a.0 + e.0, a.1 + e.1, a.2 + e.2));
+        eprintln!(
+            "{file} detected: overall {:.3} (detection {d}/{n})",
+            r as f64 / n as f64
+        );
+        for (l, (n, d, r)) in &by {
+            eprintln!(
+                "{file} detected: {l} {:.3} (detection {d}/{n})",
+                *r as f64 / *n as f64
+            );
+        }
+    }
 }
 
 fn label(text: &str, lang: &str) -> Label {
@@ -248,4 +296,68 @@ fn brand_terms_and_overrides_apply_in_every_language() {
         a.analyze_in("un sitio cutrisimo", "es").unwrap().label,
         Label::Negative
     );
+}
+
+/// Complaints with no sentiment word: a wait with its duration, "still not",
+/// a repeated failure; and a duration without a wait stays neutral.
+#[test]
+fn complaints_without_a_sentiment_word_are_negative() {
+    for (lang, text) in [
+        ("es", "llevamos dos horas esperando la mesa"),
+        ("es", "el paquete todavía no aparece"),
+        ("es", "otra vez el mismo error en la factura"),
+        ("fr", "ça fait dix jours que j'attends une réponse"),
+        ("fr", "le colis n'est toujours pas là"),
+        ("pt", "faz três semanas que aguardo o estorno"),
+        ("pt", "ainda não recebi o cupom"),
+        ("pt", "de novo a cobrança duplicada"),
+        ("de", "wir warten seit drei Tagen auf den Techniker"),
+        ("de", "die Gutschrift fehlt schon wieder"),
+        ("it", "aspetto da dieci giorni la fattura"),
+        ("it", "il rimborso ancora non è arrivato"),
+        ("ca", "fa tres dies que espero el paquet"),
+        ("ca", "encara no funciona la targeta"),
+    ] {
+        assert_eq!(label(text, lang), Label::Negative, "{lang}: {text}");
+    }
+    for (lang, text) in [
+        ("es", "el envío suele llegar en dos días"),
+        ("es", "abrimos dos horas antes el sábado"),
+        ("de", "wir haben sieben Tage die Woche geöffnet"),
+        ("it", "consegna in due giorni"),
+    ] {
+        assert_eq!(label(text, lang), Label::Neutral, "{lang}: {text}");
+    }
+}
+
+/// A question about a quality is not praise: "does it work?" asks, it does not say.
+#[test]
+fn a_question_does_not_praise() {
+    for (lang, text) in [
+        ("es", "¿la app funciona sin conexión?"),
+        ("fr", "la carte cadeau est gratuite ?"),
+        ("pt", "a entrega é boa para o interior?"),
+        ("it", "il wifi funziona bene nel negozio?"),
+        ("de", "ist der Versand kostenlos?"),
+        ("ca", "la targeta regal funciona a totes les botigues?"),
+    ] {
+        assert_eq!(label(text, lang), Label::Neutral, "{lang}: {text}");
+    }
+    // a complaining question stays a complaint
+    assert_eq!(
+        label("¿por qué es todo tan lento y caro?", "es"),
+        Label::Negative
+    );
+}
+
+/// A verb form the lexicon does not list finds its listed form through the
+/// language's conjugation endings (imperfect "encantaba" -> "encanta").
+#[test]
+fn conjugated_verbs_find_their_lexicon_form() {
+    for (lang, text) in [
+        ("es", "nos encantaba ese sitio"),
+        ("ca", "ens encantava aquell lloc"),
+    ] {
+        assert_eq!(label(text, lang), Label::Positive, "{lang}: {text}");
+    }
 }

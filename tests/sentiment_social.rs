@@ -228,3 +228,68 @@ fn analyzer_is_shareable_across_threads() {
         ]
     );
 }
+
+fn social_label(text: &str) -> Label {
+    Analyzer::social().analyze(text).label
+}
+
+#[test]
+fn ratings_carry_the_valence_of_their_score() {
+    for (text, want) in [
+        ("the new bagel: 9/10", Label::Positive),
+        ("gave the brunch 4.5 stars", Label::Positive),
+        ("this cafe is a 2/10 for me", Label::Negative),
+        ("1 star. the order was late", Label::Negative),
+        ("the soup was a 5/10", Label::Neutral),
+        ("open 24/7 near the station", Label::Neutral),
+    ] {
+        assert_eq!(social_label(text), want, "{text}");
+    }
+    // the reference knows nothing of ratings
+    assert_eq!(
+        Analyzer::reference().analyze("the new bagel: 9/10").label,
+        Label::Neutral
+    );
+}
+
+#[test]
+fn a_danger_adverb_before_praise_intensifies_it() {
+    let a = Analyzer::social();
+    for text in [
+        "the brownies are dangerously good",
+        "insanely tasty ramen at the new place",
+        "stupidly comfortable chairs in the lounge",
+        "ridiculously friendly staff today",
+    ] {
+        assert_eq!(a.analyze(text).label, Label::Positive, "{text}");
+    }
+    // it boosts a negative word the same way, and alone it stays negative
+    assert!(compound(&a, "insanely rude staff") < compound(&a, "rude staff"));
+    assert_eq!(a.analyze("he drove dangerously").label, Label::Negative);
+}
+
+#[test]
+fn would_again_is_an_endorsement_unless_negated() {
+    for (text, want) in [
+        ("would order again", Label::Positive),
+        (
+            "the tacos were messy, would eat them again",
+            Label::Positive,
+        ),
+        ("would never go back again", Label::Negative),
+        ("would not buy again", Label::Negative),
+    ] {
+        assert_eq!(social_label(text), want, "{text}");
+    }
+}
+
+#[test]
+fn a_plain_question_stays_neutral() {
+    for text in [
+        "is the oat latte very sweet? my sister is obsessed",
+        "does the chai have dairy in it?",
+        "I'm obsessed with cold brew, which one has the most caffeine?",
+    ] {
+        assert_eq!(social_label(text), Label::Neutral, "{text}");
+    }
+}

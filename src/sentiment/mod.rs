@@ -5,6 +5,7 @@
 //! embedded.
 
 pub mod cli;
+mod complaints;
 mod emoji;
 mod emoji_rank;
 mod explain;
@@ -12,6 +13,7 @@ mod intl;
 mod langs;
 mod lexicon;
 pub mod metrics;
+mod patterns;
 mod pytext;
 mod social;
 mod vader;
@@ -320,6 +322,7 @@ impl Analyzer {
                 let soc = &self.social;
                 let marks = soc.tokenize(soc, text, Some(&base().emoji), &mut buf, s);
                 soc.neutralize_phrases(s);
+                patterns::apply(s);
                 let raw = vader::score(vader::punctuation_emphasis(marks), s);
                 f(text, &buf, s, &raw)
             }
@@ -347,6 +350,8 @@ impl Analyzer {
         let marks = self.social.tokenize(&lx, text, None, &mut buf, s);
         self.social.neutralize_phrases(s);
         intl::apply_phrases(ls.pack, s);
+        patterns::apply_intl(s);
+        complaints::apply(ls.pack.rules.code, s);
         let raw = intl::score(vader::punctuation_emphasis(marks), s);
         let out = f(text, &buf, s, &raw);
         s.text = buf;
@@ -355,7 +360,7 @@ impl Analyzer {
 }
 
 /// Bump when the engine's scoring or tables change.
-const ENGINE_VERSION: u64 = 2;
+const ENGINE_VERSION: u64 = 3;
 
 /// FNV-1a over the settings that affect scores: stable across runs and builds.
 fn fingerprint(cfg: &SentimentConfig) -> u64 {

@@ -33,6 +33,8 @@ pub(crate) struct Tok {
     pub neg: u8,
     pub contrast: bool,
     pub clause_end: bool,
+    /// The raw token ends a question ("sweet?").
+    pub question: bool,
 }
 
 /// A sentiments-list entry; `int` records whether Python holds it as an int,
@@ -166,6 +168,7 @@ pub(crate) fn push_token<L: Lookup>(
         neg: lx.negation(lower),
         contrast: lx.contrast(lower),
         clause_end: raw.ends_with([',', '.', ';', ':', '!', '?', ')']),
+        question: raw.ends_with('?'),
     };
     s.toks.push(tok);
 }
