@@ -11,15 +11,21 @@ pub mod compose_update;
 pub mod format;
 pub mod headless;
 pub mod help;
+pub mod inbox;
+pub mod item;
 pub mod keymap;
-pub mod keys;
-pub mod list;
 pub mod model;
 pub mod moderation;
+pub mod pane;
 pub mod panes;
 pub mod query;
+pub mod sidebar;
+pub mod status;
 pub mod terminal;
 pub mod ui;
+
+/// The list window, under its old path (tests name it so).
+pub use inbox::list;
 
 #[cfg(test)]
 mod test_support;

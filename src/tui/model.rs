@@ -2,17 +2,17 @@
 //! state and effects. No I/O happens here, so every key's behaviour is tested without a
 //! terminal.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::inbox::list::{Anchor, ListRequest, ListWindow};
 use super::keymap::{Action, Keymap, Layer};
-use super::list::{Anchor, ListRequest, ListWindow};
 use super::query::{Request, Response};
 use crate::command::Command;
 use crate::domain::{ItemId, ItemState, SentimentLabel, UnixTime};
 use crate::poller::{PollStatus, StatusUpdate};
-use crate::store::read::{ItemDetail, ListQuery};
+use crate::store::read::ListQuery;
 use crate::store::state::Undone;
 use crate::store::view::fts_query;
 use crate::store::View;
@@ -26,58 +26,9 @@ pub enum Focus {
     Detail,
 }
 
-/// The sidebar: views with their counts.
-#[derive(Debug, Clone, Default)]
-pub struct Sidebar {
-    pub views: Vec<(View, Option<u64>)>,
-    pub selected: usize,
-}
-
-/// The detail pane: the item under the cursor, loaded off the UI thread.
-#[derive(Debug, Clone, Default)]
-pub struct Detail {
-    pub item: Option<Box<ItemDetail>>,
-    pub explanation: Vec<crate::sentiment::Contribution>,
-    /// `e` shows the explanation under the item.
-    pub show_explanation: bool,
-    /// The item the pane should show; `item` may still be the previous one while loading.
-    pub wanted: Option<ItemId>,
-    pub scroll: u16,
-    /// The latest news about fetching an opened item's conversation from its platform.
-    pub thread: Option<crate::threads::ThreadNews>,
-}
-
-/// Per-account poller status and the last problem, for the status bar.
-#[derive(Debug, Clone)]
-pub struct Status {
-    pub accounts: BTreeMap<String, PollStatus>,
-    /// Request budgets (remaining, limit) of the accounts whose platform reports one.
-    pub budgets: BTreeMap<String, (u32, u32)>,
-    pub last_error: Option<String>,
-    /// (unreadable records set aside, notifications older than the look-back).
-    pub aside: (u64, u64),
-    /// A one-line message for the CM ("3 items done — u undoes"), cleared by the next key.
-    pub message: Option<String>,
-    /// Outbox rows the CM must look at: (failed, unknown).
-    pub outbox_attention: (usize, usize),
-    /// Where times of day are shown ("rate limited until 14:05"): the local zone in the
-    /// running UI, UTC unless set.
-    pub tz: jiff::tz::TimeZone,
-}
-
-impl Default for Status {
-    fn default() -> Status {
-        Status {
-            accounts: BTreeMap::new(),
-            budgets: BTreeMap::new(),
-            last_error: None,
-            message: None,
-            aside: (0, 0),
-            outbox_attention: (0, 0),
-            tz: jiff::tz::TimeZone::UTC,
-        }
-    }
-}
+pub use super::item::Detail;
+pub use super::sidebar::Sidebar;
+pub use super::status::Status;
 
 /// The line at the bottom while the CM types.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod editor;
 pub mod event_loop;
+pub mod keys;
 pub mod runtime;
 pub mod source;
 

@@ -26,7 +26,7 @@ pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &
             inert_line(&composer.platform)
         )
     };
-    let block = super::frame(target, true);
+    let block = crate::tui::pane::frame(target, true);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -121,8 +121,8 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
         .or_else(|| model.detail.item.as_ref().map(|d| d.row.platform.clone()));
     let found = compose::matches(&picker.query, &model.kit.canned, platform.as_deref());
     let area = popup(area, 76, (found.len() as u16).clamp(1, 8) + 8);
-    super::clear_popup(frame, area);
-    let block = super::frame(
+    crate::tui::pane::clear_popup(frame, area);
+    let block = crate::tui::pane::frame(
         format!(
             " Canned replies · type to filter · {} inserts ",
             model.keymap.key(Layer::Picker, Action::Choose)
@@ -256,9 +256,9 @@ pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
         area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
-    super::clear_popup(frame, area);
+    crate::tui::pane::clear_popup(frame, area);
     let key = |action| model.keymap.key(Layer::Outbox, action);
-    let block = super::frame(
+    let block = crate::tui::pane::frame(
         format!(
             " Outbox · {} retry · {} cancel · {} edit · {} it was sent · {} closes ",
             key(Action::Retry),

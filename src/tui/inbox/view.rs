@@ -42,7 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if !model.marks.is_empty() {
         title.push_str(&format!("· {} marked ", model.marks.len()));
     }
-    let block = super::frame(title, model.focus == Focus::List);
+    let block = crate::tui::pane::frame(title, model.focus == Focus::List);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
