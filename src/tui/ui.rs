@@ -4,7 +4,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
 
 use super::model::Model;
-use super::{inbox, item, panes, sidebar, status};
+use super::{inbox, item, moderation, panes, sidebar, status};
 
 /// The panes' rectangles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,14 +69,14 @@ pub fn render(frame: &mut Frame, model: &Model) {
             ((model.moderation.incidents.len() * 2).max(1) as u16 + 2).min(areas.detail.height / 2);
         let [top, rest] =
             Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
-        panes::moderation::render_incidents(frame, top, model);
+        moderation::view::render_incidents(frame, top, model);
         item::view::render(frame, rest, model);
     } else {
         item::view::render(frame, areas.detail, model);
     }
     status::view::render_status(frame, areas.status, model);
     status::view::render_prompt(frame, areas.prompt, model);
-    panes::moderation::render_popup(frame, frame.area(), model);
+    moderation::view::render_popup(frame, frame.area(), model);
     if model.outbox.is_some() {
         panes::composer::render_outbox(frame, frame.area(), model);
     }

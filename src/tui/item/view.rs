@@ -27,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             if model.detail.show_explanation {
                 lines.insert(2, explanation_line(&model.detail.explanation));
             }
-            lines.extend(crate::tui::panes::moderation::detail_lines(model));
+            lines.extend(crate::tui::moderation::view::detail_lines(model));
             lines
         }
         None => vec![Line::from("no item selected").dim().italic()],
