@@ -65,10 +65,10 @@ pub struct Model {
     pub frame: u64,
     pub quit: bool,
     /// Canned replies, voice rules and platform limits.
-    pub kit: super::compose::ReplyKit,
-    pub composer: Option<super::compose::Composer>,
-    pub picker: Option<super::compose::Picker>,
-    pub outbox: Option<super::compose::OutboxPane>,
+    pub kit: super::composer::ReplyKit,
+    pub composer: Option<super::composer::Composer>,
+    pub picker: Option<super::composer::Picker>,
+    pub outbox: Option<super::outbox::OutboxPane>,
     /// The draft and sends of the item in the detail pane.
     pub item_outbox: Option<(ItemId, crate::outbox::read::ItemOutbox)>,
 }
@@ -87,7 +87,7 @@ pub enum Msg {
     Loaded(Response),
     Poll(StatusUpdate),
     Wrote(WriteOutcome),
-    Reply(super::compose_update::ReplyMsg),
+    Reply(super::composer::update::ReplyMsg),
     /// About fetching an opened item's conversation.
     Thread(crate::threads::ThreadNews),
 }
@@ -155,7 +155,7 @@ impl Model {
     }
 
     /// Adds the canned replies, voice rules and platform limits.
-    pub fn with_replies(mut self, kit: super::compose::ReplyKit) -> Model {
+    pub fn with_replies(mut self, kit: super::composer::ReplyKit) -> Model {
         self.kit = kit;
         self
     }
@@ -228,10 +228,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             model.now = now;
             model.frame = model.frame.wrapping_add(1);
-            super::compose_update::on_tick(model, &mut effects);
+            super::composer::update::on_tick(model, &mut effects);
         }
         Msg::Changed(changes) => requery(model, changes, &mut effects),
-        Msg::Reply(msg) => super::compose_update::on_reply_msg(model, msg, &mut effects),
+        Msg::Reply(msg) => super::composer::update::on_reply_msg(model, msg, &mut effects),
         Msg::Thread(news) => model.detail.thread = Some(news),
         Msg::Loaded(response) => on_loaded(model, response, &mut effects),
         Msg::Poll(update) => {
@@ -414,7 +414,7 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         on_prompt_key(model, key, effects);
         return;
     }
-    if super::compose_update::on_key(model, key, effects) {
+    if super::composer::update::on_key(model, key, effects) {
         return;
     }
     model.status.message = None;
@@ -637,7 +637,7 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         | Action::SendReply
         | Action::ExternalEditor
         | Action::Canned(_)
-        | Action::Outbox => super::compose_update::apply(model, action, effects),
+        | Action::Outbox => super::composer::update::apply(model, action, effects),
         Action::Quit => {
             model.quit = true;
             effects.push(Effect::Quit);

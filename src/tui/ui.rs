@@ -4,7 +4,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
 
 use super::model::Model;
-use super::{inbox, item, moderation, panes, sidebar, status};
+use super::{composer, inbox, item, moderation, outbox, sidebar, status};
 
 /// The panes' rectangles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
     }
     // The composer takes the list's place, beside (or above) the item's thread.
     match &model.composer {
-        Some(composer) => panes::composer::render_composer(frame, areas.list, model, composer),
+        Some(composer) => composer::view::render_composer(frame, areas.list, model, composer),
         None => inbox::view::render(frame, areas.list, model),
     }
     if *model.current_view() == crate::store::View::Escalated {
@@ -78,10 +78,10 @@ pub fn render(frame: &mut Frame, model: &Model) {
     status::view::render_prompt(frame, areas.prompt, model);
     moderation::view::render_popup(frame, frame.area(), model);
     if model.outbox.is_some() {
-        panes::composer::render_outbox(frame, frame.area(), model);
+        outbox::view::render_outbox(frame, frame.area(), model);
     }
     if model.picker.is_some() {
-        panes::composer::render_picker(frame, frame.area(), model);
+        composer::view::render_picker(frame, frame.area(), model);
     }
     if model.show_help {
         super::help::view::render(frame, frame.area(), model);

@@ -2,4 +2,5 @@
 //! pane that draws it ([`view`]).
 
 pub mod list;
+pub mod sla;
 pub mod view;

@@ -110,7 +110,7 @@ fn item_line(
     text_cols: usize,
 ) -> Line<'static> {
     // Against the first-response target ([sla]), on its clock: "◔" at risk, "◷" breached.
-    let sla = crate::tui::compose_update::sla_status(model, row);
+    let sla = super::sla::sla_status(model, row);
     let mark = if model.marks.contains(&row.id) {
         "● "
     } else {

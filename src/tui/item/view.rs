@@ -36,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if let (Some(item), Some((id, outbox))) = (&model.detail.item, &model.item_outbox) {
         if item.row.id == *id {
             let extra =
-                crate::tui::panes::composer::item_lines(outbox, model.now, inner.width as usize);
+                crate::tui::outbox::view::item_lines(outbox, model.now, inner.width as usize);
             let at = lines.len().saturating_sub(2).max(1).min(lines.len());
             lines.splice(at..at, extra);
         }
