@@ -8,7 +8,6 @@
 pub mod app;
 pub mod composer;
 pub mod format;
-pub mod headless;
 pub mod help;
 pub mod inbox;
 pub mod item;
