@@ -18,23 +18,17 @@ use crate::store::view::fts_query;
 use crate::store::View;
 use crate::store::{Change, Changes};
 
+// Each feature keeps its state in its folder; the model holds one field per feature.
+pub use super::item::Detail;
+pub use super::sidebar::Sidebar;
+pub use super::status::{Prompt, Status};
+
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
     Sidebar,
     List,
     Detail,
-}
-
-pub use super::item::Detail;
-pub use super::sidebar::Sidebar;
-pub use super::status::Status;
-
-/// The line at the bottom while the CM types.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Prompt {
-    Search(String),
-    Command(String),
 }
 
 /// Everything the UI shows.

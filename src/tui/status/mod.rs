@@ -37,3 +37,10 @@ impl Default for Status {
         }
     }
 }
+
+/// The line at the bottom while the CM types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    Search(String),
+    Command(String),
+}
