@@ -106,8 +106,8 @@ impl Config {
 
     /// What the composer needs: canned replies, voice rules, what happens after a send,
     /// and the first-response target it counts down.
-    pub fn reply_kit(&self) -> crate::tui::compose::ReplyKit {
-        crate::tui::compose::ReplyKit::new(
+    pub fn reply_kit(&self) -> crate::tui::composer::ReplyKit {
+        crate::tui::composer::ReplyKit::new(
             self.replies.clone(),
             self.voice.clone(),
             self.composer.after_send,

@@ -12,9 +12,10 @@ use hark::outbox::read::{Draft, ItemOutbox, OutboxRow};
 use hark::outbox::OutboxState;
 use hark::replies::length::Limit;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
-use hark::tui::compose::{OutboxOp, ReplyKit};
-use hark::tui::compose_update::ReplyMsg;
+use hark::tui::composer::update::ReplyMsg;
+use hark::tui::composer::ReplyKit;
 use hark::tui::keymap::Keymap;
+use hark::tui::outbox::OutboxOp;
 
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::query::{Request, Response};

@@ -12,10 +12,10 @@ use hark::domain::{ItemKind, ItemState, Severity};
 use hark::outbox::read::OutboxRow;
 use hark::outbox::OutboxState;
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
-use hark::tui::compose::OutboxOp;
 use hark::tui::keymap::{Keymap, Layer};
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::moderation::{Popup, Purpose};
+use hark::tui::outbox::OutboxOp;
 use hark::tui::query::Response;
 use support::ui::{render, screen};
 

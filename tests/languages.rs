@@ -281,7 +281,7 @@ fn the_cms_language_is_kept_rescored_recorded_and_survives_a_rescore() {
     assert!(cache.lang_of(id).2.is_some());
 }
 
-fn type_text(session: &mut hark::tui::headless::Headless, text: &str) {
+fn type_text(session: &mut hark::tui::app::headless::Headless, text: &str) {
     for c in text.chars() {
         session
             .key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
@@ -299,7 +299,7 @@ fn lang_command_corrects_the_item_shown_in_the_list_and_the_item_pane() {
     let prepared = pipeline.prepare(vec![item("1", "bad day, the cup was great", 10)]);
     let ids = cache.store(pipeline, prepared);
     let mut session =
-        hark::tui::headless::Headless::open(cache.handle(), &cache.path, 100, 30).unwrap();
+        hark::tui::app::headless::Headless::open(cache.handle(), &cache.path, 100, 30).unwrap();
     session
         .press(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
         .unwrap();

@@ -131,8 +131,8 @@ async fn the_reply_limit_comes_from_the_instance_and_hide_is_never_offered() {
     let before = c.capabilities();
     assert_eq!(before.reply_limit.map(|l| l.length), Some(500));
     // The composer's kit is built when the UI starts, before any poll.
-    let kit = hark::tui::compose::ReplyKit {
-        sources: hark::tui::compose::LimitSources(vec![c.clone()]),
+    let kit = hark::tui::composer::ReplyKit {
+        sources: hark::tui::composer::LimitSources(vec![c.clone()]),
         ..Default::default()
     };
     assert_eq!(kit.limit_for("mastodon").map(|l| l.length), Some(500));

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::store::read::{Direction, ListQuery};
 use crate::store::view::fts_query;
 use crate::store::{Reader, View, Writer, DB_FILE};
-use crate::tui::headless::Headless;
+use crate::tui::app::headless::Headless;
 
 /// One measured figure.
 #[derive(Debug, Clone)]

@@ -31,7 +31,7 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(outbox.run()));
         let mut kit = workspace.config.reply_kit();
         kit.sources =
-            crate::tui::compose::LimitSources(shared.iter().map(|(_, c, _)| c.clone()).collect());
+            crate::tui::composer::LimitSources(shared.iter().map(|(_, c, _)| c.clone()).collect());
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
         model.status.tz = jiff::tz::TimeZone::system();

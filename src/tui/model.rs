@@ -2,21 +2,26 @@
 //! state and effects. No I/O happens here, so every key's behaviour is tested without a
 //! terminal.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::inbox::list::{Anchor, ListRequest, ListWindow};
 use super::keymap::{Action, Keymap, Layer};
-use super::list::{Anchor, ListRequest, ListWindow};
 use super::query::{Request, Response};
 use crate::command::Command;
 use crate::domain::{ItemId, ItemState, SentimentLabel, UnixTime};
 use crate::poller::{PollStatus, StatusUpdate};
-use crate::store::read::{ItemDetail, ListQuery};
+use crate::store::read::ListQuery;
 use crate::store::state::Undone;
 use crate::store::view::fts_query;
 use crate::store::View;
 use crate::store::{Change, Changes};
+
+// Each feature keeps its state in its folder; the model holds one field per feature.
+pub use super::item::Detail;
+pub use super::sidebar::Sidebar;
+pub use super::status::{Prompt, Status};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,66 +29,6 @@ pub enum Focus {
     Sidebar,
     List,
     Detail,
-}
-
-/// The sidebar: views with their counts.
-#[derive(Debug, Clone, Default)]
-pub struct Sidebar {
-    pub views: Vec<(View, Option<u64>)>,
-    pub selected: usize,
-}
-
-/// The detail pane: the item under the cursor, loaded off the UI thread.
-#[derive(Debug, Clone, Default)]
-pub struct Detail {
-    pub item: Option<Box<ItemDetail>>,
-    pub explanation: Vec<crate::sentiment::Contribution>,
-    /// `e` shows the explanation under the item.
-    pub show_explanation: bool,
-    /// The item the pane should show; `item` may still be the previous one while loading.
-    pub wanted: Option<ItemId>,
-    pub scroll: u16,
-    /// The latest news about fetching an opened item's conversation from its platform.
-    pub thread: Option<crate::threads::ThreadNews>,
-}
-
-/// Per-account poller status and the last problem, for the status bar.
-#[derive(Debug, Clone)]
-pub struct Status {
-    pub accounts: BTreeMap<String, PollStatus>,
-    /// Request budgets (remaining, limit) of the accounts whose platform reports one.
-    pub budgets: BTreeMap<String, (u32, u32)>,
-    pub last_error: Option<String>,
-    /// (unreadable records set aside, notifications older than the look-back).
-    pub aside: (u64, u64),
-    /// A one-line message for the CM ("3 items done — u undoes"), cleared by the next key.
-    pub message: Option<String>,
-    /// Outbox rows the CM must look at: (failed, unknown).
-    pub outbox_attention: (usize, usize),
-    /// Where times of day are shown ("rate limited until 14:05"): the local zone in the
-    /// running UI, UTC unless set.
-    pub tz: jiff::tz::TimeZone,
-}
-
-impl Default for Status {
-    fn default() -> Status {
-        Status {
-            accounts: BTreeMap::new(),
-            budgets: BTreeMap::new(),
-            last_error: None,
-            message: None,
-            aside: (0, 0),
-            outbox_attention: (0, 0),
-            tz: jiff::tz::TimeZone::UTC,
-        }
-    }
-}
-
-/// The line at the bottom while the CM types.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Prompt {
-    Search(String),
-    Command(String),
 }
 
 /// Everything the UI shows.
@@ -114,10 +59,10 @@ pub struct Model {
     pub frame: u64,
     pub quit: bool,
     /// Canned replies, voice rules and platform limits.
-    pub kit: super::compose::ReplyKit,
-    pub composer: Option<super::compose::Composer>,
-    pub picker: Option<super::compose::Picker>,
-    pub outbox: Option<super::compose::OutboxPane>,
+    pub kit: super::composer::ReplyKit,
+    pub composer: Option<super::composer::Composer>,
+    pub picker: Option<super::composer::Picker>,
+    pub outbox: Option<super::outbox::OutboxPane>,
     /// The draft and sends of the item in the detail pane.
     pub item_outbox: Option<(ItemId, crate::outbox::read::ItemOutbox)>,
 }
@@ -136,7 +81,7 @@ pub enum Msg {
     Loaded(Response),
     Poll(StatusUpdate),
     Wrote(WriteOutcome),
-    Reply(super::compose_update::ReplyMsg),
+    Reply(super::composer::update::ReplyMsg),
     /// About fetching an opened item's conversation.
     Thread(crate::threads::ThreadNews),
 }
@@ -204,7 +149,7 @@ impl Model {
     }
 
     /// Adds the canned replies, voice rules and platform limits.
-    pub fn with_replies(mut self, kit: super::compose::ReplyKit) -> Model {
+    pub fn with_replies(mut self, kit: super::composer::ReplyKit) -> Model {
         self.kit = kit;
         self
     }
@@ -277,10 +222,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             model.now = now;
             model.frame = model.frame.wrapping_add(1);
-            super::compose_update::on_tick(model, &mut effects);
+            super::composer::update::on_tick(model, &mut effects);
         }
         Msg::Changed(changes) => requery(model, changes, &mut effects),
-        Msg::Reply(msg) => super::compose_update::on_reply_msg(model, msg, &mut effects),
+        Msg::Reply(msg) => super::composer::update::on_reply_msg(model, msg, &mut effects),
         Msg::Thread(news) => model.detail.thread = Some(news),
         Msg::Loaded(response) => on_loaded(model, response, &mut effects),
         Msg::Poll(update) => {
@@ -463,7 +408,7 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         on_prompt_key(model, key, effects);
         return;
     }
-    if super::compose_update::on_key(model, key, effects) {
+    if super::composer::update::on_key(model, key, effects) {
         return;
     }
     model.status.message = None;
@@ -686,7 +631,7 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         | Action::SendReply
         | Action::ExternalEditor
         | Action::Canned(_)
-        | Action::Outbox => super::compose_update::apply(model, action, effects),
+        | Action::Outbox => super::composer::update::apply(model, action, effects),
         Action::Quit => {
             model.quit = true;
             effects.push(Effect::Quit);

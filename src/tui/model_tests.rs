@@ -430,7 +430,7 @@ fn each_notice_rereads_only_the_panes_that_show_it() {
         &mut model,
         Msg::Loaded(Response::Window {
             generation,
-            result: crate::tui::list::WindowResult {
+            result: crate::tui::inbox::list::WindowResult {
                 rows,
                 offset: 0,
                 total: 1,

@@ -11,8 +11,8 @@ use crate::sentiment::{Analyzer, Contribution};
 use crate::store::read::{Direction, ItemDetail, ItemRow, ListQuery, PageKey};
 use crate::store::{Reader, View};
 
-use super::list::EXTEND_ROWS;
-use super::list::{Anchor, ListRequest, WindowResult, WINDOW_AFTER, WINDOW_BEFORE};
+use super::inbox::list::EXTEND_ROWS;
+use super::inbox::list::{Anchor, ListRequest, WindowResult, WINDOW_AFTER, WINDOW_BEFORE};
 
 /// A read the UI needs.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! For the update's unit tests: a model started with its first list window answered.
 
+use super::inbox::list::{ListRequest, WindowResult};
 use super::keymap::Keymap;
-use super::list::{ListRequest, WindowResult};
 use super::model::{update, Effect, Model, Msg};
 use super::query::{Request, Response};
 use crate::store::read::ItemRow;

@@ -4,7 +4,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::Frame;
 
 use super::model::Model;
-use super::panes;
+use super::{composer, inbox, item, moderation, outbox, sidebar, status};
 
 /// The panes' rectangles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,18 +50,18 @@ pub fn list_rows(area: Rect) -> usize {
     layout(area)
         .list
         .height
-        .saturating_sub(panes::items::CHROME_ROWS) as usize
+        .saturating_sub(inbox::view::CHROME_ROWS) as usize
 }
 
 pub fn render(frame: &mut Frame, model: &Model) {
     let areas = layout(frame.area());
     if let Some(sidebar) = areas.sidebar {
-        panes::sidebar::render(frame, sidebar, model);
+        sidebar::view::render(frame, sidebar, model);
     }
     // The composer takes the list's place, beside (or above) the item's thread.
     match &model.composer {
-        Some(composer) => panes::composer::render_composer(frame, areas.list, model, composer),
-        None => panes::items::render(frame, areas.list, model),
+        Some(composer) => composer::view::render_composer(frame, areas.list, model, composer),
+        None => inbox::view::render(frame, areas.list, model),
     }
     if *model.current_view() == crate::store::View::Escalated {
         // The open incidents, most severe first, above the item.
@@ -69,19 +69,19 @@ pub fn render(frame: &mut Frame, model: &Model) {
             ((model.moderation.incidents.len() * 2).max(1) as u16 + 2).min(areas.detail.height / 2);
         let [top, rest] =
             Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
-        panes::moderation::render_incidents(frame, top, model);
-        panes::detail::render(frame, rest, model);
+        moderation::view::render_incidents(frame, top, model);
+        item::view::render(frame, rest, model);
     } else {
-        panes::detail::render(frame, areas.detail, model);
+        item::view::render(frame, areas.detail, model);
     }
-    panes::status::render_status(frame, areas.status, model);
-    panes::status::render_prompt(frame, areas.prompt, model);
-    panes::moderation::render_popup(frame, frame.area(), model);
+    status::view::render_status(frame, areas.status, model);
+    status::view::render_prompt(frame, areas.prompt, model);
+    moderation::view::render_popup(frame, frame.area(), model);
     if model.outbox.is_some() {
-        panes::composer::render_outbox(frame, frame.area(), model);
+        outbox::view::render_outbox(frame, frame.area(), model);
     }
     if model.picker.is_some() {
-        panes::composer::render_picker(frame, frame.area(), model);
+        composer::view::render_picker(frame, frame.area(), model);
     }
     if model.show_help {
         super::help::view::render(frame, frame.area(), model);

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use hark::store::read::ItemRow;
-use hark::tui::list::{ListRequest, WindowResult};
+use hark::tui::inbox::list::{ListRequest, WindowResult};
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::query::{Request, Response};
 use hark::tui::ui;

@@ -2,7 +2,7 @@
 //! the outbox pane, the others the status line.
 
 use crate::command::{Command, Done, OutboxOp};
-use crate::tui::compose_update::ReplyMsg;
+use crate::tui::composer::update::ReplyMsg;
 use crate::tui::model::{Msg, WriteOutcome};
 
 /// Who waits for a command's answer, decided before the command moves to the writer.

@@ -11,7 +11,7 @@ use super::source::{EventSource, Input};
 use crate::domain::now;
 use crate::poller::StatusUpdate;
 use crate::store::Notices;
-use crate::tui::compose_update::ReplyMsg;
+use crate::tui::composer::update::ReplyMsg;
 use crate::tui::model::{self, Effect, Model, Msg};
 use crate::tui::{terminal, ui};
 

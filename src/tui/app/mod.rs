@@ -1,11 +1,13 @@
 //! The app's machinery: one event loop ([`event_loop`]) over an [`EventSource`] (the
 //! terminal, or a scripted source in tests), one [`Runtime`] that carries out effects
-//! (the headless driver uses it too), and the answer of a write as a message
+//! (the [`headless`] driver uses it too), and the answer of a write as a message
 //! ([`answer`]).
 
 pub mod answer;
 pub mod editor;
 pub mod event_loop;
+pub mod headless;
+pub mod keys;
 pub mod runtime;
 pub mod source;
 

@@ -6,7 +6,7 @@ use ratatui::backend::{Backend, TestBackend};
 use ratatui::Terminal;
 use tokio::sync::{mpsc, watch};
 
-use crate::tui::keys::KeyReader;
+use super::keys::KeyReader;
 use crate::tui::terminal::{self, Screen};
 
 /// One input for the loop.

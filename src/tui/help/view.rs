@@ -318,7 +318,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let [popup] = Layout::vertical([Constraint::Length(height as u16 + 2)])
         .flex(Flex::Center)
         .areas(area);
-    crate::tui::panes::clear_popup(frame, popup);
+    crate::tui::pane::clear_popup(frame, popup);
     let title = format!(" Keys · rebind them in [keys.<layer>] of config.toml · {here} first ");
     let footer = if max_scroll == 0 {
         " any key closes this help ".to_string()
@@ -334,7 +334,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             key(Action::PageUp)
         )
     };
-    let block = crate::tui::panes::frame(title, true)
+    let block = crate::tui::pane::frame(title, true)
         .title_bottom(Line::from(footer).style(Style::new().fg(Color::Cyan)));
     let inner = block.inner(popup);
     frame.render_widget(block, popup);

@@ -1,5 +1,5 @@
-//! The reply composer, the canned-reply picker and the Outbox pane: their state and key
-//! handling. Pure: keys in, effects out (the runtime saves drafts, queues, runs $EDITOR).
+//! The reply composer and the canned-reply picker: their state, the text checks and the
+//! picker's fuzzy match.
 
 use std::collections::HashMap;
 
@@ -103,19 +103,6 @@ pub struct Picker {
     pub query: String,
     pub selected: usize,
 }
-
-/// The Outbox pane.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OutboxPane {
-    pub rows: Vec<OutboxRow>,
-    pub selected: usize,
-    /// An `unknown` row the CM asked to send again: a second `r` confirms (it may then be
-    /// on the platform twice).
-    pub confirm_resend: Option<crate::outbox::OutboxId>,
-}
-
-/// What the outbox pane asks the store to do with a row.
-pub use crate::command::OutboxOp;
 
 impl Composer {
     /// Opens on `item`, starting from `initial` (a draft) or the author's handle where the

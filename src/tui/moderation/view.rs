@@ -160,7 +160,7 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
 /// The Escalated view's list of open incidents, most severe first, then the largest:
 /// title, items, age, last activity and the next step (red once its deadline passed).
 pub fn render_incidents(frame: &mut Frame, area: Rect, model: &Model) {
-    let block = super::frame(
+    let block = crate::tui::pane::frame(
         format!(
             " Open incidents · {} · :view incident:N opens one ",
             model.moderation.incidents.len()
@@ -392,8 +392,8 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
     };
     let width = 60.min(area.width);
     let rect = centered(area, width, lines.len() as u16 + 2);
-    super::clear_popup(frame, rect);
-    let block = super::frame(title, true);
+    crate::tui::pane::clear_popup(frame, rect);
+    let block = crate::tui::pane::frame(title, true);
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

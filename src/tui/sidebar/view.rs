@@ -10,7 +10,7 @@ use crate::tui::format::thousands;
 use crate::tui::model::{Focus, Model};
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let block = super::frame(" Views ".into(), model.focus == Focus::Sidebar);
+    let block = crate::tui::pane::frame(" Views ".into(), model.focus == Focus::Sidebar);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = inner.width as usize;

@@ -521,7 +521,7 @@ fn reload(m: &mut Model, rows: Vec<ItemRow>) {
         .iter()
         .find_map(|e| match e {
             Effect::Query(crate::tui::query::Request::List(
-                crate::tui::list::ListRequest::Window { generation, .. },
+                crate::tui::inbox::list::ListRequest::Window { generation, .. },
             )) => Some(*generation),
             _ => None,
         })
@@ -531,7 +531,7 @@ fn reload(m: &mut Model, rows: Vec<ItemRow>) {
         m,
         Msg::Loaded(crate::tui::query::Response::Window {
             generation,
-            result: crate::tui::list::WindowResult {
+            result: crate::tui::inbox::list::WindowResult {
                 rows,
                 offset: 0,
                 total,

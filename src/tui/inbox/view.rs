@@ -42,7 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     if !model.marks.is_empty() {
         title.push_str(&format!("· {} marked ", model.marks.len()));
     }
-    let block = super::frame(title, model.focus == Focus::List);
+    let block = crate::tui::pane::frame(title, model.focus == Focus::List);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -110,7 +110,7 @@ fn item_line(
     text_cols: usize,
 ) -> Line<'static> {
     // Against the first-response target ([sla]), on its clock: "◔" at risk, "◷" breached.
-    let sla = crate::tui::compose_update::sla_status(model, row);
+    let sla = super::sla::sla_status(model, row);
     let mark = if model.marks.contains(&row.id) {
         "● "
     } else {

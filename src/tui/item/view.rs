@@ -17,7 +17,7 @@ use crate::tui::model::{Focus, Model};
 const BODY_DISPLAY_CHARS: usize = 20_000;
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
-    let block = super::frame(" Item ".into(), model.focus == Focus::Detail);
+    let block = crate::tui::pane::frame(" Item ".into(), model.focus == Focus::Detail);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines = match &model.detail.item {
@@ -27,7 +27,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             if model.detail.show_explanation {
                 lines.insert(2, explanation_line(&model.detail.explanation));
             }
-            lines.extend(super::moderation::detail_lines(model));
+            lines.extend(crate::tui::moderation::view::detail_lines(model));
             lines
         }
         None => vec![Line::from("no item selected").dim().italic()],
@@ -35,7 +35,8 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     // The item's draft and sends, right under its text.
     if let (Some(item), Some((id, outbox))) = (&model.detail.item, &model.item_outbox) {
         if item.row.id == *id {
-            let extra = super::composer::item_lines(outbox, model.now, inner.width as usize);
+            let extra =
+                crate::tui::outbox::view::item_lines(outbox, model.now, inner.width as usize);
             let at = lines.len().saturating_sub(2).max(1).min(lines.len());
             lines.splice(at..at, extra);
         }

@@ -1,12 +1,6 @@
-//! One pane per file; each renders from the model only (no I/O in render).
+//! What every pane shares: its frame, and clearing room for a popup.
 
-pub mod composer;
-pub mod detail;
-pub mod items;
-pub mod moderation;
-pub mod sidebar;
-pub mod status;
-
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Style};
 use ratatui::widgets::{Block, BorderType};
 
@@ -43,4 +37,15 @@ pub fn clear_popup(frame: &mut ratatui::Frame, area: ratatui::layout::Rect) {
         }
     }
     frame.render_widget(ratatui::widgets::Clear, area);
+}
+
+/// A popup of `width` × `height` in the middle of `area` (smaller when `area` is).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    h
 }

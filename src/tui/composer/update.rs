@@ -1,20 +1,18 @@
-//! How the composer, the picker and the Outbox pane change the model: the replies part
-//! of [`super::model::update`], kept apart so the inbox's update stays readable.
+//! How the composer and the picker change the model (and which pane takes a key while
+//! one of them, or the Outbox pane, is open): the replies part of
+//! [`crate::tui::model::update`], kept apart so the inbox's update stays readable.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::compose::{self, Composer, OutboxOp, OutboxPane, Picker};
-use super::keymap::{Action, Layer};
-use super::model::{Effect, Model};
-use super::query::Request;
+use super::state::{self as compose, Composer, Picker};
 use crate::command::Command;
 use crate::domain::ItemState;
-use crate::outbox::read::OutboxRow;
-use crate::outbox::{OutboxId, OutboxState};
-use crate::platform::kinds;
+use crate::outbox::OutboxId;
 use crate::replies::{AfterSend, Warning};
-use crate::sla::Status;
-use crate::store::read::ItemRow;
+use crate::tui::keymap::{Action, Layer};
+use crate::tui::model::{Effect, Model};
+use crate::tui::outbox::{OutboxOp, OutboxPane};
+use crate::tui::query::Request;
 
 /// Answers from the runtime about replies work.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,19 +25,6 @@ pub enum ReplyMsg {
     },
     /// The text back from `$EDITOR`.
     Edited(Result<String, String>),
-}
-
-/// Is `row` still waiting for a first reply past the `[sla]` target?
-pub fn overdue(model: &Model, row: &ItemRow) -> bool {
-    sla_status(model, row) == Some(Status::Breached)
-}
-
-/// Where `row` stands against the `[sla]` target, on its clock; `None` when it is not
-/// waiting for a first reply (or no target is set).
-pub fn sla_status(model: &Model, row: &ItemRow) -> Option<Status> {
-    let sla = model.kit.sla.as_ref()?;
-    (row.needs_reply && matches!(row.state, ItemState::New | ItemState::Open))
-        .then(|| sla.status(row.created_at, model.now))
 }
 
 fn list_move(model: &mut Model, delta: isize, effects: &mut Vec<Effect>) {
@@ -59,7 +44,7 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) -> bo
         return true;
     }
     if model.outbox.is_some() {
-        outbox_key(model, key, effects);
+        crate::tui::outbox::update::on_key(model, key, effects);
         return true;
     }
     false
@@ -176,7 +161,7 @@ fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             model.picker = Some(Picker::default());
             return;
         }
-        Some(Action::Help) => return super::help::open(model),
+        Some(Action::Help) => return crate::tui::help::open(model),
         Some(Action::Close) => return close_composer(model, effects),
         _ => {}
     }
@@ -297,7 +282,7 @@ fn picker_key(model: &mut Model, key: KeyEvent) {
             picker.selected = (picker.selected + 1).min(found.saturating_sub(1))
         }
         Some(Action::MoveUp) => picker.selected = picker.selected.saturating_sub(1),
-        Some(Action::Help) => super::help::open(model),
+        Some(Action::Help) => crate::tui::help::open(model),
         Some(Action::Choose) => {
             let chosen = compose::matches(&picker.query, &model.kit.canned, platform.as_deref())
                 .get(picker.selected)
@@ -318,80 +303,6 @@ fn picker_key(model: &mut Model, key: KeyEvent) {
             }
             _ => {}
         },
-    }
-}
-
-fn outbox_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
-    let Some(pane) = model.outbox.as_mut() else {
-        return;
-    };
-    let row: Option<OutboxRow> = pane.rows.get(pane.selected).cloned();
-    // A resend of an unknown row is confirmed by the very next key, or dropped.
-    let armed = pane.confirm_resend.take();
-    let keys = &model.keymap;
-    match keys.action(Layer::Outbox, &key) {
-        Some(Action::Close) => model.outbox = None,
-        Some(Action::Help) => super::help::open(model),
-        Some(Action::MoveDown) => {
-            pane.selected = (pane.selected + 1).min(pane.rows.len().saturating_sub(1))
-        }
-        Some(Action::MoveUp) => pane.selected = pane.selected.saturating_sub(1),
-        Some(Action::Retry) => match row {
-            Some(row) if row.state == OutboxState::Unknown && armed != Some(row.id) => {
-                pane.confirm_resend = Some(row.id);
-                model.status.message = Some(format!(
-                    "it may already be on the platform: {} again sends it again · {} if it was sent",
-                    keys.key(Layer::Outbox, Action::Retry),
-                    keys.key(Layer::Outbox, Action::ConfirmSent)
-                ));
-            }
-            Some(row) if row.state.is_open() => effects.push(Effect::Write(Command::Outbox {
-                id: row.id,
-                op: OutboxOp::Retry,
-            })),
-            Some(row) => {
-                model.status.message = Some(format!("a {} row cannot be changed", row.state))
-            }
-            None => {}
-        },
-        Some(Action::CancelSend) => match row {
-            Some(row) if row.state.is_open() => effects.push(Effect::Write(Command::Outbox {
-                id: row.id,
-                op: OutboxOp::Cancel,
-            })),
-            Some(row) => {
-                model.status.message = Some(format!("a {} row cannot be changed", row.state))
-            }
-            None => {}
-        },
-        Some(Action::ConfirmSent) => match row {
-            Some(row) if row.state == OutboxState::Unknown => {
-                effects.push(Effect::Write(Command::Outbox {
-                    id: row.id,
-                    op: OutboxOp::ConfirmSent,
-                }))
-            }
-            _ => {
-                model.status.message = Some(format!(
-                    "{} confirms an unknown row reached the platform",
-                    keys.key(Layer::Outbox, Action::ConfirmSent)
-                ))
-            }
-        },
-        Some(Action::EditReply) => match row {
-            Some(row)
-                if matches!(row.state, OutboxState::Failed | OutboxState::Unknown)
-                    && row.kind == kinds::REPLY =>
-            {
-                model.outbox = None;
-                let mut composer = Composer::for_row(&row, &model.kit);
-                // An unknown row keeps its key: the store edits it in place.
-                composer.replaces = Some(row.id);
-                model.composer = Some(composer);
-            }
-            _ => model.status.message = Some("only a failed or unknown reply can be edited".into()),
-        },
-        _ => {}
     }
 }
 

@@ -14,12 +14,12 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
-use super::app::{source::screen_text, Reads, Runtime};
-use super::keymap::Keymap;
-use super::model::{update, Effect, Model, Msg};
-use super::ui;
+use super::{source::screen_text, Reads, Runtime};
 use crate::domain::now;
 use crate::store::{Notices, Reader, WriterHandle};
+use crate::tui::keymap::Keymap;
+use crate::tui::model::{update, Effect, Model, Msg};
+use crate::tui::ui;
 
 /// A UI session driven step by step.
 pub struct Headless {

@@ -1,0 +1,9 @@
+//! The reply composer (`r`) and the canned-reply picker (`R`): their state ([`state`]),
+//! keys and answers ([`update`]) and panes ([`view`]). Pure: keys in, effects out (the
+//! runtime saves drafts, queues, runs $EDITOR).
+
+pub mod state;
+pub mod update;
+pub mod view;
+
+pub use state::*;

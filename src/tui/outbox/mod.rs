@@ -1,0 +1,21 @@
+//! The Outbox pane (`o`): the rows waiting, failed or unknown, with their keys
+//! ([`update`]) and their drawing ([`view`], which also draws an item's outbox rows in the
+//! item pane).
+
+pub mod update;
+pub mod view;
+
+use crate::outbox::read::OutboxRow;
+
+/// The Outbox pane.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxPane {
+    pub rows: Vec<OutboxRow>,
+    pub selected: usize,
+    /// An `unknown` row the CM asked to send again: a second `r` confirms (it may then be
+    /// on the platform twice).
+    pub confirm_resend: Option<crate::outbox::OutboxId>,
+}
+
+/// What the outbox pane asks the store to do with a row.
+pub use crate::command::OutboxOp;
