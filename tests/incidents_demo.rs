@@ -135,7 +135,10 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
         )
         .unwrap();
     assert!(held_elsewhere >= 9, "{held_elsewhere}");
-    assert!(escalated >= 10, "one escalation per joined item: {escalated}");
+    assert!(
+        escalated >= 10,
+        "one escalation per joined item: {escalated}"
+    );
     assert_eq!(notice_kinds(&conn, spike), ["opened"]);
 
     // Another match of the health rule at the same severity joins quietly; a match at a

@@ -34,7 +34,7 @@ pub fn join_open(
     // arriving in a backfill is not.
     let lead = HOUR + spike.window.as_secs() as i64;
     let mut joined = 0;
-    for (id, author, body, lang, created_at) in store_rules::negative_texts(conn, &tag, ids)? {
+    for ((id, author, body, lang), created_at) in store_rules::negative_texts(conn, &tag, ids)? {
         let doc = Doc {
             id,
             author,

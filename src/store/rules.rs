@@ -205,7 +205,7 @@ pub fn negative_texts(
     conn: &Connection,
     tag: &str,
     ids: &[ItemId],
-) -> Result<Vec<(ItemId, String, String, Option<String>, UnixTime)>> {
+) -> Result<Vec<(SpikeText, UnixTime)>> {
     let sql = format!(
         "SELECT i.id, au.handle, i.body, i.lang, i.created_at FROM items i
          JOIN authors au ON au.id = i.author_id WHERE i.id = ?2 AND i.kind != 'post' AND {NEGATIVE}"
@@ -215,7 +215,7 @@ pub fn negative_texts(
     for &id in ids {
         if let Some(row) = stmt
             .query_row(params![tag, id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get(4)?))
             })
             .optional()?
         {
