@@ -2,7 +2,8 @@
 //! config: the health-claim cluster is one incident holding every item the rule matched,
 //! with one notice however many items joined, and one more when its severity rises; the
 //! spike incident is titled with the drink's and the illness's words and holds only items
-//! that carry them; the report's "Look at" names it.
+//! that carry them, including those that arrive while the detector cools down; the
+//! report's "Look at" names it.
 
 use std::process::Command;
 
@@ -118,6 +119,28 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
         );
     }
 
+    // Negative items carrying its terms that arrive while the detector cools down (the
+    // other networks' reports, and the build-up they deliver late) join it; its one
+    // notice stays one.
+    let late = late_outside(&conn, spike, &terms);
+    assert!(late.is_empty(), "outside incident #{spike}: {late:?}");
+    let (held_elsewhere, escalated): (i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM incident_items x JOIN items i ON i.id = x.item_id
+                     JOIN accounts a ON a.id = i.account_id
+                     WHERE x.incident_id = ?1 AND a.platform != 'chirp'),
+                    (SELECT count(*) FROM escalations WHERE source = 'rule:negative spike')",
+            [spike],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(held_elsewhere >= 9, "{held_elsewhere}");
+    assert!(
+        escalated >= 10,
+        "one escalation per joined item: {escalated}"
+    );
+    assert_eq!(notice_kinds(&conn, spike), ["opened"]);
+
     // Another match of the health rule at the same severity joins quietly; a match at a
     // higher severity raises the incident and tells it once.
     raise_health(&dir, health);
@@ -149,6 +172,40 @@ fn the_demo_crisis_is_a_few_incidents_not_a_pile_of_tickets() {
     let look_at = report.lines().find(|l| l.contains("**Look at:**")).unwrap();
     assert!(look_at.contains(&format!("#{spike}")), "{look_at}");
     assert!(report.contains("### Incidents"), "{report}");
+}
+
+/// The negative items (as the spike counts them) from the networks the demo ingests after
+/// chirp's (where the spike fires), written from the detector's window before spike
+/// incident `id` opened, carrying any of its `terms` by the detector's own reading, that
+/// it does not hold.
+fn late_outside(conn: &Connection, id: i64, terms: &[String]) -> Vec<(i64, String)> {
+    let rows: Vec<(i64, String, String, Option<String>)> = conn
+        .prepare(
+            "SELECT i.id, au.handle, i.body, i.lang FROM items i
+             JOIN authors au ON au.id = i.author_id JOIN accounts a ON a.id = i.account_id,
+             incidents n
+             WHERE n.id = ?1 AND a.platform != 'chirp' AND i.kind != 'post' AND i.created_at > n.opened_at - 25 * 3600
+               AND (coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'
+                    OR i.id IN (SELECT item_id FROM tags WHERE tag = 'crisis'))
+               AND i.id NOT IN (SELECT item_id FROM incident_items WHERE incident_id = ?1)",
+        )
+        .unwrap()
+        .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    rows.into_iter()
+        .filter(|(item, author, body, lang)| {
+            let found = hark::rules::spike_topic::features(&hark::rules::spike_topic::Doc {
+                id: *item,
+                author: author.clone(),
+                body: body.clone(),
+                lang: lang.clone(),
+            });
+            terms.iter().any(|t| found.contains(t))
+        })
+        .map(|(item, _, body, _)| (item, body))
+        .collect()
 }
 
 /// The notices queued about incident `id`, oldest first.

@@ -27,7 +27,8 @@ pub fn spike_topic(terms: &[String]) -> String {
     format!("spike:{}", terms.join("|"))
 }
 
-fn spike_terms(topic: &str) -> Vec<&str> {
+/// The terms a spike topic key holds (none for any other topic).
+pub fn spike_terms(topic: &str) -> Vec<&str> {
     topic
         .strip_prefix("spike:")
         .map(|t| t.split('|').filter(|s| !s.is_empty()).collect())

@@ -682,3 +682,128 @@ tag = "problem"
         open[0].title
     );
 }
+
+/// A water utility's contamination scare: the spike opens an incident about the brown
+/// water in Kelso, and the detector then cools down. Complaints about it that arrive in
+/// the next hours join that incident quietly; complaints about something else, items that
+/// carry its words without being a complaint, and old talk delivered late stay out.
+#[test]
+fn complaints_with_the_spike_topic_arriving_during_its_cooldown_join_its_incident() {
+    let (_d, mut conn, acc) = store();
+    let now = 200 * HOUR;
+    let mut n = 0;
+    let mut next = |conn: &mut Connection, author: &str, body: &str, at: i64| {
+        n += 1;
+        post(conn, acc, n, author, body, at)
+    };
+    for h in 1..24 {
+        next(
+            &mut conn,
+            &format!("@q{h}"),
+            "when is the next meter reading due",
+            now - h * HOUR - 60,
+        );
+    }
+    let rules = crate::config::Config::parse(
+        r#"
+[[rule]]
+name = "complaints"
+any = { keywords = ["disgusting", "useless", "undrinkable"] }
+then = { tag = ["complaint"] }
+
+[escalation.spike]
+multiple = 3.0
+min_count = 5
+tag = "complaint"
+"#,
+        std::path::Path::new("water.toml"),
+    )
+    .unwrap();
+    // The protocol that notifies, so a notice per joined item would show.
+    let mut escalation = config();
+    escalation.spike = rules.escalation.spike.clone();
+    let engine = crate::rules::apply::Engine::new(&rules.rules, &escalation).unwrap();
+    let scare: Vec<ItemId> = (0..6)
+        .map(|i| {
+            next(
+                &mut conn,
+                &format!("@r{i}"),
+                "brown water from every tap in Kelso, disgusting",
+                now - 40 * 60 + i * 60,
+            )
+        })
+        .collect();
+    crate::rules::apply::apply_on_ingest(&conn, &scare, &engine, now).unwrap();
+    let open = incidents::open_list(&conn).unwrap();
+    assert_eq!(open.len(), 1, "{open:?}");
+    let spike = open[0].id;
+    let notices_before = notices(&conn).len();
+    assert_eq!(notices_before, 1, "the spike's opening is told");
+
+    // Two hours later, well within the 6h cooldown.
+    let later = now + 2 * HOUR;
+    let topical = [
+        next(
+            &mut conn,
+            "@s1",
+            "still brown water in Kelso this morning, undrinkable",
+            later - 300,
+        ),
+        next(
+            &mut conn,
+            "@s2",
+            "the brown water is back, kids can't bathe, useless",
+            later - 200,
+        ),
+    ];
+    let off_topic = next(
+        &mut conn,
+        "@s3",
+        "billing portal is useless, cannot pay",
+        later - 150,
+    );
+    // Carries the words but is no complaint (unscored and untagged).
+    let neutral = next(
+        &mut conn,
+        "@s4",
+        "is the brown water in Kelso safe to boil?",
+        later - 100,
+    );
+    // Old talk with the words, delivered late by a backfill.
+    let old = next(
+        &mut conn,
+        "@s5",
+        "brown water in Kelso after the mains repair, disgusting",
+        now - 5 * 24 * HOUR,
+    );
+    let ids = [topical[0], topical[1], off_topic, neutral, old];
+    let applied = crate::rules::apply::apply_on_ingest(&conn, &ids, &engine, later).unwrap();
+    assert_eq!(applied.spike, None, "the detector is cooling down");
+    let held: Vec<ItemId> = incidents::items_in_order(&conn, spike, 100)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    for id in topical {
+        assert!(held.contains(&id), "complaint {id} not in {held:?}");
+    }
+    for id in [off_topic, neutral, old] {
+        assert!(!held.contains(&id), "{id} in {held:?}");
+    }
+    assert_eq!(held.len(), scare.len() + topical.len());
+    assert_eq!(
+        incidents::open_list(&conn).unwrap().len(),
+        1,
+        "no second incident"
+    );
+    assert_eq!(notices(&conn).len(), notices_before, "no notice per item");
+    // Each joined with an escalation of its own, by the spike rule.
+    let by_spike: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM escalations WHERE source = 'rule:negative spike' AND item_id IN (?1, ?2)",
+            [topical[0], topical[1]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(by_spike, 2);
+}

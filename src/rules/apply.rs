@@ -70,6 +70,9 @@ pub fn apply_on_ingest(
     }
     if let Some(spike) = &engine.escalation.spike {
         if !ids.is_empty() {
+            // Before the check: an item joining a spike already open is not new volume
+            // for another incident of the same topic (the check would join it anyway).
+            super::spike_join::join_open(conn, ids, spike, &engine.escalation, now)?;
             applied.spike = super::spike::check(conn, spike, &engine.escalation, now)?;
         }
     }

@@ -6,6 +6,7 @@ pub mod apply;
 pub mod config_text;
 mod keywords;
 pub mod spike;
+mod spike_join;
 pub mod spike_topic;
 
 use std::sync::OnceLock;

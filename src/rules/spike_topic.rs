@@ -32,8 +32,9 @@ const MIN_Z: f64 = 1.96;
 /// At most this many terms make the topic.
 const MAX_TERMS: usize = 5;
 
-/// The features of one document: its terms and its author.
-fn features(doc: &Doc) -> BTreeSet<String> {
+/// The features of one document: its terms and its author (what a spike's terms are
+/// drawn from, and what an item must carry to join a spike incident).
+pub fn features(doc: &Doc) -> BTreeSet<String> {
     let mut f = crate::report::terms::terms(&doc.body, doc.lang.as_deref());
     f.insert(author_key(&doc.author));
     f

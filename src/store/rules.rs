@@ -199,6 +199,32 @@ pub fn texts(conn: &Connection, ids: &[ItemId]) -> Result<Vec<SpikeText>> {
     Ok(out)
 }
 
+/// (id, author handle, body, language, created at) of the negative (or tagged `tag`)
+/// non-posts among `ids`: what may join an open spike incident. Unscored items are none.
+pub fn negative_texts(
+    conn: &Connection,
+    tag: &str,
+    ids: &[ItemId],
+) -> Result<Vec<(SpikeText, UnixTime)>> {
+    let sql = format!(
+        "SELECT i.id, au.handle, i.body, i.lang, i.created_at FROM items i
+         JOIN authors au ON au.id = i.author_id WHERE i.id = ?2 AND i.kind != 'post' AND {NEGATIVE}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        if let Some(row) = stmt
+            .query_row(params![tag, id], |r| {
+                Ok(((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?), r.get(4)?))
+            })
+            .optional()?
+        {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
 /// (id, author handle, body, language) of every non-post item created in `(from, to]`,
 /// newest first, at most `limit` (what the spike is compared with).
 pub fn baseline_texts(
