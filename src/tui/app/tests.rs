@@ -217,6 +217,9 @@ async fn a_tag_rereads_counts_not_the_list_and_a_state_change_rereads_both() {
 
     ui.press(KeyCode::Char('d'));
     ui.shows("1 item done · u undoes").await;
+    // The write's answer and its change notice arrive apart: wait for the list re-read
+    // (two items left) before moving, or `j` would move in the old list.
+    ui.shows("Inbox · 1/2").await;
     ui.settle_on(true, 1).await;
     let (done_pages, done_counts) = ui.tally.get();
     assert!(done_pages > tag_pages, "marking done re-reads the list");
