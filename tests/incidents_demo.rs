@@ -185,8 +185,11 @@ fn late_outside(conn: &Connection, id: i64, terms: &[String]) -> Vec<(i64, Strin
              JOIN authors au ON au.id = i.author_id JOIN accounts a ON a.id = i.account_id,
              incidents n
              WHERE n.id = ?1 AND a.platform != 'chirp' AND i.kind != 'post' AND i.created_at > n.opened_at - 25 * 3600
+               -- negative, or tagged with no mood known: a tagged post whose mood is
+               -- known and not negative is not part of a negative spike
                AND (coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'
-                    OR i.id IN (SELECT item_id FROM tags WHERE tag = 'crisis'))
+                    OR (coalesce(i.sentiment_manual, i.sentiment_label_auto) IS NULL
+                        AND i.id IN (SELECT item_id FROM tags WHERE tag = 'crisis')))
                AND i.id NOT IN (SELECT item_id FROM incident_items WHERE incident_id = ?1)",
         )
         .unwrap()

@@ -136,6 +136,12 @@ pub fn spike_last_fired(conn: &Connection, rule: &str) -> Result<Option<UnixTime
 /// Negative (or tagged `tag`) non-post items.
 const NEGATIVE: &str = "(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'
         OR i.id IN (SELECT item_id FROM tags WHERE tag = ?1))";
+/// What may join a negative spike's incident later: a negative mood (the CM's label wins),
+/// or the spike's tag on an item without one. A post the rules tagged whose mood is known
+/// and not negative ("not sick but worried") is not part of a negative spike.
+const NEGATIVE_MOOD: &str = "(coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'
+        OR (coalesce(i.sentiment_manual, i.sentiment_label_auto) IS NULL
+            AND i.id IN (SELECT item_id FROM tags WHERE tag = ?1)))";
 
 /// (hours before `now`, count) of negative items in the `window` hours before the last one.
 pub fn spike_baseline(
@@ -199,8 +205,8 @@ pub fn texts(conn: &Connection, ids: &[ItemId]) -> Result<Vec<SpikeText>> {
     Ok(out)
 }
 
-/// (id, author handle, body, language, created at) of the negative (or tagged `tag`)
-/// non-posts among `ids`: what may join an open spike incident. Unscored items are none.
+/// (id, author handle, body, language, created at) of the non-posts among `ids` that may
+/// join an open spike incident (see `NEGATIVE_MOOD`).
 pub fn negative_texts(
     conn: &Connection,
     tag: &str,
@@ -208,7 +214,7 @@ pub fn negative_texts(
 ) -> Result<Vec<(SpikeText, UnixTime)>> {
     let sql = format!(
         "SELECT i.id, au.handle, i.body, i.lang, i.created_at FROM items i
-         JOIN authors au ON au.id = i.author_id WHERE i.id = ?2 AND i.kind != 'post' AND {NEGATIVE}"
+         JOIN authors au ON au.id = i.author_id WHERE i.id = ?2 AND i.kind != 'post' AND {NEGATIVE_MOOD}"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut out = Vec::with_capacity(ids.len());
