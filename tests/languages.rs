@@ -2,7 +2,9 @@
 //! when hark has a lexicon for it, usable by rules, correctable by the CM (`:lang`), and
 //! filled in by `hark sentiment --rescore` on a cache from before languages existed.
 
+mod support;
 use std::sync::Arc;
+use support::cache::{cache, Cache};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::config::Config;
@@ -11,7 +13,7 @@ use hark::ingest::Pipeline;
 use hark::language::Languages;
 use hark::sentiment::Analyzer;
 use hark::store::ingest::{self, Incoming};
-use hark::store::{Writer, WriterHandle};
+use hark::store::WriterHandle;
 
 /// A language hark has no lexicon for (and none is planned): Dutch.
 const DUTCH: &str = "Wat een slechte service :( nooit meer, echt verschrikkelijk!! De koffie was koud en het personeel was onbeleefd.";
@@ -32,29 +34,6 @@ fn item(id: &str, body: &str, followers: i64) -> NewItem {
         url: None,
         created_at: 1_000,
         raw_json: None,
-    }
-}
-
-struct Cache {
-    _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
-    writer: Writer,
-    account: i64,
-}
-
-fn cache() -> Cache {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hark.db");
-    let writer = Writer::spawn(&path).unwrap();
-    let account = writer
-        .handle()
-        .call_blocking(|c| ingest::ensure_account(c, "brand", "chirp", "@brand"))
-        .unwrap();
-    Cache {
-        _dir: dir,
-        path,
-        writer,
-        account,
     }
 }
 

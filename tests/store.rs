@@ -1,12 +1,14 @@
 //! The cache as a poller and the inbox use it: idempotent ingest, edits, cursors saved
 //! with their items, state changes with undo, search, paging.
 
+mod support;
 use hark::domain::{ItemKind, ItemState, NewAuthor, NewItem};
 use hark::store::ingest::{self, Incoming};
 use hark::store::read::{Direction, ListQuery};
 use hark::store::state;
 use hark::store::view::fts_query;
-use hark::store::{Reader, View, Writer};
+use hark::store::{Reader, View};
+use support::cache::{cache, Cache};
 
 fn item(id: &str, body: &str, at: i64) -> Incoming {
     Incoming::from(NewItem {
@@ -25,29 +27,6 @@ fn item(id: &str, body: &str, at: i64) -> Incoming {
         created_at: at,
         raw_json: None,
     })
-}
-
-struct Cache {
-    _dir: tempfile::TempDir,
-    path: std::path::PathBuf,
-    writer: Writer,
-    account: i64,
-}
-
-fn cache() -> Cache {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("hark.db");
-    let writer = Writer::spawn(&path).unwrap();
-    let account = writer
-        .handle()
-        .call_blocking(|c| ingest::ensure_account(c, "brand", "chirp", "@brand"))
-        .unwrap();
-    Cache {
-        _dir: dir,
-        path,
-        writer,
-        account,
-    }
 }
 
 impl Cache {

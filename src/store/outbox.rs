@@ -674,31 +674,18 @@ pub fn confirm_sent(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Resul
 /// The CM retries a failed, waiting or unknown row now; it keeps its idempotency key.
 /// (For `unknown` the TUI asks first: it may then be on the platform twice.)
 pub fn retry(conn: &mut Connection, id: OutboxId, now: UnixTime) -> Result<bool> {
-    let tx = conn.transaction()?;
-    let moved = transition(
-        &tx,
+    requeue(
+        conn,
         id,
         &[
             OutboxState::Failed,
             OutboxState::Queued,
             OutboxState::Unknown,
         ],
-        OutboxState::Queued,
         None,
         crate::store::state::ACTOR_USER,
         now,
-    )?;
-    if moved {
-        tx.execute(
-            "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
-            params![now, id],
-        )?;
-        // A held item stays held until the platform confirms (`mark_sent`): a retry that
-        // fails again must still find the request to answer.
-        crate::store::truth::on_requeued(&tx, id, now)?;
-    }
-    tx.commit()?;
-    Ok(moved)
+    )
 }
 
 /// The outbox itself puts a failed row back in the queue, due now, with its key (see
@@ -709,16 +696,29 @@ pub fn requeue_failed(
     why: &str,
     now: UnixTime,
 ) -> Result<bool> {
-    let tx = conn.transaction()?;
-    let moved = transition(
-        &tx,
+    requeue(
+        conn,
         id,
         &[OutboxState::Failed],
-        OutboxState::Queued,
         Some(why),
         ACTOR_OUTBOX,
         now,
-    )?;
+    )
+}
+
+/// Moves a row in one of `from` back to `queued`, due now, with its key. A held item
+/// stays held until the platform confirms (`mark_sent`): a retry that fails again must
+/// still find the request to answer.
+fn requeue(
+    conn: &mut Connection,
+    id: OutboxId,
+    from: &[OutboxState],
+    why: Option<&str>,
+    actor: &str,
+    now: UnixTime,
+) -> Result<bool> {
+    let tx = conn.transaction()?;
+    let moved = transition(&tx, id, from, OutboxState::Queued, why, actor, now)?;
     if moved {
         tx.execute(
             "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
