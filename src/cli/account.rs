@@ -11,6 +11,12 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
             personal_token,
         } => (instance, name, personal_token),
         AddPlatform::Bluesky(args) => return add_bluesky_account(&args),
+        AddPlatform::Matrix(args) => {
+            let block =
+                runtime()?.block_on(crate::platform::matrix::setup::add(&args, data_dir))?;
+            print!("{block}");
+            return Ok(());
+        }
     };
     let method = if personal_token {
         setup::AuthMethod::PersonalToken

@@ -154,6 +154,8 @@ pub enum AddPlatform {
     },
     /// A Bluesky account (app password from --token-env or --token-cmd).
     Bluesky(crate::platform::bluesky::setup::AddArgs),
+    /// A Matrix account (access token from --token-env/--token-cmd, or --password-env).
+    Matrix(crate::platform::matrix::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]

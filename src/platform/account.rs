@@ -40,6 +40,9 @@ pub struct AccountConfig {
     /// crosses the network unencrypted). Loopback addresses need no opt-in.
     #[serde(default)]
     pub allow_insecure: bool,
+    /// `[account.chat]`: the rooms a chat account watches, and how (see `platform::chat`).
+    #[serde(default)]
+    pub chat: Option<super::chat::Watch>,
 }
 
 impl AccountConfig {

@@ -5,8 +5,10 @@
 
 pub mod account;
 pub mod bluesky;
+pub mod chat;
 pub mod demo;
 pub mod mastodon;
+pub mod matrix;
 pub mod notice;
 pub mod quote;
 pub mod rate_limit;
@@ -26,7 +28,7 @@ pub use crate::domain::{ItemFacts, ModerationAction, ResendGuard, Target, Unread
 pub use account::AccountConfig;
 
 /// Values of `platform` in `[[account]]` that hark can connect.
-pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];
+pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky", "matrix"];
 
 /// One page of a fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,6 +73,7 @@ pub fn actions_for(
     let allowed: fn(&ItemFacts, &str) -> bool = match platform {
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
+        "matrix" => matrix::moderation::allows,
         _ => |_, _| true,
     };
     supported
@@ -214,6 +217,9 @@ pub fn connect_in(
             account, data_dir,
         )?)),
         "bluesky" => Ok(Arc::new(bluesky::BlueskyConnector::from_account(
+            account, data_dir,
+        )?)),
+        "matrix" => Ok(Arc::new(matrix::MatrixConnector::from_account(
             account, data_dir,
         )?)),
         "demo" => {

@@ -1,0 +1,189 @@
+//! The chat item model, shared by chat connectors (Matrix now; Discord and Slack later).
+//!
+//! A chat account is a bot or user in a community. `[account.chat]` names the rooms (or
+//! channels) to watch and how loud each one is; [`Watch::classify`] says which messages
+//! become items and of which kind. A connector only gathers the facts of a message
+//! ([`Message`]); the rules live here once.
+//!
+//! Kinds, and so `needs_reply`:
+//! - a DM is [`ItemKind::Dm`] (always needs a reply);
+//! - a message that mentions the bot or one of the brand's names is a `Mention` (needs one);
+//! - any message in a `support` room is a `Mention` too: the room itself addresses the brand,
+//!   as a help desk does;
+//! - a reply in a thread the brand took part in, and any message in an `all` room, is a
+//!   `Comment` (needs a reply when it asks something, as a comment under a post);
+//! - the brand's own messages are `Post`s: thread context, never in the inbox;
+//! - anything else in a watched `mentions` room, and everything in an unwatched room, is
+//!   not an item.
+
+use serde::Deserialize;
+
+use crate::domain::ItemKind;
+
+/// How much of one room becomes items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Mentions of the brand, replies in the brand's threads (the default).
+    #[default]
+    Mentions,
+    /// Every message (a community room the CM reads whole).
+    All,
+    /// Every message, each owed an answer (a help-desk room).
+    Support,
+}
+
+/// `[account.chat]`: which rooms to watch, and how.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Watch {
+    /// Rooms watched: empty means every room the account has joined. Entries match a
+    /// room's id, alias or name; `*` matches any run of characters (`#help-*:example.org`).
+    #[serde(default)]
+    pub rooms: Vec<String>,
+    /// Per-room noise control: room (id, alias, name or pattern) → mode. A room not listed
+    /// uses `mode`.
+    #[serde(default)]
+    pub modes: std::collections::BTreeMap<String, Mode>,
+    /// The mode of watched rooms not named in `modes`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Words that count as mentioning the brand besides the account itself ("Nimbus").
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Rooms never watched, whatever `rooms` says (noisy off-topic rooms).
+    #[serde(default)]
+    pub ignore: Vec<String>,
+}
+
+/// What a connector knows of a room, to match it against the config.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Room {
+    pub id: String,
+    pub alias: Option<String>,
+    pub name: Option<String>,
+    /// A direct chat between the account and one other person.
+    pub direct: bool,
+}
+
+impl Room {
+    /// How the room is shown to the CM: its alias, else its name, else its id.
+    pub fn label(&self) -> &str {
+        self.alias
+            .as_deref()
+            .or(self.name.as_deref())
+            .unwrap_or(&self.id)
+    }
+
+    fn matches(&self, pattern: &str) -> bool {
+        [
+            Some(self.id.as_str()),
+            self.alias.as_deref(),
+            self.name.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|name| glob(pattern, name))
+    }
+}
+
+/// The facts of one message a connector gathered.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message<'a> {
+    pub room: Option<&'a Room>,
+    /// Sent by the account itself.
+    pub own: bool,
+    /// The platform says it mentions the account (Matrix `m.mentions`, a Discord ping).
+    pub mentions_account: bool,
+    pub body: &'a str,
+    /// It is a reply in a thread the account wrote in (or started).
+    pub in_own_thread: bool,
+}
+
+impl Watch {
+    /// Whether `room` is watched at all.
+    pub fn watches(&self, room: &Room) -> bool {
+        if self.ignore.iter().any(|p| room.matches(p)) {
+            return false;
+        }
+        room.direct || self.rooms.is_empty() || self.rooms.iter().any(|p| room.matches(p))
+    }
+
+    /// The mode of a watched room: the first matching entry of `modes`, else `mode`.
+    pub fn mode_of(&self, room: &Room) -> Mode {
+        self.modes
+            .iter()
+            .find(|(pattern, _)| room.matches(pattern))
+            .map(|(_, mode)| *mode)
+            .unwrap_or(self.mode)
+    }
+
+    /// The item kind `message` becomes, or `None` when it is not an item. `names` are the
+    /// account's own names (user id, localpart, display name) the body may mention.
+    pub fn classify(&self, message: &Message<'_>, account_names: &[&str]) -> Option<ItemKind> {
+        let room = message.room?;
+        if !self.watches(room) {
+            return None;
+        }
+        if message.own {
+            return Some(ItemKind::Post);
+        }
+        if room.direct {
+            return Some(ItemKind::Dm);
+        }
+        let named = account_names
+            .iter()
+            .copied()
+            .chain(self.names.iter().map(String::as_str))
+            .any(|name| mentions_word(message.body, name));
+        if message.mentions_account || named {
+            return Some(ItemKind::Mention);
+        }
+        match self.mode_of(room) {
+            Mode::Support => Some(ItemKind::Mention),
+            Mode::All => Some(ItemKind::Comment),
+            Mode::Mentions if message.in_own_thread => Some(ItemKind::Comment),
+            Mode::Mentions => None,
+        }
+    }
+}
+
+/// `name` appears in `body` as a word of its own, ignoring case ("nimbus" is in
+/// "Hey Nimbus!" but not in "nimbuses").
+pub fn mentions_word(body: &str, name: &str) -> bool {
+    let name = name.trim();
+    if name.is_empty() {
+        return false;
+    }
+    let body = body.to_lowercase();
+    let name = name.to_lowercase();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    body.match_indices(&name).any(|(at, _)| {
+        !word(body[..at].chars().next_back()) && !word(body[at + name.len()..].chars().next())
+    })
+}
+
+/// `*` matches any run of characters; everything else matches itself, ignoring case.
+fn glob(pattern: &str, text: &str) -> bool {
+    let (pattern, text) = (pattern.to_lowercase(), text.to_lowercase());
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || !text[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+#[path = "chat_tests.rs"]
+mod tests;

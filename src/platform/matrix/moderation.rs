@@ -1,0 +1,165 @@
+//! Moderation within the account's power level (spec "Room events: m.room.power_levels"):
+//! redact a message (`PUT /rooms/{roomId}/redact/{eventId}/{txnId}`), ban its sender
+//! from the room (`POST /rooms/{roomId}/ban`), report it to the homeserver's admins
+//! (`POST /rooms/{roomId}/report/{eventId}`).
+//!
+//! Before redacting someone else's message or banning, the room's power levels are read:
+//! an action above the account's level is refused with both levels named, without asking
+//! the homeserver to do what it will refuse.
+
+use serde_json::{json, Value};
+
+use super::client::seg;
+use super::{room_of, MatrixConnector};
+use crate::domain::{kinds, ItemFacts, ItemKind};
+use crate::platform::{ModerationAction, PlatformError, Target};
+
+/// Matrix reports carry free text only; the category leads it.
+pub const REPORT_CATEGORIES: &[(&str, &str)] = &[
+    ("spam", "unsolicited advertising, scams"),
+    ("abuse", "harassment, hate, threats"),
+    ("illegal", "content against the law"),
+    ("other", "something else"),
+];
+
+/// What Matrix allows on an item: any message can be redacted (the account's own always;
+/// others' with the power level, checked when sent); the account does not ban or report
+/// itself.
+pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
+    match kind {
+        kinds::DELETE => true,
+        kinds::BLOCK | kinds::REPORT => !facts.own(),
+        _ => false,
+    }
+}
+
+/// The levels of the room's `m.room.power_levels`, with the spec's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Levels {
+    pub mine: i64,
+    pub theirs: i64,
+    pub ban: i64,
+    pub redact: i64,
+}
+
+impl Levels {
+    pub fn of(power_levels: &Value, me: &str, them: &str) -> Levels {
+        let users_default = power_levels["users_default"].as_i64().unwrap_or(0);
+        let user = |id: &str| power_levels["users"][id].as_i64().unwrap_or(users_default);
+        Levels {
+            mine: user(me),
+            theirs: user(them),
+            ban: power_levels["ban"].as_i64().unwrap_or(50),
+            redact: power_levels["redact"].as_i64().unwrap_or(50),
+        }
+    }
+
+    /// Why the account may not take `kind` on the other user's message; `None` if it may.
+    pub fn refusal(&self, kind: &str) -> Option<String> {
+        let (needed, verb) = match kind {
+            kinds::BLOCK => (self.ban, "banning"),
+            kinds::DELETE => (self.redact, "removing others' messages"),
+            _ => return None,
+        };
+        if self.mine < needed {
+            return Some(format!(
+                "the account's power level in this room is {}; {verb} needs {needed}",
+                self.mine
+            ));
+        }
+        if kind == kinds::BLOCK && self.mine <= self.theirs {
+            return Some(format!(
+                "the sender's power level ({}) is not below the account's ({})",
+                self.theirs, self.mine
+            ));
+        }
+        None
+    }
+}
+
+pub async fn moderate(
+    c: &MatrixConnector,
+    target: &Target,
+    action: ModerationAction,
+) -> Result<(), PlatformError> {
+    let room = room_of(target)?;
+    let own = target.kind == ItemKind::Post || target.author_external_id == c.user_id;
+    let kind = action.kind();
+    if !own && matches!(kind, kinds::BLOCK | kinds::DELETE) {
+        let path = format!("/v3/rooms/{}/state/m.room.power_levels/", seg(&room));
+        let levels = c.client.get("power levels", &path, &[]).await?;
+        let levels = Levels::of(&levels, &c.user_id, &target.author_external_id);
+        if let Some(why) = levels.refusal(kind) {
+            return Err(PlatformError::Permanent(why));
+        }
+    }
+    match action {
+        ModerationAction::Delete => {
+            // The event id makes the transaction id: redacting twice is one redaction.
+            let path = format!(
+                "/v3/rooms/{}/redact/{}/{}",
+                seg(&room),
+                seg(&target.external_id),
+                seg(&format!("hark-redact-{}", target.external_id))
+            );
+            c.client.put("redact", &path, json!({})).await?;
+        }
+        ModerationAction::BlockAuthor => {
+            let path = format!("/v3/rooms/{}/ban", seg(&room));
+            let body = json!({"user_id": target.author_external_id});
+            c.client.post("ban", &path, body).await?;
+        }
+        ModerationAction::Report { category, reason } => {
+            let path = format!(
+                "/v3/rooms/{}/report/{}",
+                seg(&room),
+                seg(&target.external_id)
+            );
+            let text = if reason.trim().is_empty() {
+                category
+            } else {
+                format!("{category}: {reason}")
+            };
+            c.client
+                .post("report", &path, json!({ "reason": text }))
+                .await?;
+        }
+        other => return Err(PlatformError::Unsupported(other.kind())),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_moderator_may_ban_a_member_but_not_a_peer_and_a_member_may_do_neither() {
+        // The power levels example of the spec's m.room.power_levels section.
+        let pl = json!({"ban": 50, "events": {"m.room.name": 100, "m.room.power_levels": 100},
+            "events_default": 0, "invite": 50, "kick": 50, "redact": 50, "state_default": 50,
+            "users": {"@example:localhost": 100, "@mod:localhost": 50}, "users_default": 0});
+        let m = Levels::of(&pl, "@mod:localhost", "@fan:localhost");
+        assert_eq!(m.refusal(kinds::BLOCK), None);
+        assert_eq!(m.refusal(kinds::DELETE), None);
+        let peer = Levels::of(&pl, "@mod:localhost", "@mod:localhost");
+        assert!(peer.refusal(kinds::BLOCK).unwrap().contains("not below"));
+        let member = Levels::of(&pl, "@fan:localhost", "@other:localhost");
+        assert_eq!(
+            member.refusal(kinds::BLOCK).unwrap(),
+            "the account's power level in this room is 0; banning needs 50"
+        );
+        assert!(member.refusal(kinds::DELETE).unwrap().contains("needs 50"));
+        assert_eq!(member.refusal(kinds::REPORT), None);
+    }
+
+    #[test]
+    fn the_brand_does_not_ban_or_report_itself() {
+        let own = ItemFacts::of(ItemKind::Post);
+        assert!(allows(&own, kinds::DELETE));
+        assert!(!allows(&own, kinds::BLOCK));
+        let theirs = ItemFacts::of(ItemKind::Mention);
+        assert!(allows(&theirs, kinds::BLOCK) && allows(&theirs, kinds::REPORT));
+        assert!(!allows(&theirs, kinds::HIDE));
+    }
+}

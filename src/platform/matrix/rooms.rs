@@ -1,0 +1,146 @@
+//! What the connector learns of rooms: alias, name, whether a room is a direct chat, who
+//! is called what, and which threads the account took part in. Asked of the homeserver
+//! once per room (or thread) and process; kept current from the state syncs carry.
+
+use serde_json::Value;
+
+use super::client::seg;
+use super::MatrixConnector;
+use crate::platform::chat::Room;
+use crate::platform::PlatformError;
+
+impl MatrixConnector {
+    /// The room as the chat model matches it.
+    pub(super) async fn room(&self, room_id: &str) -> Result<Room, PlatformError> {
+        if let Some(room) = self.rooms.lock().unwrap().get(room_id) {
+            return Ok(room.clone());
+        }
+        let alias = self
+            .state_field(room_id, "m.room.canonical_alias", "alias")
+            .await?;
+        let name = self.state_field(room_id, "m.room.name", "name").await?;
+        let members = self
+            .client
+            .get(
+                "room members",
+                &format!("/v3/rooms/{}/joined_members", seg(room_id)),
+                &[],
+            )
+            .await?;
+        let count = members["joined"].as_object().map_or(0, |m| m.len());
+        // A two-person room without a name or alias is how clients make a DM when the
+        // `m.direct` list is not there to say so.
+        let direct = self.direct.lock().unwrap().contains(room_id)
+            || (count == 2 && alias.is_none() && name.is_none());
+        let room = Room {
+            id: room_id.to_string(),
+            alias,
+            name,
+            direct,
+        };
+        self.rooms
+            .lock()
+            .unwrap()
+            .insert(room_id.to_string(), room.clone());
+        Ok(room)
+    }
+
+    pub(super) async fn watches_room(&self, room_id: &str) -> Result<bool, PlatformError> {
+        Ok(self.watch.watches(&self.room(room_id).await?))
+    }
+
+    /// `GET /rooms/{roomId}/state/{type}/`: one field of a state event; none when unset.
+    async fn state_field(
+        &self,
+        room_id: &str,
+        kind: &str,
+        field: &str,
+    ) -> Result<Option<String>, PlatformError> {
+        let path = format!("/v3/rooms/{}/state/{kind}/", seg(room_id));
+        match self.client.get("room state", &path, &[]).await {
+            Ok(v) => Ok(v[field]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)),
+            Err(PlatformError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether the account wrote in the thread under `root` (or wrote `root`): the root's
+    /// bundled `m.thread` aggregation says so (spec "Threading", server behaviour).
+    pub(super) async fn took_part(&self, room_id: &str, root: &str) -> Result<bool, PlatformError> {
+        if let Some(known) = self.threads.lock().unwrap().get(root) {
+            return Ok(*known);
+        }
+        let path = format!("/v3/rooms/{}/event/{}", seg(room_id), seg(root));
+        let took_part = match self.client.get("thread root", &path, &[]).await {
+            Ok(event) => {
+                event["sender"] == self.user_id.as_str()
+                    || event["unsigned"]["m.relations"]["m.thread"]["current_user_participated"]
+                        == true
+            }
+            Err(PlatformError::NotFound(_)) => false,
+            Err(e) => return Err(e),
+        };
+        self.threads
+            .lock()
+            .unwrap()
+            .insert(root.to_string(), took_part);
+        Ok(took_part)
+    }
+
+    /// Names, aliases and member display names from state and timeline events.
+    pub(super) fn learn_state<'a>(&self, room_id: &str, events: impl Iterator<Item = &'a Value>) {
+        for e in events {
+            let content = &e["content"];
+            match e["type"].as_str() {
+                Some("m.room.member") => {
+                    if let (Some(user), Some(name)) =
+                        (e["state_key"].as_str(), content["displayname"].as_str())
+                    {
+                        self.members
+                            .lock()
+                            .unwrap()
+                            .insert((room_id.to_string(), user.to_string()), name.to_string());
+                    }
+                }
+                Some("m.room.name") => {
+                    if let Some(room) = self.rooms.lock().unwrap().get_mut(room_id) {
+                        room.name = content["name"].as_str().map(str::to_string);
+                    }
+                }
+                Some("m.room.canonical_alias") => {
+                    if let Some(room) = self.rooms.lock().unwrap().get_mut(room_id) {
+                        room.alias = content["alias"].as_str().map(str::to_string);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The account's `m.direct` list (spec "Direct Messaging"): user → room ids.
+    pub(super) fn note_direct_rooms(&self, account_data: &Value) {
+        let Some(events) = account_data.as_array() else {
+            return;
+        };
+        for e in events.iter().filter(|e| e["type"] == "m.direct") {
+            let rooms = e["content"]
+                .as_object()
+                .into_iter()
+                .flat_map(|m| m.values())
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter_map(Value::as_str);
+            let mut direct = self.direct.lock().unwrap();
+            let mut cached = self.rooms.lock().unwrap();
+            for room in rooms {
+                direct.insert(room.to_string());
+                if let Some(r) = cached.get_mut(room) {
+                    r.direct = true;
+                }
+            }
+        }
+    }
+}

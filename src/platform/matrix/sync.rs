@@ -1,0 +1,239 @@
+//! Ingest: `GET /sync` from the saved `since` token (spec section "Syncing"), gaps filled
+//! with `GET /rooms/{roomId}/messages` back to that token, each message classified by the
+//! chat model.
+//!
+//! A sync's `next_batch` is the cursor, saved with the items, so a crash re-reads the same
+//! sync. When a room's timeline is `limited` (more arrived than the filter's limit), the
+//! events between the old token and `prev_batch` are read backwards before anything is
+//! returned: nothing is skipped, and a failure in between stores nothing.
+
+use serde_json::{json, Value};
+
+use super::client::seg;
+use super::events::{self, Event, Read};
+use super::MatrixConnector;
+use crate::domain::NewItem;
+use crate::platform::chat::{Message, Room};
+use crate::platform::{FetchPage, PlatformError};
+
+/// Timeline events per room per sync, and per backfill request.
+const TIMELINE_LIMIT: u32 = 50;
+/// The most backfill requests for one room in one sync (5 000 events).
+const MAX_BACKFILL_PAGES: usize = 100;
+
+/// Only what hark reads: messages (and encrypted ones, to say they cannot be read), the
+/// members who sent them, room names; no presence, receipts or typing.
+pub fn filter() -> Value {
+    json!({
+        "room": {
+            "timeline": {"limit": TIMELINE_LIMIT,
+                "types": ["m.room.message", "m.room.encrypted", "m.room.name",
+                          "m.room.canonical_alias", "m.room.member"]},
+            "state": {"types": ["m.room.name", "m.room.canonical_alias", "m.room.member"],
+                      "lazy_load_members": true},
+            "ephemeral": {"not_types": ["*"]},
+            "account_data": {"not_types": ["*"]}
+        },
+        "presence": {"not_types": ["*"]},
+        "account_data": {"types": ["m.direct"]}
+    })
+}
+
+fn backfill_filter() -> Value {
+    json!({"types": ["m.room.message", "m.room.encrypted"], "lazy_load_members": true})
+}
+
+pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage, PlatformError> {
+    let mut query = vec![
+        ("filter", filter().to_string()),
+        ("timeout", "0".to_string()),
+        ("set_presence", "offline".to_string()),
+    ];
+    if let Some(since) = since {
+        query.push(("since", since.to_string()));
+    }
+    let sync = c.client.get("sync", "/v3/sync", &query).await?;
+    let next = sync["next_batch"]
+        .as_str()
+        .ok_or_else(|| PlatformError::Malformed("sync: no next_batch".into()))?
+        .to_string();
+    c.note_direct_rooms(&sync["account_data"]["events"]);
+    join_direct_invites(c, &sync["rooms"]["invite"]).await;
+
+    let mut page = FetchPage {
+        next_cursor: Some(next),
+        ..FetchPage::default()
+    };
+    let empty = serde_json::Map::new();
+    let joined = sync["rooms"]["join"].as_object().unwrap_or(&empty);
+    for (room_id, room) in joined {
+        let mut timeline: Vec<Value> = room["timeline"]["events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if let (true, Some(since), Some(prev)) = (
+            room["timeline"]["limited"].as_bool().unwrap_or(false),
+            since,
+            room["timeline"]["prev_batch"].as_str(),
+        ) {
+            let mut missed = backfill(c, room_id, prev, since).await?;
+            missed.reverse();
+            missed.extend(timeline);
+            timeline = missed;
+        }
+        let state = room["state"]["events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        c.learn_state(room_id, state.iter().chain(timeline.iter()));
+        read_timeline(c, room_id, &timeline, &mut page).await?;
+    }
+    // Platforms list newest first; rooms were read one after another.
+    page.items.reverse();
+    page.items
+        .sort_by_key(|item| std::cmp::Reverse(item.created_at));
+    Ok(page)
+}
+
+/// The events between `since` and `prev_batch`, newest first.
+async fn backfill(
+    c: &MatrixConnector,
+    room_id: &str,
+    prev_batch: &str,
+    since: &str,
+) -> Result<Vec<Value>, PlatformError> {
+    let path = format!("/v3/rooms/{}/messages", seg(room_id));
+    let mut from = prev_batch.to_string();
+    let mut events = Vec::new();
+    for _ in 0..MAX_BACKFILL_PAGES {
+        let answer = c
+            .client
+            .get(
+                "room messages",
+                &path,
+                &[
+                    ("dir", "b".to_string()),
+                    ("from", from.clone()),
+                    ("to", since.to_string()),
+                    ("limit", TIMELINE_LIMIT.to_string()),
+                    ("filter", backfill_filter().to_string()),
+                ],
+            )
+            .await?;
+        let chunk = answer["chunk"].as_array().cloned().unwrap_or_default();
+        let end = answer["end"].as_str().map(str::to_string);
+        let done = chunk.is_empty() || end.is_none() || end.as_deref() == Some(from.as_str());
+        events.extend(chunk);
+        match end {
+            Some(end) if !done => from = end,
+            _ => return Ok(events),
+        }
+    }
+    tracing::warn!(
+        room = room_id,
+        "a gap of more than 5000 events was not read whole"
+    );
+    Ok(events)
+}
+
+async fn read_timeline(
+    c: &MatrixConnector,
+    room_id: &str,
+    timeline: &[Value],
+    page: &mut FetchPage,
+) -> Result<(), PlatformError> {
+    let mut seen = std::collections::HashSet::new();
+    for raw in timeline {
+        match events::read(room_id, raw) {
+            Read::Skip => {}
+            Read::Unreadable(u) => {
+                if c.watches_room(room_id).await? {
+                    page.unreadable.push(u);
+                }
+            }
+            Read::Message(event) => {
+                if !seen.insert(event.id.clone()) {
+                    continue;
+                }
+                if let Some(item) = classify(c, room_id, &event).await? {
+                    page.items.push(item);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The item `event` becomes under the account's `[account.chat]`, if any.
+pub async fn classify(
+    c: &MatrixConnector,
+    room_id: &str,
+    event: &Event,
+) -> Result<Option<NewItem>, PlatformError> {
+    let room: Room = c.room(room_id).await?;
+    let own = event.sender == c.user_id;
+    if own {
+        if let Some(root) = &event.thread_root {
+            c.threads.lock().unwrap().insert(root.clone(), true);
+        }
+    }
+    let localpart = events::localpart(&c.user_id);
+    let display = c.own_display_name();
+    let mut names = vec![c.user_id.as_str()];
+    // Body matching is the fallback for clients that do not set `m.mentions` (spec
+    // "User and room mentions"): the push rules do the same.
+    if event.mentioned.is_none() {
+        names.push(localpart);
+        if let Some(d) = display.as_deref() {
+            names.push(d);
+        }
+    }
+    let mut message = Message {
+        room: Some(&room),
+        own,
+        mentions_account: event
+            .mentioned
+            .as_ref()
+            .is_some_and(|ids| ids.iter().any(|id| *id == c.user_id)),
+        body: &event.body,
+        in_own_thread: false,
+    };
+    let mut kind = c.watch.classify(&message, &names);
+    if kind.is_none() {
+        if let Some(root) = &event.thread_root {
+            message.in_own_thread = c.took_part(room_id, root).await?;
+            kind = c.watch.classify(&message, &names);
+        }
+    }
+    let name = c.member_name(room_id, &event.sender);
+    Ok(kind.map(|kind| event.item(kind, name.as_deref())))
+}
+
+/// Joins the rooms the account was invited to as a direct chat, so DMs can be read; other
+/// invites are left for a person to accept.
+async fn join_direct_invites(c: &MatrixConnector, invites: &Value) {
+    let Some(invites) = invites.as_object() else {
+        return;
+    };
+    for (room_id, room) in invites {
+        let direct = room["invite_state"]["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|e| {
+                e["type"] == "m.room.member"
+                    && e["state_key"] == c.user_id.as_str()
+                    && e["content"]["is_direct"] == true
+            });
+        if !direct {
+            continue;
+        }
+        let path = format!("/v3/rooms/{}/join", seg(room_id));
+        match c.client.post("join a direct chat", &path, json!({})).await {
+            Ok(_) => {
+                c.direct.lock().unwrap().insert(room_id.clone());
+            }
+            Err(e) => tracing::warn!(room = %room_id, error = %e, "could not join a direct chat"),
+        }
+    }
+}
