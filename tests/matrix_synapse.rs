@@ -264,7 +264,15 @@ impl Hark {
         self.writer()
             .handle()
             .call_blocking(move |c| {
-                hark::store::outbox::enqueue(c, item, "reply", &text, None, "user", hark::domain::now())
+                hark::store::outbox::enqueue(
+                    c,
+                    item,
+                    "reply",
+                    &text,
+                    None,
+                    "user",
+                    hark::domain::now(),
+                )
             })
             .unwrap()
     }
@@ -335,7 +343,10 @@ async fn serve(
         let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
         let mut lines = head.split("\r\n");
         let mut first = lines.next().unwrap().split(' ');
-        let (method, path) = (first.next().unwrap().to_string(), first.next().unwrap().to_string());
+        let (method, path) = (
+            first.next().unwrap().to_string(),
+            first.next().unwrap().to_string(),
+        );
         let headers: Vec<(String, String)> = lines
             .filter_map(|l| l.split_once(": "))
             .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
@@ -394,8 +405,8 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
     synapse.register("fan", "fan-pass-1");
     synapse.register("spammer", "spam-pass-1");
     let mut hark = Hark::add_account(&synapse.url).await;
-    let device = std::fs::read_to_string(setup::device_file(hark.data.path(), "brand-matrix"))
-        .unwrap();
+    let device =
+        std::fs::read_to_string(setup::device_file(hark.data.path(), "brand-matrix")).unwrap();
     let brand = Fan {
         token: hark.token(),
         ..Fan::login(&synapse.url, "brand", "brand-pass-1").await
@@ -403,7 +414,11 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
     let whoami = brand
         .call(reqwest::Method::GET, "/v3/account/whoami", None)
         .await;
-    assert_eq!(whoami["device_id"].as_str(), Some(device.trim()), "the kept device");
+    assert_eq!(
+        whoami["device_id"].as_str(),
+        Some(device.trim()),
+        "the kept device"
+    );
     let fan = Fan::login(&synapse.url, "fan", "fan-pass-1").await;
     let spammer = Fan::login(&synapse.url, "spammer", "spam-pass-1").await;
 
@@ -432,7 +447,10 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
     // Chatter (not an item), a question the brand answers in a thread (from Element),
     // the fan's follow-up in that thread (an item: the brand took part), and a mention.
     let chatter = fan
-        .send(&room, json!({"msgtype": "m.text", "body": "is the shop open on sunday"}))
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "is the shop open on sunday"}),
+        )
         .await;
     brand
         .send(
@@ -476,7 +494,10 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         .unwrap()
         .to_string();
     let dm_message = fan
-        .send(&dm, json!({"msgtype": "m.text", "body": "can I change my address privately"}))
+        .send(
+            &dm,
+            json!({"msgtype": "m.text", "body": "can I change my address privately"}),
+        )
         .await;
 
     let first = hark.poll(direct.clone()).await;
@@ -489,7 +510,11 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
             .find(|(e, _, _)| e == id)
             .map(|(_, k, _)| k.clone())
     };
-    assert_eq!(kind_of(&chatter), None, "chatter in a mentions room: {items:?}");
+    assert_eq!(
+        kind_of(&chatter),
+        None,
+        "chatter in a mentions room: {items:?}"
+    );
     assert_eq!(kind_of(&follow_up).as_deref(), Some("comment"));
     assert_eq!(kind_of(&mention).as_deref(), Some("mention"));
     assert_eq!(kind_of(&spam).as_deref(), Some("mention"), "body mention");
@@ -516,7 +541,11 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
     let bodies: Vec<&str> = context.iter().map(|i| i.body.as_str()).collect();
     assert_eq!(
         bodies,
-        ["is the shop open on sunday", "Yes, 9 to 5!", "and on holidays?"]
+        [
+            "is the shop open on sunday",
+            "Yes, 9 to 5!",
+            "and on holidays?"
+        ]
     );
 
     // The CM answers the mention; hark dies after Synapse stored it, before the answer.
@@ -631,8 +660,11 @@ async fn a_burst_of_replies_earns_a_real_429_that_hark_waits_out() {
         )
         .await;
     let question = fan
-        .send(&room, json!({"msgtype": "m.text", "body": "brand: hello?",
-            "m.mentions": {"user_ids": ["@brand:nimbus.test"]}}))
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "brand: hello?",
+            "m.mentions": {"user_ids": ["@brand:nimbus.test"]}}),
+        )
         .await;
     let connector = hark.connector_at(&synapse.url);
     hark.poll(connector.clone()).await;
@@ -643,7 +675,10 @@ async fn a_burst_of_replies_earns_a_real_429_that_hark_waits_out() {
         .1;
     let mut wait = None;
     for n in 0..10 {
-        match connector.reply(&target, &format!("answer {n}"), &format!("burst-{n}")).await {
+        match connector
+            .reply(&target, &format!("answer {n}"), &format!("burst-{n}"))
+            .await
+        {
             Ok(_) => {}
             Err(PlatformError::RateLimited { wait: w }) => {
                 wait = Some((n, w));

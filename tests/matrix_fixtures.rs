@@ -1,0 +1,326 @@
+//! The Matrix connector's chat behaviour against a local homeserver replaying the spec's
+//! shapes (tests/fixtures/matrix/, each naming its spec section): which messages of which
+//! rooms become items, encrypted rooms, a rejected token, power levels, thread context,
+//! and `hark account add matrix`.
+
+#[path = "contract/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+#[path = "contract/matrix.rs"]
+#[allow(dead_code)]
+mod matrix_adapter;
+
+use hark::domain::ItemKind;
+use hark::platform::chat::Watch;
+use hark::platform::matrix::{MatrixConnector, Settings};
+use hark::platform::{Connector, ModerationAction, PlatformError, Target};
+use hark::secrets::Secret;
+use matrix_adapter::{error, fixture, BRAND};
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn ok(v: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(v)
+}
+
+fn connector(server: &MockServer, watch: &str) -> MatrixConnector {
+    MatrixConnector::new(Settings {
+        homeserver: server.uri(),
+        user_id: BRAND.into(),
+        token: Secret::new("fixture-token-XYZ"),
+        watch: toml::from_str::<Watch>(watch).unwrap(),
+    })
+    .unwrap()
+}
+
+/// A message of the spec's m.room.message example, by `sender`, saying `body`.
+fn message(id: &str, sender: &str, body: &str) -> Value {
+    let mut e = fixture("messages.json")["chunk"][0].clone();
+    e.as_object_mut().unwrap().remove("room_id");
+    e["event_id"] = json!(id);
+    e["sender"] = json!(sender);
+    e["content"] = json!({"msgtype": "m.text", "body": body});
+    e
+}
+
+/// The spec's sync example with `rooms` (room id → timeline events) joined.
+fn sync(rooms: &[(&str, Vec<Value>)], direct: &[&str]) -> Value {
+    let mut s = fixture("sync.json");
+    let template = s["rooms"]["join"]["!726s6s6q:example.com"].take();
+    let join = s["rooms"]["join"].as_object_mut().unwrap();
+    join.clear();
+    for (id, events) in rooms {
+        let mut room = template.clone();
+        room["timeline"] = json!({"events": events, "limited": false, "prev_batch": "t1"});
+        join.insert(id.to_string(), room);
+    }
+    s["account_data"]["events"] =
+        json!([{"type": "m.direct", "content": {"@fan:nimbus.test": direct}}]);
+    s
+}
+
+/// Alias, name and member count of a room.
+async fn room(server: &MockServer, id: &str, alias: Option<&str>, members: usize) {
+    let base = format!("/_matrix/client/v3/rooms/{}", id.replace('!', "%21"));
+    let alias_answer = match alias {
+        Some(a) => ok(json!({ "alias": a })),
+        None => error(404, "M_NOT_FOUND", "Event not found."),
+    };
+    Mock::given(path(format!("{base}/state/m.room.canonical_alias/")))
+        .respond_with(alias_answer)
+        .mount(server)
+        .await;
+    Mock::given(path(format!("{base}/state/m.room.name/")))
+        .respond_with(error(404, "M_NOT_FOUND", "Event not found."))
+        .mount(server)
+        .await;
+    let joined: serde_json::Map<String, Value> = (0..members)
+        .map(|n| (format!("@m{n}:nimbus.test"), json!({})))
+        .collect();
+    Mock::given(path(format!("{base}/joined_members")))
+        .respond_with(ok(json!({ "joined": joined })))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_help_desk_a_community_room_a_quiet_room_and_a_dm_follow_their_modes() {
+    let server = MockServer::start().await;
+    let mut encrypted = message("$enc", "@fan:nimbus.test", "");
+    encrypted["type"] = json!("m.room.encrypted");
+    encrypted["content"] = json!({"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA…",
+        "device_id": "RJYKSTBOIE", "sender_key": "IlRMeOPX2e0MurIyfWEucYBRVOEEUMrOHqn/8mLqMjA",
+        "session_id": "X3lUlvLELLYxeTx4yOVu6UDpasGEVO0Jbu+QFnm0cKQ"});
+    let answer = sync(
+        &[
+            (
+                "!help",
+                vec![message("$h1", "@fan:nimbus.test", "my order never came")],
+            ),
+            (
+                "!general",
+                vec![message("$g1", "@fan:nimbus.test", "lovely weather")],
+            ),
+            (
+                "!random",
+                vec![
+                    message("$r1", "@fan:nimbus.test", "lunch?"),
+                    message("$r2", "@fan:nimbus.test", "ask Nimbus about it"),
+                ],
+            ),
+            (
+                "!dm",
+                vec![message("$d1", "@fan:nimbus.test", "thanks"), encrypted],
+            ),
+        ],
+        &["!dm"],
+    );
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(answer))
+        .mount(&server)
+        .await;
+    room(&server, "!help", Some("#help:nimbus.test"), 40).await;
+    room(&server, "!general", Some("#general:nimbus.test"), 300).await;
+    room(&server, "!random", Some("#random:nimbus.test"), 300).await;
+    room(&server, "!dm", None, 2).await;
+    let c = connector(
+        &server,
+        r##"
+names = ["Nimbus"]
+[modes]
+"#help:*" = "support"
+"#general:nimbus.test" = "all"
+"##,
+    );
+    let page = c.fetch(None).await.unwrap();
+    let kinds: Vec<(&str, ItemKind, bool)> = page
+        .items
+        .iter()
+        .map(|i| (i.external_id.as_str(), i.kind, i.needs_reply()))
+        .collect();
+    for expected in [
+        ("$h1", ItemKind::Mention, true),
+        ("$g1", ItemKind::Comment, false),
+        ("$r2", ItemKind::Mention, true),
+        ("$d1", ItemKind::Dm, true),
+    ] {
+        assert!(kinds.contains(&expected), "{expected:?} in {kinds:?}");
+    }
+    assert_eq!(
+        kinds.len(),
+        4,
+        "chatter in a mentions room is no item: {kinds:?}"
+    );
+    assert_eq!(page.next_cursor.as_deref(), Some("s72595_4483_1934"));
+    assert_eq!(page.unreadable.len(), 1);
+    assert!(page.unreadable[0].reason.contains("end-to-end encrypted"));
+    let help = page.items.iter().find(|i| i.external_id == "$h1").unwrap();
+    assert_eq!(
+        help.url.as_deref(),
+        Some("https://matrix.to/#/%21help/%24h1"),
+        "the item keeps its room"
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_token_says_to_log_in_again_and_never_shows_the_token() {
+    let server = MockServer::start().await;
+    let body = fixture("errors.json")["unknown_token"].clone();
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(body))
+        .mount(&server)
+        .await;
+    match connector(&server, "").fetch(Some("s1")).await {
+        Err(PlatformError::Auth(message)) => {
+            assert!(message.contains("M_UNKNOWN_TOKEN"), "{message}");
+            assert!(message.contains("log in again"), "{message}");
+            assert!(!message.contains("fixture-token-XYZ"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn target(kind: ItemKind) -> Target {
+    Target {
+        external_id: "$spam".into(),
+        parent_external_id: None,
+        thread_external_id: None,
+        kind,
+        author_external_id: "@spammer:nimbus.test".into(),
+        author_handle: "@spammer:nimbus.test".into(),
+        raw_json: Some(json!({"room_id": "!help"}).to_string()),
+    }
+}
+
+#[tokio::test]
+async fn a_ban_above_the_accounts_power_level_is_refused_without_asking_the_homeserver() {
+    let server = MockServer::start().await;
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21help/state/m.room.power_levels/",
+    ))
+    .respond_with(ok(fixture("power_levels.json")))
+    .mount(&server)
+    .await;
+    Mock::given(method("POST"))
+        .respond_with(ok(json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .respond_with(ok(json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let c = connector(&server, "");
+    for (action, needs) in [
+        (ModerationAction::BlockAuthor, "banning needs 50"),
+        (
+            ModerationAction::Delete,
+            "removing others' messages needs 50",
+        ),
+    ] {
+        match c.moderate(&target(ItemKind::Mention), action).await {
+            Err(PlatformError::Permanent(why)) => {
+                assert!(why.contains("power level in this room is 0"), "{why}");
+                assert!(why.contains(needs), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_brands_own_message_is_redacted_without_a_power_level() {
+    let server = MockServer::start().await;
+    Mock::given(path_regex("^/_matrix/client/v3/rooms/%21help/redact/.*"))
+        .and(method("PUT"))
+        .respond_with(ok(fixture("send_response.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut own = target(ItemKind::Post);
+    own.author_external_id = BRAND.into();
+    connector(&server, "")
+        .moderate(&own, ModerationAction::Delete)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_top_level_message_opens_with_the_messages_around_it() {
+    let server = MockServer::start().await;
+    Mock::given(path("/_matrix/client/v3/rooms/%21help/event/%24q"))
+        .respond_with(ok(message("$q", "@fan:nimbus.test", "is it vegan?")))
+        .mount(&server)
+        .await;
+    // Shape of GET /rooms/{roomId}/context/{eventId} (spec "Room event context"):
+    // events_before newest first, then the event, then events_after oldest first.
+    Mock::given(path("/_matrix/client/v3/rooms/%21help/context/%24q"))
+        .respond_with(ok(json!({
+            "start": "t27-54_2_0_2", "end": "t29-57_2_0_2", "state": [],
+            "events_before": [message("$b2", "@fan2:nimbus.test", "same question"),
+                              message("$b1", BRAND, "new menu today")],
+            "event": message("$q", "@fan:nimbus.test", "is it vegan?"),
+            "events_after": [message("$a1", "@fan3:nimbus.test", "+1")]
+        })))
+        .mount(&server)
+        .await;
+    let mut t = target(ItemKind::Mention);
+    t.external_id = "$q".into();
+    let context = connector(&server, "").thread(&t).await.unwrap();
+    let seen: Vec<(&str, ItemKind)> = context.iter().map(|i| (i.body.as_str(), i.kind)).collect();
+    assert_eq!(
+        seen,
+        [
+            ("new menu today", ItemKind::Post),
+            ("same question", ItemKind::Comment),
+            ("is it vegan?", ItemKind::Comment),
+            ("+1", ItemKind::Comment),
+        ]
+    );
+}
+
+#[test]
+fn account_add_checks_the_token_keeps_the_device_and_prints_the_block() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    let mut me = fixture("whoami.json");
+    me["user_id"] = json!(BRAND);
+    rt.block_on(
+        Mock::given(path("/_matrix/client/v3/account/whoami"))
+            .respond_with(ok(me))
+            .mount(&server),
+    );
+    let data = tempfile::tempdir().unwrap();
+    let run = |user: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+            .args(["--data-dir", data.path().to_str().unwrap()])
+            .args(["account", "add", "matrix", "--homeserver", &server.uri()])
+            .args(["--user", user, "--token-env", "HARK_TEST_MATRIX"])
+            .env("HARK_TEST_MATRIX", "fixture-token-XYZ")
+            .output()
+            .unwrap()
+    };
+    let out = run(BRAND);
+    let block = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(block.contains("platform = \"matrix\""), "{block}");
+    assert!(block.contains("handle = \"@brand:nimbus.test\""), "{block}");
+    assert!(
+        block.contains("token_env = \"HARK_TEST_MATRIX\""),
+        "{block}"
+    );
+    assert!(!block.contains("fixture-token-XYZ"));
+    let device = std::fs::read_to_string(data.path().join("matrix-matrix-brand.device")).unwrap();
+    assert_eq!(device.trim(), "ABC1234", "the token's device is kept");
+
+    let out = run("@someone:nimbus.test");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("belongs to @brand:nimbus.test"), "{err}");
+}
