@@ -166,7 +166,7 @@ impl State {
         let parts: Vec<String> = path
             .trim_start_matches("/_matrix/client/v3/rooms/")
             .split('/')
-            .map(|p| percent_decode(p))
+            .map(percent_decode)
             .collect();
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
         let parts: Vec<&str> = parts.iter().map(String::as_str).collect();

@@ -194,7 +194,7 @@ pub async fn classify(
         mentions_account: event
             .mentioned
             .as_ref()
-            .is_some_and(|ids| ids.iter().any(|id| *id == c.user_id)),
+            .is_some_and(|ids| ids.contains(&c.user_id)),
         body: &event.body,
         in_own_thread: false,
     };
