@@ -84,6 +84,21 @@ pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {
                 account.name
             ));
         }
+        if account.platform == "matrix" && (account.server.is_none() || account.handle.is_empty()) {
+            return Err(format!(
+                "account `{}`: a Matrix account needs `server` (the homeserver's URL) and \
+                 `handle` (the user id, @name:server)",
+                account.name
+            ));
+        }
+        if account.chat.is_some() && !super::chat::PLATFORMS.contains(&account.platform.as_str()) {
+            return Err(format!(
+                "account `{}`: [account.chat] is for chat platforms ({}), not {}",
+                account.name,
+                super::chat::PLATFORMS.join(", "),
+                account.platform
+            ));
+        }
         if let Some(server) = &account.server {
             server::check(server, account.allow_insecure)
                 .map_err(|e| format!("account `{}`: {e}", account.name))?;

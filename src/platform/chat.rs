@@ -20,6 +20,9 @@ use serde::Deserialize;
 
 use crate::domain::ItemKind;
 
+/// The platforms whose accounts take `[account.chat]`.
+pub const PLATFORMS: &[&str] = &["matrix"];
+
 /// How much of one room becomes items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]

@@ -131,3 +131,23 @@ fn an_unknown_mode_or_key_is_refused() {
     assert!(toml::from_str::<Watch>(r#"mode = "loud""#).is_err());
     assert!(toml::from_str::<Watch>(r##"room = ["#a"]"##).is_err());
 }
+
+#[test]
+fn a_chat_section_belongs_to_a_chat_account_and_a_matrix_account_names_its_server_and_user() {
+    use crate::platform::account::{validate, AccountConfig};
+    let parse = |t: &str| toml::from_str::<AccountConfig>(t).unwrap();
+    let matrix = parse(
+        "name = \"mx\"\nplatform = \"matrix\"\nserver = \"https://m.ex.org\"\nhandle = \"@b:ex.org\"\n[chat]\nrooms = [\"#help:ex.org\"]",
+    );
+    assert!(validate(&[matrix]).is_ok());
+    let masto = parse(
+        "name = \"m\"\nplatform = \"mastodon\"\nserver = \"https://ex.social\"\n[chat]\nmode = \"all\"",
+    );
+    let err = validate(&[masto]).unwrap_err();
+    assert!(
+        err.contains("[account.chat] is for chat platforms (matrix)"),
+        "{err}"
+    );
+    let bare = parse("name = \"mx\"\nplatform = \"matrix\"");
+    assert!(validate(&[bare]).unwrap_err().contains("needs `server`"));
+}
