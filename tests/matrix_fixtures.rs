@@ -324,3 +324,54 @@ fn account_add_checks_the_token_keeps_the_device_and_prints_the_block() {
     assert!(!out.status.success());
     assert!(err.contains("belongs to @brand:nimbus.test"), "{err}");
 }
+
+/// An edit in the shape of the spec's "Event replacements" example.
+fn edit(id: &str, sender: &str, original: &str, text: &str) -> Value {
+    let mut e = message(id, sender, &format!("* {text}"));
+    e["content"]["m.new_content"] = json!({"body": text, "msgtype": "m.text"});
+    e["content"]["m.relates_to"] = json!({"rel_type": "m.replace", "event_id": original});
+    e
+}
+
+#[tokio::test]
+async fn an_authors_edit_updates_the_mention_and_someone_elses_is_ignored() {
+    let server = MockServer::start().await;
+    let mut original = message("$m1", "@fan:nimbus.test", "@brand:nimbus.test order 12");
+    original["content"]["m.mentions"] = json!({"user_ids": [BRAND]});
+    Mock::given(path("/_matrix/client/v3/rooms/%21help/event/%24m1"))
+        .respond_with(ok(original))
+        .mount(&server)
+        .await;
+    room(&server, "!help", Some("#help:nimbus.test"), 40).await;
+    let answer = sync(
+        &[(
+            "!help",
+            vec![
+                edit(
+                    "$e1",
+                    "@fan:nimbus.test",
+                    "$m1",
+                    "@brand:nimbus.test order 1234, not 12",
+                ),
+                edit(
+                    "$e2",
+                    "@troll:nimbus.test",
+                    "$m1",
+                    "@brand:nimbus.test I love scams",
+                ),
+            ],
+        )],
+        &[],
+    );
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(answer))
+        .mount(&server)
+        .await;
+    let page = connector(&server, "").fetch(Some("s1")).await.unwrap();
+    let seen: Vec<(&str, &str)> = page
+        .items
+        .iter()
+        .map(|i| (i.external_id.as_str(), i.body.as_str()))
+        .collect();
+    assert_eq!(seen, [("$m1", "@brand:nimbus.test order 1234, not 12")]);
+}

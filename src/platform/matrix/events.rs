@@ -28,8 +28,15 @@ pub struct Event {
 #[derive(Debug)]
 pub enum Read {
     Message(Box<Event>),
-    /// Not a message hark shows (state, an edit, a redacted message, a notice of ours).
+    /// Not a message hark shows (state, a redacted message).
     Skip,
+    /// An edit (spec "Event replacements"): `original`'s text is now `body`, if `sender`
+    /// wrote the original (the spec's rule; anyone else's replacement is ignored).
+    Edit {
+        original: String,
+        sender: String,
+        body: String,
+    },
     Unreadable(Unreadable),
 }
 
@@ -63,8 +70,19 @@ pub fn read(room_id: &str, raw: &Value) -> Read {
     }
     let relates = &content["m.relates_to"];
     if relates["rel_type"] == "m.replace" {
-        // An edit: the original stays the item (edits are left out for now).
-        return Skip;
+        let new_body = content["m.new_content"]["body"].as_str();
+        return match (
+            relates["event_id"].as_str(),
+            raw["sender"].as_str(),
+            new_body,
+        ) {
+            (Some(original), Some(sender), Some(body)) => Read::Edit {
+                original: original.to_string(),
+                sender: sender.to_string(),
+                body: body.to_string(),
+            },
+            _ => unreadable("an edit without the event it replaces, sender or m.new_content"),
+        };
     }
     let (Some(id), Some(sender), Some(ts_ms), Some(body)) = (
         id.clone(),
@@ -210,7 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn encrypted_and_broken_events_are_set_aside_and_edits_redactions_state_skipped() {
+    fn encrypted_and_broken_events_are_set_aside_edits_read_redactions_and_state_skipped() {
         let enc = json!({"type": "m.room.encrypted", "event_id": "$x", "content": {}});
         assert!(matches!(read("!r", &enc), Read::Unreadable(u) if u.reason.contains("encrypted")));
         let broken = json!({"type": "m.room.message", "event_id": "$y",
@@ -222,7 +240,10 @@ mod tests {
             json!({"body": "* fixed", "m.new_content": {"body": "fixed"},
             "m.relates_to": {"rel_type": "m.replace", "event_id": "$e0"}}),
         );
-        assert!(matches!(read("!r", &edit), Read::Skip));
+        assert!(
+            matches!(read("!r", &edit), Read::Edit { original, sender, body }
+            if original == "$e0" && sender == "@fan:ex.org" && body == "fixed")
+        );
         assert!(matches!(read("!r", &message(json!({}))), Read::Skip));
         let state = json!({"type": "m.room.name", "state_key": "", "content": {"name": "x"}});
         assert!(matches!(read("!r", &state), Read::Skip));

@@ -142,26 +142,70 @@ async fn read_timeline(
     timeline: &[Value],
     page: &mut FetchPage,
 ) -> Result<(), PlatformError> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashMap<String, Event> = Default::default();
     for raw in timeline {
         match events::read(room_id, raw) {
             Read::Skip => {}
+            Read::Edit {
+                original,
+                sender,
+                body,
+            } => {
+                let Some(mut event) = original_event(c, room_id, &original, &seen).await? else {
+                    continue;
+                };
+                if event.sender != sender {
+                    tracing::warn!(
+                        room = room_id,
+                        "an edit by someone else than the author: ignored"
+                    );
+                    continue;
+                }
+                event.body = body;
+                event.raw["content"]["body"] = json!(event.body);
+                let item = classify(c, room_id, &event).await?;
+                page.items.retain(|i| i.external_id != event.id);
+                page.items.extend(item);
+            }
             Read::Unreadable(u) => {
                 if c.watches_room(room_id).await? {
                     page.unreadable.push(u);
                 }
             }
             Read::Message(event) => {
-                if !seen.insert(event.id.clone()) {
+                if seen.contains_key(&event.id) {
                     continue;
                 }
                 if let Some(item) = classify(c, room_id, &event).await? {
                     page.items.push(item);
                 }
+                seen.insert(event.id.clone(), *event);
             }
         }
     }
     Ok(())
+}
+
+/// The event an edit replaces: read in this sync, or asked of the homeserver. `None` when
+/// it is gone or not a message.
+async fn original_event(
+    c: &MatrixConnector,
+    room_id: &str,
+    id: &str,
+    seen: &std::collections::HashMap<String, Event>,
+) -> Result<Option<Event>, PlatformError> {
+    if let Some(event) = seen.get(id) {
+        return Ok(Some(event.clone()));
+    }
+    let path = format!("/v3/rooms/{}/event/{}", seg(room_id), seg(id));
+    match c.client.get("edited message", &path, &[]).await {
+        Ok(raw) => Ok(match events::read(room_id, &raw) {
+            Read::Message(event) => Some(*event),
+            _ => None,
+        }),
+        Err(PlatformError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The item `event` becomes under the account's `[account.chat]`, if any.
