@@ -531,6 +531,27 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         "the since token was kept"
     );
 
+    // The fan corrects the mention in Element: the item's text follows.
+    fan.send(
+        &room,
+        json!({"msgtype": "m.text", "body": "* brand: my order 1235 never arrived",
+            "m.new_content": {"msgtype": "m.text", "body": "brand: my order 1235 never arrived"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": mention}}),
+    )
+    .await;
+    assert_eq!(
+        hark.poll(hark.connector_at(&synapse.url)).await,
+        0,
+        "an edit is no new item"
+    );
+    let body = hark
+        .items()
+        .into_iter()
+        .find(|(e, _, _)| *e == mention)
+        .unwrap()
+        .2;
+    assert_eq!(body, "brand: my order 1235 never arrived");
+
     // Thread context on open: the thread's root and replies.
     let conn = rusqlite::Connection::open(hark.data.path().join("hark.db")).unwrap();
     let target = hark::store::thread::target_of(&conn, hark.item_id(&follow_up))
