@@ -375,3 +375,61 @@ async fn an_authors_edit_updates_the_mention_and_someone_elses_is_ignored() {
         .collect();
     assert_eq!(seen, [("$m1", "@brand:nimbus.test order 1234, not 12")]);
 }
+
+#[test]
+fn doctor_checks_a_matrix_token_with_whoami_and_never_prints_it() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(async {
+        let mut me = fixture("whoami.json");
+        me["user_id"] = json!(BRAND);
+        Mock::given(path("/_matrix/client/v3/account/whoami"))
+            .and(wiremock::matchers::header(
+                "authorization",
+                "Bearer fixture-token-XYZ",
+            ))
+            .respond_with(ok(me))
+            .mount(&server)
+            .await;
+        Mock::given(path("/_matrix/client/v3/account/whoami"))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(fixture("errors.json")["unknown_token"].clone()),
+            )
+            .mount(&server)
+            .await;
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[account]]\nname = \"brand-mx\"\nplatform = \"matrix\"\nhandle = \"{BRAND}\"\nserver = \"{}\"\ntoken_env = \"HARK_TEST_MX\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let doctor = |token: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("doctor")
+            .env("HARK_TEST_MX", token)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let good = doctor("fixture-token-XYZ");
+    assert!(
+        good.contains("accepts the token (@brand:nimbus.test)"),
+        "{good}"
+    );
+    let bad = doctor("revoked-token-ABC");
+    assert!(bad.contains("M_UNKNOWN_TOKEN"), "{bad}");
+    assert!(bad.contains("hark account add matrix"), "{bad}");
+    assert!(!bad.contains("revoked-token-ABC") && !good.contains("fixture-token-XYZ"));
+}

@@ -29,6 +29,7 @@ async fn one(account: &AccountConfig, data_dir: &Path) -> Vec<Check> {
         )],
         "mastodon" => mastodon(account, data_dir, token, server).await,
         "bluesky" => bluesky(account, token, server).await,
+        "matrix" => matrix(account, data_dir, token, server).await,
         other => vec![Check::fail(
             format!("account {}", account.name),
             format!("platform `{other}` is not supported"),
@@ -91,6 +92,37 @@ async fn bluesky(account: &AccountConfig, token_name: String, server_name: Strin
             Check::pass(server_name, format!("{base} accepts the login (@{handle})"))
         }
         Ok(Err(e)) => refused(server_name, base, &e, "create a new app password"),
+        Err(_) => unreachable(server_name, base),
+    };
+    vec![token, check]
+}
+
+async fn matrix(
+    account: &AccountConfig,
+    data_dir: &Path,
+    token_name: String,
+    server_name: String,
+) -> Vec<Check> {
+    let connector =
+        match crate::platform::matrix::MatrixConnector::from_account(account, Some(data_dir)) {
+            Ok(c) => c,
+            Err(e) => {
+                let fix = token_fix(account);
+                return vec![Check::fail(token_name, crate::cli::error_text(&e), fix)];
+            }
+        };
+    let token = Check::pass(token_name, source(account));
+    let base = account.server.as_deref().unwrap_or_default();
+    let check = match tokio::time::timeout(TIMEOUT, connector.whoami()).await {
+        Ok(Ok((user, _))) if user == account.handle => {
+            Check::pass(server_name, format!("{base} accepts the token ({user})"))
+        }
+        Ok(Ok((user, _))) => Check::fail(
+            server_name,
+            format!("the token belongs to {user}, not {}", account.handle),
+            "set `handle` to the token's user, or use the brand's token",
+        ),
+        Ok(Err(e)) => refused(server_name, base, &e, "hark account add matrix"),
         Err(_) => unreachable(server_name, base),
     };
     vec![token, check]
