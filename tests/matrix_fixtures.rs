@@ -433,3 +433,68 @@ fn doctor_checks_a_matrix_token_with_whoami_and_never_prints_it() {
     assert!(bad.contains("hark account add matrix"), "{bad}");
     assert!(!bad.contains("revoked-token-ABC") && !good.contains("fixture-token-XYZ"));
 }
+
+/// A thread reply: the spec's "Threading" shape, with the fallback reply part.
+fn in_thread(id: &str, sender: &str, root: &str, body: &str) -> Value {
+    let mut e = message(id, sender, body);
+    e["content"]["m.relates_to"] = json!({"rel_type": "m.thread", "event_id": root,
+        "is_falling_back": true, "m.in_reply_to": {"event_id": root}});
+    e
+}
+
+#[tokio::test]
+async fn replies_in_threads_the_brand_took_part_in_are_items_and_others_are_not() {
+    let server = MockServer::start().await;
+    // The roots as GET /rooms/{roomId}/event/{eventId} returns them, with the bundled
+    // m.thread aggregation of spec "Threading" (server behaviour).
+    let mut joined = message("$t1", "@fan:nimbus.test", "shop open sunday");
+    joined["unsigned"]["m.relations"] = json!({"m.thread": {"latest_event": {},
+        "count": 3, "current_user_participated": true}});
+    let mut other = message("$t2", "@fan:nimbus.test", "anyone seen the match");
+    other["unsigned"]["m.relations"] = json!({"m.thread": {"latest_event": {},
+        "count": 7, "current_user_participated": false}});
+    for (id, root) in [("%24t1", joined), ("%24t2", other)] {
+        Mock::given(path(format!("/_matrix/client/v3/rooms/%21help/event/{id}")))
+            .respond_with(ok(root))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    room(&server, "!help", Some("#help:nimbus.test"), 40).await;
+    let answer = sync(
+        &[(
+            "!help",
+            vec![
+                in_thread("$a", "@fan:nimbus.test", "$t1", "and on holidays"),
+                in_thread("$b", "@fan2:nimbus.test", "$t1", "same question"),
+                in_thread("$c", "@fan:nimbus.test", "$t2", "what a goal"),
+            ],
+        )],
+        &[],
+    );
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(answer))
+        .mount(&server)
+        .await;
+    let page = connector(&server, "").fetch(Some("s1")).await.unwrap();
+    let mut seen: Vec<(&str, ItemKind, Option<&str>)> = page
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.external_id.as_str(),
+                i.kind,
+                i.thread_external_id.as_deref(),
+            )
+        })
+        .collect();
+    seen.sort_by_key(|s| s.0);
+    assert_eq!(
+        seen,
+        [
+            ("$a", ItemKind::Comment, Some("$t1")),
+            ("$b", ItemKind::Comment, Some("$t1")),
+        ],
+        "each root asked once"
+    );
+}
