@@ -44,8 +44,24 @@ fn message(id: &str, sender: &str, body: &str) -> Value {
     e
 }
 
+/// The account's `m.direct` (spec "Direct Messaging"), as GET
+/// /user/{userId}/account_data/m.direct returns it; none set is the spec's 404.
+async fn direct(server: &MockServer, rooms: &[&str]) {
+    let answer = if rooms.is_empty() {
+        error(404, "M_NOT_FOUND", "Account data not found")
+    } else {
+        ok(json!({ "@fan:nimbus.test": rooms }))
+    };
+    Mock::given(path(
+        "/_matrix/client/v3/user/%40brand%3Animbus.test/account_data/m.direct",
+    ))
+    .respond_with(answer)
+    .mount(server)
+    .await;
+}
+
 /// The spec's sync example with `rooms` (room id → timeline events) joined.
-fn sync(rooms: &[(&str, Vec<Value>)], direct: &[&str]) -> Value {
+fn sync(rooms: &[(&str, Vec<Value>)]) -> Value {
     let mut s = fixture("sync.json");
     let template = s["rooms"]["join"]["!726s6s6q:example.com"].take();
     let join = s["rooms"]["join"].as_object_mut().unwrap();
@@ -55,8 +71,6 @@ fn sync(rooms: &[(&str, Vec<Value>)], direct: &[&str]) -> Value {
         room["timeline"] = json!({"events": events, "limited": false, "prev_batch": "t1"});
         join.insert(id.to_string(), room);
     }
-    s["account_data"]["events"] =
-        json!([{"type": "m.direct", "content": {"@fan:nimbus.test": direct}}]);
     s
 }
 
@@ -92,30 +106,28 @@ async fn a_help_desk_a_community_room_a_quiet_room_and_a_dm_follow_their_modes()
     encrypted["content"] = json!({"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "AwgA…",
         "device_id": "RJYKSTBOIE", "sender_key": "IlRMeOPX2e0MurIyfWEucYBRVOEEUMrOHqn/8mLqMjA",
         "session_id": "X3lUlvLELLYxeTx4yOVu6UDpasGEVO0Jbu+QFnm0cKQ"});
-    let answer = sync(
-        &[
-            (
-                "!help",
-                vec![message("$h1", "@fan:nimbus.test", "my order never came")],
-            ),
-            (
-                "!general",
-                vec![message("$g1", "@fan:nimbus.test", "lovely weather")],
-            ),
-            (
-                "!random",
-                vec![
-                    message("$r1", "@fan:nimbus.test", "lunch?"),
-                    message("$r2", "@fan:nimbus.test", "ask Nimbus about it"),
-                ],
-            ),
-            (
-                "!dm",
-                vec![message("$d1", "@fan:nimbus.test", "thanks"), encrypted],
-            ),
-        ],
-        &["!dm"],
-    );
+    let answer = sync(&[
+        (
+            "!help",
+            vec![message("$h1", "@fan:nimbus.test", "my order never came")],
+        ),
+        (
+            "!general",
+            vec![message("$g1", "@fan:nimbus.test", "lovely weather")],
+        ),
+        (
+            "!random",
+            vec![
+                message("$r1", "@fan:nimbus.test", "lunch?"),
+                message("$r2", "@fan:nimbus.test", "ask Nimbus about it"),
+            ],
+        ),
+        (
+            "!dm",
+            vec![message("$d1", "@fan:nimbus.test", "thanks"), encrypted],
+        ),
+    ]);
+    direct(&server, &["!dm"]).await;
     Mock::given(path("/_matrix/client/v3/sync"))
         .respond_with(ok(answer))
         .mount(&server)
@@ -123,7 +135,8 @@ async fn a_help_desk_a_community_room_a_quiet_room_and_a_dm_follow_their_modes()
     room(&server, "!help", Some("#help:nimbus.test"), 40).await;
     room(&server, "!general", Some("#general:nimbus.test"), 300).await;
     room(&server, "!random", Some("#random:nimbus.test"), 300).await;
-    room(&server, "!dm", None, 2).await;
+    // Three people: only the account's m.direct makes it a DM.
+    room(&server, "!dm", None, 3).await;
     let c = connector(
         &server,
         r##"
@@ -343,26 +356,24 @@ async fn an_authors_edit_updates_the_mention_and_someone_elses_is_ignored() {
         .mount(&server)
         .await;
     room(&server, "!help", Some("#help:nimbus.test"), 40).await;
-    let answer = sync(
-        &[(
-            "!help",
-            vec![
-                edit(
-                    "$e1",
-                    "@fan:nimbus.test",
-                    "$m1",
-                    "@brand:nimbus.test order 1234, not 12",
-                ),
-                edit(
-                    "$e2",
-                    "@troll:nimbus.test",
-                    "$m1",
-                    "@brand:nimbus.test I love scams",
-                ),
-            ],
-        )],
-        &[],
-    );
+    let answer = sync(&[(
+        "!help",
+        vec![
+            edit(
+                "$e1",
+                "@fan:nimbus.test",
+                "$m1",
+                "@brand:nimbus.test order 1234, not 12",
+            ),
+            edit(
+                "$e2",
+                "@troll:nimbus.test",
+                "$m1",
+                "@brand:nimbus.test I love scams",
+            ),
+        ],
+    )]);
+    direct(&server, &[]).await;
     Mock::given(path("/_matrix/client/v3/sync"))
         .respond_with(ok(answer))
         .mount(&server)
@@ -461,17 +472,15 @@ async fn replies_in_threads_the_brand_took_part_in_are_items_and_others_are_not(
             .await;
     }
     room(&server, "!help", Some("#help:nimbus.test"), 40).await;
-    let answer = sync(
-        &[(
-            "!help",
-            vec![
-                in_thread("$a", "@fan:nimbus.test", "$t1", "and on holidays"),
-                in_thread("$b", "@fan2:nimbus.test", "$t1", "same question"),
-                in_thread("$c", "@fan:nimbus.test", "$t2", "what a goal"),
-            ],
-        )],
-        &[],
-    );
+    let answer = sync(&[(
+        "!help",
+        vec![
+            in_thread("$a", "@fan:nimbus.test", "$t1", "and on holidays"),
+            in_thread("$b", "@fan2:nimbus.test", "$t1", "same question"),
+            in_thread("$c", "@fan:nimbus.test", "$t2", "what a goal"),
+        ],
+    )]);
+    direct(&server, &[]).await;
     Mock::given(path("/_matrix/client/v3/sync"))
         .respond_with(ok(answer))
         .mount(&server)

@@ -486,8 +486,9 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         .call(
             reqwest::Method::POST,
             "/v3/createRoom",
+            // Named, so only the m.direct hark keeps tells a later run it is a DM.
             Some(json!({"preset": "trusted_private_chat", "is_direct": true,
-                "invite": ["@brand:nimbus.test"]})),
+                "name": "Address change", "invite": ["@brand:nimbus.test"]})),
         )
         .await["room_id"]
         .as_str()

@@ -47,6 +47,8 @@ pub struct MatrixConnector {
     rooms: Mutex<HashMap<String, Room>>,
     /// Rooms that are direct chats (`m.direct`, or joined as a direct invite).
     direct: Mutex<HashSet<String>>,
+    /// The account's `m.direct` was read in this process.
+    direct_loaded: std::sync::atomic::AtomicBool,
     /// Thread roots → whether the account wrote in that thread.
     threads: Mutex<HashMap<String, bool>>,
     /// (room, user) → display name, from member events the syncs carried.
@@ -67,6 +69,7 @@ impl MatrixConnector {
             watch: settings.watch,
             rooms: Default::default(),
             direct: Default::default(),
+            direct_loaded: Default::default(),
             threads: Default::default(),
             members: Default::default(),
         })

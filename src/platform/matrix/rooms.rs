@@ -2,7 +2,7 @@
 //! is called what, and which threads the account took part in. Asked of the homeserver
 //! once per room (or thread) and process; kept current from the state syncs carry.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::client::seg;
 use super::MatrixConnector;
@@ -118,6 +118,61 @@ impl MatrixConnector {
                 _ => {}
             }
         }
+    }
+
+    /// Reads the account's `m.direct` once per process: an incremental sync carries it
+    /// only when it changes.
+    pub(super) async fn load_direct(&self) -> Result<(), PlatformError> {
+        use std::sync::atomic::Ordering;
+        if self.direct_loaded.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        match self
+            .client
+            .get("direct chats", &self.direct_path(), &[])
+            .await
+        {
+            Ok(content) => {
+                self.note_direct_rooms(&json!([{"type": "m.direct", "content": content}]))
+            }
+            Err(PlatformError::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+        self.direct_loaded.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn direct_path(&self) -> String {
+        format!("/v3/user/{}/account_data/m.direct", seg(&self.user_id))
+    }
+
+    /// Adds a joined direct chat with `inviter` to the account's `m.direct`, as the spec
+    /// asks of a client that accepts a direct invite, so later runs know it too.
+    pub(super) async fn remember_direct(
+        &self,
+        room_id: &str,
+        inviter: &str,
+    ) -> Result<(), PlatformError> {
+        let mut content = match self
+            .client
+            .get("direct chats", &self.direct_path(), &[])
+            .await
+        {
+            Ok(v) => v,
+            Err(PlatformError::NotFound(_)) => json!({}),
+            Err(e) => return Err(e),
+        };
+        let rooms = content[inviter].as_array().cloned().unwrap_or_default();
+        if rooms.iter().any(|r| r == room_id) {
+            return Ok(());
+        }
+        let mut rooms = rooms;
+        rooms.push(json!(room_id));
+        content[inviter] = Value::Array(rooms);
+        self.client
+            .put("direct chats", &self.direct_path(), content)
+            .await
+            .map(|_| ())
     }
 
     /// The account's `m.direct` list (spec "Direct Messaging"): user → room ids.

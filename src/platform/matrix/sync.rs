@@ -57,6 +57,7 @@ pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage
         .as_str()
         .ok_or_else(|| PlatformError::Malformed("sync: no next_batch".into()))?
         .to_string();
+    c.load_direct().await?;
     c.note_direct_rooms(&sync["account_data"]["events"]);
     join_direct_invites(c, &sync["rooms"]["invite"]).await;
 
@@ -260,24 +261,26 @@ async fn join_direct_invites(c: &MatrixConnector, invites: &Value) {
         return;
     };
     for (room_id, room) in invites {
-        let direct = room["invite_state"]["events"]
+        let invite = room["invite_state"]["events"]
             .as_array()
             .into_iter()
             .flatten()
-            .any(|e| {
+            .find(|e| {
                 e["type"] == "m.room.member"
                     && e["state_key"] == c.user_id.as_str()
                     && e["content"]["is_direct"] == true
             });
-        if !direct {
+        let Some(inviter) = invite.and_then(|e| e["sender"].as_str()) else {
             continue;
-        }
+        };
         let path = format!("/v3/rooms/{}/join", seg(room_id));
-        match c.client.post("join a direct chat", &path, json!({})).await {
-            Ok(_) => {
-                c.direct.lock().unwrap().insert(room_id.clone());
-            }
-            Err(e) => tracing::warn!(room = %room_id, error = %e, "could not join a direct chat"),
+        let joined = match c.client.post("join a direct chat", &path, json!({})).await {
+            Ok(_) => c.remember_direct(room_id, inviter).await,
+            Err(e) => Err(e),
+        };
+        c.direct.lock().unwrap().insert(room_id.clone());
+        if let Err(e) = joined {
+            tracing::warn!(room = %room_id, error = %e, "could not join a direct chat");
         }
     }
 }
