@@ -33,7 +33,7 @@ async fn one(account: &AccountConfig, data_dir: &Path) -> Vec<Check> {
         other => vec![Check::fail(
             format!("account {}", account.name),
             format!("platform `{other}` is not supported"),
-            "use mastodon, bluesky or demo",
+            "use mastodon, bluesky, matrix or demo",
         )],
     }
 }
