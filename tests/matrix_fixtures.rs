@@ -507,3 +507,27 @@ async fn replies_in_threads_the_brand_took_part_in_are_items_and_others_are_not(
         "each root asked once"
     );
 }
+
+#[tokio::test]
+async fn opening_a_redacted_message_says_it_is_gone_and_who_removed_it() {
+    let server = MockServer::start().await;
+    // The redacted form of spec "Redactions": the content emptied, the redaction event
+    // under unsigned.redacted_because.
+    let mut gone = message("$q", "@fan:nimbus.test", "");
+    gone["content"] = json!({});
+    gone["unsigned"]["redacted_because"] = json!({"type": "m.room.redaction",
+        "sender": "@mod:nimbus.test", "event_id": "$r", "redacts": "$q",
+        "content": {"reason": "Spamming"}, "origin_server_ts": 1432735824653i64});
+    Mock::given(path("/_matrix/client/v3/rooms/%21help/event/%24q"))
+        .respond_with(ok(gone))
+        .mount(&server)
+        .await;
+    let mut t = target(ItemKind::Mention);
+    t.external_id = "$q".into();
+    match connector(&server, "").thread(&t).await {
+        Err(PlatformError::NotFound(why)) => {
+            assert_eq!(why, "the message was removed by @mod:nimbus.test")
+        }
+        other => panic!("{other:?}"),
+    }
+}

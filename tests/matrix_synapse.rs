@@ -634,6 +634,12 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         )
         .await;
     assert_eq!(spam_now["content"], json!({}), "redacted: {spam_now}");
+    match direct.thread(&spam_target).await {
+        Err(PlatformError::NotFound(why)) => {
+            assert_eq!(why, "the message was removed by @brand:nimbus.test")
+        }
+        other => panic!("opening the redacted spam: {other:?}"),
+    }
     let member = fan
         .call(
             reqwest::Method::GET,

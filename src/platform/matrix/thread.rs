@@ -25,6 +25,20 @@ pub async fn thread(c: &MatrixConnector, target: &Target) -> Result<Vec<NewItem>
         .unwrap_or_else(|| target.external_id.clone());
     let root_path = format!("/v3/rooms/{}/event/{}", seg(&room), seg(&root));
     let root_event = c.client.get("thread root", &root_path, &[]).await?;
+    let own = if root == target.external_id {
+        root_event.clone()
+    } else {
+        let path = format!(
+            "/v3/rooms/{}/event/{}",
+            seg(&room),
+            seg(&target.external_id)
+        );
+        c.client.get("message", &path, &[]).await?
+    };
+    if let Some(why) = redacted(&own) {
+        // Gone from the room: the item is marked so, and a reply to it warns.
+        return Err(PlatformError::NotFound(why));
+    }
     let has_thread = root_event["unsigned"]["m.relations"]["m.thread"].is_object();
     if target.thread_external_id.is_some() || has_thread {
         raw.push(root_event);
@@ -77,4 +91,20 @@ pub async fn thread(c: &MatrixConnector, target: &Target) -> Result<Vec<NewItem>
             _ => None,
         })
         .collect())
+}
+
+/// Why a message reads as removed: a redacted event keeps its id with an empty content and
+/// says who redacted it (spec "Redactions").
+fn redacted(event: &Value) -> Option<String> {
+    let because = &event["unsigned"]["redacted_because"];
+    let empty = event["content"].as_object().is_some_and(|c| c.is_empty());
+    if !because.is_object() && !empty {
+        return None;
+    }
+    Some(match because["sender"].as_str() {
+        Some(by) if by != event["sender"].as_str().unwrap_or_default() => {
+            format!("the message was removed by {by}")
+        }
+        _ => "the message was deleted by its author".to_string(),
+    })
 }
