@@ -531,3 +531,71 @@ async fn opening_a_redacted_message_says_it_is_gone_and_who_removed_it() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_watched_space_brings_its_rooms_over_two_hierarchy_pages_and_no_others() {
+    let server = MockServer::start().await;
+    let mut dir = fixture("directory.json");
+    dir["room_id"] = json!("!space");
+    Mock::given(path(
+        "/_matrix/client/v3/directory/room/%23community%3Animbus.test",
+    ))
+    .respond_with(ok(dir))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let page = |rooms: &[&str], next: Option<&str>| {
+        let mut h = fixture("hierarchy.json");
+        let template = h["rooms"][0].clone();
+        h["rooms"] = rooms
+            .iter()
+            .map(|id| {
+                let mut r = template.clone();
+                r["room_id"] = json!(id);
+                r
+            })
+            .collect();
+        h["next_batch"] = json!(next);
+        ok(h)
+    };
+    Mock::given(path("/_matrix/client/v1/rooms/%21space/hierarchy"))
+        .and(wiremock::matchers::query_param("from", "next_batch_token"))
+        .respond_with(page(&["!faq"], None))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/_matrix/client/v1/rooms/%21space/hierarchy"))
+        .respond_with(page(&["!space", "!help"], Some("next_batch_token")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    direct(&server, &[]).await;
+    for id in ["!help", "!faq", "!elsewhere"] {
+        room(&server, id, None, 30).await;
+    }
+    let ping = |id: &str| {
+        let mut m = message(id, "@fan:nimbus.test", "brand: hello");
+        m["content"]["m.mentions"] = json!({"user_ids": [BRAND]});
+        m
+    };
+    let answer = sync(&[
+        ("!help", vec![ping("$1")]),
+        ("!faq", vec![ping("$2")]),
+        ("!elsewhere", vec![ping("$3")]),
+    ]);
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(answer))
+        .mount(&server)
+        .await;
+    let page = connector(&server, r##"spaces = ["#community:nimbus.test"]"##)
+        .fetch(Some("s1"))
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = page.items.iter().map(|i| i.external_id.as_str()).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["$1", "$2"],
+        "the room outside the space is not watched"
+    );
+}

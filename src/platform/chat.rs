@@ -40,10 +40,16 @@ pub enum Mode {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Watch {
-    /// Rooms watched: empty means every room the account has joined. Entries match a
-    /// room's id, alias or name; `*` matches any run of characters (`#help-*:example.org`).
+    /// Rooms watched: with `spaces` also empty, every room the account has joined.
+    /// Entries match a room's id, alias or name; `*` matches any run of characters
+    /// (`#help-*:example.org`).
     #[serde(default)]
     pub rooms: Vec<String>,
+    /// Groups of rooms watched whole: Matrix spaces (by id or alias); Discord categories
+    /// and Slack workspaces later. An entry matches the groups a connector says a room
+    /// is in.
+    #[serde(default)]
+    pub spaces: Vec<String>,
     /// Per-room noise control: room (id, alias, name or pattern) → mode. A room not listed
     /// uses `mode`.
     #[serde(default)]
@@ -67,6 +73,8 @@ pub struct Room {
     pub name: Option<String>,
     /// A direct chat between the account and one other person.
     pub direct: bool,
+    /// The watched groups (spaces) the room is in, as the config names them.
+    pub groups: Vec<String>,
 }
 
 impl Room {
@@ -109,7 +117,20 @@ impl Watch {
         if self.ignore.iter().any(|p| room.matches(p)) {
             return false;
         }
-        room.direct || self.rooms.is_empty() || self.rooms.iter().any(|p| room.matches(p))
+        if self
+            .ignore
+            .iter()
+            .any(|p| room.groups.iter().any(|g| glob(p, g)))
+        {
+            return false;
+        }
+        room.direct
+            || (self.rooms.is_empty() && self.spaces.is_empty())
+            || self.rooms.iter().any(|p| room.matches(p))
+            || self
+                .spaces
+                .iter()
+                .any(|p| room.groups.iter().any(|g| glob(p, g)))
     }
 
     /// The mode of a watched room: the first matching entry of `modes`, else `mode`.

@@ -4,8 +4,7 @@ fn room(id: &str, alias: &str) -> Room {
     Room {
         id: id.into(),
         alias: Some(alias.into()),
-        name: None,
-        direct: false,
+        ..Room::default()
     }
 }
 
@@ -150,4 +149,32 @@ fn a_chat_section_belongs_to_a_chat_account_and_a_matrix_account_names_its_serve
     );
     let bare = parse("name = \"mx\"\nplatform = \"matrix\"");
     assert!(validate(&[bare]).unwrap_err().contains("needs `server`"));
+}
+
+#[test]
+fn a_watched_space_watches_its_rooms_and_only_them() {
+    let w = watch(
+        r##"spaces = ["#community:ex.org"]
+rooms = ["#extra:ex.org"]
+ignore = ["#community-staff:ex.org"]"##,
+    );
+    let inside = Room {
+        groups: vec!["#community:ex.org".into()],
+        ..room("!a:ex.org", "#faq:ex.org")
+    };
+    assert!(w.watches(&inside));
+    assert!(
+        w.watches(&room("!e:ex.org", "#extra:ex.org")),
+        "listed rooms too"
+    );
+    assert!(
+        !w.watches(&room("!o:ex.org", "#other:ex.org")),
+        "outside the space"
+    );
+    // A room of the staff sub-space is in both spaces.
+    let staff = Room {
+        groups: vec!["#community:ex.org".into(), "#community-staff:ex.org".into()],
+        ..inside.clone()
+    };
+    assert!(!w.watches(&staff), "an ignored sub-space stays quiet");
 }

@@ -11,6 +11,7 @@ pub mod moderation;
 mod rooms;
 mod send;
 pub mod setup;
+mod spaces;
 mod sync;
 mod thread;
 
@@ -53,6 +54,8 @@ pub struct MatrixConnector {
     threads: Mutex<HashMap<String, bool>>,
     /// (room, user) → display name, from member events the syncs carried.
     members: Mutex<HashMap<(String, String), String>>,
+    /// The rooms under the spaces `[account.chat]` names.
+    groups: tokio::sync::OnceCell<spaces::Groups>,
 }
 
 impl MatrixConnector {
@@ -72,6 +75,7 @@ impl MatrixConnector {
             direct_loaded: Default::default(),
             threads: Default::default(),
             members: Default::default(),
+            groups: Default::default(),
         })
     }
 

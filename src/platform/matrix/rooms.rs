@@ -32,11 +32,18 @@ impl MatrixConnector {
         // `m.direct` list is not there to say so.
         let direct = self.direct.lock().unwrap().contains(room_id)
             || (count == 2 && alias.is_none() && name.is_none());
+        let groups = self
+            .groups()
+            .await?
+            .get(room_id)
+            .cloned()
+            .unwrap_or_default();
         let room = Room {
             id: room_id.to_string(),
             alias,
             name,
             direct,
+            groups,
         };
         self.rooms
             .lock()
