@@ -4,9 +4,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 version=1.163.2
-if "$here/venv/bin/python" -c "import synapse,sys; sys.exit(synapse.__version__ != '$version')" 2>/dev/null; then
+# The package's own metadata (synapse.__version__ adds the git branch of the directory).
+if "$here/venv/bin/python" -c "import importlib.metadata as m,sys; sys.exit(m.version('matrix-synapse') != '$version')" 2>/dev/null; then
   exit 0
 fi
 python3 -m venv "$here/venv"
 "$here/venv/bin/pip" install --quiet --disable-pip-version-check "matrix-synapse==$version"
-"$here/venv/bin/python" -c "import synapse; print('synapse', synapse.__version__)"
+"$here/venv/bin/python" -c "import importlib.metadata as m; print('synapse', m.version('matrix-synapse'))"
