@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs Synapse (the matrix-synapse package, pinned) into a virtualenv beside this
-# script. About 45 s and 150 MB; run once (CI: cache venv/).
+# script. About a minute and 240 MB; run once (CI: cache venv/).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 version=1.163.2
