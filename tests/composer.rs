@@ -3,15 +3,15 @@
 
 mod support;
 use std::time::Duration;
-use support::ui::render;
+use support::ui::{render, row, NOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::command::Command;
-use hark::domain::{ItemKind, ItemState};
+use hark::domain::ItemKind;
 use hark::outbox::read::{Draft, ItemOutbox, OutboxRow};
 use hark::outbox::OutboxState;
 use hark::replies::length::Limit;
-use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
+use hark::store::read::{ItemDetail, ItemRow};
 use hark::tui::composer::update::ReplyMsg;
 use hark::tui::composer::ReplyKit;
 use hark::tui::keymap::Keymap;
@@ -19,27 +19,6 @@ use hark::tui::outbox::OutboxOp;
 
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::query::{Request, Response};
-
-const NOW: i64 = 1_764_000_000;
-
-fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -> ItemRow {
-    ItemRow {
-        id,
-        created_at: NOW - minutes_ago * 60,
-        platform: "chirp".into(),
-        kind: ItemKind::Mention,
-        state: ItemState::New,
-        author: author.into(),
-        snippet: text.into(),
-        sentiment: None,
-        sentiment_manual: false,
-        needs_reply,
-        flag: None,
-        marks: Default::default(),
-        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
-        lang: None,
-    }
-}
 
 fn rows() -> Vec<ItemRow> {
     vec![
@@ -55,30 +34,12 @@ fn rows() -> Vec<ItemRow> {
     ]
 }
 
+/// `row` opened as Ana's complaint with its link, whatever the row's own text.
 fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
     ItemDetail {
-        row,
         body: "my order never arrived, third time asking".into(),
         url: Some("https://chirp.example/ana/1".into()),
-        account: "demo-chirp".into(),
-        edited_at: None,
-        filtered: false,
-        sentiment_auto: None,
-        sentiment_manual: None,
-        lang_manual: false,
-        author: AuthorInfo {
-            handle: handle.into(),
-            display_name: name.into(),
-            followers: Some(120),
-            items: 1,
-            positive: 0,
-            neutral: 1,
-            negative: 0,
-            first_seen_at: NOW - 3600,
-        },
-        ancestors: vec![],
-        replies: vec![],
-        tags: vec![],
+        ..support::ui::detail(row, handle, name)
     }
 }
 

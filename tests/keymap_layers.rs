@@ -11,60 +11,21 @@ use hark::config::Config;
 use hark::domain::{ItemKind, ItemState, Severity};
 use hark::outbox::read::OutboxRow;
 use hark::outbox::OutboxState;
-use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
+use hark::store::read::{ItemDetail, ItemRow};
 use hark::tui::keymap::{Keymap, Layer};
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::moderation::{Popup, Purpose};
 use hark::tui::outbox::OutboxOp;
 use hark::tui::query::Response;
-use support::ui::{render, screen};
+use support::ui::{render, screen, NOW};
 
-const NOW: i64 = 1_764_000_000;
-
+/// A new mention by `author` two minutes ago, awaiting a reply.
 fn row(id: i64, author: &str, text: &str) -> ItemRow {
-    ItemRow {
-        id,
-        created_at: NOW - 120,
-        platform: "chirp".into(),
-        kind: ItemKind::Mention,
-        state: ItemState::New,
-        author: author.into(),
-        snippet: text.into(),
-        sentiment: None,
-        sentiment_manual: false,
-        lang: None,
-        needs_reply: true,
-        flag: None,
-        marks: Default::default(),
-        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
-    }
+    support::ui::row(id, 2, author, text, true)
 }
 
 fn detail(row: ItemRow) -> ItemDetail {
-    ItemDetail {
-        body: row.snippet.clone(),
-        row,
-        url: None,
-        account: "demo-chirp".into(),
-        edited_at: None,
-        filtered: false,
-        sentiment_auto: None,
-        sentiment_manual: None,
-        lang_manual: false,
-        author: AuthorInfo {
-            handle: "@ana".into(),
-            display_name: "Ana Ruiz".into(),
-            followers: Some(120),
-            items: 1,
-            positive: 0,
-            neutral: 1,
-            negative: 0,
-            first_seen_at: NOW - 3600,
-        },
-        ancestors: vec![],
-        replies: vec![],
-        tags: vec![],
-    }
+    support::ui::detail(row, "@ana", "Ana Ruiz")
 }
 
 fn keymap(text: &str) -> Keymap {
