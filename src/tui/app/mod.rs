@@ -1,7 +1,7 @@
-//! The app's machinery: one event loop ([`event_loop`]) over an [`EventSource`] (the
-//! terminal, or a scripted source in tests), one [`Runtime`] that carries out effects
-//! (the [`headless`] driver uses it too), and the answer of a write as a message
-//! ([`answer`]).
+//! The app's machinery: one turn ([`step`]: messages through the update, effects to the
+//! [`Runtime`], a frame) taken by the event loop ([`event_loop`]) over an [`EventSource`]
+//! (the terminal, or a scripted source in tests) and by the [`headless`] driver of the
+//! benchmarks alike, and the answer of a write as a message ([`answer`]).
 
 pub mod answer;
 pub mod editor;
@@ -10,6 +10,7 @@ pub mod headless;
 pub mod keys;
 pub mod runtime;
 pub mod source;
+pub mod step;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use crate::tui::model::{Model, Msg};
 pub use event_loop::Inbox;
 pub use runtime::{Reads, Runtime};
 pub use source::{EventSource, Input, Script, ScriptedSource, TerminalSource};
+pub use step::{Core, Surface, Turn};
 
 /// Runs the UI on `source` until the CM quits: reads on the query worker, writes on
 /// `writer`, opened items' conversations fetched from `platforms` (none: not fetched).
