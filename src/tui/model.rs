@@ -21,7 +21,7 @@ use crate::store::{Change, Changes};
 // Each feature keeps its state in its folder; the model holds one field per feature.
 pub use super::item::Detail;
 pub use super::sidebar::Sidebar;
-pub use super::status::{Prompt, Status};
+pub use super::status::{Prompt, PromptLine, Status};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,11 +46,9 @@ pub struct Model {
     pub marks: HashSet<ItemId>,
     pub detail: Detail,
     pub status: Status,
-    pub prompt: Option<Prompt>,
-    /// The search the list is filtered by, as typed.
-    pub search: Option<String>,
-    pub show_help: bool,
-    /// The help's scroll.
+    /// The prompt line and the search it applied.
+    pub prompt: PromptLine,
+    /// Whether the help shows, and its scroll.
     pub help: super::help::HelpState,
     /// Moderation, tags, escalations and notes (see [`super::moderation`]).
     pub moderation: super::moderation::ModerationState,
@@ -58,13 +56,10 @@ pub struct Model {
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
     pub quit: bool,
-    /// Canned replies, voice rules and platform limits.
-    pub kit: super::composer::ReplyKit,
-    pub composer: Option<super::composer::Composer>,
-    pub picker: Option<super::composer::Picker>,
-    pub outbox: Option<super::outbox::OutboxPane>,
-    /// The draft and sends of the item in the detail pane.
-    pub item_outbox: Option<(ItemId, crate::outbox::read::ItemOutbox)>,
+    /// Canned replies and voice, the composer and the picker.
+    pub composer: super::composer::ComposerState,
+    /// The Outbox pane and the detail pane's item's outbox rows.
+    pub outbox: super::outbox::OutboxState,
 }
 
 /// Input to [`update`].
@@ -132,25 +127,20 @@ impl Model {
             marks: HashSet::new(),
             detail: Detail::default(),
             status: Status::default(),
-            prompt: None,
-            search: None,
-            show_help: false,
+            prompt: Default::default(),
             help: Default::default(),
             moderation: Default::default(),
             now,
             frame: 0,
             quit: false,
-            kit: Default::default(),
-            composer: None,
-            picker: None,
-            outbox: None,
-            item_outbox: None,
+            composer: Default::default(),
+            outbox: Default::default(),
         }
     }
 
     /// Adds the canned replies, voice rules and platform limits.
     pub fn with_replies(mut self, kit: super::composer::ReplyKit) -> Model {
-        self.kit = kit;
+        self.composer.kit = kit;
         self
     }
 
@@ -181,7 +171,7 @@ impl Model {
 
     /// Where the keyboard is: which layer of the keymap reads the next key.
     pub fn layer(&self) -> Layer {
-        if self.show_help {
+        if self.help.open {
             Layer::Help
         } else {
             self.layer_under_help()
@@ -191,15 +181,15 @@ impl Model {
     /// The layer below the help (the one `?` lists first).
     pub fn layer_under_help(&self) -> Layer {
         use super::moderation::Popup;
-        match (&self.moderation.popup, &self.prompt) {
+        match (&self.moderation.popup, &self.prompt.open) {
             (Some(Popup::Actions { .. }), _) => Layer::Moderate,
             (Some(Popup::Confirm { .. }), _) => Layer::Confirm,
             (Some(Popup::Severity { .. }), _) => Layer::Escalate,
             (Some(Popup::Input { .. }), _) => Layer::Popup,
             (None, Some(_)) => Layer::Prompt,
-            (None, None) if self.picker.is_some() => Layer::Picker,
-            (None, None) if self.composer.is_some() => Layer::Composer,
-            (None, None) if self.outbox.is_some() => Layer::Outbox,
+            (None, None) if self.composer.picker.is_some() => Layer::Picker,
+            (None, None) if self.composer.open.is_some() => Layer::Composer,
+            (None, None) if self.outbox.pane.is_some() => Layer::Outbox,
             (None, None) => Layer::Inbox,
         }
     }
@@ -300,7 +290,7 @@ fn requery(model: &mut Model, changes: Changes, effects: &mut Vec<Effect>) {
         read(changes.any(&[Outbox, Drafts]), Request::ItemOutbox(id));
     }
     read(
-        model.outbox.is_some() && changes.contains(Outbox),
+        model.outbox.pane.is_some() && changes.contains(Outbox),
         Request::Outbox,
     );
 }
@@ -382,11 +372,11 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
         }
         Response::ItemOutbox { id, outbox } => {
             if Some(id) == model.detail.wanted {
-                model.item_outbox = Some((id, outbox));
+                model.outbox.item = Some((id, outbox));
             }
         }
         Response::Outbox(rows) => {
-            if let Some(pane) = model.outbox.as_mut() {
+            if let Some(pane) = model.outbox.pane.as_mut() {
                 pane.selected = pane.selected.min(rows.len().saturating_sub(1));
                 pane.rows = rows;
             }
@@ -396,7 +386,7 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
 }
 
 fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
-    if model.show_help {
+    if model.help.open {
         super::help::on_key(model, key);
         return;
     }
@@ -404,7 +394,7 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         super::moderation::on_key(model, key, effects);
         return;
     }
-    if model.prompt.is_some() {
+    if model.prompt.open.is_some() {
         on_prompt_key(model, key, effects);
         return;
     }
@@ -429,23 +419,23 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 }
 
 fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
-    let Some(prompt) = model.prompt.as_mut() else {
+    let Some(prompt) = model.prompt.open.as_mut() else {
         return;
     };
     let text = match prompt {
         Prompt::Search(t) | Prompt::Command(t) => t,
     };
     match model.keymap.action(Layer::Prompt, &key) {
-        Some(Action::Close) => model.prompt = None,
+        Some(Action::Close) => model.prompt.open = None,
         Some(Action::ClearLine) => text.clear(),
         Some(Action::Help) => super::help::open(model),
-        Some(Action::Submit) => match model.prompt.take() {
+        Some(Action::Submit) => match model.prompt.open.take() {
             Some(Prompt::Search(text)) => set_search(model, Some(text), effects),
             Some(Prompt::Command(text)) => run_command(model, &text, effects),
             None => {}
         },
         _ => match key.code {
-            KeyCode::Backspace if text.pop().is_none() => model.prompt = None,
+            KeyCode::Backspace if text.pop().is_none() => model.prompt.open = None,
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
             _ => {}
         },
@@ -454,7 +444,7 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 
 fn set_search(model: &mut Model, text: Option<String>, effects: &mut Vec<Effect>) {
     let query = text.as_deref().and_then(fts_query);
-    model.search = query.as_ref().and(text);
+    model.prompt.search = query.as_ref().and(text);
     let view = model.current_view().clone();
     let request = model.list.replace_query(ListQuery {
         view,
@@ -469,7 +459,7 @@ fn switch_view(model: &mut Model, index: usize, effects: &mut Vec<Effect>) {
     };
     model.sidebar.selected = index;
     let request = model.list.replace_query(ListQuery::view(view.clone()));
-    model.search = None;
+    model.prompt.search = None;
     model.marks.clear();
     list_effect(effects, Some(request));
 }
@@ -575,7 +565,7 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
                 model.focus = Focus::List;
             } else if !model.marks.is_empty() {
                 model.marks.clear();
-            } else if model.search.is_some() {
+            } else if model.prompt.search.is_some() {
                 set_search(model, None, effects);
             }
         }
@@ -595,9 +585,9 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
                 list_effect(effects, model.list.move_by(1));
             }
         }
-        Action::Search => model.prompt = Some(Prompt::Search(String::new())),
+        Action::Search => model.prompt.open = Some(Prompt::Search(String::new())),
         Action::SearchNext | Action::SearchPrev => {
-            if model.search.is_none() {
+            if model.prompt.search.is_none() {
                 model.status.message = Some("no search · press / to search".into());
                 return;
             }
@@ -624,7 +614,7 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         | Action::MergeIncident
         | Action::SplitIncident
         | Action::TickStep => super::moderation::start(model, action, effects),
-        Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
+        Action::CommandLine => model.prompt.open = Some(Prompt::Command(String::new())),
         Action::Help => super::help::open(model),
         Action::Reply
         | Action::PickReply
@@ -834,10 +824,10 @@ mod tests {
         let mut model = model_with(5);
         press(&mut model, '/');
         type_text(&mut model, "cold brew");
-        assert_eq!(model.prompt, Some(Prompt::Search("cold brew".into())));
+        assert_eq!(model.prompt.open, Some(Prompt::Search("cold brew".into())));
         let effects = update(&mut model, key(KeyCode::Enter));
-        assert_eq!(model.prompt, None);
-        assert_eq!(model.search.as_deref(), Some("cold brew"));
+        assert_eq!(model.prompt.open, None);
+        assert_eq!(model.prompt.search.as_deref(), Some("cold brew"));
         match &effects[..] {
             [Effect::Query(Request::List(ListRequest::Window {
                 query,
@@ -850,7 +840,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let effects = update(&mut model, key(KeyCode::Esc));
-        assert_eq!(model.search, None);
+        assert_eq!(model.prompt.search, None);
         assert!(
             matches!(&effects[..], [Effect::Query(Request::List(ListRequest::Window { query, .. }))] if query.search.is_none())
         );
@@ -864,7 +854,7 @@ mod tests {
             model.status.message.as_deref(),
             Some("no search · press / to search")
         );
-        model.search = Some("x".into());
+        model.prompt.search = Some("x".into());
         press(&mut model, 'n');
         press(&mut model, 'n');
         assert_eq!(model.list.cursor, 2);
@@ -908,7 +898,7 @@ mod tests {
         let mut model = model_with(1);
         press(&mut model, '/');
         update(&mut model, key(KeyCode::Backspace));
-        assert_eq!(model.prompt, None);
+        assert_eq!(model.prompt.open, None);
     }
 
     #[test]
@@ -930,9 +920,9 @@ mod tests {
     fn question_mark_shows_help_and_any_key_closes_it_without_acting() {
         let mut model = model_with(3);
         press(&mut model, '?');
-        assert!(model.show_help);
+        assert!(model.help.open);
         let effects = press(&mut model, 'd');
-        assert!(!model.show_help);
+        assert!(!model.help.open);
         assert!(
             effects.is_empty(),
             "the key that closes help does nothing else"
