@@ -252,5 +252,267 @@ impl Poller {
 }
 
 #[cfg(test)]
-#[path = "poller_tests.rs"]
-mod tests;
+mod tests {
+    //! The poller's loop on a paused tokio clock, with a scripted connector.
+
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::domain::{ItemKind, NewAuthor, NewItem};
+    use crate::platform::{Capabilities, FetchPage};
+    use crate::store::{Reader, Writer};
+
+    /// Answers fetches from a script, recording the cursors it was asked for.
+    struct Scripted {
+        answers: Mutex<VecDeque<Result<FetchPage, PlatformError>>>,
+        asked: Mutex<Vec<Option<String>>>,
+    }
+
+    #[async_trait]
+    impl Connector for Scripted {
+        fn platform(&self) -> &str {
+            "chirp"
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities {
+                reply_limit: None,
+                direct_messages: false,
+                moderation: vec![],
+            }
+        }
+        async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
+            self.asked.lock().unwrap().push(cursor.map(str::to_string));
+            self.answers
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or(Ok(FetchPage {
+                    items: vec![],
+                    next_cursor: None,
+                    more: false,
+                    ..FetchPage::default()
+                }))
+        }
+    }
+
+    fn item(id: &str) -> NewItem {
+        NewItem {
+            external_id: id.into(),
+            kind: ItemKind::Mention,
+            parent_external_id: None,
+            thread_external_id: None,
+            author: NewAuthor {
+                external_id: "u1".into(),
+                handle: "@ana".into(),
+                display_name: "Ana".into(),
+                followers: Some(10),
+            },
+            body: format!("hello {id}"),
+            url: None,
+            created_at: 100,
+            raw_json: None,
+        }
+    }
+
+    fn page(ids: &[&str], cursor: &str, more: bool) -> Result<FetchPage, PlatformError> {
+        Ok(FetchPage {
+            items: ids.iter().map(|i| item(i)).collect(),
+            next_cursor: Some(cursor.into()),
+            more,
+            ..FetchPage::default()
+        })
+    }
+
+    struct Harness {
+        _dir: tempfile::TempDir,
+        path: std::path::PathBuf,
+        _writer: Writer,
+        connector: Arc<Scripted>,
+        statuses: mpsc::UnboundedReceiver<StatusUpdate>,
+        poller: Option<Poller>,
+    }
+
+    fn harness(script: Vec<Result<FetchPage, PlatformError>>) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let writer = Writer::spawn(&path).unwrap();
+        let handle = writer.handle();
+        let account_id = handle
+            .call_blocking(|c| ingest::ensure_account(c, "a", "chirp", "@brand"))
+            .unwrap();
+        let connector = Arc::new(Scripted {
+            answers: Mutex::new(script.into()),
+            asked: Mutex::new(vec![]),
+        });
+        let (tx, statuses) = mpsc::unbounded_channel();
+        let poller = Poller {
+            account_id,
+            account: "a".into(),
+            connector: connector.clone(),
+            writer: handle,
+            pipeline: Arc::new(Pipeline::default()),
+            schedule: Schedule {
+                interval: Duration::from_secs(60),
+                base_backoff: Duration::from_secs(2),
+                max_backoff: Duration::from_secs(300),
+            },
+            status: tx,
+        };
+        Harness {
+            _dir: dir,
+            path,
+            _writer: writer,
+            connector,
+            statuses,
+            poller: Some(poller),
+        }
+    }
+
+    fn stored(path: &std::path::Path) -> u64 {
+        Reader::open(path)
+            .unwrap()
+            .count(&crate::store::read::ListQuery::view(
+                crate::store::View::All,
+            ))
+            .unwrap()
+    }
+
+    #[test]
+    fn backoff_doubles_caps_and_jitters_within_half() {
+        let max = Duration::from_secs(60);
+        let schedule = Schedule {
+            interval: Duration::from_secs(60),
+            base_backoff: Duration::from_secs(2),
+            max_backoff: max,
+        };
+        let backoff = |failures, roll| schedule.retry_delay(failures, roll);
+        assert_eq!(backoff(1, 0.0), Duration::from_secs(1));
+        assert_eq!(backoff(1, 0.999).as_millis(), 1999);
+        assert_eq!(backoff(3, 0.0), Duration::from_secs(4));
+        assert_eq!(backoff(20, 0.0), Duration::from_secs(30));
+        assert!(backoff(20, 0.99) <= max);
+        assert_eq!(backoff(u32::MAX, 0.5), Duration::from_secs(45));
+    }
+
+    #[tokio::test]
+    async fn a_round_follows_pages_until_caught_up_and_resumes_from_the_saved_cursor() {
+        let mut h = harness(vec![
+            page(&["1", "2"], "c2", true),
+            page(&["3"], "c3", false),
+            page(&["4"], "c4", false),
+        ]);
+        let poller = h.poller.take().unwrap();
+        assert_eq!(poller.poll_round().await.unwrap(), 3);
+        assert_eq!(poller.poll_round().await.unwrap(), 1);
+        assert_eq!(
+            *h.connector.asked.lock().unwrap(),
+            vec![None, Some("c2".into()), Some("c3".into())]
+        );
+        assert_eq!(stored(&h.path), 4);
+    }
+
+    #[tokio::test]
+    async fn a_failed_page_keeps_the_cursor_at_the_last_stored_page() {
+        let mut h = harness(vec![
+            page(&["1"], "c1", true),
+            Err(PlatformError::Malformed("expected an array".into())),
+            page(&["2"], "c2", false),
+        ]);
+        let poller = h.poller.take().unwrap();
+        let err = poller.poll_round().await.unwrap_err();
+        assert!(err.to_string().contains("malformed"), "{err}");
+        assert_eq!(stored(&h.path), 1);
+        // The next round resumes after the stored page, not from the start and not past it.
+        poller.poll_round().await.unwrap();
+        assert_eq!(
+            h.connector.asked.lock().unwrap().last().unwrap().as_deref(),
+            Some("c1")
+        );
+        assert_eq!(stored(&h.path), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn errors_back_off_and_rate_limits_wait_then_status_returns_to_ok() {
+        let mut h = harness(vec![
+            Err(PlatformError::Transient("connection reset".into())),
+            Err(PlatformError::Transient("connection reset".into())),
+            Err(PlatformError::RateLimited {
+                wait: Duration::from_secs(120),
+            }),
+            page(&["1"], "c1", false),
+        ]);
+        let poller = h.poller.take().unwrap();
+        let task = tokio::spawn(poller.run());
+        let started = tokio::time::Instant::now();
+        let mut seen = Vec::new();
+        while let Some(update) = h.statuses.recv().await {
+            let elapsed = started.elapsed().as_secs();
+            let done = matches!(update.status, PollStatus::Ok { .. });
+            seen.push((elapsed, update.status, update.new_items));
+            if done {
+                break;
+            }
+        }
+        task.abort();
+        let kinds: Vec<&str> = seen
+            .iter()
+            .map(|(_, s, _)| match s {
+                PollStatus::Starting => "starting",
+                PollStatus::Polling => "polling",
+                PollStatus::Ok { .. } => "ok",
+                PollStatus::Error { .. } => "error",
+                PollStatus::RateLimited { .. } => "rate-limited",
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "starting",
+                "polling",
+                "error",
+                "polling",
+                "error",
+                "polling",
+                "rate-limited",
+                "polling",
+                "ok"
+            ]
+        );
+        // First retry after 1–2 s, second after 2–4 s, then the platform's full 120 s.
+        let polls: Vec<u64> = seen
+            .iter()
+            .filter(|(_, s, _)| *s == PollStatus::Polling)
+            .map(|(t, _, _)| *t)
+            .collect();
+        assert_eq!(polls[0], 0);
+        assert!((1..=2).contains(&polls[1]), "{polls:?}");
+        assert!((3..=6).contains(&polls[2]), "{polls:?}");
+        assert_eq!(polls[3] - polls[2], 120);
+        assert_eq!(seen.last().unwrap().2, 1);
+    }
+
+    #[tokio::test]
+    async fn a_huge_page_is_stored_whole_in_chunks_with_the_cursor_last() {
+        let ids: Vec<String> = (0..5_500).map(|n| n.to_string()).collect();
+        let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut h = harness(vec![page(&refs, "after-huge", false)]);
+        let poller = h.poller.take().unwrap();
+        let changes = poller.writer.changes();
+        let before = *changes.borrow();
+        assert_eq!(poller.poll_round().await.unwrap(), 5_500);
+        assert_eq!(stored(&h.path), 5_500);
+        // One job reads the cursor, then three transactions of at most 2,000 items (the
+        // counter moves just after each answer, so the last may not have landed yet).
+        assert!(*changes.borrow() - before >= 3, "stored in one transaction");
+        let account = poller.account_id;
+        let cursor = poller
+            .writer
+            .call(move |c| ingest::cursor(c, account))
+            .await
+            .unwrap();
+        assert_eq!(cursor.as_deref(), Some("after-huge"));
+    }
+}

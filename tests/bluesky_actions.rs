@@ -1,15 +1,15 @@
 //! Replies and moderation of the Bluesky connector against a wiremock PDS.
 
-mod bluesky_common;
+mod support;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use bluesky_common::*;
 use hark::domain::ItemKind;
 use hark::platform::bluesky::tid;
 use hark::platform::{Connector, ModerationAction, PlatformError, Target};
 use serde_json::{json, Value};
+use support::bluesky::*;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 

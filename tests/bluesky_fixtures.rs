@@ -1,16 +1,16 @@
 //! The Bluesky connector against a wiremock PDS answering in the lexicons' shapes
 //! (tests/fixtures/bluesky/): ingest, sessions, DMs, rate limits, malformed answers.
 
-mod bluesky_common;
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bluesky_common::*;
 use hark::domain::ItemKind;
 use hark::platform::{Connector, PlatformError, Target};
 use serde_json::{json, Value};
+use support::bluesky::*;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -3,17 +3,17 @@
 //! (newest first by `indexedAt`, which is the sort time, as the real one reports it) and
 //! a real poller stores into a real cache.
 
-mod bluesky_common;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bluesky_common::*;
 use hark::ingest::Pipeline;
 use hark::poller::{Poller, Schedule};
 use hark::store::{ingest, Writer};
 use jiff::{Timestamp, ToSpan};
 use serde_json::{json, Value};
+use support::bluesky::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 

@@ -3,15 +3,15 @@
 
 mod support;
 use std::time::Duration;
-use support::ui::render;
+use support::ui::{render, row, NOW};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hark::command::Command;
-use hark::domain::{ItemKind, ItemState};
+use hark::domain::ItemKind;
 use hark::outbox::read::{Draft, ItemOutbox, OutboxRow};
 use hark::outbox::OutboxState;
 use hark::replies::length::Limit;
-use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
+use hark::store::read::{ItemDetail, ItemRow};
 use hark::tui::composer::update::ReplyMsg;
 use hark::tui::composer::ReplyKit;
 use hark::tui::keymap::Keymap;
@@ -19,27 +19,6 @@ use hark::tui::outbox::OutboxOp;
 
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::query::{Request, Response};
-
-const NOW: i64 = 1_764_000_000;
-
-fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -> ItemRow {
-    ItemRow {
-        id,
-        created_at: NOW - minutes_ago * 60,
-        platform: "chirp".into(),
-        kind: ItemKind::Mention,
-        state: ItemState::New,
-        author: author.into(),
-        snippet: text.into(),
-        sentiment: None,
-        sentiment_manual: false,
-        needs_reply,
-        flag: None,
-        marks: Default::default(),
-        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
-        lang: None,
-    }
-}
 
 fn rows() -> Vec<ItemRow> {
     vec![
@@ -55,30 +34,12 @@ fn rows() -> Vec<ItemRow> {
     ]
 }
 
+/// `row` opened as Ana's complaint with its link, whatever the row's own text.
 fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
     ItemDetail {
-        row,
         body: "my order never arrived, third time asking".into(),
         url: Some("https://chirp.example/ana/1".into()),
-        account: "demo-chirp".into(),
-        edited_at: None,
-        filtered: false,
-        sentiment_auto: None,
-        sentiment_manual: None,
-        lang_manual: false,
-        author: AuthorInfo {
-            handle: handle.into(),
-            display_name: name.into(),
-            followers: Some(120),
-            items: 1,
-            positive: 0,
-            neutral: 1,
-            negative: 0,
-            first_seen_at: NOW - 3600,
-        },
-        ancestors: vec![],
-        replies: vec![],
-        tags: vec![],
+        ..support::ui::detail(row, handle, name)
     }
 }
 
@@ -124,6 +85,7 @@ fn ctrl_s(model: &mut Model) -> Vec<Effect> {
 fn composer_text(model: &Model) -> String {
     model
         .composer
+        .open
         .as_ref()
         .expect("the composer is open")
         .text()
@@ -145,9 +107,9 @@ fn a_canned_reply_key_opens_the_composer_filled_in_and_ctrl_s_queues_it() {
         replaces: None,
     })));
     // The composer closes when the outbox row is committed, not before.
-    assert!(model.composer.is_some());
+    assert!(model.composer.open.is_some());
     update(&mut model, Msg::Reply(ReplyMsg::Queued(Ok(1))));
-    assert!(model.composer.is_none());
+    assert!(model.composer.open.is_none());
     assert_eq!(
         model.status.message.as_deref(),
         Some("reply queued · O shows the outbox")
@@ -199,7 +161,12 @@ fn a_warning_needs_a_second_ctrl_s_and_typing_disarms_it() {
     press(&mut model, 'r');
     assert_eq!(composer_text(&model), "@ana ");
     typed(&mut model, "Unfortunately it is LOST");
-    let warnings = model.composer.as_ref().unwrap().warnings(&model.kit);
+    let warnings = model
+        .composer
+        .open
+        .as_ref()
+        .unwrap()
+        .warnings(&model.composer.kit);
     assert_eq!(warnings.len(), 3, "{warnings:?}");
     assert!(ctrl_s(&mut model).is_empty(), "the first ctrl-s only warns");
     insta::assert_snapshot!(render(&model, 80, 24).backend());
@@ -241,17 +208,17 @@ fn snippets_stack_at_the_cursor_with_alt_digits_and_the_picker() {
 fn r_upper_opens_the_picker_from_the_inbox_and_enter_opens_the_composer() {
     let mut model = model(80, 24);
     press(&mut model, 'R');
-    assert!(model.picker.is_some());
+    assert!(model.composer.picker.is_some());
     typed(&mut model, "hours");
     key(&mut model, KeyCode::Enter, KeyModifiers::NONE);
-    assert!(model.picker.is_none());
+    assert!(model.composer.picker.is_none());
     assert!(composer_text(&model).contains("We're open 7am to 7pm"));
 }
 
 #[test]
 fn a_variable_with_no_value_is_an_error_and_nothing_is_inserted() {
     let mut model = model(80, 24);
-    model.kit.canned.push(hark::replies::CannedReply {
+    model.composer.kit.canned.push(hark::replies::CannedReply {
         name: "named".into(),
         key: Some(9),
         body: "Dear {author_name}, thanks".into(),
@@ -270,7 +237,7 @@ fn a_variable_with_no_value_is_an_error_and_nothing_is_inserted() {
         }),
     );
     press(&mut model, '9');
-    let composer = model.composer.as_ref().unwrap();
+    let composer = model.composer.open.as_ref().unwrap();
     assert_eq!(composer.text(), "@ana ");
     assert!(composer
         .error
@@ -282,6 +249,7 @@ fn a_variable_with_no_value_is_an_error_and_nothing_is_inserted() {
     assert!(ctrl_s(&mut model).is_empty());
     assert!(model
         .composer
+        .open
         .as_ref()
         .unwrap()
         .error
@@ -303,7 +271,7 @@ fn esc_keeps_a_draft_and_r_reopens_it_and_the_item_shows_it() {
             body: "@ana half a thought".into()
         })]
     );
-    assert!(model.composer.is_none());
+    assert!(model.composer.open.is_none());
     // The store answers with the draft; the detail pane shows it and r continues it.
     update(
         &mut model,
@@ -401,7 +369,7 @@ fn the_outbox_pane_shows_states_and_retries_cancels_and_edits() {
     press(&mut model, 'k');
     press(&mut model, 'k');
     press(&mut model, 'e');
-    assert!(model.outbox.is_none());
+    assert!(model.outbox.pane.is_none());
     assert_eq!(composer_text(&model), "@ana reply number 4");
     typed(&mut model, " — Sam at Nimbus");
     let effects = ctrl_s(&mut model);
@@ -505,7 +473,7 @@ fn a_canned_reply_for_another_platform_is_refused() {
     let mut model = model(80, 24);
     // Reply 5 is for the forum; the item is on chirp.
     press(&mut model, '5');
-    assert!(model.composer.is_none());
+    assert!(model.composer.open.is_none());
     assert_eq!(
         model.status.message.as_deref(),
         Some("reply `forum-welcome` is for forum, not chirp")
@@ -529,7 +497,12 @@ fn a_dm_is_answered_by_dm_without_the_handle_or_the_public_sign_off_rule() {
     assert_eq!(composer_text(&model), "");
     typed(&mut model, "Sending you the tracking link now.");
     assert_eq!(
-        model.composer.as_ref().unwrap().warnings(&model.kit),
+        model
+            .composer
+            .open
+            .as_ref()
+            .unwrap()
+            .warnings(&model.composer.kit),
         vec![]
     );
     let screen = format!("{:?}", render(&model, 80, 24).backend());
@@ -561,7 +534,7 @@ fn a_reply_the_outbox_could_not_take_stays_in_the_composer_and_goes_out_on_the_n
         "@ana we are on it",
         "nothing is lost"
     );
-    let error = model.composer.as_ref().unwrap().error.clone().unwrap();
+    let error = model.composer.open.as_ref().unwrap().error.clone().unwrap();
     assert!(error.contains("database or disk is full"), "{error}");
     assert!(error.contains("your text is kept"), "{error}");
     // The text is saved as a draft on the next tick, as typed text is.
@@ -576,7 +549,7 @@ fn a_reply_the_outbox_could_not_take_stays_in_the_composer_and_goes_out_on_the_n
     let effects = ctrl_s(&mut model);
     assert_eq!(composer_text_of_queue(&effects), "@ana we are on it");
     update(&mut model, Msg::Reply(ReplyMsg::Queued(Ok(2))));
-    assert!(model.composer.is_none());
+    assert!(model.composer.open.is_none());
 }
 
 /// An `unknown` row (it may already be on the platform): `s` says it was sent, `r` asks
@@ -643,7 +616,10 @@ fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_
     );
     press(&mut model, 'k');
     press(&mut model, 'e');
-    assert!(model.outbox.is_none(), "an unknown reply can be edited");
+    assert!(
+        model.outbox.pane.is_none(),
+        "an unknown reply can be edited"
+    );
     typed(&mut model, " — Sam");
     let mut effects = ctrl_s(&mut model);
     if effects.is_empty() {
@@ -661,7 +637,7 @@ fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_
 #[test]
 fn the_bluesky_counter_reflects_both_its_grapheme_and_its_byte_limit() {
     let mut model = model(100, 24);
-    model.kit.limits.insert(
+    model.composer.kit.limits.insert(
         "bluesky".into(),
         Some(Limit {
             length: 300,
@@ -679,7 +655,7 @@ fn the_bluesky_counter_reflects_both_its_grapheme_and_its_byte_limit() {
         }),
     );
     press(&mut model, 'r');
-    let composer = model.composer.as_mut().unwrap();
+    let composer = model.composer.open.as_mut().unwrap();
     composer.set_text("fine");
     assert_eq!(composer.counter(), ("4/300".to_string(), false));
     // 200 graphemes fit in 300, but at 18 bytes each they are 3600 bytes.
@@ -688,7 +664,12 @@ fn the_bluesky_counter_reflects_both_its_grapheme_and_its_byte_limit() {
         composer.counter(),
         ("200/300 · 3600/3000 bytes".to_string(), true)
     );
-    let warnings = model.composer.as_ref().unwrap().warnings(&model.kit);
+    let warnings = model
+        .composer
+        .open
+        .as_ref()
+        .unwrap()
+        .warnings(&model.composer.kit);
     assert!(
         warnings
             .iter()

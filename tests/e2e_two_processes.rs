@@ -2,7 +2,7 @@
 //! from cron in a loop) against a counting Mastodon server whose writes are slow: every
 //! reply, report and escalation notification reaches the server exactly once.
 
-mod mastodon_support;
+mod support;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use hark::store::outbox as ob;
 use hark::store::{Reader, Writer};
-use mastodon_support::{empty, fixture, instance, TOKEN};
+use support::mastodon::{empty, fixture, instance, TOKEN};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, Request, Respond, ResponseTemplate};
 

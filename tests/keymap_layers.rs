@@ -11,60 +11,21 @@ use hark::config::Config;
 use hark::domain::{ItemKind, ItemState, Severity};
 use hark::outbox::read::OutboxRow;
 use hark::outbox::OutboxState;
-use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
+use hark::store::read::{ItemDetail, ItemRow};
 use hark::tui::keymap::{Keymap, Layer};
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::moderation::{Popup, Purpose};
 use hark::tui::outbox::OutboxOp;
 use hark::tui::query::Response;
-use support::ui::{render, screen};
+use support::ui::{render, screen, NOW};
 
-const NOW: i64 = 1_764_000_000;
-
+/// A new mention by `author` two minutes ago, awaiting a reply.
 fn row(id: i64, author: &str, text: &str) -> ItemRow {
-    ItemRow {
-        id,
-        created_at: NOW - 120,
-        platform: "chirp".into(),
-        kind: ItemKind::Mention,
-        state: ItemState::New,
-        author: author.into(),
-        snippet: text.into(),
-        sentiment: None,
-        sentiment_manual: false,
-        lang: None,
-        needs_reply: true,
-        flag: None,
-        marks: Default::default(),
-        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
-    }
+    support::ui::row(id, 2, author, text, true)
 }
 
 fn detail(row: ItemRow) -> ItemDetail {
-    ItemDetail {
-        body: row.snippet.clone(),
-        row,
-        url: None,
-        account: "demo-chirp".into(),
-        edited_at: None,
-        filtered: false,
-        sentiment_auto: None,
-        sentiment_manual: None,
-        lang_manual: false,
-        author: AuthorInfo {
-            handle: "@ana".into(),
-            display_name: "Ana Ruiz".into(),
-            followers: Some(120),
-            items: 1,
-            positive: 0,
-            neutral: 1,
-            negative: 0,
-            first_seen_at: NOW - 3600,
-        },
-        ancestors: vec![],
-        replies: vec![],
-        tags: vec![],
-    }
+    support::ui::detail(row, "@ana", "Ana Ruiz")
 }
 
 fn keymap(text: &str) -> Keymap {
@@ -174,17 +135,20 @@ fn one_command_key_rebound_in_each_layer_does_its_job_there() {
         matches!(&sent[..], [Effect::Write(Command::QueueReply { text, .. })] if text == "@ana on its way"),
         "{sent:?}"
     );
-    m.composer = None;
+    m.composer.open = None;
 
     // picker: ctrl-y inserts, enter no longer does.
     press(&mut m, 'R');
     assert_eq!(m.layer(), Layer::Picker);
     key(&mut m, KeyCode::Enter, KeyModifiers::NONE);
-    assert!(m.composer.is_none() && m.picker.is_some());
+    assert!(m.composer.open.is_none() && m.composer.picker.is_some());
     ctrl(&mut m, 'y');
-    assert!(m.picker.is_none());
-    assert!(m.composer.is_some(), "the chosen reply opens the composer");
-    m.composer = None;
+    assert!(m.composer.picker.is_none());
+    assert!(
+        m.composer.open.is_some(),
+        "the chosen reply opens the composer"
+    );
+    m.composer.open = None;
 
     // outbox: y retries a failed row, r no longer does.
     press(&mut m, 'O');
@@ -269,9 +233,9 @@ fn one_command_key_rebound_in_each_layer_does_its_job_there() {
     render(&m, 80, 24);
     press(&mut m, 'n');
     assert_eq!(m.help.scroll, 1);
-    assert!(m.show_help);
+    assert!(m.help.open);
     press(&mut m, 'j');
-    assert!(!m.show_help);
+    assert!(!m.help.open);
 }
 
 fn failed_row() -> OutboxRow {
@@ -316,7 +280,7 @@ fn an_old_flat_keys_table_still_binds_the_inbox_and_the_composers_send() {
         matches!(&sent[..], [Effect::Write(Command::QueueReply { .. })]),
         "{sent:?}"
     );
-    m.composer = None;
+    m.composer.open = None;
     assert_eq!(press(&mut m, 'Q'), vec![Effect::Quit]);
 }
 
@@ -375,7 +339,7 @@ fn help_lists_every_layer_the_active_one_first() {
     press(&mut m, 'q');
     press(&mut m, 'r');
     key(&mut m, KeyCode::F(1), KeyModifiers::NONE);
-    assert!(m.show_help && m.composer.is_some());
+    assert!(m.help.open && m.composer.open.is_some());
     let terminal = render(&m, 80, 24);
     let top = screen(&terminal);
     let composer = top.find("[keys.composer]").expect("composer first");
@@ -408,7 +372,7 @@ fn help_scrolls_through_every_layer_at_80x24() {
         seen.contains("dismiss a filtered request"),
         "the last layers are reached"
     );
-    assert!(m.show_help, "paging keeps the help open");
+    assert!(m.help.open, "paging keeps the help open");
     // At the end, pgdn stays at the end instead of running past it.
     let end = m.help.scroll;
     key(&mut m, KeyCode::PageDown, KeyModifiers::NONE);
@@ -490,7 +454,7 @@ fn help_over_each_layer_lists_that_layer_first() {
         typed(&mut m, keys);
         assert_eq!(m.layer(), layer);
         key(&mut m, KeyCode::F(1), KeyModifiers::NONE);
-        assert!(m.show_help, "{layer}: f1 opens the help");
+        assert!(m.help.open, "{layer}: f1 opens the help");
         let terminal = render(&m, 80, 24);
         let shown = screen(&terminal);
         assert!(

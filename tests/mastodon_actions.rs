@@ -1,14 +1,14 @@
 //! The Mastodon connector's replies, moderation, thread context and account setup against
 //! a mock instance replaying documentation-shaped responses (tests/fixtures/mastodon/).
 
-mod mastodon_support;
+mod support;
 
 use std::sync::Arc;
 
 use hark::domain::NewItem;
 use hark::platform::mastodon::setup::{self, AuthMethod};
 use hark::platform::{Connector, ModerationAction, PlatformError, Target};
-use mastodon_support::*;
+use support::mastodon::*;
 use wiremock::matchers::{
     body_json, body_string_contains, header, method, path, query_param_is_missing,
 };

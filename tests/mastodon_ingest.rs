@@ -1,14 +1,14 @@
 //! The Mastodon connector's ingest against a mock instance replaying documentation-shaped
 //! responses (tests/fixtures/mastodon/), through the real poller and store.
 
-mod mastodon_support;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use hark::platform::{Connector, PlatformError};
 use hark::poller::RoundError;
-use mastodon_support::*;
+use support::mastodon::*;
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

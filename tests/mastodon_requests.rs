@@ -2,14 +2,14 @@
 //! read, stored with a "filtered by the platform" mark, and accepted or dismissed through
 //! the outbox. Older servers answer 404, which is silent and remembered.
 
-mod mastodon_support;
+mod support;
 
 use std::collections::HashMap;
 
 use hark::outbox::worker::Worker;
 use hark::platform::Connector;
-use mastodon_support::*;
 use serde_json::json;
+use support::mastodon::*;
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

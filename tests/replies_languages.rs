@@ -84,7 +84,12 @@ fn press(model: &mut Model, code: KeyCode) {
 fn composed(lang: Option<&str>, key: char) -> String {
     let mut model = model(lang);
     press(&mut model, KeyCode::Char(key));
-    model.composer.as_ref().expect("the composer opened").text()
+    model
+        .composer
+        .open
+        .as_ref()
+        .expect("the composer opened")
+        .text()
 }
 
 #[test]
@@ -115,9 +120,10 @@ fn the_spanish_voice_warns_about_spanish_banned_words_and_the_english_signoff() 
     }
     let warnings: Vec<String> = model
         .composer
+        .open
         .as_ref()
         .unwrap()
-        .warnings(&model.kit)
+        .warnings(&model.composer.kit)
         .iter()
         .map(|w| w.to_string())
         .collect();

@@ -2,13 +2,13 @@
 //! response-time and sentiment figure checked by hand, and the edge cases (an empty week,
 //! a week with no replies, a DST change, hostile text).
 
-mod report_support;
+mod support;
 
 use hark::domain::ItemKind::{Comment, Dm, Mention, Post};
 use hark::domain::ItemState;
 use hark::domain::SentimentLabel::{Negative, Neutral, Positive};
 use hark::report::{self, Format, Options, ReportData, Spec};
-use report_support::{nov, post, Fixture};
+use support::report::{nov, post, Fixture};
 
 fn options(week: &str) -> Options {
     Options {
@@ -731,7 +731,7 @@ fn look_at_names_the_most_severe_then_largest_incident_and_incidents_have_timeli
     let bodies: Vec<String> = (0..9)
         .map(|n| format!("ferry {n} cancelled, storm"))
         .collect();
-    let posts: Vec<report_support::Post> = (0..9)
+    let posts: Vec<support::report::Post> = (0..9)
         .map(|n| {
             post(
                 ["a", "b", "c", "d", "e", "f", "g", "h", "i"][n],

@@ -3,15 +3,13 @@
 //! checked on usvg's laid-out text boxes with the system's fonts, and on the chart's own
 //! estimated boxes (which must contain the real ones).
 
-// The charts need only part of the report fixture.
-#[allow(dead_code)]
-mod report_support;
+mod support;
 
 use hark::domain::ItemKind::Mention;
 use hark::domain::SentimentLabel::{Negative, Positive};
 use hark::report::{self, Format, Options, Spec};
-use report_support::{nov, post, Fixture, Post};
 use resvg::{tiny_skia, usvg};
+use support::report::{nov, post, Fixture, Post};
 
 /// One or two items a day from early June to the end of November 2026, some positive,
 /// some negative, so every range has a previous period to compare with.

@@ -1,13 +1,12 @@
 //! The report by language: volume and net sentiment per language, unscored items counted
 //! apart, and recurring problems free of each language's function words.
 
-#[allow(dead_code)] // the shared fixture has helpers this file does not use
-mod report_support;
+mod support;
 
 use hark::domain::ItemKind::Mention;
 use hark::domain::SentimentLabel::{Negative, Neutral, Positive};
 use hark::report::{self, Format, Options, Spec};
-use report_support::{nov, post, Fixture, Post};
+use support::report::{nov, post, Fixture, Post};
 
 fn options() -> Options {
     Options {

@@ -177,7 +177,7 @@ fn inbox_wide_160x30_puts_the_item_beside_the_list() {
 #[test]
 fn help_at_80x24_fits() {
     let mut model = model(80, 24);
-    model.show_help = true;
+    model.help.open = true;
     insta::assert_snapshot!(render(&model, 80, 24).backend());
 }
 

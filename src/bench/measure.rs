@@ -264,9 +264,9 @@ fn weekly_report(path: &Path) -> anyhow::Result<Vec<Figure>> {
 /// Resident memory after opening the UI and paging through the whole inbox.
 fn memory_after_scrolling(writer: &Writer, path: &Path) -> anyhow::Result<Figure> {
     let mut session = Headless::open(writer.handle(), path, 120, 40)?;
-    let total = session.model.list.total;
+    let total = session.model().list.total;
     let mut presses = 0;
-    while session.model.list.cursor + 1 < session.model.list.total && presses < 200_000 {
+    while session.model().list.cursor + 1 < session.model().list.total && presses < 200_000 {
         session.press(key(KeyCode::PageDown))?;
         presses += 1;
     }

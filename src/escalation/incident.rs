@@ -458,3 +458,817 @@ fn plural(n: usize) -> &'static str {
         "s"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Incidents: grouping by topic within the window, the CM's attach, detach, merge and
+    //! split, one notice per change with a digest, ticking steps and deadlines, the spike's
+    //! topic, and a crisis in another domain than the demo's.
+
+    use std::time::Duration;
+
+    use rusqlite::Connection;
+
+    use crate::domain::{ItemId, ItemKind, NewAuthor, NewItem};
+    use crate::escalation::incident::{self, Op};
+    use crate::escalation::*;
+    use crate::store::incidents;
+
+    const HOUR: i64 = 3600;
+
+    fn store() -> (tempfile::TempDir, Connection, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+        let account = crate::store::ingest::ensure_account(&conn, "a", "chirp", "@rail").unwrap();
+        (dir, conn, account)
+    }
+
+    fn post(
+        conn: &mut Connection,
+        account: i64,
+        n: usize,
+        author: &str,
+        body: &str,
+        at: i64,
+    ) -> ItemId {
+        let item = crate::store::ingest::Incoming::from(NewItem {
+            external_id: format!("x{n}"),
+            kind: ItemKind::Mention,
+            parent_external_id: None,
+            thread_external_id: None,
+            author: NewAuthor {
+                external_id: author.into(),
+                handle: author.into(),
+                display_name: author.into(),
+                followers: Some(100 + n as i64),
+            },
+            body: body.into(),
+            url: None,
+            created_at: at,
+            raw_json: None,
+        });
+        crate::store::ingest::ingest(conn, account, &[item], None, at)
+            .unwrap()
+            .inserted[0]
+    }
+
+    /// A protocol that notifies high and critical by command, with a checklist whose first
+    /// step is due within 30 minutes.
+    fn config() -> EscalationConfig {
+        let mut config = EscalationConfig::default();
+        for severity in [Severity::High, Severity::Critical] {
+            config.protocol.insert(
+                severity,
+                Protocol {
+                    notify_command: Some("true".into()),
+                    max_attempts: 3,
+                    checklist: vec![
+                        ChecklistStep {
+                            text: "Post the holding line".into(),
+                            within: Some(Duration::from_secs(30 * 60)),
+                        },
+                        "Tell the operations desk".into(),
+                    ],
+                    ..Protocol::default()
+                },
+            );
+        }
+        config
+    }
+
+    fn flag(
+        conn: &Connection,
+        item: ItemId,
+        severity: Severity,
+        rule: &str,
+        config: &EscalationConfig,
+        now: i64,
+    ) -> Opened {
+        open(
+            conn,
+            &NewEscalation {
+                item_id: Some(item),
+                linked: vec![],
+                severity,
+                reason: rule.into(),
+                actor: format!("rule:{rule}"),
+                topic: Default::default(),
+            },
+            config,
+            now,
+        )
+        .unwrap()
+    }
+
+    /// (notice, notice number, payload) of every notification row, in order.
+    fn notices(conn: &Connection) -> Vec<(String, i64, serde_json::Value)> {
+        conn.prepare("SELECT notice, notice_no, payload FROM notifications ORDER BY id")
+            .unwrap()
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    serde_json::from_str(&r.get::<_, String>(2)?).unwrap(),
+                ))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    fn mark_sent(conn: &Connection) {
+        conn.execute("UPDATE notifications SET state = 'sent', attempts = 1", [])
+            .unwrap();
+    }
+
+    #[test]
+    fn a_rule_matching_again_within_the_window_attaches_to_its_incident() {
+        let (_d, mut conn, acc) = store();
+        let config = config();
+        let a = post(&mut conn, acc, 1, "@ana", "derailment at Dunmore", 1000);
+        let b = post(&mut conn, acc, 2, "@ben", "derailment, stuck", 1100);
+        let first = flag(&conn, a, Severity::High, "safety", &config, 1000);
+        let second = flag(
+            &conn,
+            b,
+            Severity::High,
+            "safety",
+            &config,
+            1000 + 23 * HOUR,
+        );
+        assert!(first.new_incident);
+        assert!(!second.new_incident);
+        assert_eq!(first.incident, second.incident);
+        assert_eq!(
+            incidents::get(&conn, first.incident)
+                .unwrap()
+                .unwrap()
+                .items,
+            2
+        );
+        // Another rule is another topic.
+        let other = flag(&conn, b, Severity::High, "big account", &config, 1200);
+        assert_ne!(other.incident, first.incident);
+        // Past the window, the same rule opens a new incident.
+        let c = post(
+            &mut conn,
+            acc,
+            3,
+            "@cy",
+            "derailment again",
+            1000 + 25 * HOUR,
+        );
+        let later = flag(
+            &conn,
+            c,
+            Severity::High,
+            "safety",
+            &config,
+            1000 + 25 * HOUR,
+        );
+        assert!(later.new_incident);
+    }
+
+    #[test]
+    fn one_notice_per_change_with_a_digest_of_what_was_added_since() {
+        let (_d, mut conn, acc) = store();
+        let config = config();
+        let items: Vec<ItemId> = (0..4)
+            .map(|n| {
+                post(
+                    &mut conn,
+                    acc,
+                    n,
+                    &format!("@p{n}"),
+                    "signal failure",
+                    1000 + n as i64,
+                )
+            })
+            .collect();
+        let id = flag(&conn, items[0], Severity::High, "safety", &config, 1000).incident;
+        // Items attached before the opening notice went out are folded into it.
+        flag(&conn, items[1], Severity::High, "safety", &config, 1001);
+        let rows = notices(&conn);
+        assert_eq!(rows.len(), 1, "one notice, not one per item");
+        assert_eq!(rows[0].2["added_count"], 2);
+        mark_sent(&conn);
+        // After it went out, new items wait for the next change: no notice per item.
+        flag(&conn, items[2], Severity::High, "safety", &config, 1002);
+        assert_eq!(notices(&conn).len(), 1);
+        // Severity raised: a notice with only what was added since the last one.
+        let raised = open(
+            &conn,
+            &NewEscalation {
+                item_id: Some(items[3]),
+                linked: vec![],
+                severity: Severity::Critical,
+                reason: "safety".into(),
+                actor: "rule:safety".into(),
+                topic: Default::default(),
+            },
+            &config,
+            1003,
+        )
+        .unwrap();
+        assert_eq!(raised.incident, id);
+        let rows = notices(&conn);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[1].0.as_str(), rows[1].1), ("raised", 2));
+        assert_eq!(rows[1].2["severity"], "critical");
+        let added: Vec<i64> = rows[1].2["added"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(added, vec![items[2], items[3]]);
+        mark_sent(&conn);
+        // Resolved: one notice for the incident.
+        assert_eq!(
+            resolve_items(
+                &mut conn,
+                &[items[1]],
+                "line reopened",
+                "user",
+                &config,
+                2000
+            )
+            .unwrap(),
+            1
+        );
+        let rows = notices(&conn);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[2].0, "resolved");
+        assert_eq!(rows[2].2["outcome"], "line reopened");
+        assert_eq!(rows[2].2["added_count"], 0);
+    }
+
+    #[test]
+    fn the_cm_attaches_detaches_merges_and_splits() {
+        let (_d, mut conn, acc) = store();
+        let config = config();
+        let items: Vec<ItemId> = (0..5)
+            .map(|n| {
+                post(
+                    &mut conn,
+                    acc,
+                    n,
+                    &format!("@p{n}"),
+                    "flooded station",
+                    1000 + n as i64,
+                )
+            })
+            .collect();
+        let a = flag(&conn, items[0], Severity::High, "safety", &config, 1000).incident;
+        flag(&conn, items[1], Severity::High, "safety", &config, 1001);
+        let b = flag(&conn, items[2], Severity::Critical, "press", &config, 1002).incident;
+        // Attach: `!` with `#N`.
+        let n = incident::attach(&conn, a, &[items[3], items[4]], "user", &config, 1003).unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(incidents::get(&conn, a).unwrap().unwrap().items, 4);
+        // Detach one: it leaves the incident and the Escalated view.
+        incident::apply(&conn, Op::Detach(&[items[4]]), "kim", &config, 1004).unwrap();
+        assert_eq!(incidents::get(&conn, a).unwrap().unwrap().items, 3);
+        assert!(incidents::open_of_items(&conn, &[items[4]])
+            .unwrap()
+            .is_empty());
+        let escalated = crate::store::view::View::Escalated.condition().0;
+        let in_view: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM items i WHERE i.id = ? AND {escalated}"),
+                [items[4]],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(in_view, 0);
+        // Merge a into b: one incident, b keeps the higher severity, a is resolved as merged.
+        incident::apply(&conn, Op::Merge(&[items[0]], b), "kim", &config, 1005).unwrap();
+        let merged = incidents::get(&conn, a).unwrap().unwrap();
+        assert_eq!(merged.merged_into, Some(b));
+        assert!(merged.resolved_at.is_some());
+        let into = incidents::get(&conn, b).unwrap().unwrap();
+        assert_eq!((into.items, into.severity), (4, Severity::Critical));
+        assert_eq!(incidents::open_list(&conn).unwrap().len(), 1);
+        // Split two items off into a new incident.
+        let msg = incident::apply(
+            &conn,
+            Op::Split(&[items[0], items[1]], "flooding at Quay St"),
+            "kim",
+            &config,
+            1006,
+        )
+        .unwrap();
+        assert!(msg.starts_with("split off incident #"), "{msg}");
+        let open = incidents::open_list(&conn).unwrap();
+        assert_eq!(open.len(), 2);
+        let new = open
+            .iter()
+            .find(|i| i.title == "flooding at Quay St")
+            .unwrap();
+        assert_eq!(new.items, 2);
+        assert_eq!(incidents::get(&conn, b).unwrap().unwrap().items, 2);
+        // Splitting off every item is refused with the reason.
+        let err = incident::apply(
+            &conn,
+            Op::Split(&[items[0], items[1]], "again"),
+            "kim",
+            &config,
+            1007,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("every item"), "{err}");
+    }
+
+    #[test]
+    fn steps_are_ticked_by_someone_and_a_missed_deadline_shows() {
+        let (_d, mut conn, acc) = store();
+        let config = config();
+        let item = post(&mut conn, acc, 1, "@ana", "derailment", 1000);
+        let id = flag(&conn, item, Severity::High, "safety", &config, 1000).incident;
+        let view = |conn: &Connection| incidents::open_views(conn).unwrap().remove(0);
+        // Before the deadline: due; after it: missed.
+        let (step, state) = config.next_step(&view(&conn), 1000 + 60).unwrap();
+        assert_eq!(step, "Post the holding line");
+        assert_eq!(
+            state,
+            checklist::StepState::Open {
+                due: Some(1000 + 1800)
+            }
+        );
+        let (_, state) = config.next_step(&view(&conn), 1000 + 1801).unwrap();
+        assert_eq!(state, checklist::StepState::Missed { due: 1000 + 1800 });
+        // Ticked: by whom and when; the next step is the next one.
+        let msg = incident::apply(&conn, Op::Tick(item), "kim", &config, 2000).unwrap();
+        assert!(
+            msg.contains("Post the holding line") && msg.contains("kim"),
+            "{msg}"
+        );
+        let done = incidents::steps_done(&conn, id).unwrap();
+        assert_eq!((done[0].by.as_str(), done[0].at), ("kim", 2000));
+        let (step, _) = config.next_step(&view(&conn), 2001).unwrap();
+        assert_eq!(step, "Tell the operations desk");
+        incident::apply(&conn, Op::Tick(item), "kim", &config, 2002).unwrap();
+        assert!(config.next_step(&view(&conn), 2003).is_none());
+    }
+
+    #[test]
+    fn a_checklist_step_with_a_deadline_parses_and_a_bad_one_is_refused() {
+        let config = crate::config::Config::parse(
+        "[escalation]\ngroup_within = \"2h\"\n[escalation.protocol.high]\nchecklist = [\"call\", { step = \"holding line\", within = \"30m\" }]\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap();
+        let steps = &config.escalation.protocol[&Severity::High].checklist;
+        assert_eq!(steps[1].within, Some(Duration::from_secs(1800)));
+        assert_eq!(config.escalation.group_within, Duration::from_secs(7200));
+        let err = crate::config::Config::parse(
+            "[escalation.protocol.high]\nchecklist = [{ step = \"x\", within = \"soon\" }]\n",
+            std::path::Path::new("c.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("checklist"), "{err}");
+    }
+
+    /// A crisis far from coffee: a rail operator whose trains stop after a signal failure,
+    /// amid ordinary complaints. The spike incident is titled with the failure's words and
+    /// holds only the items that carry them.
+    #[test]
+    fn a_rail_crisis_spike_is_titled_with_its_topic_and_holds_only_its_items() {
+        let (_d, mut conn, acc) = store();
+        let now = 100 * HOUR;
+        let mut n = 0;
+        let mut next = |conn: &mut Connection, author: &str, body: &str, at: i64| {
+            n += 1;
+            post(conn, acc, n, author, body, at)
+        };
+        // A day of ordinary talk, a little of it tagged as a problem.
+        for h in 1..24 {
+            next(
+                &mut conn,
+                &format!("@c{h}"),
+                "the 7:40 was late again and the carriage was packed",
+                now - h * HOUR - 60,
+            );
+            next(
+                &mut conn,
+                &format!("@d{h}"),
+                "lovely views on the coast line this morning",
+                now - h * HOUR - 120,
+            );
+        }
+        let rules = crate::config::Config::parse(
+            r#"
+[[rule]]
+name = "service problems"
+any = { keywords = ["stuck", "stranded", "cancelled", "useless"] }
+then = { tag = ["problem"] }
+
+[escalation.spike]
+multiple = 3.0
+min_count = 5
+tag = "problem"
+"#,
+            std::path::Path::new("rail.toml"),
+        )
+        .unwrap();
+        let engine = crate::rules::apply::Engine::new(&rules.rules, &rules.escalation).unwrap();
+        let mut crisis = Vec::new();
+        for (i, who) in ["@amy", "@bo", "@cal", "@dee", "@eli", "@fay"]
+            .iter()
+            .enumerate()
+        {
+            crisis.push(next(
+                &mut conn,
+                who,
+                &format!(
+                    "stuck outside Harwick tunnel for {} min, signal failure they say",
+                    20 + i
+                ),
+                now - 50 * 60 + i as i64 * 60,
+            ));
+        }
+        let noise = [
+            next(
+                &mut conn,
+                "@gus",
+                "app is useless, cannot buy a ticket",
+                now - 40 * 60,
+            ),
+            next(
+                &mut conn,
+                "@hal",
+                "my 9:15 got cancelled, no reason given",
+                now - 30 * 60,
+            ),
+        ];
+        let ids: Vec<ItemId> = crisis.iter().chain(noise.iter()).copied().collect();
+        crate::rules::apply::apply_on_ingest(&conn, &ids, &engine, now).unwrap();
+        let open = incidents::open_list(&conn).unwrap();
+        assert_eq!(open.len(), 1, "{open:?}");
+        let spike = &open[0];
+        assert!(
+            spike.title.contains("signal failure") || spike.title.contains("harwick"),
+            "{}",
+            spike.title
+        );
+        let held: Vec<ItemId> = incidents::items_in_order(&conn, spike.id, 100)
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(held, crisis, "only the items that carry the topic");
+    }
+
+    /// A product recall far from coffee and rail: e-bike batteries that overheat. The first
+    /// reports trickle in all day before the spike, so in the spike hour the battery talk is
+    /// no more frequent than in the day before; the week before that is the brand's ordinary
+    /// talk, and against it the battery's words stand out. The spike is titled with them and
+    /// holds the battery reports, not the unrelated complaints of the same hour.
+    #[test]
+    fn a_recall_spike_built_up_over_the_day_is_titled_with_what_built_up() {
+        let (_d, mut conn, acc) = store();
+        let now = 400 * HOUR;
+        let mut n = 0;
+        let mut next = |conn: &mut Connection, author: &str, body: &str, at: i64| {
+            n += 1;
+            post(conn, acc, n, author, body, at)
+        };
+        let ordinary = [
+            "how do I adjust the saddle height on the city model",
+            "commute on the Voltra took twenty minutes today, lovely",
+            "the Leeds shop fixed my gears while I waited",
+            "delivery of my helmet was slow but it arrived",
+            "is there a winter discount on panniers",
+        ];
+        // A week of ordinary talk before the day the detector looks at.
+        for h in (26..26 + 7 * 24).step_by(4) {
+            let body = ordinary[(h as usize / 4) % ordinary.len()];
+            next(&mut conn, &format!("@o{h}"), body, now - h * HOUR);
+        }
+        // The day before the spike: ordinary talk, and the first battery reports.
+        for h in 2..24 {
+            let at = now - h * HOUR;
+            next(&mut conn, &format!("@w{h}"), ordinary[h as usize % 5], at);
+            if h % 2 == 0 {
+                next(
+                    &mut conn,
+                    &format!("@early{h}"),
+                    "battery overheating while charging, smelled of smoke",
+                    at - 600,
+                );
+            }
+        }
+        let rules = crate::config::Config::parse(
+            r#"
+[[rule]]
+name = "safety and anger"
+any = { keywords = ["smoke", "overheating", "statement", "useless", "refund"] }
+then = { tag = ["problem"] }
+
+[escalation.spike]
+multiple = 3.0
+min_count = 5
+tag = "problem"
+"#,
+            std::path::Path::new("recall.toml"),
+        )
+        .unwrap();
+        let engine = crate::rules::apply::Engine::new(&rules.rules, &rules.escalation).unwrap();
+        let mut battery = Vec::new();
+        let mut angry = Vec::new();
+        for i in 0..6i64 {
+            battery.push(next(
+                &mut conn,
+                &format!("@b{i}"),
+                "battery overheating while charging, smelled of smoke again",
+                now - 55 * 60 + i * 60,
+            ));
+            angry.push(next(
+                &mut conn,
+                &format!("@s{i}"),
+                "still no statement from Voltra, people deserve to know",
+                now - 45 * 60 + i * 60,
+            ));
+        }
+        let noise = [
+            next(
+                &mut conn,
+                "@gus",
+                "app is useless, cannot log in",
+                now - 20 * 60,
+            ),
+            next(
+                &mut conn,
+                "@hal",
+                "waiting three weeks for a refund",
+                now - 10 * 60,
+            ),
+        ];
+        let ids: Vec<ItemId> = battery
+            .iter()
+            .chain(&angry)
+            .chain(&noise)
+            .copied()
+            .collect();
+        crate::rules::apply::apply_on_ingest(&conn, &ids, &engine, now).unwrap();
+        let open = incidents::open_list(&conn).unwrap();
+        assert_eq!(open.len(), 1, "{open:?}");
+        let spike = &open[0];
+        assert!(spike.title.contains("battery"), "{}", spike.title);
+        let held: Vec<ItemId> = incidents::items_in_order(&conn, spike.id, 100)
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        for id in &battery {
+            assert!(held.contains(id), "battery report {id} not in {held:?}");
+        }
+        for id in &noise {
+            assert!(!held.contains(id), "unrelated {id} in {held:?}");
+        }
+    }
+
+    /// The migration turns escalations into incidents: same rule within 24 hours → one.
+    #[test]
+    fn existing_escalations_become_incidents_by_rule_within_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let conn = Connection::open(&path).unwrap();
+        let before = crate::store::migrate::MIGRATIONS
+            .iter()
+            .position(|m| m.contains("CREATE TABLE incidents"))
+            .unwrap() as i64;
+        crate::store::migrate::migrate_to(&conn, &path, before).unwrap();
+        conn.execute_batch(
+        "INSERT INTO accounts (id, name, platform, handle) VALUES (1, 'a', 'chirp', '@b');
+         INSERT INTO authors (id, account_id, external_id, handle, display_name) VALUES (1, 1, 'u', '@u', 'U');",
+    )
+    .ok();
+        for (id, source, reason, at, resolved) in [
+            (1, "rule:health", "health claim", 1000, None),
+            (2, "rule:health", "health claim", 1000 + 5 * HOUR, None),
+            (
+                3,
+                "rule:big",
+                "big account",
+                1000 + 6 * HOUR,
+                Some(1000 + 7 * HOUR),
+            ),
+            (4, "rule:health", "health claim", 1000 + 30 * HOUR, None),
+            (5, "user", "press", 1000, None),
+            (6, "user", "press", 1000 + HOUR, None),
+        ] {
+            conn.execute(
+            "INSERT INTO escalations (id, item_id, severity, reason, source, opened_at, resolved_at, outcome)
+             VALUES (?1, NULL, 'high', ?2, ?3, ?4, ?5, CASE WHEN ?5 IS NULL THEN NULL ELSE 'done' END)",
+            rusqlite::params![id, reason, source, at, resolved],
+        )
+        .unwrap();
+        }
+        crate::store::migrate::migrate(&conn, &path).unwrap();
+        let groups: Vec<(i64, i64)> = conn
+            .prepare("SELECT id, incident_id FROM escalations ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(groups, vec![(1, 1), (2, 1), (3, 3), (4, 4), (5, 5), (6, 5)]);
+        let resolved: Option<i64> = conn
+            .query_row("SELECT resolved_at FROM incidents WHERE id = 3", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(resolved, Some(1000 + 7 * HOUR));
+    }
+
+    /// A surge of unrelated complaints has no topic: nothing opens and no cooldown starts, so
+    /// the real crisis an hour later still fires.
+    #[test]
+    fn a_spike_of_unrelated_complaints_opens_nothing_and_leaves_room_for_the_real_one() {
+        let (_d, mut conn, acc) = store();
+        let now = 100 * HOUR;
+        let rules = crate::config::Config::parse(
+            r#"
+[[rule]]
+name = "service problems"
+any = { keywords = ["broken", "dirty", "rude", "slow", "cold", "closed"] }
+then = { tag = ["problem"] }
+
+[escalation.spike]
+multiple = 3.0
+min_count = 5
+tag = "problem"
+"#,
+            std::path::Path::new("rail.toml"),
+        )
+        .unwrap();
+        let engine = crate::rules::apply::Engine::new(&rules.rules, &rules.escalation).unwrap();
+        let mut n = 0;
+        let mut next = |conn: &mut Connection, body: &str, at: i64| {
+            n += 1;
+            post(conn, acc, n, &format!("@u{n}"), body, at)
+        };
+        for h in 1..24 {
+            next(&mut conn, "quiet commute today", now - h * HOUR - 60);
+        }
+        let unrelated: Vec<ItemId> = [
+            "broken seat in coach C",
+            "dirty toilets again",
+            "rude guard this morning",
+            "slow wifi onboard",
+            "cold tea from the trolley",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, b)| next(&mut conn, b, now - 600 + i as i64))
+        .collect();
+        let applied =
+            crate::rules::apply::apply_on_ingest(&conn, &unrelated, &engine, now).unwrap();
+        assert_eq!(applied.matches.len(), 5, "every complaint is tagged");
+        assert!(incidents::open_list(&conn).unwrap().is_empty());
+        let later = now + HOUR;
+        let crisis: Vec<ItemId> = (0..6)
+            .map(|i| {
+                next(
+                    &mut conn,
+                    &format!("bridge closed at Elmford, {i}h stuck"),
+                    later - 600 + i,
+                )
+            })
+            .collect();
+        crate::rules::apply::apply_on_ingest(&conn, &crisis, &engine, later).unwrap();
+        let open = incidents::open_list(&conn).unwrap();
+        assert_eq!(open.len(), 1);
+        assert!(
+            open[0].title.contains("bridge closed") || open[0].title.contains("elmford"),
+            "{}",
+            open[0].title
+        );
+    }
+
+    /// A water utility's contamination scare: the spike opens an incident about the brown
+    /// water in Kelso, and the detector then cools down. Complaints about it that arrive in
+    /// the next hours join that incident quietly; complaints about something else, items that
+    /// carry its words without being a complaint, and old talk delivered late stay out.
+    #[test]
+    fn complaints_with_the_spike_topic_arriving_during_its_cooldown_join_its_incident() {
+        let (_d, mut conn, acc) = store();
+        let now = 200 * HOUR;
+        let mut n = 0;
+        let mut next = |conn: &mut Connection, author: &str, body: &str, at: i64| {
+            n += 1;
+            post(conn, acc, n, author, body, at)
+        };
+        for h in 1..24 {
+            next(
+                &mut conn,
+                &format!("@q{h}"),
+                "when is the next meter reading due",
+                now - h * HOUR - 60,
+            );
+        }
+        let rules = crate::config::Config::parse(
+            r#"
+[[rule]]
+name = "complaints"
+any = { keywords = ["disgusting", "useless", "undrinkable"] }
+then = { tag = ["complaint"] }
+
+[escalation.spike]
+multiple = 3.0
+min_count = 5
+tag = "complaint"
+"#,
+            std::path::Path::new("water.toml"),
+        )
+        .unwrap();
+        // The protocol that notifies, so a notice per joined item would show.
+        let mut escalation = config();
+        escalation.spike = rules.escalation.spike.clone();
+        let engine = crate::rules::apply::Engine::new(&rules.rules, &escalation).unwrap();
+        let scare: Vec<ItemId> = (0..6)
+            .map(|i| {
+                next(
+                    &mut conn,
+                    &format!("@r{i}"),
+                    "brown water from every tap in Kelso, disgusting",
+                    now - 40 * 60 + i * 60,
+                )
+            })
+            .collect();
+        crate::rules::apply::apply_on_ingest(&conn, &scare, &engine, now).unwrap();
+        let open = incidents::open_list(&conn).unwrap();
+        assert_eq!(open.len(), 1, "{open:?}");
+        let spike = open[0].id;
+        let notices_before = notices(&conn).len();
+        assert_eq!(notices_before, 1, "the spike's opening is told");
+
+        // Two hours later, well within the 6h cooldown.
+        let later = now + 2 * HOUR;
+        let topical = [
+            next(
+                &mut conn,
+                "@s1",
+                "still brown water in Kelso this morning, undrinkable",
+                later - 300,
+            ),
+            next(
+                &mut conn,
+                "@s2",
+                "the brown water is back, kids can't bathe, useless",
+                later - 200,
+            ),
+        ];
+        let off_topic = next(
+            &mut conn,
+            "@s3",
+            "billing portal is useless, cannot pay",
+            later - 150,
+        );
+        // Carries the words but is no complaint (unscored and untagged).
+        let neutral = next(
+            &mut conn,
+            "@s4",
+            "is the brown water in Kelso safe to boil?",
+            later - 100,
+        );
+        // Old talk with the words, delivered late by a backfill.
+        let old = next(
+            &mut conn,
+            "@s5",
+            "brown water in Kelso after the mains repair, disgusting",
+            now - 5 * 24 * HOUR,
+        );
+        let ids = [topical[0], topical[1], off_topic, neutral, old];
+        let applied = crate::rules::apply::apply_on_ingest(&conn, &ids, &engine, later).unwrap();
+        assert_eq!(applied.spike, None, "the detector is cooling down");
+        let held: Vec<ItemId> = incidents::items_in_order(&conn, spike, 100)
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        for id in topical {
+            assert!(held.contains(&id), "complaint {id} not in {held:?}");
+        }
+        for id in [off_topic, neutral, old] {
+            assert!(!held.contains(&id), "{id} in {held:?}");
+        }
+        assert_eq!(held.len(), scare.len() + topical.len());
+        assert_eq!(
+            incidents::open_list(&conn).unwrap().len(),
+            1,
+            "no second incident"
+        );
+        assert_eq!(notices(&conn).len(), notices_before, "no notice per item");
+        // Each joined with an escalation of its own, by the spike rule.
+        let by_spike: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM escalations WHERE source = 'rule:negative spike' AND item_id IN (?1, ?2)",
+            [topical[0], topical[1]],
+            |r| r.get(0),
+        )
+        .unwrap();
+        assert_eq!(by_spike, 2);
+    }
+}

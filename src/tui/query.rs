@@ -91,15 +91,21 @@ pub fn spawn(
             while let Ok(first) = rx.recv() {
                 let mut batch = vec![first];
                 batch.extend(rx.try_iter());
-                for request in newest_of_each_kind(batch) {
-                    let response = run(&reader, &analyzer, request).unwrap_or_else(|e| {
-                        Response::Failed(format!("cannot read the cache: {e}"))
-                    });
-                    reply(response);
-                }
+                serve(&reader, &analyzer, batch, &reply);
             }
         })?;
     Ok(tx)
+}
+
+/// Answers the requests that queued up while the last batch ran, as the worker does:
+/// superseded ones are skipped, a failed read answers [`Response::Failed`]. The headless
+/// driver calls it in place of the worker's thread.
+pub fn serve(reader: &Reader, analyzer: &Analyzer, batch: Vec<Request>, reply: impl Fn(Response)) {
+    for request in newest_of_each_kind(batch) {
+        let response = run(reader, analyzer, request)
+            .unwrap_or_else(|e| Response::Failed(format!("cannot read the cache: {e}")));
+        reply(response);
+    }
 }
 
 /// Keeps the last window load, the last detail and the last sidebar request; keeps every

@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame, model: &Model) {
         sidebar::view::render(frame, sidebar, model);
     }
     // The composer takes the list's place, beside (or above) the item's thread.
-    match &model.composer {
+    match &model.composer.open {
         Some(composer) => composer::view::render_composer(frame, areas.list, model, composer),
         None => inbox::view::render(frame, areas.list, model),
     }
@@ -77,13 +77,13 @@ pub fn render(frame: &mut Frame, model: &Model) {
     status::view::render_status(frame, areas.status, model);
     status::view::render_prompt(frame, areas.prompt, model);
     moderation::view::render_popup(frame, frame.area(), model);
-    if model.outbox.is_some() {
+    if model.outbox.pane.is_some() {
         outbox::view::render_outbox(frame, frame.area(), model);
     }
-    if model.picker.is_some() {
+    if model.composer.picker.is_some() {
         composer::view::render_picker(frame, frame.area(), model);
     }
-    if model.show_help {
+    if model.help.open {
         super::help::view::render(frame, frame.area(), model);
     }
     if model.no_color {

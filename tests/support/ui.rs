@@ -1,14 +1,67 @@
-//! A model showing fixture rows, for pane tests: started, sized for the terminal, and
-//! its first list window answered, as the query worker would; and the screen it draws.
-#![allow(dead_code)]
+//! Fixture rows and details, and a model showing them, for pane tests: started, sized for
+//! the terminal, and its first list window answered, as the query worker would; and the
+//! screen it draws.
 
-use hark::store::read::ItemRow;
+use hark::domain::{ItemKind, ItemState};
+use hark::store::read::{AuthorInfo, ItemDetail, ItemRow};
 use hark::tui::inbox::list::{ListRequest, WindowResult};
 use hark::tui::model::{update, Effect, Model, Msg};
 use hark::tui::query::{Request, Response};
 use hark::tui::ui;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+
+/// The clock of the pane tests' models and fixtures.
+pub const NOW: i64 = 1_764_000_000;
+
+/// A new chirp mention by `author`, `minutes_ago` before [`NOW`].
+pub fn row(id: i64, minutes_ago: i64, author: &str, text: &str, needs_reply: bool) -> ItemRow {
+    ItemRow {
+        id,
+        created_at: NOW - minutes_ago * 60,
+        platform: "chirp".into(),
+        kind: ItemKind::Mention,
+        state: ItemState::New,
+        author: author.into(),
+        snippet: text.into(),
+        sentiment: None,
+        sentiment_manual: false,
+        lang: None,
+        needs_reply,
+        flag: None,
+        marks: Default::default(),
+        facts: hark::platform::ItemFacts::of(ItemKind::Mention),
+    }
+}
+
+/// `row` opened on the demo account: its text as the body, no link, by `handle` (`name`),
+/// seen once an hour ago, with no thread and no tags.
+pub fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
+    ItemDetail {
+        body: row.snippet.clone(),
+        row,
+        url: None,
+        account: "demo-chirp".into(),
+        edited_at: None,
+        filtered: false,
+        sentiment_auto: None,
+        sentiment_manual: None,
+        lang_manual: false,
+        author: AuthorInfo {
+            handle: handle.into(),
+            display_name: name.into(),
+            followers: Some(120),
+            items: 1,
+            positive: 0,
+            neutral: 1,
+            negative: 0,
+            first_seen_at: NOW - 3600,
+        },
+        ancestors: vec![],
+        replies: vec![],
+        tags: vec![],
+    }
+}
 
 /// Starts `model` in a `width`x`height` terminal showing `rows` of a view of `total` items.
 pub fn show_rows(model: &mut Model, width: u16, height: u16, rows: Vec<ItemRow>, total: usize) {

@@ -1,6 +1,6 @@
 //! The one event loop: input from an [`EventSource`], answers from the runtime, poll
-//! statuses and the store's change notices, a tick for the clock; pure update; effects
-//! to the runtime; a frame when nothing is left to handle.
+//! statuses and the store's change notices, a tick for the clock. What it does with them
+//! is a [`Core`] turn (update, effects, frame); this module only waits.
 
 use std::time::Duration;
 
@@ -8,12 +8,12 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::runtime::Runtime;
 use super::source::{EventSource, Input};
+use super::step::{resize, Core, Turn};
 use crate::domain::now;
 use crate::poller::StatusUpdate;
 use crate::store::Notices;
-use crate::tui::composer::update::ReplyMsg;
-use crate::tui::model::{self, Effect, Model, Msg};
-use crate::tui::{terminal, ui};
+use crate::tui::model::{Model, Msg};
+use crate::tui::terminal;
 
 /// How often the clock in the UI advances (ages, spinner).
 const TICK: Duration = Duration::from_millis(200);
@@ -26,66 +26,40 @@ pub struct Inbox {
     pub notices: Notices,
 }
 
-fn resize(width: u16, height: u16) -> Msg {
-    Msg::Resize {
-        list_rows: ui::list_rows(ratatui::layout::Rect::new(0, 0, width, height)),
-    }
-}
-
 /// Runs until the CM quits or the source closes. Ending on a signal is the error
 /// [`terminal::Interrupted`].
 pub async fn run<S: EventSource>(
     source: &mut S,
-    mut model: Model,
+    model: Model,
     runtime: Runtime,
     mut inbox: Inbox,
 ) -> anyhow::Result<()> {
     let mut tick = tokio::time::interval(TICK);
     let size = source.terminal().size()?;
-    let mut pending = vec![resize(size.width, size.height)];
-    runtime.run_all(model.start());
+    let mut core = Core::start(model, runtime, size.width, size.height);
     let mut last_second = now();
 
     loop {
-        let mut later = Vec::new();
-        for msg in pending.drain(..) {
-            let effects = model::update(&mut model, msg);
-            if effects.contains(&Effect::Quit) {
-                return Ok(());
-            }
-            for effect in effects {
-                match effect {
-                    Effect::Editor(text) => {
-                        let edited = source.edit(&text)?;
-                        later.push(Msg::Reply(ReplyMsg::Edited(edited)));
-                    }
-                    effect => runtime.run(effect),
-                }
-            }
+        if core.turn(source)? == Turn::Quit {
+            return Ok(());
         }
-        pending.append(&mut later);
-        if !pending.is_empty() {
-            continue;
-        }
-        source.terminal().draw(|frame| ui::render(frame, &model))?;
-        source.drawn();
 
         // Wait for the next thing that can change the screen; a tick redraws only when
         // a spinner turns or the second changes.
-        loop {
+        while !core.has_pending() {
             // Biased: the store's notices first, so a key is handled on data re-read
             // after every write that answered before it.
             tokio::select! {
                 biased;
                 Some(changes) = inbox.notices.recv() => {
                     // A burst of writes is one re-read.
-                    pending.push(Msg::Changed(changes.union(inbox.notices.drain())));
+                    core.push(Msg::Changed(changes.union(inbox.notices.drain())));
                 }
-                Some(msg) = inbox.answers.recv() => pending.push(msg),
-                Some(status) = inbox.statuses.recv() => pending.push(Msg::Poll(status)),
+                Some(msg) = inbox.answers.recv() => core.push(msg),
+                Some(status) = inbox.statuses.recv() => core.push(Msg::Poll(status)),
                 input = source.next() => match input? {
-                    Input::Key(key) => pending.push(Msg::Key(key)),
-                    Input::Resize { width, height } => pending.push(resize(width, height)),
+                    Input::Key(key) => core.push(Msg::Key(key)),
+                    Input::Resize { width, height } => core.push(resize(width, height)),
                     Input::Interrupted(signal) => {
                         return Err(terminal::Interrupted(signal).into())
                     }
@@ -93,19 +67,16 @@ pub async fn run<S: EventSource>(
                 },
                 _ = tick.tick() => {
                     let second = now();
-                    if model.polling() || second != last_second {
+                    if core.model.polling() || second != last_second {
                         last_second = second;
-                        pending.push(Msg::Tick(second));
+                        core.push(Msg::Tick(second));
                     }
                 }
-            }
-            if !pending.is_empty() {
-                break;
             }
         }
         // Take whatever else is ready too, so one frame covers a burst of messages.
         while let Ok(msg) = inbox.answers.try_recv() {
-            pending.push(msg);
+            core.push(msg);
         }
     }
 }

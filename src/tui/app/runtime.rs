@@ -1,5 +1,5 @@
 //! Carries out the update's effects, for the terminal loop and the headless driver alike:
-//! reads to the query worker (or in place), every write to the store's writer as one
+//! reads to the query worker, every write to the store's writer as one
 //! [`Command`](crate::command::Command), conversation fetches to the fetcher.
 //! Answers come back as messages on one channel.
 
@@ -15,16 +15,9 @@ use crate::store::{Reader, WriterHandle};
 use crate::tui::model::{Effect, Msg};
 use crate::tui::query::{self, Request, Response};
 
-/// Where reads run.
-pub enum Reads {
-    /// On the query worker's thread, so a slow read never holds a key press up.
-    Worker(std::sync::mpsc::Sender<Request>),
-    /// In place, before `run` returns (the headless driver measures with these).
-    InPlace {
-        reader: Reader,
-        analyzer: Box<Analyzer>,
-    },
-}
+/// Where reads go: the query worker's thread, so a slow read never holds a key press up
+/// (the headless driver plays the worker itself, see [`query::serve`]).
+pub type Reads = std::sync::mpsc::Sender<Request>;
 
 pub struct Runtime {
     reads: Reads,
@@ -59,9 +52,9 @@ impl Runtime {
         answers: &UnboundedSender<Msg>,
     ) -> anyhow::Result<Reads> {
         let tx = answers.clone();
-        Ok(Reads::Worker(query::spawn(reader, analyzer, move |r| {
+        query::spawn(reader, analyzer, move |r| {
             let _ = tx.send(Msg::Loaded(r));
-        })?))
+        })
     }
 
     /// How many writes still owe an answer.
@@ -113,14 +106,9 @@ impl Runtime {
     }
 
     fn read(&self, request: Request) {
-        let response = match &self.reads {
-            Reads::Worker(worker) => match worker.send(request) {
-                Ok(()) => return,
-                Err(_) => Response::Failed("the query worker stopped".into()),
-            },
-            Reads::InPlace { reader, analyzer } => query::run(reader, analyzer, request)
-                .unwrap_or_else(|e| Response::Failed(e.to_string())),
-        };
-        let _ = self.answers.send(Msg::Loaded(response));
+        if self.reads.send(request).is_err() {
+            let failed = Response::Failed("the query worker stopped".into());
+            let _ = self.answers.send(Msg::Loaded(failed));
+        }
     }
 }

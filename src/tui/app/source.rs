@@ -2,11 +2,12 @@
 //! scripted source on a TestBackend that tests (with tokio's paused clock) drive.
 
 use crossterm::event::{Event, KeyEvent, KeyEventKind};
-use ratatui::backend::{Backend, TestBackend};
+use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::{mpsc, watch};
 
 use super::keys::KeyReader;
+pub use super::step::Surface;
 use crate::tui::terminal::{self, Screen};
 
 /// One input for the loop.
@@ -23,21 +24,11 @@ pub enum Input {
     Closed,
 }
 
-/// Input and a screen for the event loop.
+/// Input for the event loop, beside the screen its turns draw on.
 #[allow(async_fn_in_trait)] // used generically, never as a trait object
-pub trait EventSource {
-    type Backend: Backend;
-
-    fn terminal(&mut self) -> &mut Terminal<Self::Backend>;
-
+pub trait EventSource: Surface {
     /// The next input; cancel-safe (the loop waits for it beside other channels).
     async fn next(&mut self) -> anyhow::Result<Input>;
-
-    /// Edits `text` in the CM's editor with the screen lent to it.
-    fn edit(&mut self, text: &str) -> anyhow::Result<Result<String, String>>;
-
-    /// A frame was drawn.
-    fn drawn(&mut self) {}
 }
 
 /// The terminal hark owns: crossterm's keys and resizes, and the signals.
@@ -55,13 +46,25 @@ impl TerminalSource {
     }
 }
 
-impl EventSource for TerminalSource {
+impl Surface for TerminalSource {
     type Backend = ratatui::backend::CrosstermBackend<std::io::Stdout>;
 
     fn terminal(&mut self) -> &mut Terminal<Self::Backend> {
         &mut self.screen.terminal
     }
 
+    fn edit(&mut self, text: &str) -> anyhow::Result<Result<String, String>> {
+        // Pause the key reader, leave the alternate screen, edit, come back.
+        self.keys.pause();
+        let result = terminal::lend(&mut self.screen, || {
+            crate::tui::app::editor::edit_in_editor(text)
+        });
+        self.keys.resume();
+        result
+    }
+}
+
+impl EventSource for TerminalSource {
     async fn next(&mut self) -> anyhow::Result<Input> {
         loop {
             tokio::select! {
@@ -79,16 +82,6 @@ impl EventSource for TerminalSource {
                 Some(signal) = self.screen.signals.recv() => return Ok(Input::Interrupted(signal)),
             }
         }
-    }
-
-    fn edit(&mut self, text: &str) -> anyhow::Result<Result<String, String>> {
-        // Pause the key reader, leave the alternate screen, edit, come back.
-        self.keys.pause();
-        let result = terminal::lend(&mut self.screen, || {
-            crate::tui::app::editor::edit_in_editor(text)
-        });
-        self.keys.resume();
-        result
     }
 }
 
@@ -126,15 +119,11 @@ impl ScriptedSource {
     }
 }
 
-impl EventSource for ScriptedSource {
+impl Surface for ScriptedSource {
     type Backend = TestBackend;
 
     fn terminal(&mut self) -> &mut Terminal<TestBackend> {
         &mut self.terminal
-    }
-
-    async fn next(&mut self) -> anyhow::Result<Input> {
-        Ok(self.inputs.recv().await.unwrap_or(Input::Closed))
     }
 
     fn edit(&mut self, _text: &str) -> anyhow::Result<Result<String, String>> {
@@ -143,6 +132,12 @@ impl EventSource for ScriptedSource {
 
     fn drawn(&mut self) {
         self.frames.send_replace(screen_text(&self.terminal));
+    }
+}
+
+impl EventSource for ScriptedSource {
+    async fn next(&mut self) -> anyhow::Result<Input> {
+        Ok(self.inputs.recv().await.unwrap_or(Input::Closed))
     }
 }
 

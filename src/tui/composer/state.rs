@@ -69,6 +69,17 @@ impl ReplyKit {
     }
 }
 
+/// The replies feature's part of the model: what it works with and what is open.
+#[derive(Default)]
+pub struct ComposerState {
+    /// Canned replies, voice rules and platform limits.
+    pub kit: ReplyKit,
+    /// The composer, while one is open.
+    pub open: Option<Composer>,
+    /// The canned-reply picker, while it is open.
+    pub picker: Option<Picker>,
+}
+
 /// The open composer.
 pub struct Composer {
     pub item_id: ItemId,

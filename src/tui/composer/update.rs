@@ -35,15 +35,15 @@ fn list_move(model: &mut Model, delta: isize, effects: &mut Vec<Effect>) {
 
 /// Keys while the composer, picker or Outbox pane is open. Returns false when none is.
 pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) -> bool {
-    if model.picker.is_some() {
+    if model.composer.picker.is_some() {
         picker_key(model, key);
         return true;
     }
-    if model.composer.is_some() {
+    if model.composer.open.is_some() {
         composer_key(model, key, effects);
         return true;
     }
-    if model.outbox.is_some() {
+    if model.outbox.pane.is_some() {
         crate::tui::outbox::update::on_key(model, key, effects);
         return true;
     }
@@ -56,9 +56,9 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         Action::Reply => {
             open_composer(model);
         }
-        Action::PickReply => model.picker = Some(Picker::default()),
+        Action::PickReply => model.composer.picker = Some(Picker::default()),
         Action::Outbox => {
-            model.outbox = Some(OutboxPane::default());
+            model.outbox.pane = Some(OutboxPane::default());
             effects.push(Effect::Query(Request::Outbox));
         }
         Action::Canned(n) => canned(model, n),
@@ -80,21 +80,22 @@ fn open_composer(model: &mut Model) -> bool {
         model.status.message = Some("the item is still loading · try again".into());
         return false;
     };
-    let draft = compose::draft_for(&model.item_outbox, id);
+    let draft = compose::draft_for(&model.outbox.item, id);
     // Keep the list on this item while new ones arrive above it.
     model.list.touched = true;
-    model.composer = Some(Composer::open(item, &model.kit, draft.as_deref()));
+    model.composer.open = Some(Composer::open(item, &model.composer.kit, draft.as_deref()));
     true
 }
 
 /// Inserts canned reply `key` (opening the composer first if needed).
 fn canned(model: &mut Model, key: u8) {
-    let Some(reply) = crate::replies::by_key(&model.kit.canned, key).cloned() else {
+    let Some(reply) = crate::replies::by_key(&model.composer.kit.canned, key).cloned() else {
         model.status.message = Some(format!("no canned reply on {key} · R lists them"));
         return;
     };
     let platform = model
         .composer
+        .open
         .as_ref()
         .map(|c| c.platform.clone())
         .or_else(|| model.detail.item.as_ref().map(|d| d.row.platform.clone()));
@@ -104,7 +105,7 @@ fn canned(model: &mut Model, key: u8) {
             reply.name,
             reply.platforms.join(", ")
         );
-        match model.composer.as_mut() {
+        match model.composer.open.as_mut() {
             Some(c) => c.error = Some(message),
             None => model.status.message = Some(message),
         }
@@ -116,7 +117,7 @@ fn canned(model: &mut Model, key: u8) {
 /// Every tick: what the CM typed since the last one is saved as a draft, so a crash or
 /// a kill loses at most a second of typing.
 pub fn on_tick(model: &mut Model, effects: &mut Vec<Effect>) {
-    if let Some(c) = model.composer.as_mut().filter(|c| c.dirty) {
+    if let Some(c) = model.composer.open.as_mut().filter(|c| c.dirty) {
         c.dirty = false;
         let text = c.text();
         let body = if text.trim() == c.author {
@@ -132,11 +133,11 @@ pub fn on_tick(model: &mut Model, effects: &mut Vec<Effect>) {
 }
 
 fn insert_reply(model: &mut Model, reply: &crate::replies::CannedReply) {
-    if model.composer.is_none() && !open_composer(model) {
+    if model.composer.open.is_none() && !open_composer(model) {
         return;
     }
-    let (kit, brand) = (&model.kit, model.brand.as_str());
-    if let Some(composer) = model.composer.as_mut() {
+    let (kit, brand) = (&model.composer.kit, model.brand.as_str());
+    if let Some(composer) = model.composer.open.as_mut() {
         if let Err(e) = composer.insert(reply, kit, brand) {
             composer.error = Some(format!("reply `{}`: {e}", reply.name));
         }
@@ -145,34 +146,34 @@ fn insert_reply(model: &mut Model, reply: &crate::replies::CannedReply) {
 
 fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     // A reply on its way to the outbox is not edited underneath it (a few milliseconds).
-    if model.composer.as_ref().is_some_and(|c| c.queueing) {
+    if model.composer.open.as_ref().is_some_and(|c| c.queueing) {
         return;
     }
     match model.keymap.action(Layer::Composer, &key) {
         Some(Action::SendReply) => return send(model, effects),
         Some(Action::ExternalEditor) => {
-            if let Some(c) = &model.composer {
+            if let Some(c) = &model.composer.open {
                 effects.push(Effect::Editor(c.text()));
             }
             return;
         }
         Some(Action::Canned(digit)) => return canned(model, digit),
         Some(Action::PickReply) => {
-            model.picker = Some(Picker::default());
+            model.composer.picker = Some(Picker::default());
             return;
         }
         Some(Action::Help) => return crate::tui::help::open(model),
         Some(Action::Close) => return close_composer(model, effects),
         _ => {}
     }
-    if let Some(composer) = model.composer.as_mut() {
+    if let Some(composer) = model.composer.open.as_mut() {
         compose::edit_key(composer, key);
     }
 }
 
 /// Closes the composer, keeping what was typed as the item's draft.
 fn close_composer(model: &mut Model, effects: &mut Vec<Effect>) {
-    let Some(composer) = model.composer.as_mut() else {
+    let Some(composer) = model.composer.open.as_mut() else {
         return;
     };
     let text = composer.text();
@@ -187,7 +188,7 @@ fn close_composer(model: &mut Model, effects: &mut Vec<Effect>) {
         item_id: composer.item_id,
         body,
     }));
-    model.composer = None;
+    model.composer.open = None;
     let reply = model.keymap.key(Layer::Inbox, Action::Reply);
     model.status.message = Some(if kept {
         format!("draft kept · {reply} opens it again")
@@ -198,8 +199,8 @@ fn close_composer(model: &mut Model, effects: &mut Vec<Effect>) {
 
 /// Ctrl-S: refuse what cannot go out, ask once about warnings, then queue.
 fn send(model: &mut Model, effects: &mut Vec<Effect>) {
-    let (kit, brand) = (&model.kit, model.brand.as_str());
-    let Some(composer) = model.composer.as_mut() else {
+    let (kit, brand) = (&model.composer.kit, model.brand.as_str());
+    let Some(composer) = model.composer.open.as_mut() else {
         return;
     };
     let text = match composer.final_text(kit, brand) {
@@ -236,7 +237,7 @@ fn send(model: &mut Model, effects: &mut Vec<Effect>) {
 
 /// The outbox row is committed: now the composer may close.
 fn queued(model: &mut Model, effects: &mut Vec<Effect>) {
-    let Some(composer) = model.composer.take_if(|c| c.queueing) else {
+    let Some(composer) = model.composer.open.take_if(|c| c.queueing) else {
         return;
     };
     let outbox = model.keymap.key(Layer::Inbox, Action::Outbox);
@@ -248,7 +249,7 @@ fn queued(model: &mut Model, effects: &mut Vec<Effect>) {
 
 /// Moves the cursor as `[composer] after_send` says.
 fn after_send(model: &mut Model, effects: &mut Vec<Effect>) {
-    match model.kit.after_send {
+    match model.composer.kit.after_send {
         AfterSend::Stay => {}
         AfterSend::Next => list_move(model, 1, effects),
         AfterSend::NextNeedsReply => {
@@ -269,25 +270,35 @@ fn after_send(model: &mut Model, effects: &mut Vec<Effect>) {
 fn picker_key(model: &mut Model, key: KeyEvent) {
     let platform = model
         .composer
+        .open
         .as_ref()
         .map(|c| c.platform.clone())
         .or_else(|| model.detail.item.as_ref().map(|d| d.row.platform.clone()));
-    let Some(picker) = model.picker.as_mut() else {
+    let Some(picker) = model.composer.picker.as_mut() else {
         return;
     };
-    let found = compose::matches(&picker.query, &model.kit.canned, platform.as_deref()).len();
+    let found = compose::matches(
+        &picker.query,
+        &model.composer.kit.canned,
+        platform.as_deref(),
+    )
+    .len();
     match model.keymap.action(Layer::Picker, &key) {
-        Some(Action::Close) => model.picker = None,
+        Some(Action::Close) => model.composer.picker = None,
         Some(Action::MoveDown) => {
             picker.selected = (picker.selected + 1).min(found.saturating_sub(1))
         }
         Some(Action::MoveUp) => picker.selected = picker.selected.saturating_sub(1),
         Some(Action::Help) => crate::tui::help::open(model),
         Some(Action::Choose) => {
-            let chosen = compose::matches(&picker.query, &model.kit.canned, platform.as_deref())
-                .get(picker.selected)
-                .map(|r| (*r).clone());
-            model.picker = None;
+            let chosen = compose::matches(
+                &picker.query,
+                &model.composer.kit.canned,
+                platform.as_deref(),
+            )
+            .get(picker.selected)
+            .map(|r| (*r).clone());
+            model.composer.picker = None;
             if let Some(reply) = chosen {
                 insert_reply(model, &reply);
             }
@@ -314,7 +325,7 @@ pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg, effects: &mut Vec<Effect>)
         ReplyMsg::Queued(Err(e)) => {
             let keys = model.keymap.keys_of(Layer::Composer, Action::SendReply);
             model.status.last_error = Some(format!("reply NOT queued: {e}"));
-            match model.composer.as_mut() {
+            match model.composer.open.as_mut() {
                 // Nothing typed is lost: the text stays, and is saved as a draft once the
                 // store takes writes again.
                 Some(c) if c.queueing => {
@@ -340,13 +351,13 @@ pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg, effects: &mut Vec<Effect>)
             });
         }
         ReplyMsg::Edited(Ok(text)) => {
-            if let Some(c) = model.composer.as_mut() {
+            if let Some(c) = model.composer.open.as_mut() {
                 c.set_text(text.trim_end_matches('\n'));
                 c.armed = false;
             }
         }
         ReplyMsg::Edited(Err(e)) => {
-            if let Some(c) = model.composer.as_mut() {
+            if let Some(c) = model.composer.open.as_mut() {
                 c.error = Some(format!("the editor failed: {e}"));
             }
         }

@@ -27,7 +27,7 @@ pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let warnings = composer.warnings(&model.kit);
+    let warnings = composer.warnings(&model.composer.kit);
     let mut notes: Vec<Line> = Vec::new();
     let (counter, over) = composer.counter();
     notes.push(Line::from(vec![
@@ -98,15 +98,20 @@ fn text_lines(composer: &Composer) -> Vec<Line<'static>> {
 }
 
 pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
-    let Some(picker) = &model.picker else {
+    let Some(picker) = &model.composer.picker else {
         return;
     };
     let platform = model
         .composer
+        .open
         .as_ref()
         .map(|c| c.platform.clone())
         .or_else(|| model.detail.item.as_ref().map(|d| d.row.platform.clone()));
-    let found = compose::matches(&picker.query, &model.kit.canned, platform.as_deref());
+    let found = compose::matches(
+        &picker.query,
+        &model.composer.kit.canned,
+        platform.as_deref(),
+    );
     let area = crate::tui::pane::centered(area, 76, (found.len() as u16).clamp(1, 8) + 8);
     crate::tui::pane::clear_popup(frame, area);
     let block = crate::tui::pane::frame(
@@ -175,16 +180,16 @@ pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {
 
 /// The reply as it would be inserted for the item at hand.
 fn preview_text(model: &Model, reply: &crate::replies::CannedReply) -> String {
-    let known = |n: &str| Vars::is_known(n, &model.kit.voice);
-    let lang = match (&model.composer, &model.detail.item) {
+    let known = |n: &str| Vars::is_known(n, &model.composer.kit.voice);
+    let lang = match (&model.composer.open, &model.detail.item) {
         (Some(c), _) => c.lang.clone(),
         (None, Some(d)) => d.row.lang.clone(),
         (None, None) => None,
     };
-    let vars = match (&model.composer, &model.detail.item) {
-        (Some(c), _) => c.vars(&model.kit, &model.brand),
+    let vars = match (&model.composer.open, &model.detail.item) {
+        (Some(c), _) => c.vars(&model.composer.kit, &model.brand),
         (None, Some(d)) => Vars::for_item(
-            &model.kit.voice.for_lang(lang.as_deref()),
+            &model.composer.kit.voice.for_lang(lang.as_deref()),
             &model.brand,
             &d.row.platform,
             &d.author.handle,

@@ -14,6 +14,8 @@ use super::model::Model;
 /// was last drawn, so the keys stop at the end instead of running past it.
 #[derive(Debug, Clone, Default)]
 pub struct HelpState {
+    /// The help is showing (over whatever is open under it).
+    pub open: bool,
     pub scroll: u16,
     pub max_scroll: Cell<u16>,
     pub page: Cell<u16>,
@@ -21,7 +23,7 @@ pub struct HelpState {
 
 /// Opens the help over whatever is open (it stays open underneath).
 pub fn open(model: &mut Model) {
-    model.show_help = true;
+    model.help.open = true;
     model.help.scroll = 0;
 }
 
@@ -39,7 +41,7 @@ pub fn on_key(model: &mut Model, key: KeyEvent) {
         Some(Action::GoTop) => 0,
         Some(Action::GoBottom) => max,
         _ => {
-            model.show_help = false;
+            help.open = false;
             0
         }
     }

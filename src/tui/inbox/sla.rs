@@ -13,7 +13,7 @@ pub fn overdue(model: &Model, row: &ItemRow) -> bool {
 /// Where `row` stands against the `[sla]` target, on its clock; `None` when it is not
 /// waiting for a first reply (or no target is set).
 pub fn sla_status(model: &Model, row: &ItemRow) -> Option<Status> {
-    let sla = model.kit.sla.as_ref()?;
+    let sla = model.composer.kit.sla.as_ref()?;
     (row.needs_reply && matches!(row.state, ItemState::New | ItemState::Open))
         .then(|| sla.status(row.created_at, model.now))
 }

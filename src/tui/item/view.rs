@@ -33,7 +33,7 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         None => vec![Line::from("no item selected").dim().italic()],
     };
     // The item's draft and sends, right under its text.
-    if let (Some(item), Some((id, outbox))) = (&model.detail.item, &model.item_outbox) {
+    if let (Some(item), Some((id, outbox))) = (&model.detail.item, &model.outbox.item) {
         if item.row.id == *id {
             let extra =
                 crate::tui::outbox::view::item_lines(outbox, model.now, inner.width as usize);

@@ -595,5 +595,681 @@ pub fn done_message(done: &Done) -> String {
 }
 
 #[cfg(test)]
-#[path = "update_tests.rs"]
-mod tests;
+mod tests {
+    //! The moderation keys on the pure update: popups, confirmations, the writes they ask for.
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::domain::{ItemKind, ItemState};
+    use crate::store::read::ItemRow;
+    use crate::tui::model::{update, Msg};
+
+    fn row(n: i64, platform: &str) -> ItemRow {
+        ItemRow {
+            id: 100 - n,
+            created_at: 10_000 - n,
+            platform: platform.into(),
+            kind: ItemKind::Mention,
+            state: ItemState::Open,
+            author: format!("@user{n}"),
+            snippet: format!("item {n}"),
+            sentiment: None,
+            sentiment_manual: false,
+            needs_reply: true,
+            flag: None,
+            marks: Default::default(),
+            facts: crate::platform::ItemFacts::of(ItemKind::Mention),
+            lang: None,
+        }
+    }
+
+    fn model() -> Model {
+        let mut model = crate::tui::test_support::started_with(vec![
+            row(0, "chirp"),
+            row(1, "chirp"),
+            row(2, "forum"),
+        ]);
+        model.moderation.setup.capabilities = [
+            (
+                "chirp".to_string(),
+                vec!["hide", "unhide", "delete", "block", "mute", "report"],
+            ),
+            ("forum".to_string(), vec!["hide", "unhide", "report"]),
+        ]
+        .into_iter()
+        .collect();
+        model.moderation.setup.tags = vec![
+            ("feedback".into(), "menu team".into()),
+            ("support".into(), "support team".into()),
+        ];
+        model
+            .moderation
+            .setup
+            .escalation
+            .reasons
+            .insert("health".into(), "Health or safety claim".into());
+        model
+    }
+
+    fn press(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+        update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn chars(model: &mut Model, text: &str) -> Vec<Effect> {
+        let mut all = Vec::new();
+        for c in text.chars() {
+            all.extend(press(model, KeyCode::Char(c)));
+        }
+        all
+    }
+
+    /// Runs a command as the writer does and words its answer as the status line does.
+    fn run_write(
+        conn: &mut rusqlite::Connection,
+        command: &Command,
+        now: crate::domain::UnixTime,
+    ) -> crate::store::Result<String> {
+        command
+            .clone()
+            .apply(conn, now)
+            .map(|done| done_message(&done))
+    }
+
+    fn writes(effects: Vec<Effect>) -> Vec<Command> {
+        effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Write(job) => Some(job),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn m_offers_only_what_the_platform_supports_and_hide_is_queued_at_once() {
+        let mut m = model();
+        chars(&mut m, "m");
+        assert_eq!(
+            m.moderation.popup,
+            Some(Popup::Actions {
+                ids: vec![100],
+                actions: vec!["hide", "unhide", "delete", "block", "mute", "report"]
+            })
+        );
+        let jobs = writes(chars(&mut m, "h"));
+        assert_eq!(
+            jobs,
+            vec![Command::Moderate {
+                ids: vec![100],
+                kind: "hide",
+                payload: serde_json::json!({})
+            }]
+        );
+        assert_eq!(m.moderation.popup, None);
+    }
+
+    #[test]
+    fn marked_items_on_two_platforms_get_the_actions_both_support() {
+        let mut m = model();
+        chars(&mut m, "  "); // mark items 0 and 1 (chirp)
+        chars(&mut m, " "); // and 2 (forum)
+        chars(&mut m, "m");
+        let Some(Popup::Actions { ids, actions }) = &m.moderation.popup else {
+            panic!("{:?}", m.moderation.popup);
+        };
+        assert_eq!(ids, &vec![98, 99, 100]);
+        assert_eq!(actions, &vec!["hide", "unhide", "report"]);
+        // Delete is not offered, so its key does nothing.
+        assert!(writes(chars(&mut m, "x")).is_empty());
+        assert!(m.moderation.popup.is_some());
+    }
+
+    #[test]
+    fn destructive_actions_ask_first_and_anything_but_y_cancels() {
+        let mut m = model();
+        chars(&mut m, "mx");
+        assert_eq!(
+            m.moderation.popup,
+            Some(Popup::Confirm {
+                ids: vec![100],
+                kind: "delete"
+            })
+        );
+        assert!(writes(chars(&mut m, "n")).is_empty());
+        assert_eq!(m.moderation.popup, None);
+        assert_eq!(m.status.message.as_deref(), Some("delete cancelled"));
+        chars(&mut m, "mb");
+        let jobs = writes(chars(&mut m, "y"));
+        assert_eq!(
+            jobs,
+            vec![Command::Moderate {
+                ids: vec![100],
+                kind: "block",
+                payload: serde_json::json!({})
+            }]
+        );
+    }
+
+    #[test]
+    fn report_asks_for_a_reason() {
+        let mut m = model();
+        chars(&mut m, "mr");
+        assert!(
+            writes(press(&mut m, KeyCode::Enter)).is_empty(),
+            "no reason, no report"
+        );
+        chars(&mut m, "threats");
+        let jobs = writes(press(&mut m, KeyCode::Enter));
+        assert_eq!(
+            jobs,
+            vec![Command::Moderate {
+                ids: vec![100],
+                kind: "report",
+                payload: serde_json::json!({"category": "other", "reason": "threats"})
+            }]
+        );
+    }
+
+    #[test]
+    fn t_completes_tags_from_config_and_use_and_tags_every_marked_item() {
+        let mut m = model();
+        m.moderation.tags_in_use = vec![("bug".into(), 4), ("feedback".into(), 2)];
+        chars(&mut m, "  t");
+        let Some(Popup::Input {
+            purpose: Purpose::Tag,
+            ..
+        }) = &m.moderation.popup
+        else {
+            panic!("{:?}", m.moderation.popup);
+        };
+        let all: Vec<String> = choices(&m, &Purpose::Tag)
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
+        assert_eq!(all, vec!["feedback", "support", "bug"]);
+        chars(&mut m, "f");
+        press(&mut m, KeyCode::Tab);
+        let jobs = writes(press(&mut m, KeyCode::Enter));
+        assert_eq!(
+            jobs,
+            vec![Command::Tag {
+                ids: vec![99, 100],
+                tag: "feedback".into(),
+                remove: false
+            }]
+        );
+        assert!(m.marks.is_empty());
+        chars(&mut m, "t-bug");
+        let jobs = writes(press(&mut m, KeyCode::Enter));
+        assert_eq!(
+            jobs,
+            vec![Command::Tag {
+                ids: vec![98],
+                tag: "bug".into(),
+                remove: true
+            }]
+        );
+    }
+
+    #[test]
+    fn bang_asks_severity_then_reason_and_a_configured_reason_stands_for_its_description() {
+        let mut m = model();
+        chars(&mut m, "!");
+        assert_eq!(m.moderation.popup, Some(Popup::Severity { ids: vec![100] }));
+        chars(&mut m, "zc");
+        chars(&mut m, "he");
+        press(&mut m, KeyCode::Tab);
+        let jobs = writes(press(&mut m, KeyCode::Enter));
+        let [Command::Flag {
+            ids,
+            severity,
+            reason,
+            ..
+        }] = jobs.as_slice()
+        else {
+            panic!("{jobs:?}");
+        };
+        assert_eq!(
+            (ids.as_slice(), *severity, reason.as_str()),
+            (&[100][..], Severity::Critical, "Health or safety claim")
+        );
+        chars(&mut m, "!l");
+        chars(&mut m, "rude barista");
+        let jobs = writes(press(&mut m, KeyCode::Enter));
+        assert!(
+            matches!(&jobs[..], [Command::Flag { severity: Severity::Low, reason, .. }] if reason == "rude barista")
+        );
+    }
+
+    #[test]
+    fn e_resolves_with_an_outcome_and_a_adds_a_note_and_esc_cancels() {
+        let mut m = model();
+        chars(&mut m, "E");
+        assert!(
+            writes(press(&mut m, KeyCode::Enter)).is_empty(),
+            "an outcome is required"
+        );
+        chars(&mut m, "refund sent");
+        assert_eq!(
+            writes(press(&mut m, KeyCode::Enter)),
+            vec![Command::Resolve {
+                ids: vec![100],
+                outcome: "refund sent".into(),
+                config: Box::new(m.moderation.setup.escalation.clone()),
+            }]
+        );
+        chars(&mut m, "a");
+        chars(&mut m, "called her back");
+        assert_eq!(
+            writes(press(&mut m, KeyCode::Enter)),
+            vec![Command::Note {
+                id: 100,
+                body: "called her back".into()
+            }]
+        );
+        chars(&mut m, "a");
+        chars(&mut m, "dq");
+        assert!(writes(press(&mut m, KeyCode::Esc)).is_empty());
+        assert_eq!(m.moderation.popup, None);
+        assert!(!m.quit, "keys typed in a popup are text, not verbs");
+    }
+
+    #[test]
+    fn writes_run_against_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+        let account = crate::store::ingest::ensure_account(&conn, "a", "chirp", "@b").unwrap();
+        let item = crate::store::ingest::Incoming::from(crate::domain::NewItem {
+            external_id: "1".into(),
+            kind: ItemKind::Mention,
+            parent_external_id: None,
+            thread_external_id: None,
+            author: crate::domain::NewAuthor {
+                external_id: "u".into(),
+                handle: "@u".into(),
+                display_name: "U".into(),
+                followers: None,
+            },
+            body: "hi".into(),
+            url: None,
+            created_at: 1,
+            raw_json: None,
+        });
+        let id = crate::store::ingest::ingest(&mut conn, account, &[item], None, 1)
+            .unwrap()
+            .inserted[0];
+        let flag = Command::Flag {
+            ids: vec![id],
+            severity: Severity::High,
+            reason: "press".into(),
+            config: Box::default(),
+        };
+        assert_eq!(
+            run_write(&mut conn, &flag, 5).unwrap(),
+            "1 item escalated (high) in incident #1 · E resolves"
+        );
+        let resolve = Command::Resolve {
+            ids: vec![id],
+            outcome: "answered".into(),
+            config: Box::default(),
+        };
+        assert_eq!(
+            run_write(&mut conn, &resolve, 6).unwrap(),
+            "1 incident resolved"
+        );
+        assert_eq!(
+            run_write(&mut conn, &resolve, 7).unwrap(),
+            "no open incident on this item"
+        );
+        let hide = Command::Moderate {
+            ids: vec![id],
+            kind: "hide",
+            payload: serde_json::json!({}),
+        };
+        assert_eq!(
+            run_write(&mut conn, &hide, 8).unwrap(),
+            "hide pending for 1 item · applied when the platform confirms"
+        );
+        assert_eq!(
+            run_write(
+                &mut conn,
+                &Command::RetryNotifications {
+                    config: Box::default()
+                },
+                9
+            )
+            .unwrap(),
+            "no failed notifications"
+        );
+        let info = crate::store::moderation::info(&conn, id).unwrap();
+        assert_eq!(info.outbox[0].kind, "hide");
+        assert_eq!(info.outbox[0].state, "queued");
+        assert_eq!(info.escalations[0].outcome.as_deref(), Some("answered"));
+    }
+
+    #[test]
+    fn a_mastodon_account_whose_token_is_in_the_data_directory_gets_its_moderation_menu() {
+        // `hark account add mastodon` keeps the token in the data directory only.
+        let dir = tempfile::tempdir().unwrap();
+        let account = crate::config::AccountConfig {
+            name: "brand-masto".into(),
+            platform: "mastodon".into(),
+            handle: "@brand".into(),
+            interval: None,
+            server: Some("https://social.example".into()),
+            token_env: None,
+            token_cmd: None,
+            network: None,
+            allow_insecure: false,
+            chat: None,
+        };
+        crate::secrets::store_token_file(
+            dir.path(),
+            "brand-masto",
+            &crate::secrets::Secret::new("t0ken"),
+        )
+        .unwrap();
+        let mut config = crate::config::Config::default();
+        config.accounts.push(account);
+        let workspace =
+            crate::workspace::Workspace::new(config, "c.toml".into(), dir.path().into());
+        let shared = crate::outbox::worker::connect_all(&workspace.config.accounts, |a| {
+            crate::platform::connect_in(a, Some(dir.path()))
+        })
+        .unwrap();
+        let setup = Setup::new(
+            &workspace.config.tags,
+            &workspace.config.escalation,
+            workspace.config.sentiment_settings(),
+            &shared,
+        );
+        let actions = setup
+            .capabilities
+            .get("mastodon")
+            .expect("mastodon actions");
+        assert!(actions.contains(&"block"), "{actions:?}");
+    }
+
+    /// A row as the store reads it, with the facts the per-item menu needs.
+    fn item(n: i64, platform: &str, facts: crate::platform::ItemFacts) -> ItemRow {
+        ItemRow {
+            kind: facts.kind,
+            facts,
+            lang: None,
+            ..row(n, platform)
+        }
+    }
+
+    fn menu(
+        rows: Vec<ItemRow>,
+        platform: &str,
+        caps: &[&'static str],
+    ) -> Result<Vec<&'static str>, String> {
+        let mut m = crate::tui::test_support::started_with(rows);
+        m.moderation.setup.capabilities = [(platform.to_string(), caps.to_vec())]
+            .into_iter()
+            .collect();
+        press(&mut m, KeyCode::Char('m'));
+        match m.moderation.popup {
+            Some(Popup::Actions { actions, .. }) => Ok(actions),
+            _ => Err(m.status.message.unwrap_or_default()),
+        }
+    }
+
+    #[test]
+    fn the_menu_offers_per_item_only_what_its_platform_allows() {
+        use crate::platform::ItemFacts;
+        let masto = crate::platform::mastodon::MODERATION;
+        let bsky: &[&str] = &[
+            "hide",
+            "unhide",
+            "delete",
+            "block",
+            "mute",
+            "mute-thread",
+            "report",
+        ];
+        // Someone else's status on Mastodon: no delete (the server answers 404 to anyone else).
+        let others = menu(
+            vec![item(0, "mastodon", ItemFacts::of(ItemKind::Mention))],
+            "mastodon",
+            masto,
+        )
+        .unwrap();
+        assert!(!others.contains(&"delete"), "{others:?}");
+        assert!(
+            others.contains(&"block") && others.contains(&"report"),
+            "{others:?}"
+        );
+        // The brand's own status: delete, and no blocking or reporting itself.
+        let own = menu(
+            vec![item(0, "mastodon", ItemFacts::of(ItemKind::Post))],
+            "mastodon",
+            masto,
+        )
+        .unwrap();
+        assert!(own.contains(&"delete"), "{own:?}");
+        assert!(
+            !own.contains(&"block") && !own.contains(&"report"),
+            "{own:?}"
+        );
+        // A top-level Bluesky mention cannot be hidden (only replies in the brand's threads).
+        let top = menu(
+            vec![item(0, "bluesky", ItemFacts::of(ItemKind::Mention))],
+            "bluesky",
+            bsky,
+        )
+        .unwrap();
+        assert!(
+            !top.contains(&"hide") && !top.contains(&"delete"),
+            "{top:?}"
+        );
+        let reply = ItemFacts {
+            kind: ItemKind::Comment,
+            reply: true,
+            in_own_thread: true,
+        };
+        let in_thread = menu(vec![item(0, "bluesky", reply)], "bluesky", bsky).unwrap();
+        assert!(in_thread.contains(&"hide"), "{in_thread:?}");
+        // A reply in someone else's thread, and a DM: no hide, and a DM has no thread to mute.
+        let elsewhere = ItemFacts {
+            in_own_thread: false,
+            ..reply
+        };
+        let elsewhere = menu(vec![item(0, "bluesky", elsewhere)], "bluesky", bsky).unwrap();
+        assert!(!elsewhere.contains(&"hide"), "{elsewhere:?}");
+        let dm = menu(
+            vec![item(0, "bluesky", ItemFacts::of(ItemKind::Dm))],
+            "bluesky",
+            bsky,
+        )
+        .unwrap();
+        assert!(
+            !dm.contains(&"hide") && !dm.contains(&"mute-thread"),
+            "{dm:?}"
+        );
+        assert!(dm.contains(&"block"), "{dm:?}");
+        // Marked items get only what every one of them allows.
+        let mut m = crate::tui::test_support::started_with(vec![
+            item(0, "bluesky", reply),
+            item(1, "bluesky", ItemFacts::of(ItemKind::Mention)),
+        ]);
+        m.moderation.setup.capabilities = [("bluesky".to_string(), bsky.to_vec())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            allowed_actions(&m, &[100, 99]),
+            vec!["block", "mute", "mute-thread", "report"]
+        );
+        // Nothing allowed on this item: said so, no empty popup.
+        let none = menu(
+            vec![item(0, "mastodon", ItemFacts::of(ItemKind::Post))],
+            "mastodon",
+            &["block"],
+        );
+        assert_eq!(
+            none,
+            Err("mastodon allows no moderation from hark on this item".into())
+        );
+    }
+
+    /// The list reloads after a store change, with `rows` as the store now reads them.
+    fn reload(m: &mut Model, rows: Vec<ItemRow>) {
+        let effects = update(m, Msg::Changed(crate::store::Changes::ALL));
+        let generation = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Query(crate::tui::query::Request::List(
+                    crate::tui::inbox::list::ListRequest::Window { generation, .. },
+                )) => Some(*generation),
+                _ => None,
+            })
+            .expect("a store change reloads the list");
+        let total = rows.len();
+        update(
+            m,
+            Msg::Loaded(crate::tui::query::Response::Window {
+                generation,
+                result: crate::tui::inbox::list::WindowResult {
+                    rows,
+                    offset: 0,
+                    total,
+                    focus: 0,
+                },
+            }),
+        );
+    }
+
+    #[test]
+    fn a_refused_action_is_said_on_the_status_line_with_the_platforms_reason() {
+        let mut pending = row(0, "bluesky");
+        pending.marks.pending = Some("hide".into());
+        let mut m = crate::tui::test_support::started_with(vec![pending.clone()]);
+        let mut refused = row(0, "bluesky");
+        refused.marks.refused = Some((
+            "hide".into(),
+            "the platform refused: only replies can be hidden on Bluesky".into(),
+        ));
+        reload(&mut m, vec![refused]);
+        let status = m.status.message.clone().unwrap_or_default();
+        assert!(
+            status.starts_with("hide not applied: bluesky refused"),
+            "{status}"
+        );
+        assert!(status.contains("only replies can be hidden"), "{status}");
+        assert_eq!(
+            m.list.rows[0].state,
+            ItemState::Open,
+            "the item stays where it was"
+        );
+    }
+
+    #[test]
+    fn report_asks_for_a_category_the_platform_takes_then_a_reason() {
+        let mut m = model();
+        m.moderation.setup.report_categories = [(
+            "chirp".to_string(),
+            crate::platform::mastodon::moderation::REPORT_CATEGORIES.to_vec(),
+        )]
+        .into_iter()
+        .collect();
+        chars(&mut m, "mr");
+        let offered: Vec<String> = match &m.moderation.popup {
+            Some(Popup::Input { purpose, .. }) => choices(&m, purpose)
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(offered, ["spam", "legal", "other"]);
+        chars(&mut m, "harassment");
+        assert!(writes(press(&mut m, KeyCode::Enter)).is_empty());
+        assert_eq!(
+            m.status.message.as_deref(),
+            Some("pick a category: spam, legal, other (tab completes)")
+        );
+        update(
+            &mut m,
+            Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+        );
+        chars(&mut m, "sp");
+        press(&mut m, KeyCode::Tab);
+        assert!(
+            writes(press(&mut m, KeyCode::Enter)).is_empty(),
+            "then a reason"
+        );
+        chars(&mut m, "bot replies to every post");
+        assert_eq!(
+            writes(press(&mut m, KeyCode::Enter)),
+            vec![Command::Moderate {
+                ids: vec![100],
+                kind: "report",
+                payload: serde_json::json!({"category": "spam", "reason": "bot replies to every post"})
+            }]
+        );
+    }
+
+    #[test]
+    fn incident_keys_attach_detach_merge_split_and_tick() {
+        use super::IncidentOp;
+        let mut m = model();
+        let config = Box::new(m.moderation.setup.escalation.clone());
+        let current = m.list.current_id().unwrap();
+        // `c` ticks the next step of the item's incident; `D` detaches it.
+        assert_eq!(
+            writes(chars(&mut m, "c")),
+            vec![Command::Incident {
+                op: IncidentOp::Tick { id: current },
+                config: config.clone()
+            }]
+        );
+        assert_eq!(
+            writes(chars(&mut m, "D")),
+            vec![Command::Incident {
+                op: IncidentOp::Detach { ids: vec![current] },
+                config: config.clone()
+            }]
+        );
+        // `J` asks which incident to merge into; `S` asks the new incident's title.
+        chars(&mut m, "J");
+        assert!(
+            writes(press(&mut m, KeyCode::Enter)).is_empty(),
+            "#N is required"
+        );
+        chars(&mut m, "#7");
+        assert_eq!(
+            writes(press(&mut m, KeyCode::Enter)),
+            vec![Command::Incident {
+                op: IncidentOp::Merge {
+                    ids: vec![current],
+                    into: 7
+                },
+                config: config.clone()
+            }]
+        );
+        chars(&mut m, "S");
+        chars(&mut m, "Quay St flooding");
+        assert_eq!(
+            writes(press(&mut m, KeyCode::Enter)),
+            vec![Command::Incident {
+                op: IncidentOp::Split {
+                    ids: vec![current],
+                    title: "Quay St flooding".into()
+                },
+                config: config.clone()
+            }]
+        );
+        // `!` offers open incidents: `#N` attaches.
+        chars(&mut m, "!h#7");
+        assert_eq!(
+            writes(press(&mut m, KeyCode::Enter)),
+            vec![Command::Flag {
+                ids: vec![current],
+                severity: Severity::High,
+                reason: "#7".into(),
+                config
+            }]
+        );
+    }
+}

@@ -7,6 +7,15 @@ pub mod view;
 
 use crate::outbox::read::OutboxRow;
 
+/// The outbox feature's part of the model.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxState {
+    /// The Outbox pane, while it is open.
+    pub pane: Option<OutboxPane>,
+    /// The draft and sends of the item in the detail pane.
+    pub item: Option<(crate::domain::ItemId, crate::outbox::read::ItemOutbox)>,
+}
+
 /// The Outbox pane.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutboxPane {

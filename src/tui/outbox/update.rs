@@ -14,7 +14,7 @@ use crate::tui::model::{Effect, Model};
 
 /// Keys while the Outbox pane is open: move, retry, cancel, confirm sent, edit again.
 pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
-    let Some(pane) = model.outbox.as_mut() else {
+    let Some(pane) = model.outbox.pane.as_mut() else {
         return;
     };
     let row: Option<OutboxRow> = pane.rows.get(pane.selected).cloned();
@@ -22,7 +22,7 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     let armed = pane.confirm_resend.take();
     let keys = &model.keymap;
     match keys.action(Layer::Outbox, &key) {
-        Some(Action::Close) => model.outbox = None,
+        Some(Action::Close) => model.outbox.pane = None,
         Some(Action::Help) => crate::tui::help::open(model),
         Some(Action::MoveDown) => {
             pane.selected = (pane.selected + 1).min(pane.rows.len().saturating_sub(1))
@@ -75,11 +75,11 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
                 if matches!(row.state, OutboxState::Failed | OutboxState::Unknown)
                     && row.kind == kinds::REPLY =>
             {
-                model.outbox = None;
-                let mut composer = Composer::for_row(&row, &model.kit);
+                model.outbox.pane = None;
+                let mut composer = Composer::for_row(&row, &model.composer.kit);
                 // An unknown row keeps its key: the store edits it in place.
                 composer.replaces = Some(row.id);
-                model.composer = Some(composer);
+                model.composer.open = Some(composer);
             }
             _ => model.status.message = Some("only a failed or unknown reply can be edited".into()),
         },

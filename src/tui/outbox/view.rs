@@ -48,7 +48,7 @@ fn row_status(row: &OutboxRow, now: i64) -> String {
 }
 
 pub fn render_outbox(frame: &mut Frame, area: Rect, model: &Model) {
-    let Some(pane) = &model.outbox else {
+    let Some(pane) = &model.outbox.pane else {
         return;
     };
     let area = crate::tui::pane::centered(

@@ -38,6 +38,15 @@ impl Default for Status {
     }
 }
 
+/// The prompt line's part of the model.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromptLine {
+    /// What the CM is typing, while the line is open.
+    pub open: Option<Prompt>,
+    /// The search the list is filtered by, as typed.
+    pub search: Option<String>,
+}
+
 /// The line at the bottom while the CM types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prompt {

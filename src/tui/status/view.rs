@@ -96,7 +96,7 @@ fn since(now: i64, at: i64) -> String {
 
 pub fn render_prompt(frame: &mut Frame, area: Rect, model: &Model) {
     let width = area.width as usize;
-    let line = match &model.prompt {
+    let line = match &model.prompt.open {
         Some(prompt) => {
             let (mark, text) = match prompt {
                 Prompt::Search(text) => ("/", text),

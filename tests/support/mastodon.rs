@@ -1,5 +1,4 @@
 //! Shared helpers for the Mastodon tests: fixtures, a mock instance, a store and a poller.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,5 +1,4 @@
 //! Shared set-up of the Bluesky fixture tests: a wiremock PDS and a connector pointed at it.
-#![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
