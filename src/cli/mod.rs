@@ -154,6 +154,8 @@ pub enum AddPlatform {
     },
     /// A Bluesky account (app password from --token-env or --token-cmd).
     Bluesky(crate::platform::bluesky::setup::AddArgs),
+    /// An X account: OAuth 2.0 with PKCE (loopback redirect or a pasted code).
+    X(crate::platform::x::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]

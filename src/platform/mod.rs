@@ -11,6 +11,7 @@ pub mod notice;
 pub mod quote;
 pub mod rate_limit;
 pub mod server;
+pub mod x;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +27,7 @@ pub use crate::domain::{ItemFacts, ModerationAction, ResendGuard, Target, Unread
 pub use account::AccountConfig;
 
 /// Values of `platform` in `[[account]]` that hark can connect.
-pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];
+pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky", "x"];
 
 /// One page of a fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,6 +72,7 @@ pub fn actions_for(
     let allowed: fn(&ItemFacts, &str) -> bool = match platform {
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
+        "x" => x::moderation::allows,
         _ => |_, _| true,
     };
     supported
@@ -216,6 +218,7 @@ pub fn connect_in(
         "bluesky" => Ok(Arc::new(bluesky::BlueskyConnector::from_account(
             account, data_dir,
         )?)),
+        "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
         "demo" => {
             let network = account.network.as_deref().unwrap_or("chirp");
             Ok(Arc::new(demo::DemoConnector::new(
