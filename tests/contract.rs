@@ -18,6 +18,8 @@ mod ingest_cases;
 mod mastodon_adapter;
 #[path = "contract/outbox_cases.rs"]
 mod outbox_cases;
+#[path = "contract/x.rs"]
+mod x_adapter;
 
 /// `kit!(module: Adapter; cases…)`: one test per case, run for that adapter.
 macro_rules! kit {
@@ -55,6 +57,21 @@ kit!(mastodon: crate::mastodon_adapter::Mastodon;
 );
 
 kit!(bluesky: crate::bluesky_adapter::Bluesky;
+    page_boundaries,
+    restart_mid_page,
+    backdated_items,
+    malformed_record,
+    rate_limits,
+    refused_moderation,
+    refused_moderation_is_undone,
+    crash_mid_send_reply,
+    crash_mid_send_moderation,
+    unreadable_success,
+    two_processes_send_each_row_once,
+    second_process_leaves_in_flight_rows,
+);
+
+kit!(x: crate::x_adapter::X;
     page_boundaries,
     restart_mid_page,
     backdated_items,

@@ -84,7 +84,13 @@ async fn an_expired_sign_in_is_refreshed_and_the_rotated_pair_saved_whole() {
     let file = token::token_path(dir.path(), "brand-x");
     token::save(&file, &tokens("x-access-1", "x-refresh-1", 0)).unwrap();
     // What a crash mid-save leaves beside it: never read.
-    std::fs::write(file.with_file_name(".brand-x.x-oauth.json.tmp"), b"{\"half").unwrap();
+    let leftover = file.with_file_name(".brand-x.x-oauth.json.tmp");
+    std::fs::write(&leftover, b"{\"half").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&leftover, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
     Mock::given(method("POST"))
         .and(path("/2/oauth2/token"))
         .and(body_string_contains("grant_type=refresh_token"))
@@ -110,6 +116,12 @@ async fn an_expired_sign_in_is_refreshed_and_the_rotated_pair_saved_whole() {
     assert_eq!(saved.user_id, ME, "kept across the refresh");
     #[cfg(unix)]
     assert_eq!(mode(&file), 0o600);
+    let mut exposed = hark::private_fs::exposed(dir.path(), "hark.db");
+    exposed.retain(|e| e.path != dir.path());
+    assert!(
+        exposed.is_empty(),
+        "token and lock files are private: {exposed:?}"
+    );
     // The other process takes the rotated pair from the file instead of spending the
     // old refresh token (the token endpoint expects exactly one call).
     other.fetch(Some("100")).await.unwrap();

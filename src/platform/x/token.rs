@@ -174,11 +174,15 @@ struct FileLock(std::fs::File);
 impl FileLock {
     fn take(path: &Path) -> std::io::Result<FileLock> {
         let lock_path = path.with_extension("lock");
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(lock_path)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        // Private like the token beside it, so the data directory's check stays quiet.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(lock_path)?;
         #[cfg(unix)]
         {
             use std::os::unix::io::AsRawFd;
