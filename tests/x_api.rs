@@ -182,6 +182,31 @@ async fn a_401_refreshes_once_and_retries() {
     c.fetch(Some("100")).await.unwrap();
 }
 
+#[tokio::test]
+async fn the_doctor_check_asks_who_am_i_with_a_fresh_token() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    token::save(
+        &token::token_path(dir.path(), "brand-x"),
+        &tokens("x-access-1", "x-refresh-1", 0),
+    )
+    .unwrap();
+    Mock::given(method("POST"))
+        .and(path("/2/oauth2/token"))
+        .respond_with(json("token_refreshed.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/users/me"))
+        .and(header("authorization", "Bearer x-access-2"))
+        .respond_with(json("users_me.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = stored_connector(&server, store(&server, dir.path()));
+    assert_eq!(c.verify().await.unwrap().username, "nimbuscoffee");
+}
+
 /// A writer the test reads while `add` runs: the consent address carries the state.
 struct Pipe(std::sync::mpsc::Sender<String>);
 

@@ -128,6 +128,24 @@ impl XConnector {
             .cloned()
     }
 
+    /// One cheap authenticated call (`GET /2/users/me`, open to every tier), refreshing
+    /// the sign-in first if it expired: for `hark doctor`.
+    pub async fn verify(&self) -> Result<Me, PlatformError> {
+        let answer = self
+            .call("who am I", &Call::get("me", "/2/users/me".into()))
+            .await?;
+        let user = &answer["data"];
+        match (user["id"].as_str(), user["username"].as_str()) {
+            (Some(id), Some(username)) => Ok(Me {
+                id: id.to_string(),
+                username: username.to_string(),
+            }),
+            _ => Err(PlatformError::Malformed(
+                "users/me: no id or username".into(),
+            )),
+        }
+    }
+
     /// Sends `call`, noting an access-tier refusal (said once) or its end.
     async fn call(&self, what: &str, call: &Call) -> Result<serde_json::Value, PlatformError> {
         match self.client.send(what, call).await {
