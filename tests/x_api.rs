@@ -454,3 +454,83 @@ async fn a_429_waits_until_x_rate_limit_reset_and_a_spent_budget_waits_before_as
     }
     assert_eq!(c.rate_remaining(), Some((0, 10)));
 }
+
+async fn one_mention_round(server: &MockServer) {
+    let mut page = fixture("mentions_page1.json");
+    page["meta"].as_object_mut().unwrap().remove("next_token");
+    Mock::given(method("GET"))
+        .and(path(format!("/2/users/{ME}/mentions")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/users/me"))
+        .respond_with(json("users_me.json"))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_round_ends_with_the_newest_direct_messages_and_a_dm_answer_goes_to_its_conversation() {
+    let server = MockServer::start().await;
+    one_mention_round(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2/dm_events"))
+        .and(query_param("event_types", "MessageCreate"))
+        .respond_with(json("dm_events.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/2/dm_conversations/1234567890-2244994945/messages"))
+        .and(body_string_contains("Sorry about that"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(fixture("dm_sent.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = fixed_connector(&server);
+    let page = c.fetch(Some("1")).await.unwrap();
+    let dms: Vec<_> = page
+        .items
+        .iter()
+        .filter(|i| i.kind == hark::domain::ItemKind::Dm)
+        .collect();
+    assert_eq!(dms.len(), 1, "the brand's own message is not an item");
+    assert_eq!(dms[0].author.handle, "@oatfan");
+    assert_eq!(
+        dms[0].thread_external_id.as_deref(),
+        Some("1234567890-2244994945")
+    );
+    assert_eq!(page.items.len(), 3, "two mentions and the DM");
+    let target = hark::platform::Target {
+        external_id: dms[0].external_id.clone(),
+        parent_external_id: None,
+        thread_external_id: dms[0].thread_external_id.clone(),
+        kind: hark::domain::ItemKind::Dm,
+        author_external_id: "1234567890".into(),
+        author_handle: "@oatfan".into(),
+        raw_json: dms[0].raw_json.clone(),
+    };
+    let sent = c
+        .reply(&target, "Sorry about that, refunding now", "k")
+        .await
+        .unwrap();
+    assert_eq!(sent, "1582838223566049300");
+}
+
+#[tokio::test]
+async fn dms_outside_the_tier_are_said_once_and_mentions_still_arrive() {
+    let server = MockServer::start().await;
+    one_mention_round(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2/dm_events"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(fixture("client_not_enrolled.json")))
+        .mount(&server)
+        .await;
+    let c = fixed_connector(&server);
+    let page = c.fetch(Some("1")).await.unwrap();
+    assert_eq!(page.items.len(), 2, "the mentions of the round");
+    let notice = c.take_notice().expect("a notice");
+    assert!(notice.contains("direct messages"), "{notice}");
+    c.fetch(Some("1")).await.unwrap();
+    assert_eq!(c.take_notice(), None, "said once");
+}

@@ -256,6 +256,7 @@ impl Respond for Api {
             "GET" if path == "/2/users/me" => answer(200, fixture("users_me.json")),
             "GET" if path == format!("/2/users/{ME}/mentions") => self.mentions(&mut s, request),
             "GET" if path == format!("/2/users/{ME}/tweets") => self.own_posts(&s, request),
+            "GET" if path == "/2/dm_events" => answer(200, json!({"meta": {"result_count": 0}})),
             "GET" => problem(404, "Not Found Error", "Could not find the route"),
             _ => self.write(&mut s, request),
         }

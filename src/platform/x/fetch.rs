@@ -93,7 +93,29 @@ impl XConnector {
             (_, Some(top)) => page.next_cursor = Some(top),
             (_, None) => page.next_cursor = cur.since.clone(),
         }
+        if !page.more {
+            self.add_direct_messages(&me.id, &mut page).await;
+        }
         Ok(page)
+    }
+
+    /// Ends a round with the newest DMs; a refusal or failure of the DM endpoints is said
+    /// (once, for a tier answer) and the round's mentions are stored all the same.
+    async fn add_direct_messages(&self, me: &str, page: &mut FetchPage) {
+        match self.direct_messages(me).await {
+            Ok((items, unreadable)) => {
+                self.dm_tier.recovered();
+                page.items.extend(items);
+                page.unreadable.extend(unreadable);
+            }
+            Err(PlatformError::Permanent(text)) if text.contains(super::errors::TIER_HELP) => {
+                let notice = "X: direct messages are not included in this app's access tier; mentions and replies still work".to_string();
+                if self.dm_tier.failed(|| notice.clone()) {
+                    tracing::warn!("{notice}");
+                }
+            }
+            Err(e) => tracing::info!(error = %e, "x: direct messages not read this round"),
+        }
     }
 
     async fn mentions(

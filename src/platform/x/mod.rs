@@ -9,6 +9,7 @@
 
 pub mod client;
 pub mod convert;
+pub mod dm;
 pub mod errors;
 pub mod fetch;
 pub mod moderation;
@@ -44,6 +45,8 @@ pub struct XConnector {
     me: tokio::sync::OnceCell<Me>,
     /// An access-tier refusal, said once in the status line while it lasts.
     tier: Trouble,
+    /// The same for the DM endpoints, which some tiers lack while mentions work.
+    dm_tier: Trouble,
 }
 
 impl std::fmt::Debug for XConnector {
@@ -61,6 +64,7 @@ impl XConnector {
             client: Client::new(base, auth)?,
             me: tokio::sync::OnceCell::new(),
             tier: Trouble::default(),
+            dm_tier: Trouble::default(),
         })
     }
 
@@ -178,7 +182,7 @@ impl Connector for XConnector {
             reply_limit: Some(crate::replies::length::Limit::length(
                 crate::replies::x_length::MAX_WEIGHTED_LENGTH,
             )),
-            direct_messages: false,
+            direct_messages: true,
             moderation: moderation::MODERATION.to_vec(),
         }
     }
@@ -188,7 +192,9 @@ impl Connector for XConnector {
     }
 
     fn take_notice(&self) -> Option<String> {
-        self.tier.take_notice()
+        self.tier
+            .take_notice()
+            .or_else(|| self.dm_tier.take_notice())
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
@@ -201,6 +207,9 @@ impl Connector for XConnector {
         text: &str,
         _key: &str,
     ) -> Result<String, PlatformError> {
+        if target.kind == crate::domain::ItemKind::Dm {
+            return self.reply_dm(target, text).await;
+        }
         self.post_reply(target, text).await
     }
 
@@ -223,6 +232,9 @@ impl Connector for XConnector {
         text: &str,
         _key: &str,
     ) -> Result<Option<String>, PlatformError> {
+        if target.kind == crate::domain::ItemKind::Dm {
+            return self.read_back_dm(target, text).await;
+        }
         self.read_back(target, text).await
     }
 }

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::token::{TokenAnswer, Tokens};
 use crate::secrets::Secret;
 
-/// The scopes hark asks for: read posts, users and DMs; post replies; hide replies; mute;
+/// The scopes hark asks for: read posts, users and DMs; post replies and DMs; hide replies; mute;
 /// and `offline.access` for a refresh token (without it the sign-in dies in two hours).
 pub const SCOPES: &[&str] = &[
     "tweet.read",
@@ -19,6 +19,7 @@ pub const SCOPES: &[&str] = &[
     "users.read",
     "mute.write",
     "dm.read",
+    "dm.write",
     "offline.access",
 ];
 

@@ -7,7 +7,6 @@ use serde_json::json;
 
 use super::client::Call;
 use super::XConnector;
-use crate::domain::ItemKind;
 use crate::platform::{PlatformError, Target};
 
 impl XConnector {
@@ -16,9 +15,6 @@ impl XConnector {
         target: &Target,
         text: &str,
     ) -> Result<String, PlatformError> {
-        if target.kind == ItemKind::Dm {
-            return Err(PlatformError::Unsupported("replying to X direct messages"));
-        }
         let call = Call::get("post", "/2/tweets".into()).with(
             Method::POST,
             Some(json!({"text": text, "reply": {"in_reply_to_tweet_id": target.external_id}})),
