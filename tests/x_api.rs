@@ -534,3 +534,44 @@ async fn dms_outside_the_tier_are_said_once_and_mentions_still_arrive() {
     c.fetch(Some("1")).await.unwrap();
     assert_eq!(c.take_notice(), None, "said once");
 }
+
+#[tokio::test]
+async fn a_rotated_pair_that_cannot_be_saved_is_kept_and_saved_before_the_next_request() {
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = token::token_path(dir.path(), "brand-x");
+    token::save(&file, &tokens("x-access-1", "x-refresh-1", 0)).unwrap();
+    // The save fails: something else stands where the new file is written.
+    let blocker = file.with_file_name(".brand-x.x-oauth.json.tmp");
+    std::fs::create_dir(&blocker).unwrap();
+    Mock::given(method("POST"))
+        .and(path("/2/oauth2/token"))
+        .respond_with(json("token_refreshed.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    empty_mentions(&server, "x-access-2").await;
+    let c = stored_connector(&server, store(&server, dir.path()));
+    match c.fetch(Some("100")).await {
+        Err(PlatformError::Transient(e)) => assert!(e.contains("could not be saved"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        token::load(&file, "brand-x")
+            .unwrap()
+            .refresh_token
+            .as_deref(),
+        Some("x-refresh-1"),
+        "the old file is whole"
+    );
+    std::fs::remove_dir(&blocker).unwrap();
+    // No second refresh (the old refresh token is spent): the kept pair is saved first.
+    c.fetch(Some("100")).await.unwrap();
+    assert_eq!(
+        token::load(&file, "brand-x")
+            .unwrap()
+            .refresh_token
+            .as_deref(),
+        Some("x-refresh-2")
+    );
+}
