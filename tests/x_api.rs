@@ -575,3 +575,47 @@ async fn a_rotated_pair_that_cannot_be_saved_is_kept_and_saved_before_the_next_r
         Some("x-refresh-2")
     );
 }
+
+#[tokio::test]
+async fn the_detail_pane_gets_the_post_replied_to_and_the_post_as_it_is_now() {
+    let server = MockServer::start().await;
+    let page = fixture("mentions_page1.json");
+    let lookup = serde_json::json!({"data": page["data"][1], "includes": page["includes"]});
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/1301573587187331070"))
+        .and(query_param(
+            "expansions",
+            hark::platform::x::fetch::EXPANSIONS,
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(lookup))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/users/me"))
+        .respond_with(json("users_me.json"))
+        .mount(&server)
+        .await;
+    let c = fixed_connector(&server);
+    let target = hark::platform::Target {
+        external_id: "1301573587187331070".into(),
+        parent_external_id: Some("1301570000000000000".into()),
+        thread_external_id: Some("1301570000000000000".into()),
+        kind: hark::domain::ItemKind::Comment,
+        author_external_id: "1234567891".into(),
+        author_handle: "@brewlover".into(),
+        raw_json: None,
+    };
+    let thread = c.thread(&target).await.unwrap();
+    let ids: Vec<_> = thread
+        .iter()
+        .map(|i| (i.external_id.as_str(), i.kind))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("1301570000000000000", hark::domain::ItemKind::Post),
+            ("1301573587187331070", hark::domain::ItemKind::Comment)
+        ],
+        "the brand's own post first, then the reply"
+    );
+}

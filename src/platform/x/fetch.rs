@@ -143,6 +143,39 @@ impl XConnector {
     }
 }
 
+impl XConnector {
+    /// The post replied to (from the same request's expansions), then the post as it is
+    /// now: the detail pane's context. Replies below it would need search (not built).
+    pub(super) async fn context(
+        &self,
+        id: &str,
+    ) -> Result<Vec<crate::domain::NewItem>, PlatformError> {
+        let me = self.me().await?;
+        let call = Call::get("post lookup", format!("/2/tweets/{id}"))
+            .param("expansions", EXPANSIONS)
+            .param("tweet.fields", TWEET_FIELDS)
+            .param("user.fields", USER_FIELDS);
+        let answer = self.call("thread", &call).await?;
+        let users = convert::users(&answer);
+        let post = &answer["data"];
+        let mut out = Vec::new();
+        if let Some(parent_id) = convert::replied_to(post) {
+            let parent = answer["includes"]["tweets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|t| t["id"].as_str() == Some(parent_id.as_str()));
+            if let Some(Ok(item)) = parent.map(|p| convert::item(p, &users, &me.id)) {
+                out.push(item);
+            }
+        }
+        let item = convert::item(post, &users, &me.id)
+            .map_err(|u| PlatformError::Malformed(format!("thread: {}", u.reason)))?;
+        out.push(item);
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Cursor;

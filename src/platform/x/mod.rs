@@ -221,6 +221,15 @@ impl Connector for XConnector {
         self.apply(target, action).await
     }
 
+    async fn thread(&self, target: &Target) -> Result<Vec<crate::domain::NewItem>, PlatformError> {
+        if target.kind == crate::domain::ItemKind::Dm {
+            return Err(PlatformError::Unsupported(
+                "thread context of X direct messages",
+            ));
+        }
+        self.context(&target.external_id).await
+    }
+
     /// X takes no idempotency key: the outbox reads back before any resend.
     fn dedups_replies(&self) -> bool {
         false
