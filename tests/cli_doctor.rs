@@ -221,3 +221,19 @@ fn account_list_shows_each_account_and_its_last_poll() {
     assert_eq!(rows[0]["last_error"], "timed out");
     assert!(rows[0]["last_ok_at"].is_null());
 }
+
+#[test]
+fn an_x_account_without_its_sign_in_says_how_to_sign_in() {
+    let s = setup(
+        "brand = \"Acme\"\n\n[[account]]\nname = \"brand-x\"\nplatform = \"x\"\nhandle = \"@acme\"\n",
+    );
+    with_cache(&s);
+    let out = hark(&s, &["doctor"]);
+    let text = stdout(&out);
+    let token = line(&text, "token brand-x");
+    assert!(token.starts_with("✗ "), "{text}");
+    assert!(
+        text.contains("hark account add x --client-id … --name brand-x"),
+        "{text}"
+    );
+}

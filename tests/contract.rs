@@ -20,6 +20,8 @@ mod mastodon_adapter;
 mod matrix_adapter;
 #[path = "contract/outbox_cases.rs"]
 mod outbox_cases;
+#[path = "contract/x.rs"]
+mod x_adapter;
 
 /// `kit!(module: Adapter; cases…)`: one test per case, run for that adapter.
 macro_rules! kit {
@@ -72,6 +74,21 @@ kit!(bluesky: crate::bluesky_adapter::Bluesky;
 );
 
 kit!(matrix: crate::matrix_adapter::Matrix;
+    page_boundaries,
+    restart_mid_page,
+    backdated_items,
+    malformed_record,
+    rate_limits,
+    refused_moderation,
+    refused_moderation_is_undone,
+    crash_mid_send_reply,
+    crash_mid_send_moderation,
+    unreadable_success,
+    two_processes_send_each_row_once,
+    second_process_leaves_in_flight_rows,
+);
+
+kit!(x: crate::x_adapter::X;
     page_boundaries,
     restart_mid_page,
     backdated_items,

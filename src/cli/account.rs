@@ -17,6 +17,16 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
             print!("{block}");
             return Ok(());
         }
+        AddPlatform::X(args) => {
+            let block = runtime()?.block_on(crate::platform::x::setup::add(
+                &args,
+                data_dir,
+                &mut std::io::BufReader::new(std::io::stdin()),
+                &mut std::io::stdout(),
+            ))?;
+            print!("{block}");
+            return Ok(());
+        }
     };
     let method = if personal_token {
         setup::AuthMethod::PersonalToken
@@ -79,7 +89,7 @@ pub fn list(workspace: &crate::workspace::Workspace, json: bool) -> anyhow::Resu
     }
     if lines.is_empty() {
         println!(
-            "no [[account]] in {}: try `hark demo`, or `hark account add mastodon|bluesky`",
+            "no [[account]] in {}: try `hark demo`, or `hark account add mastodon|bluesky|x`",
             workspace.config_path.display()
         );
     }

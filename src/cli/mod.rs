@@ -156,6 +156,8 @@ pub enum AddPlatform {
     Bluesky(crate::platform::bluesky::setup::AddArgs),
     /// A Matrix account (access token from --token-env/--token-cmd, or --password-env).
     Matrix(crate::platform::matrix::setup::AddArgs),
+    /// An X account: OAuth 2.0 with PKCE (loopback redirect or a pasted code).
+    X(crate::platform::x::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,6 +13,7 @@ pub mod notice;
 pub mod quote;
 pub mod rate_limit;
 pub mod server;
+pub mod x;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +29,7 @@ pub use crate::domain::{ItemFacts, ModerationAction, ResendGuard, Target, Unread
 pub use account::AccountConfig;
 
 /// Values of `platform` in `[[account]]` that hark can connect.
-pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky", "matrix"];
+pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky", "matrix", "x"];
 
 /// One page of a fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,6 +75,7 @@ pub fn actions_for(
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
         "matrix" => matrix::moderation::allows,
+        "x" => x::moderation::allows,
         _ => |_, _| true,
     };
     supported
@@ -222,6 +224,7 @@ pub fn connect_in(
         "matrix" => Ok(Arc::new(matrix::MatrixConnector::from_account(
             account, data_dir,
         )?)),
+        "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
         "demo" => {
             let network = account.network.as_deref().unwrap_or("chirp");
             Ok(Arc::new(demo::DemoConnector::new(

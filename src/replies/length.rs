@@ -57,6 +57,10 @@ fn is_url(word: &str) -> bool {
 
 /// The reply's length on `platform`.
 pub fn count(text: &str, platform: &str) -> usize {
+    if platform == "x" {
+        // X weighs its characters (CJK and emoji 2, links 23): twitter-text's own rules.
+        return super::x_length::weighted_length(text);
+    }
     let weight = url_weight(platform);
     let mut total = 0;
     let mut word_start: Option<usize> = None;
@@ -108,6 +112,20 @@ mod tests {
         assert!(!Limit::length(300).exceeded_by(&text, "bluesky"));
         assert_eq!(bluesky.counter("hello", "bluesky"), "5/300");
         assert!(bluesky.exceeded_by(&"a".repeat(301), "bluesky"));
+    }
+
+    #[test]
+    fn x_counts_its_weighted_length() {
+        let x = Limit::length(280);
+        // 141 CJK characters weigh 282 on X: over, though only 141 characters.
+        let text = "故".repeat(141);
+        assert_eq!(count(&text, "x"), 282);
+        assert!(x.exceeded_by(&text, "x"));
+        assert!(!x.exceeded_by(&text, "chirp"));
+        assert_eq!(
+            x.counter("hi 👨‍👩‍👧‍👦 https://example.com/long/path", "x"),
+            "29/280"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod expand;
 pub mod length;
 pub mod voice;
+pub mod x_length;
 
 use std::collections::BTreeMap;
 

@@ -188,7 +188,15 @@ async fn rounds(worker: &hark::outbox::worker::Worker) {
 /// first process records it.
 pub async fn second_process_leaves_in_flight_rows<P: Platform>() {
     let p = P::start().await;
-    for (n, kind) in ["reply", "report"].into_iter().enumerate() {
+    // A report where the platform takes reports (never deduplicated anywhere), else its
+    // first moderation action (X has no report endpoint).
+    let offered = moderation(&p);
+    let moderate = if offered.contains(&"report") {
+        "report"
+    } else {
+        offered[0]
+    };
+    for (n, kind) in ["reply", moderate].into_iter().enumerate() {
         let store = Store::new::<P>();
         let row = store.queue(store.add(p.target(kind, 40 + n as u32)), kind);
         let (slow, taken) = p.slow_connector().await;

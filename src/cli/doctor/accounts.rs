@@ -30,6 +30,7 @@ async fn one(account: &AccountConfig, data_dir: &Path) -> Vec<Check> {
         "mastodon" => mastodon(account, data_dir, token, server).await,
         "bluesky" => bluesky(account, token, server).await,
         "matrix" => matrix(account, data_dir, token, server).await,
+        "x" => x(account, data_dir, token, server).await,
         other => vec![Check::fail(
             format!("account {}", account.name),
             format!("platform `{other}` is not supported"),
@@ -123,6 +124,39 @@ async fn matrix(
             "set `handle` to the token's user, or use the brand's token",
         ),
         Ok(Err(e)) => refused(server_name, base, &e, "hark account add matrix"),
+        Err(_) => unreachable(server_name, base),
+    };
+    vec![token, check]
+}
+
+async fn x(
+    account: &AccountConfig,
+    data_dir: &Path,
+    token_name: String,
+    server_name: String,
+) -> Vec<Check> {
+    let connector = match crate::platform::x::XConnector::from_account(account, Some(data_dir)) {
+        Ok(c) => c,
+        Err(e) => {
+            let fix = format!(
+                "run `hark account add x --client-id … --name {}`",
+                account.name
+            );
+            return vec![Check::fail(token_name, crate::cli::error_text(&e), fix)];
+        }
+    };
+    let token = Check::pass(token_name, "its sign-in is stored, readable by you only");
+    let base = account
+        .server
+        .as_deref()
+        .unwrap_or(crate::platform::x::API_BASE);
+    let renew = format!("hark account add x --name {}", account.name);
+    let check = match tokio::time::timeout(TIMEOUT, connector.verify()).await {
+        Ok(Ok(me)) => Check::pass(
+            server_name,
+            format!("{base} accepts the sign-in (@{})", me.username),
+        ),
+        Ok(Err(e)) => refused(server_name, base, &e, &renew),
         Err(_) => unreachable(server_name, base),
     };
     vec![token, check]
