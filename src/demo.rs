@@ -28,6 +28,7 @@ pub fn config() -> Config {
             token_cmd: None,
             network: Some(network.to_string()),
             allow_insecure: false,
+            graph: None,
         })
         .collect();
     let moderation = Config::parse(MODERATION, std::path::Path::new("demo moderation"))

@@ -12,6 +12,7 @@ fn account(name: &str) -> AccountConfig {
         token_cmd: None,
         network: None,
         allow_insecure: false,
+        graph: None,
     }
 }
 

@@ -11,6 +11,12 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
             personal_token,
         } => (instance, name, personal_token),
         AddPlatform::Bluesky(args) => return add_bluesky_account(&args),
+        AddPlatform::Facebook(args) => {
+            return add_meta_account(Network::Facebook, &args.page, &args.token, data_dir)
+        }
+        AddPlatform::Instagram(args) => {
+            return add_meta_account(Network::Instagram, &args.account, &args.token, data_dir)
+        }
     };
     let method = if personal_token {
         setup::AuthMethod::PersonalToken
@@ -31,6 +37,24 @@ pub fn add_bluesky_account(args: &crate::platform::bluesky::setup::AddArgs) -> a
     let block = runtime()?.block_on(crate::platform::bluesky::setup::add(args))?;
     print!("{block}");
     Ok(())
+}
+
+use crate::platform::meta::Network;
+
+fn add_meta_account(
+    network: Network,
+    who: &str,
+    args: &crate::platform::meta::setup::TokenArgs,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    runtime()?.block_on(crate::platform::meta::setup::add(
+        network,
+        who,
+        args,
+        data_dir,
+        &mut crate::platform::mastodon::setup::Stdin,
+        &mut std::io::stdout(),
+    ))
 }
 
 /// One row of `hark account list` (also its `--json` shape: see the README).
@@ -73,7 +97,7 @@ pub fn list(workspace: &crate::workspace::Workspace, json: bool) -> anyhow::Resu
     }
     if lines.is_empty() {
         println!(
-            "no [[account]] in {}: try `hark demo`, or `hark account add mastodon|bluesky`",
+            "no [[account]] in {}: try `hark demo`, or `hark account add mastodon|bluesky|facebook|instagram`",
             workspace.config_path.display()
         );
     }

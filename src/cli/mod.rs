@@ -154,6 +154,10 @@ pub enum AddPlatform {
     },
     /// A Bluesky account (app password from --token-env or --token-cmd).
     Bluesky(crate::platform::bluesky::setup::AddArgs),
+    /// A Facebook Page (a long-lived Page or system-user token).
+    Facebook(crate::platform::meta::setup::FacebookArgs),
+    /// An Instagram professional account linked to a Facebook Page.
+    Instagram(crate::platform::meta::setup::InstagramArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -40,6 +40,10 @@ pub struct AccountConfig {
     /// crosses the network unencrypted). Loopback addresses need no opt-in.
     #[serde(default)]
     pub allow_insecure: bool,
+    /// Facebook and Instagram: `[account.graph]` (the Page or Instagram user id, the
+    /// Graph API version, the look-back).
+    #[serde(default)]
+    pub graph: Option<super::meta::GraphSettings>,
 }
 
 impl AccountConfig {
@@ -80,6 +84,10 @@ pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {
                 "account `{}`: a Mastodon account needs `server` (the instance's URL)",
                 account.name
             ));
+        }
+        if matches!(account.platform.as_str(), "facebook" | "instagram") {
+            super::meta::settings_of(account)
+                .map_err(|e| format!("account `{}`: {e}", account.name))?;
         }
         if let Some(server) = &account.server {
             server::check(server, account.allow_insecure)

@@ -7,6 +7,7 @@ pub mod account;
 pub mod bluesky;
 pub mod demo;
 pub mod mastodon;
+pub mod meta;
 pub mod notice;
 pub mod quote;
 pub mod rate_limit;
@@ -26,7 +27,7 @@ pub use crate::domain::{ItemFacts, ModerationAction, ResendGuard, Target, Unread
 pub use account::AccountConfig;
 
 /// Values of `platform` in `[[account]]` that hark can connect.
-pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky"];
+pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky", "facebook", "instagram"];
 
 /// One page of a fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -71,6 +72,8 @@ pub fn actions_for(
     let allowed: fn(&ItemFacts, &str) -> bool = match platform {
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
+        "facebook" => meta::moderation::allows_facebook,
+        "instagram" => meta::moderation::allows_instagram,
         _ => |_, _| true,
     };
     supported
@@ -214,6 +217,9 @@ pub fn connect_in(
             account, data_dir,
         )?)),
         "bluesky" => Ok(Arc::new(bluesky::BlueskyConnector::from_account(
+            account, data_dir,
+        )?)),
+        "facebook" | "instagram" => Ok(Arc::new(meta::MetaConnector::from_account(
             account, data_dir,
         )?)),
         "demo" => {

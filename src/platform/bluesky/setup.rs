@@ -44,6 +44,7 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
         token_cmd: args.token_cmd.clone(),
         network: None,
         allow_insecure: false,
+        graph: None,
     };
     // No session file: a check must not leave a token behind.
     let connector = super::BlueskyConnector::from_account(&account, None)?;

@@ -364,6 +364,7 @@ fn a_mastodon_account_whose_token_is_in_the_data_directory_gets_its_moderation_m
         token_cmd: None,
         network: None,
         allow_insecure: false,
+        graph: None,
     };
     crate::secrets::store_token_file(
         dir.path(),
