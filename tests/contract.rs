@@ -16,6 +16,8 @@ mod harness;
 mod ingest_cases;
 #[path = "contract/mastodon.rs"]
 mod mastodon_adapter;
+#[path = "contract/meta.rs"]
+mod meta_adapter;
 #[path = "contract/outbox_cases.rs"]
 mod outbox_cases;
 
@@ -55,6 +57,36 @@ kit!(mastodon: crate::mastodon_adapter::Mastodon;
 );
 
 kit!(bluesky: crate::bluesky_adapter::Bluesky;
+    page_boundaries,
+    restart_mid_page,
+    backdated_items,
+    malformed_record,
+    rate_limits,
+    refused_moderation,
+    refused_moderation_is_undone,
+    crash_mid_send_reply,
+    crash_mid_send_moderation,
+    unreadable_success,
+    two_processes_send_each_row_once,
+    second_process_leaves_in_flight_rows,
+);
+
+kit!(facebook: crate::meta_adapter::Facebook;
+    page_boundaries,
+    restart_mid_page,
+    backdated_items,
+    malformed_record,
+    rate_limits,
+    refused_moderation,
+    refused_moderation_is_undone,
+    crash_mid_send_reply,
+    crash_mid_send_moderation,
+    unreadable_success,
+    two_processes_send_each_row_once,
+    second_process_leaves_in_flight_rows,
+);
+
+kit!(instagram: crate::meta_adapter::Instagram;
     page_boundaries,
     restart_mid_page,
     backdated_items,

@@ -122,9 +122,9 @@ impl MetaConnector {
                 });
             }
             round.saw(POSTS, item.created_at);
-            if item.created_at >= posts_floor {
-                // Visitor posts are mentions; the Page's own posts are the comments'
-                // context.
+            // Visitor posts are mentions; the Page's own posts are read as context when
+            // the CM opens a comment on one.
+            if item.created_at >= posts_floor && item.kind == crate::domain::ItemKind::Mention {
                 out.items.push(item);
             }
         }
