@@ -242,3 +242,50 @@ fn the_commands_exist_and_an_account_without_its_id_is_refused() {
     let err = hark::platform::account::validate(&[account]).unwrap_err();
     assert!(err.contains("is not a version"), "{err}");
 }
+
+/// `hark doctor` asks `debug_token` for each Facebook or Instagram account and names the
+/// permission a token lacks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_doctor_names_a_missing_permission() {
+    let server = graph(&["pages_read_engagement", "pages_read_user_content"], PAGE).await;
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let config = temp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[account]]\nname = \"fb\"\nplatform = \"facebook\"\nhandle = \"Nimbus Coffee\"\nserver = \"{}\"\ntoken_env = \"HARK_TEST_DOCTOR_TOKEN\"\n[account.graph]\nid = \"{PAGE}\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_hark"))
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("doctor")
+            .env("HARK_TEST_DOCTOR_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = text
+        .lines()
+        .find(|l| l.contains("server fb:"))
+        .unwrap_or_else(|| panic!("no server line in:\n{text}"));
+    assert!(
+        line.contains("the token lacks pages_manage_engagement"),
+        "{line}"
+    );
+    assert!(!text.contains(TOKEN));
+}

@@ -195,6 +195,25 @@ impl MetaConnector {
         self.now() - self.lookback.as_secs() as i64
     }
 
+    /// What `debug_token` says of this connector's token.
+    pub async fn inspect_token(&self) -> Result<token::TokenInfo, PlatformError> {
+        token::inspect(&self.graph).await
+    }
+
+    /// What is wrong with the token `info` describes (invalid, lacking permissions, ending
+    /// within a week), said as the CM should read it; `None` when nothing is.
+    pub fn token_problem(&self, info: &token::TokenInfo, now: i64) -> Option<String> {
+        if !info.is_valid {
+            return Some("debug_token says the token is not valid (expired or revoked)".into());
+        }
+        let missing = token::missing(info, self.network);
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|(scope, _)| *scope).collect();
+            return Some(format!("the token lacks {}", names.join(", ")));
+        }
+        token::expiry_notice(info, self.network, now)
+    }
+
     /// Asks `debug_token` when the token expires, at most daily; a week ahead of it the
     /// status bar hears once. A failed check never fails the poll.
     async fn check_expiry(&self) {
