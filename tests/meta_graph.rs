@@ -50,6 +50,9 @@ fn connector(network: Network, server: &MockServer) -> MetaConnector {
         handle: "nimbuscoffee".into(),
         token: Secret::new(TOKEN),
         lookback: Duration::from_secs(14 * 86_400),
+        // DMs are proven on their own below.
+        page: None,
+        human_agent: false,
     })
     .unwrap()
     .with_clock(Arc::new(|| NOW))
@@ -552,4 +555,161 @@ async fn opening_a_comment_brings_its_post_and_the_comments_around_it() {
         .unwrap();
     assert_eq!(ids(&items), [POST, "880000000000002_5501"]);
     assert_eq!(items[0].kind, ItemKind::Post);
+}
+
+const CONVERSATION: &str = "t_10161234567890123";
+/// The fixture's inbound message: 2026-05-28 10:00 UTC.
+const INBOUND: i64 = 1_779_962_400;
+
+fn dm_target() -> Target {
+    let raw = fixture("conversations.json")["data"][0]["messages"]["data"][1].clone();
+    Target {
+        external_id: "m_AbC-1".into(),
+        parent_external_id: None,
+        thread_external_id: Some(CONVERSATION.into()),
+        kind: ItemKind::Dm,
+        author_external_id: "7300000000000501".into(),
+        author_handle: "Ana Lima".into(),
+        raw_json: Some(raw.to_string()),
+    }
+}
+
+fn dm_connector(server: &MockServer, now: i64, human_agent: bool) -> MetaConnector {
+    MetaConnector::new(Settings {
+        network: Network::Facebook,
+        server: server.uri(),
+        version: "v21.0".into(),
+        id: PAGE.into(),
+        handle: "Nimbus Coffee".into(),
+        token: Secret::new(TOKEN),
+        lookback: Duration::from_secs(14 * 86_400),
+        page: Some(PAGE.into()),
+        human_agent,
+    })
+    .unwrap()
+    .with_clock(Arc::new(move || now))
+}
+
+async fn conversation_answer(server: &MockServer) {
+    let conversation = fixture("conversations.json")["data"][0].clone();
+    Mock::given(method("GET"))
+        .and(path(format!("/v21.0/{CONVERSATION}")))
+        .respond_with(ok(conversation))
+        .mount(server)
+        .await;
+}
+
+/// Messenger conversations come in as DMs, the Page's own messages as context.
+#[tokio::test]
+async fn messenger_conversations_are_read_as_direct_messages() {
+    let server = MockServer::start().await;
+    debug_token(&server, json!({})).await;
+    let mut feed = fixture("page_feed.json");
+    feed["data"] = json!([]);
+    feed.as_object_mut().unwrap().remove("paging");
+    Mock::given(path(format!("/v21.0/{PAGE}/feed")))
+        .respond_with(ok(feed))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/v21.0/{PAGE}/tagged")))
+        .respond_with(ok(json!({"data": []})))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/v21.0/{PAGE}/conversations")))
+        .and(query_param("platform", "messenger"))
+        .respond_with(ok(fixture("conversations.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = dm_connector(&server, NOW, false);
+    let (items, _) = round(&c, None).await;
+    assert_eq!(ids(&items), ["m_AbC-2", "m_AbC-1"]);
+    assert_eq!(items[1].kind, ItemKind::Dm);
+    assert_eq!(items[0].kind, ItemKind::Post);
+    assert_eq!(items[1].thread_external_id.as_deref(), Some(CONVERSATION));
+    assert!(c.capabilities().direct_messages);
+}
+
+/// Inside 24 hours of the person's last message a DM is a standard `RESPONSE`.
+#[tokio::test]
+async fn a_dm_inside_the_day_goes_out_as_a_response() {
+    let server = MockServer::start().await;
+    conversation_answer(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v21.0/{PAGE}/messages")))
+        .and(wiremock::matchers::body_partial_json(json!({
+            "recipient": {"id": "7300000000000501"},
+            "messaging_type": "RESPONSE",
+            "message": {"text": "Sorry! A new one is on its way."}
+        })))
+        .respond_with(ok(fixture("send_message.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = dm_connector(&server, INBOUND + 3600, false);
+    let id = c
+        .reply(&dm_target(), "Sorry! A new one is on its way.", "k")
+        .await
+        .unwrap();
+    assert_eq!(id, "m_AbC-3");
+}
+
+/// Past 24 hours, an app with the Human Agent permission answers with the tag; without
+/// it the DM is refused with the reason and nothing reaches Graph's Send API.
+#[tokio::test]
+async fn past_the_day_a_dm_needs_the_human_agent_tag_or_is_refused() {
+    let server = MockServer::start().await;
+    conversation_answer(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v21.0/{PAGE}/messages")))
+        .and(wiremock::matchers::body_partial_json(json!({
+            "messaging_type": "MESSAGE_TAG",
+            "tag": "HUMAN_AGENT"
+        })))
+        .respond_with(ok(fixture("send_message.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let two_days = INBOUND + 2 * 86_400;
+    let tagged = dm_connector(&server, two_days, true);
+    tagged
+        .reply(&dm_target(), "Checking now", "k")
+        .await
+        .unwrap();
+    let plain = dm_connector(&server, two_days, false);
+    match plain.reply(&dm_target(), "Checking now", "k").await {
+        Err(PlatformError::Permanent(reason)) => {
+            assert!(reason.contains("24-hour messaging window"), "{reason}");
+            assert!(reason.contains("2d 0h ago"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The composer hears the same before anything is queued.
+    let window = plain.messaging_window(INBOUND, two_days).unwrap();
+    assert!(window.refusal().is_some());
+    let open = tagged.messaging_window(INBOUND, two_days).unwrap();
+    assert_eq!(
+        open.describe(two_days),
+        "past the 24-hour window: sent with the human-agent tag, open 5d 0h"
+    );
+}
+
+/// A DM whose send is uncertain is read back from the conversation: the brand's message
+/// with that text, sent after the one answered.
+#[tokio::test]
+async fn the_read_back_of_a_dm_looks_in_its_conversation() {
+    let server = MockServer::start().await;
+    conversation_answer(&server).await;
+    let c = dm_connector(&server, INBOUND + 600, false);
+    assert_eq!(
+        c.find_reply(&dm_target(), "We can hold one for you until Friday.", "k")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("m_AbC-2")
+    );
+    assert_eq!(
+        c.find_reply(&dm_target(), "Other text", "k").await.unwrap(),
+        None
+    );
 }

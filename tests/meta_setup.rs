@@ -65,8 +65,11 @@ const ALL: &[&str] = &[
     "pages_read_engagement",
     "pages_read_user_content",
     "pages_manage_engagement",
+    "pages_messaging",
+    "pages_manage_metadata",
     "instagram_basic",
     "instagram_manage_comments",
+    "instagram_manage_messages",
 ];
 
 #[tokio::test]
@@ -130,7 +133,11 @@ async fn each_missing_permission_is_named_with_what_it_is_for() {
     .await
     .unwrap_err()
     .to_string();
-    assert!(err.contains("lacks 2 permissions"), "{err}");
+    assert!(err.contains("lacks 3 permissions"), "{err}");
+    assert!(
+        err.contains("pages_messaging: to read and answer Messenger conversations"),
+        "{err}"
+    );
     assert!(
         err.contains("pages_read_user_content: to read visitor posts"),
         "{err}"

@@ -12,6 +12,7 @@ pub mod notice;
 pub mod quote;
 pub mod rate_limit;
 pub mod server;
+pub mod window;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -187,6 +188,16 @@ pub trait Connector: Send + Sync {
             kinds::REPORT => ResendGuard::Nothing,
             _ => ResendGuard::Idempotent,
         }
+    }
+
+    /// How long a direct message to a person who last wrote at `last_inbound` can still be
+    /// answered; `None` where the platform has no such window.
+    fn messaging_window(
+        &self,
+        _last_inbound: crate::domain::UnixTime,
+        _now: crate::domain::UnixTime,
+    ) -> Option<window::MessagingWindow> {
+        None
     }
 
     /// Looks for a reply this connector already posted with `idempotency_key` (or this

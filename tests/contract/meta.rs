@@ -183,6 +183,9 @@ impl Graph {
                 post["updated_time"] = json!(newest.unwrap_or_else(|| iso(arrival(0))));
                 json_answer(json!({"data": [post]}))
             }
+            (Network::Facebook, p) if p == format!("{PAGE}/conversations") => {
+                json_answer(json!({"data": []}))
+            }
             (Network::Facebook, p) if p == format!("{PAGE}/tagged") => {
                 json_answer(json!({"data": []}))
             }
@@ -342,6 +345,8 @@ pub fn connector(network: Network, server: &str) -> MetaConnector {
         },
         token: Secret::new("EAAkitTOKENvalue0123456789"),
         lookback: std::time::Duration::from_secs(20 * 365 * 86_400),
+        page: (network == Network::Facebook).then(|| PAGE.to_string()),
+        human_agent: false,
     })
     .unwrap()
 }

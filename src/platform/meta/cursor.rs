@@ -27,6 +27,8 @@ pub enum Step {
     Comments,
     /// Posts the Page is tagged in (Facebook).
     Tagged,
+    /// Messenger or Instagram conversations.
+    Conversations,
 }
 
 /// An object whose comments the round still reads, with what the listing said of it.

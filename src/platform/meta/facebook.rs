@@ -57,7 +57,16 @@ impl MetaConnector {
                     break;
                 }
                 Step::Tagged => {
-                    let ended = self.tagged_page(&cur, &mut round, floor, &mut out).await?;
+                    if self.tagged_page(&cur, &mut round, floor, &mut out).await? {
+                        round.step = Step::Conversations;
+                        round.after = None;
+                    }
+                    break;
+                }
+                Step::Conversations => {
+                    let ended = self
+                        .conversations_page(&cur, &mut round, floor, &mut out)
+                        .await?;
                     if ended {
                         cur.round = Some(round);
                         cur.finish();

@@ -76,10 +76,15 @@ pub fn check_version(version: &str) -> Result<&str, String> {
     }
 }
 
-/// A Graph id as it may appear in a path: digits, with `_` in Page post ids
-/// (`<page id>_<post id>`).
+/// A Graph id as it may appear in a path: digits, `_` in Page post ids (`<page id>_<post
+/// id>`), letters and `-` in conversation and message ids (`t_…`, `m_…`); never `/`, `.`
+/// or `?`.
 pub fn path_id(id: &str) -> Result<&str, PlatformError> {
-    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+    if !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
         Ok(id)
     } else {
         Err(PlatformError::Permanent(format!(
@@ -299,7 +304,9 @@ mod tests {
             assert!(check_version(bad).is_err(), "{bad}");
         }
         assert!(path_id("104_2201").is_ok());
+        assert!(path_id("t_10161234567890").is_ok());
         assert!(path_id("me/../x").is_err());
+        assert!(path_id("1?fields=x").is_err());
         assert!(path_id("").is_err());
     }
 

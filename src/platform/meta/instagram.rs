@@ -39,6 +39,24 @@ impl MetaConnector {
                 }
                 Step::Comments => {
                     let Some(media) = round.queue.first().cloned() else {
+                        round.step = Step::Conversations;
+                        round.after = None;
+                        continue;
+                    };
+                    if self.ig_comments_page(&mut round, &media, &mut out).await? {
+                        if let Some(count) = media.count {
+                            cur.counts.insert(media.id.clone(), count);
+                        }
+                        round.queue.remove(0);
+                        round.after = None;
+                    }
+                    break;
+                }
+                Step::Conversations => {
+                    if self
+                        .conversations_page(&cur, &mut round, floor, &mut out)
+                        .await?
+                    {
                         let listed: std::collections::HashSet<String> =
                             round.listed.drain(..).collect();
                         cur.counts.retain(|id, _| listed.contains(id));
@@ -47,13 +65,6 @@ impl MetaConnector {
                         out.next_cursor = Some(cur.format());
                         out.more = false;
                         return Ok(out);
-                    };
-                    if self.ig_comments_page(&mut round, &media, &mut out).await? {
-                        if let Some(count) = media.count {
-                            cur.counts.insert(media.id.clone(), count);
-                        }
-                        round.queue.remove(0);
-                        round.after = None;
                     }
                     break;
                 }

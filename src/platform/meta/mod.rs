@@ -14,12 +14,14 @@ pub mod error;
 mod facebook;
 pub mod graph;
 mod instagram;
+mod messages;
 pub mod moderation;
 pub mod records;
 mod reply;
 pub mod setup;
 pub mod token;
 pub mod usage;
+pub mod window;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -82,6 +84,14 @@ pub struct GraphSettings {
     /// How old a post may be for its comments to be read (`14d`).
     #[serde(default, deserialize_with = "lookback")]
     pub lookback: Option<Duration>,
+    /// Instagram: the Facebook Page the account is linked to, through which its direct
+    /// messages are read and sent (without it, Instagram DMs are not read).
+    #[serde(default)]
+    pub page: Option<String>,
+    /// The app has Meta's Human Agent permission: DMs may be answered for 7 days with the
+    /// `HUMAN_AGENT` tag instead of 24 hours.
+    #[serde(default)]
+    pub human_agent: bool,
 }
 
 fn lookback<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
@@ -103,12 +113,18 @@ pub struct Settings {
     pub handle: String,
     pub token: Secret,
     pub lookback: Duration,
+    /// The Page whose conversations are read: the Page itself on Facebook, the linked Page
+    /// on Instagram (`None`: no DMs).
+    pub page: Option<String>,
+    pub human_agent: bool,
 }
 
 pub struct MetaConnector {
     graph: Graph,
     network: Network,
     id: String,
+    page: Option<String>,
+    human_agent: bool,
     handle: String,
     lookback: Duration,
     clock: Clock,
@@ -129,20 +145,32 @@ impl std::fmt::Debug for MetaConnector {
 
 impl MetaConnector {
     pub fn new(settings: Settings) -> Result<MetaConnector, PlatformError> {
-        graph::path_id(&settings.id).map_err(|_| {
-            PlatformError::Permanent(format!(
-                "`{}` is not a {} id (digits only)",
-                crate::sanitize::inert_line(&settings.id),
-                match settings.network {
-                    Network::Facebook => "Page",
-                    Network::Instagram => "Instagram user",
-                }
-            ))
-        })?;
+        let digits = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        if let Some(page) = settings.page.as_deref().filter(|p| !digits(p)) {
+            return Err(PlatformError::Permanent(format!(
+                "`{}` is not a Page id (digits only)",
+                crate::sanitize::inert_line(page)
+            )));
+        }
+        (digits(&settings.id))
+            .then_some(())
+            .ok_or(())
+            .map_err(|_| {
+                PlatformError::Permanent(format!(
+                    "`{}` is not a {} id (digits only)",
+                    crate::sanitize::inert_line(&settings.id),
+                    match settings.network {
+                        Network::Facebook => "Page",
+                        Network::Instagram => "Instagram user",
+                    }
+                ))
+            })?;
         Ok(MetaConnector {
             graph: Graph::new(&settings.server, &settings.version, settings.token)?,
             network: settings.network,
             id: settings.id,
+            page: settings.page,
+            human_agent: settings.human_agent,
             handle: settings.handle.trim_start_matches('@').to_string(),
             lookback: settings.lookback,
             clock: Arc::new(crate::domain::now),
@@ -172,10 +200,15 @@ impl MetaConnector {
             version: settings
                 .version
                 .unwrap_or_else(|| graph::DEFAULT_VERSION.to_string()),
-            id: settings.id.unwrap_or_default(),
+            id: settings.id.clone().unwrap_or_default(),
             handle: account.handle.clone(),
             token,
             lookback: settings.lookback.unwrap_or(DEFAULT_LOOKBACK),
+            page: match network {
+                Network::Facebook => settings.id.clone(),
+                Network::Instagram => settings.page.clone(),
+            },
+            human_agent: settings.human_agent,
         })
         .map_err(|e| bad(e.to_string()))
     }
@@ -248,8 +281,15 @@ pub fn settings_of(account: &AccountConfig) -> Result<GraphSettings, String> {
     } else {
         "the Page id"
     };
+    let digits = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    if let Some(page) = settings.page.as_deref().filter(|p| !digits(p)) {
+        return Err(format!(
+            "[account.graph] page `{}` is not a Page id (digits only)",
+            crate::sanitize::inert_line(page)
+        ));
+    }
     match settings.id.as_deref() {
-        Some(id) if graph::path_id(id).is_ok() => {}
+        Some(id) if digits(id) => {}
         Some(id) => {
             return Err(format!(
                 "[account.graph] id `{}` is not {what} (digits only)",
@@ -291,7 +331,7 @@ impl Connector for MetaConnector {
                 Network::Facebook => 8_000,
                 Network::Instagram => 2_200,
             })),
-            direct_messages: false,
+            direct_messages: self.page.is_some(),
             moderation: moderation_kinds(self.network),
         }
     }
@@ -318,6 +358,9 @@ impl Connector for MetaConnector {
         text: &str,
         _idempotency_key: &str,
     ) -> Result<String, PlatformError> {
+        if target.kind == ItemKind::Dm {
+            return self.send_message(target, text).await;
+        }
         self.post_reply(target, text).await
     }
 
@@ -352,6 +395,19 @@ impl Connector for MetaConnector {
         text: &str,
         _idempotency_key: &str,
     ) -> Result<Option<String>, PlatformError> {
+        if target.kind == ItemKind::Dm {
+            return self.read_back_message(target, text).await;
+        }
         self.read_back(target, text).await
+    }
+
+    fn messaging_window(
+        &self,
+        last_inbound: crate::domain::UnixTime,
+        now: crate::domain::UnixTime,
+    ) -> Option<crate::platform::window::MessagingWindow> {
+        self.page
+            .as_ref()
+            .map(|_| window::window(last_inbound, self.human_agent, now))
     }
 }

@@ -14,12 +14,15 @@ use crate::platform::{ItemFacts, ModerationAction, PlatformError, Target};
 /// - `hide`, `unhide`: someone's comment or reply on the Page's posts;
 /// - `delete`: such a comment, or the Page's own comment (its posts need a permission
 ///   hark does not ask for);
-/// - `block`: the person behind a comment or visitor post.
+/// - `block`: the person behind a comment, visitor post or message.
 pub fn allows_facebook(facts: &ItemFacts, kind: &str) -> bool {
     match kind {
         kinds::HIDE | kinds::UNHIDE => facts.kind == ItemKind::Comment,
         kinds::DELETE => facts.kind == ItemKind::Comment || (facts.own() && facts.reply),
-        kinds::BLOCK => matches!(facts.kind, ItemKind::Comment | ItemKind::Mention),
+        kinds::BLOCK => matches!(
+            facts.kind,
+            ItemKind::Comment | ItemKind::Mention | ItemKind::Dm
+        ),
         _ => false,
     }
 }

@@ -187,9 +187,14 @@ pub async fn add(
         out,
         "Add this to your config file, then run `hark config check`:\n"
     )?;
+    // Instagram DMs go through the Page the account is linked to: a Page token names it.
+    let page_line = match (network, info.profile_id.as_deref()) {
+        (Network::Instagram, Some(page)) => format!("page = {}\n", toml_string(page)),
+        _ => String::new(),
+    };
     write!(
         out,
-        "[[account]]\nname = {}\nplatform = \"{}\"\nhandle = {}\n{server_line}{secret_line}[account.graph]\nid = {}\nversion = {}\n",
+        "[[account]]\nname = {}\nplatform = \"{}\"\nhandle = {}\n{server_line}{secret_line}[account.graph]\nid = {}\nversion = {}\n{page_line}",
         toml_string(&name),
         network.name(),
         toml_string(&label),

@@ -46,6 +46,7 @@ pub fn required(network: Network) -> &'static [(&'static str, &'static str)] {
                 "pages_manage_engagement",
                 "reply to, hide and delete comments",
             ),
+            ("pages_messaging", "read and answer Messenger conversations"),
         ],
         Network::Instagram => &[
             ("instagram_basic", "read the account's media"),
@@ -56,6 +57,14 @@ pub fn required(network: Network) -> &'static [(&'static str, &'static str)] {
             (
                 "pages_read_engagement",
                 "reach the account through its Facebook Page",
+            ),
+            (
+                "instagram_manage_messages",
+                "read and answer direct messages",
+            ),
+            (
+                "pages_manage_metadata",
+                "read direct messages through the linked Page",
             ),
         ],
     }
@@ -158,7 +167,11 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["pages_read_user_content", "pages_manage_engagement"]
+            [
+                "pages_read_user_content",
+                "pages_manage_engagement",
+                "pages_messaging"
+            ]
         );
     }
 }
