@@ -201,6 +201,9 @@ impl Graph {
                 media["comments_count"] = json!(s.timeline.len());
                 json_answer(json!({"data": [media]}))
             }
+            (Network::Instagram, p) if p == format!("{IG_USER}/tags") => {
+                json_answer(json!({"data": []}))
+            }
             (Network::Instagram, p) if p == format!("{MEDIA}/comments") => {
                 json_answer(paged(&s.timeline, request))
             }

@@ -15,6 +15,7 @@ use crate::platform::{FetchPage, PlatformError};
 
 const MEDIA_LIMIT: u32 = 25;
 const COMMENTS_LIMIT: u32 = 50;
+const TAGGED: &str = "tagged";
 const MEDIA_FIELDS: &str = "id,caption,timestamp,comments_count,permalink,username";
 pub const COMMENT_FIELDS: &str = "id,text,timestamp,username,from{id,username},hidden,parent_id,\
 replies.limit(50){id,text,timestamp,username,from{id,username},hidden,parent_id}";
@@ -39,7 +40,7 @@ impl MetaConnector {
                 }
                 Step::Comments => {
                     let Some(media) = round.queue.first().cloned() else {
-                        round.step = Step::Conversations;
+                        round.step = Step::Tagged;
                         round.after = None;
                         continue;
                     };
@@ -68,8 +69,13 @@ impl MetaConnector {
                     }
                     break;
                 }
-                // Instagram has no tagged step of its own here.
-                Step::Tagged => round.step = Step::Comments,
+                Step::Tagged => {
+                    if self.tags_page(&cur, &mut round, floor, &mut out).await? {
+                        round.step = Step::Conversations;
+                        round.after = None;
+                    }
+                    break;
+                }
             }
         }
         cur.round = Some(round);
@@ -125,6 +131,54 @@ impl MetaConnector {
                     id: id.to_string(),
                     count,
                 });
+            }
+        }
+        round.after = page.after.clone();
+        Ok(past || page.after.is_none())
+    }
+
+    /// One page of the media the account is tagged in (`/{ig-user-id}/tags`), newest
+    /// first, down to the tagged mark; true when the walk is over.
+    async fn tags_page(
+        &self,
+        cur: &Cursor,
+        round: &mut Round,
+        floor: i64,
+        out: &mut FetchPage,
+    ) -> Result<bool, PlatformError> {
+        let user = path_id(&self.id)?;
+        let query = [
+            (
+                "fields",
+                "id,caption,timestamp,username,permalink".to_string(),
+            ),
+            ("limit", MEDIA_LIMIT.to_string()),
+        ];
+        let page = self
+            .graph
+            .page(
+                "tagged media",
+                &format!("{user}/tags"),
+                &query,
+                round.after.as_deref(),
+            )
+            .await?;
+        let tagged_floor = cur.floor(TAGGED, floor);
+        let mut past = false;
+        for record in &page.data {
+            match records::instagram_tagged(record) {
+                Ok(item) => {
+                    if item.created_at < tagged_floor {
+                        past = true;
+                        break;
+                    }
+                    round.saw(TAGGED, item.created_at);
+                    out.items.push(item);
+                }
+                Err(reason) => {
+                    out.unreadable
+                        .push(set_aside("instagram tagged media", record, reason))
+                }
             }
         }
         round.after = page.after.clone();

@@ -228,6 +228,26 @@ impl MetaConnector {
         Ok(id.to_string())
     }
 
+    /// The latest messages of `target`'s conversation, for the detail pane.
+    pub(super) async fn conversation_context(
+        &self,
+        target: &Target,
+    ) -> Result<Vec<NewItem>, PlatformError> {
+        let conversation = target
+            .thread_external_id
+            .as_deref()
+            .ok_or_else(|| PlatformError::Permanent("this message has no conversation".into()))?;
+        let mut items: Vec<NewItem> = self
+            .latest_messages(conversation)
+            .await?
+            .iter()
+            .filter_map(|m| self.message_item(m, conversation).ok())
+            .collect();
+        // Oldest first, as a thread reads.
+        items.sort_by_key(|i| i.created_at);
+        Ok(items)
+    }
+
     /// A message by the brand with `text` in `target`'s conversation, sent after `target`.
     pub(super) async fn read_back_message(
         &self,

@@ -137,6 +137,29 @@ pub fn instagram_comment(
     })
 }
 
+/// A media someone else posted that tags the account: a mention.
+pub fn instagram_tagged(record: &Value) -> Result<NewItem, String> {
+    let id = text(record, "id").ok_or("no `id`")?;
+    let created = time(record, "timestamp").ok_or("no readable `timestamp`")?;
+    let username = text(record, "username").unwrap_or("");
+    Ok(NewItem {
+        external_id: id.to_string(),
+        kind: ItemKind::Mention,
+        parent_external_id: None,
+        thread_external_id: Some(id.to_string()),
+        author: NewAuthor {
+            external_id: username.to_string(),
+            handle: format!("@{username}"),
+            display_name: username.to_string(),
+            followers: None,
+        },
+        body: text(record, "caption").unwrap_or("").to_string(),
+        url: text(record, "permalink").map(str::to_string),
+        created_at: created,
+        raw_json: Some(record.to_string()),
+    })
+}
+
 fn author(id: Option<&str>, name: &str) -> NewAuthor {
     // Graph gives no author without the right permission: such a comment is still read.
     NewAuthor {

@@ -118,6 +118,9 @@ impl MetaConnector {
 
     /// The post (or media) `target` is on, and the comments around it.
     pub(super) async fn context(&self, target: &Target) -> Result<Vec<NewItem>, PlatformError> {
+        if target.kind == ItemKind::Dm {
+            return self.conversation_context(target).await;
+        }
         let thread = target
             .thread_external_id
             .as_deref()
