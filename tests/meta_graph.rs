@@ -643,6 +643,49 @@ async fn messenger_conversations_are_read_as_direct_messages() {
     assert!(c.capabilities().direct_messages);
 }
 
+/// A token without the messaging permission still reads comments; the status bar hears
+/// once why DMs do not come in.
+#[tokio::test]
+async fn without_the_messaging_permission_comments_still_come_and_the_cm_hears_why() {
+    let server = MockServer::start().await;
+    debug_token(&server, json!({})).await;
+    let mut feed = fixture("page_feed.json");
+    feed["data"][0]["id"] = json!(POST);
+    feed.as_object_mut().unwrap().remove("paging");
+    Mock::given(path(format!("/v21.0/{PAGE}/feed")))
+        .respond_with(ok(feed))
+        .mount(&server)
+        .await;
+    let mut comments = fixture("post_comments.json");
+    comments.as_object_mut().unwrap().remove("paging");
+    Mock::given(path(format!("/v21.0/{POST}/comments")))
+        .respond_with(ok(comments))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/v21.0/{PAGE}/tagged")))
+        .respond_with(ok(json!({"data": []})))
+        .mount(&server)
+        .await;
+    let mut refused = fixture("error_missing_permission.json");
+    refused["error"]["message"] =
+        json!("(#200) Requires pages_messaging permission to manage the object");
+    Mock::given(path(format!("/v21.0/{PAGE}/conversations")))
+        .respond_with(ResponseTemplate::new(403).set_body_json(refused))
+        .mount(&server)
+        .await;
+    let c = dm_connector(&server, NOW, false);
+    let (items, cursor) = round(&c, None).await;
+    assert_eq!(ids(&items), ["880000000000002_5501"]);
+    let notice = c.take_notice().expect("a notice");
+    assert!(
+        notice.starts_with("facebook direct messages unavailable"),
+        "{notice}"
+    );
+    assert!(notice.contains("pages_messaging"), "{notice}");
+    round(&c, cursor).await;
+    assert_eq!(c.take_notice(), None, "said once");
+}
+
 /// Inside 24 hours of the person's last message a DM is a standard `RESPONSE`.
 #[tokio::test]
 async fn a_dm_inside_the_day_goes_out_as_a_response() {

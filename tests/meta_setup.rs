@@ -92,6 +92,7 @@ async fn a_pasted_page_token_is_checked_stored_privately_and_never_printed() {
     let out = String::from_utf8(out).unwrap();
     assert!(!out.contains(TOKEN), "{out}");
     assert!(out.contains("It does not expire."), "{out}");
+    assert!(!out.contains("Without"), "every permission is there: {out}");
     assert!(
         out.contains("name = \"facebook-nimbus-coffee\"\nplatform = \"facebook\"\nhandle = \"Nimbus Coffee\""),
         "{out}"
@@ -133,11 +134,7 @@ async fn each_missing_permission_is_named_with_what_it_is_for() {
     .await
     .unwrap_err()
     .to_string();
-    assert!(err.contains("lacks 3 permissions"), "{err}");
-    assert!(
-        err.contains("pages_messaging: to read and answer Messenger conversations"),
-        "{err}"
-    );
+    assert!(err.contains("lacks 2 permissions"), "{err}");
     assert!(
         err.contains("pages_read_user_content: to read visitor posts"),
         "{err}"
@@ -162,6 +159,34 @@ async fn each_missing_permission_is_named_with_what_it_is_for() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("instagram_manage_comments"), "{err}");
+}
+
+#[tokio::test]
+async fn a_token_without_the_messaging_permission_is_added_and_says_dms_will_not_be_read() {
+    let scopes: Vec<&str> = ALL
+        .iter()
+        .copied()
+        .filter(|s| *s != "pages_messaging")
+        .collect();
+    let server = graph(&scopes, PAGE).await;
+    let dir = tempfile::tempdir().unwrap();
+    let input = format!("{TOKEN}\n").into_bytes();
+    let mut out = Vec::new();
+    add(
+        Network::Facebook,
+        PAGE,
+        &args(&server),
+        dir.path(),
+        &mut &input[..],
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("Without pages_messaging hark cannot read and answer Messenger conversations: direct messages will not be read."),
+        "{out}"
+    );
 }
 
 #[tokio::test]

@@ -121,6 +121,10 @@ impl GraphError {
     }
 }
 
+/// Part of every missing-permission error's text, so a caller can tell it from an
+/// expired token (both are authentication failures).
+pub const MISSING_PERMISSION: &str = "the token lacks a permission this needs";
+
 /// The [`PlatformError`] for a Graph error on `what`; `wait` is the usage headers' own
 /// estimate, when they gave one.
 pub fn platform_error(what: &str, error: &GraphError, wait: Option<Duration>) -> PlatformError {
@@ -130,9 +134,7 @@ pub fn platform_error(what: &str, error: &GraphError, wait: Option<Duration>) ->
             "{text} (the token has expired or was revoked: create a new one and run \
              `hark account add` again)"
         )),
-        Cause::MissingPermission => {
-            PlatformError::Auth(format!("{text} (the token lacks a permission this needs)"))
-        }
+        Cause::MissingPermission => PlatformError::Auth(format!("{text} ({MISSING_PERMISSION})")),
         Cause::Throttled(limit) => {
             let wait = wait.unwrap_or_else(|| limit.default_wait());
             tracing::info!(

@@ -52,7 +52,7 @@ impl MetaConnector {
             ("fields", format!("id,updated_time,{}", message_fields())),
             ("limit", CONVERSATIONS_LIMIT.to_string()),
         ];
-        let page = self
+        let page = match self
             .graph
             .page(
                 "conversations",
@@ -60,7 +60,26 @@ impl MetaConnector {
                 &query,
                 round.after.as_deref(),
             )
-            .await?;
+            .await
+        {
+            Ok(page) => {
+                self.dm_trouble.recovered();
+                page
+            }
+            // Without the messaging permission the comments still come in; the CM hears
+            // once why the DMs do not.
+            Err(PlatformError::Auth(why)) if why.contains(super::error::MISSING_PERMISSION) => {
+                let network = self.network.name();
+                if self
+                    .dm_trouble
+                    .failed(|| format!("{network} direct messages unavailable: {why}"))
+                {
+                    tracing::warn!(network, why, "graph: direct messages unavailable");
+                }
+                return Ok(true);
+            }
+            Err(e) => return Err(e),
+        };
         let messages_floor = cur.floor(MESSAGES, floor);
         let mut past = false;
         for conversation in &page.data {

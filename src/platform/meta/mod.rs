@@ -130,6 +130,9 @@ pub struct MetaConnector {
     clock: Clock,
     /// The token expires within a week: said once.
     expiry: notice::Trouble,
+    /// Direct messages cannot be read (a permission missing): said once, and the rest of
+    /// the account is still read.
+    dm_trouble: notice::Trouble,
     expiry_checked: Mutex<Option<Instant>>,
 }
 
@@ -175,6 +178,7 @@ impl MetaConnector {
             lookback: settings.lookback,
             clock: Arc::new(crate::domain::now),
             expiry: notice::Trouble::default(),
+            dm_trouble: notice::Trouble::default(),
             expiry_checked: Mutex::new(None),
         })
     }
@@ -341,7 +345,9 @@ impl Connector for MetaConnector {
     }
 
     fn take_notice(&self) -> Option<String> {
-        self.expiry.take_notice()
+        self.expiry
+            .take_notice()
+            .or_else(|| self.dm_trouble.take_notice())
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {

@@ -150,6 +150,12 @@ pub async fn add(
         format!("{}-{}", network.name(), slug.trim_matches('-'))
     });
     writeln!(out, "The token reads {} {label} ({id}).", network.name())?;
+    for (scope, why) in token::lacking(&info, token::for_messages(network)) {
+        writeln!(
+            out,
+            "Without {scope} hark cannot {why}: direct messages will not be read."
+        )?;
+    }
     match token::ends_at(&info) {
         Some(end) => writeln!(
             out,

@@ -46,7 +46,6 @@ pub fn required(network: Network) -> &'static [(&'static str, &'static str)] {
                 "pages_manage_engagement",
                 "reply to, hide and delete comments",
             ),
-            ("pages_messaging", "read and answer Messenger conversations"),
         ],
         Network::Instagram => &[
             ("instagram_basic", "read the account's media"),
@@ -68,6 +67,35 @@ pub fn required(network: Network) -> &'static [(&'static str, &'static str)] {
             ),
         ],
     }
+}
+
+/// The permissions direct messages need: without them the rest still works, and the
+/// status bar says once why DMs do not come in.
+pub fn for_messages(network: Network) -> &'static [(&'static str, &'static str)] {
+    match network {
+        Network::Facebook => &[("pages_messaging", "read and answer Messenger conversations")],
+        Network::Instagram => &[
+            (
+                "instagram_manage_messages",
+                "read and answer direct messages",
+            ),
+            (
+                "pages_manage_metadata",
+                "read direct messages through the linked Page",
+            ),
+        ],
+    }
+}
+
+/// The permissions of `list` that `info` lacks.
+pub fn lacking(
+    info: &TokenInfo,
+    list: &'static [(&'static str, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
+    list.iter()
+        .filter(|(scope, _)| !info.scopes.iter().any(|s| s == scope))
+        .copied()
+        .collect()
 }
 
 /// The required permissions `info` lacks, each with what it is for.
@@ -167,11 +195,7 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [
-                "pages_read_user_content",
-                "pages_manage_engagement",
-                "pages_messaging"
-            ]
+            ["pages_read_user_content", "pages_manage_engagement"]
         );
     }
 }
