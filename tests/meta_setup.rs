@@ -101,6 +101,10 @@ async fn a_pasted_page_token_is_checked_stored_privately_and_never_printed() {
         out.contains("[account.graph]\nid = \"104000000000001\"\nversion = \"v21.0\""),
         "{out}"
     );
+    assert!(
+        out.contains("interval = \"2m\""),
+        "a pace Graph's budget allows: {out}"
+    );
     let file = dir.path().join("tokens/facebook-nimbus-coffee.token");
     assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), TOKEN);
     #[cfg(unix)]

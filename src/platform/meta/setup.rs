@@ -200,7 +200,7 @@ pub async fn add(
     };
     write!(
         out,
-        "[[account]]\nname = {}\nplatform = \"{}\"\nhandle = {}\n{server_line}{secret_line}[account.graph]\nid = {}\nversion = {}\n{page_line}",
+        "[[account]]\nname = {}\nplatform = \"{}\"\nhandle = {}\n# every round costs several Graph calls from the Page's daily budget\ninterval = \"2m\"\n{server_line}{secret_line}[account.graph]\nid = {}\nversion = {}\n{page_line}",
         toml_string(&name),
         network.name(),
         toml_string(&label),
