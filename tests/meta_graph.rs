@@ -628,15 +628,30 @@ async fn messenger_conversations_are_read_as_direct_messages() {
         .respond_with(ok(json!({"data": []})))
         .mount(&server)
         .await;
+    let mut first = fixture("conversations.json");
+    first["paging"]["next"] = json!("https://graph.example/next");
     Mock::given(path(format!("/v21.0/{PAGE}/conversations")))
         .and(query_param("platform", "messenger"))
-        .respond_with(ok(fixture("conversations.json")))
+        .and(query_param_is_missing("after"))
+        .respond_with(ok(first))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut second = fixture("conversations.json");
+    second["data"][0]["id"] = json!("t_10161234567890999");
+    second["data"][0]["updated_time"] = json!("2026-05-27T08:00:00+0000");
+    second["data"][0]["messages"]["data"] = json!([{
+        "id": "m_XyZ-1", "message": "Do you ship to Porto?",
+        "from": {"id": "7300000000000777", "name": "Rui"}, "created_time": "2026-05-27T08:00:00+0000"}]);
+    Mock::given(path(format!("/v21.0/{PAGE}/conversations")))
+        .and(query_param("after", "QVFIU2conversationsAfter"))
+        .respond_with(ok(second))
         .expect(1)
         .mount(&server)
         .await;
     let c = dm_connector(&server, NOW, false);
     let (items, _) = round(&c, None).await;
-    assert_eq!(ids(&items), ["m_AbC-2", "m_AbC-1"]);
+    assert_eq!(ids(&items), ["m_AbC-2", "m_AbC-1", "m_XyZ-1"]);
     assert_eq!(items[1].kind, ItemKind::Dm);
     assert_eq!(items[0].kind, ItemKind::Post);
     assert_eq!(items[1].thread_external_id.as_deref(), Some(CONVERSATION));
