@@ -17,7 +17,7 @@ pub use crate::platform::demo::BRAND;
 pub fn config() -> Config {
     let accounts = NETWORKS
         .iter()
-        .zip([3u64, 5, 8])
+        .zip([3u64, 5, 8, 6])
         .map(|(network, secs)| AccountConfig {
             name: format!("demo-{network}"),
             platform: "demo".into(),

@@ -73,7 +73,7 @@ pub fn actions_for(
     let allowed: fn(&ItemFacts, &str) -> bool = match platform {
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
-        "facebook" => meta::moderation::allows_facebook,
+        "facebook" | "pagebook" => meta::moderation::allows_facebook,
         "instagram" => meta::moderation::allows_instagram,
         _ => |_, _| true,
     };
