@@ -230,10 +230,24 @@ async fn a_later_round_opens_only_posts_updated_since_the_mark() {
 async fn instagram_reads_a_media_again_only_when_its_comment_count_changes() {
     let server = MockServer::start().await;
     debug_token(&server, json!({})).await;
-    let mut media = fixture("ig_media.json");
-    media.as_object_mut().unwrap().remove("paging");
+    // The media list pages by `after`; a media older than the look-back ends it, and its
+    // comments are never read.
     Mock::given(path(format!("/v21.0/{IG_USER}/media")))
-        .respond_with(ok(media))
+        .and(query_param_is_missing("after"))
+        .respond_with(ok(fixture("ig_media.json")))
+        .mount(&server)
+        .await;
+    let mut old = fixture("ig_media.json");
+    old["data"][0]["id"] = json!("17918195224117000");
+    old["data"][0]["timestamp"] = json!("2026-04-01T09:00:00+0000");
+    Mock::given(path(format!("/v21.0/{IG_USER}/media")))
+        .and(query_param("after", "QVFIUmVkaHBfmediaAfter"))
+        .respond_with(ok(old))
+        .mount(&server)
+        .await;
+    Mock::given(path("/v21.0/17918195224117000/comments"))
+        .respond_with(ok(json!({"data": []})))
+        .expect(0)
         .mount(&server)
         .await;
     let mut page1 = fixture("ig_comments.json");
