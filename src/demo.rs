@@ -17,7 +17,7 @@ pub use crate::platform::demo::BRAND;
 pub fn config() -> Config {
     let accounts = NETWORKS
         .iter()
-        .zip([3u64, 5, 8])
+        .zip([3u64, 5, 8, 6])
         .map(|(network, secs)| AccountConfig {
             name: format!("demo-{network}"),
             platform: "demo".into(),
@@ -29,6 +29,7 @@ pub fn config() -> Config {
             network: Some(network.to_string()),
             allow_insecure: false,
             chat: None,
+            graph: None,
         })
         .collect();
     let moderation = Config::parse(MODERATION, std::path::Path::new("demo moderation"))

@@ -210,6 +210,7 @@ mod tests {
             network: None,
             allow_insecure: false,
             chat: None,
+            graph: None,
         }
     }
 

@@ -679,3 +679,63 @@ fn the_bluesky_counter_reflects_both_its_grapheme_and_its_byte_limit() {
     let screen = format!("{:?}", render(&model, 100, 24).backend());
     assert!(screen.contains("3600/3000 bytes"), "{screen}");
 }
+
+/// A Facebook DM on `model`, written `age` seconds ago, with the Facebook connector
+/// among the composer's sources (its window needs no request).
+fn meta_dm(model: &mut Model, age: i64) {
+    let connector = hark::platform::meta::MetaConnector::new(hark::platform::meta::Settings {
+        network: hark::platform::meta::Network::Facebook,
+        server: "http://127.0.0.1:9".into(),
+        version: "v21.0".into(),
+        id: "104000000000001".into(),
+        handle: "Nimbus Coffee".into(),
+        token: hark::secrets::Secret::new("unused-token"),
+        lookback: Duration::from_secs(14 * 86_400),
+        page: Some("104000000000001".into()),
+        human_agent: false,
+    })
+    .unwrap();
+    model.composer.kit.sources =
+        hark::tui::composer::LimitSources(vec![std::sync::Arc::new(connector)]);
+    let mut dm = rows()[0].clone();
+    dm.platform = "facebook".into();
+    dm.kind = ItemKind::Dm;
+    dm.created_at = NOW - age;
+    dm.facts = hark::platform::ItemFacts::of(ItemKind::Dm);
+    update(
+        model,
+        Msg::Loaded(Response::Detail {
+            id: 9,
+            detail: Some(Box::new(detail(dm, "Ana Lima", "Ana Lima"))),
+            explanation: vec![],
+        }),
+    );
+}
+
+#[test]
+fn a_meta_dm_shows_how_long_its_window_stays_open_and_is_refused_past_it() {
+    let mut model = model(80, 24);
+    meta_dm(&mut model, 3600);
+    press(&mut model, 'r');
+    typed(&mut model, "Sorry! A new one is on its way.");
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(screen.contains("messaging window open 23h 0m"), "{screen}");
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+    assert_eq!(
+        composer_text_of_queue(&ctrl_s(&mut model)),
+        "Sorry! A new one is on its way."
+    );
+
+    let mut model = self::model(80, 24);
+    meta_dm(&mut model, 2 * 86_400);
+    press(&mut model, 'r');
+    typed(&mut model, "Sorry for the wait");
+    assert!(ctrl_s(&mut model).is_empty(), "nothing is queued");
+    let error = model.composer.open.as_ref().unwrap().error.clone().unwrap();
+    assert!(
+        error.starts_with(
+            "not sent: outside Meta's 24-hour messaging window: they last wrote 2d 0h ago"
+        ),
+        "{error}"
+    );
+}

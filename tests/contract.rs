@@ -18,6 +18,8 @@ mod ingest_cases;
 mod mastodon_adapter;
 #[path = "contract/matrix.rs"]
 mod matrix_adapter;
+#[path = "contract/meta.rs"]
+mod meta_adapter;
 #[path = "contract/outbox_cases.rs"]
 mod outbox_cases;
 #[path = "contract/x.rs"]
@@ -88,7 +90,37 @@ kit!(matrix: crate::matrix_adapter::Matrix;
     second_process_leaves_in_flight_rows,
 );
 
+kit!(facebook: crate::meta_adapter::Facebook;
+    page_boundaries,
+    restart_mid_page,
+    backdated_items,
+    malformed_record,
+    rate_limits,
+    refused_moderation,
+    refused_moderation_is_undone,
+    crash_mid_send_reply,
+    crash_mid_send_moderation,
+    unreadable_success,
+    two_processes_send_each_row_once,
+    second_process_leaves_in_flight_rows,
+);
+
 kit!(x: crate::x_adapter::X;
+    page_boundaries,
+    restart_mid_page,
+    backdated_items,
+    malformed_record,
+    rate_limits,
+    refused_moderation,
+    refused_moderation_is_undone,
+    crash_mid_send_reply,
+    crash_mid_send_moderation,
+    unreadable_success,
+    two_processes_send_each_row_once,
+    second_process_leaves_in_flight_rows,
+);
+
+kit!(instagram: crate::meta_adapter::Instagram;
     page_boundaries,
     restart_mid_page,
     backdated_items,

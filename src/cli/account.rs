@@ -27,6 +27,12 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
             print!("{block}");
             return Ok(());
         }
+        AddPlatform::Facebook(args) => {
+            return add_meta_account(Network::Facebook, &args.page, &args.token, data_dir)
+        }
+        AddPlatform::Instagram(args) => {
+            return add_meta_account(Network::Instagram, &args.account, &args.token, data_dir)
+        }
     };
     let method = if personal_token {
         setup::AuthMethod::PersonalToken
@@ -47,6 +53,24 @@ pub fn add_bluesky_account(args: &crate::platform::bluesky::setup::AddArgs) -> a
     let block = runtime()?.block_on(crate::platform::bluesky::setup::add(args))?;
     print!("{block}");
     Ok(())
+}
+
+use crate::platform::meta::Network;
+
+fn add_meta_account(
+    network: Network,
+    who: &str,
+    args: &crate::platform::meta::setup::TokenArgs,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    runtime()?.block_on(crate::platform::meta::setup::add(
+        network,
+        who,
+        args,
+        data_dir,
+        &mut crate::platform::mastodon::setup::Stdin,
+        &mut std::io::stdout(),
+    ))
 }
 
 /// One row of `hark account list` (also its `--json` shape: see the README).
@@ -89,7 +113,8 @@ pub fn list(workspace: &crate::workspace::Workspace, json: bool) -> anyhow::Resu
     }
     if lines.is_empty() {
         println!(
-            "no [[account]] in {}: try `hark demo`, or `hark account add mastodon|bluesky|x`",
+            "no [[account]] in {}: try `hark demo`, or `hark account add \
+             mastodon|bluesky|matrix|x|facebook|instagram`",
             workspace.config_path.display()
         );
     }

@@ -158,6 +158,10 @@ pub enum AddPlatform {
     Matrix(crate::platform::matrix::setup::AddArgs),
     /// An X account: OAuth 2.0 with PKCE (loopback redirect or a pasted code).
     X(crate::platform::x::setup::AddArgs),
+    /// A Facebook Page (a long-lived Page or system-user token).
+    Facebook(crate::platform::meta::setup::FacebookArgs),
+    /// An Instagram professional account linked to a Facebook Page.
+    Instagram(crate::platform::meta::setup::InstagramArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -43,6 +43,10 @@ pub struct AccountConfig {
     /// `[account.chat]`: the rooms a chat account watches, and how (see `platform::chat`).
     #[serde(default)]
     pub chat: Option<super::chat::Watch>,
+    /// Facebook and Instagram: `[account.graph]` (the Page or Instagram user id, the
+    /// Graph API version, the look-back).
+    #[serde(default)]
+    pub graph: Option<super::meta::GraphSettings>,
 }
 
 impl AccountConfig {
@@ -98,6 +102,10 @@ pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {
                 super::chat::PLATFORMS.join(", "),
                 account.platform
             ));
+        }
+        if matches!(account.platform.as_str(), "facebook" | "instagram") {
+            super::meta::settings_of(account)
+                .map_err(|e| format!("account `{}`: {e}", account.name))?;
         }
         if let Some(server) = &account.server {
             server::check(server, account.allow_insecure)

@@ -1,4 +1,4 @@
-//! A simulated platform for `hark demo`: three fictional networks fed from
+//! A simulated platform for `hark demo`: four fictional networks fed from
 //! `assets/demo/items.jsonl`, so a newcomer sees hark work with no account.
 //!
 //! It is a real [`Connector`]: the pollers, the store and the UI treat it like any other.
@@ -19,7 +19,7 @@ use crate::platform::kinds;
 const DATASET: &str = include_str!("../../assets/demo/items.jsonl");
 
 /// The simulated networks, in sidebar order.
-pub const NETWORKS: &[&str] = &["chirp", "snapgram", "forum"];
+pub const NETWORKS: &[&str] = &["chirp", "snapgram", "forum", "pagebook"];
 
 /// The demo brand.
 pub const BRAND: &str = "Nimbus Coffee";
@@ -191,6 +191,16 @@ impl Connector for DemoConnector {
     }
 
     fn capabilities(&self) -> Capabilities {
+        // A Facebook Page: long comments, Messenger, and only what Graph moderates.
+        if self.network == "pagebook" {
+            return Capabilities {
+                reply_limit: Some(crate::replies::length::Limit::length(8_000)),
+                direct_messages: true,
+                moderation: crate::platform::meta::moderation_kinds(
+                    crate::platform::meta::Network::Facebook,
+                ),
+            };
+        }
         Capabilities {
             reply_limit: Some(crate::replies::length::Limit::length(
                 if self.network == "forum" { 5000 } else { 280 },
@@ -205,6 +215,17 @@ impl Connector for DemoConnector {
                 kinds::REPORT,
             ],
         }
+    }
+
+    /// The Facebook-shaped network keeps Meta's messaging window (without the human-agent
+    /// tag).
+    fn messaging_window(
+        &self,
+        last_inbound: UnixTime,
+        now: UnixTime,
+    ) -> Option<crate::platform::window::MessagingWindow> {
+        (self.network == "pagebook")
+            .then(|| crate::platform::meta::window::window(last_inbound, false, now))
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
@@ -308,7 +329,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_dataset_has_three_networks_and_over_300_items() {
+    fn the_dataset_has_its_networks_and_over_300_items() {
         let total: usize = NETWORKS
             .iter()
             .map(|n| DemoConnector::new(n, Release::All).unwrap().len())
@@ -392,5 +413,44 @@ mod tests {
     #[test]
     fn an_unknown_network_is_refused() {
         assert!(DemoConnector::new("myspace", Release::All).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_facebook_shaped_network_keeps_metas_rules() {
+        let demo = DemoConnector::new("pagebook", Release::All).unwrap();
+        let caps = demo.capabilities();
+        assert_eq!(
+            caps.moderation,
+            [kinds::HIDE, kinds::UNHIDE, kinds::DELETE, kinds::BLOCK]
+        );
+        assert!(caps.direct_messages);
+        let items = demo.fetch(None).await.unwrap().items;
+        let kind_of = |id: &str| items.iter().find(|i| i.external_id == id).unwrap().kind;
+        assert_eq!(
+            kind_of("pagebook-0007"),
+            ItemKind::Mention,
+            "a visitor post"
+        );
+        assert_eq!(kind_of("pagebook-0008"), ItemKind::Dm, "Messenger");
+        assert_eq!(
+            kind_of("pagebook-0004"),
+            ItemKind::Post,
+            "the Page's own reply"
+        );
+        // The menu offers what Graph allows on each item: a visitor post is only blocked.
+        let visitor = crate::domain::ItemFacts::of(ItemKind::Mention);
+        assert_eq!(demo.actions_for(&visitor), [kinds::BLOCK]);
+        // Messenger's window: a day after the person's last message.
+        let now = 1_780_000_000;
+        assert!(demo
+            .messaging_window(now - 3600, now)
+            .unwrap()
+            .refusal()
+            .is_none());
+        assert!(demo
+            .messaging_window(now - 2 * 86_400, now)
+            .unwrap()
+            .refusal()
+            .is_some());
     }
 }

@@ -9,10 +9,12 @@ pub mod chat;
 pub mod demo;
 pub mod mastodon;
 pub mod matrix;
+pub mod meta;
 pub mod notice;
 pub mod quote;
 pub mod rate_limit;
 pub mod server;
+pub mod window;
 pub mod x;
 
 use std::sync::Arc;
@@ -29,7 +31,15 @@ pub use crate::domain::{ItemFacts, ModerationAction, ResendGuard, Target, Unread
 pub use account::AccountConfig;
 
 /// Values of `platform` in `[[account]]` that hark can connect.
-pub const KNOWN_PLATFORMS: &[&str] = &["demo", "mastodon", "bluesky", "matrix", "x"];
+pub const KNOWN_PLATFORMS: &[&str] = &[
+    "demo",
+    "mastodon",
+    "bluesky",
+    "matrix",
+    "x",
+    "facebook",
+    "instagram",
+];
 
 /// One page of a fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,6 +86,8 @@ pub fn actions_for(
         "bluesky" => bluesky::moderation::allows,
         "matrix" => matrix::moderation::allows,
         "x" => x::moderation::allows,
+        "facebook" | "pagebook" => meta::moderation::allows_facebook,
+        "instagram" => meta::moderation::allows_instagram,
         _ => |_, _| true,
     };
     supported
@@ -191,6 +203,16 @@ pub trait Connector: Send + Sync {
         }
     }
 
+    /// How long a direct message to a person who last wrote at `last_inbound` can still be
+    /// answered; `None` where the platform has no such window.
+    fn messaging_window(
+        &self,
+        _last_inbound: crate::domain::UnixTime,
+        _now: crate::domain::UnixTime,
+    ) -> Option<window::MessagingWindow> {
+        None
+    }
+
     /// Looks for a reply this connector already posted with `idempotency_key` (or this
     /// exact `text`) under `target`; returns its id.
     async fn find_reply(
@@ -225,6 +247,9 @@ pub fn connect_in(
             account, data_dir,
         )?)),
         "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
+        "facebook" | "instagram" => Ok(Arc::new(meta::MetaConnector::from_account(
+            account, data_dir,
+        )?)),
         "demo" => {
             let network = account.network.as_deref().unwrap_or("chirp");
             Ok(Arc::new(demo::DemoConnector::new(

@@ -184,7 +184,7 @@ async fn rounds(worker: &hark::outbox::worker::Worker) {
 }
 
 /// A second process starting while the first is mid-send never takes the first's row
-/// (a reply, and a report, which has no key): it reaches the platform once, and the
+/// (a reply, and a report, which has no key, where the platform takes reports): it reaches the platform once, and the
 /// first process records it.
 pub async fn second_process_leaves_in_flight_rows<P: Platform>() {
     let p = P::start().await;

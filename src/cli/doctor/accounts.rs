@@ -31,10 +31,14 @@ async fn one(account: &AccountConfig, data_dir: &Path) -> Vec<Check> {
         "bluesky" => bluesky(account, token, server).await,
         "matrix" => matrix(account, data_dir, token, server).await,
         "x" => x(account, data_dir, token, server).await,
+        "facebook" | "instagram" => meta(account, data_dir, token, server).await,
         other => vec![Check::fail(
             format!("account {}", account.name),
             format!("platform `{other}` is not supported"),
-            "use mastodon, bluesky, matrix or demo",
+            format!(
+                "use one of: {}",
+                crate::platform::KNOWN_PLATFORMS.join(", ")
+            ),
         )],
     }
 }
@@ -156,6 +160,45 @@ async fn x(
             server_name,
             format!("{base} accepts the sign-in (@{})", me.username),
         ),
+        Ok(Err(e)) => refused(server_name, base, &e, &renew),
+        Err(_) => unreachable(server_name, base),
+    };
+    vec![token, check]
+}
+
+/// Facebook and Instagram: `debug_token` says the token is valid, carries every
+/// permission hark needs, and is not about to expire.
+async fn meta(
+    account: &AccountConfig,
+    data_dir: &Path,
+    token_name: String,
+    server_name: String,
+) -> Vec<Check> {
+    use crate::platform::meta;
+    let connector = match meta::MetaConnector::from_account(account, Some(data_dir)) {
+        Ok(c) => c,
+        Err(e) => {
+            return vec![Check::fail(
+                token_name,
+                crate::cli::error_text(&e),
+                token_fix(account),
+            )]
+        }
+    };
+    let token = Check::pass(token_name, source(account));
+    let base = account
+        .server
+        .as_deref()
+        .unwrap_or(meta::graph::DEFAULT_SERVER);
+    let renew = format!(
+        "create a new token and run `hark account add {}`",
+        account.platform
+    );
+    let check = match tokio::time::timeout(TIMEOUT, connector.inspect_token()).await {
+        Ok(Ok(info)) => match connector.token_problem(&info, crate::domain::now()) {
+            None => Check::pass(server_name, format!("{base} accepts the token")),
+            Some(problem) => Check::fail(server_name, problem, renew),
+        },
         Ok(Err(e)) => refused(server_name, base, &e, &renew),
         Err(_) => unreachable(server_name, base),
     };

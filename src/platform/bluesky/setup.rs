@@ -45,6 +45,7 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
         network: None,
         allow_insecure: false,
         chat: None,
+        graph: None,
     };
     // No session file: a check must not leave a token behind.
     let connector = super::BlueskyConnector::from_account(&account, None)?;

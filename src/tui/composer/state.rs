@@ -60,6 +60,21 @@ impl ReplyKit {
         }
     }
 
+    /// The messaging window for a DM on `platform` to a person who last wrote at
+    /// `last_inbound`, where that platform's connector has one.
+    pub fn window_for(
+        &self,
+        platform: &str,
+        last_inbound: crate::domain::UnixTime,
+        now: crate::domain::UnixTime,
+    ) -> Option<crate::platform::window::MessagingWindow> {
+        self.sources
+            .0
+            .iter()
+            .find(|c| c.platform() == platform)
+            .and_then(|c| c.messaging_window(last_inbound, now))
+    }
+
     /// The reply limit on `platform` as its connector knows it now.
     pub fn limit_for(&self, platform: &str) -> Option<length::Limit> {
         match self.sources.0.iter().find(|c| c.platform() == platform) {
@@ -106,6 +121,9 @@ pub struct Composer {
     pub gone: bool,
     /// The item's language: picks canned replies' variants, sign-off and banned words.
     pub lang: Option<String>,
+    /// A DM on a platform with a messaging window (Meta): how long it stays open, or why
+    /// nothing can be sent; checked before the reply is queued.
+    pub window: Option<crate::platform::window::MessagingWindow>,
 }
 
 /// The fuzzy picker over canned replies (`R`).
@@ -148,6 +166,7 @@ impl Composer {
             queueing: false,
             gone: item.row.marks.gone,
             lang: item.row.lang.clone(),
+            window: None,
         }
     }
 
@@ -169,6 +188,7 @@ impl Composer {
             queueing: false,
             gone: false,
             lang: None,
+            window: None,
         };
         composer.set_text(&row.text);
         composer

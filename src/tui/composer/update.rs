@@ -83,7 +83,15 @@ fn open_composer(model: &mut Model) -> bool {
     let draft = compose::draft_for(&model.outbox.item, id);
     // Keep the list on this item while new ones arrive above it.
     model.list.touched = true;
-    model.composer.open = Some(Composer::open(item, &model.composer.kit, draft.as_deref()));
+    let mut composer = Composer::open(item, &model.composer.kit, draft.as_deref());
+    if composer.dm {
+        composer.window =
+            model
+                .composer
+                .kit
+                .window_for(&composer.platform, item.row.created_at, model.now);
+    }
+    model.composer.open = Some(composer);
     true
 }
 
@@ -210,6 +218,11 @@ fn send(model: &mut Model, effects: &mut Vec<Effect>) {
             return;
         }
     };
+    // A DM past the platform's messaging window would only fail in the outbox.
+    if let Some(reason) = composer.window.as_ref().and_then(|w| w.refusal()) {
+        composer.error = Some(format!("not sent: {reason}"));
+        return;
+    }
     let warnings = composer.warnings(kit);
     if warnings.contains(&Warning::Empty) {
         composer.error = Some("not sent: the reply is empty".into());

@@ -29,6 +29,14 @@ pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &
 
     let warnings = composer.warnings(&model.composer.kit);
     let mut notes: Vec<Line> = Vec::new();
+    // First, so a narrow pane that cuts the notes short still says it.
+    if let Some(window) = &composer.window {
+        let line = Line::from(window.describe(model.now));
+        notes.push(match window.refusal() {
+            Some(_) => line.fg(Color::Red),
+            None => line.fg(Color::Cyan),
+        });
+    }
     let (counter, over) = composer.counter();
     notes.push(Line::from(vec![
         Span::styled(

@@ -963,6 +963,7 @@ mod tests {
             network: None,
             allow_insecure: false,
             chat: None,
+            graph: None,
         };
         crate::secrets::store_token_file(
             dir.path(),
