@@ -1,0 +1,210 @@
+use rusqlite::{params_from_iter, Connection};
+
+use super::*;
+use crate::domain::{ItemKind, NewAuthor, NewItem};
+use crate::store::ingest::{self, Incoming};
+
+const NOW: UnixTime = 1_800_000_000;
+const DAY: i64 = 86_400;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    conn: Connection,
+}
+
+/// Items 1..=6, each with what the fields look for.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+    let chirp = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
+    let forum = ingest::ensure_account(&conn, "board", "forum", "brand").unwrap();
+    let item = |n: i64, handle: &str, name: &str, kind: ItemKind, body: &str, age: i64| {
+        Incoming::from(NewItem {
+            external_id: format!("x{n}"),
+            kind,
+            parent_external_id: None,
+            thread_external_id: None,
+            author: NewAuthor {
+                external_id: handle.into(),
+                handle: handle.into(),
+                display_name: name.into(),
+                followers: None,
+            },
+            body: body.into(),
+            url: None,
+            created_at: NOW - age,
+            raw_json: None,
+        })
+    };
+    let on_chirp = vec![
+        item(
+            1,
+            "@ana_lopez",
+            "Ana López",
+            ItemKind::Mention,
+            "my refunds never came",
+            DAY / 2,
+        ),
+        item(
+            2,
+            "@bob",
+            "Bob",
+            ItemKind::Dm,
+            "the café was closed 100% of the time",
+            3 * DAY,
+        ),
+        item(
+            3,
+            "@carla",
+            "Carla",
+            ItemKind::Comment,
+            "cold brew is great",
+            10 * DAY,
+        ),
+    ];
+    let on_forum = vec![
+        item(
+            4,
+            "@dan",
+            "Dan ana",
+            ItemKind::Comment,
+            "refund please, cold coffee",
+            DAY,
+        ),
+        item(5, "@eve", "Eve", ItemKind::Mention, "brew time", 20 * DAY),
+        item(6, "@fay", "Fay", ItemKind::Post, "our post", 2 * DAY),
+    ];
+    ingest::ingest(&mut conn, chirp, &on_chirp, None, NOW).unwrap();
+    ingest::ingest(&mut conn, forum, &on_forum, None, NOW).unwrap();
+    conn.execute_batch(
+        "UPDATE items SET sentiment_label_auto = 'negative' WHERE external_id IN ('x1', 'x4');
+         UPDATE items SET sentiment_label_auto = 'positive' WHERE external_id = 'x3';
+         UPDATE items SET sentiment_label_auto = 'negative', sentiment_manual = 'neutral' WHERE external_id = 'x2';
+         UPDATE items SET lang = 'es' WHERE external_id IN ('x1', 'x4');
+         UPDATE items SET lang = 'en' WHERE external_id IN ('x2', 'x3', 'x5');
+         UPDATE items SET state = 'done' WHERE external_id = 'x3';
+         UPDATE items SET needs_reply = external_id IN ('x1', 'x2', 'x3');
+         UPDATE items SET first_response_at = 1 WHERE external_id = 'x2';
+         INSERT INTO tags (item_id, tag, created_at) SELECT id, 'bug', 0 FROM items WHERE external_id IN ('x1', 'x2', 'x4');
+         INSERT INTO tags (item_id, tag, created_at) SELECT id, 'bug%', 0 FROM items WHERE external_id = 'x5';
+         INSERT INTO incidents (id, topic, title, severity, opened_at, last_activity_at) VALUES (1, 't', 'fire', 'high', 0, 0);
+         INSERT INTO incident_items (incident_id, item_id, added_at, added_by) SELECT 1, id, 0, 'user' FROM items WHERE external_id = 'x3';",
+    )
+    .unwrap();
+    Fixture { _dir: dir, conn }
+}
+
+/// The external numbers of the items `text` selects.
+fn select(fx: &Fixture, text: &str) -> Vec<i64> {
+    let pattern = crate::pattern::parse(text).unwrap().unwrap();
+    let (sql, params) = condition(&pattern, NOW);
+    let mut stmt = fx
+        .conn
+        .prepare(&format!(
+            "SELECT CAST(substr(i.external_id, 2) AS INTEGER) FROM items i WHERE {sql} ORDER BY 1"
+        ))
+        .unwrap();
+    let rows = stmt
+        .query_map(params_from_iter(params), |r| r.get(0))
+        .unwrap();
+    rows.collect::<rusqlite::Result<_>>().unwrap()
+}
+
+#[test]
+fn every_field_selects_its_items() {
+    let fx = fixture();
+    // The handle or the display name, any case, anywhere in it.
+    assert_eq!(select(&fx, "~a ANA"), [1, 4]);
+    assert_eq!(select(&fx, "~a lópez"), [1]);
+    assert_eq!(select(&fx, "~b cold"), [3, 4]);
+    assert_eq!(select(&fx, "~b \"cold brew\""), [3]);
+    assert_eq!(select(&fx, "~b refund*"), [1, 4]);
+    // The author's name is not the body.
+    assert_eq!(select(&fx, "~b ana"), Vec::<i64>::new());
+    assert_eq!(select(&fx, "~p forum"), [4, 5, 6]);
+    assert_eq!(select(&fx, "~k dm"), [2]);
+    assert_eq!(select(&fx, "~k comment"), [3, 4]);
+    assert_eq!(select(&fx, "~t bug"), [1, 2, 4]);
+    assert_eq!(select(&fx, "~t bug%"), [5]);
+    // The CM's label wins over the automatic one.
+    assert_eq!(select(&fx, "~s neg"), [1, 4]);
+    assert_eq!(select(&fx, "~s neu"), [2]);
+    assert_eq!(select(&fx, "~s pos"), [3]);
+    assert_eq!(select(&fx, "~s unscored"), [5, 6]);
+    assert_eq!(select(&fx, "~l es"), [1, 4]);
+    assert_eq!(select(&fx, "~d <2d"), [1, 4]);
+    assert_eq!(select(&fx, "~d >5d"), [3, 5]);
+    assert_eq!(select(&fx, "~x"), [3]);
+    assert_eq!(select(&fx, "~r"), [2]);
+    // Needs reply is an open question: a done item owes nothing.
+    assert_eq!(select(&fx, "~n"), [1, 2]);
+    // The brand's own post is stored done.
+    assert_eq!(select(&fx, "~S done"), [3, 6]);
+    assert_eq!(select(&fx, "~S new"), [1, 2, 4, 5]);
+}
+
+#[test]
+fn date_ranges_select_whole_utc_days() {
+    let fx = fixture();
+    let day = |t: i64| {
+        jiff::Timestamp::from_second(t)
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string()
+    };
+    // Item 2 is three days old, item 3 ten.
+    let range = format!("~d {}..{}", day(NOW - 10 * DAY), day(NOW - 3 * DAY));
+    assert_eq!(select(&fx, &range), [2, 3]);
+    assert_eq!(select(&fx, &format!("~d {}", day(NOW - 20 * DAY))), [5]);
+    assert_eq!(
+        select(&fx, &format!("~d ..{}", day(NOW - 10 * DAY))),
+        [3, 5]
+    );
+}
+
+#[test]
+fn operators_combine_conditions() {
+    let fx = fixture();
+    assert_eq!(select(&fx, "~t bug ~s neg"), [1, 4]);
+    assert_eq!(select(&fx, "~p chirp | ~k post"), [1, 2, 3, 6]);
+    assert_eq!(select(&fx, "!~p chirp"), [4, 5, 6]);
+    assert_eq!(select(&fx, "~t bug !(~s neg | ~k dm)"), Vec::<i64>::new());
+    assert_eq!(select(&fx, "~t bug !~s neg"), [2]);
+    assert_eq!(select(&fx, "(~x | ~r) ~p chirp"), [2, 3]);
+}
+
+#[test]
+fn plain_words_search_the_text_and_author_with_folding() {
+    let fx = fixture();
+    assert_eq!(select(&fx, "cold"), [3, 4]);
+    assert_eq!(select(&fx, "cold brew"), [3]);
+    assert_eq!(select(&fx, "brew | refunds"), [1, 3, 5]);
+    assert_eq!(select(&fx, "brew !cold"), [5]);
+    assert_eq!(select(&fx, "\"cold coffee\""), [4]);
+    assert_eq!(select(&fx, "ref*"), [1, 4]);
+    // "cafe" finds "café", and the author's name is searched too.
+    assert_eq!(select(&fx, "cafe"), [2]);
+    assert_eq!(select(&fx, "carla"), [3]);
+}
+
+#[test]
+fn user_text_is_bound_never_spliced() {
+    let fx = fixture();
+    for hostile in [
+        "~a \"'; DROP TABLE items; --\"",
+        "~t \"x' OR '1'='1\"",
+        "\"NEAR(a b) OR *\"",
+        "~a %",
+    ] {
+        let pattern = crate::pattern::parse(hostile).unwrap().unwrap();
+        let (sql, _) = condition(&pattern, NOW);
+        assert!(!sql.contains("DROP") && !sql.contains("'1'"), "{sql}");
+        assert_eq!(select(&fx, hostile), Vec::<i64>::new(), "{hostile}");
+    }
+    assert_eq!(select(&fx, "~a %%"), Vec::<i64>::new());
+    // `_` is an underscore, not "any character".
+    assert_eq!(select(&fx, "~a _"), [1]);
+    assert_eq!(select(&fx, "~a 100%"), Vec::<i64>::new());
+    assert_eq!(select(&fx, "~b 100"), [2]);
+}
