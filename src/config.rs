@@ -62,6 +62,9 @@ pub struct Config {
     /// The languages the brand hears from (`[languages] expected`).
     #[serde(default)]
     pub languages: crate::language::config::LanguagesConfig,
+    /// Limits and marks (`[find]`).
+    #[serde(default)]
+    pub find: crate::tui::find::FindConfig,
 }
 
 fn default_brand() -> String {

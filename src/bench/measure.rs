@@ -192,6 +192,7 @@ fn search_first_page(path: &Path, view: View) -> anyhow::Result<Figure> {
         "order",
     ] {
         let query = ListQuery {
+            limit: None,
             view: view.clone(),
             search: fts_query(word),
         };

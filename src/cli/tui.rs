@@ -35,6 +35,7 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
         model.status.tz = jiff::tz::TimeZone::system();
+        model.find.config = workspace.config.find.clone();
         if workspace.config.accounts.is_empty() {
             model.first_run = Some(workspace.config_path.display().to_string());
         }

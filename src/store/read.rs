@@ -107,17 +107,47 @@ pub enum Direction {
     Newer,
 }
 
-/// What a list shows: a view, optionally narrowed by a full-text search.
+/// What a list shows: a view, optionally narrowed by a limit pattern and a full-text
+/// search.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListQuery {
     pub view: View,
     /// An FTS5 query as built by [`super::view::fts_query`].
     pub search: Option<String>,
+    /// A limit pattern (`~t bug ~s neg`), see [`crate::pattern`].
+    pub limit: Option<crate::pattern::Pattern>,
 }
 
 impl ListQuery {
     pub fn view(view: View) -> Self {
-        ListQuery { view, search: None }
+        ListQuery {
+            view,
+            search: None,
+            limit: None,
+        }
+    }
+
+    /// Whether the count stops at [`SEARCH_COUNT_CAP`] (a search or a limit: counting
+    /// every match of a broad one would cost a scan of the cache).
+    pub fn capped(&self) -> bool {
+        self.search.is_some() || self.limit.is_some()
+    }
+
+    /// The view's condition narrowed by the limit, with its parameters.
+    fn condition(&self, dense_tag: bool) -> (String, Vec<Value>) {
+        let (view_sql, mut params) = match &self.view {
+            View::Tag(tag) if dense_tag => View::dense_tag_condition(tag),
+            view => view.condition(),
+        };
+        match &self.limit {
+            None => (view_sql.to_string(), params),
+            Some(pattern) => {
+                let (limit_sql, limit_params) =
+                    super::pattern::condition(pattern, crate::domain::now());
+                params.extend(limit_params);
+                (format!("{view_sql} AND {limit_sql}"), params)
+            }
+        }
     }
 }
 
@@ -322,12 +352,11 @@ impl Reader {
         self.tally
             .pages
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let (view_sql, mut params) = match &query.view {
-            View::Tag(tag) if query.search.is_none() && self.dense_tag(tag)? => {
-                View::dense_tag_condition(tag)
-            }
-            _ => query.view.condition(),
+        let dense = match &query.view {
+            View::Tag(tag) if query.search.is_none() => self.dense_tag(tag)?,
+            _ => false,
         };
+        let (view_sql, mut params) = query.condition(dense);
         let (cmp, order) = match direction {
             Direction::Older => ("<", "DESC"),
             Direction::Newer => (">", "ASC"),
@@ -409,6 +438,9 @@ impl Reader {
         self.tally
             .counts
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if query.limit.is_some() {
+            return self.count_limited(query, newer_than);
+        }
         if let Some(search) = &query.search {
             let view_size = self.count(&ListQuery::view(query.view.clone()))?;
             let narrow = super::search::count_in_view(
@@ -454,6 +486,63 @@ impl Reader {
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// A limited list's count: up to [`SEARCH_COUNT_CAP`] + 1 matches, or exactly how many
+    /// come before `newer_than` (a window's offset).
+    fn count_limited(&self, query: &ListQuery, newer_than: Option<PageKey>) -> Result<u64> {
+        let (condition, mut params) = query.condition(false);
+        let from = match &query.search {
+            Some(search) => {
+                params.insert(0, Value::Text(search.clone()));
+                "items_fts JOIN items i ON i.id = items_fts.rowid WHERE items_fts MATCH ? AND"
+                    .to_string()
+            }
+            None => format!("items i {} WHERE", query.view.time_index()),
+        };
+        let sql = match newer_than {
+            Some(key) => {
+                let newer = if query.search.is_some() {
+                    // A search lists in arrival order.
+                    params.push(Value::Integer(key.id));
+                    "items_fts.rowid > ?"
+                } else {
+                    params.push(Value::Integer(key.created_at));
+                    params.push(Value::Integer(key.id));
+                    "(i.created_at, i.id) > (?, ?)"
+                };
+                format!("SELECT count(*) FROM {from} {condition} AND {newer}")
+            }
+            None => {
+                params.push(Value::Integer(SEARCH_COUNT_CAP as i64 + 1));
+                format!("SELECT count(*) FROM (SELECT 1 FROM {from} {condition} LIMIT ?)")
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// The ids of up to `limit` items of `query`, in list order (to mark them).
+    pub fn ids(&self, query: &ListQuery, limit: usize) -> Result<Vec<ItemId>> {
+        let (condition, mut params) = query.condition(false);
+        let sql = match &query.search {
+            Some(search) => {
+                params.insert(0, Value::Text(search.clone()));
+                format!(
+                    "SELECT i.id FROM items_fts JOIN items i ON i.id = items_fts.rowid
+                     WHERE items_fts MATCH ? AND {condition} ORDER BY items_fts.rowid DESC LIMIT ?"
+                )
+            }
+            None => format!(
+                "SELECT i.id FROM items i {} WHERE {condition}
+                 ORDER BY i.created_at DESC, i.id DESC LIMIT ?",
+                query.view.time_index()
+            ),
+        };
+        params.push(Value::Integer(limit as i64));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The platforms with at least one account, for the sidebar.

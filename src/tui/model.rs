@@ -65,6 +65,8 @@ pub struct Model {
     pub outbox: Option<super::outbox::OutboxPane>,
     /// The draft and sends of the item in the detail pane.
     pub item_outbox: Option<(ItemId, crate::outbox::read::ItemOutbox)>,
+    /// Limit, marks by pattern, confirmation of verbs on many marks.
+    pub find: super::find::FindState,
 }
 
 /// Input to [`update`].
@@ -145,6 +147,7 @@ impl Model {
             picker: None,
             outbox: None,
             item_outbox: None,
+            find: Default::default(),
         }
     }
 
@@ -197,6 +200,7 @@ impl Model {
             (Some(Popup::Severity { .. }), _) => Layer::Escalate,
             (Some(Popup::Input { .. }), _) => Layer::Popup,
             (None, Some(_)) => Layer::Prompt,
+            (None, None) if self.find.confirm.is_some() => Layer::Confirm,
             (None, None) if self.picker.is_some() => Layer::Picker,
             (None, None) if self.composer.is_some() => Layer::Composer,
             (None, None) if self.outbox.is_some() => Layer::Outbox,
@@ -251,12 +255,18 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     Some(label) => format!("{count} item{} marked {label}", plural(count)),
                     None => format!("{count} item{} back to the automatic label", plural(count)),
                 },
-                WriteOutcome::Undone(Some(undone)) => format!(
-                    "undid: {} item{} no longer {}",
-                    undone.items.len(),
-                    plural(undone.items.len()),
-                    undone.was
-                ),
+                WriteOutcome::Undone(Some(undone)) => {
+                    let n = undone.items.len();
+                    match &undone.tag {
+                        Some((tag, true)) => {
+                            format!("undid: {n} item{} no longer tagged #{tag}", plural(n))
+                        }
+                        Some((tag, false)) => {
+                            format!("undid: {n} item{} tagged #{tag} again", plural(n))
+                        }
+                        None => format!("undid: {n} item{} no longer {}", plural(n), undone.was),
+                    }
+                }
                 WriteOutcome::Undone(None) => "nothing to undo".into(),
                 WriteOutcome::Done(message) => message,
                 WriteOutcome::Failed(e) => {
@@ -391,6 +401,11 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 pane.rows = rows;
             }
         }
+        Response::Ids {
+            purpose,
+            ids,
+            capped,
+        } => super::find::on_ids(model, purpose, ids, capped),
         Response::Failed(e) => model.status.last_error = Some(e),
     }
 }
@@ -398,6 +413,10 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
 fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     if model.show_help {
         super::help::on_key(model, key);
+        return;
+    }
+    if model.find.confirm.is_some() {
+        super::find::on_confirm_key(model, key, effects);
         return;
     }
     if model.moderation.popup.is_some() {
@@ -433,7 +452,7 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     };
     let text = match prompt {
-        Prompt::Search(t) | Prompt::Command(t) => t,
+        Prompt::Search(t) | Prompt::Command(t) | Prompt::Limit(t) | Prompt::MarkPattern(t) => t,
     };
     match model.keymap.action(Layer::Prompt, &key) {
         Some(Action::Close) => model.prompt = None,
@@ -442,6 +461,8 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Some(Action::Submit) => match model.prompt.take() {
             Some(Prompt::Search(text)) => set_search(model, Some(text), effects),
             Some(Prompt::Command(text)) => run_command(model, &text, effects),
+            Some(Prompt::Limit(text)) => super::find::set_limit(model, &text, effects),
+            Some(Prompt::MarkPattern(text)) => super::find::mark_pattern(model, &text, effects),
             None => {}
         },
         _ => match key.code {
@@ -459,17 +480,19 @@ fn set_search(model: &mut Model, text: Option<String>, effects: &mut Vec<Effect>
     let request = model.list.replace_query(ListQuery {
         view,
         search: query,
+        limit: model.list.query.limit.clone(),
     });
     list_effect(effects, Some(request));
 }
 
-fn switch_view(model: &mut Model, index: usize, effects: &mut Vec<Effect>) {
+pub(super) fn switch_view(model: &mut Model, index: usize, effects: &mut Vec<Effect>) {
     let Some((view, _)) = model.sidebar.views.get(index) else {
         return;
     };
     model.sidebar.selected = index;
     let request = model.list.replace_query(ListQuery::view(view.clone()));
     model.search = None;
+    model.find.limit = None;
     model.marks.clear();
     list_effect(effects, Some(request));
 }
@@ -480,19 +503,15 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
     match word {
         "" => {}
         "q" | "quit" => apply(model, Action::Quit, effects),
-        "view" | "v" => match View::parse(rest) {
-            Some(view) => match model.sidebar.views.iter().position(|(v, _)| *v == view) {
-                Some(i) => switch_view(model, i, effects),
-                None => {
-                    model.sidebar.views.push((view, None));
-                    let i = model.sidebar.views.len() - 1;
-                    switch_view(model, i, effects);
-                    effects.push(Effect::Query(Request::Sidebar));
-                }
-            },
+        "view" | "v" => match View::parse(rest).or_else(|| super::find::view_by_prefix(model, rest)) {
+            Some(view) => open_view(model, view, effects),
+            None if super::find::looks_like_pattern(rest) => {
+                open_view(model, View::All, effects);
+                super::find::set_limit(model, rest, effects);
+            }
             None => {
                 model.status.message = Some(format!(
-                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME, incident:N)"
+                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME, incident:N, or a pattern like ~t bug)"
                 ))
             }
         },
@@ -512,8 +531,24 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
     }
 }
 
+/// Shows `view`, adding it to the sidebar when it is not there.
+fn open_view(model: &mut Model, view: View, effects: &mut Vec<Effect>) {
+    match model.sidebar.views.iter().position(|(v, _)| *v == view) {
+        Some(i) => switch_view(model, i, effects),
+        None => {
+            model.sidebar.views.push((view, None));
+            let i = model.sidebar.views.len() - 1;
+            switch_view(model, i, effects);
+            effects.push(Effect::Query(Request::Sidebar));
+        }
+    }
+}
+
 /// Performs one action.
 pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
+    if super::find::hold_for_confirm(model, action) || super::find::apply(model, action, effects) {
+        return;
+    }
     let page = model.list.height.max(1) as isize;
     match action {
         Action::MoveDown | Action::MoveUp if model.focus == Focus::Sidebar => {
@@ -577,6 +612,9 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
                 model.marks.clear();
             } else if model.search.is_some() {
                 set_search(model, None, effects);
+            } else if model.find.limit.is_some() {
+                model.find.limit = None;
+                super::find::limit_list(model, None, effects);
             }
         }
         Action::MarkPositive => set_sentiment(model, Some(SentimentLabel::Positive), effects),

@@ -31,6 +31,18 @@ pub enum Request {
     Outbox,
     /// How many outbox rows are failed and unknown, for the status bar.
     OutboxAttention,
+    /// The ids a list query selects, to mark them.
+    Ids {
+        query: ListQuery,
+        purpose: IdsFor,
+    },
+}
+
+/// What the ids of [`Request::Ids`] are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdsFor {
+    Mark,
+    Invert,
 }
 
 /// The answer to a [`Request`].
@@ -73,6 +85,12 @@ pub enum Response {
     OutboxAttention {
         failed: usize,
         unknown: usize,
+    },
+    Ids {
+        purpose: IdsFor,
+        ids: Vec<ItemId>,
+        /// More matched than [`super::find::MARK_CAP`].
+        capped: bool,
     },
     Failed(String),
 }
@@ -203,6 +221,17 @@ pub fn run(
             outbox: crate::outbox::read::item_outbox(reader.conn(), id)?,
         },
         Request::Outbox => Response::Outbox(crate::outbox::read::recent(reader.conn(), 200)?),
+        Request::Ids { query, purpose } => {
+            let cap = super::find::MARK_CAP;
+            let mut ids = reader.ids(&query, cap + 1)?;
+            let capped = ids.len() > cap;
+            ids.truncate(cap);
+            Response::Ids {
+                purpose,
+                ids,
+                capped,
+            }
+        }
     })
 }
 

@@ -208,3 +208,55 @@ fn user_text_is_bound_never_spliced() {
     assert_eq!(select(&fx, "~a 100%"), Vec::<i64>::new());
     assert_eq!(select(&fx, "~b 100"), [2]);
 }
+
+#[test]
+fn a_limited_list_pages_counts_and_marks_in_time_order() {
+    use crate::store::read::{Direction, ListQuery};
+    let fx = fixture();
+    let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+    let external = |ids: Vec<i64>| -> Vec<String> {
+        ids.iter()
+            .map(|id| {
+                fx.conn
+                    .query_row("SELECT external_id FROM items WHERE id = ?", [id], |r| {
+                        r.get(0)
+                    })
+                    .unwrap()
+            })
+            .collect()
+    };
+    let query = ListQuery {
+        limit: crate::pattern::parse("~t bug | ~k dm").unwrap(),
+        ..ListQuery::view(crate::store::View::All)
+    };
+    let rows = reader.page(&query, None, Direction::Older, 10).unwrap();
+    assert_eq!(
+        external(rows.iter().map(|r| r.id).collect()),
+        ["x1", "x4", "x2"]
+    );
+    assert_eq!(reader.count(&query).unwrap(), 3);
+    assert_eq!(
+        external(reader.ids(&query, 10).unwrap()),
+        ["x1", "x4", "x2"]
+    );
+    // The second page starts after the first's last row.
+    let next = reader
+        .page(&query, Some(rows[0].key()), Direction::Older, 10)
+        .unwrap();
+    assert_eq!(next.len(), 2);
+    assert_eq!(reader.count_newer(&query, rows[2].key()).unwrap(), 2);
+    // With a search on top.
+    let searched = ListQuery {
+        search: crate::store::view::fts_query("refund"),
+        ..query.clone()
+    };
+    // `/refund` is a prefix while typing: "refunds" too; a search lists in arrival order.
+    assert_eq!(reader.count(&searched).unwrap(), 2);
+    assert_eq!(external(reader.ids(&searched, 10).unwrap()), ["x4", "x1"]);
+    // In the Inbox the done and post items stay out.
+    let inbox = ListQuery {
+        limit: crate::pattern::parse("~p forum").unwrap(),
+        ..ListQuery::view(crate::store::View::Inbox)
+    };
+    assert_eq!(reader.count(&inbox).unwrap(), 2);
+}

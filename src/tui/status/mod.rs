@@ -43,4 +43,8 @@ impl Default for Status {
 pub enum Prompt {
     Search(String),
     Command(String),
+    /// `l`: a limit pattern.
+    Limit(String),
+    /// `T`: mark by pattern.
+    MarkPattern(String),
 }

@@ -1,0 +1,294 @@
+//! The find keys on the pure update: limit, marks by pattern, confirmation.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use super::*;
+use crate::domain::{ItemKind, ItemState, SentimentLabel};
+use crate::store::read::ItemRow;
+use crate::tui::inbox::list::ListRequest;
+use crate::tui::model::{update, Msg};
+use crate::tui::moderation::Popup;
+use crate::tui::query::Response;
+
+fn row(n: i64) -> ItemRow {
+    ItemRow {
+        id: 100 - n,
+        created_at: 10_000 - n,
+        platform: "chirp".into(),
+        kind: ItemKind::Mention,
+        state: ItemState::Open,
+        author: format!("@user{n}"),
+        snippet: format!("item {n}"),
+        sentiment: Some(SentimentLabel::Neutral),
+        sentiment_manual: false,
+        needs_reply: true,
+        flag: None,
+        marks: Default::default(),
+        facts: crate::platform::ItemFacts::of(ItemKind::Mention),
+        lang: None,
+    }
+}
+
+fn model_with(n: i64) -> Model {
+    crate::tui::test_support::started_with((0..n).map(row).collect())
+}
+
+fn key(model: &mut Model, code: KeyCode) -> Vec<Effect> {
+    update(model, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(model: &mut Model, text: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in text.chars() {
+        effects = key(model, KeyCode::Char(c));
+    }
+    effects
+}
+
+/// The list load the effects end with.
+fn list_query(effects: &[Effect]) -> Option<ListQuery> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::Query(Request::List(ListRequest::Window { query, .. })) => Some(query.clone()),
+        _ => None,
+    })
+}
+
+fn ids_request(effects: &[Effect]) -> Option<(ListQuery, IdsFor)> {
+    effects.iter().find_map(|e| match e {
+        Effect::Query(Request::Ids { query, purpose }) => Some((query.clone(), *purpose)),
+        _ => None,
+    })
+}
+
+fn title(model: &Model) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(100, 20)).unwrap();
+    terminal
+        .draw(|f| crate::tui::inbox::view::render(f, f.area(), model))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.width)
+        .map(|x| buffer[(x, 0)].symbol().to_string())
+        .collect()
+}
+
+#[test]
+fn l_limits_the_list_to_a_pattern_and_esc_lifts_it() {
+    let mut model = model_with(5);
+    key(&mut model, KeyCode::Char('l'));
+    assert_eq!(model.prompt, Some(Prompt::Limit(String::new())));
+    typed(&mut model, "~t bug ~s neg");
+    let effects = key(&mut model, KeyCode::Enter);
+    let query = list_query(&effects).expect("the list reloads");
+    assert_eq!(
+        query.limit,
+        crate::pattern::parse("~t bug ~s neg").unwrap(),
+        "{query:?}"
+    );
+    assert_eq!(query.view, crate::store::View::Inbox);
+    assert!(
+        title(&model).contains("l ~t bug ~s neg"),
+        "{}",
+        title(&model)
+    );
+
+    // A search narrows the limited list further, keeping the limit.
+    key(&mut model, KeyCode::Char('/'));
+    typed(&mut model, "refund");
+    let effects = key(&mut model, KeyCode::Enter);
+    let query = list_query(&effects).unwrap();
+    assert!(query.limit.is_some() && query.search.is_some(), "{query:?}");
+
+    // `l` again offers the limit to edit.
+    key(&mut model, KeyCode::Char('l'));
+    assert_eq!(model.prompt, Some(Prompt::Limit("~t bug ~s neg".into())));
+    key(&mut model, KeyCode::Esc);
+
+    // esc clears the search first, then the limit.
+    key(&mut model, KeyCode::Esc);
+    assert!(model.search.is_none() && model.find.limit.is_some());
+    let effects = key(&mut model, KeyCode::Esc);
+    assert_eq!(list_query(&effects).unwrap().limit, None);
+    assert_eq!(model.find.limit, None);
+}
+
+#[test]
+fn a_bad_limit_says_where_and_keeps_the_list() {
+    let mut model = model_with(5);
+    key(&mut model, KeyCode::Char('l'));
+    typed(&mut model, "~t bug ~q x");
+    let effects = key(&mut model, KeyCode::Enter);
+    assert_eq!(list_query(&effects), None);
+    let message = model.status.message.clone().unwrap();
+    assert!(
+        message.contains("unknown field `~q`") && message.contains("column 8"),
+        "{message}"
+    );
+    // The next `l` offers the text to fix.
+    key(&mut model, KeyCode::Char('l'));
+    assert_eq!(model.prompt, Some(Prompt::Limit("~t bug ~q x".into())));
+}
+
+#[test]
+fn star_marks_the_whole_list_and_t_marks_by_pattern_within_it() {
+    let mut model = model_with(5);
+    key(&mut model, KeyCode::Char('l'));
+    typed(&mut model, "~p chirp");
+    key(&mut model, KeyCode::Enter);
+
+    let effects = key(&mut model, KeyCode::Char('*'));
+    let (query, purpose) = ids_request(&effects).expect("asks the worker for ids");
+    assert_eq!(purpose, IdsFor::Mark);
+    assert_eq!(query.limit, crate::pattern::parse("~p chirp").unwrap());
+    update(
+        &mut model,
+        Msg::Loaded(Response::Ids {
+            purpose,
+            ids: vec![1, 2, 3],
+            capped: false,
+        }),
+    );
+    assert_eq!(model.marks.len(), 3);
+    assert!(title(&model).contains("3 marked"), "{}", title(&model));
+
+    // `T` narrows the list as shown by its pattern.
+    let effects = {
+        key(&mut model, KeyCode::Char('T'));
+        typed(&mut model, "~s neg");
+        key(&mut model, KeyCode::Enter)
+    };
+    let (query, _) = ids_request(&effects).unwrap();
+    let expected = crate::pattern::Pattern::And(vec![
+        crate::pattern::parse("~p chirp").unwrap().unwrap(),
+        crate::pattern::parse("~s neg").unwrap().unwrap(),
+    ]);
+    assert_eq!(query.limit, Some(expected));
+    update(
+        &mut model,
+        Msg::Loaded(Response::Ids {
+            purpose: IdsFor::Mark,
+            ids: vec![3, 4],
+            capped: false,
+        }),
+    );
+    assert_eq!(model.marks.len(), 4);
+
+    // `~` inverts against the list; `U` unmarks all.
+    key(&mut model, KeyCode::Char('~'));
+    update(
+        &mut model,
+        Msg::Loaded(Response::Ids {
+            purpose: IdsFor::Invert,
+            ids: vec![1, 2, 3, 4, 5],
+            capped: false,
+        }),
+    );
+    assert_eq!(model.marks.iter().copied().collect::<Vec<_>>(), [5]);
+    key(&mut model, KeyCode::Char('U'));
+    assert!(model.marks.is_empty());
+}
+
+fn mark(model: &mut Model, n: i64) {
+    update(
+        model,
+        Msg::Loaded(Response::Ids {
+            purpose: IdsFor::Mark,
+            ids: (1..=n).collect(),
+            capped: false,
+        }),
+    );
+}
+
+#[test]
+fn a_verb_on_more_marks_than_the_threshold_asks_first() {
+    let mut model = model_with(5);
+    mark(&mut model, 21);
+    let effects = key(&mut model, KeyCode::Char('d'));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Write(_))));
+    assert!(
+        model
+            .status
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("21 marked"),
+        "{:?}",
+        model.status.message
+    );
+    assert_eq!(model.layer(), Layer::Confirm);
+    // Any other key cancels, keeping the marks.
+    key(&mut model, KeyCode::Char('n'));
+    assert_eq!(model.marks.len(), 21);
+    assert_eq!(model.find.confirm, None);
+
+    key(&mut model, KeyCode::Char('d'));
+    let effects = key(&mut model, KeyCode::Char('y'));
+    match &effects[..] {
+        [Effect::Write(crate::command::Command::SetState { ids, to, .. })] => {
+            assert_eq!((ids.len(), *to), (21, ItemState::Done));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // `t` confirms before the tag popup opens.
+    mark(&mut model, 30);
+    key(&mut model, KeyCode::Char('t'));
+    assert!(model.moderation.popup.is_none());
+    key(&mut model, KeyCode::Char('y'));
+    assert!(
+        matches!(&model.moderation.popup, Some(Popup::Input { ids, .. }) if ids.len() == 30),
+        "{:?}",
+        model.moderation.popup
+    );
+}
+
+#[test]
+fn up_to_the_threshold_no_question_and_it_is_configurable() {
+    let mut model = model_with(5);
+    mark(&mut model, 20);
+    let effects = key(&mut model, KeyCode::Char('d'));
+    assert!(matches!(&effects[..], [Effect::Write(_)]), "{effects:?}");
+
+    model.find.config.confirm_above = 2;
+    mark(&mut model, 3);
+    let effects = key(&mut model, KeyCode::Char('d'));
+    assert!(effects.is_empty(), "{effects:?}");
+}
+
+#[test]
+fn view_takes_a_pattern_or_the_start_of_a_name() {
+    let mut model = model_with(5);
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "view needs");
+    let effects = key(&mut model, KeyCode::Enter);
+    assert_eq!(
+        list_query(&effects).unwrap().view,
+        crate::store::View::NeedsReply
+    );
+
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "view ~t bug !~r");
+    let effects = key(&mut model, KeyCode::Enter);
+    let query = list_query(&effects).unwrap();
+    assert_eq!(query.view, crate::store::View::All);
+    assert_eq!(query.limit, crate::pattern::parse("~t bug !~r").unwrap());
+    assert_eq!(model.find.limit.as_deref(), Some("~t bug !~r"));
+
+    // A bad pattern is named, not taken for a view.
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "view ~s angry");
+    key(&mut model, KeyCode::Enter);
+    let message = model.status.message.clone().unwrap();
+    assert!(message.contains("pos|neu|neg|unscored"), "{message}");
+    // An ambiguous or unknown name says what exists.
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "view xyz");
+    key(&mut model, KeyCode::Enter);
+    assert!(model
+        .status
+        .message
+        .clone()
+        .unwrap()
+        .contains("no view `xyz`"));
+}
