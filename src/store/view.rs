@@ -159,9 +159,82 @@ impl View {
     }
 }
 
-/// Turns what the CM typed after `/` into an FTS5 query that cannot be a syntax error:
-/// every word is quoted; the last one matches as a prefix so results come while typing.
+/// Turns what the CM typed after `/` into an FTS5 query: words all present, `|` or, `!`
+/// not, `"phrases"`, `word*` prefixes; the last word matches as a prefix so results come
+/// while typing. What is not a search (a `~` field, a lone `!`, a bad quote) falls back
+/// to every word quoted: it can never be an FTS5 syntax error.
 pub fn fts_query(input: &str) -> Option<String> {
+    search_query(input).unwrap_or_else(|_| quoted_words(input))
+}
+
+/// [`fts_query`], or why `input` is not a search (for the prompt).
+pub fn search_query(input: &str) -> Result<Option<String>, String> {
+    use crate::pattern::{parse, Pattern};
+    let Some(mut pattern) = parse(input).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    // The word being typed is a prefix; a closed phrase or group is not.
+    if input.trim_end().ends_with(|c: char| c.is_alphanumeric()) {
+        let mut last = &mut pattern;
+        loop {
+            match last {
+                Pattern::And(parts) | Pattern::Or(parts) => match parts.last_mut() {
+                    Some(p) => last = p,
+                    None => break,
+                },
+                Pattern::Not(inner) => last = inner,
+                Pattern::Text(terms) => {
+                    if let Some(term) = terms.last_mut() {
+                        term.prefix = true;
+                    }
+                    break;
+                }
+                Pattern::Field { .. } => break,
+            }
+        }
+    }
+    fts_of(&pattern).map(Some)
+}
+
+fn fts_of(pattern: &crate::pattern::Pattern) -> Result<String, String> {
+    use crate::pattern::Pattern;
+    let keep = "a search needs a word to keep besides what it leaves out (`refund !late`)";
+    Ok(match pattern {
+        Pattern::Text(terms) => terms.iter().map(|t| t.fts()).collect::<Vec<_>>().join(" "),
+        Pattern::Or(parts) => parts
+            .iter()
+            .map(|p| fts_of(p).map(|q| format!("({q})")))
+            .collect::<Result<Vec<_>, _>>()?
+            .join(" OR "),
+        Pattern::And(parts) => {
+            let (without, with): (Vec<&Pattern>, Vec<&Pattern>) =
+                parts.iter().partition(|p| matches!(p, Pattern::Not(_)));
+            if with.is_empty() {
+                return Err(keep.into());
+            }
+            let mut query = with
+                .iter()
+                .map(|p| fts_of(p).map(|q| format!("({q})")))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(" AND ");
+            for not in without {
+                if let Pattern::Not(inner) = not {
+                    query = format!("{query} NOT ({})", fts_of(inner)?);
+                }
+            }
+            query
+        }
+        Pattern::Not(_) => return Err(keep.into()),
+        Pattern::Field { field, .. } => {
+            return Err(format!(
+                "`{field}` is a limit field: press l to limit by it, / searches words"
+            ))
+        }
+    })
+}
+
+/// Every word quoted, the last one a prefix.
+fn quoted_words(input: &str) -> Option<String> {
     let words: Vec<String> = input
         .split_whitespace()
         .map(|w| w.replace('"', ""))
@@ -194,8 +267,27 @@ mod tests {
     #[test]
     fn search_input_is_quoted_so_operators_are_plain_words() {
         assert_eq!(fts_query("refund NOT"), Some("\"refund\" \"NOT\"*".into()));
-        assert_eq!(fts_query("say \"hi\""), Some("\"say\" \"hi\"*".into()));
+        assert_eq!(fts_query("NEAR(a b)"), Some("\"NEAR\" \"a\" \"b\"".into()));
         assert_eq!(fts_query("   "), None);
+    }
+
+    #[test]
+    fn search_has_or_not_phrases_and_prefixes() {
+        let q = |s: &str| search_query(s).unwrap().unwrap();
+        assert_eq!(q("say \"hi there\""), "\"say\" \"hi there\"");
+        assert_eq!(q("refund | return"), "(\"refund\") OR (\"return\"*)");
+        assert_eq!(q("refund !late"), "(\"refund\") NOT (\"late\"*)");
+        assert_eq!(q("caf* latte"), "\"caf\"* \"latte\"*");
+        assert_eq!(
+            q("(refund | return) !\"gift card\""),
+            "((\"refund\") OR (\"return\")) NOT (\"gift card\")"
+        );
+        // What cannot be a search is said, and still searched as plain words.
+        assert!(search_query("!late").unwrap_err().contains("word to keep"));
+        assert!(search_query("~t bug").unwrap_err().contains("press l"));
+        assert!(search_query("say \"hi").is_err());
+        assert_eq!(fts_query("say \"hi"), Some("\"say\" \"hi\"*".into()));
+        assert_eq!(fts_query("!late"), Some("\"!late\"*".into()));
     }
 
     #[test]

@@ -475,6 +475,9 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 
 fn set_search(model: &mut Model, text: Option<String>, effects: &mut Vec<Effect>) {
     let query = text.as_deref().and_then(fts_query);
+    if let Some(Err(e)) = text.as_deref().map(crate::store::view::search_query) {
+        model.status.message = Some(format!("search: {e} · searched the words as typed"));
+    }
     model.search = query.as_ref().and(text);
     let view = model.current_view().clone();
     let request = model.list.replace_query(ListQuery {
