@@ -177,6 +177,12 @@ pub enum BenchAction {
     },
     /// Only the ingest comparison and language detection speed (no cache needed).
     Languages,
+    /// Only the limit-pattern figures; with --reindex, also the full-text index rebuilt
+    /// without and with stemming (time and cache size each).
+    Find {
+        #[arg(long)]
+        reindex: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
