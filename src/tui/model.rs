@@ -448,6 +448,16 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 }
 
 fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    if model.prompt.is_none() {
+        return;
+    }
+    // History and completion, kept by the find feature.
+    match model.keymap.action(Layer::Prompt, &key) {
+        Some(Action::Complete) => return super::find::prompt::complete(model),
+        Some(Action::MoveUp) => return super::find::prompt::browse(model, true),
+        Some(Action::MoveDown) => return super::find::prompt::browse(model, false),
+        _ => super::find::prompt::typed(model),
+    }
     let Some(prompt) = model.prompt.as_mut() else {
         return;
     };
@@ -458,7 +468,11 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Some(Action::Close) => model.prompt = None,
         Some(Action::ClearLine) => text.clear(),
         Some(Action::Help) => super::help::open(model),
-        Some(Action::Submit) => match model.prompt.take() {
+        Some(Action::Submit) => match model
+            .prompt
+            .take()
+            .inspect(|p| super::find::prompt::remember(model, p))
+        {
             Some(Prompt::Search(text)) => set_search(model, Some(text), effects),
             Some(Prompt::Command(text)) => run_command(model, &text, effects),
             Some(Prompt::Limit(text)) => super::find::set_limit(model, &text, effects),

@@ -49,6 +49,8 @@ pub struct FindState {
     pub confirm: Option<(Action, usize)>,
     /// Set while a confirmed verb runs.
     confirmed: bool,
+    /// The prompt's history and Tab completion.
+    pub memory: prompt::PromptMemory,
     pub config: FindConfig,
 }
 
@@ -246,6 +248,8 @@ pub fn on_ids(model: &mut Model, purpose: IdsFor, ids: Vec<ItemId>, capped: bool
     }
     model.status.message = Some(message);
 }
+
+pub mod prompt;
 
 #[cfg(test)]
 mod tests;

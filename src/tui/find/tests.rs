@@ -292,3 +292,100 @@ fn view_takes_a_pattern_or_the_start_of_a_name() {
         .unwrap()
         .contains("no view `xyz`"));
 }
+
+/// The bottom line as drawn.
+fn prompt_line(model: &Model) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 1)).unwrap();
+    terminal
+        .draw(|f| crate::tui::status::view::render_prompt(f, f.area(), model))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let line: String = (0..buffer.area.width)
+        .map(|x| buffer[(x, 0)].symbol().to_string())
+        .collect();
+    line.split('█').next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn tab_completes_view_names_and_commands_round_robin() {
+    let mut model = model_with(3);
+    model
+        .sidebar
+        .views
+        .push((crate::store::View::Platform("chirp".into()), Some(3)));
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "view ne");
+    key(&mut model, KeyCode::Tab);
+    assert_eq!(prompt_line(&model), ":view needs-reply");
+    key(&mut model, KeyCode::Enter);
+    assert_eq!(model.current_view(), &crate::store::View::NeedsReply);
+
+    // Several candidates: each Tab shows the next, round.
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "view ");
+    let mut seen = Vec::new();
+    for _ in 0..7 {
+        key(&mut model, KeyCode::Tab);
+        seen.push(prompt_line(&model));
+    }
+    assert_eq!(
+        seen,
+        [
+            ":view inbox",
+            ":view needs-reply",
+            ":view escalated",
+            ":view done",
+            ":view all",
+            ":view platform:chirp",
+            ":view inbox"
+        ]
+    );
+    // Typing starts over from what is typed.
+    key(&mut model, KeyCode::Backspace);
+    typed(&mut model, "x");
+    assert_eq!(prompt_line(&model), ":view inbox");
+    key(&mut model, KeyCode::Esc);
+
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "mark-d");
+    key(&mut model, KeyCode::Tab);
+    assert_eq!(prompt_line(&model), ":mark-done");
+}
+
+#[test]
+fn up_and_down_walk_each_prompts_own_history() {
+    let mut model = model_with(3);
+    for line in ["view done", "view all"] {
+        key(&mut model, KeyCode::Char(':'));
+        typed(&mut model, line);
+        key(&mut model, KeyCode::Enter);
+    }
+    key(&mut model, KeyCode::Char('l'));
+    key(&mut model, KeyCode::Char('~'));
+    key(&mut model, KeyCode::Char('x'));
+    key(&mut model, KeyCode::Enter);
+
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "vi");
+    key(&mut model, KeyCode::Up);
+    assert_eq!(prompt_line(&model), ":view all");
+    key(&mut model, KeyCode::Up);
+    assert_eq!(prompt_line(&model), ":view done");
+    key(&mut model, KeyCode::Up);
+    assert_eq!(prompt_line(&model), ":view done", "stops at the oldest");
+    key(&mut model, KeyCode::Down);
+    assert_eq!(prompt_line(&model), ":view all");
+    key(&mut model, KeyCode::Down);
+    assert_eq!(prompt_line(&model), ":vi", "back to what was typed");
+    key(&mut model, KeyCode::Esc);
+
+    // The limit prompt has its own.
+    key(&mut model, KeyCode::Char('l'));
+    update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    assert_eq!(prompt_line(&model), "limit: ");
+    key(&mut model, KeyCode::Up);
+    assert_eq!(prompt_line(&model), "limit: ~x");
+}

@@ -584,6 +584,14 @@ const POPUP: &[Binding] = &[
 
 const PROMPT: &[Binding] = &[
     b(Action::Submit, &["enter"], "", "search / run the command"),
+    b(
+        Action::Complete,
+        &["tab"],
+        "",
+        "complete :view names, commands",
+    ),
+    b(Action::MoveUp, &["up"], "", "older line (history)"),
+    b(Action::MoveDown, &["down"], "", "newer line (history)"),
     b(Action::ClearLine, &["ctrl-u"], "", "clear the line"),
     b(Action::Close, &["esc", "ctrl-c"], "", "cancel"),
     b(Action::Help, &["f1"], "", "this help"),
