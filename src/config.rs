@@ -65,6 +65,9 @@ pub struct Config {
     /// Limits and marks (`[find]`).
     #[serde(default)]
     pub find: crate::tui::find::FindConfig,
+    /// Saved views (`[[view]] name, key, query`).
+    #[serde(default, rename = "view")]
+    pub views: Vec<crate::tui::find::saved::SavedViewConfig>,
 }
 
 fn default_brand() -> String {
@@ -195,6 +198,7 @@ impl Config {
             .map_err(|e| invalid(format!("[languages] {e}")))?;
         crate::report::period::time_zone(&self.report.tz)
             .map_err(|e| invalid(format!("[report] tz: {e}")))?;
+        crate::tui::find::saved::validate(&self.views, None).map_err(invalid)?;
         Ok(())
     }
 }

@@ -36,6 +36,9 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
             .with_replies(kit);
         model.status.tz = jiff::tz::TimeZone::system();
         model.find.config = workspace.config.find.clone();
+        model.find.saved.views =
+            crate::tui::find::saved::validate(&workspace.config.views, Some(&model.keymap))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", workspace.config_path.display()))?;
         if workspace.config.accounts.is_empty() {
             model.first_run = Some(workspace.config_path.display().to_string());
         }

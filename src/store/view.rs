@@ -22,6 +22,9 @@ pub enum View {
     Tag(String),
     /// The items of one incident (`:view incident:N`).
     Incident(i64),
+    /// A saved view of the config (`[[view]]`): All narrowed by its query, which the
+    /// list query carries as its limit.
+    Saved(String),
 }
 
 impl View {
@@ -44,6 +47,7 @@ impl View {
             View::Platform(p) => p.clone(),
             View::Tag(t) => format!("#{t}"),
             View::Incident(id) => format!("incident #{id}"),
+            View::Saved(name) => name.clone(),
         }
     }
 
@@ -85,7 +89,7 @@ impl View {
                 vec![Value::Integer(*id)],
             ),
             View::Done => ("i.state = 'done' AND i.kind != 'post'", vec![]),
-            View::All => ("i.kind != 'post'", vec![]),
+            View::All | View::Saved(_) => ("i.kind != 'post'", vec![]),
             View::Platform(p) => (
                 "i.state IN ('new', 'open') AND i.kind != 'post' \
                  AND i.account_id IN (SELECT id FROM accounts WHERE platform = ?)",
@@ -114,7 +118,12 @@ impl View {
     pub(crate) fn time_index(&self) -> &'static str {
         match self {
             View::Inbox | View::NeedsReply | View::Platform(_) => "INDEXED BY items_open_by_time",
-            View::Escalated | View::Done | View::All | View::Tag(_) | View::Incident(_) => "",
+            View::Escalated
+            | View::Done
+            | View::All
+            | View::Tag(_)
+            | View::Incident(_)
+            | View::Saved(_) => "",
         }
     }
 
@@ -154,7 +163,7 @@ impl View {
                 "SELECT coalesce((SELECT n FROM tag_counts WHERE tag = ?), 0)",
                 vec![Value::Text(t.clone())],
             ),
-            View::Escalated | View::Incident(_) => return None,
+            View::Escalated | View::Incident(_) | View::Saved(_) => return None,
         })
     }
 }

@@ -159,12 +159,14 @@ impl Model {
 
     /// The first effects: load the list and the sidebar.
     pub fn start(&mut self) -> Vec<Effect> {
-        vec![
+        let mut effects = vec![
             Effect::Query(Request::List(self.list.load(Anchor::Top))),
             Effect::Query(Request::Sidebar),
             Effect::Query(Request::OpenEscalations),
             Effect::Query(Request::OutboxAttention),
-        ]
+        ];
+        super::find::saved::start(self, &mut effects);
+        effects
     }
 
     pub fn current_view(&self) -> &View {
@@ -226,6 +228,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             model.now = now;
             model.frame = model.frame.wrapping_add(1);
+            super::find::saved::maybe_count(model, &mut effects);
             super::composer::update::on_tick(model, &mut effects);
         }
         Msg::Changed(changes) => requery(model, changes, &mut effects),
@@ -299,6 +302,9 @@ fn requery(model: &mut Model, changes: Changes, effects: &mut Vec<Effect>) {
         changes.any(&[Counts, Tags, Accounts, Aside]),
         Request::Sidebar,
     );
+    if changes.any(&[Items, Counts, Tags, Escalations]) {
+        super::find::saved::changed(model);
+    }
     read(changes.any(&[Escalations, Tags]), Request::OpenEscalations);
     read(changes.contains(Outbox), Request::OutboxAttention);
     if let Some(id) = model.detail.wanted {
@@ -366,7 +372,10 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
         Response::Sidebar { views, aside } => {
             model.status.aside = aside;
             let selected = model.current_view().clone();
-            model.sidebar.views = views.into_iter().map(|(v, n)| (v, Some(n))).collect();
+            let mut views: Vec<(View, Option<u64>)> =
+                views.into_iter().map(|(v, n)| (v, Some(n))).collect();
+            super::find::saved::into_sidebar(model, &mut views);
+            model.sidebar.views = views;
             if let Some(i) = model.sidebar.views.iter().position(|(v, _)| *v == selected) {
                 model.sidebar.selected = i;
             }
@@ -401,6 +410,7 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 pane.rows = rows;
             }
         }
+        Response::SavedCounts(counts) => super::find::saved::on_counts(model, counts),
         Response::Ids {
             purpose,
             ids,
@@ -431,6 +441,9 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     }
     model.status.message = None;
+    if let Some(view) = super::find::saved::by_key(model, &key) {
+        return open_view(model, view, effects);
+    }
     match model.keymap.action(Layer::Inbox, &key) {
         Some(action) => {
             model.list.touched = true;
@@ -507,7 +520,8 @@ pub(super) fn switch_view(model: &mut Model, index: usize, effects: &mut Vec<Eff
         return;
     };
     model.sidebar.selected = index;
-    let request = model.list.replace_query(ListQuery::view(view.clone()));
+    let query = super::find::saved::query_for(model, view);
+    let request = model.list.replace_query(query);
     model.search = None;
     model.find.limit = None;
     model.marks.clear();

@@ -36,6 +36,8 @@ pub enum Request {
         query: ListQuery,
         purpose: IdsFor,
     },
+    /// The counts of the saved views: (name, pattern).
+    SavedCounts(Vec<(String, crate::pattern::Pattern)>),
 }
 
 /// What the ids of [`Request::Ids`] are for.
@@ -86,6 +88,7 @@ pub enum Response {
         failed: usize,
         unknown: usize,
     },
+    SavedCounts(Vec<(String, u64)>),
     Ids {
         purpose: IdsFor,
         ids: Vec<ItemId>,
@@ -135,6 +138,7 @@ fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
                     | (Request::ItemOutbox(_), Request::ItemOutbox(_))
                     | (Request::Outbox, Request::Outbox)
                     | (Request::OutboxAttention, Request::OutboxAttention)
+                    | (Request::SavedCounts(_), Request::SavedCounts(_))
                     | (
                         Request::List(ListRequest::Window { .. }),
                         Request::List(ListRequest::Window { .. })
@@ -221,6 +225,17 @@ pub fn run(
             outbox: crate::outbox::read::item_outbox(reader.conn(), id)?,
         },
         Request::Outbox => Response::Outbox(crate::outbox::read::recent(reader.conn(), 200)?),
+        Request::SavedCounts(views) => {
+            let mut counts = Vec::with_capacity(views.len());
+            for (name, pattern) in views {
+                let query = ListQuery {
+                    limit: Some(pattern),
+                    ..ListQuery::view(View::All)
+                };
+                counts.push((name, reader.count(&query)?));
+            }
+            Response::SavedCounts(counts)
+        }
         Request::Ids { query, purpose } => {
             let cap = super::find::MARK_CAP;
             let mut ids = reader.ids(&query, cap + 1)?;

@@ -51,6 +51,8 @@ pub struct FindState {
     confirmed: bool,
     /// The prompt's history and Tab completion.
     pub memory: prompt::PromptMemory,
+    /// `[[view]]`s of the config and their counts.
+    pub saved: saved::Saved,
     pub config: FindConfig,
 }
 
@@ -147,10 +149,12 @@ pub fn view_by_prefix(model: &Model, text: &str) -> Option<View> {
         .chain(model.sidebar.views.iter().map(|(v, _)| v))
         .map(|v| (view_name(v), v.clone()))
         .collect();
-    names.dedup_by(|a, b| a.1 == b.1);
+    if let Some((_, exact)) = names.iter().find(|(name, _)| name.to_lowercase() == text) {
+        return Some(exact.clone());
+    }
     let mut found = names
         .into_iter()
-        .filter(|(name, _)| name.starts_with(&text));
+        .filter(|(name, _)| name.to_lowercase().starts_with(&text));
     let first = found.next()?;
     found.all(|(_, v)| v == first.1).then_some(first.1)
 }
@@ -166,6 +170,7 @@ pub fn view_name(view: &View) -> String {
         View::Platform(p) => format!("platform:{p}"),
         View::Tag(t) => format!("#{t}"),
         View::Incident(n) => format!("incident:{n}"),
+        View::Saved(name) => name.clone(),
     }
 }
 
@@ -186,10 +191,14 @@ pub fn set_limit(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
     limit_list(model, pattern, effects);
 }
 
-/// Shows the current view narrowed by `pattern`.
+/// Shows the current view narrowed by `pattern` (on top of a saved view's own query).
 pub fn limit_list(model: &mut Model, pattern: Option<Pattern>, effects: &mut Vec<Effect>) {
+    let limit = match (saved::base(model, model.current_view()), pattern) {
+        (Some(base), Some(pattern)) => Some(Pattern::And(vec![base, pattern])),
+        (base, pattern) => pattern.or(base),
+    };
     let query = ListQuery {
-        limit: pattern,
+        limit,
         ..model.list.query.clone()
     };
     let request = model.list.replace_query(query);
@@ -250,6 +259,7 @@ pub fn on_ids(model: &mut Model, purpose: IdsFor, ids: Vec<ItemId>, capped: bool
 }
 
 pub mod prompt;
+pub mod saved;
 
 #[cfg(test)]
 mod tests;

@@ -389,3 +389,190 @@ fn up_and_down_walk_each_prompts_own_history() {
     key(&mut model, KeyCode::Up);
     assert_eq!(prompt_line(&model), "limit: ~x");
 }
+
+fn saved_model() -> (Model, Vec<Effect>) {
+    let mut model = Model::new(
+        crate::tui::keymap::Keymap::defaults(),
+        "Brand".into(),
+        10_000,
+    );
+    let configs: Vec<saved::SavedViewConfig> = toml::from_str::<toml::Table>(
+        r#"
+        [[view]]
+        name = "Angry bugs"
+        key = "alt-1"
+        query = "~t bug ~s neg"
+        [[view]]
+        name = "VIP"
+        query = "~a vip"
+        "#,
+    )
+    .unwrap()["view"]
+        .clone()
+        .try_into()
+        .unwrap();
+    model.find.saved.views = saved::validate(&configs, Some(&model.keymap)).unwrap();
+    let effects = model.start();
+    update(&mut model, Msg::Resize { list_rows: 10 });
+    (model, effects)
+}
+
+fn sidebar(model: &Model) -> Vec<String> {
+    let mut terminal = Terminal::new(TestBackend::new(22, 12)).unwrap();
+    terminal
+        .draw(|f| crate::tui::sidebar::view::render(f, f.area(), model))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    (1..buffer.area.height - 1)
+        .map(|y| {
+            (1..buffer.area.width - 1)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+fn saved_counts(effects: &[Effect]) -> Option<Vec<String>> {
+    effects.iter().find_map(|e| match e {
+        Effect::Query(Request::SavedCounts(views)) => {
+            Some(views.iter().map(|(n, _)| n.clone()).collect())
+        }
+        _ => None,
+    })
+}
+
+#[test]
+fn saved_views_sit_beside_the_built_in_ones_with_counts_off_the_ui_thread() {
+    let (mut model, effects) = saved_model();
+    assert_eq!(
+        saved_counts(&effects),
+        Some(vec!["Angry bugs".to_string(), "VIP".to_string()])
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::Sidebar {
+            views: crate::store::View::FIXED
+                .iter()
+                .map(|v| (v.clone(), 5))
+                .chain([(crate::store::View::Platform("chirp".into()), 5)])
+                .collect(),
+            aside: (0, 0),
+        }),
+    );
+    update(
+        &mut model,
+        Msg::Loaded(Response::SavedCounts(vec![
+            ("Angry bugs".into(), 7),
+            ("VIP".into(), 12_345),
+        ])),
+    );
+    assert_eq!(
+        sidebar(&model),
+        [
+            "Inbox              5",
+            "Needs reply        5",
+            "Escalated          5",
+            "Done               5",
+            "All                5",
+            "Angry bugs         7",
+            "VIP          10,000+",
+            "chirp              5",
+        ]
+    );
+
+    // A change asks again, but not within two seconds of the last ask.
+    update(
+        &mut model,
+        Msg::Changed(crate::store::Changes::of(&[crate::store::Change::Items])),
+    );
+    let effects = update(&mut model, Msg::Tick(10_001));
+    assert_eq!(saved_counts(&effects), None);
+    let effects = update(&mut model, Msg::Tick(10_002));
+    assert!(saved_counts(&effects).is_some());
+    // While the answer is due the old counts show, marked stale; no second ask.
+    assert!(
+        sidebar(&model).contains(&"Angry bugs        ~7".to_string()),
+        "{:?}",
+        sidebar(&model)
+    );
+    update(
+        &mut model,
+        Msg::Changed(crate::store::Changes::of(&[crate::store::Change::Items])),
+    );
+    assert_eq!(saved_counts(&update(&mut model, Msg::Tick(10_005))), None);
+    update(
+        &mut model,
+        Msg::Loaded(Response::SavedCounts(vec![("Angry bugs".into(), 8)])),
+    );
+    assert!(sidebar(&model).contains(&"Angry bugs         8".to_string()));
+    // Nothing changed since: no ask.
+    // A change came while counting: asked again, then quiet.
+    assert!(saved_counts(&update(&mut model, Msg::Tick(10_009))).is_some());
+    update(&mut model, Msg::Loaded(Response::SavedCounts(vec![])));
+    assert_eq!(saved_counts(&update(&mut model, Msg::Tick(10_015))), None);
+}
+
+#[test]
+fn a_saved_view_opens_by_key_name_or_sidebar_and_a_limit_narrows_it() {
+    let (mut model, _) = saved_model();
+    let effects = update(
+        &mut model,
+        Msg::Key(KeyEvent::new(KeyCode::Char('1'), KeyModifiers::ALT)),
+    );
+    let query =
+        list_query(&effects).unwrap_or_else(|| panic!("{effects:?} {:?}", model.status.message));
+    assert_eq!(query.view, crate::store::View::Saved("Angry bugs".into()));
+    assert_eq!(query.limit, crate::pattern::parse("~t bug ~s neg").unwrap());
+
+    // `l` narrows the saved view; esc goes back to the view's own query.
+    key(&mut model, KeyCode::Char('l'));
+    typed(&mut model, "~p chirp");
+    let query = list_query(&key(&mut model, KeyCode::Enter)).unwrap();
+    assert_eq!(
+        query.limit,
+        Some(crate::pattern::Pattern::And(vec![
+            crate::pattern::parse("~t bug ~s neg").unwrap().unwrap(),
+            crate::pattern::parse("~p chirp").unwrap().unwrap(),
+        ]))
+    );
+    let query = list_query(&key(&mut model, KeyCode::Esc)).unwrap();
+    assert_eq!(query.limit, crate::pattern::parse("~t bug ~s neg").unwrap());
+
+    key(&mut model, KeyCode::Char(':'));
+    typed(&mut model, "view vi");
+    key(&mut model, KeyCode::Tab);
+    let query = list_query(&key(&mut model, KeyCode::Enter)).unwrap();
+    assert_eq!(query.view, crate::store::View::Saved("VIP".into()));
+}
+
+#[test]
+fn a_bad_saved_view_is_a_config_error_naming_it() {
+    let config = |text: &str| -> Vec<saved::SavedViewConfig> {
+        toml::from_str::<toml::Table>(text).unwrap()["view"]
+            .clone()
+            .try_into()
+            .unwrap()
+    };
+    let keymap = crate::tui::keymap::Keymap::defaults();
+    let err = saved::validate(
+        &config("[[view]]\nname = \"x\"\nquery = \"~s angry\""),
+        Some(&keymap),
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("`x` query") && err.contains("pos|neu|neg"),
+        "{err}"
+    );
+    let err = saved::validate(
+        &config("[[view]]\nname = \"x\"\nkey = \"d\"\nquery = \"~x\""),
+        Some(&keymap),
+    )
+    .unwrap_err();
+    assert!(err.contains("already mark-done"), "{err}");
+    let err =
+        saved::validate(&config("[[view]]\nname = \"Done\"\nquery = \"~x\""), None).unwrap_err();
+    assert!(err.contains("taken"), "{err}");
+}
