@@ -144,7 +144,7 @@ pub fn view_by_prefix(model: &Model, text: &str) -> Option<View> {
     if text.is_empty() {
         return None;
     }
-    let mut names: Vec<(String, View)> = View::FIXED
+    let names: Vec<(String, View)> = View::FIXED
         .iter()
         .chain(model.sidebar.views.iter().map(|(v, _)| v))
         .map(|v| (view_name(v), v.clone()))
