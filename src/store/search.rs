@@ -14,7 +14,7 @@ use super::{Result, View};
 /// Views up to this many items are counted by their ids.
 pub(crate) const NARROW_VIEW: u64 = 50_000;
 
-/// How many matches of `search` (newer than `after_id` in arrival order, if given) lie in
+/// How many matches of `search` (newer than `newer_than` = (created_at, id), if given) lie in
 /// `view`, counting no further than `limit`; `None` when the view is too large for this
 /// way (`view_size` items).
 pub(crate) fn count_in_view(
@@ -22,7 +22,7 @@ pub(crate) fn count_in_view(
     view: &View,
     view_size: u64,
     search: &str,
-    after_id: Option<i64>,
+    newer_than: Option<(i64, i64)>,
     limit: u64,
 ) -> Result<Option<u64>> {
     if view_size > NARROW_VIEW {
@@ -32,16 +32,23 @@ pub(crate) fn count_in_view(
     let index = view.time_index();
     let ids: HashSet<i64> = conn
         .prepare_cached(&format!(
-            "SELECT i.id FROM items i {index} WHERE {view_sql}"
+            "SELECT i.id, i.created_at FROM items i {index} WHERE {view_sql}"
         ))?
-        .query_map(params_from_iter(view_params), |r| r.get(0))?
+        .query_map(params_from_iter(view_params), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .filter(|row| match (row, newer_than) {
+            (Ok((id, at)), Some(key)) => (*at, *id) > key,
+            _ => true,
+        })
+        .map(|row| row.map(|(id, _)| id))
         .collect::<rusqlite::Result<_>>()?;
     // Only the matches between the view's first and last id can count: the Inbox holds
     // recent items, so this skips most of a common word's matches.
     let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) else {
         return Ok(Some(0));
     };
-    let from = after_id.map_or(first, |after| first.max(after.saturating_add(1)));
+    let from = first;
     let mut stmt = conn.prepare_cached(
         "SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3",
     )?;
@@ -66,15 +73,22 @@ mod tests {
     use crate::store::view::fts_query;
 
     /// What the general count gives: every match looked up in `items`.
-    fn by_lookup(conn: &Connection, view: &View, search: &str, after: i64, limit: u64) -> u64 {
+    fn by_lookup(
+        conn: &Connection,
+        view: &View,
+        search: &str,
+        after: (i64, i64),
+        limit: u64,
+    ) -> u64 {
         let (view_sql, mut values) = view.condition();
         values.insert(0, rusqlite::types::Value::Text(search.into()));
-        values.push(rusqlite::types::Value::Integer(after));
+        values.push(rusqlite::types::Value::Integer(after.0));
+        values.push(rusqlite::types::Value::Integer(after.1));
         values.push(rusqlite::types::Value::Integer(limit as i64));
         conn.query_row(
             &format!(
                 "SELECT count(*) FROM (SELECT 1 FROM items_fts JOIN items i ON i.id = items_fts.rowid
-                 WHERE items_fts MATCH ? AND {view_sql} AND items_fts.rowid > ? LIMIT ?)"
+                 WHERE items_fts MATCH ? AND {view_sql} AND (i.created_at, i.id) > (?, ?) LIMIT ?)"
             ),
             params_from_iter(values),
             |r| r.get::<_, i64>(0),
@@ -109,7 +123,8 @@ mod tests {
                         if n % 3 == 0 { "cold" } else { "hot" }
                     ),
                     url: None,
-                    created_at: 1_000 + n,
+                    // Arrival order is not time order.
+                    created_at: 1_000 + (n * 37) % 60,
                     raw_json: None,
                 })
             })
@@ -130,14 +145,23 @@ mod tests {
         for view in &views {
             for words in ["coffee", "cold", "co", "order 1", "nothing"] {
                 let search = fts_query(words).unwrap();
-                for (after, limit) in [(0, 1_000), (ids[30], 1_000), (0, 4)] {
+                let key30: (i64, i64) = (
+                    conn.query_row(
+                        "SELECT created_at FROM items WHERE id = ?",
+                        [ids[30]],
+                        |r| r.get(0),
+                    )
+                    .unwrap(),
+                    ids[30],
+                );
+                for (after, limit) in [((0, 0), 1_000), (key30, 1_000), ((0, 0), 4)] {
                     let narrow = count_in_view(&conn, view, 0, &search, Some(after), limit)
                         .unwrap()
                         .unwrap();
                     assert_eq!(
                         narrow,
                         by_lookup(&conn, view, &search, after, limit),
-                        "{view:?} {words} after {after} limit {limit}"
+                        "{view:?} {words} after {after:?} limit {limit}"
                     );
                 }
             }
