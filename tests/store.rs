@@ -84,6 +84,7 @@ fn an_edit_updates_the_stored_text_and_search_finds_the_new_words() {
                 view: View::All,
                 search: fts_query(q),
                 limit: None,
+                sort: Default::default(),
             })
             .unwrap()
     };
@@ -432,6 +433,7 @@ fn search_pages_follow_the_views_time_order_and_count_matches() {
         view: View::Inbox,
         search: fts_query("refund"),
         limit: None,
+        sort: Default::default(),
     };
     assert_eq!(reader.count(&query).unwrap(), 60);
     let first = reader.page(&query, None, Direction::Older, 25).unwrap();

@@ -199,6 +199,7 @@ fn search_first_page(path: &Path, view: View) -> anyhow::Result<Figure> {
     ] {
         let query = ListQuery {
             limit: None,
+            sort: Default::default(),
             view: view.clone(),
             search: fts_query(word),
         };

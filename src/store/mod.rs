@@ -31,6 +31,7 @@ pub mod state;
 pub mod thread;
 pub mod truth;
 pub mod view;
+pub mod view_sort;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -23,6 +23,14 @@ const DENSE_TAG_FACTOR: i64 = 24;
 /// one with fewer by sorting its matches.
 const COMMON_SEARCH: i64 = 5_000;
 
+/// How a row compares with a key it comes before in the list.
+fn before_cmp(query: &ListQuery) -> &'static str {
+    match query.sort {
+        Sort::Newest => ">",
+        Sort::Oldest => "<",
+    }
+}
+
 /// A search page that sorts the search's matches by time.
 fn search_by_matches(view_sql: &str, anchor_sql: &str, order: &str) -> String {
     format!(
@@ -132,6 +140,33 @@ pub struct ListQuery {
     pub search: Option<String>,
     /// A limit pattern (`~t bug ~s neg`), see [`crate::pattern`].
     pub limit: Option<crate::pattern::Pattern>,
+    pub sort: Sort,
+}
+
+/// The list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Sort {
+    #[default]
+    Newest,
+    /// Oldest first: in Needs reply, the longest wait for a first answer first.
+    Oldest,
+}
+
+impl Sort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Sort> {
+        match text {
+            "newest" => Some(Sort::Newest),
+            "oldest" => Some(Sort::Oldest),
+            _ => None,
+        }
+    }
 }
 
 impl ListQuery {
@@ -140,6 +175,7 @@ impl ListQuery {
             view,
             search: None,
             limit: None,
+            sort: Sort::Newest,
         }
     }
 
@@ -366,6 +402,26 @@ impl Reader {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<ItemRow>> {
+        if query.sort == Sort::Oldest {
+            // The list read upside down: further down is newer; rows come oldest first.
+            let flipped = match direction {
+                Direction::Older => Direction::Newer,
+                Direction::Newer => Direction::Older,
+            };
+            let mut rows = self.page_newest_first(query, anchor, flipped, limit)?;
+            rows.reverse();
+            return Ok(rows);
+        }
+        self.page_newest_first(query, anchor, direction, limit)
+    }
+
+    fn page_newest_first(
+        &self,
+        query: &ListQuery,
+        anchor: Option<PageKey>,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>> {
         self.tally
             .pages
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -479,7 +535,8 @@ impl Reader {
         self.count_where(query, None)
     }
 
-    /// How many items of `query` come before `key` in the list (are newer than it).
+    /// How many items of `query` come before `key` in the list (newer than it, or older
+    /// when the list is oldest first).
     pub fn count_newer(&self, query: &ListQuery, key: PageKey) -> Result<u64> {
         self.count_where(query, Some(key))
     }
@@ -499,6 +556,7 @@ impl Reader {
                 view_size,
                 search,
                 newer_than.map(|key| (key.created_at, key.id)),
+                query.sort == Sort::Oldest,
                 SEARCH_COUNT_CAP + 1,
             )?;
             if let Some(n) = narrow {
@@ -516,7 +574,8 @@ impl Reader {
                 params.push(Value::Integer(key.created_at));
                 params.push(Value::Integer(key.id));
                 let index = query.view.time_index();
-                format!("SELECT count(*) FROM items i {index} WHERE {view_sql} AND (i.created_at, i.id) > (?, ?)")
+                let cmp = before_cmp(query);
+                format!("SELECT count(*) FROM items i {index} WHERE {view_sql} AND (i.created_at, i.id) {cmp} (?, ?)")
             }
             (Some(search), key, _) => {
                 params.insert(0, Value::Text(search.clone()));
@@ -524,7 +583,11 @@ impl Reader {
                     Some(key) => {
                         params.push(Value::Integer(key.created_at));
                         params.push(Value::Integer(key.id));
-                        "AND (i.created_at, i.id) > (?, ?)"
+                        if query.sort == Sort::Oldest {
+                            "AND (i.created_at, i.id) < (?, ?)"
+                        } else {
+                            "AND (i.created_at, i.id) > (?, ?)"
+                        }
                     }
                     None => "",
                 };
@@ -555,7 +618,7 @@ impl Reader {
             Some(key) => {
                 params.push(Value::Integer(key.created_at));
                 params.push(Value::Integer(key.id));
-                let newer = "(i.created_at, i.id) > (?, ?)";
+                let newer = format!("(i.created_at, i.id) {} (?, ?)", before_cmp(query));
                 format!("SELECT count(*) FROM {from} {condition} AND {newer}")
             }
             None => {
@@ -570,18 +633,22 @@ impl Reader {
     /// The ids of up to `limit` items of `query`, in list order (to mark them).
     pub fn ids(&self, query: &ListQuery, limit: usize) -> Result<Vec<ItemId>> {
         let (condition, mut params) = query.condition(false);
+        let order = match query.sort {
+            Sort::Newest => "DESC",
+            Sort::Oldest => "ASC",
+        };
         let sql = match &query.search {
             Some(search) => {
                 params.insert(0, Value::Text(search.clone()));
                 format!(
                     "SELECT i.id FROM items_fts JOIN items i ON i.id = items_fts.rowid
                      WHERE items_fts MATCH ? AND {condition}
-                     ORDER BY i.created_at DESC, i.id DESC LIMIT ?"
+                     ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
                 )
             }
             None => format!(
                 "SELECT i.id FROM items i {} WHERE {condition}
-                 ORDER BY i.created_at DESC, i.id DESC LIMIT ?",
+                 ORDER BY i.created_at {order}, i.id {order} LIMIT ?",
                 query.view.time_index()
             ),
         };

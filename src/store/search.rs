@@ -23,6 +23,7 @@ pub(crate) fn count_in_view(
     view_size: u64,
     search: &str,
     newer_than: Option<(i64, i64)>,
+    oldest_first: bool,
     limit: u64,
 ) -> Result<Option<u64>> {
     if view_size > NARROW_VIEW {
@@ -38,6 +39,7 @@ pub(crate) fn count_in_view(
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
         })?
         .filter(|row| match (row, newer_than) {
+            (Ok((id, at)), Some(key)) if oldest_first => (*at, *id) < key,
             (Ok((id, at)), Some(key)) => (*at, *id) > key,
             _ => true,
         })
@@ -155,7 +157,7 @@ mod tests {
                     ids[30],
                 );
                 for (after, limit) in [((0, 0), 1_000), (key30, 1_000), ((0, 0), 4)] {
-                    let narrow = count_in_view(&conn, view, 0, &search, Some(after), limit)
+                    let narrow = count_in_view(&conn, view, 0, &search, Some(after), false, limit)
                         .unwrap()
                         .unwrap();
                     assert_eq!(
@@ -169,7 +171,7 @@ mod tests {
         // A view over the limit is left to the general count.
         let search = fts_query("coffee").unwrap();
         assert_eq!(
-            count_in_view(&conn, &View::All, NARROW_VIEW + 1, &search, None, 10).unwrap(),
+            count_in_view(&conn, &View::All, NARROW_VIEW + 1, &search, None, false, 10).unwrap(),
             None
         );
     }

@@ -159,6 +159,7 @@ impl Model {
 
     /// The first effects: load the list and the sidebar.
     pub fn start(&mut self) -> Vec<Effect> {
+        self.list.query.sort = super::find::sort_of(self, self.current_view());
         let mut effects = vec![
             Effect::Query(Request::List(self.list.load(Anchor::Top))),
             Effect::Query(Request::Sidebar),
@@ -506,11 +507,9 @@ fn set_search(model: &mut Model, text: Option<String>, effects: &mut Vec<Effect>
         model.status.message = Some(format!("search: {e} · searched the words as typed"));
     }
     model.search = query.as_ref().and(text);
-    let view = model.current_view().clone();
     let request = model.list.replace_query(ListQuery {
-        view,
         search: query,
-        limit: model.list.query.limit.clone(),
+        ..model.list.query.clone()
     });
     list_effect(effects, Some(request));
 }

@@ -278,7 +278,10 @@ pub fn load_window(
             // Just past the anchor, so the anchor item itself is the first older row.
             let inclusive = PageKey {
                 created_at: key.created_at,
-                id: key.id.saturating_add(1),
+                id: match query.sort {
+                    crate::store::read::Sort::Newest => key.id.saturating_add(1),
+                    crate::store::read::Sort::Oldest => key.id.saturating_sub(1),
+                },
             };
             let older = reader.page(query, Some(inclusive), Direction::Older, WINDOW_AFTER)?;
             let focus = if older.is_empty() {

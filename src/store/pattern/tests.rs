@@ -351,3 +351,79 @@ fn both_search_plans_page_the_same_rows_in_time_order() {
         }
     }
 }
+
+#[test]
+fn an_oldest_first_list_pages_counts_and_windows_upside_down() {
+    use crate::store::read::{Direction, ListQuery, Sort};
+    let fx = fixture();
+    let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+    let external = |rows: &[crate::store::read::ItemRow]| -> Vec<i64> {
+        rows.iter()
+            .map(|r| {
+                fx.conn
+                    .query_row(
+                        "SELECT CAST(substr(external_id, 2) AS INTEGER) FROM items WHERE id = ?",
+                        [r.id],
+                        |row| row.get(0),
+                    )
+                    .unwrap()
+            })
+            .collect()
+    };
+    // Ages: 5 (20d), 3 (10d), 2 (3d), 4 (1d), 1 (12h); 6 is a post, not in All.
+    for (limit, search) in [
+        (None, None),
+        (crate::pattern::parse("!~k dm").unwrap(), None),
+    ] {
+        let query = ListQuery {
+            sort: Sort::Oldest,
+            limit,
+            search,
+            ..ListQuery::view(crate::store::View::All)
+        };
+        let top = reader.page(&query, None, Direction::Older, 2).unwrap();
+        assert_eq!(external(&top), [5, 3]);
+        let next = reader
+            .page(&query, Some(top[1].key()), Direction::Older, 10)
+            .unwrap();
+        let all: Vec<i64> = external(&top).into_iter().chain(external(&next)).collect();
+        let expected: Vec<i64> = if query.limit.is_some() {
+            vec![5, 3, 4, 1]
+        } else {
+            vec![5, 3, 2, 4, 1]
+        };
+        assert_eq!(all, expected);
+        let bottom = reader.page(&query, None, Direction::Newer, 2).unwrap();
+        assert_eq!(external(&bottom), expected[expected.len() - 2..]);
+        // Before the third row in the list: the two oldest.
+        assert_eq!(reader.count_newer(&query, next[0].key()).unwrap(), 2);
+        let window = crate::tui::query::load_window(
+            &reader,
+            &query,
+            crate::tui::inbox::list::Anchor::At(next[0].key()),
+        )
+        .unwrap();
+        assert_eq!(external(&window.rows), expected);
+        assert_eq!(window.rows[window.focus].id, next[0].id);
+    }
+    // A search too.
+    let query = ListQuery {
+        sort: Sort::Oldest,
+        search: crate::store::view::fts_query("cold | brew | refund"),
+        ..ListQuery::view(crate::store::View::All)
+    };
+    let rows = reader.page(&query, None, Direction::Older, 10).unwrap();
+    assert_eq!(external(&rows), [5, 3, 4, 1]);
+}
+
+#[test]
+fn a_views_order_is_kept() {
+    let fx = fixture();
+    crate::store::view_sort::set(&fx.conn, "needs-reply", "oldest").unwrap();
+    crate::store::view_sort::set(&fx.conn, "needs-reply", "newest").unwrap();
+    crate::store::view_sort::set(&fx.conn, "Angry bugs", "oldest").unwrap();
+    let all = crate::store::view_sort::all(&fx.conn).unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all["needs-reply"], "newest");
+    assert_eq!(all["Angry bugs"], "oldest");
+}

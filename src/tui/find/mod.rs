@@ -11,7 +11,7 @@ use super::model::{Effect, Model, Prompt};
 use super::query::{IdsFor, Request};
 use crate::domain::ItemId;
 use crate::pattern::Pattern;
-use crate::store::read::ListQuery;
+use crate::store::read::{ListQuery, Sort};
 use crate::store::View;
 
 /// `[find]` in the config.
@@ -53,6 +53,8 @@ pub struct FindState {
     pub memory: prompt::PromptMemory,
     /// `[[view]]`s of the config and their counts.
     pub saved: saved::Saved,
+    /// The order chosen for each view (by its `:view` name), kept across restarts.
+    pub sorts: std::collections::HashMap<String, Sort>,
     pub config: FindConfig,
 }
 
@@ -122,6 +124,25 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) -> bo
         Action::MarkPattern => model.prompt = Some(Prompt::MarkPattern(String::new())),
         Action::MarkAll => ask_ids(model, IdsFor::Mark, None, effects),
         Action::InvertMarks => ask_ids(model, IdsFor::Invert, None, effects),
+        Action::Sort => {
+            let sort = match model.list.query.sort {
+                Sort::Newest => Sort::Oldest,
+                Sort::Oldest => Sort::Newest,
+            };
+            let view = view_name(model.current_view());
+            model.find.sorts.insert(view.clone(), sort);
+            let query = ListQuery {
+                sort,
+                ..model.list.query.clone()
+            };
+            let request = model.list.replace_query(query);
+            effects.push(Effect::Query(Request::List(request)));
+            effects.push(Effect::Write(crate::command::Command::SetViewSort {
+                view,
+                sort,
+            }));
+            model.status.message = Some(format!("{} first", sort.as_str()));
+        }
         Action::UnmarkAll => {
             let n = model.marks.len();
             model.marks.clear();
@@ -130,6 +151,16 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) -> bo
         _ => return false,
     }
     true
+}
+
+/// The order kept for `view` (newest first unless the CM chose otherwise).
+pub fn sort_of(model: &Model, view: &View) -> Sort {
+    model
+        .find
+        .sorts
+        .get(&view_name(view))
+        .copied()
+        .unwrap_or_default()
 }
 
 /// Whether `:view TEXT` means a pattern rather than a view's name.

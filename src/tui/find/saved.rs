@@ -112,6 +112,7 @@ pub fn base(model: &Model, view: &View) -> Option<Pattern> {
 pub fn query_for(model: &Model, view: &View) -> ListQuery {
     ListQuery {
         limit: base(model, view),
+        sort: super::sort_of(model, view),
         ..ListQuery::view(view.clone())
     }
 }

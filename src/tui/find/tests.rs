@@ -576,3 +576,33 @@ fn a_bad_saved_view_is_a_config_error_naming_it() {
         saved::validate(&config("[[view]]\nname = \"Done\"\nquery = \"~x\""), None).unwrap_err();
     assert!(err.contains("taken"), "{err}");
 }
+
+#[test]
+fn s_turns_the_list_oldest_first_and_each_view_keeps_its_order() {
+    let mut model = model_with(3);
+    let effects = key(&mut model, KeyCode::Char('s'));
+    assert_eq!(list_query(&effects).unwrap().sort, Sort::Oldest);
+    assert!(
+        effects.contains(&Effect::Write(crate::command::Command::SetViewSort {
+            view: "inbox".into(),
+            sort: Sort::Oldest
+        }))
+    );
+    assert!(title(&model).contains("oldest first"), "{}", title(&model));
+
+    // Another view has its own order; coming back brings the Inbox's.
+    let effects = key(&mut model, KeyCode::Char(']'));
+    assert_eq!(list_query(&effects).unwrap().sort, Sort::Newest);
+    let effects = key(&mut model, KeyCode::Char('['));
+    assert_eq!(list_query(&effects).unwrap().sort, Sort::Oldest);
+
+    // Kept across restarts: a new model started with the remembered orders.
+    let mut model = Model::new(
+        crate::tui::keymap::Keymap::defaults(),
+        "Brand".into(),
+        10_000,
+    );
+    model.find.sorts.insert("inbox".into(), Sort::Oldest);
+    let effects = model.start();
+    assert_eq!(list_query(&effects).unwrap().sort, Sort::Oldest);
+}

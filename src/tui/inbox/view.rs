@@ -26,6 +26,9 @@ pub const CHROME_ROWS: u16 = 3;
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let list = &model.list;
     let mut title = format!(" {} ", model.current_view().title());
+    if list.query.sort == crate::store::read::Sort::Oldest {
+        title.push_str("· oldest first ");
+    }
     if let Some(limit) = &model.find.limit {
         title.push_str(&format!("· l {} ", inert_line(limit)));
     }

@@ -66,6 +66,7 @@ actions! {
     MarkPattern => "mark-pattern",
     InvertMarks => "invert-marks",
     UnmarkAll => "unmark-all",
+    Sort => "sort",
     MarkPositive => "mark-positive",
     MarkNeutral => "mark-neutral",
     MarkNegative => "mark-negative",
@@ -299,6 +300,12 @@ const INBOX: &[Binding] = &[
     ),
     b(Action::InvertMarks, &["~"], "Find", "invert the marks"),
     b(Action::UnmarkAll, &["U"], "Find", "unmark all"),
+    b(
+        Action::Sort,
+        &["s"],
+        "Find",
+        "newest / oldest first (kept per view)",
+    ),
     b(
         Action::MarkPositive,
         &["+"],
