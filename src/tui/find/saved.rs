@@ -27,6 +27,9 @@ pub struct SavedViewConfig {
     pub key: Option<String>,
     /// A limit pattern (`~t bug ~s neg !~r`).
     pub query: String,
+    /// "newest" (default) or "oldest" first, until the CM turns it with `s`.
+    #[serde(default)]
+    pub sort: Option<String>,
 }
 
 /// A saved view, parsed.
@@ -35,6 +38,7 @@ pub struct SavedView {
     pub name: String,
     pub key: Option<Key>,
     pub pattern: Pattern,
+    pub sort: Option<crate::store::read::Sort>,
 }
 
 /// The saved views and their counts.
@@ -86,10 +90,17 @@ pub fn validate(
                 Some(key)
             }
         };
+        let sort = match &config.sort {
+            None => None,
+            Some(text) => Some(crate::store::read::Sort::parse(text).ok_or_else(|| {
+                format!("[[view]] `{name}`: sort is \"newest\" or \"oldest\", not `{text}`")
+            })?),
+        };
         views.push(SavedView {
             name: name.to_string(),
             key,
             pattern,
+            sort,
         });
     }
     Ok(views)
@@ -193,6 +204,12 @@ pub fn start(model: &mut Model, effects: &mut Vec<Effect>) {
     let mut views = std::mem::take(&mut model.sidebar.views);
     into_sidebar(model, &mut views);
     model.sidebar.views = views;
+    for view in &model.find.saved.views {
+        if let Some(sort) = view.sort {
+            // The CM's own choice, kept from an earlier run, wins.
+            model.find.sorts.entry(view.name.clone()).or_insert(sort);
+        }
+    }
     model.find.saved.dirty = true;
     model.find.saved.asked_at = UnixTime::MIN / 2;
     maybe_count(model, effects);

@@ -405,6 +405,7 @@ fn saved_model() -> (Model, Vec<Effect>) {
         [[view]]
         name = "VIP"
         query = "~a vip"
+        sort = "oldest"
         "#,
     )
     .unwrap()["view"]
@@ -546,6 +547,7 @@ fn a_saved_view_opens_by_key_name_or_sidebar_and_a_limit_narrows_it() {
     key(&mut model, KeyCode::Tab);
     let query = list_query(&key(&mut model, KeyCode::Enter)).unwrap();
     assert_eq!(query.view, crate::store::View::Saved("VIP".into()));
+    assert_eq!(query.sort, Sort::Oldest, "the view's sort from the config");
 }
 
 #[test]
