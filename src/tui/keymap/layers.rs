@@ -287,26 +287,6 @@ const INBOX: &[Binding] = &[
         "mark/unmark, move down",
     ),
     b(
-        Action::MarkAll,
-        &["*"],
-        "Find",
-        "mark all in the list (as limited)",
-    ),
-    b(
-        Action::MarkPattern,
-        &["T"],
-        "Find",
-        "mark by pattern (~t bug ~s neg)",
-    ),
-    b(Action::InvertMarks, &["~"], "Find", "invert the marks"),
-    b(Action::UnmarkAll, &["U"], "Find", "unmark all"),
-    b(
-        Action::Sort,
-        &["s"],
-        "Find",
-        "newest / oldest first (kept per view)",
-    ),
-    b(
         Action::MarkPositive,
         &["+"],
         "Mood",
@@ -387,6 +367,26 @@ const INBOX: &[Binding] = &[
     ),
     b(Action::SearchNext, &["n"], "Find", "next search result"),
     b(Action::SearchPrev, &["N"], "Find", "previous search result"),
+    b(
+        Action::MarkAll,
+        &["*"],
+        "Find",
+        "mark all in the list (as limited)",
+    ),
+    b(
+        Action::MarkPattern,
+        &["T"],
+        "Find",
+        "mark by pattern (~t bug ~s neg)",
+    ),
+    b(Action::InvertMarks, &["~"], "Find", "invert the marks"),
+    b(Action::UnmarkAll, &["U"], "Find", "unmark all"),
+    b(
+        Action::Sort,
+        &["s"],
+        "Find",
+        "newest / oldest first (kept per view)",
+    ),
     b(Action::Moderate, &["m"], "Moderate", "moderation actions"),
     b(Action::Tag, &["t"], "Moderate", "tag (-tag removes)"),
     b(
