@@ -106,8 +106,9 @@ pub fn age_the_workload(conn: &mut Connection, now: UnixTime, seed: u64) -> Resu
     Ok(())
 }
 
-/// Rebuilds the full-text index exactly as migration 018 does, with stemming or (for the
-/// comparison) with the tokenizer of before; returns how many items it indexed.
+/// Rebuilds the full-text index exactly as migration 018 does (the migration runs again:
+/// its other statements leave what exists alone), with stemming or (for the comparison)
+/// with the tokenizer of before; returns how many items it indexed.
 pub fn rebuild_search_index(conn: &mut Connection, stemming: bool) -> Result<u64> {
     let migration = include_str!("migrations/018_search_stemming.sql");
     let sql = if stemming {

@@ -13,7 +13,7 @@ INSERT INTO items_fts (rowid, body, author)
 SELECT i.id, i.body, a.handle || ' ' || a.display_name FROM items i JOIN authors a ON a.id = i.author_id;
 
 -- The order the CM chose for each view (`s`), kept across restarts.
-CREATE TABLE view_sort (
+CREATE TABLE IF NOT EXISTS view_sort (
     view TEXT PRIMARY KEY,
     sort TEXT NOT NULL
 ) WITHOUT ROWID;

@@ -427,3 +427,16 @@ fn a_views_order_is_kept() {
     assert_eq!(all["needs-reply"], "newest");
     assert_eq!(all["Angry bugs"], "oldest");
 }
+
+#[test]
+fn the_bench_rebuilds_the_index_both_ways_without_losing_an_item() {
+    let mut fx = fixture();
+    for stemming in [false, true, true] {
+        assert_eq!(
+            crate::store::bench::rebuild_search_index(&mut fx.conn, stemming).unwrap(),
+            6
+        );
+        assert_eq!(select(&fx, "refund").len(), if stemming { 2 } else { 1 });
+    }
+    assert!(crate::store::bench::used_bytes(&fx.conn).unwrap() > 0);
+}
