@@ -19,28 +19,12 @@ const STATEMENT_CACHE: usize = 96;
 /// same near n² = 24 N.
 const DENSE_TAG_FACTOR: i64 = 24;
 
-/// A search with at least this many matches is paged by walking the view in time order;
-/// one with fewer by sorting its matches.
-const COMMON_SEARCH: i64 = 5_000;
-
 /// How a row compares with a key it comes before in the list.
 fn before_cmp(query: &ListQuery) -> &'static str {
     match query.sort {
         Sort::Newest => ">",
         Sort::Oldest => "<",
     }
-}
-
-/// A search page that sorts the search's matches by time.
-fn search_by_matches(view_sql: &str, anchor_sql: &str, order: &str) -> String {
-    format!(
-        "SELECT {ROW_COLUMNS} FROM items_fts
-             JOIN items i ON i.id = items_fts.rowid
-             JOIN accounts acc ON acc.id = i.account_id
-             JOIN authors au ON au.id = i.author_id
-         WHERE items_fts MATCH ? AND {view_sql} {anchor_sql}
-         ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
-    )
 }
 
 /// A search counts its matches up to this many; beyond, the list says "10,000+".
@@ -265,8 +249,6 @@ pub struct ItemDetail {
 pub struct Reader {
     conn: Connection,
     tally: std::sync::Arc<Tally>,
-    /// [`COMMON_SEARCH`]; tests lower it to run both search plans on small caches.
-    common_search: i64,
 }
 
 /// How many list pages and counts a reader has run: the cost a change notice causes,
@@ -376,7 +358,6 @@ impl Reader {
         Ok(Reader {
             conn,
             tally: Default::default(),
-            common_search: COMMON_SEARCH,
         })
     }
 
@@ -394,7 +375,10 @@ impl Reader {
     /// Up to `limit` rows of `query` beyond `anchor` in `direction`, always returned
     /// newest first.
     ///
-    /// A view is ordered by (created_at, id), and so is a search within it.
+    /// A view is ordered by (created_at, id). A search is ordered by id (arrival order)
+    /// and driven by the full-text index, whose postings are in id order: the first page
+    /// of a common word costs the same as that of a rare one. (Time order was tried: at
+    /// 1M items a common prefix such as `co` took seconds, every match being looked up.)
     pub fn page(
         &self,
         query: &ListQuery,
@@ -457,37 +441,19 @@ impl Reader {
                 params.insert(0, Value::Text(search.clone()));
                 let anchor_sql = match anchor {
                     Some(anchor) => {
-                        params.push(Value::Integer(anchor.created_at));
                         params.push(Value::Integer(anchor.id));
-                        format!("AND (i.created_at, i.id) {cmp} (?, ?)")
+                        format!("AND items_fts.rowid {cmp} ?")
                     }
                     None => String::new(),
                 };
-                // Newest first like the view. A common word is found by walking the
-                // view in time order and keeping its matches (a page costs ~ limit /
-                // share); a rarer one by sorting its matches (~ their number).
-                match query.view.time_index() {
-                    index if !index.is_empty() || matches!(query.view, View::All | View::Done) => {
-                        if self.common_search(search)? {
-                            let index = if index.is_empty() {
-                                "INDEXED BY items_by_time"
-                            } else {
-                                index
-                            };
-                            format!(
-                                "SELECT {ROW_COLUMNS} FROM items i {index}
-                                     JOIN accounts acc ON acc.id = i.account_id
-                                     JOIN authors au ON au.id = i.author_id
-                                 WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)
-                                   AND {view_sql} {anchor_sql}
-                                 ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
-                            )
-                        } else {
-                            search_by_matches(&view_sql, &anchor_sql, order)
-                        }
-                    }
-                    _ => search_by_matches(&view_sql, &anchor_sql, order),
-                }
+                format!(
+                    "SELECT {ROW_COLUMNS} FROM items_fts
+                         JOIN items i ON i.id = items_fts.rowid
+                         JOIN accounts acc ON acc.id = i.account_id
+                         JOIN authors au ON au.id = i.author_id
+                     WHERE items_fts MATCH ? AND {view_sql} {anchor_sql}
+                     ORDER BY items_fts.rowid {order} LIMIT ?"
+                )
             }
         };
         params.push(Value::Integer(limit as i64));
@@ -499,21 +465,6 @@ impl Reader {
             rows.reverse();
         }
         Ok(rows)
-    }
-
-    /// Whether `search` matches at least [`COMMON_SEARCH`] items of the whole cache (a
-    /// walk of the full-text postings only, stopped there).
-    fn common_search(&self, search: &str) -> Result<bool> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
-        )?;
-        let n: i64 = stmt.query_row(rusqlite::params![search, self.common_search], |r| r.get(0))?;
-        Ok(n >= self.common_search)
-    }
-
-    #[cfg(test)]
-    pub(crate) fn set_common_search(&mut self, matches: i64) {
-        self.common_search = matches;
     }
 
     /// Whether a page of `tag` is cheaper found by walking all items newest first (a
@@ -555,7 +506,7 @@ impl Reader {
                 &query.view,
                 view_size,
                 search,
-                newer_than.map(|key| (key.created_at, key.id)),
+                newer_than.map(|key| key.id),
                 query.sort == Sort::Oldest,
                 SEARCH_COUNT_CAP + 1,
             )?;
@@ -581,12 +532,12 @@ impl Reader {
                 params.insert(0, Value::Text(search.clone()));
                 let newer = match key {
                     Some(key) => {
-                        params.push(Value::Integer(key.created_at));
+                        // A search lists in arrival order.
                         params.push(Value::Integer(key.id));
                         if query.sort == Sort::Oldest {
-                            "AND (i.created_at, i.id) < (?, ?)"
+                            "AND items_fts.rowid < ?"
                         } else {
-                            "AND (i.created_at, i.id) > (?, ?)"
+                            "AND items_fts.rowid > ?"
                         }
                     }
                     None => "",
@@ -616,9 +567,15 @@ impl Reader {
         };
         let sql = match newer_than {
             Some(key) => {
-                params.push(Value::Integer(key.created_at));
-                params.push(Value::Integer(key.id));
-                let newer = format!("(i.created_at, i.id) {} (?, ?)", before_cmp(query));
+                let newer = if query.search.is_some() {
+                    // A search lists in arrival order.
+                    params.push(Value::Integer(key.id));
+                    format!("items_fts.rowid {} ?", before_cmp(query))
+                } else {
+                    params.push(Value::Integer(key.created_at));
+                    params.push(Value::Integer(key.id));
+                    format!("(i.created_at, i.id) {} (?, ?)", before_cmp(query))
+                };
                 format!("SELECT count(*) FROM {from} {condition} AND {newer}")
             }
             None => {
@@ -643,7 +600,7 @@ impl Reader {
                 format!(
                     "SELECT i.id FROM items_fts JOIN items i ON i.id = items_fts.rowid
                      WHERE items_fts MATCH ? AND {condition}
-                     ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
+                     ORDER BY items_fts.rowid {order} LIMIT ?"
                 )
             }
             None => format!(

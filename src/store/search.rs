@@ -14,7 +14,8 @@ use super::{Result, View};
 /// Views up to this many items are counted by their ids.
 pub(crate) const NARROW_VIEW: u64 = 50_000;
 
-/// How many matches of `search` (newer than `newer_than` = (created_at, id), if given) lie in
+/// How many matches of `search` (after `key` in arrival order, or before it when
+/// `oldest_first`, if given) lie in
 /// `view`, counting no further than `limit`; `None` when the view is too large for this
 /// way (`view_size` items).
 pub(crate) fn count_in_view(
@@ -22,7 +23,7 @@ pub(crate) fn count_in_view(
     view: &View,
     view_size: u64,
     search: &str,
-    newer_than: Option<(i64, i64)>,
+    key: Option<i64>,
     oldest_first: bool,
     limit: u64,
 ) -> Result<Option<u64>> {
@@ -33,24 +34,20 @@ pub(crate) fn count_in_view(
     let index = view.time_index();
     let ids: HashSet<i64> = conn
         .prepare_cached(&format!(
-            "SELECT i.id, i.created_at FROM items i {index} WHERE {view_sql}"
+            "SELECT i.id FROM items i {index} WHERE {view_sql}"
         ))?
-        .query_map(params_from_iter(view_params), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-        })?
-        .filter(|row| match (row, newer_than) {
-            (Ok((id, at)), Some(key)) if oldest_first => (*at, *id) < key,
-            (Ok((id, at)), Some(key)) => (*at, *id) > key,
-            _ => true,
-        })
-        .map(|row| row.map(|(id, _)| id))
+        .query_map(params_from_iter(view_params), |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     // Only the matches between the view's first and last id can count: the Inbox holds
     // recent items, so this skips most of a common word's matches.
     let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) else {
         return Ok(Some(0));
     };
-    let from = first;
+    let (from, last) = match (key, oldest_first) {
+        (Some(key), false) => (first.max(key.saturating_add(1)), last),
+        (Some(key), true) => (first, last.min(key.saturating_sub(1))),
+        (None, _) => (first, last),
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3",
     )?;
@@ -75,22 +72,15 @@ mod tests {
     use crate::store::view::fts_query;
 
     /// What the general count gives: every match looked up in `items`.
-    fn by_lookup(
-        conn: &Connection,
-        view: &View,
-        search: &str,
-        after: (i64, i64),
-        limit: u64,
-    ) -> u64 {
+    fn by_lookup(conn: &Connection, view: &View, search: &str, after: i64, limit: u64) -> u64 {
         let (view_sql, mut values) = view.condition();
         values.insert(0, rusqlite::types::Value::Text(search.into()));
-        values.push(rusqlite::types::Value::Integer(after.0));
-        values.push(rusqlite::types::Value::Integer(after.1));
+        values.push(rusqlite::types::Value::Integer(after));
         values.push(rusqlite::types::Value::Integer(limit as i64));
         conn.query_row(
             &format!(
                 "SELECT count(*) FROM (SELECT 1 FROM items_fts JOIN items i ON i.id = items_fts.rowid
-                 WHERE items_fts MATCH ? AND {view_sql} AND (i.created_at, i.id) > (?, ?) LIMIT ?)"
+                 WHERE items_fts MATCH ? AND {view_sql} AND items_fts.rowid > ? LIMIT ?)"
             ),
             params_from_iter(values),
             |r| r.get::<_, i64>(0),
@@ -125,8 +115,7 @@ mod tests {
                         if n % 3 == 0 { "cold" } else { "hot" }
                     ),
                     url: None,
-                    // Arrival order is not time order.
-                    created_at: 1_000 + (n * 37) % 60,
+                    created_at: 1_000 + n,
                     raw_json: None,
                 })
             })
@@ -147,23 +136,28 @@ mod tests {
         for view in &views {
             for words in ["coffee", "cold", "co", "order 1", "nothing"] {
                 let search = fts_query(words).unwrap();
-                let key30: (i64, i64) = (
-                    conn.query_row(
-                        "SELECT created_at FROM items WHERE id = ?",
-                        [ids[30]],
-                        |r| r.get(0),
-                    )
-                    .unwrap(),
-                    ids[30],
-                );
-                for (after, limit) in [((0, 0), 1_000), (key30, 1_000), ((0, 0), 4)] {
+                for (after, limit) in [(0, 1_000), (ids[30], 1_000), (0, 4)] {
                     let narrow = count_in_view(&conn, view, 0, &search, Some(after), false, limit)
                         .unwrap()
                         .unwrap();
                     assert_eq!(
                         narrow,
                         by_lookup(&conn, view, &search, after, limit),
-                        "{view:?} {words} after {after:?} limit {limit}"
+                        "{view:?} {words} after {after} limit {limit}"
+                    );
+                    // Oldest first: what comes before `after` is what arrived earlier.
+                    let before = count_in_view(&conn, view, 0, &search, Some(after), true, limit)
+                        .unwrap()
+                        .unwrap();
+                    let all = count_in_view(&conn, view, 0, &search, None, false, 10_000)
+                        .unwrap()
+                        .unwrap();
+                    let from_after =
+                        by_lookup(&conn, view, &search, after.saturating_sub(1), 10_000);
+                    assert_eq!(
+                        before,
+                        (all - from_after).min(limit),
+                        "{view:?} {words} before {after}"
                     );
                 }
             }
