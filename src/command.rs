@@ -126,6 +126,11 @@ pub enum Command {
         id: OutboxId,
         op: OutboxOp,
     },
+    /// Remember the order the CM chose for a view.
+    SetViewSort {
+        view: String,
+        sort: crate::store::read::Sort,
+    },
 }
 
 /// What a command did.
@@ -170,6 +175,7 @@ pub enum Done {
         scored: bool,
     },
     DraftSaved,
+    ViewSortKept,
     Queued(OutboxId),
     /// Whether the row was in a state the operation applies to.
     OutboxChanged {
@@ -267,6 +273,10 @@ impl Command {
                 Done::IncidentChanged(crate::store::incidents::in_transaction(conn, |tx| {
                     crate::escalation::incident::apply(tx, op.as_op(), &who, &config, now)
                 })?)
+            }
+            Command::SetViewSort { view, sort } => {
+                crate::store::view_sort::set(conn, &view, sort.as_str())?;
+                Done::ViewSortKept
             }
             Command::Note { id, body } => {
                 crate::store::moderation::add_note(conn, id, &body, now)?;

@@ -62,6 +62,12 @@ pub struct Config {
     /// The languages the brand hears from (`[languages] expected`).
     #[serde(default)]
     pub languages: crate::language::config::LanguagesConfig,
+    /// Limits and marks (`[find]`).
+    #[serde(default)]
+    pub find: crate::tui::find::FindConfig,
+    /// Saved views (`[[view]] name, key, query`).
+    #[serde(default, rename = "view")]
+    pub views: Vec<crate::tui::find::saved::SavedViewConfig>,
 }
 
 fn default_brand() -> String {
@@ -192,6 +198,7 @@ impl Config {
             .map_err(|e| invalid(format!("[languages] {e}")))?;
         crate::report::period::time_zone(&self.report.tz)
             .map_err(|e| invalid(format!("[report] tz: {e}")))?;
+        crate::tui::find::saved::validate(&self.views, None).map_err(invalid)?;
         Ok(())
     }
 }

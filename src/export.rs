@@ -52,7 +52,27 @@ const COLUMNS: [&str; 12] = [
 
 /// Items carrying `tag` created at or after `since`, oldest first.
 pub fn rows(conn: &Connection, tag: &str, since: UnixTime) -> crate::store::Result<Vec<Row>> {
-    Ok(crate::store::export::tagged(conn, tag, since)?
+    Ok(to_rows(crate::store::export::tagged(conn, tag, since)?))
+}
+
+/// Items with `tag` and matching `pattern` (each when given), oldest first.
+pub fn selected_rows(
+    conn: &Connection,
+    tag: Option<&str>,
+    pattern: Option<&crate::pattern::Pattern>,
+    since: UnixTime,
+) -> crate::store::Result<Vec<Row>> {
+    Ok(to_rows(crate::store::export::selected(
+        conn,
+        tag,
+        pattern,
+        since,
+        crate::domain::now(),
+    )?))
+}
+
+fn to_rows(items: Vec<crate::store::export::TaggedItem>) -> Vec<Row> {
+    items
         .into_iter()
         .map(|r| Row {
             id: r.id,
@@ -70,7 +90,7 @@ pub fn rows(conn: &Connection, tag: &str, since: UnixTime) -> crate::store::Resu
             tags: inert_line(&r.tags.unwrap_or_default()),
             notes: inert_line(&r.notes.unwrap_or_default()),
         })
-        .collect())
+        .collect()
 }
 
 fn fields(row: &Row) -> [String; 12] {
@@ -98,8 +118,18 @@ fn md_field(column: &str, value: &str) -> String {
     }
 }
 
-/// Writes `rows` in `format`.
+/// Writes the rows of `tag` in `format`.
 pub fn write(out: &mut dyn Write, rows: &[Row], format: Format, tag: &str) -> std::io::Result<()> {
+    write_titled(out, rows, format, &format!("#{tag}"))
+}
+
+/// Writes `rows` in `format`; `title` heads the Markdown ("#bug", or the query).
+pub fn write_titled(
+    out: &mut dyn Write,
+    rows: &[Row],
+    format: Format,
+    title: &str,
+) -> std::io::Result<()> {
     match format {
         Format::Csv => {
             writeln!(out, "{}", COLUMNS.join(","))?;
@@ -119,8 +149,8 @@ pub fn write(out: &mut dyn Write, rows: &[Row], format: Format, tag: &str) -> st
         Format::Md => {
             writeln!(
                 out,
-                "# #{} · {} item{}\n",
-                crate::markdown::text(tag),
+                "# {} · {} item{}\n",
+                crate::markdown::text(title),
                 rows.len(),
                 if rows.len() == 1 { "" } else { "s" }
             )?;

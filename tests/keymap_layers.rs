@@ -314,7 +314,7 @@ fn a_key_bound_twice_in_a_layer_names_the_key_both_commands_and_the_line() {
 fn help_lists_every_layer_the_active_one_first() {
     let mut m = model(Keymap::defaults());
     press(&mut m, '?');
-    let terminal = render(&m, 200, 50);
+    let terminal = render(&m, 200, 60);
     let text = screen(&terminal);
     for layer in Layer::ALL {
         assert!(text.contains(&format!("[keys.{layer}]")), "{layer} missing");
@@ -331,9 +331,9 @@ fn help_lists_every_layer_the_active_one_first() {
     }
     assert!(
         text.contains("any key closes this help"),
-        "all fits at 200x50"
+        "all fits at 200x60"
     );
-    insta::assert_snapshot!("help_at_200x50", terminal.backend());
+    insta::assert_snapshot!("help_at_200x60", terminal.backend());
 
     // From the composer (f1), the composer's keys come first.
     press(&mut m, 'q');

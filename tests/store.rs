@@ -83,6 +83,8 @@ fn an_edit_updates_the_stored_text_and_search_finds_the_new_words() {
             .count(&ListQuery {
                 view: View::All,
                 search: fts_query(q),
+                limit: None,
+                sort: Default::default(),
             })
             .unwrap()
     };
@@ -427,6 +429,8 @@ fn search_pages_follow_arrival_order_and_count_matches() {
     let query = ListQuery {
         view: View::Inbox,
         search: fts_query("refund"),
+        limit: None,
+        sort: Default::default(),
     };
     assert_eq!(reader.count(&query).unwrap(), 60);
     let first = reader.page(&query, None, Direction::Older, 25).unwrap();

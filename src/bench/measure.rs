@@ -20,11 +20,16 @@ pub struct Figure {
     pub ok: Option<bool>,
 }
 
-fn ms(d: Duration) -> f64 {
+pub(super) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn figure(what: impl Into<String>, value: String, budget: &str, ok: Option<bool>) -> Figure {
+pub(super) fn figure(
+    what: impl Into<String>,
+    value: String,
+    budget: &str,
+    ok: Option<bool>,
+) -> Figure {
     Figure {
         what: what.into(),
         value,
@@ -34,7 +39,7 @@ fn figure(what: impl Into<String>, value: String, budget: &str, ok: Option<bool>
 }
 
 /// p50 and p99 of a set of durations.
-fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
+pub(super) fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort();
     let at = |p: f64| samples[((samples.len() as f64 - 1.0) * p).round() as usize];
     (at(0.50), at(0.99))
@@ -91,6 +96,7 @@ pub fn all(data_dir: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
     // All reaches the count's cap quickly; the Inbox, a narrow view, counts every match.
     figures.push(search_first_page(&path, View::All)?);
     figures.push(search_first_page(&path, View::Inbox)?);
+    figures.extend(super::find::limits(&path)?);
     figures.extend(weekly_report(&path)?);
     figures.push(memory);
     figures.push(ingest_ratio()?);
@@ -192,6 +198,8 @@ fn search_first_page(path: &Path, view: View) -> anyhow::Result<Figure> {
         "order",
     ] {
         let query = ListQuery {
+            limit: None,
+            sort: Default::default(),
             view: view.clone(),
             search: fts_query(word),
         };

@@ -2,6 +2,7 @@
 //! never timed tests.
 
 pub mod detect;
+pub mod find;
 pub mod generate;
 pub mod measure;
 pub mod raw_insert;

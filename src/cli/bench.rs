@@ -24,6 +24,20 @@ pub fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<(
             );
         }
         BenchAction::All { presses } => print_figures(crate::bench::measure::all(dir, presses)?),
+        BenchAction::Find { reindex } => {
+            let path = dir.join(crate::store::DB_FILE);
+            anyhow::ensure!(
+                path.exists(),
+                "no cache at {} (run `hark bench generate` first)",
+                path.display()
+            );
+            let mut figures = Vec::new();
+            if reindex {
+                figures.extend(crate::bench::find::reindex(&path)?);
+            }
+            figures.extend(crate::bench::find::limits(&path)?);
+            print_figures(figures);
+        }
         BenchAction::Languages => {
             let mut figures = vec![crate::bench::measure::ingest_ratio()?];
             figures.extend(crate::bench::detect::posts_per_second(200_000)?);

@@ -66,10 +66,14 @@ pub enum Command {
     /// Score text from stdin (`label<TAB>compound` per line), evaluate against a
     /// ground-truth file, or rescore the cache after changing the lexicon.
     Sentiment(crate::sentiment::cli::SentimentArgs),
-    /// Export the items with one tag, one row per item (for the team that owns the tag).
+    /// Export the items with one tag, or matching a limit pattern, one row per item (for
+    /// the team that owns the tag).
     Export {
+        #[arg(long, required_unless_present = "query")]
+        tag: Option<String>,
+        /// A limit pattern, as `l` takes it: '~t bug ~s neg !~r'.
         #[arg(long)]
-        tag: String,
+        query: Option<String>,
         /// How far back: "7d", "24h" (default: everything).
         #[arg(long)]
         since: Option<String>,
@@ -181,6 +185,12 @@ pub enum BenchAction {
     },
     /// Only the ingest comparison and language detection speed (no cache needed).
     Languages,
+    /// Only the limit-pattern figures; with --reindex, also the full-text index rebuilt
+    /// without and with stemming (time and cache size each).
+    Find {
+        #[arg(long)]
+        reindex: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -251,10 +261,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Export {
             tag,
+            query,
             since,
             format,
             out,
-        }) => export::run(&load()?, tag, since, format, out),
+        }) => export::run(&load()?, tag, query, since, format, out),
         Some(Command::Rules { action }) => rules::run(&load()?, action),
         Some(Command::Escalations { retry, json }) => escalations::run(&load()?, retry, json),
         Some(Command::Unreadable) => unreadable::run(&load()?),

@@ -35,6 +35,16 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
         model.status.tz = jiff::tz::TimeZone::system();
+        model.find.config = workspace.config.find.clone();
+        model.find.sorts = writer
+            .handle()
+            .call_blocking(|c| crate::store::view_sort::all(c))?
+            .into_iter()
+            .filter_map(|(view, sort)| Some((view, crate::store::read::Sort::parse(&sort)?)))
+            .collect();
+        model.find.saved.views =
+            crate::tui::find::saved::validate(&workspace.config.views, Some(&model.keymap))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", workspace.config_path.display()))?;
         if workspace.config.accounts.is_empty() {
             model.first_run = Some(workspace.config_path.display().to_string());
         }

@@ -27,16 +27,40 @@ pub struct TaggedItem {
 
 /// Items carrying `tag` created at or after `since`, oldest first.
 pub fn tagged(conn: &Connection, tag: &str, since: UnixTime) -> Result<Vec<TaggedItem>> {
-    let mut stmt = conn.prepare(
+    selected(conn, Some(tag), None, since, 0)
+}
+
+/// Items created at or after `since` that carry `tag` and match `pattern` (each when
+/// given; relative dates count from `now`), oldest first.
+pub fn selected(
+    conn: &Connection,
+    tag: Option<&str>,
+    pattern: Option<&crate::pattern::Pattern>,
+    since: UnixTime,
+    now: UnixTime,
+) -> Result<Vec<TaggedItem>> {
+    let mut conditions = vec!["i.created_at >= ?".to_string()];
+    let mut params = vec![rusqlite::types::Value::Integer(since)];
+    if let Some(tag) = tag {
+        conditions.push("i.id IN (SELECT item_id FROM tags WHERE tag = ?)".into());
+        params.push(rusqlite::types::Value::Text(tag.to_string()));
+    }
+    if let Some(pattern) = pattern {
+        let (sql, values) = super::pattern::condition(pattern, now);
+        conditions.push(sql);
+        params.extend(values);
+    }
+    let mut stmt = conn.prepare(&format!(
         "SELECT i.id, i.created_at, acc.platform, i.kind, au.handle, au.followers, i.state,
                 coalesce(i.sentiment_manual, i.sentiment_label_auto), i.url, i.body,
                 (SELECT group_concat(tag, ' ') FROM (SELECT tag FROM tags WHERE item_id = i.id ORDER BY tag)),
                 (SELECT group_concat(body, ' / ') FROM (SELECT body FROM notes WHERE item_id = i.id ORDER BY id))
          FROM items i JOIN accounts acc ON acc.id = i.account_id JOIN authors au ON au.id = i.author_id
-         WHERE i.id IN (SELECT item_id FROM tags WHERE tag = ?1) AND i.created_at >= ?2
+         WHERE {}
          ORDER BY i.created_at, i.id",
-    )?;
-    let rows = stmt.query_map(rusqlite::params![tag, since], |r| {
+        conditions.join(" AND ")
+    ))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
         Ok(TaggedItem {
             id: r.get(0)?,
             created_at: r.get(1)?,

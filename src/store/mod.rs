@@ -20,6 +20,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod outbox;
 pub mod outbox_read;
+pub mod pattern;
 pub mod queue;
 pub mod read;
 pub mod report;
@@ -30,6 +31,7 @@ pub mod state;
 pub mod thread;
 pub mod truth;
 pub mod view;
+pub mod view_sort;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -92,6 +92,18 @@ pub fn tag_in(
     actor: &str,
     now: UnixTime,
 ) -> Result<bool> {
+    tag_in_batch(conn, item, tag, actor, None, now)
+}
+
+/// [`tag_in`] as part of a batch the CM can undo at once.
+fn tag_in_batch(
+    conn: &Connection,
+    item: ItemId,
+    tag: &str,
+    actor: &str,
+    batch: Option<i64>,
+    now: UnixTime,
+) -> Result<bool> {
     let added = conn.execute(
         "INSERT OR IGNORE INTO tags (item_id, tag, created_at, source) VALUES (?, ?, ?, ?)",
         params![item, tag, now, actor],
@@ -105,6 +117,7 @@ pub fn tag_in(
         events::record(
             conn,
             &Event::new(EventKind::Tag, actor, Some(item))
+                .batch(batch)
                 .detail(serde_json::json!({"tag": tag, "op": "add"})),
             now,
         )?;
@@ -113,6 +126,7 @@ pub fn tag_in(
 }
 
 /// Adds (or, with `remove`, takes away) `tag` on every item; returns how many changed.
+/// The items share one batch, so `u` undoes the whole tagging.
 pub fn set_tag(
     conn: &mut Connection,
     ids: &[ItemId],
@@ -124,6 +138,7 @@ pub fn set_tag(
     let tag =
         normal_tag(tag).ok_or_else(|| super::Error::Invalid(format!("`{tag}` is not a tag")))?;
     let tx = conn.transaction()?;
+    let batch = Some(events::next_batch(&tx)?);
     let mut changed = 0;
     for &id in ids {
         if remove {
@@ -139,12 +154,13 @@ pub fn set_tag(
                 events::record(
                     &tx,
                     &Event::new(EventKind::Tag, actor, Some(id))
+                        .batch(batch)
                         .detail(serde_json::json!({"tag": tag, "op": "remove"})),
                     now,
                 )?;
                 changed += 1;
             }
-        } else if tag_in(&tx, id, &tag, actor, now)? {
+        } else if tag_in_batch(&tx, id, &tag, actor, batch, now)? {
             changed += 1;
         }
     }

@@ -19,6 +19,14 @@ const STATEMENT_CACHE: usize = 96;
 /// same near n² = 24 N.
 const DENSE_TAG_FACTOR: i64 = 24;
 
+/// How a row compares with a key it comes before in the list.
+fn before_cmp(query: &ListQuery) -> &'static str {
+    match query.sort {
+        Sort::Newest => ">",
+        Sort::Oldest => "<",
+    }
+}
+
 /// A search counts its matches up to this many; beyond, the list says "10,000+".
 pub const SEARCH_COUNT_CAP: u64 = 10_000;
 
@@ -107,17 +115,75 @@ pub enum Direction {
     Newer,
 }
 
-/// What a list shows: a view, optionally narrowed by a full-text search.
+/// What a list shows: a view, optionally narrowed by a limit pattern and a full-text
+/// search.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListQuery {
     pub view: View,
     /// An FTS5 query as built by [`super::view::fts_query`].
     pub search: Option<String>,
+    /// A limit pattern (`~t bug ~s neg`), see [`crate::pattern`].
+    pub limit: Option<crate::pattern::Pattern>,
+    pub sort: Sort,
+}
+
+/// The list's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Sort {
+    #[default]
+    Newest,
+    /// Oldest first: in Needs reply, the longest wait for a first answer first.
+    Oldest,
+}
+
+impl Sort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Sort> {
+        match text {
+            "newest" => Some(Sort::Newest),
+            "oldest" => Some(Sort::Oldest),
+            _ => None,
+        }
+    }
 }
 
 impl ListQuery {
     pub fn view(view: View) -> Self {
-        ListQuery { view, search: None }
+        ListQuery {
+            view,
+            search: None,
+            limit: None,
+            sort: Sort::Newest,
+        }
+    }
+
+    /// Whether the count stops at [`SEARCH_COUNT_CAP`] (a search or a limit: counting
+    /// every match of a broad one would cost a scan of the cache).
+    pub fn capped(&self) -> bool {
+        self.search.is_some() || self.limit.is_some()
+    }
+
+    /// The view's condition narrowed by the limit, with its parameters.
+    fn condition(&self, dense_tag: bool) -> (String, Vec<Value>) {
+        let (view_sql, mut params) = match &self.view {
+            View::Tag(tag) if dense_tag => View::dense_tag_condition(tag),
+            view => view.condition(),
+        };
+        match &self.limit {
+            None => (view_sql.to_string(), params),
+            Some(pattern) => {
+                let (limit_sql, limit_params) =
+                    super::pattern::condition(pattern, crate::domain::now());
+                params.extend(limit_params);
+                (format!("{view_sql} AND {limit_sql}"), params)
+            }
+        }
     }
 }
 
@@ -311,8 +377,29 @@ impl Reader {
     ///
     /// A view is ordered by (created_at, id). A search is ordered by id (arrival order)
     /// and driven by the full-text index, whose postings are in id order: the first page
-    /// of a common word costs the same as that of a rare one.
+    /// of a common word costs the same as that of a rare one. (Time order was tried: at
+    /// 1M items a common prefix such as `co` took seconds, every match being looked up.)
     pub fn page(
+        &self,
+        query: &ListQuery,
+        anchor: Option<PageKey>,
+        direction: Direction,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>> {
+        if query.sort == Sort::Oldest {
+            // The list read upside down: further down is newer; rows come oldest first.
+            let flipped = match direction {
+                Direction::Older => Direction::Newer,
+                Direction::Newer => Direction::Older,
+            };
+            let mut rows = self.page_newest_first(query, anchor, flipped, limit)?;
+            rows.reverse();
+            return Ok(rows);
+        }
+        self.page_newest_first(query, anchor, direction, limit)
+    }
+
+    fn page_newest_first(
         &self,
         query: &ListQuery,
         anchor: Option<PageKey>,
@@ -322,12 +409,11 @@ impl Reader {
         self.tally
             .pages
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let (view_sql, mut params) = match &query.view {
-            View::Tag(tag) if query.search.is_none() && self.dense_tag(tag)? => {
-                View::dense_tag_condition(tag)
-            }
-            _ => query.view.condition(),
+        let dense = match &query.view {
+            View::Tag(tag) if query.search.is_none() => self.dense_tag(tag)?,
+            _ => false,
         };
+        let (view_sql, mut params) = query.condition(dense);
         let (cmp, order) = match direction {
             Direction::Older => ("<", "DESC"),
             Direction::Newer => (">", "ASC"),
@@ -400,7 +486,8 @@ impl Reader {
         self.count_where(query, None)
     }
 
-    /// How many items of `query` come before `key` in the list (are newer than it).
+    /// How many items of `query` come before `key` in the list (newer than it, or older
+    /// when the list is oldest first).
     pub fn count_newer(&self, query: &ListQuery, key: PageKey) -> Result<u64> {
         self.count_where(query, Some(key))
     }
@@ -409,6 +496,9 @@ impl Reader {
         self.tally
             .counts
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if query.limit.is_some() {
+            return self.count_limited(query, newer_than);
+        }
         if let Some(search) = &query.search {
             let view_size = self.count(&ListQuery::view(query.view.clone()))?;
             let narrow = super::search::count_in_view(
@@ -417,6 +507,7 @@ impl Reader {
                 view_size,
                 search,
                 newer_than.map(|key| key.id),
+                query.sort == Sort::Oldest,
                 SEARCH_COUNT_CAP + 1,
             )?;
             if let Some(n) = narrow {
@@ -434,14 +525,20 @@ impl Reader {
                 params.push(Value::Integer(key.created_at));
                 params.push(Value::Integer(key.id));
                 let index = query.view.time_index();
-                format!("SELECT count(*) FROM items i {index} WHERE {view_sql} AND (i.created_at, i.id) > (?, ?)")
+                let cmp = before_cmp(query);
+                format!("SELECT count(*) FROM items i {index} WHERE {view_sql} AND (i.created_at, i.id) {cmp} (?, ?)")
             }
             (Some(search), key, _) => {
                 params.insert(0, Value::Text(search.clone()));
                 let newer = match key {
                     Some(key) => {
+                        // A search lists in arrival order.
                         params.push(Value::Integer(key.id));
-                        "AND items_fts.rowid > ?"
+                        if query.sort == Sort::Oldest {
+                            "AND items_fts.rowid < ?"
+                        } else {
+                            "AND items_fts.rowid > ?"
+                        }
                     }
                     None => "",
                 };
@@ -454,6 +551,68 @@ impl Reader {
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// A limited list's count: up to [`SEARCH_COUNT_CAP`] + 1 matches, or exactly how many
+    /// come before `newer_than` (a window's offset).
+    fn count_limited(&self, query: &ListQuery, newer_than: Option<PageKey>) -> Result<u64> {
+        let (condition, mut params) = query.condition(false);
+        let from = match &query.search {
+            Some(search) => {
+                params.insert(0, Value::Text(search.clone()));
+                "items_fts JOIN items i ON i.id = items_fts.rowid WHERE items_fts MATCH ? AND"
+                    .to_string()
+            }
+            None => format!("items i {} WHERE", query.view.time_index()),
+        };
+        let sql = match newer_than {
+            Some(key) => {
+                let newer = if query.search.is_some() {
+                    // A search lists in arrival order.
+                    params.push(Value::Integer(key.id));
+                    format!("items_fts.rowid {} ?", before_cmp(query))
+                } else {
+                    params.push(Value::Integer(key.created_at));
+                    params.push(Value::Integer(key.id));
+                    format!("(i.created_at, i.id) {} (?, ?)", before_cmp(query))
+                };
+                format!("SELECT count(*) FROM {from} {condition} AND {newer}")
+            }
+            None => {
+                params.push(Value::Integer(SEARCH_COUNT_CAP as i64 + 1));
+                format!("SELECT count(*) FROM (SELECT 1 FROM {from} {condition} LIMIT ?)")
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// The ids of up to `limit` items of `query`, in list order (to mark them).
+    pub fn ids(&self, query: &ListQuery, limit: usize) -> Result<Vec<ItemId>> {
+        let (condition, mut params) = query.condition(false);
+        let order = match query.sort {
+            Sort::Newest => "DESC",
+            Sort::Oldest => "ASC",
+        };
+        let sql = match &query.search {
+            Some(search) => {
+                params.insert(0, Value::Text(search.clone()));
+                format!(
+                    "SELECT i.id FROM items_fts JOIN items i ON i.id = items_fts.rowid
+                     WHERE items_fts MATCH ? AND {condition}
+                     ORDER BY items_fts.rowid {order} LIMIT ?"
+                )
+            }
+            None => format!(
+                "SELECT i.id FROM items i {} WHERE {condition}
+                 ORDER BY i.created_at {order}, i.id {order} LIMIT ?",
+                query.view.time_index()
+            ),
+        };
+        params.push(Value::Integer(limit as i64));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params_from_iter(params), |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The platforms with at least one account, for the sidebar.

@@ -14,7 +14,8 @@ use super::{Result, View};
 /// Views up to this many items are counted by their ids.
 pub(crate) const NARROW_VIEW: u64 = 50_000;
 
-/// How many matches of `search` (newer than `after_id` in arrival order, if given) lie in
+/// How many matches of `search` (after `key` in arrival order, or before it when
+/// `oldest_first`, if given) lie in
 /// `view`, counting no further than `limit`; `None` when the view is too large for this
 /// way (`view_size` items).
 pub(crate) fn count_in_view(
@@ -22,7 +23,8 @@ pub(crate) fn count_in_view(
     view: &View,
     view_size: u64,
     search: &str,
-    after_id: Option<i64>,
+    key: Option<i64>,
+    oldest_first: bool,
     limit: u64,
 ) -> Result<Option<u64>> {
     if view_size > NARROW_VIEW {
@@ -41,7 +43,11 @@ pub(crate) fn count_in_view(
     let (Some(&first), Some(&last)) = (ids.iter().min(), ids.iter().max()) else {
         return Ok(Some(0));
     };
-    let from = after_id.map_or(first, |after| first.max(after.saturating_add(1)));
+    let (from, last) = match (key, oldest_first) {
+        (Some(key), false) => (first.max(key.saturating_add(1)), last),
+        (Some(key), true) => (first, last.min(key.saturating_sub(1))),
+        (None, _) => (first, last),
+    };
     let mut stmt = conn.prepare_cached(
         "SELECT rowid FROM items_fts WHERE items_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3",
     )?;
@@ -131,7 +137,7 @@ mod tests {
             for words in ["coffee", "cold", "co", "order 1", "nothing"] {
                 let search = fts_query(words).unwrap();
                 for (after, limit) in [(0, 1_000), (ids[30], 1_000), (0, 4)] {
-                    let narrow = count_in_view(&conn, view, 0, &search, Some(after), limit)
+                    let narrow = count_in_view(&conn, view, 0, &search, Some(after), false, limit)
                         .unwrap()
                         .unwrap();
                     assert_eq!(
@@ -139,13 +145,27 @@ mod tests {
                         by_lookup(&conn, view, &search, after, limit),
                         "{view:?} {words} after {after} limit {limit}"
                     );
+                    // Oldest first: what comes before `after` is what arrived earlier.
+                    let before = count_in_view(&conn, view, 0, &search, Some(after), true, limit)
+                        .unwrap()
+                        .unwrap();
+                    let all = count_in_view(&conn, view, 0, &search, None, false, 10_000)
+                        .unwrap()
+                        .unwrap();
+                    let from_after =
+                        by_lookup(&conn, view, &search, after.saturating_sub(1), 10_000);
+                    assert_eq!(
+                        before,
+                        (all - from_after).min(limit),
+                        "{view:?} {words} before {after}"
+                    );
                 }
             }
         }
         // A view over the limit is left to the general count.
         let search = fts_query("coffee").unwrap();
         assert_eq!(
-            count_in_view(&conn, &View::All, NARROW_VIEW + 1, &search, None, 10).unwrap(),
+            count_in_view(&conn, &View::All, NARROW_VIEW + 1, &search, None, false, 10).unwrap(),
             None
         );
     }

@@ -62,18 +62,21 @@ pub fn set_state(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undone {
     pub items: Vec<ItemId>,
-    /// The state the items had been moved to, now reverted.
+    /// The state the items had been moved to, now reverted (a state batch).
     pub was: ItemState,
+    /// A tag batch: the tag, and whether it had been added (now taken away) or removed
+    /// (now put back).
+    pub tag: Option<(String, bool)>,
 }
 
-/// Reverts the CM's most recent state change that has not been undone yet. Items changed
-/// since by someone else keep their newer state.
+/// Reverts the CM's most recent state change or tagging that has not been undone yet.
+/// Items changed since by someone else keep their newer state.
 pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>> {
     let tx = conn.transaction()?;
     let batch: Option<i64> = tx
         .query_row(
             "SELECT batch FROM events
-             WHERE kind = 'state' AND actor = ?1
+             WHERE kind IN ('state', 'tag') AND actor = ?1 AND batch IS NOT NULL
                AND batch NOT IN (SELECT CAST(detail AS INTEGER) FROM events WHERE kind = 'undo')
              ORDER BY id DESC LIMIT 1",
             [ACTOR_USER],
@@ -83,6 +86,15 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
     let Some(batch) = batch else {
         return Ok(None);
     };
+    if let Some(undone) = undo_tags(&tx, batch, now)? {
+        events::record(
+            &tx,
+            &Event::new(EventKind::Undo, ACTOR_USER, None).detail(batch),
+            now,
+        )?;
+        tx.commit()?;
+        return Ok(Some(undone));
+    }
     let rows: Vec<(ItemId, String, String)> = tx
         .prepare(
             "SELECT item_id, from_state, to_state FROM events WHERE batch = ? AND kind = 'state'",
@@ -108,7 +120,64 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
         now,
     )?;
     tx.commit()?;
-    Ok(Some(Undone { items, was }))
+    Ok(Some(Undone {
+        items,
+        was,
+        tag: None,
+    }))
+}
+
+/// Reverts a tag batch; `None` when `batch` is not one.
+fn undo_tags(conn: &Connection, batch: i64, now: UnixTime) -> Result<Option<Undone>> {
+    let rows: Vec<(ItemId, String)> = conn
+        .prepare("SELECT item_id, detail FROM events WHERE batch = ? AND kind = 'tag'")?
+        .query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut items = Vec::new();
+    let mut what = None;
+    for (id, detail) in rows {
+        let Ok(detail) = serde_json::from_str::<serde_json::Value>(&detail) else {
+            continue;
+        };
+        let (Some(tag), Some(op)) = (detail["tag"].as_str(), detail["op"].as_str()) else {
+            continue;
+        };
+        let added = op == "add";
+        let reverted = if added {
+            conn.execute(
+                "DELETE FROM tags WHERE item_id = ? AND tag = ?",
+                params![id, tag],
+            )?
+        } else {
+            conn.execute(
+                "INSERT OR IGNORE INTO tags (item_id, tag, created_at, source) VALUES (?, ?, ?, ?)",
+                params![id, tag, now, ACTOR_UNDO],
+            )?
+        };
+        if reverted == 1 {
+            events::record(
+                conn,
+                &Event::new(EventKind::Tag, ACTOR_UNDO, Some(id)).detail(
+                    serde_json::json!({"tag": tag, "op": if added { "remove" } else { "add" }}),
+                ),
+                now,
+            )?;
+            items.push(id);
+        }
+        what = Some((tag.to_string(), added));
+    }
+    if what.is_some() {
+        // Tags are WITHOUT ROWID: the writer's update hook does not see them.
+        super::change::note(super::Changes::of(&[
+            super::Change::Tags,
+            super::Change::Counts,
+        ]));
+    }
+    Ok(what.map(|tag| Undone {
+        items,
+        was: ItemState::Open,
+        tag: Some(tag),
+    }))
 }
 
 /// The platform said the item's post is gone (deleted there): the item keeps its state and
@@ -127,4 +196,72 @@ pub fn mark_gone(conn: &Connection, item: ItemId, why: &str, now: UnixTime) -> R
         )?;
     }
     Ok(marked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ItemKind, NewAuthor, NewItem};
+    use crate::store::ingest::{self, Incoming};
+
+    fn tags_of(conn: &Connection, tag: &str) -> Vec<ItemId> {
+        let mut stmt = conn
+            .prepare("SELECT item_id FROM tags WHERE tag = ? ORDER BY item_id")
+            .unwrap();
+        let rows = stmt.query_map([tag], |r| r.get(0)).unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    #[test]
+    fn undo_takes_back_a_whole_tagging_then_the_state_change_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+        let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
+        let items: Vec<Incoming> = (0..5)
+            .map(|n| {
+                Incoming::from(NewItem {
+                    external_id: format!("x{n}"),
+                    kind: ItemKind::Mention,
+                    parent_external_id: None,
+                    thread_external_id: None,
+                    author: NewAuthor {
+                        external_id: "u".into(),
+                        handle: "@ana".into(),
+                        display_name: "Ana".into(),
+                        followers: None,
+                    },
+                    body: format!("item {n}"),
+                    url: None,
+                    created_at: 1_000 + n,
+                    raw_json: None,
+                })
+            })
+            .collect();
+        let ids = ingest::ingest(&mut conn, account, &items, None, 1)
+            .unwrap()
+            .inserted;
+        set_state(&mut conn, &ids[..2], ItemState::Done, None, ACTOR_USER, 2).unwrap();
+        // One item already carries the tag: undo must leave it on.
+        crate::store::moderation::set_tag(&mut conn, &ids[4..], "bug", false, "rule", 3).unwrap();
+        crate::store::moderation::set_tag(&mut conn, &ids, "bug", false, ACTOR_USER, 4).unwrap();
+        assert_eq!(tags_of(&conn, "bug"), ids);
+
+        let undone = undo_last(&mut conn, 5).unwrap().unwrap();
+        assert_eq!(undone.tag, Some(("bug".into(), true)));
+        assert_eq!(undone.items, ids[..4]);
+        assert_eq!(tags_of(&conn, "bug"), ids[4..]);
+
+        // Then the state change before it, as one batch too.
+        let undone = undo_last(&mut conn, 6).unwrap().unwrap();
+        assert_eq!((undone.tag, undone.was), (None, ItemState::Done));
+        assert_eq!(undone.items.len(), 2);
+
+        // A removal undone puts the tag back.
+        crate::store::moderation::set_tag(&mut conn, &ids[4..], "bug", true, ACTOR_USER, 7)
+            .unwrap();
+        assert_eq!(tags_of(&conn, "bug"), Vec::<ItemId>::new());
+        let undone = undo_last(&mut conn, 8).unwrap().unwrap();
+        assert_eq!(undone.tag, Some(("bug".into(), false)));
+        assert_eq!(tags_of(&conn, "bug"), ids[4..]);
+    }
 }

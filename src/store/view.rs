@@ -22,6 +22,9 @@ pub enum View {
     Tag(String),
     /// The items of one incident (`:view incident:N`).
     Incident(i64),
+    /// A saved view of the config (`[[view]]`): All narrowed by its query, which the
+    /// list query carries as its limit.
+    Saved(String),
 }
 
 impl View {
@@ -44,6 +47,7 @@ impl View {
             View::Platform(p) => p.clone(),
             View::Tag(t) => format!("#{t}"),
             View::Incident(id) => format!("incident #{id}"),
+            View::Saved(name) => name.clone(),
         }
     }
 
@@ -85,7 +89,7 @@ impl View {
                 vec![Value::Integer(*id)],
             ),
             View::Done => ("i.state = 'done' AND i.kind != 'post'", vec![]),
-            View::All => ("i.kind != 'post'", vec![]),
+            View::All | View::Saved(_) => ("i.kind != 'post'", vec![]),
             View::Platform(p) => (
                 "i.state IN ('new', 'open') AND i.kind != 'post' \
                  AND i.account_id IN (SELECT id FROM accounts WHERE platform = ?)",
@@ -114,7 +118,12 @@ impl View {
     pub(crate) fn time_index(&self) -> &'static str {
         match self {
             View::Inbox | View::NeedsReply | View::Platform(_) => "INDEXED BY items_open_by_time",
-            View::Escalated | View::Done | View::All | View::Tag(_) | View::Incident(_) => "",
+            View::Escalated
+            | View::Done
+            | View::All
+            | View::Tag(_)
+            | View::Incident(_)
+            | View::Saved(_) => "",
         }
     }
 
@@ -154,14 +163,87 @@ impl View {
                 "SELECT coalesce((SELECT n FROM tag_counts WHERE tag = ?), 0)",
                 vec![Value::Text(t.clone())],
             ),
-            View::Escalated | View::Incident(_) => return None,
+            View::Escalated | View::Incident(_) | View::Saved(_) => return None,
         })
     }
 }
 
-/// Turns what the CM typed after `/` into an FTS5 query that cannot be a syntax error:
-/// every word is quoted; the last one matches as a prefix so results come while typing.
+/// Turns what the CM typed after `/` into an FTS5 query: words all present, `|` or, `!`
+/// not, `"phrases"`, `word*` prefixes; the last word matches as a prefix so results come
+/// while typing. What is not a search (a `~` field, a lone `!`, a bad quote) falls back
+/// to every word quoted: it can never be an FTS5 syntax error.
 pub fn fts_query(input: &str) -> Option<String> {
+    search_query(input).unwrap_or_else(|_| quoted_words(input))
+}
+
+/// [`fts_query`], or why `input` is not a search (for the prompt).
+pub fn search_query(input: &str) -> Result<Option<String>, String> {
+    use crate::pattern::{parse, Pattern};
+    let Some(mut pattern) = parse(input).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    // The word being typed is a prefix; a closed phrase or group is not.
+    if input.trim_end().ends_with(|c: char| c.is_alphanumeric()) {
+        let mut last = &mut pattern;
+        loop {
+            match last {
+                Pattern::And(parts) | Pattern::Or(parts) => match parts.last_mut() {
+                    Some(p) => last = p,
+                    None => break,
+                },
+                Pattern::Not(inner) => last = inner,
+                Pattern::Text(terms) => {
+                    if let Some(term) = terms.last_mut() {
+                        term.prefix = true;
+                    }
+                    break;
+                }
+                Pattern::Field { .. } => break,
+            }
+        }
+    }
+    fts_of(&pattern).map(Some)
+}
+
+fn fts_of(pattern: &crate::pattern::Pattern) -> Result<String, String> {
+    use crate::pattern::Pattern;
+    let keep = "a search needs a word to keep besides what it leaves out (`refund !late`)";
+    Ok(match pattern {
+        Pattern::Text(terms) => terms.iter().map(|t| t.fts()).collect::<Vec<_>>().join(" "),
+        Pattern::Or(parts) => parts
+            .iter()
+            .map(|p| fts_of(p).map(|q| format!("({q})")))
+            .collect::<Result<Vec<_>, _>>()?
+            .join(" OR "),
+        Pattern::And(parts) => {
+            let (without, with): (Vec<&Pattern>, Vec<&Pattern>) =
+                parts.iter().partition(|p| matches!(p, Pattern::Not(_)));
+            if with.is_empty() {
+                return Err(keep.into());
+            }
+            let mut query = with
+                .iter()
+                .map(|p| fts_of(p).map(|q| format!("({q})")))
+                .collect::<Result<Vec<_>, _>>()?
+                .join(" AND ");
+            for not in without {
+                if let Pattern::Not(inner) = not {
+                    query = format!("{query} NOT ({})", fts_of(inner)?);
+                }
+            }
+            query
+        }
+        Pattern::Not(_) => return Err(keep.into()),
+        Pattern::Field { field, .. } => {
+            return Err(format!(
+                "`{field}` is a limit field: press l to limit by it, / searches words"
+            ))
+        }
+    })
+}
+
+/// Every word quoted, the last one a prefix.
+fn quoted_words(input: &str) -> Option<String> {
     let words: Vec<String> = input
         .split_whitespace()
         .map(|w| w.replace('"', ""))
@@ -194,8 +276,27 @@ mod tests {
     #[test]
     fn search_input_is_quoted_so_operators_are_plain_words() {
         assert_eq!(fts_query("refund NOT"), Some("\"refund\" \"NOT\"*".into()));
-        assert_eq!(fts_query("say \"hi\""), Some("\"say\" \"hi\"*".into()));
+        assert_eq!(fts_query("NEAR(a b)"), Some("\"NEAR\" \"a\" \"b\"".into()));
         assert_eq!(fts_query("   "), None);
+    }
+
+    #[test]
+    fn search_has_or_not_phrases_and_prefixes() {
+        let q = |s: &str| search_query(s).unwrap().unwrap();
+        assert_eq!(q("say \"hi there\""), "\"say\" \"hi there\"");
+        assert_eq!(q("refund | return"), "(\"refund\") OR (\"return\"*)");
+        assert_eq!(q("refund !late"), "(\"refund\") NOT (\"late\"*)");
+        assert_eq!(q("caf* latte"), "\"caf\"* \"latte\"*");
+        assert_eq!(
+            q("(refund | return) !\"gift card\""),
+            "((\"refund\") OR (\"return\")) NOT (\"gift card\")"
+        );
+        // What cannot be a search is said, and still searched as plain words.
+        assert!(search_query("!late").unwrap_err().contains("word to keep"));
+        assert!(search_query("~t bug").unwrap_err().contains("press l"));
+        assert!(search_query("say \"hi").is_err());
+        assert_eq!(fts_query("say \"hi"), Some("\"say\" \"hi\"*".into()));
+        assert_eq!(fts_query("!late"), Some("\"!late\"*".into()));
     }
 
     #[test]

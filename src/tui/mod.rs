@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod composer;
+pub mod find;
 pub mod format;
 pub mod help;
 pub mod inbox;

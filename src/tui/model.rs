@@ -60,6 +60,8 @@ pub struct Model {
     pub composer: super::composer::ComposerState,
     /// The Outbox pane and the detail pane's item's outbox rows.
     pub outbox: super::outbox::OutboxState,
+    /// Limit, marks by pattern, confirmation of verbs on many marks.
+    pub find: super::find::FindState,
 }
 
 /// Input to [`update`].
@@ -135,6 +137,7 @@ impl Model {
             quit: false,
             composer: Default::default(),
             outbox: Default::default(),
+            find: Default::default(),
         }
     }
 
@@ -146,12 +149,15 @@ impl Model {
 
     /// The first effects: load the list and the sidebar.
     pub fn start(&mut self) -> Vec<Effect> {
-        vec![
+        self.list.query.sort = super::find::sort_of(self, self.current_view());
+        let mut effects = vec![
             Effect::Query(Request::List(self.list.load(Anchor::Top))),
             Effect::Query(Request::Sidebar),
             Effect::Query(Request::OpenEscalations),
             Effect::Query(Request::OutboxAttention),
-        ]
+        ];
+        super::find::saved::start(self, &mut effects);
+        effects
     }
 
     pub fn current_view(&self) -> &View {
@@ -187,6 +193,7 @@ impl Model {
             (Some(Popup::Severity { .. }), _) => Layer::Escalate,
             (Some(Popup::Input { .. }), _) => Layer::Popup,
             (None, Some(_)) => Layer::Prompt,
+            (None, None) if self.find.confirm.is_some() => Layer::Confirm,
             (None, None) if self.composer.picker.is_some() => Layer::Picker,
             (None, None) if self.composer.open.is_some() => Layer::Composer,
             (None, None) if self.outbox.pane.is_some() => Layer::Outbox,
@@ -212,6 +219,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Tick(now) => {
             model.now = now;
             model.frame = model.frame.wrapping_add(1);
+            super::find::saved::maybe_count(model, &mut effects);
             super::composer::update::on_tick(model, &mut effects);
         }
         Msg::Changed(changes) => requery(model, changes, &mut effects),
@@ -241,12 +249,18 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                     Some(label) => format!("{count} item{} marked {label}", plural(count)),
                     None => format!("{count} item{} back to the automatic label", plural(count)),
                 },
-                WriteOutcome::Undone(Some(undone)) => format!(
-                    "undid: {} item{} no longer {}",
-                    undone.items.len(),
-                    plural(undone.items.len()),
-                    undone.was
-                ),
+                WriteOutcome::Undone(Some(undone)) => {
+                    let n = undone.items.len();
+                    match &undone.tag {
+                        Some((tag, true)) => {
+                            format!("undid: {n} item{} no longer tagged #{tag}", plural(n))
+                        }
+                        Some((tag, false)) => {
+                            format!("undid: {n} item{} tagged #{tag} again", plural(n))
+                        }
+                        None => format!("undid: {n} item{} no longer {}", plural(n), undone.was),
+                    }
+                }
                 WriteOutcome::Undone(None) => "nothing to undo".into(),
                 WriteOutcome::Done(message) => message,
                 WriteOutcome::Failed(e) => {
@@ -279,6 +293,9 @@ fn requery(model: &mut Model, changes: Changes, effects: &mut Vec<Effect>) {
         changes.any(&[Counts, Tags, Accounts, Aside]),
         Request::Sidebar,
     );
+    if changes.any(&[Items, Counts, Tags, Escalations]) {
+        super::find::saved::changed(model);
+    }
     read(changes.any(&[Escalations, Tags]), Request::OpenEscalations);
     read(changes.contains(Outbox), Request::OutboxAttention);
     if let Some(id) = model.detail.wanted {
@@ -346,7 +363,10 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
         Response::Sidebar { views, aside } => {
             model.status.aside = aside;
             let selected = model.current_view().clone();
-            model.sidebar.views = views.into_iter().map(|(v, n)| (v, Some(n))).collect();
+            let mut views: Vec<(View, Option<u64>)> =
+                views.into_iter().map(|(v, n)| (v, Some(n))).collect();
+            super::find::saved::into_sidebar(model, &mut views);
+            model.sidebar.views = views;
             if let Some(i) = model.sidebar.views.iter().position(|(v, _)| *v == selected) {
                 model.sidebar.selected = i;
             }
@@ -381,6 +401,12 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 pane.rows = rows;
             }
         }
+        Response::SavedCounts(counts) => super::find::saved::on_counts(model, counts),
+        Response::Ids {
+            purpose,
+            ids,
+            capped,
+        } => super::find::on_ids(model, purpose, ids, capped),
         Response::Failed(e) => model.status.last_error = Some(e),
     }
 }
@@ -388,6 +414,10 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
 fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     if model.help.open {
         super::help::on_key(model, key);
+        return;
+    }
+    if model.find.confirm.is_some() {
+        super::find::on_confirm_key(model, key, effects);
         return;
     }
     if model.moderation.popup.is_some() {
@@ -402,6 +432,9 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         return;
     }
     model.status.message = None;
+    if let Some(view) = super::find::saved::by_key(model, &key) {
+        return open_view(model, view, effects);
+    }
     match model.keymap.action(Layer::Inbox, &key) {
         Some(action) => {
             model.list.touched = true;
@@ -419,19 +452,36 @@ fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 }
 
 fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
+    if model.prompt.open.is_none() {
+        return;
+    }
+    // History and completion, kept by the find feature.
+    match model.keymap.action(Layer::Prompt, &key) {
+        Some(Action::Complete) => return super::find::prompt::complete(model),
+        Some(Action::MoveUp) => return super::find::prompt::browse(model, true),
+        Some(Action::MoveDown) => return super::find::prompt::browse(model, false),
+        _ => super::find::prompt::typed(model),
+    }
     let Some(prompt) = model.prompt.open.as_mut() else {
         return;
     };
     let text = match prompt {
-        Prompt::Search(t) | Prompt::Command(t) => t,
+        Prompt::Search(t) | Prompt::Command(t) | Prompt::Limit(t) | Prompt::MarkPattern(t) => t,
     };
     match model.keymap.action(Layer::Prompt, &key) {
         Some(Action::Close) => model.prompt.open = None,
         Some(Action::ClearLine) => text.clear(),
         Some(Action::Help) => super::help::open(model),
-        Some(Action::Submit) => match model.prompt.open.take() {
+        Some(Action::Submit) => match model
+            .prompt
+            .open
+            .take()
+            .inspect(|p| super::find::prompt::remember(model, p))
+        {
             Some(Prompt::Search(text)) => set_search(model, Some(text), effects),
             Some(Prompt::Command(text)) => run_command(model, &text, effects),
+            Some(Prompt::Limit(text)) => super::find::set_limit(model, &text, effects),
+            Some(Prompt::MarkPattern(text)) => super::find::mark_pattern(model, &text, effects),
             None => {}
         },
         _ => match key.code {
@@ -444,22 +494,26 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 
 fn set_search(model: &mut Model, text: Option<String>, effects: &mut Vec<Effect>) {
     let query = text.as_deref().and_then(fts_query);
+    if let Some(Err(e)) = text.as_deref().map(crate::store::view::search_query) {
+        model.status.message = Some(format!("search: {e} · searched the words as typed"));
+    }
     model.prompt.search = query.as_ref().and(text);
-    let view = model.current_view().clone();
     let request = model.list.replace_query(ListQuery {
-        view,
         search: query,
+        ..model.list.query.clone()
     });
     list_effect(effects, Some(request));
 }
 
-fn switch_view(model: &mut Model, index: usize, effects: &mut Vec<Effect>) {
+pub(super) fn switch_view(model: &mut Model, index: usize, effects: &mut Vec<Effect>) {
     let Some((view, _)) = model.sidebar.views.get(index) else {
         return;
     };
     model.sidebar.selected = index;
-    let request = model.list.replace_query(ListQuery::view(view.clone()));
+    let query = super::find::saved::query_for(model, view);
+    let request = model.list.replace_query(query);
     model.prompt.search = None;
+    model.find.limit = None;
     model.marks.clear();
     list_effect(effects, Some(request));
 }
@@ -470,19 +524,15 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
     match word {
         "" => {}
         "q" | "quit" => apply(model, Action::Quit, effects),
-        "view" | "v" => match View::parse(rest) {
-            Some(view) => match model.sidebar.views.iter().position(|(v, _)| *v == view) {
-                Some(i) => switch_view(model, i, effects),
-                None => {
-                    model.sidebar.views.push((view, None));
-                    let i = model.sidebar.views.len() - 1;
-                    switch_view(model, i, effects);
-                    effects.push(Effect::Query(Request::Sidebar));
-                }
-            },
+        "view" | "v" => match View::parse(rest).or_else(|| super::find::view_by_prefix(model, rest)) {
+            Some(view) => open_view(model, view, effects),
+            None if super::find::looks_like_pattern(rest) => {
+                open_view(model, View::All, effects);
+                super::find::set_limit(model, rest, effects);
+            }
             None => {
                 model.status.message = Some(format!(
-                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME, incident:N)"
+                    "no view `{rest}` (try inbox, needs-reply, escalated, done, all, #tag, platform:NAME, incident:N, or a pattern like ~t bug)"
                 ))
             }
         },
@@ -502,8 +552,24 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
     }
 }
 
+/// Shows `view`, adding it to the sidebar when it is not there.
+fn open_view(model: &mut Model, view: View, effects: &mut Vec<Effect>) {
+    match model.sidebar.views.iter().position(|(v, _)| *v == view) {
+        Some(i) => switch_view(model, i, effects),
+        None => {
+            model.sidebar.views.push((view, None));
+            let i = model.sidebar.views.len() - 1;
+            switch_view(model, i, effects);
+            effects.push(Effect::Query(Request::Sidebar));
+        }
+    }
+}
+
 /// Performs one action.
 pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
+    if super::find::hold_for_confirm(model, action) || super::find::apply(model, action, effects) {
+        return;
+    }
     let page = model.list.height.max(1) as isize;
     match action {
         Action::MoveDown | Action::MoveUp if model.focus == Focus::Sidebar => {
@@ -567,6 +633,9 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
                 model.marks.clear();
             } else if model.prompt.search.is_some() {
                 set_search(model, None, effects);
+            } else if model.find.limit.is_some() {
+                model.find.limit = None;
+                super::find::limit_list(model, None, effects);
             }
         }
         Action::MarkPositive => set_sentiment(model, Some(SentimentLabel::Positive), effects),

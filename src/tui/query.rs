@@ -31,6 +31,20 @@ pub enum Request {
     Outbox,
     /// How many outbox rows are failed and unknown, for the status bar.
     OutboxAttention,
+    /// The ids a list query selects, to mark them.
+    Ids {
+        query: ListQuery,
+        purpose: IdsFor,
+    },
+    /// The counts of the saved views: (name, pattern).
+    SavedCounts(Vec<(String, crate::pattern::Pattern)>),
+}
+
+/// What the ids of [`Request::Ids`] are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdsFor {
+    Mark,
+    Invert,
 }
 
 /// The answer to a [`Request`].
@@ -73,6 +87,13 @@ pub enum Response {
     OutboxAttention {
         failed: usize,
         unknown: usize,
+    },
+    SavedCounts(Vec<(String, u64)>),
+    Ids {
+        purpose: IdsFor,
+        ids: Vec<ItemId>,
+        /// More matched than [`super::find::MARK_CAP`].
+        capped: bool,
     },
     Failed(String),
 }
@@ -123,6 +144,7 @@ fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
                     | (Request::ItemOutbox(_), Request::ItemOutbox(_))
                     | (Request::Outbox, Request::Outbox)
                     | (Request::OutboxAttention, Request::OutboxAttention)
+                    | (Request::SavedCounts(_), Request::SavedCounts(_))
                     | (
                         Request::List(ListRequest::Window { .. }),
                         Request::List(ListRequest::Window { .. })
@@ -209,6 +231,28 @@ pub fn run(
             outbox: crate::outbox::read::item_outbox(reader.conn(), id)?,
         },
         Request::Outbox => Response::Outbox(crate::outbox::read::recent(reader.conn(), 200)?),
+        Request::SavedCounts(views) => {
+            let mut counts = Vec::with_capacity(views.len());
+            for (name, pattern) in views {
+                let query = ListQuery {
+                    limit: Some(pattern),
+                    ..ListQuery::view(View::All)
+                };
+                counts.push((name, reader.count(&query)?));
+            }
+            Response::SavedCounts(counts)
+        }
+        Request::Ids { query, purpose } => {
+            let cap = super::find::MARK_CAP;
+            let mut ids = reader.ids(&query, cap + 1)?;
+            let capped = ids.len() > cap;
+            ids.truncate(cap);
+            Response::Ids {
+                purpose,
+                ids,
+                capped,
+            }
+        }
     })
 }
 
@@ -240,7 +284,10 @@ pub fn load_window(
             // Just past the anchor, so the anchor item itself is the first older row.
             let inclusive = PageKey {
                 created_at: key.created_at,
-                id: key.id.saturating_add(1),
+                id: match query.sort {
+                    crate::store::read::Sort::Newest => key.id.saturating_add(1),
+                    crate::store::read::Sort::Oldest => key.id.saturating_sub(1),
+                },
             };
             let older = reader.page(query, Some(inclusive), Direction::Older, WINDOW_AFTER)?;
             let focus = if older.is_empty() {

@@ -24,6 +24,8 @@ impl Asked {
                 Asked::Quiet
             }
             Command::SaveDraft { .. } => Asked::Draft,
+            // The list already shows the new order.
+            Command::SetViewSort { .. } => Asked::Quiet,
             Command::QueueReply { .. } => Asked::Queue,
             Command::Outbox { op, .. } => Asked::Outbox(*op),
             _ => Asked::Status,

@@ -26,13 +26,19 @@ pub const CHROME_ROWS: u16 = 3;
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let list = &model.list;
     let mut title = format!(" {} ", model.current_view().title());
+    if list.query.sort == crate::store::read::Sort::Oldest {
+        title.push_str("· oldest first ");
+    }
+    if let Some(limit) = &model.find.limit {
+        title.push_str(&format!("· l {} ", inert_line(limit)));
+    }
     if let Some(search) = &model.prompt.search {
         title.push_str(&format!("· /{} ", inert_line(search)));
     }
     if list.loaded {
         let position = if list.total == 0 { 0 } else { list.cursor + 1 };
         // A search counts its matches only up to a cap, to stay fast on a big cache.
-        let total = if model.prompt.search.is_some() && list.total as u64 > SEARCH_COUNT_CAP {
+        let total = if list.query.capped() && list.total as u64 > SEARCH_COUNT_CAP {
             format!("{}+", thousands(SEARCH_COUNT_CAP))
         } else {
             thousands(list.total as u64)
@@ -71,6 +77,11 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     .dim()];
     if list.loaded && list.rows.is_empty() {
         match (&model.prompt.search, &model.first_run) {
+            (None, _) if model.find.limit.is_some() => lines.push(
+                Line::from("  nothing matches this limit · esc clears it")
+                    .italic()
+                    .dim(),
+            ),
             (Some(_), _) => lines.push(
                 Line::from("  nothing matches this search · esc clears it")
                     .italic()

@@ -20,7 +20,24 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .iter()
         .enumerate()
         .map(|(i, (view, count))| {
-            let count = count.map(thousands).unwrap_or_else(|| "…".into());
+            let count = match count {
+                // A saved view counts up to a cap, and shows a stale count while its
+                // refresh is due.
+                Some(n) if matches!(view, crate::store::View::Saved(_)) => {
+                    let n = if *n > crate::store::read::SEARCH_COUNT_CAP {
+                        format!("{}+", thousands(crate::store::read::SEARCH_COUNT_CAP))
+                    } else {
+                        thousands(*n)
+                    };
+                    if model.find.saved.counting {
+                        format!("~{n}")
+                    } else {
+                        n
+                    }
+                }
+                Some(n) => thousands(*n),
+                None => "…".into(),
+            };
             let title = crate::sanitize::truncate_to_width(
                 &crate::sanitize::inert_line(&view.title()),
                 width.saturating_sub(count.len() + 1),

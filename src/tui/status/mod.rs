@@ -52,4 +52,8 @@ pub struct PromptLine {
 pub enum Prompt {
     Search(String),
     Command(String),
+    /// `l`: a limit pattern.
+    Limit(String),
+    /// `T`: mark by pattern.
+    MarkPattern(String),
 }

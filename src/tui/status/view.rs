@@ -101,6 +101,8 @@ pub fn render_prompt(frame: &mut Frame, area: Rect, model: &Model) {
             let (mark, text) = match prompt {
                 Prompt::Search(text) => ("/", text),
                 Prompt::Command(text) => (":", text),
+                Prompt::Limit(text) => ("limit: ", text),
+                Prompt::MarkPattern(text) => ("mark: ", text),
             };
             let text = inert_line(text);
             // The prompt's own keys after the cursor, while there is room for them.

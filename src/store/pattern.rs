@@ -1,0 +1,579 @@
+//! Limit patterns as SQL: every `~x` field is one row of [`FIELDS`] (its letter, what it
+//! takes and its condition on `items i`), and [`condition`] turns a parsed
+//! [`Pattern`] into one WHERE fragment whose every user value is a bound parameter.
+
+use rusqlite::types::Value;
+
+use crate::domain::UnixTime;
+use crate::pattern::{Arg, FieldValue, Pattern, Term};
+
+/// One `~x` field.
+#[derive(Debug)]
+pub struct Field {
+    pub key: char,
+    pub name: &'static str,
+    pub arg: Arg,
+    /// What the value is, for errors and help ("a tag").
+    pub help: &'static str,
+    pub example: &'static str,
+    /// The condition on `items i`; each `?` takes the value (a time range takes two).
+    sql: &'static str,
+}
+
+const fn f(
+    key: char,
+    name: &'static str,
+    arg: Arg,
+    help: &'static str,
+    example: &'static str,
+    sql: &'static str,
+) -> Field {
+    Field {
+        key,
+        name,
+        arg,
+        help,
+        example,
+        sql,
+    }
+}
+
+const SENTIMENTS: &[(&str, &str)] = &[
+    ("pos", "positive"),
+    ("positive", "positive"),
+    ("neu", "neutral"),
+    ("neutral", "neutral"),
+    ("neg", "negative"),
+    ("negative", "negative"),
+    ("unscored", "unscored"),
+];
+
+const KINDS: &[(&str, &str)] = &[
+    ("mention", "mention"),
+    ("comment", "comment"),
+    ("dm", "dm"),
+    ("post", "post"),
+];
+
+const STATES: &[(&str, &str)] = &[
+    ("new", "new"),
+    ("open", "open"),
+    ("replied", "replied"),
+    ("done", "done"),
+    ("hidden", "hidden"),
+    ("deleted", "deleted"),
+];
+
+fn is_lang(code: &str) -> bool {
+    crate::language::is_code(code)
+}
+
+/// Every field of the pattern language. A new field is one line here.
+#[rustfmt::skip]
+pub const FIELDS: &[Field] = &[
+    f('a', "author", Arg::Contains, "part of a handle or name", "ana",
+      "i.author_id IN (SELECT id FROM authors WHERE handle LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')"),
+    f('b', "body", Arg::Words("body"), "words of the text", "refund*",
+      "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"),
+    f('p', "platform", Arg::Exact(None), "platform", "chirp",
+      "i.account_id IN (SELECT id FROM accounts WHERE platform = ?)"),
+    f('k', "kind", Arg::OneOf(KINDS), "mention|comment|dm|post", "dm",
+      "i.kind = ?"),
+    f('t', "tag", Arg::Exact(None), "tag", "bug",
+      "i.id IN (SELECT item_id FROM tags WHERE tag = ?)"),
+    f('s', "sentiment", Arg::OneOf(SENTIMENTS), "pos|neu|neg|unscored", "neg",
+      "coalesce(i.sentiment_manual, i.sentiment_label_auto, 'unscored') = ?"),
+    f('l', "lang", Arg::Exact(Some(is_lang)), "language code", "es",
+      "i.lang = ?"),
+    f('d', "date", Arg::Time, "age or days", "<2d",
+      "i.created_at >= ? AND i.created_at < ?"),
+    f('x', "escalated", Arg::Flag, "", "",
+      "i.id IN (SELECT x.item_id FROM incident_items x JOIN incidents n ON n.id = x.incident_id WHERE n.resolved_at IS NULL)"),
+    f('r', "replied", Arg::Flag, "", "",
+      "(i.first_response_at IS NOT NULL OR i.state = 'replied')"),
+    f('n', "needs-reply", Arg::Flag, "", "",
+      "(i.needs_reply = 1 AND i.state IN ('new', 'open'))"),
+    f('S', "state", Arg::OneOf(STATES), "new|open|replied|done|hidden|deleted", "open",
+      "i.state = ?"),
+];
+
+/// The field written `~key`.
+pub fn field(key: char) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.key == key)
+}
+
+fn by_name(name: &str) -> &'static Field {
+    FIELDS
+        .iter()
+        .find(|f| f.name == name)
+        .expect("a parsed field is in the table")
+}
+
+/// The condition on `items i` that `pattern` selects at `now`, with its parameters.
+pub fn condition(pattern: &Pattern, now: UnixTime) -> (String, Vec<Value>) {
+    let mut params = Vec::new();
+    let sql = build(pattern, now, &mut params);
+    (sql, params)
+}
+
+fn build(pattern: &Pattern, now: UnixTime, params: &mut Vec<Value>) -> String {
+    let join = |parts: &[Pattern], op: &str, params: &mut Vec<Value>| {
+        let parts: Vec<String> = parts.iter().map(|p| build(p, now, params)).collect();
+        format!("({})", parts.join(op))
+    };
+    match pattern {
+        Pattern::And(parts) => join(parts, " AND ", params),
+        Pattern::Or(parts) => join(parts, " OR ", params),
+        Pattern::Not(inner) => format!("NOT {}", build(inner, now, params)),
+        Pattern::Text(terms) => {
+            params.push(Value::Text(fts_terms(terms)));
+            "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)".into()
+        }
+        Pattern::Field { field, value } => {
+            let spec = by_name(field);
+            let values: Vec<Value> = match value {
+                FieldValue::None => vec![],
+                FieldValue::Text(text) => match spec.arg {
+                    Arg::Contains => vec![Value::Text(format!("%{}%", like_escape(text)))],
+                    _ => vec![Value::Text(text.clone())],
+                },
+                FieldValue::Choice(stored) => vec![Value::Text(stored.to_string())],
+                FieldValue::Words(terms) => {
+                    let column = match spec.arg {
+                        Arg::Words(column) => column,
+                        _ => "body",
+                    };
+                    vec![Value::Text(format!("{column} : ({})", fts_terms(terms)))]
+                }
+                FieldValue::Time(spec) => {
+                    let (from, until) = spec.bounds(now);
+                    vec![
+                        Value::Integer(from.unwrap_or(i64::MIN)),
+                        Value::Integer(until.unwrap_or(i64::MAX)),
+                    ]
+                }
+            };
+            let slots = spec.sql.matches('?').count();
+            // One value fills every slot (author: handle or name); a range fills its two.
+            if values.len() == slots {
+                params.extend(values);
+            } else if let [only] = values.as_slice() {
+                params.extend(std::iter::repeat_n(only.clone(), slots));
+            }
+            format!("({})", spec.sql)
+        }
+    }
+}
+
+/// Terms as one FTS5 query: all of them.
+fn fts_terms(terms: &[Term]) -> String {
+    terms.iter().map(Term::fts).collect::<Vec<_>>().join(" ")
+}
+
+/// `%` and `_` in the CM's text are themselves, not LIKE wildcards.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{params_from_iter, Connection};
+
+    use super::*;
+    use crate::domain::{ItemKind, NewAuthor, NewItem};
+    use crate::store::ingest::{self, Incoming};
+
+    const NOW: UnixTime = 1_800_000_000;
+    const DAY: i64 = 86_400;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        conn: Connection,
+    }
+
+    /// Items 1..=6, each with what the fields look for.
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+        let chirp = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
+        let forum = ingest::ensure_account(&conn, "board", "forum", "brand").unwrap();
+        let item = |n: i64, handle: &str, name: &str, kind: ItemKind, body: &str, age: i64| {
+            Incoming::from(NewItem {
+                external_id: format!("x{n}"),
+                kind,
+                parent_external_id: None,
+                thread_external_id: None,
+                author: NewAuthor {
+                    external_id: handle.into(),
+                    handle: handle.into(),
+                    display_name: name.into(),
+                    followers: None,
+                },
+                body: body.into(),
+                url: None,
+                created_at: NOW - age,
+                raw_json: None,
+            })
+        };
+        let on_chirp = vec![
+            item(
+                1,
+                "@ana_lopez",
+                "Ana López",
+                ItemKind::Mention,
+                "my refunds never came",
+                DAY / 2,
+            ),
+            item(
+                2,
+                "@bob",
+                "Bob",
+                ItemKind::Dm,
+                "the café was closed 100% of the time",
+                3 * DAY,
+            ),
+            item(
+                3,
+                "@carla",
+                "Carla",
+                ItemKind::Comment,
+                "cold brew is great",
+                10 * DAY,
+            ),
+        ];
+        let on_forum = vec![
+            item(
+                4,
+                "@dan",
+                "Dan ana",
+                ItemKind::Comment,
+                "refund please, cold coffee",
+                DAY,
+            ),
+            item(5, "@eve", "Eve", ItemKind::Mention, "brew time", 20 * DAY),
+            item(6, "@fay", "Fay", ItemKind::Post, "our post", 2 * DAY),
+        ];
+        ingest::ingest(&mut conn, chirp, &on_chirp, None, NOW).unwrap();
+        ingest::ingest(&mut conn, forum, &on_forum, None, NOW).unwrap();
+        conn.execute_batch(
+            "UPDATE items SET sentiment_label_auto = 'negative' WHERE external_id IN ('x1', 'x4');
+             UPDATE items SET sentiment_label_auto = 'positive' WHERE external_id = 'x3';
+             UPDATE items SET sentiment_label_auto = 'negative', sentiment_manual = 'neutral' WHERE external_id = 'x2';
+             UPDATE items SET lang = 'es' WHERE external_id IN ('x1', 'x4');
+             UPDATE items SET lang = 'en' WHERE external_id IN ('x2', 'x3', 'x5');
+             UPDATE items SET state = 'done' WHERE external_id = 'x3';
+             UPDATE items SET needs_reply = external_id IN ('x1', 'x2', 'x3');
+             UPDATE items SET first_response_at = 1 WHERE external_id = 'x2';
+             INSERT INTO tags (item_id, tag, created_at) SELECT id, 'bug', 0 FROM items WHERE external_id IN ('x1', 'x2', 'x4');
+             INSERT INTO tags (item_id, tag, created_at) SELECT id, 'bug%', 0 FROM items WHERE external_id = 'x5';
+             INSERT INTO incidents (id, topic, title, severity, opened_at, last_activity_at) VALUES (1, 't', 'fire', 'high', 0, 0);
+             INSERT INTO incident_items (incident_id, item_id, added_at, added_by) SELECT 1, id, 0, 'user' FROM items WHERE external_id = 'x3';",
+        )
+        .unwrap();
+        Fixture { _dir: dir, conn }
+    }
+
+    /// The external numbers of the items `text` selects.
+    fn select(fx: &Fixture, text: &str) -> Vec<i64> {
+        let pattern = crate::pattern::parse(text).unwrap().unwrap();
+        let (sql, params) = condition(&pattern, NOW);
+        let mut stmt = fx
+            .conn
+            .prepare(&format!(
+                "SELECT CAST(substr(i.external_id, 2) AS INTEGER) FROM items i WHERE {sql} ORDER BY 1"
+            ))
+            .unwrap();
+        let rows = stmt
+            .query_map(params_from_iter(params), |r| r.get(0))
+            .unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    #[test]
+    fn every_field_selects_its_items() {
+        let fx = fixture();
+        // The handle or the display name, any case, anywhere in it.
+        assert_eq!(select(&fx, "~a ANA"), [1, 4]);
+        assert_eq!(select(&fx, "~a lópez"), [1]);
+        assert_eq!(select(&fx, "~b cold"), [3, 4]);
+        assert_eq!(select(&fx, "~b \"cold brew\""), [3]);
+        assert_eq!(select(&fx, "~b refund*"), [1, 4]);
+        // The author's name is not the body.
+        assert_eq!(select(&fx, "~b ana"), Vec::<i64>::new());
+        assert_eq!(select(&fx, "~p forum"), [4, 5, 6]);
+        assert_eq!(select(&fx, "~k dm"), [2]);
+        assert_eq!(select(&fx, "~k comment"), [3, 4]);
+        assert_eq!(select(&fx, "~t bug"), [1, 2, 4]);
+        assert_eq!(select(&fx, "~t bug%"), [5]);
+        // The CM's label wins over the automatic one.
+        assert_eq!(select(&fx, "~s neg"), [1, 4]);
+        assert_eq!(select(&fx, "~s neu"), [2]);
+        assert_eq!(select(&fx, "~s pos"), [3]);
+        assert_eq!(select(&fx, "~s unscored"), [5, 6]);
+        assert_eq!(select(&fx, "~l es"), [1, 4]);
+        assert_eq!(select(&fx, "~d <2d"), [1, 4]);
+        assert_eq!(select(&fx, "~d >5d"), [3, 5]);
+        assert_eq!(select(&fx, "~x"), [3]);
+        assert_eq!(select(&fx, "~r"), [2]);
+        // Needs reply is an open question: a done item owes nothing.
+        assert_eq!(select(&fx, "~n"), [1, 2]);
+        // The brand's own post is stored done.
+        assert_eq!(select(&fx, "~S done"), [3, 6]);
+        assert_eq!(select(&fx, "~S new"), [1, 2, 4, 5]);
+    }
+
+    #[test]
+    fn date_ranges_select_whole_utc_days() {
+        let fx = fixture();
+        let day = |t: i64| {
+            jiff::Timestamp::from_second(t)
+                .unwrap()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .date()
+                .to_string()
+        };
+        // Item 2 is three days old, item 3 ten.
+        let range = format!("~d {}..{}", day(NOW - 10 * DAY), day(NOW - 3 * DAY));
+        assert_eq!(select(&fx, &range), [2, 3]);
+        assert_eq!(select(&fx, &format!("~d {}", day(NOW - 20 * DAY))), [5]);
+        assert_eq!(
+            select(&fx, &format!("~d ..{}", day(NOW - 10 * DAY))),
+            [3, 5]
+        );
+    }
+
+    #[test]
+    fn operators_combine_conditions() {
+        let fx = fixture();
+        assert_eq!(select(&fx, "~t bug ~s neg"), [1, 4]);
+        assert_eq!(select(&fx, "~p chirp | ~k post"), [1, 2, 3, 6]);
+        assert_eq!(select(&fx, "!~p chirp"), [4, 5, 6]);
+        assert_eq!(select(&fx, "~t bug !(~s neg | ~k dm)"), Vec::<i64>::new());
+        assert_eq!(select(&fx, "~t bug !~s neg"), [2]);
+        assert_eq!(select(&fx, "(~x | ~r) ~p chirp"), [2, 3]);
+    }
+
+    #[test]
+    fn plain_words_search_the_text_and_author_with_folding() {
+        let fx = fixture();
+        assert_eq!(select(&fx, "cold"), [3, 4]);
+        assert_eq!(select(&fx, "cold brew"), [3]);
+        // English stemming: "refunds" and "refund" are one word.
+        assert_eq!(select(&fx, "brew | refunds"), [1, 3, 4, 5]);
+        assert_eq!(select(&fx, "refund"), [1, 4]);
+        assert_eq!(select(&fx, "~b closing"), [2]);
+        assert_eq!(select(&fx, "brew !cold"), [5]);
+        assert_eq!(select(&fx, "\"cold coffee\""), [4]);
+        assert_eq!(select(&fx, "ref*"), [1, 4]);
+        // "cafe" finds "café", and the author's name is searched too.
+        assert_eq!(select(&fx, "cafe"), [2]);
+        assert_eq!(select(&fx, "carla"), [3]);
+    }
+
+    #[test]
+    fn user_text_is_bound_never_spliced() {
+        let fx = fixture();
+        for hostile in [
+            "~a \"'; DROP TABLE items; --\"",
+            "~t \"x' OR '1'='1\"",
+            "\"NEAR(a b) OR *\"",
+            "~a %",
+        ] {
+            let pattern = crate::pattern::parse(hostile).unwrap().unwrap();
+            let (sql, _) = condition(&pattern, NOW);
+            assert!(!sql.contains("DROP") && !sql.contains("'1'"), "{sql}");
+            assert_eq!(select(&fx, hostile), Vec::<i64>::new(), "{hostile}");
+        }
+        assert_eq!(select(&fx, "~a %%"), Vec::<i64>::new());
+        // `_` is an underscore, not "any character".
+        assert_eq!(select(&fx, "~a _"), [1]);
+        assert_eq!(select(&fx, "~a 100%"), Vec::<i64>::new());
+        assert_eq!(select(&fx, "~b 100"), [2]);
+    }
+
+    #[test]
+    fn a_limited_list_pages_counts_and_marks_in_time_order() {
+        use crate::store::read::{Direction, ListQuery};
+        let fx = fixture();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        let external = |ids: Vec<i64>| -> Vec<String> {
+            ids.iter()
+                .map(|id| {
+                    fx.conn
+                        .query_row("SELECT external_id FROM items WHERE id = ?", [id], |r| {
+                            r.get(0)
+                        })
+                        .unwrap()
+                })
+                .collect()
+        };
+        let query = ListQuery {
+            limit: crate::pattern::parse("~t bug | ~k dm").unwrap(),
+            ..ListQuery::view(crate::store::View::All)
+        };
+        let rows = reader.page(&query, None, Direction::Older, 10).unwrap();
+        assert_eq!(
+            external(rows.iter().map(|r| r.id).collect()),
+            ["x1", "x4", "x2"]
+        );
+        assert_eq!(reader.count(&query).unwrap(), 3);
+        assert_eq!(
+            external(reader.ids(&query, 10).unwrap()),
+            ["x1", "x4", "x2"]
+        );
+        // The second page starts after the first's last row.
+        let next = reader
+            .page(&query, Some(rows[0].key()), Direction::Older, 10)
+            .unwrap();
+        assert_eq!(next.len(), 2);
+        assert_eq!(reader.count_newer(&query, rows[2].key()).unwrap(), 2);
+        // With a search on top.
+        let searched = ListQuery {
+            search: crate::store::view::fts_query("refund"),
+            ..query.clone()
+        };
+        // `/refund` is a prefix while typing: "refunds" too; a search lists in arrival order.
+        assert_eq!(reader.count(&searched).unwrap(), 2);
+        assert_eq!(external(reader.ids(&searched, 10).unwrap()), ["x4", "x1"]);
+        // In the Inbox the done and post items stay out.
+        let inbox = ListQuery {
+            limit: crate::pattern::parse("~p forum").unwrap(),
+            ..ListQuery::view(crate::store::View::Inbox)
+        };
+        assert_eq!(reader.count(&inbox).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_cache_from_before_stemming_keeps_every_item_searchable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let mut conn = Connection::open(&path).unwrap();
+        let before_stemming = crate::store::migrate::latest_version() - 1;
+        crate::store::migrate::migrate_to(&conn, &path, before_stemming).unwrap();
+        let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
+        let items: Vec<Incoming> = (0..50)
+            .map(|n| {
+                Incoming::from(NewItem {
+                    external_id: format!("x{n}"),
+                    kind: ItemKind::Mention,
+                    parent_external_id: None,
+                    thread_external_id: None,
+                    author: NewAuthor {
+                        external_id: format!("u{n}"),
+                        handle: format!("@user{n}"),
+                        display_name: "Zoë".into(),
+                        followers: None,
+                    },
+                    body: format!("order {n}: {}", if n % 2 == 0 { "refunds" } else { "café" }),
+                    url: None,
+                    created_at: NOW - n,
+                    raw_json: None,
+                })
+            })
+            .collect();
+        ingest::ingest(&mut conn, account, &items, None, NOW).unwrap();
+        let fx = Fixture { _dir: dir, conn };
+        assert_eq!(select(&fx, "refund").len(), 0, "no stemming yet");
+        crate::store::migrate::migrate(&fx.conn, &path).unwrap();
+        assert_eq!(select(&fx, "refund").len(), 25);
+        assert_eq!(select(&fx, "cafe").len(), 25);
+        assert_eq!(select(&fx, "zoe").len(), 50);
+        assert_eq!(select(&fx, "order").len(), 50);
+    }
+
+    #[test]
+    fn an_oldest_first_list_pages_counts_and_windows_upside_down() {
+        use crate::store::read::{Direction, ListQuery, Sort};
+        let fx = fixture();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        let external = |rows: &[crate::store::read::ItemRow]| -> Vec<i64> {
+            rows.iter()
+                .map(|r| {
+                    fx.conn
+                        .query_row(
+                            "SELECT CAST(substr(external_id, 2) AS INTEGER) FROM items WHERE id = ?",
+                            [r.id],
+                            |row| row.get(0),
+                        )
+                        .unwrap()
+                })
+                .collect()
+        };
+        // Ages: 5 (20d), 3 (10d), 2 (3d), 4 (1d), 1 (12h); 6 is a post, not in All.
+        for (limit, search) in [
+            (None, None),
+            (crate::pattern::parse("!~k dm").unwrap(), None),
+        ] {
+            let query = ListQuery {
+                sort: Sort::Oldest,
+                limit,
+                search,
+                ..ListQuery::view(crate::store::View::All)
+            };
+            let top = reader.page(&query, None, Direction::Older, 2).unwrap();
+            assert_eq!(external(&top), [5, 3]);
+            let next = reader
+                .page(&query, Some(top[1].key()), Direction::Older, 10)
+                .unwrap();
+            let all: Vec<i64> = external(&top).into_iter().chain(external(&next)).collect();
+            let expected: Vec<i64> = if query.limit.is_some() {
+                vec![5, 3, 4, 1]
+            } else {
+                vec![5, 3, 2, 4, 1]
+            };
+            assert_eq!(all, expected);
+            let bottom = reader.page(&query, None, Direction::Newer, 2).unwrap();
+            assert_eq!(external(&bottom), expected[expected.len() - 2..]);
+            // Before the third row in the list: the two oldest.
+            assert_eq!(reader.count_newer(&query, next[0].key()).unwrap(), 2);
+            let window = crate::tui::query::load_window(
+                &reader,
+                &query,
+                crate::tui::inbox::list::Anchor::At(next[0].key()),
+            )
+            .unwrap();
+            assert_eq!(external(&window.rows), expected);
+            assert_eq!(window.rows[window.focus].id, next[0].id);
+        }
+        // A search keeps to arrival order, upside down (chirp's batch came first).
+        let query = ListQuery {
+            sort: Sort::Oldest,
+            search: crate::store::view::fts_query("cold | brew | refund"),
+            ..ListQuery::view(crate::store::View::All)
+        };
+        let rows = reader.page(&query, None, Direction::Older, 10).unwrap();
+        assert_eq!(external(&rows), [3, 1, 5, 4]);
+    }
+
+    #[test]
+    fn a_views_order_is_kept() {
+        let fx = fixture();
+        crate::store::view_sort::set(&fx.conn, "needs-reply", "oldest").unwrap();
+        crate::store::view_sort::set(&fx.conn, "needs-reply", "newest").unwrap();
+        crate::store::view_sort::set(&fx.conn, "Angry bugs", "oldest").unwrap();
+        let all = crate::store::view_sort::all(&fx.conn).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all["needs-reply"], "newest");
+        assert_eq!(all["Angry bugs"], "oldest");
+    }
+
+    #[test]
+    fn the_bench_rebuilds_the_index_both_ways_without_losing_an_item() {
+        let mut fx = fixture();
+        for stemming in [false, true, true] {
+            assert_eq!(
+                crate::store::bench::rebuild_search_index(&mut fx.conn, stemming).unwrap(),
+                6
+            );
+            assert_eq!(select(&fx, "refund").len(), if stemming { 2 } else { 1 });
+        }
+        assert!(crate::store::bench::used_bytes(&fx.conn).unwrap() > 0);
+    }
+}
