@@ -95,7 +95,13 @@ pub struct Composer {
     pub gone: bool,
     /// The item's language: picks canned replies' variants, sign-off and banned words.
     pub lang: Option<String>,
+    /// The first wrapped row on screen: the view moves it only to keep the cursor in view.
+    pub scroll: std::cell::Cell<usize>,
 }
+
+/// Shown when an edit withdraws the send-anyway offer.
+pub const WITHDRAWN: &str =
+    "edited · send-anyway withdrawn: the next send checks the warnings again";
 
 /// The fuzzy picker over canned replies (`R`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -137,6 +143,7 @@ impl Composer {
             queueing: false,
             gone: item.row.marks.gone,
             lang: item.row.lang.clone(),
+            scroll: Default::default(),
         }
     }
 
@@ -158,6 +165,7 @@ impl Composer {
             queueing: false,
             gone: false,
             lang: None,
+            scroll: Default::default(),
         };
         composer.set_text(&row.text);
         composer
@@ -230,10 +238,18 @@ impl Composer {
             text
         };
         self.textarea.insert_str(text);
-        self.armed = false;
         self.dirty = true;
         self.error = None;
+        self.edited();
         Ok(())
+    }
+
+    /// The text changed: a send-anyway already offered is withdrawn, and the composer
+    /// says so where the offer was (the warnings it answered may no longer be the same).
+    pub fn edited(&mut self) {
+        if std::mem::take(&mut self.armed) {
+            self.error = Some(WITHDRAWN.into());
+        }
     }
 
     /// The length as the platform counts it.
@@ -330,8 +346,8 @@ pub fn edit_key(composer: &mut Composer, key: KeyEvent) -> bool {
     composer.textarea.input(key);
     let changed = composer.textarea.lines() != before.as_slice();
     if changed {
-        composer.armed = false;
         composer.dirty = true;
+        composer.edited();
     }
     changed
 }
