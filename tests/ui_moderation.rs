@@ -482,3 +482,34 @@ fn an_item_the_platform_holds_is_marked_in_the_list() {
     let screen = support::ui::screen(&render(&model, 120, 30));
     assert!(screen.contains("⧖ filtered by the platform ·"), "{screen}");
 }
+
+/// The tag popup's text, as typed or completed.
+fn popup_text(model: &Model) -> String {
+    match &model.moderation.popup {
+        Some(hark::tui::moderation::Popup::Input { text, .. }) => text.clone(),
+        other => panic!("no input popup: {other:?}"),
+    }
+}
+
+#[test]
+fn the_tag_popup_lists_every_tag_scrolling_with_a_sign_that_more_exist() {
+    let mut model = model(80, 24);
+    model.moderation.setup.tags = (1..=12)
+        .map(|i| (format!("topic{i:02}"), format!("Topic number {i}")))
+        .collect();
+    text(&mut model, "t");
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(screen.contains("↓ 7 more"), "{screen}");
+    insta::assert_snapshot!("tag_popup_more_below", render(&model, 80, 24).backend());
+    // Down to the last of the 15 (12 from config, 3 in use): the window follows.
+    keys(&mut model, &[KeyCode::Down; 14]);
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(screen.contains("↑ 7 more"), "{screen}");
+    assert!(!screen.contains("↓"), "{screen}");
+    insta::assert_snapshot!(
+        "tag_popup_scrolled_to_the_end",
+        render(&model, 80, 24).backend()
+    );
+    keys(&mut model, &[KeyCode::Tab]);
+    assert_eq!(popup_text(&model), "bug");
+}

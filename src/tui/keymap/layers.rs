@@ -552,6 +552,18 @@ const ESCALATE: &[Binding] = &[
 const POPUP: &[Binding] = &[
     b(Action::Submit, &["enter"], "", "save / go on"),
     b(Action::Complete, &["tab"], "", "complete from the list"),
+    b(
+        Action::MoveDown,
+        &["down", "ctrl-n"],
+        "",
+        "next choice in the list",
+    ),
+    b(
+        Action::MoveUp,
+        &["up", "ctrl-p"],
+        "",
+        "previous choice in the list",
+    ),
     b(Action::ClearLine, &["ctrl-u"], "", "clear the line"),
     b(Action::Close, &["esc", "ctrl-c"], "", "cancel"),
     b(Action::Help, &["f1"], "", "this help"),

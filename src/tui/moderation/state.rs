@@ -99,6 +99,8 @@ pub struct ModerationState {
     pub tags_in_use: Vec<(String, u64)>,
     /// Open incidents, most severe first (the Escalated view shows them).
     pub incidents: Vec<IncidentView>,
+    /// The highlighted choice of an input popup's list (tab completes it).
+    pub choice: usize,
 }
 
 /// Every moderation kind with its command in the popup (its keys are in the keymap's

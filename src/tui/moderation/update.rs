@@ -293,8 +293,11 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Popup::Input { .. } => Layer::Popup,
     };
     let action = model.keymap.action(layer, &key);
+    // Any key but a move starts the choices at the top again.
+    let choice = std::mem::take(&mut model.moderation.choice);
     if action == Some(Action::Help) {
         model.moderation.popup = Some(popup);
+        model.moderation.choice = choice;
         return crate::tui::help::open(model);
     }
     if action == Some(Action::Close) {
@@ -355,8 +358,15 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         } => {
             match action {
                 Some(Action::Submit) => return submit(model, purpose, ids, text, effects),
+                Some(Action::MoveDown) => {
+                    let found = matching(model, &purpose, &text).len();
+                    model.moderation.choice = (choice + 1).min(found.saturating_sub(1));
+                }
+                Some(Action::MoveUp) => model.moderation.choice = choice.saturating_sub(1),
                 Some(Action::Complete) => {
-                    if let Some((value, _)) = matching(model, &purpose, &text).into_iter().next() {
+                    let found = matching(model, &purpose, &text);
+                    let picked = found.get(choice).or(found.first()).cloned();
+                    if let Some((value, _)) = picked {
                         text = if text.starts_with('-') {
                             format!("-{value}")
                         } else {
