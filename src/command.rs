@@ -126,6 +126,14 @@ pub enum Command {
         id: OutboxId,
         op: OutboxOp,
     },
+    /// Snooze the items until a time (`shown` is that time as the CM reads it).
+    Snooze {
+        ids: Vec<ItemId>,
+        until: UnixTime,
+        shown: String,
+    },
+    /// Bring back as new every snoozed item whose time has come.
+    WakeSnoozed,
 }
 
 /// What a command did.
@@ -171,6 +179,12 @@ pub enum Done {
     },
     DraftSaved,
     Queued(OutboxId),
+    Snoozed {
+        count: usize,
+        until: String,
+    },
+    /// How many snoozed items came back.
+    Woken(usize),
     /// Whether the row was in a state the operation applies to.
     OutboxChanged {
         op: OutboxOp,
@@ -308,6 +322,11 @@ impl Command {
                     now,
                 )?)
             }
+            Command::Snooze { ids, until, shown } => Done::Snoozed {
+                count: crate::store::snooze::snooze(conn, &ids, until, now)?.len(),
+                until: shown,
+            },
+            Command::WakeSnoozed => Done::Woken(crate::store::snooze::wake_due(conn, now)?.len()),
             Command::Outbox { id, op } => Done::OutboxChanged {
                 op,
                 moved: match op {

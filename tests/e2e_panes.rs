@@ -1,5 +1,5 @@
 //! The panes a CM lives in, driven in a real 80x24 terminal (tmux) on `hark demo`: a long
-//! reply with warnings. Needs tmux on the PATH (`.ci/run` installs it).
+//! reply with warnings; a snooze of one real minute. Needs tmux on the PATH (`.ci/run` installs it).
 
 mod support;
 use support::tmux::Tmux;
@@ -52,4 +52,45 @@ fn a_reply_longer_than_the_text_area_keeps_its_end_and_the_send_anyway_prompt_in
     tmux.wait_for("the withdrawn prompt", |s| {
         s.contains("send-anyway withdrawn") && !s.contains("again sends anyway")
     });
+}
+
+/// A view's count in the sidebar.
+fn view_count(screen: &str, view: &str) -> Option<u64> {
+    screen.lines().find_map(|line| {
+        let inner = line.trim_start_matches(['│', '┃']);
+        let rest = inner.strip_prefix(view)?.strip_prefix(' ')?;
+        let number: String = rest
+            .chars()
+            .take_while(|c| *c != '│' && *c != '┃')
+            .filter(|c| c.is_ascii_digit())
+            .collect();
+        number.parse().ok()
+    })
+}
+
+/// On the real clock (no injected time): snoozed for one minute, the item is in Snoozed,
+/// then back as new within the next wake check (every 5 seconds).
+#[test]
+fn an_item_snoozed_for_a_minute_leaves_the_inbox_and_comes_back() {
+    let (_dir, tmux) = demo("snooze");
+    for _ in 0..5 {
+        tmux.keys(&["z"]);
+        if tmux.shows_within(4, |s| s.contains("until ━") || s.contains("Snooze 1 item")) {
+            break;
+        }
+    }
+    tmux.wait_for("the snooze popup", |s| s.contains("Snooze 1 item"));
+    tmux.text("1m");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the snoozed message", |s| {
+        s.contains("1 item snoozed until")
+    });
+    tmux.wait_for("one item in Snoozed", |s| {
+        view_count(s, "Snoozed") == Some(1)
+    });
+    assert!(
+        tmux.shows_within(90, |s| view_count(s, "Snoozed") == Some(0)),
+        "the item did not come back:\n{}",
+        tmux.screen()
+    );
 }

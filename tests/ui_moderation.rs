@@ -513,3 +513,56 @@ fn the_tag_popup_lists_every_tag_scrolling_with_a_sign_that_more_exist() {
     keys(&mut model, &[KeyCode::Tab]);
     assert_eq!(popup_text(&model), "bug");
 }
+
+#[test]
+fn z_snoozes_until_a_time_the_popup_offers_or_the_cm_writes() {
+    let mut model = model(80, 24);
+    model.now = 1_796_557_260; // Sunday 6 December 2026, 11:41 UTC
+    text(&mut model, "z");
+    insta::assert_snapshot!("snooze_popup", render(&model, 80, 24).backend());
+    // Not a time: the popup stays and says what to write.
+    text(&mut model, "soon");
+    assert!(keys(&mut model, &[KeyCode::Enter]).is_empty());
+    assert!(
+        model
+            .status
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("`soon` is not a snooze time"),
+        "{:?}",
+        model.status.message
+    );
+    keys(&mut model, &[KeyCode::Backspace; 4]);
+    text(&mut model, "tomorrow 9:00");
+    let effects = keys(&mut model, &[KeyCode::Enter]);
+    assert_eq!(
+        effects,
+        vec![Effect::Write(hark::command::Command::Snooze {
+            ids: vec![9],
+            until: 1_796_634_000,
+            shown: "Mon 7 Dec 09:00".into(),
+        })]
+    );
+    assert!(model.moderation.popup.is_none());
+}
+
+#[test]
+fn the_snoozed_view_lists_snoozed_items_with_their_sla_marks() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut model = model(w, h);
+        model.kit.sla = Some(hark::sla::Sla::wall(std::time::Duration::from_secs(1800)));
+        text(&mut model, ":view snoozed");
+        let effects = keys(&mut model, &[KeyCode::Enter]);
+        let mut snoozed = vec![rows()[0].clone(), rows()[2].clone()];
+        for row in &mut snoozed {
+            row.state = hark::domain::ItemState::Snoozed;
+            row.needs_reply = true;
+        }
+        support::ui::answer_window(&mut model, &effects, snoozed, 2);
+        insta::assert_snapshot!(
+            format!("snoozed_view_{w}x{h}"),
+            render(&model, w, h).backend()
+        );
+    }
+}

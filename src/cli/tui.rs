@@ -35,6 +35,9 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let mut model = Model::new(keymap, workspace.config.brand.clone(), crate::domain::now())
             .with_replies(kit);
         model.status.tz = jiff::tz::TimeZone::system();
+        let tz = workspace.config.sla.tz.as_deref();
+        model.snooze.tz =
+            crate::report::period::time_zone(tz.unwrap_or(&workspace.config.report.tz))?;
         if workspace.config.accounts.is_empty() {
             model.first_run = Some(workspace.config_path.display().to_string());
         }

@@ -117,6 +117,8 @@ fn of_table(table: &str, action: Action) -> Changes {
         "authors" => Changes::of(&[Items]),
         "tags" | "tag_counts" => Changes::of(&[Tags, Counts]),
         "notes" => Changes::of(&[Notes]),
+        // When a snoozed item wakes: the item pane shows it.
+        "snoozes" => Changes::of(&[Items]),
         "outbox" => Changes::of(&[Outbox]),
         "drafts" => Changes::of(&[Drafts]),
         // An escalation marks its items (the flag column, the Escalated view's count).

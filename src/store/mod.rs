@@ -26,6 +26,7 @@ pub mod report;
 pub mod rules;
 mod search;
 pub mod sentiment;
+pub mod snooze;
 pub mod state;
 pub mod thread;
 pub mod truth;

@@ -4,6 +4,10 @@
 
 use rusqlite::types::Value;
 
+/// The condition on `items i` for snoozed items: the Snoozed view, and `~z` in limit
+/// patterns.
+pub const SNOOZED: &str = "i.state = 'snoozed'";
+
 /// One list of items the CM can switch to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum View {
@@ -14,6 +18,8 @@ pub enum View {
     /// Items with an open escalation.
     Escalated,
     Done,
+    /// Snoozed items, waiting for their time (`z`).
+    Snoozed,
     /// Every item, including moderated ones.
     All,
     /// The inbox of one platform.
@@ -26,10 +32,11 @@ pub enum View {
 
 impl View {
     /// The views every workspace has, in sidebar order.
-    pub const FIXED: [View; 5] = [
+    pub const FIXED: [View; 6] = [
         View::Inbox,
         View::NeedsReply,
         View::Escalated,
+        View::Snoozed,
         View::Done,
         View::All,
     ];
@@ -40,6 +47,7 @@ impl View {
             View::NeedsReply => "Needs reply".into(),
             View::Escalated => "Escalated".into(),
             View::Done => "Done".into(),
+            View::Snoozed => "Snoozed".into(),
             View::All => "All".into(),
             View::Platform(p) => p.clone(),
             View::Tag(t) => format!("#{t}"),
@@ -55,6 +63,7 @@ impl View {
             "needs-reply" | "needsreply" | "reply" => View::NeedsReply,
             "escalated" => View::Escalated,
             "done" => View::Done,
+            "snoozed" => View::Snoozed,
             "all" => View::All,
             _ => {
                 if let Some(tag) = lower.strip_prefix('#') {
@@ -85,6 +94,7 @@ impl View {
                 vec![Value::Integer(*id)],
             ),
             View::Done => ("i.state = 'done' AND i.kind != 'post'", vec![]),
+            View::Snoozed => (SNOOZED, vec![]),
             View::All => ("i.kind != 'post'", vec![]),
             View::Platform(p) => (
                 "i.state IN ('new', 'open') AND i.kind != 'post' \
@@ -114,7 +124,12 @@ impl View {
     pub(crate) fn time_index(&self) -> &'static str {
         match self {
             View::Inbox | View::NeedsReply | View::Platform(_) => "INDEXED BY items_open_by_time",
-            View::Escalated | View::Done | View::All | View::Tag(_) | View::Incident(_) => "",
+            View::Escalated
+            | View::Done
+            | View::Snoozed
+            | View::All
+            | View::Tag(_)
+            | View::Incident(_) => "",
         }
     }
 
@@ -136,6 +151,10 @@ impl View {
             View::Done => (
                 "SELECT coalesce(sum(c.n), 0) FROM item_counts c
                  WHERE c.state = 'done' AND c.kind != 'post'",
+                vec![],
+            ),
+            View::Snoozed => (
+                "SELECT coalesce(sum(c.n), 0) FROM item_counts c WHERE c.state = 'snoozed'",
                 vec![],
             ),
             View::All => (

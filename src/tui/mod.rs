@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod pane;
 pub mod query;
 pub mod sidebar;
+pub mod snooze;
 pub mod status;
 pub mod terminal;
 pub mod ui;

@@ -54,6 +54,8 @@ pub struct Model {
     pub help: super::help::HelpState,
     /// Moderation, tags, escalations and notes (see [`super::moderation`]).
     pub moderation: super::moderation::ModerationState,
+    /// Where snooze times are read (see [`super::snooze`]).
+    pub snooze: super::snooze::SnoozeState,
     pub now: UnixTime,
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
@@ -137,6 +139,7 @@ impl Model {
             show_help: false,
             help: Default::default(),
             moderation: Default::default(),
+            snooze: Default::default(),
             now,
             frame: 0,
             quit: false,
@@ -623,7 +626,8 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         | Action::DetachIncident
         | Action::MergeIncident
         | Action::SplitIncident
-        | Action::TickStep => super::moderation::start(model, action, effects),
+        | Action::TickStep
+        | Action::Snooze => super::moderation::start(model, action, effects),
         Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
         Action::Help => super::help::open(model),
         Action::Reply

@@ -18,6 +18,9 @@ use crate::tui::{terminal, ui};
 /// How often the clock in the UI advances (ages, spinner).
 const TICK: Duration = Duration::from_millis(200);
 
+/// How often snoozed items are checked for their time (a no-op write when none is due).
+const WAKE_EVERY: Duration = Duration::from_secs(5);
+
 /// What reaches the loop besides input.
 pub struct Inbox {
     /// The runtime's answers (reads, writes, conversation fetches).
@@ -41,6 +44,7 @@ pub async fn run<S: EventSource>(
     mut inbox: Inbox,
 ) -> anyhow::Result<()> {
     let mut tick = tokio::time::interval(TICK);
+    let mut wake = tokio::time::interval(WAKE_EVERY);
     let size = source.terminal().size()?;
     let mut pending = vec![resize(size.width, size.height)];
     runtime.run_all(model.start());
@@ -91,6 +95,11 @@ pub async fn run<S: EventSource>(
                     }
                     Input::Closed => return Ok(()),
                 },
+                // Snoozed items whose time has come are new again; the store's change
+                // notice brings them back into the views.
+                _ = wake.tick() => {
+                    runtime.run(Effect::Write(crate::command::Command::WakeSnoozed));
+                }
                 _ = tick.tick() => {
                     let second = now();
                     if model.polling() || second != last_second {

@@ -142,6 +142,7 @@ fn item_line(
         ItemState::Open => ("open", Style::new()),
         ItemState::Replied => ("rep", Style::new().fg(Color::Green)),
         ItemState::Done => ("done", Style::new().fg(Color::DarkGray)),
+        ItemState::Snoozed => ("zz", Style::new().fg(Color::Blue)),
         ItemState::Hidden => ("hid", Style::new().fg(Color::DarkGray)),
         ItemState::Deleted => ("del", Style::new().fg(Color::DarkGray)),
     };

@@ -76,6 +76,7 @@ actions! {
     SearchPrev => "search-prev",
     Moderate => "moderate",
     Tag => "tag",
+    Snooze => "snooze",
     Flag => "flag",
     Resolve => "resolve",
     AddNote => "add-note",
@@ -357,6 +358,12 @@ const INBOX: &[Binding] = &[
     b(Action::SearchPrev, &["N"], "Find", "previous search result"),
     b(Action::Moderate, &["m"], "Moderate", "moderation actions"),
     b(Action::Tag, &["t"], "Moderate", "tag (-tag removes)"),
+    b(
+        Action::Snooze,
+        &["z"],
+        "Moderate",
+        "snooze until 2h, tomorrow 9:00, mon…",
+    ),
     b(
         Action::Flag,
         &["!"],

@@ -64,6 +64,8 @@ pub enum Purpose {
     MergeInto,
     /// The title of the incident split off with the items.
     SplitTitle,
+    /// When snoozed items come back (`z`).
+    Snooze,
 }
 
 /// The popup on top of the panes.

@@ -122,6 +122,11 @@ pub fn start(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             }
             Popup::Actions { ids, actions }
         }
+        Action::Snooze => Popup::Input {
+            purpose: Purpose::Snooze,
+            ids,
+            text: String::new(),
+        },
         Action::Tag => Popup::Input {
             purpose: Purpose::Tag,
             ids,
@@ -249,6 +254,7 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
             .chain(open_incidents(model))
             .collect(),
         Purpose::MergeInto => open_incidents(model).collect(),
+        Purpose::Snooze => crate::tui::snooze::choices(model),
         Purpose::ReportCategory(offered) => offered
             .iter()
             .map(|(n, d)| (n.to_string(), d.to_string()))
@@ -415,6 +421,13 @@ fn submit(
             model.moderation.popup = Some(Popup::Input { purpose, ids, text });
         };
     match purpose {
+        Purpose::Snooze => match crate::tui::snooze::submit(model, ids.clone(), &text) {
+            Ok(write) => {
+                model.marks.clear();
+                effects.push(write);
+            }
+            Err(why) => keep_open(model, &why, Purpose::Snooze, ids, text),
+        },
         Purpose::Tag => {
             let (remove, name) = match text.strip_prefix('-') {
                 Some(rest) => (true, rest),
@@ -586,6 +599,12 @@ pub fn done_message(done: &Done) -> String {
         Done::Resolved(0) => "no open incident on this item".into(),
         Done::Resolved(n) => format!("{n} incident{} resolved", plural(*n)),
         Done::Noted => "note added (kept local)".into(),
+        Done::Snoozed { count: 0, .. } => "nothing to snooze: only new and open items sleep".into(),
+        Done::Snoozed { count, until } => format!(
+            "{count} item{} snoozed until {until} · back as new then · u undoes",
+            plural(*count)
+        ),
+        Done::Woken(count) => format!("{count} snoozed item{} back as new", plural(*count)),
         Done::Retried(retried) => retried.to_string(),
         Done::LangSet {
             lang,

@@ -359,6 +359,10 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                     format!(" Merge the incident of {} into ", count(ids)),
                     format!("#N · {tab} completes · {enter} merges"),
                 ),
+                Purpose::Snooze => (
+                    format!(" Snooze {} until ", count(ids)),
+                    format!("2h · tomorrow 9:00 · mon · {tab} completes"),
+                ),
                 Purpose::SplitTitle => (
                     format!(" Split {} into a new incident · title ", count(ids)),
                     format!("{enter} splits"),
