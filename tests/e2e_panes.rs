@@ -1,5 +1,5 @@
 //! The panes a CM lives in, driven in a real 80x24 terminal (tmux) on `hark demo`: a long
-//! reply with warnings; a snooze of one real minute. Needs tmux on the PATH (`.ci/run` installs it).
+//! reply with warnings; a snooze of one real minute; an author and a note on them. Needs tmux on the PATH (`.ci/run` installs it).
 
 mod support;
 use support::tmux::Tmux;
@@ -93,4 +93,25 @@ fn an_item_snoozed_for_a_minute_leaves_the_inbox_and_comes_back() {
         "the item did not come back:\n{}",
         tmux.screen()
     );
+}
+
+#[test]
+fn p_opens_the_author_and_p_upper_adds_a_note_on_them() {
+    let (_dir, tmux) = demo("author");
+    for _ in 0..5 {
+        tmux.keys(&["p"]);
+        if tmux.shows_within(4, |s| s.contains("every item")) {
+            break;
+        }
+    }
+    tmux.wait_for("the author view and card", |s| {
+        s.contains("every item") && s.contains("┌ Author") && s.contains(" open")
+    });
+    tmux.keys(&["P"]);
+    tmux.wait_for("the note popup", |s| s.contains("Note on the author"));
+    tmux.text("prefers a DM");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the note on the card", |s| {
+        s.contains("✎ just now · prefers a DM")
+    });
 }

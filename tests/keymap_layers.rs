@@ -52,6 +52,7 @@ fn detail(row: ItemRow) -> ItemDetail {
         sentiment_manual: None,
         lang_manual: false,
         author: AuthorInfo {
+            person: 0,
             handle: "@ana".into(),
             display_name: "Ana Ruiz".into(),
             followers: Some(120),

@@ -81,6 +81,7 @@ fn detail() -> ItemDetail {
         sentiment_manual: None,
         lang_manual: false,
         author: AuthorInfo {
+            person: 0,
             handle: "@dana_reports".into(),
             display_name: "Dana Ortiz".into(),
             followers: Some(48_200),
@@ -565,4 +566,88 @@ fn the_snoozed_view_lists_snoozed_items_with_their_sla_marks() {
             render(&model, w, h).backend()
         );
     }
+}
+
+fn ana_card(person: i64) -> hark::store::people::PersonCard {
+    use hark::store::people::{Identity, PersonCard, PersonMarks};
+    PersonCard {
+        person,
+        identities: vec![
+            Identity {
+                author_id: person,
+                platform: "chirp".into(),
+                handle: "@dana_reports".into(),
+                display_name: "Dana Reyes".into(),
+            },
+            Identity {
+                author_id: person + 1,
+                platform: "mastodon".into(),
+                handle: "@dana@news.example".into(),
+                display_name: "Dana Reyes".into(),
+            },
+        ],
+        marks: PersonMarks {
+            muted: true,
+            blocked: false,
+            advocate: false,
+        },
+        notes: vec![
+            (
+                NOW - 86_400,
+                "journalist at the Gazette; loop in PR first".into(),
+            ),
+            (NOW - 600, "asked twice about the recall".into()),
+        ],
+        open_items: 2,
+        items: 5,
+    }
+}
+
+#[test]
+fn p_opens_the_author_with_every_item_their_card_and_p_upper_adds_a_note() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut model = model(w, h);
+        let person = model.detail.item.as_ref().unwrap().author.person;
+        let effects = text_effects(&mut model, "p");
+        assert!(
+            effects.contains(&Effect::Query(hark::tui::query::Request::Person(person))),
+            "{effects:?}"
+        );
+        let mut theirs = vec![rows()[0].clone(), rows()[0].clone()];
+        theirs[1].id = 5;
+        theirs[1].snippet = "The recall notice says batch 12 only?".into();
+        for row in &mut theirs {
+            row.marks.person.muted = true;
+        }
+        support::ui::answer_window(&mut model, &effects, theirs, 2);
+        update(&mut model, Msg::Loaded(Response::Person(ana_card(person))));
+        insta::assert_snapshot!(
+            format!("author_view_{w}x{h}"),
+            render(&model, w, h).backend()
+        );
+
+        let effects = text_effects(&mut model, "Pcalls back after 5pm\n");
+        assert_eq!(
+            effects,
+            vec![Effect::Write(hark::command::Command::PersonNote {
+                person,
+                body: "calls back after 5pm".into(),
+            })]
+        );
+    }
+}
+
+/// Types `s` (a newline is Enter), with the effects.
+fn text_effects(model: &mut Model, s: &str) -> Vec<Effect> {
+    let codes: Vec<KeyCode> = s
+        .chars()
+        .map(|c| {
+            if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            }
+        })
+        .collect();
+    keys(model, &codes)
 }

@@ -20,6 +20,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod outbox;
 pub mod outbox_read;
+pub mod people;
 pub mod queue;
 pub mod read;
 pub mod report;

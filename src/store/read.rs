@@ -59,6 +59,8 @@ pub struct ItemMarks {
     pub gone: bool,
     /// Held by the platform's filter (a Mastodon notification request): accept or dismiss.
     pub filtered: bool,
+    /// The author's marks (muted, blocked, advocate).
+    pub person: super::people::PersonMarks,
 }
 
 impl ItemMarks {
@@ -146,6 +148,8 @@ pub struct ThreadEntry {
 /// The author panel's figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorInfo {
+    /// The person this author is (see [`super::people`]): the author pane's key.
+    pub person: i64,
     pub handle: String,
     pub display_name: String,
     pub followers: Option<i64>,
@@ -220,10 +224,12 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
        OR EXISTS (SELECT 1 FROM thread_context c WHERE c.account_id = i.account_id
                  AND c.external_id = i.thread_external_id AND c.own)
        OR (i.kind = 'comment' AND i.thread_external_id = i.parent_external_id))),
-    i.filtered_request IS NOT NULL, i.lang";
+    i.filtered_request IS NOT NULL, i.lang,
+    (SELECT m.muted | (m.blocked << 1) | (m.advocate << 2) FROM author_marks m
+       WHERE m.author_id = i.author_id)";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
-const ROW_COLUMN_COUNT: usize = 18;
+const ROW_COLUMN_COUNT: usize = 19;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -269,6 +275,14 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         }),
         marks: ItemMarks {
             filtered: r.get(16)?,
+            person: {
+                let bits = r.get::<_, Option<i64>>(18)?.unwrap_or(0);
+                super::people::PersonMarks {
+                    muted: bits & 1 != 0,
+                    blocked: bits & 2 != 0,
+                    advocate: bits & 4 != 0,
+                }
+            },
             ..ItemMarks::from_row(
                 r.get::<_, Option<String>>(11)?.as_deref(),
                 r.get(12)?,
@@ -552,7 +566,10 @@ impl Reader {
             _ => None,
         };
         Ok(Some(ItemDetail {
-            author: self.author_info(author_id)?,
+            author: AuthorInfo {
+                person: super::people::person_of(&self.conn, author_id)?,
+                ..self.author_info(author_id)?
+            },
             ancestors: self.ancestors(account_id, parent)?,
             replies: self.replies(account_id, &external_id)?,
             tags: self.tags(id)?,
@@ -585,6 +602,7 @@ impl Reader {
         )?;
         Ok(stmt.query_row([author_id], |r| {
             Ok(AuthorInfo {
+                person: 0,
                 handle: r.get(0)?,
                 display_name: r.get(1)?,
                 followers: r.get(2)?,

@@ -28,6 +28,11 @@ pub enum View {
     Tag(String),
     /// The items of one incident (`:view incident:N`).
     Incident(i64),
+    /// Every item from one person (`p`): all the author identities linked to them.
+    Author {
+        person: i64,
+        name: String,
+    },
 }
 
 impl View {
@@ -52,6 +57,7 @@ impl View {
             View::Platform(p) => p.clone(),
             View::Tag(t) => format!("#{t}"),
             View::Incident(id) => format!("incident #{id}"),
+            View::Author { name, .. } => format!("{} · every item", crate::sanitize::handle(name)),
         }
     }
 
@@ -105,6 +111,11 @@ impl View {
                 "i.id IN (SELECT item_id FROM tags WHERE tag = ?)",
                 vec![Value::Text(t.clone())],
             ),
+            View::Author { person, .. } => (
+                "i.kind != 'post' AND (i.author_id = ? OR i.author_id IN
+                    (SELECT author_id FROM author_links WHERE person = ?))",
+                vec![Value::Integer(*person), Value::Integer(*person)],
+            ),
         }
     }
 }
@@ -129,7 +140,8 @@ impl View {
             | View::Snoozed
             | View::All
             | View::Tag(_)
-            | View::Incident(_) => "",
+            | View::Incident(_)
+            | View::Author { .. } => "",
         }
     }
 
@@ -173,7 +185,7 @@ impl View {
                 "SELECT coalesce((SELECT n FROM tag_counts WHERE tag = ?), 0)",
                 vec![Value::Text(t.clone())],
             ),
-            View::Escalated | View::Incident(_) => return None,
+            View::Escalated | View::Incident(_) | View::Author { .. } => return None,
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod model;
 pub mod moderation;
 pub mod outbox;
 pub mod pane;
+pub mod people;
 pub mod query;
 pub mod sidebar;
 pub mod snooze;

@@ -56,6 +56,8 @@ pub struct Model {
     pub moderation: super::moderation::ModerationState,
     /// Where snooze times are read (see [`super::snooze`]).
     pub snooze: super::snooze::SnoozeState,
+    /// The author view's person card (see [`super::people`]).
+    pub people: super::people::PeopleState,
     pub now: UnixTime,
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
@@ -140,6 +142,7 @@ impl Model {
             help: Default::default(),
             moderation: Default::default(),
             snooze: Default::default(),
+            people: Default::default(),
             now,
             frame: 0,
             quit: false,
@@ -294,6 +297,12 @@ fn requery(model: &mut Model, changes: Changes, effects: &mut Vec<Effect>) {
     );
     read(changes.any(&[Escalations, Tags]), Request::OpenEscalations);
     read(changes.contains(Outbox), Request::OutboxAttention);
+    if let Some(person) = super::people::viewed(model) {
+        read(
+            changes.any(&[Items, Counts, Notes]),
+            Request::Person(person),
+        );
+    }
     if let Some(id) = model.detail.wanted {
         read(changes.any(&[Items, Threads]), Request::Detail(id));
         read(
@@ -353,6 +362,11 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
             effects,
             model.list.apply_extend(generation, direction, rows),
         ),
+        Response::Person(card) => {
+            if super::people::viewed(model) == Some(card.person) {
+                model.people.card = Some(card);
+            }
+        }
         Response::OutboxAttention { failed, unknown } => {
             model.status.outbox_attention = (failed, unknown);
         }
@@ -501,6 +515,7 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
         },
         "search" | "s" => set_search(model, Some(rest.to_string()), effects),
         "lang" => set_lang(model, rest, effects),
+        word if super::people::command(model, word, effects) => {}
         "retry-notifications" => effects.push(Effect::Write(Command::RetryNotifications {
             config: Box::new(model.moderation.setup.escalation.clone()),
         })),
@@ -627,7 +642,9 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         | Action::MergeIncident
         | Action::SplitIncident
         | Action::TickStep
-        | Action::Snooze => super::moderation::start(model, action, effects),
+        | Action::Snooze
+        | Action::PersonNote => super::moderation::start(model, action, effects),
+        Action::Author => super::people::open(model, effects),
         Action::CommandLine => model.prompt = Some(Prompt::Command(String::new())),
         Action::Help => super::help::open(model),
         Action::Reply

@@ -31,6 +31,8 @@ pub enum Request {
     Outbox,
     /// How many outbox rows are failed and unknown, for the status bar.
     OutboxAttention,
+    /// The author view's card of a person.
+    Person(i64),
 }
 
 /// The answer to a [`Request`].
@@ -70,6 +72,7 @@ pub enum Response {
         outbox: crate::outbox::read::ItemOutbox,
     },
     Outbox(Vec<crate::outbox::read::OutboxRow>),
+    Person(crate::store::people::PersonCard),
     OutboxAttention {
         failed: usize,
         unknown: usize,
@@ -190,6 +193,9 @@ pub fn run(
             id,
             info: crate::store::moderation::info(reader.conn(), id)?,
         },
+        Request::Person(person) => {
+            Response::Person(crate::store::people::card(reader.conn(), person)?)
+        }
         Request::OutboxAttention => {
             let (failed, unknown) = crate::outbox::read::attention(reader.conn())?;
             Response::OutboxAttention { failed, unknown }

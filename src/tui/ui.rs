@@ -100,6 +100,13 @@ pub fn render(frame: &mut Frame, model: &Model) {
             Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
         moderation::view::render_incidents(frame, top, model);
         item::view::render(frame, rest, model);
+    } else if super::people::viewed(model).is_some() {
+        // The card before the item: who they are decides how to read what they wrote.
+        let rows = super::people::card_height(model).min(areas.detail.height.saturating_sub(3));
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
+        super::people::render_card(frame, top, model);
+        item::view::render(frame, rest, model);
     } else {
         item::view::render(frame, areas.detail, model);
     }

@@ -129,8 +129,19 @@ fn item_line(
         &truncate_to_width(&inert_line(&row.platform), PLATFORM_COLS),
         PLATFORM_COLS,
     );
+    // The person's marks lead the handle: ⊘ blocked, ◌ muted, ★ advocate.
+    let person = &row.marks.person;
+    let sign = [
+        (person.blocked, "⊘"),
+        (person.muted, "◌"),
+        (person.advocate, "★"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, s)| *s)
+    .collect::<String>();
     let author = pad(
-        &truncate_to_width(&handle(&row.author), author_cols),
+        &truncate_to_width(&format!("{sign}{}", handle(&row.author)), author_cols),
         author_cols,
     );
     let snippet = truncate_to_width(&inert_line(&row.snippet), text_cols);

@@ -267,8 +267,15 @@ fn author_line(item: &ItemDetail, now: i64) -> Line<'static> {
         .followers
         .map(|f| format!("{} followers", thousands(f.max(0) as u64)))
         .unwrap_or_else(|| "followers unknown".into());
+    let marks = item.row.marks.person.words();
+    let marks = if marks.is_empty() {
+        String::new()
+    } else {
+        format!("{} · ", marks.join(" · "))
+    };
     Line::from(vec![
         Span::raw("author ").dim(),
+        Span::raw(marks).yellow().bold(),
         Span::raw(format!(
             "{followers} · {} item{} ",
             a.items,

@@ -77,6 +77,8 @@ actions! {
     Moderate => "moderate",
     Tag => "tag",
     Snooze => "snooze",
+    Author => "author",
+    PersonNote => "person-note",
     Flag => "flag",
     Resolve => "resolve",
     AddNote => "add-note",
@@ -358,6 +360,13 @@ const INBOX: &[Binding] = &[
     b(Action::SearchPrev, &["N"], "Find", "previous search result"),
     b(Action::Moderate, &["m"], "Moderate", "moderation actions"),
     b(Action::Tag, &["t"], "Moderate", "tag (-tag removes)"),
+    b(
+        Action::Author,
+        &["p"],
+        "Moderate",
+        "author: every item from them, notes",
+    ),
+    b(Action::PersonNote, &["P"], "Moderate", "note on the author"),
     b(
         Action::Snooze,
         &["z"],

@@ -66,6 +66,8 @@ pub enum Purpose {
     SplitTitle,
     /// When snoozed items come back (`z`).
     Snooze,
+    /// A note on a person (`P`).
+    PersonNote(i64),
 }
 
 /// The popup on top of the panes.

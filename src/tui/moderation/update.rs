@@ -122,6 +122,17 @@ pub fn start(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             }
             Popup::Actions { ids, actions }
         }
+        Action::PersonNote => match crate::tui::people::note_target(model) {
+            Some(person) => Popup::Input {
+                purpose: Purpose::PersonNote(person),
+                ids,
+                text: String::new(),
+            },
+            None => {
+                model.status.message = Some("the item is still loading · try again".into());
+                return;
+            }
+        },
         Action::Snooze => Popup::Input {
             purpose: Purpose::Snooze,
             ids,
@@ -421,6 +432,10 @@ fn submit(
             model.moderation.popup = Some(Popup::Input { purpose, ids, text });
         };
     match purpose {
+        Purpose::PersonNote(person) => match crate::tui::people::note(person, &text) {
+            Ok(write) => effects.push(write),
+            Err(why) => keep_open(model, &why, Purpose::PersonNote(person), ids, text),
+        },
         Purpose::Snooze => match crate::tui::snooze::submit(model, ids.clone(), &text) {
             Ok(write) => {
                 model.marks.clear();
@@ -604,6 +619,11 @@ pub fn done_message(done: &Done) -> String {
             "{count} item{} snoozed until {until} · back as new then · u undoes",
             plural(*count)
         ),
+        Done::PersonNoted => "note on the author added (kept local)".into(),
+        Done::Linked(Some(_)) => "joined: one person now, their items in one author view".into(),
+        Done::Linked(None) => "already one person".into(),
+        Done::Advocate(true) => "marked as an advocate".into(),
+        Done::Advocate(false) => "no longer marked as an advocate".into(),
         Done::Woken(count) => format!("{count} snoozed item{} back as new", plural(*count)),
         Done::Retried(retried) => retried.to_string(),
         Done::LangSet {

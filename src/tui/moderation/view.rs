@@ -359,6 +359,10 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                     format!(" Merge the incident of {} into ", count(ids)),
                     format!("#N · {tab} completes · {enter} merges"),
                 ),
+                Purpose::PersonNote(_) => (
+                    " Note on the author (never sent) ".to_string(),
+                    format!("{enter} saves"),
+                ),
                 Purpose::Snooze => (
                     format!(" Snooze {} until ", count(ids)),
                     format!("2h · tomorrow 9:00 · mon · {tab} completes"),
