@@ -651,3 +651,42 @@ fn text_effects(model: &mut Model, s: &str) -> Vec<Effect> {
         .collect();
     keys(model, &codes)
 }
+
+#[test]
+fn the_posts_view_shows_reply_counts_and_deletes_a_post_through_the_outbox() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut model = model(w, h);
+        text(&mut model, ":view posts");
+        let effects = keys(&mut model, &[KeyCode::Enter]);
+        let mut posts = vec![rows()[1].clone(), rows()[3].clone()];
+        for (row, (text, replies)) in posts.iter_mut().zip([
+            ("Maple Oat Cold Brew is back for the summer!", 41),
+            ("We're closed on Monday for a staff day.", 3),
+        ]) {
+            row.kind = hark::domain::ItemKind::Post;
+            row.facts = hark::platform::ItemFacts::of(hark::domain::ItemKind::Post);
+            row.author = "@nimbus".into();
+            row.snippet = text.into();
+            row.marks.replies = Some(replies);
+            row.state = hark::domain::ItemState::Open;
+        }
+        let first = posts[0].id;
+        support::ui::answer_window(&mut model, &effects, posts, 2);
+        insta::assert_snapshot!(
+            format!("posts_view_{w}x{h}"),
+            render(&model, w, h).backend()
+        );
+        // Delete: the moderation menu offers it on the brand's own post, asks, queues.
+        text(&mut model, "mx");
+        let effects = text_effects(&mut model, "y");
+        assert_eq!(
+            effects,
+            vec![Effect::Write(hark::command::Command::Moderate {
+                ids: vec![first],
+                kind: hark::domain::kinds::DELETE,
+                payload: serde_json::json!({}),
+            })],
+            "{w}x{h}"
+        );
+    }
+}

@@ -61,6 +61,8 @@ pub struct ItemMarks {
     pub filtered: bool,
     /// The author's marks (muted, blocked, advocate).
     pub person: super::people::PersonMarks,
+    /// The brand's own post: how many replies and comments it drew (the Posts view).
+    pub replies: Option<u64>,
 }
 
 impl ItemMarks {
@@ -226,10 +228,14 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
        OR (i.kind = 'comment' AND i.thread_external_id = i.parent_external_id))),
     i.filtered_request IS NOT NULL, i.lang,
     (SELECT m.muted | (m.blocked << 1) | (m.advocate << 2) FROM author_marks m
-       WHERE m.author_id = i.author_id)";
+       WHERE m.author_id = i.author_id),
+    /* only a post counts its replies: every reply in its thread, or directly under it */
+    CASE WHEN i.kind = 'post' THEN (SELECT count(*) FROM items r
+       WHERE r.account_id = i.account_id AND r.id != i.id
+         AND (r.thread_external_id = i.external_id OR r.parent_external_id = i.external_id)) END";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
-const ROW_COLUMN_COUNT: usize = 19;
+const ROW_COLUMN_COUNT: usize = 20;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -275,6 +281,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         }),
         marks: ItemMarks {
             filtered: r.get(16)?,
+            replies: r.get::<_, Option<i64>>(19)?.map(|n| n.max(0) as u64),
             person: {
                 let bits = r.get::<_, Option<i64>>(18)?.unwrap_or(0);
                 super::people::PersonMarks {

@@ -28,6 +28,8 @@ pub enum View {
     Tag(String),
     /// The items of one incident (`:view incident:N`).
     Incident(i64),
+    /// The brand's own posts, with their reply counts: reactions, and deleting one.
+    Posts,
     /// Every item from one person (`p`): all the author identities linked to them.
     Author {
         person: i64,
@@ -37,13 +39,14 @@ pub enum View {
 
 impl View {
     /// The views every workspace has, in sidebar order.
-    pub const FIXED: [View; 6] = [
+    pub const FIXED: [View; 7] = [
         View::Inbox,
         View::NeedsReply,
         View::Escalated,
         View::Snoozed,
         View::Done,
         View::All,
+        View::Posts,
     ];
 
     pub fn title(&self) -> String {
@@ -53,6 +56,7 @@ impl View {
             View::Escalated => "Escalated".into(),
             View::Done => "Done".into(),
             View::Snoozed => "Snoozed".into(),
+            View::Posts => "Our posts".into(),
             View::All => "All".into(),
             View::Platform(p) => p.clone(),
             View::Tag(t) => format!("#{t}"),
@@ -70,6 +74,7 @@ impl View {
             "escalated" => View::Escalated,
             "done" => View::Done,
             "snoozed" => View::Snoozed,
+            "posts" => View::Posts,
             "all" => View::All,
             _ => {
                 if let Some(tag) = lower.strip_prefix('#') {
@@ -101,6 +106,7 @@ impl View {
             ),
             View::Done => ("i.state = 'done' AND i.kind != 'post'", vec![]),
             View::Snoozed => (SNOOZED, vec![]),
+            View::Posts => ("i.kind = 'post'", vec![]),
             View::All => ("i.kind != 'post'", vec![]),
             View::Platform(p) => (
                 "i.state IN ('new', 'open') AND i.kind != 'post' \
@@ -141,6 +147,7 @@ impl View {
             | View::All
             | View::Tag(_)
             | View::Incident(_)
+            | View::Posts
             | View::Author { .. } => "",
         }
     }
@@ -167,6 +174,10 @@ impl View {
             ),
             View::Snoozed => (
                 "SELECT coalesce(sum(c.n), 0) FROM item_counts c WHERE c.state = 'snoozed'",
+                vec![],
+            ),
+            View::Posts => (
+                "SELECT coalesce(sum(c.n), 0) FROM item_counts c WHERE c.kind = 'post'",
                 vec![],
             ),
             View::All => (

@@ -144,7 +144,16 @@ fn item_line(
         &truncate_to_width(&format!("{sign}{}", handle(&row.author)), author_cols),
         author_cols,
     );
-    let snippet = truncate_to_width(&inert_line(&row.snippet), text_cols);
+    // The brand's own post leads with the replies it drew.
+    let snippet = match row.marks.replies {
+        Some(n) => format!(
+            "{n} repl{} · {}",
+            if n == 1 { "y" } else { "ies" },
+            inert_line(&row.snippet)
+        ),
+        None => inert_line(&row.snippet),
+    };
+    let snippet = truncate_to_width(&snippet, text_cols);
     let (state, state_style) = match row.state {
         ItemState::New => (
             "new",
