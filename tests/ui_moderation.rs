@@ -690,3 +690,32 @@ fn the_posts_view_shows_reply_counts_and_deletes_a_post_through_the_outbox() {
         );
     }
 }
+
+#[test]
+fn an_item_from_a_muted_author_offers_to_mark_their_open_items_done() {
+    let mut model = model(160, 30);
+    let mut item = model.detail.item.as_deref().cloned().unwrap();
+    item.row.marks.person.muted = true;
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: item.row.id,
+            detail: Some(Box::new(item)),
+            explanation: vec![],
+        }),
+    );
+    let screen = support::ui::screen(&render(&model, 160, 30));
+    assert!(
+        screen.contains("→ muted · :done-author marks their open items done"),
+        "{screen}"
+    );
+    assert!(screen.contains("author muted · "), "{screen}");
+    let effects = text_effects(&mut model, ":done-author\n");
+    let person = model.detail.item.as_ref().unwrap().author.person;
+    assert_eq!(
+        effects,
+        vec![Effect::Write(hark::command::Command::DoneAuthorItems {
+            person
+        })]
+    );
+}

@@ -137,6 +137,21 @@ fn item_lines(
     }
     lines.push(Line::default());
     lines.push(author_line(item, now));
+    // Once the platform confirmed a mute or block, the rest of their items can go too.
+    let person = &item.row.marks.person;
+    let waiting = matches!(
+        item.row.state,
+        crate::domain::ItemState::New | crate::domain::ItemState::Open
+    );
+    if (person.muted || person.blocked) && waiting {
+        lines.push(
+            Line::from(format!(
+                "→ {} · :done-author marks their open items done · p lists them",
+                person.words().join(" · ")
+            ))
+            .yellow(),
+        );
+    }
     lines
 }
 
