@@ -99,6 +99,17 @@ fn a_snoozed_item_leaves_its_views_and_comes_back_as_new_when_due() {
         (count(&cache, View::Inbox), count(&cache, View::Snoozed)),
         (1, 1)
     );
+    let until = |cache: &Cache| {
+        Reader::open(&cache.path)
+            .unwrap()
+            .detail(ids[0])
+            .unwrap()
+            .unwrap()
+            .row
+            .marks
+            .snoozed_until
+    };
+    assert_eq!(until(&cache), Some(T + 60));
 
     // One second early: nothing moves and nobody is told.
     let (done, changes) = at(&cache, T + 59, Command::WakeSnoozed);
@@ -117,6 +128,7 @@ fn a_snoozed_item_leaves_its_views_and_comes_back_as_new_when_due() {
         .page(&ListQuery::view(View::Inbox), None, Direction::Older, 100)
         .unwrap();
     assert!(rows.iter().all(|r| r.state == ItemState::New));
+    assert_eq!(until(&cache), None);
     // Waking again finds nothing.
     assert_eq!(at(&cache, T + 120, Command::WakeSnoozed).0, Done::Woken(0));
 }

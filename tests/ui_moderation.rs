@@ -560,7 +560,25 @@ fn the_snoozed_view_lists_snoozed_items_with_their_sla_marks() {
             row.state = hark::domain::ItemState::Snoozed;
             row.needs_reply = true;
         }
-        support::ui::answer_window(&mut model, &effects, snoozed, 2);
+        for row in &mut snoozed {
+            row.marks.snoozed_until = Some(1_796_634_000); // Mon 7 Dec 2026 09:00 UTC
+        }
+        support::ui::answer_window(&mut model, &effects, snoozed.clone(), 2);
+        let mut item = detail();
+        item.row = snoozed[0].clone();
+        update(
+            &mut model,
+            Msg::Loaded(Response::Detail {
+                id: item.row.id,
+                detail: Some(Box::new(item)),
+                explanation: vec![],
+            }),
+        );
+        let screen = support::ui::screen(&render(&model, w, h));
+        assert!(
+            screen.contains("zz snoozed until Mon 7 Dec 09:00"),
+            "{screen}"
+        );
         insta::assert_snapshot!(
             format!("snoozed_view_{w}x{h}"),
             render(&model, w, h).backend()

@@ -63,6 +63,8 @@ pub struct ItemMarks {
     pub person: super::people::PersonMarks,
     /// The brand's own post: how many replies and comments it drew (the Posts view).
     pub replies: Option<u64>,
+    /// Snoozed: when it comes back as new.
+    pub snoozed_until: Option<UnixTime>,
 }
 
 impl ItemMarks {
@@ -232,10 +234,11 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
     /* only a post counts its replies: every reply in its thread, or directly under it */
     CASE WHEN i.kind = 'post' THEN (SELECT count(*) FROM items r
        WHERE r.account_id = i.account_id AND r.id != i.id
-         AND (r.thread_external_id = i.external_id OR r.parent_external_id = i.external_id)) END";
+         AND (r.thread_external_id = i.external_id OR r.parent_external_id = i.external_id)) END,
+    CASE WHEN i.state = 'snoozed' THEN (SELECT s.until FROM snoozes s WHERE s.item_id = i.id) END";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
-const ROW_COLUMN_COUNT: usize = 20;
+const ROW_COLUMN_COUNT: usize = 21;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -282,6 +285,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         marks: ItemMarks {
             filtered: r.get(16)?,
             replies: r.get::<_, Option<i64>>(19)?.map(|n| n.max(0) as u64),
+            snoozed_until: r.get(20)?,
             person: {
                 let bits = r.get::<_, Option<i64>>(18)?.unwrap_or(0);
                 super::people::PersonMarks {

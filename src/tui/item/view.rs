@@ -27,6 +27,17 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             if model.detail.show_explanation {
                 lines.insert(2, explanation_line(&model.detail.explanation));
             }
+            // Snoozed: when it comes back, in the workspace's time zone.
+            if let Some(until) = item.row.marks.snoozed_until {
+                let at = crate::snooze::show(until, &model.snooze.tz);
+                lines.insert(
+                    2.min(lines.len()),
+                    Line::from(format!(
+                        "zz snoozed until {at} · back as new then · u undoes"
+                    ))
+                    .fg(Color::Blue),
+                );
+            }
             lines.extend(crate::tui::moderation::view::detail_lines(model));
             lines
         }
