@@ -188,3 +188,16 @@ fn the_snoozed_predicate_selects_what_the_snoozed_view_shows() {
     // The limit patterns' `~z` uses the same condition as the view.
     assert_eq!(hark::store::view::SNOOZED, "i.state = 'snoozed'");
 }
+
+#[test]
+fn a_snoozed_item_still_counts_as_unanswered_past_the_target_in_the_report() {
+    let (cache, ids) = seeded();
+    let conn = rusqlite::Connection::open(&cache.path).unwrap();
+    // Only the snoozed item owes an answer.
+    conn.execute("UPDATE items SET needs_reply = (id = ?)", [ids[0]])
+        .unwrap();
+    at(&cache, T, snooze(vec![ids[0]], T + 7200));
+    // An hour's target, read an hour and a half later: still owed, snoozed or not.
+    let late = hark::store::report::unanswered_at(&conn, T - 86_400, T + 5400, 3600).unwrap();
+    assert_eq!(late.get("chirp"), Some(&1), "{late:?}");
+}
