@@ -47,6 +47,12 @@ fn the_posts_view_lists_the_brands_posts_with_their_reply_counts() {
         item("c1", ItemKind::Comment, Some("p1"), "smells great", 110),
         item("c2", ItemKind::Comment, Some("p1"), "price?", 120),
         item("m1", ItemKind::Mention, None, "hello", 130),
+        // Directly under the post, filed in no thread: counted once all the same.
+        {
+            let mut reply = item("c3", ItemKind::Comment, Some("p2"), "see you Tuesday", 210);
+            reply.item.thread_external_id = None;
+            reply
+        },
     ];
     cache
         .writer
@@ -66,12 +72,12 @@ fn the_posts_view_lists_the_brands_posts_with_their_reply_counts() {
     assert_eq!(
         posts,
         [
-            ("Closed on Monday".to_string(), Some(0)),
+            ("Closed on Monday".to_string(), Some(1)),
             ("New roast out today".to_string(), Some(2)),
         ]
     );
     assert_eq!(reader.count(&ListQuery::view(View::Posts)).unwrap(), 2);
     let inbox = page(View::Inbox);
-    assert_eq!(inbox.len(), 3);
+    assert_eq!(inbox.len(), 4);
     assert!(inbox.iter().all(|r| r.marks.replies.is_none()));
 }

@@ -231,10 +231,15 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
     i.filtered_request IS NOT NULL, i.lang,
     (SELECT m.muted | (m.blocked << 1) | (m.advocate << 2) FROM author_marks m
        WHERE m.author_id = i.author_id),
-    /* only a post counts its replies: every reply in its thread, or directly under it */
-    CASE WHEN i.kind = 'post' THEN (SELECT count(*) FROM items r
-       WHERE r.account_id = i.account_id AND r.id != i.id
-         AND (r.thread_external_id = i.external_id OR r.parent_external_id = i.external_id)) END,
+    /* only a post counts its replies: every reply in its thread, plus those directly under
+       it filed in no thread of it; two lookups, each on its own index (an OR of the two
+       walked every item of the account) */
+    CASE WHEN i.kind = 'post' THEN
+      (SELECT count(*) FROM items r WHERE r.account_id = i.account_id
+         AND r.thread_external_id = i.external_id AND r.id != i.id)
+      + (SELECT count(*) FROM items r WHERE r.account_id = i.account_id
+         AND r.parent_external_id = i.external_id AND r.thread_external_id IS NOT i.external_id
+         AND r.id != i.id) END,
     CASE WHEN i.state = 'snoozed' THEN (SELECT s.until FROM snoozes s WHERE s.item_id = i.id) END";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
