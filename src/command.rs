@@ -131,6 +131,31 @@ pub enum Command {
         view: String,
         sort: crate::store::read::Sort,
     },
+    /// Snooze the items until a time (`shown` is that time as the CM reads it).
+    Snooze {
+        ids: Vec<ItemId>,
+        until: UnixTime,
+        shown: String,
+    },
+    /// Bring back as new every snoozed item whose time has come.
+    WakeSnoozed,
+    /// A note on a person (kept local).
+    PersonNote {
+        person: i64,
+        body: String,
+    },
+    /// Join the authors of these items into one person.
+    LinkAuthors {
+        items: Vec<ItemId>,
+    },
+    SetAdvocate {
+        person: i64,
+        on: bool,
+    },
+    /// Mark the person's open items done (one batch, `u` undoes).
+    DoneAuthorItems {
+        person: i64,
+    },
 }
 
 /// What a command did.
@@ -177,6 +202,16 @@ pub enum Done {
     DraftSaved,
     ViewSortKept,
     Queued(OutboxId),
+    Snoozed {
+        count: usize,
+        until: String,
+    },
+    /// How many snoozed items came back.
+    Woken(usize),
+    PersonNoted,
+    /// The person the authors now are; `None` when they were one already.
+    Linked(Option<i64>),
+    Advocate(bool),
     /// Whether the row was in a state the operation applies to.
     OutboxChanged {
         op: OutboxOp,
@@ -318,6 +353,27 @@ impl Command {
                     now,
                 )?)
             }
+            Command::Snooze { ids, until, shown } => Done::Snoozed {
+                count: crate::store::snooze::snooze(conn, &ids, until, now)?.len(),
+                until: shown,
+            },
+            Command::PersonNote { person, body } => {
+                crate::store::people::add_note(conn, person, &body, now)?;
+                Done::PersonNoted
+            }
+            Command::LinkAuthors { items } => {
+                let authors = crate::store::people::authors_of_items(conn, &items)?;
+                Done::Linked(crate::store::people::link(conn, &authors)?)
+            }
+            Command::SetAdvocate { person, on } => {
+                crate::store::people::update_marks(conn, person, |m| m.advocate = on)?;
+                Done::Advocate(on)
+            }
+            Command::DoneAuthorItems { person } => Done::StateChanged {
+                count: crate::store::people::done_open_items(conn, person, now)?,
+                to: ItemState::Done,
+            },
+            Command::WakeSnoozed => Done::Woken(crate::store::snooze::wake_due(conn, now)?.len()),
             Command::Outbox { id, op } => Done::OutboxChanged {
                 op,
                 moved: match op {

@@ -88,6 +88,8 @@ text_enum! {
         Open => "open",
         Replied => "replied",
         Done => "done",
+        // Out of the views until its snooze time (`z`), then new again.
+        Snoozed => "snoozed",
         Hidden => "hidden",
         Deleted => "deleted",
     }

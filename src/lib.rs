@@ -30,6 +30,7 @@ pub mod sanitize;
 pub mod secrets;
 pub mod sentiment;
 pub mod sla;
+pub mod snooze;
 pub mod store;
 pub mod threads;
 pub mod tui;

@@ -739,3 +739,69 @@ fn a_meta_dm_shows_how_long_its_window_stays_open_and_is_refused_past_it() {
         "{error}"
     );
 }
+
+/// A reply longer than the text area, with four warnings: over the limit, off-brand,
+/// no sign-off, shouting.
+fn long_reply_with_four_warnings(model: &mut Model) {
+    press(model, 'r');
+    typed(
+        model,
+        "Unfortunately your parcel is LOST somewhere between the roastery and your door. \
+         We have asked the courier to trace it, and if it does not turn up by Friday we will \
+         send a fresh bag of the same roast at no cost, with a little extra for the wait. \
+         Could you confirm the delivery address you gave us is still right? \
+         If you would rather have a refund, say so and it goes back to your card the same \
+         day; either way you hear from us before the weekend, and the courier's reference \
+         is in the email we sent this morning. Thanks for bearing with us. END-OF-REPLY",
+    );
+    let warnings = model
+        .composer
+        .open
+        .as_ref()
+        .unwrap()
+        .warnings(&model.composer.kit);
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+}
+
+#[test]
+fn a_long_reply_with_four_warnings_keeps_its_end_and_the_send_anyway_line_in_view_at_80x24() {
+    let mut model = model(80, 24);
+    long_reply_with_four_warnings(&mut model);
+    assert!(ctrl_s(&mut model).is_empty(), "the first ctrl-s only warns");
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(
+        screen.contains("END-OF-REPLY"),
+        "the cursor's row shows:\n{screen}"
+    );
+    assert!(screen.contains("again sends anyway"), "{screen}");
+    insta::assert_snapshot!(render(&model, 80, 24).backend());
+
+    // Back to the start: the view follows the cursor up.
+    key(&mut model, KeyCode::Home, KeyModifiers::CONTROL);
+    key(&mut model, KeyCode::Up, KeyModifiers::NONE);
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(screen.contains("Unfortunately your parcel"), "{screen}");
+    assert!(!screen.contains("END-OF-REPLY"), "{screen}");
+}
+
+#[test]
+fn a_long_reply_with_four_warnings_at_200x50() {
+    let mut model = model(200, 50);
+    long_reply_with_four_warnings(&mut model);
+    assert!(ctrl_s(&mut model).is_empty(), "the first ctrl-s only warns");
+    insta::assert_snapshot!(render(&model, 200, 50).backend());
+}
+
+#[test]
+fn an_edit_after_the_send_anyway_prompt_withdraws_it_and_says_so() {
+    let mut model = model(80, 24);
+    long_reply_with_four_warnings(&mut model);
+    ctrl_s(&mut model);
+    press(&mut model, '!');
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(!screen.contains("again sends anyway"), "{screen}");
+    assert!(screen.contains("send-anyway withdrawn"), "{screen}");
+    // The next ctrl-s asks again rather than sending.
+    assert!(ctrl_s(&mut model).is_empty());
+    assert!(!composer_text_of_queue(&ctrl_s(&mut model)).is_empty());
+}

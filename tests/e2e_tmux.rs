@@ -16,7 +16,12 @@ fn view_count(screen: &str, view: &str) -> Option<u64> {
     screen.lines().find_map(|line| {
         let inner = line.trim_start_matches(['│', '┃']);
         let rest = inner.strip_prefix(view)?.strip_prefix(' ')?;
-        let number: String = rest.chars().filter(|c| c.is_ascii_digit()).collect();
+        // Only the sidebar's cell: the list beside it has digits of its own.
+        let number: String = rest
+            .chars()
+            .take_while(|c| *c != '│' && *c != '┃')
+            .filter(|c| c.is_ascii_digit())
+            .collect();
         number.parse().ok()
     })
 }

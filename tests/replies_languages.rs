@@ -45,6 +45,7 @@ fn detail(row: ItemRow) -> ItemDetail {
         sentiment_manual: None,
         lang_manual: false,
         author: AuthorInfo {
+            person: 0,
             handle: "@isa_rio".into(),
             display_name: "Isabel del Río".into(),
             followers: Some(120),

@@ -81,6 +81,7 @@ fn detail() -> ItemDetail {
         sentiment_manual: None,
         lang_manual: false,
         author: AuthorInfo {
+            person: 0,
             handle: "@dana_reports".into(),
             display_name: "Dana Ortiz".into(),
             followers: Some(48_200),
@@ -481,4 +482,258 @@ fn an_item_the_platform_holds_is_marked_in_the_list() {
     support::ui::show_rows(&mut model, 120, 30, rows, 4);
     let screen = support::ui::screen(&render(&model, 120, 30));
     assert!(screen.contains("⧖ filtered by the platform ·"), "{screen}");
+}
+
+/// The tag popup's text, as typed or completed.
+fn popup_text(model: &Model) -> String {
+    match &model.moderation.popup {
+        Some(hark::tui::moderation::Popup::Input { text, .. }) => text.clone(),
+        other => panic!("no input popup: {other:?}"),
+    }
+}
+
+#[test]
+fn the_tag_popup_lists_every_tag_scrolling_with_a_sign_that_more_exist() {
+    let mut model = model(80, 24);
+    model.moderation.setup.tags = (1..=12)
+        .map(|i| (format!("topic{i:02}"), format!("Topic number {i}")))
+        .collect();
+    text(&mut model, "t");
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(screen.contains("↓ 7 more"), "{screen}");
+    insta::assert_snapshot!("tag_popup_more_below", render(&model, 80, 24).backend());
+    // Down to the last of the 15 (12 from config, 3 in use): the window follows.
+    keys(&mut model, &[KeyCode::Down; 14]);
+    let screen = support::ui::screen(&render(&model, 80, 24));
+    assert!(screen.contains("↑ 7 more"), "{screen}");
+    assert!(!screen.contains("↓"), "{screen}");
+    insta::assert_snapshot!(
+        "tag_popup_scrolled_to_the_end",
+        render(&model, 80, 24).backend()
+    );
+    keys(&mut model, &[KeyCode::Tab]);
+    assert_eq!(popup_text(&model), "bug");
+}
+
+#[test]
+fn z_snoozes_until_a_time_the_popup_offers_or_the_cm_writes() {
+    let mut model = model(80, 24);
+    model.now = 1_796_557_260; // Sunday 6 December 2026, 11:41 UTC
+    text(&mut model, "z");
+    insta::assert_snapshot!("snooze_popup", render(&model, 80, 24).backend());
+    // Not a time: the popup stays and says what to write.
+    text(&mut model, "soon");
+    assert!(keys(&mut model, &[KeyCode::Enter]).is_empty());
+    assert!(
+        model
+            .status
+            .message
+            .as_deref()
+            .unwrap_or("")
+            .contains("`soon` is not a snooze time"),
+        "{:?}",
+        model.status.message
+    );
+    keys(&mut model, &[KeyCode::Backspace; 4]);
+    text(&mut model, "tomorrow 9:00");
+    let effects = keys(&mut model, &[KeyCode::Enter]);
+    assert_eq!(
+        effects,
+        vec![Effect::Write(hark::command::Command::Snooze {
+            ids: vec![9],
+            until: 1_796_634_000,
+            shown: "Mon 7 Dec 09:00".into(),
+        })]
+    );
+    assert!(model.moderation.popup.is_none());
+}
+
+#[test]
+fn the_snoozed_view_lists_snoozed_items_with_their_sla_marks() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut model = model(w, h);
+        model.composer.kit.sla = Some(hark::sla::Sla::wall(std::time::Duration::from_secs(1800)));
+        text(&mut model, ":view snoozed");
+        let effects = keys(&mut model, &[KeyCode::Enter]);
+        let mut snoozed = vec![rows()[0].clone(), rows()[2].clone()];
+        for row in &mut snoozed {
+            row.state = hark::domain::ItemState::Snoozed;
+            row.needs_reply = true;
+        }
+        for row in &mut snoozed {
+            row.marks.snoozed_until = Some(1_796_634_000); // Mon 7 Dec 2026 09:00 UTC
+        }
+        support::ui::answer_window(&mut model, &effects, snoozed.clone(), 2);
+        let mut item = detail();
+        item.row = snoozed[0].clone();
+        update(
+            &mut model,
+            Msg::Loaded(Response::Detail {
+                id: item.row.id,
+                detail: Some(Box::new(item)),
+                explanation: vec![],
+            }),
+        );
+        let screen = support::ui::screen(&render(&model, w, h));
+        assert!(
+            screen.contains("zz snoozed until Mon 7 Dec 09:00"),
+            "{screen}"
+        );
+        insta::assert_snapshot!(
+            format!("snoozed_view_{w}x{h}"),
+            render(&model, w, h).backend()
+        );
+    }
+}
+
+fn ana_card(person: i64) -> hark::store::people::PersonCard {
+    use hark::store::people::{Identity, PersonCard, PersonMarks};
+    PersonCard {
+        person,
+        identities: vec![
+            Identity {
+                author_id: person,
+                platform: "chirp".into(),
+                handle: "@dana_reports".into(),
+                display_name: "Dana Reyes".into(),
+            },
+            Identity {
+                author_id: person + 1,
+                platform: "mastodon".into(),
+                handle: "@dana@news.example".into(),
+                display_name: "Dana Reyes".into(),
+            },
+        ],
+        marks: PersonMarks {
+            muted: true,
+            blocked: false,
+            advocate: false,
+        },
+        notes: vec![
+            (
+                NOW - 86_400,
+                "journalist at the Gazette; loop in PR first".into(),
+            ),
+            (NOW - 600, "asked twice about the recall".into()),
+        ],
+        open_items: 2,
+        items: 5,
+    }
+}
+
+#[test]
+fn p_opens_the_author_with_every_item_their_card_and_p_upper_adds_a_note() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut model = model(w, h);
+        let person = model.detail.item.as_ref().unwrap().author.person;
+        let effects = text_effects(&mut model, "p");
+        assert!(
+            effects.contains(&Effect::Query(hark::tui::query::Request::Person(person))),
+            "{effects:?}"
+        );
+        let mut theirs = vec![rows()[0].clone(), rows()[0].clone()];
+        theirs[1].id = 5;
+        theirs[1].snippet = "The recall notice says batch 12 only?".into();
+        for row in &mut theirs {
+            row.marks.person.muted = true;
+        }
+        support::ui::answer_window(&mut model, &effects, theirs, 2);
+        update(&mut model, Msg::Loaded(Response::Person(ana_card(person))));
+        insta::assert_snapshot!(
+            format!("author_view_{w}x{h}"),
+            render(&model, w, h).backend()
+        );
+
+        let effects = text_effects(&mut model, "Pcalls back after 5pm\n");
+        assert_eq!(
+            effects,
+            vec![Effect::Write(hark::command::Command::PersonNote {
+                person,
+                body: "calls back after 5pm".into(),
+            })]
+        );
+    }
+}
+
+/// Types `s` (a newline is Enter), with the effects.
+fn text_effects(model: &mut Model, s: &str) -> Vec<Effect> {
+    let codes: Vec<KeyCode> = s
+        .chars()
+        .map(|c| {
+            if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            }
+        })
+        .collect();
+    keys(model, &codes)
+}
+
+#[test]
+fn the_posts_view_shows_reply_counts_and_deletes_a_post_through_the_outbox() {
+    for (w, h) in [(80, 24), (200, 50)] {
+        let mut model = model(w, h);
+        text(&mut model, ":view posts");
+        let effects = keys(&mut model, &[KeyCode::Enter]);
+        let mut posts = vec![rows()[1].clone(), rows()[3].clone()];
+        for (row, (text, replies)) in posts.iter_mut().zip([
+            ("Maple Oat Cold Brew is back for the summer!", 41),
+            ("We're closed on Monday for a staff day.", 3),
+        ]) {
+            row.kind = hark::domain::ItemKind::Post;
+            row.facts = hark::platform::ItemFacts::of(hark::domain::ItemKind::Post);
+            row.author = "@nimbus".into();
+            row.snippet = text.into();
+            row.marks.replies = Some(replies);
+            row.state = hark::domain::ItemState::Open;
+        }
+        let first = posts[0].id;
+        support::ui::answer_window(&mut model, &effects, posts, 2);
+        insta::assert_snapshot!(
+            format!("posts_view_{w}x{h}"),
+            render(&model, w, h).backend()
+        );
+        // Delete: the moderation menu offers it on the brand's own post, asks, queues.
+        text(&mut model, "mx");
+        let effects = text_effects(&mut model, "y");
+        assert_eq!(
+            effects,
+            vec![Effect::Write(hark::command::Command::Moderate {
+                ids: vec![first],
+                kind: hark::domain::kinds::DELETE,
+                payload: serde_json::json!({}),
+            })],
+            "{w}x{h}"
+        );
+    }
+}
+
+#[test]
+fn an_item_from_a_muted_author_offers_to_mark_their_open_items_done() {
+    let mut model = model(160, 30);
+    let mut item = model.detail.item.as_deref().cloned().unwrap();
+    item.row.marks.person.muted = true;
+    update(
+        &mut model,
+        Msg::Loaded(Response::Detail {
+            id: item.row.id,
+            detail: Some(Box::new(item)),
+            explanation: vec![],
+        }),
+    );
+    let screen = support::ui::screen(&render(&model, 160, 30));
+    assert!(
+        screen.contains("→ muted · :done-author marks their open items done"),
+        "{screen}"
+    );
+    assert!(screen.contains("author muted · "), "{screen}");
+    let effects = text_effects(&mut model, ":done-author\n");
+    let person = model.detail.item.as_ref().unwrap().author.person;
+    assert_eq!(
+        effects,
+        vec![Effect::Write(hark::command::Command::DoneAuthorItems {
+            person
+        })]
+    );
 }

@@ -74,6 +74,7 @@ fn detail() -> ItemDetail {
         sentiment_manual: None,
         lang_manual: false,
         author: AuthorInfo {
+            person: 0,
             handle: "@dana_reports".into(),
             display_name: "Dana Ortiz".into(),
             followers: Some(48_200),

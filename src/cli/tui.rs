@@ -45,6 +45,9 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         model.find.saved.views =
             crate::tui::find::saved::validate(&workspace.config.views, Some(&model.keymap))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", workspace.config_path.display()))?;
+        let tz = workspace.config.sla.tz.as_deref();
+        model.snooze.tz =
+            crate::report::period::time_zone(tz.unwrap_or(&workspace.config.report.tz))?;
         if workspace.config.accounts.is_empty() {
             model.first_run = Some(workspace.config_path.display().to_string());
         }

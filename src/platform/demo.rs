@@ -74,6 +74,17 @@ pub struct DemoConnector {
     failed_once: Mutex<std::collections::HashSet<String>>,
 }
 
+/// The live script (the crisis) arrives over this long from the demo's start, so it
+/// unfolds the way a real one does rather than all at once.
+const SCRIPT_SECS: i64 = 15 * 60;
+
+/// Once the script has run, an ordinary item arrives this often on each network, for as
+/// long as the demo runs.
+const TRICKLE_SECS: i64 = 45;
+
+/// Words of the crisis: backlog items carrying them are not replayed in the trickle.
+const CRISIS_WORDS: &[&str] = &["sick", "hospital", "poison", "vomit", "lawyer", "enferm"];
+
 /// How long a sent reply takes to appear in the thread.
 const REPLY_DELAY: Duration = Duration::from_secs(2);
 
@@ -132,10 +143,92 @@ impl DemoConnector {
         self.items.is_empty()
     }
 
+    /// The live items and trickle items due at `now`, counted from the backlog's end.
+    fn due(&self, now: UnixTime) -> usize {
+        let live = (self.items.len() - self.backlog) as i64;
+        let elapsed = now - self.started_at;
+        if elapsed < 0 {
+            return 0;
+        }
+        // Live item k is due k/live of the way through the script.
+        let script = (elapsed * live / SCRIPT_SECS + 1).min(live);
+        let trickle = match self.trickle_pool().is_empty() {
+            true => 0,
+            false => (elapsed - SCRIPT_SECS).max(0) / TRICKLE_SECS,
+        };
+        (script + trickle) as usize
+    }
+
+    /// The backlog items the trickle replays: what others wrote, without the crisis.
+    fn trickle_pool(&self) -> Vec<usize> {
+        (0..self.backlog)
+            .filter(|&i| {
+                let item = &self.items[i];
+                let body = item.body.to_lowercase();
+                !item.author.handle.eq_ignore_ascii_case(BRAND_HANDLE)
+                    && item.kind != ItemKind::Post
+                    && !CRISIS_WORDS.iter().any(|w| body.contains(w))
+            })
+            .collect()
+    }
+
+    /// Trickle item `n` (0 first): an ordinary backlog item again, as a new one.
+    fn trickle_item(&self, n: usize) -> NewItem {
+        let pool = self.trickle_pool();
+        let mut item = self.to_new_item(pool[n % pool.len()], self.started_at);
+        item.external_id = format!("{}~again-{n}", item.external_id);
+        item.created_at = self.started_at + SCRIPT_SECS + (n as i64 + 1) * TRICKLE_SECS;
+        item
+    }
+
+    /// A fetch on the clock `now`: the backlog in pages, then the live script and the
+    /// trickle as they fall due.
+    fn fetch_at(&self, cursor: Option<&str>, now: UnixTime) -> Result<FetchPage, PlatformError> {
+        let (start, replies_done) = parse_cursor(cursor)?;
+        let end = match self.release {
+            Release::All => self.items.len(),
+            Release::Live if start < self.backlog => (start + BACKLOG_PAGE).min(self.backlog),
+            // A page at most: a demo resumed long after it started catches up in steps.
+            Release::Live => start.max((self.backlog + self.due(now)).min(start + BACKLOG_PAGE)),
+        };
+        let start = start.min(end);
+        let mut items: Vec<NewItem> = (start..end).map(|n| self.to_new_item(n, now)).collect();
+        let mut replies = replies_done;
+        {
+            let sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            for reply in sent.iter().skip(replies_done) {
+                if reply.ready_at > Instant::now() {
+                    break;
+                }
+                items.push(reply.item.clone());
+                replies += 1;
+            }
+        }
+        let next_cursor = if replies > 0 {
+            format!("{end}:{replies}")
+        } else {
+            end.to_string()
+        };
+        Ok(FetchPage {
+            items,
+            next_cursor: Some(next_cursor),
+            more: self.release == Release::Live && end < self.backlog,
+            ..FetchPage::default()
+        })
+    }
+
     fn to_new_item(&self, index: usize, now: UnixTime) -> NewItem {
+        if index >= self.items.len() {
+            return self.trickle_item(index - self.items.len());
+        }
         let item = &self.items[index];
         let created_at = match item.minutes_ago {
             Some(minutes) => self.started_at - minutes * 60,
+            // Live, a script item is dated when it fell due: a re-fetch gives the same time.
+            None if self.release == Release::Live => {
+                let live = (self.items.len() - self.backlog) as i64;
+                self.started_at + (index - self.backlog) as i64 * SCRIPT_SECS / live
+            }
             None => {
                 let mut times = self.live_times.lock().unwrap_or_else(|e| e.into_inner());
                 let live_index = index - self.backlog;
@@ -229,38 +322,7 @@ impl Connector for DemoConnector {
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
-        let (start, replies_done) = parse_cursor(cursor)?;
-        let start = start.min(self.items.len());
-        let now = crate::domain::now();
-        let end = match self.release {
-            Release::All => self.items.len(),
-            Release::Live if start < self.backlog => (start + BACKLOG_PAGE).min(self.backlog),
-            // One to three new items per poll, varying so arrivals look natural.
-            Release::Live => (start + 1 + start % 3).min(self.items.len()),
-        };
-        let mut items: Vec<NewItem> = (start..end).map(|n| self.to_new_item(n, now)).collect();
-        let mut replies = replies_done;
-        {
-            let sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-            for reply in sent.iter().skip(replies_done) {
-                if reply.ready_at > Instant::now() {
-                    break;
-                }
-                items.push(reply.item.clone());
-                replies += 1;
-            }
-        }
-        let next_cursor = if replies > 0 {
-            format!("{end}:{replies}")
-        } else {
-            end.to_string()
-        };
-        Ok(FetchPage {
-            items,
-            next_cursor: Some(next_cursor),
-            more: self.release == Release::Live && end < self.backlog,
-            ..FetchPage::default()
-        })
+        self.fetch_at(cursor, crate::domain::now())
     }
 
     /// Accepts the reply; it appears in the thread (as the brand's post) on a fetch after
@@ -341,28 +403,74 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn live_release_pages_the_backlog_then_trickles() {
-        let demo = DemoConnector::with_start("chirp", Release::Live, 1_000_000).unwrap();
+    #[test]
+    fn the_crisis_unfolds_over_fifteen_minutes_then_ordinary_items_trickle_on() {
+        const T0: UnixTime = 1_000_000;
+        let demo = DemoConnector::with_start("chirp", Release::Live, T0).unwrap();
+        let live = demo.len() - demo.backlog;
         let mut cursor: Option<String> = None;
         let mut polls = 0;
         loop {
-            let page = demo.fetch(cursor.as_deref()).await.unwrap();
+            let page = demo.fetch_at(cursor.as_deref(), T0).unwrap();
             cursor = page.next_cursor;
             polls += 1;
             if !page.more {
                 break;
             }
         }
-        let delivered: usize = cursor.as_deref().unwrap().parse().unwrap();
-        assert_eq!(delivered, demo.backlog);
+        let delivered = |c: &Option<String>| -> usize { c.as_deref().unwrap().parse().unwrap() };
+        // The backlog in pages, then the script's first item at once.
+        assert_eq!(delivered(&cursor), demo.backlog);
         assert!(polls >= 2, "the backlog should come in pages");
-        let page = demo.fetch(cursor.as_deref()).await.unwrap();
-        assert!((1..=3).contains(&page.items.len()));
-        assert!(page.items.iter().all(|i| i.created_at > 1_000_000));
+        let page = demo.fetch_at(cursor.as_deref(), T0).unwrap();
+        assert_eq!(page.items.len(), 1);
+        let cursor = page.next_cursor;
+
+        // Halfway through, about half the script; all of it only at fifteen minutes.
+        let page = demo
+            .fetch_at(cursor.as_deref(), T0 + SCRIPT_SECS / 2)
+            .unwrap();
+        let half = delivered(&page.next_cursor) - demo.backlog;
+        assert!(
+            (live / 2..=live / 2 + 1).contains(&half),
+            "{half} of {live}"
+        );
+        assert!(page.items.iter().all(|i| i.created_at > T0));
+        assert!(page
+            .items
+            .windows(2)
+            .all(|w| w[0].created_at <= w[1].created_at));
         // Re-fetching the same cursor gives the same items and times: ingest stays idempotent.
-        let again = demo.fetch(cursor.as_deref()).await.unwrap();
+        let again = demo
+            .fetch_at(cursor.as_deref(), T0 + SCRIPT_SECS / 2)
+            .unwrap();
         assert_eq!(page.items, again.items);
+        let cursor = page.next_cursor;
+        let page = demo
+            .fetch_at(cursor.as_deref(), T0 + SCRIPT_SECS * 9 / 10)
+            .unwrap();
+        assert!(delivered(&page.next_cursor) < demo.len());
+        let page = demo.fetch_at(cursor.as_deref(), T0 + SCRIPT_SECS).unwrap();
+        assert_eq!(delivered(&page.next_cursor), demo.len());
+
+        // Then the trickle: one ordinary item every TRICKLE_SECS, new ids, never the crisis.
+        let cursor = page.next_cursor;
+        let page = demo
+            .fetch_at(cursor.as_deref(), T0 + SCRIPT_SECS + 3 * TRICKLE_SECS)
+            .unwrap();
+        assert_eq!(page.items.len(), 3);
+        let mut last = T0 + SCRIPT_SECS;
+        for item in &page.items {
+            assert!(item.external_id.contains("~again-"), "{}", item.external_id);
+            assert!(item.created_at > last);
+            last = item.created_at;
+            let body = item.body.to_lowercase();
+            assert!(!CRISIS_WORDS.iter().any(|w| body.contains(w)), "{body}");
+            assert_ne!(item.kind, ItemKind::Post);
+        }
+        // Hours later, a poll catches up a page at a time rather than all at once.
+        let page = demo.fetch_at(cursor.as_deref(), T0 + 10 * 3600).unwrap();
+        assert_eq!(page.items.len(), BACKLOG_PAGE);
     }
 
     #[tokio::test]

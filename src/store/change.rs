@@ -116,7 +116,11 @@ fn of_table(table: &str, action: Action) -> Changes {
         // The list and the item pane show the author; no view counts by author.
         "authors" => Changes::of(&[Items]),
         "tags" | "tag_counts" => Changes::of(&[Tags, Counts]),
-        "notes" => Changes::of(&[Notes]),
+        "notes" | "person_notes" => Changes::of(&[Notes]),
+        // People's marks show on list rows; links change who an author view lists.
+        "author_links" | "author_marks" => Changes::of(&[Items]),
+        // When a snoozed item wakes: the item pane shows it.
+        "snoozes" => Changes::of(&[Items]),
         "outbox" => Changes::of(&[Outbox]),
         "drafts" => Changes::of(&[Drafts]),
         // An escalation marks its items (the flag column, the Escalated view's count).

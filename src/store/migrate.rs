@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/014_nothing_missed.sql"),
     include_str!("migrations/015_item_language.sql"),
     include_str!("migrations/016_incidents.sql"),
+    include_str!("migrations/017_snooze_people.sql"),
     include_str!("migrations/018_search_stemming.sql"),
 ];
 

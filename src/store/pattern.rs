@@ -62,6 +62,7 @@ const STATES: &[(&str, &str)] = &[
     ("done", "done"),
     ("hidden", "hidden"),
     ("deleted", "deleted"),
+    ("snoozed", "snoozed"),
 ];
 
 fn is_lang(code: &str) -> bool {
@@ -93,8 +94,10 @@ pub const FIELDS: &[Field] = &[
       "(i.first_response_at IS NOT NULL OR i.state = 'replied')"),
     f('n', "needs-reply", Arg::Flag, "", "",
       "(i.needs_reply = 1 AND i.state IN ('new', 'open'))"),
-    f('S', "state", Arg::OneOf(STATES), "new|open|replied|done|hidden|deleted", "open",
+    f('S', "state", Arg::OneOf(STATES), "new|open|replied|done|hidden|deleted|snoozed", "open",
       "i.state = ?"),
+    f('z', "snoozed", Arg::Flag, "", "",
+      super::view::SNOOZED),
 ];
 
 /// The field written `~key`.
@@ -327,6 +330,22 @@ mod tests {
         // The brand's own post is stored done.
         assert_eq!(select(&fx, "~S done"), [3, 6]);
         assert_eq!(select(&fx, "~S new"), [1, 2, 4, 5]);
+    }
+
+    #[test]
+    fn snoozed_items_are_z_and_leave_needs_reply() {
+        let mut fx = fixture();
+        let id: i64 = fx
+            .conn
+            .query_row("SELECT id FROM items WHERE external_id = 'x1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        crate::store::snooze::snooze(&mut fx.conn, &[id], NOW + 3600, NOW).unwrap();
+        assert_eq!(select(&fx, "~z"), [1]);
+        assert_eq!(select(&fx, "~S snoozed"), [1]);
+        assert_eq!(select(&fx, "~n"), [2]);
+        assert_eq!(select(&fx, "~t bug !~z"), [2, 4]);
     }
 
     #[test]

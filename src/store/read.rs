@@ -67,6 +67,12 @@ pub struct ItemMarks {
     pub gone: bool,
     /// Held by the platform's filter (a Mastodon notification request): accept or dismiss.
     pub filtered: bool,
+    /// The author's marks (muted, blocked, advocate).
+    pub person: super::people::PersonMarks,
+    /// The brand's own post: how many replies and comments it drew (the Posts view).
+    pub replies: Option<u64>,
+    /// Snoozed: when it comes back as new.
+    pub snoozed_until: Option<UnixTime>,
 }
 
 impl ItemMarks {
@@ -212,6 +218,8 @@ pub struct ThreadEntry {
 /// The author panel's figures.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthorInfo {
+    /// The person this author is (see [`super::people`]): the author pane's key.
+    pub person: i64,
     pub handle: String,
     pub display_name: String,
     pub followers: Option<i64>,
@@ -286,10 +294,22 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
        OR EXISTS (SELECT 1 FROM thread_context c WHERE c.account_id = i.account_id
                  AND c.external_id = i.thread_external_id AND c.own)
        OR (i.kind = 'comment' AND i.thread_external_id = i.parent_external_id))),
-    i.filtered_request IS NOT NULL, i.lang";
+    i.filtered_request IS NOT NULL, i.lang,
+    (SELECT m.muted | (m.blocked << 1) | (m.advocate << 2) FROM author_marks m
+       WHERE m.author_id = i.author_id),
+    /* only a post counts its replies: every reply in its thread, plus those directly under
+       it filed in no thread of it; two lookups, each on its own index (an OR of the two
+       walked every item of the account) */
+    CASE WHEN i.kind = 'post' THEN
+      (SELECT count(*) FROM items r WHERE r.account_id = i.account_id
+         AND r.thread_external_id = i.external_id AND r.id != i.id)
+      + (SELECT count(*) FROM items r WHERE r.account_id = i.account_id
+         AND r.parent_external_id = i.external_id AND r.thread_external_id IS NOT i.external_id
+         AND r.id != i.id) END,
+    CASE WHEN i.state = 'snoozed' THEN (SELECT s.until FROM snoozes s WHERE s.item_id = i.id) END";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
-const ROW_COLUMN_COUNT: usize = 18;
+const ROW_COLUMN_COUNT: usize = 21;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -335,6 +355,16 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
         }),
         marks: ItemMarks {
             filtered: r.get(16)?,
+            replies: r.get::<_, Option<i64>>(19)?.map(|n| n.max(0) as u64),
+            snoozed_until: r.get(20)?,
+            person: {
+                let bits = r.get::<_, Option<i64>>(18)?.unwrap_or(0);
+                super::people::PersonMarks {
+                    muted: bits & 1 != 0,
+                    blocked: bits & 2 != 0,
+                    advocate: bits & 4 != 0,
+                }
+            },
             ..ItemMarks::from_row(
                 r.get::<_, Option<String>>(11)?.as_deref(),
                 r.get(12)?,
@@ -711,7 +741,10 @@ impl Reader {
             _ => None,
         };
         Ok(Some(ItemDetail {
-            author: self.author_info(author_id)?,
+            author: AuthorInfo {
+                person: super::people::person_of(&self.conn, author_id)?,
+                ..self.author_info(author_id)?
+            },
             ancestors: self.ancestors(account_id, parent)?,
             replies: self.replies(account_id, &external_id)?,
             tags: self.tags(id)?,
@@ -744,6 +777,7 @@ impl Reader {
         )?;
         Ok(stmt.query_row([author_id], |r| {
             Ok(AuthorInfo {
+                person: 0,
                 handle: r.get(0)?,
                 display_name: r.get(1)?,
                 followers: r.get(2)?,

@@ -112,7 +112,7 @@ pub fn replies_sent(
 }
 
 /// Items posted in [from, end − target) that needed a reply, had no answer by `end` and
-/// were still new or open then (their last state change before `end`), per platform.
+/// were still new, open or snoozed (its clock keeps running) then (their last state change before `end`), per platform.
 /// The window starts at `from` so the cost stays bounded on a long history.
 pub fn unanswered_at(
     conn: &Connection,
@@ -129,7 +129,7 @@ pub fn unanswered_at(
                AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
                AND coalesce((SELECT e.to_state FROM events e INDEXED BY events_by_item
                              WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
-                             ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open')
+                             ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open', 'snoozed')
          ) w ON w.account_id = acc.id
          GROUP BY acc.platform",
         params![end, target, from],
@@ -153,7 +153,7 @@ pub fn unanswered_list(
            AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
            AND coalesce((SELECT e.to_state FROM events e INDEXED BY events_by_item
                          WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
-                         ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open')
+                         ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open', 'snoozed')
          ORDER BY i.created_at",
     )?;
     let rows = stmt.query_map(params![end, min_age, from], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -56,6 +56,8 @@ pub fn on_sent(conn: &Connection, id: OutboxId, now: UnixTime) -> Result<()> {
     let Some((item, kind, _)) = row(conn, id)? else {
         return Ok(());
     };
+    // A confirmed mute or block marks the person, wherever they write from.
+    crate::store::people::on_moderated(conn, item, &kind)?;
     let Some(to) = crate::store::moderation::state_after(&kind) else {
         return Ok(());
     };

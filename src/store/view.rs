@@ -4,6 +4,10 @@
 
 use rusqlite::types::Value;
 
+/// The condition on `items i` for snoozed items: the Snoozed view, and `~z` in limit
+/// patterns.
+pub const SNOOZED: &str = "i.state = 'snoozed'";
+
 /// One list of items the CM can switch to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum View {
@@ -14,6 +18,8 @@ pub enum View {
     /// Items with an open escalation.
     Escalated,
     Done,
+    /// Snoozed items, waiting for their time (`z`).
+    Snoozed,
     /// Every item, including moderated ones.
     All,
     /// The inbox of one platform.
@@ -25,16 +31,25 @@ pub enum View {
     /// A saved view of the config (`[[view]]`): All narrowed by its query, which the
     /// list query carries as its limit.
     Saved(String),
+    /// The brand's own posts, with their reply counts: reactions, and deleting one.
+    Posts,
+    /// Every item from one person (`p`): all the author identities linked to them.
+    Author {
+        person: i64,
+        name: String,
+    },
 }
 
 impl View {
     /// The views every workspace has, in sidebar order.
-    pub const FIXED: [View; 5] = [
+    pub const FIXED: [View; 7] = [
         View::Inbox,
         View::NeedsReply,
         View::Escalated,
+        View::Snoozed,
         View::Done,
         View::All,
+        View::Posts,
     ];
 
     pub fn title(&self) -> String {
@@ -43,11 +58,14 @@ impl View {
             View::NeedsReply => "Needs reply".into(),
             View::Escalated => "Escalated".into(),
             View::Done => "Done".into(),
+            View::Snoozed => "Snoozed".into(),
+            View::Posts => "Our posts".into(),
             View::All => "All".into(),
             View::Platform(p) => p.clone(),
             View::Tag(t) => format!("#{t}"),
             View::Incident(id) => format!("incident #{id}"),
             View::Saved(name) => name.clone(),
+            View::Author { name, .. } => format!("{} · every item", crate::sanitize::handle(name)),
         }
     }
 
@@ -59,6 +77,8 @@ impl View {
             "needs-reply" | "needsreply" | "reply" => View::NeedsReply,
             "escalated" => View::Escalated,
             "done" => View::Done,
+            "snoozed" => View::Snoozed,
+            "posts" => View::Posts,
             "all" => View::All,
             _ => {
                 if let Some(tag) = lower.strip_prefix('#') {
@@ -89,6 +109,8 @@ impl View {
                 vec![Value::Integer(*id)],
             ),
             View::Done => ("i.state = 'done' AND i.kind != 'post'", vec![]),
+            View::Snoozed => (SNOOZED, vec![]),
+            View::Posts => ("i.kind = 'post'", vec![]),
             View::All | View::Saved(_) => ("i.kind != 'post'", vec![]),
             View::Platform(p) => (
                 "i.state IN ('new', 'open') AND i.kind != 'post' \
@@ -98,6 +120,11 @@ impl View {
             View::Tag(t) => (
                 "i.id IN (SELECT item_id FROM tags WHERE tag = ?)",
                 vec![Value::Text(t.clone())],
+            ),
+            View::Author { person, .. } => (
+                "i.kind != 'post' AND (i.author_id = ? OR i.author_id IN
+                    (SELECT author_id FROM author_links WHERE person = ?))",
+                vec![Value::Integer(*person), Value::Integer(*person)],
             ),
         }
     }
@@ -120,9 +147,12 @@ impl View {
             View::Inbox | View::NeedsReply | View::Platform(_) => "INDEXED BY items_open_by_time",
             View::Escalated
             | View::Done
+            | View::Snoozed
             | View::All
             | View::Tag(_)
             | View::Incident(_)
+            | View::Posts
+            | View::Author { .. }
             | View::Saved(_) => "",
         }
     }
@@ -147,6 +177,14 @@ impl View {
                  WHERE c.state = 'done' AND c.kind != 'post'",
                 vec![],
             ),
+            View::Snoozed => (
+                "SELECT coalesce(sum(c.n), 0) FROM item_counts c WHERE c.state = 'snoozed'",
+                vec![],
+            ),
+            View::Posts => (
+                "SELECT coalesce(sum(c.n), 0) FROM item_counts c WHERE c.kind = 'post'",
+                vec![],
+            ),
             View::All => (
                 "SELECT coalesce(sum(c.n), 0) FROM item_counts c WHERE c.kind != 'post'",
                 vec![],
@@ -163,7 +201,9 @@ impl View {
                 "SELECT coalesce((SELECT n FROM tag_counts WHERE tag = ?), 0)",
                 vec![Value::Text(t.clone())],
             ),
-            View::Escalated | View::Incident(_) | View::Saved(_) => return None,
+            View::Escalated | View::Incident(_) | View::Saved(_) | View::Author { .. } => {
+                return None
+            }
         })
     }
 }

@@ -52,6 +52,10 @@ pub struct Model {
     pub help: super::help::HelpState,
     /// Moderation, tags, escalations and notes (see [`super::moderation`]).
     pub moderation: super::moderation::ModerationState,
+    /// Where snooze times are read (see [`super::snooze`]).
+    pub snooze: super::snooze::SnoozeState,
+    /// The author view's person card (see [`super::people`]).
+    pub people: super::people::PeopleState,
     pub now: UnixTime,
     /// Advances on every tick; drives the spinner.
     pub frame: u64,
@@ -132,6 +136,8 @@ impl Model {
             prompt: Default::default(),
             help: Default::default(),
             moderation: Default::default(),
+            snooze: Default::default(),
+            people: Default::default(),
             now,
             frame: 0,
             quit: false,
@@ -298,6 +304,12 @@ fn requery(model: &mut Model, changes: Changes, effects: &mut Vec<Effect>) {
     }
     read(changes.any(&[Escalations, Tags]), Request::OpenEscalations);
     read(changes.contains(Outbox), Request::OutboxAttention);
+    if let Some(person) = super::people::viewed(model) {
+        read(
+            changes.any(&[Items, Counts, Notes]),
+            Request::Person(person),
+        );
+    }
     if let Some(id) = model.detail.wanted {
         read(changes.any(&[Items, Threads]), Request::Detail(id));
         read(
@@ -357,6 +369,11 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
             effects,
             model.list.apply_extend(generation, direction, rows),
         ),
+        Response::Person(card) => {
+            if super::people::viewed(model) == Some(card.person) {
+                model.people.card = Some(card);
+            }
+        }
         Response::OutboxAttention { failed, unknown } => {
             model.status.outbox_attention = (failed, unknown);
         }
@@ -538,6 +555,7 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
         },
         "search" | "s" => set_search(model, Some(rest.to_string()), effects),
         "lang" => set_lang(model, rest, effects),
+        word if super::people::command(model, word, effects) => {}
         "retry-notifications" => effects.push(Effect::Write(Command::RetryNotifications {
             config: Box::new(model.moderation.setup.escalation.clone()),
         })),
@@ -682,7 +700,10 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         | Action::DetachIncident
         | Action::MergeIncident
         | Action::SplitIncident
-        | Action::TickStep => super::moderation::start(model, action, effects),
+        | Action::TickStep
+        | Action::Snooze
+        | Action::PersonNote => super::moderation::start(model, action, effects),
+        Action::Author => super::people::open(model, effects),
         Action::CommandLine => model.prompt.open = Some(Prompt::Command(String::new())),
         Action::Help => super::help::open(model),
         Action::Reply

@@ -38,6 +38,8 @@ pub enum Request {
     },
     /// The counts of the saved views: (name, pattern).
     SavedCounts(Vec<(String, crate::pattern::Pattern)>),
+    /// The author view's card of a person.
+    Person(i64),
 }
 
 /// What the ids of [`Request::Ids`] are for.
@@ -84,6 +86,7 @@ pub enum Response {
         outbox: crate::outbox::read::ItemOutbox,
     },
     Outbox(Vec<crate::outbox::read::OutboxRow>),
+    Person(crate::store::people::PersonCard),
     OutboxAttention {
         failed: usize,
         unknown: usize,
@@ -218,6 +221,9 @@ pub fn run(
             id,
             info: crate::store::moderation::info(reader.conn(), id)?,
         },
+        Request::Person(person) => {
+            Response::Person(crate::store::people::card(reader.conn(), person)?)
+        }
         Request::OutboxAttention => {
             let (failed, unknown) = crate::outbox::read::attention(reader.conn())?;
             Response::OutboxAttention { failed, unknown }

@@ -45,6 +45,27 @@ pub fn layout(area: Rect) -> Areas {
     }
 }
 
+/// The rows the item keeps under a grown composer: its header and the post's first lines.
+const ITEM_KEEPS: u16 = 7;
+
+/// With the list above the item, the composer takes item rows it needs, leaving the item
+/// [`ITEM_KEEPS`] rows.
+fn composer_grown(mut areas: Areas, model: &Model, c: &composer::Composer) -> Areas {
+    let stacked = areas.list.x == areas.detail.x && areas.list.bottom() == areas.detail.y;
+    if !stacked {
+        return areas;
+    }
+    let total = areas.list.height + areas.detail.height;
+    let wanted = composer::view::wanted_height(model, c, areas.list.width);
+    let height = wanted
+        .min(total.saturating_sub(ITEM_KEEPS))
+        .max(areas.list.height);
+    areas.list.height = height;
+    areas.detail.y = areas.list.bottom();
+    areas.detail.height = total - height;
+    areas
+}
+
 /// How many item rows fit in the list pane.
 pub fn list_rows(area: Rect) -> usize {
     layout(area)
@@ -58,11 +79,19 @@ pub fn render(frame: &mut Frame, model: &Model) {
     if let Some(sidebar) = areas.sidebar {
         sidebar::view::render(frame, sidebar, model);
     }
-    // The composer takes the list's place, beside (or above) the item's thread.
-    match &model.composer.open {
-        Some(composer) => composer::view::render_composer(frame, areas.list, model, composer),
-        None => inbox::view::render(frame, areas.list, model),
-    }
+    // The composer takes the list's place, beside (or above) the item's thread; above
+    // it, it grows into the item's rows as far as its text and warnings need.
+    let areas = match &model.composer.open {
+        Some(composer) => {
+            let areas = composer_grown(areas, model, composer);
+            composer::view::render_composer(frame, areas.list, model, composer);
+            areas
+        }
+        None => {
+            inbox::view::render(frame, areas.list, model);
+            areas
+        }
+    };
     if *model.current_view() == crate::store::View::Escalated {
         // The open incidents, most severe first, above the item.
         let rows =
@@ -70,6 +99,13 @@ pub fn render(frame: &mut Frame, model: &Model) {
         let [top, rest] =
             Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
         moderation::view::render_incidents(frame, top, model);
+        item::view::render(frame, rest, model);
+    } else if super::people::viewed(model).is_some() {
+        // The card before the item: who they are decides how to read what they wrote.
+        let rows = super::people::card_height(model).min(areas.detail.height.saturating_sub(3));
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(rows), Constraint::Min(3)]).areas(areas.detail);
+        super::people::render_card(frame, top, model);
         item::view::render(frame, rest, model);
     } else {
         item::view::render(frame, areas.detail, model);

@@ -48,6 +48,7 @@ pub fn detail(row: ItemRow, handle: &str, name: &str) -> ItemDetail {
         sentiment_manual: None,
         lang_manual: false,
         author: AuthorInfo {
+            person: 0,
             handle: handle.into(),
             display_name: name.into(),
             followers: Some(120),

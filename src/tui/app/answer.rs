@@ -43,6 +43,7 @@ pub fn message(asked: Asked, result: Result<Done, String>) -> Option<Msg> {
         }
         (_, Err(e)) => return Some(Msg::Wrote(WriteOutcome::Failed(e))),
         (Asked::Quiet, Ok(_)) => return None,
+        (_, Ok(Done::Woken(0))) => return None,
         (_, Ok(done)) => done,
     };
     Some(match done {

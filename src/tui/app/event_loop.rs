@@ -12,11 +12,14 @@ use super::step::{resize, Core, Turn};
 use crate::domain::now;
 use crate::poller::StatusUpdate;
 use crate::store::Notices;
-use crate::tui::model::{Model, Msg};
+use crate::tui::model::{Effect, Model, Msg};
 use crate::tui::terminal;
 
 /// How often the clock in the UI advances (ages, spinner).
 const TICK: Duration = Duration::from_millis(200);
+
+/// How often snoozed items are checked for their time (a no-op write when none is due).
+const WAKE_EVERY: Duration = Duration::from_secs(5);
 
 /// What reaches the loop besides input.
 pub struct Inbox {
@@ -35,6 +38,7 @@ pub async fn run<S: EventSource>(
     mut inbox: Inbox,
 ) -> anyhow::Result<()> {
     let mut tick = tokio::time::interval(TICK);
+    let mut wake = tokio::time::interval(WAKE_EVERY);
     let size = source.terminal().size()?;
     let mut core = Core::start(model, runtime, size.width, size.height);
     let mut last_second = now();
@@ -65,6 +69,11 @@ pub async fn run<S: EventSource>(
                     }
                     Input::Closed => return Ok(()),
                 },
+                // Snoozed items whose time has come are new again; the store's change
+                // notice brings them back into the views.
+                _ = wake.tick() => {
+                    core.runtime().run(Effect::Write(crate::command::Command::WakeSnoozed));
+                }
                 _ = tick.tick() => {
                     let second = now();
                     if core.model.polling() || second != last_second {

@@ -5,5 +5,6 @@
 pub mod state;
 pub mod update;
 pub mod view;
+pub mod wrap;
 
 pub use state::*;

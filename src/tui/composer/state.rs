@@ -124,7 +124,13 @@ pub struct Composer {
     /// A DM on a platform with a messaging window (Meta): how long it stays open, or why
     /// nothing can be sent; checked before the reply is queued.
     pub window: Option<crate::platform::window::MessagingWindow>,
+    /// The first wrapped row on screen: the view moves it only to keep the cursor in view.
+    pub scroll: std::cell::Cell<usize>,
 }
+
+/// Shown when an edit withdraws the send-anyway offer.
+pub const WITHDRAWN: &str =
+    "edited · send-anyway withdrawn: the next send checks the warnings again";
 
 /// The fuzzy picker over canned replies (`R`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -167,6 +173,7 @@ impl Composer {
             gone: item.row.marks.gone,
             lang: item.row.lang.clone(),
             window: None,
+            scroll: Default::default(),
         }
     }
 
@@ -189,6 +196,7 @@ impl Composer {
             gone: false,
             lang: None,
             window: None,
+            scroll: Default::default(),
         };
         composer.set_text(&row.text);
         composer
@@ -261,10 +269,18 @@ impl Composer {
             text
         };
         self.textarea.insert_str(text);
-        self.armed = false;
         self.dirty = true;
         self.error = None;
+        self.edited();
         Ok(())
+    }
+
+    /// The text changed: a send-anyway already offered is withdrawn, and the composer
+    /// says so where the offer was (the warnings it answered may no longer be the same).
+    pub fn edited(&mut self) {
+        if std::mem::take(&mut self.armed) {
+            self.error = Some(WITHDRAWN.into());
+        }
     }
 
     /// The length as the platform counts it.
@@ -361,8 +377,8 @@ pub fn edit_key(composer: &mut Composer, key: KeyEvent) -> bool {
     composer.textarea.input(key);
     let changed = composer.textarea.lines() != before.as_slice();
     if changed {
-        composer.armed = false;
         composer.dirty = true;
+        composer.edited();
     }
     changed
 }

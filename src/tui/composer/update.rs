@@ -365,8 +365,11 @@ pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg, effects: &mut Vec<Effect>)
         }
         ReplyMsg::Edited(Ok(text)) => {
             if let Some(c) = model.composer.open.as_mut() {
-                c.set_text(text.trim_end_matches('\n'));
-                c.armed = false;
+                let text = text.trim_end_matches('\n');
+                if c.text() != text {
+                    c.set_text(text);
+                    c.edited();
+                }
             }
         }
         ReplyMsg::Edited(Err(e)) => {

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::state::{self as compose, Composer};
+use super::wrap;
 use crate::replies::Vars;
 use crate::sanitize::{handle, inert_line, truncate_to_width};
 use crate::tui::keymap::{Action, Layer};
@@ -25,20 +26,79 @@ pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &
     };
     let block = crate::tui::pane::frame(target, true);
     let inner = block.inner(area);
+    let width = inner.width as usize;
+    // The text keeps a few rows where it can; the notes give way first (one row per
+    // warning, then a count), never the send-anyway line.
+    let min_text = if inner.height >= 8 { 3 } else { 1 };
+    let notes = notes(
+        model,
+        composer,
+        width,
+        inner.height.saturating_sub(min_text) as usize,
+    );
+    let [text, info] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(notes.len() as u16)]).areas(inner);
+    let (lines, above, below) = text_lines(composer, text.width as usize, text.height as usize);
+    let hidden: Vec<String> = [(above, "↑", "above"), (below, "↓", "below")]
+        .iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, arrow, place)| {
+            format!("{arrow} {n} line{} {place}", if *n == 1 { "" } else { "s" })
+        })
+        .collect();
+    let block = match hidden.is_empty() {
+        true => block,
+        false => block.title_bottom(Line::from(format!(" {} ", hidden.join(" · "))).dim()),
+    };
     frame.render_widget(block, area);
+    frame.render_widget(Paragraph::new(lines), text);
+    frame.render_widget(Paragraph::new(notes), info);
+}
 
-    let warnings = composer.warnings(&model.composer.kit);
-    let mut notes: Vec<Line> = Vec::new();
-    // First, so a narrow pane that cuts the notes short still says it.
-    if let Some(window) = &composer.window {
-        let line = Line::from(window.describe(model.now));
-        notes.push(match window.refusal() {
-            Some(_) => line.fg(Color::Red),
-            None => line.fg(Color::Cyan),
-        });
-    }
+/// The rows the composer wants: its wrapped text, its notes and its frame. The layout
+/// grows it into the item's space up to this.
+pub fn wanted_height(model: &Model, composer: &Composer, width: u16) -> u16 {
+    let inner = width.saturating_sub(2) as usize;
+    let text = wrap::rows(composer.textarea.lines(), inner.saturating_sub(1)).len();
+    let notes = notes(model, composer, inner, usize::MAX).len();
+    (text.max(3) + notes + 2).min(u16::MAX as usize) as u16
+}
+
+/// Under the text: the counter with the keys, the warnings, and the last word from a
+/// send (the send-anyway prompt). At most `room` rows, the prompt always shown.
+fn notes(model: &Model, composer: &Composer, width: usize, room: usize) -> Vec<Line<'static>> {
     let (counter, over) = composer.counter();
-    notes.push(Line::from(vec![
+    // Whole entries only, as many as fit: the hint line below lists them too.
+    let entries = [
+        format!(
+            "{} send",
+            model.keymap.keys_of(Layer::Composer, Action::SendReply)
+        ),
+        format!(
+            "{} keep draft",
+            model.keymap.key(Layer::Composer, Action::Close)
+        ),
+        format!(
+            "{} $EDITOR",
+            model
+                .keymap
+                .keys_of(Layer::Composer, Action::ExternalEditor)
+        ),
+        format!(
+            "{} / {} snippet",
+            model.keymap.canned_keys(Layer::Composer),
+            model.keymap.key(Layer::Composer, Action::PickReply)
+        ),
+    ];
+    let mut keys = String::new();
+    for entry in entries {
+        let next = format!("{keys} · {entry}");
+        if crate::sanitize::width(&counter) + crate::sanitize::width(&next) > width {
+            break;
+        }
+        keys = next;
+    }
+    let counter = Line::from(vec![
         Span::styled(
             counter,
             if over {
@@ -47,62 +107,121 @@ pub fn render_composer(frame: &mut Frame, area: Rect, model: &Model, composer: &
                 Style::new().fg(Color::Green)
             },
         ),
-        Span::raw(format!(
-            " · {} send · {} keep draft · {} $EDITOR · {} / {} snippet",
-            model.keymap.keys_of(Layer::Composer, Action::SendReply),
-            model.keymap.key(Layer::Composer, Action::Close),
-            model
-                .keymap
-                .keys_of(Layer::Composer, Action::ExternalEditor),
-            model.keymap.canned_keys(Layer::Composer),
-            model.keymap.key(Layer::Composer, Action::PickReply),
-        ))
-        .dim(),
-    ]));
-    for warning in &warnings {
-        notes.push(Line::from(format!("⚠ {warning}")).fg(Color::Yellow));
-    }
-    if let Some(error) = &composer.error {
-        notes.push(Line::from(error.clone()).fg(Color::Red).bold());
-    }
-    let notes_height = (notes.len() as u16).min(inner.height.saturating_sub(2));
-    let [text, info] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(notes_height)]).areas(inner);
-    frame.render_widget(
-        Paragraph::new(text_lines(composer)).wrap(Wrap { trim: false }),
-        text,
-    );
-    frame.render_widget(Paragraph::new(notes).wrap(Wrap { trim: false }), info);
+        Span::raw(keys).dim(),
+    ]);
+    let warn = Style::new().fg(Color::Yellow);
+    let prompt: Vec<Line<'static>> = composer
+        .error
+        .iter()
+        .flat_map(|e| wrapped(e, width))
+        .map(|l| Line::from(l).fg(Color::Red).bold())
+        .collect();
+    let warnings: Vec<String> = composer
+        .warnings(&model.composer.kit)
+        .iter()
+        .map(|w| format!("⚠ {w}"))
+        .collect();
+    // A DM's messaging window (Meta): how long it stays open, or why nothing can be sent.
+    let window: Option<Line<'static>> = composer.window.as_ref().map(|w| {
+        let line = Line::from(truncate_to_width(&w.describe(model.now), width));
+        match w.refusal() {
+            Some(_) => line.fg(Color::Red),
+            None => line.fg(Color::Cyan),
+        }
+    });
+    let room_for_warnings = room.saturating_sub(prompt.len() + 1 + usize::from(window.is_some()));
+    let full: Vec<String> = warnings.iter().flat_map(|w| wrapped(w, width)).collect();
+    let shown: Vec<String> = if full.len() <= room_for_warnings {
+        full
+    } else if warnings.len() <= room_for_warnings {
+        warnings
+            .iter()
+            .map(|w| truncate_to_width(w, width))
+            .collect()
+    } else {
+        let keep = room_for_warnings.saturating_sub(1);
+        let mut kept: Vec<String> = warnings[..keep]
+            .iter()
+            .map(|w| truncate_to_width(w, width))
+            .collect();
+        if room_for_warnings > 0 {
+            let more = warnings.len() - keep;
+            kept.push(truncate_to_width(
+                &format!("⚠ {more} more warning{}", if more == 1 { "" } else { "s" }),
+                width,
+            ));
+        }
+        kept
+    };
+    let mut lines = vec![counter];
+    lines.extend(window);
+    lines.extend(shown.into_iter().map(|w| Line::styled(w, warn)));
+    lines.extend(prompt);
+    // The prompt is last and wins over everything above it.
+    let excess = lines.len().saturating_sub(room.max(1));
+    lines.drain(..excess.min(lines.len().saturating_sub(1)));
+    lines
 }
 
-/// The composer's text, wrapped, with the cursor drawn as a reversed cell (the textarea
-/// widget itself does not wrap, and a reply must be read whole).
-fn text_lines(composer: &Composer) -> Vec<Line<'static>> {
-    let (cursor_row, cursor_col) = composer.textarea.cursor();
-    composer
+/// `text` cut into rows of `width` columns, words kept whole where they fit.
+fn wrapped(text: &str, width: usize) -> Vec<String> {
+    let lines = [text.to_string()];
+    wrap::rows(&lines, width)
+        .iter()
+        .map(|r| {
+            text.chars()
+                .skip(r.start)
+                .take(r.end - r.start)
+                .collect::<String>()
+        })
+        .collect()
+}
+
+/// The composer's visible text, wrapped and scrolled so the cursor's row shows, with the
+/// cursor drawn as a reversed cell; and how many rows are hidden above and below.
+fn text_lines(
+    composer: &Composer,
+    width: usize,
+    height: usize,
+) -> (Vec<Line<'static>>, usize, usize) {
+    let lines: Vec<String> = composer
         .textarea
         .lines()
         .iter()
+        .map(|l| inert_line(l))
+        .collect();
+    // One column stays free for the cursor after a full row.
+    let rows = wrap::rows(&lines, width.saturating_sub(1));
+    let (cursor_line, cursor_col) = composer.textarea.cursor();
+    let cursor = wrap::cursor_row(&rows, cursor_line, cursor_col);
+    let top = wrap::scroll(composer.scroll.get(), cursor, height, rows.len());
+    composer.scroll.set(top);
+    let shown = rows
+        .iter()
         .enumerate()
-        .map(|(i, line)| {
-            let line = inert_line(line);
-            if i != cursor_row {
-                return Line::from(line);
+        .skip(top)
+        .take(height)
+        .map(|(i, row)| {
+            let chars: Vec<char> = lines[row.line].chars().collect();
+            let piece = |a: usize, b: usize| chars[a.min(b)..b].iter().collect::<String>();
+            if i != cursor {
+                return Line::from(piece(row.start, row.end));
             }
-            let before: String = line.chars().take(cursor_col).collect();
-            let at: String = line
-                .chars()
-                .nth(cursor_col)
-                .map(String::from)
+            let at = cursor_col.clamp(row.start, row.end);
+            let under = chars
+                .get(at)
+                .filter(|_| at < row.end)
+                .map(|c| c.to_string())
                 .unwrap_or(" ".into());
-            let after: String = line.chars().skip(cursor_col + 1).collect();
             Line::from(vec![
-                Span::raw(before),
-                Span::raw(at).reversed(),
-                Span::raw(after),
+                Span::raw(piece(row.start, at)),
+                Span::raw(under).reversed(),
+                Span::raw(piece((at + 1).min(row.end), row.end)),
             ])
         })
-        .collect()
+        .collect();
+    let below = rows.len().saturating_sub(top + height);
+    (shown, top, below)
 }
 
 pub fn render_picker(frame: &mut Frame, area: Rect, model: &Model) {

@@ -202,6 +202,9 @@ pub fn view_name(view: &View) -> String {
         View::Tag(t) => format!("#{t}"),
         View::Incident(n) => format!("incident:{n}"),
         View::Saved(name) => name.clone(),
+        View::Snoozed => "snoozed".into(),
+        View::Posts => "posts".into(),
+        View::Author { person, .. } => format!("author:{person}"),
     }
 }
 

@@ -14,6 +14,10 @@ pub fn overdue(model: &Model, row: &ItemRow) -> bool {
 /// waiting for a first reply (or no target is set).
 pub fn sla_status(model: &Model, row: &ItemRow) -> Option<Status> {
     let sla = model.composer.kit.sla.as_ref()?;
-    (row.needs_reply && matches!(row.state, ItemState::New | ItemState::Open))
-        .then(|| sla.status(row.created_at, model.now))
+    // A snoozed item still owes its reply: its clock keeps running.
+    let waiting = matches!(
+        row.state,
+        ItemState::New | ItemState::Open | ItemState::Snoozed
+    );
+    (row.needs_reply && waiting).then(|| sla.status(row.created_at, model.now))
 }

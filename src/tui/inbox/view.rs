@@ -140,11 +140,31 @@ fn item_line(
         &truncate_to_width(&inert_line(&row.platform), PLATFORM_COLS),
         PLATFORM_COLS,
     );
+    // The person's marks lead the handle: ⊘ blocked, ◌ muted, ★ advocate.
+    let person = &row.marks.person;
+    let sign = [
+        (person.blocked, "⊘"),
+        (person.muted, "◌"),
+        (person.advocate, "★"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, s)| *s)
+    .collect::<String>();
     let author = pad(
-        &truncate_to_width(&handle(&row.author), author_cols),
+        &truncate_to_width(&format!("{sign}{}", handle(&row.author)), author_cols),
         author_cols,
     );
-    let snippet = truncate_to_width(&inert_line(&row.snippet), text_cols);
+    // The brand's own post leads with the replies it drew.
+    let snippet = match row.marks.replies {
+        Some(n) => format!(
+            "{n} repl{} · {}",
+            if n == 1 { "y" } else { "ies" },
+            inert_line(&row.snippet)
+        ),
+        None => inert_line(&row.snippet),
+    };
+    let snippet = truncate_to_width(&snippet, text_cols);
     let (state, state_style) = match row.state {
         ItemState::New => (
             "new",
@@ -153,6 +173,7 @@ fn item_line(
         ItemState::Open => ("open", Style::new()),
         ItemState::Replied => ("rep", Style::new().fg(Color::Green)),
         ItemState::Done => ("done", Style::new().fg(Color::DarkGray)),
+        ItemState::Snoozed => ("zz", Style::new().fg(Color::Blue)),
         ItemState::Hidden => ("hid", Style::new().fg(Color::DarkGray)),
         ItemState::Deleted => ("del", Style::new().fg(Color::DarkGray)),
     };

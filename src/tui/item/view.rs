@@ -27,6 +27,17 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
             if model.detail.show_explanation {
                 lines.insert(2, explanation_line(&model.detail.explanation));
             }
+            // Snoozed: when it comes back, in the workspace's time zone.
+            if let Some(until) = item.row.marks.snoozed_until {
+                let at = crate::snooze::show(until, &model.snooze.tz);
+                lines.insert(
+                    2.min(lines.len()),
+                    Line::from(format!(
+                        "zz snoozed until {at} · back as new then · u undoes"
+                    ))
+                    .fg(Color::Blue),
+                );
+            }
             lines.extend(crate::tui::moderation::view::detail_lines(model));
             lines
         }
@@ -137,6 +148,21 @@ fn item_lines(
     }
     lines.push(Line::default());
     lines.push(author_line(item, now));
+    // Once the platform confirmed a mute or block, the rest of their items can go too.
+    let person = &item.row.marks.person;
+    let waiting = matches!(
+        item.row.state,
+        crate::domain::ItemState::New | crate::domain::ItemState::Open
+    );
+    if (person.muted || person.blocked) && waiting {
+        lines.push(
+            Line::from(format!(
+                "→ {} · :done-author marks their open items done · p lists them",
+                person.words().join(" · ")
+            ))
+            .yellow(),
+        );
+    }
     lines
 }
 
@@ -267,8 +293,15 @@ fn author_line(item: &ItemDetail, now: i64) -> Line<'static> {
         .followers
         .map(|f| format!("{} followers", thousands(f.max(0) as u64)))
         .unwrap_or_else(|| "followers unknown".into());
+    let marks = item.row.marks.person.words();
+    let marks = if marks.is_empty() {
+        String::new()
+    } else {
+        format!("{} · ", marks.join(" · "))
+    };
     Line::from(vec![
         Span::raw("author ").dim(),
+        Span::raw(marks).yellow().bold(),
         Span::raw(format!(
             "{followers} · {} item{} ",
             a.items,

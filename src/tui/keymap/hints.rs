@@ -50,6 +50,7 @@ fn entries(layer: Layer) -> &'static [(&'static [Action], &'static str)] {
         Layer::Popup => &[
             (&[Submit], "save"),
             (&[Complete], "complete"),
+            (&[MoveDown, MoveUp], "choose"),
             (&[Close], "cancel"),
         ],
         Layer::Prompt => &[(&[Submit], "go"), (&[Close], "cancel")],

@@ -82,6 +82,9 @@ actions! {
     SearchPrev => "search-prev",
     Moderate => "moderate",
     Tag => "tag",
+    Snooze => "snooze",
+    Author => "author",
+    PersonNote => "person-note",
     Flag => "flag",
     Resolve => "resolve",
     AddNote => "add-note",
@@ -390,6 +393,19 @@ const INBOX: &[Binding] = &[
     b(Action::Moderate, &["m"], "Moderate", "moderation actions"),
     b(Action::Tag, &["t"], "Moderate", "tag (-tag removes)"),
     b(
+        Action::Author,
+        &["p"],
+        "Moderate",
+        "author: every item from them, notes",
+    ),
+    b(Action::PersonNote, &["P"], "Moderate", "note on the author"),
+    b(
+        Action::Snooze,
+        &["z"],
+        "Moderate",
+        "snooze until 2h, tomorrow 9:00, mon…",
+    ),
+    b(
         Action::Flag,
         &["!"],
         "Moderate",
@@ -584,6 +600,18 @@ const ESCALATE: &[Binding] = &[
 const POPUP: &[Binding] = &[
     b(Action::Submit, &["enter"], "", "save / go on"),
     b(Action::Complete, &["tab"], "", "complete from the list"),
+    b(
+        Action::MoveDown,
+        &["down", "ctrl-n"],
+        "",
+        "next choice in the list",
+    ),
+    b(
+        Action::MoveUp,
+        &["up", "ctrl-p"],
+        "",
+        "previous choice in the list",
+    ),
     b(Action::ClearLine, &["ctrl-u"], "", "clear the line"),
     b(Action::Close, &["esc", "ctrl-c"], "", "cancel"),
     b(Action::Help, &["f1"], "", "this help"),

@@ -64,6 +64,10 @@ pub enum Purpose {
     MergeInto,
     /// The title of the incident split off with the items.
     SplitTitle,
+    /// When snoozed items come back (`z`).
+    Snooze,
+    /// A note on a person (`P`).
+    PersonNote(i64),
 }
 
 /// The popup on top of the panes.
@@ -99,6 +103,8 @@ pub struct ModerationState {
     pub tags_in_use: Vec<(String, u64)>,
     /// Open incidents, most severe first (the Escalated view shows them).
     pub incidents: Vec<IncidentView>,
+    /// The highlighted choice of an input popup's list (tab completes it).
+    pub choice: usize,
 }
 
 /// Every moderation kind with its command in the popup (its keys are in the keymap's

@@ -122,6 +122,22 @@ pub fn start(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
             }
             Popup::Actions { ids, actions }
         }
+        Action::PersonNote => match crate::tui::people::note_target(model) {
+            Some(person) => Popup::Input {
+                purpose: Purpose::PersonNote(person),
+                ids,
+                text: String::new(),
+            },
+            None => {
+                model.status.message = Some("the item is still loading · try again".into());
+                return;
+            }
+        },
+        Action::Snooze => Popup::Input {
+            purpose: Purpose::Snooze,
+            ids,
+            text: String::new(),
+        },
         Action::Tag => Popup::Input {
             purpose: Purpose::Tag,
             ids,
@@ -249,6 +265,7 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
             .chain(open_incidents(model))
             .collect(),
         Purpose::MergeInto => open_incidents(model).collect(),
+        Purpose::Snooze => crate::tui::snooze::choices(model),
         Purpose::ReportCategory(offered) => offered
             .iter()
             .map(|(n, d)| (n.to_string(), d.to_string()))
@@ -293,8 +310,11 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         Popup::Input { .. } => Layer::Popup,
     };
     let action = model.keymap.action(layer, &key);
+    // Any key but a move starts the choices at the top again.
+    let choice = std::mem::take(&mut model.moderation.choice);
     if action == Some(Action::Help) {
         model.moderation.popup = Some(popup);
+        model.moderation.choice = choice;
         return crate::tui::help::open(model);
     }
     if action == Some(Action::Close) {
@@ -355,8 +375,15 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
         } => {
             match action {
                 Some(Action::Submit) => return submit(model, purpose, ids, text, effects),
+                Some(Action::MoveDown) => {
+                    let found = matching(model, &purpose, &text).len();
+                    model.moderation.choice = (choice + 1).min(found.saturating_sub(1));
+                }
+                Some(Action::MoveUp) => model.moderation.choice = choice.saturating_sub(1),
                 Some(Action::Complete) => {
-                    if let Some((value, _)) = matching(model, &purpose, &text).into_iter().next() {
+                    let found = matching(model, &purpose, &text);
+                    let picked = found.get(choice).or(found.first()).cloned();
+                    if let Some((value, _)) = picked {
                         text = if text.starts_with('-') {
                             format!("-{value}")
                         } else {
@@ -405,6 +432,17 @@ fn submit(
             model.moderation.popup = Some(Popup::Input { purpose, ids, text });
         };
     match purpose {
+        Purpose::PersonNote(person) => match crate::tui::people::note(person, &text) {
+            Ok(write) => effects.push(write),
+            Err(why) => keep_open(model, &why, Purpose::PersonNote(person), ids, text),
+        },
+        Purpose::Snooze => match crate::tui::snooze::submit(model, ids.clone(), &text) {
+            Ok(write) => {
+                model.marks.clear();
+                effects.push(write);
+            }
+            Err(why) => keep_open(model, &why, Purpose::Snooze, ids, text),
+        },
         Purpose::Tag => {
             let (remove, name) = match text.strip_prefix('-') {
                 Some(rest) => (true, rest),
@@ -576,6 +614,17 @@ pub fn done_message(done: &Done) -> String {
         Done::Resolved(0) => "no open incident on this item".into(),
         Done::Resolved(n) => format!("{n} incident{} resolved", plural(*n)),
         Done::Noted => "note added (kept local)".into(),
+        Done::Snoozed { count: 0, .. } => "nothing to snooze: only new and open items sleep".into(),
+        Done::Snoozed { count, until } => format!(
+            "{count} item{} snoozed until {until} · back as new then · u undoes",
+            plural(*count)
+        ),
+        Done::PersonNoted => "note on the author added (kept local)".into(),
+        Done::Linked(Some(_)) => "joined: one person now, their items in one author view".into(),
+        Done::Linked(None) => "already one person".into(),
+        Done::Advocate(true) => "marked as an advocate".into(),
+        Done::Advocate(false) => "no longer marked as an advocate".into(),
+        Done::Woken(count) => format!("{count} snoozed item{} back as new", plural(*count)),
         Done::Retried(retried) => retried.to_string(),
         Done::LangSet {
             lang,

@@ -258,12 +258,16 @@ fn count(ids: &[i64]) -> String {
 }
 
 /// The open popup, if any.
+/// The most choices an input popup lists at once (fewer when the terminal is short).
+const CHOICE_ROWS: usize = 8;
+
 pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
     let Some(popup) = &model.moderation.popup else {
         return;
     };
     let keys = &model.keymap;
     let key = |layer: Layer, action: Action| Span::raw(format!(" {} ", keys.key(layer, action)));
+    let mut more = String::new();
     let (title, lines): (String, Vec<Line>) = match popup {
         Popup::Actions { ids, actions } => {
             let offered: Vec<_> = ACTIONS.iter().filter(|a| actions.contains(&a.0)).collect();
@@ -355,6 +359,14 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                     format!(" Merge the incident of {} into ", count(ids)),
                     format!("#N · {tab} completes · {enter} merges"),
                 ),
+                Purpose::PersonNote(_) => (
+                    " Note on the author (never sent) ".to_string(),
+                    format!("{enter} saves"),
+                ),
+                Purpose::Snooze => (
+                    format!(" Snooze {} until ", count(ids)),
+                    format!("2h · tomorrow 9:00 · mon · {tab} completes"),
+                ),
                 Purpose::SplitTitle => (
                     format!(" Split {} into a new incident · title ", count(ids)),
                     format!("{enter} splits"),
@@ -381,11 +393,34 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                 ]),
                 Line::from(format!(" {hint} · {esc} cancels")).dim(),
             ];
-            for (value, description) in matching(model, purpose, text).into_iter().take(8) {
-                lines.push(Line::from(vec![
-                    Span::raw(format!(" {:<12}", inert_line(&value))).fg(Color::Magenta),
-                    Span::raw(inert_line(&description)).dim(),
-                ]));
+            let found = matching(model, purpose, text);
+            // All the choices, in a window that follows the highlighted one; the frame
+            // says how many are out of sight.
+            let room = (area.height as usize)
+                .saturating_sub(lines.len() + 2)
+                .min(CHOICE_ROWS);
+            let chosen = model.moderation.choice.min(found.len().saturating_sub(1));
+            let top = chosen.saturating_sub(room.saturating_sub(1));
+            for (i, (value, description)) in found.iter().enumerate().skip(top).take(room) {
+                let line = Line::from(vec![
+                    Span::raw(format!(" {:<12}", inert_line(value))).fg(Color::Magenta),
+                    Span::raw(inert_line(description)).dim(),
+                ]);
+                lines.push(if i == chosen { line.reversed() } else { line });
+            }
+            let below = found.len().saturating_sub(top + room);
+            more = [(top, "↑"), (below, "↓")]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, arrow)| format!("{arrow} {n} more"))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            if !more.is_empty() {
+                more = format!(
+                    " {more} · {}/{} move ",
+                    keys.key(Layer::Popup, Action::MoveDown),
+                    keys.key(Layer::Popup, Action::MoveUp)
+                );
             }
             (title, lines)
         }
@@ -393,7 +428,10 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
     let width = 60.min(area.width);
     let rect = centered(area, width, lines.len() as u16 + 2);
     crate::tui::pane::clear_popup(frame, rect);
-    let block = crate::tui::pane::frame(title, true);
+    let mut block = crate::tui::pane::frame(title, true);
+    if !more.is_empty() {
+        block = block.title_bottom(Line::from(more).bold());
+    }
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
