@@ -626,7 +626,7 @@ mod tests {
         key(&mut model, KeyCode::Char(':'));
         typed(&mut model, "view ");
         let mut seen = Vec::new();
-        for _ in 0..7 {
+        for _ in 0..9 {
             key(&mut model, KeyCode::Tab);
             seen.push(prompt_line(&model));
         }
@@ -636,8 +636,10 @@ mod tests {
                 ":view inbox",
                 ":view needs-reply",
                 ":view escalated",
+                ":view snoozed",
                 ":view done",
                 ":view all",
+                ":view posts",
                 ":view platform:chirp",
                 ":view inbox"
             ]
@@ -778,8 +780,10 @@ mod tests {
                 "Inbox              5",
                 "Needs reply        5",
                 "Escalated          5",
+                "Snoozed            5",
                 "Done               5",
                 "All                5",
+                "Our posts          5",
                 "Angry bugs         7",
                 "VIP          10,000+",
                 "chirp              5",
