@@ -81,6 +81,30 @@ fn one_short_post_per_language() {
     }
 }
 
+/// Portuguese typed without accents still has its own function words ("eu", "sem",
+/// "tudo") and spellings (lh and nh, -eito, the past in -ou and -uei); Catalan's "com"
+/// is its own word, not Portuguese "with".
+#[test]
+fn portuguese_without_accents_is_told_from_spanish_and_catalan() {
+    let langs = brand();
+    for (text, code) in [
+        ("eu paguei e nada chegou", "pt"),
+        ("sem gelo, por favor", "pt"),
+        ("o trabalho da loja foi perfeito", "pt"),
+        ("a minha filha adorou o bolo", "pt"),
+        ("o atendente foi bem educado", "pt"),
+        ("com sempre, molt bo", "ca"),
+        ("el got era brut com sempre", "ca"),
+        ("como siempre, perfecto", "es"),
+        ("no me contestan los mensajes", "es"),
+        ("malheureusement le colis est perdu", "fr"),
+        ("the barista was so unhelpful today", "en"),
+        ("die Einheit war leider kaputt", "de"),
+    ] {
+        assert_eq!(langs.detect(text), code, "{text}");
+    }
+}
+
 #[test]
 fn too_short_or_unclear_text_gets_the_primary_language() {
     let langs = brand();

@@ -103,12 +103,19 @@ fn fresh_sets_with_detected_languages() {
             "{file} detected: overall {:.3} (detection {d}/{n})",
             r as f64 / n as f64
         );
+        let mut below = Vec::new();
         for (l, (n, d, r)) in &by {
-            eprintln!(
-                "{file} detected: {l} {:.3} (detection {d}/{n})",
-                *r as f64 / *n as f64
-            );
+            let acc = *r as f64 / *n as f64;
+            eprintln!("{file} detected: {l} {acc:.3} (detection {d}/{n})");
+            if acc < 0.70 {
+                below.push(format!("{l} {acc:.3}"));
+            }
         }
+        // the floor per language holds end to end, not only with given languages
+        assert!(
+            below.is_empty(),
+            "{file} with detected languages: {below:?}"
+        );
     }
 }
 

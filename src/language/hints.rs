@@ -4,6 +4,7 @@
 //! as much, one shared by more not at all.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 /// The languages with hints, in bit order.
@@ -31,12 +32,13 @@ const FR: &str =
     j'attends suis sont fait été ete toujours rien merci bonjour aujourd'hui hier depuis chez \
     encore cette même quand où comment pourquoi alors donc moi commande boutique produit \
     livraison paiement abonnement argent demain avez êtes etes peux veux ai avez-vous \
-    acceptez-vous mails deux quatre reçu recu";
+    acceptez-vous mails deux quatre reçu recu ou";
 const PT: &str = "não nao você voce vocês voces com uma um para por muito muita mais está estou \
     meu minha já ja ainda também isso esse essa obrigado obrigada do da dos das no na nos ao é \
     são tem foi pra que olá ola hoje ontem nada ninguém ninguem sempre agora aqui até ate \
     depois vou vai pedido atendimento loja produto entrega pagamento assinatura dinheiro \
-    amanhã amanha quero têm tem vocês meu minha dia dias nova novo pela pelo num numa";
+    amanhã amanha quero têm tem vocês meu minha dia dias nova novo pela pelo num numa \
+    eu sem tudo bem nem ele ela isto ou seu sua";
 const DE: &str = "der das und ist nicht ich ein eine einen mit auf für fur den dem es sie wir ihr \
     euch euer eure sehr aber noch schon auch bei mir mich kein keine habe hat wie wo wann gibt \
     bitte danke heute gestern seit wieder immer nur war wurde sind zum zur vom nach \
@@ -47,7 +49,7 @@ const IT: &str =
     piu anche ancora ho hai ha questo questa perché perche grazie vostro vostra siete ma oggi \
     sempre dopo niente nessuno ciao buongiorno già gia qui ieri adesso tutto tutti cosa \
     ordine negozio prodotto consegna spedizione abbonamento soldi domani avete posso vi \
-    siamo sei dello della dei delle degli nella sul sulla fino";
+    siamo sei dello della dei delle degli nella sul sulla fino sua suo";
 const CA: &str =
     "els les amb però pero molt és què perquè aquest aquesta per una hi ha em et ens us \
     vostra vostre vosaltres sou tinc estic meu meva també gràcies gracies avui ahir encara \
@@ -56,7 +58,26 @@ const CA: &str =
     teniu feu obriu podeu quina quin quins quines quant necessito des aquí aqui amb això \
     aixo ho vull soc sóc puc havia quan fins només nomes vegada vegades setmana nostre \
     nostra vostre mateix després despres abans ara cop cops dilluns dimarts diumenge \
-    dissabte nens noi noia gent feina aigua bé gràcies";
+    dissabte nens noi noia gent feina aigua bé gràcies com seu";
+
+/// Function words of other Latin-script languages (Dutch, the Scandinavian ones, Romanian,
+/// Polish, Czech, Turkish, Indonesian, Finnish, Hungarian, Tagalog, Croatian, Afrikaans),
+/// none of them a word of ours: one of them in a post means the hints alone cannot tell
+/// it, however many of our words it shares.
+const FOREIGN: &str = "het een niet zijn ook maar naar wat geen mijn jullie wij bij \
+    uit deze dit wel hebben heb wordt kunnen moet altijd nooit zeer nog erg \
+    og ikke jeg til af med mig jag inte och att eller hvad hva hvor fordi virkelig \
+    meget veldig mycket stadig aldri aldrig kunne skulle hade vil \
+    sunt foarte iar deloc pentru acum nici acest din nimic sau \
+    jest jak bardzo mnie czy tak dla jestem \
+    jsem velmi jsou ani nebo proto \
+    bir çok için değil ile gibi daha \
+    yang ini itu tidak saya dengan untuk sudah belum sangat kami \
+    että olen mutta kun minä todella hyvin \
+    egy hogy nagyon volt már \
+    ang mga hindi ako naman \
+    nije samo jako kao \
+    ek mindig fost atat";
 
 /// Letters that belong to few of the languages.
 fn letter_votes(c: char) -> u16 {
@@ -82,6 +103,43 @@ fn letter_votes(c: char) -> u16 {
     }
 }
 
+/// Whether a letter is outside the alphabets of the hinted languages (ø, ł, ő, ș, ğ, š…):
+/// another language, or another script.
+fn foreign_letter(c: char) -> bool {
+    !c.is_ascii()
+        && !matches!(
+            c,
+            'ß' | 'ä'
+                | 'ö'
+                | 'ü'
+                | 'à'
+                | 'â'
+                | 'ç'
+                | 'è'
+                | 'é'
+                | 'ê'
+                | 'ë'
+                | 'î'
+                | 'ï'
+                | 'ô'
+                | 'ù'
+                | 'û'
+                | 'ÿ'
+                | 'œ'
+                | 'æ'
+                | 'á'
+                | 'í'
+                | 'ñ'
+                | 'ó'
+                | 'ú'
+                | 'ã'
+                | 'õ'
+                | 'ì'
+                | 'ò'
+                | '·'
+        )
+}
+
 /// Word endings typical of one or two of the languages.
 const ENDINGS: &[(&str, u16)] = &[
     ("ción", 1 << 1),
@@ -91,8 +149,22 @@ const ENDINGS: &[(&str, u16)] = &[
     ("ções", 1 << 3),
     ("cao", 1 << 3),
     ("dade", 1 << 3),
-    ("inho", 1 << 3),
-    ("inha", 1 << 3),
+    // Portuguese spells the palatals lh and nh (Spanish ll and ñ, Catalan ll and ny)
+    ("lho", 1 << 3),
+    ("lha", 1 << 3),
+    ("lhos", 1 << 3),
+    ("lhas", 1 << 3),
+    ("lhor", 1 << 3),
+    ("lhores", 1 << 3),
+    ("nho", 1 << 3),
+    ("nha", 1 << 3),
+    ("nhos", 1 << 3),
+    ("nhas", 1 << 3),
+    ("eito", 1 << 3),
+    ("eita", 1 << 3),
+    // past tense: chegou, comprou; paguei, fiquei
+    ("ou", 1 << 3),
+    ("uei", 1 << 3),
     ("zione", 1 << 5),
     ("zioni", 1 << 5),
     ("ità", 1 << 5),
@@ -115,23 +187,56 @@ const ENDINGS: &[(&str, u16)] = &[
 ];
 
 fn ending_votes(w: &str) -> u16 {
-    if w.chars().count() < 5 {
+    // bytes before chars: most words are short, and counting chars is not free
+    if w.len() < 5 || w.chars().count() < 5 {
         return 0;
     }
+    let last = w.as_bytes()[w.len() - 1];
     ENDINGS
         .iter()
-        .find(|(e, _)| w.ends_with(e))
+        .find(|(e, _)| e.as_bytes().last() == Some(&last) && w.ends_with(e))
         .map_or(0, |(_, m)| *m)
 }
 
-fn table() -> &'static HashMap<&'static str, u16> {
-    static T: OnceLock<HashMap<&'static str, u16>> = OnceLock::new();
+/// Marks a [`FOREIGN`] word in the table.
+const FOREIGN_BIT: u16 = 1 << 15;
+
+/// FNV-1a: the table's keys are fixed and short, so a simple hash beats SipHash's
+/// flood protection, which a table of our own words does not need.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Table = HashMap<&'static str, u16, BuildHasherDefault<Fnv>>;
+
+fn table() -> &'static Table {
+    static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
-        let mut t: HashMap<&'static str, u16> = HashMap::new();
+        let mut t = Table::default();
         for (i, list) in [EN, ES, FR, PT, DE, IT, CA].iter().enumerate() {
             for w in list.split_whitespace() {
                 *t.entry(w).or_default() |= 1 << i;
             }
+        }
+        for w in FOREIGN.split_whitespace() {
+            *t.entry(w).or_default() |= FOREIGN_BIT;
         }
         t
     })
@@ -146,6 +251,8 @@ pub(crate) struct Votes {
     /// Words with at least one letter.
     words: u16,
     pub letters: usize,
+    /// A function word or a letter of a language without hints was seen.
+    pub foreign: bool,
 }
 
 impl Votes {
@@ -201,6 +308,13 @@ impl Votes {
         (self.words > 0 && self.word_hits[i] * 4 >= self.words).then_some(code)
     }
 
+    /// How many function words of the leading language the text has (0 without a leader).
+    pub(crate) fn leader_words(&self) -> u16 {
+        self.leader()
+            .and_then(|code| LANGS.iter().position(|l| *l == code))
+            .map_or(0, |i| self.word_hits[i])
+    }
+
     /// Votes for `code` and the highest count any language has.
     pub(crate) fn points_of(&self, code: &str) -> Option<(u16, u16)> {
         let i = LANGS.iter().position(|l| *l == code)?;
@@ -230,15 +344,25 @@ pub(crate) fn vote(text: &str, allowed: u16) -> Votes {
         }
         buf.clear();
         for c in word.chars() {
+            // ASCII first: no ASCII character votes or belongs to another language
+            if c.is_ascii() {
+                if c.is_ascii_alphabetic() {
+                    votes.letters += 1;
+                    buf.push(c.to_ascii_lowercase());
+                } else if c == '\'' {
+                    buf.push('\'');
+                }
+                continue;
+            }
+            let lower = c.to_lowercase().next().unwrap_or(c);
             if c.is_alphabetic() {
                 votes.letters += 1;
-                for l in c.to_lowercase() {
-                    buf.push(if l == '’' { '\'' } else { l });
-                }
-            } else if c == '\'' || c == '’' {
+                votes.foreign |= foreign_letter(lower);
+                buf.extend(c.to_lowercase());
+            } else if c == '’' {
                 buf.push('\'');
             }
-            let m = letter_votes(c.to_lowercase().next().unwrap_or(c));
+            let m = letter_votes(lower);
             if m != 0 {
                 votes.add(m, allowed);
             }
@@ -249,7 +373,8 @@ pub(crate) fn vote(text: &str, allowed: u16) -> Votes {
         }
         votes.words = votes.words.saturating_add(1);
         if let Some(&m) = table.get(w) {
-            votes.add_word(m, allowed);
+            votes.foreign |= m & FOREIGN_BIT != 0;
+            votes.add_word(m & !FOREIGN_BIT, allowed);
         } else if let m @ 1.. = ending_votes(w) {
             votes.add_word(m, allowed);
         } else if let Some((head, _)) = w.split_once('\'') {

@@ -24,6 +24,9 @@ pub struct Languages {
     expected: Vec<Code>,
     /// Built once: whatlang's detector restricted to the expected languages.
     detector: whatlang::Detector,
+    /// With every language possible: whatlang among the hinted languages only, for a
+    /// post with nothing of another language in it (a third of the trigram work).
+    hinted: Option<whatlang::Detector>,
     /// Languages the function-word hints may name (bit i = `hints::LANGS[i]`).
     hint_mask: u16,
     single: bool,
@@ -72,7 +75,13 @@ impl Languages {
         }
         let hints_decide =
             !expected.is_empty() && codes.iter().all(|c| hints::LANGS.contains(&c.as_str()));
+        let hinted = expected.is_empty().then(|| {
+            whatlang::Detector::with_allowlist(
+                hints::LANGS.iter().filter_map(|c| lang_of(c)).collect(),
+            )
+        });
         Ok(Languages {
+            hinted,
             hints_decide,
             single: allow.len() <= 1,
             detector: whatlang::Detector::with_allowlist(allow),
@@ -99,7 +108,9 @@ impl Languages {
         let votes = hints::vote(text, self.hint_mask);
         // With only hinted languages expected, a clear lead decides; otherwise the lead
         // must also be dense, or a Dutch post would be English by its "was".
-        let decided = if self.hints_decide {
+        // Nothing of another language (no function word, no letter of its own) lets a
+        // clear lead decide with every language possible too.
+        let decided = if self.hints_decide || !votes.foreign {
             votes.clear_winner()
         } else {
             votes.dense_winner()
@@ -119,7 +130,13 @@ impl Languages {
                 .leader()
                 .map_or_else(|| self.primary(), |c| self.expected_code(c))
         };
-        let Some(info) = self.detector.detect(&cleaned) else {
+        // Two function words of one of ours and nothing of another language: the post is
+        // one of the hinted languages, and trigrams only have to tell which.
+        let detector = match &self.hinted {
+            Some(hinted) if !votes.foreign && votes.leader_words() >= 2 => hinted,
+            _ => &self.detector,
+        };
+        let Some(info) = detector.detect(&cleaned) else {
             return leader();
         };
         let guess = code_of(info.lang());

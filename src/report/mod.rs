@@ -64,7 +64,7 @@ pub struct Ctx<'a> {
     /// ... in the previous period.
     pub before: Vec<Item>,
     /// Negative items in the four weeks before the period (for recurring problems).
-    pub history: Vec<Item>,
+    pub history: Vec<data::Text>,
     /// Where the unanswered backlog is counted from: four weeks before the period.
     pub backlog_from: UnixTime,
     pub target: i64,
@@ -106,7 +106,7 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
         // Two periods in full; of the four weeks before, only what recurring problems read.
         this: data::items(conn, period.start, period.end)?,
         before: data::items(conn, prev.start, prev.end)?,
-        history: data::negative_items(conn, history_start, period.start)?,
+        history: data::negative_texts(conn, history_start, period.start)?,
         period,
         prev,
         backlog_from: history_start,

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::stopwords::is_stopword;
 use super::{md, Ctx};
 use crate::domain::SentimentLabel;
-use crate::store::report::Item;
+use crate::store::report::{Item, Text};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Term {
@@ -100,16 +100,29 @@ fn document_counts<'a>(items: impl Iterator<Item = &'a Item>) -> BTreeMap<String
     counts.into_iter().collect()
 }
 
+/// In how many of the history's texts each of `wanted` appears (only this week's
+/// candidates are looked up, so weeks of history build no large table).
+fn history_counts(texts: &[Text], wanted: &BTreeMap<String, u64>) -> HashMap<String, u64> {
+    let mut counts: HashMap<String, u64> = HashMap::new();
+    for text in texts {
+        for term in term_list(&text.body, text.lang.as_deref()) {
+            if wanted.contains_key(&term) {
+                *counts.entry(term).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
+
 fn negative(item: &&Item) -> bool {
     item.sentiment() == Some(SentimentLabel::Negative)
 }
 
 pub fn compute(ctx: &Ctx) -> Recurring {
     let now: Vec<&Item> = ctx.this.iter().filter(negative).collect();
-    let before: Vec<&Item> = ctx.history.iter().filter(negative).collect();
     let counts = document_counts(now.iter().copied());
-    let previous = document_counts(before.iter().copied());
-    let (n_now, n_before) = (now.len() as u64, before.len() as u64);
+    let previous = history_counts(&ctx.history, &counts);
+    let (n_now, n_before) = (now.len() as u64, ctx.history.len() as u64);
     let mut scored: Vec<(f64, &String, u64)> = counts
         .iter()
         .filter(|(_, &c)| c >= MIN_ITEMS)
@@ -149,7 +162,7 @@ pub fn compute(ctx: &Ctx) -> Recurring {
         .collect();
     Recurring {
         negative_items: now.len() as u64,
-        negative_before: before.len() as u64,
+        negative_before: n_before,
         terms,
     }
 }

@@ -43,24 +43,6 @@ fn label(text: Option<String>) -> Option<SentimentLabel> {
 
 /// Items created in [start, end), oldest first.
 pub fn items(conn: &Connection, start: UnixTime, end: UnixTime) -> rusqlite::Result<Vec<Item>> {
-    select_items(conn, start, end, false)
-}
-
-/// Only the negative items (the CM's label first) created in [start, end), oldest first.
-pub fn negative_items(
-    conn: &Connection,
-    start: UnixTime,
-    end: UnixTime,
-) -> rusqlite::Result<Vec<Item>> {
-    select_items(conn, start, end, true)
-}
-
-fn select_items(
-    conn: &Connection,
-    start: UnixTime,
-    end: UnixTime,
-    negative_only: bool,
-) -> rusqlite::Result<Vec<Item>> {
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, acc.platform, i.kind, i.created_at, i.needs_reply,
                 CASE WHEN i.needs_reply THEN coalesce(i.first_response_at,
@@ -73,10 +55,9 @@ fn select_items(
          JOIN accounts acc ON acc.id = i.account_id
          JOIN authors au ON au.id = i.author_id
          WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
-           AND (?3 = 0 OR coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative')
          ORDER BY i.created_at, i.id",
     )?;
-    let rows = stmt.query_map(params![start, end, negative_only], |r| {
+    let rows = stmt.query_map(params![start, end], |r| {
         Ok(Item {
             id: r.get(0)?,
             platform: r.get(1)?,
@@ -91,6 +72,35 @@ fn select_items(
             body: inert(&r.get::<_, String>(10)?),
             url: r.get(11)?,
             lang: r.get(12)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The text and language of a negative item (the CM's label first).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    pub body: String,
+    pub lang: Option<String>,
+}
+
+/// The negative items created in [start, end), oldest first: only what recurring problems
+/// read, so weeks of history cost no joins and no response-time lookups.
+pub fn negative_texts(
+    conn: &Connection,
+    start: UnixTime,
+    end: UnixTime,
+) -> rusqlite::Result<Vec<Text>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.body, i.lang FROM items i
+         WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
+           AND coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'
+         ORDER BY i.created_at, i.id",
+    )?;
+    let rows = stmt.query_map(params![start, end], |r| {
+        Ok(Text {
+            body: inert(&r.get::<_, String>(0)?),
+            lang: r.get(1)?,
         })
     })?;
     rows.collect()
