@@ -59,7 +59,7 @@ pub fn rows(conn: &Connection, tag: &str, since: UnixTime) -> crate::store::Resu
 pub fn selected_rows(
     conn: &Connection,
     tag: Option<&str>,
-    pattern: Option<&crate::pattern::Pattern>,
+    pattern: Option<&crate::store::pattern::Pattern>,
     since: UnixTime,
 ) -> crate::store::Result<Vec<Row>> {
     Ok(to_rows(crate::store::export::selected(

@@ -19,7 +19,6 @@ pub mod language;
 pub mod logging;
 pub mod markdown;
 pub mod outbox;
-pub mod pattern;
 pub mod platform;
 pub mod poller;
 pub mod private_fs;

@@ -44,7 +44,7 @@ fn limit_first_page(
     for _ in 0..2 {
         for text in patterns {
             let query = ListQuery {
-                limit: crate::pattern::parse(text)?,
+                limit: crate::store::pattern::parse(text)?,
                 ..ListQuery::view(view.clone())
             };
             let started = Instant::now();

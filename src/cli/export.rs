@@ -26,7 +26,7 @@ pub fn run(
     };
     let pattern = match &query {
         Some(text) => Some(
-            crate::pattern::parse(text)
+            crate::store::pattern::parse(text)
                 .map_err(|e| anyhow::anyhow!("--query: {}", e.pointed(text)))?
                 .context("--query is empty: give a pattern such as '~t bug ~s neg'")?,
         ),

@@ -35,7 +35,7 @@ pub fn tagged(conn: &Connection, tag: &str, since: UnixTime) -> Result<Vec<Tagge
 pub fn selected(
     conn: &Connection,
     tag: Option<&str>,
-    pattern: Option<&crate::pattern::Pattern>,
+    pattern: Option<&crate::store::pattern::Pattern>,
     since: UnixTime,
     now: UnixTime,
 ) -> Result<Vec<TaggedItem>> {

@@ -128,8 +128,8 @@ pub struct ListQuery {
     pub view: View,
     /// An FTS5 query as built by [`super::view::fts_query`].
     pub search: Option<String>,
-    /// A limit pattern (`~t bug ~s neg`), see [`crate::pattern`].
-    pub limit: Option<crate::pattern::Pattern>,
+    /// A limit pattern (`~t bug ~s neg`), see [`crate::store::pattern`].
+    pub limit: Option<crate::store::pattern::Pattern>,
     pub sort: Sort,
 }
 

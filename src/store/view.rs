@@ -218,7 +218,7 @@ pub fn fts_query(input: &str) -> Option<String> {
 
 /// [`fts_query`], or why `input` is not a search (for the prompt).
 pub fn search_query(input: &str) -> Result<Option<String>, String> {
-    use crate::pattern::{parse, Pattern};
+    use crate::store::pattern::{parse, Pattern};
     let Some(mut pattern) = parse(input).map_err(|e| e.to_string())? else {
         return Ok(None);
     };
@@ -245,8 +245,8 @@ pub fn search_query(input: &str) -> Result<Option<String>, String> {
     fts_of(&pattern).map(Some)
 }
 
-fn fts_of(pattern: &crate::pattern::Pattern) -> Result<String, String> {
-    use crate::pattern::Pattern;
+fn fts_of(pattern: &crate::store::pattern::Pattern) -> Result<String, String> {
+    use crate::store::pattern::Pattern;
     let keep = "a search needs a word to keep besides what it leaves out (`refund !late`)";
     Ok(match pattern {
         Pattern::Text(terms) => terms.iter().map(|t| t.fts()).collect::<Vec<_>>().join(" "),

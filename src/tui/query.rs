@@ -37,7 +37,7 @@ pub enum Request {
         purpose: IdsFor,
     },
     /// The counts of the saved views: (name, pattern).
-    SavedCounts(Vec<(String, crate::pattern::Pattern)>),
+    SavedCounts(Vec<(String, crate::store::pattern::Pattern)>),
     /// The author view's card of a person.
     Person(i64),
 }

@@ -1,7 +1,7 @@
 //! Find and act: the limit (`l`), marks by pattern (`T`), mark all (`*`), invert (`~`),
 //! unmark all (`U`), and the confirmation before a verb touches many marked items.
 //!
-//! Patterns are parsed by [`crate::pattern`]; the ids a mark command needs are read on
+//! Patterns are parsed by [`crate::store::pattern`]; the ids a mark command needs are read on
 //! the query worker ([`Request::Ids`]), so marking a big view never blocks a key.
 
 use crossterm::event::KeyEvent;
@@ -10,7 +10,7 @@ use super::keymap::{Action, Layer};
 use super::model::{Effect, Model, Prompt};
 use super::query::{IdsFor, Request};
 use crate::domain::ItemId;
-use crate::pattern::Pattern;
+use crate::store::pattern::Pattern;
 use crate::store::read::{ListQuery, Sort};
 use crate::store::View;
 
@@ -211,7 +211,7 @@ pub fn view_name(view: &View) -> String {
 /// Parses `text`, or says where it is wrong.
 fn parsed(model: &mut Model, text: &str) -> Result<Option<Pattern>, ()> {
     model.find.draft = text.to_string();
-    crate::pattern::parse(text).map_err(|e| {
+    crate::store::pattern::parse(text).map_err(|e| {
         model.status.message = Some(format!("pattern: {e}"));
     })
 }
@@ -382,7 +382,7 @@ mod tests {
         let query = list_query(&effects).expect("the list reloads");
         assert_eq!(
             query.limit,
-            crate::pattern::parse("~t bug ~s neg").unwrap(),
+            crate::store::pattern::parse("~t bug ~s neg").unwrap(),
             "{query:?}"
         );
         assert_eq!(query.view, crate::store::View::Inbox);
@@ -442,7 +442,10 @@ mod tests {
         let effects = key(&mut model, KeyCode::Char('*'));
         let (query, purpose) = ids_request(&effects).expect("asks the worker for ids");
         assert_eq!(purpose, IdsFor::Mark);
-        assert_eq!(query.limit, crate::pattern::parse("~p chirp").unwrap());
+        assert_eq!(
+            query.limit,
+            crate::store::pattern::parse("~p chirp").unwrap()
+        );
         update(
             &mut model,
             Msg::Loaded(Response::Ids {
@@ -461,9 +464,9 @@ mod tests {
             key(&mut model, KeyCode::Enter)
         };
         let (query, _) = ids_request(&effects).unwrap();
-        let expected = crate::pattern::Pattern::And(vec![
-            crate::pattern::parse("~p chirp").unwrap().unwrap(),
-            crate::pattern::parse("~s neg").unwrap().unwrap(),
+        let expected = crate::store::pattern::Pattern::And(vec![
+            crate::store::pattern::parse("~p chirp").unwrap().unwrap(),
+            crate::store::pattern::parse("~s neg").unwrap().unwrap(),
         ]);
         assert_eq!(query.limit, Some(expected));
         update(
@@ -574,7 +577,10 @@ mod tests {
         let effects = key(&mut model, KeyCode::Enter);
         let query = list_query(&effects).unwrap();
         assert_eq!(query.view, crate::store::View::All);
-        assert_eq!(query.limit, crate::pattern::parse("~t bug !~r").unwrap());
+        assert_eq!(
+            query.limit,
+            crate::store::pattern::parse("~t bug !~r").unwrap()
+        );
         assert_eq!(model.find.limit.as_deref(), Some("~t bug !~r"));
 
         // A bad pattern is named, not taken for a view.
@@ -832,7 +838,10 @@ mod tests {
         let query = list_query(&effects)
             .unwrap_or_else(|| panic!("{effects:?} {:?}", model.status.message));
         assert_eq!(query.view, crate::store::View::Saved("Angry bugs".into()));
-        assert_eq!(query.limit, crate::pattern::parse("~t bug ~s neg").unwrap());
+        assert_eq!(
+            query.limit,
+            crate::store::pattern::parse("~t bug ~s neg").unwrap()
+        );
 
         // `l` narrows the saved view; esc goes back to the view's own query.
         key(&mut model, KeyCode::Char('l'));
@@ -840,13 +849,18 @@ mod tests {
         let query = list_query(&key(&mut model, KeyCode::Enter)).unwrap();
         assert_eq!(
             query.limit,
-            Some(crate::pattern::Pattern::And(vec![
-                crate::pattern::parse("~t bug ~s neg").unwrap().unwrap(),
-                crate::pattern::parse("~p chirp").unwrap().unwrap(),
+            Some(crate::store::pattern::Pattern::And(vec![
+                crate::store::pattern::parse("~t bug ~s neg")
+                    .unwrap()
+                    .unwrap(),
+                crate::store::pattern::parse("~p chirp").unwrap().unwrap(),
             ]))
         );
         let query = list_query(&key(&mut model, KeyCode::Esc)).unwrap();
-        assert_eq!(query.limit, crate::pattern::parse("~t bug ~s neg").unwrap());
+        assert_eq!(
+            query.limit,
+            crate::store::pattern::parse("~t bug ~s neg").unwrap()
+        );
 
         key(&mut model, KeyCode::Char(':'));
         typed(&mut model, "view vi");

@@ -10,7 +10,7 @@ use super::super::keymap::{Key, Keymap, Layer};
 use super::super::model::{Effect, Model};
 use super::super::query::Request;
 use crate::domain::UnixTime;
-use crate::pattern::Pattern;
+use crate::store::pattern::Pattern;
 use crate::store::read::ListQuery;
 use crate::store::View;
 
@@ -68,7 +68,7 @@ pub fn validate(
         if views.iter().any(|v| v.name.eq_ignore_ascii_case(name)) || View::parse(name).is_some() {
             return Err(format!("[[view]] `{name}`: the name is taken"));
         }
-        let pattern = crate::pattern::parse(&config.query)
+        let pattern = crate::store::pattern::parse(&config.query)
             .map_err(|e| format!("[[view]] `{name}` query: {}", e.pointed(&config.query)))?
             .ok_or_else(|| format!("[[view]] `{name}` has an empty query"))?;
         let key = match &config.key {

@@ -1,11 +1,16 @@
 //! Limit patterns as SQL: every `~x` field is one row of [`FIELDS`] (its letter, what it
 //! takes and its condition on `items i`), and [`condition`] turns a parsed
 //! [`Pattern`] into one WHERE fragment whose every user value is a bound parameter.
+//! The parser ([`parse`]) lives here too: the language and its table are one thing, and
+//! keeping them together keeps `store` free of imports from above it.
+
+pub mod parse;
+
+pub use parse::{field_list, parse, Arg, FieldValue, Pattern, PatternError, Term, TimeSpec};
 
 use rusqlite::types::Value;
 
 use crate::domain::UnixTime;
-use crate::pattern::{Arg, FieldValue, Pattern, Term};
 
 /// One `~x` field.
 #[derive(Debug)]
@@ -285,7 +290,7 @@ mod tests {
 
     /// The external numbers of the items `text` selects.
     fn select(fx: &Fixture, text: &str) -> Vec<i64> {
-        let pattern = crate::pattern::parse(text).unwrap().unwrap();
+        let pattern = crate::store::pattern::parse(text).unwrap().unwrap();
         let (sql, params) = condition(&pattern, NOW);
         let mut stmt = fx
             .conn
@@ -405,7 +410,7 @@ mod tests {
             "\"NEAR(a b) OR *\"",
             "~a %",
         ] {
-            let pattern = crate::pattern::parse(hostile).unwrap().unwrap();
+            let pattern = crate::store::pattern::parse(hostile).unwrap().unwrap();
             let (sql, _) = condition(&pattern, NOW);
             assert!(!sql.contains("DROP") && !sql.contains("'1'"), "{sql}");
             assert_eq!(select(&fx, hostile), Vec::<i64>::new(), "{hostile}");
@@ -434,7 +439,7 @@ mod tests {
                 .collect()
         };
         let query = ListQuery {
-            limit: crate::pattern::parse("~t bug | ~k dm").unwrap(),
+            limit: crate::store::pattern::parse("~t bug | ~k dm").unwrap(),
             ..ListQuery::view(crate::store::View::All)
         };
         let rows = reader.page(&query, None, Direction::Older, 10).unwrap();
@@ -463,7 +468,7 @@ mod tests {
         assert_eq!(external(reader.ids(&searched, 10).unwrap()), ["x4", "x1"]);
         // In the Inbox the done and post items stay out.
         let inbox = ListQuery {
-            limit: crate::pattern::parse("~p forum").unwrap(),
+            limit: crate::store::pattern::parse("~p forum").unwrap(),
             ..ListQuery::view(crate::store::View::Inbox)
         };
         assert_eq!(reader.count(&inbox).unwrap(), 2);
@@ -528,7 +533,7 @@ mod tests {
         // Ages: 5 (20d), 3 (10d), 2 (3d), 4 (1d), 1 (12h); 6 is a post, not in All.
         for (limit, search) in [
             (None, None),
-            (crate::pattern::parse("!~k dm").unwrap(), None),
+            (crate::store::pattern::parse("!~k dm").unwrap(), None),
         ] {
             let query = ListQuery {
                 sort: Sort::Oldest,

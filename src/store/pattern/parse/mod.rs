@@ -3,7 +3,7 @@
 //! One parser for every place the CM selects items by what they are: the inbox's limit
 //! (`l`), mark by pattern (`T`), `:view`, saved views and `hark export --query`. It only
 //! reads text; the store turns a [`Pattern`] into a parameterised SQL condition
-//! (`crate::store::pattern`), whose field table is also where a new `~x` field is added.
+//! (the parent module), whose field table is also where a new `~x` field is added.
 //!
 //! Grammar: `or := and ('|' and)*`, `and := unary+`, `unary := '!' unary | '(' or ')' |
 //! field | word | "phrase"`. Plain words and phrases are full-text search (`refund*` is a
@@ -16,7 +16,7 @@ use std::fmt;
 
 pub use time::TimeSpec;
 
-use crate::store::pattern::{field, Field};
+use super::{field, Field};
 use lexer::{Token, TokenKind};
 
 /// What a field takes after its letter.
