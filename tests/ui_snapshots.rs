@@ -275,7 +275,7 @@ fn a_first_run_with_no_accounts_says_how_to_start() {
     for line in [
         "No accounts yet",
         "hark demo",
-        "hark account add mastodon",
+        "hark account add <platform>",
         "hark doctor",
         "/home/cm/.config/hark/config.toml",
     ] {

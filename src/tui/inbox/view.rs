@@ -272,7 +272,7 @@ fn first_run_lines(config: &str, width: usize) -> Vec<Line<'static>> {
     vec![
         Line::from("  No accounts yet: nothing is being polled.").bold(),
         Line::from("  try it:   hark demo"),
-        Line::from("  connect:  hark account add mastodon|bluesky"),
+        Line::from("  connect:  hark account add <platform>"),
         Line::from("  check:    hark doctor"),
         Line::from(format!("  config:   {config}")),
     ]

@@ -282,7 +282,12 @@ const INBOX: &[Binding] = &[
         "mark done (marked or this)",
     ),
     b(Action::Reopen, &["o"], "Item", "reopen"),
-    b(Action::Undo, &["u"], "Item", "undo last state change"),
+    b(
+        Action::Undo,
+        &["u"],
+        "Item",
+        "undo the last change (state, tagging, snooze)",
+    ),
     b(
         Action::ToggleMark,
         &["space"],
