@@ -100,13 +100,31 @@ fn block_marker(chars: &[char]) -> Option<usize> {
 
 /// `&amp;`, `&#38;`, `&#x26;`: what follows an `&` that markdown would decode.
 fn is_reference(rest: &[char]) -> bool {
-    let body: Vec<char> = rest.iter().copied().take_while(|c| *c != ';').collect();
-    if body.len() == rest.len() || body.is_empty() || body.len() > 32 {
-        return false;
+    let mut body: Vec<char> = Vec::new();
+    for &c in rest {
+        if c == ';' {
+            return match body.as_slice() {
+                [] => false,
+                ['#', 'x' | 'X', hex @ ..] => {
+                    !hex.is_empty() && hex.iter().all(char::is_ascii_hexdigit)
+                }
+                ['#', dec @ ..] => !dec.is_empty() && dec.iter().all(char::is_ascii_digit),
+                name => {
+                    name[0].is_ascii_alphabetic() && name.iter().all(char::is_ascii_alphanumeric)
+                }
+            };
+        }
+        if !(c.is_ascii_alphanumeric() || c == '#') || body.len() >= 32 {
+            return false;
+        }
+        body.push(c);
     }
+    // The text ends inside what could still become a reference: escaped pieces are joined
+    // (a report line, a table row), and the next one may complete it (`…&#` + `5;…`).
     match body.as_slice() {
-        ['#', 'x' | 'X', hex @ ..] => !hex.is_empty() && hex.iter().all(char::is_ascii_hexdigit),
-        ['#', dec @ ..] => !dec.is_empty() && dec.iter().all(char::is_ascii_digit),
+        [] | ['#'] | ['#', 'x' | 'X'] => true,
+        ['#', 'x' | 'X', hex @ ..] => hex.iter().all(char::is_ascii_hexdigit),
+        ['#', dec @ ..] => dec.iter().all(char::is_ascii_digit),
         name => name[0].is_ascii_alphabetic() && name.iter().all(char::is_ascii_alphanumeric),
     }
 }
