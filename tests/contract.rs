@@ -40,100 +40,42 @@ macro_rules! kit {
     };
 }
 
+/// `full_kit!(module: Adapter)`: every case, for a connector that talks HTTP.
+macro_rules! full_kit {
+    ($module:ident: $platform:ty) => {
+        kit!($module: $platform;
+            page_boundaries,
+            restart_mid_page,
+            backdated_items,
+            malformed_record,
+            rate_limits,
+            refused_moderation,
+            refused_moderation_is_undone,
+            crash_mid_send_reply,
+            crash_mid_send_moderation,
+            unreadable_success,
+            two_processes_send_each_row_once,
+            second_process_leaves_in_flight_rows,
+        );
+    };
+}
+
 mod cases {
     pub use crate::ingest_cases::*;
     pub use crate::outbox_cases::*;
 }
 
-kit!(mastodon: crate::mastodon_adapter::Mastodon;
-    page_boundaries,
-    restart_mid_page,
-    backdated_items,
-    malformed_record,
-    rate_limits,
-    refused_moderation,
-    refused_moderation_is_undone,
-    crash_mid_send_reply,
-    crash_mid_send_moderation,
-    unreadable_success,
-    two_processes_send_each_row_once,
-    second_process_leaves_in_flight_rows,
-);
+full_kit!(mastodon: crate::mastodon_adapter::Mastodon);
 
-kit!(bluesky: crate::bluesky_adapter::Bluesky;
-    page_boundaries,
-    restart_mid_page,
-    backdated_items,
-    malformed_record,
-    rate_limits,
-    refused_moderation,
-    refused_moderation_is_undone,
-    crash_mid_send_reply,
-    crash_mid_send_moderation,
-    unreadable_success,
-    two_processes_send_each_row_once,
-    second_process_leaves_in_flight_rows,
-);
+full_kit!(bluesky: crate::bluesky_adapter::Bluesky);
 
-kit!(matrix: crate::matrix_adapter::Matrix;
-    page_boundaries,
-    restart_mid_page,
-    backdated_items,
-    malformed_record,
-    rate_limits,
-    refused_moderation,
-    refused_moderation_is_undone,
-    crash_mid_send_reply,
-    crash_mid_send_moderation,
-    unreadable_success,
-    two_processes_send_each_row_once,
-    second_process_leaves_in_flight_rows,
-);
+full_kit!(matrix: crate::matrix_adapter::Matrix);
 
-kit!(facebook: crate::meta_adapter::Facebook;
-    page_boundaries,
-    restart_mid_page,
-    backdated_items,
-    malformed_record,
-    rate_limits,
-    refused_moderation,
-    refused_moderation_is_undone,
-    crash_mid_send_reply,
-    crash_mid_send_moderation,
-    unreadable_success,
-    two_processes_send_each_row_once,
-    second_process_leaves_in_flight_rows,
-);
+full_kit!(facebook: crate::meta_adapter::Facebook);
 
-kit!(x: crate::x_adapter::X;
-    page_boundaries,
-    restart_mid_page,
-    backdated_items,
-    malformed_record,
-    rate_limits,
-    refused_moderation,
-    refused_moderation_is_undone,
-    crash_mid_send_reply,
-    crash_mid_send_moderation,
-    unreadable_success,
-    two_processes_send_each_row_once,
-    second_process_leaves_in_flight_rows,
-);
+full_kit!(x: crate::x_adapter::X);
 
-kit!(instagram: crate::meta_adapter::Instagram;
-    page_boundaries,
-    restart_mid_page,
-    backdated_items,
-    malformed_record,
-    rate_limits,
-    refused_moderation,
-    refused_moderation_is_undone,
-    crash_mid_send_reply,
-    crash_mid_send_moderation,
-    unreadable_success,
-    two_processes_send_each_row_once,
-    second_process_leaves_in_flight_rows,
-);
+full_kit!(instagram: crate::meta_adapter::Instagram);
 
 // The demo has no HTTP: it passes the outbox cases.
 kit!(demo: crate::demo_adapter::Demo;
