@@ -68,6 +68,9 @@ pub struct Config {
     /// Saved views (`[[view]] name, key, query`).
     #[serde(default, rename = "view")]
     pub views: Vec<crate::tui::find::saved::SavedViewConfig>,
+    /// Team mode (`[team]`): absent, hark works alone on its cache.
+    #[serde(default)]
+    pub team: Option<crate::team::config::TeamConfig>,
 }
 
 fn default_brand() -> String {

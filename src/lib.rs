@@ -31,6 +31,7 @@ pub mod sentiment;
 pub mod sla;
 pub mod snooze;
 pub mod store;
+pub mod team;
 pub mod threads;
 pub mod tui;
 pub mod workspace;
