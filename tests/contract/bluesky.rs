@@ -19,24 +19,14 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::harness::{arrival, Platform, RateLimit, Record, Scripted, SLOW};
+use crate::harness::{arrival, iso, Platform, RateLimit, Record, Scripted, SLOW};
 
 const PAGE: usize = 2;
 const BRAND: &str = "did:plc:brand";
 const BRAND_ROOT: &str = "at://did:plc:brand/app.bsky.feed.post/3kbrandroot00";
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/bluesky/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v.as_object_mut().unwrap().remove("_source");
-    v
-}
-
-fn iso(t: i64) -> String {
-    jiff::Timestamp::from_second(t).unwrap().to_string()
+    crate::harness::fixture_json("bluesky", name)
 }
 
 fn uri(n: u32) -> String {

@@ -293,3 +293,41 @@ pub fn worker_on(writer: &Writer, account_id: i64, connector: Arc<dyn Connector>
 
 /// How long a slow send keeps the worker waiting.
 pub const SLOW: Duration = Duration::from_secs(1);
+
+/// A JSON fixture from `tests/fixtures/<dir>/`, without its provenance: a leading `//`
+/// comment or a `_source` key (each fixture names the documentation page it is copied from).
+pub fn fixture_json(dir: &str, name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let json: String = text
+        .lines()
+        .skip_while(|l| l.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("_source");
+    }
+    v
+}
+
+/// `t` as RFC 3339 UTC, as most platforms write their times.
+pub fn iso(t: i64) -> String {
+    jiff::Timestamp::from_second(t).unwrap().to_string()
+}
+
+/// A 200 answer with a JSON body.
+pub fn json_answer(v: serde_json::Value) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200)
+        .insert_header("content-type", "application/json")
+        .set_body_string(v.to_string())
+}
+
+/// The request's query parameter `key`, decoded.
+pub fn query(request: &wiremock::Request, key: &str) -> Option<String> {
+    request
+        .url
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}

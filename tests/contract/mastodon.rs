@@ -19,26 +19,12 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::harness::{arrival, Platform, RateLimit, Record, Scripted, SLOW};
+use crate::harness::{arrival, iso, json_answer, Platform, RateLimit, Record, Scripted, SLOW};
 
 const PAGE: usize = 2;
 
 fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/mastodon/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(path).unwrap();
-    let json: String = text
-        .lines()
-        .skip_while(|l| l.starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    serde_json::from_str(&json).unwrap()
-}
-
-fn iso(t: i64) -> String {
-    jiff::Timestamp::from_second(t).unwrap().to_string()
+    crate::harness::fixture_json("mastodon", name)
 }
 
 /// The notification of record `r`, from the documentation's example.
@@ -85,12 +71,6 @@ struct State {
 
 #[derive(Clone, Default)]
 struct Instance(Arc<Mutex<State>>);
-
-fn json_answer(v: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "application/json")
-        .set_body_string(v.to_string())
-}
 
 fn error(status: u16, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status)

@@ -22,20 +22,14 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::harness::{arrival, Platform, RateLimit, Record, Scripted, SLOW};
+use crate::harness::{arrival, json_answer, query, Platform, RateLimit, Record, Scripted, SLOW};
 
 const PAGE: usize = 2;
 pub const ROOM: &str = "!support:nimbus.test";
 pub const BRAND: &str = "@brand:nimbus.test";
 
 pub fn fixture(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/matrix/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v.as_object_mut().unwrap().remove("_source");
-    v
+    crate::harness::fixture_json("matrix", name)
 }
 
 /// The room event of record `r`, from the spec's m.room.message example.
@@ -57,12 +51,6 @@ fn event(r: &Record) -> Value {
         e.as_object_mut().unwrap().remove("origin_server_ts");
     }
     e
-}
-
-fn json_answer(v: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "application/json")
-        .set_body_string(v.to_string())
 }
 
 pub fn error(status: u16, errcode: &str, message: &str) -> ResponseTemplate {
@@ -218,14 +206,6 @@ impl State {
             None => answer,
         }
     }
-}
-
-fn query(request: &Request, key: &str) -> Option<String> {
-    request
-        .url
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
 }
 
 fn percent_decode(s: &str) -> String {

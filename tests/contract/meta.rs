@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::harness::{arrival, Platform, RateLimit, Record, Scripted, SLOW};
+use crate::harness::{arrival, json_answer, Platform, RateLimit, Record, Scripted, SLOW};
 
 pub const PAGE: &str = "104000000000001";
 pub const POST: &str = "104000000000001_880000000000002";
@@ -33,14 +33,7 @@ pub const VERSION: &str = "v21.0";
 const PER_PAGE: usize = 2;
 
 pub fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/meta/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(path).unwrap();
-    let json: String = text
-        .lines()
-        .skip_while(|l| l.starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    serde_json::from_str(&json).unwrap()
+    crate::harness::fixture_json("meta", name)
 }
 
 fn iso(t: i64) -> String {
@@ -48,12 +41,6 @@ fn iso(t: i64) -> String {
         .unwrap()
         .strftime("%Y-%m-%dT%H:%M:%S+0000")
         .to_string()
-}
-
-pub fn json_answer(v: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "application/json")
-        .set_body_string(v.to_string())
 }
 
 /// A Graph error answer with `code` and `message`.

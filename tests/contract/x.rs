@@ -20,21 +20,14 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::harness::{arrival, Platform, RateLimit, Record, Scripted, SLOW};
+use crate::harness::{arrival, iso, query, Platform, RateLimit, Record, Scripted, SLOW};
 
 const PAGE: usize = 2;
 const ME: &str = "2244994945";
 const BRAND_ROOT: &str = "1700000000000000001";
 
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/x/{name}", env!("CARGO_MANIFEST_DIR"));
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    v.as_object_mut().unwrap().remove("_source");
-    v
-}
-
-fn iso(t: i64) -> String {
-    jiff::Timestamp::from_second(t).unwrap().to_string()
+    crate::harness::fixture_json("x", name)
 }
 
 /// Post ids grow with arrival, like X's snowflakes.
@@ -103,14 +96,6 @@ fn problem(status: u16, title: &str, detail: &str) -> ResponseTemplate {
             json!({"title": title, "detail": detail, "type": "about:blank", "status": status})
                 .to_string(),
         )
-}
-
-fn query(request: &Request, key: &str) -> Option<String> {
-    request
-        .url
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
 }
 
 impl Api {
