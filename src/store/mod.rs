@@ -21,6 +21,8 @@ pub mod notifications;
 pub mod outbox;
 pub mod outbox_read;
 pub mod pattern;
+#[cfg(test)]
+pub mod peek;
 pub mod people;
 pub mod queue;
 pub mod read;
