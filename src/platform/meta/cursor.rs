@@ -132,6 +132,38 @@ impl Cursor {
     }
 }
 
+/// Takes a newest-first page into `out` down to `floor`: each record read is an item seen
+/// under `edge`, one that cannot be read is set aside as `what`, and the first older than
+/// the floor ends the walk. True when the walk is over (past the floor, or no next page).
+pub fn take_down_to(
+    page: &super::graph::Page,
+    what: &str,
+    edge: &str,
+    floor: i64,
+    round: &mut Round,
+    out: &mut crate::platform::FetchPage,
+    read: impl Fn(&serde_json::Value) -> Result<crate::domain::NewItem, String>,
+) -> bool {
+    let mut past = false;
+    for record in &page.data {
+        match read(record) {
+            Ok(item) if item.created_at < floor => {
+                past = true;
+                break;
+            }
+            Ok(item) => {
+                round.saw(edge, item.created_at);
+                out.items.push(item);
+            }
+            Err(reason) => out
+                .unreadable
+                .push(super::records::set_aside(what, record, reason)),
+        }
+    }
+    round.after = page.after.clone();
+    past || page.after.is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

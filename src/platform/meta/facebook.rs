@@ -5,7 +5,7 @@
 //! the posts the Page is tagged in. One Graph request per page of the round, each saved
 //! with its items (see [`super::cursor`]).
 
-use super::cursor::{Cursor, Queued, Round, Step};
+use super::cursor::{take_down_to, Cursor, Queued, Round, Step};
 use super::graph::path_id;
 use super::records::{self, set_aside};
 use super::MetaConnector;
@@ -175,25 +175,16 @@ impl MetaConnector {
             }
             Err(e) => return Err(e),
         };
-        let comments_floor = cur.floor(COMMENTS, floor);
-        let mut past = false;
-        for record in &page.data {
-            match records::facebook_comment(record, &post.id, &self.id) {
-                Ok(item) => {
-                    if item.created_at < comments_floor {
-                        past = true;
-                        break;
-                    }
-                    round.saw(COMMENTS, item.created_at);
-                    out.items.push(item);
-                }
-                Err(reason) => out
-                    .unreadable
-                    .push(set_aside("facebook comment", record, reason)),
-            }
-        }
-        round.after = page.after.clone();
-        Ok(past || page.after.is_none())
+        let page_id = &self.id;
+        Ok(take_down_to(
+            &page,
+            "facebook comment",
+            COMMENTS,
+            cur.floor(COMMENTS, floor),
+            round,
+            out,
+            |record| records::facebook_comment(record, &post.id, page_id),
+        ))
     }
 
     /// One page of the posts the Page is tagged in; true when the walk is over.
@@ -218,26 +209,21 @@ impl MetaConnector {
                 round.after.as_deref(),
             )
             .await?;
-        let tagged_floor = cur.floor(TAGGED, floor);
-        let mut past = false;
-        for record in &page.data {
-            match records::facebook_post(record, &self.id) {
-                Ok(mut item) => {
-                    if item.created_at < tagged_floor {
-                        past = true;
-                        break;
-                    }
-                    round.saw(TAGGED, item.created_at);
-                    item.kind = crate::domain::ItemKind::Mention;
-                    out.items.push(item);
-                }
-                Err(reason) => {
-                    out.unreadable
-                        .push(set_aside("facebook tagged post", record, reason))
-                }
-            }
-        }
-        round.after = page.after.clone();
-        Ok(past || page.after.is_none())
+        let page_id = &self.id;
+        // A post the Page is tagged in is a mention of it.
+        Ok(take_down_to(
+            &page,
+            "facebook tagged post",
+            TAGGED,
+            cur.floor(TAGGED, floor),
+            round,
+            out,
+            |record| {
+                records::facebook_post(record, page_id).map(|item| crate::domain::NewItem {
+                    kind: crate::domain::ItemKind::Mention,
+                    ..item
+                })
+            },
+        ))
     }
 }

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::cursor::{Cursor, Queued, Round, Step};
+use super::cursor::{take_down_to, Cursor, Queued, Round, Step};
 use super::graph::path_id;
 use super::records::{self, set_aside};
 use super::MetaConnector;
@@ -163,26 +163,15 @@ impl MetaConnector {
                 round.after.as_deref(),
             )
             .await?;
-        let tagged_floor = cur.floor(TAGGED, floor);
-        let mut past = false;
-        for record in &page.data {
-            match records::instagram_tagged(record) {
-                Ok(item) => {
-                    if item.created_at < tagged_floor {
-                        past = true;
-                        break;
-                    }
-                    round.saw(TAGGED, item.created_at);
-                    out.items.push(item);
-                }
-                Err(reason) => {
-                    out.unreadable
-                        .push(set_aside("instagram tagged media", record, reason))
-                }
-            }
-        }
-        round.after = page.after.clone();
-        Ok(past || page.after.is_none())
+        Ok(take_down_to(
+            &page,
+            "instagram tagged media",
+            TAGGED,
+            cur.floor(TAGGED, floor),
+            round,
+            out,
+            records::instagram_tagged,
+        ))
     }
 
     /// One page of a media's comments, with their replies; true when the media is done.
