@@ -52,7 +52,7 @@ pub fn queue_in(
         }
     }
     let payload = &payload;
-    let outbox_id = super::queue::insert_queued(conn, item, account_id, kind, payload, now)?;
+    let outbox_id = super::queue::insert_queued(conn, item, account_id, kind, payload, actor, now)?;
     events::record(
         conn,
         &Event::new(EventKind::Moderation, actor, Some(item))
