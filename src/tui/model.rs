@@ -783,6 +783,18 @@ fn set_state(model: &mut Model, to: ItemState, effects: &mut Vec<Effect>) {
     }));
 }
 
+/// The status line after `u` took back an assignment to `cm` (`None`: an unassignment).
+fn return_undone_assign(n: usize, cm: Option<&str>) -> String {
+    match cm {
+        Some(cm) => format!(
+            "undid: {n} item{} no longer assigned to {}",
+            plural(n),
+            crate::sanitize::inert_line(cm)
+        ),
+        None => format!("undid: {n} item{} assigned again", plural(n)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The pure update: keys in, state and effects out — no terminal, no database.
@@ -1226,17 +1238,5 @@ mod tests {
             }),
         );
         assert!(reads_for(&mut model, &[Change::Tags]).contains(&"list"));
-    }
-}
-
-/// The status line after `u` took back an assignment to `cm` (`None`: an unassignment).
-fn return_undone_assign(n: usize, cm: Option<&str>) -> String {
-    match cm {
-        Some(cm) => format!(
-            "undid: {n} item{} no longer assigned to {}",
-            plural(n),
-            crate::sanitize::inert_line(cm)
-        ),
-        None => format!("undid: {n} item{} assigned again", plural(n)),
     }
 }
