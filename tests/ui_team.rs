@@ -204,8 +204,24 @@ fn without_team_the_inbox_is_what_it_always_was() {
     press(&mut m, &reader, KeyCode::Char('?'));
     let help = screen(&render(&m, 200, 60));
     assert!(!help.contains("assign to a CM"), "{help}");
-    // With a team, ? lists them.
+    press(&mut m, &reader, KeyCode::Esc);
+    // The command line completes no team command either.
+    let completed = |m: &mut Model, typed: &str| {
+        press(m, &reader, KeyCode::Char(':'));
+        for c in typed.chars() {
+            press(m, &reader, KeyCode::Char(c));
+        }
+        press(m, &reader, KeyCode::Tab);
+        let line = format!("{:?}", m.prompt.open);
+        press(m, &reader, KeyCode::Esc);
+        line
+    };
+    assert_eq!(completed(&mut m, "aw"), "Some(Command(\"aw\"))");
+    assert_eq!(completed(&mut m, "assi"), "Some(Command(\"assi\"))");
+    // With a team, ? lists them and the command line completes them.
     let mut t = model(&reader, true);
+    assert_eq!(completed(&mut t, "aw"), "Some(Command(\"away\"))");
+    assert_eq!(completed(&mut t, "assi"), "Some(Command(\"assign\"))");
     press(&mut t, &reader, KeyCode::Char('?'));
     assert!(screen(&render(&t, 200, 60)).contains("assign to a CM"));
 }
