@@ -169,7 +169,9 @@ impl View {
     /// SQLite would otherwise pick the state index and sort every match for each page.
     pub(crate) fn time_index(&self) -> &'static str {
         match self {
-            View::Inbox | View::NeedsReply | View::Platform(_) => "INDEXED BY items_open_by_time",
+            View::Inbox | View::NeedsReply | View::Unassigned | View::Platform(_) => {
+                "INDEXED BY items_open_by_time"
+            }
             View::Escalated
             | View::Done
             | View::Snoozed
@@ -179,7 +181,6 @@ impl View {
             | View::Posts
             | View::Author { .. }
             | View::Mine
-            | View::Unassigned
             | View::Approvals
             | View::Saved(_) => "",
         }
