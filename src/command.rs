@@ -156,6 +156,20 @@ pub enum Command {
     DoneAuthorItems {
         person: i64,
     },
+    /// Team mode: assign the items to a CM (`None` unassigns); one batch, `u` undoes.
+    Assign {
+        ids: Vec<ItemId>,
+        to: Option<String>,
+    },
+    /// Team mode: `:away` / `:back` for this CM (round-robin skips CMs who are away).
+    SetAway {
+        away: bool,
+    },
+    /// Team mode: a moderator approves (sends) or rejects the actions held on the items.
+    Decide {
+        ids: Vec<ItemId>,
+        approve: bool,
+    },
 }
 
 /// What a command did.
@@ -217,6 +231,26 @@ pub enum Done {
         op: OutboxOp,
         moved: bool,
     },
+    /// How many items changed assignee, and to whom.
+    Assigned {
+        count: usize,
+        to: Option<String>,
+    },
+    /// Whether this CM is now away, and whether that changed anything.
+    Away {
+        away: bool,
+        changed: bool,
+    },
+    /// A destructive action held for a moderator's approval (nothing sent yet).
+    Held {
+        kind: &'static str,
+        count: usize,
+    },
+    /// How many held actions a moderator approved or rejected.
+    Decided {
+        approve: bool,
+        count: usize,
+    },
 }
 
 impl Command {
@@ -248,10 +282,31 @@ impl Command {
                 count: crate::store::sentiment::set_manual(conn, &ids, label, now)?,
                 label,
             },
+            // A CM who is not a moderator asks one first for what cannot be taken back.
+            Command::Moderate { ids, kind, payload }
+                if crate::store::team::must_hold(conn, kind)? =>
+            {
+                Done::Held {
+                    kind,
+                    count: crate::store::team::hold(conn, &ids, kind, &payload, now)?,
+                }
+            }
             Command::Moderate { ids, kind, payload } => Done::Moderated {
                 kind,
                 count: crate::store::moderation::queue(conn, &ids, kind, &payload, user, now)?
                     .len(),
+            },
+            Command::Assign { ids, to } => Done::Assigned {
+                count: crate::store::team::assign(conn, &ids, to.as_deref(), user, now)?.len(),
+                to,
+            },
+            Command::SetAway { away } => Done::Away {
+                away,
+                changed: crate::store::team::set_away(conn, away, now)?,
+            },
+            Command::Decide { ids, approve } => Done::Decided {
+                approve,
+                count: crate::store::team::decide(conn, &ids, approve, now)?,
             },
             Command::Tag { ids, tag, remove } => Done::Tagged {
                 count: crate::store::moderation::set_tag(conn, &ids, &tag, remove, user, now)?,

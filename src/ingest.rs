@@ -104,6 +104,8 @@ impl Pipeline {
                     tracing::warn!(escalation = id, "negative spike escalated");
                 }
             }
+            // Team mode: new items owing an answer go to the CMs in turn.
+            crate::store::team::round_robin(tx, &report.inserted, now)?;
             if !extras.is_empty() {
                 aside::record(tx, account_id, extras, report, now)?;
             }

@@ -68,7 +68,18 @@ impl Workspace {
             .context("cannot create the data directory")?;
         crate::private_fs::touch_private_file(&self.db_path())
             .with_context(|| format!("cannot create {}", self.db_path().display()))?;
-        Ok(Writer::spawn(&self.db_path())?)
+        let writer = Writer::spawn(&self.db_path())?;
+        // Team mode's facts (or none, without [team]) before anything reads the cache.
+        let local = self
+            .config
+            .team
+            .as_ref()
+            .map(crate::team::local)
+            .transpose()?;
+        writer
+            .handle()
+            .call_blocking(move |conn| crate::store::team::set_local(conn, local.as_ref()))?;
+        Ok(writer)
     }
 
     /// Warnings about the data directory, the cache and token files others can read.
@@ -136,6 +147,7 @@ impl Workspace {
 /// rules meet here, where the parts are assembled.
 pub fn pipeline_of(config: &Config) -> anyhow::Result<Pipeline> {
     let analyzer = Arc::new(Analyzer::new(&config.sentiment_settings()));
+    crate::team::check_rules(&config.rules, config.team.as_ref())?;
     let engine = Engine::new(&config.rules, &config.escalation)?;
     Ok(Pipeline::new(analyzer)
         .with_languages(config.languages.languages()?)

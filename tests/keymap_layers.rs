@@ -475,6 +475,12 @@ fn help_over_each_layer_lists_that_layer_first() {
 fn every_entry_of_every_layer_shows_whole_at_any_usual_size() {
     for (width, height) in [(80, 24), (100, 30), (120, 40), (160, 30), (200, 50)] {
         let mut m = model(Keymap::defaults());
+        // In team mode, so team mode's keys are listed too.
+        m.team = Some(hark::tui::team::TeamUi {
+            me: "sam".into(),
+            names: vec!["sam".into()],
+            moderators: vec![],
+        });
         press(&mut m, '?');
         let mut seen = String::new();
         let mut last = String::new();

@@ -142,6 +142,7 @@ fn info() -> ModerationInfo {
             )
         }],
         spam: false,
+        approvals: vec![],
     }
 }
 

@@ -63,7 +63,11 @@ pub fn run(workspace: &Workspace, args: &ReportArgs) -> anyhow::Result<()> {
         brand: workspace.config.brand.clone(),
         now: crate::domain::now(),
     };
-    let data = crate::report::compute(&conn, &opts)?;
+    let mut data = crate::report::compute(&conn, &opts)?;
+    if let Some(team) = &workspace.config.team {
+        let members = crate::team::names(team);
+        data = crate::report::with_team(data, &conn, &members, &opts.clock)?;
+    }
     let stem = args.out.as_deref().map(stem_of);
     let rendered = crate::report::render(&data, args.format, stem.as_deref());
     match &args.out {

@@ -52,6 +52,11 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
             model.first_run = Some(workspace.config_path.display().to_string());
         }
         model.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        model.team = workspace
+            .config
+            .team
+            .as_ref()
+            .map(crate::tui::team::TeamUi::new);
         // Once per run, where the CM looks first.
         let warnings = workspace.exposure_warnings();
         if !warnings.is_empty() {

@@ -18,6 +18,7 @@ pub mod sentiment;
 pub mod stopwords;
 pub mod summary;
 pub mod tags;
+pub mod team;
 pub mod terms;
 pub mod volume;
 pub mod wording;
@@ -94,6 +95,9 @@ pub struct ReportData {
     pub summary: summary::Summary,
     #[serde(flatten)]
     pub sections: Sections,
+    /// Team mode only ([`with_team`]): the report per CM.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<team::Team>,
 }
 
 /// Computes the report from the cache.
@@ -130,7 +134,19 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
         period: ctx.period,
         previous: ctx.prev,
         sections,
+        team: None,
     })
+}
+
+/// Adds the team section (team mode): one row per CM of `members`, in their order.
+pub fn with_team(
+    mut data: ReportData,
+    conn: &Connection,
+    members: &[String],
+    clock: &crate::sla::Clock,
+) -> anyhow::Result<ReportData> {
+    data.team = Some(team::compute(conn, &data.period, members, clock)?);
+    Ok(data)
 }
 
 /// A rendered report: the main text and the files to write beside it (SVG charts).
@@ -218,6 +234,9 @@ fn markdown(data: &ReportData, chart_stem: Option<&str>) -> Rendered {
     moderation::render(&s.moderation, &w, &mut out);
     tags::render(&s.tags, &w, &mut out);
     people::render(&s.people, &w, &mut out);
+    if let Some(t) = &data.team {
+        team::render(t, &w, &mut out);
+    }
     out.push_str("---\nWritten by hark from the local cache. Every figure counts community items (mentions, comments, DMs) created in the period, in its time zone.\n");
     Rendered { text: out, files }
 }

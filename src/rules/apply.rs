@@ -123,6 +123,12 @@ fn apply_rule(
             now,
         )?;
     }
+    if let Some(cm) = &a.assign {
+        // A rule gives an item its first CM; it never takes one from a CM who has it.
+        if store_rules::unassigned(conn, id)? {
+            crate::store::team::assign_in(conn, &[id], Some(cm), &actor, None, now)?;
+        }
+    }
     if let Some(flag) = &a.flag {
         escalation::open(
             conn,

@@ -72,6 +72,9 @@ pub struct Actions {
     #[serde(default)]
     pub spam: bool,
     pub flag: Option<FlagAction>,
+    /// Team mode: assign the item to this CM (a name of `[team] members`).
+    #[serde(default)]
+    pub assign: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -163,7 +166,13 @@ impl RuleSet {
                 ));
             }
             let a = &config.then;
-            if a.tag.is_empty() && !a.done && !a.hide && !a.spam && a.flag.is_none() {
+            if a.tag.is_empty()
+                && !a.done
+                && !a.hide
+                && !a.spam
+                && a.flag.is_none()
+                && a.assign.is_none()
+            {
                 return Err(err(Some("then"), "`then` has no action".into()));
             }
             if a.tag

@@ -122,6 +122,9 @@ fn of_table(table: &str, action: Action) -> Changes {
         // When a snoozed item wakes: the item pane shows it.
         "snoozes" => Changes::of(&[Items]),
         "outbox" => Changes::of(&[Outbox]),
+        // Team mode: held actions list in the Approvals view; who is who changes Mine.
+        "approvals" => Changes::of(&[Items, Counts]),
+        "team_self" | "team_members" | "team_away" => Changes::of(&[Counts]),
         "drafts" => Changes::of(&[Drafts]),
         // An escalation marks its items (the flag column, the Escalated view's count).
         "escalations" | "escalation_items" => Changes::of(&[Escalations, Items, Counts]),

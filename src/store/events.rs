@@ -27,6 +27,12 @@ pub enum EventKind {
     Escalation,
     /// The CM corrected the item's language.
     Language,
+    /// Team mode: the item was assigned (`detail`: `to`, `from`).
+    Assign,
+    /// Team mode: a held action was asked for, approved or rejected.
+    Approval,
+    /// Team mode: a CM went away or came back (no item).
+    Away,
 }
 
 impl EventKind {
@@ -43,6 +49,9 @@ impl EventKind {
             EventKind::Outbox => "outbox",
             EventKind::Escalation => "escalation",
             EventKind::Language => "language",
+            EventKind::Assign => "assign",
+            EventKind::Approval => "approval",
+            EventKind::Away => "away",
         }
     }
 }
@@ -97,11 +106,13 @@ impl<'a> Event<'a> {
 }
 
 /// Writes `event` at `at`. The statement is cached, so a loop over many items prepares it
-/// once.
+/// once. In team mode a change the CM made (or undid) carries the CM's name (`cm`), so
+/// every action says who did it; automatic changes (rules, the platform) carry none.
 pub fn record(conn: &Connection, event: &Event<'_>, at: UnixTime) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO events (item_id, at, kind, actor, batch, from_state, to_state, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO events (item_id, at, kind, actor, batch, from_state, to_state, detail, cm)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+                 CASE WHEN ?4 IN ('user', 'undo') THEN (SELECT name FROM team_self) END)",
     )?
     .execute(params![
         event.item,

@@ -32,6 +32,7 @@ mod search;
 pub mod sentiment;
 pub mod snooze;
 pub mod state;
+pub mod team;
 pub mod thread;
 pub mod truth;
 pub mod view;

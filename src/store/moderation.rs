@@ -52,7 +52,7 @@ pub fn queue_in(
         }
     }
     let payload = &payload;
-    let outbox_id = super::queue::insert_queued(conn, item, account_id, kind, payload, now)?;
+    let outbox_id = super::queue::insert_queued(conn, item, account_id, kind, payload, actor, now)?;
     events::record(
         conn,
         &Event::new(EventKind::Moderation, actor, Some(item))
@@ -238,6 +238,8 @@ pub struct ModerationInfo {
     /// The open incidents the item is in, with their ticked steps.
     pub incidents: Vec<crate::store::incidents::IncidentView>,
     pub spam: bool,
+    /// Team mode: destructive actions on the item waiting for a moderator.
+    pub approvals: Vec<super::team::Waiting>,
 }
 
 pub fn info(conn: &Connection, item: ItemId) -> Result<ModerationInfo> {
@@ -292,6 +294,7 @@ pub fn info(conn: &Connection, item: ItemId) -> Result<ModerationInfo> {
         .optional()?
         .unwrap_or(false);
     Ok(ModerationInfo {
+        approvals: super::team::waiting(conn, item)?,
         incidents: crate::store::incidents::item_views(conn, item)?,
         notes,
         outbox,

@@ -148,7 +148,7 @@ pub fn enqueue(
             now,
         )?;
     }
-    let id = queue::insert_queued(&tx, item_id, account_id, kind, payload, now)?;
+    let id = queue::insert_queued(&tx, item_id, account_id, kind, payload, actor, now)?;
     event(
         &tx,
         (item_id, id, kind),

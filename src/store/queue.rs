@@ -15,19 +15,22 @@ pub fn new_key() -> String {
 }
 
 /// Inserts a queued outbox row for `kind` on `item`; returns its id. The caller writes
-/// the matching `events` row in the same transaction.
+/// the matching `events` row in the same transaction. A row the CM asked for (`actor`
+/// "user") carries the CM's name in team mode.
 pub fn insert_queued(
     conn: &Connection,
     item: ItemId,
     account: AccountId,
     kind: &str,
     payload: &serde_json::Value,
+    actor: &str,
     now: UnixTime,
 ) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO outbox (item_id, account_id, kind, payload, idempotency_key, state,
-                             next_attempt_at, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6)",
+                             next_attempt_at, created_at, cm)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?6,
+                 CASE WHEN ?7 = 'user' THEN (SELECT name FROM team_self) END)",
     )?
     .execute(params![
         item,
@@ -35,7 +38,8 @@ pub fn insert_queued(
         kind,
         payload.to_string(),
         new_key(),
-        now
+        now,
+        actor
     ])?;
     Ok(conn.last_insert_rowid())
 }

@@ -73,6 +73,10 @@ pub struct ItemMarks {
     pub replies: Option<u64>,
     /// Snoozed: when it comes back as new.
     pub snoozed_until: Option<UnixTime>,
+    /// Team mode: the CM the item is assigned to.
+    pub assignee: Option<String>,
+    /// Team mode: a destructive action on it waits for a moderator.
+    pub awaiting_approval: bool,
 }
 
 impl ItemMarks {
@@ -306,10 +310,12 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
       + (SELECT count(*) FROM items r WHERE r.account_id = i.account_id
          AND r.parent_external_id = i.external_id AND r.thread_external_id IS NOT i.external_id
          AND r.id != i.id) END,
-    CASE WHEN i.state = 'snoozed' THEN (SELECT s.until FROM snoozes s WHERE s.item_id = i.id) END";
+    CASE WHEN i.state = 'snoozed' THEN (SELECT s.until FROM snoozes s WHERE s.item_id = i.id) END,
+    i.assignee,
+    EXISTS (SELECT 1 FROM approvals p WHERE p.item_id = i.id AND p.state = 'pending')";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
-const ROW_COLUMN_COUNT: usize = 21;
+const ROW_COLUMN_COUNT: usize = 23;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -357,6 +363,8 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
             filtered: r.get(16)?,
             replies: r.get::<_, Option<i64>>(19)?.map(|n| n.max(0) as u64),
             snoozed_until: r.get(20)?,
+            assignee: r.get(21)?,
+            awaiting_approval: r.get(22)?,
             person: {
                 let bits = r.get::<_, Option<i64>>(18)?.unwrap_or(0);
                 super::people::PersonMarks {

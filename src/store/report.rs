@@ -371,3 +371,66 @@ pub fn new_authors(
     let rows = stmt.query_map(params![start, end], |r| r.get(0))?;
     rows.collect()
 }
+
+/// Team mode: per CM over `[start, end)`, what the team section of the report counts
+/// (see [`crate::report::team`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamFigures {
+    /// CM → replies the platform accepted (sent in the period).
+    pub replies: Vec<(String, u64)>,
+    /// (CM, item created at, first response at): the item's first answer was this CM's.
+    pub first_responses: Vec<(String, UnixTime, UnixTime)>,
+    /// CM → distinct items they answered, marked done or moderated.
+    pub handled: Vec<(String, u64)>,
+    /// CM → items assigned to them (by anyone, a rule or round-robin; undos left out).
+    pub assignments: Vec<(String, u64)>,
+}
+
+pub fn team(conn: &Connection, start: UnixTime, end: UnixTime) -> rusqlite::Result<TeamFigures> {
+    let pairs = |sql: &str| -> rusqlite::Result<Vec<(String, u64)>> {
+        conn.prepare(sql)?
+            .query_map(params![start, end], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+            })?
+            .collect()
+    };
+    let replies = pairs(
+        "SELECT cm, count(*) FROM outbox
+         WHERE kind = 'reply' AND state = 'sent' AND cm IS NOT NULL
+           AND sent_at >= ?1 AND sent_at < ?2
+         GROUP BY cm",
+    )?;
+    let first_responses = conn
+        .prepare(
+            "SELECT o.cm, i.created_at, i.first_response_at FROM outbox o
+             JOIN items i ON i.id = o.item_id
+             WHERE o.kind = 'reply' AND o.state = 'sent' AND o.cm IS NOT NULL
+               AND o.sent_at >= ?1 AND o.sent_at < ?2 AND i.first_response_at = o.sent_at",
+        )?
+        .query_map(params![start, end], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let handled = pairs(
+        "SELECT cm, count(DISTINCT item_id) FROM (
+            SELECT cm, item_id FROM events
+            WHERE cm IS NOT NULL AND item_id IS NOT NULL AND at >= ?1 AND at < ?2
+              AND ((kind = 'state' AND to_state = 'done') OR kind = 'moderation')
+            UNION ALL
+            SELECT cm, item_id FROM outbox
+            WHERE cm IS NOT NULL AND kind = 'reply' AND created_at >= ?1 AND created_at < ?2)
+         GROUP BY cm",
+    )?;
+    let assignments = pairs(
+        "SELECT json_extract(detail, '$.to'), count(*) FROM events
+         WHERE kind = 'assign' AND actor != 'undo' AND at >= ?1 AND at < ?2
+           AND json_extract(detail, '$.to') IS NOT NULL
+         GROUP BY 1",
+    )?;
+    Ok(TeamFigures {
+        replies,
+        first_responses,
+        handled,
+        assignments,
+    })
+}

@@ -249,3 +249,12 @@ pub fn baseline_texts(
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// Whether the item has no assignee (team mode).
+pub fn unassigned(conn: &Connection, id: ItemId) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT assignee IS NULL FROM items WHERE id = ?")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .unwrap_or(false))
+}

@@ -67,6 +67,9 @@ pub struct Undone {
     /// A tag batch: the tag, and whether it had been added (now taken away) or removed
     /// (now put back).
     pub tag: Option<(String, bool)>,
+    /// An assignment batch (team mode): the CM the items had been assigned to (`None`:
+    /// they had been unassigned), now reverted.
+    pub assigned: Option<Option<String>>,
 }
 
 /// Reverts the CM's most recent state change or tagging that has not been undone yet.
@@ -76,7 +79,7 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
     let batch: Option<i64> = tx
         .query_row(
             "SELECT batch FROM events
-             WHERE kind IN ('state', 'tag') AND actor = ?1 AND batch IS NOT NULL
+             WHERE kind IN ('state', 'tag', 'assign') AND actor = ?1 AND batch IS NOT NULL
                AND batch NOT IN (SELECT CAST(detail AS INTEGER) FROM events WHERE kind = 'undo')
              ORDER BY id DESC LIMIT 1",
             [ACTOR_USER],
@@ -86,7 +89,11 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
     let Some(batch) = batch else {
         return Ok(None);
     };
-    if let Some(undone) = undo_tags(&tx, batch, now)? {
+    let undone = match undo_tags(&tx, batch, now)? {
+        Some(undone) => Some(undone),
+        None => super::team::undo_assign(&tx, batch, now)?,
+    };
+    if let Some(undone) = undone {
         events::record(
             &tx,
             &Event::new(EventKind::Undo, ACTOR_USER, None).detail(batch),
@@ -124,6 +131,7 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
         items,
         was,
         tag: None,
+        assigned: None,
     }))
 }
 
@@ -177,6 +185,7 @@ fn undo_tags(conn: &Connection, batch: i64, now: UnixTime) -> Result<Option<Undo
         items,
         was: ItemState::Open,
         tag: Some(tag),
+        assigned: None,
     }))
 }
 

@@ -38,9 +38,18 @@ pub enum View {
         person: i64,
         name: String,
     },
+    /// Team mode: new and open items assigned to this CM.
+    Mine,
+    /// Team mode: new and open items that need a reply and that no one is assigned.
+    Unassigned,
+    /// Team mode: items with a destructive action waiting for a moderator.
+    Approvals,
 }
 
 impl View {
+    /// The views team mode adds, after Needs reply in the sidebar.
+    pub const TEAM: [View; 3] = [View::Mine, View::Unassigned, View::Approvals];
+
     /// The views every workspace has, in sidebar order.
     pub const FIXED: [View; 7] = [
         View::Inbox,
@@ -66,6 +75,9 @@ impl View {
             View::Incident(id) => format!("incident #{id}"),
             View::Saved(name) => name.clone(),
             View::Author { name, .. } => format!("{} · every item", crate::sanitize::handle(name)),
+            View::Mine => "Mine".into(),
+            View::Unassigned => "Unassigned".into(),
+            View::Approvals => "Approvals".into(),
         }
     }
 
@@ -121,6 +133,19 @@ impl View {
                 "i.id IN (SELECT item_id FROM tags WHERE tag = ?)",
                 vec![Value::Text(t.clone())],
             ),
+            View::Mine => (
+                "i.state IN ('new', 'open') AND i.kind != 'post'
+                 AND i.assignee = (SELECT name FROM team_self)",
+                vec![],
+            ),
+            View::Unassigned => (
+                "i.state IN ('new', 'open') AND i.needs_reply = 1 AND i.assignee IS NULL",
+                vec![],
+            ),
+            View::Approvals => (
+                "i.id IN (SELECT item_id FROM approvals WHERE state = 'pending')",
+                vec![],
+            ),
             View::Author { person, .. } => (
                 "i.kind != 'post' AND (i.author_id = ? OR i.author_id IN
                     (SELECT author_id FROM author_links WHERE person = ?))",
@@ -144,7 +169,9 @@ impl View {
     /// SQLite would otherwise pick the state index and sort every match for each page.
     pub(crate) fn time_index(&self) -> &'static str {
         match self {
-            View::Inbox | View::NeedsReply | View::Platform(_) => "INDEXED BY items_open_by_time",
+            View::Inbox | View::NeedsReply | View::Unassigned | View::Platform(_) => {
+                "INDEXED BY items_open_by_time"
+            }
             View::Escalated
             | View::Done
             | View::Snoozed
@@ -153,6 +180,8 @@ impl View {
             | View::Incident(_)
             | View::Posts
             | View::Author { .. }
+            | View::Mine
+            | View::Approvals
             | View::Saved(_) => "",
         }
     }
@@ -201,9 +230,13 @@ impl View {
                 "SELECT coalesce((SELECT n FROM tag_counts WHERE tag = ?), 0)",
                 vec![Value::Text(t.clone())],
             ),
-            View::Escalated | View::Incident(_) | View::Saved(_) | View::Author { .. } => {
-                return None
-            }
+            View::Escalated
+            | View::Incident(_)
+            | View::Saved(_)
+            | View::Author { .. }
+            | View::Mine
+            | View::Unassigned
+            | View::Approvals => return None,
         })
     }
 }

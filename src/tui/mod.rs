@@ -22,6 +22,7 @@ pub mod query;
 pub mod sidebar;
 pub mod snooze;
 pub mod status;
+pub mod team;
 pub mod terminal;
 pub mod ui;
 

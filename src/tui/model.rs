@@ -66,6 +66,8 @@ pub struct Model {
     pub outbox: super::outbox::OutboxState,
     /// Limit, marks by pattern, confirmation of verbs on many marks.
     pub find: super::find::FindState,
+    /// `[team]`, when configured (see [`super::team`]): assignment and approvals.
+    pub team: Option<super::team::TeamUi>,
 }
 
 /// Input to [`update`].
@@ -144,6 +146,7 @@ impl Model {
             composer: Default::default(),
             outbox: Default::default(),
             find: Default::default(),
+            team: None,
         }
     }
 
@@ -257,14 +260,20 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 },
                 WriteOutcome::Undone(Some(undone)) => {
                     let n = undone.items.len();
-                    match &undone.tag {
-                        Some((tag, true)) => {
-                            format!("undid: {n} item{} no longer tagged #{tag}", plural(n))
+                    if let Some(cm) = &undone.assigned {
+                        return_undone_assign(n, cm.as_deref())
+                    } else {
+                        match &undone.tag {
+                            Some((tag, true)) => {
+                                format!("undid: {n} item{} no longer tagged #{tag}", plural(n))
+                            }
+                            Some((tag, false)) => {
+                                format!("undid: {n} item{} tagged #{tag} again", plural(n))
+                            }
+                            None => {
+                                format!("undid: {n} item{} no longer {}", plural(n), undone.was)
+                            }
                         }
-                        Some((tag, false)) => {
-                            format!("undid: {n} item{} tagged #{tag} again", plural(n))
-                        }
-                        None => format!("undid: {n} item{} no longer {}", plural(n), undone.was),
                     }
                 }
                 WriteOutcome::Undone(None) => "nothing to undo".into(),
@@ -556,6 +565,7 @@ fn run_command(model: &mut Model, text: &str, effects: &mut Vec<Effect>) {
         "search" | "s" => set_search(model, Some(rest.to_string()), effects),
         "lang" => set_lang(model, rest, effects),
         word if super::people::command(model, word, effects) => {}
+        word if super::team::command(model, word, effects) => {}
         "retry-notifications" => effects.push(Effect::Write(Command::RetryNotifications {
             config: Box::new(model.moderation.setup.escalation.clone()),
         })),
@@ -704,6 +714,9 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
         | Action::Snooze
         | Action::PersonNote => super::moderation::start(model, action, effects),
         Action::Author => super::people::open(model, effects),
+        Action::Assign | Action::ApproveHeld | Action::RejectHeld => {
+            super::team::apply(model, action, effects)
+        }
         Action::CommandLine => model.prompt.open = Some(Prompt::Command(String::new())),
         Action::Help => super::help::open(model),
         Action::Reply
@@ -768,6 +781,18 @@ fn set_state(model: &mut Model, to: ItemState, effects: &mut Vec<Effect>) {
         only_from: None,
         actor: crate::store::state::ACTOR_USER,
     }));
+}
+
+/// The status line after `u` took back an assignment to `cm` (`None`: an unassignment).
+fn return_undone_assign(n: usize, cm: Option<&str>) -> String {
+    match cm {
+        Some(cm) => format!(
+            "undid: {n} item{} no longer assigned to {}",
+            plural(n),
+            crate::sanitize::inert_line(cm)
+        ),
+        None => format!("undid: {n} item{} assigned again", plural(n)),
+    }
 }
 
 #[cfg(test)]

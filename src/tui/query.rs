@@ -189,6 +189,10 @@ pub fn run(
         },
         Request::Sidebar => {
             let mut views: Vec<View> = View::FIXED.to_vec();
+            // Team mode: Mine, Unassigned and Approvals after Needs reply.
+            if crate::store::team::me(reader.conn())?.is_some() {
+                views.splice(2..2, View::TEAM);
+            }
             views.extend(reader.platforms()?.into_iter().map(View::Platform));
             // The most used tags get a view each.
             let tags = crate::store::moderation::tags_in_use(reader.conn())?;

@@ -103,7 +103,14 @@ pub const FIELDS: &[Field] = &[
       "i.state = ?"),
     f('z', "snoozed", Arg::Flag, "", "",
       super::view::SNOOZED),
+    // Team mode: `~A me` is this machine's CM. Without [team] no item has an assignee.
+    f('A', "assignee", Arg::Exact(None), "a CM of [team], or me", "me",
+      "coalesce(lower(i.assignee), '') = CASE WHEN ? = 'me' THEN lower((SELECT name FROM team_self)) ELSE ? END"),
 ];
+
+/// Fields that mean something only in team mode: help and errors leave them out
+/// without `[team]` (the README lists them under team mode).
+pub const TEAM_FIELDS: &[char] = &['A'];
 
 /// The field written `~key`.
 pub fn field(key: char) -> Option<&'static Field> {
@@ -475,11 +482,50 @@ mod tests {
     }
 
     #[test]
+    fn assignee_is_a_cm_or_me() {
+        let mut fx = fixture();
+        let local = crate::store::team::Local {
+            me: "Sam".into(),
+            members: vec!["ana".into()],
+            ..Default::default()
+        };
+        crate::store::team::set_local(&mut fx.conn, Some(&local)).unwrap();
+        let ids = |conn: &Connection, ns: &[i64]| -> Vec<i64> {
+            ns.iter()
+                .map(|n| {
+                    conn.query_row(
+                        "SELECT id FROM items WHERE external_id = ?",
+                        [format!("x{n}")],
+                        |r| r.get(0),
+                    )
+                    .unwrap()
+                })
+                .collect()
+        };
+        let mine = ids(&fx.conn, &[1, 2]);
+        let anas = ids(&fx.conn, &[3]);
+        crate::store::team::assign(&mut fx.conn, &mine, Some("Sam"), "user", NOW).unwrap();
+        crate::store::team::assign(&mut fx.conn, &anas, Some("ana"), "user", NOW).unwrap();
+        assert_eq!(select(&fx, "~A me"), [1, 2]);
+        assert_eq!(select(&fx, "~A sam"), [1, 2]);
+        assert_eq!(select(&fx, "~A ana"), [3]);
+        assert_eq!(select(&fx, "!~A me"), [3, 4, 5, 6]);
+        assert_eq!(select(&fx, "~A me | ~A ana"), [1, 2, 3]);
+        // Help and errors name the field only in team mode.
+        assert!(!crate::store::pattern::field_list().contains("~A"));
+    }
+
+    #[test]
     fn a_cache_from_before_stemming_keeps_every_item_searchable() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hark.db");
         let mut conn = Connection::open(&path).unwrap();
-        let before_stemming = crate::store::migrate::latest_version() - 1;
+        // The version just before the stemming migration, wherever later ones put it.
+        let stemming = include_str!("../migrations/018_search_stemming.sql");
+        let before_stemming = crate::store::migrate::MIGRATIONS
+            .iter()
+            .position(|m| *m == stemming)
+            .unwrap() as i64;
         crate::store::migrate::migrate_to(&conn, &path, before_stemming).unwrap();
         let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
         let items: Vec<Incoming> = (0..50)

@@ -75,6 +75,9 @@ fn acts_on_marks(action: Action) -> bool {
             | Action::DetachIncident
             | Action::MergeIncident
             | Action::SplitIncident
+            | Action::Assign
+            | Action::ApproveHeld
+            | Action::RejectHeld
     )
 }
 
@@ -205,6 +208,9 @@ pub fn view_name(view: &View) -> String {
         View::Snoozed => "snoozed".into(),
         View::Posts => "posts".into(),
         View::Author { person, .. } => format!("author:{person}"),
+        View::Mine => "mine".into(),
+        View::Unassigned => "unassigned".into(),
+        View::Approvals => "approvals".into(),
     }
 }
 

@@ -100,6 +100,7 @@ pub fn typed(model: &mut Model) {
 /// Tab on the command line: the next name that completes the word being typed.
 pub fn complete(model: &mut Model) {
     let names = view_names(model);
+    let team = model.team.is_some();
     let Some(Prompt::Command(text)) = model.prompt.open.as_mut() else {
         return;
     };
@@ -112,7 +113,7 @@ pub fn complete(model: &mut Model) {
         }
         None => {
             let typed = text.clone();
-            let candidates = candidates_for(&typed, &names);
+            let candidates = candidates_for(&typed, &names, team);
             if candidates.is_empty() {
                 return;
             }
@@ -123,8 +124,9 @@ pub fn complete(model: &mut Model) {
     memory.completing = Some((typed, candidates, shown));
 }
 
-/// Whole lines that complete `typed`: a command's name, or a view after `view `.
-fn candidates_for(typed: &str, view_names: &[String]) -> Vec<String> {
+/// Whole lines that complete `typed`: a command's name, or a view after `view `. Team
+/// mode's commands only with `team`.
+fn candidates_for(typed: &str, view_names: &[String], team: bool) -> Vec<String> {
     match typed.split_once(' ') {
         Some((word @ ("view" | "v"), rest)) => {
             let rest = rest.trim_start().to_lowercase();
@@ -146,7 +148,14 @@ fn candidates_for(typed: &str, view_names: &[String]) -> Vec<String> {
                         .bindings()
                         .iter()
                         .filter(|b| !matches!(b.action, Action::Canned(_)))
+                        .filter(|b| team || b.group != crate::tui::keymap::TEAM_GROUP)
                         .map(|b| b.action.name().to_string()),
+                )
+                .chain(
+                    ["away", "back"]
+                        .into_iter()
+                        .filter(|_| team)
+                        .map(str::to_string),
                 )
                 .filter(|n| n.starts_with(typed))
                 .collect();

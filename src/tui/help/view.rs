@@ -33,7 +33,7 @@ enum Row {
 }
 
 /// The rows of every layer, `first` first.
-fn rows(keymap: &Keymap, first: Layer) -> Vec<(Row, usize)> {
+fn rows(keymap: &Keymap, first: Layer, team: bool) -> Vec<(Row, usize)> {
     let order = std::iter::once(first).chain(Layer::ALL.into_iter().filter(|l| *l != first));
     let mut rows = Vec::new();
     for layer in order {
@@ -47,7 +47,9 @@ fn rows(keymap: &Keymap, first: Layer) -> Vec<(Row, usize)> {
             },
             0,
         ));
-        let entries = entries(keymap, layer);
+        let mut entries = entries(keymap, layer);
+        // Team mode's keys only where there is a team.
+        entries.retain(|(g, _, _)| team || *g != crate::tui::keymap::TEAM_GROUP);
         let keys_width = entries
             .iter()
             .map(|(_, k, _)| k.width())
@@ -304,7 +306,7 @@ impl Packed {
 
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let here = model.layer_under_help();
-    let rows = rows(&model.keymap, here);
+    let rows = rows(&model.keymap, here, model.team.is_some());
     let inner_width = area.width.saturating_sub(2) as usize;
     let inner_height = area.height.saturating_sub(2).max(1) as usize;
     let packed = Packed::new(&rows, inner_width, inner_height);
@@ -364,7 +366,7 @@ mod tests {
 
     #[test]
     fn a_heading_never_ends_a_column() {
-        let rows = rows(&Keymap::defaults(), Layer::Inbox);
+        let rows = rows(&Keymap::defaults(), Layer::Inbox, false);
         for height in 5..30 {
             for column in columns(&rows, 40, height) {
                 let last = column.last().expect("no empty column");

@@ -213,7 +213,11 @@ fn item_line(
         Style::new()
     };
     let truth = truth_span(&row.marks);
-    let snippet = truncate_to_width(&snippet, text_cols.saturating_sub(width(&truth.content)));
+    let team = team_span(&row.marks);
+    let snippet = truncate_to_width(
+        &snippet,
+        text_cols.saturating_sub(width(&truth.content) + width(&team.content)),
+    );
     let mut line = Line::from(vec![
         Span::styled(mark, Style::new().fg(Color::Red)),
         Span::raw(platform).fg(Color::Blue),
@@ -233,6 +237,7 @@ fn item_line(
         flag,
         Span::raw(" "),
         truth,
+        team,
         Span::styled(snippet, text_style),
     ]);
     if selected {
@@ -259,6 +264,19 @@ pub fn truth_span(marks: &ItemMarks) -> Span<'static> {
     } else {
         Span::raw("")
     }
+}
+
+/// Team mode: who the item is assigned to ("→ana"), and a destructive action waiting for
+/// a moderator. Empty without either (always, without `[team]`).
+pub fn team_span(marks: &ItemMarks) -> Span<'static> {
+    let mut text = String::new();
+    if marks.awaiting_approval {
+        text.push_str("⏸ awaits a moderator · ");
+    }
+    if let Some(cm) = &marks.assignee {
+        text.push_str(&format!("→{} · ", truncate_to_width(&inert_line(cm), 12)));
+    }
+    Span::styled(text, Style::new().fg(Color::Cyan))
 }
 
 /// Pads to `cols` terminal columns (not chars), so wide characters keep columns aligned.

@@ -38,6 +38,21 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                     .fg(Color::Blue),
                 );
             }
+            // Team mode: who has it.
+            if let Some(cm) = &item.row.marks.assignee {
+                let key = model.keymap.key(
+                    crate::tui::keymap::Layer::Inbox,
+                    crate::tui::keymap::Action::Assign,
+                );
+                lines.insert(
+                    2.min(lines.len()),
+                    Line::from(format!(
+                        "→ assigned to {} · {key} reassigns",
+                        inert_line(cm)
+                    ))
+                    .fg(Color::Cyan),
+                );
+            }
             lines.extend(crate::tui::moderation::view::detail_lines(model));
             lines
         }

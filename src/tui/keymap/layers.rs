@@ -85,6 +85,9 @@ actions! {
     Snooze => "snooze",
     Author => "author",
     PersonNote => "person-note",
+    Assign => "assign",
+    ApproveHeld => "approve-held",
+    RejectHeld => "reject-held",
     Flag => "flag",
     Resolve => "resolve",
     AddNote => "add-note",
@@ -256,6 +259,9 @@ const fn b(
         help,
     }
 }
+
+/// The inbox keys of team mode: `?` lists them only with `[team]`.
+pub const TEAM_GROUP: &str = "Team";
 
 const INBOX: &[Binding] = &[
     b(Action::MoveDown, &["j", "down"], "Move", "next item"),
@@ -437,6 +443,24 @@ const INBOX: &[Binding] = &[
         "split off into a new one",
     ),
     b(Action::TickStep, &["c"], "Incident", "tick the next step"),
+    b(
+        Action::Assign,
+        &["A"],
+        TEAM_GROUP,
+        "assign to a CM (tab completes, - unassigns)",
+    ),
+    b(
+        Action::ApproveHeld,
+        &["Y"],
+        TEAM_GROUP,
+        "moderator: approve the held delete/block/report",
+    ),
+    b(
+        Action::RejectHeld,
+        &["X"],
+        TEAM_GROUP,
+        "moderator: reject the held action",
+    ),
     b(
         Action::CommandLine,
         &[":"],

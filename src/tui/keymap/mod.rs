@@ -14,7 +14,7 @@ use crossterm::event::KeyEvent;
 
 pub use config::{KeySpec, KeysConfig, KeysEntry, KeysError};
 pub use key::Key;
-pub use layers::{Action, Binding, Layer};
+pub use layers::{Action, Binding, Layer, TEAM_GROUP};
 
 /// One layer's resolved bindings.
 #[derive(Debug, Clone, Default)]

@@ -68,6 +68,8 @@ pub enum Purpose {
     Snooze,
     /// A note on a person (`P`).
     PersonNote(i64),
+    /// Team mode: the CM to assign the items to (`A`).
+    Assign,
 }
 
 /// The popup on top of the panes.

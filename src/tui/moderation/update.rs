@@ -266,6 +266,7 @@ pub fn choices(model: &Model, purpose: &Purpose) -> Vec<(String, String)> {
             .collect(),
         Purpose::MergeInto => open_incidents(model).collect(),
         Purpose::Snooze => crate::tui::snooze::choices(model),
+        Purpose::Assign => crate::tui::team::choices(model),
         Purpose::ReportCategory(offered) => offered
             .iter()
             .map(|(n, d)| (n.to_string(), d.to_string()))
@@ -436,6 +437,13 @@ fn submit(
             Ok(write) => effects.push(write),
             Err(why) => keep_open(model, &why, Purpose::PersonNote(person), ids, text),
         },
+        Purpose::Assign => match crate::tui::team::submit(model, ids.clone(), &text) {
+            Ok(write) => {
+                model.marks.clear();
+                effects.push(write);
+            }
+            Err(why) => keep_open(model, &why, Purpose::Assign, ids, text),
+        },
         Purpose::Snooze => match crate::tui::snooze::submit(model, ids.clone(), &text) {
             Ok(write) => {
                 model.marks.clear();
@@ -580,6 +588,9 @@ fn submit(
 
 /// The status line after a moderation, tag, escalation or note write.
 pub fn done_message(done: &Done) -> String {
+    if let Some(message) = crate::tui::team::done_message(done) {
+        return message;
+    }
     match done {
         Done::Moderated { kind, count } => format!(
             "{kind} pending for {count} item{} · applied when the platform confirms",

@@ -37,6 +37,20 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
     if info.spam {
         lines.push(Line::from("spam (marked by a rule)").fg(Color::Yellow));
     }
+    // Team mode: what waits for a moderator, and who asked.
+    for w in &info.approvals {
+        let approve = model.keymap.key(Layer::Inbox, Action::ApproveHeld);
+        let reject = model.keymap.key(Layer::Inbox, Action::RejectHeld);
+        lines.push(
+            Line::from(format!(
+                "⏸ {} asked by {} {} · awaits a moderator ({approve} approves, {reject} rejects)",
+                w.kind,
+                inert_line(&w.requested_by),
+                ago(now, w.requested_at)
+            ))
+            .fg(Color::Magenta),
+        );
+    }
     for o in &info.outbox {
         let (mark, color) = match o.state.as_str() {
             "sent" => ("✓", Color::Green),
@@ -362,6 +376,10 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                 Purpose::PersonNote(_) => (
                     " Note on the author (never sent) ".to_string(),
                     format!("{enter} saves"),
+                ),
+                Purpose::Assign => (
+                    format!(" Assign {} to ", count(ids)),
+                    format!("{tab} completes · - unassigns"),
                 ),
                 Purpose::Snooze => (
                     format!(" Snooze {} until ", count(ids)),

@@ -133,6 +133,7 @@ pub fn parse(text: &str) -> Result<Option<Pattern>, PatternError> {
 pub fn field_list() -> String {
     crate::store::pattern::FIELDS
         .iter()
+        .filter(|f| !crate::store::pattern::TEAM_FIELDS.contains(&f.key))
         .map(|f| format!("~{} {}", f.key, f.name))
         .collect::<Vec<_>>()
         .join(", ")
