@@ -142,6 +142,12 @@ pub trait Connector: Send + Sync {
         None
     }
 
+    /// The platform's monthly read allowance as last reported: (used, cap), for the status
+    /// bar. `None` where the platform does not report one.
+    fn monthly_usage(&self) -> Option<(u64, u64)> {
+        None
+    }
+
     /// The report categories the platform takes, (name, what it covers), in the order the
     /// report popup offers them.
     fn report_categories(&self) -> &'static [(&'static str, &'static str)] {
