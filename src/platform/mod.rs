@@ -14,6 +14,7 @@ pub mod notice;
 pub mod quote;
 pub mod rate_limit;
 pub mod server;
+pub mod signin;
 pub mod window;
 pub mod x;
 

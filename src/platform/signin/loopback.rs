@@ -155,14 +155,24 @@ mod tests {
 
     #[test]
     fn a_redirect_or_pasted_code_is_taken_only_with_its_state() {
-        assert_eq!(code_from_query("state=s1&code=abc", "s1", "X").unwrap(), "abc");
+        assert_eq!(
+            code_from_query("state=s1&code=abc", "s1", "X").unwrap(),
+            "abc"
+        );
         assert!(code_from_query("state=other&code=abc", "s1", "X")
             .unwrap_err()
             .contains("does not match"));
         let refused = code_from_query("error=access_denied&state=s1", "s1", "LinkedIn");
-        assert!(refused.unwrap_err().starts_with("LinkedIn did not let hark in (access_denied)"));
+        assert!(refused
+            .unwrap_err()
+            .starts_with("LinkedIn did not let hark in (access_denied)"));
         assert_eq!(
-            code_from_paste("http://127.0.0.1:8765/callback?state=s1&code=xyz", "s1", "X").unwrap(),
+            code_from_paste(
+                "http://127.0.0.1:8765/callback?state=s1&code=xyz",
+                "s1",
+                "X"
+            )
+            .unwrap(),
             "xyz"
         );
         assert_eq!(code_from_paste("  xyz \n", "s1", "X").unwrap(), "xyz");
