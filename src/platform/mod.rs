@@ -7,6 +7,7 @@ pub mod account;
 pub mod bluesky;
 pub mod chat;
 pub mod demo;
+pub mod linkedin;
 pub mod mastodon;
 pub mod matrix;
 pub mod meta;
@@ -40,6 +41,7 @@ pub const KNOWN_PLATFORMS: &[&str] = &[
     "x",
     "facebook",
     "instagram",
+    "linkedin",
 ];
 
 /// One page of a fetch.
@@ -89,6 +91,7 @@ pub fn actions_for(
         "x" => x::moderation::allows,
         "facebook" | "pagebook" => meta::moderation::allows_facebook,
         "instagram" => meta::moderation::allows_instagram,
+        "linkedin" => linkedin::moderation::allows,
         _ => |_, _| true,
     };
     supported
@@ -255,6 +258,9 @@ pub fn connect_in(
         )?)),
         "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
         "facebook" | "instagram" => Ok(Arc::new(meta::MetaConnector::from_account(
+            account, data_dir,
+        )?)),
+        "linkedin" => Ok(Arc::new(linkedin::LinkedInConnector::from_account(
             account, data_dir,
         )?)),
         "demo" => {

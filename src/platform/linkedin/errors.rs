@@ -92,7 +92,10 @@ mod tests {
         assert_eq!(daily_wait(86_400 * 10 + 3600), MAX_RATE_WAIT);
         let refused = br#"{"status":403,"serviceErrorCode":100,"code":"ACCESS_DENIED","message":"Not enough permissions to access: GET /socialActions"}"#;
         let e = error_for("comments", 403, refused, "202511", 0);
-        assert!(matches!(&e, PlatformError::Permanent(t) if t.contains("Community Management API") && t.contains("Not enough permissions")), "{e:?}");
+        assert!(
+            matches!(&e, PlatformError::Permanent(t) if t.contains("Community Management API") && t.contains("Not enough permissions")),
+            "{e:?}"
+        );
         let e = error_for("comments", 426, b"{}", "202201", 0);
         assert!(e.to_string().contains("version 202201"), "{e}");
     }

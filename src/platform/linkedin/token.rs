@@ -153,8 +153,8 @@ impl TokenStore {
         if !rejected && tokens.expires_at - EARLY > now {
             return Ok(Secret::new(tokens.access_token.clone()));
         }
-        let can_refresh = tokens.refresh_token.is_some()
-            && tokens.refresh_expires_at.is_none_or(|at| at > now);
+        let can_refresh =
+            tokens.refresh_token.is_some() && tokens.refresh_expires_at.is_none_or(|at| at > now);
         if !can_refresh {
             // Still usable for a while: keep using it; the doctor says when it ends.
             if !rejected && tokens.expires_at > now {
@@ -190,7 +190,10 @@ impl TokenStore {
         };
         let form = [
             ("grant_type", "refresh_token"),
-            ("refresh_token", tokens.refresh_token.as_deref().unwrap_or("")),
+            (
+                "refresh_token",
+                tokens.refresh_token.as_deref().unwrap_or(""),
+            ),
             ("client_id", tokens.client_id.as_str()),
             ("client_secret", secret.expose()),
         ];
