@@ -35,6 +35,15 @@ pub fn describe(body: &[u8]) -> Option<String> {
     Some(crate::sanitize::inert_line(&line))
 }
 
+/// LinkedIn's "not enough permissions" (`ACCESS_DENIED`, service error 100): the app or
+/// the member lacks access, as opposed to one action refused on one comment.
+pub fn is_access_denied(body: &[u8]) -> bool {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
+    v["code"] == "ACCESS_DENIED" || v["serviceErrorCode"].as_i64() == Some(100)
+}
+
 /// Which daily limit a 429 names: LinkedIn's message says APPLICATION or MEMBER.
 pub fn limit_named(body: &[u8]) -> &'static str {
     let text = describe(body).unwrap_or_default().to_ascii_uppercase();
@@ -67,7 +76,10 @@ pub fn error_for(what: &str, status: u16, body: &[u8], version: &str, now: i64) 
             PlatformError::RateLimited { wait }
         }
         401 => PlatformError::Auth(text),
-        403 => PlatformError::Permanent(format!("{what}: {APPROVAL_HELP} [HTTP 403{}]", detail.map(|d| format!(": {d}")).unwrap_or_default())),
+        403 if is_access_denied(body) => PlatformError::Permanent(format!(
+            "{what}: {APPROVAL_HELP} [HTTP 403{}]",
+            detail.map(|d| format!(": {d}")).unwrap_or_default()
+        )),
         404 | 410 => PlatformError::NotFound(text),
         426 => PlatformError::Permanent(format!(
             "{what}: LinkedIn no longer serves API version {version}; set `version` in [account.linkedin] to a recent YYYYMM (HTTP 426)"
@@ -96,6 +108,9 @@ mod tests {
             matches!(&e, PlatformError::Permanent(t) if t.contains("Community Management API") && t.contains("Not enough permissions")),
             "{e:?}"
         );
+        let one = br#"{"status":403,"message":"Caller is not authorized to delete this comment"}"#;
+        let e = error_for("delete", 403, one, "202511", 0);
+        assert_eq!(e.to_string(), "the platform refused: delete: HTTP 403 (Caller is not authorized to delete this comment)");
         let e = error_for("comments", 426, b"{}", "202201", 0);
         assert!(e.to_string().contains("version 202201"), "{e}");
     }
