@@ -42,6 +42,8 @@ fn settings() -> LinkedInSettings {
         organization: ORG.into(),
         version: "202510".into(),
         posts: 10,
+        // The fixtures are dated in the past: all of it is within reach.
+        lookback: std::time::Duration::from_secs(20 * 365 * 86_400),
     }
 }
 
@@ -416,4 +418,29 @@ async fn account_add_linkedin_takes_a_pasted_code_and_prints_the_block() {
     );
     #[cfg(unix)]
     assert_eq!(mode(&file), 0o600);
+}
+
+#[tokio::test]
+async fn comments_older_than_the_look_back_are_counted_not_filed() {
+    let server = MockServer::start().await;
+    posts(&server).await;
+    Mock::given(method("GET"))
+        .and(path(POST))
+        .respond_with(json("comments_page2.json"))
+        .mount(&server)
+        .await;
+    let mut recent = settings();
+    recent.lookback = hark::platform::linkedin::DEFAULT_LOOKBACK;
+    let c = LinkedInConnector::new(
+        &server.uri(),
+        recent,
+        Auth::Fixed(Secret::new("li-access-1")),
+    )
+    .unwrap();
+    let page = c.fetch(None).await.unwrap();
+    assert!(page.items.is_empty(), "a 2023 comment is history");
+    assert_eq!(
+        page.beyond_lookback,
+        ["urn:li:comment:(urn:li:activity:7140000000000000000,7140000000000000103)"]
+    );
 }

@@ -242,6 +242,8 @@ impl Platform for LinkedIn {
             organization: ORG.into(),
             version: "202510".into(),
             posts: 10,
+            // The fixtures are dated in the past: all of it is within reach.
+            lookback: std::time::Duration::from_secs(20 * 365 * 86_400),
         };
         Arc::new(
             LinkedInConnector::new(

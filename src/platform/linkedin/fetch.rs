@@ -86,7 +86,7 @@ impl LinkedInConnector {
         let answer = self.comments(post, cur.start).await?;
         for comment in answer["elements"].as_array().into_iter().flatten() {
             match convert::item(comment, post, &self.settings.organization) {
-                Ok(item) => page.items.push(item),
+                Ok(item) => self.keep(item, &mut page),
                 Err(u) => page.unreadable.push(u),
             }
             if convert::reply_count(comment) > 0 {
@@ -112,6 +112,16 @@ impl LinkedInConnector {
         page.more = next.is_some();
         page.next_cursor = Some(next.unwrap_or_default().text());
         Ok(page)
+    }
+
+    /// An item within the look-back joins the page; an older one is only counted.
+    fn keep(&self, item: crate::domain::NewItem, page: &mut FetchPage) {
+        let floor = crate::domain::now() - self.settings.lookback.as_secs() as i64;
+        if item.created_at < floor {
+            page.beyond_lookback.push(item.external_id);
+        } else {
+            page.items.push(item);
+        }
     }
 
     /// The organization's latest posts' URNs.
@@ -157,7 +167,7 @@ impl LinkedInConnector {
                         if reply["parentComment"].is_null() {
                             item.parent_external_id = Some(comment.to_string());
                         }
-                        page.items.push(item)
+                        self.keep(item, page)
                     }
                     Err(u) => page.unreadable.push(u),
                 }

@@ -53,10 +53,24 @@ pub struct LinkedInSettings {
     /// How many of the organization's latest posts a round reads the comments of.
     #[serde(default = "default_posts")]
     pub posts: u32,
+    /// Comments older than this are history, not inbox items (counted "older than the
+    /// look-back"), so a first poll does not fill the inbox with last year's comments.
+    #[serde(
+        default = "default_lookback",
+        deserialize_with = "crate::duration::deserialize"
+    )]
+    pub lookback: std::time::Duration,
 }
 
 fn default_posts() -> u32 {
     DEFAULT_POSTS
+}
+
+/// The look-back unless `lookback` says otherwise.
+pub const DEFAULT_LOOKBACK: std::time::Duration = std::time::Duration::from_secs(7 * 86_400);
+
+fn default_lookback() -> std::time::Duration {
+    DEFAULT_LOOKBACK
 }
 
 /// `urn:li:organization:<digits>` from a URN or a bare id.

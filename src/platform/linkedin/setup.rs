@@ -157,6 +157,7 @@ pub async fn add(
         organization: organization.clone(),
         version: version.clone(),
         posts: super::DEFAULT_POSTS,
+        lookback: super::DEFAULT_LOOKBACK,
     };
     let connector = LinkedInConnector::new(
         &api,

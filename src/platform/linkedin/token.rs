@@ -231,14 +231,12 @@ impl TokenStore {
                 token_file::unreadable_at(&e)
             ))
         })?;
-        let fresh = answer.into_tokens(&tokens.client_id, Some(tokens), now);
-        token_file::save(&self.path, &fresh).map_err(|e| {
-            PlatformError::Transient(format!(
-                "the refreshed LinkedIn sign-in could not be saved to {} ({e})",
-                self.path.display()
-            ))
-        })?;
-        *tokens = fresh;
+        *tokens = answer.into_tokens(&tokens.client_id, Some(tokens), now);
+        // Kept in memory either way: LinkedIn does not end the old refresh token, so a
+        // file that could not be written still holds a pair that works.
+        if let Err(e) = token_file::save(&self.path, tokens) {
+            tracing::error!(account = %self.account, error = %e, "linkedin: the refreshed sign-in could not be saved; kept in memory");
+        }
         drop(lock);
         Ok(())
     }
