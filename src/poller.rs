@@ -52,6 +52,8 @@ pub struct StatusUpdate {
     pub new_items: usize,
     /// The platform's request budget (remaining, limit), where it reports one.
     pub budget: Option<(u32, u32)>,
+    /// The platform's monthly reads (used, cap), where it reports them.
+    pub usage: Option<(u64, u64)>,
     /// Something to say once (see [`Connector::take_notice`]).
     pub notice: Option<String>,
 }
@@ -112,6 +114,7 @@ impl Poller {
             status,
             new_items,
             budget: self.connector.rate_remaining(),
+            usage: self.connector.monthly_usage(),
             notice: self.connector.take_notice(),
         });
     }

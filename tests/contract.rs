@@ -14,6 +14,8 @@ mod demo_adapter;
 mod harness;
 #[path = "contract/ingest_cases.rs"]
 mod ingest_cases;
+#[path = "contract/linkedin.rs"]
+mod linkedin_adapter;
 #[path = "contract/mastodon.rs"]
 mod mastodon_adapter;
 #[path = "contract/matrix.rs"]
@@ -76,6 +78,8 @@ full_kit!(facebook: crate::meta_adapter::Facebook);
 full_kit!(x: crate::x_adapter::X);
 
 full_kit!(instagram: crate::meta_adapter::Instagram);
+
+full_kit!(linkedin: crate::linkedin_adapter::LinkedIn);
 
 // The demo has no HTTP: it passes the outbox cases.
 kit!(demo: crate::demo_adapter::Demo;

@@ -150,6 +150,7 @@ fn model(width: u16, height: u16) -> Model {
                 status,
                 new_items: 0,
                 budget: None,
+                usage: None,
                 notice: None,
             }),
         );
@@ -216,11 +217,33 @@ fn the_status_bar_shows_a_platforms_remaining_request_budget() {
             status: PollStatus::Ok { at: NOW - 5 },
             new_items: 2,
             budget: Some((287, 300)),
+            usage: None,
             notice: None,
         }),
     );
     let screen = screen(&render(&model, 120, 24));
     assert!(screen.contains("masto ✓ 5s 287/300"), "{screen}");
+}
+
+#[test]
+fn the_status_bar_shows_xs_monthly_reads_beside_the_request_budget() {
+    let mut model = model(120, 24);
+    update(
+        &mut model,
+        Msg::Poll(StatusUpdate {
+            account: "brand-x".into(),
+            status: PollStatus::Ok { at: NOW - 5 },
+            new_items: 0,
+            budget: Some((449, 450)),
+            usage: Some((8_700, 10_000)),
+            notice: None,
+        }),
+    );
+    let screen = screen(&render(&model, 120, 24));
+    assert!(
+        screen.contains("brand-x ✓ 5s 449/450 · 8.7k/10k reads this month"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -619,3 +619,169 @@ async fn the_detail_pane_gets_the_post_replied_to_and_the_post_as_it_is_now() {
         "the brand's own post first, then the reply"
     );
 }
+
+/// The brand's posts of the last week, then recent search in their conversations.
+async fn conversations(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(format!("/2/users/{ME}/tweets")))
+        .respond_with(json("user_tweets.json"))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn replies_deeper_in_the_brands_conversations_arrive_once_even_when_also_mentions() {
+    let server = MockServer::start().await;
+    one_mention_round(&server).await;
+    conversations(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/search/recent"))
+        .and(query_param(
+            "query",
+            format!("(conversation_id:1301570000000000000 OR conversation_id:1301573587187331074) -from:{ME}"),
+        ))
+        .and(query_param("since_id", "1301570000000000000"))
+        .respond_with(json("search_recent.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = fixed_connector(&server);
+    let page = c.fetch(Some("1")).await.unwrap();
+    let ids: Vec<_> = page.items.iter().map(|i| i.external_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "1301573587187331074",
+            "1301573587187331070",
+            "1301574100000000000"
+        ],
+        "the deep reply joins the mentions; the reply also seen as a mention is kept once"
+    );
+    let deep = &page.items[2];
+    assert_eq!(deep.author.handle, "@latteart");
+    assert_eq!(
+        deep.parent_external_id.as_deref(),
+        Some("1301573587187331070")
+    );
+    assert_eq!(
+        deep.thread_external_id.as_deref(),
+        Some("1301570000000000000")
+    );
+    assert_eq!(
+        page.next_cursor.as_deref(),
+        Some("1301573587187331074|1301574100000000000"),
+        "the search's newest rides in the cursor"
+    );
+}
+
+#[tokio::test]
+async fn a_restarted_hark_searches_on_from_the_cursors_watermark() {
+    let server = MockServer::start().await;
+    one_mention_round(&server).await;
+    conversations(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/search/recent"))
+        .and(query_param("since_id", "1301574100000000000"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"meta": {"result_count": 0}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = fixed_connector(&server);
+    let page = c
+        .fetch(Some("1301573587187331074|1301574100000000000"))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 2, "the mentions only");
+    assert_eq!(
+        page.next_cursor.as_deref(),
+        Some("1301573587187331074|1301574100000000000")
+    );
+}
+
+#[tokio::test]
+async fn search_outside_the_tier_is_said_once_and_mentions_still_arrive() {
+    let server = MockServer::start().await;
+    one_mention_round(&server).await;
+    conversations(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/search/recent"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(fixture("reduced_access.json")))
+        .mount(&server)
+        .await;
+    let c = fixed_connector(&server);
+    let page = c.fetch(Some("1")).await.unwrap();
+    assert_eq!(page.items.len(), 2, "the mentions of the round");
+    let notice = c.take_notice().expect("a notice");
+    assert!(
+        notice.contains("deeper in the brand's conversations"),
+        "{notice}"
+    );
+    c.fetch(Some("1")).await.unwrap();
+    assert_eq!(c.take_notice(), None, "said once");
+}
+
+#[tokio::test]
+async fn the_monthly_read_usage_is_asked_once_an_hour_for_the_status_bar() {
+    let server = MockServer::start().await;
+    one_mention_round(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2/usage/tweets"))
+        .respond_with(json("usage_tweets.json"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = fixed_connector(&server);
+    assert_eq!(c.monthly_usage(), None, "not reported before it is asked");
+    c.fetch(Some("1")).await.unwrap();
+    assert_eq!(c.monthly_usage(), Some((43_435, 5_000_000_000)));
+    c.fetch(Some("1")).await.unwrap();
+    assert_eq!(c.monthly_usage(), Some((43_435, 5_000_000_000)));
+}
+
+#[tokio::test]
+async fn the_detail_pane_gets_the_replies_below_a_post_from_search() {
+    let server = MockServer::start().await;
+    let page = fixture("mentions_page1.json");
+    let lookup = serde_json::json!({"data": page["data"][1], "includes": page["includes"]});
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/1301573587187331070"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(lookup))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/users/me"))
+        .respond_with(json("users_me.json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2/tweets/search/recent"))
+        .and(query_param("query", "conversation_id:1301570000000000000"))
+        .and(query_param("since_id", "1301573587187331070"))
+        .respond_with(json("search_recent.json"))
+        .mount(&server)
+        .await;
+    let c = fixed_connector(&server);
+    let target = hark::platform::Target {
+        external_id: "1301573587187331070".into(),
+        parent_external_id: Some("1301570000000000000".into()),
+        thread_external_id: Some("1301570000000000000".into()),
+        kind: hark::domain::ItemKind::Comment,
+        author_external_id: "1234567891".into(),
+        author_handle: "@brewlover".into(),
+        raw_json: None,
+    };
+    let thread = c.thread(&target).await.unwrap();
+    let ids: Vec<_> = thread.iter().map(|i| i.external_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "1301570000000000000",
+            "1301573587187331070",
+            "1301574100000000000"
+        ],
+        "the post replied to, the reply, then the reply below it"
+    );
+}

@@ -27,6 +27,16 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
             print!("{block}");
             return Ok(());
         }
+        AddPlatform::Linkedin(args) => {
+            let block = runtime()?.block_on(crate::platform::linkedin::setup::add(
+                &args,
+                data_dir,
+                &mut std::io::BufReader::new(std::io::stdin()),
+                &mut std::io::stdout(),
+            ))?;
+            print!("{block}");
+            return Ok(());
+        }
         AddPlatform::Facebook(args) => {
             return add_meta_account(Network::Facebook, &args.page, &args.token, data_dir)
         }

@@ -166,6 +166,8 @@ pub enum AddPlatform {
     Facebook(crate::platform::meta::setup::FacebookArgs),
     /// An Instagram professional account linked to a Facebook Page.
     Instagram(crate::platform::meta::setup::InstagramArgs),
+    /// A LinkedIn organization: 3-legged OAuth as its administrator (loopback or pasted code).
+    Linkedin(crate::platform::linkedin::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]

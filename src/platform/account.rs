@@ -47,6 +47,9 @@ pub struct AccountConfig {
     /// Graph API version, the look-back).
     #[serde(default)]
     pub graph: Option<super::meta::GraphSettings>,
+    /// LinkedIn: `[account.linkedin]` (the organization, the API version).
+    #[serde(default)]
+    pub linkedin: Option<super::linkedin::LinkedInSettings>,
 }
 
 impl AccountConfig {
@@ -105,6 +108,10 @@ pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {
         }
         if matches!(account.platform.as_str(), "facebook" | "instagram") {
             super::meta::settings_of(account)
+                .map_err(|e| format!("account `{}`: {e}", account.name))?;
+        }
+        if account.platform == "linkedin" {
+            super::linkedin::settings_of(account)
                 .map_err(|e| format!("account `{}`: {e}", account.name))?;
         }
         if let Some(server) = &account.server {

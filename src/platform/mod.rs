@@ -7,6 +7,7 @@ pub mod account;
 pub mod bluesky;
 pub mod chat;
 pub mod demo;
+pub mod linkedin;
 pub mod mastodon;
 pub mod matrix;
 pub mod meta;
@@ -14,6 +15,7 @@ pub mod notice;
 pub mod quote;
 pub mod rate_limit;
 pub mod server;
+pub mod signin;
 pub mod window;
 pub mod x;
 
@@ -39,6 +41,7 @@ pub const KNOWN_PLATFORMS: &[&str] = &[
     "x",
     "facebook",
     "instagram",
+    "linkedin",
 ];
 
 /// One page of a fetch.
@@ -88,6 +91,7 @@ pub fn actions_for(
         "x" => x::moderation::allows,
         "facebook" | "pagebook" => meta::moderation::allows_facebook,
         "instagram" => meta::moderation::allows_instagram,
+        "linkedin" => linkedin::moderation::allows,
         _ => |_, _| true,
     };
     supported
@@ -139,6 +143,12 @@ pub trait Connector: Send + Sync {
     /// The platform's request budget as last reported: (remaining, limit), for the status
     /// bar. `None` where the platform does not report one.
     fn rate_remaining(&self) -> Option<(u32, u32)> {
+        None
+    }
+
+    /// The platform's monthly read allowance as last reported: (used, cap), for the status
+    /// bar. `None` where the platform does not report one.
+    fn monthly_usage(&self) -> Option<(u64, u64)> {
         None
     }
 
@@ -248,6 +258,9 @@ pub fn connect_in(
         )?)),
         "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
         "facebook" | "instagram" => Ok(Arc::new(meta::MetaConnector::from_account(
+            account, data_dir,
+        )?)),
+        "linkedin" => Ok(Arc::new(linkedin::LinkedInConnector::from_account(
             account, data_dir,
         )?)),
         "demo" => {

@@ -246,6 +246,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Some(budget) => model.status.budgets.insert(update.account.clone(), budget),
                 None => model.status.budgets.remove(&update.account),
             };
+            match update.usage {
+                Some(usage) => model.status.usages.insert(update.account.clone(), usage),
+                None => model.status.usages.remove(&update.account),
+            };
             model.status.accounts.insert(update.account, update.status);
         }
         Msg::Wrote(outcome) => {
@@ -1096,6 +1100,7 @@ mod tests {
                 },
                 new_items: 0,
                 budget: Some((3, 300)),
+                usage: None,
                 notice: None,
             }),
         );
@@ -1112,6 +1117,7 @@ mod tests {
                 status: PollStatus::Ok { at: 10_000 },
                 new_items: 0,
                 budget: None,
+                usage: None,
                 notice: notice.map(str::to_string),
             })
         };

@@ -31,6 +31,7 @@ async fn one(account: &AccountConfig, data_dir: &Path) -> Vec<Check> {
         "bluesky" => bluesky(account, token, server).await,
         "matrix" => matrix(account, data_dir, token, server).await,
         "x" => x(account, data_dir, token, server).await,
+        "linkedin" => linkedin(account, data_dir, token, server).await,
         "facebook" | "instagram" => meta(account, data_dir, token, server).await,
         other => vec![Check::fail(
             format!("account {}", account.name),
@@ -160,6 +161,53 @@ async fn x(
             server_name,
             format!("{base} accepts the sign-in (@{})", me.username),
         ),
+        Ok(Err(e)) => refused(server_name, base, &e, &renew),
+        Err(_) => unreachable(server_name, base),
+    };
+    vec![token, check]
+}
+
+/// LinkedIn: the stored sign-in, and the organization's latest post readable with it (a
+/// refusal names the Community Management API approval).
+async fn linkedin(
+    account: &AccountConfig,
+    data_dir: &Path,
+    token_name: String,
+    server_name: String,
+) -> Vec<Check> {
+    let renew = format!(
+        "hark account add linkedin --org … --client-id … --client-secret-env … --name {}",
+        account.name
+    );
+    let connector =
+        match crate::platform::linkedin::LinkedInConnector::from_account(account, Some(data_dir)) {
+            Ok(c) => c,
+            Err(e) => {
+                return vec![Check::fail(token_name, crate::cli::error_text(&e), renew)];
+            }
+        };
+    let token = Check::pass(token_name, "its sign-in is stored, readable by you only");
+    let base = account
+        .server
+        .as_deref()
+        .unwrap_or(crate::platform::linkedin::API_BASE);
+    let check = match tokio::time::timeout(TIMEOUT, connector.verify()).await {
+        Ok(Ok(())) => Check::pass(
+            server_name,
+            format!(
+                "{base} lets hark read {}'s posts and comments",
+                connector.organization()
+            ),
+        ),
+        Ok(Err(crate::platform::PlatformError::Permanent(text)))
+            if text.contains(crate::platform::linkedin::errors::APPROVAL_HELP) =>
+        {
+            Check::fail(
+                server_name,
+                format!("{base}: {text}"),
+                "request the Community Management API for the app (LinkedIn developer portal, Products), and sign in as an ADMINISTRATOR of the organization",
+            )
+        }
         Ok(Err(e)) => refused(server_name, base, &e, &renew),
         Err(_) => unreachable(server_name, base),
     };

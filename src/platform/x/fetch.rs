@@ -25,6 +25,8 @@ struct Cursor {
     since: Option<String>,
     token: Option<String>,
     top: Option<String>,
+    /// The newest id the last complete conversation search saw.
+    watermark: u64,
 }
 
 impl Cursor {
@@ -32,6 +34,12 @@ impl Cursor {
         let Some(text) = text.filter(|t| !t.is_empty()) else {
             return Cursor::default();
         };
+        if let Some((mentions, watermark)) = text.split_once('|') {
+            return Cursor {
+                watermark: watermark.parse().unwrap_or(0),
+                ..Cursor::parse(Some(mentions))
+            };
+        }
         let part = |s: &str| (!s.is_empty()).then(|| s.to_string());
         let mut parts = text.split('~');
         let since = parts.next().and_then(part);
@@ -40,6 +48,7 @@ impl Cursor {
                 since,
                 token: part(token),
                 top: part(top),
+                watermark: 0,
             },
             _ => Cursor {
                 since,
@@ -50,6 +59,14 @@ impl Cursor {
 
     fn paging(since: &Option<String>, token: &str, top: &str) -> String {
         format!("{}~{token}~{top}", since.as_deref().unwrap_or(""))
+    }
+
+    /// `mentions` with the conversation search's watermark, when there is one.
+    fn with_watermark(mentions: Option<String>, watermark: u64) -> Option<String> {
+        match (mentions, watermark) {
+            (m, 0) => m,
+            (m, w) => Some(format!("{}|{w}", m.unwrap_or_default())),
+        }
     }
 }
 
@@ -93,10 +110,50 @@ impl XConnector {
             (_, Some(top)) => page.next_cursor = Some(top),
             (_, None) => page.next_cursor = cur.since.clone(),
         }
+        let mut watermark = cur.watermark;
         if !page.more {
+            watermark = self
+                .add_conversation_replies(&me.id, &mut page, watermark)
+                .await;
             self.add_direct_messages(&me.id, &mut page).await;
+            self.refresh_usage().await;
         }
+        page.next_cursor = Cursor::with_watermark(page.next_cursor, watermark);
         Ok(page)
+    }
+
+    /// Ends a round with the replies deeper in the brand's conversations; a post also seen
+    /// as a mention this round is kept once. A refusal or failure is said (once, for a tier
+    /// answer) and the round's mentions are stored all the same.
+    async fn add_conversation_replies(
+        &self,
+        me: &str,
+        page: &mut FetchPage,
+        watermark: u64,
+    ) -> u64 {
+        match self.conversation_replies(me, watermark).await {
+            Ok(found) => {
+                self.search_tier.recovered();
+                for item in found.items {
+                    if !page.items.iter().any(|i| i.external_id == item.external_id) {
+                        page.items.push(item);
+                    }
+                }
+                page.unreadable.extend(found.unreadable);
+                found.watermark
+            }
+            Err(PlatformError::Permanent(text)) if text.contains(super::errors::TIER_HELP) => {
+                let notice = "X: replies deeper in the brand's conversations need search, which this app's access tier lacks (Basic or above); mentions still arrive".to_string();
+                if self.search_tier.failed(|| notice.clone()) {
+                    tracing::warn!("{notice}");
+                }
+                watermark
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "x: conversation replies not read this round");
+                watermark
+            }
+        }
     }
 
     /// Ends a round with the newest DMs; a refusal or failure of the DM endpoints is said
@@ -144,8 +201,9 @@ impl XConnector {
 }
 
 impl XConnector {
-    /// The post replied to (from the same request's expansions), then the post as it is
-    /// now: the detail pane's context. Replies below it would need search (not built).
+    /// The post replied to (from the same request's expansions), the post as it is now,
+    /// then the replies below it (recent search, where the tier allows): the detail pane's
+    /// context.
     pub(super) async fn context(
         &self,
         id: &str,
@@ -172,6 +230,11 @@ impl XConnector {
         let item = convert::item(post, &users, &me.id)
             .map_err(|u| PlatformError::Malformed(format!("thread: {}", u.reason)))?;
         out.push(item);
+        // Replies below are a bonus: without search the pane still shows the rest.
+        match self.replies_below(post, &me.id).await {
+            Ok(replies) => out.extend(replies),
+            Err(e) => tracing::info!(error = %e, "x: replies below a post not read"),
+        }
         Ok(out)
     }
 }
@@ -195,5 +258,17 @@ mod tests {
         );
         let first = Cursor::parse(Some(&Cursor::paging(&None, "tok", "42")));
         assert_eq!(first.since, None);
+        let marked = Cursor::with_watermark(Some(Cursor::paging(&None, "tok", "42")), 99);
+        let marked = Cursor::parse(marked.as_deref());
+        assert_eq!(
+            (marked.token.as_deref(), marked.watermark),
+            (Some("tok"), 99)
+        );
+        let marked = Cursor::parse(Cursor::with_watermark(Some("17".into()), 99).as_deref());
+        assert_eq!(
+            (marked.since.as_deref(), marked.watermark),
+            (Some("17"), 99)
+        );
+        assert_eq!(Cursor::with_watermark(None, 0), None);
     }
 }

@@ -5,9 +5,12 @@
 //! - [`errors`]: X's error shapes, and the access-tier answers explained.
 //! - [`token`]: the rotating OAuth 2.0 token pair in its 0600 file.
 //! - [`oauth`] and [`setup`]: `hark account add x` (PKCE, loopback or pasted code).
-//! - [`fetch`] and [`convert`]: mentions to items; [`reply`] and [`moderation`]: the outbox.
+//! - [`fetch`] and [`convert`]: mentions to items; [`conversations`]: replies deeper in the
+//!   brand's conversations; [`reply`] and [`moderation`]: the outbox.
+//! - [`usage`]: the project's monthly read usage for the status bar.
 
 pub mod client;
+pub mod conversations;
 pub mod convert;
 pub mod dm;
 pub mod errors;
@@ -17,6 +20,7 @@ pub mod oauth;
 pub mod reply;
 pub mod setup;
 pub mod token;
+pub mod usage;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -47,6 +51,10 @@ pub struct XConnector {
     tier: Trouble,
     /// The same for the DM endpoints, which some tiers lack while mentions work.
     dm_tier: Trouble,
+    /// The same for recent search (replies deeper in the brand's conversations).
+    search_tier: Trouble,
+    conversations: conversations::Conversations,
+    usage: usage::Usage,
 }
 
 impl std::fmt::Debug for XConnector {
@@ -65,6 +73,9 @@ impl XConnector {
             me: tokio::sync::OnceCell::new(),
             tier: Trouble::default(),
             dm_tier: Trouble::default(),
+            search_tier: Trouble::default(),
+            conversations: Default::default(),
+            usage: Default::default(),
         })
     }
 
@@ -159,7 +170,10 @@ impl XConnector {
                 }
                 Ok(answer)
             }
-            Err(PlatformError::Permanent(text)) if text.contains(errors::TIER_HELP) => {
+            // Search has its own notice (see `fetch::add_conversation_replies`).
+            Err(PlatformError::Permanent(text))
+                if text.contains(errors::TIER_HELP) && call.endpoint != "search" =>
+            {
                 let notice = format!("X: {text}");
                 if self.tier.failed(|| notice.clone()) {
                     tracing::warn!("{notice}");
@@ -191,10 +205,15 @@ impl Connector for XConnector {
         self.client.tightest()
     }
 
+    fn monthly_usage(&self) -> Option<(u64, u64)> {
+        self.usage.get()
+    }
+
     fn take_notice(&self) -> Option<String> {
         self.tier
             .take_notice()
             .or_else(|| self.dm_tier.take_notice())
+            .or_else(|| self.search_tier.take_notice())
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {

@@ -8,7 +8,6 @@
 //! If the new pair cannot be saved, it is kept in memory and saved again before the next
 //! request, so the old file is never the only copy of a pair X still honours.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +15,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 
+use crate::platform::signin::token_file::{self, FileLock};
 use crate::platform::PlatformError;
 use crate::secrets::Secret;
 
@@ -86,124 +86,16 @@ pub fn token_path(data_dir: &Path, account: &str) -> PathBuf {
 
 /// Reads a token file; refuses one others can read, and says what to do when it is absent.
 pub fn load(path: &Path, account: &str) -> Result<Tokens, String> {
-    if !path.exists() {
-        return Err(format!(
-            "account `{account}`: no X sign-in stored ({} is missing); run `hark account add x --name {account}`",
-            path.display()
-        ));
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(|e| format!("account `{account}`: cannot read {}: {e}", path.display()))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(format!(
-                "account `{account}`: {} can be read by others; run `chmod 600` on it",
-                path.display()
-            ));
-        }
-    }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("account `{account}`: cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "account `{account}`: {} is not a token file hark wrote ({}); run `hark account add x --name {account}` again",
-            path.display(),
-            e.classify_line()
-        )
-    })
+    token_file::load(
+        path,
+        account,
+        &format!("hark account add x --name {account}"),
+    )
 }
 
-trait Classify {
-    fn classify_line(&self) -> String;
-}
-
-impl Classify for serde_json::Error {
-    /// Where the file broke, without quoting it (it holds secrets).
-    fn classify_line(&self) -> String {
-        format!(
-            "unreadable at line {} column {}",
-            self.line(),
-            self.column()
-        )
-    }
-}
-
-/// Replaces the token file whole: a private file beside it, synced, renamed over it, and the
-/// directory synced, so a crash leaves either the old pair or the new one, never half.
+/// Replaces the token file whole (see [`token_file::save`]).
 pub fn save(path: &Path, tokens: &Tokens) -> std::io::Result<()> {
-    let dir = path.parent().expect("a token file has a directory");
-    crate::private_fs::create_private_dir(dir).map_err(std::io::Error::other)?;
-    let temp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("x-oauth")
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    {
-        let mut file = options.open(&temp)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        let json = serde_json::to_vec_pretty(tokens).map_err(std::io::Error::other)?;
-        file.write_all(&json)?;
-        file.sync_all()?;
-    }
-    std::fs::rename(&temp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// An exclusive lock on `<token file>.lock`, held while a refresh runs; released on drop.
-struct FileLock(std::fs::File);
-
-impl FileLock {
-    fn take(path: &Path) -> std::io::Result<FileLock> {
-        let lock_path = path.with_extension("lock");
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        // Private like the token beside it, so the data directory's check stays quiet.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(lock_path)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::io::AsRawFd;
-            // SAFETY: flock on a descriptor we own; it blocks until the other process is done.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-        }
-        Ok(FileLock(file))
-    }
-}
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        #[cfg(unix)]
-        {
-            use std::os::unix::io::AsRawFd;
-            // SAFETY: unlocking our own descriptor.
-            unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
-        }
-    }
+    token_file::save(path, tokens)
 }
 
 /// Where the access token comes from: fixed (tests, a token pasted for one run) or the
@@ -357,7 +249,10 @@ impl TokenStore {
             });
         }
         let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
-            PlatformError::Malformed(format!("X token refresh: {}", e.classify_line()))
+            PlatformError::Malformed(format!(
+                "X token refresh: {}",
+                token_file::unreadable_at(&e)
+            ))
         })?;
         state.tokens = answer.into_tokens(&state.tokens, now);
         state.unsaved = true;

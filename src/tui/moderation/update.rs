@@ -1024,6 +1024,7 @@ mod tests {
             allow_insecure: false,
             chat: None,
             graph: None,
+            linkedin: None,
         };
         crate::secrets::store_token_file(
             dir.path(),
