@@ -166,6 +166,8 @@ pub enum AddPlatform {
     Facebook(crate::platform::meta::setup::FacebookArgs),
     /// An Instagram professional account linked to a Facebook Page.
     Instagram(crate::platform::meta::setup::InstagramArgs),
+    /// A Discord bot in one server (bot token from --token-env or --token-cmd).
+    Discord(crate::platform::discord::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]

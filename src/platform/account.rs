@@ -47,6 +47,9 @@ pub struct AccountConfig {
     /// Graph API version, the look-back).
     #[serde(default)]
     pub graph: Option<super::meta::GraphSettings>,
+    /// Discord: `[account.discord]` (the guild, the time-out length).
+    #[serde(default)]
+    pub discord: Option<super::discord::DiscordSettings>,
 }
 
 impl AccountConfig {
@@ -102,6 +105,10 @@ pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {
                 super::chat::PLATFORMS.join(", "),
                 account.platform
             ));
+        }
+        if account.platform == "discord" {
+            super::discord::settings_of(account)
+                .map_err(|e| format!("account `{}`: {e}", account.name))?;
         }
         if matches!(account.platform.as_str(), "facebook" | "instagram") {
             super::meta::settings_of(account)

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::domain::ItemKind;
 
 /// The platforms whose accounts take `[account.chat]`.
-pub const PLATFORMS: &[&str] = &["matrix"];
+pub const PLATFORMS: &[&str] = &["matrix", "discord"];
 
 /// How much of one room becomes items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]

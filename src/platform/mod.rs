@@ -7,6 +7,7 @@ pub mod account;
 pub mod bluesky;
 pub mod chat;
 pub mod demo;
+pub mod discord;
 pub mod mastodon;
 pub mod matrix;
 pub mod meta;
@@ -39,6 +40,7 @@ pub const KNOWN_PLATFORMS: &[&str] = &[
     "x",
     "facebook",
     "instagram",
+    "discord",
 ];
 
 /// One page of a fetch.
@@ -85,6 +87,7 @@ pub fn actions_for(
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
         "matrix" => matrix::moderation::allows,
+        "discord" => discord::moderation::allows,
         "x" => x::moderation::allows,
         "facebook" | "pagebook" => meta::moderation::allows_facebook,
         "instagram" => meta::moderation::allows_instagram,
@@ -247,6 +250,9 @@ pub fn connect_in(
             account, data_dir,
         )?)),
         "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
+        "discord" => Ok(Arc::new(discord::DiscordConnector::from_account(
+            account, data_dir,
+        )?)),
         "facebook" | "instagram" => Ok(Arc::new(meta::MetaConnector::from_account(
             account, data_dir,
         )?)),
