@@ -356,7 +356,7 @@ mod tests {
         );
         let err = validate(&[masto]).unwrap_err();
         assert!(
-            err.contains("[account.chat] is for chat platforms (matrix)"),
+            err.contains("[account.chat] is for chat platforms (matrix, discord)"),
             "{err}"
         );
         let bare = parse("name = \"mx\"\nplatform = \"matrix\"");

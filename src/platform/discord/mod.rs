@@ -352,3 +352,36 @@ fn list(v: Value, what: &str) -> Result<Vec<Value>, PlatformError> {
         _ => Err(PlatformError::Malformed(format!("{what}: not a list"))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::platform::account::{validate, AccountConfig};
+
+    fn parse(t: &str) -> AccountConfig {
+        toml::from_str(t).unwrap()
+    }
+
+    #[test]
+    fn a_discord_account_names_its_guild_and_a_time_out_within_28_days() {
+        let base = "name = \"dc\"\nplatform = \"discord\"\ntoken_env = \"T\"\n";
+        let err = validate(&[parse(base)]).unwrap_err();
+        assert!(
+            err.contains("needs [account.discord] with `guild`"),
+            "{err}"
+        );
+        let ok = parse(&format!(
+            "{base}[discord]\nguild = \"197038439483310086\"\ntimeout = \"10m\"\n[chat]\nrooms = [\"#help\"]"
+        ));
+        assert!(validate(&[ok.clone()]).is_ok());
+        assert_eq!(
+            super::settings_of(&ok).unwrap().timeout,
+            Some(std::time::Duration::from_secs(600))
+        );
+        let bad = parse(&format!("{base}[discord]\nguild = \"my server\""));
+        assert!(validate(&[bad]).unwrap_err().contains("not a server id"));
+        let long = parse(&format!(
+            "{base}[discord]\nguild = \"1\"\ntimeout = \"29d\""
+        ));
+        assert!(validate(&[long]).unwrap_err().contains("28 days"));
+    }
+}
