@@ -241,6 +241,14 @@ async fn a_time_out_lasts_the_configured_time_and_a_second_kick_or_delete_is_don
             target.author_external_id
         )]
     );
+    let (_, body) = p.state().bodies[0].clone();
+    let until: jiff::Timestamp = body["communication_disabled_until"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let lasts = until.as_second() - hark::domain::now();
+    assert!((3590..=3600).contains(&lasts), "{body}");
     for action in [ModerationAction::KickAuthor, ModerationAction::Delete] {
         c.moderate(&target, action.clone()).await.unwrap();
         c.moderate(&target, action).await.unwrap();
@@ -405,4 +413,102 @@ fn account_add_checks_the_bot_shows_its_permissions_and_doctor_agrees() {
         &api,
     ]);
     assert!(!out.status.success());
+}
+
+#[tokio::test]
+async fn in_a_mentions_channel_pings_replies_to_the_bot_and_its_threads_become_items() {
+    let p = Discord::start().await;
+    let c = p.connector_with("");
+    // The channel and its threads start empty: a first poll sets the cursors.
+    let thread = |id: &str, owner: &str| {
+        let mut t = fixture("thread.json")["threads"][0].clone();
+        t["id"] = json!(id);
+        t["guild_id"] = json!(GUILD);
+        t["parent_id"] = json!(CHANNEL);
+        t["owner_id"] = json!(owner);
+        t
+    };
+    let (joined, other) = ("1170000000000000001", "1170000000000000002");
+    {
+        let mut s = p.state();
+        s.threads = vec![thread(joined, "7001"), thread(other, "7002")];
+        let mut member = fixture("thread.json")["members"][0].clone();
+        member["id"] = json!(joined);
+        member["user_id"] = json!(BOT);
+        s.thread_members = vec![member];
+    }
+    let first = c.fetch(None).await.unwrap();
+    assert!(first.items.is_empty());
+    {
+        let mut s = p.state();
+        s.push(message(0, "7001", "lunch anyone?", T0));
+        let bots = s.push(message(0, BOT, "We shipped the fix", T0 + 10));
+        let mut reply = message(0, "7002", "not for me", T0 + 20);
+        reply["type"] = json!(19);
+        reply["message_reference"] = json!({"message_id": bots, "channel_id": CHANNEL});
+        // A reply pings its author unless the sender turned that off.
+        reply["mentions"] = json!([{"id": BOT, "username": "Nelly"}]);
+        s.push(reply);
+        let mut in_joined = message(0, "7003", "still broken?", T0 + 30);
+        in_joined["channel_id"] = json!(joined);
+        s.push(in_joined);
+        let mut in_other = message(0, "7004", "still broken?", T0 + 40);
+        in_other["channel_id"] = json!(other);
+        s.push(in_other);
+    }
+    let mut cursor = cursor_of(&first);
+    let mut items = Vec::new();
+    loop {
+        let page = c.fetch(Some(&cursor)).await.unwrap();
+        items.extend(page.items.clone());
+        cursor = cursor_of(&page);
+        if !page.more {
+            break;
+        }
+    }
+    items.sort_by_key(|i| i.created_at);
+    let got: Vec<(&str, ItemKind)> = items.iter().map(|i| (i.body.as_str(), i.kind)).collect();
+    assert_eq!(
+        got,
+        [
+            ("We shipped the fix", ItemKind::Post),
+            ("not for me", ItemKind::Mention),
+            ("still broken?", ItemKind::Comment),
+        ]
+    );
+    assert_eq!(
+        items[1].parent_external_id,
+        Some(items[0].external_id.clone())
+    );
+    assert_eq!(items[2].thread_external_id.as_deref(), Some(joined));
+    assert_eq!(items[2].parent_external_id.as_deref(), Some(joined));
+    let positions: serde_json::Value = serde_json::from_str(&cursor).unwrap();
+    assert!(positions[joined].is_string() && positions[other].is_string());
+}
+
+#[tokio::test]
+async fn opening_an_item_reads_the_messages_around_it() {
+    let p = Discord::start().await;
+    let c = p.connector_with("");
+    let (mention_id, answer) = {
+        let mut s = p.state();
+        let mut m = message(0, "7001", "<@1> where is my order?", T0);
+        m["mentions"] = json!([{"id": BOT, "username": "Nelly"}]);
+        let id = s.push(m);
+        let a = s.push(message(0, BOT, "Checking now", T0 + 60));
+        (id, a)
+    };
+    let page = c.fetch(None).await.unwrap();
+    let item = page
+        .items
+        .iter()
+        .find(|i| i.external_id == mention_id)
+        .unwrap();
+    let context = c.thread(&target_of(item)).await.unwrap();
+    let ids: Vec<&str> = context.iter().map(|i| i.external_id.as_str()).collect();
+    assert_eq!(ids, [mention_id.as_str(), answer.as_str()]);
+    assert_eq!(context[1].kind, ItemKind::Post);
+    assert!(requests(&p, "GET")
+        .iter()
+        .any(|r| r.contains(&format!("around={mention_id}"))));
 }

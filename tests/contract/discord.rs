@@ -107,6 +107,11 @@ pub struct State {
     pub requests: Vec<String>,
     /// Answers of the message list carry these bucket headers (name, value).
     pub list_headers: Vec<(String, String)>,
+    /// Active threads (thread channel objects) and the bot's thread memberships.
+    pub threads: Vec<Value>,
+    pub thread_members: Vec<Value>,
+    /// The JSON bodies of writes, by kind.
+    pub bodies: Vec<(String, Value)>,
 }
 
 impl State {
@@ -134,10 +139,25 @@ impl State {
         self.rate_limit.take()
     }
 
-    fn messages(&mut self, request: &Request) -> ResponseTemplate {
+    /// The newest message id of `channel`.
+    fn last_id(&self, channel: &str) -> Value {
+        self.timeline
+            .iter()
+            .rev()
+            .find(|m| m["channel_id"] == channel)
+            .map_or(Value::Null, |m| m["id"].clone())
+    }
+
+    fn messages(&mut self, request: &Request, channel: &str) -> ResponseTemplate {
         if let Some(trouble) = self.list_trouble() {
             return trouble;
         }
+        let timeline: Vec<Value> = self
+            .timeline
+            .iter()
+            .filter(|m| m["channel_id"] == channel)
+            .cloned()
+            .collect();
         let limit: usize = query(request, "limit")
             .and_then(|l| l.parse().ok())
             .unwrap_or(50);
@@ -145,7 +165,7 @@ impl State {
         let mut page: Vec<Value> = match query(request, "after") {
             Some(after) => {
                 let after: u64 = after.parse().unwrap_or(0);
-                self.timeline
+                timeline
                     .iter()
                     .filter(|m| id(m) > after)
                     .take(limit)
@@ -153,8 +173,8 @@ impl State {
                     .collect()
             }
             None => {
-                let skip = self.timeline.len().saturating_sub(limit);
-                self.timeline[skip..].to_vec()
+                let skip = timeline.len().saturating_sub(limit);
+                timeline[skip..].to_vec()
             }
         };
         page.reverse();
@@ -172,10 +192,7 @@ impl State {
         c["name"] = json!("help");
         c.as_object_mut().unwrap().remove("parent_id");
         c["permission_overwrites"] = json!(self.overwrites);
-        c["last_message_id"] = match self.timeline.last() {
-            Some(m) => m["id"].clone(),
-            None => Value::Null,
-        };
+        c["last_message_id"] = self.last_id(CHANNEL);
         json_answer(json!([c]))
     }
 
@@ -210,6 +227,7 @@ impl State {
             }
         };
         *self.writes.entry(kind.into()).or_default() += 1;
+        self.bodies.push((kind.to_string(), body.clone()));
         if let Some(refusal) = self.refused.get(kind) {
             return refusal.clone();
         }
@@ -320,9 +338,21 @@ impl Respond for Api {
             }
             "GET" if path == format!("{guild}/channels") => s.channels(),
             "GET" if path == format!("{guild}/threads/active") => {
-                json_answer(json!({"threads": [], "members": []}))
+                let threads: Vec<Value> = s
+                    .threads
+                    .iter()
+                    .map(|t| {
+                        let mut t = t.clone();
+                        t["last_message_id"] = s.last_id(t["id"].as_str().unwrap_or(""));
+                        t
+                    })
+                    .collect();
+                json_answer(json!({"threads": threads, "members": s.thread_members}))
             }
-            "GET" if path == format!("/channels/{CHANNEL}/messages") => s.messages(request),
+            "GET" if path.starts_with("/channels/") && path.ends_with("/messages") => {
+                let channel = path.split('/').nth(2).unwrap_or("").to_string();
+                s.messages(request, &channel)
+            }
             "GET" => error(404, "unknown_message"),
             _ => s.write(request),
         }

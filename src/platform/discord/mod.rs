@@ -372,7 +372,7 @@ mod tests {
         let ok = parse(&format!(
             "{base}[discord]\nguild = \"197038439483310086\"\ntimeout = \"10m\"\n[chat]\nrooms = [\"#help\"]"
         ));
-        assert!(validate(&[ok.clone()]).is_ok());
+        assert!(validate(std::slice::from_ref(&ok)).is_ok());
         assert_eq!(
             super::settings_of(&ok).unwrap().timeout,
             Some(std::time::Duration::from_secs(600))
