@@ -512,3 +512,28 @@ async fn opening_an_item_reads_the_messages_around_it() {
         .iter()
         .any(|r| r.contains(&format!("around={mention_id}"))));
 }
+
+#[tokio::test]
+async fn a_thread_the_bot_may_not_read_is_skipped_and_named_not_the_round() {
+    let p = Discord::start().await;
+    let c = p.connector_with("");
+    let private = "1170000000000000009";
+    {
+        let mut s = p.state();
+        let mut t = fixture("thread.json")["threads"][0].clone();
+        t["id"] = json!(private);
+        t["parent_id"] = json!(CHANNEL);
+        t["type"] = json!(12);
+        t["name"] = json!("mods only");
+        s.threads = vec![t];
+        s.forbidden = vec![private.to_string()];
+        let mut hidden = message(0, "7001", "psst", T0);
+        hidden["channel_id"] = json!(private);
+        s.push(hidden);
+    }
+    p.publish(&[mention(1)]).await;
+    let page = c.fetch(None).await.unwrap();
+    assert_eq!(page.items.len(), 1, "the channel's mention is read");
+    let notice = c.take_notice().expect("a notice");
+    assert!(notice.contains("cannot read #help › mods only"), "{notice}");
+}

@@ -110,6 +110,8 @@ pub struct State {
     /// Active threads (thread channel objects) and the bot's thread memberships.
     pub threads: Vec<Value>,
     pub thread_members: Vec<Value>,
+    /// Channels whose messages the bot may not read (403 Missing Access).
+    pub forbidden: Vec<String>,
     /// The JSON bodies of writes, by kind.
     pub bodies: Vec<(String, Value)>,
 }
@@ -151,6 +153,9 @@ impl State {
     fn messages(&mut self, request: &Request, channel: &str) -> ResponseTemplate {
         if let Some(trouble) = self.list_trouble() {
             return trouble;
+        }
+        if self.forbidden.iter().any(|c| c == channel) {
+            return error(403, "missing_access");
         }
         let timeline: Vec<Value> = self
             .timeline

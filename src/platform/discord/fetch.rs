@@ -55,7 +55,21 @@ pub async fn fetch(c: &DiscordConnector, cursor: Option<&str>) -> Result<FetchPa
             query.push(("after", after.clone()));
         }
         let path = format!("/channels/{}/messages", source.id);
-        let records = list(c.client.get("messages", &path, &query).await?, "messages")?;
+        let records = match c.client.get("messages", &path, &query).await {
+            Ok(answer) => list(answer, "messages")?,
+            // A private thread the bot was not added to, a channel whose overwrites
+            // changed since the list: this one is skipped (and said), not the round.
+            Err(PlatformError::Permanent(e))
+                if e.contains("HTTP 403") || e.contains("missing permission") =>
+            {
+                tracing::warn!(channel = %source.id, error = %e, "discord: channel not readable");
+                blind.push(source.label());
+                continue;
+            }
+            // Deleted since the list.
+            Err(PlatformError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        };
         if after.is_some() && records.len() as u32 >= c.page_limit {
             page.more = true;
         }

@@ -33,6 +33,8 @@ pub struct Source {
     pub room: Room,
     /// The thread's id when this is a thread.
     pub thread: Option<String>,
+    /// The thread's name.
+    pub thread_name: Option<String>,
     /// The bot joined the thread (or started it).
     pub joined: bool,
     /// The newest message id the channel listing reported.
@@ -48,7 +50,10 @@ impl Source {
 
     /// `#name`, or `#parent › thread` for a thread, as the CM reads it.
     pub fn label(&self) -> String {
-        self.room.label().to_string()
+        match &self.thread_name {
+            Some(name) => format!("{} › {name}", self.room.label()),
+            None => self.room.label().to_string(),
+        }
     }
 }
 
@@ -98,6 +103,7 @@ impl Layout {
                 id: c["id"].as_str().unwrap_or_default().to_string(),
                 room: room_of(c),
                 thread: None,
+                thread_name: None,
                 joined: false,
                 last_message_id: c["last_message_id"].as_str().map(str::to_string),
                 perms: guild.in_channel(&bot, &overwrites_of(c)),
@@ -131,6 +137,7 @@ impl Layout {
                 id: id.to_string(),
                 room: room_of(parent),
                 thread: Some(id.to_string()),
+                thread_name: t["name"].as_str().map(str::to_string),
                 joined: joined.contains(&id) || t["owner_id"] == bot.user_id.as_str(),
                 last_message_id: t["last_message_id"].as_str().map(str::to_string),
                 perms: guild.in_channel(&bot, &overwrites_of(parent)),
@@ -194,6 +201,7 @@ mod tests {
         assert_eq!(ids, ["11", "20", "21"]);
         assert_eq!(l.sources[0].room.groups, ["Support", "10"]);
         assert_eq!(l.sources[1].room.alias.as_deref(), Some("#help"));
+        assert_eq!(l.sources[1].label(), "#help › refund?");
         assert!(l.sources[1].joined && l.sources[2].joined);
         assert!(l.sources[0].readable());
         let watch: Watch = toml::from_str(r#"spaces = ["support"]"#).unwrap();
