@@ -341,6 +341,46 @@ mod tests {
         assert_eq!(major_of("/users/@me"), "");
     }
 
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn a_spent_bucket_holds_every_route_sharing_it_in_that_channel_only() {
+        let c = Client::new("http://127.0.0.1:1", Secret::new("t")).unwrap();
+        let list = route_of(&Method::GET, "/channels/1/messages");
+        let one = route_of(&Method::GET, "/channels/1/messages/5");
+        let spent = headers(&[
+            ("x-ratelimit-bucket", "abcd1234"),
+            ("x-ratelimit-limit", "5"),
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset-after", "30"),
+        ]);
+        c.note(&list, "channels/1", &spent);
+        // Another route learnt to share the bucket (its own answer named it).
+        c.note(
+            &one,
+            "channels/1",
+            &headers(&[("x-ratelimit-bucket", "abcd1234")]),
+        );
+        let wait = c.wait_before(&one, "channels/1").unwrap();
+        assert!(wait > Duration::from_secs(29), "{wait:?}");
+        assert_eq!(c.wait_before(&list, "channels/2"), None, "another channel");
+        assert_eq!(
+            c.wait_before(
+                &route_of(&Method::POST, "/channels/1/messages"),
+                "channels/1"
+            ),
+            None,
+            "a route never seen in that bucket"
+        );
+        assert_eq!(c.tightest(), Some((0, 5)));
+    }
+
     #[test]
     fn a_missing_permission_says_so_and_unknown_things_are_not_found() {
         let e = error_of(
