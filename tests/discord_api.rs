@@ -212,6 +212,12 @@ async fn an_action_the_bots_roles_do_not_grant_is_refused_as_missing_permission(
         other => panic!("{other:?}"),
     }
     assert!(requests(&p, "PUT").is_empty() && requests(&p, "POST").is_empty());
+    // The server's admin grants Ban Members: the next ban reads the roles again and goes.
+    p.state().bot_perms = MODERATOR;
+    c.moderate(&target, ModerationAction::BlockAuthor)
+        .await
+        .unwrap();
+    assert_eq!(p.copies("block").await, 1);
     // Discord's own refusal (a member above the bot's role): 403 code 50013.
     p.state().refused.insert(
         "mute".into(),

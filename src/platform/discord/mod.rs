@@ -213,6 +213,13 @@ impl DiscordConnector {
         }
     }
 
+    /// The layout with the guild's roles read again: before refusing for a missing
+    /// permission, in case a role changed since they were read.
+    async fn fresh_layout(&self) -> Result<Arc<Layout>, PlatformError> {
+        self.roles.lock().unwrap().take();
+        self.layout().await
+    }
+
     async fn roles(&self) -> Result<(permissions::Guild, permissions::Member), PlatformError> {
         if let Some((at, g, m)) = self.roles.lock().unwrap().clone() {
             if at.elapsed() < layout::ROLES_TTL {

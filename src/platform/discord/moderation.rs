@@ -97,17 +97,19 @@ async fn check(
     what: &str,
     need: u64,
 ) -> Result<(), PlatformError> {
-    let layout = c.known_layout().await?;
-    let perms = if need == MANAGE_MESSAGES {
-        let channel = channel_of(target)?;
-        match layout.source(&channel) {
-            Some(source) => source.perms,
-            None => return Ok(()),
-        }
-    } else {
-        layout.base
+    let perms = |layout: &super::Layout| -> Result<Option<u64>, PlatformError> {
+        Ok(if need == MANAGE_MESSAGES {
+            layout.source(&channel_of(target)?).map(|s| s.perms)
+        } else {
+            Some(layout.base)
+        })
     };
-    if perms & need == 0 {
+    let lacks = |p: Option<u64>| p.is_some_and(|p| p & need == 0);
+    if !lacks(perms(&*c.known_layout().await?)?) {
+        return Ok(());
+    }
+    // Roles may have changed since they were read: ask once more before refusing.
+    if lacks(perms(&*c.fresh_layout().await?)?) {
         return Err(PlatformError::Permanent(format!(
             "{what}: missing permission: the bot's roles do not grant {}",
             permissions::name(need)

@@ -61,19 +61,22 @@ pub async fn reply(
 
 /// Refuses before sending where the last round saw the bot may not write in `channel`.
 async fn check_send(c: &DiscordConnector, channel: &str) -> Result<(), PlatformError> {
-    let layout = c.known_layout().await?;
-    let Some(source) = layout.source(channel) else {
+    let refusal = |layout: &super::Layout| {
+        let source = layout.source(channel)?;
+        let need = if source.thread.is_some() {
+            SEND_MESSAGES_IN_THREADS
+        } else {
+            SEND_MESSAGES
+        };
+        (source.perms & need == 0).then(|| (source.label(), need))
+    };
+    if refusal(&*c.known_layout().await?).is_none() {
         return Ok(());
-    };
-    let need = if source.thread.is_some() {
-        SEND_MESSAGES_IN_THREADS
-    } else {
-        SEND_MESSAGES
-    };
-    if source.perms & need == 0 {
+    }
+    // Roles or overwrites may have changed since they were read: ask once more.
+    if let Some((label, need)) = refusal(&*c.fresh_layout().await?) {
         return Err(PlatformError::Permanent(format!(
-            "reply: missing permission: the bot may not write in {} ({} is not granted)",
-            source.label(),
+            "reply: missing permission: the bot may not write in {label} ({} is not granted)",
             permissions::name(need)
         )));
     }
