@@ -31,6 +31,7 @@ pub fn config() -> Config {
             chat: None,
             graph: None,
             linkedin: None,
+            discord: None,
         })
         .collect();
     let moderation = Config::parse(MODERATION, std::path::Path::new("demo moderation"))

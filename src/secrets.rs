@@ -212,6 +212,7 @@ mod tests {
             chat: None,
             graph: None,
             linkedin: None,
+            discord: None,
         }
     }
 

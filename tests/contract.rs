@@ -10,6 +10,8 @@
 mod bluesky_adapter;
 #[path = "contract/demo.rs"]
 mod demo_adapter;
+#[path = "contract/discord.rs"]
+mod discord_adapter;
 #[path = "contract/harness.rs"]
 mod harness;
 #[path = "contract/ingest_cases.rs"]
@@ -80,6 +82,7 @@ full_kit!(x: crate::x_adapter::X);
 full_kit!(instagram: crate::meta_adapter::Instagram);
 
 full_kit!(linkedin: crate::linkedin_adapter::LinkedIn);
+full_kit!(discord: crate::discord_adapter::Discord);
 
 // The demo has no HTTP: it passes the outbox cases.
 kit!(demo: crate::demo_adapter::Demo;

@@ -37,6 +37,12 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
             print!("{block}");
             return Ok(());
         }
+        AddPlatform::Discord(args) => {
+            let block =
+                runtime()?.block_on(crate::platform::discord::setup::add(&args, data_dir))?;
+            print!("{block}");
+            return Ok(());
+        }
         AddPlatform::Facebook(args) => {
             return add_meta_account(Network::Facebook, &args.page, &args.token, data_dir)
         }
@@ -124,7 +130,7 @@ pub fn list(workspace: &crate::workspace::Workspace, json: bool) -> anyhow::Resu
     if lines.is_empty() {
         println!(
             "no [[account]] in {}: try `hark demo`, or `hark account add \
-             mastodon|bluesky|matrix|x|facebook|instagram`",
+             mastodon|bluesky|matrix|x|facebook|instagram|discord`",
             workspace.config_path.display()
         );
     }

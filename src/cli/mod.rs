@@ -168,6 +168,8 @@ pub enum AddPlatform {
     Instagram(crate::platform::meta::setup::InstagramArgs),
     /// A LinkedIn organization: 3-legged OAuth as its administrator (loopback or pasted code).
     Linkedin(crate::platform::linkedin::setup::AddArgs),
+    /// A Discord bot in one server (bot token from --token-env or --token-cmd).
+    Discord(crate::platform::discord::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]

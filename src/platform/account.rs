@@ -50,6 +50,9 @@ pub struct AccountConfig {
     /// LinkedIn: `[account.linkedin]` (the organization, the API version).
     #[serde(default)]
     pub linkedin: Option<super::linkedin::LinkedInSettings>,
+    /// Discord: `[account.discord]` (the guild, the time-out length).
+    #[serde(default)]
+    pub discord: Option<super::discord::DiscordSettings>,
 }
 
 impl AccountConfig {
@@ -105,6 +108,10 @@ pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {
                 super::chat::PLATFORMS.join(", "),
                 account.platform
             ));
+        }
+        if account.platform == "discord" {
+            super::discord::settings_of(account)
+                .map_err(|e| format!("account `{}`: {e}", account.name))?;
         }
         if matches!(account.platform.as_str(), "facebook" | "instagram") {
             super::meta::settings_of(account)

@@ -8,6 +8,7 @@ pub mod bluesky;
 pub mod chat;
 pub mod demo;
 pub mod linkedin;
+pub mod discord;
 pub mod mastodon;
 pub mod matrix;
 pub mod meta;
@@ -42,6 +43,7 @@ pub const KNOWN_PLATFORMS: &[&str] = &[
     "facebook",
     "instagram",
     "linkedin",
+    "discord",
 ];
 
 /// One page of a fetch.
@@ -88,6 +90,7 @@ pub fn actions_for(
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
         "matrix" => matrix::moderation::allows,
+        "discord" => discord::moderation::allows,
         "x" => x::moderation::allows,
         "facebook" | "pagebook" => meta::moderation::allows_facebook,
         "instagram" => meta::moderation::allows_instagram,
@@ -257,6 +260,9 @@ pub fn connect_in(
             account, data_dir,
         )?)),
         "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
+        "discord" => Ok(Arc::new(discord::DiscordConnector::from_account(
+            account, data_dir,
+        )?)),
         "facebook" | "instagram" => Ok(Arc::new(meta::MetaConnector::from_account(
             account, data_dir,
         )?)),

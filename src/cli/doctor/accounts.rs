@@ -32,6 +32,7 @@ async fn one(account: &AccountConfig, data_dir: &Path) -> Vec<Check> {
         "matrix" => matrix(account, data_dir, token, server).await,
         "x" => x(account, data_dir, token, server).await,
         "linkedin" => linkedin(account, data_dir, token, server).await,
+        "discord" => discord(account, data_dir, token, server).await,
         "facebook" | "instagram" => meta(account, data_dir, token, server).await,
         other => vec![Check::fail(
             format!("account {}", account.name),
@@ -165,6 +166,77 @@ async fn x(
         Err(_) => unreachable(server_name, base),
     };
     vec![token, check]
+}
+
+/// Discord: the token is a bot's (`/users/@me`), its Message Content intent is on, and
+/// what it may do in each watched channel.
+async fn discord(
+    account: &AccountConfig,
+    data_dir: &Path,
+    token_name: String,
+    server_name: String,
+) -> Vec<Check> {
+    use crate::platform::discord;
+    let connector = match discord::DiscordConnector::from_account(account, Some(data_dir)) {
+        Ok(c) => c,
+        Err(e) => {
+            let fix = token_fix(account);
+            return vec![Check::fail(token_name, crate::cli::error_text(&e), fix)];
+        }
+    };
+    let token = Check::pass(token_name, source(account));
+    let base = account.server.as_deref().unwrap_or(discord::API_BASE);
+    let renew = "reset the token in the Developer Portal (the app → Bot) and update it";
+    let me = match tokio::time::timeout(TIMEOUT, connector.me()).await {
+        Ok(Ok(me)) => me,
+        Ok(Err(e)) => return vec![token, refused(server_name, base, &e, renew)],
+        Err(_) => return vec![token, unreachable(server_name, base)],
+    };
+    let mut out = vec![
+        token,
+        Check::pass(
+            server_name,
+            format!("{base} accepts the token (bot {})", me.username),
+        ),
+    ];
+    let intent = format!("intent {}", account.name);
+    out.push(
+        match tokio::time::timeout(TIMEOUT, connector.content_intent()).await {
+            Ok(Ok(true)) => Check::pass(intent, "Message Content intent on: message text arrives"),
+            Ok(Ok(false)) => Check::fail(
+                intent,
+                "Message Content intent off: messages that do not mention the bot arrive empty",
+                "Developer Portal → the app → Bot → Privileged Gateway Intents → Message Content",
+            ),
+            Ok(Err(e)) => Check::fail(intent, e.to_string(), "check the bot token"),
+            Err(_) => unreachable(intent, base),
+        },
+    );
+    let perms = format!("permissions {}", account.name);
+    out.push(
+        match tokio::time::timeout(TIMEOUT, connector.permission_lines()).await {
+            Ok(Ok(lines)) if lines.is_empty() => Check::fail(
+                perms,
+                "no watched channel the bot can see",
+                "check [account.chat] rooms, and the bot's roles in the server",
+            ),
+            Ok(Ok(lines)) => Check::pass(
+                perms,
+                lines
+                    .iter()
+                    .map(|l| crate::sanitize::inert_line(l))
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+            ),
+            Ok(Err(e)) => Check::fail(
+                perms,
+                e.to_string(),
+                "invite the bot to the server and check [account.discord] guild",
+            ),
+            Err(_) => unreachable(perms, base),
+        },
+    );
+    out
 }
 
 /// LinkedIn: the stored sign-in, and the organization's latest post readable with it (a

@@ -47,6 +47,7 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
         chat: None,
         graph: None,
         linkedin: None,
+        discord: None,
     };
     // No session file: a check must not leave a token behind.
     let connector = super::BlueskyConnector::from_account(&account, None)?;

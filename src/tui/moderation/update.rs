@@ -1025,6 +1025,7 @@ mod tests {
             chat: None,
             graph: None,
             linkedin: None,
+            discord: None,
         };
         crate::secrets::store_token_file(
             dir.path(),
