@@ -228,6 +228,7 @@ async fn a_ban_above_the_accounts_power_level_is_refused_without_asking_the_home
     let c = connector(&server, "");
     for (action, needs) in [
         (ModerationAction::BlockAuthor, "banning needs 50"),
+        (ModerationAction::KickAuthor, "kicking needs 50"),
         (
             ModerationAction::Delete,
             "removing others' messages needs 50",
@@ -241,6 +242,50 @@ async fn a_ban_above_the_accounts_power_level_is_refused_without_asking_the_home
             other => panic!("{other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_kick_removes_a_member_once_and_kicking_someone_already_gone_is_done() {
+    let server = MockServer::start().await;
+    let mut levels = fixture("power_levels.json");
+    levels["users"][BRAND] = json!(50);
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21help/state/m.room.power_levels/",
+    ))
+    .respond_with(ok(levels))
+    .mount(&server)
+    .await;
+    // The content of m.room.member (spec "m.room.member") for one who is in the room and
+    // one who already left.
+    for (user, membership) in [
+        ("%40spammer%3Animbus.test", "join"),
+        ("%40left%3Animbus.test", "leave"),
+    ] {
+        Mock::given(path(format!(
+            "/_matrix/client/v3/rooms/%21help/state/m.room.member/{user}"
+        )))
+        .respond_with(ok(json!({ "membership": membership })))
+        .mount(&server)
+        .await;
+    }
+    Mock::given(path("/_matrix/client/v3/rooms/%21help/kick"))
+        .and(method("POST"))
+        .and(wiremock::matchers::body_json(
+            json!({"user_id": "@spammer:nimbus.test"}),
+        ))
+        .respond_with(ok(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server, "");
+    c.moderate(&target(ItemKind::Mention), ModerationAction::KickAuthor)
+        .await
+        .unwrap();
+    let mut gone = target(ItemKind::Mention);
+    gone.author_external_id = "@left:nimbus.test".into();
+    c.moderate(&gone, ModerationAction::KickAuthor)
+        .await
+        .expect("someone who already left is where a kick puts them");
 }
 
 #[tokio::test]

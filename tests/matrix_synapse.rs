@@ -5,7 +5,7 @@
 //! A brand and fans register; fans mention the brand, chat, answer in a thread the brand
 //! took part in and open a DM; hark ingests each item once, answers in the thread through
 //! the outbox (killed after Synapse stored the reply and before hark read the answer: after
-//! the restart exactly one reply exists), bans and redacts once it has the power level,
+//! the restart exactly one reply exists), redacts, kicks and bans once it has the power level,
 //! and a burst of replies earns a real 429 that hark waits out.
 
 use std::collections::HashMap;
@@ -622,6 +622,19 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         .moderate(&spam_target, ModerationAction::Delete)
         .await
         .unwrap();
+    let membership = |who: &'static str| {
+        let path = format!("/v3/rooms/{}/state/m.room.member/{}", seg(&room), seg(who));
+        let fan = &fan;
+        async move { fan.call(reqwest::Method::GET, &path, None).await["membership"].clone() }
+    };
+    // A kick, then the same kick again (a resend, or a second CM): done, not an error.
+    for _ in 0..2 {
+        direct
+            .moderate(&spam_target, ModerationAction::KickAuthor)
+            .await
+            .unwrap();
+        assert_eq!(membership("@spammer:nimbus.test").await, "leave");
+    }
     direct
         .moderate(&spam_target, ModerationAction::BlockAuthor)
         .await
@@ -640,18 +653,7 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         }
         other => panic!("opening the redacted spam: {other:?}"),
     }
-    let member = fan
-        .call(
-            reqwest::Method::GET,
-            &format!(
-                "/v3/rooms/{}/state/m.room.member/{}",
-                seg(&room),
-                seg("@spammer:nimbus.test")
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(member["membership"], "ban");
+    assert_eq!(membership("@spammer:nimbus.test").await, "ban");
     drop(conn);
     let _ = Path::new(&synapse.run_dir);
 }

@@ -7,6 +7,8 @@ pub const HIDE: &str = "hide";
 pub const UNHIDE: &str = "unhide";
 pub const DELETE: &str = "delete";
 pub const BLOCK: &str = "block";
+/// Remove the author from the room (chat platforms); they may come back, unlike a ban.
+pub const KICK: &str = "kick";
 pub const MUTE: &str = "mute";
 pub const MUTE_THREAD: &str = "mute-thread";
 pub const REPORT: &str = "report";

@@ -12,6 +12,8 @@ pub enum ModerationAction {
     /// Delete the brand's own post, or an item on a platform where the brand moderates.
     Delete,
     BlockAuthor,
+    /// Remove the author from the room the item is in (chat platforms).
+    KickAuthor,
     MuteAuthor,
     /// Stop notifications from this conversation.
     MuteThread,
@@ -42,6 +44,7 @@ impl ModerationAction {
             ModerationAction::Unhide => kinds::UNHIDE,
             ModerationAction::Delete => kinds::DELETE,
             ModerationAction::BlockAuthor => kinds::BLOCK,
+            ModerationAction::KickAuthor => kinds::KICK,
             ModerationAction::MuteAuthor => kinds::MUTE,
             ModerationAction::MuteThread => kinds::MUTE_THREAD,
             ModerationAction::Report { .. } => kinds::REPORT,

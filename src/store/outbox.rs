@@ -64,6 +64,7 @@ pub fn action_of(
         kinds::UNHIDE => ModerationAction::Unhide,
         kinds::DELETE => ModerationAction::Delete,
         kinds::BLOCK => ModerationAction::BlockAuthor,
+        kinds::KICK => ModerationAction::KickAuthor,
         kinds::MUTE => ModerationAction::MuteAuthor,
         kinds::MUTE_THREAD => ModerationAction::MuteThread,
         kinds::REPORT => ModerationAction::Report {

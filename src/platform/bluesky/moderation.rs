@@ -111,6 +111,7 @@ pub async fn moderate(
             Ok(())
         }
         ModerationAction::Approve => Err(PlatformError::Unsupported("approving")),
+        ModerationAction::KickAuthor => Err(PlatformError::Unsupported("kicking")),
         ModerationAction::AcceptRequest { .. } | ModerationAction::DismissRequest { .. } => Err(
             PlatformError::Unsupported("answering notification requests"),
         ),

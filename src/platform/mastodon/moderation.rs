@@ -111,6 +111,7 @@ impl MastodonConnector {
                 return Err(PlatformError::Unsupported("hiding a reply"))
             }
             ModerationAction::Approve => return Err(PlatformError::Unsupported("approving")),
+            ModerationAction::KickAuthor => return Err(PlatformError::Unsupported("kicking")),
             ModerationAction::AcceptRequest { request_id }
             | ModerationAction::DismissRequest { request_id } => {
                 let verb = if matches!(action, ModerationAction::AcceptRequest { .. }) {

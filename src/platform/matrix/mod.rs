@@ -171,7 +171,7 @@ impl Connector for MatrixConnector {
             // The spec sets no length for a message, only 65 536 bytes for the whole event.
             reply_limit: None,
             direct_messages: true,
-            moderation: vec![kinds::DELETE, kinds::BLOCK, kinds::REPORT],
+            moderation: vec![kinds::DELETE, kinds::KICK, kinds::BLOCK, kinds::REPORT],
         }
     }
 
@@ -206,7 +206,7 @@ impl Connector for MatrixConnector {
 
     /// A message's transaction id comes from the row's key: the homeserver answers a
     /// resend with the first event (Synapse keeps the mapping a day; 30 minutes is what
-    /// it promises in memory). A redaction's id is the event's, a ban is a state; reports
+    /// it promises in memory). A redaction's id is the event's, a kick or ban is a state; reports
     /// have no key.
     fn resend_guard(&self, kind: &str, _item_kind: ItemKind) -> ResendGuard {
         match kind {

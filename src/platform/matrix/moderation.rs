@@ -1,11 +1,11 @@
 //! Moderation within the account's power level (spec "Room events: m.room.power_levels"):
-//! redact a message (`PUT /rooms/{roomId}/redact/{eventId}/{txnId}`), ban its sender
-//! from the room (`POST /rooms/{roomId}/ban`), report it to the homeserver's admins
-//! (`POST /rooms/{roomId}/report/{eventId}`).
+//! redact a message (`PUT /rooms/{roomId}/redact/{eventId}/{txnId}`), kick its sender
+//! (`POST /rooms/{roomId}/kick`) or ban them (`POST /rooms/{roomId}/ban`), report it to
+//! the homeserver's admins (`POST /rooms/{roomId}/report/{eventId}`).
 //!
-//! Before redacting someone else's message or banning, the room's power levels are read:
-//! an action above the account's level is refused with both levels named, without asking
-//! the homeserver to do what it will refuse.
+//! Before redacting someone else's message, kicking or banning, the room's power levels
+//! are read: an action above the account's level is refused with both levels named,
+//! without asking the homeserver to do what it will refuse.
 
 use serde_json::{json, Value};
 
@@ -28,7 +28,7 @@ pub const REPORT_CATEGORIES: &[(&str, &str)] = &[
 pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
     match kind {
         kinds::DELETE => true,
-        kinds::BLOCK | kinds::REPORT => !facts.own(),
+        kinds::BLOCK | kinds::KICK | kinds::REPORT => !facts.own(),
         _ => false,
     }
 }
@@ -39,6 +39,7 @@ pub struct Levels {
     pub mine: i64,
     pub theirs: i64,
     pub ban: i64,
+    pub kick: i64,
     pub redact: i64,
 }
 
@@ -50,6 +51,7 @@ impl Levels {
             mine: user(me),
             theirs: user(them),
             ban: power_levels["ban"].as_i64().unwrap_or(50),
+            kick: power_levels["kick"].as_i64().unwrap_or(50),
             redact: power_levels["redact"].as_i64().unwrap_or(50),
         }
     }
@@ -58,6 +60,7 @@ impl Levels {
     pub fn refusal(&self, kind: &str) -> Option<String> {
         let (needed, verb) = match kind {
             kinds::BLOCK => (self.ban, "banning"),
+            kinds::KICK => (self.kick, "kicking"),
             kinds::DELETE => (self.redact, "removing others' messages"),
             _ => return None,
         };
@@ -67,7 +70,8 @@ impl Levels {
                 self.mine
             ));
         }
-        if kind == kinds::BLOCK && self.mine <= self.theirs {
+        // The spec's authorization rules: a kick or ban needs a level above the target's.
+        if matches!(kind, kinds::BLOCK | kinds::KICK) && self.mine <= self.theirs {
             return Some(format!(
                 "the sender's power level ({}) is not below the account's ({})",
                 self.theirs, self.mine
@@ -85,7 +89,7 @@ pub async fn moderate(
     let room = room_of(target)?;
     let own = target.kind == ItemKind::Post || target.author_external_id == c.user_id;
     let kind = action.kind();
-    if !own && matches!(kind, kinds::BLOCK | kinds::DELETE) {
+    if !own && matches!(kind, kinds::BLOCK | kinds::KICK | kinds::DELETE) {
         let path = format!("/v3/rooms/{}/state/m.room.power_levels/", seg(&room));
         let levels = c.client.get("power levels", &path, &[]).await?;
         let levels = Levels::of(&levels, &c.user_id, &target.author_external_id);
@@ -109,6 +113,7 @@ pub async fn moderate(
             let body = json!({"user_id": target.author_external_id});
             c.client.post("ban", &path, body).await?;
         }
+        ModerationAction::KickAuthor => kick(c, &room, &target.author_external_id).await?,
         ModerationAction::Report { category, reason } => {
             let path = format!(
                 "/v3/rooms/{}/report/{}",
@@ -127,6 +132,44 @@ pub async fn moderate(
         other => return Err(PlatformError::Unsupported(other.kind())),
     }
     Ok(())
+}
+
+/// Kicks `user` from `room`. Someone no longer in the room (left, kicked, banned) is
+/// already where a kick puts them: done, without sending a second leave event.
+async fn kick(c: &MatrixConnector, room: &str, user: &str) -> Result<(), PlatformError> {
+    if !in_room(c, room, user).await? {
+        return Ok(());
+    }
+    let path = format!("/v3/rooms/{}/kick", seg(room));
+    match c
+        .client
+        .post("kick", &path, json!({ "user_id": user }))
+        .await
+    {
+        Ok(_) => Ok(()),
+        // They may have left between the two calls: the refusal then means "done".
+        Err(e @ (PlatformError::Permanent(_) | PlatformError::NotFound(_))) => {
+            match in_room(c, room, user).await {
+                Ok(false) => Ok(()),
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `user` is in `room` or on its way in (joined, invited, knocking), from their
+/// `m.room.member` state; no such state means they never were.
+async fn in_room(c: &MatrixConnector, room: &str, user: &str) -> Result<bool, PlatformError> {
+    let path = format!("/v3/rooms/{}/state/m.room.member/{}", seg(room), seg(user));
+    match c.client.get("membership", &path, &[]).await {
+        Ok(member) => Ok(matches!(
+            member["membership"].as_str(),
+            Some("join" | "invite" | "knock")
+        )),
+        Err(PlatformError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +193,12 @@ mod tests {
             "the account's power level in this room is 0; banning needs 50"
         );
         assert!(member.refusal(kinds::DELETE).unwrap().contains("needs 50"));
+        assert_eq!(
+            member.refusal(kinds::KICK).unwrap(),
+            "the account's power level in this room is 0; kicking needs 50"
+        );
+        assert_eq!(m.refusal(kinds::KICK), None);
+        assert!(peer.refusal(kinds::KICK).unwrap().contains("not below"));
         assert_eq!(member.refusal(kinds::REPORT), None);
     }
 
@@ -160,6 +209,7 @@ mod tests {
         assert!(!allows(&own, kinds::BLOCK));
         let theirs = ItemFacts::of(ItemKind::Mention);
         assert!(allows(&theirs, kinds::BLOCK) && allows(&theirs, kinds::REPORT));
+        assert!(allows(&theirs, kinds::KICK) && !allows(&own, kinds::KICK));
         assert!(!allows(&theirs, kinds::HIDE));
     }
 }

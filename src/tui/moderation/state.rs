@@ -114,6 +114,12 @@ pub const ACTIONS: &[(&str, Action, &str, bool)] = &[
     (kinds::UNHIDE, Action::Unhide, kinds::UNHIDE, false),
     (kinds::DELETE, Action::Delete, kinds::DELETE, true),
     (kinds::BLOCK, Action::Block, "block the author", true),
+    (
+        kinds::KICK,
+        Action::Kick,
+        "kick the author from the room",
+        true,
+    ),
     (kinds::MUTE, Action::Mute, "mute the author", false),
     (
         kinds::MUTE_THREAD,

@@ -1104,6 +1104,22 @@ mod tests {
             !own.contains(&"block") && !own.contains(&"report"),
             "{own:?}"
         );
+        // A Matrix room: others' messages can be kicked or banned, the brand's own not.
+        let matrix = &["delete", "kick", "block", "report"];
+        let theirs = menu(
+            vec![item(0, "matrix", ItemFacts::of(ItemKind::Mention))],
+            "matrix",
+            matrix,
+        )
+        .unwrap();
+        assert_eq!(theirs, ["delete", "block", "kick", "report"]);
+        let own = menu(
+            vec![item(0, "matrix", ItemFacts::of(ItemKind::Post))],
+            "matrix",
+            matrix,
+        )
+        .unwrap();
+        assert_eq!(own, ["delete"]);
         // A top-level Bluesky mention cannot be hidden (only replies in the brand's threads).
         let top = menu(
             vec![item(0, "bluesky", ItemFacts::of(ItemKind::Mention))],
