@@ -136,6 +136,7 @@ impl Poller {
                 unreadable: page.unreadable,
                 filtered: page.filtered,
                 beyond_lookback: page.beyond_lookback,
+                rooms: page.rooms,
             };
             for u in &extras.unreadable {
                 tracing::warn!(account = %self.account, source = %u.source, reason = %u.reason,
@@ -159,9 +160,11 @@ impl Poller {
                     unreadable: Vec::new(),
                     filtered: extras.filtered.clone(),
                     beyond_lookback: extras.beyond_lookback.clone(),
+                    rooms: Vec::new(),
                 };
                 if incoming.is_empty() {
                     page_extras.unreadable = std::mem::take(&mut extras.unreadable);
+                    page_extras.rooms = std::mem::take(&mut extras.rooms);
                 }
                 let pipeline = self.pipeline.clone();
                 let report = self

@@ -644,3 +644,43 @@ async fn a_watched_space_brings_its_rooms_over_two_hierarchy_pages_and_no_others
         "the room outside the space is not watched"
     );
 }
+
+#[tokio::test]
+async fn a_rooms_power_levels_come_from_the_syncs_state_without_asking_the_homeserver() {
+    let server = MockServer::start().await;
+    let mut levels = fixture("power_levels.json");
+    levels["users"][BRAND] = json!(50);
+    let mut answer = sync(&[(
+        "!help",
+        vec![message("$h1", "@fan:nimbus.test", "brand: hello")],
+    )]);
+    // An m.room.power_levels state event (spec "m.room.power_levels") in the room's state.
+    answer["rooms"]["join"]["!help"]["state"]["events"] = json!([{
+        "type": "m.room.power_levels", "state_key": "", "event_id": "$pl",
+        "sender": "@example:localhost", "origin_server_ts": 1432735824653i64,
+        "content": levels}]);
+    direct(&server, &[]).await;
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(answer))
+        .mount(&server)
+        .await;
+    room(&server, "!help", Some("#help:nimbus.test"), 40).await;
+    Mock::given(path_regex("/state/m.room.power_levels/$"))
+        .respond_with(ok(json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let page = connector(&server, "").fetch(None).await.unwrap();
+    assert_eq!(page.rooms.len(), 1, "{:?}", page.rooms);
+    let help = &page.rooms[0];
+    assert_eq!(
+        (help.id.as_str(), help.label.as_str()),
+        ("!help", "#help:nimbus.test")
+    );
+    let power = help.power.as_ref().unwrap();
+    assert_eq!(
+        (power.mine, power.kick, power.ban, power.redact),
+        (50, 50, 50, 50)
+    );
+    assert_eq!(power.over("@example:localhost").theirs, 100);
+}

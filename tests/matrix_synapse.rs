@@ -253,6 +253,21 @@ impl Hark {
         .unwrap()
     }
 
+    /// The room the list shows for the item, with the account's power there.
+    fn room_of(&self, external: &str) -> Option<hark::store::chat_rooms::RoomMarks> {
+        let id = self.item_id(external);
+        let reader = hark::store::read::Reader::open(&self.data.path().join("hark.db")).unwrap();
+        let query = hark::store::read::ListQuery::view(hark::store::View::All);
+        reader
+            .page(&query, None, hark::store::read::Direction::Older, 500)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .marks
+            .room
+    }
+
     fn outbox_state(&self, row: i64) -> String {
         let conn = rusqlite::Connection::open(self.data.path().join("hark.db")).unwrap();
         conn.query_row("SELECT state FROM outbox WHERE id = ?", [row], |r| r.get(0))
@@ -614,10 +629,22 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         }
         other => panic!("{other:?}"),
     }
+    // The list knows the room, and the menu the account's level there (from the sync).
+    let known = hark.room_of(&spam).expect("the spam's room");
+    assert_eq!(known.label, ROOM_ALIAS);
+    let power = known.power.expect("levels from the first sync's state");
+    assert_eq!(
+        (power.mine, power.theirs, power.ban, power.kick),
+        (0, 0, 50, 50)
+    );
     let pl_path = format!("/v3/rooms/{}/state/m.room.power_levels/", seg(&room));
     let mut levels = fan.call(reqwest::Method::GET, &pl_path, None).await;
     levels["users"]["@brand:nimbus.test"] = json!(50);
     fan.call(reqwest::Method::PUT, &pl_path, Some(levels)).await;
+    // The change arrives as a state event of the next sync: the connector that read the
+    // levels at 0 (and never reads them again) passes on the new ones.
+    hark.poll(direct.clone()).await;
+    assert_eq!(hark.room_of(&spam).unwrap().power.unwrap().mine, 50);
     direct
         .moderate(&spam_target, ModerationAction::Delete)
         .await

@@ -59,6 +59,8 @@ pub struct FetchPage {
     /// External ids of items that sort below the connector's look-back window: the ones
     /// the store has never seen are counted "older than the look-back".
     pub beyond_lookback: Vec<String>,
+    /// Chat platforms: what the page taught of rooms (names, the account's power there).
+    pub rooms: Vec<crate::domain::ChatRoom>,
 }
 
 /// What a platform supports, so the UI offers only that.

@@ -17,11 +17,16 @@ pub struct PageExtras {
     /// `(external id, platform request id)`.
     pub filtered: Vec<(String, String)>,
     pub beyond_lookback: Vec<String>,
+    /// Rooms of a chat account (see [`super::chat_rooms`]).
+    pub rooms: Vec<crate::domain::ChatRoom>,
 }
 
 impl PageExtras {
     pub fn is_empty(&self) -> bool {
-        self.unreadable.is_empty() && self.filtered.is_empty() && self.beyond_lookback.is_empty()
+        self.unreadable.is_empty()
+            && self.filtered.is_empty()
+            && self.beyond_lookback.is_empty()
+            && self.rooms.is_empty()
     }
 }
 
@@ -55,6 +60,7 @@ pub fn record(
             )?;
         }
     }
+    super::chat_rooms::record(tx, account_id, &extras.rooms, now)?;
     let older = extras
         .beyond_lookback
         .iter()

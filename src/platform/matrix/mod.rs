@@ -52,6 +52,8 @@ pub struct MatrixConnector {
     direct_loaded: std::sync::atomic::AtomicBool,
     /// Thread roots → whether the account wrote in that thread.
     threads: Mutex<HashMap<String, bool>>,
+    /// Room → its `m.room.power_levels` content, from syncs (or read once per process).
+    power: Mutex<HashMap<String, serde_json::Value>>,
     /// (room, user) → display name, from member events the syncs carried.
     members: Mutex<HashMap<(String, String), String>>,
     /// The rooms under the spaces `[account.chat]` names.
@@ -75,6 +77,7 @@ impl MatrixConnector {
             direct_loaded: Default::default(),
             threads: Default::default(),
             members: Default::default(),
+            power: Default::default(),
             groups: Default::default(),
         })
     }

@@ -479,7 +479,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hark.db");
         let mut conn = Connection::open(&path).unwrap();
-        let before_stemming = crate::store::migrate::latest_version() - 1;
+        // The version before the migration that brought stemming (found by its tokenizer,
+        // not by its number: later migrations move the latest).
+        let before_stemming = crate::store::migrate::MIGRATIONS
+            .iter()
+            .position(|m| m.contains("tokenize = 'porter"))
+            .unwrap() as i64;
         crate::store::migrate::migrate_to(&conn, &path, before_stemming).unwrap();
         let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
         let items: Vec<Incoming> = (0..50)
