@@ -684,3 +684,37 @@ async fn a_rooms_power_levels_come_from_the_syncs_state_without_asking_the_homes
     );
     assert_eq!(power.over("@example:localhost").theirs, 100);
 }
+
+#[tokio::test]
+async fn a_redaction_in_a_sync_says_the_message_is_gone_in_both_room_version_forms() {
+    let server = MockServer::start().await;
+    // The spec's m.room.redaction example (rooms up to version 10: `redacts` at the top),
+    // and the room version 11 form (`redacts` in the content).
+    let old_form = json!({"type": "m.room.redaction", "event_id": "$143273582443PhrSn:example.org",
+        "sender": "@example:example.org", "origin_server_ts": 1432735824653i64,
+        "redacts": "$fukweghifu23:localhost", "content": {"reason": "Spamming"}});
+    let v11 = json!({"type": "m.room.redaction", "event_id": "$r2", "sender": "@fan:nimbus.test",
+        "origin_server_ts": 1432735824654i64, "content": {"redacts": "$oops"}});
+    let answer = sync(&[("!help", vec![old_form, v11])]);
+    direct(&server, &[]).await;
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(answer))
+        .mount(&server)
+        .await;
+    room(&server, "!help", Some("#help:nimbus.test"), 40).await;
+    let page = connector(&server, "").fetch(Some("s1")).await.unwrap();
+    assert_eq!(
+        page.gone,
+        [
+            (
+                "$fukweghifu23:localhost".to_string(),
+                "the message was removed by @example:example.org".to_string()
+            ),
+            (
+                "$oops".to_string(),
+                "the message was removed by @fan:nimbus.test".to_string()
+            ),
+        ]
+    );
+    assert!(page.items.is_empty() && page.unreadable.is_empty());
+}

@@ -268,6 +268,17 @@ impl Hark {
             .room
     }
 
+    /// Whether the item carries the "deleted on the platform" mark.
+    fn gone(&self, external: &str) -> bool {
+        let conn = rusqlite::Connection::open(self.data.path().join("hark.db")).unwrap();
+        conn.query_row(
+            "SELECT gone_at IS NOT NULL FROM items WHERE external_id = ?",
+            [external],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
     fn outbox_state(&self, row: i64) -> String {
         let conn = rusqlite::Connection::open(self.data.path().join("hark.db")).unwrap();
         conn.query_row("SELECT state FROM outbox WHERE id = ?", [row], |r| r.get(0))
@@ -567,6 +578,26 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         .unwrap()
         .2;
     assert_eq!(body, "brand: my order 1235 never arrived");
+
+    // A mention its author takes back: the redaction in the next sync marks the item gone
+    // at once, before anyone opens it.
+    let oops = fan
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "brand: wrong room, sorry",
+            "m.mentions": {"user_ids": ["@brand:nimbus.test"]}}),
+        )
+        .await;
+    assert_eq!(hark.poll(hark.connector_at(&synapse.url)).await, 1);
+    assert!(!hark.gone(&oops));
+    fan.call(
+        reqwest::Method::PUT,
+        &format!("/v3/rooms/{}/redact/{}/fan-redact", seg(&room), seg(&oops)),
+        Some(json!({"reason": "wrong room"})),
+    )
+    .await;
+    assert_eq!(hark.poll(hark.connector_at(&synapse.url)).await, 0);
+    assert!(hark.gone(&oops), "the redaction marks the item");
 
     // Thread context on open: the thread's root and replies.
     let conn = rusqlite::Connection::open(hark.data.path().join("hark.db")).unwrap();

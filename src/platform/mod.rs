@@ -61,6 +61,9 @@ pub struct FetchPage {
     pub beyond_lookback: Vec<String>,
     /// Chat platforms: what the page taught of rooms (names, the account's power there).
     pub rooms: Vec<crate::domain::ChatRoom>,
+    /// Items the platform says are gone since (a Matrix redaction in a sync): (external
+    /// id, why), marked as deleted on the platform at once.
+    pub gone: Vec<(String, String)>,
 }
 
 /// What a platform supports, so the UI offers only that.
