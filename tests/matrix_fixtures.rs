@@ -718,3 +718,47 @@ async fn a_redaction_in_a_sync_says_the_message_is_gone_in_both_room_version_for
     );
     assert!(page.items.is_empty() && page.unreadable.is_empty());
 }
+
+#[tokio::test]
+async fn a_reply_into_an_encrypted_room_is_refused_and_never_sent_in_plaintext() {
+    let server = MockServer::start().await;
+    // The content of the spec's m.room.encryption example, for !secret; !help has none
+    // (the spec's 404 M_NOT_FOUND).
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21secret/state/m.room.encryption/",
+    ))
+    .respond_with(ok(json!({"algorithm": "m.megolm.v1.aes-sha2",
+        "rotation_period_ms": 604800000, "rotation_period_msgs": 100})))
+    .mount(&server)
+    .await;
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21help/state/m.room.encryption/",
+    ))
+    .respond_with(error(404, "M_NOT_FOUND", "Event not found."))
+    .mount(&server)
+    .await;
+    Mock::given(path_regex("^/_matrix/client/v3/rooms/%21secret/send/"))
+        .respond_with(ok(fixture("send_response.json")))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/_matrix/client/v3/rooms/%21help/send/"))
+        .and(method("PUT"))
+        .respond_with(ok(fixture("send_response.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server, "");
+    let mut secret = target(ItemKind::Dm);
+    secret.raw_json = Some(json!({"room_id": "!secret"}).to_string());
+    match c.reply(&secret, "your address is changed", "k1").await {
+        Err(PlatformError::Permanent(why)) => {
+            assert!(why.contains("end-to-end encrypted"), "{why}");
+            assert!(why.contains("Element"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    c.reply(&target(ItemKind::Mention), "on it", "k2")
+        .await
+        .expect("a room without encryption is answered");
+}

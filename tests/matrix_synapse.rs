@@ -712,6 +712,33 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         other => panic!("opening the redacted spam: {other:?}"),
     }
     assert_eq!(membership("@spammer:nimbus.test").await, "ban");
+
+    // The room turns encryption on: hark, which cannot encrypt yet, refuses to answer in
+    // plaintext there.
+    fan.call(
+        reqwest::Method::PUT,
+        &format!("/v3/rooms/{}/state/m.room.encryption/", seg(&room)),
+        Some(json!({"algorithm": "m.megolm.v1.aes-sha2"})),
+    )
+    .await;
+    let mention_target = hark::store::thread::target_of(&conn, hark.item_id(&mention))
+        .unwrap()
+        .unwrap()
+        .1;
+    match direct
+        .reply(&mention_target, "a plaintext answer", "after-encryption")
+        .await
+    {
+        Err(PlatformError::Permanent(why)) => assert!(why.contains("end-to-end encrypted")),
+        other => panic!("a reply into an encrypted room: {other:?}"),
+    }
+    assert!(
+        !fan.messages(&room)
+            .await
+            .iter()
+            .any(|e| e["content"]["body"] == "a plaintext answer"),
+        "nothing in plaintext"
+    );
     drop(conn);
     let _ = Path::new(&synapse.run_dir);
 }
