@@ -3,7 +3,7 @@
 //!
 //! Rooms are read as the chat model says ([`crate::platform::chat`]): which rooms are
 //! watched and which messages become items. Encrypted rooms are not read (their events
-//! are set aside as unreadable); see the README.
+//! are set aside as unreadable) and never answered in plaintext; see the README.
 
 mod client;
 pub mod events;
