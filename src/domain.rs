@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 pub mod kinds;
 mod moderation;
 mod outbox;
+mod room;
 mod target;
 mod unreadable;
 
 pub use moderation::{ItemFacts, ModerationAction};
 pub use outbox::{OutboxId, OutboxState, ResendGuard, ACTOR_OUTBOX};
+pub use room::{ChatRoom, PowerLevels, RoomPower};
 pub use target::Target;
 pub use unreadable::Unreadable;
 

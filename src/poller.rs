@@ -139,6 +139,8 @@ impl Poller {
                 unreadable: page.unreadable,
                 filtered: page.filtered,
                 beyond_lookback: page.beyond_lookback,
+                rooms: page.rooms,
+                gone: page.gone,
             };
             for u in &extras.unreadable {
                 tracing::warn!(account = %self.account, source = %u.source, reason = %u.reason,
@@ -162,9 +164,13 @@ impl Poller {
                     unreadable: Vec::new(),
                     filtered: extras.filtered.clone(),
                     beyond_lookback: extras.beyond_lookback.clone(),
+                    rooms: Vec::new(),
+                    gone: Vec::new(),
                 };
                 if incoming.is_empty() {
                     page_extras.unreadable = std::mem::take(&mut extras.unreadable);
+                    page_extras.rooms = std::mem::take(&mut extras.rooms);
+                    page_extras.gone = std::mem::take(&mut extras.gone);
                 }
                 let pipeline = self.pipeline.clone();
                 let report = self

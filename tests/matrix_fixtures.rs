@@ -228,6 +228,7 @@ async fn a_ban_above_the_accounts_power_level_is_refused_without_asking_the_home
     let c = connector(&server, "");
     for (action, needs) in [
         (ModerationAction::BlockAuthor, "banning needs 50"),
+        (ModerationAction::KickAuthor, "kicking needs 50"),
         (
             ModerationAction::Delete,
             "removing others' messages needs 50",
@@ -241,6 +242,50 @@ async fn a_ban_above_the_accounts_power_level_is_refused_without_asking_the_home
             other => panic!("{other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_kick_removes_a_member_once_and_kicking_someone_already_gone_is_done() {
+    let server = MockServer::start().await;
+    let mut levels = fixture("power_levels.json");
+    levels["users"][BRAND] = json!(50);
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21help/state/m.room.power_levels/",
+    ))
+    .respond_with(ok(levels))
+    .mount(&server)
+    .await;
+    // The content of m.room.member (spec "m.room.member") for one who is in the room and
+    // one who already left.
+    for (user, membership) in [
+        ("%40spammer%3Animbus.test", "join"),
+        ("%40left%3Animbus.test", "leave"),
+    ] {
+        Mock::given(path(format!(
+            "/_matrix/client/v3/rooms/%21help/state/m.room.member/{user}"
+        )))
+        .respond_with(ok(json!({ "membership": membership })))
+        .mount(&server)
+        .await;
+    }
+    Mock::given(path("/_matrix/client/v3/rooms/%21help/kick"))
+        .and(method("POST"))
+        .and(wiremock::matchers::body_json(
+            json!({"user_id": "@spammer:nimbus.test"}),
+        ))
+        .respond_with(ok(json!({})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server, "");
+    c.moderate(&target(ItemKind::Mention), ModerationAction::KickAuthor)
+        .await
+        .unwrap();
+    let mut gone = target(ItemKind::Mention);
+    gone.author_external_id = "@left:nimbus.test".into();
+    c.moderate(&gone, ModerationAction::KickAuthor)
+        .await
+        .expect("someone who already left is where a kick puts them");
 }
 
 #[tokio::test]
@@ -598,4 +643,122 @@ async fn a_watched_space_brings_its_rooms_over_two_hierarchy_pages_and_no_others
         ["$1", "$2"],
         "the room outside the space is not watched"
     );
+}
+
+#[tokio::test]
+async fn a_rooms_power_levels_come_from_the_syncs_state_without_asking_the_homeserver() {
+    let server = MockServer::start().await;
+    let mut levels = fixture("power_levels.json");
+    levels["users"][BRAND] = json!(50);
+    let mut answer = sync(&[(
+        "!help",
+        vec![message("$h1", "@fan:nimbus.test", "brand: hello")],
+    )]);
+    // An m.room.power_levels state event (spec "m.room.power_levels") in the room's state.
+    answer["rooms"]["join"]["!help"]["state"]["events"] = json!([{
+        "type": "m.room.power_levels", "state_key": "", "event_id": "$pl",
+        "sender": "@example:localhost", "origin_server_ts": 1432735824653i64,
+        "content": levels}]);
+    direct(&server, &[]).await;
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(answer))
+        .mount(&server)
+        .await;
+    room(&server, "!help", Some("#help:nimbus.test"), 40).await;
+    Mock::given(path_regex("/state/m.room.power_levels/$"))
+        .respond_with(ok(json!({})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let page = connector(&server, "").fetch(None).await.unwrap();
+    assert_eq!(page.rooms.len(), 1, "{:?}", page.rooms);
+    let help = &page.rooms[0];
+    assert_eq!(
+        (help.id.as_str(), help.label.as_str()),
+        ("!help", "#help:nimbus.test")
+    );
+    let power = help.power.as_ref().unwrap();
+    assert_eq!(
+        (power.mine, power.kick, power.ban, power.redact),
+        (50, 50, 50, 50)
+    );
+    assert_eq!(power.over("@example:localhost").theirs, 100);
+}
+
+#[tokio::test]
+async fn a_redaction_in_a_sync_says_the_message_is_gone_in_both_room_version_forms() {
+    let server = MockServer::start().await;
+    // The spec's m.room.redaction example (rooms up to version 10: `redacts` at the top),
+    // and the room version 11 form (`redacts` in the content).
+    let old_form = json!({"type": "m.room.redaction", "event_id": "$143273582443PhrSn:example.org",
+        "sender": "@example:example.org", "origin_server_ts": 1432735824653i64,
+        "redacts": "$fukweghifu23:localhost", "content": {"reason": "Spamming"}});
+    let v11 = json!({"type": "m.room.redaction", "event_id": "$r2", "sender": "@fan:nimbus.test",
+        "origin_server_ts": 1432735824654i64, "content": {"redacts": "$oops"}});
+    let answer = sync(&[("!help", vec![old_form, v11])]);
+    direct(&server, &[]).await;
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(answer))
+        .mount(&server)
+        .await;
+    room(&server, "!help", Some("#help:nimbus.test"), 40).await;
+    let page = connector(&server, "").fetch(Some("s1")).await.unwrap();
+    assert_eq!(
+        page.gone,
+        [
+            (
+                "$fukweghifu23:localhost".to_string(),
+                "the message was removed by @example:example.org".to_string()
+            ),
+            (
+                "$oops".to_string(),
+                "the message was removed by @fan:nimbus.test".to_string()
+            ),
+        ]
+    );
+    assert!(page.items.is_empty() && page.unreadable.is_empty());
+}
+
+#[tokio::test]
+async fn a_reply_into_an_encrypted_room_is_refused_and_never_sent_in_plaintext() {
+    let server = MockServer::start().await;
+    // The content of the spec's m.room.encryption example, for !secret; !help has none
+    // (the spec's 404 M_NOT_FOUND).
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21secret/state/m.room.encryption/",
+    ))
+    .respond_with(ok(json!({"algorithm": "m.megolm.v1.aes-sha2",
+        "rotation_period_ms": 604800000, "rotation_period_msgs": 100})))
+    .mount(&server)
+    .await;
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21help/state/m.room.encryption/",
+    ))
+    .respond_with(error(404, "M_NOT_FOUND", "Event not found."))
+    .mount(&server)
+    .await;
+    Mock::given(path_regex("^/_matrix/client/v3/rooms/%21secret/send/"))
+        .respond_with(ok(fixture("send_response.json")))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(path_regex("^/_matrix/client/v3/rooms/%21help/send/"))
+        .and(method("PUT"))
+        .respond_with(ok(fixture("send_response.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = connector(&server, "");
+    let mut secret = target(ItemKind::Dm);
+    secret.raw_json = Some(json!({"room_id": "!secret"}).to_string());
+    match c.reply(&secret, "your address is changed", "k1").await {
+        Err(PlatformError::Permanent(why)) => {
+            assert!(why.contains("end-to-end encrypted"), "{why}");
+            assert!(why.contains("Element"), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    c.reply(&target(ItemKind::Mention), "on it", "k2")
+        .await
+        .expect("a room without encryption is answered");
 }

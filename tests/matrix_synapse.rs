@@ -5,7 +5,7 @@
 //! A brand and fans register; fans mention the brand, chat, answer in a thread the brand
 //! took part in and open a DM; hark ingests each item once, answers in the thread through
 //! the outbox (killed after Synapse stored the reply and before hark read the answer: after
-//! the restart exactly one reply exists), bans and redacts once it has the power level,
+//! the restart exactly one reply exists), redacts, kicks and bans once it has the power level,
 //! and a burst of replies earns a real 429 that hark waits out.
 
 use std::collections::HashMap;
@@ -247,6 +247,32 @@ impl Hark {
         let conn = rusqlite::Connection::open(self.data.path().join("hark.db")).unwrap();
         conn.query_row(
             "SELECT id FROM items WHERE external_id = ?",
+            [external],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    /// The room the list shows for the item, with the account's power there.
+    fn room_of(&self, external: &str) -> Option<hark::store::chat_rooms::RoomMarks> {
+        let id = self.item_id(external);
+        let reader = hark::store::read::Reader::open(&self.data.path().join("hark.db")).unwrap();
+        let query = hark::store::read::ListQuery::view(hark::store::View::All);
+        reader
+            .page(&query, None, hark::store::read::Direction::Older, 500)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == id)
+            .unwrap()
+            .marks
+            .room
+    }
+
+    /// Whether the item carries the "deleted on the platform" mark.
+    fn gone(&self, external: &str) -> bool {
+        let conn = rusqlite::Connection::open(self.data.path().join("hark.db")).unwrap();
+        conn.query_row(
+            "SELECT gone_at IS NOT NULL FROM items WHERE external_id = ?",
             [external],
             |r| r.get(0),
         )
@@ -553,6 +579,26 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         .2;
     assert_eq!(body, "brand: my order 1235 never arrived");
 
+    // A mention its author takes back: the redaction in the next sync marks the item gone
+    // at once, before anyone opens it.
+    let oops = fan
+        .send(
+            &room,
+            json!({"msgtype": "m.text", "body": "brand: wrong room, sorry",
+            "m.mentions": {"user_ids": ["@brand:nimbus.test"]}}),
+        )
+        .await;
+    assert_eq!(hark.poll(hark.connector_at(&synapse.url)).await, 1);
+    assert!(!hark.gone(&oops));
+    fan.call(
+        reqwest::Method::PUT,
+        &format!("/v3/rooms/{}/redact/{}/fan-redact", seg(&room), seg(&oops)),
+        Some(json!({"reason": "wrong room"})),
+    )
+    .await;
+    assert_eq!(hark.poll(hark.connector_at(&synapse.url)).await, 0);
+    assert!(hark.gone(&oops), "the redaction marks the item");
+
     // Thread context on open: the thread's root and replies.
     let conn = rusqlite::Connection::open(hark.data.path().join("hark.db")).unwrap();
     let target = hark::store::thread::target_of(&conn, hark.item_id(&follow_up))
@@ -614,14 +660,39 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         }
         other => panic!("{other:?}"),
     }
+    // The list knows the room, and the menu the account's level there (from the sync).
+    let known = hark.room_of(&spam).expect("the spam's room");
+    assert_eq!(known.label, ROOM_ALIAS);
+    let power = known.power.expect("levels from the first sync's state");
+    assert_eq!(
+        (power.mine, power.theirs, power.ban, power.kick),
+        (0, 0, 50, 50)
+    );
     let pl_path = format!("/v3/rooms/{}/state/m.room.power_levels/", seg(&room));
     let mut levels = fan.call(reqwest::Method::GET, &pl_path, None).await;
     levels["users"]["@brand:nimbus.test"] = json!(50);
     fan.call(reqwest::Method::PUT, &pl_path, Some(levels)).await;
+    // The change arrives as a state event of the next sync: the connector that read the
+    // levels at 0 (and never reads them again) passes on the new ones.
+    hark.poll(direct.clone()).await;
+    assert_eq!(hark.room_of(&spam).unwrap().power.unwrap().mine, 50);
     direct
         .moderate(&spam_target, ModerationAction::Delete)
         .await
         .unwrap();
+    let membership = |who: &'static str| {
+        let path = format!("/v3/rooms/{}/state/m.room.member/{}", seg(&room), seg(who));
+        let fan = &fan;
+        async move { fan.call(reqwest::Method::GET, &path, None).await["membership"].clone() }
+    };
+    // A kick, then the same kick again (a resend, or a second CM): done, not an error.
+    for _ in 0..2 {
+        direct
+            .moderate(&spam_target, ModerationAction::KickAuthor)
+            .await
+            .unwrap();
+        assert_eq!(membership("@spammer:nimbus.test").await, "leave");
+    }
     direct
         .moderate(&spam_target, ModerationAction::BlockAuthor)
         .await
@@ -640,18 +711,34 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         }
         other => panic!("opening the redacted spam: {other:?}"),
     }
-    let member = fan
-        .call(
-            reqwest::Method::GET,
-            &format!(
-                "/v3/rooms/{}/state/m.room.member/{}",
-                seg(&room),
-                seg("@spammer:nimbus.test")
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(member["membership"], "ban");
+    assert_eq!(membership("@spammer:nimbus.test").await, "ban");
+
+    // The room turns encryption on: hark, which cannot encrypt yet, refuses to answer in
+    // plaintext there.
+    fan.call(
+        reqwest::Method::PUT,
+        &format!("/v3/rooms/{}/state/m.room.encryption/", seg(&room)),
+        Some(json!({"algorithm": "m.megolm.v1.aes-sha2"})),
+    )
+    .await;
+    let mention_target = hark::store::thread::target_of(&conn, hark.item_id(&mention))
+        .unwrap()
+        .unwrap()
+        .1;
+    match direct
+        .reply(&mention_target, "a plaintext answer", "after-encryption")
+        .await
+    {
+        Err(PlatformError::Permanent(why)) => assert!(why.contains("end-to-end encrypted")),
+        other => panic!("a reply into an encrypted room: {other:?}"),
+    }
+    assert!(
+        !fan.messages(&room)
+            .await
+            .iter()
+            .any(|e| e["content"]["body"] == "a plaintext answer"),
+        "nothing in plaintext"
+    );
     drop(conn);
     let _ = Path::new(&synapse.run_dir);
 }

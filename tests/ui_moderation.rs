@@ -738,3 +738,70 @@ fn an_item_from_a_muted_author_offers_to_mark_their_open_items_done() {
         })]
     );
 }
+
+/// Matrix items in `#help`, the account at `mine` there (kick, ban and redact at 50, as
+/// the spec's m.room.power_levels defaults say), their authors at 0.
+fn matrix_model(mine: Option<i64>) -> Model {
+    let mut model = model(100, 30);
+    let room = hark::store::chat_rooms::RoomMarks {
+        label: "#help:nimbus.test".into(),
+        power: mine.map(|mine| hark::domain::PowerLevels {
+            mine,
+            theirs: 0,
+            ban: 50,
+            kick: 50,
+            redact: 50,
+        }),
+    };
+    let mut rows: Vec<ItemRow> = [
+        (9, "@spammer:nimbus.test", "cheap watches at spam.example"),
+        (8, "@fan:nimbus.test", "brand: my order 1234 never arrived"),
+    ]
+    .into_iter()
+    .map(|(id, author, text)| row(id, 3, "matrix", author, text))
+    .collect();
+    for r in &mut rows {
+        r.marks.room = Some(room.clone());
+    }
+    support::ui::show_rows(&mut model, 100, 30, rows, 2);
+    model
+        .moderation
+        .setup
+        .capabilities
+        .insert("matrix".into(), vec!["delete", "kick", "block", "report"]);
+    model
+}
+
+#[test]
+fn the_matrix_menu_offers_what_the_power_level_allows_and_shows_the_level() {
+    let mut model = matrix_model(Some(0));
+    text(&mut model, "m");
+    insta::assert_snapshot!("matrix_menu_at_level_0", render(&model, 100, 30).backend());
+    // K is not offered at 0: no confirmation, nothing queued.
+    text(&mut model, "K");
+    assert!(
+        matches!(
+            model.moderation.popup,
+            Some(hark::tui::moderation::Popup::Actions { .. })
+        ),
+        "{:?}",
+        model.moderation.popup
+    );
+    let mut model = matrix_model(Some(50));
+    text(&mut model, "m");
+    let screen = support::ui::screen(&render(&model, 100, 30));
+    for offered in ["delete", "block the author", "kick the author", "report"] {
+        assert!(screen.contains(offered), "{offered}: {screen}");
+    }
+    assert!(
+        screen.contains("power level 50 in #help:nimbus.test"),
+        "{screen}"
+    );
+    assert!(!screen.contains("not offered"), "{screen}");
+    // Levels not read yet: everything the platform allows, the send-time check decides.
+    let mut model = matrix_model(None);
+    text(&mut model, "m");
+    let screen = support::ui::screen(&render(&model, 100, 30));
+    assert!(screen.contains("kick the author"), "{screen}");
+    assert!(!screen.contains("power level"), "{screen}");
+}

@@ -328,3 +328,47 @@ fn no_color_draws_the_same_text_without_a_single_colour() {
     assert!(colours(&coloured) > 0, "the ordinary frame has colours");
     assert_eq!(colours(&plain), 0);
 }
+
+/// Chat items show their room where others show their network: an alias without its
+/// server, a room's name, and the network for a room known only by its id.
+#[test]
+fn chat_items_show_their_room_at_100x20() {
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
+    let room = |label: &str| {
+        Some(hark::store::chat_rooms::RoomMarks {
+            label: label.into(),
+            power: None,
+        })
+    };
+    let mut rows = vec![
+        row(
+            9,
+            2,
+            "matrix",
+            "@fan:nimbus.test",
+            "brand: my order 1234 never arrived",
+        ),
+        row(8, 5, "matrix", "@mika:nimbus.test", "and on holidays?"),
+        row(
+            7,
+            9,
+            "matrix",
+            "@sam:nimbus.test",
+            "can I change my address privately",
+        ),
+        row(6, 12, "matrix", "@lee:nimbus.test", "hello?"),
+        row(
+            5,
+            30,
+            "chirp",
+            "@dana_reports",
+            "Statement on the cold brew?",
+        ),
+    ];
+    rows[0].marks.room = room("#help:nimbus.test");
+    rows[1].marks.room = room("#community-lounge:nimbus.test");
+    rows[2].marks.room = room("Address change");
+    rows[3].marks.room = room("!QtykxKocfZaZOUrTwp:nimbus.test");
+    support::ui::show_rows(&mut model, 100, 20, rows, 5);
+    insta::assert_snapshot!(render(&model, 100, 20).backend());
+}

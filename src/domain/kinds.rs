@@ -7,7 +7,7 @@ pub const HIDE: &str = "hide";
 pub const UNHIDE: &str = "unhide";
 pub const DELETE: &str = "delete";
 pub const BLOCK: &str = "block";
-/// Remove the author from the community (they may join again); Discord's kick.
+/// Remove the author from the room or server (chat platforms); they may come back, unlike a ban.
 pub const KICK: &str = "kick";
 pub const MUTE: &str = "mute";
 pub const MUTE_THREAD: &str = "mute-thread";

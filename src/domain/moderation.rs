@@ -12,7 +12,7 @@ pub enum ModerationAction {
     /// Delete the brand's own post, or an item on a platform where the brand moderates.
     Delete,
     BlockAuthor,
-    /// Remove the author from the community; unlike a ban they may come back.
+    /// Remove the author from the room or server (chat platforms); unlike a ban they may come back.
     KickAuthor,
     MuteAuthor,
     /// Stop notifications from this conversation.

@@ -64,6 +64,11 @@ pub struct FetchPage {
     /// External ids of items that sort below the connector's look-back window: the ones
     /// the store has never seen are counted "older than the look-back".
     pub beyond_lookback: Vec<String>,
+    /// Chat platforms: what the page taught of rooms (names, the account's power there).
+    pub rooms: Vec<crate::domain::ChatRoom>,
+    /// Items the platform says are gone since (a Matrix redaction in a sync): (external
+    /// id, why), marked as deleted on the platform at once.
+    pub gone: Vec<(String, String)>,
 }
 
 /// What a platform supports, so the UI offers only that.

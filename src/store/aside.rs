@@ -3,7 +3,7 @@
 //! notifications that arrived already older than the connector's look-back window.
 //! Written in the ingest's transaction, so they land exactly with the page's cursor.
 
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::ingest::IngestReport;
 use super::Result;
@@ -17,11 +17,19 @@ pub struct PageExtras {
     /// `(external id, platform request id)`.
     pub filtered: Vec<(String, String)>,
     pub beyond_lookback: Vec<String>,
+    /// Rooms of a chat account (see [`super::chat_rooms`]).
+    pub rooms: Vec<crate::domain::ChatRoom>,
+    /// `(external id, why)` of items the platform removed.
+    pub gone: Vec<(String, String)>,
 }
 
 impl PageExtras {
     pub fn is_empty(&self) -> bool {
-        self.unreadable.is_empty() && self.filtered.is_empty() && self.beyond_lookback.is_empty()
+        self.unreadable.is_empty()
+            && self.filtered.is_empty()
+            && self.beyond_lookback.is_empty()
+            && self.rooms.is_empty()
+            && self.gone.is_empty()
     }
 }
 
@@ -53,6 +61,19 @@ pub fn record(
                 "UPDATE items SET filtered_request = ?3 WHERE account_id = ?1 AND external_id = ?2",
                 params![account_id, external_id, request],
             )?;
+        }
+    }
+    super::chat_rooms::record(tx, account_id, &extras.rooms, now)?;
+    for (external_id, why) in &extras.gone {
+        let item: Option<ItemId> = tx
+            .query_row(
+                "SELECT id FROM items WHERE account_id = ?1 AND external_id = ?2",
+                params![account_id, external_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(item) = item {
+            super::state::mark_gone(tx, item, why, now)?;
         }
     }
     let older = extras
@@ -196,5 +217,58 @@ mod tests {
         let text = render(&rows);
         assert!(text.contains("missing field `created_at`"), "{text}");
         assert!(!text.contains('\u{1b}'), "{text}");
+    }
+
+    #[test]
+    fn an_item_the_platform_says_is_gone_is_marked_once_and_unknown_ids_are_ignored() {
+        use crate::domain::{ItemKind, NewAuthor, NewItem};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let mut conn = crate::store::open_rw(&path).unwrap();
+        let account = crate::store::ingest::ensure_account(&conn, "m", "matrix", "@b").unwrap();
+        let item = NewItem {
+            external_id: "$spam".into(),
+            kind: ItemKind::Mention,
+            parent_external_id: None,
+            thread_external_id: None,
+            author: NewAuthor {
+                external_id: "@s:ex.org".into(),
+                handle: "@s:ex.org".into(),
+                display_name: String::new(),
+                followers: None,
+            },
+            body: "cheap watches".into(),
+            url: None,
+            created_at: 5,
+            raw_json: None,
+        };
+        crate::store::ingest::ingest(&mut conn, account, &[item.into()], None, 5).unwrap();
+        let extras = PageExtras {
+            gone: vec![
+                (
+                    "$spam".into(),
+                    "the message was removed by @mod:ex.org".into(),
+                ),
+                (
+                    "$never-stored".into(),
+                    "the message was removed by @x:ex.org".into(),
+                ),
+            ],
+            ..PageExtras::default()
+        };
+        for now in [10, 20] {
+            let tx = conn.transaction().unwrap();
+            record(&tx, account, &extras, &IngestReport::default(), now).unwrap();
+            tx.commit().unwrap();
+        }
+        let gone: (Option<i64>, i64) = conn
+            .query_row(
+                "SELECT (SELECT gone_at FROM items WHERE external_id = '$spam'),
+                        (SELECT count(*) FROM events WHERE kind = 'gone')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(gone, (Some(10), 1), "marked at the first, logged once");
     }
 }

@@ -131,6 +131,8 @@ fn of_table(table: &str, action: Action) -> Changes {
         "notifications" | "notification_attempts" => Changes::of(&[Escalations]),
         "thread_context" | "thread_fetches" => Changes::of(&[Threads]),
         "unreadable" => Changes::of(&[Aside]),
+        // A chat item's row shows its room, and the menu the account's power there.
+        "chat_rooms" => Changes::of(&[Items]),
         // An update may be bookkeeping only; the writer tells (see `accounts_shown`).
         "accounts" if action == Action::SQLITE_UPDATE => Changes::of(&[Polled]),
         "accounts" => Changes::of(&[Accounts]),

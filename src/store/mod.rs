@@ -7,6 +7,7 @@
 pub mod aside;
 pub mod bench;
 pub mod change;
+pub mod chat_rooms;
 pub mod check;
 pub mod escalations;
 pub mod events;

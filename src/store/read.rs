@@ -77,6 +77,8 @@ pub struct ItemMarks {
     pub assignee: Option<String>,
     /// Team mode: a destructive action on it waits for a moderator.
     pub awaiting_approval: bool,
+    /// A chat item's room, with the account's power there.
+    pub room: Option<super::chat_rooms::RoomMarks>,
 }
 
 impl ItemMarks {
@@ -312,10 +314,22 @@ const ROW_COLUMNS: &str = "i.id, i.created_at, acc.platform, i.kind, i.state, au
          AND r.id != i.id) END,
     CASE WHEN i.state = 'snoozed' THEN (SELECT s.until FROM snoozes s WHERE s.item_id = i.id) END,
     i.assignee,
-    EXISTS (SELECT 1 FROM approvals p WHERE p.item_id = i.id AND p.state = 'pending')";
+    EXISTS (SELECT 1 FROM approvals p WHERE p.item_id = i.id AND p.state = 'pending'),
+    /* a chat item's room (chat_rooms::marks_of): found by the room_id of its raw event, the
+       author's level looked up by key (a user id is no JSON path); accounts without rooms
+       skip the lookup and the parse of the raw event */
+    CASE WHEN EXISTS (SELECT 1 FROM chat_rooms cr WHERE cr.account_id = i.account_id)
+           AND json_valid(i.raw_json) THEN
+      (SELECT json_array(cr.label, cr.my_level,
+          coalesce((SELECT u.value FROM json_each(cr.users) u WHERE u.key = au.external_id),
+                   cr.users_default),
+          cr.ban_level, cr.kick_level, cr.redact_level)
+       FROM chat_rooms cr
+       WHERE cr.account_id = i.account_id
+         AND cr.room_id = json_extract(i.raw_json, '$.room_id')) END";
 
 /// Columns of [`ROW_COLUMNS`]: a query adding its own starts at this index.
-const ROW_COLUMN_COUNT: usize = 23;
+const ROW_COLUMN_COUNT: usize = 24;
 
 const ROW_JOINS: &str = "FROM items i
     JOIN accounts acc ON acc.id = i.account_id
@@ -365,6 +379,7 @@ fn item_row(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
             snoozed_until: r.get(20)?,
             assignee: r.get(21)?,
             awaiting_approval: r.get(22)?,
+            room: super::chat_rooms::marks_of(r.get::<_, Option<String>>(23)?.as_deref()),
             person: {
                 let bits = r.get::<_, Option<i64>>(18)?.unwrap_or(0);
                 super::people::PersonMarks {

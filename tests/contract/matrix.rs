@@ -1,13 +1,13 @@
 //! The kit's Matrix: a local homeserver speaking the client-server API as the spec
 //! documents it (spec.matrix.org, Client-Server API: "Syncing", "Getting events for a
-//! room", "Sending events to a room", "Redactions", "Banning users in a room", "Reporting
+//! room", "Sending events to a room", "Redactions", "Banning users in a room", "Kicking users", "Reporting
 //! content", "m.room.power_levels"; errors as "Standard error response" and "Rate
 //! limiting"). Shapes come from tests/fixtures/matrix/, each naming its section.
 //!
 //! One room. A sync from `s<pos>` carries at most two events: more than that is a
 //! `limited` timeline whose `prev_batch` the client reads backwards with `/messages`, two
 //! events per page, down to its old token. A transaction id is sent once (a resend answers
-//! the first event, as the spec requires); redactions and bans are sets; every report is a
+//! the first event, as the spec requires); redactions, kicks and bans are sets; every report is a
 //! new report.
 
 use std::collections::HashMap;
@@ -162,6 +162,7 @@ impl State {
             [_, "send", "m.room.message", txn] => ("reply", txn.to_string()),
             [_, "redact", event, _txn] => ("delete", event.to_string()),
             [_, "ban"] => ("block", body["user_id"].as_str().unwrap_or("").to_string()),
+            [_, "kick"] => ("kick", body["user_id"].as_str().unwrap_or("").to_string()),
             [_, "report", event] => ("report", event.to_string()),
             _ => return error(404, "M_UNRECOGNIZED", "Unrecognized request"),
         };
@@ -240,6 +241,20 @@ impl Respond for Homeserver {
                 let mut me = fixture("whoami.json");
                 me["user_id"] = json!(BRAND);
                 json_answer(me)
+            }
+            "GET" if path.contains("/state/m.room.member/") => {
+                // Content of the spec's m.room.member example ("m.room.member"): whoever
+                // was kicked or banned here has left.
+                let user = percent_decode(path.rsplit('/').next().unwrap_or_default());
+                let gone = |kind: &str| s.effects.get(kind).is_some_and(|e| e.contains(&user));
+                let membership = if gone("block") {
+                    "ban"
+                } else if gone("kick") {
+                    "leave"
+                } else {
+                    "join"
+                };
+                json_answer(json!({"membership": membership}))
             }
             "GET" => error(404, "M_NOT_FOUND", "Event not found."),
             _ if path.starts_with(rooms) => s.write(request),
@@ -363,6 +378,7 @@ impl Scripted for Matrix {
     async fn refuse(&self, kind: &str) -> String {
         let reason = match kind {
             "block" => "You do not have a high enough power level to ban from this room.",
+            "kick" => "You cannot kick user @fan1:nimbus.test.",
             "delete" => "You cannot redact this event.",
             _ => "You are not allowed to report this event.",
         };

@@ -37,6 +37,11 @@ pub enum Read {
         sender: String,
         body: String,
     },
+    /// A redaction (spec "Redactions"): `redacts` was removed by `by`.
+    Redaction {
+        redacts: String,
+        by: String,
+    },
     Unreadable(Unreadable),
 }
 
@@ -56,6 +61,19 @@ pub fn read(room_id: &str, raw: &Value) -> Read {
     };
     match kind {
         "m.room.message" => {}
+        "m.room.redaction" => {
+            // Room versions up to 10 name the event at the top level, 11 in the content.
+            let redacts = raw["content"]["redacts"]
+                .as_str()
+                .or(raw["redacts"].as_str());
+            return match (redacts, raw["sender"].as_str()) {
+                (Some(redacts), Some(by)) => Read::Redaction {
+                    redacts: redacts.to_string(),
+                    by: by.to_string(),
+                },
+                _ => unreadable("a redaction without the event it redacts or its sender"),
+            };
+        }
         "m.room.encrypted" => {
             return unreadable(
                 "end-to-end encrypted: hark holds no keys for this room (see the README, Matrix)",

@@ -3,7 +3,7 @@
 //!
 //! Rooms are read as the chat model says ([`crate::platform::chat`]): which rooms are
 //! watched and which messages become items. Encrypted rooms are not read (their events
-//! are set aside as unreadable); see the README.
+//! are set aside as unreadable) and never answered in plaintext; see the README.
 
 mod client;
 pub mod events;
@@ -52,6 +52,8 @@ pub struct MatrixConnector {
     direct_loaded: std::sync::atomic::AtomicBool,
     /// Thread roots → whether the account wrote in that thread.
     threads: Mutex<HashMap<String, bool>>,
+    /// Room → its `m.room.power_levels` content, from syncs (or read once per process).
+    power: Mutex<HashMap<String, serde_json::Value>>,
     /// (room, user) → display name, from member events the syncs carried.
     members: Mutex<HashMap<(String, String), String>>,
     /// The rooms under the spaces `[account.chat]` names.
@@ -75,6 +77,7 @@ impl MatrixConnector {
             direct_loaded: Default::default(),
             threads: Default::default(),
             members: Default::default(),
+            power: Default::default(),
             groups: Default::default(),
         })
     }
@@ -171,7 +174,7 @@ impl Connector for MatrixConnector {
             // The spec sets no length for a message, only 65 536 bytes for the whole event.
             reply_limit: None,
             direct_messages: true,
-            moderation: vec![kinds::DELETE, kinds::BLOCK, kinds::REPORT],
+            moderation: vec![kinds::DELETE, kinds::KICK, kinds::BLOCK, kinds::REPORT],
         }
     }
 
@@ -206,7 +209,7 @@ impl Connector for MatrixConnector {
 
     /// A message's transaction id comes from the row's key: the homeserver answers a
     /// resend with the first event (Synapse keeps the mapping a day; 30 minutes is what
-    /// it promises in memory). A redaction's id is the event's, a ban is a state; reports
+    /// it promises in memory). A redaction's id is the event's, a kick or ban is a state; reports
     /// have no key.
     fn resend_guard(&self, kind: &str, _item_kind: ItemKind) -> ResendGuard {
         match kind {

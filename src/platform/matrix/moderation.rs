@@ -1,17 +1,20 @@
 //! Moderation within the account's power level (spec "Room events: m.room.power_levels"):
-//! redact a message (`PUT /rooms/{roomId}/redact/{eventId}/{txnId}`), ban its sender
-//! from the room (`POST /rooms/{roomId}/ban`), report it to the homeserver's admins
-//! (`POST /rooms/{roomId}/report/{eventId}`).
+//! redact a message (`PUT /rooms/{roomId}/redact/{eventId}/{txnId}`), kick its sender
+//! (`POST /rooms/{roomId}/kick`) or ban them (`POST /rooms/{roomId}/ban`), report it to
+//! the homeserver's admins (`POST /rooms/{roomId}/report/{eventId}`).
 //!
-//! Before redacting someone else's message or banning, the room's power levels are read:
-//! an action above the account's level is refused with both levels named, without asking
-//! the homeserver to do what it will refuse.
+//! The moderation menu offers only what the room's power levels allow, as syncs keep them
+//! in the store ([`power_of`]). At send time the levels are read again, the last guard: an
+//! action above the account's level is refused with both levels named, without asking the
+//! homeserver to do what it will refuse.
+
+use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
 use super::client::seg;
 use super::{room_of, MatrixConnector};
-use crate::domain::{kinds, ItemFacts, ItemKind};
+use crate::domain::{kinds, ItemFacts, ItemKind, RoomPower};
 use crate::platform::{ModerationAction, PlatformError, Target};
 
 /// Matrix reports carry free text only; the category leads it.
@@ -28,52 +31,29 @@ pub const REPORT_CATEGORIES: &[(&str, &str)] = &[
 pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
     match kind {
         kinds::DELETE => true,
-        kinds::BLOCK | kinds::REPORT => !facts.own(),
+        kinds::BLOCK | kinds::KICK | kinds::REPORT => !facts.own(),
         _ => false,
     }
 }
 
-/// The levels of the room's `m.room.power_levels`, with the spec's defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Levels {
-    pub mine: i64,
-    pub theirs: i64,
-    pub ban: i64,
-    pub redact: i64,
-}
-
-impl Levels {
-    pub fn of(power_levels: &Value, me: &str, them: &str) -> Levels {
-        let users_default = power_levels["users_default"].as_i64().unwrap_or(0);
-        let user = |id: &str| power_levels["users"][id].as_i64().unwrap_or(users_default);
-        Levels {
-            mine: user(me),
-            theirs: user(them),
-            ban: power_levels["ban"].as_i64().unwrap_or(50),
-            redact: power_levels["redact"].as_i64().unwrap_or(50),
-        }
-    }
-
-    /// Why the account may not take `kind` on the other user's message; `None` if it may.
-    pub fn refusal(&self, kind: &str) -> Option<String> {
-        let (needed, verb) = match kind {
-            kinds::BLOCK => (self.ban, "banning"),
-            kinds::DELETE => (self.redact, "removing others' messages"),
-            _ => return None,
-        };
-        if self.mine < needed {
-            return Some(format!(
-                "the account's power level in this room is {}; {verb} needs {needed}",
-                self.mine
-            ));
-        }
-        if kind == kinds::BLOCK && self.mine <= self.theirs {
-            return Some(format!(
-                "the sender's power level ({}) is not below the account's ({})",
-                self.theirs, self.mine
-            ));
-        }
-        None
+/// The room's `m.room.power_levels` content as it bears on `me`, with the spec's defaults
+/// for what it leaves out.
+pub fn power_of(power_levels: &Value, me: &str) -> RoomPower {
+    let level = |key: &str, default: i64| power_levels[key].as_i64().unwrap_or(default);
+    let users_default = level("users_default", 0);
+    let users: BTreeMap<String, i64> = power_levels["users"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(user, l)| Some((user.clone(), l.as_i64()?)))
+        .collect();
+    RoomPower {
+        mine: users.get(me).copied().unwrap_or(users_default),
+        redact: level("redact", 50),
+        kick: level("kick", 50),
+        ban: level("ban", 50),
+        users_default,
+        users,
     }
 }
 
@@ -85,10 +65,10 @@ pub async fn moderate(
     let room = room_of(target)?;
     let own = target.kind == ItemKind::Post || target.author_external_id == c.user_id;
     let kind = action.kind();
-    if !own && matches!(kind, kinds::BLOCK | kinds::DELETE) {
+    if !own && matches!(kind, kinds::BLOCK | kinds::KICK | kinds::DELETE) {
         let path = format!("/v3/rooms/{}/state/m.room.power_levels/", seg(&room));
         let levels = c.client.get("power levels", &path, &[]).await?;
-        let levels = Levels::of(&levels, &c.user_id, &target.author_external_id);
+        let levels = power_of(&levels, &c.user_id).over(&target.author_external_id);
         if let Some(why) = levels.refusal(kind) {
             return Err(PlatformError::Permanent(why));
         }
@@ -109,6 +89,7 @@ pub async fn moderate(
             let body = json!({"user_id": target.author_external_id});
             c.client.post("ban", &path, body).await?;
         }
+        ModerationAction::KickAuthor => kick(c, &room, &target.author_external_id).await?,
         ModerationAction::Report { category, reason } => {
             let path = format!(
                 "/v3/rooms/{}/report/{}",
@@ -129,6 +110,44 @@ pub async fn moderate(
     Ok(())
 }
 
+/// Kicks `user` from `room`. Someone no longer in the room (left, kicked, banned) is
+/// already where a kick puts them: done, without sending a second leave event.
+async fn kick(c: &MatrixConnector, room: &str, user: &str) -> Result<(), PlatformError> {
+    if !in_room(c, room, user).await? {
+        return Ok(());
+    }
+    let path = format!("/v3/rooms/{}/kick", seg(room));
+    match c
+        .client
+        .post("kick", &path, json!({ "user_id": user }))
+        .await
+    {
+        Ok(_) => Ok(()),
+        // They may have left between the two calls: the refusal then means "done".
+        Err(e @ (PlatformError::Permanent(_) | PlatformError::NotFound(_))) => {
+            match in_room(c, room, user).await {
+                Ok(false) => Ok(()),
+                _ => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `user` is in `room` or on its way in (joined, invited, knocking), from their
+/// `m.room.member` state; no such state means they never were.
+async fn in_room(c: &MatrixConnector, room: &str, user: &str) -> Result<bool, PlatformError> {
+    let path = format!("/v3/rooms/{}/state/m.room.member/{}", seg(room), seg(user));
+    match c.client.get("membership", &path, &[]).await {
+        Ok(member) => Ok(matches!(
+            member["membership"].as_str(),
+            Some("join" | "invite" | "knock")
+        )),
+        Err(PlatformError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,17 +158,23 @@ mod tests {
         let pl = json!({"ban": 50, "events": {"m.room.name": 100, "m.room.power_levels": 100},
             "events_default": 0, "invite": 50, "kick": 50, "redact": 50, "state_default": 50,
             "users": {"@example:localhost": 100, "@mod:localhost": 50}, "users_default": 0});
-        let m = Levels::of(&pl, "@mod:localhost", "@fan:localhost");
+        let m = power_of(&pl, "@mod:localhost").over("@fan:localhost");
         assert_eq!(m.refusal(kinds::BLOCK), None);
         assert_eq!(m.refusal(kinds::DELETE), None);
-        let peer = Levels::of(&pl, "@mod:localhost", "@mod:localhost");
+        let peer = power_of(&pl, "@mod:localhost").over("@mod:localhost");
         assert!(peer.refusal(kinds::BLOCK).unwrap().contains("not below"));
-        let member = Levels::of(&pl, "@fan:localhost", "@other:localhost");
+        let member = power_of(&pl, "@fan:localhost").over("@other:localhost");
         assert_eq!(
             member.refusal(kinds::BLOCK).unwrap(),
             "the account's power level in this room is 0; banning needs 50"
         );
         assert!(member.refusal(kinds::DELETE).unwrap().contains("needs 50"));
+        assert_eq!(
+            member.refusal(kinds::KICK).unwrap(),
+            "the account's power level in this room is 0; kicking needs 50"
+        );
+        assert_eq!(m.refusal(kinds::KICK), None);
+        assert!(peer.refusal(kinds::KICK).unwrap().contains("not below"));
         assert_eq!(member.refusal(kinds::REPORT), None);
     }
 
@@ -160,6 +185,7 @@ mod tests {
         assert!(!allows(&own, kinds::BLOCK));
         let theirs = ItemFacts::of(ItemKind::Mention);
         assert!(allows(&theirs, kinds::BLOCK) && allows(&theirs, kinds::REPORT));
+        assert!(allows(&theirs, kinds::KICK) && !allows(&own, kinds::KICK));
         assert!(!allows(&theirs, kinds::HIDE));
     }
 }

@@ -32,6 +32,25 @@ impl MatrixConnector {
         // `m.direct` list is not there to say so.
         let direct = self.direct.lock().unwrap().contains(room_id)
             || (count == 2 && alias.is_none() && name.is_none());
+        if !self.power.lock().unwrap().contains_key(room_id) {
+            // Not in this process's syncs yet (a sync from a saved token carries only
+            // changes): read once, then kept current from the syncs' state events.
+            let path = format!("/v3/rooms/{}/state/m.room.power_levels/", seg(room_id));
+            match self.client.get("power levels", &path, &[]).await {
+                Ok(levels) => {
+                    self.power
+                        .lock()
+                        .unwrap()
+                        .insert(room_id.to_string(), levels);
+                }
+                // Unknown levels only cost the menu its filter: the send-time check stays.
+                Err(PlatformError::NotFound(_)) => {}
+                Err(PlatformError::Permanent(e)) => {
+                    tracing::warn!(room = room_id, error = %e, "cannot read the power levels")
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let groups = self
             .groups()
             .await?
@@ -97,7 +116,25 @@ impl MatrixConnector {
         Ok(took_part)
     }
 
-    /// Names, aliases and member display names from state and timeline events.
+    /// What the store keeps of a room this process knows: its label and the account's
+    /// power there.
+    pub(super) fn chat_room(&self, room_id: &str) -> Option<crate::domain::ChatRoom> {
+        let label = self.rooms.lock().unwrap().get(room_id)?.label().to_string();
+        let power = self
+            .power
+            .lock()
+            .unwrap()
+            .get(room_id)
+            .map(|levels| super::moderation::power_of(levels, &self.user_id));
+        Some(crate::domain::ChatRoom {
+            id: room_id.to_string(),
+            label,
+            power,
+        })
+    }
+
+    /// Names, aliases, power levels and member display names from state and timeline
+    /// events.
     pub(super) fn learn_state<'a>(&self, room_id: &str, events: impl Iterator<Item = &'a Value>) {
         for e in events {
             let content = &e["content"];
@@ -111,6 +148,12 @@ impl MatrixConnector {
                             .unwrap()
                             .insert((room_id.to_string(), user.to_string()), name.to_string());
                     }
+                }
+                Some("m.room.power_levels") if e["state_key"] == "" => {
+                    self.power
+                        .lock()
+                        .unwrap()
+                        .insert(room_id.to_string(), content.clone());
                 }
                 Some("m.room.name") => {
                     if let Some(room) = self.rooms.lock().unwrap().get_mut(room_id) {

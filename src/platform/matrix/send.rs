@@ -59,6 +59,15 @@ pub async fn reply(
     key: &str,
 ) -> Result<String, PlatformError> {
     let room = room_of(target)?;
+    if encrypted(c, &room).await? {
+        // Never plaintext into an encrypted room: its members expect their words kept
+        // between them, and clients show such a message as a warning.
+        return Err(PlatformError::Permanent(
+            "the room is end-to-end encrypted and hark cannot encrypt a message yet: \
+             answer from a Matrix client such as Element"
+                .into(),
+        ));
+    }
     let path = format!(
         "/v3/rooms/{}/send/m.room.message/{}",
         seg(&room),
@@ -72,6 +81,18 @@ pub async fn reply(
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| PlatformError::Malformed("reply: the answer names no event_id".into()))
+}
+
+/// Whether `room` has encryption turned on (an `m.room.encryption` state event; once on,
+/// it cannot be turned off). Read at each send: a room may turn it on after its messages
+/// became items.
+async fn encrypted(c: &MatrixConnector, room: &str) -> Result<bool, PlatformError> {
+    let path = format!("/v3/rooms/{}/state/m.room.encryption/", seg(room));
+    match c.client.get("room encryption", &path, &[]).await {
+        Ok(content) => Ok(content["algorithm"].is_string()),
+        Err(PlatformError::NotFound(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]

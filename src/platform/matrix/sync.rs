@@ -22,14 +22,17 @@ const TIMELINE_LIMIT: u32 = 50;
 const MAX_BACKFILL_PAGES: usize = 100;
 
 /// Only what hark reads: messages (and encrypted ones, to say they cannot be read), the
-/// members who sent them, room names; no presence, receipts or typing.
+/// members who sent them, room names, power levels, redactions; no presence, receipts or
+/// typing.
 pub fn filter() -> Value {
     json!({
         "room": {
             "timeline": {"limit": TIMELINE_LIMIT,
                 "types": ["m.room.message", "m.room.encrypted", "m.room.name",
-                          "m.room.canonical_alias", "m.room.member"]},
-            "state": {"types": ["m.room.name", "m.room.canonical_alias", "m.room.member"],
+                          "m.room.canonical_alias", "m.room.member", "m.room.power_levels",
+                          "m.room.redaction"]},
+            "state": {"types": ["m.room.name", "m.room.canonical_alias", "m.room.member",
+                                "m.room.power_levels"],
                       "lazy_load_members": true},
             "ephemeral": {"not_types": ["*"]},
             "account_data": {"not_types": ["*"]}
@@ -40,7 +43,8 @@ pub fn filter() -> Value {
 }
 
 fn backfill_filter() -> Value {
-    json!({"types": ["m.room.message", "m.room.encrypted"], "lazy_load_members": true})
+    json!({"types": ["m.room.message", "m.room.encrypted", "m.room.redaction"],
+        "lazy_load_members": true})
 }
 
 pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage, PlatformError> {
@@ -88,6 +92,11 @@ pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage
             .unwrap_or_default();
         c.learn_state(room_id, state.iter().chain(timeline.iter()));
         read_timeline(c, room_id, &timeline, &mut page).await?;
+        // The room's label and the account's power there, for the list and the menu
+        // (the store rewrites a room only when these changed).
+        if c.watches_room(room_id).await? {
+            page.rooms.extend(c.chat_room(room_id));
+        }
     }
     // Platforms list newest first; rooms were read one after another.
     page.items.reverse();
@@ -167,6 +176,13 @@ async fn read_timeline(
                 let item = classify(c, room_id, &event).await?;
                 page.items.retain(|i| i.external_id != event.id);
                 page.items.extend(item);
+            }
+            Read::Redaction { redacts, by } => {
+                // Removed from the room: an item of it is marked at once (and one read
+                // in this same sync arrives already emptied, so is no item at all).
+                page.items.retain(|i| i.external_id != redacts);
+                page.gone
+                    .push((redacts, format!("the message was removed by {by}")));
             }
             Read::Unreadable(u) => {
                 if c.watches_room(room_id).await? {

@@ -15,6 +15,8 @@ use crate::tui::model::{Focus, Model};
 
 /// Fixed columns: mark, platform, age, author, state, language, sentiment, flag.
 const PLATFORM_COLS: usize = 8;
+/// The platform column when chat items are listed: it shows their room.
+const ROOM_COLS: usize = 14;
 const AGE_COLS: usize = 4;
 const STATE_COLS: usize = 4;
 /// An ISO 639-1 code.
@@ -55,8 +57,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         return;
     }
     let author_cols = if inner.width >= 100 { 18 } else { 12 };
+    // Chat items show their room where others show their network (a CM answers in the
+    // room, and one community has many).
+    let rooms = list.visible().any(|(_, row)| row.marks.room.is_some());
+    let source_cols = if rooms { ROOM_COLS } else { PLATFORM_COLS };
     let fixed = 2
-        + PLATFORM_COLS
+        + source_cols
         + 1
         + AGE_COLS
         + 1
@@ -71,8 +77,12 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let text_cols = (inner.width as usize).saturating_sub(fixed);
 
     let mut lines = vec![Line::from(format!(
-        "  {:<PLATFORM_COLS$} {:>AGE_COLS$} {:<author_cols$} {:<STATE_COLS$} {:<LANG_COLS$} ☺! text",
-        "network", "age", "author", "st", "lg"
+        "  {:<source_cols$} {:>AGE_COLS$} {:<author_cols$} {:<STATE_COLS$} {:<LANG_COLS$} ☺! text",
+        if rooms { "network/room" } else { "network" },
+        "age",
+        "author",
+        "st",
+        "lg"
     ))
     .dim()];
     if list.loaded && list.rows.is_empty() {
@@ -97,7 +107,13 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     }
     for (position, row) in list.visible() {
         let selected = position == list.cursor;
-        lines.push(item_line(model, row, selected, author_cols, text_cols));
+        lines.push(item_line(
+            model,
+            row,
+            selected,
+            (source_cols, author_cols),
+            text_cols,
+        ));
     }
     frame.render_widget(Paragraph::new(lines), inner);
 
@@ -117,7 +133,7 @@ fn item_line(
     model: &Model,
     row: &ItemRow,
     selected: bool,
-    author_cols: usize,
+    (source_cols, author_cols): (usize, usize),
     text_cols: usize,
 ) -> Line<'static> {
     // Against the first-response target ([sla]), on its clock: "◔" at risk, "◷" breached.
@@ -136,9 +152,13 @@ fn item_line(
         Some(Status::AtRisk) => Style::new().fg(Color::Yellow),
         _ => Style::new().add_modifier(Modifier::DIM),
     };
+    let (source, source_color) = match row.marks.room.as_ref().and_then(|r| room_short(&r.label)) {
+        Some(room) => (room, Color::Magenta),
+        None => (row.platform.as_str(), Color::Blue),
+    };
     let platform = pad(
-        &truncate_to_width(&inert_line(&row.platform), PLATFORM_COLS),
-        PLATFORM_COLS,
+        &truncate_to_width(&inert_line(source), source_cols),
+        source_cols,
     );
     // The person's marks lead the handle: ⊘ blocked, ◌ muted, ★ advocate.
     let person = &row.marks.person;
@@ -220,7 +240,7 @@ fn item_line(
     );
     let mut line = Line::from(vec![
         Span::styled(mark, Style::new().fg(Color::Red)),
-        Span::raw(platform).fg(Color::Blue),
+        Span::raw(platform).fg(source_color),
         Span::raw(" "),
         Span::styled(
             format!("{:>AGE_COLS$}", age(model.now, row.created_at)),
@@ -277,6 +297,16 @@ pub fn team_span(marks: &ItemMarks) -> Span<'static> {
         text.push_str(&format!("→{} · ", truncate_to_width(&inert_line(cm), 12)));
     }
     Span::styled(text, Style::new().fg(Color::Cyan))
+}
+
+/// A room as the list names it: an alias without its server (`#help`), else the room's
+/// name; `None` for a bare room id, which says nothing to a person.
+fn room_short(label: &str) -> Option<&str> {
+    match label.chars().next()? {
+        '#' => Some(label.split(':').next().unwrap_or(label)),
+        '!' => None,
+        _ => Some(label),
+    }
 }
 
 /// Pads to `cols` terminal columns (not chars), so wide characters keep columns aligned.

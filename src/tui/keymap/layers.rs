@@ -588,7 +588,7 @@ const MODERATE: &[Binding] = &[
     b(Action::Unhide, &["u"], "", "unhide"),
     b(Action::Delete, &["x"], "", "delete (asks first)"),
     b(Action::Block, &["b"], "", "block the author (asks first)"),
-    b(Action::Kick, &["k"], "", "kick the author (asks first)"),
+    b(Action::Kick, &["K"], "", "kick the author (asks first)"),
     b(Action::Mute, &["M"], "", "mute the author"),
     b(Action::MuteThread, &["T"], "", "mute this thread"),
     b(Action::Report, &["r"], "", "report to the platform…"),

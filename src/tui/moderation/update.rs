@@ -183,9 +183,10 @@ pub fn start(model: &mut Model, action: Action, effects: &mut Vec<Effect>) {
     model.moderation.popup = Some(popup);
 }
 
-/// The actions every one of `ids` allows: its platform's connector supports it and the
+/// The actions every one of `ids` allows: its platform's connector supports it, the
 /// platform's rules accept it on that item (own vs others', reply vs top-level, DM vs
-/// public; see [`crate::platform::actions_for`]).
+/// public; see [`crate::platform::actions_for`]) and, in a chat room, the account's power
+/// level there is enough (as the last sync left it in the store).
 pub fn allowed_actions(model: &Model, ids: &[ItemId]) -> Vec<&'static str> {
     let caps = &model.moderation.setup.capabilities;
     let rows: Vec<_> = model
@@ -201,7 +202,11 @@ pub fn allowed_actions(model: &Model, ids: &[ItemId]) -> Vec<&'static str> {
         .iter()
         .map(|r| {
             let supported = caps.get(r.platform.as_str()).cloned().unwrap_or_default();
-            crate::platform::actions_for(&r.platform, &r.facts, &supported)
+            let mut allowed = crate::platform::actions_for(&r.platform, &r.facts, &supported);
+            if let Some(levels) = power_over(r) {
+                allowed.retain(|kind| levels.refusal(kind).is_none());
+            }
+            allowed
         })
         .collect();
     ACTIONS
@@ -209,6 +214,60 @@ pub fn allowed_actions(model: &Model, ids: &[ItemId]) -> Vec<&'static str> {
         .map(|a| a.0)
         .filter(|kind| per_item.iter().all(|allowed| allowed.contains(kind)))
         .collect()
+}
+
+/// The account's levels against the author of someone else's chat item, when its room's
+/// power levels are known. Its own messages need no level.
+fn power_over(row: &crate::store::read::ItemRow) -> Option<crate::domain::PowerLevels> {
+    if row.facts.own() {
+        return None;
+    }
+    row.marks.room.as_ref()?.power
+}
+
+/// What the moderation menu says of the power level, for items in one chat room whose
+/// levels are known: the account's level and what each action needs, then the actions the
+/// level withholds.
+pub fn power_lines(model: &Model, ids: &[ItemId]) -> Vec<String> {
+    let rows: Vec<_> = model
+        .list
+        .rows
+        .iter()
+        .filter(|r| ids.contains(&r.id))
+        .collect();
+    let rooms: Vec<_> = rows.iter().filter_map(|r| r.marks.room.as_ref()).collect();
+    let (Some(room), true) = (rooms.first(), rooms.len() == rows.len()) else {
+        return Vec::new();
+    };
+    let Some(p) = room.power else {
+        return Vec::new();
+    };
+    if rooms.iter().any(|r| r.label != room.label) {
+        return vec!["power levels differ between these rooms: only what all allow".into()];
+    }
+    let mut lines = vec![
+        format!(
+            "power level {} in {}",
+            p.mine,
+            crate::sanitize::inert_line(&room.label)
+        ),
+        format!(
+            "needed: redact {} · kick {} · ban {}",
+            p.redact, p.kick, p.ban
+        ),
+    ];
+    let withheld: Vec<&str> = ACTIONS
+        .iter()
+        .map(|a| a.0)
+        .filter(|kind| {
+            rows.iter()
+                .any(|r| power_over(r).is_some_and(|l| l.refusal(kind).is_some()))
+        })
+        .collect();
+    if !withheld.is_empty() {
+        lines.push(format!("not offered: {}", withheld.join(", ")));
+    }
+    lines
 }
 
 /// The listed items with a moderation action on its way: (item, kind).
@@ -1117,6 +1176,22 @@ mod tests {
             !own.contains(&"block") && !own.contains(&"report"),
             "{own:?}"
         );
+        // A Matrix room: others' messages can be kicked or banned, the brand's own not.
+        let matrix = &["delete", "kick", "block", "report"];
+        let theirs = menu(
+            vec![item(0, "matrix", ItemFacts::of(ItemKind::Mention))],
+            "matrix",
+            matrix,
+        )
+        .unwrap();
+        assert_eq!(theirs, ["delete", "block", "kick", "report"]);
+        let own = menu(
+            vec![item(0, "matrix", ItemFacts::of(ItemKind::Post))],
+            "matrix",
+            matrix,
+        )
+        .unwrap();
+        assert_eq!(own, ["delete"]);
         // A top-level Bluesky mention cannot be hidden (only replies in the brand's threads).
         let top = menu(
             vec![item(0, "bluesky", ItemFacts::of(ItemKind::Mention))],

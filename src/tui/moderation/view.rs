@@ -305,6 +305,9 @@ pub fn render_popup(frame: &mut Frame, area: Rect, model: &Model) {
                     ])
                 })
                 .collect();
+            for line in crate::tui::moderation::update::power_lines(model, ids) {
+                lines.push(Line::from(format!(" {line}")).fg(Color::Yellow));
+            }
             lines.push(
                 Line::from(format!(
                     " {} cancels · sent through the outbox",
