@@ -520,7 +520,16 @@ impl Reader {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<ItemRow>> {
+        let mut seen: Option<(i64, usize)> = None;
         for window in WINDOWS {
+            // A larger window only where the matches met so far promise a full page in it:
+            // a pattern of old items (`~d >30d`) finds none among the newest and goes
+            // straight to its own index.
+            if let Some((smaller, found)) = seen {
+                if (found as i64).saturating_mul(window / smaller) < limit as i64 {
+                    break;
+                }
+            }
             let Some(bound) = self.window_bound(query, anchor, direction, window)? else {
                 // The rest of the view is smaller than the window.
                 break;
@@ -529,6 +538,7 @@ impl Reader {
             if rows.len() >= limit {
                 return Ok(rows);
             }
+            seen = Some((window, rows.len()));
         }
         self.limited_rows(query, anchor, direction, limit, None)
     }
