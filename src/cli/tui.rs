@@ -36,6 +36,9 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
             .with_replies(kit);
         model.status.tz = jiff::tz::TimeZone::system();
         model.find.config = workspace.config.find.clone();
+        model.find.memory = crate::tui::find::prompt::PromptMemory::kept_in(
+            crate::tui::find::history::path(&workspace.data_dir),
+        );
         model.find.sorts = writer
             .handle()
             .call_blocking(|c| crate::store::view_sort::all(c))?

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/018_search_stemming.sql"),
     include_str!("migrations/020_team_assign.sql"),
     include_str!("migrations/021_chat_rooms.sql"),
+    include_str!("migrations/026_author_trigram.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -186,6 +186,17 @@ impl View {
         }
     }
 
+    /// The index a bounded walk in time order takes for this view, with the condition
+    /// that index needs (a partial index is used only under its own condition).
+    pub(crate) fn time_walk(&self) -> (&'static str, &'static str) {
+        match self {
+            View::Inbox | View::NeedsReply | View::Platform(_) => {
+                ("items_open_by_time", "i.state IN ('new', 'open')")
+            }
+            _ => ("items_by_time", "1"),
+        }
+    }
+
     /// A query that counts this view from the counts tables (`item_counts`, kept by
     /// triggers per account, state and kind; `tag_counts`, per tag) instead of the items,
     /// with its parameters; `None` for views that need the items themselves.

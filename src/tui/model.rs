@@ -116,6 +116,11 @@ pub enum Effect {
     Editor(String),
     /// Fetch the item's conversation from its platform (kept in the store).
     FetchThread(ItemId),
+    /// Keep the prompts' history across restarts: `text` replaces the file at `path`.
+    SaveHistory {
+        path: std::path::PathBuf,
+        text: String,
+    },
     Quit,
 }
 
@@ -506,7 +511,7 @@ fn on_prompt_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             .prompt
             .open
             .take()
-            .inspect(|p| super::find::prompt::remember(model, p))
+            .inspect(|p| effects.extend(super::find::prompt::remember(model, p)))
         {
             Some(Prompt::Search(text)) => set_search(model, Some(text), effects),
             Some(Prompt::Command(text)) => run_command(model, &text, effects),

@@ -149,6 +149,10 @@ fn build(pattern: &Pattern, now: UnixTime, params: &mut Vec<Value>) -> String {
             let values: Vec<Value> = match value {
                 FieldValue::None => vec![],
                 FieldValue::Text(text) => match spec.arg {
+                    Arg::Contains if text.chars().count() >= TRIGRAM => {
+                        params.push(Value::Text(trigram_phrase(text)));
+                        return format!("({AUTHOR_TRIGRAM})");
+                    }
                     Arg::Contains => vec![Value::Text(format!("%{}%", like_escape(text)))],
                     _ => vec![Value::Text(text.clone())],
                 },
@@ -178,6 +182,19 @@ fn build(pattern: &Pattern, now: UnixTime, params: &mut Vec<Value>) -> String {
             format!("({})", spec.sql)
         }
     }
+}
+
+/// Text this long or longer is found through the authors' trigram index; shorter text
+/// has no trigram and reads every author.
+const TRIGRAM: usize = 3;
+
+/// `~a` through the trigram index (migration 026), folding case and accents.
+const AUTHOR_TRIGRAM: &str =
+    "i.author_id IN (SELECT rowid FROM authors_trigram WHERE authors_trigram MATCH ?)";
+
+/// The text as one FTS5 phrase: in a trigram index, the text anywhere in a column.
+fn trigram_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 /// Terms as one FTS5 query: all of them.
@@ -342,6 +359,53 @@ mod tests {
         // The brand's own post is stored done.
         assert_eq!(select(&fx, "~S done"), [3, 6]);
         assert_eq!(select(&fx, "~S new"), [1, 2, 4, 5]);
+    }
+
+    #[test]
+    fn authors_are_found_by_any_part_folding_case_and_accents_and_follow_renames() {
+        let fx = fixture();
+        assert_eq!(select(&fx, "~a lopez"), [1]);
+        assert_eq!(select(&fx, "~a LÓPEZ"), [1]);
+        assert_eq!(select(&fx, "~a na_lo"), [1]);
+        assert_eq!(select(&fx, "~a \"n ana\""), [4]);
+        // The index follows a new handle or name, and forgets the old one.
+        fx.conn
+            .execute_batch(
+                "UPDATE authors SET display_name = 'Carla Núñez' WHERE handle = '@carla';
+                 UPDATE authors SET handle = '@robert' WHERE handle = '@bob';",
+            )
+            .unwrap();
+        assert_eq!(select(&fx, "~a nunez"), [3]);
+        assert_eq!(select(&fx, "~a robert"), [2]);
+        assert_eq!(select(&fx, "~a @bob"), Vec::<i64>::new());
+        // A new author is found at once.
+        let chirp: i64 = fx
+            .conn
+            .query_row(
+                "SELECT id FROM accounts WHERE platform = 'chirp'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let mut conn = crate::store::open_rw(&fx._dir.path().join("hark.db")).unwrap();
+        let newcomer = Incoming::from(NewItem {
+            external_id: "x7".into(),
+            kind: ItemKind::Mention,
+            parent_external_id: None,
+            thread_external_id: None,
+            author: NewAuthor {
+                external_id: "@zoe".into(),
+                handle: "@zoe_q".into(),
+                display_name: "Zoë Quinn".into(),
+                followers: None,
+            },
+            body: "hello".into(),
+            url: None,
+            created_at: NOW,
+            raw_json: None,
+        });
+        ingest::ingest(&mut conn, chirp, &[newcomer], None, NOW).unwrap();
+        assert_eq!(select(&fx, "~a \"zoe quinn\""), [7]);
     }
 
     #[test]
@@ -620,6 +684,56 @@ mod tests {
         };
         let rows = reader.page(&query, None, Direction::Older, 10).unwrap();
         assert_eq!(external(&rows), [3, 1, 5, 4]);
+    }
+
+    #[test]
+    fn a_limited_page_bounded_by_time_is_the_page_of_the_whole_list() {
+        use crate::store::read::{Direction, ListQuery, Sort};
+        let fx = fixture();
+        // 4,500 more items, one second apart: a dm every 150th (too few for a page in the
+        // first window), a mention every 7th.
+        fx.conn
+            .execute_batch(
+                "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 4500)
+                 INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
+                 SELECT 1, 'm' || k,
+                        CASE WHEN k % 150 = 0 THEN 'dm' WHEN k % 7 = 0 THEN 'mention' ELSE 'comment' END,
+                        1, 'filler ' || k, 1700000000 + k, 0 FROM n;",
+            )
+            .unwrap();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        for (text, sort) in [
+            ("~k dm", Sort::Newest),
+            ("~k dm", Sort::Oldest),
+            ("~k mention", Sort::Newest),
+            ("~k mention", Sort::Oldest),
+            ("~a ana", Sort::Newest),
+        ] {
+            let query = ListQuery {
+                limit: crate::store::pattern::parse(text).unwrap(),
+                sort,
+                ..ListQuery::view(crate::store::View::All)
+            };
+            // The whole list, as marking it reads it (no window).
+            let all = reader.ids(&query, 10_000).unwrap();
+            let mut paged = Vec::new();
+            let mut anchor = None;
+            loop {
+                let rows = reader.page(&query, anchor, Direction::Older, 40).unwrap();
+                let Some(last) = rows.last() else { break };
+                anchor = Some(last.key());
+                paged.extend(rows.iter().map(|r| r.id));
+            }
+            assert_eq!(paged, all, "{text} {sort:?}");
+            // From the bottom up.
+            let bottom = reader.page(&query, None, Direction::Newer, 40).unwrap();
+            let bottom: Vec<i64> = bottom.iter().map(|r| r.id).collect();
+            assert_eq!(
+                bottom,
+                all[all.len().saturating_sub(40)..],
+                "{text} {sort:?}"
+            );
+        }
     }
 
     #[test]

@@ -101,6 +101,12 @@ impl Runtime {
                     threads.request(id)
                 }
             }
+            Effect::SaveHistory { path, text } => {
+                // A few kilobytes at most, once per submitted line.
+                if let Err(e) = crate::tui::find::history::save(&path, &text) {
+                    tracing::warn!(error = %e, "cannot keep the prompt history");
+                }
+            }
             Effect::Editor(_) | Effect::Quit => {}
         }
     }

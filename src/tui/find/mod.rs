@@ -298,6 +298,7 @@ pub fn on_ids(model: &mut Model, purpose: IdsFor, ids: Vec<ItemId>, capped: bool
     model.status.message = Some(message);
 }
 
+pub mod history;
 pub mod prompt;
 pub mod saved;
 
@@ -704,6 +705,73 @@ mod tests {
         assert_eq!(prompt_line(&model), "limit: ");
         key(&mut model, KeyCode::Up);
         assert_eq!(prompt_line(&model), "limit: ~x");
+    }
+
+    #[test]
+    fn the_command_line_and_search_history_outlive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = history::path(dir.path());
+        let session = || {
+            let mut model = model_with(3);
+            model.find.memory = prompt::PromptMemory::kept_in(file.clone());
+            model
+        };
+        // Run the effects as the runtime does: the saves write the file.
+        let run = |effects: Vec<Effect>| {
+            for effect in effects {
+                if let Effect::SaveHistory { path, text } = effect {
+                    history::save(&path, &text).unwrap();
+                }
+            }
+        };
+        let mut model = session();
+        for (prompt, line) in [
+            (':', "view done"),
+            ('/', "refund | return"),
+            (':', "view all"),
+        ] {
+            key(&mut model, KeyCode::Char(prompt));
+            typed(&mut model, line);
+            run(key(&mut model, KeyCode::Enter));
+            key(&mut model, KeyCode::Esc);
+        }
+        drop(model);
+
+        // The next start: ↑ brings back the last session's lines, each prompt its own.
+        let mut model = session();
+        key(&mut model, KeyCode::Char(':'));
+        key(&mut model, KeyCode::Up);
+        assert_eq!(prompt_line(&model), ":view all");
+        key(&mut model, KeyCode::Up);
+        assert_eq!(prompt_line(&model), ":view done");
+        key(&mut model, KeyCode::Esc);
+        key(&mut model, KeyCode::Char('/'));
+        key(&mut model, KeyCode::Up);
+        assert_eq!(prompt_line(&model), "/refund | return");
+        key(&mut model, KeyCode::Esc);
+
+        // Bounded: the newest hundred of a kind are kept, in the file too.
+        for n in 0..120 {
+            key(&mut model, KeyCode::Char('/'));
+            typed(&mut model, &format!("word{n}"));
+            run(key(&mut model, KeyCode::Enter));
+            key(&mut model, KeyCode::Esc);
+        }
+        let kept = history::load(&file);
+        let searches: Vec<&String> = kept
+            .iter()
+            .filter(|(k, _)| *k == '/')
+            .map(|(_, l)| l)
+            .collect();
+        assert_eq!(searches.len(), 100);
+        assert_eq!(searches[0], "word20");
+        assert_eq!(kept.iter().filter(|(k, _)| *k == ':').count(), 2);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "the history is the CM's own");
+        }
     }
 
     fn saved_model() -> (Model, Vec<Effect>) {

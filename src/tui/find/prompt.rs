@@ -2,7 +2,7 @@
 //! line (`:view` names, command names).
 
 use super::super::keymap::{Action, Layer};
-use super::super::model::{Model, Prompt};
+use super::super::model::{Effect, Model, Prompt};
 
 /// Lines kept per kind of prompt.
 const HISTORY: usize = 100;
@@ -17,6 +17,29 @@ pub struct PromptMemory {
     browsing: Option<(usize, String)>,
     /// Tab's candidates for the line as typed, and the one shown.
     completing: Option<(String, Vec<String>, usize)>,
+    /// Where the lines are kept across restarts (see [`super::history`]).
+    file: Option<std::path::PathBuf>,
+}
+
+impl PromptMemory {
+    /// The history kept in `file`, which every submitted line then updates.
+    pub fn kept_in(file: std::path::PathBuf) -> PromptMemory {
+        let mut lines = super::history::load(&file);
+        // Each kind to its bound, the newest kept (a file from a hark with a larger bound).
+        let mut kept = std::collections::HashMap::new();
+        lines.reverse();
+        lines.retain(|(kind, _)| {
+            let n = kept.entry(*kind).or_insert(0);
+            *n += 1;
+            *n <= HISTORY
+        });
+        lines.reverse();
+        PromptMemory {
+            lines,
+            file: Some(file),
+            ..PromptMemory::default()
+        }
+    }
 }
 
 fn kind(prompt: &Prompt) -> (char, &String) {
@@ -34,8 +57,9 @@ fn text_mut(prompt: &mut Prompt) -> &mut String {
     }
 }
 
-/// Remembers a submitted line (not twice in a row, not empty).
-pub fn remember(model: &mut Model, prompt: &Prompt) {
+/// Remembers a submitted line (not twice in a row, not empty); where the history is kept
+/// across restarts, the effect that saves it.
+pub fn remember(model: &mut Model, prompt: &Prompt) -> Option<Effect> {
     let (kind, text) = kind(prompt);
     let text = text.trim();
     let memory = &mut model.find.memory;
@@ -47,7 +71,7 @@ pub fn remember(model: &mut Model, prompt: &Prompt) {
             .last()
             .is_some_and(|(k, l)| *k == kind && l == text)
     {
-        return;
+        return None;
     }
     memory.lines.push((kind, text.to_string()));
     let of_kind = memory.lines.iter().filter(|(k, _)| *k == kind).count();
@@ -56,6 +80,10 @@ pub fn remember(model: &mut Model, prompt: &Prompt) {
             memory.lines.remove(oldest);
         }
     }
+    memory.file.clone().map(|path| Effect::SaveHistory {
+        path,
+        text: super::history::render(&memory.lines),
+    })
 }
 
 /// ↑ (`older` true) or ↓ in the prompt's history.
