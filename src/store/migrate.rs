@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/016_incidents.sql"),
     include_str!("migrations/017_snooze_people.sql"),
     include_str!("migrations/018_search_stemming.sql"),
+    include_str!("migrations/019_team_sync.sql"),
 ];
 
 /// The schema version this hark writes.
