@@ -3,6 +3,7 @@
 //! Bluesky network's harness does), each test in a database of its own. Runs with
 //! `HARK_POSTGRES=1`; otherwise each test says it was skipped and passes.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command as Proc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -576,4 +577,401 @@ async fn a_wrong_password_is_said_plainly_and_never_printed() {
         "{reason}"
     );
     assert!(!reason.contains(wrong), "{reason}");
+}
+
+/// A platform both machines read: items in arrival order, the cursor is how many were
+/// read; every fetch and every reply is recorded with the machine that made it.
+#[derive(Default)]
+struct Feed {
+    items: std::sync::Mutex<Vec<&'static str>>,
+    fetches: std::sync::Mutex<Vec<(String, Option<String>)>>,
+    replies: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+struct FeedConnector {
+    feed: Arc<Feed>,
+    machine: String,
+}
+
+#[async_trait::async_trait]
+impl hark::platform::Connector for FeedConnector {
+    fn platform(&self) -> &str {
+        "chirp"
+    }
+
+    fn capabilities(&self) -> hark::platform::Capabilities {
+        hark::platform::Capabilities {
+            reply_limit: None,
+            direct_messages: false,
+            moderation: vec![],
+        }
+    }
+
+    async fn fetch(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<hark::platform::FetchPage, hark::platform::PlatformError> {
+        self.feed
+            .fetches
+            .lock()
+            .unwrap()
+            .push((self.machine.clone(), cursor.map(str::to_string)));
+        let from: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let items = self.feed.items.lock().unwrap().clone();
+        Ok(hark::platform::FetchPage {
+            items: items[from.min(items.len())..]
+                .iter()
+                .rev()
+                .map(|e| new_item(e))
+                .collect(),
+            next_cursor: Some(items.len().to_string()),
+            more: false,
+            unreadable: vec![],
+            filtered: vec![],
+            beyond_lookback: vec![],
+        })
+    }
+
+    async fn reply(
+        &self,
+        _target: &hark::domain::Target,
+        _text: &str,
+        idempotency_key: &str,
+    ) -> Result<String, hark::platform::PlatformError> {
+        self.feed
+            .replies
+            .lock()
+            .unwrap()
+            .push((self.machine.clone(), idempotency_key.to_string()));
+        // A slow platform: the other machine has every chance to try the same row.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Ok(format!("reply-{idempotency_key}"))
+    }
+}
+
+fn team_config(url: &str, machine: &str, me: &str) -> hark::team::config::TeamConfig {
+    hark::team::config::TeamConfig {
+        database: url.to_string(),
+        password_env: Some(PASSWORD_ENV.into()),
+        password_cmd: None,
+        ca_file: None,
+        machine: Some(machine.into()),
+        me: me.into(),
+        members: vec![],
+        moderators: vec![],
+        auto_assign: None,
+        share_dms: true,
+    }
+}
+
+/// A whole machine of the team: cache, team mode and a poller for the shared account.
+struct Machine {
+    _dir: tempfile::TempDir,
+    _writer: Writer,
+    w: WriterHandle,
+    team: hark::team::Team,
+    poller: tokio::task::JoinHandle<()>,
+    account_id: i64,
+    connector: Arc<FeedConnector>,
+    _status: tokio::sync::mpsc::UnboundedReceiver<hark::poller::StatusUpdate>,
+}
+
+const INTERVAL: Duration = Duration::from_millis(1500);
+
+impl Machine {
+    async fn start(url: &str, feed: &Arc<Feed>, machine: &str, me: &str) -> Machine {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = Writer::spawn(&dir.path().join("hark.db")).unwrap();
+        let w = writer.handle();
+        let team = hark::team::Team::start(
+            &team_config(url, machine, me),
+            w.clone(),
+            vec!["brand-chirp".into()],
+            INTERVAL,
+        )
+        .await
+        .unwrap();
+        let account_id = w
+            .call(|c| ingest::ensure_account(c, "brand-chirp", "chirp", "@brand"))
+            .await
+            .unwrap();
+        let connector = Arc::new(FeedConnector {
+            feed: feed.clone(),
+            machine: machine.into(),
+        });
+        let (status_tx, status) = tokio::sync::mpsc::unbounded_channel();
+        let config = hark::config::Config::parse("", Path::new("config.toml")).unwrap();
+        let analyzer = Arc::new(hark::sentiment::Analyzer::new(&config.sentiment_settings()));
+        let poller = team.spawn_poller(hark::poller::Poller {
+            account_id,
+            account: "brand-chirp".into(),
+            connector: connector.clone(),
+            writer: w.clone(),
+            pipeline: Arc::new(hark::ingest::Pipeline::new(analyzer)),
+            schedule: hark::poller::Schedule {
+                interval: INTERVAL,
+                base_backoff: Duration::from_millis(200),
+                max_backoff: Duration::from_secs(1),
+            },
+            status: status_tx,
+        });
+        Machine {
+            _dir: dir,
+            _writer: writer,
+            w,
+            team,
+            poller,
+            account_id,
+            connector,
+            _status: status,
+        }
+    }
+
+    fn kill(&self) {
+        self.poller.abort();
+        self.team.abort();
+    }
+
+    async fn externals(&self) -> Vec<String> {
+        self.w
+            .call(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT external_id FROM items ORDER BY external_id")?;
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await
+            .unwrap()
+    }
+}
+
+async fn poll_lease_holder(url: &str, cluster: &Cluster) -> Option<(String, i64)> {
+    let client = db(url, cluster).connect().await.unwrap();
+    hark::store::team_pg::poll_leases(&client)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, machine, _, left)| (machine, left))
+        .next()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_the_polling_machine_hands_the_account_over_from_the_synced_cursor() {
+    let Some(cluster) =
+        cluster("killing_the_polling_machine_hands_the_account_over_from_the_synced_cursor")
+    else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let feed = Arc::new(Feed::default());
+    feed.items.lock().unwrap().extend(["3001", "3002", "3003"]);
+    let sam = Machine::start(&url, &feed, "sam-laptop", "sam").await;
+    let ana = Machine::start(&url, &feed, "ana-laptop", "ana").await;
+    let first = ["3001", "3002", "3003"].map(String::from).to_vec();
+    for m in [&sam, &ana] {
+        eventually("the first items in both caches", || async {
+            m.externals().await == first
+        })
+        .await;
+    }
+    // Exactly one machine polled: the other has them from the team.
+    let holder = poll_lease_holder(&url, cluster).await.unwrap().0;
+    let pollers: HashSet<String> = feed
+        .fetches
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, _)| m.clone())
+        .collect();
+    assert_eq!(
+        pollers,
+        HashSet::from([holder.clone()]),
+        "one poller per account"
+    );
+
+    // The holder dies (no goodbye); the platform moves on.
+    let (dead, alive) = if holder == "sam-laptop" {
+        (&sam, &ana)
+    } else {
+        (&ana, &sam)
+    };
+    dead.kill();
+    let fetched_before = feed.fetches.lock().unwrap().len();
+    feed.items.lock().unwrap().extend(["3004", "3005"]);
+    let all = ["3001", "3002", "3003", "3004", "3005"]
+        .map(String::from)
+        .to_vec();
+    eventually("the survivor polls the new items", || async {
+        alive.externals().await == all
+    })
+    .await;
+
+    // It took over from the cursor the dead machine stored, not from the start.
+    let alive_name = alive.connector.machine.clone();
+    let takeover: Vec<Option<String>> = feed.fetches.lock().unwrap()[fetched_before..]
+        .iter()
+        .filter(|(m, _)| *m == alive_name)
+        .map(|(_, c)| c.clone())
+        .collect();
+    assert_eq!(
+        takeover.first(),
+        Some(&Some("3".to_string())),
+        "{takeover:?}"
+    );
+    assert_eq!(
+        poll_lease_holder(&url, cluster).await.unwrap().0,
+        alive_name
+    );
+    // Nothing stored twice: one row per item in the team.
+    let client = db(&url, cluster).connect().await.unwrap();
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM team_rows WHERE tbl = 'items'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 5);
+    let _ = alive.account_id;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_machines_racing_for_one_outbox_row_send_it_once() {
+    let Some(cluster) = cluster("two_machines_racing_for_one_outbox_row_send_it_once") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let feed = Arc::new(Feed::default());
+    feed.items.lock().unwrap().push("4001");
+    let sam = Machine::start(&url, &feed, "sam-laptop", "sam").await;
+    let ana = Machine::start(&url, &feed, "ana-laptop", "ana").await;
+    for m in [&sam, &ana] {
+        eventually("the item in both caches", || async {
+            m.externals().await == ["4001"]
+        })
+        .await;
+    }
+    let item = sam
+        .w
+        .call(|c| Ok(c.query_row("SELECT id FROM items", [], |r| r.get::<_, i64>(0))?))
+        .await
+        .unwrap();
+    sam.w
+        .call(move |conn| {
+            Command::QueueReply {
+                item_id: item,
+                text: "So sorry, a fresh one is on us".into(),
+                replaces: None,
+            }
+            .apply(conn, 1_000)
+        })
+        .await
+        .unwrap();
+    eventually("the queued reply at ana's", || async {
+        ana.w
+            .call(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .unwrap()
+            == 1
+    })
+    .await;
+    // Both outbox workers go for it at once, several rounds each.
+    let worker = |m: &Machine| {
+        let mut w = hark::outbox::worker::Worker::new(
+            m.w.clone(),
+            std::collections::HashMap::from([(
+                m.account_id,
+                m.connector.clone() as Arc<dyn hark::platform::Connector>,
+            )]),
+        );
+        w.gate = Some(m.team.gate.clone());
+        w
+    };
+    let (ws, wa) = (worker(&sam), worker(&ana));
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(ws.run_once(), wa.run_once());
+        a.unwrap();
+        b.unwrap();
+    }
+    assert_eq!(
+        feed.replies.lock().unwrap().len(),
+        1,
+        "{:?}",
+        feed.replies.lock().unwrap()
+    );
+    for m in [&sam, &ana] {
+        eventually("sent in both caches", || async {
+            m.w.call(
+                |c| Ok(c.query_row("SELECT state FROM outbox", [], |r| r.get::<_, String>(0))?),
+            )
+            .await
+            .unwrap()
+                == "sent"
+        })
+        .await;
+    }
+    // Later rounds on either machine never send it again.
+    let (a, b) = tokio::join!(ws.run_once(), wa.run_once());
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(feed.replies.lock().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_share_dms_off_a_dm_stays_in_the_cache_that_polled_it() {
+    let Some(cluster) = cluster("with_share_dms_off_a_dm_stays_in_the_cache_that_polled_it") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let mut sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    sam.disconnect();
+    sam.who.share_dms = false;
+    sam.connect().await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    sam.w
+        .call(|conn| {
+            let account = ingest::ensure_account(conn, "brand-chirp", "chirp", "@brand")?;
+            let mut dm = new_item("5001");
+            dm.kind = ItemKind::Dm;
+            let items = vec![
+                ingest::Incoming::from(dm),
+                ingest::Incoming::from(new_item("5002")),
+            ];
+            ingest::ingest(conn, account, &items, None, 10)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let dm = sam.item_id("5001").await.unwrap();
+    sam.run(Command::Tag {
+        ids: vec![dm],
+        tag: "vip".into(),
+        remove: false,
+    })
+    .await;
+    eventually("the mention at ana's", || async {
+        ana.item_id("5002").await.is_some()
+    })
+    .await;
+    // Everything sam sent has been applied at ana's by now (one push, in order).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        ana.item_id("5001").await,
+        None,
+        "the DM stays on sam's machine"
+    );
+    assert!(ana
+        .query("SELECT tag FROM tags", |r| r.get::<_, String>(0))
+        .await
+        .is_empty());
+    let client = db(&url, cluster).connect().await.unwrap();
+    let dms: i64 = client
+        .query_one(
+            "SELECT count(*) FROM team_rows WHERE tbl <> 'authors' AND key LIKE '%5001%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(dms, 0, "the team database holds no trace of the DM");
 }

@@ -453,6 +453,8 @@ pub struct Incoming {
     /// The values this change overwrote unseen: each `{field, lost, lost_by, won, won_by}`.
     pub conflicts: Vec<Value>,
     pub at: i64,
+    /// Made by another machine (this machine's own changes come back too, in order).
+    pub elsewhere: bool,
 }
 
 /// What [`apply`] did.
@@ -548,9 +550,7 @@ fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<bool> {
     let known: Vec<&String> = namer.schema.shared(spec).collect();
     let mut columns = Vec::new();
     let mut values = Vec::new();
-    let wanted = |c: &str| {
-        !exists || change.changed.iter().any(|x| x == c)
-    };
+    let wanted = |c: &str| !exists || change.changed.iter().any(|x| x == c);
     for column in &known {
         if spec.identity.contains(&column.as_str()) || !wanted(column) {
             continue;
@@ -566,6 +566,10 @@ fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<bool> {
             // A reference to a row this cache does not hold.
             None => return Ok(false),
         }
+    }
+    for (column, value) in spec.from_team.iter().filter(|_| change.elsewhere) {
+        columns.push(column.to_string());
+        values.push(Sql::Text(value.to_string()));
     }
     if exists {
         if !columns.is_empty() {

@@ -21,6 +21,8 @@ pub struct Synced {
     pub item: Option<&'static str>,
     /// Columns only the machine holding the account's poll lease may send (a cursor).
     pub poller_only: &'static [&'static str],
+    /// Local columns set on a row whenever the team changes it: (column, value).
+    pub from_team: &'static [(&'static str, &'static str)],
 }
 
 const fn table(name: &'static str) -> Synced {
@@ -31,6 +33,7 @@ const fn table(name: &'static str) -> Synced {
         local: &[],
         item: None,
         poller_only: &[],
+        from_team: &[],
     }
 }
 
@@ -117,6 +120,13 @@ pub const SYNCED: &[Synced] = &[
         refs: &[("item_id", "items"), ("account_id", "accounts")],
         // Which process of this machine holds the row right now.
         local: &["lease_owner", "lease_expires_at"],
+        // A row the team changed is held by the team: the machine holding its lease
+        // there sends it, and this machine's worker never takes a `sending` row it did
+        // not start for one whose process died.
+        from_team: &[
+            ("lease_owner", super::lease::TEAM_OWNER),
+            ("lease_expires_at", "9223372036854775807"),
+        ],
         item: Some("item_id"),
         ..table("outbox")
     },

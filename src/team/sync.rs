@@ -3,9 +3,9 @@
 //! sequence (a notification is a hint; after a reconnect or a night offline the sequence
 //! is what brings the cache level).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde_json::Value;
@@ -42,18 +42,65 @@ pub struct Identity {
     pub share_dms: bool,
 }
 
-/// State the engine shares with the leases: which accounts this machine polls now.
+/// The accounts this machine polls now, shared by the lease task (which takes and renews
+/// them), the pollers (which poll only what is held, once caught up) and the engine
+/// (which sends a cursor only for a held account).
 #[derive(Debug, Default)]
 pub struct Held {
-    pub accounts: Mutex<HashSet<String>>,
+    holds: Mutex<HashMap<String, Hold>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Hold {
+    /// This machine counts on the lease until then (earlier than the server's expiry).
+    until: Instant,
+    /// The team's last change when the lease was taken: poll once the cache has it.
+    reach: i64,
 }
 
 impl Held {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Hold>> {
+        self.holds.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True while this machine holds `account`'s poll lease.
     pub fn polls(&self, account: &str) -> bool {
-        self.accounts
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(account)
+        self.lock()
+            .get(account)
+            .is_some_and(|h| h.until > Instant::now())
+    }
+
+    /// True when this machine may poll `account` now: it holds the lease and its cache
+    /// has followed the team up to the moment it took it (the cursor is the team's).
+    pub fn ready(&self, account: &str, followed: i64) -> bool {
+        self.lock()
+            .get(account)
+            .is_some_and(|h| h.until > Instant::now() && followed >= h.reach)
+    }
+
+    /// The lease is (still) this machine's until `until`; `reach` counts for a new hold.
+    pub fn renew(&self, account: &str, until: Instant, reach: impl FnOnce() -> i64) {
+        let mut holds = self.lock();
+        match holds.get_mut(account) {
+            Some(h) if h.until > Instant::now() => h.until = until,
+            _ => {
+                holds.insert(
+                    account.to_string(),
+                    Hold {
+                        until,
+                        reach: reach(),
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn lose(&self, account: &str) {
+        self.lock().remove(account);
+    }
+
+    pub fn lose_all(&self) {
+        self.lock().clear();
     }
 }
 
@@ -304,7 +351,10 @@ impl Engine {
                 return Ok(());
             }
             let full = changes.len() as i64 == PULL_BATCH;
-            let incoming: Vec<Incoming> = changes.into_iter().map(incoming).collect();
+            let incoming: Vec<Incoming> = changes
+                .into_iter()
+                .map(|c| incoming(c, &self.who.machine))
+                .collect();
             let last = incoming.last().map(|c| c.seq).unwrap_or(after);
             let schema = self.schema.clone();
             let machine = self.who.machine.clone();
@@ -411,7 +461,7 @@ fn key_name(key: &str) -> String {
     }
 }
 
-fn incoming(change: TeamChange) -> Incoming {
+fn incoming(change: TeamChange, machine: &str) -> Incoming {
     let fields = match serde_json::from_str::<Value>(&change.fields) {
         Ok(Value::Object(map)) => map,
         _ => serde_json::Map::new(),
@@ -429,5 +479,6 @@ fn incoming(change: TeamChange) -> Incoming {
         deleted: change.deleted,
         conflicts,
         at: change.at,
+        elsewhere: change.machine != machine,
     }
 }
