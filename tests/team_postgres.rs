@@ -975,3 +975,89 @@ async fn with_share_dms_off_a_dm_stays_in_the_cache_that_polled_it() {
         .get(0);
     assert_eq!(dms, 0, "the team database holds no trace of the DM");
 }
+
+fn hark(config: &Path, data: &Path, args: &[&str]) -> (bool, String) {
+    let out = Proc::new(env!("CARGO_BIN_EXE_hark"))
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn team_init_creates_the_schema_and_status_shows_machines_and_pollers() {
+    let Some(cluster) =
+        cluster("team_init_creates_the_schema_and_status_shows_machines_and_pollers")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // Without [team]: team mode is off, and says so.
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, "").unwrap();
+    let (ok, text) = hark(&plain, &data, &["team", "status"]);
+    assert!(!ok && text.contains("team mode is off"), "{text}");
+
+    // A database the schema is not in yet.
+    let admin = db(
+        &format!(
+            "postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable",
+            cluster.port
+        ),
+        cluster,
+    );
+    let name = format!("team_cli_{}", std::process::id());
+    admin
+        .connect()
+        .await
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/{name}?sslmode=disable",
+        cluster.port
+    );
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[team]\ndatabase = \"{url}\"\npassword_env = \"{PASSWORD_ENV}\"\nme = \"sam\"\nmachine = \"sam-laptop\"\n"),
+    )
+    .unwrap();
+    let (ok, text) = hark(&config, &data, &["team", "status"]);
+    assert!(!ok && text.contains("run `hark team init`"), "{text}");
+    let (ok, text) = hark(&config, &data, &["team", "init"]);
+    assert!(ok && text.contains("is ready (schema 0 ->"), "{text}");
+    let (ok, text) = hark(&config, &data, &["team", "init"]);
+    assert!(ok && text.contains("is up to date"), "{text}");
+    assert!(!text.contains(&cluster.password), "{text}");
+
+    // ana's machine runs hark and polls the account: status names it.
+    let feed = Arc::new(Feed::default());
+    let ana = Machine::start(&url, &feed, "ana-laptop", "ana").await;
+    eventually("ana's lease", || async {
+        poll_lease_holder(&url, cluster).await.is_some()
+    })
+    .await;
+    let (ok, text) = hark(&config, &data, &["team", "status"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("ana-laptop") && text.contains("online"),
+        "{text}"
+    );
+    assert!(
+        text.contains("brand-chirp") && text.contains("polled by ana-laptop (ana)"),
+        "{text}"
+    );
+    drop(ana);
+}
