@@ -99,6 +99,7 @@ fn detail() -> ItemDetail {
 
 fn info() -> ModerationInfo {
     ModerationInfo {
+        conflicts: vec![],
         notes: vec![(NOW - 300, "called Dana, statement at 5pm".into())],
         outbox: vec![OutboxEntry {
             kind: "hide".into(),
@@ -736,4 +737,23 @@ fn an_item_from_a_muted_author_offers_to_mark_their_open_items_done() {
             person
         })]
     );
+}
+
+#[test]
+fn a_value_a_teammate_replaced_unseen_is_shown_on_the_item() {
+    let mut model = model(100, 30);
+    let mut with = info();
+    with.conflicts = vec![hark::store::team_sync::Conflict {
+        field: "state".into(),
+        lost: "done".into(),
+        lost_by: "sam@sam-laptop".into(),
+        won: "open".into(),
+        won_by: "ana@ana-laptop".into(),
+        at: NOW - 120,
+    }];
+    update(
+        &mut model,
+        Msg::Loaded(Response::Moderation { id: 9, info: with }),
+    );
+    insta::assert_snapshot!(render(&model, 100, 30).backend());
 }

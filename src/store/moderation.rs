@@ -238,6 +238,8 @@ pub struct ModerationInfo {
     /// The open incidents the item is in, with their ticked steps.
     pub incidents: Vec<crate::store::incidents::IncidentView>,
     pub spam: bool,
+    /// Team mode: values of this item a teammate's later change replaced unseen.
+    pub conflicts: Vec<crate::store::team_sync::Conflict>,
 }
 
 pub fn info(conn: &Connection, item: ItemId) -> Result<ModerationInfo> {
@@ -297,5 +299,6 @@ pub fn info(conn: &Connection, item: ItemId) -> Result<ModerationInfo> {
         outbox,
         escalations,
         spam,
+        conflicts: crate::store::team_sync::conflicts_of(conn, item)?,
     })
 }
