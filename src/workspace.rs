@@ -97,10 +97,25 @@ impl Workspace {
         status: mpsc::UnboundedSender<StatusUpdate>,
         connect: impl Fn(&AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
     ) -> anyhow::Result<Vec<JoinHandle<()>>> {
+        self.spawn_pollers_with(writer, status, connect, None).await
+    }
+
+    /// Like [`spawn_pollers`](Self::spawn_pollers); in team mode each poller polls only
+    /// while this machine holds its account's lease.
+    pub async fn spawn_pollers_with(
+        &self,
+        writer: &WriterHandle,
+        status: mpsc::UnboundedSender<StatusUpdate>,
+        connect: impl Fn(&AccountConfig) -> anyhow::Result<Arc<dyn Connector>>,
+        team: Option<&crate::team::Team>,
+    ) -> anyhow::Result<Vec<JoinHandle<()>>> {
         let pipeline = Arc::new(self.pipeline()?);
         let mut tasks = Vec::new();
         for poller in self.pollers(writer, status, &connect, pipeline).await? {
-            tasks.push(tokio::spawn(poller.run()));
+            tasks.push(match team {
+                Some(team) => team.spawn_poller(poller),
+                None => tokio::spawn(poller.run()),
+            });
         }
         Ok(tasks)
     }

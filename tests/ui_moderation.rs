@@ -99,6 +99,7 @@ fn detail() -> ItemDetail {
 
 fn info() -> ModerationInfo {
     ModerationInfo {
+        conflicts: vec![],
         notes: vec![(NOW - 300, "called Dana, statement at 5pm".into())],
         outbox: vec![OutboxEntry {
             kind: "hide".into(),
@@ -804,4 +805,23 @@ fn the_matrix_menu_offers_what_the_power_level_allows_and_shows_the_level() {
     let screen = support::ui::screen(&render(&model, 100, 30));
     assert!(screen.contains("kick the author"), "{screen}");
     assert!(!screen.contains("power level"), "{screen}");
+}
+
+#[test]
+fn a_value_a_teammate_replaced_unseen_is_shown_on_the_item() {
+    let mut model = model(100, 30);
+    let mut with = info();
+    with.conflicts = vec![hark::store::team_sync::Conflict {
+        field: "state".into(),
+        lost: "done".into(),
+        lost_by: "sam@sam-laptop".into(),
+        won: "open".into(),
+        won_by: "ana@ana-laptop".into(),
+        at: NOW - 120,
+    }];
+    update(
+        &mut model,
+        Msg::Loaded(Response::Moderation { id: 9, info: with }),
+    );
+    insta::assert_snapshot!(render(&model, 100, 30).backend());
 }

@@ -17,6 +17,7 @@ mod progress;
 pub mod report;
 pub mod rules;
 mod sentiment;
+mod team;
 mod tui;
 mod unreadable;
 
@@ -120,6 +121,11 @@ pub enum Command {
     },
     /// Print the man page (roff): `hark man > ~/.local/share/man/man1/hark.1`.
     Man,
+    /// Team mode (`[team]`): create the team database's schema, or see who is online.
+    Team {
+        #[command(subcommand)]
+        action: TeamAction,
+    },
     /// Connect a platform account, or list the accounts.
     Account {
         #[command(subcommand)]
@@ -140,6 +146,14 @@ pub enum AccountAction {
         #[command(subcommand)]
         platform: AddPlatform,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamAction {
+    /// Create (or bring up to date) the schema in the team's PostgreSQL.
+    Init,
+    /// Who is online, and which machine polls each account.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,6 +291,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = load()?;
             report::run(&workspace, &args)
         }
+        Some(Command::Team {
+            action: TeamAction::Init,
+        }) => team::init(&load()?),
+        Some(Command::Team {
+            action: TeamAction::Status,
+        }) => team::status(&load()?, &mut std::io::stdout()),
         Some(Command::Config { action }) => config::run(action, &config_path, data_or_default),
     }
 }

@@ -18,6 +18,12 @@ pub fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             workspace.config_path.display()
         );
     }
+    if once && workspace.config.team.is_some() {
+        // One round outside the lease would poll an account another machine polls.
+        anyhow::bail!(
+            "`hark poll --once` does not run in team mode: `hark poll` polls the accounts whose lease this machine holds"
+        );
+    }
     runtime()?.block_on(async {
         let writer = workspace.open_store()?;
         for warning in workspace.exposure_warnings() {
@@ -27,7 +33,9 @@ pub fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let shared = worker::connect_all(&workspace.config.accounts, |a| {
             platform::connect_in(a, Some(&workspace.data_dir))
         })?;
-        let outbox = worker::for_accounts(&writer.handle(), &shared).await?;
+        let mut outbox = worker::for_accounts(&writer.handle(), &shared).await?;
+        let team = crate::team::Team::start_in(&workspace, writer.handle()).await?;
+        outbox.gate = team.as_ref().map(|t| t.gate.clone() as _);
         if once {
             let pipeline = Arc::new(workspace.pipeline()?);
             let pollers = workspace
@@ -54,7 +62,12 @@ pub fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             return Ok(());
         }
         let _tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
+            .spawn_pollers_with(
+                &writer.handle(),
+                status_tx,
+                worker::shared_connect(&shared),
+                team.as_ref(),
+            )
             .await?;
         let _outbox = tokio::spawn(outbox.run());
         let _notifier =

@@ -19,11 +19,18 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let shared = worker::connect_all(&workspace.config.accounts, |a| {
             platform::connect_in(a, Some(&workspace.data_dir))
         })?;
+        let team = crate::team::Team::start_in(&workspace, writer.handle()).await?;
         let mut tasks = workspace
-            .spawn_pollers(&writer.handle(), status_tx, worker::shared_connect(&shared))
+            .spawn_pollers_with(
+                &writer.handle(),
+                status_tx,
+                worker::shared_connect(&shared),
+                team.as_ref(),
+            )
             .await?;
         let connectors = worker::by_account_id(&writer.handle(), &shared).await?;
-        let outbox = worker::Worker::new(writer.handle(), connectors.clone());
+        let mut outbox = worker::Worker::new(writer.handle(), connectors.clone());
+        outbox.gate = team.as_ref().map(|t| t.gate.clone() as _);
         let platforms = crate::threads::Platforms {
             connectors,
             pipeline: std::sync::Arc::new(workspace.pipeline()?),
@@ -78,6 +85,9 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         ));
         let result = crate::tui::run(model, writer.handle(), analyzer, status_rx, platforms).await;
         tasks.iter().for_each(|t| t.abort());
+        if let Some(team) = team {
+            team.stop().await;
+        }
         result
     })
 }

@@ -55,6 +55,14 @@ pub enum Outcome {
 /// The worker's idea of the time, replaceable in tests.
 pub type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
 
+/// Team mode: whether this machine may send a row now (it holds the row's lease in the
+/// team's database), and that it has sent it (no machine takes it again).
+#[async_trait::async_trait]
+pub trait SendGate: Send + Sync {
+    async fn may_send(&self, idempotency_key: &str) -> bool;
+    async fn sent(&self, idempotency_key: &str);
+}
+
 /// Sends outbox rows.
 pub struct Worker {
     writer: WriterHandle,
@@ -69,6 +77,8 @@ pub struct Worker {
     /// How long a claim lasts; renewed every third of it while the call runs.
     pub lease: Duration,
     pub clock: Clock,
+    /// Team mode's say on each row before it is claimed; `None` alone.
+    pub gate: Option<Arc<dyn SendGate>>,
 }
 
 impl Worker {
@@ -83,6 +93,7 @@ impl Worker {
             owner: Owner::new(),
             lease: Duration::from_secs(store::LEASE_SECS as u64),
             clock: Arc::new(crate::domain::now),
+            gate: None,
         }
     }
 
@@ -128,11 +139,12 @@ impl Worker {
             return Ok(0);
         }
         self.reconcile().await?;
-        let mut n = self.check_unknown().await?;
+        let refused = self.refused().await?;
+        let mut n = self.check_unknown(&refused).await?;
         let (now, owner, ttl) = (self.now(), self.owner.clone(), self.ttl());
         let jobs = self
             .writer
-            .call(move |c| store::claim_due_except(c, now, 16, &[], &owner, ttl))
+            .call(move |c| store::claim_due_except(c, now, 16, &refused, &owner, ttl))
             .await?;
         n += jobs.len();
         for job in jobs {
@@ -143,7 +155,27 @@ impl Worker {
 
     /// Unknown rows whose connector can read back are checked: found → sent, not found →
     /// sent again under the same key.
-    async fn check_unknown(&self) -> crate::store::Result<usize> {
+    /// The due rows the team does not let this machine send now (another machine holds
+    /// them, or the team cannot be reached): none without a gate.
+    async fn refused(&self) -> crate::store::Result<Vec<super::OutboxId>> {
+        let Some(gate) = &self.gate else {
+            return Ok(Vec::new());
+        };
+        let now = self.now();
+        let due = self
+            .writer
+            .call(move |c| crate::store::outbox::due_keys(c, now, 64))
+            .await?;
+        let mut refused = Vec::new();
+        for (id, key) in due {
+            if !gate.may_send(&key).await {
+                refused.push(id);
+            }
+        }
+        Ok(refused)
+    }
+
+    async fn check_unknown(&self, refused: &[super::OutboxId]) -> crate::store::Result<usize> {
         let now = self.now();
         let rows = self
             .writer
@@ -151,11 +183,12 @@ impl Worker {
             .await?;
         let ids: Vec<_> = rows
             .into_iter()
-            .filter(|(_, account, kind, item_kind)| {
-                self.connectors.get(account).is_some_and(|c| {
-                    kind == kinds::REPLY
-                        && c.resend_guard(kind, *item_kind) == ResendGuard::ReadBack
-                })
+            .filter(|(id, account, kind, item_kind)| {
+                !refused.contains(id)
+                    && self.connectors.get(account).is_some_and(|c| {
+                        kind == kinds::REPLY
+                            && c.resend_guard(kind, *item_kind) == ResendGuard::ReadBack
+                    })
             })
             .map(|(id, ..)| id)
             .collect();
@@ -178,9 +211,10 @@ impl Worker {
     /// leaves the rest queued untouched. A rate limit pauses the run when `budget` allows
     /// the wait, and ends it otherwise (`hark poll --once` must not sit for minutes).
     pub async fn drain(&self, budget: &mut RateBudget) -> crate::store::Result<Drained> {
-        let mut done: Vec<super::OutboxId> = Vec::new();
+        let refused = self.refused().await?;
+        let mut done: Vec<super::OutboxId> = refused.clone();
         let started = self.now();
-        let checked = self.check_unknown().await?;
+        let checked = self.check_unknown(&refused).await?;
         loop {
             let skip = done.clone();
             let (owner, ttl) = (self.owner.clone(), self.ttl());
@@ -190,7 +224,7 @@ impl Worker {
                 .await?;
             let Some(job) = jobs.pop() else {
                 return Ok(Drained {
-                    tried: done.len() + checked,
+                    tried: done.len() - refused.len() + checked,
                     left: None,
                 });
             };
@@ -202,7 +236,7 @@ impl Worker {
                         .call(move |c| store::count_due(c, started))
                         .await?;
                     return Ok(Drained {
-                        tried: done.len() + checked,
+                        tried: done.len() - refused.len() + checked,
                         left: Some((wait, queued)),
                     });
                 }
@@ -249,6 +283,7 @@ impl Worker {
     /// outcome.
     pub async fn process(&self, job: Job) -> crate::store::Result<Outcome> {
         let (id, attempts) = (job.id, job.attempts);
+        let key = job.idempotency_key.clone();
         let owner = self.owner.clone();
         // Refused for its credentials: requeued once a later call on the account works.
         let mut auth = false;
@@ -324,7 +359,11 @@ impl Worker {
                     .call(move |c| store::mark_unknown(c, id, &owner, &error, recheck, now))
                     .await?;
             }
-            Outcome::Sent | Outcome::EditRefused => {}
+            Outcome::Sent | Outcome::EditRefused => {
+                if let Some(gate) = &self.gate {
+                    gate.sent(&key).await;
+                }
+            }
         }
         Ok(outcome)
     }

@@ -139,6 +139,8 @@ fn of_table(table: &str, action: Action) -> Changes {
         // The audit log, the search index (it follows items) and the spike rule's memory
         // are shown by no pane.
         "events" | "spike_state" => Changes::NONE,
+        // Team mode's bookkeeping: what to send, names, how far it followed.
+        "team_pending" | "team_keys" | "team_follow" => Changes::NONE,
         t if t.starts_with("items_fts") || t.starts_with("sqlite_") => Changes::NONE,
         _ => Changes::ALL,
     }

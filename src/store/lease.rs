@@ -86,11 +86,16 @@ impl<'c> SqliteLeases<'c> {
     }
 }
 
+/// The owner of a row the team's database holds (team mode): a `sending` row is another
+/// machine's and is never reconciled here; a row in any other state may be claimed once
+/// the team lets this machine send it.
+pub const TEAM_OWNER: &str = "team";
+
 impl Leases for SqliteLeases<'_> {
     fn claim(&self, id: i64, owner: &Owner, now: UnixTime, ttl: i64) -> Result<bool> {
         let sql = format!(
             "UPDATE {} SET lease_owner = ?2, lease_expires_at = ?3
-             WHERE id = ?1 AND (lease_owner IS NULL OR lease_owner = ?2
+             WHERE id = ?1 AND (lease_owner IS NULL OR lease_owner = ?2 OR lease_owner = 'team'
                                 OR lease_expires_at IS NULL OR lease_expires_at < ?4)",
             self.table.name()
         );
@@ -122,7 +127,7 @@ impl Leases for SqliteLeases<'_> {
 
     fn expired(&self, now: UnixTime) -> Result<Vec<i64>> {
         let sql = format!(
-            "SELECT id FROM {} WHERE state = 'sending'
+            "SELECT id FROM {} WHERE state = 'sending' AND lease_owner IS NOT 'team'
                AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at < ?1)
              ORDER BY id",
             self.table.name()

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/020_team_assign.sql"),
     include_str!("migrations/021_chat_rooms.sql"),
     include_str!("migrations/026_author_trigram.sql"),
+    include_str!("migrations/019_team_sync.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -240,6 +240,8 @@ pub struct ModerationInfo {
     pub spam: bool,
     /// Team mode: destructive actions on the item waiting for a moderator.
     pub approvals: Vec<super::team::Waiting>,
+    /// Team mode: values of this item a teammate's later change replaced unseen.
+    pub conflicts: Vec<crate::store::team_sync::Conflict>,
 }
 
 pub fn info(conn: &Connection, item: ItemId) -> Result<ModerationInfo> {
@@ -300,5 +302,6 @@ pub fn info(conn: &Connection, item: ItemId) -> Result<ModerationInfo> {
         outbox,
         escalations,
         spam,
+        conflicts: crate::store::team_sync::conflicts_of(conn, item)?,
     })
 }

@@ -834,6 +834,20 @@ pub fn save_draft(conn: &mut Connection, item_id: ItemId, body: &str, now: UnixT
     }
     Ok(())
 }
+/// Rows due now (queued, or unknown and due) with their idempotency keys: in team mode
+/// the worker asks the team for each before claiming it.
+pub fn due_keys(conn: &Connection, now: UnixTime, limit: usize) -> Result<Vec<(OutboxId, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, idempotency_key FROM outbox
+         WHERE state IN ('queued', 'unknown') AND next_attempt_at <= ?1
+         ORDER BY next_attempt_at, id LIMIT ?2",
+    )?;
+    let rows = stmt
+        .query_map(params![now, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
 /// Whether any row is due: queued or unknown and due, or sending with a lapsed lease.
 /// A cheap read for the worker's idle check.
 pub fn anything_due(conn: &Connection, now: UnixTime) -> Result<bool> {

@@ -15,6 +15,14 @@ pub struct TeamConfig {
     /// A command printing the database password (a keychain or password manager).
     #[serde(default)]
     pub password_cmd: Option<String>,
+    /// The CA certificate(s), PEM, that sign the server's certificate (for
+    /// `sslmode=verify-ca` / `verify-full`); without it, the public web CAs. `sslrootcert` in
+    /// the URL does the same.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
+    /// This machine's name in the team (default: the host name): who polls which account.
+    #[serde(default)]
+    pub machine: Option<String>,
     /// This CM's name in the team ("sam").
     pub me: String,
     /// The team's CMs, for assignment and its Tab completion.

@@ -34,6 +34,22 @@ pub fn detail_lines(model: &Model) -> Vec<Line<'static>> {
     }
     let now = model.now;
     let mut lines = Vec::new();
+    // First: what a teammate's change replaced, which the CM may want to put back.
+    for c in &info.conflicts {
+        lines.push(Line::from(vec![
+            Span::raw(format!("conflict {}: ", ago(now, c.at)))
+                .fg(Color::Yellow)
+                .bold(),
+            Span::raw(format!(
+                "{} {} by {} was replaced by {} by {}",
+                inert_line(&c.field),
+                inert_line(&c.lost),
+                inert_line(&c.lost_by),
+                inert_line(&c.won),
+                inert_line(&c.won_by)
+            )),
+        ]));
+    }
     if info.spam {
         lines.push(Line::from("spam (marked by a rule)").fg(Color::Yellow));
     }

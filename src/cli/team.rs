@@ -1,0 +1,96 @@
+//! `hark team init` and `hark team status`.
+
+use anyhow::Context;
+
+use crate::store::team_pg;
+use crate::team::connect::TeamDb;
+use crate::workspace::Workspace;
+
+/// A machine heard from within this many seconds is online.
+const ONLINE_SECS: i64 = 60;
+
+fn team_db(workspace: &Workspace) -> anyhow::Result<(TeamDb, &crate::team::config::TeamConfig)> {
+    let team = workspace.config.team.as_ref().context(
+        "no [team] section in the config: team mode is off (see the README's Team mode)",
+    )?;
+    Ok((TeamDb::from_config(team)?, team))
+}
+
+/// Creates or updates the team schema.
+pub fn init(workspace: &Workspace) -> anyhow::Result<()> {
+    let (db, _) = team_db(workspace)?;
+    super::runtime()?.block_on(async {
+        let mut client = db.connect().await?;
+        let (found, now) = team_pg::migrate(&mut client)
+            .await
+            .map_err(|e| db.query_error(&e))?;
+        if found == now {
+            println!("the team database {} is up to date (schema {now})", db.at());
+        } else {
+            println!(
+                "the team database {} is ready (schema {found} -> {now})",
+                db.at()
+            );
+        }
+        Ok(())
+    })
+}
+
+/// Who is online, and which machine polls each account.
+pub fn status(workspace: &Workspace, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+    let (db, team) = team_db(workspace)?;
+    let me = crate::team::machine_name(team);
+    super::runtime()?.block_on(async {
+        let client = db.connect().await?;
+        if team_pg::version(&client)
+            .await
+            .map_err(|e| db.query_error(&e))?
+            == 0
+        {
+            anyhow::bail!(
+                "the team database {} has no hark schema yet: run `hark team init`",
+                db.at()
+            );
+        }
+        let machines = team_pg::machines(&client)
+            .await
+            .map_err(|e| db.query_error(&e))?;
+        writeln!(out, "team database {} · this machine: {me}", db.at())?;
+        writeln!(out, "machines:")?;
+        if machines.is_empty() {
+            writeln!(out, "  none has run hark on this team yet")?;
+        }
+        for m in &machines {
+            let state = if m.silent_secs <= ONLINE_SECS {
+                "online".to_string()
+            } else {
+                format!("offline (last seen {})", ago(m.silent_secs))
+            };
+            writeln!(out, "  {:<20} {:<12} {state}", m.machine, m.cm)?;
+        }
+        writeln!(out, "pollers:")?;
+        let leases = team_pg::poll_leases(&client)
+            .await
+            .map_err(|e| db.query_error(&e))?;
+        if leases.is_empty() {
+            writeln!(out, "  no account is polled by the team yet")?;
+        }
+        for (account, machine, cm, left) in leases {
+            let held = if left >= 0 {
+                format!("polled by {machine} ({cm})")
+            } else {
+                format!("nobody (the lease of {machine} ran out {} ago)", ago(-left))
+            };
+            writeln!(out, "  {account:<20} {held}")?;
+        }
+        Ok(())
+    })
+}
+
+fn ago(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s => format!("{} h", s / 3600),
+    }
+}

@@ -1,0 +1,1114 @@
+//! Team mode on a real PostgreSQL: a private cluster in a temporary directory on
+//! 127.0.0.1, started once for this test binary from the Debian server binaries (as the
+//! Bluesky network's harness does), each test in a database of its own. Runs with
+//! `HARK_POSTGRES=1`; otherwise each test says it was skipped and passes.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command as Proc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use hark::command::{Command, IncidentOp};
+use hark::domain::{ItemKind, ItemState, NewAuthor, NewItem, Severity};
+use hark::secrets::Secret;
+use hark::store::team_sync;
+use hark::store::{ingest, Writer, WriterHandle};
+use hark::team::connect::TeamDb;
+use hark::team::sync::{Held, Identity, Link, Sync};
+
+/// The superuser's password: the cluster asks for it on TCP (scram-sha-256).
+const PASSWORD_ENV: &str = "HARK_TEST_TEAM_PASSWORD";
+
+struct Cluster {
+    port: u16,
+    password: String,
+}
+
+static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+static RUN_DIR: OnceLock<PathBuf> = OnceLock::new();
+static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
+
+fn pg_bin() -> PathBuf {
+    if let Ok(dir) = std::env::var("HARK_PGBIN") {
+        return PathBuf::from(dir);
+    }
+    let root = Path::new("/usr/lib/postgresql");
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(root)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    versions.sort();
+    versions
+        .pop()
+        .map(|v| v.join("bin"))
+        .expect("no PostgreSQL server binaries (apt-get install postgresql-15)")
+}
+
+/// initdb and postgres refuse to run as root: as root, run them as `postgres`.
+fn as_pg(program: &Path) -> Proc {
+    if unsafe { libc::geteuid() } == 0 {
+        let mut cmd = Proc::new("runuser");
+        cmd.args(["-u", "postgres", "--"]).arg(program);
+        cmd
+    } else {
+        Proc::new(program)
+    }
+}
+
+extern "C" fn stop_cluster() {
+    if let Some(run) = RUN_DIR.get() {
+        let _ = as_pg(&pg_bin().join("pg_ctl"))
+            .args(["-D"])
+            .arg(run.join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(run);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_cluster() -> Cluster {
+    let run = tempfile::Builder::new()
+        .prefix("hark-team-pg")
+        .tempdir()
+        .unwrap()
+        .keep();
+    RUN_DIR.set(run.clone()).unwrap();
+    unsafe { libc::atexit(stop_cluster) };
+    let password = format!("pw-{}", rand_hex());
+    std::fs::write(run.join("pwfile"), &password).unwrap();
+    if unsafe { libc::geteuid() } == 0 {
+        let status = Proc::new("chown")
+            .args(["-R", "postgres"])
+            .arg(&run)
+            .status()
+            .unwrap();
+        assert!(status.success(), "chown to postgres failed");
+    }
+    let bin = pg_bin();
+    let out = as_pg(&bin.join("initdb"))
+        .arg("-D")
+        .arg(run.join("data"))
+        .args(["-U", "postgres", "-E", "UTF8", "--auth-local=trust"])
+        .args(["--auth-host=scram-sha-256"])
+        .arg(format!("--pwfile={}", run.join("pwfile").display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "initdb: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = free_port();
+    let out = as_pg(&bin.join("pg_ctl"))
+        .arg("-D")
+        .arg(run.join("data"))
+        .arg("-l")
+        .arg(run.join("log"))
+        .args(["-w", "-o"])
+        .arg(format!(
+            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off",
+            run.display()
+        ))
+        .arg("start")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pg_ctl start: {}",
+        std::fs::read_to_string(run.join("log")).unwrap_or_default()
+    );
+    std::env::set_var(PASSWORD_ENV, &password);
+    Cluster { port, password }
+}
+
+fn rand_hex() -> String {
+    let mut buf = [0u8; 8];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf))
+        .unwrap();
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The cluster, or `None` (and a line saying so) without `HARK_POSTGRES=1`.
+fn cluster(test: &str) -> Option<&'static Cluster> {
+    let cluster = CLUSTER
+        .get_or_init(|| (std::env::var("HARK_POSTGRES").as_deref() == Ok("1")).then(start_cluster));
+    if cluster.is_none() {
+        println!("{test}: skipped (set HARK_POSTGRES=1 to run it on a private PostgreSQL)");
+    }
+    cluster.as_ref()
+}
+
+/// A fresh database with the team schema; its URL.
+async fn team_database(cluster: &Cluster) -> String {
+    let n = NEXT_DB.fetch_add(1, Ordering::SeqCst);
+    let name = format!("team_{}_{n}", std::process::id());
+    let admin = db(
+        &format!(
+            "postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable",
+            cluster.port
+        ),
+        cluster,
+    );
+    let client = admin.connect().await.unwrap();
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/{name}?sslmode=disable",
+        cluster.port
+    );
+    let mut client = db(&url, cluster).connect().await.unwrap();
+    hark::store::team_pg::migrate(&mut client).await.unwrap();
+    url
+}
+
+fn db(url: &str, cluster: &Cluster) -> TeamDb {
+    TeamDb::new(url, Some(&Secret::new(cluster.password.clone())), None).unwrap()
+}
+
+/// One CM's hark: a cache of its own and a sync engine.
+struct Instance {
+    _dir: tempfile::TempDir,
+    _writer: Option<Writer>,
+    w: WriterHandle,
+    sync: Option<Sync>,
+    url: String,
+    who: Identity,
+    held: Arc<Held>,
+    password: String,
+}
+
+impl Instance {
+    async fn new(url: &str, cluster: &Cluster, machine: &str, me: &str) -> Instance {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = Writer::spawn(&dir.path().join("hark.db")).unwrap();
+        let w = writer.handle();
+        let mut this = Instance {
+            _dir: dir,
+            _writer: Some(writer),
+            w,
+            sync: None,
+            url: url.to_string(),
+            who: Identity {
+                me: me.into(),
+                machine: machine.into(),
+                share_dms: true,
+            },
+            held: Arc::new(Held::default()),
+            password: cluster.password.clone(),
+        };
+        this.connect().await;
+        this
+    }
+
+    async fn connect(&mut self) {
+        let db = TeamDb::new(&self.url, Some(&Secret::new(self.password.clone())), None).unwrap();
+        let sync = Sync::start(
+            db,
+            self.w.clone(),
+            self.who.clone(),
+            vec![],
+            self.held.clone(),
+        )
+        .await
+        .unwrap();
+        self.sync = Some(sync);
+    }
+
+    /// Cut off from the team, as a laptop on a train.
+    fn disconnect(&mut self) {
+        self.sync = None;
+    }
+
+    async fn run(&self, command: Command) -> hark::command::Done {
+        self.w
+            .call(move |conn| command.apply(conn, 1_000))
+            .await
+            .unwrap()
+    }
+
+    async fn query<T: Send + 'static>(
+        &self,
+        sql: &'static str,
+        f: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Vec<T> {
+        self.w
+            .call(move |conn| {
+                let mut stmt = conn.prepare(sql)?;
+                let rows = stmt
+                    .query_map([], |r| f(r))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await
+            .unwrap()
+    }
+
+    async fn item_id(&self, external: &'static str) -> Option<i64> {
+        self.w
+            .call(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT id FROM items WHERE external_id = ?",
+                        [external],
+                        |r| r.get(0),
+                    )
+                    .ok())
+            })
+            .await
+            .unwrap()
+    }
+
+    async fn ingest(&self, account: &'static str, externals: &[&'static str]) {
+        let externals: Vec<&'static str> = externals.to_vec();
+        self.w
+            .call(move |conn| {
+                let account = ingest::ensure_account(conn, account, "chirp", "@brand")?;
+                let items: Vec<_> = externals
+                    .iter()
+                    .map(|e| ingest::Incoming::from(new_item(e)))
+                    .collect();
+                ingest::ingest(conn, account, &items, None, 10)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+}
+
+fn new_item(external: &str) -> NewItem {
+    NewItem {
+        external_id: external.into(),
+        kind: ItemKind::Mention,
+        parent_external_id: None,
+        thread_external_id: None,
+        author: NewAuthor {
+            external_id: format!("u-{external}"),
+            handle: format!("@fan{external}"),
+            display_name: "A fan".into(),
+            followers: None,
+        },
+        body: format!("is the cold brew back? ({external})"),
+        url: None,
+        created_at: 5,
+        raw_json: None,
+    }
+}
+
+/// Waits until `check` holds; a team change takes milliseconds, so 15 s means it never came.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+fn escalation_config() -> Box<hark::escalation::EscalationConfig> {
+    let config = hark::config::Config::parse(
+        "[escalation.protocol.high]\nchecklist = [\"call the SMM\", \"post the holding line\"]\n",
+        Path::new("config.toml"),
+    )
+    .unwrap();
+    Box::new(config.escalation)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_see_each_others_states_tags_notes_and_incident_ticks() {
+    let Some(cluster) =
+        cluster("two_instances_see_each_others_states_tags_notes_and_incident_ticks")
+    else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+
+    // sam's poller stores an item: it reaches ana's cache.
+    sam.ingest("brand-chirp", &["1001"]).await;
+    eventually("the item in ana's cache", || async {
+        ana.item_id("1001").await.is_some()
+    })
+    .await;
+    let at_sam = sam.item_id("1001").await.unwrap();
+    let at_ana = ana.item_id("1001").await.unwrap();
+
+    // sam marks it done; ana sees done.
+    sam.run(Command::SetState {
+        ids: vec![at_sam],
+        to: ItemState::Done,
+        only_from: None,
+        actor: "user",
+    })
+    .await;
+    eventually("done in ana's cache", || async {
+        ana.query("SELECT state FROM items WHERE external_id = '1001'", |r| {
+            r.get::<_, String>(0)
+        })
+        .await
+            == ["done"]
+    })
+    .await;
+
+    // ana tags it and writes a note; sam sees both.
+    ana.run(Command::Tag {
+        ids: vec![at_ana],
+        tag: "refund".into(),
+        remove: false,
+    })
+    .await;
+    ana.run(Command::Note {
+        id: at_ana,
+        body: "called them back, sorted".into(),
+    })
+    .await;
+    eventually("the tag and the note in sam's cache", || async {
+        let tags = sam
+            .query("SELECT tag FROM tags", |r| r.get::<_, String>(0))
+            .await;
+        let notes = sam
+            .query("SELECT body FROM notes", |r| r.get::<_, String>(0))
+            .await;
+        tags == ["refund"] && notes == ["called them back, sorted"]
+    })
+    .await;
+    // The tag count of the sidebar follows too (kept by the cache's own triggers).
+    assert_eq!(
+        sam.query("SELECT n FROM tag_counts WHERE tag = 'refund'", |r| r
+            .get::<_, i64>(0))
+            .await,
+        [1]
+    );
+
+    // sam escalates it; ana ticks the first checklist step; sam sees the tick by ana.
+    sam.run(Command::Flag {
+        ids: vec![at_sam],
+        severity: Severity::High,
+        reason: "health".into(),
+        config: escalation_config(),
+    })
+    .await;
+    eventually("the incident in ana's cache", || async {
+        ana.query("SELECT count(*) FROM incident_items", |r| {
+            r.get::<_, i64>(0)
+        })
+        .await
+            == [1]
+    })
+    .await;
+    let mut config = escalation_config();
+    config.user = Some("ana".into());
+    ana.run(Command::Incident {
+        op: IncidentOp::Tick { id: at_ana },
+        config,
+    })
+    .await;
+    eventually("ana's tick in sam's cache", || async {
+        sam.query(
+            "SELECT text || ' by ' || done_by FROM incident_steps",
+            |r| r.get::<_, String>(0),
+        )
+        .await
+            == ["call the SMM by ana"]
+    })
+    .await;
+
+    // Assignment, away and held moderation travel too: sam (a moderator) assigns the item
+    // to ana; ana goes away; ana's delete waits in sam's Approvals.
+    for (who, me) in [(&sam, "sam"), (&ana, "ana")] {
+        let local = hark::store::team::Local {
+            me: me.into(),
+            members: vec!["sam".into(), "ana".into()],
+            moderators: vec!["sam".into()],
+            auto_assign: None,
+        };
+        who.w
+            .call(move |conn| Ok(hark::store::team::set_local(conn, Some(&local))?))
+            .await
+            .unwrap();
+    }
+    sam.run(Command::Assign {
+        ids: vec![at_sam],
+        to: Some("ana".into()),
+    })
+    .await;
+    eventually("the assignment in ana's cache", || async {
+        ana.query(
+            "SELECT assignee FROM items WHERE external_id = '1001'",
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .await
+            == [Some("ana".to_string())]
+    })
+    .await;
+    ana.run(Command::SetAway { away: true }).await;
+    ana.run(Command::Moderate {
+        ids: vec![at_ana],
+        kind: "delete",
+        payload: serde_json::json!({}),
+    })
+    .await;
+    eventually("ana away and her delete held, in sam's cache", || async {
+        let away = sam
+            .query("SELECT name FROM team_away", |r| r.get::<_, String>(0))
+            .await;
+        let held = sam
+            .query(
+                "SELECT kind || ' by ' || requested_by || ' ' || state FROM approvals",
+                |r| r.get::<_, String>(0),
+            )
+            .await;
+        away == ["ana"] && held == ["delete by ana pending"]
+    })
+    .await;
+    drop(ana);
+    drop(sam);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn offline_changes_sync_on_reconnect_and_the_losing_value_is_kept_on_the_item() {
+    let Some(cluster) =
+        cluster("offline_changes_sync_on_reconnect_and_the_losing_value_is_kept_on_the_item")
+    else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    let mut ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    sam.ingest("brand-chirp", &["2001", "2002"]).await;
+    eventually("both items at ana's", || async {
+        ana.item_id("2002").await.is_some()
+    })
+    .await;
+
+    // ana goes offline and keeps working: 2001 open, a tag on 2002.
+    ana.disconnect();
+    let a1 = ana.item_id("2001").await.unwrap();
+    let a2 = ana.item_id("2002").await.unwrap();
+    ana.run(Command::SetState {
+        ids: vec![a1],
+        to: ItemState::Open,
+        only_from: None,
+        actor: "user",
+    })
+    .await;
+    ana.run(Command::Tag {
+        ids: vec![a2],
+        tag: "wholesale".into(),
+        remove: false,
+    })
+    .await;
+    // Meanwhile sam marks 2001 done (committed first in the team).
+    let s1 = sam.item_id("2001").await.unwrap();
+    sam.run(Command::SetState {
+        ids: vec![s1],
+        to: ItemState::Done,
+        only_from: None,
+        actor: "user",
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        ana.query("SELECT state FROM items WHERE external_id = '2001'", |r| {
+            r.get::<_, String>(0)
+        })
+        .await,
+        ["open"],
+        "offline, ana's cache keeps ana's work"
+    );
+
+    // ana reconnects: her change commits last and wins; sam's done is kept as a conflict.
+    ana.connect().await;
+    for who in [&sam, &ana] {
+        eventually("2001 open everywhere and the tag at sam's", || async {
+            who.query("SELECT state FROM items WHERE external_id = '2001'", |r| {
+                r.get::<_, String>(0)
+            })
+            .await
+                == ["open"]
+        })
+        .await;
+    }
+    eventually("ana's offline tag at sam's", || async {
+        sam.query("SELECT tag FROM tags", |r| r.get::<_, String>(0))
+            .await
+            == ["wholesale"]
+    })
+    .await;
+    for who in [&sam, &ana] {
+        let item = who.item_id("2001").await.unwrap();
+        let conflicts = who
+            .w
+            .call(move |conn| team_sync::conflicts_of(conn, item))
+            .await
+            .unwrap();
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        let c = &conflicts[0];
+        assert_eq!(
+            (
+                c.field.as_str(),
+                c.lost.as_str(),
+                c.lost_by.as_str(),
+                c.won.as_str(),
+                c.won_by.as_str()
+            ),
+            ("state", "done", "sam@sam-laptop", "open", "ana@ana-laptop")
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_wrong_password_is_said_plainly_and_never_printed() {
+    let Some(cluster) = cluster("a_wrong_password_is_said_plainly_and_never_printed") else {
+        return;
+    };
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable",
+        cluster.port
+    );
+    let wrong = "not-the-password-4711";
+    let db = TeamDb::new(&url, Some(&Secret::new(wrong)), None).unwrap();
+    let err = db
+        .connect()
+        .await
+        .expect_err("a wrong password is refused")
+        .to_string();
+    assert!(err.contains("password authentication failed"), "{err}");
+    assert!(err.contains("postgres@127.0.0.1"), "{err}");
+    assert!(!err.contains(wrong), "{err}");
+    assert!(!err.contains(&cluster.password), "{err}");
+    let debug = format!("{db:?}");
+    assert!(!debug.contains(wrong), "{debug}");
+
+    // The engine shows it as its link state, without the password either.
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Writer::spawn(&dir.path().join("hark.db")).unwrap();
+    let who = Identity {
+        me: "sam".into(),
+        machine: "sam-laptop".into(),
+        share_dms: true,
+    };
+    let sync = Sync::start(db, writer.handle(), who, vec![], Arc::new(Held::default()))
+        .await
+        .unwrap();
+    let mut link = sync.link.clone();
+    let link = tokio::time::timeout(
+        Duration::from_secs(10),
+        link.wait_for(|l| matches!(l, Link::Offline { .. })),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .clone();
+    let Link::Offline { reason } = link else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("password authentication failed"),
+        "{reason}"
+    );
+    assert!(!reason.contains(wrong), "{reason}");
+}
+
+/// A platform both machines read: items in arrival order, the cursor is how many were
+/// read; every fetch and every reply is recorded with the machine that made it.
+#[derive(Default)]
+struct Feed {
+    items: std::sync::Mutex<Vec<&'static str>>,
+    fetches: std::sync::Mutex<Vec<(String, Option<String>)>>,
+    replies: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+struct FeedConnector {
+    feed: Arc<Feed>,
+    machine: String,
+}
+
+#[async_trait::async_trait]
+impl hark::platform::Connector for FeedConnector {
+    fn platform(&self) -> &str {
+        "chirp"
+    }
+
+    fn capabilities(&self) -> hark::platform::Capabilities {
+        hark::platform::Capabilities {
+            reply_limit: None,
+            direct_messages: false,
+            moderation: vec![],
+        }
+    }
+
+    async fn fetch(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<hark::platform::FetchPage, hark::platform::PlatformError> {
+        self.feed
+            .fetches
+            .lock()
+            .unwrap()
+            .push((self.machine.clone(), cursor.map(str::to_string)));
+        let from: usize = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let items = self.feed.items.lock().unwrap().clone();
+        Ok(hark::platform::FetchPage {
+            items: items[from.min(items.len())..]
+                .iter()
+                .rev()
+                .map(|e| new_item(e))
+                .collect(),
+            next_cursor: Some(items.len().to_string()),
+            more: false,
+            unreadable: vec![],
+            filtered: vec![],
+            beyond_lookback: vec![],
+            rooms: vec![],
+            gone: vec![],
+        })
+    }
+
+    async fn reply(
+        &self,
+        _target: &hark::domain::Target,
+        _text: &str,
+        idempotency_key: &str,
+    ) -> Result<String, hark::platform::PlatformError> {
+        self.feed
+            .replies
+            .lock()
+            .unwrap()
+            .push((self.machine.clone(), idempotency_key.to_string()));
+        // A slow platform: the other machine has every chance to try the same row.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        Ok(format!("reply-{idempotency_key}"))
+    }
+}
+
+fn team_config(url: &str, machine: &str, me: &str) -> hark::team::config::TeamConfig {
+    hark::team::config::TeamConfig {
+        database: url.to_string(),
+        password_env: Some(PASSWORD_ENV.into()),
+        password_cmd: None,
+        ca_file: None,
+        machine: Some(machine.into()),
+        me: me.into(),
+        members: vec![],
+        moderators: vec![],
+        auto_assign: None,
+        share_dms: true,
+    }
+}
+
+/// A whole machine of the team: cache, team mode and a poller for the shared account.
+struct Machine {
+    _dir: tempfile::TempDir,
+    _writer: Writer,
+    w: WriterHandle,
+    team: hark::team::Team,
+    poller: tokio::task::JoinHandle<()>,
+    account_id: i64,
+    connector: Arc<FeedConnector>,
+    _status: tokio::sync::mpsc::UnboundedReceiver<hark::poller::StatusUpdate>,
+}
+
+const INTERVAL: Duration = Duration::from_millis(1500);
+
+impl Machine {
+    async fn start(url: &str, feed: &Arc<Feed>, machine: &str, me: &str) -> Machine {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = Writer::spawn(&dir.path().join("hark.db")).unwrap();
+        let w = writer.handle();
+        let team = hark::team::Team::start(
+            &team_config(url, machine, me),
+            w.clone(),
+            vec!["brand-chirp".into()],
+            INTERVAL,
+        )
+        .await
+        .unwrap();
+        let account_id = w
+            .call(|c| ingest::ensure_account(c, "brand-chirp", "chirp", "@brand"))
+            .await
+            .unwrap();
+        let connector = Arc::new(FeedConnector {
+            feed: feed.clone(),
+            machine: machine.into(),
+        });
+        let (status_tx, status) = tokio::sync::mpsc::unbounded_channel();
+        let config = hark::config::Config::parse("", Path::new("config.toml")).unwrap();
+        let analyzer = Arc::new(hark::sentiment::Analyzer::new(&config.sentiment_settings()));
+        let poller = team.spawn_poller(hark::poller::Poller {
+            account_id,
+            account: "brand-chirp".into(),
+            connector: connector.clone(),
+            writer: w.clone(),
+            pipeline: Arc::new(hark::ingest::Pipeline::new(analyzer)),
+            schedule: hark::poller::Schedule {
+                interval: INTERVAL,
+                base_backoff: Duration::from_millis(200),
+                max_backoff: Duration::from_secs(1),
+            },
+            status: status_tx,
+        });
+        Machine {
+            _dir: dir,
+            _writer: writer,
+            w,
+            team,
+            poller,
+            account_id,
+            connector,
+            _status: status,
+        }
+    }
+
+    fn kill(&self) {
+        self.poller.abort();
+        self.team.abort();
+    }
+
+    async fn externals(&self) -> Vec<String> {
+        self.w
+            .call(|conn| {
+                let mut stmt =
+                    conn.prepare("SELECT external_id FROM items ORDER BY external_id")?;
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .await
+            .unwrap()
+    }
+}
+
+async fn poll_lease_holder(url: &str, cluster: &Cluster) -> Option<(String, i64)> {
+    let client = db(url, cluster).connect().await.unwrap();
+    hark::store::team_pg::poll_leases(&client)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, machine, _, left)| (machine, left))
+        .next()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_the_polling_machine_hands_the_account_over_from_the_synced_cursor() {
+    let Some(cluster) =
+        cluster("killing_the_polling_machine_hands_the_account_over_from_the_synced_cursor")
+    else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let feed = Arc::new(Feed::default());
+    feed.items.lock().unwrap().extend(["3001", "3002", "3003"]);
+    let sam = Machine::start(&url, &feed, "sam-laptop", "sam").await;
+    let ana = Machine::start(&url, &feed, "ana-laptop", "ana").await;
+    let first = ["3001", "3002", "3003"].map(String::from).to_vec();
+    for m in [&sam, &ana] {
+        eventually("the first items in both caches", || async {
+            m.externals().await == first
+        })
+        .await;
+    }
+    // Exactly one machine polled: the other has them from the team.
+    let holder = poll_lease_holder(&url, cluster).await.unwrap().0;
+    let pollers: HashSet<String> = feed
+        .fetches
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(m, _)| m.clone())
+        .collect();
+    assert_eq!(
+        pollers,
+        HashSet::from([holder.clone()]),
+        "one poller per account"
+    );
+
+    // The holder dies (no goodbye); the platform moves on.
+    let (dead, alive) = if holder == "sam-laptop" {
+        (&sam, &ana)
+    } else {
+        (&ana, &sam)
+    };
+    dead.kill();
+    let fetched_before = feed.fetches.lock().unwrap().len();
+    feed.items.lock().unwrap().extend(["3004", "3005"]);
+    let all = ["3001", "3002", "3003", "3004", "3005"]
+        .map(String::from)
+        .to_vec();
+    eventually("the survivor polls the new items", || async {
+        alive.externals().await == all
+    })
+    .await;
+
+    // It took over from the cursor the dead machine stored, not from the start.
+    let alive_name = alive.connector.machine.clone();
+    let takeover: Vec<Option<String>> = feed.fetches.lock().unwrap()[fetched_before..]
+        .iter()
+        .filter(|(m, _)| *m == alive_name)
+        .map(|(_, c)| c.clone())
+        .collect();
+    assert_eq!(
+        takeover.first(),
+        Some(&Some("3".to_string())),
+        "{takeover:?}"
+    );
+    assert_eq!(
+        poll_lease_holder(&url, cluster).await.unwrap().0,
+        alive_name
+    );
+    // Nothing stored twice: one row per item in the team.
+    let client = db(&url, cluster).connect().await.unwrap();
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM team_rows WHERE tbl = 'items'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 5);
+    let _ = alive.account_id;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_machines_racing_for_one_outbox_row_send_it_once() {
+    let Some(cluster) = cluster("two_machines_racing_for_one_outbox_row_send_it_once") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let feed = Arc::new(Feed::default());
+    feed.items.lock().unwrap().push("4001");
+    let sam = Machine::start(&url, &feed, "sam-laptop", "sam").await;
+    let ana = Machine::start(&url, &feed, "ana-laptop", "ana").await;
+    for m in [&sam, &ana] {
+        eventually("the item in both caches", || async {
+            m.externals().await == ["4001"]
+        })
+        .await;
+    }
+    let item = sam
+        .w
+        .call(|c| Ok(c.query_row("SELECT id FROM items", [], |r| r.get::<_, i64>(0))?))
+        .await
+        .unwrap();
+    sam.w
+        .call(move |conn| {
+            Command::QueueReply {
+                item_id: item,
+                text: "So sorry, a fresh one is on us".into(),
+                replaces: None,
+            }
+            .apply(conn, 1_000)
+        })
+        .await
+        .unwrap();
+    eventually("the queued reply at ana's", || async {
+        ana.w
+            .call(|c| Ok(c.query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .unwrap()
+            == 1
+    })
+    .await;
+    // Both outbox workers go for it at once, several rounds each.
+    let worker = |m: &Machine| {
+        let mut w = hark::outbox::worker::Worker::new(
+            m.w.clone(),
+            std::collections::HashMap::from([(
+                m.account_id,
+                m.connector.clone() as Arc<dyn hark::platform::Connector>,
+            )]),
+        );
+        w.gate = Some(m.team.gate.clone());
+        w
+    };
+    let (ws, wa) = (worker(&sam), worker(&ana));
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(ws.run_once(), wa.run_once());
+        a.unwrap();
+        b.unwrap();
+    }
+    assert_eq!(
+        feed.replies.lock().unwrap().len(),
+        1,
+        "{:?}",
+        feed.replies.lock().unwrap()
+    );
+    for m in [&sam, &ana] {
+        eventually("sent in both caches", || async {
+            m.w.call(
+                |c| Ok(c.query_row("SELECT state FROM outbox", [], |r| r.get::<_, String>(0))?),
+            )
+            .await
+            .unwrap()
+                == "sent"
+        })
+        .await;
+    }
+    // Later rounds on either machine never send it again.
+    let (a, b) = tokio::join!(ws.run_once(), wa.run_once());
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(feed.replies.lock().unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_share_dms_off_a_dm_stays_in_the_cache_that_polled_it() {
+    let Some(cluster) = cluster("with_share_dms_off_a_dm_stays_in_the_cache_that_polled_it") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let mut sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    sam.disconnect();
+    sam.who.share_dms = false;
+    sam.connect().await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    sam.w
+        .call(|conn| {
+            let account = ingest::ensure_account(conn, "brand-chirp", "chirp", "@brand")?;
+            let mut dm = new_item("5001");
+            dm.kind = ItemKind::Dm;
+            let items = vec![
+                ingest::Incoming::from(dm),
+                ingest::Incoming::from(new_item("5002")),
+            ];
+            ingest::ingest(conn, account, &items, None, 10)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let dm = sam.item_id("5001").await.unwrap();
+    sam.run(Command::Tag {
+        ids: vec![dm],
+        tag: "vip".into(),
+        remove: false,
+    })
+    .await;
+    eventually("the mention at ana's", || async {
+        ana.item_id("5002").await.is_some()
+    })
+    .await;
+    // Everything sam sent has been applied at ana's by now (one push, in order).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        ana.item_id("5001").await,
+        None,
+        "the DM stays on sam's machine"
+    );
+    assert!(ana
+        .query("SELECT tag FROM tags", |r| r.get::<_, String>(0))
+        .await
+        .is_empty());
+    let client = db(&url, cluster).connect().await.unwrap();
+    let dms: i64 = client
+        .query_one(
+            "SELECT count(*) FROM team_rows WHERE tbl <> 'authors' AND key LIKE '%5001%'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(dms, 0, "the team database holds no trace of the DM");
+}
+
+fn hark(config: &Path, data: &Path, args: &[&str]) -> (bool, String) {
+    let out = Proc::new(env!("CARGO_BIN_EXE_hark"))
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn team_init_creates_the_schema_and_status_shows_machines_and_pollers() {
+    let Some(cluster) =
+        cluster("team_init_creates_the_schema_and_status_shows_machines_and_pollers")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // Without [team]: team mode is off, and says so.
+    let plain = dir.path().join("plain.toml");
+    std::fs::write(&plain, "").unwrap();
+    let (ok, text) = hark(&plain, &data, &["team", "status"]);
+    assert!(!ok && text.contains("team mode is off"), "{text}");
+
+    // A database the schema is not in yet.
+    let admin = db(
+        &format!(
+            "postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable",
+            cluster.port
+        ),
+        cluster,
+    );
+    let name = format!("team_cli_{}", std::process::id());
+    admin
+        .connect()
+        .await
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/{name}?sslmode=disable",
+        cluster.port
+    );
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[team]\ndatabase = \"{url}\"\npassword_env = \"{PASSWORD_ENV}\"\nme = \"sam\"\nmachine = \"sam-laptop\"\n"),
+    )
+    .unwrap();
+    let (ok, text) = hark(&config, &data, &["team", "status"]);
+    assert!(!ok && text.contains("run `hark team init`"), "{text}");
+    let (ok, text) = hark(&config, &data, &["team", "init"]);
+    assert!(ok && text.contains("is ready (schema 0 ->"), "{text}");
+    let (ok, text) = hark(&config, &data, &["team", "init"]);
+    assert!(ok && text.contains("is up to date"), "{text}");
+    assert!(!text.contains(&cluster.password), "{text}");
+
+    // ana's machine runs hark and polls the account: status names it.
+    let feed = Arc::new(Feed::default());
+    let ana = Machine::start(&url, &feed, "ana-laptop", "ana").await;
+    eventually("ana's lease", || async {
+        poll_lease_holder(&url, cluster).await.is_some()
+    })
+    .await;
+    let (ok, text) = hark(&config, &data, &["team", "status"]);
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("ana-laptop") && text.contains("online"),
+        "{text}"
+    );
+    assert!(
+        text.contains("brand-chirp") && text.contains("polled by ana-laptop (ana)"),
+        "{text}"
+    );
+    drop(ana);
+}
