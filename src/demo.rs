@@ -30,6 +30,7 @@ pub fn config() -> Config {
             allow_insecure: false,
             chat: None,
             graph: None,
+            slack: None,
         })
         .collect();
     let moderation = Config::parse(MODERATION, std::path::Path::new("demo moderation"))

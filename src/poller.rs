@@ -54,6 +54,8 @@ pub struct StatusUpdate {
     pub budget: Option<(u32, u32)>,
     /// Something to say once (see [`Connector::take_notice`]).
     pub notice: Option<String>,
+    /// A standing fact about the account's access (see [`Connector::status_note`]).
+    pub note: Option<String>,
 }
 
 /// Timing of one poller.
@@ -113,6 +115,7 @@ impl Poller {
             new_items,
             budget: self.connector.rate_remaining(),
             notice: self.connector.take_notice(),
+            note: self.connector.status_note(),
         });
     }
 

@@ -211,6 +211,7 @@ mod tests {
             allow_insecure: false,
             chat: None,
             graph: None,
+            slack: None,
         }
     }
 

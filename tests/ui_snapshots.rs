@@ -151,6 +151,7 @@ fn model(width: u16, height: u16) -> Model {
                 new_items: 0,
                 budget: None,
                 notice: None,
+                note: None,
             }),
         );
     }
@@ -217,10 +218,35 @@ fn the_status_bar_shows_a_platforms_remaining_request_budget() {
             new_items: 2,
             budget: Some((287, 300)),
             notice: None,
+            note: None,
         }),
     );
     let screen = screen(&render(&model, 120, 24));
     assert!(screen.contains("masto ✓ 5s 287/300"), "{screen}");
+}
+
+#[test]
+fn the_status_bar_says_when_slack_limits_the_app_and_stops_when_it_no_longer_does() {
+    let mut model = model(120, 24);
+    let poll = |note: Option<&str>| {
+        Msg::Poll(StatusUpdate {
+            account: "community".into(),
+            status: PollStatus::Ok { at: NOW - 5 },
+            new_items: 0,
+            budget: Some((0, 1)),
+            notice: None,
+            note: note.map(str::to_string),
+        })
+    };
+    update(&mut model, poll(Some("limited app: 1 read/min")));
+    let screen_text = screen(&render(&model, 120, 24));
+    assert!(
+        screen_text.contains("community ✓ 5s 0/1 limited app: 1 read/min"),
+        "{screen_text}"
+    );
+    update(&mut model, poll(None));
+    let screen_text = screen(&render(&model, 120, 24));
+    assert!(!screen_text.contains("limited app"), "{screen_text}");
 }
 
 #[test]

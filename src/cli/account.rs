@@ -27,6 +27,11 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
             print!("{block}");
             return Ok(());
         }
+        AddPlatform::Slack(args) => {
+            let block = runtime()?.block_on(crate::platform::slack::setup::add(&args))?;
+            print!("{block}");
+            return Ok(());
+        }
         AddPlatform::Facebook(args) => {
             return add_meta_account(Network::Facebook, &args.page, &args.token, data_dir)
         }
@@ -114,7 +119,7 @@ pub fn list(workspace: &crate::workspace::Workspace, json: bool) -> anyhow::Resu
     if lines.is_empty() {
         println!(
             "no [[account]] in {}: try `hark demo`, or `hark account add \
-             mastodon|bluesky|matrix|x|facebook|instagram`",
+             mastodon|bluesky|matrix|x|facebook|instagram|slack`",
             workspace.config_path.display()
         );
     }

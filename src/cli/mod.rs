@@ -166,6 +166,8 @@ pub enum AddPlatform {
     Facebook(crate::platform::meta::setup::FacebookArgs),
     /// An Instagram professional account linked to a Facebook Page.
     Instagram(crate::platform::meta::setup::InstagramArgs),
+    /// A Slack workspace through a bot token (and optionally an admin's user token).
+    Slack(crate::platform::slack::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,9 @@ pub struct AccountConfig {
     /// Graph API version, the look-back).
     #[serde(default)]
     pub graph: Option<super::meta::GraphSettings>,
+    /// Slack: `[account.slack]` (the app's rate limits, an admin's user token).
+    #[serde(default)]
+    pub slack: Option<super::slack::SlackSettings>,
 }
 
 impl AccountConfig {
@@ -101,6 +104,12 @@ pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {
                 account.name,
                 super::chat::PLATFORMS.join(", "),
                 account.platform
+            ));
+        }
+        if account.slack.is_some() && account.platform != "slack" {
+            return Err(format!(
+                "account `{}`: [account.slack] is for Slack accounts, not {}",
+                account.name, account.platform
             ));
         }
         if matches!(account.platform.as_str(), "facebook" | "instagram") {

@@ -14,6 +14,7 @@ pub mod notice;
 pub mod quote;
 pub mod rate_limit;
 pub mod server;
+pub mod slack;
 pub mod window;
 pub mod x;
 
@@ -39,6 +40,7 @@ pub const KNOWN_PLATFORMS: &[&str] = &[
     "x",
     "facebook",
     "instagram",
+    "slack",
 ];
 
 /// One page of a fetch.
@@ -81,6 +83,10 @@ pub fn actions_for(
     facts: &ItemFacts,
     supported: &[&'static str],
 ) -> Vec<&'static str> {
+    if platform == "slack" {
+        // Slack's rules depend on the tokens, which the supported kinds say.
+        return slack::moderation::actions_for(facts, supported);
+    }
     let allowed: fn(&ItemFacts, &str) -> bool = match platform {
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
@@ -139,6 +145,12 @@ pub trait Connector: Send + Sync {
     /// The platform's request budget as last reported: (remaining, limit), for the status
     /// bar. `None` where the platform does not report one.
     fn rate_remaining(&self) -> Option<(u32, u32)> {
+        None
+    }
+
+    /// A standing fact about the account's access, shown next to its status while it holds
+    /// (Slack's limited app: "limited app: 1 read/min").
+    fn status_note(&self) -> Option<String> {
         None
     }
 
@@ -247,6 +259,9 @@ pub fn connect_in(
             account, data_dir,
         )?)),
         "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
+        "slack" => Ok(Arc::new(slack::SlackConnector::from_account(
+            account, data_dir,
+        )?)),
         "facebook" | "instagram" => Ok(Arc::new(meta::MetaConnector::from_account(
             account, data_dir,
         )?)),

@@ -243,6 +243,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Some(budget) => model.status.budgets.insert(update.account.clone(), budget),
                 None => model.status.budgets.remove(&update.account),
             };
+            match update.note {
+                Some(note) => model.status.notes.insert(update.account.clone(), note),
+                None => model.status.notes.remove(&update.account),
+            };
             model.status.accounts.insert(update.account, update.status);
         }
         Msg::Wrote(outcome) => {
@@ -1072,6 +1076,7 @@ mod tests {
                 new_items: 0,
                 budget: Some((3, 300)),
                 notice: None,
+                note: None,
             }),
         );
         assert_eq!(model.status.last_error.as_deref(), Some("masto: timeout"));
@@ -1088,6 +1093,7 @@ mod tests {
                 new_items: 0,
                 budget: None,
                 notice: notice.map(str::to_string),
+                note: None,
             })
         };
         update(&mut model, poll(Some("DMs unavailable (HTTP 400)")));

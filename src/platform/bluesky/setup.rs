@@ -46,6 +46,7 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
         allow_insecure: false,
         chat: None,
         graph: None,
+        slack: None,
     };
     // No session file: a check must not leave a token behind.
     let connector = super::BlueskyConnector::from_account(&account, None)?;

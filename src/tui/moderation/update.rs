@@ -1013,6 +1013,7 @@ mod tests {
             allow_insecure: false,
             chat: None,
             graph: None,
+            slack: None,
         };
         crate::secrets::store_token_file(
             dir.path(),

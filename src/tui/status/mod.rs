@@ -12,6 +12,8 @@ pub struct Status {
     pub accounts: BTreeMap<String, PollStatus>,
     /// Request budgets (remaining, limit) of the accounts whose platform reports one.
     pub budgets: BTreeMap<String, (u32, u32)>,
+    /// Standing notes on an account's access ("limited app: 1 read/min").
+    pub notes: BTreeMap<String, String>,
     pub last_error: Option<String>,
     /// (unreadable records set aside, notifications older than the look-back).
     pub aside: (u64, u64),
@@ -29,6 +31,7 @@ impl Default for Status {
         Status {
             accounts: BTreeMap::new(),
             budgets: BTreeMap::new(),
+            notes: BTreeMap::new(),
             last_error: None,
             message: None,
             aside: (0, 0),

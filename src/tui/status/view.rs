@@ -48,6 +48,9 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
         if let Some((remaining, limit)) = model.status.budgets.get(name) {
             spans.push(Span::raw(format!(" {remaining}/{limit}")).dim());
         }
+        if let Some(note) = model.status.notes.get(name) {
+            spans.push(Span::raw(format!(" {}", inert_line(note))).fg(Color::Yellow));
+        }
         spans.push(Span::raw("  "));
     }
     if let Some(span) = outbox_attention(model.status.outbox_attention) {
