@@ -22,6 +22,8 @@ mod matrix_adapter;
 mod meta_adapter;
 #[path = "contract/outbox_cases.rs"]
 mod outbox_cases;
+#[path = "contract/slack.rs"]
+mod slack_adapter;
 #[path = "contract/x.rs"]
 mod x_adapter;
 
@@ -76,6 +78,8 @@ full_kit!(facebook: crate::meta_adapter::Facebook);
 full_kit!(x: crate::x_adapter::X);
 
 full_kit!(instagram: crate::meta_adapter::Instagram);
+
+full_kit!(slack: crate::slack_adapter::Slack);
 
 // The demo has no HTTP: it passes the outbox cases.
 kit!(demo: crate::demo_adapter::Demo;
