@@ -64,7 +64,18 @@ pub async fn fetch(c: &SlackConnector, cursor: Option<&str>) -> Result<FetchPage
         }
         let done = match &unit {
             Unit::Channel(id) => match rooms.iter().find(|r| r.id == *id) {
-                Some(room) => read_channel(c, &me, room, &mut state, &mut page).await?,
+                Some(room) => {
+                    let followed: Vec<String> = state.threads.keys().cloned().collect();
+                    let done = read_channel(c, &me, room, &mut state, &mut page).await?;
+                    // Threads found on this page are read in this round too.
+                    let mut queue = c.queue.lock().unwrap();
+                    for key in state.threads.keys() {
+                        if !followed.contains(key) {
+                            queue.push_back(Unit::Thread(key.clone()));
+                        }
+                    }
+                    done
+                }
                 None => true,
             },
             Unit::Thread(key) => read_thread(c, &me, &rooms, key, &mut state, &mut page).await?,
@@ -77,7 +88,9 @@ pub async fn fetch(c: &SlackConnector, cursor: Option<&str>) -> Result<FetchPage
         }
     }
     c.note_access(state.limited);
-    page.more = !paused && !c.queue.lock().unwrap().is_empty();
+    // More right now only when the next unit's method has budget left this minute.
+    let next = c.queue.lock().unwrap().front().map(Unit::method);
+    page.more = !paused && next.is_some_and(|m| c.pacer.budget(m, state.limited).0 > 0);
     page.next_cursor = Some(state.encode());
     page.items
         .sort_by_key(|item| std::cmp::Reverse(item.created_at));
