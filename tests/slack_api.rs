@@ -337,3 +337,67 @@ async fn account_add_checks_the_bot_token_and_names_missing_scopes() {
     let parsed: toml::Value = toml::from_str(&block).unwrap();
     assert_eq!(parsed["account"][0]["slack"]["app"].as_str(), Some("auto"));
 }
+
+/// `hark doctor` checks the bot token and the admin's user token with `auth.test`, naming
+/// Slack's code for a rejected one and never printing a token.
+#[test]
+fn doctor_checks_both_tokens_and_names_a_rejection() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/auth.test"))
+            .respond_with(|r: &Request| {
+                let auth = r.headers.get("authorization").unwrap().to_str().unwrap();
+                if auth == "Bearer xoxb-doctor-bot-XYZ" {
+                    json_answer(fixture("auth_test.json"))
+                } else {
+                    json_answer(fixture("errors.json")["generic"].clone())
+                }
+            })
+            .mount(&server)
+            .await;
+        server
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "brand = \"Nimbus\"\n[[account]]\nname = \"community\"\nplatform = \"slack\"\n\
+             handle = \"bot\"\nserver = \"{}\"\ntoken_env = \"HARK_DOCTOR_SLACK_BOT\"\n\
+             [account.slack]\nuser_token_env = \"HARK_DOCTOR_SLACK_ADMIN\"\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("doctor")
+        .env("HARK_DOCTOR_SLACK_BOT", "xoxb-doctor-bot-XYZ")
+        .env("HARK_DOCTOR_SLACK_ADMIN", "xoxp-doctor-admin-XYZ")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no `{name}` line in:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        line("server community").contains("accepts the bot token (bot in Subarachnoid Workspace)"),
+        "{text}"
+    );
+    assert!(line("user token community").contains("invalid_auth"), "{text}");
+    assert!(!text.contains("doctor-bot-XYZ") && !text.contains("doctor-admin-XYZ"), "{text}");
+    drop(runtime);
+}
