@@ -266,6 +266,13 @@ async fn replies_in_a_thread_the_brand_joined_become_items_and_dms_are_dms() {
         })
         .mount(&server)
         .await;
+    Mock::given(path("/api/users.info"))
+        .respond_with(|r: &Request| match query(r, "user").as_deref() {
+            Some("U0FAN") => json_answer(fixture("users_info.json")),
+            _ => json_answer(json!({"ok": false, "error": "user_not_found"})),
+        })
+        .mount(&server)
+        .await;
     let c = connector(&server, "");
     let mut cursor = None;
     let mut items = Vec::new();
@@ -279,6 +286,13 @@ async fn replies_in_a_thread_the_brand_joined_become_items_and_dms_are_dms() {
     let find = |body: &str| items.iter().find(|i| i.body == body);
     let reply = find("great, thanks").expect("the fan's reply in the brand's thread");
     assert_eq!(reply.kind, ItemKind::Comment);
+    assert_eq!(
+        (reply.author.handle.as_str(), reply.author.display_name.as_str()),
+        ("@spengler", "Egon Spengler"),
+        "named by users.info"
+    );
+    let dm = find("my order never came").unwrap();
+    assert_eq!(dm.author.handle, "U0BS9U4SV", "no name found: the id stays");
     assert_eq!(
         reply.thread_external_id.as_deref(),
         Some("C012AB3CD/1700000100.000100")

@@ -92,6 +92,7 @@ pub async fn fetch(c: &SlackConnector, cursor: Option<&str>) -> Result<FetchPage
     let next = c.queue.lock().unwrap().front().map(Unit::method);
     page.more = !paused && next.is_some_and(|m| c.pacer.budget(m, state.limited).0 > 0);
     page.next_cursor = Some(state.encode());
+    c.name_authors(&mut page.items).await;
     page.items
         .sort_by_key(|item| std::cmp::Reverse(item.created_at));
     Ok(page)

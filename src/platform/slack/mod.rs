@@ -21,6 +21,7 @@ pub mod reply;
 pub mod rooms;
 pub mod setup;
 pub mod tiers;
+pub mod users;
 
 use std::collections::VecDeque;
 use std::path::Path;
@@ -97,6 +98,8 @@ pub struct SlackConnector {
     /// The app runs under the limited-app rates (found or configured).
     limited: AtomicBool,
     limited_notice: Trouble,
+    /// user id → (handle, name); `None` when Slack gave none.
+    names: Mutex<std::collections::HashMap<String, Option<users::Name>>>,
 }
 
 impl SlackConnector {
@@ -116,6 +119,7 @@ impl SlackConnector {
             queue: Default::default(),
             limited: AtomicBool::new(false),
             limited_notice: Trouble::default(),
+            names: Default::default(),
         };
         connector.note_access(settings.access == Access::Limited);
         Ok(connector)

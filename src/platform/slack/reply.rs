@@ -159,7 +159,7 @@ pub async fn thread(c: &SlackConnector, target: &Target) -> Result<Vec<NewItem>,
             ],
         )
         .await?;
-    Ok(answer["messages"]
+    let mut items: Vec<NewItem> = answer["messages"]
         .as_array()
         .into_iter()
         .flatten()
@@ -174,7 +174,9 @@ pub async fn thread(c: &SlackConnector, target: &Target) -> Result<Vec<NewItem>,
             }
             _ => None,
         })
-        .collect())
+        .collect();
+    c.name_authors(&mut items).await;
+    Ok(items)
 }
 
 #[cfg(test)]

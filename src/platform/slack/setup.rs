@@ -6,8 +6,8 @@ use super::tiers::Access;
 use super::{SlackConnector, Settings};
 use crate::secrets::TokenSource;
 
-/// The bot scopes hark uses: reading channels, private channels, DMs and group DMs, and
-/// writing replies.
+/// The bot scopes hark uses: reading channels, private channels, DMs and group DMs,
+/// people's names, and writing replies.
 pub const BOT_SCOPES: &[&str] = &[
     "channels:read",
     "channels:history",
@@ -17,6 +17,7 @@ pub const BOT_SCOPES: &[&str] = &[
     "im:history",
     "mpim:read",
     "mpim:history",
+    "users:read",
     "chat:write",
 ];
 
