@@ -12,12 +12,12 @@ mod slack_adapter;
 
 use std::sync::{Arc, Mutex};
 
-use harness::{json_answer, query};
 use hark::domain::ItemKind;
 use hark::platform::chat::Watch;
 use hark::platform::slack::{setup, tiers::Access, Settings, SlackConnector};
 use hark::platform::{Connector, FetchPage, PlatformError};
 use hark::secrets::Secret;
+use harness::{json_answer, query};
 use serde_json::{json, Value};
 use slack_adapter::{fixture, BOT_ID, BOT_USER};
 use wiremock::matchers::{method, path};
@@ -96,15 +96,24 @@ impl Respond for History {
         let mut answer = fixture("conversations_history.json");
         answer["messages"] = json!(page);
         answer["has_more"] = json!(more);
-        answer["response_metadata"]["next_cursor"] =
-            json!(if more { (from + page.len()).to_string() } else { String::new() });
+        answer["response_metadata"]["next_cursor"] = json!(if more {
+            (from + page.len()).to_string()
+        } else {
+            String::new()
+        });
         json_answer(answer)
     }
 }
 
 fn numbered(range: std::ops::RangeInclusive<u32>) -> Vec<Value> {
     range
-        .map(|n| message(&format!("U{n:04}"), &format!("message {n}"), &format!("{}.000100", 1_700_000_000 + n)))
+        .map(|n| {
+            message(
+                &format!("U{n:04}"),
+                &format!("message {n}"),
+                &format!("{}.000100", 1_700_000_000 + n),
+            )
+        })
         .collect()
 }
 
@@ -138,12 +147,20 @@ async fn a_limited_app_is_found_from_its_15_message_pages_said_in_the_status_bar
     let notice = c.take_notice().unwrap();
     assert!(notice.contains("once a minute, 15 messages"), "{notice}");
     assert_eq!(c.take_notice(), None, "said once");
-    assert_eq!(c.rate_remaining(), Some((0, 1)), "the minute's read is spent");
+    assert_eq!(
+        c.rate_remaining(),
+        Some((0, 1)),
+        "the minute's read is spent"
+    );
     // Later in the same minute: no request, nothing lost, the round waits.
     let asked = history.limits_asked.lock().unwrap().len();
     let idle = round(&c, &mut cursor).await;
     assert!(idle.items.is_empty() && !idle.more);
-    assert_eq!(history.limits_asked.lock().unwrap().len(), asked, "no request");
+    assert_eq!(
+        history.limits_asked.lock().unwrap().len(),
+        asked,
+        "no request"
+    );
 
     // 20 more arrive; each later minute (a fresh budget) reads one page of 15.
     history.messages.lock().unwrap().extend(numbered(41..=60));
@@ -201,7 +218,10 @@ async fn an_ok_false_answer_is_an_error_that_names_the_missing_scope() {
     let e = c.fetch(None).await.unwrap_err();
     let text = e.to_string();
     assert!(matches!(e, PlatformError::Permanent(_)), "{e:?}");
-    assert!(text.contains("conversations.history: missing_scope"), "{text}");
+    assert!(
+        text.contains("conversations.history: missing_scope"),
+        "{text}"
+    );
     assert!(text.contains("lacks the scope channels:history"), "{text}");
     assert!(text.contains("it has: channels:read,chat:write"), "{text}");
     assert!(!text.contains("xoxb"), "no token in errors");
@@ -216,7 +236,10 @@ async fn a_rejected_token_is_an_authentication_failure() {
         .await;
     let c = connector(&server, "");
     let e = c.fetch(None).await.unwrap_err();
-    assert!(matches!(&e, PlatformError::Auth(m) if m.contains("invalid_auth")), "{e:?}");
+    assert!(
+        matches!(&e, PlatformError::Auth(m) if m.contains("invalid_auth")),
+        "{e:?}"
+    );
 }
 
 /// The brand answered a fan's question in a thread: the fan's next reply there is owed a
@@ -287,7 +310,10 @@ async fn replies_in_a_thread_the_brand_joined_become_items_and_dms_are_dms() {
     let reply = find("great, thanks").expect("the fan's reply in the brand's thread");
     assert_eq!(reply.kind, ItemKind::Comment);
     assert_eq!(
-        (reply.author.handle.as_str(), reply.author.display_name.as_str()),
+        (
+            reply.author.handle.as_str(),
+            reply.author.display_name.as_str()
+        ),
         ("@spengler", "Egon Spengler"),
         "named by users.info"
     );
@@ -297,8 +323,15 @@ async fn replies_in_a_thread_the_brand_joined_become_items_and_dms_are_dms() {
         reply.thread_external_id.as_deref(),
         Some("C012AB3CD/1700000100.000100")
     );
-    assert_eq!(find("Yes, it is!").unwrap().kind, ItemKind::Post, "the brand's own");
-    assert!(find("the usual place").is_none(), "a thread the brand never joined");
+    assert_eq!(
+        find("Yes, it is!").unwrap().kind,
+        ItemKind::Post,
+        "the brand's own"
+    );
+    assert!(
+        find("the usual place").is_none(),
+        "a thread the brand never joined"
+    );
     assert!(find("lunch?").is_none());
     assert_eq!(find("my order never came").unwrap().kind, ItemKind::Dm);
     assert_eq!(
@@ -313,10 +346,10 @@ async fn account_add_checks_the_bot_token_and_names_missing_scopes() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/api/auth.test"))
-        .respond_with(
-            json_answer(fixture("auth_test.json"))
-                .insert_header("x-oauth-scopes", "channels:read,channels:history,chat:write"),
-        )
+        .respond_with(json_answer(fixture("auth_test.json")).insert_header(
+            "x-oauth-scopes",
+            "channels:read,channels:history,chat:write",
+        ))
         .mount(&server)
         .await;
     std::env::set_var("HARK_TEST_SLACK_BOT", "xoxb-setup-token-XYZ");
@@ -329,7 +362,10 @@ async fn account_add_checks_the_bot_token_and_names_missing_scopes() {
         server: Some(server.uri()),
     };
     let e = setup::add(&args).await.unwrap_err().to_string();
-    assert!(e.contains("lacks the scopes groups:read, groups:history, im:read, im:history"), "{e}");
+    assert!(
+        e.contains("lacks the scopes groups:read, groups:history, im:read, im:history"),
+        "{e}"
+    );
     assert!(!e.contains("xoxb-setup"), "{e}");
 
     let server = MockServer::start().await;
@@ -346,8 +382,14 @@ async fn account_add_checks_the_bot_token_and_names_missing_scopes() {
     };
     let block = setup::add(&args).await.unwrap();
     assert!(block.contains("platform = \"slack\""), "{block}");
-    assert!(block.contains("name = \"slack-subarachnoid-workspace\""), "{block}");
-    assert!(block.contains("token_env = \"HARK_TEST_SLACK_BOT\""), "{block}");
+    assert!(
+        block.contains("name = \"slack-subarachnoid-workspace\""),
+        "{block}"
+    );
+    assert!(
+        block.contains("token_env = \"HARK_TEST_SLACK_BOT\""),
+        "{block}"
+    );
     let parsed: toml::Value = toml::from_str(&block).unwrap();
     assert_eq!(parsed["account"][0]["slack"]["app"].as_str(), Some("auto"));
 }
@@ -411,7 +453,13 @@ fn doctor_checks_both_tokens_and_names_a_rejection() {
         line("server community").contains("accepts the bot token (bot in Subarachnoid Workspace)"),
         "{text}"
     );
-    assert!(line("user token community").contains("invalid_auth"), "{text}");
-    assert!(!text.contains("doctor-bot-XYZ") && !text.contains("doctor-admin-XYZ"), "{text}");
+    assert!(
+        line("user token community").contains("invalid_auth"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("doctor-bot-XYZ") && !text.contains("doctor-admin-XYZ"),
+        "{text}"
+    );
     drop(runtime);
 }

@@ -22,7 +22,9 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::harness::{arrival, fixture_json, json_answer, query, Platform, RateLimit, Record, Scripted, SLOW};
+use crate::harness::{
+    arrival, fixture_json, json_answer, query, Platform, RateLimit, Record, Scripted, SLOW,
+};
 
 const PAGE: usize = 2;
 /// `#random` of the conversations.list example: a channel people can be removed from.
@@ -170,7 +172,11 @@ impl State {
         let answer = match kind {
             "reply" => {
                 self.next_post += 1;
-                let posted_ts = format!("{}.{:06}", arrival(9_000 + self.next_post), 900_000 + self.next_post);
+                let posted_ts = format!(
+                    "{}.{:06}",
+                    arrival(9_000 + self.next_post),
+                    900_000 + self.next_post
+                );
                 let mut posted = fixture("chat_post_message.json");
                 posted["channel"] = json!(CHANNEL);
                 posted["ts"] = json!(posted_ts);

@@ -183,35 +183,37 @@ async fn slack(
         }
     };
     let token = Check::pass(token_name, source(account));
-    let base = account
-        .server
-        .as_deref()
-        .unwrap_or(slack::client::API_BASE);
+    let base = account.server.as_deref().unwrap_or(slack::client::API_BASE);
     let renew = "create a new bot token in the app's OAuth & Permissions";
     let mut checks = vec![token];
-    checks.push(match tokio::time::timeout(TIMEOUT, connector.verify()).await {
-        Ok(Ok(me)) if me.bot_id.is_none() => Check::fail(
-            server_name.clone(),
-            format!("the token is a user's ({}), not a bot's", me.user_id),
-            "use the app's Bot User OAuth Token (xoxb-…)",
-        ),
-        Ok(Ok(me)) => Check::pass(
-            server_name.clone(),
-            format!(
-                "{base} accepts the bot token ({} in {})",
-                me.name.as_deref().unwrap_or(&me.user_id),
-                me.team.as_deref().unwrap_or("the workspace")
+    checks.push(
+        match tokio::time::timeout(TIMEOUT, connector.verify()).await {
+            Ok(Ok(me)) if me.bot_id.is_none() => Check::fail(
+                server_name.clone(),
+                format!("the token is a user's ({}), not a bot's", me.user_id),
+                "use the app's Bot User OAuth Token (xoxb-…)",
             ),
-        ),
-        Ok(Err(e)) => refused(server_name.clone(), base, &e, renew),
-        Err(_) => unreachable(server_name.clone(), base),
-    });
+            Ok(Ok(me)) => Check::pass(
+                server_name.clone(),
+                format!(
+                    "{base} accepts the bot token ({} in {})",
+                    me.name.as_deref().unwrap_or(&me.user_id),
+                    me.team.as_deref().unwrap_or("the workspace")
+                ),
+            ),
+            Ok(Err(e)) => refused(server_name.clone(), base, &e, renew),
+            Err(_) => unreachable(server_name.clone(), base),
+        },
+    );
     if let Ok(Some(admin)) = tokio::time::timeout(TIMEOUT, connector.verify_admin()).await {
         let name = format!("user token {}", account.name);
         checks.push(match admin {
             Ok(me) => Check::pass(
                 name,
-                format!("{base} accepts it ({})", me.name.as_deref().unwrap_or(&me.user_id)),
+                format!(
+                    "{base} accepts it ({})",
+                    me.name.as_deref().unwrap_or(&me.user_id)
+                ),
             ),
             Err(e) => refused(name, base, &e, "create a new user token for the admin"),
         });

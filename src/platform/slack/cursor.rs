@@ -142,7 +142,9 @@ mod tests {
         }
         assert_eq!(s.threads.len(), MAX_THREADS);
         assert!(!s.threads.contains_key("C1/1000.0"), "the quietest went");
-        assert!(s.threads.contains_key(&format!("C1/{}.0", 1000 + MAX_THREADS + 4)));
+        assert!(s
+            .threads
+            .contains_key(&format!("C1/{}.0", 1000 + MAX_THREADS + 4)));
         assert_eq!(later(Some("2.0"), "10.0"), "10.0");
     }
 }

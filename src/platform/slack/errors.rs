@@ -50,12 +50,10 @@ pub fn from_answer(method: &str, body: &Value, retry_after: Option<&str>) -> Pla
                  the app's OAuth & Permissions and reinstall the app"
             ))
         }
-        "not_authed" | "invalid_auth" | "account_inactive" | "token_revoked"
-        | "token_expired" | "no_permission" | "org_login_required" | "ekm_access_denied" => {
-            PlatformError::Auth(format!(
-                "{text} (the token was rejected: create a new one and update the account)"
-            ))
-        }
+        "not_authed" | "invalid_auth" | "account_inactive" | "token_revoked" | "token_expired"
+        | "no_permission" | "org_login_required" | "ekm_access_denied" => PlatformError::Auth(
+            format!("{text} (the token was rejected: create a new one and update the account)"),
+        ),
         "message_not_found" | "channel_not_found" | "thread_not_found" | "is_archived" => {
             PlatformError::NotFound(text)
         }
@@ -114,9 +112,17 @@ mod tests {
             text.contains("it has: channels:history,channels:read"),
             "{text}"
         );
-        let e = from_answer("auth.test", &json!({"ok": false, "error": "invalid_auth"}), None);
+        let e = from_answer(
+            "auth.test",
+            &json!({"ok": false, "error": "invalid_auth"}),
+            None,
+        );
         assert!(matches!(e, PlatformError::Auth(m) if m.contains("invalid_auth")));
-        let e = from_answer("chat.delete", &json!({"ok": false, "error": "message_not_found"}), None);
+        let e = from_answer(
+            "chat.delete",
+            &json!({"ok": false, "error": "message_not_found"}),
+            None,
+        );
         assert!(matches!(e, PlatformError::NotFound(_)));
         let e = from_answer("x", &json!({"ok": false}), None);
         assert!(e.to_string().contains("unknown_error"));
@@ -128,7 +134,10 @@ mod tests {
             PlatformError::RateLimited { wait } => wait.as_secs(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(wait(from_status("conversations.history", 429, None, Some("30"))), 30);
+        assert_eq!(
+            wait(from_status("conversations.history", 429, None, Some("30"))),
+            30
+        );
         assert_eq!(wait(from_status("x", 429, None, None)), 60);
         let limited = json!({"ok": false, "error": "ratelimited"});
         assert_eq!(wait(from_answer("x", &limited, Some("7"))), 7);

@@ -101,7 +101,10 @@ pub async fn fetch(c: &SlackConnector, cursor: Option<&str>) -> Result<FetchPage
 /// The round's units: every watched channel, then every followed thread of one.
 fn plan(c: &SlackConnector, state: &State, rooms: &[Room]) -> VecDeque<Unit> {
     let watched: Vec<&Room> = rooms.iter().filter(|r| c.watch.watches(r)).collect();
-    let mut units: VecDeque<Unit> = watched.iter().map(|r| Unit::Channel(r.id.clone())).collect();
+    let mut units: VecDeque<Unit> = watched
+        .iter()
+        .map(|r| Unit::Channel(r.id.clone()))
+        .collect();
     units.extend(
         state
             .threads

@@ -36,7 +36,12 @@ pub enum Read {
 }
 
 /// Subtypes that are messages someone wrote (docs "Message subtypes"); the rest are events.
-const WRITTEN: &[&str] = &["bot_message", "thread_broadcast", "file_share", "me_message"];
+const WRITTEN: &[&str] = &[
+    "bot_message",
+    "thread_broadcast",
+    "file_share",
+    "me_message",
+];
 
 pub fn read(channel: &str, raw: &Value) -> Read {
     if let Some(subtype) = raw["subtype"].as_str() {
@@ -238,15 +243,24 @@ mod tests {
     fn ts_orders_as_a_decimal_and_gives_the_seconds() {
         assert_eq!(seconds("1512085950.000216"), Some(1512085950));
         assert_eq!(seconds("x.1"), None);
-        assert_eq!(ts_cmp("1512085950.000216", "1512085950.00022"), Ordering::Less);
+        assert_eq!(
+            ts_cmp("1512085950.000216", "1512085950.00022"),
+            Ordering::Less
+        );
         assert_eq!(ts_cmp("999.9", "1000.0"), Ordering::Less);
-        assert_eq!(split_id("C1/1512085950.000216"), Some(("C1", "1512085950.000216")));
+        assert_eq!(
+            split_id("C1/1512085950.000216"),
+            Some(("C1", "1512085950.000216"))
+        );
         assert_eq!(split_id("C1"), None);
     }
 
     #[test]
     fn a_message_without_ts_is_set_aside_and_a_join_is_not_a_message() {
-        let r = read("C1", &json!({"type": "message", "user": "U1", "text": "hi"}));
+        let r = read(
+            "C1",
+            &json!({"type": "message", "user": "U1", "text": "hi"}),
+        );
         assert!(matches!(r, Read::Unreadable(u) if u.reason.contains("no ts")));
         let join = json!({"type": "message", "subtype": "channel_join", "ts": "1.0",
             "user": "U1", "text": "<@U1> has joined the channel"});
@@ -258,7 +272,10 @@ mod tests {
         };
         let item = m.item(ItemKind::Comment, Some("https://nimbus.slack.com/"));
         assert_eq!(item.external_id, "C1/1483037603.017503");
-        assert_eq!(item.thread_external_id.as_deref(), Some("C1/1482960137.003543"));
+        assert_eq!(
+            item.thread_external_id.as_deref(),
+            Some("C1/1482960137.003543")
+        );
         assert_eq!(
             item.url.as_deref(),
             Some("https://nimbus.slack.com/archives/C1/p1483037603017503")

@@ -176,7 +176,10 @@ impl SlackConnector {
 
     /// `auth.test`, asked now: for `hark doctor` and `hark account add slack`.
     pub async fn verify(&self) -> Result<Me, PlatformError> {
-        let answer = self.client.get(&self.pacer, false, "auth.test", &[]).await?;
+        let answer = self
+            .client
+            .get(&self.pacer, false, "auth.test", &[])
+            .await?;
         me_of(&answer)
     }
 
@@ -220,7 +223,12 @@ impl SlackConnector {
 }
 
 fn me_of(answer: &Value) -> Result<Me, PlatformError> {
-    let text = |k: &str| answer[k].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+    let text = |k: &str| {
+        answer[k]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     Ok(Me {
         user_id: text("user_id")
             .ok_or_else(|| PlatformError::Malformed("auth.test: no user_id".into()))?,
@@ -299,5 +307,58 @@ impl Connector for SlackConnector {
         _key: &str,
     ) -> Result<Option<String>, PlatformError> {
         reply::read_back(self, target, text).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::account::validate;
+
+    fn parse(toml: &str) -> AccountConfig {
+        toml::from_str(toml).unwrap()
+    }
+
+    #[test]
+    fn a_slack_section_names_the_apps_limits_and_belongs_to_a_slack_account() {
+        let slack = parse(
+            "name = \"s\"\nplatform = \"slack\"\ntoken_env = \"T\"\n[slack]\napp = \"limited\"\nuser_token_env = \"U\"\n[chat]\nrooms = [\"#help\"]",
+        );
+        assert!(validate(std::slice::from_ref(&slack)).is_ok());
+        assert_eq!(slack.slack.as_ref().unwrap().app, Access::Limited);
+        let masto = parse(
+            "name = \"m\"\nplatform = \"mastodon\"\nserver = \"https://ex.social\"\n[slack]\napp = \"internal\"",
+        );
+        let err = validate(&[masto]).unwrap_err();
+        assert!(
+            err.contains("[account.slack] is for Slack accounts"),
+            "{err}"
+        );
+        assert!(toml::from_str::<AccountConfig>(
+            "name = \"s\"\nplatform = \"slack\"\n[slack]\napp = \"free\""
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn a_missing_bot_token_says_how_to_set_one_and_no_token_is_shown() {
+        let account = parse("name = \"s\"\nplatform = \"slack\"");
+        let dir = tempfile::tempdir().unwrap();
+        let e = SlackConnector::from_account(&account, Some(dir.path()))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("hark account add slack"), "{e}");
+        let c = SlackConnector::new(Settings {
+            base: "http://127.0.0.1:1".into(),
+            token: Secret::new("xoxb-secret-value"),
+            user_token: None,
+            watch: Watch::default(),
+            access: Access::Limited,
+        })
+        .unwrap();
+        assert!(!format!("{:?}", c.client).contains("xoxb"));
+        assert_eq!(c.status_note().as_deref(), Some("limited app: 1 read/min"));
+        assert_eq!(c.capabilities().moderation, [crate::domain::kinds::DELETE]);
     }
 }

@@ -99,6 +99,10 @@ mod tests {
         let admin = supported(true);
         assert_eq!(actions_for(&theirs, &admin), [kinds::DELETE, kinds::BLOCK]);
         assert_eq!(actions_for(&own, &admin), [kinds::DELETE]);
-        assert_eq!(actions_for(&dm, &admin), [kinds::DELETE], "no removal from a DM");
+        assert_eq!(
+            actions_for(&dm, &admin),
+            [kinds::DELETE],
+            "no removal from a DM"
+        );
     }
 }

@@ -60,7 +60,11 @@ pub fn body(target: &Target, text: &str) -> Result<Value, PlatformError> {
     Ok(body)
 }
 
-pub async fn send(c: &SlackConnector, target: &Target, text: &str) -> Result<String, PlatformError> {
+pub async fn send(
+    c: &SlackConnector,
+    target: &Target,
+    text: &str,
+) -> Result<String, PlatformError> {
     let body = body(target, text)?;
     let answer = c.client.post(&c.pacer, "chat.postMessage", body).await?;
     let channel = answer["channel"]
@@ -197,8 +201,15 @@ mod tests {
 
     #[test]
     fn a_reply_goes_in_the_thread_and_a_dm_straight_into_the_conversation() {
-        let b = body(&target(ItemKind::Mention, "C1/1.000200", Some("C1/1.000100")), "ok").unwrap();
-        assert_eq!(b, json!({"channel": "C1", "text": "ok", "thread_ts": "1.000100"}));
+        let b = body(
+            &target(ItemKind::Mention, "C1/1.000200", Some("C1/1.000100")),
+            "ok",
+        )
+        .unwrap();
+        assert_eq!(
+            b,
+            json!({"channel": "C1", "text": "ok", "thread_ts": "1.000100"})
+        );
         let b = body(&target(ItemKind::Mention, "C1/1.000200", None), "ok").unwrap();
         assert_eq!(b["thread_ts"], "1.000200", "a new thread under the message");
         let b = body(&target(ItemKind::Dm, "D1/1.000200", None), "a < b & c").unwrap();
@@ -208,7 +219,10 @@ mod tests {
 
     #[test]
     fn a_read_back_text_matches_across_escaping_and_spacing() {
-        assert_eq!(comparable(&escape("Tea & cake  <3")), comparable("Tea &amp; cake &lt;3"));
+        assert_eq!(
+            comparable(&escape("Tea & cake  <3")),
+            comparable("Tea &amp; cake &lt;3")
+        );
         assert_ne!(comparable("Thanks!"), comparable("Thanks"));
     }
 }

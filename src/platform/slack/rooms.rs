@@ -27,7 +27,10 @@ impl SlackConnector {
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let mut args = vec![
-                ("types", "public_channel,private_channel,mpim,im".to_string()),
+                (
+                    "types",
+                    "public_channel,private_channel,mpim,im".to_string(),
+                ),
                 ("exclude_archived", "true".to_string()),
                 ("limit", "200".to_string()),
             ];
@@ -91,7 +94,10 @@ mod tests {
         let r = room(&general).unwrap();
         assert_eq!(r.label(), "#general");
         assert!(!r.direct);
-        assert_eq!(room(&json!({"id": "C2", "name": "random", "is_member": false})), None);
+        assert_eq!(
+            room(&json!({"id": "C2", "name": "random", "is_member": false})),
+            None
+        );
         let dm = room(&json!({"id": "D0C0F7S8Y", "is_im": true, "user": "U0BS9U4SV"})).unwrap();
         assert!(dm.direct);
         assert_eq!(dm.label(), "@U0BS9U4SV");

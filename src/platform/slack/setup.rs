@@ -3,7 +3,7 @@
 //! `x-oauth-scopes` header of every answer), and prints the `[[account]]` block.
 
 use super::tiers::Access;
-use super::{SlackConnector, Settings};
+use super::{Settings, SlackConnector};
 use crate::secrets::TokenSource;
 
 /// The bot scopes hark uses: reading channels, private channels, DMs and group DMs,
@@ -120,8 +120,8 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
     }
     let mut admin_line = String::new();
     if let Some(checked) = connector.verify_admin().await {
-        let admin = checked
-            .map_err(|e| anyhow::anyhow!("Slack did not accept the user token: {e}"))?;
+        let admin =
+            checked.map_err(|e| anyhow::anyhow!("Slack did not accept the user token: {e}"))?;
         admin_line = format!(
             "# the user token is {}'s: deleting others' messages needs a workspace admin or owner\n",
             admin.name.as_deref().unwrap_or(&admin.user_id)

@@ -39,7 +39,9 @@ pub fn per_minute(method: &str, limited: bool) -> u32 {
         // Tier 2.
         "conversations.list" | "conversations.kick" => 20,
         // Tier 3.
-        "conversations.history" | "conversations.replies" | "conversations.info"
+        "conversations.history"
+        | "conversations.replies"
+        | "conversations.info"
         | "chat.delete" => 50,
         // Special: about one message a second per channel.
         "chat.postMessage" => 60,
@@ -77,7 +79,9 @@ impl Pacer {
         }
         if window.len() as u32 >= per_minute(method, limited) {
             let oldest = *window.front().expect("a full window has calls");
-            return Err(MINUTE.saturating_sub(now.duration_since(oldest)).max(Duration::from_secs(1)));
+            return Err(MINUTE
+                .saturating_sub(now.duration_since(oldest))
+                .max(Duration::from_secs(1)));
         }
         window.push_back(now);
         Ok(())
@@ -88,7 +92,9 @@ impl Pacer {
         let now = Instant::now();
         let calls = self.calls.lock().expect("pacer lock");
         let used = calls.get(method).map_or(0, |w| {
-            w.iter().filter(|t| now.duration_since(**t) < MINUTE).count() as u32
+            w.iter()
+                .filter(|t| now.duration_since(**t) < MINUTE)
+                .count() as u32
         });
         let limit = per_minute(method, limited);
         (limit.saturating_sub(used), limit)
@@ -111,7 +117,10 @@ mod tests {
         assert!(pacer
             .take_at("conversations.history", true, t + MINUTE)
             .is_ok());
-        assert!(pacer.take_at("conversations.replies", true, t).is_ok(), "per method");
+        assert!(
+            pacer.take_at("conversations.replies", true, t).is_ok(),
+            "per method"
+        );
         let internal = Pacer::default();
         for _ in 0..50 {
             assert!(internal.take_at("conversations.history", false, t).is_ok());
