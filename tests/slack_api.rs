@@ -31,6 +31,7 @@ fn connector(server: &MockServer, watch: &str) -> SlackConnector {
         base: server.uri(),
         token: Secret::new("xoxb-fixture-token-XYZ"),
         user_token: None,
+        app_token: None,
         watch: toml::from_str::<Watch>(watch).unwrap(),
         access: Access::Auto,
     })
@@ -357,6 +358,7 @@ async fn account_add_checks_the_bot_token_and_names_missing_scopes() {
         token_env: Some("HARK_TEST_SLACK_BOT".into()),
         token_cmd: None,
         user_token_env: None,
+        app_token_env: None,
         name: None,
         app: "auto".into(),
         server: Some(server.uri()),
@@ -462,4 +464,91 @@ fn doctor_checks_both_tokens_and_names_a_rejection() {
         "{text}"
     );
     drop(runtime);
+}
+
+/// Socket Mode: with an app-level token, a mention Slack pushes is in the next fetch, before
+/// any history read of its channel could see it, and its envelope is acknowledged.
+#[tokio::test]
+async fn socket_mode_delivers_a_mention_at_once_and_acknowledges_it() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message as Frame;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let ws_url = format!("ws://{}/link/?ticket=kit", listener.local_addr().unwrap());
+    let (acked, mut acks) = tokio::sync::mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        // The hello of the docs' Socket Mode page, then an app_mention envelope.
+        let hello = json!({"type": "hello", "num_connections": 1,
+            "connection_info": {"app_id": "A01K1A1A1A1"}});
+        ws.send(Frame::Text(hello.to_string().into()))
+            .await
+            .unwrap();
+        let envelope = json!({"envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf",
+            "payload": {"type": "event_callback", "event": {"type": "app_mention",
+                "user": "U061F7AUR", "text": format!("<@{BOT_USER}> is the cold brew back?"),
+                "ts": "1700000500.000100", "channel": GENERAL, "event_ts": "1700000500.000100"}},
+            "type": "events_api", "accepts_response_payload": false, "retry_attempt": 0});
+        ws.send(Frame::Text(envelope.to_string().into()))
+            .await
+            .unwrap();
+        while let Some(Ok(frame)) = ws.next().await {
+            if let Frame::Text(t) = frame {
+                acked.send(t.to_string()).unwrap();
+            }
+        }
+    });
+    let server = MockServer::start().await;
+    mount_basics(&server).await;
+    Mock::given(path("/api/conversations.history"))
+        .respond_with(json_answer(
+            json!({"ok": true, "messages": [], "has_more": false}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/apps.connections.open"))
+        .and(wiremock::matchers::header(
+            "authorization",
+            "Bearer xapp-kit-app-token",
+        ))
+        .respond_with(json_answer(json!({"ok": true, "url": ws_url})))
+        .mount(&server)
+        .await;
+    let c = SlackConnector::new(Settings {
+        app_token: Some(Secret::new("xapp-kit-app-token")),
+        ..connector_settings(&server)
+    })
+    .unwrap();
+    let mut cursor = None;
+    assert!(
+        round(&c, &mut cursor).await.items.is_empty(),
+        "nothing in history"
+    );
+    let ack = tokio::time::timeout(std::time::Duration::from_secs(10), acks.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&ack).unwrap(),
+        json!({"envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf"})
+    );
+    let page = round(&c, &mut cursor).await;
+    let mention = page.items.first().expect("the pushed mention");
+    assert_eq!(mention.kind, ItemKind::Mention);
+    assert_eq!(mention.external_id, format!("{GENERAL}/1700000500.000100"));
+    assert_eq!(mention.body, format!("@{BOT_USER} is the cold brew back?"));
+    assert!(round(&c, &mut cursor).await.items.is_empty(), "taken once");
+}
+
+fn connector_settings(server: &MockServer) -> Settings {
+    Settings {
+        base: server.uri(),
+        token: Secret::new("xoxb-fixture-token-XYZ"),
+        user_token: None,
+        app_token: None,
+        watch: Watch::default(),
+        access: Access::Auto,
+    }
 }

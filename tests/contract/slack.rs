@@ -278,6 +278,7 @@ impl Slack {
             base: self.server.uri(),
             token: Secret::new("xoxb-kit-bot-token"),
             user_token: Some(Secret::new("xoxp-kit-admin-token")),
+            app_token: None,
             watch: Default::default(),
             access: Access::Auto,
         }

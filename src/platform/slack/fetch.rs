@@ -39,6 +39,7 @@ impl Unit {
 
 pub async fn fetch(c: &SlackConnector, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {
     let me = c.me().await?;
+    c.start_socket();
     let mut state = State::parse(cursor);
     match c.access {
         Access::Internal => state.limited = false,
@@ -92,10 +93,32 @@ pub async fn fetch(c: &SlackConnector, cursor: Option<&str>) -> Result<FetchPage
     let next = c.queue.lock().unwrap().front().map(Unit::method);
     page.more = !paused && next.is_some_and(|m| c.pacer.budget(m, state.limited).0 > 0);
     page.next_cursor = Some(state.encode());
+    pushed(c, &me, &rooms, &mut page);
     c.name_authors(&mut page.items).await;
     page.items
         .sort_by_key(|item| std::cmp::Reverse(item.created_at));
     Ok(page)
+}
+
+/// Mentions and DMs Socket Mode pushed since the last fetch, as items (the history read
+/// finds them again later; the store keeps one).
+fn pushed(c: &SlackConnector, me: &Me, rooms: &[Room], page: &mut FetchPage) {
+    let events = std::mem::take(&mut *c.pushed.lock().unwrap());
+    for (channel, raw) in events {
+        let Some(room) = rooms.iter().find(|r| r.id == channel) else {
+            continue;
+        };
+        let Read::Message(msg) = messages::read(&channel, &raw) else {
+            continue;
+        };
+        let id = messages::id(&channel, &msg.ts);
+        if page.items.iter().any(|i| i.external_id == id) {
+            continue;
+        }
+        if let Some(kind) = classify(c, me, room, &msg, false) {
+            page.items.push(msg.item(kind, me.url.as_deref()));
+        }
+    }
 }
 
 /// The round's units: every watched channel, then every followed thread of one.

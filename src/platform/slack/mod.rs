@@ -9,7 +9,7 @@
 //! - [`reply`] (with the read-back before any resend) and [`moderation`]: the outbox.
 //! - [`setup`]: `hark account add slack`.
 //!
-//! Socket Mode (app mentions pushed over a websocket) is not built: polling stands alone.
+//! - [`socket`]: Socket Mode, with an app-level token: mentions and DMs pushed at once.
 
 pub mod client;
 pub mod cursor;
@@ -20,6 +20,7 @@ pub mod moderation;
 pub mod reply;
 pub mod rooms;
 pub mod setup;
+pub mod socket;
 pub mod tiers;
 pub mod users;
 
@@ -58,6 +59,13 @@ pub struct SlackSettings {
     /// …or a command printing it.
     #[serde(default)]
     pub user_token_cmd: Option<String>,
+    /// An app-level token (`xapp-…`, scope `connections:write`) for Socket Mode: mentions
+    /// and DMs pushed as they happen. An environment variable…
+    #[serde(default)]
+    pub app_token_env: Option<String>,
+    /// …or a command printing it.
+    #[serde(default)]
+    pub app_token_cmd: Option<String>,
 }
 
 /// How a connector is set up (from `[[account]]`, or by tests).
@@ -68,6 +76,8 @@ pub struct Settings {
     /// The bot token (`xoxb-…`).
     pub token: Secret,
     pub user_token: Option<Secret>,
+    /// The app-level token, for Socket Mode.
+    pub app_token: Option<Secret>,
     pub watch: Watch,
     pub access: Access,
 }
@@ -100,6 +110,18 @@ pub struct SlackConnector {
     limited_notice: Trouble,
     /// user id → (handle, name); `None` when Slack gave none.
     names: Mutex<std::collections::HashMap<String, Option<users::Name>>>,
+    /// Socket Mode: the client to open connections with, until the first fetch starts it.
+    app: Mutex<Option<Client>>,
+    socket: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    pushed: socket::Inbox,
+}
+
+impl Drop for SlackConnector {
+    fn drop(&mut self) {
+        if let Some(task) = self.socket.lock().unwrap().take() {
+            task.abort();
+        }
+    }
 }
 
 impl SlackConnector {
@@ -108,7 +130,14 @@ impl SlackConnector {
             Some(token) => Some(Client::new(&settings.base, token)?),
             None => None,
         };
+        let app = match settings.app_token {
+            Some(token) => Some(Client::new(&settings.base, token)?),
+            None => None,
+        };
         let connector = SlackConnector {
+            app: Mutex::new(app),
+            socket: Default::default(),
+            pushed: Default::default(),
             client: Client::new(&settings.base, settings.token)?,
             admin,
             pacer: Pacer::default(),
@@ -156,10 +185,21 @@ impl SlackConnector {
         } else {
             None
         };
+        let app_token = if slack.app_token_env.is_some() || slack.app_token_cmd.is_some() {
+            let source = TokenSource {
+                account: &account.name,
+                env: slack.app_token_env.as_deref(),
+                cmd: slack.app_token_cmd.as_deref(),
+            };
+            Some(crate::secrets::resolve_token(source, None)?)
+        } else {
+            None
+        };
         SlackConnector::new(Settings {
             base,
             token,
             user_token,
+            app_token,
             watch: account.chat.clone().unwrap_or_default(),
             access: slack.app,
         })
@@ -202,6 +242,14 @@ impl SlackConnector {
         args: &[(&str, String)],
     ) -> Result<Value, PlatformError> {
         self.client.get(&self.pacer, limited, method, args).await
+    }
+
+    /// Opens Socket Mode in the background, once, when an app-level token is configured.
+    fn start_socket(&self) {
+        if let Some(app) = self.app.lock().unwrap().take() {
+            let task = tokio::spawn(socket::run(app, self.pushed.clone()));
+            *self.socket.lock().unwrap() = Some(task);
+        }
     }
 
     /// Whether reads run under the limited app's rates.
@@ -353,6 +401,7 @@ mod tests {
             base: "http://127.0.0.1:1".into(),
             token: Secret::new("xoxb-secret-value"),
             user_token: None,
+            app_token: None,
             watch: Watch::default(),
             access: Access::Limited,
         })

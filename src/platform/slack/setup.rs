@@ -34,6 +34,10 @@ pub struct AddArgs {
     /// others' messages and removing people from channels.
     #[arg(long)]
     pub user_token_env: Option<String>,
+    /// Environment variable holding an app-level token (xapp-…, scope connections:write)
+    /// for Socket Mode: mentions and DMs pushed as they happen.
+    #[arg(long)]
+    pub app_token_env: Option<String>,
     /// The account's name in hark (default: slack-<workspace>).
     #[arg(long)]
     pub name: Option<String>,
@@ -94,6 +98,7 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
         base: base.clone(),
         token,
         user_token,
+        app_token: None,
         watch: Default::default(),
         access,
     })?;
@@ -127,6 +132,22 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
             admin.name.as_deref().unwrap_or(&admin.user_id)
         );
     }
+    if let Some(v) = &args.app_token_env {
+        let app_token = crate::secrets::resolve_token(
+            TokenSource {
+                account: &name_hint,
+                env: Some(v),
+                cmd: None,
+            },
+            None,
+        )?;
+        let app = super::client::Client::new(&base, app_token)?;
+        super::socket::open(&app, &super::tiers::Pacer::default())
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("Slack did not open Socket Mode with the app-level token: {e}")
+            })?;
+    }
     let team = me.team.clone().unwrap_or_else(|| "workspace".into());
     let name = args.name.clone().unwrap_or_else(|| {
         let slug: String = team
@@ -147,6 +168,9 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
     let mut slack = format!("app = {}\n", toml_string(&args.app));
     if let Some(v) = &args.user_token_env {
         slack.push_str(&format!("user_token_env = {}\n", toml_string(v)));
+    }
+    if let Some(v) = &args.app_token_env {
+        slack.push_str(&format!("app_token_env = {}\n", toml_string(v)));
     }
     Ok(format!(
         "# signed in as {} ({}) in {team}\n{admin_line}[[account]]\nname = {}\nplatform = \"slack\"\nhandle = {}\n{secret_line}\n{server_line}[account.slack]\n{slack}# Channels to watch (every channel the bot is in when left out); see the README, Slack.\n# [account.chat]\n# rooms = [\"#help\"]\n# modes = {{ \"#help\" = \"support\" }}\n",

@@ -36,6 +36,8 @@ pub enum Access {
 pub fn per_minute(method: &str, limited: bool) -> u32 {
     match method {
         "conversations.history" | "conversations.replies" if limited => 1,
+        // Tier 1.
+        "apps.connections.open" => 1,
         // Tier 2.
         "conversations.list" | "conversations.kick" => 20,
         // Tier 3.
