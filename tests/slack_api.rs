@@ -403,6 +403,12 @@ fn doctor_checks_both_tokens_and_names_a_rejection() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(async {
         let server = MockServer::start().await;
+        Mock::given(path("/api/apps.connections.open"))
+            .respond_with(json_answer(
+                json!({"ok": true, "url": "wss://wss-primary.slack.com/link/?ticket=kit"}),
+            ))
+            .mount(&server)
+            .await;
         Mock::given(path("/api/auth.test"))
             .respond_with(|r: &Request| {
                 let auth = r.headers.get("authorization").unwrap().to_str().unwrap();
@@ -425,7 +431,8 @@ fn doctor_checks_both_tokens_and_names_a_rejection() {
         format!(
             "brand = \"Nimbus\"\n[[account]]\nname = \"community\"\nplatform = \"slack\"\n\
              handle = \"bot\"\nserver = \"{}\"\ntoken_env = \"HARK_DOCTOR_SLACK_BOT\"\n\
-             [account.slack]\nuser_token_env = \"HARK_DOCTOR_SLACK_ADMIN\"\n",
+             [account.slack]\nuser_token_env = \"HARK_DOCTOR_SLACK_ADMIN\"\n\
+             app_token_env = \"HARK_DOCTOR_SLACK_APP\"\n",
             server.uri()
         ),
     )
@@ -438,6 +445,7 @@ fn doctor_checks_both_tokens_and_names_a_rejection() {
         .arg("doctor")
         .env("HARK_DOCTOR_SLACK_BOT", "xoxb-doctor-bot-XYZ")
         .env("HARK_DOCTOR_SLACK_ADMIN", "xoxp-doctor-admin-XYZ")
+        .env("HARK_DOCTOR_SLACK_APP", "xapp-doctor-app-XYZ")
         .output()
         .unwrap();
     let text = format!(
@@ -460,7 +468,13 @@ fn doctor_checks_both_tokens_and_names_a_rejection() {
         "{text}"
     );
     assert!(
-        !text.contains("doctor-bot-XYZ") && !text.contains("doctor-admin-XYZ"),
+        line("socket mode community").contains("the app-level token opens a connection"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("doctor-bot-XYZ")
+            && !text.contains("doctor-admin-XYZ")
+            && !text.contains("doctor-app-XYZ"),
         "{text}"
     );
     drop(runtime);

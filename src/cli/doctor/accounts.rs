@@ -218,6 +218,18 @@ async fn slack(
             Err(e) => refused(name, base, &e, "create a new user token for the admin"),
         });
     }
+    if let Ok(Some(socket)) = tokio::time::timeout(TIMEOUT, connector.verify_socket()).await {
+        let name = format!("socket mode {}", account.name);
+        checks.push(match socket {
+            Ok(()) => Check::pass(name, "the app-level token opens a connection"),
+            Err(e) => refused(
+                name,
+                base,
+                &e,
+                "create an app-level token with connections:write and turn Socket Mode on",
+            ),
+        });
+    }
     checks
 }
 

@@ -244,6 +244,15 @@ impl SlackConnector {
         self.client.get(&self.pacer, limited, method, args).await
     }
 
+    /// `apps.connections.open` with the app-level token, when there is one and Socket
+    /// Mode has not started: for `hark doctor`.
+    pub async fn verify_socket(&self) -> Option<Result<(), PlatformError>> {
+        let app = self.app.lock().unwrap().take()?;
+        let checked = socket::open(&app, &Pacer::default()).await.map(|_| ());
+        *self.app.lock().unwrap() = Some(app);
+        Some(checked)
+    }
+
     /// Opens Socket Mode in the background, once, when an app-level token is configured.
     fn start_socket(&self) {
         if let Some(app) = self.app.lock().unwrap().take() {
