@@ -48,6 +48,19 @@ pub async fn fetch(c: &SlackConnector, cursor: Option<&str>) -> Result<FetchPage
     }
     c.note_access(state.limited);
     let rooms = c.rooms().await?;
+    // Threads the bot replied in since the last fetch are followed from its reply on.
+    let replied = std::mem::take(&mut *c.replied.lock().unwrap());
+    for (key, ts) in replied {
+        state.follow(key.clone(), &ts, Some(&ts));
+        if let Some(thread) = state.threads.get_mut(&key) {
+            thread.own = true;
+        }
+        let unit = Unit::Thread(key);
+        let mut queue = c.queue.lock().unwrap();
+        if !queue.is_empty() && !queue.contains(&unit) {
+            queue.push_back(unit);
+        }
+    }
     let before = state.clone();
     let mut page = FetchPage::default();
     if c.queue.lock().unwrap().is_empty() {

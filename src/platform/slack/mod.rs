@@ -114,6 +114,9 @@ pub struct SlackConnector {
     app: Mutex<Option<Client>>,
     socket: Mutex<Option<tokio::task::JoinHandle<()>>>,
     pushed: socket::Inbox,
+    /// Threads the bot replied in since the last fetch: (thread key, the reply's ts).
+    /// History never shows an older thread's new replies, so the fetch follows these.
+    replied: Mutex<Vec<(String, String)>>,
 }
 
 impl Drop for SlackConnector {
@@ -138,6 +141,7 @@ impl SlackConnector {
             app: Mutex::new(app),
             socket: Default::default(),
             pushed: Default::default(),
+            replied: Default::default(),
             client: Client::new(&settings.base, settings.token)?,
             admin,
             pacer: Pacer::default(),

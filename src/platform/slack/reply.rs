@@ -71,10 +71,15 @@ pub async fn send(
         .as_str()
         .map(str::to_string)
         .unwrap_or(place(target)?.0);
-    answer["ts"]
-        .as_str()
-        .map(|ts| messages::id(&channel, ts))
-        .ok_or_else(|| PlatformError::Malformed("chat.postMessage: the answer names no ts".into()))
+    let ts = answer["ts"].as_str().ok_or_else(|| {
+        PlatformError::Malformed("chat.postMessage: the answer names no ts".into())
+    })?;
+    if let Some(root) = thread_ts(target) {
+        // The fan's answer to this reply is owed a look: follow the thread from here.
+        let key = messages::id(&channel, &root);
+        c.replied.lock().unwrap().push((key, ts.to_string()));
+    }
+    Ok(messages::id(&channel, ts))
 }
 
 /// The same words, whatever Slack did to spaces and escaping.
