@@ -32,6 +32,7 @@ pub fn config() -> Config {
             graph: None,
             linkedin: None,
             discord: None,
+            slack: None,
         })
         .collect();
     let moderation = Config::parse(MODERATION, std::path::Path::new("demo moderation"))

@@ -56,6 +56,8 @@ pub struct StatusUpdate {
     pub usage: Option<(u64, u64)>,
     /// Something to say once (see [`Connector::take_notice`]).
     pub notice: Option<String>,
+    /// A standing fact about the account's access (see [`Connector::status_note`]).
+    pub note: Option<String>,
 }
 
 /// Timing of one poller.
@@ -116,6 +118,7 @@ impl Poller {
             budget: self.connector.rate_remaining(),
             usage: self.connector.monthly_usage(),
             notice: self.connector.take_notice(),
+            note: self.connector.status_note(),
         });
     }
 

@@ -213,6 +213,7 @@ mod tests {
             graph: None,
             linkedin: None,
             discord: None,
+            slack: None,
         }
     }
 

@@ -26,6 +26,8 @@ mod matrix_adapter;
 mod meta_adapter;
 #[path = "contract/outbox_cases.rs"]
 mod outbox_cases;
+#[path = "contract/slack.rs"]
+mod slack_adapter;
 #[path = "contract/x.rs"]
 mod x_adapter;
 
@@ -83,6 +85,7 @@ full_kit!(instagram: crate::meta_adapter::Instagram);
 
 full_kit!(linkedin: crate::linkedin_adapter::LinkedIn);
 full_kit!(discord: crate::discord_adapter::Discord);
+full_kit!(slack: crate::slack_adapter::Slack);
 
 // The demo has no HTTP: it passes the outbox cases.
 kit!(demo: crate::demo_adapter::Demo;

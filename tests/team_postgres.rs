@@ -441,7 +441,7 @@ async fn two_instances_see_each_others_states_tags_notes_and_incident_ticks() {
             auto_assign: None,
         };
         who.w
-            .call(move |conn| Ok(hark::store::team::set_local(conn, Some(&local))?))
+            .call(move |conn| hark::store::team::set_local(conn, Some(&local)))
             .await
             .unwrap();
     }

@@ -152,6 +152,7 @@ fn model(width: u16, height: u16) -> Model {
                 budget: None,
                 usage: None,
                 notice: None,
+                note: None,
             }),
         );
     }
@@ -219,6 +220,7 @@ fn the_status_bar_shows_a_platforms_remaining_request_budget() {
             budget: Some((287, 300)),
             usage: None,
             notice: None,
+            note: None,
         }),
     );
     let screen = screen(&render(&model, 120, 24));
@@ -237,6 +239,7 @@ fn the_status_bar_shows_xs_monthly_reads_beside_the_request_budget() {
             budget: Some((449, 450)),
             usage: Some((8_700, 10_000)),
             notice: None,
+            note: None,
         }),
     );
     let screen = screen(&render(&model, 120, 24));
@@ -244,6 +247,31 @@ fn the_status_bar_shows_xs_monthly_reads_beside_the_request_budget() {
         screen.contains("brand-x ✓ 5s 449/450 · 8.7k/10k reads this month"),
         "{screen}"
     );
+}
+
+#[test]
+fn the_status_bar_says_when_slack_limits_the_app_and_stops_when_it_no_longer_does() {
+    let mut model = model(120, 24);
+    let poll = |note: Option<&str>| {
+        Msg::Poll(StatusUpdate {
+            account: "community".into(),
+            status: PollStatus::Ok { at: NOW - 5 },
+            new_items: 0,
+            budget: Some((0, 1)),
+            notice: None,
+            note: note.map(str::to_string),
+            usage: None,
+        })
+    };
+    update(&mut model, poll(Some("limited app: 1 read/min")));
+    let screen_text = screen(&render(&model, 120, 24));
+    assert!(
+        screen_text.contains("community ✓ 5s 0/1 limited app: 1 read/min"),
+        "{screen_text}"
+    );
+    update(&mut model, poll(None));
+    let screen_text = screen(&render(&model, 120, 24));
+    assert!(!screen_text.contains("limited app"), "{screen_text}");
 }
 
 #[test]

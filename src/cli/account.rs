@@ -43,6 +43,11 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
             print!("{block}");
             return Ok(());
         }
+        AddPlatform::Slack(args) => {
+            let block = runtime()?.block_on(crate::platform::slack::setup::add(&args))?;
+            print!("{block}");
+            return Ok(());
+        }
         AddPlatform::Facebook(args) => {
             return add_meta_account(Network::Facebook, &args.page, &args.token, data_dir)
         }
@@ -130,7 +135,7 @@ pub fn list(workspace: &crate::workspace::Workspace, json: bool) -> anyhow::Resu
     if lines.is_empty() {
         println!(
             "no [[account]] in {}: try `hark demo`, or `hark account add \
-             mastodon|bluesky|matrix|x|facebook|instagram|discord`",
+             mastodon|bluesky|matrix|x|facebook|instagram|linkedin|discord|slack`",
             workspace.config_path.display()
         );
     }

@@ -184,6 +184,8 @@ pub enum AddPlatform {
     Linkedin(crate::platform::linkedin::setup::AddArgs),
     /// A Discord bot in one server (bot token from --token-env or --token-cmd).
     Discord(crate::platform::discord::setup::AddArgs),
+    /// A Slack workspace through a bot token (and optionally an admin's user token).
+    Slack(crate::platform::slack::setup::AddArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -53,6 +53,9 @@ pub struct AccountConfig {
     /// Discord: `[account.discord]` (the guild, the time-out length).
     #[serde(default)]
     pub discord: Option<super::discord::DiscordSettings>,
+    /// Slack: `[account.slack]` (the app's rate limits, an admin's user token).
+    #[serde(default)]
+    pub slack: Option<super::slack::SlackSettings>,
 }
 
 impl AccountConfig {
@@ -112,6 +115,12 @@ pub fn validate(accounts: &[AccountConfig]) -> Result<(), String> {
         if account.platform == "discord" {
             super::discord::settings_of(account)
                 .map_err(|e| format!("account `{}`: {e}", account.name))?;
+        }
+        if account.slack.is_some() && account.platform != "slack" {
+            return Err(format!(
+                "account `{}`: [account.slack] is for Slack accounts, not {}",
+                account.name, account.platform
+            ));
         }
         if matches!(account.platform.as_str(), "facebook" | "instagram") {
             super::meta::settings_of(account)

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::domain::ItemKind;
 
 /// The platforms whose accounts take `[account.chat]`.
-pub const PLATFORMS: &[&str] = &["matrix", "discord"];
+pub const PLATFORMS: &[&str] = &["matrix", "discord", "slack"];
 
 /// How much of one room becomes items.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -356,7 +356,7 @@ mod tests {
         );
         let err = validate(&[masto]).unwrap_err();
         assert!(
-            err.contains("[account.chat] is for chat platforms (matrix, discord)"),
+            err.contains("[account.chat] is for chat platforms (matrix, discord, slack)"),
             "{err}"
         );
         let bare = parse("name = \"mx\"\nplatform = \"matrix\"");

@@ -17,6 +17,7 @@ pub mod quote;
 pub mod rate_limit;
 pub mod server;
 pub mod signin;
+pub mod slack;
 pub mod window;
 pub mod x;
 
@@ -44,6 +45,7 @@ pub const KNOWN_PLATFORMS: &[&str] = &[
     "instagram",
     "linkedin",
     "discord",
+    "slack",
 ];
 
 /// One page of a fetch.
@@ -91,6 +93,10 @@ pub fn actions_for(
     facts: &ItemFacts,
     supported: &[&'static str],
 ) -> Vec<&'static str> {
+    if platform == "slack" {
+        // Slack's rules depend on the tokens, which the supported kinds say.
+        return slack::moderation::actions_for(facts, supported);
+    }
     let allowed: fn(&ItemFacts, &str) -> bool = match platform {
         "mastodon" => mastodon::moderation::allows,
         "bluesky" => bluesky::moderation::allows,
@@ -157,6 +163,12 @@ pub trait Connector: Send + Sync {
     /// The platform's monthly read allowance as last reported: (used, cap), for the status
     /// bar. `None` where the platform does not report one.
     fn monthly_usage(&self) -> Option<(u64, u64)> {
+        None
+    }
+
+    /// A standing fact about the account's access, shown next to its status while it holds
+    /// (Slack's limited app: "limited app: 1 read/min").
+    fn status_note(&self) -> Option<String> {
         None
     }
 
@@ -266,6 +278,9 @@ pub fn connect_in(
         )?)),
         "x" => Ok(Arc::new(x::XConnector::from_account(account, data_dir)?)),
         "discord" => Ok(Arc::new(discord::DiscordConnector::from_account(
+            account, data_dir,
+        )?)),
+        "slack" => Ok(Arc::new(slack::SlackConnector::from_account(
             account, data_dir,
         )?)),
         "facebook" | "instagram" => Ok(Arc::new(meta::MetaConnector::from_account(

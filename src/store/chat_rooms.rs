@@ -1,5 +1,5 @@
 //! Rooms of chat accounts: the label the list shows beside a chat item and the account's
-//! power levels there (see migration 021). Written in the ingest's transaction; a row is
+//! power levels there (see migration 020_chat_rooms). Written in the ingest's transaction; a row is
 //! rewritten only when what it holds changed, so a sync that repeats a room is no change
 //! for the panes.
 

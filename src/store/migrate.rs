@@ -26,10 +26,10 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/016_incidents.sql"),
     include_str!("migrations/017_snooze_people.sql"),
     include_str!("migrations/018_search_stemming.sql"),
-    include_str!("migrations/020_team_assign.sql"),
-    include_str!("migrations/021_chat_rooms.sql"),
-    include_str!("migrations/026_author_trigram.sql"),
-    include_str!("migrations/019_team_sync.sql"),
+    include_str!("migrations/019_team_assign.sql"),
+    include_str!("migrations/020_chat_rooms.sql"),
+    include_str!("migrations/021_author_trigram.sql"),
+    include_str!("migrations/022_team_sync.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -88,5 +88,6 @@ fn report(poller: &Poller, status: PollStatus, new_items: usize, notice: Option<
         budget: poller.connector.rate_remaining(),
         notice: notice.or_else(|| poller.connector.take_notice()),
         usage: poller.connector.monthly_usage(),
+        note: poller.connector.status_note(),
     });
 }

@@ -255,6 +255,10 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Some(usage) => model.status.usages.insert(update.account.clone(), usage),
                 None => model.status.usages.remove(&update.account),
             };
+            match update.note {
+                Some(note) => model.status.notes.insert(update.account.clone(), note),
+                None => model.status.notes.remove(&update.account),
+            };
             model.status.accounts.insert(update.account, update.status);
         }
         Msg::Wrote(outcome) => {
@@ -1107,6 +1111,7 @@ mod tests {
                 budget: Some((3, 300)),
                 usage: None,
                 notice: None,
+                note: None,
             }),
         );
         assert_eq!(model.status.last_error.as_deref(), Some("masto: timeout"));
@@ -1124,6 +1129,7 @@ mod tests {
                 budget: None,
                 usage: None,
                 notice: notice.map(str::to_string),
+                note: None,
             })
         };
         update(&mut model, poll(Some("DMs unavailable (HTTP 400)")));

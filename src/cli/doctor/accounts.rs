@@ -33,6 +33,7 @@ async fn one(account: &AccountConfig, data_dir: &Path) -> Vec<Check> {
         "x" => x(account, data_dir, token, server).await,
         "linkedin" => linkedin(account, data_dir, token, server).await,
         "discord" => discord(account, data_dir, token, server).await,
+        "slack" => slack(account, data_dir, token, server).await,
         "facebook" | "instagram" => meta(account, data_dir, token, server).await,
         other => vec![Check::fail(
             format!("account {}", account.name),
@@ -166,6 +167,72 @@ async fn x(
         Err(_) => unreachable(server_name, base),
     };
     vec![token, check]
+}
+
+/// Slack: `auth.test` with the bot token, and with the admin's user token when set.
+async fn slack(
+    account: &AccountConfig,
+    data_dir: &Path,
+    token_name: String,
+    server_name: String,
+) -> Vec<Check> {
+    use crate::platform::slack;
+    let connector = match slack::SlackConnector::from_account(account, Some(data_dir)) {
+        Ok(c) => c,
+        Err(e) => {
+            let fix = token_fix(account);
+            return vec![Check::fail(token_name, crate::cli::error_text(&e), fix)];
+        }
+    };
+    let token = Check::pass(token_name, source(account));
+    let base = account.server.as_deref().unwrap_or(slack::client::API_BASE);
+    let renew = "create a new bot token in the app's OAuth & Permissions";
+    let mut checks = vec![token];
+    checks.push(
+        match tokio::time::timeout(TIMEOUT, connector.verify()).await {
+            Ok(Ok(me)) if me.bot_id.is_none() => Check::fail(
+                server_name.clone(),
+                format!("the token is a user's ({}), not a bot's", me.user_id),
+                "use the app's Bot User OAuth Token (xoxb-…)",
+            ),
+            Ok(Ok(me)) => Check::pass(
+                server_name.clone(),
+                format!(
+                    "{base} accepts the bot token ({} in {})",
+                    me.name.as_deref().unwrap_or(&me.user_id),
+                    me.team.as_deref().unwrap_or("the workspace")
+                ),
+            ),
+            Ok(Err(e)) => refused(server_name.clone(), base, &e, renew),
+            Err(_) => unreachable(server_name.clone(), base),
+        },
+    );
+    if let Ok(Some(admin)) = tokio::time::timeout(TIMEOUT, connector.verify_admin()).await {
+        let name = format!("user token {}", account.name);
+        checks.push(match admin {
+            Ok(me) => Check::pass(
+                name,
+                format!(
+                    "{base} accepts it ({})",
+                    me.name.as_deref().unwrap_or(&me.user_id)
+                ),
+            ),
+            Err(e) => refused(name, base, &e, "create a new user token for the admin"),
+        });
+    }
+    if let Ok(Some(socket)) = tokio::time::timeout(TIMEOUT, connector.verify_socket()).await {
+        let name = format!("socket mode {}", account.name);
+        checks.push(match socket {
+            Ok(()) => Check::pass(name, "the app-level token opens a connection"),
+            Err(e) => refused(
+                name,
+                base,
+                &e,
+                "create an app-level token with connections:write and turn Socket Mode on",
+            ),
+        });
+    }
+    checks
 }
 
 /// Discord: the token is a bot's (`/users/@me`), its Message Content intent is on, and

@@ -48,6 +48,7 @@ pub async fn add(args: &AddArgs) -> anyhow::Result<String> {
         graph: None,
         linkedin: None,
         discord: None,
+        slack: None,
     };
     // No session file: a check must not leave a token behind.
     let connector = super::BlueskyConnector::from_account(&account, None)?;

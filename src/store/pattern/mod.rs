@@ -188,7 +188,7 @@ fn build(pattern: &Pattern, now: UnixTime, params: &mut Vec<Value>) -> String {
 /// has no trigram and reads every author.
 const TRIGRAM: usize = 3;
 
-/// `~a` through the trigram index (migration 026), folding case and accents.
+/// `~a` through the trigram index (migration 021_author_trigram), folding case and accents.
 const AUTHOR_TRIGRAM: &str =
     "i.author_id IN (SELECT rowid FROM authors_trigram WHERE authors_trigram MATCH ?)";
 

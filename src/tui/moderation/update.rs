@@ -1085,6 +1085,7 @@ mod tests {
             graph: None,
             linkedin: None,
             discord: None,
+            slack: None,
         };
         crate::secrets::store_token_file(
             dir.path(),

@@ -14,6 +14,8 @@ pub struct Status {
     pub budgets: BTreeMap<String, (u32, u32)>,
     /// Monthly reads (used, cap) of the accounts whose platform reports them.
     pub usages: BTreeMap<String, (u64, u64)>,
+    /// Standing notes on an account's access ("limited app: 1 read/min").
+    pub notes: BTreeMap<String, String>,
     pub last_error: Option<String>,
     /// (unreadable records set aside, notifications older than the look-back).
     pub aside: (u64, u64),
@@ -32,6 +34,7 @@ impl Default for Status {
             accounts: BTreeMap::new(),
             budgets: BTreeMap::new(),
             usages: BTreeMap::new(),
+            notes: BTreeMap::new(),
             last_error: None,
             message: None,
             aside: (0, 0),

@@ -51,6 +51,9 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
         if let Some(&(used, cap)) = model.status.usages.get(name) {
             spans.push(monthly_usage(used, cap));
         }
+        if let Some(note) = model.status.notes.get(name) {
+            spans.push(Span::raw(format!(" {}", inert_line(note))).fg(Color::Yellow));
+        }
         spans.push(Span::raw("  "));
     }
     if let Some(span) = outbox_attention(model.status.outbox_attention) {
