@@ -34,7 +34,7 @@ pub fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
             platform::connect_in(a, Some(&workspace.data_dir))
         })?;
         let mut outbox = worker::for_accounts(&writer.handle(), &shared).await?;
-        let team = crate::team::Team::start_in(&workspace, writer.handle()).await?;
+        let team = crate::cli::team::start_in(&workspace, writer.handle()).await?;
         outbox.gate = team.as_ref().map(|t| t.gate.clone() as _);
         if once {
             let pipeline = Arc::new(workspace.pipeline()?);

@@ -94,3 +94,31 @@ fn ago(secs: i64) -> String {
         s => format!("{} h", s / 3600),
     }
 }
+
+/// Starts team mode when the config has `[team]`; `None` (and nothing started) without
+/// it. The accounts offered for poll leases are those configured here (this machine holds
+/// their tokens), polled as often as the most eager of them.
+pub async fn start_in(
+    workspace: &crate::workspace::Workspace,
+    writer: crate::store::WriterHandle,
+) -> anyhow::Result<Option<crate::team::Team>> {
+    let Some(team) = workspace.config.team.as_ref() else {
+        return Ok(None);
+    };
+    let accounts: Vec<String> = workspace
+        .config
+        .accounts
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    let interval = workspace
+        .config
+        .accounts
+        .iter()
+        .map(|a| workspace.config.poll.interval_for(a))
+        .min()
+        .unwrap_or(workspace.config.poll.interval);
+    Ok(Some(
+        crate::team::Team::start(team, writer, accounts, interval).await?,
+    ))
+}

@@ -19,7 +19,7 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let shared = worker::connect_all(&workspace.config.accounts, |a| {
             platform::connect_in(a, Some(&workspace.data_dir))
         })?;
-        let team = crate::team::Team::start_in(&workspace, writer.handle()).await?;
+        let team = crate::cli::team::start_in(&workspace, writer.handle()).await?;
         let mut tasks = workspace
             .spawn_pollers_with(
                 &writer.handle(),

@@ -115,31 +115,6 @@ pub struct Team {
 }
 
 impl Team {
-    /// Starts team mode when the config has `[team]`; `None` (and nothing started)
-    /// without it.
-    pub async fn start_in(
-        workspace: &crate::workspace::Workspace,
-        writer: crate::store::WriterHandle,
-    ) -> anyhow::Result<Option<Team>> {
-        let Some(team) = workspace.config.team.as_ref() else {
-            return Ok(None);
-        };
-        let accounts: Vec<String> = workspace
-            .config
-            .accounts
-            .iter()
-            .map(|a| a.name.clone())
-            .collect();
-        let interval = workspace
-            .config
-            .accounts
-            .iter()
-            .map(|a| workspace.config.poll.interval_for(a))
-            .min()
-            .unwrap_or(workspace.config.poll.interval);
-        Ok(Some(Team::start(team, writer, accounts, interval).await?))
-    }
-
     /// Starts following the team, and taking the poll leases of `accounts` (those this
     /// machine holds a token for) polled every `interval`.
     pub async fn start(
