@@ -35,23 +35,78 @@ const WORDS: &[(&str, &[&str])] = &[
     (
         "en",
         &[
-            "refund", "late", "delivery", "stale", "croissant", "barista", "queue", "loyalty",
-            "card", "app", "login", "broken", "menu", "price", "latte", "oat", "milk", "the",
-            "and", "was", "again", "still", "with", "for", "you", "this", "great", "thanks",
+            "refund",
+            "late",
+            "delivery",
+            "stale",
+            "croissant",
+            "barista",
+            "queue",
+            "loyalty",
+            "card",
+            "app",
+            "login",
+            "broken",
+            "menu",
+            "price",
+            "latte",
+            "oat",
+            "milk",
+            "the",
+            "and",
+            "was",
+            "again",
+            "still",
+            "with",
+            "for",
+            "you",
+            "this",
+            "great",
+            "thanks",
         ],
     ),
     (
         "es",
         &[
-            "reembolso", "tarde", "pedido", "frío", "camarero", "cola", "tarjeta", "precio",
-            "el", "la", "de", "que", "con", "los", "otra", "vez", "gracias", "café",
+            "reembolso",
+            "tarde",
+            "pedido",
+            "frío",
+            "camarero",
+            "cola",
+            "tarjeta",
+            "precio",
+            "el",
+            "la",
+            "de",
+            "que",
+            "con",
+            "los",
+            "otra",
+            "vez",
+            "gracias",
+            "café",
         ],
     ),
     (
         "fr",
         &[
-            "remboursement", "retard", "commande", "froid", "serveur", "carte", "prix", "le",
-            "la", "les", "des", "pour", "avec", "encore", "merci", "très",
+            "remboursement",
+            "retard",
+            "commande",
+            "froid",
+            "serveur",
+            "carte",
+            "prix",
+            "le",
+            "la",
+            "les",
+            "des",
+            "pour",
+            "avec",
+            "encore",
+            "merci",
+            "très",
         ],
     ),
 ];
@@ -216,7 +271,10 @@ fn seeded() -> Seeded {
         }
         match rng.gen_range(0..100) {
             0..=39 => {
-                let after = *pick(&mut rng, &[60, 600, 1800, 3500, 3600, 3601, 7200, 86_400, 3 * DAY]);
+                let after = *pick(
+                    &mut rng,
+                    &[60, 600, 1800, 3500, 3600, 3601, 7200, 86_400, 3 * DAY],
+                );
                 fx.first_response(id, r.at + rng.gen_range(0..=after));
                 if rng.gen_ratio(1, 2) {
                     fx.outbox(id, "reply", "sent", r.at + after - 1, Some(r.at + after));
@@ -249,7 +307,13 @@ fn seeded() -> Seeded {
         if rng.gen_ratio(1, 50) {
             let state = *pick(&mut rng, &["sent", "queued", "failed"]);
             fx.outbox(id, "hide", state, r.at + 30, Some(r.at + 31));
-            fx.event(id, r.at + 30, "moderation", "rule:spam", r#"{"action":"hide"}"#);
+            fx.event(
+                id,
+                r.at + 30,
+                "moderation",
+                "rule:spam",
+                r#"{"action":"hide"}"#,
+            );
         }
     }
     Seeded { fx }
@@ -275,7 +339,11 @@ fn every_figure_of_a_seeded_cache_stays_the_same() {
     let s = seeded();
     let week = compute(&s, &options(Spec::Week("2026-W47".into())));
     // The figures are large enough to mean something.
-    assert!(week.sections.volume.total > 400, "{}", week.sections.volume.total);
+    assert!(
+        week.sections.volume.total > 400,
+        "{}",
+        week.sections.volume.total
+    );
     assert!(week.sections.recurring.terms.len() >= 3);
     assert!(week.sections.people.new_voices > 0);
     let md = report::render(&week, Format::Md, Some("seeded"));
@@ -286,7 +354,10 @@ fn every_figure_of_a_seeded_cache_stays_the_same() {
         .map(|(name, svg)| format!("{name} {} bytes\n{svg}", svg.len()))
         .collect();
     insta::assert_snapshot!("seeded_w47_charts", charts.join("\n"));
-    insta::assert_snapshot!("seeded_w47_json", report::render(&week, Format::Json, None).text);
+    insta::assert_snapshot!(
+        "seeded_w47_json",
+        report::render(&week, Format::Json, None).text
+    );
     let month = compute(
         &s,
         &options(Spec::Range {
@@ -294,7 +365,10 @@ fn every_figure_of_a_seeded_cache_stays_the_same() {
             to: "2026-11-25".into(),
         }),
     );
-    insta::assert_snapshot!("seeded_31_days_json", report::render(&month, Format::Json, None).text);
+    insta::assert_snapshot!(
+        "seeded_31_days_json",
+        report::render(&month, Format::Json, None).text
+    );
     let mut business = options(Spec::Week("2026-W46".into()));
     business.clock = hark::sla::Clock::business(
         hark::sla::WeekHours::parse("mon-fri 09:00-18:00").unwrap(),
