@@ -246,7 +246,7 @@ fn weekly_report(path: &Path, total: u64) -> anyhow::Result<Vec<Figure>> {
     } else {
         ("< 1 s", Duration::from_secs(1))
     };
-    let conn = crate::store::open_ro(path)?;
+    let conn = crate::store::report::open(path)?;
     let wall = crate::report::Options {
         spec: crate::report::period::Spec::LastWeek,
         tz: "Europe/Madrid".into(),

@@ -123,7 +123,7 @@ impl Named<'_, '_> {
             .map(|(id, c)| (*id, rank(Borrow::<Counts>::borrow(c))))
             .filter(|(_, r)| r.0 > 0)
             .collect();
-        ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1));
+        ranked.sort_unstable_by_key(|r| std::cmp::Reverse(r.1));
         if let Some(&(_, cut)) = ranked.get(n.saturating_sub(1)) {
             ranked.retain(|(_, r)| *r >= cut);
         }

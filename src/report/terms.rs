@@ -92,10 +92,39 @@ fn history_counts(texts: &[Text], wanted: &BTreeMap<String, u64>) -> HashMap<Str
         .enumerate()
         .map(|(i, term)| (term.as_str(), i))
         .collect();
-    let mut counts = vec![0u64; wanted.len()];
+    // Making weeks of text inert and splitting it into words is most of the report's
+    // work: the texts are shared out over the cores.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = texts.len().div_ceil(threads).max(1);
+    let counts = std::thread::scope(|scope| {
+        let index = &index;
+        let parts: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || count_part(part, index)))
+            .collect();
+        let mut counts = vec![0u64; wanted.len()];
+        for part in parts {
+            let part = part.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (total, n) in counts.iter_mut().zip(part) {
+                *total += n;
+            }
+        }
+        counts
+    });
+    wanted
+        .keys()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(term, n)| (term.clone(), n))
+        .collect()
+}
+
+/// [`history_counts`] over some of the texts: a count per term of `index`.
+fn count_part(texts: &[Text], index: &HashMap<&str, usize>) -> Vec<u64> {
+    let mut counts = vec![0u64; index.len()];
     let (mut found, mut pair) = (Vec::<usize>::new(), String::new());
     for text in texts {
-        let words = words(&text.body);
+        let words = words(&crate::sanitize::inert(&text.raw));
         let keep: Vec<bool> = words
             .iter()
             .map(|w| !is_stopword(w, text.lang.as_deref()))
@@ -120,12 +149,7 @@ fn history_counts(texts: &[Text], wanted: &BTreeMap<String, u64>) -> HashMap<Str
             counts[i] += 1;
         }
     }
-    wanted
-        .keys()
-        .zip(counts)
-        .filter(|(_, n)| *n > 0)
-        .map(|(term, n)| (term.clone(), n))
-        .collect()
+    counts
 }
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Recurring> {

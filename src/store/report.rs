@@ -10,6 +10,15 @@ use crate::domain::{SentimentLabel, UnixTime};
 // gets clean text; the markdown writer escapes it further.
 use crate::sanitize::{inert, inert_line};
 
+/// A read-only connection for one report. The report reads weeks of items once: the file
+/// is mapped into memory, so those pages are read in place rather than copied through
+/// the page cache one read call at a time.
+pub fn open(path: &std::path::Path) -> crate::store::Result<Connection> {
+    let conn = crate::store::open_ro(path)?;
+    conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
+    Ok(conn)
+}
+
 /// The kind of a community item, as the volume counts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -143,10 +152,7 @@ pub fn items(
             "dm" => Kind::Dm,
             _ => Kind::Other,
         };
-        let lang = match r.get_ref(9)?.as_str_or_null()? {
-            Some(l) => Some(names.lang_at(l)),
-            None => None,
-        };
+        let lang = r.get_ref(9)?.as_str_or_null()?.map(|l| names.lang_at(l));
         let item = Item {
             id: r.get(0)?,
             platform,
@@ -214,7 +220,9 @@ pub fn wrote_before(conn: &Connection, author_id: i64, before: UnixTime) -> rusq
 /// The text and language of a negative item (the CM's label first).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Text {
-    pub body: String,
+    /// As stored: not yet made inert, so the caller can do that on several cores
+    /// (recurring problems reads weeks of these).
+    pub raw: String,
     pub lang: Option<String>,
 }
 
@@ -233,7 +241,7 @@ pub fn negative_texts(
     )?;
     let rows = stmt.query_map(params![start, end], |r| {
         Ok(Text {
-            body: inert(&r.get::<_, String>(0)?),
+            raw: r.get(0)?,
             lang: r.get(1)?,
         })
     })?;
