@@ -289,11 +289,12 @@ fn seeded() -> Seeded {
         if rng.gen_ratio(1, 20) {
             let label = *pick(&mut rng, &["negative", "neutral", "positive"]);
             fx.manual(id, label);
+            let actor = *pick(&mut rng, &["user", "rule:calm"]);
             fx.event(
                 id,
                 r.at + 100,
                 "sentiment",
-                *pick(&mut rng, &["user", "rule:calm"]),
+                actor,
                 &format!(r#"{{"to":"{label}"}}"#),
             );
         }
