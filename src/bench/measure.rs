@@ -221,6 +221,20 @@ fn search_first_page(path: &Path, view: View) -> anyhow::Result<Figure> {
     ))
 }
 
+/// Only the weekly report's figures (`hark bench report`).
+pub fn report(data_dir: &Path) -> anyhow::Result<Vec<Figure>> {
+    let path = data_dir.join(DB_FILE);
+    anyhow::ensure!(
+        path.exists(),
+        "no cache at {} (run `hark bench generate` first)",
+        path.display()
+    );
+    let total = Reader::open(&path)?.count(&ListQuery::view(View::All))?;
+    let mut figures = vec![figure("items in the cache", total.to_string(), "", None)];
+    figures.extend(weekly_report(&path, total)?);
+    Ok(figures)
+}
+
 /// The weekly report over the last full week of the cache, markdown rendered with its
 /// chart SVGs, on the wall clock and with business hours (`[sla] hours`: every response
 /// time and the waiting backlog measured on the business clock).
@@ -232,7 +246,7 @@ fn weekly_report(path: &Path, total: u64) -> anyhow::Result<Vec<Figure>> {
     } else {
         ("< 1 s", Duration::from_secs(1))
     };
-    let conn = crate::store::open_ro(path)?;
+    let conn = crate::store::report::open(path)?;
     let wall = crate::report::Options {
         spec: crate::report::period::Spec::LastWeek,
         tz: "Europe/Madrid".into(),

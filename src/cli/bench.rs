@@ -38,6 +38,7 @@ pub fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<(
             figures.extend(crate::bench::find::limits(&path)?);
             print_figures(figures);
         }
+        BenchAction::Report => print_figures(crate::bench::measure::report(dir)?),
         BenchAction::Languages => {
             let mut figures = vec![crate::bench::measure::ingest_ratio()?];
             figures.extend(crate::bench::detect::posts_per_second(200_000)?);

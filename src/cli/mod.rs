@@ -203,6 +203,8 @@ pub enum BenchAction {
         #[arg(long, default_value_t = 300)]
         presses: usize,
     },
+    /// Only the weekly report's figures, for the cache in --data-dir.
+    Report,
     /// Only the ingest comparison and language detection speed (no cache needed).
     Languages,
     /// Only the limit-pattern figures; with --reindex, also the full-text index rebuilt

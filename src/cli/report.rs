@@ -51,7 +51,7 @@ pub fn run(workspace: &Workspace, args: &ReportArgs) -> anyhow::Result<()> {
             db.display()
         );
     }
-    let conn = crate::store::open_ro(&db)?;
+    let conn = crate::store::report::open(&db)?;
     let opts = Options {
         spec: args.spec(),
         tz: args

@@ -36,14 +36,13 @@ pub struct ByLanguage {
 
 pub const UNKNOWN: &str = "unknown";
 
-fn lang_of(item: &Item) -> &str {
-    item.lang.as_deref().unwrap_or(UNKNOWN)
-}
-
 pub fn compute(ctx: &Ctx) -> ByLanguage {
-    let mut rows: BTreeMap<&str, LangRow> = BTreeMap::new();
-    for item in &ctx.this {
-        let row = rows.entry(lang_of(item)).or_default();
+    // Counted per language position first (the last slot: not detected), then by name.
+    let n = ctx.names.langs.len();
+    let slot = |item: &Item| item.lang.map_or(n, |l| l as usize);
+    let mut counts = vec![LangRow::default(); n + 1];
+    for item in &ctx.this.rows {
+        let row = &mut counts[slot(item)];
         row.items += 1;
         match item.sentiment() {
             Some(SentimentLabel::Positive) => row.positive += 1,
@@ -52,8 +51,22 @@ pub fn compute(ctx: &Ctx) -> ByLanguage {
             None => row.unscored += 1,
         }
     }
-    for item in &ctx.before {
-        rows.entry(lang_of(item)).or_default().previous += 1;
+    for item in &ctx.before.rows {
+        counts[slot(item)].previous += 1;
+    }
+    let mut rows: BTreeMap<&str, LangRow> = BTreeMap::new();
+    for (i, c) in counts.into_iter().enumerate() {
+        if c.items + c.previous == 0 {
+            continue;
+        }
+        let name = ctx.names.langs.get(i).map_or(UNKNOWN, String::as_str);
+        let row = rows.entry(name).or_default();
+        row.items += c.items;
+        row.previous += c.previous;
+        row.positive += c.positive;
+        row.neutral += c.neutral;
+        row.negative += c.negative;
+        row.unscored += c.unscored;
     }
     let mut languages: Vec<LangRow> = rows
         .into_iter()

@@ -29,7 +29,7 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use crate::domain::UnixTime;
-use crate::store::report::{self as data, Item};
+use crate::store::report as data;
 pub use period::{Period, Spec};
 pub use wording::Wording;
 
@@ -60,10 +60,12 @@ pub struct Ctx<'a> {
     pub conn: &'a Connection,
     pub period: Period,
     pub prev: Period,
-    /// Community items created in the period, oldest first.
-    pub this: Vec<Item>,
-    /// ... in the previous period.
-    pub before: Vec<Item>,
+    /// The platform and language names the items point into.
+    pub names: data::Names,
+    /// Community items created in the period, oldest first, with the negative ones' text.
+    pub this: data::Items,
+    /// ... in the previous period (no text).
+    pub before: data::Items,
     /// Negative items in the four weeks before the period (for recurring problems).
     pub history: Vec<data::Text>,
     /// Where the unanswered backlog is counted from: four weeks before the period.
@@ -102,14 +104,25 @@ pub struct ReportData {
 
 /// Computes the report from the cache.
 pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> {
+    // One snapshot for every section, so a poller writing meanwhile cannot make them
+    // disagree (and the many small lookups share one read lock).
+    let _snapshot = if conn.is_autocommit() {
+        Some(conn.unchecked_transaction()?)
+    } else {
+        None
+    };
     let period = Period::resolve(&opts.spec, &opts.tz, opts.now)?;
     let prev = period.previous()?;
     let history_start = period.weeks_before_start(4)?;
+    let mut names = data::Names::load(conn)?;
+    // Two periods' counts; of the texts, only what recurring problems read.
+    let this = data::items(conn, &mut names, period.start, period.end, true)?;
+    let before = data::items(conn, &mut names, prev.start, prev.end, false)?;
     let ctx = Ctx {
         conn,
-        // Two periods in full; of the four weeks before, only what recurring problems read.
-        this: data::items(conn, period.start, period.end)?,
-        before: data::items(conn, prev.start, prev.end)?,
+        names,
+        this,
+        before,
         history: data::negative_texts(conn, history_start, period.start)?,
         period,
         prev,
@@ -123,7 +136,7 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
         sentiment: sentiment::compute(&ctx)?,
         by_language: languages::compute(&ctx),
         escalations: escalations::compute(&ctx)?,
-        recurring: terms::compute(&ctx),
+        recurring: terms::compute(&ctx)?,
         moderation: moderation::compute(&ctx)?,
         tags: tags::compute(&ctx)?,
         people: people::compute(&ctx)?,

@@ -1,7 +1,8 @@
 //! Section 9: who spoke: advocates (most positive items), detractors (most negative),
 //! and new voices (authors whose first item is in this period).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
 use serde::Serialize;
@@ -31,12 +32,20 @@ pub struct People {
     pub new_voices_top: Vec<Person>,
 }
 
+/// One author's counts for the period, before the few named ones get their handle.
+struct Counts {
+    /// The platform of their first item in the period.
+    platform: u16,
+    items: u64,
+    positive: u64,
+    negative: u64,
+}
+
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<People> {
-    let mut people: BTreeMap<i64, Person> = BTreeMap::new();
-    for item in &ctx.this {
-        let p = people.entry(item.author_id).or_insert_with(|| Person {
-            handle: item.author.clone(),
-            platform: item.platform.clone(),
+    let mut people: HashMap<i64, Counts> = HashMap::new();
+    for item in &ctx.this.rows {
+        let p = people.entry(item.author_id).or_insert(Counts {
+            platform: item.platform,
             items: 0,
             positive: 0,
             negative: 0,
@@ -48,47 +57,97 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<People> {
             _ => {}
         }
     }
-    let top = |key: fn(&Person) -> u64| {
-        let mut v: Vec<Person> = people.values().filter(|p| key(p) > 0).cloned().collect();
-        v.sort_by(|a, b| {
-            key(b)
-                .cmp(&key(a))
-                .then(b.items.cmp(&a.items))
-                .then(a.handle.cmp(&b.handle))
-        });
-        v.truncate(TOP);
-        v
+    let mut named = Named {
+        ctx,
+        handles: HashMap::new(),
     };
-    let advocates = top(|p| p.positive);
-    let detractors = top(|p| p.negative);
-    let new_ids: BTreeSet<i64> =
-        crate::store::report::new_authors(ctx.conn, ctx.period.start, ctx.period.end)?
-            .into_iter()
-            .collect();
-    let new_voices_previous =
-        crate::store::report::new_authors(ctx.conn, ctx.prev.start, ctx.prev.end)?.len() as u64;
-    let mut new_voices_top: Vec<Person> = people
+    let advocates = named.top(&people, |c| c.positive, TOP)?;
+    let detractors = named.top(&people, |c| c.negative, TOP)?;
+    // New voices: authors with nothing before the period; one look per author.
+    let mut new_ids: Vec<i64> = Vec::new();
+    for &id in people.keys() {
+        if !crate::store::report::wrote_before(ctx.conn, id, ctx.period.start)? {
+            new_ids.push(id);
+        }
+    }
+    let before: HashSet<i64> = ctx.before.rows.iter().map(|i| i.author_id).collect();
+    let mut new_voices_previous = 0;
+    for &id in &before {
+        if !crate::store::report::wrote_before(ctx.conn, id, ctx.prev.start)? {
+            new_voices_previous += 1;
+        }
+    }
+    let new_people: HashMap<i64, &Counts> = new_ids
         .iter()
-        .filter(|(id, _)| new_ids.contains(id))
-        .map(|(_, p)| p.clone())
+        .filter_map(|id| people.get(id).map(|c| (*id, c)))
         .collect();
-    new_voices_top.sort_by(|a, b| b.items.cmp(&a.items).then(a.handle.cmp(&b.handle)));
-    new_voices_top.truncate(TOP * 2);
-    let authors_previous = ctx
-        .before
-        .iter()
-        .map(|i| i.author_id)
-        .collect::<BTreeSet<_>>()
-        .len() as u64;
+    let new_voices_top = named.top(&new_people, |c| c.items, TOP * 2)?;
     Ok(People {
         authors: people.len() as u64,
-        authors_previous,
+        authors_previous: before.len() as u64,
         advocates,
         detractors,
         new_voices: new_ids.len() as u64,
         new_voices_previous,
         new_voices_top,
     })
+}
+
+/// Picks and names the top authors, looking up only the handles that decide the order.
+struct Named<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    handles: HashMap<i64, String>,
+}
+
+impl Named<'_, '_> {
+    fn handle(&mut self, id: i64) -> rusqlite::Result<String> {
+        if let Some(h) = self.handles.get(&id) {
+            return Ok(h.clone());
+        }
+        let h = crate::store::report::handle(self.ctx.conn, id)?.unwrap_or_default();
+        self.handles.insert(id, h.clone());
+        Ok(h)
+    }
+
+    /// The `n` authors with the highest `key` above zero, then the most items, then by
+    /// handle. Only authors tied with the n-th on (key, items) need their handle read.
+    fn top<C: Borrow<Counts>>(
+        &mut self,
+        people: &HashMap<i64, C>,
+        key: fn(&Counts) -> u64,
+        n: usize,
+    ) -> rusqlite::Result<Vec<Person>> {
+        let rank = |c: &Counts| (key(c), c.items);
+        let mut ranked: Vec<(i64, (u64, u64))> = people
+            .iter()
+            .map(|(id, c)| (*id, rank(Borrow::<Counts>::borrow(c))))
+            .filter(|(_, r)| r.0 > 0)
+            .collect();
+        ranked.sort_unstable_by_key(|r| std::cmp::Reverse(r.1));
+        if let Some(&(_, cut)) = ranked.get(n.saturating_sub(1)) {
+            ranked.retain(|(_, r)| *r >= cut);
+        }
+        let mut named: Vec<((u64, u64), String, i64)> = Vec::with_capacity(ranked.len());
+        for (id, r) in ranked {
+            named.push((r, self.handle(id)?, id));
+        }
+        // Equal handles (one on each of two platforms) keep the authors' order, as before.
+        named.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        named.truncate(n);
+        Ok(named
+            .into_iter()
+            .map(|(_, handle, id)| {
+                let c: &Counts = Borrow::<Counts>::borrow(&people[&id]);
+                Person {
+                    handle,
+                    platform: self.ctx.names.platforms[c.platform as usize].clone(),
+                    items: c.items,
+                    positive: c.positive,
+                    negative: c.negative,
+                }
+            })
+            .collect())
+    }
 }
 
 fn table(

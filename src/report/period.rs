@@ -140,7 +140,12 @@ impl Period {
 
     /// Which day of the period `at` falls in.
     pub fn day_index(&self, at: UnixTime) -> Option<usize> {
-        self.days.iter().position(|d| d.start <= at && at < d.end)
+        // The days are in order and each starts where the one before ended.
+        let i = self.days.partition_point(|d| d.end <= at);
+        self.days
+            .get(i)
+            .filter(|d| d.start <= at && at < d.end)
+            .map(|_| i)
     }
 
     /// Formats an instant as local "Mon 16 Nov 14:05".

@@ -105,8 +105,9 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Responsiveness> {
     // One lookup table for every item: from the oldest backlog item to the last answer.
     let last_answer = ctx
         .this
+        .rows
         .iter()
-        .chain(&ctx.before)
+        .chain(&ctx.before.rows)
         .filter_map(|i| i.first_response_at)
         .max()
         .unwrap_or(ctx.period.end)
@@ -119,8 +120,11 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Responsiveness> {
     let waiting_prev = waiting_past_target(ctx, &timeline, prev_from, ctx.prev.end)?;
     let sent_prev = crate::store::report::replies_sent(ctx.conn, ctx.prev.start, ctx.prev.end)?;
     let mut by_platform: BTreeMap<&str, Vec<&Item>> = BTreeMap::new();
-    for item in &ctx.this {
-        by_platform.entry(&item.platform).or_default().push(item);
+    for item in &ctx.this.rows {
+        by_platform
+            .entry(ctx.names.platform(item))
+            .or_default()
+            .push(item);
     }
     for p in waiting.keys().chain(sent.keys()) {
         by_platform.entry(p).or_default();
@@ -130,8 +134,8 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Responsiveness> {
         .iter()
         .map(|(p, items)| row(p, items, &timeline, target, get(&waiting, p), get(&sent, p)))
         .collect();
-    let this: Vec<&Item> = ctx.this.iter().collect();
-    let before: Vec<&Item> = ctx.before.iter().collect();
+    let this: Vec<&Item> = ctx.this.rows.iter().collect();
+    let before: Vec<&Item> = ctx.before.rows.iter().collect();
     Ok(Responsiveness {
         target_secs: target,
         platforms,

@@ -24,15 +24,19 @@ impl Distribution {
     pub fn of<'a>(items: impl IntoIterator<Item = &'a Item>) -> Distribution {
         let mut d = Distribution::default();
         for item in items {
-            match item.sentiment() {
-                Some(SentimentLabel::Positive) => d.positive += 1,
-                Some(SentimentLabel::Neutral) => d.neutral += 1,
-                Some(SentimentLabel::Negative) => d.negative += 1,
-                None => d.unlabelled += 1,
-            }
+            d.add(item);
         }
         d.net = net(d.positive, d.negative, d.labelled());
         d
+    }
+
+    fn add(&mut self, item: &Item) {
+        match item.sentiment() {
+            Some(SentimentLabel::Positive) => self.positive += 1,
+            Some(SentimentLabel::Neutral) => self.neutral += 1,
+            Some(SentimentLabel::Negative) => self.negative += 1,
+            None => self.unlabelled += 1,
+        }
     }
 
     pub fn labelled(&self) -> u64 {
@@ -74,22 +78,29 @@ pub struct Sentiment {
 }
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Sentiment> {
-    let on = |items: &[Item], day: Option<&super::period::Day>| match day {
-        Some(day) => Distribution::of(
-            items
-                .iter()
-                .filter(|i| day.start <= i.created_at && i.created_at < day.end),
-        ),
-        None => Distribution::default(),
+    // One pass per period, each item into its day.
+    let per_day = |items: &[Item], period: &super::Period| {
+        let mut days = vec![Distribution::default(); period.days.len()];
+        for item in items {
+            if let Some(i) = period.day_index(item.created_at) {
+                days[i].add(item);
+            }
+        }
+        for d in &mut days {
+            d.net = net(d.positive, d.negative, d.labelled());
+        }
+        days
     };
+    let now = per_day(&ctx.this.rows, &ctx.period);
+    let before = per_day(&ctx.before.rows, &ctx.prev);
     let days = ctx
         .period
         .days
         .iter()
         .enumerate()
         .map(|(n, day)| {
-            let d = on(&ctx.this, Some(day));
-            let p = on(&ctx.before, ctx.prev.days.get(n));
+            let d = &now[n];
+            let p = before.get(n).cloned().unwrap_or_default();
             DayNet {
                 label: day.label.clone(),
                 labelled: d.labelled(),
@@ -103,6 +114,7 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Sentiment> {
         .collect();
     let corrected = ctx
         .this
+        .rows
         .iter()
         .filter(|i| i.manual.is_some() && i.auto.is_some() && i.manual != i.auto)
         .count() as u64;
@@ -112,8 +124,8 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Sentiment> {
             .filter(|e| e.actor == crate::store::state::ACTOR_USER)
             .count() as u64;
     Ok(Sentiment {
-        this: Distribution::of(&ctx.this),
-        previous: Distribution::of(&ctx.before),
+        this: Distribution::of(&ctx.this.rows),
+        previous: Distribution::of(&ctx.before.rows),
         days,
         corrected,
         changes_logged,

@@ -50,21 +50,25 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Tags> {
     }
     let mut counts: Vec<TagRow> = counts.into_values().collect();
     counts.sort_by(|a, b| b.items.cmp(&a.items).then(a.tag.cmp(&b.tag)));
+    // Only the listed items' text is read, and only for items of the period.
     let by_id: std::collections::HashMap<i64, &crate::store::report::Item> =
-        ctx.this.iter().map(|i| (i.id, i)).collect();
-    let product = now
+        ctx.this.rows.iter().map(|i| (i.id, i)).collect();
+    let mut product = Vec::new();
+    for (tag, id) in now
         .iter()
         .filter(|(tag, _)| PRODUCT_TAGS.contains(&tag.as_str()))
-        .filter_map(|(tag, id)| {
-            by_id.get(id).map(|i| Listed {
+    {
+        let Some(item) = by_id.get(id) else { continue };
+        if let Some(d) = crate::store::report::detail(ctx.conn, *id)? {
+            product.push(Listed {
                 tag: tag.clone(),
-                platform: i.platform.clone(),
-                author: i.author.clone(),
-                body: i.body.clone(),
-                url: i.url.clone(),
-            })
-        })
-        .collect();
+                platform: ctx.names.platform(item).to_string(),
+                author: d.author,
+                body: d.body,
+                url: d.url,
+            });
+        }
+    }
     Ok(Tags {
         ever: crate::store::report::ever(ctx.conn, crate::store::report::Table::Tags)?,
         counts,

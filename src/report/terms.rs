@@ -15,7 +15,6 @@ use serde::Serialize;
 
 use super::stopwords::is_stopword;
 use super::{md, Ctx};
-use crate::domain::SentimentLabel;
 use crate::store::report::{Item, Text};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,43 +83,96 @@ fn term_list(body: &str, lang: Option<&str>) -> Vec<String> {
     out
 }
 
-/// The terms of a stored item, in its language.
-fn item_terms(item: &Item) -> Vec<String> {
-    term_list(&item.body, item.lang.as_deref())
-}
-
-/// In how many items each term appears.
-fn document_counts<'a>(items: impl Iterator<Item = &'a Item>) -> BTreeMap<String, u64> {
-    let mut counts: HashMap<String, u64> = HashMap::new();
-    for item in items {
-        for term in item_terms(item) {
-            *counts.entry(term).or_insert(0) += 1;
-        }
-    }
-    counts.into_iter().collect()
-}
-
 /// In how many of the history's texts each of `wanted` appears (only this week's
-/// candidates are looked up, so weeks of history build no large table).
+/// candidates are looked up, so weeks of history build no large table, and a text's
+/// phrases are built in one buffer, not one string each). Terms no text carries are absent.
 fn history_counts(texts: &[Text], wanted: &BTreeMap<String, u64>) -> HashMap<String, u64> {
-    let mut counts: HashMap<String, u64> = HashMap::new();
-    for text in texts {
-        for term in term_list(&text.body, text.lang.as_deref()) {
-            if wanted.contains_key(&term) {
-                *counts.entry(term).or_insert(0) += 1;
+    let index: HashMap<&str, usize> = wanted
+        .keys()
+        .enumerate()
+        .map(|(i, term)| (term.as_str(), i))
+        .collect();
+    // Making weeks of text inert and splitting it into words is most of the report's
+    // work: the texts are shared out over the cores.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let chunk = texts.len().div_ceil(threads).max(1);
+    let counts = std::thread::scope(|scope| {
+        let index = &index;
+        let parts: Vec<_> = texts
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || count_part(part, index)))
+            .collect();
+        let mut counts = vec![0u64; wanted.len()];
+        for part in parts {
+            let part = part.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            for (total, n) in counts.iter_mut().zip(part) {
+                *total += n;
             }
+        }
+        counts
+    });
+    wanted
+        .keys()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(term, n)| (term.clone(), n))
+        .collect()
+}
+
+/// [`history_counts`] over some of the texts: a count per term of `index`.
+fn count_part(texts: &[Text], index: &HashMap<&str, usize>) -> Vec<u64> {
+    let mut counts = vec![0u64; index.len()];
+    let (mut found, mut pair) = (Vec::<usize>::new(), String::new());
+    for text in texts {
+        let words = words(&crate::sanitize::inert(&text.raw));
+        let keep: Vec<bool> = words
+            .iter()
+            .map(|w| !is_stopword(w, text.lang.as_deref()))
+            .collect();
+        found.clear();
+        for (w, _) in words.iter().zip(&keep).filter(|(_, k)| **k) {
+            found.extend(index.get(w.as_str()));
+        }
+        for (n, pair_words) in words.windows(2).enumerate() {
+            if keep[n] && keep[n + 1] {
+                pair.clear();
+                pair.push_str(&pair_words[0]);
+                pair.push(' ');
+                pair.push_str(&pair_words[1]);
+                found.extend(index.get(pair.as_str()));
+            }
+        }
+        // Each term once per text.
+        found.sort_unstable();
+        found.dedup();
+        for &i in &found {
+            counts[i] += 1;
         }
     }
     counts
 }
 
-fn negative(item: &&Item) -> bool {
-    item.sentiment() == Some(SentimentLabel::Negative)
-}
-
-pub fn compute(ctx: &Ctx) -> Recurring {
-    let now: Vec<&Item> = ctx.this.iter().filter(negative).collect();
-    let counts = document_counts(now.iter().copied());
+pub fn compute(ctx: &Ctx) -> rusqlite::Result<Recurring> {
+    // Each negative item's terms, once.
+    let now: Vec<(&Item, &str, Vec<String>)> = ctx
+        .this
+        .negative
+        .iter()
+        .map(|(at, body)| {
+            let item = &ctx.this.rows[*at];
+            (item, body.as_str(), term_list(body, ctx.names.lang(item)))
+        })
+        .collect();
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    {
+        let mut by_term: HashMap<&str, u64> = HashMap::new();
+        for (_, _, terms) in &now {
+            for term in terms {
+                *by_term.entry(term.as_str()).or_insert(0) += 1;
+            }
+        }
+        counts.extend(by_term.into_iter().map(|(t, n)| (t.to_string(), n)));
+    }
     let previous = history_counts(&ctx.history, &counts);
     let (n_now, n_before) = (now.len() as u64, ctx.history.len() as u64);
     let mut scored: Vec<(f64, &String, u64)> = counts
@@ -145,26 +197,29 @@ pub fn compute(ctx: &Ctx) -> Recurring {
                 .any(|(p, pc)| pc == c && p.split(' ').any(|w| w == t.as_str()))
     });
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1)));
-    let terms = scored
-        .into_iter()
-        .take(MAX_TERMS)
-        .map(|(_, term, c)| Term {
+    let mut terms = Vec::new();
+    for (_, term, c) in scored.into_iter().take(MAX_TERMS) {
+        // The first negative item that carries it, with its author's handle.
+        let example = match now.iter().find(|(_, _, t)| t.binary_search(term).is_ok()) {
+            Some((item, body, _)) => {
+                let author = crate::store::report::handle(ctx.conn, item.author_id)?;
+                format!("{}: {}", author.unwrap_or_default(), body)
+            }
+            None => String::new(),
+        };
+        terms.push(Term {
             term: term.clone(),
             items: c,
             before: previous.get(term).copied().unwrap_or(0),
             new: !previous.contains_key(term),
-            example: now
-                .iter()
-                .find(|i| item_terms(i).binary_search(term).is_ok())
-                .map(|i| format!("{}: {}", i.author, i.body))
-                .unwrap_or_default(),
-        })
-        .collect();
-    Recurring {
+            example,
+        });
+    }
+    Ok(Recurring {
         negative_items: now.len() as u64,
         negative_before: n_before,
         terms,
-    }
+    })
 }
 
 pub fn render(r: &Recurring, w: &super::Wording, out: &mut String) {

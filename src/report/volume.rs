@@ -36,6 +36,7 @@ pub struct Volume {
 }
 
 pub fn compute(ctx: &Ctx) -> Volume {
+    use crate::store::report::Kind;
     let mut rows: BTreeMap<&str, PlatformRow> = BTreeMap::new();
     let blank = |p: &str| PlatformRow {
         platform: p.to_string(),
@@ -45,22 +46,33 @@ pub fn compute(ctx: &Ctx) -> Volume {
         total: 0,
         previous: 0,
     };
-    for item in &ctx.this {
-        let row = rows
-            .entry(&item.platform)
-            .or_insert_with(|| blank(&item.platform));
-        match item.kind.as_str() {
-            "mention" => row.mention += 1,
-            "comment" => row.comment += 1,
-            "dm" => row.dm += 1,
-            _ => {}
-        }
-        row.total += 1;
+    // Counted per platform position first, so a week of items is not a week of map lookups.
+    let n = ctx.names.platforms.len();
+    let (mut now, mut before) = (vec![[0u64; 4]; n], vec![0u64; n]);
+    for item in &ctx.this.rows {
+        let kind = match item.kind {
+            Kind::Mention => 0,
+            Kind::Comment => 1,
+            Kind::Dm => 2,
+            Kind::Other => 3,
+        };
+        now[item.platform as usize][kind] += 1;
     }
-    for item in &ctx.before {
-        rows.entry(&item.platform)
-            .or_insert_with(|| blank(&item.platform))
-            .previous += 1;
+    for item in &ctx.before.rows {
+        before[item.platform as usize] += 1;
+    }
+    for (p, name) in ctx.names.platforms.iter().enumerate() {
+        let [mention, comment, dm, other] = now[p];
+        if mention + comment + dm + other > 0 {
+            let row = rows.entry(name).or_insert_with(|| blank(name));
+            row.mention += mention;
+            row.comment += comment;
+            row.dm += dm;
+            row.total += mention + comment + dm + other;
+        }
+        if before[p] > 0 {
+            rows.entry(name).or_insert_with(|| blank(name)).previous += before[p];
+        }
     }
     let mut platforms: Vec<PlatformRow> = rows.into_values().collect();
     platforms.sort_by(|a, b| b.total.cmp(&a.total).then(a.platform.cmp(&b.platform)));
@@ -75,19 +87,19 @@ pub fn compute(ctx: &Ctx) -> Volume {
             previous: 0,
         })
         .collect();
-    for item in &ctx.this {
+    for item in &ctx.this.rows {
         if let Some(i) = ctx.period.day_index(item.created_at) {
             days[i].items += 1;
         }
     }
-    for item in &ctx.before {
+    for item in &ctx.before.rows {
         if let Some(i) = ctx.prev.day_index(item.created_at) {
             days[i].previous += 1;
         }
     }
     Volume {
-        total: ctx.this.len() as u64,
-        previous: ctx.before.len() as u64,
+        total: ctx.this.rows.len() as u64,
+        previous: ctx.before.rows.len() as u64,
         platforms,
         days,
     }

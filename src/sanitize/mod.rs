@@ -20,8 +20,22 @@ use escape::ESC;
 /// Returns `text` with escape sequences removed, control characters made visible and
 /// invisible characters dropped. Newlines are kept; tabs become spaces.
 pub fn inert(text: &str) -> String {
+    // Most text is plain (see `plain`): nothing below would change it, and reports
+    // sanitize hundreds of thousands of bodies.
+    if text.chars().all(plain) {
+        return text.to_string();
+    }
     let chars = controls(text);
     width::settle(&invisible::strip(&chars).into_iter().collect::<String>())
+}
+
+/// A character every step of [`inert`] leaves as it is, whatever surrounds it: printable
+/// ASCII, a line break, the Latin letters and signs of U+00A0..U+017F (but the soft
+/// hyphen, which draws nothing) and the dashes, quotes and ellipsis of U+2010..U+2027.
+/// Each is one grapheme one column wide, and no two of them join (a test checks every
+/// pair against the full path).
+fn plain(c: char) -> bool {
+    matches!(c, '\n' | ' '..='~' | '\u{a0}'..='\u{ac}' | '\u{ae}'..='\u{17f}' | '\u{2010}'..='\u{2027}')
 }
 
 /// Like [`inert`] but on one line: line breaks become one space so a list row never breaks.
@@ -80,6 +94,38 @@ fn controls(text: &str) -> Vec<char> {
 mod tests {
     use super::*;
     use unicode_width::UnicodeWidthStr;
+
+    /// The full path of [`inert`], without the shortcut for plain text.
+    fn inert_in_full(text: &str) -> String {
+        let chars = controls(text);
+        width::settle(&invisible::strip(&chars).into_iter().collect::<String>())
+    }
+
+    #[test]
+    fn plain_text_is_what_the_full_path_would_leave_unchanged() {
+        let alphabet: Vec<char> = (0..=0x2027u32)
+            .filter_map(char::from_u32)
+            .filter(|c| plain(*c))
+            .collect();
+        assert!(alphabet.len() > 300);
+        // Every step works on one character or on two neighbouring graphemes, so every
+        // pair (and every character alone) unchanged means every plain text is.
+        let mut pair = String::new();
+        for &a in &alphabet {
+            assert_eq!(inert_in_full(&a.to_string()), a.to_string(), "{a:?}");
+            for &b in &alphabet {
+                pair.clear();
+                pair.push(a);
+                pair.push(b);
+                assert_eq!(inert_in_full(&pair), pair, "{a:?} {b:?}");
+            }
+        }
+        for c in [
+            '\t', '\r', '\u{ad}', '\u{7f}', '\u{85}', '\u{200b}', '\u{2028}', '\u{301}',
+        ] {
+            assert!(!plain(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn ansi_colour_codes_are_removed_and_the_words_kept() {

@@ -57,10 +57,10 @@ pub(super) fn settle(text: &str) -> String {
         }
         let grapheme = cap_marks(grapheme);
         let grapheme = no_stray_modifier(grapheme);
-        if let Some(start) = last_start {
+        if let Some(start) = last_start.filter(|&start| !out[start..].is_ascii()) {
             let last = &out[start..];
             let joined = format!("{last}{grapheme}");
-            if !last.is_ascii() && joined.width() != last.width() + grapheme.width() {
+            if joined.width() != last.width() + grapheme.width() {
                 // A joiner left dangling goes; letters get a non-joiner between them.
                 if out.ends_with('\u{200d}') {
                     out.pop();

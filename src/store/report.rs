@@ -1,21 +1,42 @@
 //! The weekly report's reads: every query runs on a read-only connection and selects by time
 //! through an index (items_by_time, events_by_kind), so a long history costs little.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::domain::{SentimentLabel, UnixTime};
 // Text from platforms is made inert as it is read, so every format (markdown, CSV, JSON)
 // gets clean text; the markdown writer escapes it further.
 use crate::sanitize::{inert, inert_line};
 
-/// One community item (the brand's own posts are left out) as the report sees it.
-#[derive(Debug, Clone, PartialEq)]
+/// A read-only connection for one report. The report reads weeks of items once: the file
+/// is mapped into memory, so those pages are read in place rather than copied through
+/// the page cache one read call at a time.
+pub fn open(path: &std::path::Path) -> crate::store::Result<Connection> {
+    let conn = crate::store::open_ro(path)?;
+    conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
+    Ok(conn)
+}
+
+/// The kind of a community item, as the volume counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Mention,
+    Comment,
+    Dm,
+    /// A kind this hark does not count apart (never `post`: the brand's own are left out).
+    Other,
+}
+
+/// One community item (the brand's own posts are left out) as the report counts it:
+/// numbers and labels only, so a week of ~190k items loads without a string per item.
+/// Platform and language are positions in the [`Names`] the rows were loaded with.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Item {
     pub id: i64,
-    pub platform: String,
-    pub kind: String,
+    pub platform: u16,
+    pub kind: Kind,
     pub created_at: UnixTime,
     pub needs_reply: bool,
     /// The brand's first answer: `items.first_response_at`, else the first move to `replied`.
@@ -23,11 +44,8 @@ pub struct Item {
     pub auto: Option<SentimentLabel>,
     pub manual: Option<SentimentLabel>,
     pub author_id: i64,
-    pub author: String,
-    pub body: String,
-    pub url: Option<String>,
     /// ISO 639-1; `None` until detected.
-    pub lang: Option<String>,
+    pub lang: Option<u16>,
 }
 
 impl Item {
@@ -37,50 +55,174 @@ impl Item {
     }
 }
 
-fn label(text: Option<String>) -> Option<SentimentLabel> {
+/// The platform and language names the rows point into, shared by every load of one
+/// report so the same name has the same position.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    /// Account id to its platform's position in `platforms`.
+    accounts: HashMap<i64, u16>,
+    pub platforms: Vec<String>,
+    pub langs: Vec<String>,
+}
+
+impl Names {
+    /// Every account's platform.
+    pub fn load(conn: &Connection) -> rusqlite::Result<Names> {
+        let mut names = Names::default();
+        let mut stmt = conn.prepare_cached("SELECT id, platform FROM accounts ORDER BY id")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let platform: String = r.get(1)?;
+            let at = match names.platforms.iter().position(|p| *p == platform) {
+                Some(at) => at,
+                None => {
+                    names.platforms.push(platform);
+                    names.platforms.len() - 1
+                }
+            };
+            names.accounts.insert(r.get(0)?, at as u16);
+        }
+        Ok(names)
+    }
+
+    pub fn platform(&self, item: &Item) -> &str {
+        &self.platforms[item.platform as usize]
+    }
+
+    pub fn lang(&self, item: &Item) -> Option<&str> {
+        item.lang.map(|l| self.langs[l as usize].as_str())
+    }
+
+    fn lang_at(&mut self, lang: &str) -> u16 {
+        match self.langs.iter().position(|l| l == lang) {
+            Some(at) => at as u16,
+            None => {
+                self.langs.push(lang.to_string());
+                (self.langs.len() - 1) as u16
+            }
+        }
+    }
+}
+
+/// A period's items, and the text of those labelled negative (what recurring problems
+/// read), made inert.
+#[derive(Debug, Clone, Default)]
+pub struct Items {
+    /// Oldest first.
+    pub rows: Vec<Item>,
+    /// (position in `rows`, body), in the order of `rows`.
+    pub negative: Vec<(usize, String)>,
+}
+
+fn label(text: Option<&str>) -> Option<SentimentLabel> {
     text.and_then(|t| t.parse().ok())
 }
 
-/// Items created in [start, end), oldest first.
-pub fn items(conn: &Connection, start: UnixTime, end: UnixTime) -> rusqlite::Result<Vec<Item>> {
+/// Items created in [start, end), oldest first. Only the columns the counts read, and
+/// the body of negative items when `negative_text`; the author's handle and the other
+/// texts are looked up for the few items a section names ([`Detail`]). Items whose
+/// account is gone are left out, as a join would (the foreign keys keep every author).
+pub fn items(
+    conn: &Connection,
+    names: &mut Names,
+    start: UnixTime,
+    end: UnixTime,
+    negative_text: bool,
+) -> rusqlite::Result<Items> {
     let mut stmt = conn.prepare_cached(
-        "SELECT i.id, acc.platform, i.kind, i.created_at, i.needs_reply,
+        "SELECT i.id, i.account_id, i.kind, i.created_at, i.needs_reply,
                 CASE WHEN i.needs_reply THEN coalesce(i.first_response_at,
                     (SELECT min(e.at) FROM events e INDEXED BY events_by_item
                      WHERE e.item_id = i.id AND e.kind = 'state' AND e.to_state = 'replied'))
                 END,
-                i.sentiment_label_auto, i.sentiment_manual, i.author_id, au.handle, i.body, i.url,
-                i.lang
-         FROM items i
-         JOIN accounts acc ON acc.id = i.account_id
-         JOIN authors au ON au.id = i.author_id
+                i.sentiment_label_auto, i.sentiment_manual, i.author_id, i.lang, i.body
+         FROM items i INDEXED BY items_by_time
          WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
          ORDER BY i.created_at, i.id",
     )?;
-    let rows = stmt.query_map(params![start, end], |r| {
-        Ok(Item {
+    let mut out = Items::default();
+    let mut rows = stmt.query(params![start, end])?;
+    while let Some(r) = rows.next()? {
+        let Some(&platform) = names.accounts.get(&r.get::<_, i64>(1)?) else {
+            continue;
+        };
+        let kind = match r.get_ref(2)?.as_str()? {
+            "mention" => Kind::Mention,
+            "comment" => Kind::Comment,
+            "dm" => Kind::Dm,
+            _ => Kind::Other,
+        };
+        let lang = r.get_ref(9)?.as_str_or_null()?.map(|l| names.lang_at(l));
+        let item = Item {
             id: r.get(0)?,
-            platform: r.get(1)?,
-            kind: r.get(2)?,
+            platform,
+            kind,
             created_at: r.get(3)?,
             needs_reply: r.get(4)?,
             first_response_at: r.get(5)?,
-            auto: label(r.get(6)?),
-            manual: label(r.get(7)?),
+            auto: label(r.get_ref(6)?.as_str_or_null()?),
+            manual: label(r.get_ref(7)?.as_str_or_null()?),
             author_id: r.get(8)?,
-            author: inert_line(&r.get::<_, String>(9)?),
-            body: inert(&r.get::<_, String>(10)?),
-            url: r.get(11)?,
-            lang: r.get(12)?,
+            lang,
+        };
+        if negative_text && item.sentiment() == Some(SentimentLabel::Negative) {
+            out.negative
+                .push((out.rows.len(), inert(r.get_ref(10)?.as_str()?)));
+        }
+        out.rows.push(item);
+    }
+    Ok(out)
+}
+
+/// What a section shows of one item it names: its author's handle, body and link, inert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub author: String,
+    pub body: String,
+    pub url: Option<String>,
+}
+
+/// The handle, body and link of item `id`.
+pub fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Detail>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT au.handle, i.body, i.url FROM items i JOIN authors au ON au.id = i.author_id
+         WHERE i.id = ?1",
+    )?;
+    stmt.query_row(params![id], |r| {
+        Ok(Detail {
+            author: inert_line(&r.get::<_, String>(0)?),
+            body: inert(&r.get::<_, String>(1)?),
+            url: r.get(2)?,
         })
-    })?;
-    rows.collect()
+    })
+    .optional()
+}
+
+/// An author's handle, inert (`None` if there is no such author).
+pub fn handle(conn: &Connection, author_id: i64) -> rusqlite::Result<Option<String>> {
+    let mut stmt = conn.prepare_cached("SELECT handle FROM authors WHERE id = ?1")?;
+    stmt.query_row(params![author_id], |r| {
+        r.get::<_, String>(0).map(|h| inert_line(&h))
+    })
+    .optional()
+}
+
+/// Whether the author wrote anything (their own posts too) before `before`: one look in
+/// the author's index, so new voices cost one lookup per author, not per item.
+pub fn wrote_before(conn: &Connection, author_id: i64, before: UnixTime) -> rusqlite::Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM items INDEXED BY items_by_author
+                        WHERE author_id = ?1 AND created_at < ?2)",
+    )?;
+    stmt.query_row(params![author_id, before], |r| r.get(0))
 }
 
 /// The text and language of a negative item (the CM's label first).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Text {
-    pub body: String,
+    /// As stored: not yet made inert, so the caller can do that on several cores
+    /// (recurring problems reads weeks of these).
+    pub raw: String,
     pub lang: Option<String>,
 }
 
@@ -99,7 +241,7 @@ pub fn negative_texts(
     )?;
     let rows = stmt.query_map(params![start, end], |r| {
         Ok(Text {
-            body: inert(&r.get::<_, String>(0)?),
+            raw: r.get(0)?,
             lang: r.get(1)?,
         })
     })?;
@@ -352,23 +494,6 @@ pub fn tags(
          ORDER BY t.tag, i.created_at, i.id",
     )?;
     let rows = stmt.query_map(params![start, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
-}
-
-/// Authors of items in [start, end) with no earlier item: new voices.
-pub fn new_authors(
-    conn: &Connection,
-    start: UnixTime,
-    end: UnixTime,
-) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT i.author_id FROM items i
-         WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
-           AND NOT EXISTS (SELECT 1 FROM items j
-                           WHERE j.author_id = i.author_id AND j.created_at < ?1)
-         ORDER BY i.author_id",
-    )?;
-    let rows = stmt.query_map(params![start, end], |r| r.get(0))?;
     rows.collect()
 }
 

@@ -65,6 +65,12 @@ impl Fixture {
 
     /// Stores `posts` on the account named after `platform`; returns their ids in order.
     pub fn ingest(&self, platform: &str, posts: &[Post]) -> Vec<i64> {
+        self.ingest_on(platform, platform, posts)
+    }
+
+    /// Stores `posts` on the account `account` of `platform` (a platform may have several).
+    pub fn ingest_on(&self, account: &str, platform: &str, posts: &[Post]) -> Vec<i64> {
+        let account_name = account.to_string();
         let platform = platform.to_string();
         let incoming: Vec<Incoming> = posts
             .iter()
@@ -99,7 +105,7 @@ impl Fixture {
         self.writer
             .handle()
             .call_blocking(move |c| {
-                let account = ingest::ensure_account(c, &platform, &platform, "@brand")?;
+                let account = ingest::ensure_account(c, &account_name, &platform, "@brand")?;
                 Ok(ingest::ingest(c, account, &incoming, None, 0)?.inserted)
             })
             .unwrap()
