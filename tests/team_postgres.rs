@@ -479,6 +479,9 @@ async fn two_instances_see_each_others_states_tags_notes_and_incident_ticks() {
         away == ["ana"] && held == ["delete by ana pending"]
     })
     .await;
+    // `hark team status` reads who is away from the team's copy.
+    let client = db(&url, cluster).connect().await.unwrap();
+    assert_eq!(hark::store::team_pg::away(&client).await.unwrap(), ["ana"]);
     drop(ana);
     drop(sam);
 }

@@ -55,6 +55,9 @@ pub fn status(workspace: &Workspace, out: &mut impl std::io::Write) -> anyhow::R
         let machines = team_pg::machines(&client)
             .await
             .map_err(|e| db.query_error(&e))?;
+        let away = team_pg::away(&client)
+            .await
+            .map_err(|e| db.query_error(&e))?;
         writeln!(out, "team database {} · this machine: {me}", db.at())?;
         writeln!(out, "machines:")?;
         if machines.is_empty() {
@@ -66,7 +69,11 @@ pub fn status(workspace: &Workspace, out: &mut impl std::io::Write) -> anyhow::R
             } else {
                 format!("offline (last seen {})", ago(m.silent_secs))
             };
-            writeln!(out, "  {:<20} {:<12} {state}", m.machine, m.cm)?;
+            let away = if away.contains(&m.cm) { " · away" } else { "" };
+            writeln!(out, "  {:<20} {:<12} {state}{away}", m.machine, m.cm)?;
+        }
+        if !away.is_empty() {
+            writeln!(out, "away (round-robin skips them): {}", away.join(", "))?;
         }
         writeln!(out, "pollers:")?;
         let leases = team_pg::poll_leases(&client)

@@ -99,6 +99,21 @@ pub async fn machines(client: &Client) -> PgResult<Vec<MachineRow>> {
         .collect())
 }
 
+/// The CMs who said `:away`, by name (the team's copy of the caches' `team_away`).
+pub async fn away(client: &Client) -> PgResult<Vec<String>> {
+    Ok(client
+        .query(
+            "SELECT fields->>'name' FROM team_rows
+             WHERE tbl = 'team_away' AND NOT deleted AND fields ? 'name'
+             ORDER BY 1",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
 /// Who holds each account's poll lease, and for how many seconds more (negative: expired).
 pub async fn poll_leases(client: &Client) -> PgResult<Vec<(String, String, String, i64)>> {
     Ok(client
