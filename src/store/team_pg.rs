@@ -103,8 +103,9 @@ pub async fn machines(client: &Client) -> PgResult<Vec<MachineRow>> {
 pub async fn away(client: &Client) -> PgResult<Vec<String>> {
     Ok(client
         .query(
-            "SELECT fields->>'name' FROM team_rows
-             WHERE tbl = 'team_away' AND NOT deleted AND fields ? 'name'
+            // A row's team name is the JSON array of its identity columns: ["ana"].
+            "SELECT key::jsonb->>0 FROM team_rows
+             WHERE tbl = 'team_away' AND NOT deleted
              ORDER BY 1",
             &[],
         )
