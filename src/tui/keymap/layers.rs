@@ -198,7 +198,7 @@ impl Layer {
             Layer::Picker => "Canned-reply picker (letters filter)",
             Layer::Outbox => "Outbox pane",
             Layer::Moderate => "Moderation menu (m)",
-            Layer::Confirm => "Confirm a delete or block",
+            Layer::Confirm => "Confirm a delete, block or kick",
             Layer::Escalate => "Escalate: severity (!)",
             Layer::Popup => "Tag, reason, outcome, note (letters type)",
             Layer::Prompt => "Search / and command line : (letters type)",
