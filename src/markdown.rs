@@ -24,13 +24,16 @@ fn escape(clean: &str) -> String {
     let chars: Vec<char> = clean.trim().chars().collect();
     let mut out = String::with_capacity(clean.len() + 8);
     let block = block_marker(&chars);
+    let closing_at = closes_email_autolink(&chars);
     for (i, &c) in chars.iter().enumerate() {
         let prev = i.checked_sub(1).map(|j| chars[j]);
         let next = chars.get(i + 1).copied();
         // What HTML would read (a tag, an entity) is written as an entity: every markdown
         // flavour and HTML decode that, while some older ones ignore `\<` and `\&`.
         match c {
-            '<' if next.is_none_or(|n| n.is_ascii_alphabetic() || "/!?".contains(n)) => {
+            '<' if next.is_none_or(|n| n.is_ascii_alphabetic() || "/!?".contains(n))
+                || opens_email_autolink(&chars[i + 1..]) =>
+            {
                 out.push_str("&lt;");
                 continue;
             }
@@ -55,7 +58,8 @@ fn escape(clean: &str) -> String {
             // A heading's closing sequence would be dropped.
             '#' => chars[i..].iter().all(|&c| c == '#') && prev.is_none_or(|p| p == ' '),
             _ => false,
-        } || block == Some(i);
+        } || block == Some(i)
+            || closing_at == Some(i);
         if needed {
             out.push('\\');
         }
@@ -158,6 +162,40 @@ pub fn url(raw: &str) -> Option<String> {
     Some(out)
 }
 
+/// Whether `rest`, what follows a `<`, is an email autolink (`<fan#1@example.org>` reads
+/// as a link), or has its `@` and could still close as one in a piece joined after it.
+/// (`<3` alone is left as written: without an `@` nothing can make it a link here.)
+fn opens_email_autolink(rest: &[char]) -> bool {
+    let name = rest.iter().take_while(|c| email_local(c)).count();
+    name > 0 && rest.get(name) == Some(&'@') && closes_at_host(&rest[name + 1..])
+}
+
+/// The `@` of a text that starts by closing an email autolink a piece joined before it
+/// could have opened (`1@example.org>`, `@example.org>`): escaped, as no autolink holds
+/// `\@`. Only with its `>`: a handle or an address alone (`@nimbus`) stays as written.
+fn closes_email_autolink(chars: &[char]) -> Option<usize> {
+    let name = chars.iter().take_while(|c| email_local(c)).count();
+    if chars.get(name) != Some(&'@') {
+        return None;
+    }
+    let host = host_len(&chars[name + 1..]);
+    (chars.get(name + 1 + host) == Some(&'>')).then_some(name)
+}
+
+fn email_local(c: &char) -> bool {
+    c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(*c)
+}
+
+/// A host name then `>`, or a host name running to the end of the text.
+fn closes_at_host(rest: &[char]) -> bool {
+    rest.get(host_len(rest)).is_none_or(|c| *c == '>')
+}
+
+fn host_len(rest: &[char]) -> usize {
+    rest.iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == '-' || **c == '.')
+        .count()
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,6 +281,9 @@ mod tests {
     }
 
     const HOSTILE: &[&str] = &[
+        "<#@1>",
+        "write to <support@nimbus.example> today",
+        "1@nimbus.example> is where",
         "a|b",
         "`rm -rf`",
         "<script>alert(1)</script>",
@@ -285,6 +326,8 @@ mod tests {
         "-5 degrees, +1 from me",
         "#hashtag in the middle #nimbus",
         "@maria_lopez",
+        "ana@nimbus.example",
+        "love you guys <3",
         "~5 minutes",
         "café con leche: ¿por qué?",
         "2026. A year",
