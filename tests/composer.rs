@@ -561,6 +561,7 @@ fn an_unknown_row_is_confirmed_or_resent_after_asking_and_the_status_bar_counts_
     update(
         &mut model,
         Msg::Loaded(Response::OutboxAttention {
+            team_waiting: None,
             failed: 2,
             unknown: 1,
         }),

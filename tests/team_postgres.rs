@@ -1115,3 +1115,36 @@ async fn team_init_creates_the_schema_and_status_shows_machines_and_pollers() {
     );
     drop(ana);
 }
+
+/// Cut off from the team (its database does not answer), a queued reply is not sent and the
+/// cache says it waits, which the status bar shows ("offline from the team: 1 reply
+/// waiting").
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cut_off_from_the_team_a_queued_reply_is_counted_as_waiting() {
+    let Some(cluster) = cluster("cut_off_from_the_team_a_queued_reply_is_counted_as_waiting")
+    else {
+        return;
+    };
+    // Nobody listens on this port: this machine is cut off from the start.
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/nowhere?sslmode=disable",
+        free_port()
+    );
+    let sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    sam.ingest("brand-chirp", &["2001"]).await;
+    let id = sam.item_id("2001").await.unwrap();
+    sam.run(Command::QueueReply {
+        item_id: id,
+        text: "on it".into(),
+        replaces: None,
+    })
+    .await;
+    eventually("the reply counted as waiting for the team", || async {
+        sam.w
+            .call(|c| hark::store::outbox_read::waiting_for_team(c))
+            .await
+            .unwrap()
+            == Some(1)
+    })
+    .await;
+}

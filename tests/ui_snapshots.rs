@@ -400,3 +400,26 @@ fn chat_items_show_their_room_at_100x20() {
     support::ui::show_rows(&mut model, 100, 20, rows, 5);
     insta::assert_snapshot!(render(&model, 100, 20).backend());
 }
+
+/// Team mode, cut off from the team's database: the replies the CM queued wait (no
+/// machine may send them without their lease), and the status bar says so.
+#[test]
+fn the_status_bar_says_replies_wait_while_the_team_is_out_of_reach() {
+    let mut model = model(120, 24);
+    let attention = |team_waiting| {
+        Msg::Loaded(hark::tui::query::Response::OutboxAttention {
+            failed: 0,
+            unknown: 0,
+            team_waiting,
+        })
+    };
+    update(&mut model, attention(Some(2)));
+    let text = screen(&render(&model, 120, 24));
+    assert!(
+        text.contains("offline from the team: 2 replies waiting"),
+        "{text}"
+    );
+    update(&mut model, attention(None));
+    let text = screen(&render(&model, 120, 24));
+    assert!(!text.contains("offline from the team"), "{text}");
+}

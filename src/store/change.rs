@@ -121,7 +121,8 @@ fn of_table(table: &str, action: Action) -> Changes {
         "author_links" | "author_marks" => Changes::of(&[Items]),
         // When a snoozed item wakes: the item pane shows it.
         "snoozes" => Changes::of(&[Items]),
-        "outbox" => Changes::of(&[Outbox]),
+        // The team link: the status bar counts the replies waiting for it with the outbox.
+        "outbox" | "team_link" => Changes::of(&[Outbox]),
         // Team mode: held actions list in the Approvals view; who is who changes Mine.
         "approvals" => Changes::of(&[Items, Counts]),
         "team_self" | "team_members" | "team_away" => Changes::of(&[Counts]),

@@ -116,6 +116,19 @@ pub fn recent(conn: &Connection, limit: usize) -> Result<Vec<OutboxRow>> {
         .collect::<rusqlite::Result<_>>()?)
 }
 
+/// Team mode, cut off from the team: how many replies wait to be sent (they go once this
+/// machine can take their send lease again). `None` while the team is reached, or
+/// without team mode.
+pub fn waiting_for_team(conn: &Connection) -> Result<Option<usize>> {
+    Ok(conn.query_row(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM team_link WHERE id = 1 AND online = 0)
+                THEN (SELECT count(*) FROM outbox
+                      WHERE kind = 'reply' AND state IN ('queued', 'sending')) END",
+        [],
+        |r| r.get::<_, Option<i64>>(0).map(|n| n.map(|n| n as usize)),
+    )?)
+}
+
 /// Rows the CM must look at, for the status bar: (failed, unknown).
 pub fn attention(conn: &Connection) -> Result<(usize, usize)> {
     Ok(conn.query_row(

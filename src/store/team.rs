@@ -492,6 +492,31 @@ mod tests {
         command.apply(conn, 50)
     }
 
+    /// Cut off from the team, the status bar counts the replies waiting for it; reached
+    /// again, the line goes.
+    #[test]
+    fn replies_wait_for_the_team_only_while_it_is_out_of_reach() {
+        let (_dir, mut conn, account) = cache(Some(team("sam", None)));
+        let items: Vec<Incoming> = (0..2).map(|n| incoming(n, ItemKind::Mention)).collect();
+        let ids = ingest::ingest(&mut conn, account, &items, None, 1)
+            .unwrap()
+            .inserted;
+        for id in ids {
+            let reply = Command::QueueReply {
+                item_id: id,
+                text: "on it".into(),
+                replaces: None,
+            };
+            run(&mut conn, reply).unwrap();
+        }
+        let waiting = |c: &Connection| crate::store::outbox_read::waiting_for_team(c).unwrap();
+        assert_eq!(waiting(&conn), None, "never cut off: no line");
+        crate::store::team_sync::set_link(&conn, false, 60).unwrap();
+        assert_eq!(waiting(&conn), Some(2));
+        crate::store::team_sync::set_link(&conn, true, 70).unwrap();
+        assert_eq!(waiting(&conn), None);
+    }
+
     #[test]
     fn assigning_marks_is_one_batch_that_u_undoes_and_says_who_did_it() {
         let (_dir, mut conn, account) = cache(Some(team("sam", None)));

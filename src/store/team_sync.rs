@@ -186,6 +186,17 @@ pub fn drop_pending(conn: &Connection, up_to: i64) -> Result<()> {
     Ok(())
 }
 
+/// Records whether this machine reaches the team now (for the status bar; see
+/// [`crate::store::outbox_read::waiting_for_team`]). Written only when it changes.
+pub fn set_link(conn: &Connection, online: bool, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO team_link (id, online, since) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET online = ?1, since = ?2 WHERE online != ?1",
+        params![online, now],
+    )?;
+    Ok(())
+}
+
 /// The last team change applied here.
 pub fn last_seq(conn: &Connection) -> Result<i64> {
     Ok(conn

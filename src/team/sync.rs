@@ -198,6 +198,7 @@ impl Engine {
                     self.link.send_replace(Link::Offline {
                         reason: e.to_string(),
                     });
+                    self.record_link(false).await;
                 }
             }
             // Woken early by a local write: the CM wants it shared, so try again soon.
@@ -206,6 +207,19 @@ impl Engine {
                 _ = self.wake.notified() => {}
             }
             delay = (delay * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    /// The link as the cache keeps it, for the status bar ("offline from the team: N
+    /// replies waiting"); a failure to write it only costs that line.
+    async fn record_link(&self, online: bool) {
+        let now = crate::domain::now();
+        if let Err(e) = self
+            .writer
+            .call(move |c| team_sync::set_link(c, online, now))
+            .await
+        {
+            tracing::warn!(error = %e, "team: could not record the link");
         }
     }
 
@@ -237,6 +251,7 @@ impl Engine {
             .await
             .map_err(q)?;
         self.link.send_replace(Link::Online);
+        self.record_link(true).await;
         let mut beat = tokio::time::interval(HEARTBEAT);
         loop {
             self.push(&client).await?;

@@ -396,8 +396,13 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
                 model.people.card = Some(card);
             }
         }
-        Response::OutboxAttention { failed, unknown } => {
+        Response::OutboxAttention {
+            failed,
+            unknown,
+            team_waiting,
+        } => {
             model.status.outbox_attention = (failed, unknown);
+            model.status.team_waiting = team_waiting;
         }
         Response::Sidebar { views, aside } => {
             model.status.aside = aside;

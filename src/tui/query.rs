@@ -90,6 +90,8 @@ pub enum Response {
     OutboxAttention {
         failed: usize,
         unknown: usize,
+        /// Team mode, cut off from the team: replies waiting for it.
+        team_waiting: Option<usize>,
     },
     SavedCounts(Vec<(String, u64)>),
     Ids {
@@ -230,7 +232,12 @@ pub fn run(
         }
         Request::OutboxAttention => {
             let (failed, unknown) = crate::outbox::read::attention(reader.conn())?;
-            Response::OutboxAttention { failed, unknown }
+            let team_waiting = crate::store::outbox_read::waiting_for_team(reader.conn())?;
+            Response::OutboxAttention {
+                failed,
+                unknown,
+                team_waiting,
+            }
         }
         Request::OpenEscalations => Response::OpenEscalations {
             incidents: crate::escalation::open_views(reader.conn())?,

@@ -23,6 +23,8 @@ pub struct Status {
     pub message: Option<String>,
     /// Outbox rows the CM must look at: (failed, unknown).
     pub outbox_attention: (usize, usize),
+    /// Team mode, cut off from the team: replies waiting for it (`None`: reached).
+    pub team_waiting: Option<usize>,
     /// Where times of day are shown ("rate limited until 14:05"): the local zone in the
     /// running UI, UTC unless set.
     pub tz: jiff::tz::TimeZone,
@@ -39,6 +41,7 @@ impl Default for Status {
             message: None,
             aside: (0, 0),
             outbox_attention: (0, 0),
+            team_waiting: None,
             tz: jiff::tz::TimeZone::UTC,
         }
     }

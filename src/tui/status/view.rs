@@ -59,6 +59,15 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
     if let Some(span) = outbox_attention(model.status.outbox_attention) {
         spans.push(span);
     }
+    if let Some(waiting) = model.status.team_waiting {
+        let replies = if waiting == 1 { "reply" } else { "replies" };
+        spans.push(
+            Span::raw(format!(
+                "offline from the team: {waiting} {replies} waiting  "
+            ))
+            .fg(Color::Yellow),
+        );
+    }
     // What a fetch set aside is never silent: `hark unreadable` shows the raw records.
     let (unreadable, older) = model.status.aside;
     if unreadable > 0 {
