@@ -12,41 +12,33 @@ pub fn add_account(platform: AddPlatform, data_dir: &std::path::Path) -> anyhow:
         } => (instance, name, personal_token),
         AddPlatform::Bluesky(args) => return add_bluesky_account(&args),
         AddPlatform::Matrix(args) => {
-            let block =
-                runtime()?.block_on(crate::platform::matrix::setup::add(&args, data_dir))?;
-            print!("{block}");
-            return Ok(());
+            return print_block(
+                runtime()?.block_on(crate::platform::matrix::setup::add(&args, data_dir)),
+            )
         }
         AddPlatform::X(args) => {
-            let block = runtime()?.block_on(crate::platform::x::setup::add(
+            return print_block(runtime()?.block_on(crate::platform::x::setup::add(
                 &args,
                 data_dir,
                 &mut std::io::BufReader::new(std::io::stdin()),
                 &mut std::io::stdout(),
-            ))?;
-            print!("{block}");
-            return Ok(());
+            )))
         }
         AddPlatform::Linkedin(args) => {
-            let block = runtime()?.block_on(crate::platform::linkedin::setup::add(
+            return print_block(runtime()?.block_on(crate::platform::linkedin::setup::add(
                 &args,
                 data_dir,
                 &mut std::io::BufReader::new(std::io::stdin()),
                 &mut std::io::stdout(),
-            ))?;
-            print!("{block}");
-            return Ok(());
+            )))
         }
         AddPlatform::Discord(args) => {
-            let block =
-                runtime()?.block_on(crate::platform::discord::setup::add(&args, data_dir))?;
-            print!("{block}");
-            return Ok(());
+            return print_block(
+                runtime()?.block_on(crate::platform::discord::setup::add(&args, data_dir)),
+            )
         }
         AddPlatform::Slack(args) => {
-            let block = runtime()?.block_on(crate::platform::slack::setup::add(&args))?;
-            print!("{block}");
-            return Ok(());
+            return print_block(runtime()?.block_on(crate::platform::slack::setup::add(&args)))
         }
         AddPlatform::Facebook(args) => {
             return add_meta_account(Network::Facebook, &args.page, &args.token, data_dir)
@@ -172,4 +164,10 @@ fn text_line(line: &AccountLine, now: i64) -> String {
         line.platform,
         inert_line(&line.handle)
     )
+}
+
+/// Prints the `[[account]]` block a platform's sign-in produced.
+fn print_block(block: anyhow::Result<String>) -> anyhow::Result<()> {
+    print!("{}", block?);
+    Ok(())
 }

@@ -12,6 +12,7 @@ pub mod linkedin;
 pub mod mastodon;
 pub mod matrix;
 pub mod meta;
+pub mod network;
 pub mod notice;
 pub mod quote;
 pub mod rate_limit;

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::errors;
 use super::token::Auth;
+use crate::platform::network::describe;
 use crate::platform::PlatformError;
 
 /// A URN as one path segment: Rest.li 2.0 wants `:`, `(`, `)` and `,` percent-encoded.
@@ -160,20 +161,4 @@ impl Client {
     pub fn take_limit(&self) -> Option<&'static str> {
         self.last_limit.lock().expect("limit lock").take()
     }
-}
-
-/// A network error with its causes, without the URL.
-fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

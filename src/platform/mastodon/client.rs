@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder, StatusCode};
 
+use crate::platform::network::describe;
 use crate::platform::{rate_limit, PlatformError};
 use crate::secrets::Secret;
 
@@ -207,23 +208,6 @@ impl Client {
             reset,
         });
     }
-}
-
-/// A network error with its causes ("connection refused"), without the URL. Headers (and
-/// so the token) never appear in reqwest's errors.
-fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

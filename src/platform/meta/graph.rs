@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::error::{platform_error, GraphError};
 use super::usage::Usage;
+use crate::platform::network::describe;
 use crate::platform::PlatformError;
 use crate::secrets::Secret;
 
@@ -275,22 +276,6 @@ pub fn page_of(what: &str, body: Value) -> Result<Page, PlatformError> {
         .filter(|a| has_next && !a.is_empty())
         .map(str::to_string);
     Ok(Page { data, after })
-}
-
-/// A network error with its causes, without the URL.
-fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

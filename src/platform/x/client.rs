@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::errors;
 use super::token::Auth;
+use crate::platform::network::describe;
 use crate::platform::{rate_limit, PlatformError};
 
 /// The wait after a 429 that names no reset (X's windows are 15 minutes).
@@ -215,20 +216,4 @@ fn at(e: &serde_json::Error) -> String {
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// A network error with its causes, without the URL.
-fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
