@@ -163,6 +163,10 @@ pub struct NewItem {
     pub created_at: UnixTime,
     /// The platform's own record, kept for later re-parsing.
     pub raw_json: Option<String>,
+    /// A chat item's room by the platform's id (a Matrix room, a Discord channel or
+    /// thread, a Slack conversation; see `platform::chat`); `None` elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
 }
 
 impl NewItem {
@@ -212,6 +216,7 @@ mod tests {
             url: None,
             created_at: 0,
             raw_json: None,
+            room: None,
         };
         assert!(!item.needs_reply());
         item.body = "is it vegan?".into();

@@ -52,12 +52,10 @@ pub struct StatusUpdate {
     pub new_items: usize,
     /// The platform's request budget (remaining, limit), where it reports one.
     pub budget: Option<(u32, u32)>,
-    /// The platform's monthly reads (used, cap), where it reports them.
-    pub usage: Option<(u64, u64)>,
     /// Something to say once (see [`Connector::take_notice`]).
     pub notice: Option<String>,
-    /// A standing fact about the account's access (see [`Connector::status_note`]).
-    pub note: Option<String>,
+    /// A standing fact about the account (see [`Connector::account_note`]).
+    pub note: Option<crate::platform::account_note::AccountNote>,
 }
 
 /// Timing of one poller.
@@ -116,9 +114,8 @@ impl Poller {
             status,
             new_items,
             budget: self.connector.rate_remaining(),
-            usage: self.connector.monthly_usage(),
             notice: self.connector.take_notice(),
-            note: self.connector.status_note(),
+            note: self.connector.account_note(),
         });
     }
 
@@ -326,6 +323,7 @@ mod tests {
             url: None,
             created_at: 100,
             raw_json: None,
+            room: None,
         }
     }
 

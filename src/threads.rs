@@ -192,6 +192,7 @@ mod tests {
             url: None,
             created_at: 1_000 + id.len() as i64,
             raw_json: None,
+            room: None,
         }
     }
 

@@ -550,6 +550,7 @@ fn truth_store(targets: &[Target]) -> (Truth, Vec<i64>) {
                 url: None,
                 created_at: 1_764_000_000,
                 raw_json: t.raw_json.clone(),
+                room: None,
             })
         })
         .collect();

@@ -608,6 +608,7 @@ async fn hark_against_a_real_bluesky_network() {
         url: None,
         created_at: hark::domain::now(),
         raw_json: None,
+        room: None,
     };
     let odd_external = odd.external_id.clone();
     writer

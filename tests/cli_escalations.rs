@@ -75,6 +75,7 @@ fn cache() -> Cache {
             url: None,
             created_at: opened - 60,
             raw_json: None,
+            room: None,
         });
         ids.extend(
             hark::store::ingest::ingest(&mut conn, account, &[item], None, opened - 60)

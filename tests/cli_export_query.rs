@@ -21,6 +21,7 @@ fn item(n: u32, body: &str, at: i64) -> Incoming {
         url: None,
         created_at: at,
         raw_json: None,
+        room: None,
     })
 }
 

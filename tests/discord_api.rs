@@ -492,6 +492,65 @@ async fn in_a_mentions_channel_pings_replies_to_the_bot_and_its_threads_become_i
     assert!(positions[joined].is_string() && positions[other].is_string());
 }
 
+/// The list shows `#help` beside a Discord item: each page names the watched channels and
+/// threads (from the listing hark reads anyway), and each item names the one it is in.
+#[tokio::test]
+async fn a_page_names_its_channels_and_threads_and_each_item_its_own() {
+    let p = Discord::start().await;
+    let c = p.connector_with("");
+    let thread_id = "1170000000000000001";
+    {
+        let mut t = fixture("thread.json")["threads"][0].clone();
+        t["id"] = json!(thread_id);
+        t["guild_id"] = json!(GUILD);
+        t["parent_id"] = json!(CHANNEL);
+        p.state().threads = vec![t];
+    }
+    let first = c.fetch(None).await.unwrap();
+    let rooms: Vec<(&str, &str)> = first
+        .rooms
+        .iter()
+        .map(|r| (r.id.as_str(), r.label.as_str()))
+        .collect();
+    assert_eq!(
+        rooms,
+        [(CHANNEL, "#help"), (thread_id, "#help › don't buy dota-2")]
+    );
+    assert!(first.rooms.iter().all(|r| r.power.is_none()));
+    p.publish(&[mention(1)]).await;
+    {
+        let mut s = p.state();
+        let mut in_thread = message(0, "7003", "@Nelly still broken?", T0 + 30);
+        in_thread["channel_id"] = json!(thread_id);
+        in_thread["mentions"] = json!([{"id": BOT, "username": "Nelly"}]);
+        s.push(in_thread);
+    }
+    let mut cursor = cursor_of(&first);
+    let mut rooms = Vec::new();
+    loop {
+        let page = c.fetch(Some(&cursor)).await.unwrap();
+        rooms.extend(page.items.iter().map(|i| (i.body.clone(), i.room.clone())));
+        cursor = cursor_of(&page);
+        if !page.more {
+            break;
+        }
+    }
+    rooms.sort();
+    assert_eq!(
+        rooms,
+        [
+            (
+                "@Nelly contract mention 1".to_string(),
+                Some(CHANNEL.to_string())
+            ),
+            (
+                "@Nelly still broken?".to_string(),
+                Some(thread_id.to_string())
+            ),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn opening_an_item_reads_the_messages_around_it() {
     let p = Discord::start().await;

@@ -34,6 +34,7 @@ fn item(id: &str, body: &str, followers: i64) -> NewItem {
         url: None,
         created_at: 1_000,
         raw_json: None,
+        room: None,
     }
 }
 

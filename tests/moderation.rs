@@ -35,6 +35,7 @@ fn item(id: &str, handle: &str, followers: i64, body: &str, at: i64) -> Incoming
         url: None,
         created_at: at,
         raw_json: None,
+        room: None,
     })
 }
 

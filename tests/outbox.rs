@@ -36,6 +36,7 @@ fn item(id: &str) -> Incoming {
         url: None,
         created_at: 1_000,
         raw_json: None,
+        room: None,
     })
 }
 

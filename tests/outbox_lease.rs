@@ -42,6 +42,7 @@ fn open(path: &Path) -> (Writer, i64, i64) {
         url: None,
         created_at: 1_000,
         raw_json: None,
+        room: None,
     });
     writer
         .handle()

@@ -28,6 +28,7 @@ fn item(id: &str, author: &str, body: &str, at: i64) -> Incoming {
         url: None,
         created_at: at,
         raw_json: None,
+        room: None,
     })
 }
 

@@ -34,6 +34,7 @@ fn item(id: &str, kind: ItemKind, thread: Option<&str>, body: &str, at: i64) -> 
         url: None,
         created_at: at,
         raw_json: None,
+        room: None,
     })
 }
 

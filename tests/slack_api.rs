@@ -13,6 +13,7 @@ mod slack_adapter;
 use std::sync::{Arc, Mutex};
 
 use hark::domain::ItemKind;
+use hark::platform::account_note::AccountNote;
 use hark::platform::chat::Watch;
 use hark::platform::slack::{setup, tiers::Access, Settings, SlackConnector};
 use hark::platform::{Connector, FetchPage, PlatformError};
@@ -141,10 +142,13 @@ async fn a_limited_app_is_found_from_its_15_message_pages_said_in_the_status_bar
     let mut cursor = None;
     let all = r#"mode = "all""#;
     let c = connector(&server, all);
-    assert_eq!(c.status_note(), None, "not known before the first page");
+    assert_eq!(c.account_note(), None, "not known before the first page");
     let first = round(&c, &mut cursor).await;
     assert_eq!(first.items.len(), 15, "the newest page on a first read");
-    assert_eq!(c.status_note().as_deref(), Some("limited app: 1 read/min"));
+    assert_eq!(
+        c.account_note(),
+        Some(AccountNote::warning("limited app: 1 read/min"))
+    );
     let notice = c.take_notice().unwrap();
     assert!(notice.contains("once a minute, 15 messages"), "{notice}");
     assert_eq!(c.take_notice(), None, "said once");
@@ -200,8 +204,42 @@ async fn an_internal_app_reads_full_pages_and_is_not_called_limited() {
     let mut cursor = None;
     let page = round(&c, &mut cursor).await;
     assert_eq!(page.items.len(), 40);
-    assert_eq!(c.status_note(), None);
+    assert_eq!(c.account_note(), None);
     assert_eq!(c.rate_remaining(), Some((49, 50)), "Tier 3");
+}
+
+/// The list shows `#general` beside a Slack item: each page names the watched channels
+/// from conversations.list (read anyway), and each item names its channel. The DM is no
+/// room of the list: its items name the person already.
+#[tokio::test]
+async fn a_page_names_its_channels_and_each_item_its_own() {
+    let server = MockServer::start().await;
+    mount_basics(&server).await;
+    let history = History {
+        messages: Arc::new(Mutex::new(numbered(1..=2))),
+        limited: false,
+        limits_asked: Default::default(),
+    };
+    Mock::given(path("/api/conversations.history"))
+        .respond_with(history.clone())
+        .mount(&server)
+        .await;
+    let c = connector(&server, r#"mode = "all""#);
+    let page = round(&c, &mut None).await;
+    let rooms: Vec<(&str, &str)> = page
+        .rooms
+        .iter()
+        .map(|r| (r.id.as_str(), r.label.as_str()))
+        .collect();
+    assert_eq!(rooms, [(GENERAL, "#general")]);
+    assert_eq!(page.items.len(), 2);
+    assert!(
+        page.items
+            .iter()
+            .all(|i| i.room.as_deref() == Some(GENERAL)),
+        "{:?}",
+        page.items
+    );
 }
 
 #[tokio::test]

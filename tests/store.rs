@@ -26,6 +26,7 @@ fn item(id: &str, body: &str, at: i64) -> Incoming {
         url: None,
         created_at: at,
         raw_json: None,
+        room: None,
     })
 }
 

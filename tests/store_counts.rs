@@ -24,6 +24,7 @@ fn item(n: i64) -> Incoming {
         // Not in id order, so the time order is what the list must follow.
         created_at: 10_000 + (n * 37) % 41,
         raw_json: None,
+        room: None,
     })
 }
 

@@ -35,6 +35,7 @@ fn item(id: &str, body: &str) -> Incoming {
         url: None,
         created_at: NOW - 60,
         raw_json: None,
+        room: None,
     })
 }
 

@@ -303,6 +303,7 @@ fn new_item(external: &str) -> NewItem {
         url: None,
         created_at: 5,
         raw_json: None,
+        room: None,
     }
 }
 

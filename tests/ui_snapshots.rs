@@ -3,6 +3,7 @@
 
 mod support;
 use hark::domain::{ItemKind, ItemState, SentimentLabel, Severity};
+use hark::platform::account_note::AccountNote;
 use hark::poller::{PollStatus, StatusUpdate};
 use hark::store::read::{AuthorInfo, ItemDetail, ItemRow, ThreadEntry};
 use hark::store::View;
@@ -150,7 +151,6 @@ fn model(width: u16, height: u16) -> Model {
                 status,
                 new_items: 0,
                 budget: None,
-                usage: None,
                 notice: None,
                 note: None,
             }),
@@ -218,7 +218,6 @@ fn the_status_bar_shows_a_platforms_remaining_request_budget() {
             status: PollStatus::Ok { at: NOW - 5 },
             new_items: 2,
             budget: Some((287, 300)),
-            usage: None,
             notice: None,
             note: None,
         }),
@@ -237,9 +236,8 @@ fn the_status_bar_shows_xs_monthly_reads_beside_the_request_budget() {
             status: PollStatus::Ok { at: NOW - 5 },
             new_items: 0,
             budget: Some((449, 450)),
-            usage: Some((8_700, 10_000)),
             notice: None,
-            note: None,
+            note: Some(AccountNote::allowance(8_700, 10_000, "reads this month")),
         }),
     );
     let screen = screen(&render(&model, 120, 24));
@@ -259,14 +257,13 @@ fn the_status_bar_says_when_slack_limits_the_app_and_stops_when_it_no_longer_doe
             new_items: 0,
             budget: Some((0, 1)),
             notice: None,
-            note: note.map(str::to_string),
-            usage: None,
+            note: note.map(AccountNote::warning),
         })
     };
     update(&mut model, poll(Some("limited app: 1 read/min")));
     let screen_text = screen(&render(&model, 120, 24));
     assert!(
-        screen_text.contains("community ✓ 5s 0/1 limited app: 1 read/min"),
+        screen_text.contains("community ✓ 5s 0/1 · limited app: 1 read/min"),
         "{screen_text}"
     );
     update(&mut model, poll(None));
@@ -398,6 +395,108 @@ fn chat_items_show_their_room_at_100x20() {
     rows[2].marks.room = room("Address change");
     rows[3].marks.room = room("!QtykxKocfZaZOUrTwp:nimbus.test");
     support::ui::show_rows(&mut model, 100, 20, rows, 5);
+    insta::assert_snapshot!(render(&model, 100, 20).backend());
+}
+
+/// Chat items of Matrix, Discord and Slack read back from a real cache: each names its
+/// room as stored at ingest, and the list shows the room's label its connector recorded
+/// (`#help` for all three, a Discord thread under its channel); a Slack DM, whose room
+/// has no label, and a network without rooms show the network.
+#[test]
+fn matrix_discord_and_slack_items_show_their_room_from_the_cache_at_100x20() {
+    use hark::domain::{ChatRoom, NewAuthor, NewItem};
+    use hark::store::read::{Direction, ListQuery, Reader};
+    use hark::store::{chat_rooms, ingest};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hark.db");
+    let mut conn = hark::store::open_rw(&path).unwrap();
+    let chat = [
+        (
+            "mx",
+            "matrix",
+            "!hElp:nimbus.test",
+            Some("#help:nimbus.test"),
+            "@fan:nimbus.test",
+            "brand: my order never came",
+        ),
+        (
+            "dc",
+            "discord",
+            "290926798999357250",
+            Some("#help"),
+            "nelly",
+            "the app logs me out",
+        ),
+        (
+            "dc",
+            "discord",
+            "1170000000000000001",
+            Some("#help › refund: when?"),
+            "mason",
+            "still waiting",
+        ),
+        (
+            "sl",
+            "slack",
+            "C012AB3CD",
+            Some("#help"),
+            "U0BS9U4SV",
+            "is the shop open?",
+        ),
+        (
+            "sl",
+            "slack",
+            "D0C0F7S8Y",
+            None,
+            "U0C0NS9HN",
+            "can I ask privately?",
+        ),
+        (
+            "ch",
+            "chirp",
+            "",
+            None,
+            "@dana_reports",
+            "Statement on the cold brew?",
+        ),
+    ];
+    for (n, (account, platform, room, label, author, text)) in chat.into_iter().enumerate() {
+        let id = ingest::ensure_account(&conn, account, platform, "@brand").unwrap();
+        let item = NewItem {
+            external_id: format!("m{n}"),
+            kind: ItemKind::Mention,
+            parent_external_id: None,
+            thread_external_id: None,
+            author: NewAuthor {
+                external_id: author.into(),
+                handle: author.into(),
+                display_name: String::new(),
+                followers: None,
+            },
+            body: text.into(),
+            url: None,
+            created_at: NOW - 60 * (n as i64 + 1),
+            raw_json: None,
+            room: (!room.is_empty()).then(|| room.to_string()),
+        };
+        ingest::ingest(&mut conn, id, &[item.into()], None, NOW).unwrap();
+        if let Some(label) = label {
+            let room = ChatRoom {
+                id: room.into(),
+                label: label.into(),
+                power: None,
+            };
+            chat_rooms::record(&conn, id, &[room], NOW).unwrap();
+        }
+    }
+    let mut rows = Reader::open(&path)
+        .unwrap()
+        .page(&ListQuery::view(View::All), None, Direction::Older, 10)
+        .unwrap();
+    rows.sort_by_key(|r| std::cmp::Reverse(r.key()));
+    let mut model = Model::new(Keymap::defaults(), "Nimbus Coffee".into(), NOW);
+    let total = rows.len();
+    support::ui::show_rows(&mut model, 100, 20, rows, total);
     insta::assert_snapshot!(render(&model, 100, 20).backend());
 }
 

@@ -38,6 +38,7 @@ fn item(n: usize, handle: &str, body: &str) -> Incoming {
         url: None,
         created_at: NOW - 600 * (n as i64 + 1),
         raw_json: None,
+        room: None,
     })
 }
 

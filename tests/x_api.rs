@@ -735,8 +735,14 @@ async fn the_monthly_read_usage_is_asked_once_an_hour_for_the_status_bar() {
         .await;
     let c = fixed_connector(&server);
     assert_eq!(c.monthly_usage(), None, "not reported before it is asked");
+    assert_eq!(c.account_note(), None);
     c.fetch(Some("1")).await.unwrap();
     assert_eq!(c.monthly_usage(), Some((43_435, 5_000_000_000)));
+    assert_eq!(
+        c.account_note().map(|n| n.text).as_deref(),
+        Some("43k/5B reads this month"),
+        "the status bar's note"
+    );
     c.fetch(Some("1")).await.unwrap();
     assert_eq!(c.monthly_usage(), Some((43_435, 5_000_000_000)));
 }

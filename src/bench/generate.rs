@@ -124,6 +124,7 @@ pub fn generate(path: &Path, count: usize, seed: u64) -> anyhow::Result<Generate
                 url: None,
                 created_at,
                 raw_json: None,
+                room: None,
             });
         }
         let prepared: Vec<(i64, Vec<ingest::Incoming>)> = batches

@@ -24,6 +24,7 @@ pub fn items(n: usize) -> Vec<NewItem> {
             url: None,
             created_at: 1_700_000_000 + i as i64,
             raw_json: None,
+            room: None,
         })
         .collect()
 }

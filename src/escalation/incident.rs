@@ -506,6 +506,7 @@ mod tests {
             url: None,
             created_at: at,
             raw_json: None,
+            room: None,
         });
         crate::store::ingest::ingest(conn, account, &[item], None, at)
             .unwrap()

@@ -252,6 +252,7 @@ mod tests {
             url: None,
             created_at: 100,
             raw_json: None,
+            room: None,
         });
         let report = crate::store::ingest::ingest(&mut conn, account, &[item], None, 100).unwrap();
         let config = protocol_config(Some(command), Some(webhook), max_attempts);

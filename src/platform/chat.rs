@@ -1,4 +1,4 @@
-//! The chat item model, shared by chat connectors (Matrix now; Discord and Slack later).
+//! The chat item model, shared by the chat connectors (Matrix, Discord, Slack).
 //!
 //! A chat account is a bot or user in a community. `[account.chat]` names the rooms (or
 //! channels) to watch and how loud each one is; [`Watch::classify`] says which messages
@@ -15,6 +15,12 @@
 //! - the brand's own messages are `Post`s: thread context, never in the inbox;
 //! - anything else in a watched `mentions` room, and everything in an unwatched room, is
 //!   not an item.
+//!
+//! Rooms in the list: every chat item names the room it was written in
+//! ([`NewItem::room`](crate::domain::NewItem::room), the platform's id, set where the
+//! connector builds its items), and each connector reports the rooms it lists with their
+//! labels ([`FetchPage::rooms`](crate::platform::FetchPage::rooms)); the store keeps both,
+//! so the list shows `#help` by key, never by reading the raw record.
 
 use serde::Deserialize;
 

@@ -259,6 +259,7 @@ impl DemoConnector {
             url: item.url.clone(),
             created_at,
             raw_json: None,
+            room: None,
         }
     }
 }
@@ -368,6 +369,7 @@ impl Connector for DemoConnector {
             url: None,
             created_at: crate::domain::now(),
             raw_json: None,
+            room: None,
         };
         sent.push(SentReply {
             key: idempotency_key.to_string(),

@@ -4,6 +4,7 @@
 //! touches the database or the UI.
 
 pub mod account;
+pub mod account_note;
 pub mod bluesky;
 pub mod chat;
 pub mod demo;
@@ -161,15 +162,9 @@ pub trait Connector: Send + Sync {
         None
     }
 
-    /// The platform's monthly read allowance as last reported: (used, cap), for the status
-    /// bar. `None` where the platform does not report one.
-    fn monthly_usage(&self) -> Option<(u64, u64)> {
-        None
-    }
-
-    /// A standing fact about the account's access, shown next to its status while it holds
-    /// (Slack's limited app: "limited app: 1 read/min").
-    fn status_note(&self) -> Option<String> {
+    /// A standing fact about the account, shown beside its status while it holds: X's
+    /// monthly reads, Slack's limited app (see [`account_note`]).
+    fn account_note(&self) -> Option<account_note::AccountNote> {
         None
     }
 

@@ -241,6 +241,7 @@ mod tests {
             url: None,
             created_at: 5,
             raw_json: None,
+            room: None,
         };
         crate::store::ingest::ingest(&mut conn, account, &[item.into()], None, 5).unwrap();
         let extras = PageExtras {

@@ -319,6 +319,7 @@ mod tests {
                     url: None,
                     created_at: 1,
                     raw_json: None,
+                    room: None,
                 };
                 let incoming = crate::store::ingest::Incoming::from(new);
                 Ok(crate::store::ingest::ingest(c, account, &[incoming], None, 1)?.inserted[0])

@@ -66,7 +66,7 @@ pub fn record(
 }
 
 /// Reads the list row's room column (`read::ROW_COLUMNS`): for an item of an account with
-/// rooms, `[label, mine, theirs, ban, kick, redact]` of the room its raw event names.
+/// rooms, `[label, mine, theirs, ban, kick, redact]` of the room stored with it.
 pub fn marks_of(column: Option<&str>) -> Option<RoomMarks> {
     let v: serde_json::Value = serde_json::from_str(column?).ok()?;
     let label = v[0].as_str()?.to_string();
@@ -91,7 +91,7 @@ mod tests {
     use crate::store::read::{Direction, ListQuery, Reader};
     use crate::store::View;
 
-    fn message(id: &str, author: &str, room: &str) -> crate::store::ingest::Incoming {
+    fn message(id: &str, author: &str, room: Option<&str>) -> crate::store::ingest::Incoming {
         NewItem {
             external_id: id.into(),
             kind: ItemKind::Mention,
@@ -106,7 +106,9 @@ mod tests {
             body: "brand: help".into(),
             url: None,
             created_at: 100,
-            raw_json: Some(serde_json::json!({ "room_id": room }).to_string()),
+            // The raw record names a room too: the list must go by the stored room alone.
+            raw_json: Some(serde_json::json!({ "room_id": "!help:ex.org" }).to_string()),
+            room: room.map(str::to_string),
         }
         .into()
     }
@@ -133,9 +135,10 @@ mod tests {
         let mut conn = crate::store::open_rw(&path).unwrap();
         let account = crate::store::ingest::ensure_account(&conn, "m", "matrix", "@b").unwrap();
         let items = [
-            message("$fan", "@fan:ex.org", "!help:ex.org"),
-            message("$mod", "@mod:ex.org", "!help:ex.org"),
-            message("$elsewhere", "@fan:ex.org", "!other:ex.org"),
+            message("$fan", "@fan:ex.org", Some("!help:ex.org")),
+            message("$mod", "@mod:ex.org", Some("!help:ex.org")),
+            message("$elsewhere", "@fan:ex.org", Some("!other:ex.org")),
+            message("$roomless", "@fan:ex.org", None),
         ];
         crate::store::ingest::ingest(&mut conn, account, &items, None, 1).unwrap();
         let reader = Reader::open(&path).unwrap();
@@ -165,6 +168,10 @@ mod tests {
         );
         assert_eq!(seen[1].1.clone().unwrap().power.unwrap().theirs, 50);
         assert_eq!(seen[2].1, None, "a room not recorded");
+        assert_eq!(
+            seen[3].1, None,
+            "no stored room: the raw record is not read"
+        );
 
         // The same room again changes nothing; new levels replace the old; a room seen
         // without its levels keeps the known ones.

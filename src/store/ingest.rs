@@ -109,8 +109,8 @@ pub fn ingest_with(
         let mut insert = tx.prepare_cached(
             "INSERT INTO items (account_id, external_id, kind, parent_external_id, thread_external_id,
                  author_id, body, url, created_at, fetched_at, needs_reply,
-                 sentiment_auto, sentiment_label_auto, raw_json, state, lang)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                 sentiment_auto, sentiment_label_auto, raw_json, state, lang, room)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
         let mut update = tx.prepare_cached(
             "UPDATE items SET body = ?2, url = ?3, edited_at = ?4, raw_json = coalesce(?5, raw_json),
@@ -175,6 +175,7 @@ pub fn ingest_with(
                         item.raw_json,
                         state,
                         incoming.lang,
+                        item.room,
                     ])?;
                     inserted.push((index, tx.last_insert_rowid()));
                     report.inserted_external.push(item.external_id.clone());

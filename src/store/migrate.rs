@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/021_author_trigram.sql"),
     include_str!("migrations/022_team_sync.sql"),
     include_str!("migrations/023_team_link.sql"),
+    include_str!("migrations/031_item_room.sql"),
 ];
 
 /// The schema version this hark writes.
@@ -224,5 +225,58 @@ mod tests {
             })
             .collect();
         assert!(!dump.contains("curl") && !dump.contains("T0KEN") && !dump.contains("rm -rf"));
+    }
+
+    #[test]
+    fn chat_items_stored_before_the_room_column_get_their_rooms_from_their_raw_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            let before = MIGRATIONS
+                .iter()
+                .position(|sql| sql.contains("ADD COLUMN room TEXT"))
+                .unwrap() as i64;
+            migrate_to(&conn, &path, before).unwrap();
+            // The raw records as each connector kept them: Matrix adds `room_id` to the
+            // event, Discord's message has `channel_id`, Slack's item adds `channel`.
+            conn.execute_batch(
+                r#"INSERT INTO accounts (id, name, platform) VALUES
+                     (1, 'mx', 'matrix'), (2, 'dc', 'discord'), (3, 'sl', 'slack'),
+                     (4, 'ma', 'mastodon');
+                 INSERT INTO authors (id, platform, external_id, handle, first_seen_at)
+                     VALUES (1, 'x', 'u1', '@ana', 0);
+                 INSERT INTO items (account_id, external_id, kind, author_id, body, created_at,
+                         fetched_at, raw_json) VALUES
+                     (1, '$a', 'mention', 1, 'help', 1, 1, '{"room_id": "!help:ex.org"}'),
+                     (1, '$b', 'mention', 1, 'help', 2, 2, 'not json'),
+                     (1, '$c', 'mention', 1, 'help', 3, 3, NULL),
+                     (2, '11', 'mention', 1, 'help', 4, 4, '{"channel_id": "41771983423143937"}'),
+                     (3, 'C1/1.0', 'mention', 1, 'help', 5, 5, '{"channel": "C012AB3CD"}'),
+                     (4, '9', 'mention', 1, 'help', 6, 6, '{"room_id": "!not-chat"}');"#,
+            )
+            .unwrap();
+        }
+        let conn = crate::store::open_rw(&path).unwrap();
+        let mut rooms = conn
+            .prepare("SELECT external_id, room FROM items ORDER BY created_at")
+            .unwrap();
+        let rooms: Vec<(String, Option<String>)> = rooms
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            rooms,
+            [
+                ("$a".to_string(), some("!help:ex.org")),
+                ("$b".to_string(), None),
+                ("$c".to_string(), None),
+                ("11".to_string(), some("41771983423143937")),
+                ("C1/1.0".to_string(), some("C012AB3CD")),
+                ("9".to_string(), None),
+            ]
+        );
     }
 }

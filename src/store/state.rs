@@ -243,6 +243,7 @@ mod tests {
                     url: None,
                     created_at: 1_000 + n,
                     raw_json: None,
+                    room: None,
                 })
             })
             .collect();

@@ -87,7 +87,6 @@ fn report(poller: &Poller, status: PollStatus, new_items: usize, notice: Option<
         new_items,
         budget: poller.connector.rate_remaining(),
         notice: notice.or_else(|| poller.connector.take_notice()),
-        usage: poller.connector.monthly_usage(),
-        note: poller.connector.status_note(),
+        note: poller.connector.account_note(),
     });
 }

@@ -251,10 +251,6 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
                 Some(budget) => model.status.budgets.insert(update.account.clone(), budget),
                 None => model.status.budgets.remove(&update.account),
             };
-            match update.usage {
-                Some(usage) => model.status.usages.insert(update.account.clone(), usage),
-                None => model.status.usages.remove(&update.account),
-            };
             match update.note {
                 Some(note) => model.status.notes.insert(update.account.clone(), note),
                 None => model.status.notes.remove(&update.account),
@@ -1114,7 +1110,6 @@ mod tests {
                 },
                 new_items: 0,
                 budget: Some((3, 300)),
-                usage: None,
                 notice: None,
                 note: None,
             }),
@@ -1132,7 +1127,6 @@ mod tests {
                 status: PollStatus::Ok { at: 10_000 },
                 new_items: 0,
                 budget: None,
-                usage: None,
                 notice: notice.map(str::to_string),
                 note: None,
             })

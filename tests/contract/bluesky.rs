@@ -276,6 +276,7 @@ impl Platform for Bluesky {
             url: None,
             created_at: arrival(n),
             raw_json: None,
+            room: None,
         };
         match kind {
             // Hiding works on replies in the brand's own thread; one to unhide is hidden.

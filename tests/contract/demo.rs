@@ -121,6 +121,7 @@ impl Platform for Demo {
             url: None,
             created_at: arrival(n),
             raw_json: None,
+            room: None,
         }
     }
 

@@ -429,6 +429,7 @@ impl Platform for Discord {
             url: None,
             created_at: arrival(n),
             raw_json: Some(raw.to_string()),
+            room: None,
         }
     }
 

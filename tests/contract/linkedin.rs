@@ -272,6 +272,7 @@ impl Platform for LinkedIn {
             url: None,
             created_at: arrival(n),
             raw_json: Some(raw.to_string()),
+            room: None,
         };
         // Only the organization's own comments can be deleted.
         if kind == "delete" {

@@ -253,6 +253,7 @@ impl Platform for Mastodon {
             url: None,
             created_at: arrival(n),
             raw_json: Some(raw.to_string()),
+            room: None,
         };
         if kind == "delete" {
             // Only the brand's own posts can be deleted.

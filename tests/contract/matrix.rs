@@ -312,6 +312,7 @@ impl Platform for Matrix {
             url: None,
             created_at: arrival(n),
             raw_json: Some(raw.to_string()),
+            room: None,
         }
     }
 

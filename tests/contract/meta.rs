@@ -402,6 +402,7 @@ impl<const IG: bool> Platform for Meta<IG> {
             url: None,
             created_at: arrival(n),
             raw_json: Some(raw.to_string()),
+            room: None,
         }
     }
 

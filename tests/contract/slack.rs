@@ -329,6 +329,7 @@ impl Platform for Slack {
             url: None,
             created_at: arrival(n),
             raw_json: Some(raw.to_string()),
+            room: None,
         }
     }
 

@@ -290,6 +290,7 @@ impl Platform for X {
             url: None,
             created_at: arrival(n),
             raw_json: Some(raw.to_string()),
+            room: None,
         };
         match kind {
             // Replies in a conversation the brand started can be hidden.

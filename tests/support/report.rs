@@ -90,6 +90,7 @@ impl Fixture {
                     url: Some(format!("https://{platform}.example/{}", p.id)),
                     created_at: p.at,
                     raw_json: None,
+                    room: None,
                 },
                 sentiment: p.auto.map(|label| AutoSentiment {
                     compound: match label {

@@ -171,6 +171,7 @@ pub async fn fetch(
                     url: None,
                     created_at: sent / 1_000_000,
                     raw_json: Some(json!({"convoId": id, "message": m}).to_string()),
+                    room: None,
                 });
             }
             cursor = page

@@ -323,5 +323,6 @@ pub fn post_item(
         url: Some(format!("https://bsky.app/profile/{did}/post/{rkey}")),
         created_at,
         raw_json: Some(n.to_string()),
+        room: None,
     }))
 }

@@ -31,7 +31,11 @@ pub async fn fetch(c: &DiscordConnector, cursor: Option<&str>) -> Result<FetchPa
     };
     let me = c.me().await?;
     let layout = c.layout().await?;
-    let mut page = FetchPage::default();
+    let mut page = FetchPage {
+        // The list names each item's channel (or thread) by these labels.
+        rooms: layout.watched(&c.watch).map(Source::chat_room).collect(),
+        ..FetchPage::default()
+    };
     let mut blind = Vec::new();
     let mut withheld = 0usize;
     let mut readable_text = false;

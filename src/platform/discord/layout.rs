@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::permissions::{self, Guild, Member, Overwrite};
+use crate::domain::ChatRoom;
 use crate::platform::chat::{Room, Watch};
 
 /// How long the guild's roles and the bot's roles are trusted.
@@ -53,6 +54,16 @@ impl Source {
         match &self.thread_name {
             Some(name) => format!("{} › {name}", self.room.label()),
             None => self.room.label().to_string(),
+        }
+    }
+
+    /// The room the store keeps for the channel (or thread), so the list names its items
+    /// by [`Source::label`]. Discord's permissions are not levels: no power.
+    pub fn chat_room(&self) -> ChatRoom {
+        ChatRoom {
+            id: self.id.clone(),
+            label: self.label(),
+            power: None,
         }
     }
 }
@@ -202,6 +213,14 @@ mod tests {
         assert_eq!(l.sources[0].room.groups, ["Support", "10"]);
         assert_eq!(l.sources[1].room.alias.as_deref(), Some("#help"));
         assert_eq!(l.sources[1].label(), "#help › refund?");
+        assert_eq!(
+            l.sources[1].chat_room(),
+            ChatRoom {
+                id: "20".into(),
+                label: "#help › refund?".into(),
+                power: None
+            }
+        );
         assert!(l.sources[1].joined && l.sources[2].joined);
         assert!(l.sources[0].readable());
         let watch: Watch = toml::from_str(r#"spaces = ["support"]"#).unwrap();

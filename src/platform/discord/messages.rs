@@ -162,6 +162,8 @@ impl Msg {
             )),
             created_at: self.created_at,
             raw_json: Some(self.raw.to_string()),
+            // A thread's message is in the thread: the list shows `#parent › thread`.
+            room: Some(self.channel_id.clone()),
         }
     }
 }

@@ -65,6 +65,7 @@ pub fn item(comment: &Value, post: &str, org: &str) -> Result<NewItem, Unreadabl
         )),
         created_at: created_ms.div_euclid(1000),
         raw_json: Some(comment.to_string()),
+        room: None,
     })
 }
 

@@ -35,6 +35,7 @@ pub fn item(status: &Status, raw: String, own: &Own, dm: bool) -> Result<NewItem
         url: status.url.clone().or_else(|| status.uri.clone()),
         created_at: timestamp(&status.created_at)?,
         raw_json: Some(raw),
+        room: None,
     })
 }
 

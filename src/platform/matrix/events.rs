@@ -177,6 +177,7 @@ impl Event {
             url: Some(permalink(room_id, &self.id)),
             created_at: self.ts_ms.div_euclid(1000),
             raw_json: Some(self.raw.to_string()),
+            room: self.raw["room_id"].as_str().map(str::to_string),
         }
     }
 }

@@ -161,6 +161,7 @@ impl MetaConnector {
             url: None,
             created_at: created,
             raw_json: Some(message.to_string()),
+            room: None,
         })
     }
 

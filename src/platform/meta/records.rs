@@ -69,6 +69,7 @@ pub fn facebook_comment(record: &Value, post: &str, page_id: &str) -> Result<New
         url: text(record, "permalink_url").map(str::to_string),
         created_at: created,
         raw_json: Some(record.to_string()),
+        room: None,
     })
 }
 
@@ -93,6 +94,7 @@ pub fn facebook_post(record: &Value, page_id: &str) -> Result<NewItem, String> {
         url: text(record, "permalink_url").map(str::to_string),
         created_at: created,
         raw_json: Some(record.to_string()),
+        room: None,
     })
 }
 
@@ -134,6 +136,7 @@ pub fn instagram_comment(
         url: None,
         created_at: created,
         raw_json: Some(record.to_string()),
+        room: None,
     })
 }
 
@@ -157,6 +160,7 @@ pub fn instagram_tagged(record: &Value) -> Result<NewItem, String> {
         url: text(record, "permalink").map(str::to_string),
         created_at: created,
         raw_json: Some(record.to_string()),
+        room: None,
     })
 }
 

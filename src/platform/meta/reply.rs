@@ -212,5 +212,6 @@ fn media_item(media: &Value, own_id: &str) -> Option<NewItem> {
         url: records::text(media, "permalink").map(str::to_string),
         created_at: records::time(media, "timestamp")?,
         raw_json: Some(media.to_string()),
+        room: None,
     })
 }

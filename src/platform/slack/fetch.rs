@@ -62,7 +62,11 @@ pub async fn fetch(c: &SlackConnector, cursor: Option<&str>) -> Result<FetchPage
         }
     }
     let before = state.clone();
-    let mut page = FetchPage::default();
+    let mut page = FetchPage {
+        // The list names each item's channel by these labels.
+        rooms: super::rooms::stored(&rooms, &c.watch),
+        ..FetchPage::default()
+    };
     if c.queue.lock().unwrap().is_empty() {
         *c.queue.lock().unwrap() = plan(c, &state, &rooms);
     }

@@ -163,6 +163,7 @@ impl Msg {
             url: workspace.map(|w| permalink(w, &self.channel, &self.ts)),
             created_at: seconds(&self.ts).unwrap_or_default(),
             raw_json: Some(raw.to_string()),
+            room: Some(self.channel.clone()),
         }
     }
 }

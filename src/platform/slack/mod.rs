@@ -37,6 +37,7 @@ use serde_json::Value;
 use self::client::Client;
 use self::tiers::{Access, Pacer};
 use crate::domain::NewItem;
+use crate::platform::account_note::AccountNote;
 use crate::platform::chat::{Room, Watch};
 use crate::platform::notice::Trouble;
 use crate::platform::{
@@ -322,9 +323,9 @@ impl Connector for SlackConnector {
         )
     }
 
-    fn status_note(&self) -> Option<String> {
+    fn account_note(&self) -> Option<AccountNote> {
         self.is_limited()
-            .then(|| "limited app: 1 read/min".to_string())
+            .then(|| AccountNote::warning("limited app: 1 read/min"))
     }
 
     fn take_notice(&self) -> Option<String> {
@@ -420,7 +421,10 @@ mod tests {
         })
         .unwrap();
         assert!(!format!("{:?}", c.client).contains("xoxb"));
-        assert_eq!(c.status_note().as_deref(), Some("limited app: 1 read/min"));
+        assert_eq!(
+            c.account_note(),
+            Some(AccountNote::warning("limited app: 1 read/min"))
+        );
         assert_eq!(c.capabilities().moderation, [crate::domain::kinds::DELETE]);
     }
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::SlackConnector;
-use crate::platform::chat::Room;
+use crate::domain::ChatRoom;
+use crate::platform::chat::{Room, Watch};
 use crate::platform::PlatformError;
 
 const REFRESH: Duration = Duration::from_secs(600);
@@ -58,6 +59,21 @@ impl SlackConnector {
     }
 }
 
+/// What the store keeps of the watched channels: the label the list shows beside their
+/// items (`#help`). DMs are left out: their items name the person already, and the room
+/// would be a user id. Slack's roles are no levels: no power.
+pub fn stored(rooms: &[Room], watch: &Watch) -> Vec<ChatRoom> {
+    rooms
+        .iter()
+        .filter(|r| !r.direct && watch.watches(r))
+        .map(|r| ChatRoom {
+            id: r.id.clone(),
+            label: r.label().to_string(),
+            power: None,
+        })
+        .collect()
+}
+
 /// A conversation the bot is a member of, as a room; `None` for one it is not in.
 pub fn room(c: &Value) -> Option<Room> {
     let id = c["id"].as_str()?.to_string();
@@ -101,5 +117,16 @@ mod tests {
         let dm = room(&json!({"id": "D0C0F7S8Y", "is_im": true, "user": "U0BS9U4SV"})).unwrap();
         assert!(dm.direct);
         assert_eq!(dm.label(), "@U0BS9U4SV");
+        let random = room(&json!({"id": "C2", "name": "random", "is_member": true})).unwrap();
+        let watch: Watch = toml::from_str(r##"rooms = ["#general"]"##).unwrap();
+        let stored: Vec<(String, String)> = stored(&[r, random, dm], &watch)
+            .into_iter()
+            .map(|c| (c.id, c.label))
+            .collect();
+        assert_eq!(
+            stored,
+            [("C012AB3CD".to_string(), "#general".to_string())],
+            "watched channels only, no DM"
+        );
     }
 }

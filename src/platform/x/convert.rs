@@ -76,5 +76,6 @@ pub fn item(post: &Value, users: &HashMap<String, Value>, me: &str) -> Result<Ne
         url: Some(format!("https://x.com/{username}/status/{id}")),
         created_at,
         raw_json: Some(post.to_string()),
+        room: None,
     })
 }

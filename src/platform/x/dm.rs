@@ -154,5 +154,6 @@ fn dm_item(
         url: None,
         created_at,
         raw_json: Some(event.to_string()),
+        room: None,
     }))
 }

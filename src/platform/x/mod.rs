@@ -205,8 +205,13 @@ impl Connector for XConnector {
         self.client.tightest()
     }
 
-    fn monthly_usage(&self) -> Option<(u64, u64)> {
-        self.usage.get()
+    fn account_note(&self) -> Option<crate::platform::account_note::AccountNote> {
+        let (used, cap) = self.monthly_usage()?;
+        Some(crate::platform::account_note::AccountNote::allowance(
+            used,
+            cap,
+            "reads this month",
+        ))
     }
 
     fn take_notice(&self) -> Option<String> {

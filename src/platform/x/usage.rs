@@ -51,6 +51,12 @@ pub fn read(answer: &Value) -> Option<(u64, u64)> {
 }
 
 impl XConnector {
+    /// The project's monthly reads as last reported: (used, cap); `None` before X was
+    /// asked. The status bar shows them as the account's note.
+    pub fn monthly_usage(&self) -> Option<(u64, u64)> {
+        self.usage.get()
+    }
+
     /// Asks the usage when an hour has passed since the last asking.
     pub(super) async fn refresh_usage(&self) {
         if !self.usage.due(crate::domain::now()) {

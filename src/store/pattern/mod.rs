@@ -252,6 +252,7 @@ mod tests {
                 url: None,
                 created_at: NOW - age,
                 raw_json: None,
+                room: None,
             })
         };
         let on_chirp = vec![
@@ -403,6 +404,7 @@ mod tests {
             url: None,
             created_at: NOW,
             raw_json: None,
+            room: None,
         });
         ingest::ingest(&mut conn, chirp, &[newcomer], None, NOW).unwrap();
         assert_eq!(select(&fx, "~a \"zoe quinn\""), [7]);
@@ -609,6 +611,7 @@ mod tests {
                     url: None,
                     created_at: NOW - n,
                     raw_json: None,
+                    room: None,
                 })
             })
             .collect();

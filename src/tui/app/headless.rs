@@ -173,6 +173,7 @@ mod tests {
                         url: None,
                         created_at: at,
                         raw_json: None,
+                        room: None,
                     }
                     .into()
                 })

@@ -133,6 +133,7 @@ mod tests {
             url: Some(format!("https://chirp.example/p/{n}")),
             created_at: 1_000 + n,
             raw_json: None,
+            room: None,
         }
     }
 

@@ -152,7 +152,8 @@ fn item_line(
         Some(Status::AtRisk) => Style::new().fg(Color::Yellow),
         _ => Style::new().add_modifier(Modifier::DIM),
     };
-    let (source, source_color) = match row.marks.room.as_ref().and_then(|r| room_short(&r.label)) {
+    let room = row.marks.room.as_ref();
+    let (source, source_color) = match room.and_then(|r| room_short(&row.platform, &r.label)) {
         Some(room) => (room, Color::Magenta),
         None => (row.platform.as_str(), Color::Blue),
     };
@@ -299,9 +300,13 @@ pub fn team_span(marks: &ItemMarks) -> Span<'static> {
     Span::styled(text, Style::new().fg(Color::Cyan))
 }
 
-/// A room as the list names it: an alias without its server (`#help`), else the room's
-/// name; `None` for a bare room id, which says nothing to a person.
-fn room_short(label: &str) -> Option<&str> {
+/// A room as the list names it: a Matrix alias without its server (`#help`), else the
+/// room's name; `None` for a bare Matrix room id, which says nothing to a person. Other
+/// platforms' labels are names already (`#help`, `#help › refund: when?`).
+fn room_short<'a>(platform: &str, label: &'a str) -> Option<&'a str> {
+    if platform != "matrix" {
+        return Some(label).filter(|l| !l.is_empty());
+    }
     match label.chars().next()? {
         '#' => Some(label.split(':').next().unwrap_or(label)),
         '!' => None,

@@ -1014,6 +1014,7 @@ mod tests {
             url: None,
             created_at: 1,
             raw_json: None,
+            room: None,
         });
         let id = crate::store::ingest::ingest(&mut conn, account, &[item], None, 1)
             .unwrap()

@@ -12,10 +12,8 @@ pub struct Status {
     pub accounts: BTreeMap<String, PollStatus>,
     /// Request budgets (remaining, limit) of the accounts whose platform reports one.
     pub budgets: BTreeMap<String, (u32, u32)>,
-    /// Monthly reads (used, cap) of the accounts whose platform reports them.
-    pub usages: BTreeMap<String, (u64, u64)>,
-    /// Standing notes on an account's access ("limited app: 1 read/min").
-    pub notes: BTreeMap<String, String>,
+    /// Standing notes on accounts ("43k/2M reads this month", "limited app: 1 read/min").
+    pub notes: BTreeMap<String, crate::platform::account_note::AccountNote>,
     pub last_error: Option<String>,
     /// (unreadable records set aside, notifications older than the look-back).
     pub aside: (u64, u64),
@@ -35,7 +33,6 @@ impl Default for Status {
         Status {
             accounts: BTreeMap::new(),
             budgets: BTreeMap::new(),
-            usages: BTreeMap::new(),
             notes: BTreeMap::new(),
             last_error: None,
             message: None,

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::platform::account_note::{AccountNote, Tone};
 use crate::platform::rate_limit::clock_in;
 use crate::poller::PollStatus;
 use crate::sanitize::{inert_line, truncate_to_width};
@@ -48,11 +49,8 @@ pub fn render_status(frame: &mut Frame, area: Rect, model: &Model) {
         if let Some((remaining, limit)) = model.status.budgets.get(name) {
             spans.push(Span::raw(format!(" {remaining}/{limit}")).dim());
         }
-        if let Some(&(used, cap)) = model.status.usages.get(name) {
-            spans.push(monthly_usage(used, cap));
-        }
         if let Some(note) = model.status.notes.get(name) {
-            spans.push(Span::raw(format!(" {}", inert_line(note))).fg(Color::Yellow));
+            spans.push(account_note(note));
         }
         spans.push(Span::raw("  "));
     }
@@ -99,37 +97,14 @@ fn outbox_attention((failed, unknown): (usize, usize)) -> Option<Span<'static>> 
     })
 }
 
-/// " · 43k/2M reads this month": yellow past 80% of the cap, red at it.
-fn monthly_usage(used: u64, cap: u64) -> Span<'static> {
-    let span = Span::raw(format!(
-        " · {}/{} reads this month",
-        compact(used),
-        compact(cap)
-    ));
-    if cap > 0 && used >= cap {
-        span.fg(Color::Red)
-    } else if cap > 0 && used.saturating_mul(5) >= cap.saturating_mul(4) {
-        span.fg(Color::Yellow)
-    } else {
-        span.dim()
+/// " · limited app: 1 read/min", as loud as the note's tone.
+fn account_note(note: &AccountNote) -> Span<'static> {
+    let span = Span::raw(format!(" · {}", inert_line(&note.text)));
+    match note.tone {
+        Tone::Quiet => span.dim(),
+        Tone::Warning => span.fg(Color::Yellow),
+        Tone::Alarm => span.fg(Color::Red),
     }
-}
-
-/// 950, 43k, 1.5M, 5B: a count in three characters or so.
-fn compact(n: u64) -> String {
-    const UNITS: [(u64, &str); 3] = [(1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")];
-    for (size, unit) in UNITS {
-        if n >= size {
-            let whole = n / size;
-            let tenth = n % size * 10 / size;
-            return if whole < 10 && tenth > 0 {
-                format!("{whole}.{tenth}{unit}")
-            } else {
-                format!("{whole}{unit}")
-            };
-        }
-    }
-    n.to_string()
 }
 
 /// Seconds matter for "last polled": "12s", then the compact age.
