@@ -585,7 +585,7 @@ mod tests {
     fn a_cache_from_before_stemming_keeps_every_item_searchable() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hark.db");
-        let mut conn = Connection::open(&path).unwrap();
+        let conn = Connection::open(&path).unwrap();
         // The version just before the stemming migration, wherever later ones put it.
         let stemming = include_str!("../migrations/018_search_stemming.sql");
         let before_stemming = crate::store::migrate::MIGRATIONS
@@ -594,28 +594,24 @@ mod tests {
             .unwrap() as i64;
         crate::store::migrate::migrate_to(&conn, &path, before_stemming).unwrap();
         let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
-        let items: Vec<Incoming> = (0..50)
-            .map(|n| {
-                Incoming::from(NewItem {
-                    external_id: format!("x{n}"),
-                    kind: ItemKind::Mention,
-                    parent_external_id: None,
-                    thread_external_id: None,
-                    author: NewAuthor {
-                        external_id: format!("u{n}"),
-                        handle: format!("@user{n}"),
-                        display_name: "Zoë".into(),
-                        followers: None,
-                    },
-                    body: format!("order {n}: {}", if n % 2 == 0 { "refunds" } else { "café" }),
-                    url: None,
-                    created_at: NOW - n,
-                    raw_json: None,
-                    room: None,
-                })
-            })
-            .collect();
-        ingest::ingest(&mut conn, account, &items, None, NOW).unwrap();
+        // Stored as that version's schema has them (today's ingest writes later columns).
+        for n in 0..50 {
+            let author: i64 = conn
+                .query_row(
+                    "INSERT INTO authors (platform, external_id, handle, display_name, first_seen_at)
+                     VALUES ('chirp', ?1, ?2, 'Zoë', ?3) RETURNING id",
+                    rusqlite::params![format!("u{n}"), format!("@user{n}"), NOW],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let body = format!("order {n}: {}", if n % 2 == 0 { "refunds" } else { "café" });
+            conn.execute(
+                "INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
+                 VALUES (?1, ?2, 'mention', ?3, ?4, ?5, ?5)",
+                rusqlite::params![account, format!("x{n}"), author, body, NOW - n],
+            )
+            .unwrap();
+        }
         let fx = Fixture { _dir: dir, conn };
         assert_eq!(select(&fx, "refund").len(), 0, "no stemming yet");
         crate::store::migrate::migrate(&fx.conn, &path).unwrap();
