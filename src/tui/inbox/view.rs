@@ -337,3 +337,25 @@ fn lang_span(row: &ItemRow) -> Span<'static> {
     let code = truncate_to_width(&inert_line(code), LANG_COLS);
     Span::raw(pad(&code, LANG_COLS)).fg(Color::Magenta)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::room_short;
+
+    #[test]
+    fn only_a_matrix_alias_loses_its_server_and_a_bare_matrix_id_shows_nothing() {
+        assert_eq!(room_short("matrix", "#help:ex.org"), Some("#help"));
+        assert_eq!(room_short("matrix", "!QtykxKocfZaZOUrTwp:ex.org"), None);
+        assert_eq!(
+            room_short("matrix", "Address change"),
+            Some("Address change")
+        );
+        // A Discord thread's name may hold a colon: it is a name, not a server.
+        assert_eq!(
+            room_short("discord", "#help › refund: when?"),
+            Some("#help › refund: when?")
+        );
+        assert_eq!(room_short("slack", "#general"), Some("#general"));
+        assert_eq!(room_short("slack", ""), None);
+    }
+}
