@@ -31,7 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/021_author_trigram.sql"),
     include_str!("migrations/022_team_sync.sql"),
     include_str!("migrations/023_team_link.sql"),
-    include_str!("migrations/031_item_room.sql"),
+    include_str!("migrations/024_item_room.sql"),
 ];
 
 /// The schema version this hark writes.
