@@ -194,6 +194,14 @@ impl LinkedInConnector {
         Ok(page)
     }
 
+    /// One cheap read of the organization's notifications (the last day's), for `hark doctor`.
+    pub async fn verify_mentions(&self) -> Result<(), PlatformError> {
+        let now_ms = crate::domain::now() * 1000;
+        self.notifications(now_ms - 86_400_000, now_ms, 0)
+            .await
+            .map(|_| ())
+    }
+
     async fn notifications(&self, from: i64, to: i64, start: u64) -> Result<Value, PlatformError> {
         let share_only = self.seen.0.lock().expect("seen lock").share_only;
         let ask = |actions: &str| {

@@ -39,7 +39,8 @@ pub const API_BASE: &str = "https://api.linkedin.com";
 pub const OAUTH_BASE: &str = "https://www.linkedin.com";
 /// The organization posts whose comments a round reads, unless `posts` says otherwise.
 pub const DEFAULT_POSTS: u32 = 10;
-/// LinkedIn's comments are plain text up to this many characters.
+/// The composer's count for a comment: LinkedIn's API reference states no length, and
+/// 1,250 characters is the figure published most often elsewhere (README "LinkedIn").
 pub const MAX_COMMENT: usize = 1250;
 
 /// `[account.linkedin]`.
