@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use hark::domain::{ItemKind, NewAuthor, NewItem};
+use hark::domain::{ItemKind, NewItem};
 use hark::platform::linkedin::token::Auth;
 use hark::platform::linkedin::{LinkedInConnector, LinkedInSettings};
 use hark::platform::Connector;
@@ -405,12 +405,7 @@ impl Platform for LinkedIn {
             kind: ItemKind::Comment,
             parent_external_id: Some(POST.into()),
             thread_external_id: Some(POST.into()),
-            author: NewAuthor {
-                external_id: format!("urn:li:person:fan{n}"),
-                handle: format!("urn:li:person:fan{n}"),
-                display_name: format!("LinkedIn member fan{n}"),
-                followers: None,
-            },
+            author: hark::platform::linkedin::convert::author(&format!("urn:li:person:fan{n}")),
             body: format!("contract mention {n}"),
             url: None,
             created_at: arrival(n),

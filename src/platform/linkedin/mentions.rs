@@ -8,6 +8,7 @@
 //! windows repeats a few notifications, and only what the store has taken is skipped.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
 use serde_json::Value;
@@ -98,8 +99,6 @@ struct SeenState {
     /// The cursor the last page handed out, and the mentions it carried: stored once a
     /// fetch resumes from that cursor (the store saves both together).
     pending: Option<(String, Vec<String>)>,
-    /// LinkedIn refused the two-action list: ask for `SHARE_MENTION` alone.
-    share_only: bool,
 }
 
 impl Seen {
@@ -203,7 +202,7 @@ impl LinkedInConnector {
     }
 
     async fn notifications(&self, from: i64, to: i64, start: u64) -> Result<Value, PlatformError> {
-        let share_only = self.seen.0.lock().expect("seen lock").share_only;
+        let share_only = self.share_only.load(Ordering::Relaxed);
         let ask = |actions: &str| {
             Call::get("/rest/organizationalEntityNotifications".into())
                 .param("q", "criteria")
@@ -228,7 +227,7 @@ impl LinkedInConnector {
                     tracing::warn!(
                         "linkedin: notifications refused COMMENT_MENTION ({text}); reading SHARE_MENTION only"
                     );
-                    self.seen.0.lock().expect("seen lock").share_only = true;
+                    self.share_only.store(true, Ordering::Relaxed);
                     send(ask(SHARE_ONLY)).await?
                 }
                 other => other?,

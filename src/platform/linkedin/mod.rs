@@ -114,6 +114,9 @@ pub struct LinkedInConnector {
     settings: LinkedInSettings,
     round: fetch::Round,
     seen: mentions::Seen,
+    /// LinkedIn's version refused `COMMENT_MENTION`: notifications asked for
+    /// `SHARE_MENTION` alone.
+    share_only: std::sync::atomic::AtomicBool,
     /// A refused access (the Community Management API not approved), said once.
     refused: Trouble,
     /// The organization's notifications refused (mentions unread, comments still read).
@@ -142,6 +145,7 @@ impl LinkedInConnector {
             settings,
             round: fetch::Round::default(),
             seen: mentions::Seen::default(),
+            share_only: Default::default(),
             refused: Trouble::default(),
             mentions_refused: Trouble::default(),
             limited: Trouble::default(),
