@@ -280,3 +280,51 @@ async fn a_linkedin_account_without_the_approval_names_it() {
     );
     assert!(!text.contains("sekrit"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linkedin_account_without_the_notifications_scope_is_told_to_sign_in_again() {
+    use wiremock::matchers::{method, path};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(method("GET"))
+        .and(path("/rest/posts"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200)
+                .set_body_string(r#"{"paging":{"start":0,"count":1,"links":[]},"elements":[]}"#),
+        )
+        .mount(&server)
+        .await;
+    wiremock::Mock::given(method("GET"))
+        .and(path("/rest/organizationalEntityNotifications"))
+        .respond_with(wiremock::ResponseTemplate::new(403).set_body_string(
+            r#"{"status":403,"serviceErrorCode":100,"code":"ACCESS_DENIED","message":"Not enough permissions to access: organizationalEntityNotifications.FINDER-criteria.20251001"}"#,
+        ))
+        .mount(&server)
+        .await;
+    let s = setup(&format!(
+        "[[account]]\nname = \"brand-li\"\nplatform = \"linkedin\"\nhandle = \"urn:li:organization:2414183\"\nserver = \"{}\"\n[account.linkedin]\norganization = \"urn:li:organization:2414183\"\nversion = \"202510\"\n",
+        server.uri()
+    ));
+    with_cache(&s);
+    hark::platform::signin::token_file::save(
+        &hark::platform::linkedin::token::token_path(&s.data, "brand-li"),
+        &hark::platform::linkedin::token::Tokens {
+            client_id: "client-1".into(),
+            access_token: "li-sekrit-access".into(),
+            expires_at: hark::domain::now() + 86_400 * 30,
+            refresh_token: None,
+            refresh_expires_at: None,
+            scope: String::new(),
+        },
+    )
+    .unwrap();
+    let out = hark(&s, &["doctor"]);
+    let text = stdout(&out);
+    assert!(line(&text, "server brand-li").starts_with("✓ "), "{text}");
+    let check = line(&text, "mentions brand-li");
+    assert!(
+        check.starts_with("✗ ") && check.contains("rw_organization_admin"),
+        "{check}"
+    );
+    assert!(check.contains("hark account add linkedin"), "{check}");
+    assert!(!text.contains("sekrit"), "{text}");
+}

@@ -3,16 +3,22 @@
 //! Comments on Shares", "Create a Comment", "Delete a Comment"; rate limits; fixtures in
 //! tests/fixtures/linkedin/ name their pages).
 //!
-//! The organization has one post; the kit's mentions are comments on it, listed in arrival
-//! order, two per page whatever `count` asks, with `paging.total`. Replies are nested
-//! comments, created anew by every `POST` (no idempotency key) and found again by reading the
-//! comment's replies. Deleting a deleted comment is a 404.
+//! The organization has one post. The kit's mentions take turns by number: a comment on
+//! that post (n % 3 = 0), a member's post that mentions the organization (1), a comment
+//! that mentions it under a member's post (2); the last two are listed in the
+//! organization's notifications (Organization Social Action Notifications, "Pull
+//! Organizational Notifications": `timeRange` in milliseconds, kept inclusive here, with a
+//! `next` link and no total) at their arrival time, and read one by one. Lists come two per
+//! page whatever `count` asks, in arrival order; comments carry `paging.total`. Replies are
+//! comments (nested under a comment, or on a member's post), created anew by every `POST`
+//! (no idempotency key) and found again by reading them back. Deleting a deleted comment is
+//! a 404.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use hark::domain::{ItemKind, NewAuthor, NewItem};
+use hark::domain::{ItemKind, NewItem};
 use hark::platform::linkedin::token::Auth;
 use hark::platform::linkedin::{LinkedInConnector, LinkedInSettings};
 use hark::platform::Connector;
@@ -39,6 +45,80 @@ fn comment_urn(id: u64) -> String {
 /// The kit's comment ids grow with arrival, like LinkedIn's.
 fn comment_id(n: u32) -> u64 {
     arrival(n) as u64 * 1000 + n as u64
+}
+
+/// What the kit's mention `n` is (see the module's note).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Comment,
+    Post,
+    CommentMention,
+}
+
+fn form(r: &Record) -> Form {
+    match r {
+        Record::Mention(m) if m.n % 3 == 1 => Form::Post,
+        Record::Mention(m) if m.n % 3 == 2 => Form::CommentMention,
+        _ => Form::Comment,
+    }
+}
+
+fn member_post(n: u32) -> String {
+    format!("urn:li:share:{}", 7_300_000_000_000_000_000u64 + n as u64)
+}
+
+fn member_activity(n: u32) -> String {
+    format!(
+        "urn:li:activity:{}",
+        7_310_000_000_000_000_000u64 + n as u64
+    )
+}
+
+fn mention_comment_urn(n: u32) -> String {
+    format!("urn:li:comment:({},{})", member_activity(n), comment_id(n))
+}
+
+/// A member's post that mentions the organization, as `GET /rest/posts/{urn}` answers.
+fn post(m: &crate::harness::Mention) -> Value {
+    let mut v = fixture("post_mention.json");
+    v["id"] = json!(member_post(m.n));
+    v["author"] = json!(format!("urn:li:person:fan{}", m.n));
+    v["commentary"] = json!(format!("@[Nimbus Coffee]({ORG}) contract mention {}", m.n));
+    v["createdAt"] = json!(m.created_at * 1000);
+    v["publishedAt"] = json!(m.created_at * 1000);
+    v
+}
+
+/// A comment that mentions the organization under a member's post.
+fn mention_comment(m: &crate::harness::Mention) -> Value {
+    let mut v = comment(&Record::Mention(m.clone()));
+    v["commentUrn"] = json!(mention_comment_urn(m.n));
+    v["object"] = json!(member_activity(m.n));
+    v
+}
+
+/// The notification of mention `m`, noted when it arrived.
+fn notification(m: &crate::harness::Mention, form: Form) -> Value {
+    let mut v = fixture("notifications_page1.json")["elements"]
+        [if form == Form::Post { 0 } else { 1 }]
+    .clone();
+    v["notificationId"] = json!(m.n);
+    v["lastModifiedAt"] = json!(crate::harness::arrival(m.n) * 1000);
+    if form == Form::Post {
+        let urn = member_post(m.n);
+        v["sourcePost"] = json!(urn);
+        v["generatedActivity"] = json!(urn);
+        v["decoratedSourcePost"]["entity"] = json!(urn);
+        v["decoratedGeneratedActivity"]["share"]["entity"] = json!(urn);
+    } else {
+        let urn = mention_comment_urn(m.n);
+        v["sourcePost"] = json!(member_activity(m.n));
+        v["decoratedSourcePost"]["entity"] = json!(member_post(m.n));
+        v["generatedActivity"] = json!(urn);
+        v["decoratedGeneratedActivity"]["comment"]["entity"] = json!(urn);
+        v["decoratedGeneratedActivity"]["comment"]["object"] = json!(member_activity(m.n));
+    }
+    v
 }
 
 fn comment(r: &Record) -> Value {
@@ -71,6 +151,9 @@ fn decoded(segment: &str) -> String {
 #[derive(Default)]
 struct State {
     comments: Vec<Value>,
+    notifications: Vec<Value>,
+    /// The member posts and comments that mention the organization, by URN.
+    mentions: HashMap<String, Value>,
     /// The organization's nested replies: (id, parent comment URN, text).
     replies: Vec<(u64, String, String)>,
     outage_after: Option<usize>,
@@ -98,17 +181,56 @@ fn page(elements: Vec<Value>, start: usize, total: usize) -> ResponseTemplate {
     }))
 }
 
-impl Api {
-    fn post_comments(&self, s: &mut State, request: &Request) -> ResponseTemplate {
-        if let Some(n) = s.outage_after.as_mut() {
-            if *n == 0 {
-                s.outage_after = None;
-                return error(503, "Service Unavailable");
-            }
-            *n -= 1;
+/// A list request's outage or rate limit, if one is due.
+fn list_trouble(s: &mut State) -> Option<ResponseTemplate> {
+    if let Some(n) = s.outage_after.as_mut() {
+        if *n == 0 {
+            s.outage_after = None;
+            return Some(error(503, "Service Unavailable"));
         }
-        if let Some(limit) = s.rate_limit.take() {
-            return limit;
+        *n -= 1;
+    }
+    s.rate_limit.take()
+}
+
+impl Api {
+    fn notifications(&self, s: &mut State, request: &Request) -> ResponseTemplate {
+        if let Some(trouble) = list_trouble(s) {
+            return trouble;
+        }
+        let range = query(request, "timeRange").unwrap_or_default();
+        let bounds = range
+            .strip_prefix("(start:")
+            .and_then(|r| r.strip_suffix(')'))
+            .and_then(|r| r.split_once(",end:"))
+            .and_then(|(a, b)| Some((a.parse::<i64>().ok()?, b.parse::<i64>().ok()?)));
+        let Some((from, to)) = bounds else {
+            return error(400, "Invalid timeRange");
+        };
+        let inside: Vec<Value> = s
+            .notifications
+            .iter()
+            .filter(|n| (from..=to).contains(&n["lastModifiedAt"].as_i64().unwrap_or(0)))
+            .cloned()
+            .collect();
+        let start: usize = query(request, "start")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let elements: Vec<Value> = inside.iter().skip(start).take(PAGE).cloned().collect();
+        let links = if start + PAGE < inside.len() {
+            json!([{"rel": "next", "href": format!("?start={}", start + PAGE)}])
+        } else {
+            json!([])
+        };
+        json_answer(json!({
+            "paging": {"start": start, "count": PAGE, "links": links},
+            "elements": elements,
+        }))
+    }
+
+    fn post_comments(&self, s: &mut State, request: &Request) -> ResponseTemplate {
+        if let Some(trouble) = list_trouble(s) {
+            return trouble;
         }
         let start: usize = query(request, "start")
             .and_then(|v| v.parse().ok())
@@ -140,7 +262,7 @@ impl Api {
         let parts: Vec<&str> = path.trim_start_matches("/rest/").split('/').collect();
         let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
         let (kind, effect) = match (request.method.as_str(), parts.as_slice()) {
-            ("POST", ["socialActions", parent, "comments"]) => ("reply", decoded(parent)),
+            ("POST", ["socialActions", on, "comments"]) => ("reply", decoded(on)),
             ("DELETE", ["socialActions", _, "comments", id])
                 if query(request, "actor").as_deref() == Some(ORG) =>
             {
@@ -156,8 +278,13 @@ impl Api {
             "reply" => {
                 let id = 7_200_000_000_000_000_000u64 + s.replies.len() as u64;
                 let text = body["message"]["text"].as_str().unwrap_or("").to_string();
-                let parent = body["parentComment"].as_str().unwrap_or("").to_string();
-                assert_eq!(parent, effect, "nested under the comment it names");
+                // Nested under the comment it names, or on the post it names.
+                let parent = body["parentComment"]
+                    .as_str()
+                    .or_else(|| body["object"].as_str())
+                    .unwrap_or("")
+                    .to_string();
+                assert_eq!(parent, effect, "written where it says");
                 assert_eq!(body["actor"], ORG, "as the organization");
                 s.replies.push((id, parent, text.clone()));
                 s.effects
@@ -203,6 +330,22 @@ impl Respond for Api {
                 let mut posts = fixture("posts_by_author.json");
                 posts["elements"][0]["id"] = json!(POST);
                 json_answer(posts)
+            }
+            ("GET", ["organizationalEntityNotifications"])
+                if query(request, "organizationalEntity").as_deref() == Some(ORG) =>
+            {
+                self.notifications(&mut s, request)
+            }
+            ("GET", ["posts", urn]) => match s.mentions.get(&decoded(urn)) {
+                Some(post) => json_answer(post.clone()),
+                None => error(404, "Not found"),
+            },
+            ("GET", ["socialActions", object, "comments", id]) => {
+                let urn = format!("urn:li:comment:({},{id})", decoded(object));
+                match s.mentions.get(&urn) {
+                    Some(comment) => json_answer(comment.clone()),
+                    None => error(404, "Not found"),
+                }
             }
             ("GET", ["socialActions", object, "comments"]) => {
                 let object = decoded(object);
@@ -262,18 +405,29 @@ impl Platform for LinkedIn {
             kind: ItemKind::Comment,
             parent_external_id: Some(POST.into()),
             thread_external_id: Some(POST.into()),
-            author: NewAuthor {
-                external_id: format!("urn:li:person:fan{n}"),
-                handle: format!("urn:li:person:fan{n}"),
-                display_name: format!("LinkedIn member fan{n}"),
-                followers: None,
-            },
+            author: hark::platform::linkedin::convert::author(&format!("urn:li:person:fan{n}")),
             body: format!("contract mention {n}"),
             url: None,
             created_at: arrival(n),
             raw_json: Some(raw.to_string()),
             room: None,
         };
+        // Replies also go to mentions: on the member's post, or under the comment.
+        match (kind, form(&crate::harness::mention(n))) {
+            ("reply", Form::Post) => {
+                item.external_id = member_post(n);
+                item.kind = ItemKind::Mention;
+                item.parent_external_id = None;
+                item.thread_external_id = Some(member_post(n));
+            }
+            ("reply", Form::CommentMention) => {
+                item.external_id = mention_comment_urn(n);
+                item.kind = ItemKind::Mention;
+                item.parent_external_id = Some(member_post(n));
+                item.thread_external_id = Some(member_post(n));
+            }
+            _ => {}
+        }
         // Only the organization's own comments can be deleted.
         if kind == "delete" {
             item.kind = ItemKind::Post;
@@ -321,7 +475,20 @@ impl Platform for LinkedIn {
 impl Scripted for LinkedIn {
     async fn publish(&self, records: &[Record]) {
         let mut s = self.api.0.lock().unwrap();
-        s.comments.extend(records.iter().map(comment));
+        for r in records {
+            match (form(r), r) {
+                (Form::Post, Record::Mention(m)) => {
+                    s.mentions.insert(member_post(m.n), post(m));
+                    s.notifications.push(notification(m, Form::Post));
+                }
+                (Form::CommentMention, Record::Mention(m)) => {
+                    s.mentions
+                        .insert(mention_comment_urn(m.n), mention_comment(m));
+                    s.notifications.push(notification(m, Form::CommentMention));
+                }
+                _ => s.comments.push(comment(r)),
+            }
+        }
     }
 
     async fn outage_after(&self, ok: usize) {

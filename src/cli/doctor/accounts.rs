@@ -306,8 +306,9 @@ async fn discord(
     out
 }
 
-/// LinkedIn: the stored sign-in, and the organization's latest post readable with it (a
-/// refusal names the Community Management API approval).
+/// LinkedIn: the stored sign-in, the organization's latest post readable with it (a
+/// refusal names the Community Management API approval), and its notifications (the
+/// mentions; a refusal names their scope).
 async fn linkedin(
     account: &AccountConfig,
     data_dir: &Path,
@@ -350,7 +351,22 @@ async fn linkedin(
         Ok(Err(e)) => refused(server_name, base, &e, &renew),
         Err(_) => unreachable(server_name, base),
     };
-    vec![token, check]
+    if !check.ok {
+        return vec![token, check];
+    }
+    let mentions_name = format!("mentions {}", account.name);
+    let mentions = match tokio::time::timeout(TIMEOUT, connector.verify_mentions()).await {
+        Ok(Ok(())) => Check::pass(
+            mentions_name,
+            "LinkedIn lets hark read the organization's notifications (mentions)",
+        ),
+        Ok(Err(e)) if crate::platform::linkedin::mentions::refused(&e) => {
+            Check::fail(mentions_name, format!("{base}: {e}"), renew)
+        }
+        Ok(Err(e)) => refused(mentions_name, base, &e, &renew),
+        Err(_) => unreachable(mentions_name, base),
+    };
+    vec![token, check, mentions]
 }
 
 /// Facebook and Instagram: `debug_token` says the token is valid, carries every

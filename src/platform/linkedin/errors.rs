@@ -14,6 +14,15 @@ use crate::platform::PlatformError;
 /// What a refused access means, and what to do.
 pub const APPROVAL_HELP: &str = "LinkedIn refused access: reading and answering an organization's comments needs LinkedIn's approval of the Community Management API for your app (developer portal, Products tab), the scopes r_organization_social and w_organization_social, and an ADMINISTRATOR role on the organization for the signed-in member; see README \"LinkedIn\"";
 
+/// What a refused access to the organization's notifications means: mentions are not
+/// read (comments still are).
+pub const NOTIFICATIONS_HELP: &str = "LinkedIn refused the organization's notifications, so hark does not read mentions of it (comments still arrive): they need the scope rw_organization_admin, which `hark account add linkedin` asks for (sign in again if the account was added before it did), the Community Management API's approval and an ADMINISTRATOR role; see README \"LinkedIn\"";
+
+/// `text` (a refusal naming [`APPROVAL_HELP`]) told as a refusal of the notifications.
+pub fn notifications_refused(text: &str) -> String {
+    text.replace(APPROVAL_HELP, NOTIFICATIONS_HELP)
+}
+
 /// The longest a 429 makes hark wait before asking again: LinkedIn names no reset, and its
 /// daily limits end at midnight UTC, but a shorter throttle should not idle hark all day.
 pub const MAX_RATE_WAIT: Duration = Duration::from_secs(3600);

@@ -5,16 +5,16 @@
 //! - [`client`]: HTTP with the versioned headers; [`errors`]: refusals and limits named.
 //! - [`token`] and [`setup`]: `hark account add linkedin` (3-legged OAuth, loopback or a
 //!   pasted code, shared with X in `platform::signin`), the 0600 token file, refresh.
-//! - [`fetch`] and [`convert`]: comments to items; [`reply`] and [`moderation`]: the outbox.
-//!
-//! Mentions of the organization are not read: LinkedIn exposes them only as notifications
-//! (`organizationalEntityNotifications`) of posts hark would then look up one by one; see
-//! the README.
+//! - [`fetch`] and [`cursor`]: a round (mentions, then comments); [`mentions`]: the
+//!   organization's notifications to the posts and comments that mention it; [`convert`]:
+//!   comments and posts to items; [`reply`] and [`moderation`]: the outbox.
 
 pub mod client;
 pub mod convert;
+pub mod cursor;
 pub mod errors;
 pub mod fetch;
+pub mod mentions;
 pub mod moderation;
 pub mod reply;
 pub mod setup;
@@ -39,7 +39,8 @@ pub const API_BASE: &str = "https://api.linkedin.com";
 pub const OAUTH_BASE: &str = "https://www.linkedin.com";
 /// The organization posts whose comments a round reads, unless `posts` says otherwise.
 pub const DEFAULT_POSTS: u32 = 10;
-/// LinkedIn's comments are plain text up to this many characters.
+/// The composer's count for a comment: LinkedIn's API reference states no length, and
+/// 1,250 characters is the figure published most often elsewhere (README "LinkedIn").
 pub const MAX_COMMENT: usize = 1250;
 
 /// `[account.linkedin]`.
@@ -112,8 +113,14 @@ pub struct LinkedInConnector {
     client: Client,
     settings: LinkedInSettings,
     round: fetch::Round,
+    seen: mentions::Seen,
+    /// LinkedIn's version refused `COMMENT_MENTION`: notifications asked for
+    /// `SHARE_MENTION` alone.
+    share_only: std::sync::atomic::AtomicBool,
     /// A refused access (the Community Management API not approved), said once.
     refused: Trouble,
+    /// The organization's notifications refused (mentions unread, comments still read).
+    mentions_refused: Trouble,
     /// A spent daily limit, named once.
     limited: Trouble,
 }
@@ -137,7 +144,10 @@ impl LinkedInConnector {
             client: Client::new(base, &settings.version, auth)?,
             settings,
             round: fetch::Round::default(),
+            seen: mentions::Seen::default(),
+            share_only: Default::default(),
             refused: Trouble::default(),
+            mentions_refused: Trouble::default(),
             limited: Trouble::default(),
         })
     }
@@ -196,16 +206,34 @@ impl LinkedInConnector {
         self.send(what, call).await.map(|a| a.body)
     }
 
-    /// Sends `call`, noting a refused access or a spent limit (each said once) or its end.
     async fn send(&self, what: &str, call: &Call) -> Result<Answer, PlatformError> {
+        self.send_for(Access::Comments, what, call).await
+    }
+
+    /// Sends `call`, noting a refused access (of `access`) or a spent limit, each said once,
+    /// or its end.
+    async fn send_for(
+        &self,
+        access: Access,
+        what: &str,
+        call: &Call,
+    ) -> Result<Answer, PlatformError> {
+        let trouble = match access {
+            Access::Comments => &self.refused,
+            Access::Notifications => &self.mentions_refused,
+        };
         match self.client.send(what, call).await {
             Ok(answer) => {
-                self.refused.recovered();
+                trouble.recovered();
                 self.limited.recovered();
                 Ok(answer)
             }
             Err(PlatformError::Permanent(text)) if text.contains(errors::APPROVAL_HELP) => {
-                if self.refused.failed(|| format!("LinkedIn: {text}")) {
+                let text = match access {
+                    Access::Comments => text,
+                    Access::Notifications => errors::notifications_refused(&text),
+                };
+                if trouble.failed(|| format!("LinkedIn: {text}")) {
                     tracing::warn!("linkedin: {text}");
                 }
                 Err(PlatformError::Permanent(text))
@@ -226,6 +254,14 @@ impl LinkedInConnector {
     }
 }
 
+/// Whose refusal a 403 is: the comments' (the Community Management API) or the
+/// notifications' (mentions; one more scope).
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    Comments,
+    Notifications,
+}
+
 #[async_trait]
 impl Connector for LinkedInConnector {
     fn platform(&self) -> &str {
@@ -243,6 +279,7 @@ impl Connector for LinkedInConnector {
     fn take_notice(&self) -> Option<String> {
         self.refused
             .take_notice()
+            .or_else(|| self.mentions_refused.take_notice())
             .or_else(|| self.limited.take_notice())
     }
 

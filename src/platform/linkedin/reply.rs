@@ -1,8 +1,9 @@
-//! Replies out, as the organization, nested under the comment
-//! (`POST /rest/socialActions/{comment}/comments` with `parentComment`). LinkedIn nests one
-//! level, so an answer to a reply goes under that reply's comment. LinkedIn takes no
-//! idempotency key: before any resend the outbox reads the comment's replies back for one
-//! by the organization with this text.
+//! Replies out, as the organization: under a comment, nested
+//! (`POST /rest/socialActions/{comment}/comments` with `parentComment`; LinkedIn nests one
+//! level, so an answer to a reply goes under that reply's comment); to a post that mentions
+//! the organization, as a comment on that post (`POST /rest/socialActions/{post}/comments`).
+//! LinkedIn takes no idempotency key: before any resend the outbox reads the comments there
+//! back for one by the organization with this text.
 
 use reqwest::Method;
 use serde_json::json;
@@ -11,12 +12,28 @@ use super::client::{encode, Call};
 use super::{convert, LinkedInConnector};
 use crate::platform::{PlatformError, Target};
 
-/// The comment a reply to `target` nests under.
+/// Where a reply to `target` goes: the comment it nests under, or the post (a mention in a
+/// post) it comments on.
 pub fn parent_comment(target: &Target) -> String {
     match target.parent_external_id.as_deref() {
         Some(parent) if parent.starts_with("urn:li:comment:") => parent.to_string(),
         _ => target.external_id.clone(),
     }
+}
+
+/// The post or comment a reply to `target` is written on, and the comment it nests under.
+fn place(target: &Target) -> Result<(String, Option<String>), PlatformError> {
+    let parent = parent_comment(target);
+    if let Some((object, _)) = convert::parts(&parent) {
+        return Ok((object.to_string(), Some(parent)));
+    }
+    if parent.starts_with("urn:li:share:") || parent.starts_with("urn:li:ugcPost:") {
+        return Ok((parent, None));
+    }
+    Err(PlatformError::Permanent(format!(
+        "reply: `{}` is not a LinkedIn comment or post",
+        crate::sanitize::inert_line(&parent)
+    )))
 }
 
 impl LinkedInConnector {
@@ -25,20 +42,17 @@ impl LinkedInConnector {
         target: &Target,
         text: &str,
     ) -> Result<String, PlatformError> {
-        let parent = parent_comment(target);
-        let Some((object, _)) = convert::parts(&parent) else {
-            return Err(PlatformError::Permanent(format!(
-                "reply: `{}` is not a LinkedIn comment",
-                crate::sanitize::inert_line(&parent)
-            )));
-        };
-        let body = json!({
+        let (object, parent) = place(target)?;
+        let mut body = json!({
             "actor": self.settings.organization,
             "object": object,
             "message": {"text": text},
-            "parentComment": parent,
         });
-        let call = Call::get(format!("/rest/socialActions/{}/comments", encode(&parent)))
+        if let Some(parent) = &parent {
+            body["parentComment"] = json!(parent);
+        }
+        let on = parent.as_deref().unwrap_or(&object);
+        let call = Call::get(format!("/rest/socialActions/{}/comments", encode(on)))
             .with(Method::POST, Some(body));
         let answer = self.send("reply", &call).await?;
         if let Some(urn) = answer.body["commentUrn"].as_str() {

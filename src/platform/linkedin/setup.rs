@@ -13,8 +13,13 @@ use super::{LinkedInConnector, LinkedInSettings};
 use crate::platform::signin::{loopback, token_file};
 use crate::secrets::Secret;
 
-/// What hark asks for: the organization's posts and comments, read and written.
-pub const SCOPES: &[&str] = &["r_organization_social", "w_organization_social"];
+/// What hark asks for: the organization's posts and comments, read and written, and its
+/// notifications (the mentions of it: `rw_organization_admin`).
+pub const SCOPES: &[&str] = &[
+    "r_organization_social",
+    "w_organization_social",
+    "rw_organization_admin",
+];
 
 const REDIRECT_WAIT: Duration = Duration::from_secs(600);
 
@@ -246,7 +251,7 @@ mod tests {
             "s1",
         );
         assert!(
-            url.contains("scope=r_organization_social+w_organization_social"),
+            url.contains("scope=r_organization_social+w_organization_social+rw_organization_admin"),
             "{url}"
         );
         assert!(url.contains("state=s1"));
