@@ -68,6 +68,13 @@ impl Workspace {
             .context("cannot create the data directory")?;
         crate::private_fs::touch_private_file(&self.db_path())
             .with_context(|| format!("cannot create {}", self.db_path().display()))?;
+        if let Some(from) = crate::store::migrate::behind(&self.db_path()) {
+            // Before the terminal is taken: a large cache's upgrade can take a minute.
+            eprintln!(
+                "hark: upgrading the cache from version {from} to {} (once; a large cache takes a while)…",
+                crate::store::migrate::latest_version()
+            );
+        }
         let writer = Writer::spawn(&self.db_path())?;
         // Team mode's facts (or none, without [team]) before anything reads the cache.
         let local = self

@@ -250,3 +250,27 @@ fn a_cache_locked_by_another_program_is_named_locked() {
     assert!(err.contains("is locked by another program"), "{err}");
     holder.execute_batch("ROLLBACK;").unwrap();
 }
+
+#[test]
+fn a_cache_from_an_older_hark_is_upgraded_once_and_start_up_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hark.db");
+    {
+        let conn = Connection::open(&db).unwrap();
+        hark::store::migrate::migrate_to(&conn, &db, 20).unwrap();
+    }
+    let config = dir.path().join("none.toml");
+    let first = hark(dir.path(), &config, &["escalations", "--retry"]);
+    let said = String::from_utf8_lossy(&first.stderr);
+    assert!(first.status.success(), "{said}");
+    assert!(
+        said.contains("upgrading the cache from version 20 to"),
+        "{said}"
+    );
+    let again = hark(dir.path(), &config, &["escalations", "--retry"]);
+    assert!(again.status.success());
+    assert!(
+        !String::from_utf8_lossy(&again.stderr).contains("upgrading"),
+        "an upgraded cache is not upgraded again"
+    );
+}

@@ -39,6 +39,20 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
+/// The version an existing cache file is at when this hark would upgrade it (`None` for
+/// a new or empty file, an up-to-date one, or one that cannot be read: opening it says
+/// why). Read before the writer opens the file, so start-up can say that a one-time
+/// upgrade is under way rather than show nothing while a large cache is rewritten.
+pub fn behind(path: &Path) -> Option<i64> {
+    let flags =
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).ok()?;
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .ok()?;
+    (found > 0 && found < latest_version()).then_some(found)
+}
+
 /// Applies every migration newer than the file's version.
 pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
     migrate_to(conn, path, latest_version())
@@ -77,6 +91,20 @@ mod tests {
     fn version(conn: &Connection) -> i64 {
         conn.pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap()
+    }
+
+    #[test]
+    fn only_an_existing_cache_at_an_older_version_is_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        assert_eq!(behind(&path), None, "no file yet");
+        {
+            let conn = Connection::open(&path).unwrap();
+            migrate_to(&conn, &path, 3).unwrap();
+        }
+        assert_eq!(behind(&path), Some(3));
+        drop(crate::store::open_rw(&path).unwrap());
+        assert_eq!(behind(&path), None, "upgraded");
     }
 
     #[test]

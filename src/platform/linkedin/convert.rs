@@ -148,6 +148,7 @@ pub fn post_item(post: &Value, org: &str) -> Result<NewItem, Unreadable> {
         url: Some(format!("https://www.linkedin.com/feed/update/{urn}")),
         created_at: created_ms.div_euclid(1000),
         raw_json: Some(post.to_string()),
+        room: None,
     })
 }
 
