@@ -543,3 +543,54 @@ async fn a_thread_the_bot_may_not_read_is_skipped_and_named_not_the_round() {
     let notice = c.take_notice().expect("a notice");
     assert!(notice.contains("cannot read #help › mods only"), "{notice}");
 }
+
+/// Undoes the header's percent-encoding.
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn every_moderation_names_the_cm_in_the_servers_audit_log() {
+    let p = Discord::start().await;
+    let c = p.connector_with("");
+    let target = target_of(&p.target("block", 1));
+    for action in [
+        ModerationAction::Delete,
+        ModerationAction::MuteAuthor,
+        ModerationAction::KickAuthor,
+        ModerationAction::BlockAuthor,
+    ] {
+        c.moderate(&target, action).await.unwrap();
+    }
+    let audit = p.state().audit.clone();
+    let got: Vec<(&str, String)> = audit
+        .iter()
+        .map(|(k, v)| (k.as_str(), percent_decoded(v)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("delete", "hark: delete by sam".to_string()),
+            ("mute", "hark: time out by sam".to_string()),
+            ("kick", "hark: kick by sam".to_string()),
+            ("block", "hark: ban by sam".to_string()),
+        ]
+    );
+    assert!(audit[0].1.starts_with("hark%3A%20delete"), "{audit:?}");
+    assert!(
+        p.state().bodies.iter().all(|(k, _)| k != "reply"),
+        "a reply carries no audit reason"
+    );
+}

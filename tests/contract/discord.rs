@@ -114,6 +114,10 @@ pub struct State {
     pub forbidden: Vec<String>,
     /// The JSON bodies of writes, by kind.
     pub bodies: Vec<(String, Value)>,
+    /// The `X-Audit-Log-Reason` of writes, by kind, as sent.
+    pub audit: Vec<(String, String)>,
+    /// The gateway address `GET /gateway/bot` answers (a local websocket server).
+    pub gateway_url: Option<String>,
 }
 
 impl State {
@@ -233,6 +237,10 @@ impl State {
         };
         *self.writes.entry(kind.into()).or_default() += 1;
         self.bodies.push((kind.to_string(), body.clone()));
+        if let Some(reason) = request.headers.get("x-audit-log-reason") {
+            let reason = reason.to_str().unwrap_or("(not ASCII)").to_string();
+            self.audit.push((kind.to_string(), reason));
+        }
         if let Some(refusal) = self.refused.get(kind) {
             return refusal.clone();
         }
@@ -256,6 +264,7 @@ impl State {
                             hark::domain::now(),
                         );
                         m["type"] = json!(19);
+                        m["channel_id"] = json!(parts[1]);
                         m["nonce"] = nonce;
                         m["message_reference"] = body["message_reference"].clone();
                         let id = self.push(m);
@@ -335,6 +344,13 @@ impl Respond for Api {
                 json_answer(app)
             }
             "GET" if path == guild => s.guild(),
+            "GET" if path == "/gateway/bot" => {
+                let mut g = fixture("gateway.json")["get_gateway_bot"].clone();
+                if let Some(url) = &s.gateway_url {
+                    g["url"] = json!(url);
+                }
+                json_answer(g)
+            }
             "GET" if path == format!("{guild}/members/{BOT}") => {
                 let mut m = fixture("member.json");
                 m["user"] = json!({"id": BOT, "username": "Nelly"});
@@ -376,6 +392,15 @@ impl Discord {
 
     /// A connector reading two messages per request, watching `watch`.
     pub fn connector_with(&self, watch: &str) -> DiscordConnector {
+        self.connector_in(watch, None)
+    }
+
+    /// The same, with a data directory: DMs come over the gateway.
+    pub fn connector_in(
+        &self,
+        watch: &str,
+        data_dir: Option<std::path::PathBuf>,
+    ) -> DiscordConnector {
         DiscordConnector::new(Settings {
             api_base: format!("{}/api/v10", self.server.uri()),
             guild_id: GUILD.into(),
@@ -383,6 +408,8 @@ impl Discord {
             watch: toml::from_str(watch).unwrap(),
             page_limit: 2,
             timeout: std::time::Duration::from_secs(3600),
+            moderator: "sam".into(),
+            data_dir,
         })
         .unwrap()
     }

@@ -30,6 +30,7 @@ pub async fn fetch(c: &DiscordConnector, cursor: Option<&str>) -> Result<FetchPa
         None => Positions::new(),
     };
     let me = c.me().await?;
+    c.start_gateway(&me).await;
     let layout = c.layout().await?;
     let mut page = FetchPage::default();
     let mut blind = Vec::new();
@@ -99,8 +100,12 @@ pub async fn fetch(c: &DiscordConnector, cursor: Option<&str>) -> Result<FetchPa
             positions.insert(source.id.clone(), newest.to_string());
         }
     }
+    // A failed read-back is tried again next round; the guild's page is kept.
+    if let Err(e) = super::dms::collect(c, &me, &mut positions, &mut page).await {
+        tracing::warn!(error = %e, "discord: DM channels not read back this round");
+    }
     // Channels and threads gone from the guild keep no position.
-    positions.retain(|id, _| layout.source(id).is_some());
+    positions.retain(|id, _| super::dms::is_dm_key(id) || layout.source(id).is_some());
     page.next_cursor = Some(serde_json::to_string(&positions).unwrap_or_default());
     page.items.sort_by_key(|i| {
         (
