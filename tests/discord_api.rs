@@ -594,3 +594,53 @@ async fn every_moderation_names_the_cm_in_the_servers_audit_log() {
         "a reply carries no audit reason"
     );
 }
+
+#[tokio::test]
+async fn a_reply_in_a_thread_archived_while_hark_was_away_is_read() {
+    let p = Discord::start().await;
+    let joined = "1170000000000000001";
+    {
+        let mut s = p.state();
+        let mut t = fixture("thread.json")["threads"][0].clone();
+        t["id"] = json!(joined);
+        t["guild_id"] = json!(GUILD);
+        t["parent_id"] = json!(CHANNEL);
+        t["owner_id"] = json!(BOT);
+        s.threads = vec![t];
+    }
+    let c = p.connector_with("");
+    let first = c.fetch(None).await.unwrap();
+    let cursor = cursor_of(&first);
+    // A fan answers in the bot's thread; an hour without messages archives it, and only
+    // then does hark (started again) poll.
+    {
+        let mut s = p.state();
+        let mut answer = message(0, "7002", "any news on my refund?", T0);
+        answer["channel_id"] = json!(joined);
+        s.push(answer);
+        let thread = s.threads.remove(0);
+        s.archived.push(thread);
+    }
+    let c = p.connector_with("");
+    let page = c.fetch(Some(&cursor)).await.unwrap();
+    let got: Vec<(&str, ItemKind, Option<&str>)> = page
+        .items
+        .iter()
+        .map(|i| (i.body.as_str(), i.kind, i.thread_external_id.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [("any news on my refund?", ItemKind::Comment, Some(joined))]
+    );
+    let archived = format!("GET /channels/{CHANNEL}/threads/archived/public");
+    assert_eq!(requests(&p, &archived).len(), 2, "one listing per start");
+    // Listed on a slow cadence: the next rounds use the last listing, and the thread,
+    // quiet, costs no request.
+    let before = requests(&p, &format!("GET /channels/{joined}/messages")).len();
+    c.fetch(Some(&cursor_of(&page))).await.unwrap();
+    assert_eq!(requests(&p, &archived).len(), 2);
+    assert_eq!(
+        requests(&p, &format!("GET /channels/{joined}/messages")).len(),
+        before
+    );
+}

@@ -116,6 +116,8 @@ pub struct State {
     pub bodies: Vec<(String, Value)>,
     /// The `X-Audit-Log-Reason` of writes, by kind, as sent.
     pub audit: Vec<(String, String)>,
+    /// Public archived threads (thread channel objects), listed per parent channel.
+    pub archived: Vec<Value>,
     /// The gateway address `GET /gateway/bot` answers (a local websocket server).
     pub gateway_url: Option<String>,
 }
@@ -369,6 +371,24 @@ impl Respond for Api {
                     })
                     .collect();
                 json_answer(json!({"threads": threads, "members": s.thread_members}))
+            }
+            "GET"
+                if path.starts_with("/channels/") && path.ends_with("/threads/archived/public") =>
+            {
+                let parent = path.split('/').nth(2).unwrap_or("");
+                let threads: Vec<Value> = s
+                    .archived
+                    .iter()
+                    .filter(|t| t["parent_id"] == parent)
+                    .map(|t| {
+                        let mut t = t.clone();
+                        t["last_message_id"] = s.last_id(t["id"].as_str().unwrap_or(""));
+                        t["thread_metadata"]["archived"] = json!(true);
+                        t
+                    })
+                    .collect();
+                json_answer(json!({"threads": threads, "members": s.thread_members,
+                    "has_more": false}))
             }
             "GET" if path.starts_with("/channels/") && path.ends_with("/messages") => {
                 let channel = path.split('/').nth(2).unwrap_or("").to_string();

@@ -17,6 +17,7 @@
 //! Channels are matched as chat rooms ([`crate::platform::chat`]): `#name`, its id, or its
 //! category (as a space).
 
+mod archived;
 mod client;
 mod dms;
 mod fetch;
@@ -127,6 +128,8 @@ pub struct DiscordConnector {
     /// The bot token again, for the gateway's identify.
     token: Secret,
     data_dir: Option<std::path::PathBuf>,
+    /// The last listing of archived threads.
+    archived: Mutex<archived::Listing>,
     /// DMs and news from the gateway session.
     gateway: Arc<gateway::Shared>,
     session: Mutex<Option<tokio::task::JoinHandle<()>>>,
@@ -155,6 +158,7 @@ impl DiscordConnector {
             data_dir: settings.data_dir,
             gateway: Default::default(),
             session: Default::default(),
+            archived: Default::default(),
             guild_id,
             watch: settings.watch,
             page_limit: settings.page_limit.clamp(1, PAGE_LIMIT),
@@ -245,7 +249,11 @@ impl DiscordConnector {
             .get("active threads", &format!("{base}/threads/active"), &[])
             .await?;
         let channels = channels.as_array().cloned().unwrap_or_default();
-        let layout = Arc::new(Layout::build(guild, bot, &channels, &active));
+        // Which channels are watched and readable decides whose archived threads to list.
+        let first = Layout::build(guild.clone(), bot.clone(), &channels, &active);
+        let archived = archived::threads(self, &first).await?;
+        let threads = archived::merge(&active, &archived);
+        let layout = Arc::new(Layout::build(guild, bot, &channels, &threads));
         *self.layout.lock().unwrap() = Some(layout.clone());
         Ok(layout)
     }
