@@ -644,3 +644,46 @@ async fn a_reply_in_a_thread_archived_while_hark_was_away_is_read() {
         before
     );
 }
+
+#[tokio::test]
+async fn withheld_text_is_read_again_once_the_intent_is_on() {
+    let p = Discord::start().await;
+    p.state().content_intent = false;
+    let hidden = p.state().push(message(0, "7001", "", T0));
+    let c = p.connector_with(r##"mode = "support""##);
+    let page = c.fetch(None).await.unwrap();
+    assert_eq!(page.items[0].body, WITHHELD);
+    let cursor = cursor_of(&page);
+    assert!(
+        cursor.contains(&format!("\"~{CHANNEL}\":\"{hidden}\"")),
+        "{cursor}"
+    );
+    // The server's admin turns the intent on: Discord now sends the text, of new messages
+    // and of the one stored without it.
+    {
+        let mut s = p.state();
+        s.content_intent = true;
+        let old = s.timeline.iter_mut().find(|m| m["id"] == hidden).unwrap();
+        old["content"] = json!("my order never came");
+        s.push(message(0, "7002", "hello?", T0 + 60));
+    }
+    let page = c.fetch(Some(&cursor)).await.unwrap();
+    assert_eq!(page.items[0].body, "hello?");
+    assert!(page.more, "the channel is read again at once");
+    let mut cursor = cursor_of(&page);
+    let mut again = Vec::new();
+    loop {
+        let page = c.fetch(Some(&cursor)).await.unwrap();
+        cursor = cursor_of(&page);
+        again.extend(page.items);
+        if !page.more {
+            break;
+        }
+    }
+    let old = again
+        .iter()
+        .find(|i| i.external_id == hidden)
+        .expect("read again");
+    assert_eq!(old.body, "my order never came");
+    assert!(!cursor.contains('~'), "{cursor}");
+}
