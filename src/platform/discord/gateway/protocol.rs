@@ -133,7 +133,7 @@ pub fn after_close(code: u16) -> AfterClose {
              DMs to the bot are not read until then"
                 .into(),
         ),
-        4010 | 4011 | 4012 => AfterClose::Stop(format!(
+        4010..=4012 => AfterClose::Stop(format!(
             "Discord closed the gateway with code {code} (sharding or API version): DMs to \
              the bot are not read"
         )),
