@@ -232,6 +232,13 @@ async fn a_dm_arrives_over_the_gateway_a_reconnect_resumes_and_missed_dms_are_re
             .unwrap(),
         Some(id)
     );
+    // Opening the DM reads its channel around it; the links name no server.
+    let context = c.thread(&target).await.unwrap();
+    assert!(!context.is_empty());
+    assert!(context.iter().all(|i| i
+        .url
+        .as_deref()
+        .is_some_and(|u| u.starts_with(&format!("https://discord.com/channels/@me/{DM}/")))));
     assert!(!items
         .iter()
         .any(|i| i.raw_json.as_deref().unwrap().contains(CHANNEL)));

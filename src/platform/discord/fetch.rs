@@ -217,6 +217,12 @@ pub async fn around(c: &DiscordConnector, target: &Target) -> Result<Vec<NewItem
         "messages around",
     )?;
     let thread = target.thread_external_id.as_deref();
+    // A DM's links name no server.
+    let place = if target.kind == ItemKind::Dm {
+        "@me"
+    } else {
+        c.guild_id.as_str()
+    };
     let mut items: Vec<NewItem> = records
         .iter()
         .filter_map(|raw| match messages::read(raw) {
@@ -226,7 +232,7 @@ pub async fn around(c: &DiscordConnector, target: &Target) -> Result<Vec<NewItem
                 } else {
                     ItemKind::Comment
                 };
-                Some(m.item(kind, &c.guild_id, thread))
+                Some(m.item(kind, place, thread))
             }
             _ => None,
         })

@@ -27,11 +27,12 @@ use crate::platform::{ModerationAction, PlatformError, Target};
 /// The outbox kinds Discord takes, in the menu's order.
 pub const MODERATION: &[&str] = &[kinds::DELETE, kinds::MUTE, kinds::KICK, kinds::BLOCK];
 
-/// What Discord allows on an item: any message can be deleted (the bot's own always;
-/// others' with Manage Messages); the bot does not time out, kick or ban itself.
+/// What Discord allows on an item: any message in the server can be deleted (the bot's
+/// own always; others' with Manage Messages), but in a DM only the bot's own; the bot does
+/// not time out, kick or ban itself, and a DM is no server's to act on.
 pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
     match kind {
-        kinds::DELETE => true,
+        kinds::DELETE => facts.kind != ItemKind::Dm,
         kinds::MUTE | kinds::KICK | kinds::BLOCK => !facts.own() && facts.kind != ItemKind::Dm,
         _ => false,
     }
@@ -142,5 +143,9 @@ mod tests {
             assert!(allows(&ItemFacts::of(ItemKind::Mention), kind), "{kind}");
         }
         assert!(!allows(&ItemFacts::of(ItemKind::Mention), kinds::REPORT));
+        // Nobody deletes another's message in a DM, not even a bot.
+        for kind in MODERATION {
+            assert!(!allows(&ItemFacts::of(ItemKind::Dm), kind), "{kind}");
+        }
     }
 }
