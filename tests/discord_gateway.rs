@@ -1,7 +1,8 @@
 //! DMs to the bot over the Gateway, against a local websocket server replaying the
 //! developer docs' payloads (tests/fixtures/discord/gateway.json names the pages:
 //! "Gateway", "Gateway Events", "Opcodes and Status Codes"): hello, identify, READY, a DM
-//! MESSAGE_CREATE, a Reconnect resumed, DMs sent while no session ran read back by REST, a
+//! MESSAGE_CREATE, a Reconnect resumed, heartbeats and a missing ACK resumed, DMs sent
+//! while no session ran read back by REST, a
 //! 4014 and a 4004 close said plainly, and one session per data directory.
 
 #[path = "contract/discord.rs"]
@@ -42,6 +43,8 @@ enum Step {
 struct Gateway {
     url: String,
     received: Arc<Mutex<Vec<Value>>>,
+    /// Heartbeats (op 1) received, by their `d`.
+    beats: Arc<Mutex<Vec<Value>>>,
     connections: Arc<AtomicUsize>,
 }
 
@@ -53,8 +56,9 @@ impl Gateway {
         let url = format!("ws://{}", listener.local_addr().unwrap());
         let scripts = make(&url);
         let received = Arc::new(Mutex::new(Vec::new()));
+        let beats = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
-        let (rec, count) = (received.clone(), connections.clone());
+        let (rec, count, beat) = (received.clone(), connections.clone(), beats.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
@@ -63,6 +67,7 @@ impl Gateway {
                 let n = count.fetch_add(1, Ordering::SeqCst);
                 let script = scripts.get(n).cloned().unwrap_or_default();
                 let rec = rec.clone();
+                let beat = beat.clone();
                 tokio::spawn(async move {
                     let Ok(mut ws) = tokio_tungstenite::accept_async(tcp).await else {
                         return;
@@ -79,6 +84,7 @@ impl Gateway {
                                 let Frame::Text(t) = frame else { continue };
                                 let v: Value = serde_json::from_str(&t).unwrap();
                                 if v["op"] == 1 {
+                                    beat.lock().unwrap().push(v["d"].clone());
                                     continue;
                                 }
                                 rec.lock().unwrap().push(v);
@@ -103,6 +109,7 @@ impl Gateway {
         Gateway {
             url,
             received,
+            beats,
             connections,
         }
     }
@@ -326,4 +333,45 @@ async fn two_connectors_on_one_data_directory_open_one_session() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(gw.connections.load(Ordering::SeqCst), 1);
     assert_eq!(first.take_notice(), None);
+}
+
+#[tokio::test]
+async fn heartbeats_carry_the_last_sequence_and_a_missing_ack_resumes_the_session() {
+    let p = Discord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut quick = payload("hello");
+    quick["d"]["heartbeat_interval"] = json!(150);
+    let mut ready = payload("ready");
+    let gw = Gateway::start(|url| {
+        ready["d"]["resume_gateway_url"] = json!(url);
+        vec![
+            // This server never answers a heartbeat with op 11.
+            vec![
+                Step::Send(quick.clone()),
+                Step::Recv,
+                Step::Send(ready.clone()),
+                Step::Hold,
+            ],
+            vec![Step::Send(payload("hello")), Step::Recv, Step::Hold],
+        ]
+    })
+    .await;
+    p.state().gateway_url = Some(gw.url.clone());
+    let c = p.connector_in("", Some(dir.path().to_path_buf()));
+    for _ in 0..200 {
+        c.fetch(None).await.unwrap();
+        if gw.received().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sent = gw.received();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(
+        sent[1]["op"], 6,
+        "the silent connection is resumed: {sent:?}"
+    );
+    assert_eq!(sent[1]["d"]["seq"], 1);
+    assert_eq!(gw.beats.lock().unwrap().first(), Some(&json!(1)));
+    assert_eq!(gw.connections.load(Ordering::SeqCst), 2);
 }
