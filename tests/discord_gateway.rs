@@ -20,7 +20,7 @@ use discord_adapter::{fixture, message, Discord, CHANNEL};
 use futures::{SinkExt, StreamExt};
 use hark::domain::{ItemKind, NewItem};
 use hark::platform::Connector;
-use harness::{Platform, T0};
+use harness::{Platform, Scripted, T0};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -374,4 +374,51 @@ async fn heartbeats_carry_the_last_sequence_and_a_missing_ack_resumes_the_sessio
     assert_eq!(sent[1]["d"]["seq"], 1);
     assert_eq!(gw.beats.lock().unwrap().first(), Some(&json!(1)));
     assert_eq!(gw.connections.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn hark_poll_once_opens_no_gateway_session() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let p = rt.block_on(Discord::start());
+    let gw = rt.block_on(Gateway::start(|_| {
+        vec![vec![
+            Step::Send(payload("hello")),
+            Step::Recv,
+            Step::Send(payload("ready")),
+            Step::Hold,
+        ]]
+    }));
+    p.state().gateway_url = Some(gw.url.clone());
+    rt.block_on(p.publish(&[harness::mention(1)]));
+    let temp = tempfile::tempdir().unwrap();
+    let config = temp.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "brand = \"Acme\"\n[[account]]\nname = \"dc\"\nplatform = \"discord\"\n\
+             token_env = \"HARK_TEST_DISCORD\"\nserver = \"{}/api/v10\"\n\
+             [account.discord]\nguild = \"{}\"\n",
+            p.server.uri(),
+            discord_adapter::GUILD
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hark"))
+        .args(["--data-dir", temp.path().join("data").to_str().unwrap()])
+        .args(["--config", config.to_str().unwrap(), "poll", "--once"])
+        .env("HARK_TEST_DISCORD", "kit-bot-token")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(p
+        .state()
+        .requests
+        .iter()
+        .any(|r| r.starts_with(&format!("GET /channels/{CHANNEL}/messages"))));
+    assert!(!p.state().requests.iter().any(|r| r == "GET /gateway/bot"));
+    assert_eq!(gw.connections.load(Ordering::SeqCst), 0);
 }

@@ -299,7 +299,7 @@ impl DiscordConnector {
         let Some(data_dir) = self.data_dir.clone() else {
             return;
         };
-        if self.session.lock().unwrap().is_some() {
+        if !gateway::allowed() || self.session.lock().unwrap().is_some() {
             return;
         }
         let url = match self.client.get("gateway", "/gateway/bot", &[]).await {

@@ -43,6 +43,20 @@ const LOCK_RETRY: Duration = Duration::from_secs(30);
 /// Hello must come within this of connecting.
 const HELLO_WAIT: Duration = Duration::from_secs(20);
 
+/// Cleared by a process that polls once and exits (`hark poll --once`, for cron): a
+/// session per run would spend one of the bot's daily session starts (1000 a day; Discord
+/// resets the token of a bot past them) and exit before READY.
+static ALLOWED: AtomicBool = AtomicBool::new(true);
+
+/// No gateway session in this process.
+pub fn hold_off() {
+    ALLOWED.store(false, Ordering::SeqCst);
+}
+
+pub fn allowed() -> bool {
+    ALLOWED.load(Ordering::SeqCst)
+}
+
 /// What the session shares with the connector's fetch.
 #[derive(Default)]
 pub struct Shared {
