@@ -602,3 +602,147 @@ async fn a_thread_the_bot_may_not_read_is_skipped_and_named_not_the_round() {
     let notice = c.take_notice().expect("a notice");
     assert!(notice.contains("cannot read #help › mods only"), "{notice}");
 }
+
+/// Undoes the header's percent-encoding.
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test]
+async fn every_moderation_names_the_cm_in_the_servers_audit_log() {
+    let p = Discord::start().await;
+    let c = p.connector_with("");
+    let target = target_of(&p.target("block", 1));
+    for action in [
+        ModerationAction::Delete,
+        ModerationAction::MuteAuthor,
+        ModerationAction::KickAuthor,
+        ModerationAction::BlockAuthor,
+    ] {
+        c.moderate(&target, action).await.unwrap();
+    }
+    let audit = p.state().audit.clone();
+    let got: Vec<(&str, String)> = audit
+        .iter()
+        .map(|(k, v)| (k.as_str(), percent_decoded(v)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("delete", "hark: delete by sam".to_string()),
+            ("mute", "hark: time out by sam".to_string()),
+            ("kick", "hark: kick by sam".to_string()),
+            ("block", "hark: ban by sam".to_string()),
+        ]
+    );
+    assert!(audit[0].1.starts_with("hark%3A%20delete"), "{audit:?}");
+    assert!(
+        p.state().bodies.iter().all(|(k, _)| k != "reply"),
+        "a reply carries no audit reason"
+    );
+}
+
+#[tokio::test]
+async fn a_reply_in_a_thread_archived_while_hark_was_away_is_read() {
+    let p = Discord::start().await;
+    let joined = "1170000000000000001";
+    {
+        let mut s = p.state();
+        let mut t = fixture("thread.json")["threads"][0].clone();
+        t["id"] = json!(joined);
+        t["guild_id"] = json!(GUILD);
+        t["parent_id"] = json!(CHANNEL);
+        t["owner_id"] = json!(BOT);
+        s.threads = vec![t];
+    }
+    let c = p.connector_with("");
+    let first = c.fetch(None).await.unwrap();
+    let cursor = cursor_of(&first);
+    // A fan answers in the bot's thread; an hour without messages archives it, and only
+    // then does hark (started again) poll.
+    {
+        let mut s = p.state();
+        let mut answer = message(0, "7002", "any news on my refund?", T0);
+        answer["channel_id"] = json!(joined);
+        s.push(answer);
+        let thread = s.threads.remove(0);
+        s.archived.push(thread);
+    }
+    let c = p.connector_with("");
+    let page = c.fetch(Some(&cursor)).await.unwrap();
+    let got: Vec<(&str, ItemKind, Option<&str>)> = page
+        .items
+        .iter()
+        .map(|i| (i.body.as_str(), i.kind, i.thread_external_id.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [("any news on my refund?", ItemKind::Comment, Some(joined))]
+    );
+    let archived = format!("GET /channels/{CHANNEL}/threads/archived/public");
+    assert_eq!(requests(&p, &archived).len(), 2, "one listing per start");
+    // Listed on a slow cadence: the next rounds use the last listing, and the thread,
+    // quiet, costs no request.
+    let before = requests(&p, &format!("GET /channels/{joined}/messages")).len();
+    c.fetch(Some(&cursor_of(&page))).await.unwrap();
+    assert_eq!(requests(&p, &archived).len(), 2);
+    assert_eq!(
+        requests(&p, &format!("GET /channels/{joined}/messages")).len(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn withheld_text_is_read_again_once_the_intent_is_on() {
+    let p = Discord::start().await;
+    p.state().content_intent = false;
+    let hidden = p.state().push(message(0, "7001", "", T0));
+    let c = p.connector_with(r##"mode = "support""##);
+    let page = c.fetch(None).await.unwrap();
+    assert_eq!(page.items[0].body, WITHHELD);
+    let cursor = cursor_of(&page);
+    assert!(
+        cursor.contains(&format!("\"~{CHANNEL}\":\"{hidden}\"")),
+        "{cursor}"
+    );
+    // The server's admin turns the intent on: Discord now sends the text, of new messages
+    // and of the one stored without it.
+    {
+        let mut s = p.state();
+        s.content_intent = true;
+        let old = s.timeline.iter_mut().find(|m| m["id"] == hidden).unwrap();
+        old["content"] = json!("my order never came");
+        s.push(message(0, "7002", "hello?", T0 + 60));
+    }
+    let page = c.fetch(Some(&cursor)).await.unwrap();
+    assert_eq!(page.items[0].body, "hello?");
+    assert!(page.more, "the channel is read again at once");
+    let mut cursor = cursor_of(&page);
+    let mut again = Vec::new();
+    loop {
+        let page = c.fetch(Some(&cursor)).await.unwrap();
+        cursor = cursor_of(&page);
+        again.extend(page.items);
+        if !page.more {
+            break;
+        }
+    }
+    let old = again
+        .iter()
+        .find(|i| i.external_id == hidden)
+        .expect("read again");
+    assert_eq!(old.body, "my order never came");
+    assert!(!cursor.contains('~'), "{cursor}");
+}

@@ -37,6 +37,8 @@ pub fn run_poll(workspace: Workspace, once: bool) -> anyhow::Result<()> {
         let team = crate::cli::team::start_in(&workspace, writer.handle()).await?;
         outbox.gate = team.as_ref().map(|t| t.gate.clone() as _);
         if once {
+            // A Discord gateway session would outlive nothing and spend a daily start.
+            platform::discord::gateway::hold_off();
             let pipeline = Arc::new(workspace.pipeline()?);
             let pollers = workspace
                 .pollers(

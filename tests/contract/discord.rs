@@ -114,6 +114,12 @@ pub struct State {
     pub forbidden: Vec<String>,
     /// The JSON bodies of writes, by kind.
     pub bodies: Vec<(String, Value)>,
+    /// The `X-Audit-Log-Reason` of writes, by kind, as sent.
+    pub audit: Vec<(String, String)>,
+    /// Public archived threads (thread channel objects), listed per parent channel.
+    pub archived: Vec<Value>,
+    /// The gateway address `GET /gateway/bot` answers (a local websocket server).
+    pub gateway_url: Option<String>,
 }
 
 impl State {
@@ -233,6 +239,10 @@ impl State {
         };
         *self.writes.entry(kind.into()).or_default() += 1;
         self.bodies.push((kind.to_string(), body.clone()));
+        if let Some(reason) = request.headers.get("x-audit-log-reason") {
+            let reason = reason.to_str().unwrap_or("(not ASCII)").to_string();
+            self.audit.push((kind.to_string(), reason));
+        }
         if let Some(refusal) = self.refused.get(kind) {
             return refusal.clone();
         }
@@ -256,6 +266,7 @@ impl State {
                             hark::domain::now(),
                         );
                         m["type"] = json!(19);
+                        m["channel_id"] = json!(parts[1]);
                         m["nonce"] = nonce;
                         m["message_reference"] = body["message_reference"].clone();
                         let id = self.push(m);
@@ -335,6 +346,13 @@ impl Respond for Api {
                 json_answer(app)
             }
             "GET" if path == guild => s.guild(),
+            "GET" if path == "/gateway/bot" => {
+                let mut g = fixture("gateway.json")["get_gateway_bot"].clone();
+                if let Some(url) = &s.gateway_url {
+                    g["url"] = json!(url);
+                }
+                json_answer(g)
+            }
             "GET" if path == format!("{guild}/members/{BOT}") => {
                 let mut m = fixture("member.json");
                 m["user"] = json!({"id": BOT, "username": "Nelly"});
@@ -353,6 +371,24 @@ impl Respond for Api {
                     })
                     .collect();
                 json_answer(json!({"threads": threads, "members": s.thread_members}))
+            }
+            "GET"
+                if path.starts_with("/channels/") && path.ends_with("/threads/archived/public") =>
+            {
+                let parent = path.split('/').nth(2).unwrap_or("");
+                let threads: Vec<Value> = s
+                    .archived
+                    .iter()
+                    .filter(|t| t["parent_id"] == parent)
+                    .map(|t| {
+                        let mut t = t.clone();
+                        t["last_message_id"] = s.last_id(t["id"].as_str().unwrap_or(""));
+                        t["thread_metadata"]["archived"] = json!(true);
+                        t
+                    })
+                    .collect();
+                json_answer(json!({"threads": threads, "members": s.thread_members,
+                    "has_more": false}))
             }
             "GET" if path.starts_with("/channels/") && path.ends_with("/messages") => {
                 let channel = path.split('/').nth(2).unwrap_or("").to_string();
@@ -376,6 +412,15 @@ impl Discord {
 
     /// A connector reading two messages per request, watching `watch`.
     pub fn connector_with(&self, watch: &str) -> DiscordConnector {
+        self.connector_in(watch, None)
+    }
+
+    /// The same, with a data directory: DMs come over the gateway.
+    pub fn connector_in(
+        &self,
+        watch: &str,
+        data_dir: Option<std::path::PathBuf>,
+    ) -> DiscordConnector {
         DiscordConnector::new(Settings {
             api_base: format!("{}/api/v10", self.server.uri()),
             guild_id: GUILD.into(),
@@ -383,6 +428,8 @@ impl Discord {
             watch: toml::from_str(watch).unwrap(),
             page_limit: 2,
             timeout: std::time::Duration::from_secs(3600),
+            moderator: "sam".into(),
+            data_dir,
         })
         .unwrap()
     }

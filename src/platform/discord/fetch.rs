@@ -30,6 +30,7 @@ pub async fn fetch(c: &DiscordConnector, cursor: Option<&str>) -> Result<FetchPa
         None => Positions::new(),
     };
     let me = c.me().await?;
+    c.start_gateway(&me).await;
     let layout = c.layout().await?;
     let mut page = FetchPage {
         // The list names each item's channel (or thread) by these labels.
@@ -90,6 +91,7 @@ pub async fn fetch(c: &DiscordConnector, cursor: Option<&str>) -> Result<FetchPa
                     let pinged = m.mentions.contains(&me.id);
                     if m.looks_withheld && !own && !pinged {
                         withheld += 1;
+                        mark_withheld(&mut positions, &source.id, &m.id);
                     } else if !m.body.is_empty() && !own && !pinged {
                         readable_text = true;
                     }
@@ -103,8 +105,17 @@ pub async fn fetch(c: &DiscordConnector, cursor: Option<&str>) -> Result<FetchPa
             positions.insert(source.id.clone(), newest.to_string());
         }
     }
+    if readable_text && withheld == 0 && reread_withheld(&mut positions) {
+        page.more = true;
+    }
+    // A failed read-back is tried again next round; the guild's page is kept.
+    if let Err(e) = super::dms::collect(c, &me, &mut positions, &mut page).await {
+        tracing::warn!(error = %e, "discord: DM channels not read back this round");
+    }
     // Channels and threads gone from the guild keep no position.
-    positions.retain(|id, _| layout.source(id).is_some());
+    positions.retain(|id, _| {
+        super::dms::is_dm_key(id) || layout.source(id.trim_start_matches('~')).is_some()
+    });
     page.next_cursor = Some(serde_json::to_string(&positions).unwrap_or_default());
     page.items.sort_by_key(|i| {
         (
@@ -114,6 +125,41 @@ pub async fn fetch(c: &DiscordConnector, cursor: Option<&str>) -> Result<FetchPa
     });
     say_troubles(c, withheld, readable_text, &blind);
     Ok(page)
+}
+
+/// Notes the oldest message of `channel` stored without its text, under `~` and the
+/// channel's id in the cursor, so it outlives a restart.
+fn mark_withheld(positions: &mut Positions, channel: &str, id: &str) {
+    let oldest = positions
+        .entry(format!("~{channel}"))
+        .or_insert_with(|| id.to_string());
+    if snowflake(id) < snowflake(oldest) {
+        *oldest = id.to_string();
+    }
+}
+
+/// Text arrives again (the Message Content intent was turned on): each channel that had
+/// messages stored without their text is read again from the oldest of them, so their
+/// stored placeholders are replaced by the text (an edit in the cache), and messages whose
+/// hidden text names the brand become items. True when any channel was rewound.
+fn reread_withheld(positions: &mut Positions) -> bool {
+    let marked: Vec<(String, String)> = positions
+        .iter()
+        .filter(|(k, _)| k.starts_with('~'))
+        .map(|(k, v)| (k[1..].to_string(), v.clone()))
+        .collect();
+    for (channel, oldest) in &marked {
+        positions.remove(&format!("~{channel}"));
+        let before = snowflake(oldest).saturating_sub(1).to_string();
+        positions.insert(channel.clone(), before);
+    }
+    if !marked.is_empty() {
+        tracing::info!(
+            channels = marked.len(),
+            "discord: message text arrives again: reading withheld messages again"
+        );
+    }
+    !marked.is_empty()
 }
 
 /// The Message Content intent and unreadable channels, said once each.
@@ -175,6 +221,12 @@ pub async fn around(c: &DiscordConnector, target: &Target) -> Result<Vec<NewItem
         "messages around",
     )?;
     let thread = target.thread_external_id.as_deref();
+    // A DM's links name no server.
+    let place = if target.kind == ItemKind::Dm {
+        "@me"
+    } else {
+        c.guild_id.as_str()
+    };
     let mut items: Vec<NewItem> = records
         .iter()
         .filter_map(|raw| match messages::read(raw) {
@@ -184,7 +236,7 @@ pub async fn around(c: &DiscordConnector, target: &Target) -> Result<Vec<NewItem
                 } else {
                     ItemKind::Comment
                 };
-                Some(m.item(kind, &c.guild_id, thread))
+                Some(m.item(kind, place, thread))
             }
             _ => None,
         })

@@ -1,23 +1,31 @@
 //! Discord through its HTTP API (developer docs, API v10) as a bot in one guild: channel
 //! messages in by REST polling, replies and moderation out, the bot token of one account.
 //!
-//! REST polling, not the gateway: hark reads a cache that pollers fill, and a poll per
-//! watched channel with an `after` cursor stores each page with its cursor in one
-//! transaction, as every other connector does, so a crash or a second hark process on the
-//! same data directory re-reads at most a page and never needs a second gateway session
-//! (Discord allows one identify per session and limits identifies per day). Quiet
-//! channels cost nothing: the channel list's `last_message_id` says which have news.
-//! The price: DMs to the bot, which only the gateway announces, are not read (see the
-//! README).
+//! Guild channels by REST polling, not the gateway: hark reads a cache that pollers fill,
+//! and a poll per watched channel with an `after` cursor stores each page with its cursor
+//! in one transaction, as every other connector does, so a crash or a second hark process
+//! on the same data directory re-reads at most a page. Quiet channels cost nothing: the
+//! channel list's `last_message_id` says which have news. Guild messages over the gateway
+//! would need REST anyway for everything said while hark was not running, the privileged
+//! intents, and a session whichever process polls.
+//!
+//! DMs to the bot, which only the gateway announces, come over a gateway session
+//! ([`gateway`]) of the DIRECT_MESSAGES intent alone, one per bot per data directory; each
+//! DM channel then has a cursor like any channel (`@` and its id) and is read back by REST
+//! after each new session.
 //!
 //! Channels are matched as chat rooms ([`crate::platform::chat`]): `#name`, its id, or its
 //! category (as a space).
 
+mod archived;
 mod client;
+mod dms;
 mod fetch;
+pub mod gateway;
 pub mod layout;
 pub mod messages;
 pub mod moderation;
+mod pace;
 pub mod permissions;
 mod send;
 pub mod setup;
@@ -58,6 +66,18 @@ pub struct DiscordSettings {
     /// How long `mute` (a Discord time-out) lasts: "10m", "1h", "1d" (at most 28 days).
     #[serde(default, deserialize_with = "timeout_option")]
     pub timeout: Option<Duration>,
+    /// The name the server's audit log shows for moderation done through hark ("hark:
+    /// ban by sam"); the login name of whoever runs hark by default.
+    #[serde(default)]
+    pub moderator: Option<String>,
+}
+
+/// The login name of whoever runs hark, for the audit log.
+fn login_name() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
+        .unwrap_or_else(|| "a community manager".into())
 }
 
 fn timeout_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
@@ -75,6 +95,10 @@ pub struct Settings {
     /// Messages per list request.
     pub page_limit: u32,
     pub timeout: Duration,
+    /// Who acts, for the audit log's reason (the CM's name).
+    pub moderator: String,
+    /// The data directory: with one, DMs come over a gateway session (one per bot here).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// The bot user (`GET /users/@me`).
@@ -90,6 +114,8 @@ pub struct DiscordConnector {
     watch: Watch,
     page_limit: u32,
     timeout: Duration,
+    /// The CM's name, in the audit-log reason of each moderation.
+    moderator: String,
     me: tokio::sync::OnceCell<Me>,
     /// The guild and the bot's roles, read at most every [`layout::ROLES_TTL`].
     roles: Mutex<Option<(Instant, permissions::Guild, permissions::Member)>>,
@@ -99,6 +125,22 @@ pub struct DiscordConnector {
     intent: Trouble,
     /// Watched channels the bot may not read.
     unreadable: Trouble,
+    /// The bot token again, for the gateway's identify.
+    token: Secret,
+    data_dir: Option<std::path::PathBuf>,
+    /// The last listing of archived threads.
+    archived: Mutex<archived::Listing>,
+    /// DMs and news from the gateway session.
+    gateway: Arc<gateway::Shared>,
+    session: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for DiscordConnector {
+    fn drop(&mut self) {
+        if let Some(task) = self.session.lock().unwrap().take() {
+            task.abort();
+        }
+    }
 }
 
 impl DiscordConnector {
@@ -111,11 +153,17 @@ impl DiscordConnector {
             )));
         }
         Ok(DiscordConnector {
-            client: Client::new(&settings.api_base, settings.token)?,
+            client: Client::new(&settings.api_base, settings.token.clone())?,
+            token: settings.token,
+            data_dir: settings.data_dir,
+            gateway: Default::default(),
+            session: Default::default(),
+            archived: Default::default(),
             guild_id,
             watch: settings.watch,
             page_limit: settings.page_limit.clamp(1, PAGE_LIMIT),
             timeout: settings.timeout.min(MAX_TIMEOUT),
+            moderator: settings.moderator,
             me: Default::default(),
             roles: Default::default(),
             layout: Default::default(),
@@ -151,6 +199,8 @@ impl DiscordConnector {
             watch: account.chat.clone().unwrap_or_default(),
             page_limit: PAGE_LIMIT,
             timeout: settings.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            moderator: settings.moderator.unwrap_or_else(login_name),
+            data_dir: data_dir.map(std::path::Path::to_path_buf),
         })
         .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))
     }
@@ -199,7 +249,11 @@ impl DiscordConnector {
             .get("active threads", &format!("{base}/threads/active"), &[])
             .await?;
         let channels = channels.as_array().cloned().unwrap_or_default();
-        let layout = Arc::new(Layout::build(guild, bot, &channels, &active));
+        // Which channels are watched and readable decides whose archived threads to list.
+        let first = Layout::build(guild.clone(), bot.clone(), &channels, &active);
+        let archived = archived::threads(self, &first).await?;
+        let threads = archived::merge(&active, &archived);
+        let layout = Arc::new(Layout::build(guild, bot, &channels, &threads));
         *self.layout.lock().unwrap() = Some(layout.clone());
         Ok(layout)
     }
@@ -237,6 +291,42 @@ impl DiscordConnector {
         let m = permissions::Member::from_json(&me.id, &member);
         *self.roles.lock().unwrap() = Some((Instant::now(), g.clone(), m.clone()));
         Ok((g, m))
+    }
+
+    /// Starts the gateway session for DMs, once, where a data directory is known. A failure
+    /// to learn the gateway's address is tried again on the next fetch.
+    async fn start_gateway(&self, me: &Me) {
+        let Some(data_dir) = self.data_dir.clone() else {
+            return;
+        };
+        if !gateway::allowed() || self.session.lock().unwrap().is_some() {
+            return;
+        }
+        let url = match self.client.get("gateway", "/gateway/bot", &[]).await {
+            Ok(answer) => answer["url"].as_str().map(str::to_string),
+            Err(e) => {
+                tracing::warn!(error = %e, "discord: cannot learn the gateway's address");
+                return;
+            }
+        };
+        // A secure gateway, or a plain one only where the API itself is plain (a local
+        // server): the token never crosses an open connection to a stranger.
+        let Some(url) = url
+            .filter(|u| u.starts_with("wss://") || (u.starts_with("ws://") && self.client.plain()))
+        else {
+            tracing::warn!("discord: /gateway/bot named no usable wss:// address");
+            return;
+        };
+        let setup = gateway::Setup {
+            url,
+            token: self.token.clone(),
+            data_dir,
+            bot_id: me.id.clone(),
+        };
+        let mut session = self.session.lock().unwrap();
+        if session.is_none() {
+            *session = Some(tokio::spawn(gateway::run(setup, self.gateway.clone())));
+        }
     }
 
     /// The bot's permissions in each watched channel, in the CM's words.
@@ -289,7 +379,7 @@ impl Connector for DiscordConnector {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             reply_limit: Some(crate::replies::length::Limit::length(MESSAGE_LIMIT)),
-            direct_messages: false,
+            direct_messages: self.data_dir.is_some(),
             moderation: moderation::MODERATION.to_vec(),
         }
     }
@@ -302,6 +392,7 @@ impl Connector for DiscordConnector {
         self.intent
             .take_notice()
             .or_else(|| self.unreadable.take_notice())
+            .or_else(|| self.gateway.trouble.take_notice())
     }
 
     async fn fetch(&self, cursor: Option<&str>) -> Result<FetchPage, PlatformError> {

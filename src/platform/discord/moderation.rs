@@ -13,7 +13,8 @@
 //! not take is refused with the permission named, without asking; Discord's own 403
 //! (code 50013, also for a member whose highest role is above the bot's) says "missing
 //! permission" too. Every action is a set: doing it twice is doing it once, and a
-//! message or member already gone counts as done.
+//! message or member already gone counts as done. Each action carries an audit-log reason
+//! ("hark: ban by sam"), so the server's moderators see who acted through the bot.
 
 use reqwest::Method;
 use serde_json::json;
@@ -26,11 +27,12 @@ use crate::platform::{ModerationAction, PlatformError, Target};
 /// The outbox kinds Discord takes, in the menu's order.
 pub const MODERATION: &[&str] = &[kinds::DELETE, kinds::MUTE, kinds::KICK, kinds::BLOCK];
 
-/// What Discord allows on an item: any message can be deleted (the bot's own always;
-/// others' with Manage Messages); the bot does not time out, kick or ban itself.
+/// What Discord allows on an item: any message in the server can be deleted (the bot's
+/// own always; others' with Manage Messages), but in a DM only the bot's own; the bot does
+/// not time out, kick or ban itself, and a DM is no server's to act on.
 pub fn allows(facts: &ItemFacts, kind: &str) -> bool {
     match kind {
-        kinds::DELETE => true,
+        kinds::DELETE => facts.kind != ItemKind::Dm,
         kinds::MUTE | kinds::KICK | kinds::BLOCK => !facts.own() && facts.kind != ItemKind::Dm,
         _ => false,
     }
@@ -81,12 +83,22 @@ pub async fn moderate(
     if let Some(need) = need {
         check(c, target, what, need).await?;
     }
-    match c.client.call(what, method, &path, &[], body).await {
+    let reason = audit_reason(what, &c.moderator);
+    match c
+        .client
+        .call_audited(what, method, &path, body, &reason)
+        .await
+    {
         Ok(_) => Ok(()),
         // Deleted or gone already: the effect is there.
         Err(PlatformError::NotFound(_)) if what == "delete" || what == "kick" => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// The audit log's reason: the server's other moderators read who acted through the bot.
+pub fn audit_reason(what: &str, moderator: &str) -> String {
+    format!("hark: {what} by {moderator}")
 }
 
 /// Refuses where the last round saw the bot lacks `need` (in the item's channel for a
@@ -131,5 +143,9 @@ mod tests {
             assert!(allows(&ItemFacts::of(ItemKind::Mention), kind), "{kind}");
         }
         assert!(!allows(&ItemFacts::of(ItemKind::Mention), kinds::REPORT));
+        // Nobody deletes another's message in a DM, not even a bot.
+        for kind in MODERATION {
+            assert!(!allows(&ItemFacts::of(ItemKind::Dm), kind), "{kind}");
+        }
     }
 }

@@ -49,6 +49,8 @@ pub async fn add(args: &AddArgs, data_dir: &std::path::Path) -> anyhow::Result<S
         watch: Default::default(),
         page_limit: PAGE_LIMIT,
         timeout: DEFAULT_TIMEOUT,
+        moderator: String::new(),
+        data_dir: None,
     })?;
     let me = connector
         .me()
@@ -92,6 +94,7 @@ pub async fn add(args: &AddArgs, data_dir: &std::path::Path) -> anyhow::Result<S
     out.push_str(&format!(
         "[[account]]\nname = {}\nplatform = \"discord\"\nhandle = {}\n{secret_line}\n{server}\
          [account.discord]\nguild = {}\n# timeout = \"1h\"   # how long `mute` times a member out\n\
+         # moderator = \"sam\"   # who the server's audit log says acted (default: your login)\n\
          # Channels to watch (all the bot can read when left out); see the README, Discord.\n\
          # [account.chat]\n# rooms = [\"#help\", \"#general\"]\n# modes = {{ \"#help\" = \"support\" }}\n",
         toml_string(&name),
