@@ -1148,3 +1148,190 @@ async fn cut_off_from_the_team_a_queued_reply_is_counted_as_waiting() {
     })
     .await;
 }
+
+/// This CM's `[team]` facts in an instance's cache (who "me" is for the outbox's `cm`).
+async fn be_member(who: &Instance, me: &str) {
+    let local = hark::store::team::Local {
+        me: me.into(),
+        members: vec!["sam".into(), "ana".into()],
+        moderators: vec!["sam".into()],
+        auto_assign: None,
+    };
+    who.w
+        .call(move |conn| hark::store::team::set_local(conn, Some(&local)))
+        .await
+        .unwrap();
+}
+
+/// sam looks at an item: ana's hark sees it at once (NOTIFY), then sam typing; sam moving
+/// away shows at once too. sam's hark crashes (no more heartbeats): ana sees sam until
+/// the row's expiry, not after. None of it enters the team's change sequence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn presence_appears_in_the_other_instance_and_runs_out_without_heartbeats() {
+    use hark::team::presence::{self, Doing, Here, PresenceConfig};
+    let Some(cluster) =
+        cluster("presence_appears_in_the_other_instance_and_runs_out_without_heartbeats")
+    else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    sam.ingest("brand-chirp", &["2001", "2002"]).await;
+    eventually("the items in ana's cache", || async {
+        ana.item_id("2002").await.is_some()
+    })
+    .await;
+    let (at_sam, at_ana) = (
+        sam.item_id("2001").await.unwrap(),
+        ana.item_id("2001").await.unwrap(),
+    );
+    let team = db(&url, cluster).connect().await.unwrap();
+    let seq_before = hark::store::team_pg::last_seq(&team).await.unwrap();
+
+    // The product's expiry is 15 s; here 3 s, renewed every half second.
+    assert_eq!(PresenceConfig::default().ttl, Duration::from_secs(15));
+    let config = PresenceConfig {
+        ttl: Duration::from_secs(3),
+        beat: Duration::from_millis(500),
+    };
+    let sam_p = presence::spawn(db(&url, cluster), sam.w.clone(), sam.who.clone(), config);
+    let ana_p = presence::spawn(db(&url, cluster), ana.w.clone(), ana.who.clone(), config);
+    let seen_by_ana = || ana_p.others.borrow().on(at_ana).to_vec();
+
+    sam_p.doing.send_replace(Doing {
+        item: Some(at_sam),
+        typing: false,
+    });
+    eventually("sam viewing, at ana's", || async {
+        seen_by_ana()
+            == [Here {
+                cm: "sam".into(),
+                typing: false,
+            }]
+    })
+    .await;
+    sam_p.doing.send_replace(Doing {
+        item: Some(at_sam),
+        typing: true,
+    });
+    eventually("sam typing, at ana's", || async {
+        seen_by_ana()
+            == [Here {
+                cm: "sam".into(),
+                typing: true,
+            }]
+    })
+    .await;
+    // ana does not see herself.
+    ana_p.doing.send_replace(Doing {
+        item: Some(at_ana),
+        typing: false,
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(seen_by_ana().len(), 1);
+    eventually("ana viewing, at sam's", || async {
+        sam_p.others.borrow().on(at_sam).len() == 1
+    })
+    .await;
+
+    // sam moves on to nothing: gone at once, well before any expiry.
+    let moved = Instant::now();
+    sam_p.doing.send_replace(Doing::default());
+    eventually("sam gone, at ana's", || async { seen_by_ana().is_empty() }).await;
+    assert!(
+        moved.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        moved.elapsed()
+    );
+
+    // sam again, then a crash: the row stays until it runs out, then goes by itself.
+    sam_p.doing.send_replace(Doing {
+        item: Some(at_sam),
+        typing: true,
+    });
+    eventually("sam back, at ana's", || async { !seen_by_ana().is_empty() }).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    sam_p.abort();
+    let crashed = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(!seen_by_ana().is_empty(), "still there before its expiry");
+    eventually("sam's row ran out, at ana's", || async {
+        seen_by_ana().is_empty()
+    })
+    .await;
+    let gone = crashed.elapsed();
+    assert!(
+        gone >= Duration::from_millis(2_000) && gone < Duration::from_millis(4_500),
+        "gone {gone:?} after the crash, with a 3 s expiry renewed every 0.5 s"
+    );
+
+    // Presence never entered the change log.
+    assert_eq!(
+        hark::store::team_pg::last_seq(&team).await.unwrap(),
+        seq_before
+    );
+    drop(ana_p);
+}
+
+/// ana answers an item while sam's composer is open on it: sam's send asks first (nothing
+/// queued), also cut off from the team, from what the cache knows; told once, it goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stale_reply_asks_first() {
+    use hark::command::Done;
+    use hark::store::answered::Seen;
+    let Some(cluster) = cluster("a_stale_reply_asks_first") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let mut sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    be_member(&sam, "sam").await;
+    be_member(&ana, "ana").await;
+    sam.ingest("brand-chirp", &["3001"]).await;
+    eventually("the item in ana's cache", || async {
+        ana.item_id("3001").await.is_some()
+    })
+    .await;
+    let (at_sam, at_ana) = (
+        sam.item_id("3001").await.unwrap(),
+        ana.item_id("3001").await.unwrap(),
+    );
+    // sam's composer opens: it has seen no reply.
+    let seen = Seen::default();
+    ana.run(Command::QueueReply {
+        item_id: at_ana,
+        text: "Hi! A courier picks a fresh one up today".into(),
+        replaces: None,
+    })
+    .await;
+    eventually("ana's reply in sam's cache", || async {
+        sam.query("SELECT cm FROM outbox", |r| r.get::<_, Option<String>>(0))
+            .await
+            == [Some("ana".to_string())]
+    })
+    .await;
+    sam.disconnect();
+    let send = |seen: Seen| Command::QueueReplyUnanswered {
+        item_id: at_sam,
+        text: "so sorry, a new one ships today".into(),
+        replaces: None,
+        seen,
+    };
+    let Done::AnsweredMeanwhile(other) = sam.run(send(seen.clone())).await else {
+        panic!("sent without asking");
+    };
+    assert_eq!(other.cm, "ana");
+    assert_eq!(other.text, "Hi! A courier picks a fresh one up today");
+    assert_eq!(
+        sam.query("SELECT count(*) FROM outbox", |r| r.get::<_, i64>(0))
+            .await,
+        [1],
+        "nothing queued before the CM answers"
+    );
+    let told = Seen {
+        told: vec![other.id],
+        ..seen
+    };
+    assert!(matches!(sam.run(send(told)).await, Done::Queued(_)));
+}

@@ -68,6 +68,8 @@ pub struct Model {
     pub find: super::find::FindState,
     /// `[team]`, when configured (see [`super::team`]): assignment and approvals.
     pub team: Option<super::team::TeamUi>,
+    /// Team mode: who else views or replies to which item (see [`super::presence`]).
+    pub presence: super::presence::PresenceState,
 }
 
 /// Input to [`update`].
@@ -87,6 +89,8 @@ pub enum Msg {
     Reply(super::composer::update::ReplyMsg),
     /// About fetching an opened item's conversation.
     Thread(crate::threads::ThreadNews),
+    /// Team mode: the other CMs on each item now.
+    Presence(crate::team::presence::Others),
 }
 
 /// The result of a write the UI asked for.
@@ -121,6 +125,8 @@ pub enum Effect {
         path: std::path::PathBuf,
         text: String,
     },
+    /// Team mode: tell the team what this CM views or replies to now.
+    Presence(crate::team::presence::Doing),
     Quit,
 }
 
@@ -152,6 +158,7 @@ impl Model {
             outbox: Default::default(),
             find: Default::default(),
             team: None,
+            presence: Default::default(),
         }
     }
 
@@ -208,6 +215,15 @@ impl Model {
             (Some(Popup::Input { .. }), _) => Layer::Popup,
             (None, Some(_)) => Layer::Prompt,
             (None, None) if self.find.confirm.is_some() => Layer::Confirm,
+            (None, None)
+                if self
+                    .composer
+                    .open
+                    .as_ref()
+                    .is_some_and(|c| c.stale.is_some()) =>
+            {
+                Layer::Confirm
+            }
             (None, None) if self.composer.picker.is_some() => Layer::Picker,
             (None, None) if self.composer.open.is_some() => Layer::Composer,
             (None, None) if self.outbox.pane.is_some() => Layer::Outbox,
@@ -239,6 +255,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Changed(changes) => requery(model, changes, &mut effects),
         Msg::Reply(msg) => super::composer::update::on_reply_msg(model, msg, &mut effects),
         Msg::Thread(news) => model.detail.thread = Some(news),
+        Msg::Presence(others) => model.presence.others = others,
         Msg::Loaded(response) => on_loaded(model, response, &mut effects),
         Msg::Poll(update) => {
             if let PollStatus::Error { message, .. } = &update.status {
@@ -299,6 +316,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
     }
     sync_detail(model, &mut effects);
+    super::presence::tell(model, &mut effects);
     effects
 }
 

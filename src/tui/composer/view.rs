@@ -110,12 +110,26 @@ fn notes(model: &Model, composer: &Composer, width: usize, room: usize) -> Vec<L
         Span::raw(keys).dim(),
     ]);
     let warn = Style::new().fg(Color::Yellow);
-    let prompt: Vec<Line<'static>> = composer
-        .error
-        .iter()
-        .flat_map(|e| wrapped(e, width))
-        .map(|l| Line::from(l).fg(Color::Red).bold())
-        .collect();
+    let prompt: Vec<Line<'static>> = match &composer.stale {
+        // Team mode: another CM answered meanwhile; the question outranks everything.
+        Some(other) => {
+            let question = format!(
+                "{} · {} sends · any other key: back to your reply",
+                super::stale::question(other, model.now),
+                model.keymap.key(Layer::Confirm, Action::Yes)
+            );
+            wrapped(&question, width)
+                .into_iter()
+                .map(|l| Line::from(l).fg(Color::Yellow).bold())
+                .collect()
+        }
+        None => composer
+            .error
+            .iter()
+            .flat_map(|e| wrapped(e, width))
+            .map(|l| Line::from(l).fg(Color::Red).bold())
+            .collect(),
+    };
     let warnings: Vec<String> = composer
         .warnings(&model.composer.kit)
         .iter()
