@@ -1196,7 +1196,13 @@ async fn presence_appears_in_the_other_instance_and_runs_out_without_heartbeats(
         beat: Duration::from_millis(500),
     };
     let sam_p = presence::spawn(db(&url, cluster), sam.w.clone(), sam.who.clone(), config);
-    let ana_p = presence::spawn(db(&url, cluster), ana.w.clone(), ana.who.clone(), config);
+    // ana's own heartbeat is slow: what she sees within a second came by NOTIFY, and an
+    // expiry by her timer set to it, not by a periodic read.
+    let slow = PresenceConfig {
+        ttl: Duration::from_secs(60),
+        beat: Duration::from_secs(30),
+    };
+    let ana_p = presence::spawn(db(&url, cluster), ana.w.clone(), ana.who.clone(), slow);
     let seen_by_ana = || ana_p.others.borrow().on(at_ana).to_vec();
 
     sam_p.doing.send_replace(Doing {
@@ -1211,6 +1217,7 @@ async fn presence_appears_in_the_other_instance_and_runs_out_without_heartbeats(
             }]
     })
     .await;
+    let changed = Instant::now();
     sam_p.doing.send_replace(Doing {
         item: Some(at_sam),
         typing: true,
@@ -1223,6 +1230,11 @@ async fn presence_appears_in_the_other_instance_and_runs_out_without_heartbeats(
             }]
     })
     .await;
+    assert!(
+        changed.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        changed.elapsed()
+    );
     // ana does not see herself.
     ana_p.doing.send_replace(Doing {
         item: Some(at_ana),
