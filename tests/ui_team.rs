@@ -458,7 +458,8 @@ fn a_reply_on_an_item_another_cm_answered_since_the_composer_opened_asks_first()
     }
     // ana's reply reaches this cache 40 s before now.
     be(&writer, "ana");
-    let ana_says = "Hi Dana!\nSo sorry about that <b>order</b> — a courier picks a fresh one up this afternoon";
+    // Her text as hostile as a platform's can be: a newline, a terminal escape, markup.
+    let ana_says = "Hi Dana!\nSo sorry \u{1b}[2Jabout that <b>order</b> — a courier picks a fresh one up this afternoon";
     writer
         .handle()
         .call_blocking({
@@ -474,6 +475,16 @@ fn a_reply_on_an_item_another_cm_answered_since_the_composer_opened_asks_first()
         })
         .unwrap();
     be(&writer, "sam");
+    // The store's change notice re-reads the item's outbox: the composer says it at once.
+    let effects = update(
+        &mut m,
+        Msg::Changed(hark::store::Changes::of(&[hark::store::Change::Outbox])),
+    );
+    pump(&mut m, &reader, effects);
+    insta::assert_snapshot!(
+        "team_reply_arrives_while_composing",
+        render(&m, W, 24).backend()
+    );
 
     let effects = update(&mut m, ctrl_s());
     write_all(&mut m, &reader, &writer, effects);

@@ -362,6 +362,13 @@ fn requery(model: &mut Model, changes: Changes, effects: &mut Vec<Effect>) {
         model.outbox.pane.is_some() && changes.contains(Outbox),
         Request::Outbox,
     );
+    // Team mode: the composer's item may have left the list (another CM answered it):
+    // its outbox is read for the composer all the same.
+    if let Some(c) = &model.composer.open {
+        if model.team.is_some() && Some(c.item_id) != model.detail.wanted {
+            read(changes.contains(Outbox), Request::ItemOutbox(c.item_id));
+        }
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -453,6 +460,7 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
             model.moderation.tags_in_use = tags;
         }
         Response::ItemOutbox { id, outbox } => {
+            super::composer::stale::on_item_outbox(model, id, &outbox);
             if Some(id) == model.detail.wanted {
                 model.outbox.item = Some((id, outbox));
             }

@@ -6,7 +6,8 @@ use crossterm::event::KeyEvent;
 
 use crate::domain::UnixTime;
 use crate::sanitize::{inert_line, truncate_to_width};
-use crate::store::answered::OtherReply;
+use crate::store::answered::{OtherReply, Seen};
+use crate::store::outbox_read::ItemOutbox;
 use crate::tui::keymap::{Action, Layer};
 use crate::tui::model::{Effect, Model};
 
@@ -50,12 +51,61 @@ pub fn answer(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
 
 /// "ana replied 40 s ago: “Sorry to hear that, we…” — send anyway?"
 pub fn question(other: &OtherReply, now: UnixTime) -> String {
+    format!("{} — send anyway?", replied(other, now))
+}
+
+/// "ana replied 40 s ago: “Sorry to hear that, we…”"
+fn replied(other: &OtherReply, now: UnixTime) -> String {
     format!(
-        "{} replied {}: “{}” — send anyway?",
+        "{} replied {}: “{}”",
         inert_line(&other.cm),
         ago(now, other.at),
         first_words(&other.text, QUOTE_COLS)
     )
+}
+
+/// The item's outbox was read: a reply of another CM that reached the composer's item
+/// while it is open is kept for the composer to say (the send asks about it).
+pub fn on_item_outbox(model: &mut Model, item: crate::domain::ItemId, outbox: &ItemOutbox) {
+    let Some(me) = model.team.as_ref().map(|t| t.me.clone()) else {
+        return;
+    };
+    if let Some(composer) = model.composer.open.as_mut().filter(|c| c.item_id == item) {
+        composer.arrived = newest_other(outbox, &composer.seen, &me);
+    }
+}
+
+fn newest_other(outbox: &ItemOutbox, seen: &Seen, me: &str) -> Option<OtherReply> {
+    use crate::domain::OutboxState;
+    outbox
+        .rows
+        .iter()
+        .filter(|r| r.kind == crate::platform::kinds::REPLY && r.id > seen.up_to)
+        .filter(|r| !seen.told.contains(&r.id))
+        .filter(|r| !matches!(r.state, OutboxState::Cancelled | OutboxState::Failed))
+        .find_map(|r| {
+            let cm = r.cm.as_ref().filter(|cm| *cm != me)?;
+            Some(OtherReply {
+                id: r.id,
+                cm: cm.clone(),
+                at: r.sent_at.unwrap_or(r.created_at),
+                text: r.text.clone(),
+            })
+        })
+}
+
+/// The composer's line about a reply that arrived while it is open: "ana replied 12 s
+/// ago: “…” · ctrl-s asks before sending" (gone once the question told it).
+pub fn arrived_line(model: &Model, composer: &super::Composer) -> Option<String> {
+    let other = composer
+        .arrived
+        .as_ref()
+        .filter(|o| !composer.seen.told.contains(&o.id))?;
+    Some(format!(
+        "{} · {} asks before sending",
+        replied(other, model.now),
+        model.keymap.key(Layer::Composer, Action::SendReply)
+    ))
 }
 
 /// Whole words of `text` (made inert) up to `cols` columns, "…" when some are left out.

@@ -131,6 +131,8 @@ pub struct Composer {
     pub seen: crate::store::answered::Seen,
     /// Team mode: the send found that reply of another CM and asks whether to send anyway.
     pub stale: Option<crate::store::answered::OtherReply>,
+    /// Team mode: another CM's reply that reached the item while the composer is open.
+    pub arrived: Option<crate::store::answered::OtherReply>,
 }
 
 /// Shown when an edit withdraws the send-anyway offer.
@@ -181,6 +183,7 @@ impl Composer {
             scroll: Default::default(),
             seen: Default::default(),
             stale: None,
+            arrived: None,
         }
     }
 
@@ -206,6 +209,7 @@ impl Composer {
             scroll: Default::default(),
             seen: Default::default(),
             stale: None,
+            arrived: None,
         };
         composer.set_text(&row.text);
         composer
