@@ -18,6 +18,8 @@ use hark::store::{ingest, Writer, WriterHandle};
 use hark::team::connect::TeamDb;
 use hark::team::sync::{Held, Identity, Link, Sync};
 
+mod support;
+
 /// The superuser's password: the cluster asks for it on TCP (scram-sha-256).
 const PASSWORD_ENV: &str = "HARK_TEST_TEAM_PASSWORD";
 
@@ -1346,4 +1348,116 @@ async fn a_stale_reply_asks_first() {
         ..seen
     };
     assert!(matches!(sam.run(send(told)).await, Done::Queued(_)));
+}
+
+/// A CM's config for the end-to-end test: the team on `url`, no account (the items come
+/// from the team).
+fn e2e_config(dir: &Path, url: &str, me: &str) -> PathBuf {
+    let path = dir.join(format!("{me}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "[team]\ndatabase = \"{url}\"\npassword_env = \"{PASSWORD_ENV}\"\nme = \"{me}\"\n\
+             machine = \"{me}-laptop\"\nmembers = [\"sam\", \"ana\"]\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Two TUIs on one team, in real terminals: ana opens the composer on an item and sam's
+/// inbox says she is typing; sam assigns the item to ana and it leaves ana's Unassigned
+/// within a second, and is in her Mine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_tuis_on_one_team_see_typing_and_assignments() {
+    use support::tmux::Tmux;
+    let Some(cluster) = cluster("two_tuis_on_one_team_see_typing_and_assignments") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (sam_data, ana_data) = (dir.path().join("sam"), dir.path().join("ana"));
+    let sam_config = e2e_config(dir.path(), &url, "sam");
+    let ana_config = e2e_config(dir.path(), &url, "ana");
+    // sam's cache holds three mentions before joining: they reach the team when sam's
+    // hark starts, then ana's cache.
+    {
+        let text = std::fs::read_to_string(&sam_config).unwrap();
+        let config = hark::config::Config::parse(&text, &sam_config).unwrap();
+        let workspace =
+            hark::workspace::Workspace::new(config, sam_config.clone(), sam_data.clone());
+        let writer = workspace.open_store().unwrap();
+        writer
+            .handle()
+            .call_blocking(|conn| {
+                let account = ingest::ensure_account(conn, "brand-chirp", "chirp", "@brand")?;
+                // 4003 the newest: the first row of both inboxes.
+                let items: Vec<_> = ["4003", "4002", "4001"]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let mut item = new_item(e);
+                        item.created_at = hark::domain::now() - 600 - 60 * i as i64;
+                        ingest::Incoming::from(item)
+                    })
+                    .collect();
+                ingest::ingest(conn, account, &items, None, hark::domain::now())?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    let command = |config: &Path, data: &Path| {
+        format!(
+            "{} --config {} --data-dir {}",
+            env!("CARGO_BIN_EXE_hark"),
+            config.display(),
+            data.display()
+        )
+    };
+    let sam = Tmux::start("team-sam", 140, 32, &command(&sam_config, &sam_data));
+    sam.wait_for("sam's inbox", |s| s.contains("Inbox · 1/3"));
+    let ana = Tmux::start("team-ana", 140, 32, &command(&ana_config, &ana_data));
+    ana.wait_for("the team's items in ana's inbox", |s| {
+        s.contains("Inbox · 1/3")
+    });
+
+    // ana replies to the first item (sam's cursor is on it too): sam sees her typing.
+    ana.keys(&["r"]);
+    ana.wait_for("ana's composer", |s| s.contains("Public reply to"));
+    let screen = sam.wait_for("ana typing, on sam's screen", |s| {
+        s.contains("✎ana") && s.contains("ana is typing a reply")
+    });
+    assert!(screen.contains("(4003)"), "{screen}");
+    ana.keys(&["Escape"]);
+    sam.wait_for("ana no longer typing, viewing", |s| {
+        !s.contains("✎ana") && s.contains("◉ana")
+    });
+
+    // ana watches Unassigned; sam assigns the item to her.
+    ana.keys(&[":"]);
+    ana.text("view unassigned");
+    ana.keys(&["Enter"]);
+    ana.wait_for("ana's Unassigned with the item", |s| {
+        s.contains("Unassigned · 1/3") && s.contains("(4003)")
+    });
+    sam.keys(&["A"]);
+    sam.text("ana");
+    sam.keys(&["Enter"]);
+    sam.wait_for("the assignment, at sam's", |s| {
+        s.contains("1 item assigned to ana")
+    });
+    let assigned = Instant::now();
+    ana.wait_for("the item gone from ana's Unassigned", |s| {
+        s.contains("Unassigned · 1/2") && !s.contains("(4003)")
+    });
+    let took = assigned.elapsed();
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    ana.keys(&[":"]);
+    ana.text("view mine");
+    ana.keys(&["Enter"]);
+    ana.wait_for("the item in ana's Mine", |s| {
+        s.contains("Mine · 1/1") && s.contains("(4003)")
+    });
+    sam.keys(&["q"]);
+    ana.keys(&["q"]);
 }
