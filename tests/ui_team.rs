@@ -390,6 +390,14 @@ fn this_cm_is_told_to_the_team_on_change_only_never_per_key() {
         );
     }
     assert_eq!(key(&mut m, KeyCode::Esc), [viewing(ids[1])]);
+    // Five minutes without a key: no longer viewing; a key, viewing again.
+    let effects = update(&mut m, Msg::Tick(NOW + 1 + 300));
+    assert_eq!(told(&mut m, &reader, effects), [], "not yet");
+    let effects = update(&mut m, Msg::Tick(NOW + 2 + 300));
+    assert_eq!(told(&mut m, &reader, effects), [Doing::default()]);
+    let effects = update(&mut m, Msg::Tick(NOW + 3600));
+    assert_eq!(told(&mut m, &reader, effects), []);
+    assert_eq!(key(&mut m, KeyCode::Char('x')), [viewing(ids[1])]);
 
     // Without [team]: nothing is ever told.
     let mut plain = model(&reader, false);

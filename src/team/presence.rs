@@ -25,6 +25,9 @@ use crate::domain::ItemId;
 use crate::store::team_sync::Schema;
 use crate::store::{team_pg, team_presence, WriterHandle};
 
+/// How long a change of what this CM does waits for the next before it is written.
+const SETTLE: Duration = Duration::from_millis(200);
+
 /// How long a presence row lives without a renewal, and how often it is renewed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PresenceConfig {
@@ -210,14 +213,22 @@ impl Task {
         let mut beat = tokio::time::interval(self.config.beat);
         beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut expiry = self.read(&client, schema).await?;
+        // A change is written once it has settled: j held down through the list is one
+        // write, not one per key.
+        let mut settle: Option<Instant> = None;
+        let far = || Instant::now() + Duration::from_secs(3600);
         loop {
-            let next = expiry.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            let next = expiry.unwrap_or_else(far);
             tokio::select! {
                 changed = self.doing.changed() => {
                     if changed.is_err() {
                         let _ = team_pg::clear_presence(&client, &self.who.machine).await;
                         return Ok(());
                     }
+                    settle.get_or_insert_with(|| Instant::now() + SETTLE);
+                }
+                _ = tokio::time::sleep_until(settle.unwrap_or_else(far)), if settle.is_some() => {
+                    settle = None;
                     self.write(&client, schema, &mut row, false).await?;
                 }
                 _ = beat.tick() => {

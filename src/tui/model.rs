@@ -158,7 +158,10 @@ impl Model {
             outbox: Default::default(),
             find: Default::default(),
             team: None,
-            presence: Default::default(),
+            presence: super::presence::PresenceState {
+                last_key: now,
+                ..Default::default()
+            },
         }
     }
 
@@ -244,7 +247,10 @@ impl Model {
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     match msg {
-        Msg::Key(key) => on_key(model, key, &mut effects),
+        Msg::Key(key) => {
+            model.presence.last_key = model.now;
+            on_key(model, key, &mut effects)
+        }
         Msg::Resize { list_rows } => model.list.set_height(list_rows),
         Msg::Tick(now) => {
             model.now = now;

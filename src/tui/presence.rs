@@ -23,15 +23,24 @@ pub struct PresenceState {
     pub others: Others,
     /// What was last told to the task (it starts from nothing viewed).
     pub told: Doing,
+    /// When this CM last pressed a key: away from the keyboard longer than [`IDLE`], the
+    /// item on screen is not "viewed" any more.
+    pub last_key: crate::domain::UnixTime,
 }
 
-/// What this CM does now: the composer's item (writing a reply), else the item pane's.
+/// How long without a key before this CM stops counting as viewing the item on screen
+/// (a reply being written counts as long as the composer is open).
+pub const IDLE: i64 = 5 * 60;
+
+/// What this CM does now: the composer's item (writing a reply), else the item pane's
+/// unless the CM has been away from the keyboard a while.
 pub fn doing(model: &Model) -> Doing {
     match &model.composer.open {
         Some(c) => Doing {
             item: Some(c.item_id),
             typing: true,
         },
+        None if model.now - model.presence.last_key > IDLE => Doing::default(),
         None => Doing {
             item: model.detail.wanted,
             typing: false,
