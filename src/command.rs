@@ -122,6 +122,15 @@ pub enum Command {
         text: String,
         replaces: Option<OutboxId>,
     },
+    /// Team mode's send: [`Command::QueueReply`], unless another CM answered the item
+    /// since the composer opened (`seen`); then nothing is queued and the answer names
+    /// that reply, for the CM to decide.
+    QueueReplyUnanswered {
+        item_id: ItemId,
+        text: String,
+        replaces: Option<OutboxId>,
+        seen: crate::store::answered::Seen,
+    },
     Outbox {
         id: OutboxId,
         op: OutboxOp,
@@ -216,6 +225,8 @@ pub enum Done {
     DraftSaved,
     ViewSortKept,
     Queued(OutboxId),
+    /// Not queued: another CM answered the item since the composer opened.
+    AnsweredMeanwhile(crate::store::answered::OtherReply),
     Snoozed {
         count: usize,
         until: String,
@@ -408,6 +419,20 @@ impl Command {
                     now,
                 )?)
             }
+            Command::QueueReplyUnanswered {
+                item_id,
+                text,
+                replaces,
+                seen,
+            } => match crate::store::answered::answered_since(conn, item_id, &seen)? {
+                Some(other) => Done::AnsweredMeanwhile(other),
+                None => Command::QueueReply {
+                    item_id,
+                    text,
+                    replaces,
+                }
+                .apply(conn, now)?,
+            },
             Command::Snooze { ids, until, shown } => Done::Snoozed {
                 count: crate::store::snooze::snooze(conn, &ids, until, now)?.len(),
                 until: shown,

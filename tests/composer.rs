@@ -324,6 +324,7 @@ fn outbox_row(id: i64, state: OutboxState, error: Option<&str>) -> OutboxRow {
         author: "@ana".into(),
         platform: "chirp".into(),
         item_kind: ItemKind::Mention,
+        cm: None,
     }
 }
 

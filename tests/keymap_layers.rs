@@ -253,6 +253,7 @@ fn failed_row() -> OutboxRow {
         author: "@ana".into(),
         platform: "chirp".into(),
         item_kind: ItemKind::Mention,
+        cm: None,
     }
 }
 

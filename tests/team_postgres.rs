@@ -18,6 +18,8 @@ use hark::store::{ingest, Writer, WriterHandle};
 use hark::team::connect::TeamDb;
 use hark::team::sync::{Held, Identity, Link, Sync};
 
+mod support;
+
 /// The superuser's password: the cluster asks for it on TCP (scram-sha-256).
 const PASSWORD_ENV: &str = "HARK_TEST_TEAM_PASSWORD";
 
@@ -1148,4 +1150,315 @@ async fn cut_off_from_the_team_a_queued_reply_is_counted_as_waiting() {
             == Some(1)
     })
     .await;
+}
+
+/// This CM's `[team]` facts in an instance's cache (who "me" is for the outbox's `cm`).
+async fn be_member(who: &Instance, me: &str) {
+    let local = hark::store::team::Local {
+        me: me.into(),
+        members: vec!["sam".into(), "ana".into()],
+        moderators: vec!["sam".into()],
+        auto_assign: None,
+    };
+    who.w
+        .call(move |conn| hark::store::team::set_local(conn, Some(&local)))
+        .await
+        .unwrap();
+}
+
+/// sam looks at an item: ana's hark sees it at once (NOTIFY), then sam typing; sam moving
+/// away shows at once too. sam's hark crashes (no more heartbeats): ana sees sam until
+/// the row's expiry, not after. None of it enters the team's change sequence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn presence_appears_in_the_other_instance_and_runs_out_without_heartbeats() {
+    use hark::team::presence::{self, Doing, Here, PresenceConfig};
+    let Some(cluster) =
+        cluster("presence_appears_in_the_other_instance_and_runs_out_without_heartbeats")
+    else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    sam.ingest("brand-chirp", &["2001", "2002"]).await;
+    eventually("the items in ana's cache", || async {
+        ana.item_id("2002").await.is_some()
+    })
+    .await;
+    let (at_sam, at_ana) = (
+        sam.item_id("2001").await.unwrap(),
+        ana.item_id("2001").await.unwrap(),
+    );
+    let team = db(&url, cluster).connect().await.unwrap();
+    let seq_before = hark::store::team_pg::last_seq(&team).await.unwrap();
+
+    // The product's expiry is 15 s; here 3 s, renewed every half second.
+    assert_eq!(PresenceConfig::default().ttl, Duration::from_secs(15));
+    let config = PresenceConfig {
+        ttl: Duration::from_secs(3),
+        beat: Duration::from_millis(500),
+    };
+    let sam_p = presence::spawn(db(&url, cluster), sam.w.clone(), sam.who.clone(), config);
+    // ana's own heartbeat is slow: what she sees within a second came by NOTIFY, and an
+    // expiry by her timer set to it, not by a periodic read.
+    let slow = PresenceConfig {
+        ttl: Duration::from_secs(60),
+        beat: Duration::from_secs(30),
+    };
+    let ana_p = presence::spawn(db(&url, cluster), ana.w.clone(), ana.who.clone(), slow);
+    let seen_by_ana = || ana_p.others.borrow().on(at_ana).to_vec();
+
+    sam_p.doing.send_replace(Doing {
+        item: Some(at_sam),
+        typing: false,
+    });
+    eventually("sam viewing, at ana's", || async {
+        seen_by_ana()
+            == [Here {
+                cm: "sam".into(),
+                typing: false,
+            }]
+    })
+    .await;
+    let changed = Instant::now();
+    sam_p.doing.send_replace(Doing {
+        item: Some(at_sam),
+        typing: true,
+    });
+    eventually("sam typing, at ana's", || async {
+        seen_by_ana()
+            == [Here {
+                cm: "sam".into(),
+                typing: true,
+            }]
+    })
+    .await;
+    assert!(
+        changed.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        changed.elapsed()
+    );
+    // ana does not see herself.
+    ana_p.doing.send_replace(Doing {
+        item: Some(at_ana),
+        typing: false,
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(seen_by_ana().len(), 1);
+    eventually("ana viewing, at sam's", || async {
+        sam_p.others.borrow().on(at_sam).len() == 1
+    })
+    .await;
+
+    // sam moves on to nothing: gone at once, well before any expiry.
+    let moved = Instant::now();
+    sam_p.doing.send_replace(Doing::default());
+    eventually("sam gone, at ana's", || async { seen_by_ana().is_empty() }).await;
+    assert!(
+        moved.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        moved.elapsed()
+    );
+
+    // sam again, then a crash: the row stays until it runs out, then goes by itself.
+    sam_p.doing.send_replace(Doing {
+        item: Some(at_sam),
+        typing: true,
+    });
+    eventually("sam back, at ana's", || async { !seen_by_ana().is_empty() }).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    sam_p.abort();
+    let crashed = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert!(!seen_by_ana().is_empty(), "still there before its expiry");
+    eventually("sam's row ran out, at ana's", || async {
+        seen_by_ana().is_empty()
+    })
+    .await;
+    let gone = crashed.elapsed();
+    assert!(
+        gone >= Duration::from_millis(2_000) && gone < Duration::from_millis(4_500),
+        "gone {gone:?} after the crash, with a 3 s expiry renewed every 0.5 s"
+    );
+
+    // Presence never entered the change log.
+    assert_eq!(
+        hark::store::team_pg::last_seq(&team).await.unwrap(),
+        seq_before
+    );
+    drop(ana_p);
+}
+
+/// ana answers an item while sam's composer is open on it: sam's send asks first (nothing
+/// queued), also cut off from the team, from what the cache knows; told once, it goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stale_reply_asks_first() {
+    use hark::command::Done;
+    use hark::store::answered::Seen;
+    let Some(cluster) = cluster("a_stale_reply_asks_first") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let mut sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    be_member(&sam, "sam").await;
+    be_member(&ana, "ana").await;
+    sam.ingest("brand-chirp", &["3001"]).await;
+    eventually("the item in ana's cache", || async {
+        ana.item_id("3001").await.is_some()
+    })
+    .await;
+    let (at_sam, at_ana) = (
+        sam.item_id("3001").await.unwrap(),
+        ana.item_id("3001").await.unwrap(),
+    );
+    // sam's composer opens: it has seen no reply.
+    let seen = Seen::default();
+    ana.run(Command::QueueReply {
+        item_id: at_ana,
+        text: "Hi! A courier picks a fresh one up today".into(),
+        replaces: None,
+    })
+    .await;
+    eventually("ana's reply in sam's cache", || async {
+        sam.query("SELECT cm FROM outbox", |r| r.get::<_, Option<String>>(0))
+            .await
+            == [Some("ana".to_string())]
+    })
+    .await;
+    sam.disconnect();
+    let send = |seen: Seen| Command::QueueReplyUnanswered {
+        item_id: at_sam,
+        text: "so sorry, a new one ships today".into(),
+        replaces: None,
+        seen,
+    };
+    let Done::AnsweredMeanwhile(other) = sam.run(send(seen.clone())).await else {
+        panic!("sent without asking");
+    };
+    assert_eq!(other.cm, "ana");
+    assert_eq!(other.text, "Hi! A courier picks a fresh one up today");
+    assert_eq!(
+        sam.query("SELECT count(*) FROM outbox", |r| r.get::<_, i64>(0))
+            .await,
+        [1],
+        "nothing queued before the CM answers"
+    );
+    let told = Seen {
+        told: vec![other.id],
+        ..seen
+    };
+    assert!(matches!(sam.run(send(told)).await, Done::Queued(_)));
+}
+
+/// A CM's config for the end-to-end test: the team on `url`, no account (the items come
+/// from the team).
+fn e2e_config(dir: &Path, url: &str, me: &str) -> PathBuf {
+    let path = dir.join(format!("{me}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "[team]\ndatabase = \"{url}\"\npassword_env = \"{PASSWORD_ENV}\"\nme = \"{me}\"\n\
+             machine = \"{me}-laptop\"\nmembers = [\"sam\", \"ana\"]\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Two TUIs on one team, in real terminals: ana opens the composer on an item and sam's
+/// inbox says she is typing; sam assigns the item to ana and it leaves ana's Unassigned
+/// within a second, and is in her Mine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_tuis_on_one_team_see_typing_and_assignments() {
+    use support::tmux::Tmux;
+    let Some(cluster) = cluster("two_tuis_on_one_team_see_typing_and_assignments") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (sam_data, ana_data) = (dir.path().join("sam"), dir.path().join("ana"));
+    let sam_config = e2e_config(dir.path(), &url, "sam");
+    let ana_config = e2e_config(dir.path(), &url, "ana");
+    // sam's cache holds three mentions before joining: they reach the team when sam's
+    // hark starts, then ana's cache.
+    {
+        let text = std::fs::read_to_string(&sam_config).unwrap();
+        let config = hark::config::Config::parse(&text, &sam_config).unwrap();
+        let workspace =
+            hark::workspace::Workspace::new(config, sam_config.clone(), sam_data.clone());
+        let writer = workspace.open_store().unwrap();
+        writer
+            .handle()
+            .call_blocking(|conn| {
+                let account = ingest::ensure_account(conn, "brand-chirp", "chirp", "@brand")?;
+                // 4003 the newest: the first row of both inboxes.
+                let items: Vec<_> = ["4003", "4002", "4001"]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let mut item = new_item(e);
+                        item.created_at = hark::domain::now() - 600 - 60 * i as i64;
+                        ingest::Incoming::from(item)
+                    })
+                    .collect();
+                ingest::ingest(conn, account, &items, None, hark::domain::now())?;
+                Ok(())
+            })
+            .unwrap();
+    }
+    let command = |config: &Path, data: &Path| {
+        format!(
+            "{} --config {} --data-dir {}",
+            env!("CARGO_BIN_EXE_hark"),
+            config.display(),
+            data.display()
+        )
+    };
+    let sam = Tmux::start("team-sam", 140, 32, &command(&sam_config, &sam_data));
+    sam.wait_for("sam's inbox", |s| s.contains("Inbox · 1/3"));
+    let ana = Tmux::start("team-ana", 140, 32, &command(&ana_config, &ana_data));
+    ana.wait_for("the team's items in ana's inbox", |s| {
+        s.contains("Inbox · 1/3")
+    });
+
+    // ana replies to the first item (sam's cursor is on it too): sam sees her typing.
+    ana.keys(&["r"]);
+    ana.wait_for("ana's composer", |s| s.contains("Public reply to"));
+    let screen = sam.wait_for("ana typing, on sam's screen", |s| {
+        s.contains("✎ana") && s.contains("ana is typing a reply")
+    });
+    assert!(screen.contains("(4003)"), "{screen}");
+    ana.keys(&["Escape"]);
+    sam.wait_for("ana no longer typing, viewing", |s| {
+        !s.contains("✎ana") && s.contains("◉ana")
+    });
+
+    // ana watches Unassigned; sam assigns the item to her.
+    ana.keys(&[":"]);
+    ana.text("view unassigned");
+    ana.keys(&["Enter"]);
+    ana.wait_for("ana's Unassigned with the item", |s| {
+        s.contains("Unassigned · 1/3") && s.contains("(4003)")
+    });
+    sam.keys(&["A"]);
+    sam.text("ana");
+    sam.keys(&["Enter"]);
+    sam.wait_for("the assignment, at sam's", |s| {
+        s.contains("1 item assigned to ana")
+    });
+    let assigned = Instant::now();
+    ana.wait_for("the item gone from ana's Unassigned", |s| {
+        s.contains("Unassigned · 1/2") && !s.contains("(4003)")
+    });
+    let took = assigned.elapsed();
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    ana.keys(&[":"]);
+    ana.text("view mine");
+    ana.keys(&["Enter"]);
+    ana.wait_for("the item in ana's Mine", |s| {
+        s.contains("Mine · 1/1") && s.contains("(4003)")
+    });
+    sam.keys(&["q"]);
+    ana.keys(&["q"]);
 }

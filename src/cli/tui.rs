@@ -83,7 +83,18 @@ pub fn run_tui(workspace: Workspace) -> anyhow::Result<()> {
         let analyzer = std::sync::Arc::new(crate::sentiment::Analyzer::new(
             &workspace.config.sentiment_settings(),
         ));
-        let result = crate::tui::run(model, writer.handle(), analyzer, status_rx, platforms).await;
+        let presence = team
+            .as_ref()
+            .map(|t| t.presence(crate::team::presence::PresenceConfig::default()));
+        let result = crate::tui::run(
+            model,
+            writer.handle(),
+            analyzer,
+            status_rx,
+            platforms,
+            presence,
+        )
+        .await;
         tasks.iter().for_each(|t| t.abort());
         if let Some(team) = team {
             team.stop().await;

@@ -4,6 +4,7 @@
 //! through its own read-only connection ([`read`]). WAL lets readers run while the
 //! writer commits.
 
+pub mod answered;
 pub mod aside;
 pub mod bench;
 pub mod change;
@@ -35,6 +36,7 @@ pub mod snooze;
 pub mod state;
 pub mod team;
 pub mod team_pg;
+pub mod team_presence;
 pub mod team_sync;
 pub mod team_tables;
 pub mod thread;

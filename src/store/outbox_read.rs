@@ -25,6 +25,8 @@ pub struct OutboxRow {
     pub platform: String,
     /// The item's kind (a reply to a DM is a DM).
     pub item_kind: crate::domain::ItemKind,
+    /// Team mode: the CM who wrote it (`None`: this machine before team mode, or a rule).
+    pub cm: Option<String>,
 }
 
 /// A saved draft.
@@ -42,7 +44,7 @@ pub struct ItemOutbox {
 }
 
 const COLUMNS: &str = "o.id, o.item_id, o.kind, o.payload, o.state, o.attempts, o.next_attempt_at,
-    o.last_error, o.created_at, o.sent_at, au.handle, acc.platform, i.kind";
+    o.last_error, o.created_at, o.sent_at, au.handle, acc.platform, i.kind, o.cm";
 const FROM: &str = "FROM outbox o JOIN items i ON i.id = o.item_id
     JOIN authors au ON au.id = i.author_id JOIN accounts acc ON acc.id = o.account_id";
 
@@ -79,6 +81,7 @@ fn row(r: &rusqlite::Row) -> rusqlite::Result<OutboxRow> {
             .get::<_, String>(12)?
             .parse()
             .unwrap_or(crate::domain::ItemKind::Mention),
+        cm: r.get(13)?,
     })
 }
 

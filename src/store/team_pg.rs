@@ -6,7 +6,10 @@ use tokio_postgres::{Client, GenericClient};
 pub type PgResult<T> = std::result::Result<T, tokio_postgres::Error>;
 
 /// The PostgreSQL migrations in order; the index + 1 is the version each produces.
-pub const PG_MIGRATIONS: &[&str] = &[include_str!("../team/migrations/001_sync.sql")];
+pub const PG_MIGRATIONS: &[&str] = &[
+    include_str!("../team/migrations/001_sync.sql"),
+    include_str!("../team/migrations/002_presence.sql"),
+];
 
 /// Brings the team schema up to date; returns (version found, version now).
 pub async fn migrate(client: &mut Client) -> PgResult<(i64, i64)> {
@@ -279,4 +282,72 @@ pub async fn last_seq(client: &Client) -> PgResult<i64> {
         .query_one("SELECT coalesce(max(seq), 0) FROM team_changes", &[])
         .await?
         .get(0))
+}
+
+/// What this machine's CM does now: looking at `item` (a team name), writing a reply to it
+/// when `typing`; the row lasts `ttl_ms` unless renewed.
+pub async fn set_presence(
+    client: &Client,
+    machine: &str,
+    cm: &str,
+    item: &str,
+    typing: bool,
+    ttl_ms: i64,
+) -> PgResult<()> {
+    client
+        .execute(
+            "INSERT INTO team_presence (machine, cm, item, typing, expires_at)
+             VALUES ($1, $2, $3, $4, now() + $5::bigint * interval '1 millisecond')
+             ON CONFLICT (machine) DO UPDATE
+             SET cm = $2, item = $3, typing = $4,
+                 expires_at = now() + $5::bigint * interval '1 millisecond'",
+            &[&machine, &cm, &item, &typing, &ttl_ms],
+        )
+        .await?;
+    Ok(())
+}
+
+/// This machine looks at nothing (or quits).
+pub async fn clear_presence(client: &Client, machine: &str) -> PgResult<()> {
+    client
+        .execute("DELETE FROM team_presence WHERE machine = $1", &[&machine])
+        .await?;
+    Ok(())
+}
+
+/// One live presence row of another CM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresenceRow {
+    pub cm: String,
+    /// The item's team name.
+    pub item: String,
+    pub typing: bool,
+    /// Milliseconds until it runs out without a renewal.
+    pub left_ms: i64,
+}
+
+/// Every presence row that has not run out, of CMs other than `me`.
+pub async fn presence(client: &Client, me: &str) -> PgResult<Vec<PresenceRow>> {
+    Ok(client
+        .query(
+            "SELECT cm, item, typing,
+                    (extract(epoch FROM expires_at - now()) * 1000)::bigint
+             FROM team_presence WHERE expires_at > now() AND cm <> $1
+             ORDER BY cm, item",
+            &[&me],
+        )
+        .await?
+        .iter()
+        .map(|r| PresenceRow {
+            cm: r.get(0),
+            item: r.get(1),
+            typing: r.get(2),
+            left_ms: r.get(3),
+        })
+        .collect())
+}
+
+/// Wakes this connection when someone's presence changes.
+pub async fn listen_presence(client: &Client) -> PgResult<()> {
+    client.batch_execute("LISTEN hark_presence").await
 }

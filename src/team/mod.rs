@@ -71,6 +71,7 @@ pub fn check_rules(
 pub mod connect;
 pub mod lease;
 pub mod poll;
+pub mod presence;
 pub mod sync;
 
 use config::TeamConfig;
@@ -112,6 +113,7 @@ pub struct Team {
     who: sync::Identity,
     accounts: Vec<String>,
     leases: JoinHandle<()>,
+    writer: crate::store::WriterHandle,
 }
 
 impl Team {
@@ -132,7 +134,7 @@ impl Team {
         let held = Arc::new(sync::Held::default());
         let sync = sync::Sync::start(
             db.clone(),
-            writer,
+            writer.clone(),
             who.clone(),
             accounts.clone(),
             held.clone(),
@@ -151,7 +153,19 @@ impl Team {
             who,
             accounts,
             leases,
+            writer,
         })
+    }
+
+    /// Starts telling the team what this CM looks at and writes to, and hearing what the
+    /// others do (see [`presence`]).
+    pub fn presence(&self, config: presence::PresenceConfig) -> presence::PresenceLink {
+        presence::spawn(
+            self.db.clone(),
+            self.writer.clone(),
+            self.who.clone(),
+            config,
+        )
     }
 
     /// Runs a poller under its account's lease.
@@ -175,6 +189,7 @@ impl Team {
         self.leases.abort();
         self.held.lose_all();
         lease::release_poll_leases(&self.db, &self.who, &self.accounts).await;
+        presence::clear(&self.db, &self.who.machine).await;
     }
 }
 

@@ -18,6 +18,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pane;
 pub mod people;
+pub mod presence;
 pub mod query;
 pub mod sidebar;
 pub mod snooze;
@@ -48,6 +49,7 @@ pub async fn run(
     analyzer: std::sync::Arc<crate::sentiment::Analyzer>,
     statuses: mpsc::UnboundedReceiver<StatusUpdate>,
     platforms: crate::threads::Platforms,
+    presence: Option<crate::team::presence::PresenceLink>,
 ) -> anyhow::Result<()> {
     let mut source = app::TerminalSource::take()?;
     let result = app::run_on(
@@ -57,6 +59,7 @@ pub async fn run(
         analyzer,
         statuses,
         Some(platforms),
+        presence,
     )
     .await;
     drop(source);

@@ -68,6 +68,8 @@ pub struct Model {
     pub find: super::find::FindState,
     /// `[team]`, when configured (see [`super::team`]): assignment and approvals.
     pub team: Option<super::team::TeamUi>,
+    /// Team mode: who else views or replies to which item (see [`super::presence`]).
+    pub presence: super::presence::PresenceState,
 }
 
 /// Input to [`update`].
@@ -87,6 +89,8 @@ pub enum Msg {
     Reply(super::composer::update::ReplyMsg),
     /// About fetching an opened item's conversation.
     Thread(crate::threads::ThreadNews),
+    /// Team mode: the other CMs on each item now.
+    Presence(crate::team::presence::Others),
 }
 
 /// The result of a write the UI asked for.
@@ -121,6 +125,8 @@ pub enum Effect {
         path: std::path::PathBuf,
         text: String,
     },
+    /// Team mode: tell the team what this CM views or replies to now.
+    Presence(crate::team::presence::Doing),
     Quit,
 }
 
@@ -152,6 +158,10 @@ impl Model {
             outbox: Default::default(),
             find: Default::default(),
             team: None,
+            presence: super::presence::PresenceState {
+                last_key: now,
+                ..Default::default()
+            },
         }
     }
 
@@ -208,6 +218,15 @@ impl Model {
             (Some(Popup::Input { .. }), _) => Layer::Popup,
             (None, Some(_)) => Layer::Prompt,
             (None, None) if self.find.confirm.is_some() => Layer::Confirm,
+            (None, None)
+                if self
+                    .composer
+                    .open
+                    .as_ref()
+                    .is_some_and(|c| c.stale.is_some()) =>
+            {
+                Layer::Confirm
+            }
             (None, None) if self.composer.picker.is_some() => Layer::Picker,
             (None, None) if self.composer.open.is_some() => Layer::Composer,
             (None, None) if self.outbox.pane.is_some() => Layer::Outbox,
@@ -228,7 +247,10 @@ impl Model {
 pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
     match msg {
-        Msg::Key(key) => on_key(model, key, &mut effects),
+        Msg::Key(key) => {
+            model.presence.last_key = model.now;
+            on_key(model, key, &mut effects)
+        }
         Msg::Resize { list_rows } => model.list.set_height(list_rows),
         Msg::Tick(now) => {
             model.now = now;
@@ -239,6 +261,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         Msg::Changed(changes) => requery(model, changes, &mut effects),
         Msg::Reply(msg) => super::composer::update::on_reply_msg(model, msg, &mut effects),
         Msg::Thread(news) => model.detail.thread = Some(news),
+        Msg::Presence(others) => model.presence.others = others,
         Msg::Loaded(response) => on_loaded(model, response, &mut effects),
         Msg::Poll(update) => {
             if let PollStatus::Error { message, .. } = &update.status {
@@ -295,6 +318,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Effect> {
         }
     }
     sync_detail(model, &mut effects);
+    super::presence::tell(model, &mut effects);
     effects
 }
 
@@ -340,6 +364,13 @@ fn requery(model: &mut Model, changes: Changes, effects: &mut Vec<Effect>) {
         model.outbox.pane.is_some() && changes.contains(Outbox),
         Request::Outbox,
     );
+    // Team mode: the composer's item may have left the list (another CM answered it):
+    // its outbox is read for the composer all the same.
+    if let Some(c) = &model.composer.open {
+        if model.team.is_some() && Some(c.item_id) != model.detail.wanted {
+            read(changes.contains(Outbox), Request::ItemOutbox(c.item_id));
+        }
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -431,6 +462,7 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
             model.moderation.tags_in_use = tags;
         }
         Response::ItemOutbox { id, outbox } => {
+            super::composer::stale::on_item_outbox(model, id, &outbox);
             if Some(id) == model.detail.wanted {
                 model.outbox.item = Some((id, outbox));
             }

@@ -26,7 +26,7 @@ impl Asked {
             Command::SaveDraft { .. } => Asked::Draft,
             // The list already shows the new order.
             Command::SetViewSort { .. } => Asked::Quiet,
-            Command::QueueReply { .. } => Asked::Queue,
+            Command::QueueReply { .. } | Command::QueueReplyUnanswered { .. } => Asked::Queue,
             Command::Outbox { op, .. } => Asked::Outbox(*op),
             _ => Asked::Status,
         }
@@ -49,6 +49,7 @@ pub fn message(asked: Asked, result: Result<Done, String>) -> Option<Msg> {
     Some(match done {
         Done::DraftSaved => Msg::Reply(ReplyMsg::DraftSaved(Ok(()))),
         Done::Queued(id) => Msg::Reply(ReplyMsg::Queued(Ok(id))),
+        Done::AnsweredMeanwhile(other) => Msg::Reply(ReplyMsg::Answered(other)),
         Done::OutboxChanged { op, moved } => Msg::Reply(ReplyMsg::OutboxChanged {
             op,
             result: Ok(moved),

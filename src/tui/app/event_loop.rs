@@ -27,6 +27,22 @@ pub struct Inbox {
     pub answers: UnboundedReceiver<Msg>,
     pub statuses: UnboundedReceiver<StatusUpdate>,
     pub notices: Notices,
+    /// Team mode: the other CMs on each item, as the presence task hears them.
+    pub presence: Option<tokio::sync::watch::Receiver<crate::team::presence::Others>>,
+}
+
+/// The next news of the others' presence; never, without team mode (or once its task
+/// ended).
+async fn presence_news(
+    presence: &mut Option<tokio::sync::watch::Receiver<crate::team::presence::Others>>,
+) -> crate::team::presence::Others {
+    if let Some(rx) = presence {
+        if rx.changed().await.is_ok() {
+            return rx.borrow_and_update().clone();
+        }
+    }
+    *presence = None;
+    std::future::pending().await
 }
 
 /// Runs until the CM quits or the source closes. Ending on a signal is the error
@@ -61,6 +77,7 @@ pub async fn run<S: EventSource>(
                 }
                 Some(msg) = inbox.answers.recv() => core.push(msg),
                 Some(status) = inbox.statuses.recv() => core.push(Msg::Poll(status)),
+                others = presence_news(&mut inbox.presence) => core.push(Msg::Presence(others)),
                 input = source.next() => match input? {
                     Input::Key(key) => core.push(Msg::Key(key)),
                     Input::Resize { width, height } => core.push(resize(width, height)),

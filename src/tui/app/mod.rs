@@ -33,12 +33,17 @@ pub async fn run_on<S: EventSource>(
     analyzer: Arc<crate::sentiment::Analyzer>,
     statuses: mpsc::UnboundedReceiver<StatusUpdate>,
     platforms: Option<crate::threads::Platforms>,
+    presence: Option<crate::team::presence::PresenceLink>,
 ) -> anyhow::Result<()> {
     let reader = Reader::open(writer.path())?;
-    run_with_reader(source, model, writer, reader, analyzer, statuses, platforms).await
+    run_with_reader(
+        source, model, writer, reader, analyzer, statuses, platforms, presence,
+    )
+    .await
 }
 
 /// [`run_on`] with the query worker's reader given (tests count its reads).
+#[allow(clippy::too_many_arguments)]
 pub async fn run_with_reader<S: EventSource>(
     source: &mut S,
     model: Model,
@@ -47,6 +52,7 @@ pub async fn run_with_reader<S: EventSource>(
     analyzer: Arc<crate::sentiment::Analyzer>,
     statuses: mpsc::UnboundedReceiver<StatusUpdate>,
     platforms: Option<crate::threads::Platforms>,
+    presence: Option<crate::team::presence::PresenceLink>,
 ) -> anyhow::Result<()> {
     let (tx, answers) = mpsc::unbounded_channel::<Msg>();
     // Subscribed before the first read, so no change after it is missed.
@@ -58,11 +64,21 @@ pub async fn run_with_reader<S: EventSource>(
         })
     });
     let reads = Runtime::worker(reader, analyzer, &tx)?;
-    let runtime = Runtime::new(reads, writer, threads, tx);
+    let mut runtime = Runtime::new(reads, writer, threads, tx);
+    // The link's task lives as long as the UI does.
+    let (presence, _task) = match presence {
+        Some(link) => {
+            let (doing, others, task) = link.into_parts();
+            runtime = runtime.with_presence(doing);
+            (Some(others), Some(task))
+        }
+        None => (None, None),
+    };
     let inbox = Inbox {
         answers,
         statuses,
         notices,
+        presence,
     };
     event_loop::run(source, model, runtime, inbox).await
 }
@@ -173,6 +189,7 @@ mod tests {
                 reader,
                 analyzer,
                 statuses,
+                None,
                 None,
             )
             .await

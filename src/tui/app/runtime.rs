@@ -26,6 +26,8 @@ pub struct Runtime {
     answers: UnboundedSender<Msg>,
     /// Writes sent whose answer has not been sent yet.
     writing: Arc<AtomicUsize>,
+    /// Team mode: where what this CM does goes (the presence task reads it).
+    presence: Option<tokio::sync::watch::Sender<crate::team::presence::Doing>>,
 }
 
 impl Runtime {
@@ -42,7 +44,17 @@ impl Runtime {
             threads,
             answers,
             writing: Arc::default(),
+            presence: None,
         }
+    }
+
+    /// Team mode: tells `doing` what this CM does (a watch value: never waits).
+    pub fn with_presence(
+        mut self,
+        doing: tokio::sync::watch::Sender<crate::team::presence::Doing>,
+    ) -> Runtime {
+        self.presence = Some(doing);
+        self
     }
 
     /// The query worker on a reader of its own, answering on `answers`.
@@ -105,6 +117,11 @@ impl Runtime {
                 // A few kilobytes at most, once per submitted line.
                 if let Err(e) = crate::tui::find::history::save(&path, &text) {
                     tracing::warn!(error = %e, "cannot keep the prompt history");
+                }
+            }
+            Effect::Presence(doing) => {
+                if let Some(tx) = &self.presence {
+                    tx.send_replace(doing);
                 }
             }
             Effect::Editor(_) | Effect::Quit => {}

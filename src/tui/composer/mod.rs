@@ -2,6 +2,7 @@
 //! keys and answers ([`update`]) and panes ([`view`]). Pure: keys in, effects out (the
 //! runtime saves drafts, queues, runs $EDITOR).
 
+pub mod stale;
 pub mod state;
 pub mod update;
 pub mod view;

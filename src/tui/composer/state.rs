@@ -126,6 +126,13 @@ pub struct Composer {
     pub window: Option<crate::platform::window::MessagingWindow>,
     /// The first wrapped row on screen: the view moves it only to keep the cursor in view.
     pub scroll: std::cell::Cell<usize>,
+    /// Team mode: the item's outbox as the composer saw it when it opened; a reply by
+    /// another CM beyond it makes the send ask first.
+    pub seen: crate::store::answered::Seen,
+    /// Team mode: the send found that reply of another CM and asks whether to send anyway.
+    pub stale: Option<crate::store::answered::OtherReply>,
+    /// Team mode: another CM's reply that reached the item while the composer is open.
+    pub arrived: Option<crate::store::answered::OtherReply>,
 }
 
 /// Shown when an edit withdraws the send-anyway offer.
@@ -174,6 +181,9 @@ impl Composer {
             lang: item.row.lang.clone(),
             window: None,
             scroll: Default::default(),
+            seen: Default::default(),
+            stale: None,
+            arrived: None,
         }
     }
 
@@ -197,6 +207,9 @@ impl Composer {
             lang: None,
             window: None,
             scroll: Default::default(),
+            seen: Default::default(),
+            stale: None,
+            arrived: None,
         };
         composer.set_text(&row.text);
         composer
@@ -381,6 +394,19 @@ pub fn edit_key(composer: &mut Composer, key: KeyEvent) -> bool {
         composer.edited();
     }
     changed
+}
+
+/// What a composer opening on `id` has seen of its outbox: the rows the detail pane
+/// shows (nothing when they are not loaded yet: every reply of another CM then asks).
+pub fn seen_of(outbox: &Option<(ItemId, ItemOutbox)>, id: ItemId) -> crate::store::answered::Seen {
+    let up_to = match outbox {
+        Some((i, o)) if *i == id => o.rows.iter().map(|r| r.id).max().unwrap_or(0),
+        _ => 0,
+    };
+    crate::store::answered::Seen {
+        up_to,
+        told: Vec::new(),
+    }
 }
 
 /// The draft for the item, if the detail's outbox data is for it.

@@ -18,6 +18,8 @@ use crate::tui::query::Request;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReplyMsg {
     Queued(Result<OutboxId, String>),
+    /// Team mode: not queued, another CM answered the item since the composer opened.
+    Answered(crate::store::answered::OtherReply),
     DraftSaved(Result<(), String>),
     OutboxChanged {
         op: OutboxOp,
@@ -84,6 +86,7 @@ fn open_composer(model: &mut Model) -> bool {
     // Keep the list on this item while new ones arrive above it.
     model.list.touched = true;
     let mut composer = Composer::open(item, &model.composer.kit, draft.as_deref());
+    composer.seen = compose::seen_of(&model.outbox.item, id);
     if composer.dm {
         composer.window =
             model
@@ -157,6 +160,14 @@ fn composer_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
     if model.composer.open.as_ref().is_some_and(|c| c.queueing) {
         return;
     }
+    if model
+        .composer
+        .open
+        .as_ref()
+        .is_some_and(|c| c.stale.is_some())
+    {
+        return super::stale::answer(model, key, effects);
+    }
     match model.keymap.action(Layer::Composer, &key) {
         Some(Action::SendReply) => return send(model, effects),
         Some(Action::ExternalEditor) => {
@@ -206,7 +217,7 @@ fn close_composer(model: &mut Model, effects: &mut Vec<Effect>) {
 }
 
 /// Ctrl-S: refuse what cannot go out, ask once about warnings, then queue.
-fn send(model: &mut Model, effects: &mut Vec<Effect>) {
+pub(super) fn send(model: &mut Model, effects: &mut Vec<Effect>) {
     let (kit, brand) = (&model.composer.kit, model.brand.as_str());
     let Some(composer) = model.composer.open.as_mut() else {
         return;
@@ -238,10 +249,20 @@ fn send(model: &mut Model, effects: &mut Vec<Effect>) {
         ));
         return;
     }
-    effects.push(Effect::Write(Command::QueueReply {
-        item_id: composer.item_id,
-        text,
-        replaces: composer.replaces,
+    // In a team, the store checks (with the send, so nothing slips between) that no
+    // other CM answered the item since the composer opened.
+    effects.push(Effect::Write(match model.team {
+        Some(_) => Command::QueueReplyUnanswered {
+            item_id: composer.item_id,
+            text,
+            replaces: composer.replaces,
+            seen: composer.seen.clone(),
+        },
+        None => Command::QueueReply {
+            item_id: composer.item_id,
+            text,
+            replaces: composer.replaces,
+        },
     }));
     composer.queueing = true;
     composer.error = None;
@@ -334,6 +355,7 @@ fn picker_key(model: &mut Model, key: KeyEvent) {
 pub fn on_reply_msg(model: &mut Model, msg: ReplyMsg, effects: &mut Vec<Effect>) {
     match msg {
         ReplyMsg::Queued(Ok(_)) => queued(model, effects),
+        ReplyMsg::Answered(other) => super::stale::ask(model, other),
         ReplyMsg::DraftSaved(Ok(())) => {}
         ReplyMsg::Queued(Err(e)) => {
             let keys = model.keymap.keys_of(Layer::Composer, Action::SendReply);

@@ -110,12 +110,26 @@ fn notes(model: &Model, composer: &Composer, width: usize, room: usize) -> Vec<L
         Span::raw(keys).dim(),
     ]);
     let warn = Style::new().fg(Color::Yellow);
-    let prompt: Vec<Line<'static>> = composer
-        .error
-        .iter()
-        .flat_map(|e| wrapped(e, width))
-        .map(|l| Line::from(l).fg(Color::Red).bold())
-        .collect();
+    let prompt: Vec<Line<'static>> = match &composer.stale {
+        // Team mode: another CM answered meanwhile; the question outranks everything.
+        Some(other) => {
+            let question = format!(
+                "{} · {} sends · any other key: back to your reply",
+                super::stale::question(other, model.now),
+                model.keymap.key(Layer::Confirm, Action::Yes)
+            );
+            wrapped(&question, width)
+                .into_iter()
+                .map(|l| Line::from(l).fg(Color::Yellow).bold())
+                .collect()
+        }
+        None => composer
+            .error
+            .iter()
+            .flat_map(|e| wrapped(e, width))
+            .map(|l| Line::from(l).fg(Color::Red).bold())
+            .collect(),
+    };
     let warnings: Vec<String> = composer
         .warnings(&model.composer.kit)
         .iter()
@@ -129,7 +143,18 @@ fn notes(model: &Model, composer: &Composer, width: usize, room: usize) -> Vec<L
             None => line.fg(Color::Cyan),
         }
     });
-    let room_for_warnings = room.saturating_sub(prompt.len() + 1 + usize::from(window.is_some()));
+    // Team mode: another CM answered while this composer is open (the send will ask).
+    let answered: Vec<Line<'static>> = match composer.stale {
+        Some(_) => Vec::new(),
+        None => super::stale::arrived_line(model, composer)
+            .map(|l| wrapped(&l, width))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| Line::from(l).fg(Color::Yellow))
+            .collect(),
+    };
+    let room_for_warnings =
+        room.saturating_sub(prompt.len() + answered.len() + 1 + usize::from(window.is_some()));
     let full: Vec<String> = warnings.iter().flat_map(|w| wrapped(w, width)).collect();
     let shown: Vec<String> = if full.len() <= room_for_warnings {
         full
@@ -156,6 +181,7 @@ fn notes(model: &Model, composer: &Composer, width: usize, room: usize) -> Vec<L
     let mut lines = vec![counter];
     lines.extend(window);
     lines.extend(shown.into_iter().map(|w| Line::styled(w, warn)));
+    lines.extend(answered);
     lines.extend(prompt);
     // The prompt is last and wins over everything above it.
     let excess = lines.len().saturating_sub(room.max(1));

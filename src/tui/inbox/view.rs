@@ -235,11 +235,14 @@ fn item_line(
     };
     let truth = truth_span(&row.marks);
     let team = team_span(&row.marks);
+    // Team mode: the other CMs on it, before all else of its text.
+    let here = crate::tui::presence::row_spans(model, row.id);
+    let here_cols: usize = here.iter().map(|s| width(&s.content)).sum();
     let snippet = truncate_to_width(
         &snippet,
-        text_cols.saturating_sub(width(&truth.content) + width(&team.content)),
+        text_cols.saturating_sub(width(&truth.content) + width(&team.content) + here_cols),
     );
-    let mut line = Line::from(vec![
+    let mut spans = vec![
         Span::styled(mark, Style::new().fg(Color::Red)),
         Span::raw(platform).fg(source_color),
         Span::raw(" "),
@@ -257,10 +260,10 @@ fn item_line(
         sentiment,
         flag,
         Span::raw(" "),
-        truth,
-        team,
-        Span::styled(snippet, text_style),
-    ]);
+    ];
+    spans.extend(here);
+    spans.extend([truth, team, Span::styled(snippet, text_style)]);
+    let mut line = Line::from(spans);
     if selected {
         line = line.style(Style::new().add_modifier(Modifier::REVERSED));
     }

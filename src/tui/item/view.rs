@@ -53,6 +53,10 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
                     .fg(Color::Cyan),
                 );
             }
+            // Team mode: who else is on it, right under the header.
+            if let Some(line) = crate::tui::presence::item_line(model, item.row.id) {
+                lines.insert(1.min(lines.len()), line);
+            }
             lines.extend(crate::tui::moderation::view::detail_lines(model));
             lines
         }

@@ -77,6 +77,10 @@ pub fn on_key(model: &mut Model, key: KeyEvent, effects: &mut Vec<Effect>) {
             {
                 model.outbox.pane = None;
                 let mut composer = Composer::for_row(&row, &model.composer.kit);
+                // What came before the failed reply was known when it was written.
+                composer.seen =
+                    crate::tui::composer::state::seen_of(&model.outbox.item, row.item_id);
+                composer.seen.up_to = composer.seen.up_to.max(row.id);
                 // An unknown row keeps its key: the store edits it in place.
                 composer.replaces = Some(row.id);
                 model.composer.open = Some(composer);
