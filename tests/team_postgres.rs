@@ -683,6 +683,7 @@ impl hark::platform::Connector for FeedConnector {
             beyond_lookback: vec![],
             rooms: vec![],
             gone: vec![],
+            resolved: vec![],
         })
     }
 
