@@ -141,6 +141,7 @@ impl Poller {
                 beyond_lookback: page.beyond_lookback,
                 rooms: page.rooms,
                 gone: page.gone,
+                resolved: page.resolved,
             };
             for u in &extras.unreadable {
                 tracing::warn!(account = %self.account, source = %u.source, reason = %u.reason,
@@ -166,11 +167,13 @@ impl Poller {
                     beyond_lookback: extras.beyond_lookback.clone(),
                     rooms: Vec::new(),
                     gone: Vec::new(),
+                    resolved: Vec::new(),
                 };
                 if incoming.is_empty() {
                     page_extras.unreadable = std::mem::take(&mut extras.unreadable);
                     page_extras.rooms = std::mem::take(&mut extras.rooms);
                     page_extras.gone = std::mem::take(&mut extras.gone);
+                    page_extras.resolved = std::mem::take(&mut extras.resolved);
                 }
                 let pipeline = self.pipeline.clone();
                 let report = self

@@ -720,7 +720,7 @@ async fn a_redaction_in_a_sync_says_the_message_is_gone_in_both_room_version_for
 }
 
 #[tokio::test]
-async fn a_reply_into_an_encrypted_room_is_refused_and_never_sent_in_plaintext() {
+async fn without_keys_a_reply_into_an_encrypted_room_is_refused_and_never_sent_in_plaintext() {
     let server = MockServer::start().await;
     // The content of the spec's m.room.encryption example, for !secret; !help has none
     // (the spec's 404 M_NOT_FOUND).
@@ -761,4 +761,138 @@ async fn a_reply_into_an_encrypted_room_is_refused_and_never_sent_in_plaintext()
     c.reply(&target(ItemKind::Mention), "on it", "k2")
         .await
         .expect("a room without encryption is answered");
+}
+
+/// A homeserver for a connector with keys: its device (whoami), the key upload its first
+/// exchange makes, a key query for the room's members.
+async fn keys_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/_matrix/client/v3/account/whoami"))
+        .respond_with(ok(fixture("whoami.json")))
+        .mount(&server)
+        .await;
+    Mock::given(path("/_matrix/client/v3/keys/upload"))
+        .and(method("POST"))
+        .respond_with(ok(fixture("keys_upload.json")))
+        .mount(&server)
+        .await;
+    Mock::given(path("/_matrix/client/v3/keys/query"))
+        .and(method("POST"))
+        .respond_with(ok(fixture("keys_query.json")))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn with_keys_a_reply_into_an_encrypted_room_is_sent_encrypted_never_in_plaintext() {
+    let server = keys_server().await;
+    let data = tempfile::tempdir().unwrap();
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21secret/state/m.room.encryption/",
+    ))
+    .respond_with(ok(json!({"algorithm": "m.megolm.v1.aes-sha2",
+        "rotation_period_ms": 604800000, "rotation_period_msgs": 100})))
+    .mount(&server)
+    .await;
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21secret/state/m.room.history_visibility/",
+    ))
+    .respond_with(error(404, "M_NOT_FOUND", "Event not found."))
+    .mount(&server)
+    .await;
+    // The spec's m.room.member example, for the fan who wrote.
+    Mock::given(path("/_matrix/client/v3/rooms/%21secret/members"))
+        .respond_with(ok(json!({"chunk": [{"type": "m.room.member",
+            "state_key": "@fan:nimbus.test", "sender": "@fan:nimbus.test",
+            "event_id": "$m1", "origin_server_ts": 1432735824653i64,
+            "content": {"membership": "join"}}]})))
+        .mount(&server)
+        .await;
+    Mock::given(path_regex(
+        "^/_matrix/client/v3/rooms/%21secret/send/m.room.message/",
+    ))
+    .respond_with(ok(fixture("send_response.json")))
+    .expect(0)
+    .mount(&server)
+    .await;
+    Mock::given(path(
+        "/_matrix/client/v3/rooms/%21secret/send/m.room.encrypted/hark-k1",
+    ))
+    .and(method("PUT"))
+    .respond_with(ok(fixture("send_response.json")))
+    .expect(1)
+    .mount(&server)
+    .await;
+    let c = connector(&server, "").with_encryption(data.path().join("keys"));
+    let mut secret = target(ItemKind::Dm);
+    secret.raw_json = Some(json!({"room_id": "!secret"}).to_string());
+    let id = c
+        .reply(&secret, "your address is changed", "k1")
+        .await
+        .unwrap();
+    assert_eq!(id, "$YUwRidLecu:example.com");
+    let sent = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.url.path().contains("/send/"))
+        .unwrap();
+    let body: Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body["algorithm"], "m.megolm.v1.aes-sha2", "{body}");
+    assert!(
+        body["ciphertext"].is_string() && body.get("body").is_none(),
+        "{body}"
+    );
+    assert!(!String::from_utf8_lossy(&sent.body).contains("address"));
+    // The thread relation stays readable to the server (the spec's rule for relations).
+    assert_eq!(body["m.relates_to"]["m.in_reply_to"]["event_id"], "$spam");
+    // The keys live in the data directory, the store's passphrase beside them, private.
+    let passphrase = data.path().join("keys/store.passphrase");
+    assert!(passphrase.exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&passphrase).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[tokio::test]
+async fn an_encrypted_message_whose_key_has_not_come_is_set_aside_as_waiting_not_as_text() {
+    let server = keys_server().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut encrypted = message("$enc", "@fan:nimbus.test", "");
+    encrypted["type"] = json!("m.room.encrypted");
+    // The spec's m.room.encrypted (Megolm) example's shape, with a real Megolm message
+    // from a session whose key hark never received.
+    let mut session = matrix_sdk_crypto::vodozemac::megolm::GroupSession::new(
+        matrix_sdk_crypto::vodozemac::megolm::SessionConfig::version_1(),
+    );
+    encrypted["content"] = json!({"algorithm": "m.megolm.v1.aes-sha2",
+        "ciphertext": session.encrypt(r#"{"type":"m.room.message","content":{"body":"secret"}}"#).to_base64(),
+        "device_id": "RJYKSTBOIE", "sender_key": "IlRMeOPX2e0MurIyfWEucYBRVOEEUMrOHqn/8mLqMjA",
+        "session_id": session.session_id()});
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(sync(&[("!dm", vec![encrypted])])))
+        .mount(&server)
+        .await;
+    direct(&server, &["!dm"]).await;
+    room(&server, "!dm", None, 2).await;
+    let c = connector(&server, "").with_encryption(data.path().join("keys"));
+    let page = c.fetch(None).await.unwrap();
+    assert!(page.items.is_empty(), "no item with garbage text");
+    assert_eq!(page.unreadable.len(), 1);
+    let waiting = &page.unreadable[0];
+    assert_eq!(waiting.key.as_deref(), Some("$enc"));
+    assert!(
+        waiting.reason.contains("waiting for the room key"),
+        "{}",
+        waiting.reason
+    );
+    assert!(
+        waiting.raw.contains("\"room_id\":\"!dm\""),
+        "kept whole, with its room"
+    );
 }

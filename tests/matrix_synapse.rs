@@ -6,7 +6,9 @@
 //! took part in and open a DM; hark ingests each item once, answers in the thread through
 //! the outbox (killed after Synapse stored the reply and before hark read the answer: after
 //! the restart exactly one reply exists), redacts, kicks and bans once it has the power level,
-//! and a burst of replies earns a real 429 that hark waits out.
+//! and a burst of replies earns a real 429 that hark waits out. A fan with an encrypting
+//! client opens an encrypted DM: hark reads it (also a message whose key came late) and
+//! its answer reaches the fan encrypted.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,6 +26,9 @@ use hark::store::{ingest, Writer};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
+
+#[path = "matrix_synapse/olm_fan.rs"]
+mod olm_fan;
 
 fn enabled() -> bool {
     if std::env::var("HARK_SYNAPSE").as_deref() == Ok("1") {
@@ -713,8 +718,8 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
     }
     assert_eq!(membership("@spammer:nimbus.test").await, "ban");
 
-    // The room turns encryption on: hark, which cannot encrypt yet, refuses to answer in
-    // plaintext there.
+    // The room turns encryption on: hark's answer is encrypted, never plaintext; a
+    // connector without keys (no data directory) refuses instead.
     fan.call(
         reqwest::Method::PUT,
         &format!("/v3/rooms/{}/state/m.room.encryption/", seg(&room)),
@@ -725,18 +730,37 @@ async fn a_fans_mention_thread_reply_and_dm_reach_hark_once_and_the_answer_lands
         .unwrap()
         .unwrap()
         .1;
-    match direct
+    let keyless = MatrixConnector::new(hark::platform::matrix::Settings {
+        homeserver: synapse.url.clone(),
+        user_id: "@brand:nimbus.test".into(),
+        token: hark::secrets::Secret::new(hark.token()),
+        watch: Default::default(),
+    })
+    .unwrap();
+    match keyless
         .reply(&mention_target, "a plaintext answer", "after-encryption")
         .await
     {
         Err(PlatformError::Permanent(why)) => assert!(why.contains("end-to-end encrypted")),
-        other => panic!("a reply into an encrypted room: {other:?}"),
+        other => panic!("a reply into an encrypted room without keys: {other:?}"),
     }
+    let sent = direct
+        .reply(&mention_target, "an encrypted answer", "after-encryption-2")
+        .await
+        .unwrap();
+    let sent_event = fan
+        .call(
+            reqwest::Method::GET,
+            &format!("/v3/rooms/{}/event/{}", seg(&room), seg(&sent)),
+            None,
+        )
+        .await;
+    assert_eq!(sent_event["type"], "m.room.encrypted", "{sent_event}");
     assert!(
-        !fan.messages(&room)
-            .await
-            .iter()
-            .any(|e| e["content"]["body"] == "a plaintext answer"),
+        !fan.messages(&room).await.iter().any(|e| {
+            let body = e["content"]["body"].as_str().unwrap_or_default();
+            body.contains("plaintext answer") || body.contains("encrypted answer")
+        }),
         "nothing in plaintext"
     );
     drop(conn);
@@ -817,4 +841,140 @@ async fn a_burst_of_replies_earns_a_real_429_that_hark_waits_out() {
             .unwrap()
             .1
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_dm_is_read_once_and_the_answer_reaches_the_fan_encrypted() {
+    if !enabled() {
+        return;
+    }
+    let synapse = Synapse::start(false);
+    synapse.register("brand", "brand-pass-1");
+    synapse.register("fan", "fan-pass-1");
+    let hark = Hark::add_account(&synapse.url).await;
+    // hark's first sync uploads its device's keys.
+    assert_eq!(hark.poll(hark.connector_at(&synapse.url)).await, 0);
+    let fan = olm_fan::OlmFan::login(&synapse.url, "fan", "fan-pass-1").await;
+    let dm = fan
+        .fan
+        .call(
+            reqwest::Method::POST,
+            "/v3/createRoom",
+            Some(olm_fan::encrypted_dm("@brand:nimbus.test")),
+        )
+        .await["room_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        hark.poll(hark.connector_at(&synapse.url)).await,
+        0,
+        "joins the DM"
+    );
+
+    // The first message arrives before its key (the fan's device sends it late).
+    let held = fan.key_for(&dm, &["@brand:nimbus.test"]).await;
+    assert!(!held.is_empty(), "a key for hark's device");
+    let late = fan
+        .send_encrypted(
+            &dm,
+            json!({"msgtype": "m.text", "body": "my card was charged twice"}),
+        )
+        .await;
+    assert_eq!(hark.poll(hark.connector_at(&synapse.url)).await, 0);
+    let unreadable = |hark: &Hark| {
+        let conn = rusqlite::Connection::open(hark.data.path().join("hark.db")).unwrap();
+        hark::store::aside::unreadable(&conn).unwrap()
+    };
+    let waiting = unreadable(&hark);
+    assert_eq!(waiting.len(), 1, "set aside, not dropped: {waiting:?}");
+    assert!(
+        waiting[0].reason.contains("waiting for the room key"),
+        "{waiting:?}"
+    );
+    assert!(
+        !waiting[0].raw.contains("charged"),
+        "no plaintext anywhere yet"
+    );
+    fan.deliver(held).await;
+    // A new process (a new connector) reads it: the retry list was kept.
+    assert_eq!(hark.poll(hark.connector_at(&synapse.url)).await, 1);
+    assert!(
+        unreadable(&hark).is_empty(),
+        "read now: no longer set aside"
+    );
+
+    // The next message comes with the key already there.
+    let second = fan
+        .send_encrypted(
+            &dm,
+            json!({"msgtype": "m.text", "body": "order 1234, please refund"}),
+        )
+        .await;
+    assert_eq!(hark.poll(hark.connector_at(&synapse.url)).await, 1);
+    assert_eq!(
+        hark.poll(hark.connector_at(&synapse.url)).await,
+        0,
+        "each once"
+    );
+    let items = hark.items();
+    assert_eq!(
+        items,
+        vec![
+            (
+                late.clone(),
+                "dm".to_string(),
+                "my card was charged twice".to_string()
+            ),
+            (
+                second.clone(),
+                "dm".to_string(),
+                "order 1234, please refund".to_string()
+            ),
+        ]
+    );
+
+    // The CM answers through the outbox: one encrypted event the fan decrypts.
+    let row = hark.queue_reply(hark.item_id(&second), "Refunded, sorry about that!");
+    hark.worker(hark.connector_at(&synapse.url))
+        .run_once()
+        .await
+        .unwrap();
+    let why: Option<String> = rusqlite::Connection::open(hark.data.path().join("hark.db"))
+        .unwrap()
+        .query_row("SELECT last_error FROM outbox WHERE id = ?", [row], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(hark.outbox_state(row), "sent", "{why:?}");
+    fan.sync().await;
+    let from_brand: Vec<(Value, Option<Value>)> = fan
+        .read(&dm)
+        .await
+        .into_iter()
+        .filter(|(e, _)| e["sender"] == "@brand:nimbus.test" && e["type"] != "m.room.member")
+        .collect();
+    assert_eq!(from_brand.len(), 1, "one event: {from_brand:?}");
+    let (wire, plain) = &from_brand[0];
+    assert_eq!(wire["type"], "m.room.encrypted");
+    let plain = plain.as_ref().expect("the fan decrypts the answer");
+    assert_eq!(plain["content"]["body"], "Refunded, sorry about that!");
+    assert_eq!(
+        plain["content"]["m.relates_to"]["m.in_reply_to"]["event_id"].as_str(),
+        Some(second.as_str())
+    );
+    assert_eq!(plain["type"], "m.room.message");
+    // What the keys cost on disk, for the README.
+    fn size(dir: &Path) -> u64 {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .map(|e| match e.file_type().unwrap().is_dir() {
+                true => size(&e.path()),
+                false => e.metadata().unwrap().len(),
+            })
+            .sum()
+    }
+    let store = hark.data.path().join("matrix-brand-matrix.crypto");
+    eprintln!("encryption store on disk: {} bytes", size(&store));
 }

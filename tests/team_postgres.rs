@@ -686,6 +686,7 @@ impl hark::platform::Connector for FeedConnector {
             beyond_lookback: vec![],
             rooms: vec![],
             gone: vec![],
+            resolved: vec![],
         })
     }
 

@@ -73,6 +73,9 @@ pub struct FetchPage {
     /// Items the platform says are gone since (a Matrix redaction in a sync): (external
     /// id, why), marked as deleted on the platform at once.
     pub gone: Vec<(String, String)>,
+    /// Records set aside before that are read now (an encrypted Matrix event whose key
+    /// arrived) or gone (redacted): `(source, record key)`, as they were set aside.
+    pub resolved: Vec<(String, String)>,
 }
 
 /// What a platform supports, so the UI offers only that.

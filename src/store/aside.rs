@@ -21,6 +21,8 @@ pub struct PageExtras {
     pub rooms: Vec<crate::domain::ChatRoom>,
     /// `(external id, why)` of items the platform removed.
     pub gone: Vec<(String, String)>,
+    /// `(source, record key)` of set-aside records read (or gone) since.
+    pub resolved: Vec<(String, String)>,
 }
 
 impl PageExtras {
@@ -30,6 +32,7 @@ impl PageExtras {
             && self.beyond_lookback.is_empty()
             && self.rooms.is_empty()
             && self.gone.is_empty()
+            && self.resolved.is_empty()
     }
 }
 
@@ -51,6 +54,12 @@ pub fn record(
              ON CONFLICT (account_id, source, record_key) DO UPDATE SET
                  reason = excluded.reason, raw = excluded.raw, last_seen_at = excluded.last_seen_at",
             params![account_id, u.source, key, u.reason, u.raw, now],
+        )?;
+    }
+    for (source, key) in &extras.resolved {
+        tx.execute(
+            "DELETE FROM unreadable WHERE account_id = ?1 AND source = ?2 AND record_key = ?3",
+            params![account_id, source, key],
         )?;
     }
     // Only new items get the mark: once the CM accepted or dismissed a request, a later
@@ -217,6 +226,36 @@ mod tests {
         let text = render(&rows);
         assert!(text.contains("missing field `created_at`"), "{text}");
         assert!(!text.contains('\u{1b}'), "{text}");
+    }
+
+    #[test]
+    fn a_record_read_later_leaves_the_set_aside_list_and_the_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hark.db");
+        let mut conn = crate::store::open_rw(&path).unwrap();
+        let account = crate::store::ingest::ensure_account(&conn, "m", "matrix", "@b").unwrap();
+        let aside = |key: &str| Unreadable {
+            source: "matrix event".into(),
+            key: Some(key.into()),
+            reason: "end-to-end encrypted: waiting for the room key".into(),
+            raw: "{}".into(),
+        };
+        let steps = [
+            PageExtras {
+                unreadable: vec![aside("$a"), aside("$b")],
+                ..PageExtras::default()
+            },
+            PageExtras {
+                resolved: vec![("matrix event".into(), "$a".into())],
+                ..PageExtras::default()
+            },
+        ];
+        for extras in &steps {
+            let tx = conn.transaction().unwrap();
+            record(&tx, account, extras, &IngestReport::default(), 10).unwrap();
+            tx.commit().unwrap();
+        }
+        assert_eq!(counts(&conn).unwrap(), (1, 0), "only $b still waits");
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub fn read(room_id: &str, raw: &Value) -> Read {
         }
         "m.room.encrypted" => {
             return unreadable(
-                "end-to-end encrypted: hark holds no keys for this room (see the README, Matrix)",
+                "end-to-end encrypted: the room key is not here (see the README, Matrix)",
             )
         }
         _ => return Skip,

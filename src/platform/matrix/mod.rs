@@ -2,10 +2,13 @@
 //! `/sync` in, thread replies and moderation out, one account's access token.
 //!
 //! Rooms are read as the chat model says ([`crate::platform::chat`]): which rooms are
-//! watched and which messages become items. Encrypted rooms are not read (their events
-//! are set aside as unreadable) and never answered in plaintext; see the README.
+//! watched and which messages become items. Encrypted rooms are read and answered through
+//! [`crypto`], whose keys live in the data directory beside the device id; see the README.
 
 mod client;
+pub mod crypto;
+mod decrypt;
+mod encrypt_reply;
 pub mod events;
 pub mod moderation;
 mod rooms;
@@ -58,6 +61,13 @@ pub struct MatrixConnector {
     members: Mutex<HashMap<(String, String), String>>,
     /// The rooms under the spaces `[account.chat]` names.
     groups: tokio::sync::OnceCell<spaces::Groups>,
+    /// Where the account's encryption store lives; `None`: encrypted rooms are not read.
+    crypto_dir: Option<std::path::PathBuf>,
+    /// The opened store, or why it cannot be opened (then encrypted events are set aside
+    /// with that reason, and the rest of the account is read as ever).
+    crypto: tokio::sync::OnceCell<Result<crypto::Crypto, String>>,
+    /// Waiting events were tried once in this process.
+    crypto_retried: std::sync::atomic::AtomicBool,
 }
 
 impl MatrixConnector {
@@ -79,7 +89,42 @@ impl MatrixConnector {
             members: Default::default(),
             power: Default::default(),
             groups: Default::default(),
+            crypto_dir: None,
+            crypto: Default::default(),
+            crypto_retried: Default::default(),
         })
+    }
+
+    /// Reads and answers encrypted rooms with the encryption store kept under `dir`
+    /// (see [`crypto::store::account_dir`]).
+    pub fn with_encryption(mut self, dir: std::path::PathBuf) -> MatrixConnector {
+        self.crypto_dir = Some(dir);
+        self
+    }
+
+    /// The encryption state, opened on first use for the token's own device. `Ok(Err)`:
+    /// it cannot be used, and why.
+    async fn crypto(&self) -> Result<Result<&crypto::Crypto, String>, PlatformError> {
+        let Some(dir) = &self.crypto_dir else {
+            return Ok(Err(
+                "hark keeps no encryption keys for this account (no data directory)".into(),
+            ));
+        };
+        let opened = self
+            .crypto
+            .get_or_try_init(|| async {
+                let (user, device) = self.whoami().await?;
+                Ok::<_, PlatformError>(match device {
+                    Some(device) => crypto::Crypto::open(dir, &user, &device).await,
+                    None => Err(
+                        "the access token names no device, and keys belong to a device: \
+                                 log in again with `hark account add matrix`"
+                            .into(),
+                    ),
+                })
+            })
+            .await?;
+        Ok(opened.as_ref().map_err(Clone::clone))
     }
 
     /// Builds the connector for an `[[account]]`: `server` is the homeserver, `handle` the
@@ -103,13 +148,17 @@ impl MatrixConnector {
             ),
             found => found?,
         };
-        MatrixConnector::new(Settings {
+        let connector = MatrixConnector::new(Settings {
             homeserver,
             user_id: account.handle.clone(),
             token,
             watch: account.chat.clone().unwrap_or_default(),
         })
-        .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))
+        .map_err(|e| anyhow::anyhow!("account `{}`: {e}", account.name))?;
+        Ok(match data_dir {
+            Some(dir) => connector.with_encryption(crypto::store::account_dir(dir, &account.name)),
+            None => connector,
+        })
     }
 
     /// `GET /account/whoami`: the user id and device the token belongs to.

@@ -4,7 +4,8 @@
 //! identifiers": scoped to the device, which the access token fixes).
 //!
 //! In a room the answer goes in a thread (spec "Threading"): the item's thread, or a new
-//! one under the item. In a direct chat it is a rich reply (spec "Rich replies").
+//! one under the item. In a direct chat it is a rich reply (spec "Rich replies"). In an
+//! encrypted room it is encrypted ([`super::encrypt_reply`]).
 
 use std::time::Duration;
 
@@ -59,38 +60,36 @@ pub async fn reply(
     key: &str,
 ) -> Result<String, PlatformError> {
     let room = room_of(target)?;
-    if encrypted(c, &room).await? {
-        // Never plaintext into an encrypted room: its members expect their words kept
-        // between them, and clients show such a message as a warning.
-        return Err(PlatformError::Permanent(
-            "the room is end-to-end encrypted and hark cannot encrypt a message yet: \
-             answer from a Matrix client such as Element"
-                .into(),
-        ));
-    }
+    let content = reply_content(target, text, &c.user_id);
+    // Read at each send: a room may turn encryption on after its messages became items.
+    let (event_type, content) = match encryption(c, &room).await? {
+        None => ("m.room.message", content),
+        Some(encryption) => (
+            "m.room.encrypted",
+            super::encrypt_reply::encrypt(c, &room, encryption, &content).await?,
+        ),
+    };
+    // The same transaction id whatever the type: a resend after a crash re-encrypts,
+    // and the homeserver answers it with the first event.
     let path = format!(
-        "/v3/rooms/{}/send/m.room.message/{}",
+        "/v3/rooms/{}/send/{event_type}/{}",
         seg(&room),
         seg(&txn_id(key))
     );
-    let answer = c
-        .client
-        .put("reply", &path, reply_content(target, text, &c.user_id))
-        .await?;
+    let answer = c.client.put("reply", &path, content).await?;
     answer["event_id"]
         .as_str()
         .map(str::to_string)
         .ok_or_else(|| PlatformError::Malformed("reply: the answer names no event_id".into()))
 }
 
-/// Whether `room` has encryption turned on (an `m.room.encryption` state event; once on,
-/// it cannot be turned off). Read at each send: a room may turn it on after its messages
-/// became items.
-async fn encrypted(c: &MatrixConnector, room: &str) -> Result<bool, PlatformError> {
+/// The room's `m.room.encryption` content when encryption is on (once on, it cannot be
+/// turned off).
+async fn encryption(c: &MatrixConnector, room: &str) -> Result<Option<Value>, PlatformError> {
     let path = format!("/v3/rooms/{}/state/m.room.encryption/", seg(room));
     match c.client.get("room encryption", &path, &[]).await {
-        Ok(content) => Ok(content["algorithm"].is_string()),
-        Err(PlatformError::NotFound(_)) => Ok(false),
+        Ok(content) if content["algorithm"].is_string() => Ok(Some(content)),
+        Ok(_) | Err(PlatformError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }
 }

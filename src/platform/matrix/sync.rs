@@ -10,6 +10,7 @@
 use serde_json::{json, Value};
 
 use super::client::seg;
+use super::decrypt::{readable, Keys};
 use super::events::{self, Event, Read};
 use super::MatrixConnector;
 use crate::domain::NewItem;
@@ -61,6 +62,7 @@ pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage
         .as_str()
         .ok_or_else(|| PlatformError::Malformed("sync: no next_batch".into()))?
         .to_string();
+    let mut keys = Keys::open(c, &sync, since, &next).await?;
     c.load_direct().await?;
     c.note_direct_rooms(&sync["account_data"]["events"]);
     join_direct_invites(c, &sync["rooms"]["invite"]).await;
@@ -69,6 +71,14 @@ pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage
         next_cursor: Some(next),
         ..FetchPage::default()
     };
+    // Events whose key arrived since they were set aside come first: they are older
+    // than this sync's timelines.
+    for (room_id, events) in keys.retried(&mut page).await? {
+        read_timeline(c, &room_id, &events, &mut page, &mut keys).await?;
+        if c.watches_room(&room_id).await? {
+            page.rooms.extend(c.chat_room(&room_id));
+        }
+    }
     let empty = serde_json::Map::new();
     let joined = sync["rooms"]["join"].as_object().unwrap_or(&empty);
     for (room_id, room) in joined {
@@ -91,13 +101,14 @@ pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage
             .cloned()
             .unwrap_or_default();
         c.learn_state(room_id, state.iter().chain(timeline.iter()));
-        read_timeline(c, room_id, &timeline, &mut page).await?;
+        read_timeline(c, room_id, &timeline, &mut page, &mut keys).await?;
         // The room's label and the account's power there, for the list and the menu
         // (the store rewrites a room only when these changed).
         if c.watches_room(room_id).await? {
             page.rooms.extend(c.chat_room(room_id));
         }
     }
+    keys.close().await?;
     // Platforms list newest first; rooms were read one after another.
     page.items.reverse();
     page.items
@@ -151,9 +162,22 @@ async fn read_timeline(
     room_id: &str,
     timeline: &[Value],
     page: &mut FetchPage,
+    keys: &mut Keys<'_>,
 ) -> Result<(), PlatformError> {
     let mut seen: std::collections::HashMap<String, Event> = Default::default();
     for raw in timeline {
+        let decrypted;
+        let raw = if raw["type"] == "m.room.encrypted" {
+            match keys.decrypt(c, room_id, raw, page).await? {
+                Some(event) => {
+                    decrypted = event;
+                    &decrypted
+                }
+                None => continue,
+            }
+        } else {
+            raw
+        };
         match events::read(room_id, raw) {
             Read::Skip => {}
             Read::Edit {
@@ -181,6 +205,7 @@ async fn read_timeline(
                 // Removed from the room: an item of it is marked at once (and one read
                 // in this same sync arrives already emptied, so is no item at all).
                 page.items.retain(|i| i.external_id != redacts);
+                keys.forget(&redacts, page);
                 page.gone
                     .push((redacts, format!("the message was removed by {by}")));
             }
@@ -216,10 +241,12 @@ async fn original_event(
     }
     let path = format!("/v3/rooms/{}/event/{}", seg(room_id), seg(id));
     match c.client.get("edited message", &path, &[]).await {
-        Ok(raw) => Ok(match events::read(room_id, &raw) {
-            Read::Message(event) => Some(*event),
-            _ => None,
-        }),
+        Ok(raw) => Ok(
+            match events::read(room_id, &readable(c, room_id, raw).await?) {
+                Read::Message(event) => Some(*event),
+                _ => None,
+            },
+        ),
         Err(PlatformError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }

@@ -76,7 +76,12 @@ pub async fn thread(c: &MatrixConnector, target: &Target) -> Result<Vec<NewItem>
                 .unwrap_or_default(),
         );
     }
-    Ok(raw
+    // Messages of an encrypted room are decrypted where the key is here.
+    let mut readable = Vec::with_capacity(raw.len());
+    for event in raw {
+        readable.push(super::decrypt::readable(c, &room, event).await?);
+    }
+    Ok(readable
         .iter()
         .filter_map(|e| match events::read(&room, e) {
             Read::Message(event) => {
