@@ -73,6 +73,7 @@ mod tests {
             url: None,
             created_at: 1_000 + n as i64,
             raw_json: None,
+            room: None,
         })
     }
 
