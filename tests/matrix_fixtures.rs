@@ -896,3 +896,38 @@ async fn an_encrypted_message_whose_key_has_not_come_is_set_aside_as_waiting_not
         "kept whole, with its room"
     );
 }
+
+#[tokio::test]
+async fn a_second_process_on_one_data_directory_leaves_the_encrypted_account_to_the_first() {
+    let server = keys_server().await;
+    let data = tempfile::tempdir().unwrap();
+    Mock::given(path("/_matrix/client/v3/sync"))
+        .respond_with(ok(sync(&[])))
+        .mount(&server)
+        .await;
+    direct(&server, &[]).await;
+    let syncs = |requests: Vec<wiremock::Request>| {
+        requests
+            .iter()
+            .filter(|r| r.url.path() == "/_matrix/client/v3/sync")
+            .count()
+    };
+    let first = connector(&server, "").with_encryption(data.path().join("keys"));
+    first.fetch(None).await.unwrap();
+    let before = syncs(server.received_requests().await.unwrap());
+    // The second hark on the same data directory: its own connector, the same keys.
+    let second = connector(&server, "").with_encryption(data.path().join("keys"));
+    let refused = second.fetch(None).await.unwrap_err().to_string();
+    assert!(
+        refused.contains("another hark process") && refused.contains("holds its encryption keys"),
+        "{refused}"
+    );
+    assert_eq!(
+        syncs(server.received_requests().await.unwrap()),
+        before,
+        "the second never syncs: the to-device keys stay for the first"
+    );
+    // The first stops: the second takes the account over on its next round.
+    drop(first);
+    second.fetch(None).await.unwrap();
+}

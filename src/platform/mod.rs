@@ -15,6 +15,7 @@ pub mod matrix;
 pub mod meta;
 pub mod network;
 pub mod notice;
+pub mod process_lock;
 pub mod quote;
 pub mod rate_limit;
 pub mod server;

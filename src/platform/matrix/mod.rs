@@ -27,6 +27,7 @@ use super::{Capabilities, Connector, FetchPage, ModerationAction, PlatformError,
 use crate::domain::{ItemKind, NewItem, ResendGuard};
 use crate::platform::chat::{Room, Watch};
 use crate::platform::kinds;
+use crate::platform::process_lock;
 use crate::platform::AccountConfig;
 use crate::secrets::Secret;
 
@@ -113,9 +114,28 @@ impl MatrixConnector {
         let opened = self
             .crypto
             .get_or_try_init(|| async {
+                // Another process holding the keys is not cached as a failure: this one
+                // leaves the account to it and tries again next round.
+                let held = match crypto::store::lock(dir) {
+                    Ok(held) => held,
+                    Err(busy @ process_lock::NotHeld::Busy(_)) => {
+                        return Err(PlatformError::Transient(format!(
+                            "{} on this data directory reads this Matrix account and holds \
+                             its encryption keys (one reader keeps them whole); this one \
+                             leaves the account to it",
+                            busy.holder()
+                        )))
+                    }
+                    Err(other) => {
+                        return Ok(Err(format!(
+                            "the encryption keys' lock: {}",
+                            other.holder()
+                        )))
+                    }
+                };
                 let (user, device) = self.whoami().await?;
                 Ok::<_, PlatformError>(match device {
-                    Some(device) => crypto::Crypto::open(dir, &user, &device).await,
+                    Some(device) => crypto::Crypto::open(dir, &user, &device, held).await,
                     None => Err(
                         "the access token names no device, and keys belong to a device: \
                                  log in again with `hark account add matrix`"

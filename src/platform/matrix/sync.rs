@@ -57,6 +57,11 @@ pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage
     if let Some(since) = since {
         query.push(("since", since.to_string()));
     }
+    if c.crypto_dir.is_some() {
+        // Before the sync: its to-device keys must reach the process that holds the
+        // account's encryption keys, never one that would drop them.
+        c.crypto().await?;
+    }
     let sync = c.client.get("sync", "/v3/sync", &query).await?;
     let next = sync["next_batch"]
         .as_str()

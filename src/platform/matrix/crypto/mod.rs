@@ -35,6 +35,8 @@ const PENDING_KEY: &str = "hark.pending_events";
 
 pub struct Crypto {
     machine: OlmMachine,
+    /// This process's hold on the keys (see [`store::lock`]).
+    _lock: crate::platform::process_lock::Held,
     /// One exchange with the homeserver at a time: the machine hands out each request
     /// until told it was answered, and a room key is shared before the message it locks.
     send: tokio::sync::Mutex<()>,
@@ -82,7 +84,12 @@ fn settings() -> DecryptionSettings {
 
 impl Crypto {
     /// Opens (or makes) the store of `device` under `dir`.
-    pub async fn open(dir: &Path, user_id: &str, device: &str) -> Result<Crypto, String> {
+    pub async fn open(
+        dir: &Path,
+        user_id: &str,
+        device: &str,
+        lock: crate::platform::process_lock::Held,
+    ) -> Result<Crypto, String> {
         let user = UserId::parse(user_id).map_err(|e| format!("`{user_id}`: {e}"))?;
         let device_id: ruma::OwnedDeviceId = device.into();
         let (path, passphrase) =
@@ -101,6 +108,7 @@ impl Crypto {
             .unwrap_or_default();
         Ok(Crypto {
             machine,
+            _lock: lock,
             send: Default::default(),
             pending: tokio::sync::Mutex::new(pending),
         })

@@ -9,11 +9,21 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::platform::process_lock;
 use crate::secrets::Secret;
 
 /// `<data dir>/matrix-<account>.crypto`.
 pub fn account_dir(data_dir: &Path, account: &str) -> PathBuf {
     data_dir.join(format!("matrix-{account}.crypto"))
+}
+
+/// The account's keys belong to one process of a data directory: two `OlmMachine`s on
+/// one store would each keep their own view of the Olm account and its sessions, and
+/// to-device keys one consumed the other would never see. Held while the machine lives.
+pub fn lock(dir: &Path) -> Result<process_lock::Held, process_lock::NotHeld> {
+    crate::private_fs::create_private_dir(dir)
+        .map_err(|e| process_lock::NotHeld::Io(format!("{}: {e}", dir.display())))?;
+    process_lock::try_take(&dir.join("hark.lock"))
 }
 
 /// The store directory for `device`, and its passphrase (made on first use).
