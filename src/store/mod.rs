@@ -34,6 +34,7 @@ pub mod sentiment;
 pub mod snooze;
 pub mod state;
 pub mod team;
+pub mod team_join;
 pub mod team_pg;
 pub mod team_sync;
 pub mod team_tables;
