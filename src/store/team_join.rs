@@ -115,6 +115,16 @@ pub fn begin(conn: &mut Connection, id: &str) -> Result<Join> {
     Ok(state(conn)?.expect("just written"))
 }
 
+/// Gives a copied cache a join of its own (a cache seeded from a colleague's, or the
+/// bench's clients from one snapshot): its uploads are recorded under `id` from now on.
+pub fn rename(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute(
+        "UPDATE team_join SET join_id = ?, batch = 0 WHERE id = 1",
+        [id],
+    )?;
+    Ok(())
+}
+
 /// The tables whose captured changes may go now: those uploaded already, the tables
 /// holding a poller's cursor aside (a cursor must never reach the team before the items
 /// of its page, which wait for their own table). `None`: every table (uploaded).
