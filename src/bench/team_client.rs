@@ -20,6 +20,9 @@ use crate::store::{Writer, WriterHandle, DB_FILE};
 use crate::team::config::TeamConfig;
 use crate::team::Team;
 
+/// What a client waits to see: (change number, external id, state).
+type Watch = Arc<Mutex<Option<(u64, String, String)>>>;
+
 /// The account every bench client may poll (a generated cache's first).
 pub const ACCOUNT: &str = "bench-chirp";
 
@@ -116,8 +119,7 @@ async fn serve(args: ClientArgs) -> anyhow::Result<()> {
     if let Some(team) = &team {
         settled(team, &w).await?;
     }
-    // What this client waits to see: (change number, external id, state).
-    let watch: Arc<Mutex<Option<(u64, String, String)>>> = Arc::new(Mutex::new(None));
+    let watch: Watch = Arc::new(Mutex::new(None));
     let watcher = tokio::spawn(watch_changes(w.clone(), watch.clone()));
     say("ready".into());
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
@@ -217,14 +219,14 @@ async fn serve(args: ClientArgs) -> anyhow::Result<()> {
 
 /// Says `seen` the moment the watched change is in this cache: checked after every write
 /// the writer announces (the sync engine's applies among them).
-async fn watch_changes(w: WriterHandle, watch: Arc<Mutex<Option<(u64, String, String)>>>) {
+async fn watch_changes(w: WriterHandle, watch: Watch) {
     let mut notices = w.subscribe();
     while notices.recv().await.is_some() {
         check(&w, &watch).await;
     }
 }
 
-async fn check(w: &WriterHandle, watch: &Arc<Mutex<Option<(u64, String, String)>>>) {
+async fn check(w: &WriterHandle, watch: &Watch) {
     let Some((n, ext, state)) = watch.lock().unwrap_or_else(|e| e.into_inner()).clone() else {
         return;
     };
