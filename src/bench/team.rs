@@ -199,10 +199,7 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
                 None,
             )?;
             runtime.block_on(async {
-                admin
-                    .connect()
-                    .await?
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                team_pg::create_database(&admin.connect().await?, &name)
                     .await
                     .map_err(|e| admin.query_error(&e))?;
                 anyhow::Ok(())

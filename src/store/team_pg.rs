@@ -44,6 +44,13 @@ pub async fn migrate(client: &mut Client) -> PgResult<(i64, i64)> {
     Ok((found, found.max(now)))
 }
 
+/// A database of its own for a bench or a test (`name` is the caller's, never a user's).
+pub async fn create_database(client: &Client, name: &str) -> PgResult<()> {
+    client
+        .batch_execute(&format!("CREATE DATABASE \"{}\"", name.replace('"', "")))
+        .await
+}
+
 /// The schema version of the team database (0: `hark team init` never ran).
 pub async fn version(client: &Client) -> PgResult<i64> {
     let exists: bool = client
