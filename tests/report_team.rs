@@ -149,3 +149,15 @@ fn without_team_the_report_has_no_team_section() {
     let json = report::render(&data, Format::Json, None).text;
     assert!(!json.contains("\"team\""));
 }
+
+#[test]
+fn the_moderation_table_names_the_member_who_acted() {
+    let fx = team_fixture();
+    let data = report::compute(&fx.reader(), &options()).unwrap();
+    let text = report::render(&data, Format::Md, None).text;
+    let section = &text[text.find("## 7. Moderation").expect(&text)..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    // ana hid d: the table says so, not "the CM".
+    assert!(section.contains("| ana | hide | 1 |"), "{section}");
+    assert!(!section.contains("the CM"), "{section}");
+}

@@ -19,125 +19,27 @@ use hark::team::connect::TeamDb;
 use hark::team::sync::{Held, Identity, Link, Sync};
 
 mod support;
+use hark::team::cluster::Cluster;
 
 /// The superuser's password: the cluster asks for it on TCP (scram-sha-256).
 const PASSWORD_ENV: &str = "HARK_TEST_TEAM_PASSWORD";
 
-struct Cluster {
-    port: u16,
-    password: String,
-}
-
 static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
-static RUN_DIR: OnceLock<PathBuf> = OnceLock::new();
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
 
-fn pg_bin() -> PathBuf {
-    if let Ok(dir) = std::env::var("HARK_PGBIN") {
-        return PathBuf::from(dir);
-    }
-    let root = Path::new("/usr/lib/postgresql");
-    let mut versions: Vec<PathBuf> = std::fs::read_dir(root)
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    versions.sort();
-    versions
-        .pop()
-        .map(|v| v.join("bin"))
-        .expect("no PostgreSQL server binaries (apt-get install postgresql-15)")
-}
-
-/// initdb and postgres refuse to run as root: as root, run them as `postgres`.
-fn as_pg(program: &Path) -> Proc {
-    if unsafe { libc::geteuid() } == 0 {
-        let mut cmd = Proc::new("runuser");
-        cmd.args(["-u", "postgres", "--"]).arg(program);
-        cmd
-    } else {
-        Proc::new(program)
-    }
-}
-
 extern "C" fn stop_cluster() {
-    if let Some(run) = RUN_DIR.get() {
-        let _ = as_pg(&pg_bin().join("pg_ctl"))
-            .args(["-D"])
-            .arg(run.join("data"))
-            .args(["-m", "immediate", "-w", "stop"])
-            .output();
-        let _ = std::fs::remove_dir_all(run);
+    if let Some(Some(cluster)) = CLUSTER.get() {
+        cluster.shut();
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
+/// The binary's cluster (the library's private one: it stops the clusters of test runs
+/// that were killed, and dies with this process).
 fn start_cluster() -> Cluster {
-    let run = tempfile::Builder::new()
-        .prefix("hark-team-pg")
-        .tempdir()
-        .unwrap()
-        .keep();
-    RUN_DIR.set(run.clone()).unwrap();
+    let cluster = Cluster::start().expect("a private PostgreSQL");
     unsafe { libc::atexit(stop_cluster) };
-    let password = format!("pw-{}", rand_hex());
-    std::fs::write(run.join("pwfile"), &password).unwrap();
-    if unsafe { libc::geteuid() } == 0 {
-        let status = Proc::new("chown")
-            .args(["-R", "postgres"])
-            .arg(&run)
-            .status()
-            .unwrap();
-        assert!(status.success(), "chown to postgres failed");
-    }
-    let bin = pg_bin();
-    let out = as_pg(&bin.join("initdb"))
-        .arg("-D")
-        .arg(run.join("data"))
-        .args(["-U", "postgres", "-E", "UTF8", "--auth-local=trust"])
-        .args(["--auth-host=scram-sha-256"])
-        .arg(format!("--pwfile={}", run.join("pwfile").display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "initdb: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let port = free_port();
-    let out = as_pg(&bin.join("pg_ctl"))
-        .arg("-D")
-        .arg(run.join("data"))
-        .arg("-l")
-        .arg(run.join("log"))
-        .args(["-w", "-o"])
-        .arg(format!(
-            "-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off",
-            run.display()
-        ))
-        .arg("start")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "pg_ctl start: {}",
-        std::fs::read_to_string(run.join("log")).unwrap_or_default()
-    );
-    std::env::set_var(PASSWORD_ENV, &password);
-    Cluster { port, password }
-}
-
-fn rand_hex() -> String {
-    let mut buf = [0u8; 8];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf))
-        .unwrap();
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    std::env::set_var(PASSWORD_ENV, &cluster.password);
+    cluster
 }
 
 /// The cluster, or `None` (and a line saying so) without `HARK_POSTGRES=1`.
@@ -154,25 +56,24 @@ fn cluster(test: &str) -> Option<&'static Cluster> {
 async fn team_database(cluster: &Cluster) -> String {
     let n = NEXT_DB.fetch_add(1, Ordering::SeqCst);
     let name = format!("team_{}_{n}", std::process::id());
-    let admin = db(
-        &format!(
-            "postgres://postgres@127.0.0.1:{}/postgres?sslmode=disable",
-            cluster.port
-        ),
-        cluster,
-    );
+    let admin = db(&cluster.url("postgres"), cluster);
     let client = admin.connect().await.unwrap();
     client
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .await
         .unwrap();
-    let url = format!(
-        "postgres://postgres@127.0.0.1:{}/{name}?sslmode=disable",
-        cluster.port
-    );
+    let url = cluster.url(&name);
     let mut client = db(&url, cluster).connect().await.unwrap();
     hark::store::team_pg::migrate(&mut client).await.unwrap();
     url
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn db(url: &str, cluster: &Cluster) -> TeamDb {
@@ -1462,4 +1363,194 @@ async fn two_tuis_on_one_team_see_typing_and_assignments() {
     });
     sam.keys(&["q"]);
     ana.keys(&["q"]);
+}
+
+/// Stores `n` items (each by an author of its own) in a cache that has not joined yet.
+async fn fill(w: &WriterHandle, n: usize) {
+    w.call(move |conn| {
+        let account = ingest::ensure_account(conn, "brand-chirp", "chirp", "@brand")?;
+        let items: Vec<_> = (0..n)
+            .map(|i| ingest::Incoming::from(new_item(&format!("j{i}"))))
+            .collect();
+        ingest::ingest(conn, account, &items, None, 10)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+}
+
+/// The advisory lock a test trigger waits on to hold an upload's chunk in mid-air.
+const HOLD: i64 = 4242;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_big_cache_joins_in_chunks_and_resumes_after_a_cut_without_resending() {
+    let Some(cluster) =
+        cluster("a_big_cache_joins_in_chunks_and_resumes_after_a_cut_without_resending")
+    else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+
+    // sam's cache holds 2500 items (and their 2500 authors) when it joins the team.
+    let dir = tempfile::tempdir().unwrap();
+    let writer = Writer::spawn(&dir.path().join("hark.db")).unwrap();
+    let w = writer.handle();
+    fill(&w, 2500).await;
+
+    // The team database holds sam's fifth chunk (the second of items) in mid-air: its
+    // ledger write waits on a lock the test keeps.
+    let admin = db(&url, cluster).connect().await.unwrap();
+    admin
+        .batch_execute(&format!(
+            "SELECT pg_advisory_lock({HOLD});
+             CREATE FUNCTION hold_fifth() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF NEW.batch = 5 THEN PERFORM pg_advisory_xact_lock({HOLD}); END IF;
+                 RETURN NEW;
+             END $$;
+             CREATE TRIGGER hold_fifth BEFORE INSERT OR UPDATE ON team_joins
+             FOR EACH ROW EXECUTE FUNCTION hold_fifth();"
+        ))
+        .await
+        .unwrap();
+    let who = Identity {
+        me: "sam".into(),
+        machine: "sam-laptop".into(),
+        share_dms: true,
+    };
+    let sync = Sync::start(
+        db(&url, cluster),
+        w.clone(),
+        who,
+        vec![],
+        Arc::new(Held::default()),
+    )
+    .await
+    .unwrap();
+    let waiting = || async {
+        admin
+            .query_one(
+                &format!(
+                    "SELECT count(*) FROM pg_locks
+                     WHERE locktype = 'advisory' AND objid = {HOLD} AND NOT granted"
+                ),
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+            == 1
+    };
+    eventually("sam's fifth chunk waiting", waiting).await;
+
+    // Meanwhile sam works: the write does not wait for the join.
+    let first = w
+        .call(|c| {
+            Ok(c.query_row(
+                "SELECT id FROM items WHERE external_id = 'j2499'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        w.call(move |conn| {
+            Command::SetState {
+                ids: vec![first],
+                to: ItemState::Done,
+                only_from: None,
+                actor: "user",
+            }
+            .apply(conn, 1_000)
+        }),
+    )
+    .await
+    .expect("a write during the join waits at most a chunk")
+    .unwrap();
+
+    // The link is cut mid-chunk: the team has the four chunks it committed, and ana the
+    // first 2000 items (the fifth chunk rolled back).
+    admin
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks
+             WHERE locktype = 'advisory' AND objid = {HOLD} AND NOT granted"
+        ))
+        .await
+        .unwrap();
+    let count = |sql: &'static str| {
+        let ana = &ana;
+        async move { ana.query(sql, |r| r.get::<_, i64>(0)).await[0] }
+    };
+    eventually("the first chunk of items at ana's", || async {
+        count("SELECT count(*) FROM items").await == 2000
+    })
+    .await;
+    let ledger: i64 = admin
+        .query_one(
+            "SELECT batch FROM team_joins WHERE machine = 'sam-laptop'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        ledger, 4,
+        "four chunks committed: accounts, authors x2, items"
+    );
+    assert_eq!(count("SELECT count(*) FROM authors").await, 2500);
+
+    // The lock goes: sam's engine reconnects and carries on from the fifth chunk.
+    admin
+        .batch_execute(&format!("SELECT pg_advisory_unlock({HOLD})"))
+        .await
+        .unwrap();
+    eventually("all 2500 items at ana's", || async {
+        count("SELECT count(*) FROM items").await == 2500
+    })
+    .await;
+    eventually("sam's done at ana's", || async {
+        ana.query("SELECT state FROM items WHERE external_id = 'j2499'", |r| {
+            r.get::<_, String>(0)
+        })
+        .await
+            == ["done"]
+    })
+    .await;
+    eventually("sam's upload finished", || async {
+        w.call(|c| hark::store::team_join::state(c))
+            .await
+            .unwrap()
+            .is_some_and(|j| j.at.done())
+    })
+    .await;
+    // Every row went up once: one change per item in the team's log (an item sent again
+    // would show as a second change only if it differed, so count what the log holds
+    // against what the caches hold), and the chunks never exceeded their bound.
+    let changes: i64 = admin
+        .query_one(
+            "SELECT count(DISTINCT key) FROM team_changes WHERE tbl = 'items'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(changes, 2500);
+    let batches: i64 = admin
+        .query_one(
+            "SELECT batch FROM team_joins WHERE machine = 'sam-laptop'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let rows = 1 + 2500 + 2500;
+    assert!(
+        batches as usize >= rows / hark::team::sync::PUSH_CHUNK,
+        "{batches} chunks"
+    );
+    assert!(w.call(|c| team_sync::pending_count(c)).await.unwrap() == 0);
+    drop(sync);
 }

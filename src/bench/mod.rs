@@ -6,3 +6,5 @@ pub mod find;
 pub mod generate;
 pub mod measure;
 pub mod raw_insert;
+pub mod team;
+pub mod team_client;

@@ -38,6 +38,38 @@ pub fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<(
             figures.extend(crate::bench::find::limits(&path)?);
             print_figures(figures);
         }
+        BenchAction::Team {
+            clients,
+            changes,
+            offline,
+            presses,
+            interval_ms,
+            database,
+        } => {
+            let plan = crate::bench::team::Plan {
+                clients,
+                changes,
+                offline,
+                presses,
+                interval: std::time::Duration::from_millis(interval_ms),
+                database,
+            };
+            print_figures(crate::bench::team::run(dir, &plan)?);
+        }
+        BenchAction::TeamClient {
+            database,
+            password_env,
+            machine,
+            interval_ms,
+            copy,
+        } => crate::bench::team_client::run(crate::bench::team_client::ClientArgs {
+            data_dir: dir.to_path_buf(),
+            database,
+            password_env,
+            machine,
+            interval: std::time::Duration::from_millis(interval_ms),
+            copy,
+        })?,
         BenchAction::Report => print_figures(crate::bench::measure::report(dir)?),
         BenchAction::Languages => {
             let mut figures = vec![crate::bench::measure::ingest_ratio()?];

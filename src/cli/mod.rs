@@ -213,6 +213,41 @@ pub enum BenchAction {
         #[arg(long)]
         reindex: bool,
     },
+    /// Team mode: N sync clients (one process each, caches copied from the snapshot in
+    /// --data-dir) on one PostgreSQL (--database, else a private cluster).
+    Team {
+        #[arg(long, default_value_t = 5)]
+        clients: usize,
+        /// State changes made one at a time, each watched by every other client.
+        #[arg(long, default_value_t = 100)]
+        changes: usize,
+        /// Changes the team makes while one client is offline.
+        #[arg(long, default_value_t = 50_000)]
+        offline: usize,
+        /// Key presses on the client measuring key to frame.
+        #[arg(long, default_value_t = 300)]
+        presses: usize,
+        /// The clients' poll interval (the poll lease lasts half of it).
+        #[arg(long, default_value_t = 2_000)]
+        interval_ms: u64,
+        /// A team database of the bench's own (password from HARK_BENCH_TEAM_PASSWORD).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// One client of `hark bench team` (the bench starts them).
+    #[command(hide = true)]
+    TeamClient {
+        #[arg(long)]
+        database: String,
+        #[arg(long)]
+        password_env: Option<String>,
+        #[arg(long)]
+        machine: String,
+        #[arg(long)]
+        interval_ms: u64,
+        #[arg(long)]
+        copy: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,7 +22,8 @@ pub struct ActionRow {
 pub struct Moderation {
     pub ever: u64,
     pub actions: Vec<ActionRow>,
-    /// (actor, action) → count, from `events` kind `moderation`.
+    /// (actor, action) → count, from `events` kind `moderation`; a team member who
+    /// acted is `cm:<name>`.
     pub by_actor: Vec<(String, String, u64)>,
     /// Rule name → events it caused this week (any kind).
     pub rules: Vec<(String, u64)>,
@@ -59,7 +60,12 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Moderation> {
     for e in crate::store::report::events(ctx.conn, "moderation", ctx.period.start, ctx.period.end)?
     {
         let action = e.detail["action"].as_str().unwrap_or("?").to_string();
-        *by_actor.entry((e.actor, action)).or_insert(0) += 1;
+        // In team mode the member who acted is recorded: name them, not "the CM".
+        let who = match e.cm {
+            Some(cm) if e.actor == "user" => format!("cm:{cm}"),
+            _ => e.actor,
+        };
+        *by_actor.entry((who, action)).or_insert(0) += 1;
     }
     let mut rules: Vec<(String, u64)> =
         crate::store::report::rule_matches(ctx.conn, ctx.period.start, ctx.period.end)?
@@ -77,6 +83,9 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Moderation> {
 }
 
 fn actor(raw: &str) -> String {
+    if let Some(cm) = raw.strip_prefix("cm:") {
+        return md::text(cm);
+    }
     match raw.strip_prefix("rule:") {
         Some(rule) => format!("rule {}", md::text(rule)),
         None if raw == "user" => "the CM".into(),

@@ -139,3 +139,36 @@ pub fn used_bytes(conn: &Connection) -> Result<u64> {
 pub fn item_count(conn: &Connection) -> Result<u64> {
     Ok(conn.query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0))? as u64)
 }
+
+/// `hark bench team`: an item's state by its external id (what a client watches for).
+pub fn state_by_external(conn: &Connection, external: &str) -> Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT state FROM items WHERE external_id = ?",
+            [external],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// `hark bench team`: an item's id by its external id.
+pub fn id_by_external(conn: &Connection, external: &str) -> Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            "SELECT id FROM items WHERE external_id = ?",
+            [external],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// `hark bench team`: the ids of the newest `n` items (a night's worth of team work).
+pub fn newest_ids(conn: &Connection, n: usize) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare("SELECT id FROM items ORDER BY id DESC LIMIT ?")?;
+    let ids = stmt
+        .query_map([n as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
+}

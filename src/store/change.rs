@@ -141,7 +141,7 @@ fn of_table(table: &str, action: Action) -> Changes {
         // are shown by no pane.
         "events" | "spike_state" => Changes::NONE,
         // Team mode's bookkeeping: what to send, names, how far it followed.
-        "team_pending" | "team_keys" | "team_follow" => Changes::NONE,
+        "team_pending" | "team_keys" | "team_follow" | "team_join" => Changes::NONE,
         t if t.starts_with("items_fts") || t.starts_with("sqlite_") => Changes::NONE,
         _ => Changes::ALL,
     }

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/022_team_sync.sql"),
     include_str!("migrations/023_team_link.sql"),
     include_str!("migrations/024_item_room.sql"),
+    include_str!("migrations/025_team_join.sql"),
 ];
 
 /// The schema version this hark writes.

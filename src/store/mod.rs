@@ -35,6 +35,7 @@ pub mod sentiment;
 pub mod snooze;
 pub mod state;
 pub mod team;
+pub mod team_join;
 pub mod team_pg;
 pub mod team_presence;
 pub mod team_sync;

@@ -330,6 +330,8 @@ pub struct Event {
     pub item_id: Option<i64>,
     pub at: UnixTime,
     pub actor: String,
+    /// The team member who acted (team mode), when one did.
+    pub cm: Option<String>,
     pub detail: serde_json::Value,
 }
 
@@ -341,7 +343,7 @@ pub fn events(
     end: UnixTime,
 ) -> rusqlite::Result<Vec<Event>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT item_id, at, actor, detail FROM events
+        "SELECT item_id, at, actor, detail, cm FROM events
          WHERE kind = ?1 AND at >= ?2 AND at < ?3 ORDER BY at, id",
     )?;
     let rows = stmt.query_map(params![kind, start, end], |r| {
@@ -350,6 +352,7 @@ pub fn events(
             item_id: r.get(0)?,
             at: r.get(1)?,
             actor: r.get(2)?,
+            cm: r.get(4)?,
             detail: detail
                 .and_then(|d| serde_json::from_str(&d).ok())
                 .unwrap_or(serde_json::Value::Null),

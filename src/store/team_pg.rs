@@ -3,12 +3,15 @@
 
 use tokio_postgres::{Client, GenericClient};
 
+use super::team_join::{Ledger, Position};
+
 pub type PgResult<T> = std::result::Result<T, tokio_postgres::Error>;
 
 /// The PostgreSQL migrations in order; the index + 1 is the version each produces.
 pub const PG_MIGRATIONS: &[&str] = &[
     include_str!("../team/migrations/001_sync.sql"),
     include_str!("../team/migrations/002_presence.sql"),
+    include_str!("../team/migrations/003_joins.sql"),
 ];
 
 /// Brings the team schema up to date; returns (version found, version now).
@@ -40,6 +43,13 @@ pub async fn migrate(client: &mut Client) -> PgResult<(i64, i64)> {
     .await?;
     tx.commit().await?;
     Ok((found, found.max(now)))
+}
+
+/// A database of its own for a bench or a test (`name` is the caller's, never a user's).
+pub async fn create_database(client: &Client, name: &str) -> PgResult<()> {
+    client
+        .batch_execute(&format!("CREATE DATABASE \"{}\"", name.replace('"', "")))
+        .await
 }
 
 /// The schema version of the team database (0: `hark team init` never ran).
@@ -220,6 +230,90 @@ pub async fn push(
         )
         .await?
         .get(0))
+}
+
+/// One row change as [`push_all`] sends it.
+#[derive(Debug, Clone)]
+pub struct Push {
+    pub tbl: String,
+    pub key: String,
+    /// JSON: the values changed from (`{}` for an insert).
+    pub old: String,
+    /// JSON: the values written.
+    pub new: String,
+    pub deleted: bool,
+}
+
+/// Sends row changes in order, pipelined on one connection (one round trip for the lot,
+/// not one per row); run it in the caller's transaction.
+pub async fn push_all(client: &Client, changes: &[Push], cm: &str, machine: &str) -> PgResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let stmt = client
+        .prepare("SELECT team_push($1, $2, $3::text::jsonb, $4::text::jsonb, $5, $6, $7)")
+        .await?;
+    let params: Vec<[&(dyn tokio_postgres::types::ToSql + Sync); 7]> = changes
+        .iter()
+        .map(|c| {
+            [
+                &c.tbl as _,
+                &c.key as _,
+                &c.old as _,
+                &c.new as _,
+                &c.deleted as _,
+                &cm as _,
+                &machine as _,
+            ]
+        })
+        .collect();
+    let calls = params.iter().map(|p| client.query_one(&stmt, p));
+    futures::future::try_join_all(calls).await?;
+    Ok(())
+}
+
+/// Records a cache's chunk in the team's ledger (in the chunk's transaction).
+pub async fn record_join(
+    client: &Client,
+    join: &str,
+    machine: &str,
+    ledger: &Ledger,
+) -> PgResult<()> {
+    client
+        .execute(
+            "INSERT INTO team_joins (join_id, machine, batch, sent, seed_table, seed_after, at)
+             VALUES ($1, $2, $3, $4, $5, $6, now())
+             ON CONFLICT (join_id) DO UPDATE SET machine = $2, batch = $3, sent = $4,
+                 seed_table = $5, seed_after = $6, at = now()",
+            &[
+                &join,
+                &machine,
+                &ledger.batch,
+                &ledger.sent,
+                &ledger.next.table,
+                &ledger.next.after,
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// The last chunk the team committed for the cache `join`, if any.
+pub async fn join_ledger(client: &Client, join: &str) -> PgResult<Option<Ledger>> {
+    Ok(client
+        .query_opt(
+            "SELECT batch, sent, seed_table, seed_after FROM team_joins WHERE join_id = $1",
+            &[&join],
+        )
+        .await?
+        .map(|r| Ledger {
+            batch: r.get(0),
+            sent: r.get(1),
+            next: Position {
+                table: r.get(2),
+                after: r.get(3),
+            },
+        }))
 }
 
 /// A committed change as a cache reads it.

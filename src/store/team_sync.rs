@@ -23,23 +23,38 @@ pub type Row = Map<String, Value>;
 #[derive(Debug, Clone, Default)]
 pub struct Schema {
     columns: HashMap<&'static str, Vec<String>>,
+    /// The primary key's columns, in key order (empty: the table has none declared).
+    keys: HashMap<&'static str, Vec<String>>,
 }
 
 impl Schema {
     pub fn read(conn: &Connection) -> Result<Schema> {
         let mut columns = HashMap::new();
+        let mut keys = HashMap::new();
         for spec in SYNCED {
             let mut stmt = conn.prepare(&format!("PRAGMA main.table_info({})", spec.table))?;
-            let names = stmt
-                .query_map([], |r| r.get::<_, String>(1))?
+            let info = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(5)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            columns.insert(spec.table, names);
+            let mut pk: Vec<(i64, String)> = info
+                .iter()
+                .filter(|(_, at)| *at > 0)
+                .map(|(name, at)| (*at, name.clone()))
+                .collect();
+            pk.sort();
+            keys.insert(spec.table, pk.into_iter().map(|(_, name)| name).collect());
+            columns.insert(spec.table, info.into_iter().map(|(name, _)| name).collect());
         }
-        Ok(Schema { columns })
+        Ok(Schema { columns, keys })
     }
 
-    fn of(&self, table: &str) -> &[String] {
+    pub(super) fn of(&self, table: &str) -> &[String] {
         self.columns.get(table).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The columns that order `table`'s rows for a chunked upload: its primary key.
+    pub(super) fn key_of(&self, table: &str) -> &[String] {
+        self.keys.get(table).map(Vec::as_slice).unwrap_or(&[])
     }
 
     fn has_id(&self, table: &str) -> bool {
@@ -54,7 +69,7 @@ impl Schema {
     }
 }
 
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -109,35 +124,6 @@ pub fn joined(conn: &Connection) -> Result<bool> {
         .is_some())
 }
 
-/// On joining a team, every row the cache already holds is pending once, in table order
-/// (so references meet rows already sent), and the cache starts following at 0.
-pub fn seed(conn: &mut Connection, schema: &Schema) -> Result<usize> {
-    let tx = conn.transaction()?;
-    let mut rows = 0;
-    for spec in SYNCED {
-        let all = schema.of(spec.table);
-        if all.is_empty() {
-            continue;
-        }
-        let pairs: Vec<String> = all
-            .iter()
-            .map(|c| format!("'{}', {}", c.replace('\'', "''"), quote(c)))
-            .collect();
-        rows += tx.execute(
-            &format!(
-                "INSERT INTO team_pending (tbl, old, new)
-                 SELECT '{t}', NULL, json_object({pairs}) FROM main.{t}",
-                t = spec.table,
-                pairs = pairs.join(", ")
-            ),
-            [],
-        )?;
-    }
-    set_last_seq(&tx, 0)?;
-    tx.commit()?;
-    Ok(rows)
-}
-
 /// A captured row change not yet in the team database.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
@@ -149,10 +135,23 @@ pub struct Pending {
 
 /// The oldest `limit` pending changes.
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<Pending>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, tbl, old, new FROM team_pending ORDER BY id LIMIT ?")?;
+    pending_in(conn, None, limit)
+}
+
+/// The oldest `limit` pending changes of `tables` (all tables: `None`).
+pub(super) fn pending_in(
+    conn: &Connection,
+    tables: Option<&[&str]>,
+    limit: usize,
+) -> Result<Vec<Pending>> {
+    let tables = tables.map(|t| serde_json::to_string(t).unwrap_or_default());
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, tbl, old, new FROM team_pending
+         WHERE ?1 IS NULL OR tbl IN (SELECT value FROM json_each(?1))
+         ORDER BY id LIMIT ?2",
+    )?;
     let rows = stmt
-        .query_map([limit as i64], |r| {
+        .query_map(params![tables, limit as i64], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -207,7 +206,7 @@ pub fn last_seq(conn: &Connection) -> Result<i64> {
         .unwrap_or(0))
 }
 
-fn set_last_seq(conn: &Connection, seq: i64) -> Result<()> {
+pub(super) fn set_last_seq(conn: &Connection, seq: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO team_follow (id, last_seq) VALUES (1, ?1)
          ON CONFLICT (id) DO UPDATE SET last_seq = ?1",
@@ -226,7 +225,7 @@ fn to_json(v: Sql) -> Value {
     }
 }
 
-fn to_sql(v: &Value) -> Sql {
+pub(super) fn to_sql(v: &Value) -> Sql {
     match v {
         Value::Null => Sql::Null,
         Value::Bool(b) => Sql::Integer(*b as i64),

@@ -68,6 +68,7 @@ pub fn check_rules(
     Ok(())
 }
 
+pub mod cluster;
 pub mod connect;
 pub mod lease;
 pub mod poll;

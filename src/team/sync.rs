@@ -7,21 +7,23 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use tokio_postgres::AsyncMessage;
 
 use super::connect::{reason, TeamDb, TeamError};
-use crate::store::team_pg::{self, TeamChange};
+use crate::store::team_join::{self, Ledger};
+use crate::store::team_pg::{self, Push, TeamChange};
 use crate::store::team_sync::{self, Incoming, Namer, Pending, Schema};
 use crate::store::team_tables::synced;
 use crate::store::WriterHandle;
 
-/// Changes sent to the team in one transaction.
-const PUSH_BATCH: usize = 500;
-/// Changes applied to the cache in one transaction.
+/// Rows sent to the team in one transaction (and read in one writer job): a key press's
+/// write waits at most one chunk, even while a big cache makes its first upload.
+pub const PUSH_CHUNK: usize = 2_000;
+/// Changes applied to the cache in one transaction (one writer job).
 const PULL_BATCH: i64 = 2_000;
 /// How often the engine says it is alive and looks for changes it was not woken for.
 const HEARTBEAT: Duration = Duration::from_secs(5);
@@ -123,14 +125,13 @@ impl Sync {
         accounts: Vec<String>,
         held: Arc<Held>,
     ) -> crate::store::Result<Sync> {
-        let schema = writer
-            .call(|conn| {
+        let fresh_id = format!("{}-{:016x}", who.machine, rand::random::<u64>());
+        let (schema, join) = writer
+            .call(move |conn| {
                 let schema = Schema::read(conn)?;
                 team_sync::install_capture(conn, &schema)?;
-                if !team_sync::joined(conn)? {
-                    team_sync::seed(conn, &schema)?;
-                }
-                Ok(schema)
+                let join = team_join::begin(conn, &fresh_id)?;
+                Ok((schema, join))
             })
             .await?;
         let (link_tx, link) = watch::channel(Link::Connecting);
@@ -144,6 +145,7 @@ impl Sync {
             accounts,
             held,
             schema: Arc::new(schema),
+            join: join.id,
             wake: wake.clone(),
             link: link_tx,
             followed: followed_tx,
@@ -181,6 +183,8 @@ struct Engine {
     accounts: Vec<String>,
     held: Arc<Held>,
     schema: Arc<Schema>,
+    /// This cache's name in the team's ledger of uploads.
+    join: String,
     wake: Arc<Notify>,
     link: watch::Sender<Link>,
     followed: watch::Sender<i64>,
@@ -250,12 +254,28 @@ impl Engine {
         team_pg::heartbeat(&client, &self.who.machine, &self.who.me, &self.accounts)
             .await
             .map_err(q)?;
+        self.catch_up(&client).await?;
         self.link.send_replace(Link::Online);
         self.record_link(true).await;
         let mut beat = tokio::time::interval(HEARTBEAT);
         loop {
-            self.push(&client).await?;
+            let more = self.push(&client).await?;
             self.pull(&client).await?;
+            if more {
+                // A long upload still says it is alive, and notices a lost link.
+                if beat.tick().now_or_never().is_some() {
+                    team_pg::heartbeat(&client, &self.who.machine, &self.who.me, &self.accounts)
+                        .await
+                        .map_err(q)?;
+                }
+                if let Ok(why) = closed.try_recv() {
+                    return Err(TeamError::Connect {
+                        at: self.db.at().to_string(),
+                        reason: why,
+                    });
+                }
+                continue;
+            }
             tokio::select! {
                 _ = notified.notified() => {}
                 _ = self.wake.notified() => {}
@@ -275,82 +295,91 @@ impl Engine {
         }
     }
 
-    /// Sends every pending change, a batch per transaction.
-    async fn push(&self, client: &tokio_postgres::Client) -> Result<(), TeamError> {
-        loop {
-            let schema = self.schema.clone();
-            let who = self.who.clone();
-            let held = self.held.clone();
-            let (batch, last) = self
-                .writer
-                .call(move |conn| {
-                    let pending = team_sync::pending(conn, PUSH_BATCH)?;
-                    let last = pending.last().map(|p| p.id);
-                    let namer = Namer {
-                        conn,
-                        schema: &schema,
-                        machine: &who.machine,
-                    };
-                    let mut out = Vec::new();
-                    for p in &pending {
-                        if let Some(change) = outgoing(&namer, &who, &held, p)? {
-                            out.push(change);
-                        }
-                    }
-                    Ok((out, last))
-                })
-                .await
-                .map_err(|e| TeamError::Query {
-                    at: "the cache".into(),
-                    reason: e.to_string(),
-                })?;
-            let Some(last) = last else { return Ok(()) };
-            if !batch.is_empty() {
-                self.send(client, &batch).await?;
-            }
-            self.writer
-                .call(move |conn| team_sync::drop_pending(conn, last))
-                .await
-                .map_err(|e| TeamError::Query {
-                    at: "the cache".into(),
-                    reason: e.to_string(),
-                })?;
+    /// Settles the chunk the team committed last if this cache never recorded it (the
+    /// process died, or the link was cut, in between), so it is not sent again. Refuses a
+    /// team database whose schema is older than this hark.
+    async fn catch_up(&self, client: &tokio_postgres::Client) -> Result<(), TeamError> {
+        let q = |e: tokio_postgres::Error| self.db.query_error(&e);
+        let version = team_pg::version(client).await.map_err(q)?;
+        if version < team_pg::PG_MIGRATIONS.len() as i64 {
+            return Err(TeamError::Query {
+                at: self.db.at().to_string(),
+                reason: format!(
+                    "its schema is version {version}, older than this hark's ({}): run `hark team init`",
+                    team_pg::PG_MIGRATIONS.len()
+                ),
+            });
         }
+        let ledger = team_pg::join_ledger(client, &self.join).await.map_err(q)?;
+        self.writer
+            .call(move |conn| team_join::catch_up(conn, ledger.as_ref()))
+            .await
+            .map_err(cache_error)?;
+        Ok(())
     }
 
+    /// Sends the next chunk of pending changes (and, while the cache makes its first
+    /// upload, of its rows) in one transaction. True when there may be more.
+    async fn push(&self, client: &tokio_postgres::Client) -> Result<bool, TeamError> {
+        let schema = self.schema.clone();
+        let who = self.who.clone();
+        let held = self.held.clone();
+        let (batch, ledger) = self
+            .writer
+            .call(move |conn| {
+                let tx = conn.transaction()?;
+                let from = team_join::state(&tx)?;
+                let chunk = team_join::next_chunk(&tx, &schema, PUSH_CHUNK)?;
+                if from.is_some_and(|from| chunk.is_empty(&from)) {
+                    return Ok((Vec::new(), None));
+                }
+                let namer = Namer {
+                    conn: &tx,
+                    schema: &schema,
+                    machine: &who.machine,
+                };
+                let mut out = Vec::new();
+                for p in &chunk.changes {
+                    if let Some(change) = outgoing(&namer, &who, &held, p)? {
+                        out.push(change);
+                    }
+                }
+                tx.commit()?;
+                Ok((out, Some(chunk.ledger)))
+            })
+            .await
+            .map_err(cache_error)?;
+        let Some(ledger) = ledger else {
+            return Ok(false);
+        };
+        self.send(client, &batch, &ledger).await?;
+        self.writer
+            .call(move |conn| team_join::settle(conn, &ledger))
+            .await
+            .map_err(cache_error)?;
+        Ok(true)
+    }
+
+    /// One chunk and its ledger, whole or not at all: a page of items and the cursor after
+    /// it reach the team together, and the ledger says the chunk is in.
     async fn send(
         &self,
         client: &tokio_postgres::Client,
-        batch: &[Outgoing],
+        batch: &[Push],
+        ledger: &Ledger,
     ) -> Result<(), TeamError> {
         let q = |e: tokio_postgres::Error| self.db.query_error(&e);
-        // A batch commits whole or not at all: a page of items and the cursor after it
-        // reach the team together.
-        let mut client_tx = client.simple_query("BEGIN").await.map(|_| ()).map_err(q);
-        if client_tx.is_ok() {
-            for change in batch {
-                if let Err(e) = team_pg::push(
-                    client,
-                    &change.tbl,
-                    &change.key,
-                    &change.old,
-                    &change.new,
-                    change.deleted,
-                    &self.who.me,
-                    &self.who.machine,
-                )
-                .await
-                {
-                    client_tx = Err(q(e));
-                    break;
-                }
-            }
+        client.simple_query("BEGIN").await.map_err(q)?;
+        let sent = async {
+            team_pg::push_all(client, batch, &self.who.me, &self.who.machine).await?;
+            team_pg::record_join(client, &self.join, &self.who.machine, ledger).await
         }
-        match client_tx {
+        .await;
+        match sent {
             Ok(()) => client.simple_query("COMMIT").await.map(|_| ()).map_err(q),
             Err(e) => {
                 let _ = client.simple_query("ROLLBACK").await;
-                Err(e)
+                Err(q(e))
             }
         }
     }
@@ -376,15 +405,19 @@ impl Engine {
             self.writer
                 .call(move |conn| team_sync::apply(conn, &schema, &machine, &incoming))
                 .await
-                .map_err(|e| TeamError::Query {
-                    at: "the cache".into(),
-                    reason: e.to_string(),
-                })?;
+                .map_err(cache_error)?;
             self.followed.send_replace(last);
             if !full {
                 return Ok(());
             }
         }
+    }
+}
+
+fn cache_error(e: crate::store::Error) -> TeamError {
+    TeamError::Query {
+        at: "the cache".into(),
+        reason: e.to_string(),
     }
 }
 
@@ -396,16 +429,6 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// One change as `team_push` takes it.
-#[derive(Debug, Clone)]
-struct Outgoing {
-    tbl: String,
-    key: String,
-    old: String,
-    new: String,
-    deleted: bool,
-}
-
 /// A captured change in the team's terms; `None` when it is not the team's (a DM kept
 /// local, a row whose references cannot be named, nothing shared changed).
 fn outgoing(
@@ -413,7 +436,7 @@ fn outgoing(
     who: &Identity,
     held: &Held,
     pending: &Pending,
-) -> crate::store::Result<Option<Outgoing>> {
+) -> crate::store::Result<Option<Push>> {
     let Some(spec) = synced(&pending.tbl) else {
         return Ok(None);
     };
@@ -455,7 +478,7 @@ fn outgoing(
             return Ok(None);
         }
     }
-    Ok(Some(Outgoing {
+    Ok(Some(Push {
         tbl: spec.table.to_string(),
         key,
         old: Value::Object(old).to_string(),

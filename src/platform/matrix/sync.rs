@@ -60,7 +60,8 @@ pub async fn fetch(c: &MatrixConnector, since: Option<&str>) -> Result<FetchPage
     if c.crypto_dir.is_some() {
         // Before the sync: its to-device keys must reach the process that holds the
         // account's encryption keys, never one that would drop them.
-        c.crypto().await?;
+        // Keys that cannot be used (no device, a broken store) are said per event later.
+        let _usable = c.crypto().await?;
     }
     let sync = c.client.get("sync", "/v3/sync", &query).await?;
     let next = sync["next_batch"]
