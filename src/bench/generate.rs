@@ -1,6 +1,8 @@
 //! `hark bench generate`: a realistic large cache built through the same store code the
 //! pollers use — several accounts, a year of timestamps with a daily and weekly rhythm,
-//! threads, a long tail of authors, states, tags, escalations, outbox history.
+//! threads, a long tail of authors, states, tags, escalations, outbox history. The items'
+//! indexes and search indexes are built once every row is in (the schema ends as a
+//! migrated cache's).
 
 use std::path::Path;
 use std::time::Instant;
@@ -83,6 +85,9 @@ pub fn generate(path: &Path, count: usize, seed: u64) -> anyhow::Result<Generate
             handle.call_blocking(move |c| ingest::ensure_account(c, name, platform, "@brand"))?,
         );
     }
+    // Rows first, indexes after: each index is then built once from sorted rows and the
+    // search indexes are filled in one pass, instead of kept in step row by row.
+    let deferred = handle.call_blocking(|c| crate::store::bench::defer_indexes(c))?;
     let mut times: Vec<UnixTime> = (0..count).map(|_| timestamp(&mut rng, now)).collect();
     times.sort_unstable();
     // Long tail: author n is picked with weight ~ 1/n.
@@ -154,6 +159,7 @@ pub fn generate(path: &Path, count: usize, seed: u64) -> anyhow::Result<Generate
     let ingested = started.elapsed();
     handle.call_blocking(move |c| {
         crate::store::bench::age_the_workload(c, now, seed)?;
+        crate::store::bench::restore_indexes(c, deferred)?;
         c.pragma_update(None, "synchronous", "NORMAL")?;
         c.pragma_update(None, "journal_mode", "WAL")?;
         Ok(())

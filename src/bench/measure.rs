@@ -241,10 +241,11 @@ pub fn report(data_dir: &Path) -> anyhow::Result<Vec<Figure>> {
 /// The budget is 1 s on the 1M-item cache and 3 s on a 10M-item one (a week of
 /// ~190k items); a cache of 5M items or more is measured against the larger budget.
 fn weekly_report(path: &Path, total: u64) -> anyhow::Result<Vec<Figure>> {
+    // Both targets are printed, the one this cache is held to first.
     let (budget, limit) = if total >= 5_000_000 {
-        ("< 3 s", Duration::from_secs(3))
+        ("< 3 s at 10M items (< 1 s at 1M)", Duration::from_secs(3))
     } else {
-        ("< 1 s", Duration::from_secs(1))
+        ("< 1 s at 1M items (< 3 s at 10M)", Duration::from_secs(1))
     };
     let conn = crate::store::report::open(path)?;
     let wall = crate::report::Options {

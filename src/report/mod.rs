@@ -130,17 +130,34 @@ pub fn compute(conn: &Connection, opts: &Options) -> anyhow::Result<ReportData> 
         target: opts.target_secs,
         clock: opts.clock.clone(),
     };
-    let sections = Sections {
-        volume: volume::compute(&ctx),
-        responsiveness: response::compute(&ctx)?,
-        sentiment: sentiment::compute(&ctx)?,
-        by_language: languages::compute(&ctx),
-        escalations: escalations::compute(&ctx)?,
-        recurring: terms::compute(&ctx)?,
-        moderation: moderation::compute(&ctx)?,
-        tags: tags::compute(&ctx)?,
-        people: people::compute(&ctx)?,
-    };
+    // Recurring problems is mostly splitting text into words, the other sections mostly
+    // reading the cache: the one runs on its own thread while the others query.
+    let (this, names, history) = (&ctx.this, &ctx.names, &ctx.history);
+    let sections = std::thread::scope(|scope| -> anyhow::Result<Sections> {
+        let ranked = scope.spawn(move || terms::rank(this, names, history));
+        let volume = volume::compute(&ctx);
+        let responsiveness = response::compute(&ctx)?;
+        let sentiment = sentiment::compute(&ctx)?;
+        let by_language = languages::compute(&ctx);
+        let escalations = escalations::compute(&ctx)?;
+        let moderation = moderation::compute(&ctx)?;
+        let tags = tags::compute(&ctx)?;
+        let people = people::compute(&ctx)?;
+        let ranked = ranked
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        Ok(Sections {
+            volume,
+            responsiveness,
+            sentiment,
+            by_language,
+            escalations,
+            recurring: terms::name(ranked, &ctx)?,
+            moderation,
+            tags,
+            people,
+        })
+    })?;
     Ok(ReportData {
         brand: opts.brand.clone(),
         summary: summary::compute(&sections, &Wording::of(&ctx.period)),

@@ -2,7 +2,7 @@
 //! and new voices (authors whose first item is in this period).
 
 use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use serde::Serialize;
@@ -63,14 +63,19 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<People> {
     };
     let advocates = named.top(&people, |c| c.positive, TOP)?;
     let detractors = named.top(&people, |c| c.negative, TOP)?;
-    // New voices: authors with nothing before the period; one look per author.
+    // New voices: authors with nothing before the period; one look per author, in id
+    // order, so the lookups walk the author index forwards and reuse its pages.
+    let mut authors: Vec<i64> = people.keys().copied().collect();
+    authors.sort_unstable();
     let mut new_ids: Vec<i64> = Vec::new();
-    for &id in people.keys() {
+    for id in authors {
         if !crate::store::report::wrote_before(ctx.conn, id, ctx.period.start)? {
             new_ids.push(id);
         }
     }
-    let before: HashSet<i64> = ctx.before.rows.iter().map(|i| i.author_id).collect();
+    let mut before: Vec<i64> = ctx.before.rows.iter().map(|i| i.author_id).collect();
+    before.sort_unstable();
+    before.dedup();
     let mut new_voices_previous = 0;
     for &id in &before {
         if !crate::store::report::wrote_before(ctx.conn, id, ctx.prev.start)? {

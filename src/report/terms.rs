@@ -13,9 +13,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::stopwords::is_stopword;
+use super::stopwords::Stopwords;
 use super::{md, Ctx};
-use crate::store::report::{Item, Text};
+use crate::store::report::{Items, Names, Text};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Term {
@@ -52,14 +52,62 @@ pub fn score(now: u64, n_now: u64, before: u64, n_before: u64) -> f64 {
 
 /// Lower-case words of three letters or more, without handles, links and numbers.
 pub fn words(body: &str) -> Vec<String> {
-    body.split_whitespace()
-        .filter(|w| !w.starts_with('@') && !w.starts_with("http") && !w.starts_with('#'))
-        .flat_map(|w| {
-            w.split(|c: char| !(c.is_alphanumeric() || c == '\''))
-                .map(|p| p.trim_matches('\'').to_lowercase())
-        })
-        .filter(|w| w.chars().count() >= 3 && !w.chars().all(|c| c.is_ascii_digit()))
-        .collect()
+    let mut split = Words::default();
+    split.read(body);
+    split.iter().map(str::to_string).collect()
+}
+
+/// The words of one text (see [`words`]) in one buffer: weeks of history are split
+/// into words, and a string per word would be most of that work.
+#[derive(Default)]
+struct Words {
+    text: String,
+    spans: Vec<std::ops::Range<usize>>,
+}
+
+impl Words {
+    fn read(&mut self, body: &str) {
+        self.text.clear();
+        self.spans.clear();
+        let words = body
+            .split_whitespace()
+            .filter(|w| !w.starts_with('@') && !w.starts_with("http") && !w.starts_with('#'))
+            .flat_map(|w| w.split(|c: char| !(c.is_alphanumeric() || c == '\'')));
+        for part in words {
+            let part = part.trim_matches('\'');
+            let start = self.text.len();
+            if part.is_ascii() {
+                self.text.push_str(part);
+                self.text[start..].make_ascii_lowercase();
+            } else {
+                self.text.push_str(&part.to_lowercase());
+            }
+            let word = &self.text[start..];
+            // Lower case can change the length outside ASCII, so the rule reads the result.
+            let long = if word.is_ascii() {
+                word.len() >= 3
+            } else {
+                word.chars().count() >= 3
+            };
+            if long && !word.bytes().all(|b| b.is_ascii_digit()) {
+                self.spans.push(start..self.text.len());
+            } else {
+                self.text.truncate(start);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn get(&self, n: usize) -> &str {
+        &self.text[self.spans[n].clone()]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.spans.iter().map(|s| &self.text[s.clone()])
+    }
 }
 
 /// The distinct terms (words and adjacent-word phrases) of one item written in `lang`
@@ -70,12 +118,19 @@ pub fn terms(body: &str, lang: Option<&str>) -> BTreeSet<String> {
 
 /// [`terms`] as a sorted vector (cheaper to build and search than a set).
 fn term_list(body: &str, lang: Option<&str>) -> Vec<String> {
-    let words = words(body);
-    let keep = |w: &str| !is_stopword(w, lang);
-    let mut out: Vec<String> = words.iter().filter(|w| keep(w)).cloned().collect();
-    for pair in words.windows(2) {
-        if keep(&pair[0]) && keep(&pair[1]) {
-            out.push(format!("{} {}", pair[0], pair[1]));
+    let mut words = Words::default();
+    words.read(body);
+    let stop = Stopwords::of(lang);
+    let keep: Vec<bool> = words.iter().map(|w| !stop.contains(w)).collect();
+    let mut out: Vec<String> = words
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(w, _)| w.to_string())
+        .collect();
+    for n in 1..words.len() {
+        if keep[n - 1] && keep[n] {
+            out.push(format!("{} {}", words.get(n - 1), words.get(n)));
         }
     }
     out.sort_unstable();
@@ -87,7 +142,9 @@ fn term_list(body: &str, lang: Option<&str>) -> Vec<String> {
 /// candidates are looked up, so weeks of history build no large table, and a text's
 /// phrases are built in one buffer, not one string each). Terms no text carries are absent.
 fn history_counts(texts: &[Text], wanted: &BTreeMap<String, u64>) -> HashMap<String, u64> {
-    let index: HashMap<&str, usize> = wanted
+    // foldhash: fast on short words, and seeded per process, so terms chosen by posters
+    // cannot be made to collide.
+    let index: foldhash::HashMap<&str, usize> = wanted
         .keys()
         .enumerate()
         .map(|(i, term)| (term.as_str(), i))
@@ -120,25 +177,25 @@ fn history_counts(texts: &[Text], wanted: &BTreeMap<String, u64>) -> HashMap<Str
 }
 
 /// [`history_counts`] over some of the texts: a count per term of `index`.
-fn count_part(texts: &[Text], index: &HashMap<&str, usize>) -> Vec<u64> {
+fn count_part(texts: &[Text], index: &foldhash::HashMap<&str, usize>) -> Vec<u64> {
     let mut counts = vec![0u64; index.len()];
-    let (mut found, mut pair) = (Vec::<usize>::new(), String::new());
+    let (mut found, mut pair, mut words) = (Vec::<usize>::new(), String::new(), Words::default());
+    let mut keep = Vec::<bool>::new();
     for text in texts {
-        let words = words(&crate::sanitize::inert(&text.raw));
-        let keep: Vec<bool> = words
-            .iter()
-            .map(|w| !is_stopword(w, text.lang.as_deref()))
-            .collect();
+        words.read(&crate::sanitize::inert(&text.raw));
+        keep.clear();
+        let stop = Stopwords::of(text.lang.as_deref());
+        keep.extend(words.iter().map(|w| !stop.contains(w)));
         found.clear();
         for (w, _) in words.iter().zip(&keep).filter(|(_, k)| **k) {
-            found.extend(index.get(w.as_str()));
+            found.extend(index.get(w));
         }
-        for (n, pair_words) in words.windows(2).enumerate() {
-            if keep[n] && keep[n + 1] {
+        for n in 1..words.len() {
+            if keep[n - 1] && keep[n] {
                 pair.clear();
-                pair.push_str(&pair_words[0]);
+                pair.push_str(words.get(n - 1));
                 pair.push(' ');
-                pair.push_str(&pair_words[1]);
+                pair.push_str(words.get(n));
                 found.extend(index.get(pair.as_str()));
             }
         }
@@ -153,28 +210,49 @@ fn count_part(texts: &[Text], index: &HashMap<&str, usize>) -> Vec<u64> {
 }
 
 pub fn compute(ctx: &Ctx) -> rusqlite::Result<Recurring> {
+    name(rank(&ctx.this, &ctx.names, &ctx.history), ctx)
+}
+
+/// Recurring problems before their examples are named: counted from the loaded rows
+/// alone, with no connection, so it runs on its own thread while the other sections
+/// query the cache.
+#[derive(Debug)]
+pub struct Ranked {
+    negative_items: u64,
+    negative_before: u64,
+    terms: Vec<RankedTerm>,
+}
+
+#[derive(Debug)]
+struct RankedTerm {
+    term: String,
+    items: u64,
+    before: u64,
+    new: bool,
+    /// The first negative item that carries it: a position in `Items::negative`.
+    example: Option<usize>,
+}
+
+/// The terms of this period's negative items that recur more than in `history`.
+pub fn rank(this: &Items, names: &Names, history: &[Text]) -> Ranked {
     // Each negative item's terms, once.
-    let now: Vec<(&Item, &str, Vec<String>)> = ctx
-        .this
+    let now: Vec<Vec<String>> = this
         .negative
         .iter()
-        .map(|(at, body)| {
-            let item = &ctx.this.rows[*at];
-            (item, body.as_str(), term_list(body, ctx.names.lang(item)))
-        })
+        .map(|(at, body)| term_list(body, names.lang(&this.rows[*at])))
         .collect();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     {
         let mut by_term: HashMap<&str, u64> = HashMap::new();
-        for (_, _, terms) in &now {
+        for terms in &now {
             for term in terms {
                 *by_term.entry(term.as_str()).or_insert(0) += 1;
             }
         }
         counts.extend(by_term.into_iter().map(|(t, n)| (t.to_string(), n)));
     }
-    let previous = history_counts(&ctx.history, &counts);
-    let (n_now, n_before) = (now.len() as u64, ctx.history.len() as u64);
+    let previous = history_counts(history, &counts);
+    let (n_now, n_before) = (now.len() as u64, history.len() as u64);
     let mut scored: Vec<(f64, &String, u64)> = counts
         .iter()
         .filter(|(_, &c)| c >= MIN_ITEMS)
@@ -197,27 +275,48 @@ pub fn compute(ctx: &Ctx) -> rusqlite::Result<Recurring> {
                 .any(|(p, pc)| pc == c && p.split(' ').any(|w| w == t.as_str()))
     });
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.2.cmp(&a.2)).then(a.1.cmp(b.1)));
-    let mut terms = Vec::new();
-    for (_, term, c) in scored.into_iter().take(MAX_TERMS) {
-        // The first negative item that carries it, with its author's handle.
-        let example = match now.iter().find(|(_, _, t)| t.binary_search(term).is_ok()) {
-            Some((item, body, _)) => {
+    let terms = scored
+        .into_iter()
+        .take(MAX_TERMS)
+        .map(|(_, term, c)| RankedTerm {
+            term: term.clone(),
+            items: c,
+            before: previous.get(term).copied().unwrap_or(0),
+            new: !previous.contains_key(term),
+            example: now.iter().position(|t| t.binary_search(term).is_ok()),
+        })
+        .collect();
+    Ranked {
+        negative_items: n_now,
+        negative_before: n_before,
+        terms,
+    }
+}
+
+/// Names each term's example with its author's handle (one lookup per term shown).
+pub fn name(ranked: Ranked, ctx: &Ctx) -> rusqlite::Result<Recurring> {
+    let mut terms = Vec::with_capacity(ranked.terms.len());
+    for t in ranked.terms {
+        let example = match t.example {
+            Some(at) => {
+                let (row, body) = &ctx.this.negative[at];
+                let item = &ctx.this.rows[*row];
                 let author = crate::store::report::handle(ctx.conn, item.author_id)?;
                 format!("{}: {}", author.unwrap_or_default(), body)
             }
             None => String::new(),
         };
         terms.push(Term {
-            term: term.clone(),
-            items: c,
-            before: previous.get(term).copied().unwrap_or(0),
-            new: !previous.contains_key(term),
+            term: t.term,
+            items: t.items,
+            before: t.before,
+            new: t.new,
             example,
         });
     }
     Ok(Recurring {
-        negative_items: now.len() as u64,
-        negative_before: n_before,
+        negative_items: ranked.negative_items,
+        negative_before: ranked.negative_before,
         terms,
     })
 }

@@ -106,6 +106,86 @@ pub fn age_the_workload(conn: &mut Connection, now: UnixTime, seed: u64) -> Resu
     Ok(())
 }
 
+/// The items' indexes and the triggers that feed the full-text indexes, set aside while
+/// a generated cache is loaded: a B-tree built once from every row, and a search index
+/// filled in one pass, cost a fraction of keeping them in step row by row.
+#[derive(Debug)]
+pub struct Deferred {
+    /// The `CREATE` statements as the schema holds them, to run again unchanged.
+    indexes: Vec<String>,
+    triggers: Vec<String>,
+}
+
+/// The triggers that keep the two search indexes in step, set aside by [`defer_indexes`]:
+/// all of them, since an update or a delete of a row the index never saw breaks it.
+const SEARCH_TRIGGERS: &[&str] = &[
+    "items_fts_insert",
+    "items_fts_update",
+    "items_fts_delete",
+    "authors_trigram_insert",
+    "authors_trigram_update",
+    "authors_trigram_delete",
+];
+
+/// What those triggers would have written row by row, in one pass (migration 018's and
+/// 021's own fills).
+const SEARCH_FILLS: &[&str] = &[
+    "INSERT INTO items_fts (rowid, body, author)
+     SELECT i.id, i.body, a.handle || ' ' || a.display_name
+     FROM items i JOIN authors a ON a.id = i.author_id",
+    "INSERT INTO authors_trigram (authors_trigram) VALUES ('rebuild')",
+];
+
+/// Drops the items' own indexes (not the UNIQUE constraint's, which ingest reads) and
+/// the search indexes' triggers of a cache that holds no items yet.
+pub fn defer_indexes(conn: &Connection) -> Result<Deferred> {
+    let items: i64 = conn.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?;
+    if items > 0 {
+        return Err(crate::store::Error::Invalid(
+            "indexes are only set aside on an empty cache".into(),
+        ));
+    }
+    let mut stmt = conn.prepare(
+        "SELECT type, name, sql FROM sqlite_master
+         WHERE sql IS NOT NULL AND ((type = 'index' AND tbl_name = 'items') OR type = 'trigger')
+         ORDER BY name",
+    )?;
+    let rows: Vec<(String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut deferred = Deferred {
+        indexes: Vec::new(),
+        triggers: Vec::new(),
+    };
+    for (kind, name, sql) in rows {
+        if kind == "index" {
+            conn.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            deferred.indexes.push(sql);
+        } else if SEARCH_TRIGGERS.contains(&name.as_str()) {
+            conn.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+            deferred.triggers.push(sql);
+        }
+    }
+    Ok(deferred)
+}
+
+/// Builds the set-aside indexes, fills the full-text indexes from the rows and puts the
+/// triggers back: the schema is then exactly as before [`defer_indexes`].
+pub fn restore_indexes(conn: &mut Connection, deferred: Deferred) -> Result<()> {
+    let tx = conn.transaction()?;
+    for sql in &deferred.indexes {
+        tx.execute_batch(sql)?;
+    }
+    for fill in SEARCH_FILLS {
+        tx.execute_batch(fill)?;
+    }
+    for sql in &deferred.triggers {
+        tx.execute_batch(sql)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Rebuilds the full-text index exactly as migration 018 does (the migration runs again:
 /// its other statements leave what exists alone), with stemming or (for the comparison)
 /// with the tokenizer of before; returns how many items it indexed.

@@ -227,14 +227,15 @@ pub struct Text {
 }
 
 /// The negative items created in [start, end), oldest first: only what recurring problems
-/// read, so weeks of history cost no joins and no response-time lookups.
+/// read, so weeks of history cost no joins and no response-time lookups, through the
+/// index of negative items only (`items_negative_by_time`).
 pub fn negative_texts(
     conn: &Connection,
     start: UnixTime,
     end: UnixTime,
 ) -> rusqlite::Result<Vec<Text>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT i.body, i.lang FROM items i
+        "SELECT i.body, i.lang FROM items i INDEXED BY items_negative_by_time
          WHERE i.created_at >= ?1 AND i.created_at < ?2 AND i.kind != 'post'
            AND coalesce(i.sentiment_manual, i.sentiment_label_auto) = 'negative'
          ORDER BY i.created_at, i.id",
