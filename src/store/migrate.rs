@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/021_author_trigram.sql"),
     include_str!("migrations/022_team_sync.sql"),
     include_str!("migrations/023_team_link.sql"),
+    include_str!("migrations/030_search_prefix.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -1275,6 +1275,7 @@ mod tests {
                     offset: 0,
                     total,
                     focus: 0,
+                    counting: false,
                 },
             }),
         );
