@@ -53,7 +53,7 @@ fn a_generated_cache_has_the_migrated_schema_and_a_complete_search_index() {
     let words = ["coffee", "app", "refund", "user12", "\"cold brew\""];
     let before: Vec<Vec<i64>> = words.iter().map(|w| by_search(&conn, w)).collect();
     assert!(before.iter().all(|found| !found.is_empty()), "{before:?}");
-    hark::store::bench::rebuild_search_index(&mut conn, true).unwrap();
+    hark::store::bench::rebuild_search_index(&mut conn, true, true).unwrap();
     let after: Vec<Vec<i64>> = words.iter().map(|w| by_search(&conn, w)).collect();
     assert_eq!(before, after);
     // The author search holds every author.

@@ -102,6 +102,8 @@ pub fn all(data_dir: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
     figures.push(ingest_ratio()?);
     figures.extend(super::detect::posts_per_second(200_000)?);
     writer.shutdown();
+    // Their own session and writer, once this one's is gone.
+    figures.extend(super::find::searches(&path)?);
     Ok(figures)
 }
 

@@ -186,21 +186,32 @@ pub fn restore_indexes(conn: &mut Connection, deferred: Deferred) -> Result<()> 
     Ok(())
 }
 
-/// Rebuilds the full-text index exactly as migration 018 does (the migration runs again:
-/// its other statements leave what exists alone), with stemming or (for the comparison)
-/// with the tokenizer of before; returns how many items it indexed.
-pub fn rebuild_search_index(conn: &mut Connection, stemming: bool) -> Result<u64> {
-    let migration = include_str!("migrations/018_search_stemming.sql");
-    let sql = if stemming {
-        migration.to_string()
-    } else {
-        migration.replace("'porter unicode61", "'unicode61")
-    };
+/// Rebuilds the full-text index exactly as migration 027 does, or (for the comparison)
+/// without its prefix index and with or without stemming as before it; returns how many
+/// items it indexed.
+pub fn rebuild_search_index(conn: &mut Connection, stemming: bool, prefix: bool) -> Result<u64> {
+    let mut sql = include_str!("migrations/027_search_prefix.sql").to_string();
+    if !stemming {
+        sql = sql.replace("'porter unicode61", "'unicode61");
+    }
+    if !prefix {
+        sql = sql.replace(",\n    prefix = '2 3'", "");
+    }
     let tx = conn.transaction()?;
     tx.execute_batch(&sql)?;
     let indexed: i64 = tx.query_row("SELECT count(*) FROM items_fts", [], |r| r.get(0))?;
     tx.commit()?;
     Ok(indexed as u64)
+}
+
+/// Whether the full-text index keeps prefix postings (migration 027).
+pub fn has_prefix_index(conn: &Connection) -> Result<bool> {
+    let sql: String = conn.query_row(
+        "SELECT sql FROM sqlite_master WHERE name = 'items_fts'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(sql.contains("prefix"))
 }
 
 /// Bytes of the cache in use (freed pages left out, so a rebuilt index is measured

@@ -7,6 +7,7 @@
 pub mod answered;
 pub mod aside;
 pub mod bench;
+pub mod budget;
 pub mod change;
 pub mod chat_rooms;
 pub mod check;

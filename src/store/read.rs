@@ -12,6 +12,9 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 use super::{Result, View};
 use crate::domain::{ItemId, ItemKind, ItemState, SentimentLabel, Severity, UnixTime};
 
+mod search_time;
+mod sla_order;
+
 /// Prepared statements a reader keeps (views x directions x anchors, the detail's, ...).
 const STATEMENT_CACHE: usize = 96;
 
@@ -22,7 +25,8 @@ const DENSE_TAG_FACTOR: i64 = 24;
 /// How a row compares with a key it comes before in the list.
 fn before_cmp(query: &ListQuery) -> &'static str {
     match query.sort {
-        Sort::Newest => ">",
+        // The SLA-due order is counted part by part, each in time (see `sla_order`).
+        Sort::Newest | Sort::SlaDue => ">",
         Sort::Oldest => "<",
     }
 }
@@ -34,6 +38,43 @@ const WINDOWS: [i64; 2] = [4_000, 64_000];
 
 /// A search counts its matches up to this many; beyond, the list says "10,000+".
 pub const SEARCH_COUNT_CAP: u64 = 10_000;
+
+/// Where a limited list's walk in time starts: at the anchor, or where the pattern's own
+/// `~d` range begins if that is further along (`~d >30d` starts thirty days back instead
+/// of finding nothing in the newest windows). Rows beyond the range are not the list's,
+/// so starting there changes no page; a minute of slack covers the clock moving between
+/// this and the condition's own bounds.
+fn start_at_time_range(
+    query: &ListQuery,
+    anchor: Option<PageKey>,
+    direction: Direction,
+) -> Option<PageKey> {
+    const SLACK: i64 = 60;
+    let Some(pattern) = &query.limit else {
+        return anchor;
+    };
+    let (from, until) = super::pattern::time_range(pattern, crate::domain::now());
+    match direction {
+        Direction::Older => {
+            let Some(until) = until else { return anchor };
+            let start = PageKey {
+                created_at: until.saturating_add(SLACK),
+                id: ItemId::MIN,
+                rank: 0,
+            };
+            Some(anchor.map_or(start, |a| a.min(start)))
+        }
+        Direction::Newer => {
+            let Some(from) = from else { return anchor };
+            let start = PageKey {
+                created_at: from.saturating_sub(SLACK),
+                id: ItemId::MAX,
+                rank: 0,
+            };
+            Some(anchor.map_or(start, |a| a.max(start)))
+        }
+    }
+}
 
 /// One row of the item list.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,8 +153,17 @@ impl ItemRow {
         PageKey {
             created_at: self.created_at,
             id: self.id,
+            rank: sla_order::rank_of(self.needs_reply, self.state),
         }
     }
+}
+
+/// A list's count as far as its budget let it go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count {
+    pub n: u64,
+    /// False: the budget ran out, there are at least `n`.
+    pub complete: bool,
 }
 
 /// A position in a list ordered newest first.
@@ -121,6 +171,9 @@ impl ItemRow {
 pub struct PageKey {
     pub created_at: UnixTime,
     pub id: ItemId,
+    /// The part of the SLA-due order the row is in (0: waiting for a first reply); the
+    /// time orders leave it aside.
+    pub rank: u8,
 }
 
 /// Which way a page goes from its anchor.
@@ -151,6 +204,9 @@ pub enum Sort {
     Newest,
     /// Oldest first: in Needs reply, the longest wait for a first answer first.
     Oldest,
+    /// What waits for a first reply, the first to break the SLA target first; then the
+    /// rest, newest first (see `sla_order`).
+    SlaDue,
 }
 
 impl Sort {
@@ -158,6 +214,7 @@ impl Sort {
         match self {
             Sort::Newest => "newest",
             Sort::Oldest => "oldest",
+            Sort::SlaDue => "sla-due",
         }
     }
 
@@ -165,7 +222,17 @@ impl Sort {
         match text {
             "newest" => Some(Sort::Newest),
             "oldest" => Some(Sort::Oldest),
+            "sla-due" => Some(Sort::SlaDue),
             _ => None,
+        }
+    }
+
+    /// As the list's title and the status line say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest first",
+            Sort::Oldest => "oldest first",
+            Sort::SlaDue => "SLA due first",
         }
     }
 }
@@ -430,10 +497,7 @@ impl Reader {
     /// Up to `limit` rows of `query` beyond `anchor` in `direction`, always returned
     /// newest first.
     ///
-    /// A view is ordered by (created_at, id). A search is ordered by id (arrival order)
-    /// and driven by the full-text index, whose postings are in id order: the first page
-    /// of a common word costs the same as that of a rare one. (Time order was tried: at
-    /// 1M items a common prefix such as `co` took seconds, every match being looked up.)
+    /// A list is ordered by (created_at, id), a search too (see [`search_time`]).
     pub fn page(
         &self,
         query: &ListQuery,
@@ -441,6 +505,9 @@ impl Reader {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<ItemRow>> {
+        if query.sort == Sort::SlaDue {
+            return self.sla_page(query, anchor, direction, limit);
+        }
         if query.sort == Sort::Oldest {
             // The list read upside down: further down is newer; rows come oldest first.
             let flipped = match direction {
@@ -496,22 +563,7 @@ impl Reader {
                 )
             }
             Some(search) => {
-                params.insert(0, Value::Text(search.clone()));
-                let anchor_sql = match anchor {
-                    Some(anchor) => {
-                        params.push(Value::Integer(anchor.id));
-                        format!("AND items_fts.rowid {cmp} ?")
-                    }
-                    None => String::new(),
-                };
-                format!(
-                    "SELECT {ROW_COLUMNS} FROM items_fts
-                         JOIN items i ON i.id = items_fts.rowid
-                         JOIN accounts acc ON acc.id = i.account_id
-                         JOIN authors au ON au.id = i.author_id
-                     WHERE items_fts MATCH ? AND {view_sql} {anchor_sql}
-                     ORDER BY items_fts.rowid {order} LIMIT ?"
-                )
+                return self.search_page(query, search, anchor, direction, limit);
             }
         };
         params.push(Value::Integer(limit as i64));
@@ -540,6 +592,7 @@ impl Reader {
         direction: Direction,
         limit: usize,
     ) -> Result<Vec<ItemRow>> {
+        let anchor = start_at_time_range(query, anchor, direction);
         let mut seen: Option<(i64, usize)> = None;
         for window in WINDOWS {
             // A larger window only where the matches met so far promise a full page in it:
@@ -671,6 +724,9 @@ impl Reader {
     /// How many items of `query` come before `key` in the list (newer than it, or older
     /// when the list is oldest first).
     pub fn count_newer(&self, query: &ListQuery, key: PageKey) -> Result<u64> {
+        if query.sort == Sort::SlaDue {
+            return self.sla_count_newer(query, key);
+        }
         self.count_where(query, Some(key))
     }
 
@@ -681,15 +737,13 @@ impl Reader {
         if query.limit.is_some() {
             return self.count_limited(query, newer_than);
         }
-        if let Some(search) = &query.search {
+        if let (Some(search), None) = (&query.search, newer_than) {
             let view_size = self.count(&ListQuery::view(query.view.clone()))?;
             let narrow = super::search::count_in_view(
                 &self.conn,
                 &query.view,
                 view_size,
                 search,
-                newer_than.map(|key| key.id),
-                query.sort == Sort::Oldest,
                 SEARCH_COUNT_CAP + 1,
             )?;
             if let Some(n) = narrow {
@@ -714,25 +768,44 @@ impl Reader {
                 params.insert(0, Value::Text(search.clone()));
                 let newer = match key {
                     Some(key) => {
-                        // A search lists in arrival order.
+                        params.push(Value::Integer(key.created_at));
                         params.push(Value::Integer(key.id));
-                        if query.sort == Sort::Oldest {
-                            "AND items_fts.rowid < ?"
-                        } else {
-                            "AND items_fts.rowid > ?"
-                        }
+                        format!("AND (i.created_at, i.id) {} (?, ?)", before_cmp(query))
                     }
-                    None => "",
+                    None => String::new(),
                 };
                 params.push(Value::Integer(SEARCH_COUNT_CAP as i64 + 1));
-                format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM items_fts JOIN items i ON i.id = items_fts.rowid
-                     WHERE items_fts MATCH ? AND {view_sql} {newer} LIMIT ?)"
-                )
+                // Stepped, not count(*): a budget cut leaves what was counted.
+                let sql = format!(
+                    "SELECT 1 FROM items_fts JOIN items i ON i.id = items_fts.rowid
+                     WHERE items_fts MATCH ? AND {view_sql} {newer} LIMIT ?"
+                );
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                return super::budget::count_rows(&mut stmt, params_from_iter(params));
             }
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_row(params_from_iter(params), |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// [`Reader::count`] within `budget`: a search's or a limit's count stopped where the
+    /// budget ran out is "at least" ([`Count::complete`] false), so a list shows its
+    /// first page without waiting on a count; the exact count is a request of its own.
+    pub fn count_within(&self, query: &ListQuery, budget: super::budget::Budget) -> Result<Count> {
+        if !query.capped() {
+            return Ok(Count {
+                n: self.count(query)?,
+                complete: true,
+            });
+        }
+        match super::budget::within(&self.conn, budget, || self.count(query)) {
+            Ok((n, cut)) => Ok(Count { n, complete: !cut }),
+            Err(super::Error::Sqlite(e)) if super::budget::interrupted(&e) => Ok(Count {
+                n: 0,
+                complete: false,
+            }),
+            Err(e) => Err(e),
+        }
     }
 
     /// A limited list's count: up to [`SEARCH_COUNT_CAP`] + 1 matches, or exactly how many
@@ -749,20 +822,17 @@ impl Reader {
         };
         let sql = match newer_than {
             Some(key) => {
-                let newer = if query.search.is_some() {
-                    // A search lists in arrival order.
-                    params.push(Value::Integer(key.id));
-                    format!("items_fts.rowid {} ?", before_cmp(query))
-                } else {
-                    params.push(Value::Integer(key.created_at));
-                    params.push(Value::Integer(key.id));
-                    format!("(i.created_at, i.id) {} (?, ?)", before_cmp(query))
-                };
+                params.push(Value::Integer(key.created_at));
+                params.push(Value::Integer(key.id));
+                let newer = format!("(i.created_at, i.id) {} (?, ?)", before_cmp(query));
                 format!("SELECT count(*) FROM {from} {condition} AND {newer}")
             }
             None => {
                 params.push(Value::Integer(SEARCH_COUNT_CAP as i64 + 1));
-                format!("SELECT count(*) FROM (SELECT 1 FROM {from} {condition} LIMIT ?)")
+                // Stepped, not count(*): a budget cut leaves what was counted.
+                let sql = format!("SELECT 1 FROM {from} {condition} LIMIT ?");
+                let mut stmt = self.conn.prepare_cached(&sql)?;
+                return super::budget::count_rows(&mut stmt, params_from_iter(params));
             }
         };
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -771,18 +841,21 @@ impl Reader {
 
     /// The ids of up to `limit` items of `query`, in list order (to mark them).
     pub fn ids(&self, query: &ListQuery, limit: usize) -> Result<Vec<ItemId>> {
+        if query.sort == Sort::SlaDue {
+            return self.sla_ids(query, limit);
+        }
         let (condition, mut params) = query.condition(false);
         let order = match query.sort {
-            Sort::Newest => "DESC",
+            Sort::Newest | Sort::SlaDue => "DESC",
             Sort::Oldest => "ASC",
         };
         let sql = match &query.search {
             Some(search) => {
                 params.insert(0, Value::Text(search.clone()));
                 format!(
-                    "SELECT i.id FROM items_fts JOIN items i ON i.id = items_fts.rowid
+                    "SELECT i.id FROM items_fts CROSS JOIN items i ON i.id = items_fts.rowid
                      WHERE items_fts MATCH ? AND {condition}
-                     ORDER BY items_fts.rowid {order} LIMIT ?"
+                     ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
                 )
             }
             None => format!(

@@ -408,7 +408,11 @@ fn on_loaded(model: &mut Model, response: Response, effects: &mut Vec<Effect>) {
         Response::Window { generation, result } => {
             let pending = super::moderation::pending(model);
             list_effect(effects, model.list.apply_window(generation, result));
+            list_effect(effects, model.list.exact_count());
             super::moderation::note_outcomes(model, &pending);
+        }
+        Response::Counted { generation, total } => {
+            list_effect(effects, model.list.apply_count(generation, total))
         }
         Response::Extended {
             generation,
@@ -1282,6 +1286,7 @@ mod tests {
                     offset: 0,
                     total: 1,
                     focus: 0,
+                    counting: false,
                 },
             }),
         );

@@ -94,6 +94,11 @@ pub enum Response {
         team_waiting: Option<usize>,
     },
     SavedCounts(Vec<(String, u64)>),
+    /// The exact count of a list whose window came with a count cut short.
+    Counted {
+        generation: u64,
+        total: usize,
+    },
     Ids {
         purpose: IdsFor,
         ids: Vec<ItemId>,
@@ -154,6 +159,10 @@ fn newest_of_each_kind(batch: Vec<Request>) -> Vec<Request> {
                         Request::List(ListRequest::Window { .. }),
                         Request::List(ListRequest::Window { .. })
                     )
+                    | (
+                        Request::List(ListRequest::Count { .. }),
+                        Request::List(ListRequest::Count { .. })
+                    )
             )
         });
         if !duplicate {
@@ -178,6 +187,10 @@ pub fn run(
         }) => Response::Window {
             generation,
             result: load_window(reader, &query, anchor)?,
+        },
+        Request::List(ListRequest::Count { generation, query }) => Response::Counted {
+            generation,
+            total: reader.count(&query)? as usize,
         },
         Request::List(ListRequest::Extend {
             generation,
@@ -273,19 +286,35 @@ pub fn run(
     })
 }
 
+/// How long a window's count may take before the list shows "at least" and asks for
+/// the exact count separately: the CM never waits on a count for the first page.
+pub const COUNT_BUDGET: crate::store::budget::Budget =
+    crate::store::budget::Budget::Time(std::time::Duration::from_millis(15));
+
 /// Loads the rows around `anchor` and works out their absolute position.
 pub fn load_window(
     reader: &Reader,
     query: &ListQuery,
     anchor: Anchor,
 ) -> crate::store::Result<WindowResult> {
-    let total = reader.count(query)? as usize;
+    // The bottom's position needs the whole count; elsewhere a count cut by its budget
+    // shows as "at least" until the exact one comes (`ListRequest::Count`).
+    let counted = match anchor {
+        Anchor::Bottom => crate::store::read::Count {
+            n: reader.count(query)?,
+            complete: true,
+        },
+        _ => reader.count_within(query, COUNT_BUDGET)?,
+    };
+    let total = counted.n as usize;
+    let counting = !counted.complete;
     Ok(match anchor {
         Anchor::Top => WindowResult {
             rows: reader.page(query, None, Direction::Older, WINDOW_AFTER)?,
             offset: 0,
             total,
             focus: 0,
+            counting,
         },
         Anchor::Bottom => {
             let rows = reader.page(query, None, Direction::Newer, WINDOW_AFTER)?;
@@ -294,17 +323,26 @@ pub fn load_window(
                 focus: rows.len().saturating_sub(1),
                 rows,
                 total,
+                counting,
             }
         }
         Anchor::At(key) => {
             let newer = reader.page(query, Some(key), Direction::Newer, WINDOW_BEFORE)?;
             // Just past the anchor, so the anchor item itself is the first older row.
+            use crate::store::read::Sort;
+            // The SLA-due order's first part is oldest first, its second newest first.
+            let oldest_first = match query.sort {
+                Sort::Newest => false,
+                Sort::Oldest => true,
+                Sort::SlaDue => key.rank == 0,
+            };
             let inclusive = PageKey {
-                created_at: key.created_at,
-                id: match query.sort {
-                    crate::store::read::Sort::Newest => key.id.saturating_add(1),
-                    crate::store::read::Sort::Oldest => key.id.saturating_sub(1),
+                id: if oldest_first {
+                    key.id.saturating_sub(1)
+                } else {
+                    key.id.saturating_add(1)
                 },
+                ..key
             };
             let older = reader.page(query, Some(inclusive), Direction::Older, WINDOW_AFTER)?;
             let focus = if older.is_empty() {
@@ -325,6 +363,7 @@ pub fn load_window(
                 offset,
                 total,
                 focus,
+                counting,
             }
         }
     })

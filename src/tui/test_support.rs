@@ -26,6 +26,7 @@ pub fn started_with(rows: Vec<ItemRow>) -> Model {
                 offset: 0,
                 total,
                 focus: 0,
+                counting: false,
             },
         }),
     );

@@ -96,6 +96,7 @@ pub fn answer_window(model: &mut Model, effects: &[Effect], rows: Vec<ItemRow>, 
                 offset: 0,
                 total,
                 focus: 0,
+                counting: false,
             },
         }),
     );

@@ -184,6 +184,45 @@ fn build(pattern: &Pattern, now: UnixTime, params: &mut Vec<Value>) -> String {
     }
 }
 
+/// The `[from, until)` time range every item `pattern` selects lies in at `now` (`None`
+/// is open): the `~d` bounds a list can start its walk in time at. Only what every match
+/// must satisfy bounds it: a `~d` in an AND, or one on every side of an OR.
+pub fn time_range(pattern: &Pattern, now: UnixTime) -> (Option<UnixTime>, Option<UnixTime>) {
+    match pattern {
+        Pattern::Field {
+            value: FieldValue::Time(spec),
+            ..
+        } => spec.bounds(now),
+        Pattern::And(parts) => parts.iter().fold((None, None), |(from, until), part| {
+            let (f, u) = time_range(part, now);
+            (from.max(f), tighter(until, u))
+        }),
+        Pattern::Or(parts) => {
+            let ranges: Vec<_> = parts.iter().map(|p| time_range(p, now)).collect();
+            let from = ranges
+                .iter()
+                .map(|r| r.0)
+                .collect::<Option<Vec<_>>>()
+                .and_then(|f| f.into_iter().min());
+            let until = ranges
+                .iter()
+                .map(|r| r.1)
+                .collect::<Option<Vec<_>>>()
+                .and_then(|u| u.into_iter().max());
+            (from, until)
+        }
+        Pattern::Not(_) | Pattern::Text(_) | Pattern::Field { .. } => (None, None),
+    }
+}
+
+/// The earlier of two upper bounds, `None` being none.
+fn tighter(a: Option<UnixTime>, b: Option<UnixTime>) -> Option<UnixTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Text this long or longer is found through the authors' trigram index; shorter text
 /// has no trigram and reads every author.
 const TRIGRAM: usize = 3;
@@ -447,6 +486,22 @@ mod tests {
     }
 
     #[test]
+    fn the_time_range_is_what_every_match_lies_in() {
+        let range = |text: &str| time_range(&parse(text).unwrap().unwrap(), NOW);
+        assert_eq!(range("~t bug ~d >30d"), (None, Some(NOW - 30 * DAY)));
+        assert_eq!(range("~d <2d ~s neg"), (Some(NOW - 2 * DAY + 1), None));
+        assert_eq!(
+            range("~d >1d ~d >3d ~d <5d"),
+            (Some(NOW - 5 * DAY + 1), Some(NOW - 3 * DAY))
+        );
+        assert_eq!(range("(~d >3d ~t a) | ~d >1d"), (None, Some(NOW - DAY)));
+        // A side without a bound, or a negation, bounds nothing.
+        assert_eq!(range("~d >3d | ~t a"), (None, None));
+        assert_eq!(range("!~d >3d"), (None, None));
+        assert_eq!(range("~t bug"), (None, None));
+    }
+
+    #[test]
     fn operators_combine_conditions() {
         let fx = fixture();
         assert_eq!(select(&fx, "~t bug ~s neg"), [1, 4]);
@@ -536,9 +591,12 @@ mod tests {
             search: crate::store::view::fts_query("refund"),
             ..query.clone()
         };
-        // `/refund` is a prefix while typing: "refunds" too; a search lists in arrival order.
+        // `/refund` is a prefix while typing: "refunds" too; a search lists in the view's
+        // order, newest first (x1 is half a day old, x4 a day; x4 arrived last).
         assert_eq!(reader.count(&searched).unwrap(), 2);
-        assert_eq!(external(reader.ids(&searched, 10).unwrap()), ["x4", "x1"]);
+        assert_eq!(external(reader.ids(&searched, 10).unwrap()), ["x1", "x4"]);
+        let page = reader.page(&searched, None, Direction::Older, 10).unwrap();
+        assert_eq!(external(page.iter().map(|r| r.id).collect()), ["x1", "x4"]);
         // In the Inbox the done and post items stay out.
         let inbox = ListQuery {
             limit: crate::store::pattern::parse("~p forum").unwrap(),
@@ -675,14 +733,14 @@ mod tests {
             assert_eq!(external(&window.rows), expected);
             assert_eq!(window.rows[window.focus].id, next[0].id);
         }
-        // A search keeps to arrival order, upside down (chirp's batch came first).
+        // A search is oldest first too, not in arrival order (chirp's batch came first).
         let query = ListQuery {
             sort: Sort::Oldest,
             search: crate::store::view::fts_query("cold | brew | refund"),
             ..ListQuery::view(crate::store::View::All)
         };
         let rows = reader.page(&query, None, Direction::Older, 10).unwrap();
-        assert_eq!(external(&rows), [3, 1, 5, 4]);
+        assert_eq!(external(&rows), [5, 3, 4, 1]);
     }
 
     #[test]
@@ -707,6 +765,11 @@ mod tests {
             ("~k mention", Sort::Newest),
             ("~k mention", Sort::Oldest),
             ("~a ana", Sort::Newest),
+            // The walk starts where the `~d` range does.
+            ("~k mention ~d >1d", Sort::Newest),
+            ("~k mention ~d >1d", Sort::Oldest),
+            ("~k comment ~d 2023-11-14..2023-11-14", Sort::Newest),
+            ("~k comment ~d 2023-11-14..2023-11-14", Sort::Oldest),
         ] {
             let query = ListQuery {
                 limit: crate::store::pattern::parse(text).unwrap(),
@@ -736,6 +799,256 @@ mod tests {
     }
 
     #[test]
+    fn a_search_pages_counts_and_marks_in_the_views_order_whatever_order_items_arrived() {
+        use crate::store::read::{Direction, ListQuery, PageKey, Sort};
+        let fx = fixture();
+        // 6,000 items whose arrival order is not their time order (a backfill), half of
+        // them coffee, one in 400 "rare"; some in the Inbox, some done.
+        fx.conn
+            .execute_batch(
+                "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 6000)
+                 INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at, state)
+                 SELECT 1, 'm' || k, 'comment', 1,
+                        CASE WHEN k % 400 = 1 THEN 'rare coffee ' ELSE '' END
+                          || CASE WHEN k % 2 = 0 THEN 'coffee ' || k ELSE 'tea ' || k END,
+                        1700000000 + (k * 7919) % 6000 / 3, 0,
+                        CASE WHEN k % 5 = 0 THEN 'done' ELSE 'new' END FROM n;",
+            )
+            .unwrap();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        for (view, words, sort) in [
+            (crate::store::View::All, "coffee", Sort::Newest),
+            (crate::store::View::All, "coffee", Sort::Oldest),
+            (crate::store::View::Inbox, "co", Sort::Newest),
+            (crate::store::View::All, "rare", Sort::Newest),
+            (crate::store::View::Inbox, "rare", Sort::Oldest),
+        ] {
+            let query = ListQuery {
+                search: crate::store::view::fts_query(words),
+                sort,
+                ..ListQuery::view(view.clone())
+            };
+            // What the list must be: every match by (time, id).
+            let mut expected: Vec<(i64, i64)> = {
+                let (sql, params) = view.condition();
+                let mut stmt = fx
+                    .conn
+                    .prepare(&format!(
+                        "SELECT i.created_at, i.id FROM items i WHERE {sql}
+                         AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)"
+                    ))
+                    .unwrap();
+                let mut all = params;
+                all.push(Value::Text(query.search.clone().unwrap()));
+                stmt.query_map(rusqlite::params_from_iter(all), |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+            };
+            expected.sort();
+            if sort == Sort::Newest {
+                expected.reverse();
+            }
+            let expected: Vec<i64> = expected.into_iter().map(|(_, id)| id).collect();
+            assert!(!expected.is_empty(), "{words}");
+            assert_eq!(
+                reader.ids(&query, 10_000).unwrap(),
+                expected,
+                "{words} {sort:?}"
+            );
+            let mut paged = Vec::new();
+            let mut anchor: Option<PageKey> = None;
+            loop {
+                let rows = reader.page(&query, anchor, Direction::Older, 40).unwrap();
+                let Some(last) = rows.last() else { break };
+                anchor = Some(last.key());
+                paged.extend(rows.iter().map(|r| r.id));
+            }
+            assert_eq!(paged, expected, "{view:?} {words} {sort:?}");
+            let bottom = reader.page(&query, None, Direction::Newer, 40).unwrap();
+            let bottom: Vec<i64> = bottom.iter().map(|r| r.id).collect();
+            assert_eq!(bottom, expected[expected.len().saturating_sub(40)..]);
+            // What lies above the tenth row, as a window deep in the list counts it.
+            if expected.len() > 10 {
+                let tenth = reader
+                    .page(&query, None, Direction::Older, 10)
+                    .unwrap()
+                    .pop()
+                    .unwrap();
+                assert_eq!(reader.count_newer(&query, tenth.key()).unwrap(), 9);
+            }
+        }
+    }
+
+    #[test]
+    fn sla_due_first_pages_counts_and_marks_the_waiting_items_oldest_first_then_the_rest() {
+        use crate::store::read::{Direction, ListQuery, PageKey, Sort};
+        let fx = fixture();
+        // 3,000 items: two in three wait for a reply, some of those already done or
+        // replied (they wait for nothing), times shuffled against arrival.
+        fx.conn
+            .execute_batch(
+                "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 3000)
+                 INSERT INTO items (account_id, external_id, kind, author_id, body, created_at,
+                                    fetched_at, state, needs_reply)
+                 SELECT 1, 'm' || k, CASE WHEN k % 4 = 0 THEN 'dm' ELSE 'comment' END, 1,
+                        'filler ' || k, 1700000000 + (k * 7919) % 3000 / 2, 0,
+                        CASE k % 7 WHEN 0 THEN 'done' WHEN 1 THEN 'replied' WHEN 2 THEN 'open'
+                                   ELSE 'new' END,
+                        k % 3 != 0 FROM n;",
+            )
+            .unwrap();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        for (view, limit) in [
+            (crate::store::View::Inbox, None),
+            (crate::store::View::All, None),
+            (crate::store::View::All, Some("~k dm")),
+            (crate::store::View::NeedsReply, None),
+        ] {
+            let query = ListQuery {
+                sort: Sort::SlaDue,
+                limit: limit.and_then(|l| crate::store::pattern::parse(l).unwrap()),
+                ..ListQuery::view(view.clone())
+            };
+            // What the list must be.
+            let (sql, params) = query_condition(&query);
+            let mut stmt = fx
+                .conn
+                .prepare(&format!(
+                    "SELECT i.id, i.needs_reply = 1 AND i.state IN ('new', 'open'), i.created_at
+                     FROM items i WHERE {sql}"
+                ))
+                .unwrap();
+            let mut all: Vec<(i64, bool, i64)> = stmt
+                .query_map(rusqlite::params_from_iter(params), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            all.sort_by_key(
+                |&(id, waiting, at)| {
+                    if waiting {
+                        (0, at, id)
+                    } else {
+                        (1, -at, -id)
+                    }
+                },
+            );
+            let expected: Vec<i64> = all.iter().map(|r| r.0).collect();
+            let waiting = all.iter().filter(|r| r.1).count();
+            assert!(
+                (waiting > 40 && expected.len() > waiting)
+                    || view == crate::store::View::NeedsReply
+            );
+            let mut paged = Vec::new();
+            let mut anchor: Option<PageKey> = None;
+            loop {
+                let rows = reader.page(&query, anchor, Direction::Older, 40).unwrap();
+                let Some(last) = rows.last() else { break };
+                anchor = Some(last.key());
+                paged.extend(rows.iter().map(|r| r.id));
+            }
+            assert_eq!(paged, expected, "{view:?} {limit:?}");
+            assert_eq!(reader.ids(&query, 10_000).unwrap(), expected);
+            // From the bottom up, across the seam between the two parts.
+            let mut up = Vec::new();
+            let mut anchor: Option<PageKey> = None;
+            loop {
+                let rows = reader.page(&query, anchor, Direction::Newer, 40).unwrap();
+                let Some(first) = rows.first() else { break };
+                anchor = Some(first.key());
+                up.splice(0..0, rows.iter().map(|r| r.id));
+            }
+            assert_eq!(up, expected, "{view:?} {limit:?} upwards");
+            // What lies above a row of each part, as a window deep in the list counts it.
+            let top = reader.page(&query, None, Direction::Older, 10_000).unwrap();
+            for at in [5, waiting.saturating_sub(1), waiting, waiting + 7] {
+                if let Some(row) = top.get(at) {
+                    assert_eq!(reader.count_newer(&query, row.key()).unwrap(), at as u64);
+                    let window = crate::tui::query::load_window(
+                        &reader,
+                        &query,
+                        crate::tui::inbox::list::Anchor::At(row.key()),
+                    )
+                    .unwrap();
+                    assert_eq!(window.rows[window.focus].id, row.id, "{view:?} at {at}");
+                    assert_eq!(window.offset + window.focus, at);
+                }
+            }
+        }
+    }
+
+    /// The list condition of `query`, as the reader builds it.
+    fn query_condition(query: &crate::store::read::ListQuery) -> (String, Vec<Value>) {
+        let (view_sql, mut params) = query.view.condition();
+        match &query.limit {
+            None => (view_sql.to_string(), params),
+            Some(pattern) => {
+                let (sql, more) = condition(pattern, crate::domain::now());
+                params.extend(more);
+                (format!("{view_sql} AND {sql}"), params)
+            }
+        }
+    }
+
+    #[test]
+    fn a_count_cut_by_its_budget_says_at_least_and_the_full_count_follows() {
+        use crate::store::budget::Budget;
+        use crate::store::read::{Count, ListQuery};
+        let fx = fixture();
+        fx.conn
+            .execute_batch(
+                "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 3000)
+                 INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
+                 SELECT 1, 'm' || k, CASE WHEN k % 3 = 0 THEN 'dm' ELSE 'comment' END,
+                        1, 'filler coffee ' || k, 1700000000 + k, 0 FROM n;",
+            )
+            .unwrap();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        let limited = ListQuery {
+            limit: crate::store::pattern::parse("~k comment").unwrap(),
+            ..ListQuery::view(crate::store::View::All)
+        };
+        let searched = ListQuery {
+            search: crate::store::view::fts_query("coffee"),
+            ..ListQuery::view(crate::store::View::All)
+        };
+        let in_inbox = ListQuery {
+            view: crate::store::View::Inbox,
+            ..searched.clone()
+        };
+        for query in [&limited, &searched, &in_inbox] {
+            let full = reader.count(query).unwrap();
+            assert!(full > 1_000, "{query:?}");
+            let cut = reader.count_within(query, Budget::Steps(2)).unwrap();
+            assert!(!cut.complete && cut.n < full, "{cut:?} of {full}");
+            let whole = reader
+                .count_within(query, Budget::Steps(1_000_000))
+                .unwrap();
+            assert_eq!(
+                whole,
+                Count {
+                    n: full,
+                    complete: true
+                }
+            );
+            // The interruption is over: the next count is whole.
+            assert_eq!(reader.count(query).unwrap(), full);
+        }
+        // A view's count comes from its counts table and is never cut.
+        let view = ListQuery::view(crate::store::View::All);
+        assert!(
+            reader
+                .count_within(&view, Budget::Steps(0))
+                .unwrap()
+                .complete
+        );
+    }
+
+    #[test]
     fn a_views_order_is_kept() {
         let fx = fixture();
         crate::store::view_sort::set(&fx.conn, "needs-reply", "oldest").unwrap();
@@ -750,12 +1063,18 @@ mod tests {
     #[test]
     fn the_bench_rebuilds_the_index_both_ways_without_losing_an_item() {
         let mut fx = fixture();
-        for stemming in [false, true, true] {
+        for (stemming, prefix) in [(false, false), (true, false), (true, true), (true, true)] {
             assert_eq!(
-                crate::store::bench::rebuild_search_index(&mut fx.conn, stemming).unwrap(),
+                crate::store::bench::rebuild_search_index(&mut fx.conn, stemming, prefix).unwrap(),
                 6
             );
             assert_eq!(select(&fx, "refund").len(), if stemming { 2 } else { 1 });
+            assert_eq!(
+                crate::store::bench::has_prefix_index(&fx.conn).unwrap(),
+                prefix
+            );
+            // A short prefix finds the same items with its index or without.
+            assert_eq!(select(&fx, "co*"), [3, 4], "{stemming} {prefix}");
         }
         assert!(crate::store::bench::used_bytes(&fx.conn).unwrap() > 0);
     }

@@ -109,6 +109,12 @@ impl Headless {
     /// the loop would, and again on what those turns asked for, until nothing is left
     /// (nothing to do: no frame, the last one is current).
     pub fn settle(&mut self) -> anyhow::Result<()> {
+        self.settle_until(|_| false)
+    }
+
+    /// [`Headless::settle`], stopping at the first frame after which `shown` holds (what
+    /// is left is answered by the next settle): the bench's "until the list shows".
+    pub fn settle_until(&mut self, shown: impl Fn(&Model) -> bool) -> anyhow::Result<()> {
         loop {
             let batch: Vec<Request> = self.requests.try_iter().collect();
             let read = !batch.is_empty();
@@ -129,6 +135,9 @@ impl Headless {
             }
             if self.core.has_pending() {
                 self.core.turn(&mut self.screen)?;
+                if shown(self.model()) {
+                    return Ok(());
+                }
             } else if idle {
                 return Ok(());
             } else {

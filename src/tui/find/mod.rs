@@ -130,7 +130,8 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) -> bo
         Action::Sort => {
             let sort = match model.list.query.sort {
                 Sort::Newest => Sort::Oldest,
-                Sort::Oldest => Sort::Newest,
+                Sort::Oldest => Sort::SlaDue,
+                Sort::SlaDue => Sort::Newest,
             };
             let view = view_name(model.current_view());
             model.find.sorts.insert(view.clone(), sort);
@@ -144,7 +145,7 @@ pub fn apply(model: &mut Model, action: Action, effects: &mut Vec<Effect>) -> bo
                 view,
                 sort,
             }));
-            model.status.message = Some(format!("{} first", sort.as_str()));
+            model.status.message = Some(sort.label().to_string());
         }
         Action::UnmarkAll => {
             let n = model.marks.len();
@@ -377,6 +378,67 @@ mod tests {
         (0..buffer.area.width)
             .map(|x| buffer[(x, 0)].symbol().to_string())
             .collect()
+    }
+
+    #[test]
+    fn a_count_cut_short_shows_at_least_and_the_exact_count_follows() {
+        let mut model = model_with(5);
+        key(&mut model, KeyCode::Char('l'));
+        typed(&mut model, "~t bug");
+        let effects = key(&mut model, KeyCode::Enter);
+        let generation = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Query(Request::List(ListRequest::Window { generation, .. })) => {
+                    Some(*generation)
+                }
+                _ => None,
+            })
+            .unwrap();
+        let effects = update(
+            &mut model,
+            Msg::Loaded(Response::Window {
+                generation,
+                result: crate::tui::inbox::list::WindowResult {
+                    rows: (0..5).map(row).collect(),
+                    offset: 0,
+                    total: 1_234,
+                    focus: 0,
+                    counting: true,
+                },
+            }),
+        );
+        assert!(
+            title(&model).contains("· 1/1,234+ counting… "),
+            "{}",
+            title(&model)
+        );
+        let count = effects.iter().find_map(|e| match e {
+            Effect::Query(Request::List(ListRequest::Count { generation, query })) => {
+                Some((*generation, query.clone()))
+            }
+            _ => None,
+        });
+        let (asked, query) = count.expect("the exact count is asked for");
+        assert_eq!(asked, generation);
+        assert_eq!(query.limit, crate::store::pattern::parse("~t bug").unwrap());
+        // A count for a list since replaced is dropped; the list's own is shown.
+        update(
+            &mut model,
+            Msg::Loaded(Response::Counted {
+                generation: generation + 1_000,
+                total: 9,
+            }),
+        );
+        assert!(title(&model).contains("counting…"), "{}", title(&model));
+        update(
+            &mut model,
+            Msg::Loaded(Response::Counted {
+                generation,
+                total: 4_321,
+            }),
+        );
+        assert!(title(&model).contains("· 1/4,321 "), "{}", title(&model));
     }
 
     #[test]
@@ -1001,5 +1063,30 @@ mod tests {
         model.find.sorts.insert("inbox".into(), Sort::Oldest);
         let effects = model.start();
         assert_eq!(list_query(&effects).unwrap().sort, Sort::Oldest);
+    }
+
+    #[test]
+    fn s_turns_on_to_sla_due_first_and_back_to_newest_and_the_order_is_kept() {
+        let mut model = model_with(3);
+        key(&mut model, KeyCode::Char('s'));
+        let effects = key(&mut model, KeyCode::Char('s'));
+        assert_eq!(list_query(&effects).unwrap().sort, Sort::SlaDue);
+        assert!(
+            effects.contains(&Effect::Write(crate::command::Command::SetViewSort {
+                view: "inbox".into(),
+                sort: Sort::SlaDue
+            }))
+        );
+        assert!(
+            title(&model).contains("· SLA due first "),
+            "{}",
+            title(&model)
+        );
+        assert_eq!(model.status.message.as_deref(), Some("SLA due first"));
+        // Kept as the store keeps it, and read back the same.
+        assert_eq!(Sort::parse(Sort::SlaDue.as_str()), Some(Sort::SlaDue));
+        let effects = key(&mut model, KeyCode::Char('s'));
+        assert_eq!(list_query(&effects).unwrap().sort, Sort::Newest);
+        assert!(!title(&model).contains("first"), "{}", title(&model));
     }
 }

@@ -27,7 +27,7 @@ pub struct SavedViewConfig {
     pub key: Option<String>,
     /// A limit pattern (`~t bug ~s neg !~r`).
     pub query: String,
-    /// "newest" (default) or "oldest" first, until the CM turns it with `s`.
+    /// "newest" (default), "oldest" or "sla-due" first, until the CM turns it with `s`.
     #[serde(default)]
     pub sort: Option<String>,
 }
@@ -93,7 +93,7 @@ pub fn validate(
         let sort = match &config.sort {
             None => None,
             Some(text) => Some(crate::store::read::Sort::parse(text).ok_or_else(|| {
-                format!("[[view]] `{name}`: sort is \"newest\" or \"oldest\", not `{text}`")
+                format!("[[view]] `{name}`: sort is \"newest\", \"oldest\" or \"sla-due\", not `{text}`")
             })?),
         };
         views.push(SavedView {

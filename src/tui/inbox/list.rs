@@ -45,6 +45,8 @@ pub enum ListRequest {
         from: PageKey,
         direction: Direction,
     },
+    /// The exact count, after a window whose count stopped at its budget.
+    Count { generation: u64, query: ListQuery },
 }
 
 /// A loaded window: `rows` start at absolute position `offset`; `focus` is the index in
@@ -55,6 +57,8 @@ pub struct WindowResult {
     pub offset: usize,
     pub total: usize,
     pub focus: usize,
+    /// The count stopped at its budget: `total` is at least so many.
+    pub counting: bool,
 }
 
 /// The list's state.
@@ -65,6 +69,8 @@ pub struct ListWindow {
     /// Absolute position of `rows[0]`.
     pub offset: usize,
     pub total: usize,
+    /// `total` is "at least": the exact count is on its way.
+    pub counting: bool,
     /// Absolute position of the cursor.
     pub cursor: usize,
     /// Absolute position of the first visible row.
@@ -89,6 +95,7 @@ impl ListWindow {
             rows: Vec::new(),
             offset: 0,
             total: 0,
+            counting: false,
             cursor: 0,
             scroll: 0,
             height: 10,
@@ -170,6 +177,7 @@ impl ListWindow {
         self.rows = result.rows;
         self.offset = result.offset;
         self.total = result.total.max(self.offset + self.rows.len());
+        self.counting = result.counting;
         self.cursor = if self.rows.is_empty() {
             0
         } else {
@@ -187,6 +195,26 @@ impl ListWindow {
         if self.stale {
             return self.refresh();
         }
+        self.prefetch()
+    }
+
+    /// The exact count to ask for after [`ListWindow::apply_window`], if its count was
+    /// cut short.
+    pub fn exact_count(&self) -> Option<ListRequest> {
+        (self.counting && self.window_in_flight.is_none()).then(|| ListRequest::Count {
+            generation: self.generation,
+            query: self.query.clone(),
+        })
+    }
+
+    /// Applies the exact count asked for by [`ListWindow::exact_count`]; the list may
+    /// now reach further than the count it had.
+    pub fn apply_count(&mut self, generation: u64, total: usize) -> Option<ListRequest> {
+        if generation != self.generation || !self.counting {
+            return None;
+        }
+        self.counting = false;
+        self.total = total.max(self.offset + self.rows.len());
         self.prefetch()
     }
 
@@ -257,7 +285,8 @@ impl ListWindow {
     }
 
     pub fn go_bottom(&mut self) -> Option<ListRequest> {
-        if self.offset + self.rows.len() >= self.total {
+        // While counting, the end of what is loaded need not be the end of the list.
+        if !self.counting && self.offset + self.rows.len() >= self.total {
             self.cursor = (self.offset + self.rows.len()).saturating_sub(1);
             self.clamp_scroll();
             return None;
@@ -284,7 +313,8 @@ impl ListWindow {
         }
         let margin = (self.height * 3).max(30);
         let end = self.offset + self.rows.len();
-        let (from, direction) = if end < self.total && end - self.cursor <= margin {
+        let more_below = end < self.total || self.counting;
+        let (from, direction) = if more_below && end - self.cursor <= margin {
             (self.rows.last()?.key(), Direction::Older)
         } else if self.offset > 0 && self.cursor - self.offset <= margin {
             (self.rows.first()?.key(), Direction::Newer)
@@ -336,9 +366,9 @@ mod tests {
 
     fn generation(request: &ListRequest) -> u64 {
         match request {
-            ListRequest::Window { generation, .. } | ListRequest::Extend { generation, .. } => {
-                *generation
-            }
+            ListRequest::Window { generation, .. }
+            | ListRequest::Extend { generation, .. }
+            | ListRequest::Count { generation, .. } => *generation,
         }
     }
 
@@ -355,6 +385,7 @@ mod tests {
                 offset: 0,
                 total,
                 focus: 0,
+                counting: false,
             },
         );
         list
@@ -378,6 +409,49 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_list_still_counting_reaches_past_its_count_and_g_loads_the_real_bottom() {
+        let mut list = ListWindow::new(ListQuery::view(View::Inbox));
+        list.set_height(20);
+        list.touched = true;
+        let request = list.load(Anchor::Top);
+        list.apply_window(
+            generation(&request),
+            WindowResult {
+                rows: rows(0..WINDOW_AFTER),
+                offset: 0,
+                total: WINDOW_AFTER,
+                focus: 0,
+                counting: true,
+            },
+        );
+        let count = list.exact_count().expect("the exact count is asked for");
+        let mut asked = None;
+        for _ in 0..WINDOW_AFTER - 1 {
+            asked = asked.or(list.move_by(1));
+        }
+        assert!(
+            matches!(
+                asked,
+                Some(ListRequest::Extend {
+                    direction: Direction::Older,
+                    ..
+                })
+            ),
+            "the next page is asked for though the count says no more: {asked:?}"
+        );
+        assert!(matches!(
+            list.go_bottom(),
+            Some(ListRequest::Window {
+                anchor: Anchor::Bottom,
+                ..
+            })
+        ));
+        // The exact count of a list since reloaded is not this list's.
+        assert_eq!(list.apply_count(generation(&count), 5_000), None);
+        assert!(list.counting);
     }
 
     #[test]
@@ -425,6 +499,7 @@ mod tests {
                 offset: 0,
                 total: 53,
                 focus: 28,
+                counting: false,
             },
         );
         assert_eq!(list.current().unwrap(), &before);
@@ -441,6 +516,7 @@ mod tests {
             offset: 0,
             total: 3,
             focus: 0,
+            counting: false,
         };
         list.apply_window(generation(&old), ignored);
         list.apply_window(
@@ -450,6 +526,7 @@ mod tests {
                 offset: 0,
                 total: 7,
                 focus: 0,
+                counting: false,
             },
         );
         assert_eq!(list.total, 7);
@@ -474,6 +551,7 @@ mod tests {
                 offset: 999_800,
                 total: 1_000_000,
                 focus: 199,
+                counting: false,
             },
         );
         assert_eq!(list.cursor, 999_999);
@@ -493,6 +571,7 @@ mod tests {
                 offset: 0,
                 total: 50,
                 focus: 0,
+                counting: false,
             },
         );
         assert!(matches!(again, Some(ListRequest::Window { .. })));
@@ -515,6 +594,7 @@ mod tests {
                 offset: 0,
                 total: 7,
                 focus: 2,
+                counting: false,
             },
         );
         assert_eq!(list.scroll, 0, "the new items are visible");
@@ -533,6 +613,7 @@ mod tests {
                 offset: 0,
                 total: 3,
                 focus: 0,
+                counting: false,
             },
         );
         let request = list.refresh().unwrap();

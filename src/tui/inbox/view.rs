@@ -28,8 +28,8 @@ pub const CHROME_ROWS: u16 = 3;
 pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
     let list = &model.list;
     let mut title = format!(" {} ", model.current_view().title());
-    if list.query.sort == crate::store::read::Sort::Oldest {
-        title.push_str("· oldest first ");
+    if list.query.sort != crate::store::read::Sort::Newest {
+        title.push_str(&format!("· {} ", list.query.sort.label()));
     }
     if let Some(limit) = &model.find.limit {
         title.push_str(&format!("· l {} ", inert_line(limit)));
@@ -42,6 +42,9 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         // A search counts its matches only up to a cap, to stay fast on a big cache.
         let total = if list.query.capped() && list.total as u64 > SEARCH_COUNT_CAP {
             format!("{}+", thousands(SEARCH_COUNT_CAP))
+        } else if list.counting {
+            // Counted as far as the first page's budget went; the exact count follows.
+            format!("{}+ counting…", thousands(list.total as u64))
         } else {
             thousands(list.total as u64)
         };

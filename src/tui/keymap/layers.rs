@@ -400,7 +400,7 @@ const INBOX: &[Binding] = &[
         Action::Sort,
         &["s"],
         "Find",
-        "newest / oldest first (kept per view)",
+        "newest / oldest / SLA due first (kept per view)",
     ),
     b(Action::Moderate, &["m"], "Moderate", "moderation actions"),
     b(Action::Tag, &["t"], "Moderate", "tag (-tag removes)"),

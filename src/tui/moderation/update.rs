@@ -1276,6 +1276,7 @@ mod tests {
                     offset: 0,
                     total,
                     focus: 0,
+                    counting: false,
                 },
             }),
         );
