@@ -169,6 +169,36 @@ impl TeamDb {
             })
     }
 
+    /// A connection for LISTEN: its notifications wake `heard`; `closed` says why the
+    /// connection ended. The task reading its messages stops with the guard.
+    pub async fn listener(&self) -> Result<Listener, TeamError> {
+        use futures::StreamExt;
+        let (client, mut connection) = self.connect_raw().await?;
+        let heard = Arc::new(tokio::sync::Notify::new());
+        let wake = heard.clone();
+        let (closed_tx, closed) = tokio::sync::oneshot::channel::<String>();
+        let driver = tokio::spawn(async move {
+            let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+            while let Some(message) = messages.next().await {
+                match message {
+                    Ok(tokio_postgres::AsyncMessage::Notification(_)) => wake.notify_one(),
+                    Ok(_) => {}
+                    Err(e) => {
+                        let _ = closed_tx.send(reason(&e));
+                        return;
+                    }
+                }
+            }
+            let _ = closed_tx.send("the server closed the connection".into());
+        });
+        Ok(Listener {
+            client,
+            heard,
+            closed,
+            driver: AbortOnDrop(driver),
+        })
+    }
+
     /// A connection driven by a task of its own.
     pub async fn connect(&self) -> Result<tokio_postgres::Client, TeamError> {
         let (client, connection) = self.connect_raw().await?;
@@ -186,6 +216,37 @@ impl TeamDb {
             at: self.at.clone(),
             reason: reason(e),
         }
+    }
+}
+
+/// A listening connection (see [`TeamDb::listener`]).
+pub struct Listener {
+    pub client: tokio_postgres::Client,
+    pub heard: Arc<tokio::sync::Notify>,
+    pub closed: tokio::sync::oneshot::Receiver<String>,
+    driver: AbortOnDrop,
+}
+
+impl Listener {
+    /// The parts, with the guard that keeps the connection read while it lives.
+    pub fn parts(
+        self,
+    ) -> (
+        tokio_postgres::Client,
+        Arc<tokio::sync::Notify>,
+        tokio::sync::oneshot::Receiver<String>,
+        AbortOnDrop,
+    ) {
+        (self.client, self.heard, self.closed, self.driver)
+    }
+}
+
+/// Stops a task when dropped.
+pub struct AbortOnDrop(pub tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

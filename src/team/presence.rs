@@ -13,13 +13,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
-use tokio::sync::{watch, Notify};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use tokio_postgres::AsyncMessage;
 
-use super::connect::{reason, TeamDb, TeamError};
+use super::connect::{TeamDb, TeamError};
 use super::sync::Identity;
 use crate::domain::ItemId;
 use crate::store::team_sync::Schema;
@@ -188,25 +186,7 @@ impl Task {
 
     /// One connected stretch; `Ok` when the UI is gone (the row is cleared then).
     async fn session(&mut self, schema: &Arc<Schema>) -> Result<(), TeamError> {
-        let (client, mut connection) = self.db.connect_raw().await?;
-        let notified = Arc::new(Notify::new());
-        let heard = notified.clone();
-        let (closed_tx, mut closed) = tokio::sync::oneshot::channel::<String>();
-        let driver = tokio::spawn(async move {
-            let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-            while let Some(message) = messages.next().await {
-                match message {
-                    Ok(AsyncMessage::Notification(_)) => heard.notify_one(),
-                    Ok(_) => {}
-                    Err(e) => {
-                        let _ = closed_tx.send(reason(&e));
-                        return;
-                    }
-                }
-            }
-            let _ = closed_tx.send("the server closed the connection".into());
-        });
-        let _driver = AbortOnDrop(driver);
+        let (client, notified, mut closed, _driver) = self.db.listener().await?.parts();
         let q = |e: tokio_postgres::Error| self.db.query_error(&e);
         team_pg::listen_presence(&client).await.map_err(q)?;
         let mut row: Row = None;
@@ -329,13 +309,5 @@ fn cache_error(e: crate::store::Error) -> TeamError {
     TeamError::Query {
         at: "the cache".into(),
         reason: e.to_string(),
-    }
-}
-
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

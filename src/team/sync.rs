@@ -7,13 +7,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::{FutureExt, StreamExt};
+use futures::FutureExt;
 use serde_json::Value;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
-use tokio_postgres::AsyncMessage;
 
-use super::connect::{reason, TeamDb, TeamError};
+use super::connect::{TeamDb, TeamError};
 use crate::store::team_join::{self, Ledger};
 use crate::store::team_pg::{self, Push, TeamChange};
 use crate::store::team_sync::{self, Incoming, Namer, Pending, Schema};
@@ -230,25 +229,7 @@ impl Engine {
     /// One connected stretch: returns an error when the connection is lost.
     async fn session(&self, notices: &mut crate::store::Notices) -> Result<(), TeamError> {
         let client = self.db.connect().await?;
-        let (listener, mut connection) = self.db.connect_raw().await?;
-        let notified = Arc::new(Notify::new());
-        let heard = notified.clone();
-        let (closed_tx, mut closed) = tokio::sync::oneshot::channel::<String>();
-        let driver = tokio::spawn(async move {
-            let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
-            while let Some(message) = messages.next().await {
-                match message {
-                    Ok(AsyncMessage::Notification(_)) => heard.notify_one(),
-                    Ok(_) => {}
-                    Err(e) => {
-                        let _ = closed_tx.send(reason(&e));
-                        return;
-                    }
-                }
-            }
-            let _ = closed_tx.send("the server closed the connection".into());
-        });
-        let _driver = AbortOnDrop(driver);
+        let (listener, notified, mut closed, _driver) = self.db.listener().await?.parts();
         let q = |e: tokio_postgres::Error| self.db.query_error(&e);
         team_pg::listen(&listener).await.map_err(q)?;
         team_pg::heartbeat(&client, &self.who.machine, &self.who.me, &self.accounts)
@@ -418,14 +399,6 @@ fn cache_error(e: crate::store::Error) -> TeamError {
     TeamError::Query {
         at: "the cache".into(),
         reason: e.to_string(),
-    }
-}
-
-struct AbortOnDrop(JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 
