@@ -176,6 +176,21 @@ pub struct PageKey {
     pub rank: u8,
 }
 
+/// The condition that keeps a page's rows past `anchor` in `direction`, in the list's
+/// (created_at, id) order; its values join `params`. Empty without an anchor.
+fn beyond(anchor: Option<PageKey>, direction: Direction, params: &mut Vec<Value>) -> String {
+    let Some(anchor) = anchor else {
+        return String::new();
+    };
+    params.push(Value::Integer(anchor.created_at));
+    params.push(Value::Integer(anchor.id));
+    let cmp = match direction {
+        Direction::Older => "<",
+        Direction::Newer => ">",
+    };
+    format!("AND (i.created_at, i.id) {cmp} (?, ?)")
+}
+
 /// Which way a page goes from its anchor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -536,23 +551,16 @@ impl Reader {
             _ => false,
         };
         let (view_sql, mut params) = query.condition(dense);
-        let (cmp, order) = match direction {
-            Direction::Older => ("<", "DESC"),
-            Direction::Newer => (">", "ASC"),
+        let order = match direction {
+            Direction::Older => "DESC",
+            Direction::Newer => "ASC",
         };
         let sql = match &query.search {
             None if query.limit.is_some() => {
                 return self.limited_page(query, anchor, direction, limit);
             }
             None => {
-                let anchor_sql = match anchor {
-                    Some(anchor) => {
-                        params.push(Value::Integer(anchor.created_at));
-                        params.push(Value::Integer(anchor.id));
-                        format!("AND (i.created_at, i.id) {cmp} (?, ?)")
-                    }
-                    None => String::new(),
-                };
+                let anchor_sql = beyond(anchor, direction, &mut params);
                 let index = query.view.time_index();
                 format!(
                     "SELECT {ROW_COLUMNS} FROM items i {index}
@@ -626,19 +634,12 @@ impl Reader {
         window: i64,
     ) -> Result<Option<UnixTime>> {
         let (index, filter) = query.view.time_walk();
-        let (cmp, order) = match direction {
-            Direction::Older => ("<", "DESC"),
-            Direction::Newer => (">", "ASC"),
+        let order = match direction {
+            Direction::Older => "DESC",
+            Direction::Newer => "ASC",
         };
         let mut params = Vec::new();
-        let anchor_sql = match anchor {
-            Some(anchor) => {
-                params.push(Value::Integer(anchor.created_at));
-                params.push(Value::Integer(anchor.id));
-                format!("AND (i.created_at, i.id) {cmp} (?, ?)")
-            }
-            None => String::new(),
-        };
+        let anchor_sql = beyond(anchor, direction, &mut params);
         params.push(Value::Integer(window - 1));
         let sql = format!(
             "SELECT i.created_at FROM items i INDEXED BY {index} WHERE {filter} {anchor_sql}
@@ -661,18 +662,11 @@ impl Reader {
         bound: Option<UnixTime>,
     ) -> Result<Vec<ItemRow>> {
         let (view_sql, mut params) = query.condition(false);
-        let (cmp, order, within) = match direction {
-            Direction::Older => ("<", "DESC", ">="),
-            Direction::Newer => (">", "ASC", "<="),
+        let (order, within) = match direction {
+            Direction::Older => ("DESC", ">="),
+            Direction::Newer => ("ASC", "<="),
         };
-        let anchor_sql = match anchor {
-            Some(anchor) => {
-                params.push(Value::Integer(anchor.created_at));
-                params.push(Value::Integer(anchor.id));
-                format!("AND (i.created_at, i.id) {cmp} (?, ?)")
-            }
-            None => String::new(),
-        };
+        let anchor_sql = beyond(anchor, direction, &mut params);
         let (index, bound_sql) = match bound {
             Some(bound) => {
                 params.push(Value::Integer(bound));

@@ -69,19 +69,12 @@ impl Reader {
         window: i64,
     ) -> Result<Span> {
         let (index, filter) = query.view.time_walk();
-        let (cmp, order, edge) = match direction {
-            Direction::Older => ("<", "DESC", "min"),
-            Direction::Newer => (">", "ASC", "max"),
+        let (order, edge) = match direction {
+            Direction::Older => ("DESC", "min"),
+            Direction::Newer => ("ASC", "max"),
         };
         let mut params = Vec::new();
-        let anchor_sql = match anchor {
-            Some(anchor) => {
-                params.push(Value::Integer(anchor.created_at));
-                params.push(Value::Integer(anchor.id));
-                format!("AND (i.created_at, i.id) {cmp} (?, ?)")
-            }
-            None => String::new(),
-        };
+        let anchor_sql = super::beyond(anchor, direction, &mut params);
         params.push(Value::Integer(window));
         let sql = format!(
             "SELECT count(*), {edge}(created_at), min(id), max(id) FROM (
@@ -113,9 +106,9 @@ impl Reader {
         span: Option<&Span>,
     ) -> Result<Vec<ItemId>> {
         let (view_sql, view_params) = query.condition(false);
-        let (cmp, order, past) = match direction {
-            Direction::Older => ("<", "DESC", ">"),
-            Direction::Newer => (">", "ASC", "<"),
+        let (order, past) = match direction {
+            Direction::Older => ("DESC", ">"),
+            Direction::Newer => ("ASC", "<"),
         };
         let mut params = vec![Value::Text(search.to_string())];
         let range_sql = match span {
@@ -127,14 +120,7 @@ impl Reader {
             None => "",
         };
         params.extend(view_params);
-        let anchor_sql = match anchor {
-            Some(anchor) => {
-                params.push(Value::Integer(anchor.created_at));
-                params.push(Value::Integer(anchor.id));
-                format!("AND (i.created_at, i.id) {cmp} (?, ?)")
-            }
-            None => String::new(),
-        };
+        let anchor_sql = super::beyond(anchor, direction, &mut params);
         // Strictly past the bound: items at the bound itself may lie outside the id range.
         let bound_sql = match span.and_then(|s| s.bound) {
             Some(bound) => {
