@@ -16,7 +16,7 @@ brand = "Fenwick Bank"
 user = "kim"
 
 [escalation.protocol.critical]
-checklist = ["Open the status page", { step = "Post the holding line", within = "3h" }, "Tell the branches"]
+checklist = ["Open the status page", { step = "Post the holding line", within = "190m" }, "Tell the branches"]
 "#;
 
 const HOUR: i64 = 3600;
@@ -158,7 +158,9 @@ fn the_listing_shows_what_the_incident_is_who_said_what_and_what_to_do_next() {
         !out.chars().any(|c| c == '\u{1b}' || c == '\u{7}'),
         "{out:?}"
     );
-    // The first step is ticked; the next is the holding line, with its deadline.
+    // The first step is ticked; the next is the holding line, with its deadline (70
+    // minutes ahead at setup, so the seconds a loaded machine takes to start hark never
+    // turn "1h" into "59m").
     assert!(
         out.contains("next: Post the holding line · due in 1h"),
         "{out}"
