@@ -437,13 +437,14 @@ pub fn waiting(conn: &Connection, item: ItemId) -> Result<Vec<Waiting>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::command::{Command, Done};
     use crate::domain::{ItemKind, NewAuthor, NewItem};
     use crate::store::ingest::{self, Incoming};
 
-    fn incoming(n: usize, kind: ItemKind) -> Incoming {
+    /// An item of `kind` by one fan, the nth (the team's tests share it).
+    pub(crate) fn incoming(n: usize, kind: ItemKind) -> Incoming {
         Incoming::from(NewItem {
             external_id: format!("x{n}"),
             kind,

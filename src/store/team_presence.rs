@@ -54,28 +54,9 @@ pub fn local_items(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{ItemKind, NewAuthor, NewItem};
-    use crate::store::ingest::{self, Incoming};
-
-    fn incoming(n: usize, kind: ItemKind) -> Incoming {
-        Incoming::from(NewItem {
-            external_id: format!("x{n}"),
-            kind,
-            parent_external_id: None,
-            thread_external_id: None,
-            author: NewAuthor {
-                external_id: "u".into(),
-                handle: "@fan".into(),
-                display_name: "Fan".into(),
-                followers: None,
-            },
-            body: format!("item {n}"),
-            url: None,
-            created_at: 1_000 + n as i64,
-            raw_json: None,
-            room: None,
-        })
-    }
+    use crate::domain::ItemKind;
+    use crate::store::ingest;
+    use crate::store::team::tests::incoming;
 
     /// A mention is named as the team names it, and found back from that name; a DM is
     /// named only when DMs are shared; a name this cache lacks (or hostile text) is none.

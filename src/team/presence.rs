@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::connect::{TeamDb, TeamError};
@@ -103,13 +102,7 @@ impl PresenceLink {
 }
 
 /// Stops the presence task when dropped.
-pub struct TaskGuard(JoinHandle<()>);
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
+pub type TaskGuard = super::connect::AbortOnDrop;
 
 /// Starts the presence task of this machine.
 pub fn spawn(
@@ -134,7 +127,7 @@ pub fn spawn(
     PresenceLink {
         doing,
         others,
-        task: TaskGuard(task),
+        task: super::connect::AbortOnDrop(task),
     }
 }
 
