@@ -125,19 +125,35 @@ pub fn rename(conn: &Connection, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// The tables whose captured changes may go now: those uploaded already, the tables
-/// holding a poller's cursor aside (a cursor must never reach the team before the items
-/// of its page, which wait for their own table). `None`: every table (uploaded).
+/// The tables whose captured changes may go now: those uploaded already. `None`: every
+/// table (uploaded).
 fn ready_tables(at: &Position) -> Option<Vec<&'static str>> {
     let table = at.table.as_deref()?;
     Some(
         SYNCED
             .iter()
             .take_while(|s| s.table != table)
-            .filter(|s| s.poller_only.is_empty())
             .map(|s| s.table)
             .collect(),
     )
+}
+
+/// While the upload runs, a change of a table holding a poller's cursor goes without the
+/// cursor: the items of the cursor's page may still wait for their own table, and a
+/// cursor ahead of its items would make the next poller skip them. The row itself must go
+/// now, though: an account added during the upload is what its items refer to, and an
+/// item the team cannot place is lost to every other cache. The cursor reaches the team
+/// with the next poll; a cursor behind only re-reads a page the items' identity keeps
+/// from being stored twice.
+fn withhold_cursors(change: &mut Pending) {
+    let Some(spec) = SYNCED.iter().find(|s| s.table == change.tbl) else {
+        return;
+    };
+    for row in [change.old.as_mut(), change.new.as_mut()].into_iter().flatten() {
+        for field in spec.poller_only {
+            row.remove(*field);
+        }
+    }
 }
 
 /// The shared table after `table` that this cache has, if any.
@@ -161,6 +177,9 @@ pub fn next_chunk(conn: &Connection, schema: &Schema, limit: usize) -> Result<Ch
     })?;
     let ready = ready_tables(&join.at);
     let mut changes = pending_in(conn, ready.as_deref(), limit)?;
+    if !join.at.done() {
+        changes.iter_mut().for_each(withhold_cursors);
+    }
     let sent: Vec<i64> = changes.iter().map(|p| p.id).collect();
     let mut next = join.at.clone();
     let mut uploaded = 0;
@@ -459,6 +478,39 @@ mod tests {
         assert_eq!(uploaded.iter().filter(|n| **n == "x30").count(), 1);
         assert_eq!(sent_changes, [Value::from("x2"), Value::from("x25")]);
         assert!(pending(&conn, 100).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_account_added_during_the_upload_goes_before_its_items_without_its_cursor() {
+        let (_dir, mut conn, schema) = cache();
+        begin(&mut conn, "j1").unwrap();
+        // The upload passes the (empty) accounts table; then a first poll stores an
+        // account, its author, an item and the cursor after it.
+        let first = next_chunk(&conn, &schema, 10).unwrap();
+        settle(&mut conn, &first.ledger).unwrap();
+        assert_eq!(state(&conn).unwrap().unwrap().at.table.as_deref(), Some("authors"));
+        add_items(&mut conn, 0..1);
+        conn.execute("UPDATE accounts SET cursor = 'page-2'", [])
+            .unwrap();
+        let mut order = Vec::new();
+        while !state(&conn).unwrap().unwrap().at.done() {
+            let chunk = next_chunk(&conn, &schema, 10).unwrap();
+            for c in &chunk.changes {
+                if c.tbl == "accounts" {
+                    for row in [&c.old, &c.new].into_iter().flatten() {
+                        assert!(!row.contains_key("cursor"), "{row:?}");
+                    }
+                }
+                order.push(c.tbl.clone());
+            }
+            settle(&mut conn, &chunk.ledger).unwrap();
+        }
+        let account = order.iter().position(|t| t == "accounts");
+        let item = order.iter().position(|t| t == "items");
+        assert!(
+            account.is_some() && account < item,
+            "the account goes first: {order:?}"
+        );
     }
 
     #[test]
