@@ -93,7 +93,8 @@ pub enum Response {
         /// Team mode, cut off from the team: replies waiting for it.
         team_waiting: Option<usize>,
     },
-    SavedCounts(Vec<(String, u64)>),
+    /// Each saved view's count, as far as [`SAVED_COUNT_BUDGET`] let it go.
+    SavedCounts(Vec<(String, crate::store::read::Count)>),
     /// The exact count of a list whose window came with a count cut short.
     Counted {
         generation: u64,
@@ -268,7 +269,7 @@ pub fn run(
                     limit: Some(pattern),
                     ..ListQuery::view(View::All)
                 };
-                counts.push((name, reader.count(&query)?));
+                counts.push((name, reader.count_within(&query, SAVED_COUNT_BUDGET)?));
             }
             Response::SavedCounts(counts)
         }
@@ -285,6 +286,12 @@ pub fn run(
         }
     })
 }
+
+/// How long one saved view's sidebar count may take: the counts share the query worker
+/// with the lists, so a view matching half a big cache shows "at least" rather than hold
+/// the next page the CM asked for.
+pub const SAVED_COUNT_BUDGET: crate::store::budget::Budget =
+    crate::store::budget::Budget::Time(std::time::Duration::from_millis(50));
 
 /// How long a window's count may take before the list shows "at least" and asks for
 /// the exact count separately: the CM never waits on a count for the first page.

@@ -882,6 +882,10 @@ mod tests {
             .collect()
     }
 
+    fn exactly(n: u64) -> crate::store::read::Count {
+        crate::store::read::Count { n, complete: true }
+    }
+
     fn saved_counts(effects: &[Effect]) -> Option<Vec<String>> {
         effects.iter().find_map(|e| match e {
             Effect::Query(Request::SavedCounts(views)) => {
@@ -912,8 +916,8 @@ mod tests {
         update(
             &mut model,
             Msg::Loaded(Response::SavedCounts(vec![
-                ("Angry bugs".into(), 7),
-                ("VIP".into(), 12_345),
+                ("Angry bugs".into(), exactly(7)),
+                ("VIP".into(), exactly(12_345)),
             ])),
         );
         assert_eq!(
@@ -954,7 +958,10 @@ mod tests {
         assert_eq!(saved_counts(&update(&mut model, Msg::Tick(10_005))), None);
         update(
             &mut model,
-            Msg::Loaded(Response::SavedCounts(vec![("Angry bugs".into(), 8)])),
+            Msg::Loaded(Response::SavedCounts(vec![(
+                "Angry bugs".into(),
+                exactly(8),
+            )])),
         );
         assert!(sidebar(&model).contains(&"Angry bugs         8".to_string()));
         // Nothing changed since: no ask.
@@ -962,6 +969,33 @@ mod tests {
         assert!(saved_counts(&update(&mut model, Msg::Tick(10_009))).is_some());
         update(&mut model, Msg::Loaded(Response::SavedCounts(vec![])));
         assert_eq!(saved_counts(&update(&mut model, Msg::Tick(10_015))), None);
+    }
+
+    #[test]
+    fn a_saved_view_count_cut_by_its_budget_shows_at_least() {
+        let (mut model, _) = saved_model();
+        update(
+            &mut model,
+            Msg::Loaded(Response::SavedCounts(vec![
+                (
+                    "Angry bugs".into(),
+                    crate::store::read::Count {
+                        n: 4_321,
+                        complete: false,
+                    },
+                ),
+                ("VIP".into(), exactly(12)),
+            ])),
+        );
+        let lines = sidebar(&model);
+        assert!(
+            lines.contains(&"Angry bugs    4,321+".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"VIP               12".to_string()),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub struct SavedView {
 #[derive(Debug, Clone, Default)]
 pub struct Saved {
     pub views: Vec<SavedView>,
-    pub counts: HashMap<String, u64>,
+    pub counts: HashMap<String, crate::store::read::Count>,
     /// A count request is on its way: the counts shown are stale.
     pub counting: bool,
     /// Something changed since the last count.
@@ -138,7 +138,7 @@ pub fn into_sidebar(model: &Model, views: &mut Vec<(View, Option<u64>)>) {
     let saved = model.find.saved.views.iter().map(|v| {
         (
             View::Saved(v.name.clone()),
-            model.find.saved.counts.get(&v.name).copied(),
+            model.find.saved.counts.get(&v.name).map(|c| c.n),
         )
     });
     views.splice(at..at, saved);
@@ -184,7 +184,7 @@ pub fn maybe_count(model: &mut Model, effects: &mut Vec<Effect>) {
 }
 
 /// The worker's counts.
-pub fn on_counts(model: &mut Model, counts: Vec<(String, u64)>) {
+pub fn on_counts(model: &mut Model, counts: Vec<(String, crate::store::read::Count)>) {
     model.find.saved.counting = false;
     for (name, n) in counts {
         if let Some(entry) = model
@@ -193,7 +193,7 @@ pub fn on_counts(model: &mut Model, counts: Vec<(String, u64)>) {
             .iter_mut()
             .find(|(v, _)| matches!(v, View::Saved(s) if *s == name))
         {
-            entry.1 = Some(n);
+            entry.1 = Some(n.n);
         }
         model.find.saved.counts.insert(name, n);
     }

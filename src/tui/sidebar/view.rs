@@ -21,11 +21,22 @@ pub fn render(frame: &mut Frame, area: Rect, model: &Model) {
         .enumerate()
         .map(|(i, (view, count))| {
             let count = match count {
-                // A saved view counts up to a cap, and shows a stale count while its
-                // refresh is due.
+                // A saved view counts up to a cap and within a time budget ("at least"
+                // past either), and shows a stale count while its refresh is due.
                 Some(n) if matches!(view, crate::store::View::Saved(_)) => {
+                    let cut = match view {
+                        crate::store::View::Saved(name) => model
+                            .find
+                            .saved
+                            .counts
+                            .get(name)
+                            .is_some_and(|c| !c.complete),
+                        _ => false,
+                    };
                     let n = if *n > crate::store::read::SEARCH_COUNT_CAP {
                         format!("{}+", thousands(crate::store::read::SEARCH_COUNT_CAP))
+                    } else if cut {
+                        format!("{}+", thousands(*n))
                     } else {
                         thousands(*n)
                     };
