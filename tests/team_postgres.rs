@@ -1004,8 +1004,12 @@ async fn team_init_creates_the_schema_and_status_shows_machines_and_pollers() {
     // ana's machine runs hark and polls the account: status names it.
     let feed = Arc::new(Feed::default());
     let ana = Machine::start(&url, &feed, "ana-laptop", "ana").await;
-    eventually("ana's lease", || async {
+    // Her lease and her machine's first heartbeat are two tasks' writes: wait for both.
+    eventually("ana's lease and heartbeat", || async {
         poll_lease_holder(&url, cluster).await.is_some()
+            && !hark(&config, &data, &["team", "status"])
+                .1
+                .contains("none has run hark")
     })
     .await;
     let (ok, text) = hark(&config, &data, &["team", "status"]);

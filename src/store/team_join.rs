@@ -138,25 +138,34 @@ fn ready_tables(at: &Position) -> Option<Vec<&'static str>> {
     )
 }
 
-/// While the upload runs, a change of a table holding a poller's cursor goes without the
-/// cursor: the items of the cursor's page may still wait for their own table, and a
-/// cursor ahead of its items would make the next poller skip them. The row itself must go
-/// now, though: an account added during the upload is what its items refer to, and an
-/// item the team cannot place is lost to every other cache. The cursor reaches the team
-/// with the next poll; a cursor behind only re-reads a page the items' identity keeps
-/// from being stored twice.
-fn withhold_cursors(change: &mut Pending) {
-    let Some(spec) = SYNCED.iter().find(|s| s.table == change.tbl) else {
-        return;
-    };
-    for row in [change.old.as_mut(), change.new.as_mut()]
-        .into_iter()
-        .flatten()
-    {
-        for field in spec.poller_only {
-            row.remove(*field);
+/// While the upload runs, a table holding a poller's cursor sends its changes up to the
+/// first that moves a cursor; that one and the table's later ones wait for the upload's
+/// end. A cursor must not reach the team before the items of its page (still waiting for
+/// their table: the next poller would skip them), but the row itself must: an account
+/// added during the upload is what its items refer to, and an item the team cannot place
+/// is lost to every other cache.
+fn hold_cursors(changes: &mut Vec<Pending>) {
+    let mut held: Vec<&str> = Vec::new();
+    changes.retain(|change| {
+        let Some(spec) = SYNCED.iter().find(|s| s.table == change.tbl) else {
+            return true;
+        };
+        if spec.poller_only.is_empty() {
+            return true;
         }
-    }
+        if held.contains(&spec.table) {
+            return false;
+        }
+        let moves = spec.poller_only.iter().any(|f| {
+            let before = change.old.as_ref().and_then(|r| r.get(*f));
+            let after = change.new.as_ref().and_then(|r| r.get(*f));
+            after.is_some_and(|v| !v.is_null()) && before != after
+        });
+        if moves {
+            held.push(spec.table);
+        }
+        !moves
+    });
 }
 
 /// The shared table after `table` that this cache has, if any.
@@ -181,7 +190,7 @@ pub fn next_chunk(conn: &Connection, schema: &Schema, limit: usize) -> Result<Ch
     let ready = ready_tables(&join.at);
     let mut changes = pending_in(conn, ready.as_deref(), limit)?;
     if !join.at.done() {
-        changes.iter_mut().for_each(withhold_cursors);
+        hold_cursors(&mut changes);
     }
     let sent: Vec<i64> = changes.iter().map(|p| p.id).collect();
     let mut next = join.at.clone();
@@ -484,7 +493,7 @@ mod tests {
     }
 
     #[test]
-    fn an_account_added_during_the_upload_goes_before_its_items_without_its_cursor() {
+    fn an_account_added_during_the_upload_goes_before_its_items_and_its_cursor_after_them() {
         let (_dir, mut conn, schema) = cache();
         begin(&mut conn, "j1").unwrap();
         // The upload passes the (empty) accounts table; then a first poll stores an
@@ -502,20 +511,34 @@ mod tests {
         while !state(&conn).unwrap().unwrap().at.done() {
             let chunk = next_chunk(&conn, &schema, 10).unwrap();
             for c in &chunk.changes {
-                if c.tbl == "accounts" {
-                    for row in [&c.old, &c.new].into_iter().flatten() {
-                        assert!(!row.contains_key("cursor"), "{row:?}");
-                    }
-                }
-                order.push(c.tbl.clone());
+                let cursor = c.new.as_ref().and_then(|r| r.get("cursor"));
+                let moved = c.tbl == "accounts" && cursor.is_some_and(|v| !v.is_null());
+                order.push(if moved {
+                    "cursor".to_string()
+                } else {
+                    c.tbl.clone()
+                });
             }
             settle(&mut conn, &chunk.ledger).unwrap();
         }
-        let account = order.iter().position(|t| t == "accounts");
-        let item = order.iter().position(|t| t == "items");
+        // After the upload, the cursor's move goes with the next chunk.
+        let last = next_chunk(&conn, &schema, 10).unwrap();
+        order.extend(last.changes.iter().map(|c| {
+            let cursor = c.new.as_ref().and_then(|r| r.get("cursor"));
+            if cursor.is_some_and(|v| v == "page-2") {
+                "cursor".to_string()
+            } else {
+                c.tbl.clone()
+            }
+        }));
+        let at = |t: &str| order.iter().position(|x| x == t);
         assert!(
-            account.is_some() && account < item,
-            "the account goes first: {order:?}"
+            at("accounts").is_some() && at("accounts") < at("items"),
+            "the account goes before its items: {order:?}"
+        );
+        assert!(
+            at("cursor").is_some() && at("items") < at("cursor"),
+            "the cursor goes after its items: {order:?}"
         );
     }
 
