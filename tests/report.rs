@@ -861,3 +861,38 @@ fn look_at_names_the_most_severe_then_largest_incident_and_incidents_have_timeli
         assert!(story.contains(line), "{line} missing in {story}");
     }
 }
+
+#[test]
+fn the_backlog_counts_what_waited_at_the_weeks_end_whatever_happened_since() {
+    let fx = Fixture::new();
+    // Four mentions of Tuesday of W47, each needing a reply, none ever answered.
+    let ids = fx.ingest(
+        "chirp",
+        &[
+            post("open", Mention, "ana", nov(17, 10, 0), None, "still no answer?"),
+            post("closed", Mention, "bo", nov(17, 10, 5), None, "order lost"),
+            post("later", Mention, "cy", nov(17, 10, 10), None, "hello??"),
+            post("reopened", Mention, "di", nov(17, 10, 15), None, "any news"),
+        ],
+    );
+    fx.exec("UPDATE items SET needs_reply = 1", vec![]);
+    let end = nov(23, 0, 0) + 86_400; // Monday of W48, 00:00.
+    // Closed during the week: not waiting at its end.
+    fx.set_state(ids[1], ItemState::Done, nov(18, 9, 0));
+    // Closed only after the week: it was waiting at its end.
+    fx.set_state(ids[2], ItemState::Done, end + 3600);
+    // Closed during the week, opened again after it: not waiting at the end.
+    fx.set_state(ids[3], ItemState::Done, nov(18, 9, 0));
+    fx.set_state(ids[3], ItemState::Open, end + 7200);
+    let r = compute(&fx, "2026-W47");
+    // "open" and "later".
+    assert_eq!(r.sections.responsiveness.all.waiting_past_target, 2);
+    let conn = rusqlite::Connection::open(&fx.path).unwrap();
+    let mut listed = hark::store::report::unanswered_list(&conn, nov(16, 0, 0), end, 3600)
+        .unwrap()
+        .into_iter()
+        .map(|(_, at)| at)
+        .collect::<Vec<_>>();
+    listed.sort();
+    assert_eq!(listed, [nov(17, 10, 0), nov(17, 10, 10)]);
+}

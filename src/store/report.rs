@@ -132,7 +132,7 @@ pub fn items(
     let mut stmt = conn.prepare_cached(
         "SELECT i.id, i.account_id, i.kind, i.created_at, i.needs_reply,
                 CASE WHEN i.needs_reply THEN coalesce(i.first_response_at,
-                    (SELECT min(e.at) FROM events e INDEXED BY events_by_item
+                    (SELECT min(e.at) FROM events e INDEXED BY events_replied
                      WHERE e.item_id = i.id AND e.kind = 'state' AND e.to_state = 'replied'))
                 END,
                 i.sentiment_label_auto, i.sentiment_manual, i.author_id, i.lang, i.body
@@ -257,7 +257,8 @@ pub fn replies_sent(
 ) -> rusqlite::Result<BTreeMap<String, u64>> {
     grouped(
         conn,
-        "SELECT acc.platform, count(*) FROM outbox o JOIN accounts acc ON acc.id = o.account_id
+        "SELECT acc.platform, count(*) FROM outbox o INDEXED BY outbox_replies_sent
+         JOIN accounts acc ON acc.id = o.account_id
          WHERE o.kind = 'reply' AND o.state = 'sent' AND o.sent_at >= ?1 AND o.sent_at < ?2
          GROUP BY acc.platform",
         params![start, end],
@@ -265,8 +266,8 @@ pub fn replies_sent(
 }
 
 /// Items posted in [from, end − target) that needed a reply, had no answer by `end` and
-/// were still new, open or snoozed (its clock keeps running) then (their last state change before `end`), per platform.
-/// The window starts at `from` so the cost stays bounded on a long history.
+/// were still new, open or snoozed (its clock keeps running) then, per platform. The
+/// window starts at `from` so the cost stays bounded on a long history.
 pub fn unanswered_at(
     conn: &Connection,
     from: UnixTime,
@@ -275,16 +276,14 @@ pub fn unanswered_at(
 ) -> rusqlite::Result<BTreeMap<String, u64>> {
     grouped(
         conn,
-        "SELECT acc.platform, count(*) FROM accounts acc JOIN (
-             SELECT i.account_id AS account_id FROM items i
-             WHERE i.created_at >= ?3 AND i.created_at < ?1 - ?2
-               AND i.needs_reply = 1 AND i.kind != 'post'
-               AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
-               AND coalesce((SELECT e.to_state FROM events e INDEXED BY events_by_item
-                             WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
-                             ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open', 'snoozed')
-         ) w ON w.account_id = acc.id
-         GROUP BY acc.platform",
+        &format!(
+            "{CHANGED_SINCE}
+             SELECT acc.platform, count(*) FROM accounts acc JOIN (
+                 SELECT i.account_id AS account_id FROM items i
+                 WHERE {WAITING_AT}
+             ) w ON w.account_id = acc.id
+             GROUP BY acc.platform"
+        ),
         params![end, target, from],
     )
 }
@@ -298,20 +297,33 @@ pub fn unanswered_list(
     end: UnixTime,
     min_age: i64,
 ) -> rusqlite::Result<Vec<(String, UnixTime)>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT acc.platform, i.created_at FROM items i
+    let mut stmt = conn.prepare_cached(&format!(
+        "{CHANGED_SINCE}
+         SELECT acc.platform, i.created_at FROM items i
          JOIN accounts acc ON acc.id = i.account_id
-         WHERE i.created_at >= ?3 AND i.created_at < ?1 - ?2
-           AND i.needs_reply = 1 AND i.kind != 'post'
-           AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
-           AND coalesce((SELECT e.to_state FROM events e INDEXED BY events_by_item
-                         WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
-                         ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new') IN ('new', 'open', 'snoozed')
-         ORDER BY i.created_at",
-    )?;
+         WHERE {WAITING_AT}
+         ORDER BY i.created_at"
+    ))?;
     let rows = stmt.query_map(params![end, min_age, from], |r| Ok((r.get(0)?, r.get(1)?)))?;
     rows.collect()
 }
+
+/// The items whose state changed after ?1 (the period's end): few, the days since.
+const CHANGED_SINCE: &str = "WITH changed_since AS MATERIALIZED (
+    SELECT item_id FROM events INDEXED BY events_by_kind WHERE kind = 'state' AND at > ?1)";
+
+/// An item `i` posted in [?3, ?1 − ?2) that needed a reply, had none by ?1 and was new,
+/// open or snoozed at ?1. Every state change leaves an event, so an item unchanged since
+/// ?1 was in its present state then (read from `items_awaiting_reply` alone); only the
+/// items changed since look up their last state change up to ?1 (none: still new).
+const WAITING_AT: &str = "i.created_at >= ?3 AND i.created_at < ?1 - ?2
+    AND i.needs_reply = 1 AND i.kind != 'post'
+    AND (i.first_response_at IS NULL OR i.first_response_at > ?1)
+    AND CASE WHEN i.id IN changed_since
+        THEN coalesce((SELECT e.to_state FROM events e INDEXED BY events_by_item
+                       WHERE e.item_id = i.id AND e.kind = 'state' AND e.at <= ?1
+                       ORDER BY e.at DESC, e.id DESC LIMIT 1), 'new')
+        ELSE i.state END IN ('new', 'open', 'snoozed')";
 
 fn grouped(
     conn: &Connection,
@@ -386,7 +398,7 @@ pub fn moderation_outbox(
     end: UnixTime,
 ) -> rusqlite::Result<BTreeMap<(String, String), u64>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, state, count(*) FROM outbox
+        "SELECT kind, state, count(*) FROM outbox INDEXED BY outbox_moderation
          WHERE kind != 'reply' AND created_at >= ?1 AND created_at < ?2 GROUP BY kind, state",
     )?;
     let rows = stmt.query_map(params![start, end], |r| {
