@@ -90,8 +90,36 @@ pub fn status(workspace: &Workspace, out: &mut impl std::io::Write) -> anyhow::R
             };
             writeln!(out, "  {account:<20} {held}")?;
         }
+        if let Some(line) = cache_line(workspace) {
+            writeln!(out, "{line}")?;
+        }
         Ok(())
     })
+}
+
+/// What this machine's cache says about following the team, when there is something to
+/// say: the changes that wait for rows it has not received yet.
+fn cache_line(workspace: &Workspace) -> Option<String> {
+    let path = workspace.db_path();
+    if !path.exists() {
+        return None;
+    }
+    let counted = crate::store::open_ro(&path)
+        .and_then(|conn| crate::store::team_parked::count(&conn));
+    match counted {
+        Ok(n) => parked_line(n),
+        Err(e) => Some(format!("this cache: cannot be read ({e})")),
+    }
+}
+
+fn parked_line(waiting: i64) -> Option<String> {
+    match waiting {
+        0 => None,
+        1 => Some("this cache: 1 team change waits for a row this cache has not received yet".into()),
+        n => Some(format!(
+            "this cache: {n} team changes wait for rows this cache has not received yet"
+        )),
+    }
 }
 
 fn ago(secs: i64) -> String {

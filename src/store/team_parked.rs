@@ -125,3 +125,320 @@ pub fn expire(conn: &Connection, team_now: i64) -> Result<Vec<GivenUp>> {
     gone.sort_by_key(|g| g.seq);
     Ok(gone)
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+    use crate::store::team_sync::{
+        apply, install_capture, last_seq, pending, Applied, Namer, Schema,
+    };
+    use crate::store::team_tables::synced;
+
+    /// A cache in team mode, on a real SQLite file.
+    fn cache() -> (tempfile::TempDir, Connection, Schema) {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+        let schema = Schema::read(&conn).unwrap();
+        install_capture(&conn, &schema).unwrap();
+        (dir, conn, schema)
+    }
+
+    /// Another CM's machine: it polls `brand` and the team learns its writes, as changes
+    /// numbered from 1 in the order it made them.
+    struct Sender {
+        _dir: tempfile::TempDir,
+        conn: Connection,
+        schema: Schema,
+        seq: i64,
+    }
+
+    impl Sender {
+        fn new() -> Sender {
+            let (_dir, conn, schema) = cache();
+            Sender {
+                _dir,
+                conn,
+                schema,
+                seq: 0,
+            }
+        }
+
+        fn poll(&mut self, external_id: &str, author: &str) {
+            use crate::domain::{ItemKind, NewAuthor, NewItem};
+            let conn = &mut self.conn;
+            let account =
+                crate::store::ingest::ensure_account(conn, "brand", "chirp", "@b").unwrap();
+            let item = NewItem {
+                external_id: external_id.into(),
+                kind: ItemKind::Mention,
+                parent_external_id: None,
+                thread_external_id: None,
+                author: NewAuthor {
+                    external_id: author.into(),
+                    handle: format!("@{author}"),
+                    display_name: author.to_uppercase(),
+                    followers: None,
+                },
+                body: format!("hello from {author}"),
+                url: None,
+                created_at: 5,
+                raw_json: None,
+                room: None,
+            };
+            crate::store::ingest::ingest(conn, account, &[item.into()], None, 10).unwrap();
+        }
+
+        /// Its captured writes in the team's terms, as the team numbers them.
+        fn changes(&mut self) -> Vec<Incoming> {
+            let namer = Namer {
+                conn: &self.conn,
+                schema: &self.schema,
+                machine: "ana-laptop",
+            };
+            let mut out = Vec::new();
+            for p in pending(&self.conn, 1000).unwrap() {
+                let Some(spec) = synced(&p.tbl) else { continue };
+                let row = p.new.as_ref().or(p.old.as_ref()).unwrap();
+                let (key, fields) = namer.team_row(spec, row).unwrap().unwrap();
+                let changed: Vec<String> = match &p.old {
+                    Some(before) if p.new.is_some() => {
+                        let (_, before) = namer.team_row(spec, before).unwrap().unwrap();
+                        fields
+                            .iter()
+                            .filter(|(k, v)| before.get(*k) != Some(v))
+                            .map(|(k, _)| k.clone())
+                            .collect()
+                    }
+                    _ => fields.keys().cloned().collect(),
+                };
+                if changed.is_empty() {
+                    continue;
+                }
+                self.seq += 1;
+                out.push(Incoming {
+                    seq: self.seq,
+                    tbl: p.tbl.clone(),
+                    key,
+                    fields,
+                    changed,
+                    deleted: p.new.is_none(),
+                    conflicts: Vec::new(),
+                    at: 1_000_000 + self.seq,
+                    elsewhere: true,
+                });
+            }
+            self.conn.execute("DELETE FROM team_pending", []).unwrap();
+            out
+        }
+    }
+
+    fn of<'a>(changes: &'a [Incoming], table: &str) -> Vec<&'a Incoming> {
+        changes.iter().filter(|c| c.tbl == table).collect()
+    }
+
+    fn sam_applies(
+        conn: &mut Connection,
+        schema: &Schema,
+        changes: &[&Incoming],
+    ) -> Applied {
+        let owned: Vec<Incoming> = changes.iter().map(|c| (*c).clone()).collect();
+        apply(conn, schema, "sam-laptop", &owned).unwrap()
+    }
+
+    fn item(conn: &Connection, external_id: &str) -> Option<(String, String, String, String)> {
+        conn.query_row(
+            "SELECT a.name, au.handle, i.body, i.state FROM items i
+             JOIN accounts a ON a.id = i.account_id JOIN authors au ON au.id = i.author_id
+             WHERE i.external_id = ?",
+            [external_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .unwrap()
+    }
+
+    #[test]
+    fn an_item_before_its_account_waits_and_both_are_there_once_the_account_arrives() {
+        let mut ana = Sender::new();
+        ana.poll("x1", "fan");
+        let team = ana.changes();
+        let (_dir, mut sam, schema) = cache();
+        let (accounts, authors, items) = (of(&team, "accounts"), of(&team, "authors"), of(&team, "items"));
+        assert_eq!((accounts.len(), authors.len(), items.len()), (1, 1, 1));
+
+        // The item (and its author) reach sam's cache before the account.
+        let first = sam_applies(&mut sam, &schema, &[authors[0], items[0]]);
+        assert_eq!((first.rows, first.parked, first.skipped), (1, 1, 0));
+        assert_eq!(last_seq(&sam).unwrap(), items[0].seq, "the sequence is followed");
+        assert_eq!(item(&sam, "x1"), None);
+        assert_eq!(count(&sam).unwrap(), 1);
+
+        let then = sam_applies(&mut sam, &schema, &[accounts[0]]);
+        assert_eq!((then.rows, then.unparked), (1, 1));
+        assert_eq!(
+            item(&sam, "x1"),
+            Some(("brand".into(), "@fan".into(), "hello from fan".into(), "new".into()))
+        );
+        assert_eq!(count(&sam).unwrap(), 0);
+        assert_eq!(last_seq(&sam).unwrap(), accounts[0].seq);
+    }
+
+    #[test]
+    fn a_later_change_of_a_waiting_item_is_applied_after_it() {
+        let mut ana = Sender::new();
+        ana.poll("x1", "fan");
+        let team = ana.changes();
+        ana.conn
+            .execute("UPDATE items SET state = 'done' WHERE external_id = 'x1'", [])
+            .unwrap();
+        let done = ana.changes();
+        assert_eq!(done.len(), 1);
+        let (_dir, mut sam, schema) = cache();
+        let (accounts, authors, items) = (of(&team, "accounts"), of(&team, "authors"), of(&team, "items"));
+
+        sam_applies(&mut sam, &schema, &[authors[0], items[0]]);
+        let update = sam_applies(&mut sam, &schema, &[&done[0]]);
+        assert_eq!(update.parked, 1);
+        sam_applies(&mut sam, &schema, &[accounts[0]]);
+        assert_eq!(item(&sam, "x1").unwrap().3, "done");
+        assert_eq!(count(&sam).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_change_of_a_row_held_here_waits_behind_an_older_change_of_that_row() {
+        // sam has the item; ana moves it to an author sam has not received yet and
+        // reopens it, then marks it done.
+        let mut ana = Sender::new();
+        ana.poll("x1", "fan");
+        let team = ana.changes();
+        ana.poll("x2", "critic");
+        ana.conn
+            .execute(
+                "UPDATE items SET state = 'open', author_id = (SELECT id FROM authors WHERE handle = '@critic')
+                 WHERE external_id = 'x1'",
+                [],
+            )
+            .unwrap();
+        ana.conn
+            .execute("UPDATE items SET state = 'done' WHERE external_id = 'x1'", [])
+            .unwrap();
+        let later = ana.changes();
+        let (_dir, mut sam, schema) = cache();
+        let all: Vec<&Incoming> = team.iter().collect();
+        sam_applies(&mut sam, &schema, &all);
+        let critic = of(&later, "authors");
+        let x1: Vec<&Incoming> = of(&later, "items")
+            .into_iter()
+            .filter(|c| c.key.contains("x1"))
+            .collect();
+        assert_eq!(x1.len(), 2);
+
+        // Both updates of x1 come before the critic: the first waits for the author,
+        // the second (which sam could apply) waits behind it.
+        let waited = sam_applies(&mut sam, &schema, &[x1[0], x1[1]]);
+        assert_eq!((waited.rows, waited.parked), (0, 2));
+        assert_eq!(item(&sam, "x1").unwrap().3, "new");
+        sam_applies(&mut sam, &schema, &[critic[0]]);
+        assert_eq!(
+            item(&sam, "x1").map(|i| (i.1, i.3)),
+            Some(("@critic".into(), "done".into()))
+        );
+        assert_eq!(count(&sam).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_change_for_a_table_this_cache_does_not_know_is_skipped_not_kept() {
+        let (_dir, mut sam, schema) = cache();
+        let stranger = Incoming {
+            seq: 7,
+            tbl: "holograms".into(),
+            key: "[\"h1\"]".into(),
+            fields: serde_json::Map::new(),
+            changed: Vec::new(),
+            deleted: false,
+            conflicts: Vec::new(),
+            at: 1_000_000,
+            elsewhere: true,
+        };
+        let done = apply(&mut sam, &schema, "sam-laptop", &[stranger]).unwrap();
+        assert_eq!((done.skipped, done.parked), (1, 0));
+        assert_eq!(count(&sam).unwrap(), 0);
+        assert_eq!(last_seq(&sam).unwrap(), 7);
+    }
+
+    #[test]
+    fn in_order_changes_apply_as_before_and_nothing_waits() {
+        let mut ana = Sender::new();
+        ana.poll("x1", "fan");
+        ana.poll("x2", "critic");
+        let team = ana.changes();
+        let (_dir, mut sam, schema) = cache();
+        let all: Vec<&Incoming> = team.iter().collect();
+        let done = sam_applies(&mut sam, &schema, &all);
+        assert_eq!(
+            done,
+            Applied {
+                rows: team.len(),
+                ..Applied::default()
+            }
+        );
+        assert_eq!(count(&sam).unwrap(), 0);
+        assert!(item(&sam, "x1").is_some() && item(&sam, "x2").is_some());
+        assert_eq!(last_seq(&sam).unwrap(), team.last().unwrap().seq);
+    }
+
+    #[test]
+    fn a_change_whose_row_never_comes_is_given_up_after_the_bound_and_not_before() {
+        let mut ana = Sender::new();
+        ana.poll("x1", "fan");
+        let team = ana.changes();
+        let (_dir, mut sam, schema) = cache();
+        let (authors, items) = (of(&team, "authors"), of(&team, "items"));
+        sam_applies(&mut sam, &schema, &[authors[0], items[0]]);
+        // The team goes on (an unrelated change); the account never comes.
+        let later = |seq: i64, at: i64| Incoming {
+            seq,
+            tbl: "team_away".into(),
+            key: format!("[\"cm{seq}\"]"),
+            fields: serde_json::json!({"since": 1}).as_object().unwrap().clone(),
+            changed: vec!["since".into()],
+            deleted: false,
+            conflicts: Vec::new(),
+            at,
+            elsewhere: true,
+        };
+        let almost = items[0].at + MAX_WAIT;
+        let kept = apply(&mut sam, &schema, "sam-laptop", &[later(100, almost)]).unwrap();
+        assert_eq!((kept.given_up, count(&sam).unwrap()), (0, 1));
+        let past = apply(&mut sam, &schema, "sam-laptop", &[later(101, almost + 1)]).unwrap();
+        assert_eq!((past.given_up, count(&sam).unwrap()), (1, 0));
+        assert_eq!(item(&sam, "x1"), None);
+        assert_eq!(last_seq(&sam).unwrap(), 101);
+    }
+
+    #[test]
+    fn a_parked_change_survives_as_json_whole() {
+        let (_dir, conn, _schema) = cache();
+        let change = Incoming {
+            seq: 3,
+            tbl: "items".into(),
+            key: "[\"[\\\"brand\\\"]\",\"x1\"]".into(),
+            fields: serde_json::json!({"body": "hé", "followers": 12, "score": 0.5, "url": null})
+                .as_object()
+                .unwrap()
+                .clone(),
+            changed: vec!["body".into()],
+            deleted: false,
+            conflicts: vec![serde_json::json!({"field": "body", "lost": "x"})],
+            at: 9,
+            elsewhere: true,
+        };
+        park(&conn, &change, "accounts", 1).unwrap();
+        assert_eq!(waiting_for(&conn, &["accounts"]).unwrap(), [change.clone()]);
+        assert!(waiting_for(&conn, &["authors"]).unwrap().is_empty());
+        assert!(holds(&conn, "items", &change.key, None).unwrap());
+        assert!(!holds(&conn, "items", &change.key, Some(3)).unwrap());
+    }
+}
