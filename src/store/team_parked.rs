@@ -324,6 +324,7 @@ mod tests {
         ana.conn
             .execute("UPDATE items SET state = 'done' WHERE external_id = 'x1'", [])
             .unwrap();
+        ana.poll("x3", "fan");
         let later = ana.changes();
         let (_dir, mut sam, schema) = cache();
         let all: Vec<&Incoming> = team.iter().collect();
@@ -333,18 +334,24 @@ mod tests {
             .into_iter()
             .filter(|c| c.key.contains("x1"))
             .collect();
+        let x3 = of(&later, "items")
+            .into_iter()
+            .find(|c| c.key.contains("x3"))
+            .unwrap();
         assert_eq!(x1.len(), 2);
 
         // Both updates of x1 come before the critic: the first waits for the author,
-        // the second (which sam could apply) waits behind it.
-        let waited = sam_applies(&mut sam, &schema, &[x1[0], x1[1]]);
-        assert_eq!((waited.rows, waited.parked), (0, 2));
-        assert_eq!(item(&sam, "x1").unwrap().3, "new");
+        // the second (which sam could apply) waits behind it, even when another item
+        // arriving makes sam look at what waits for items.
+        let waited = sam_applies(&mut sam, &schema, &[x1[0], x1[1], x3]);
+        assert_eq!(item(&sam, "x1").unwrap().3, "new", "nothing of x1 changes yet");
         sam_applies(&mut sam, &schema, &[critic[0]]);
         assert_eq!(
             item(&sam, "x1").map(|i| (i.1, i.3)),
-            Some(("@critic".into(), "done".into()))
+            Some(("@critic".into(), "done".into())),
+            "the later state wins"
         );
+        assert_eq!((waited.rows, waited.parked), (1, 2));
         assert_eq!(count(&sam).unwrap(), 0);
     }
 
