@@ -55,13 +55,7 @@ pub fn park(conn: &Connection, change: &Incoming, waits: &str, now: i64) -> Resu
          ON CONFLICT (seq) DO UPDATE SET waits = ?4",
     )?
     .execute(params![
-        change.seq,
-        change.tbl,
-        change.key,
-        waits,
-        change.at,
-        now,
-        json
+        change.seq, change.tbl, change.key, waits, change.at, now, json
     ])?;
     Ok(())
 }
@@ -74,7 +68,9 @@ pub fn waiting_for(conn: &Connection, tables: &[&str]) -> Result<Vec<Incoming>> 
          WHERE waits IN (SELECT value FROM json_each(?1)) ORDER BY seq",
     )?;
     let rows = stmt
-        .query_map([tables], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .query_map([tables], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (seq, json) in rows {
@@ -109,9 +105,8 @@ pub struct GivenUp {
 /// Gives up the changes committed more than [`MAX_WAIT`] before `team_now` (the team's
 /// clock: every cache gives up the same changes, however long it was offline).
 pub fn expire(conn: &Connection, team_now: i64) -> Result<Vec<GivenUp>> {
-    let mut stmt = conn.prepare_cached(
-        "DELETE FROM team_parked WHERE at < ?1 RETURNING seq, tbl, waits, at",
-    )?;
+    let mut stmt =
+        conn.prepare_cached("DELETE FROM team_parked WHERE at < ?1 RETURNING seq, tbl, waits, at")?;
     let mut gone = stmt
         .query_map([team_now.saturating_sub(MAX_WAIT)], |r| {
             Ok(GivenUp {
@@ -238,11 +233,7 @@ mod tests {
         changes.iter().filter(|c| c.tbl == table).collect()
     }
 
-    fn sam_applies(
-        conn: &mut Connection,
-        schema: &Schema,
-        changes: &[&Incoming],
-    ) -> Applied {
+    fn sam_applies(conn: &mut Connection, schema: &Schema, changes: &[&Incoming]) -> Applied {
         let owned: Vec<Incoming> = changes.iter().map(|c| (*c).clone()).collect();
         apply(conn, schema, "sam-laptop", &owned).unwrap()
     }
@@ -265,13 +256,21 @@ mod tests {
         ana.poll("x1", "fan");
         let team = ana.changes();
         let (_dir, mut sam, schema) = cache();
-        let (accounts, authors, items) = (of(&team, "accounts"), of(&team, "authors"), of(&team, "items"));
+        let (accounts, authors, items) = (
+            of(&team, "accounts"),
+            of(&team, "authors"),
+            of(&team, "items"),
+        );
         assert_eq!((accounts.len(), authors.len(), items.len()), (1, 1, 1));
 
         // The item (and its author) reach sam's cache before the account.
         let first = sam_applies(&mut sam, &schema, &[authors[0], items[0]]);
         assert_eq!((first.rows, first.parked, first.skipped), (1, 1, 0));
-        assert_eq!(last_seq(&sam).unwrap(), items[0].seq, "the sequence is followed");
+        assert_eq!(
+            last_seq(&sam).unwrap(),
+            items[0].seq,
+            "the sequence is followed"
+        );
         assert_eq!(item(&sam, "x1"), None);
         assert_eq!(count(&sam).unwrap(), 1);
 
@@ -279,7 +278,12 @@ mod tests {
         assert_eq!((then.rows, then.unparked), (1, 1));
         assert_eq!(
             item(&sam, "x1"),
-            Some(("brand".into(), "@fan".into(), "hello from fan".into(), "new".into()))
+            Some((
+                "brand".into(),
+                "@fan".into(),
+                "hello from fan".into(),
+                "new".into()
+            ))
         );
         assert_eq!(count(&sam).unwrap(), 0);
         assert_eq!(last_seq(&sam).unwrap(), accounts[0].seq);
@@ -291,12 +295,19 @@ mod tests {
         ana.poll("x1", "fan");
         let team = ana.changes();
         ana.conn
-            .execute("UPDATE items SET state = 'done' WHERE external_id = 'x1'", [])
+            .execute(
+                "UPDATE items SET state = 'done' WHERE external_id = 'x1'",
+                [],
+            )
             .unwrap();
         let done = ana.changes();
         assert_eq!(done.len(), 1);
         let (_dir, mut sam, schema) = cache();
-        let (accounts, authors, items) = (of(&team, "accounts"), of(&team, "authors"), of(&team, "items"));
+        let (accounts, authors, items) = (
+            of(&team, "accounts"),
+            of(&team, "authors"),
+            of(&team, "items"),
+        );
 
         sam_applies(&mut sam, &schema, &[authors[0], items[0]]);
         let update = sam_applies(&mut sam, &schema, &[&done[0]]);
@@ -322,7 +333,10 @@ mod tests {
             )
             .unwrap();
         ana.conn
-            .execute("UPDATE items SET state = 'done' WHERE external_id = 'x1'", [])
+            .execute(
+                "UPDATE items SET state = 'done' WHERE external_id = 'x1'",
+                [],
+            )
             .unwrap();
         ana.poll("x3", "fan");
         let later = ana.changes();
@@ -344,7 +358,11 @@ mod tests {
         // the second (which sam could apply) waits behind it, even when another item
         // arriving makes sam look at what waits for items.
         let waited = sam_applies(&mut sam, &schema, &[x1[0], x1[1], x3]);
-        assert_eq!(item(&sam, "x1").unwrap().3, "new", "nothing of x1 changes yet");
+        assert_eq!(
+            item(&sam, "x1").unwrap().3,
+            "new",
+            "nothing of x1 changes yet"
+        );
         sam_applies(&mut sam, &schema, &[critic[0]]);
         assert_eq!(
             item(&sam, "x1").map(|i| (i.1, i.3)),
