@@ -1,7 +1,7 @@
 //! Team changes this cache cannot apply yet: they refer to a row it has not received (an
 //! item whose account reaches it later). The follow mark moves past them; they wait here
-//! and [`super::team_sync::apply`] retries them, in sequence order, once a row of the
-//! table they wait for arrives. A change waits at most [`MAX_WAIT`] of the team's time.
+//! and [`super::team_sync::apply`] retries them, in sequence order, once the row they
+//! wait for arrives. A change waits at most [`MAX_WAIT`] of the team's time.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -46,34 +46,36 @@ pub fn holds(conn: &Connection, table: &str, key: &str, before: Option<i64>) -> 
         .is_some())
 }
 
-/// Keeps `change` until a row of `waits` arrives (again, with what it waits for now).
-pub fn park(conn: &Connection, change: &Incoming, waits: &str, now: i64) -> Result<()> {
+/// Keeps `change` until row `key` of `table` arrives (again: with what it waits for now).
+pub fn park(conn: &Connection, change: &Incoming, table: &str, key: &str, now: i64) -> Result<()> {
     let json = serde_json::to_string(change).map_err(|e| super::Error::Invalid(e.to_string()))?;
     conn.prepare_cached(
-        "INSERT INTO team_parked (seq, tbl, key, waits, at, parked_at, change)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (seq) DO UPDATE SET waits = ?4",
+        "INSERT INTO team_parked (seq, tbl, key, waits, waits_key, at, parked_at, change)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (seq) DO UPDATE SET waits = ?4, waits_key = ?5",
     )?
     .execute(params![
-        change.seq, change.tbl, change.key, waits, change.at, now, json
+        change.seq, change.tbl, change.key, table, key, change.at, now, json
     ])?;
     Ok(())
 }
 
-/// The changes waiting for a row of one of `tables`, in sequence order.
-pub fn waiting_for(conn: &Connection, tables: &[&str]) -> Result<Vec<Incoming>> {
-    let tables = serde_json::to_string(tables).map_err(|e| super::Error::Invalid(e.to_string()))?;
+/// The changes waiting for one of `rows` (table, team name), in sequence order.
+pub fn waiting_for(conn: &Connection, rows: &[(&str, &str)]) -> Result<Vec<Incoming>> {
+    let rows = serde_json::to_string(rows).map_err(|e| super::Error::Invalid(e.to_string()))?;
     let mut stmt = conn.prepare_cached(
-        "SELECT seq, change FROM team_parked
-         WHERE waits IN (SELECT value FROM json_each(?1)) ORDER BY seq",
+        "SELECT DISTINCT p.seq, p.change
+         FROM json_each(?1) AS r
+         JOIN team_parked AS p ON p.waits = r.value ->> 0 AND p.waits_key = r.value ->> 1
+         ORDER BY p.seq",
     )?;
-    let rows = stmt
-        .query_map([tables], |r| {
+    let found = stmt
+        .query_map([rows], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (seq, json) in rows {
+    let mut out = Vec::with_capacity(found.len());
+    for (seq, json) in found {
         match serde_json::from_str::<Incoming>(&json) {
             Ok(change) => out.push(change),
             Err(e) => {
@@ -98,6 +100,8 @@ pub fn unpark(conn: &Connection, seq: i64) -> Result<()> {
 pub struct GivenUp {
     pub seq: i64,
     pub tbl: String,
+    pub key: String,
+    /// The table of the row it waited for.
     pub waits: String,
     pub at: i64,
 }
@@ -105,15 +109,17 @@ pub struct GivenUp {
 /// Gives up the changes committed more than [`MAX_WAIT`] before `team_now` (the team's
 /// clock: every cache gives up the same changes, however long it was offline).
 pub fn expire(conn: &Connection, team_now: i64) -> Result<Vec<GivenUp>> {
-    let mut stmt =
-        conn.prepare_cached("DELETE FROM team_parked WHERE at < ?1 RETURNING seq, tbl, waits, at")?;
+    let mut stmt = conn.prepare_cached(
+        "DELETE FROM team_parked WHERE at < ?1 RETURNING seq, tbl, key, waits, at",
+    )?;
     let mut gone = stmt
         .query_map([team_now.saturating_sub(MAX_WAIT)], |r| {
             Ok(GivenUp {
                 seq: r.get(0)?,
                 tbl: r.get(1)?,
-                waits: r.get(2)?,
-                at: r.get(3)?,
+                key: r.get(2)?,
+                waits: r.get(3)?,
+                at: r.get(4)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -290,6 +296,43 @@ mod tests {
     }
 
     #[test]
+    fn a_tag_waits_for_its_item_which_waits_for_its_account() {
+        let mut ana = Sender::new();
+        ana.poll("x1", "fan");
+        ana.conn
+            .execute(
+                "INSERT INTO tags (item_id, tag, created_at) SELECT id, 'vip', 7 FROM items",
+                [],
+            )
+            .unwrap();
+        let team = ana.changes();
+        let (_dir, mut sam, schema) = cache();
+        let (accounts, authors, items, tags) = (
+            of(&team, "accounts"),
+            of(&team, "authors"),
+            of(&team, "items"),
+            of(&team, "tags"),
+        );
+        // Each in its own batch, backwards: tag, item, author, account.
+        for change in [tags[0], items[0], authors[0]] {
+            sam_applies(&mut sam, &schema, &[change]);
+        }
+        assert_eq!(count(&sam).unwrap(), 2);
+        let last = sam_applies(&mut sam, &schema, &[accounts[0]]);
+        assert_eq!(last.unparked, 2);
+        let tag: Option<String> = sam
+            .query_row(
+                "SELECT t.tag FROM tags t JOIN items i ON i.id = t.item_id WHERE i.external_id = 'x1'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap();
+        assert_eq!(tag.as_deref(), Some("vip"));
+        assert_eq!(count(&sam).unwrap(), 0);
+    }
+
+    #[test]
     fn a_later_change_of_a_waiting_item_is_applied_after_it() {
         let mut ana = Sender::new();
         ana.poll("x1", "fan");
@@ -460,9 +503,21 @@ mod tests {
             at: 9,
             elsewhere: true,
         };
-        park(&conn, &change, "accounts", 1).unwrap();
-        assert_eq!(waiting_for(&conn, &["accounts"]).unwrap(), [change.clone()]);
-        assert!(waiting_for(&conn, &["authors"]).unwrap().is_empty());
+        park(&conn, &change, "accounts", "[\"brand\"]", 1).unwrap();
+        assert_eq!(
+            waiting_for(
+                &conn,
+                &[("accounts", "[\"brand\"]"), ("accounts", "[\"other\"]")]
+            )
+            .unwrap(),
+            std::slice::from_ref(&change)
+        );
+        assert!(waiting_for(&conn, &[("authors", "[\"brand\"]")])
+            .unwrap()
+            .is_empty());
+        assert!(waiting_for(&conn, &[("accounts", "[\"other\"]")])
+            .unwrap()
+            .is_empty());
         assert!(holds(&conn, "items", &change.key, None).unwrap());
         assert!(!holds(&conn, "items", &change.key, Some(3)).unwrap());
     }

@@ -425,7 +425,7 @@ impl Namer<'_> {
         for (column, part) in spec.identity.iter().zip(&parts) {
             match self.local_value(spec, column, part)? {
                 Some(v) => values.push((column.to_string(), v)),
-                None => return Ok(Local::Missing(referred(spec, column))),
+                None => return Ok(Local::Missing(missing(spec, column, part))),
             }
         }
         Ok(Local::Found(values))
@@ -463,15 +463,29 @@ impl Namer<'_> {
 /// Where a team name leads in this cache.
 enum Local<T> {
     Found(T),
-    /// It refers to a row of this table that this cache does not hold (yet).
-    Missing(&'static str),
+    /// It refers to a row this cache does not hold (yet).
+    Missing(RowName),
     /// It can never name a row here (a malformed name).
     Never,
 }
 
-/// The table `column` of `spec` refers to (a value [`Namer::local_value`] could not place).
-fn referred(spec: &Synced, column: &str) -> &'static str {
-    spec.ref_table(column).unwrap_or(spec.table)
+/// A row by its team name: what a waiting change waits for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RowName {
+    pub table: &'static str,
+    pub key: String,
+}
+
+/// The row that `value` of reference `column` names (a value [`Namer::local_value`]
+/// could not place).
+fn missing(spec: &Synced, column: &str, value: &Value) -> RowName {
+    RowName {
+        table: spec.ref_table(column).unwrap_or(spec.table),
+        key: match value {
+            Value::String(key) => key.clone(),
+            other => other.to_string(),
+        },
+    }
 }
 
 /// A change of the team's, as [`apply`] takes it (and as a change waiting for its row is
@@ -507,14 +521,15 @@ pub struct Applied {
 }
 
 /// What became of one team change here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
     Applied,
     /// Not this cache's, ever (a table it does not know, a malformed name, the deletion
     /// of a row it cannot hold).
     NotOurs,
-    /// It refers to a row of this table that has not reached this cache yet.
-    Waits(&'static str),
+    /// It refers to a row that has not reached this cache yet (or its own row, while an
+    /// older change of that row waits).
+    Waits(RowName),
 }
 
 /// Applies the team's changes in one transaction, uncaptured, and moves the follow mark
@@ -537,27 +552,36 @@ pub fn apply(
             machine,
         };
         let now = crate::domain::now();
+        // One indexed query; while nothing waits, applying costs what it always did.
         let mut waiting = team_parked::any(&tx)?;
-        // The tables that got a row here: what waits for them may apply now.
-        let mut fresh = BTreeSet::new();
+        // The rows that changed here: what waits for them may apply now.
+        let mut arrived = BTreeSet::new();
         let mut parked = Parked::default();
         for change in changes {
+            let own = synced(&change.tbl).map(|spec| RowName {
+                table: spec.table,
+                key: change.key.clone(),
+            });
             // A row's changes apply in sequence order: behind one that waits, its later
             // ones wait too (a newer value is never overwritten by an older one).
-            let behind = match synced(&change.tbl) {
-                Some(spec) if waiting => team_parked::holds(&tx, spec.table, &change.key, None)?
-                    .then_some(Outcome::Waits(spec.table)),
-                _ => None,
-            };
-            match behind.map_or_else(|| apply_one(&namer, change), Ok)? {
-                Outcome::Applied => {
-                    done.rows += 1;
-                    fresh.insert(spec_table(change));
+            let outcome = match own {
+                Some(own) if waiting && team_parked::holds(&tx, own.table, &own.key, None)? => {
+                    Outcome::Waits(own)
                 }
+                own => {
+                    let outcome = apply_one(&namer, change)?;
+                    if let (Outcome::Applied, Some(own)) = (&outcome, own) {
+                        arrived.insert(own);
+                    }
+                    outcome
+                }
+            };
+            match outcome {
+                Outcome::Applied => done.rows += 1,
                 Outcome::NotOurs => done.skipped += 1,
-                Outcome::Waits(table) => {
-                    team_parked::park(&tx, change, table, now)?;
-                    parked.add(change.seq, table);
+                Outcome::Waits(row) => {
+                    team_parked::park(&tx, change, row.table, &row.key, now)?;
+                    parked.add(change.seq, row.table);
                     waiting = true;
                     done.parked += 1;
                 }
@@ -565,7 +589,7 @@ pub fn apply(
         }
         parked.warn();
         if waiting {
-            retry(&namer, fresh, now, &mut done)?;
+            retry(&namer, arrived, now, &mut done)?;
             if let Some(team_now) = changes.iter().map(|c| c.at).max() {
                 let gone = team_parked::expire(&tx, team_now)?;
                 for g in &gone {
@@ -578,8 +602,13 @@ pub fn apply(
                     );
                 }
                 done.given_up = gone.len();
-                // The later changes of a given-up row no longer wait behind it.
-                let freed = gone.iter().filter_map(|g| synced(&g.tbl)).map(|s| s.table);
+                // The later changes of a given-up change's row no longer wait behind it.
+                let freed = gone.into_iter().filter_map(|g| {
+                    synced(&g.tbl).map(|spec| RowName {
+                        table: spec.table,
+                        key: g.key,
+                    })
+                });
                 retry(&namer, freed.collect(), now, &mut done)?;
             }
         }
@@ -621,29 +650,26 @@ impl Parked {
     }
 }
 
-/// The known table of an applied change.
-fn spec_table(change: &Incoming) -> &'static str {
-    synced(&change.tbl).map_or("", |s| s.table)
-}
-
-/// Retries, in sequence order, the waiting changes whose row may have arrived (a row of
-/// the table they wait for was applied), pass after pass while one frees another.
+/// Retries, in sequence order, the waiting changes that wait for a row that arrived,
+/// pass after pass while one frees another (an account frees its item, the item its
+/// tag).
 fn retry(
     namer: &Namer<'_>,
-    mut fresh: BTreeSet<&'static str>,
+    mut arrived: BTreeSet<RowName>,
     now: i64,
     done: &mut Applied,
 ) -> Result<()> {
     let conn = namer.conn;
-    while !fresh.is_empty() {
-        let tables: Vec<&str> = fresh.iter().copied().collect();
-        fresh.clear();
-        for change in team_parked::waiting_for(conn, &tables)? {
+    while !arrived.is_empty() {
+        let rows: Vec<(&str, &str)> = arrived.iter().map(|r| (r.table, r.key.as_str())).collect();
+        let woken = team_parked::waiting_for(conn, &rows)?;
+        arrived.clear();
+        for change in woken {
             if team_parked::holds(conn, &change.tbl, &change.key, Some(change.seq))? {
                 continue;
             }
             match apply_one(namer, &change)? {
-                Outcome::Waits(table) => team_parked::park(conn, &change, table, now)?,
+                Outcome::Waits(row) => team_parked::park(conn, &change, row.table, &row.key, now)?,
                 outcome => {
                     team_parked::unpark(conn, change.seq)?;
                     if outcome == Outcome::Applied {
@@ -651,9 +677,12 @@ fn retry(
                     } else {
                         done.skipped += 1;
                     }
-                    // Its row's next change, and what waits for its row, may go now.
+                    // What waits for its row, and its row's next change, may go now.
                     if let Some(spec) = synced(&change.tbl) {
-                        fresh.insert(spec.table);
+                        arrived.insert(RowName {
+                            table: spec.table,
+                            key: change.key,
+                        });
                     }
                 }
             }
@@ -676,7 +705,7 @@ fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<Outcome> {
             Local::Found(identity) => identity,
             // Nothing here to delete: the row could not be here without what it names.
             Local::Missing(_) if change.deleted => return Ok(Outcome::NotOurs),
-            Local::Missing(table) => return Ok(Outcome::Waits(table)),
+            Local::Missing(row) => return Ok(Outcome::Waits(row)),
             Local::Never => return Ok(Outcome::NotOurs),
         };
         let id = if has_id {
@@ -731,7 +760,7 @@ fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<Outcome> {
                 values.push(v);
             }
             // A reference to a row this cache does not hold yet.
-            None => return Ok(Outcome::Waits(referred(spec, column))),
+            None => return Ok(Outcome::Waits(missing(spec, column, value))),
         }
     }
     for (column, value) in spec.from_team.iter().filter(|_| change.elsewhere) {

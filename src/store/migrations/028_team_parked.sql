@@ -7,9 +7,10 @@ CREATE TABLE team_parked (
     seq       INTEGER PRIMARY KEY,
     tbl       TEXT NOT NULL,
     key       TEXT NOT NULL,
-    -- The table of the row it waits for; its own table when it waits behind an earlier
-    -- change of the same row (changes of one row apply in sequence order).
+    -- The row it waits for (its table and team name); its own row when it waits behind
+    -- an earlier change of that row (changes of one row apply in sequence order).
     waits     TEXT NOT NULL,
+    waits_key TEXT NOT NULL,
     -- The team's clock when the change was committed: the bound on waiting counts in it.
     at        INTEGER NOT NULL,
     -- This machine's clock when the change was parked.
@@ -18,5 +19,5 @@ CREATE TABLE team_parked (
     change    TEXT NOT NULL
 );
 CREATE INDEX team_parked_by_row ON team_parked (tbl, key, seq);
-CREATE INDEX team_parked_by_wait ON team_parked (waits, seq);
+CREATE INDEX team_parked_by_wait ON team_parked (waits, waits_key);
 CREATE INDEX team_parked_by_at ON team_parked (at);
