@@ -362,19 +362,23 @@ mod tests {
 
     #[test]
     fn a_change_of_a_row_held_here_waits_behind_an_older_change_of_that_row() {
-        // sam has the item; ana moves it to an author sam has not received yet and
-        // reopens it, then marks it done.
+        // sam has the item. ana gives it to an author sam has not received yet and opens
+        // it, gives it to another such author and sets it back to new, then marks it done.
         let mut ana = Sender::new();
         ana.poll("x1", "fan");
         let team = ana.changes();
         ana.poll("x2", "critic");
-        ana.conn
-            .execute(
-                "UPDATE items SET state = 'open', author_id = (SELECT id FROM authors WHERE handle = '@critic')
-                 WHERE external_id = 'x1'",
-                [],
-            )
-            .unwrap();
+        ana.poll("x4", "newbie");
+        for (author, state) in [("@critic", "open"), ("@newbie", "new")] {
+            ana.conn
+                .execute(
+                    "UPDATE items SET state = ?2,
+                        author_id = (SELECT id FROM authors WHERE handle = ?1)
+                     WHERE external_id = 'x1'",
+                    [author, state],
+                )
+                .unwrap();
+        }
         ana.conn
             .execute(
                 "UPDATE items SET state = 'done' WHERE external_id = 'x1'",
@@ -386,33 +390,44 @@ mod tests {
         let (_dir, mut sam, schema) = cache();
         let all: Vec<&Incoming> = team.iter().collect();
         sam_applies(&mut sam, &schema, &all);
-        let critic = of(&later, "authors");
-        let x1: Vec<&Incoming> = of(&later, "items")
-            .into_iter()
-            .filter(|c| c.key.contains("x1"))
-            .collect();
-        let x3 = of(&later, "items")
-            .into_iter()
-            .find(|c| c.key.contains("x3"))
-            .unwrap();
-        assert_eq!(x1.len(), 2);
+        let author = |handle: &str| {
+            *of(&later, "authors")
+                .iter()
+                .find(|c| c.fields["handle"] == handle)
+                .unwrap()
+        };
+        let item_change = |name: &str| -> Vec<&Incoming> {
+            of(&later, "items")
+                .into_iter()
+                .filter(|c| c.key.contains(name))
+                .collect()
+        };
+        let (x1, x3) = (item_change("x1"), item_change("x3"));
+        assert_eq!((x1.len(), x3.len()), (3, 1));
 
-        // Both updates of x1 come before the critic: the first waits for the author,
-        // the second (which sam could apply) waits behind it, even when another item
-        // arriving makes sam look at what waits for items.
-        let waited = sam_applies(&mut sam, &schema, &[x1[0], x1[1], x3]);
+        // The updates of x1 come before both authors: the first waits for the critic,
+        // the others wait behind it, the last too (sam could apply it), even when another
+        // item arriving makes sam look at what waits.
+        let waited = sam_applies(&mut sam, &schema, &[x1[0], x1[1], x1[2], x3[0]]);
         assert_eq!(
             item(&sam, "x1").unwrap().3,
             "new",
             "nothing of x1 changes yet"
         );
-        sam_applies(&mut sam, &schema, &[critic[0]]);
+        // The critic: the first goes; the second now waits for the newbie, the last
+        // behind it still.
+        sam_applies(&mut sam, &schema, &[author("@critic")]);
         assert_eq!(
             item(&sam, "x1").map(|i| (i.1, i.3)),
-            Some(("@critic".into(), "done".into())),
+            Some(("@critic".into(), "open".into()))
+        );
+        sam_applies(&mut sam, &schema, &[author("@newbie")]);
+        assert_eq!(
+            item(&sam, "x1").map(|i| (i.1, i.3)),
+            Some(("@newbie".into(), "done".into())),
             "the later state wins"
         );
-        assert_eq!((waited.rows, waited.parked), (1, 2));
+        assert_eq!((waited.rows, waited.parked), (1, 3));
         assert_eq!(count(&sam).unwrap(), 0);
     }
 
