@@ -333,6 +333,19 @@ mod tests {
     }
 
     #[test]
+    fn in_one_batch_an_item_before_its_account_is_there_when_the_batch_ends() {
+        let mut ana = Sender::new();
+        ana.poll("x1", "fan");
+        let team = ana.changes();
+        let (_dir, mut sam, schema) = cache();
+        let backwards: Vec<&Incoming> = team.iter().rev().collect();
+        let done = sam_applies(&mut sam, &schema, &backwards);
+        assert_eq!((done.parked, done.unparked), (1, 1));
+        assert_eq!(item(&sam, "x1").unwrap().1, "@fan");
+        assert_eq!(count(&sam).unwrap(), 0);
+    }
+
+    #[test]
     fn a_later_change_of_a_waiting_item_is_applied_after_it() {
         let mut ana = Sender::new();
         ana.poll("x1", "fan");

@@ -554,30 +554,33 @@ pub fn apply(
         let now = crate::domain::now();
         // One indexed query; while nothing waits, applying costs what it always did.
         let mut waiting = team_parked::any(&tx)?;
-        // The rows that changed here: what waits for them may apply now.
+        // The rows that changed here while something waits: what waits for them may
+        // apply now (a row applied before anything waits is not what a later one needs).
         let mut arrived = BTreeSet::new();
         let mut parked = Parked::default();
         for change in changes {
-            let own = synced(&change.tbl).map(|spec| RowName {
+            let spec = synced(&change.tbl);
+            let own = |spec: &Synced| RowName {
                 table: spec.table,
                 key: change.key.clone(),
-            });
+            };
             // A row's changes apply in sequence order: behind one that waits, its later
             // ones wait too (a newer value is never overwritten by an older one).
-            let outcome = match own {
-                Some(own) if waiting && team_parked::holds(&tx, own.table, &own.key, None)? => {
-                    Outcome::Waits(own)
+            let outcome = match spec {
+                Some(spec)
+                    if waiting && team_parked::holds(&tx, spec.table, &change.key, None)? =>
+                {
+                    Outcome::Waits(own(spec))
                 }
-                own => {
-                    let outcome = apply_one(&namer, change)?;
-                    if let (Outcome::Applied, Some(own)) = (&outcome, own) {
-                        arrived.insert(own);
-                    }
-                    outcome
-                }
+                _ => apply_one(&namer, change)?,
             };
             match outcome {
-                Outcome::Applied => done.rows += 1,
+                Outcome::Applied => {
+                    done.rows += 1;
+                    if let Some(spec) = spec.filter(|_| waiting) {
+                        arrived.insert(own(spec));
+                    }
+                }
                 Outcome::NotOurs => done.skipped += 1,
                 Outcome::Waits(row) => {
                     team_parked::park(&tx, change, row.table, &row.key, now)?;
