@@ -149,10 +149,7 @@ fn withhold_cursors(change: &mut Pending) {
     let Some(spec) = SYNCED.iter().find(|s| s.table == change.tbl) else {
         return;
     };
-    for row in [change.old.as_mut(), change.new.as_mut()]
-        .into_iter()
-        .flatten()
-    {
+    for row in [change.old.as_mut(), change.new.as_mut()].into_iter().flatten() {
         for field in spec.poller_only {
             row.remove(*field);
         }
@@ -491,10 +488,7 @@ mod tests {
         // account, its author, an item and the cursor after it.
         let first = next_chunk(&conn, &schema, 10).unwrap();
         settle(&mut conn, &first.ledger).unwrap();
-        assert_eq!(
-            state(&conn).unwrap().unwrap().at.table.as_deref(),
-            Some("authors")
-        );
+        assert_eq!(state(&conn).unwrap().unwrap().at.table.as_deref(), Some("authors"));
         add_items(&mut conn, 0..1);
         conn.execute("UPDATE accounts SET cursor = 'page-2'", [])
             .unwrap();
