@@ -242,7 +242,7 @@ pub fn reindex(path: &Path) -> anyhow::Result<Vec<Figure>> {
     for (stemming, prefix, name) in [
         (false, false, "unicode61 (before 018)"),
         (true, false, "porter unicode61 (018)"),
-        (true, true, "porter unicode61, prefix 2 3 (030)"),
+        (true, true, "porter unicode61, prefix 2 3 (027)"),
     ] {
         let started = Instant::now();
         let indexed = crate::store::bench::rebuild_search_index(&mut conn, stemming, prefix)?;

@@ -90,8 +90,38 @@ pub fn status(workspace: &Workspace, out: &mut impl std::io::Write) -> anyhow::R
             };
             writeln!(out, "  {account:<20} {held}")?;
         }
+        if let Some(line) = cache_line(workspace) {
+            writeln!(out, "{line}")?;
+        }
         Ok(())
     })
+}
+
+/// What this machine's cache says about following the team, when there is something to
+/// say: the changes that wait for rows it has not received yet.
+fn cache_line(workspace: &Workspace) -> Option<String> {
+    let path = workspace.db_path();
+    if !path.exists() {
+        return None;
+    }
+    let counted =
+        crate::store::open_ro(&path).and_then(|conn| crate::store::team_parked::count(&conn));
+    match counted {
+        Ok(n) => parked_line(n),
+        Err(e) => Some(format!("this cache: cannot be read ({e})")),
+    }
+}
+
+fn parked_line(waiting: i64) -> Option<String> {
+    match waiting {
+        0 => None,
+        1 => {
+            Some("this cache: 1 team change waits for a row this cache has not received yet".into())
+        }
+        n => Some(format!(
+            "this cache: {n} team changes wait for rows this cache has not received yet"
+        )),
+    }
 }
 
 fn ago(secs: i64) -> String {
@@ -128,4 +158,62 @@ pub async fn start_in(
     Ok(Some(
         crate::team::Team::start(team, writer, accounts, interval).await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::team_sync::{apply, Incoming, Schema};
+
+    fn workspace(dir: &std::path::Path) -> Workspace {
+        Workspace::new(
+            crate::config::Config::default(),
+            dir.join("config.toml"),
+            dir.to_path_buf(),
+        )
+    }
+
+    /// A tag for an item of an account this cache has never seen.
+    fn tag_of_a_stranger(seq: i64) -> Incoming {
+        let account = serde_json::json!(["elsewhere"]).to_string();
+        let item = serde_json::json!([account, format!("x{seq}")]).to_string();
+        Incoming {
+            seq,
+            tbl: "tags".into(),
+            key: serde_json::json!([item, "vip"]).to_string(),
+            fields: serde_json::Map::new(),
+            changed: Vec::new(),
+            deleted: false,
+            conflicts: Vec::new(),
+            at: 1_000,
+            elsewhere: true,
+        }
+    }
+
+    #[test]
+    fn status_says_how_many_team_changes_wait_for_rows_this_cache_has_not_received() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = workspace(dir.path());
+        assert_eq!(cache_line(&ws), None, "no cache yet: nothing to say");
+        let mut conn = crate::store::open_rw(&ws.db_path()).unwrap();
+        let schema = Schema::read(&conn).unwrap();
+        crate::store::team_sync::install_capture(&conn, &schema).unwrap();
+        assert_eq!(cache_line(&ws), None, "nothing waits: nothing to say");
+        apply(&mut conn, &schema, "sam-laptop", &[tag_of_a_stranger(1)]).unwrap();
+        assert_eq!(
+            cache_line(&ws).as_deref(),
+            Some("this cache: 1 team change waits for a row this cache has not received yet")
+        );
+        apply(
+            &mut conn,
+            &schema,
+            "sam-laptop",
+            &[tag_of_a_stranger(2), tag_of_a_stranger(3)],
+        )
+        .unwrap();
+        assert_eq!(
+            cache_line(&ws).as_deref(),
+            Some("this cache: 3 team changes wait for rows this cache has not received yet")
+        );
+    }
 }

@@ -35,7 +35,8 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/025_team_join.sql"),
     include_str!("migrations/026_report_negative_items.sql"),
     include_str!("migrations/027_search_prefix.sql"),
-    include_str!("migrations/030_report_backlog.sql"),
+    include_str!("migrations/028_team_parked.sql"),
+    include_str!("migrations/029_report_backlog.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -37,6 +37,7 @@ pub mod snooze;
 pub mod state;
 pub mod team;
 pub mod team_join;
+pub mod team_parked;
 pub mod team_pg;
 pub mod team_presence;
 pub mod team_sync;

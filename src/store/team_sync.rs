@@ -7,12 +7,13 @@
 //! ingest, the outbox worker — is captured without code of its own. Changes applied from
 //! the team are not captured again (`temp.team_quiet`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 use serde_json::{Map, Value};
 
+use super::team_parked;
 use super::team_tables::{synced, Synced, SYNCED};
 use super::Result;
 
@@ -406,20 +407,28 @@ impl Namer<'_> {
     /// The identity columns' local values from a team name; `None` when a row it
     /// refers to is not in this cache.
     fn local_identity(&self, spec: &Synced, key: &str) -> Result<Option<Vec<(String, Sql)>>> {
+        Ok(match self.identity_of(spec, key)? {
+            Local::Found(values) => Some(values),
+            Local::Missing(_) | Local::Never => None,
+        })
+    }
+
+    /// The identity columns' local values from a team name, or why there are none.
+    fn identity_of(&self, spec: &Synced, key: &str) -> Result<Local<Vec<(String, Sql)>>> {
         let Ok(Value::Array(parts)) = serde_json::from_str::<Value>(key) else {
-            return Ok(None);
+            return Ok(Local::Never);
         };
         if parts.len() != spec.identity.len() {
-            return Ok(None);
+            return Ok(Local::Never);
         }
         let mut values = Vec::new();
         for (column, part) in spec.identity.iter().zip(&parts) {
             match self.local_value(spec, column, part)? {
                 Some(v) => values.push((column.to_string(), v)),
-                None => return Ok(None),
+                None => return Ok(Local::Missing(missing(spec, column, part))),
             }
         }
-        Ok(Some(values))
+        Ok(Local::Found(values))
     }
 
     /// A team value as this cache stores it: a reference becomes the local id.
@@ -451,8 +460,37 @@ impl Namer<'_> {
     }
 }
 
-/// A change of the team's, as [`apply`] takes it.
-#[derive(Debug, Clone, PartialEq)]
+/// Where a team name leads in this cache.
+enum Local<T> {
+    Found(T),
+    /// It refers to a row this cache does not hold (yet).
+    Missing(RowName),
+    /// It can never name a row here (a malformed name).
+    Never,
+}
+
+/// A row by its team name: what a waiting change waits for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RowName {
+    pub table: &'static str,
+    pub key: String,
+}
+
+/// The row that `value` of reference `column` names (a value [`Namer::local_value`]
+/// could not place).
+fn missing(spec: &Synced, column: &str, value: &Value) -> RowName {
+    RowName {
+        table: spec.ref_table(column).unwrap_or(spec.table),
+        key: match value {
+            Value::String(key) => key.clone(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// A change of the team's, as [`apply`] takes it (and as a change waiting for its row is
+/// kept: see [`team_parked`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Incoming {
     pub seq: i64,
     pub tbl: String,
@@ -474,10 +512,30 @@ pub struct Applied {
     /// Changes for rows this cache cannot hold (a table it does not know, a DM kept on
     /// the machine that polled it).
     pub skipped: usize,
+    /// Changes of this batch that wait for a row this cache has not received yet.
+    pub parked: usize,
+    /// Changes that waited and were applied now.
+    pub unparked: usize,
+    /// Changes given up after waiting [`team_parked::MAX_WAIT`].
+    pub given_up: usize,
+}
+
+/// What became of one team change here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Applied,
+    /// Not this cache's, ever (a table it does not know, a malformed name, the deletion
+    /// of a row it cannot hold).
+    NotOurs,
+    /// It refers to a row that has not reached this cache yet (or its own row, while an
+    /// older change of that row waits).
+    Waits(RowName),
 }
 
 /// Applies the team's changes in one transaction, uncaptured, and moves the follow mark
-/// to the last one.
+/// to the last one. A change that refers to a row this cache has not received yet waits
+/// in [`team_parked`] (with the later changes of its row) and is applied once that row
+/// arrives: the sequence is followed, and no change is lost to the order it came in.
 pub fn apply(
     conn: &mut Connection,
     schema: &Schema,
@@ -493,11 +551,68 @@ pub fn apply(
             schema,
             machine,
         };
+        let now = crate::domain::now();
+        // One indexed query; while nothing waits, applying costs what it always did.
+        let mut waiting = team_parked::any(&tx)?;
+        // The rows that changed here while something waits: what waits for them may
+        // apply now (a row applied before anything waits is not what a later one needs).
+        let mut arrived = BTreeSet::new();
+        let mut parked = Parked::default();
         for change in changes {
-            if apply_one(&namer, change)? {
-                done.rows += 1;
-            } else {
-                done.skipped += 1;
+            let spec = synced(&change.tbl);
+            let own = |spec: &Synced| RowName {
+                table: spec.table,
+                key: change.key.clone(),
+            };
+            // A row's changes apply in sequence order: behind one that waits, its later
+            // ones wait too (a newer value is never overwritten by an older one).
+            let outcome = match spec {
+                Some(spec)
+                    if waiting && team_parked::holds(&tx, spec.table, &change.key, None)? =>
+                {
+                    Outcome::Waits(own(spec))
+                }
+                _ => apply_one(&namer, change)?,
+            };
+            match outcome {
+                Outcome::Applied => {
+                    done.rows += 1;
+                    if let Some(spec) = spec.filter(|_| waiting) {
+                        arrived.insert(own(spec));
+                    }
+                }
+                Outcome::NotOurs => done.skipped += 1,
+                Outcome::Waits(row) => {
+                    team_parked::park(&tx, change, row.table, &row.key, now)?;
+                    parked.add(change.seq, row.table);
+                    waiting = true;
+                    done.parked += 1;
+                }
+            }
+        }
+        parked.warn();
+        if waiting {
+            retry(&namer, arrived, now, &mut done)?;
+            if let Some(team_now) = changes.iter().map(|c| c.at).max() {
+                let gone = team_parked::expire(&tx, team_now)?;
+                for g in &gone {
+                    tracing::warn!(
+                        seq = g.seq,
+                        table = %g.tbl,
+                        waited_for = %g.waits,
+                        days = team_parked::MAX_WAIT / 86_400,
+                        "team: a change gave up waiting for a row that never reached this cache (deleted in the team before it came, or lost by an older hark); it is dropped"
+                    );
+                }
+                done.given_up = gone.len();
+                // The later changes of a given-up change's row no longer wait behind it.
+                let freed = gone.into_iter().filter_map(|g| {
+                    synced(&g.tbl).map(|spec| RowName {
+                        table: spec.table,
+                        key: g.key,
+                    })
+                });
+                retry(&namer, freed.collect(), now, &mut done)?;
             }
         }
     }
@@ -509,9 +624,79 @@ pub fn apply(
     Ok(done)
 }
 
-fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<bool> {
+/// The changes one [`apply`] parked, for one warning (a batch of items arriving before
+/// their account must not write a line each).
+#[derive(Default)]
+struct Parked {
+    count: usize,
+    first: Option<i64>,
+    waits: BTreeSet<&'static str>,
+}
+
+impl Parked {
+    fn add(&mut self, seq: i64, table: &'static str) {
+        self.count += 1;
+        self.first.get_or_insert(seq);
+        self.waits.insert(table);
+    }
+
+    fn warn(&self) {
+        if self.count > 0 {
+            let waits: Vec<&str> = self.waits.iter().copied().collect();
+            tracing::warn!(
+                count = self.count,
+                first_seq = self.first,
+                waits_for = %waits.join(", "),
+                "team: changes wait for rows this cache has not received yet; they apply when those rows arrive"
+            );
+        }
+    }
+}
+
+/// Retries, in sequence order, the waiting changes that wait for a row that arrived,
+/// pass after pass while one frees another (an account frees its item, the item its
+/// tag).
+fn retry(
+    namer: &Namer<'_>,
+    mut arrived: BTreeSet<RowName>,
+    now: i64,
+    done: &mut Applied,
+) -> Result<()> {
+    let conn = namer.conn;
+    while !arrived.is_empty() {
+        let rows: Vec<(&str, &str)> = arrived.iter().map(|r| (r.table, r.key.as_str())).collect();
+        let woken = team_parked::waiting_for(conn, &rows)?;
+        arrived.clear();
+        for change in woken {
+            if team_parked::holds(conn, &change.tbl, &change.key, Some(change.seq))? {
+                continue;
+            }
+            match apply_one(namer, &change)? {
+                Outcome::Waits(row) => team_parked::park(conn, &change, row.table, &row.key, now)?,
+                outcome => {
+                    team_parked::unpark(conn, change.seq)?;
+                    if outcome == Outcome::Applied {
+                        done.unparked += 1;
+                    } else {
+                        done.skipped += 1;
+                    }
+                    // What waits for its row, and its row's next change, may go now.
+                    if let Some(spec) = synced(&change.tbl) {
+                        arrived.insert(RowName {
+                            table: spec.table,
+                            key: change.key,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<Outcome> {
     let Some(spec) = synced(&change.tbl) else {
-        return Ok(false);
+        return Ok(Outcome::NotOurs);
     };
     let conn = namer.conn;
     let has_id = namer.schema.has_id(spec.table);
@@ -519,8 +704,12 @@ fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<bool> {
     let (id, identity) = if spec.identity.is_empty() {
         (namer.local_id(spec.table, &change.key)?, Vec::new())
     } else {
-        let Some(identity) = namer.local_identity(spec, &change.key)? else {
-            return Ok(false);
+        let identity = match namer.identity_of(spec, &change.key)? {
+            Local::Found(identity) => identity,
+            // Nothing here to delete: the row could not be here without what it names.
+            Local::Missing(_) if change.deleted => return Ok(Outcome::NotOurs),
+            Local::Missing(row) => return Ok(Outcome::Waits(row)),
+            Local::Never => return Ok(Outcome::NotOurs),
         };
         let id = if has_id {
             match namer.local_id(spec.table, &change.key)? {
@@ -555,7 +744,7 @@ fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<bool> {
                 params_from_iter(where_values),
             )?;
         }
-        return Ok(true);
+        return Ok(Outcome::Applied);
     }
     let known: Vec<&String> = namer.schema.shared(spec).collect();
     let mut columns = Vec::new();
@@ -573,8 +762,8 @@ fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<bool> {
                 columns.push(column.to_string());
                 values.push(v);
             }
-            // A reference to a row this cache does not hold.
-            None => return Ok(false),
+            // A reference to a row this cache does not hold yet.
+            None => return Ok(Outcome::Waits(missing(spec, column, value))),
         }
     }
     for (column, value) in spec.from_team.iter().filter(|_| change.elsewhere) {
@@ -617,7 +806,7 @@ fn apply_one(namer: &Namer<'_>, change: &Incoming) -> Result<bool> {
         }
     }
     record_conflicts(namer, spec, change)?;
-    Ok(true)
+    Ok(Outcome::Applied)
 }
 
 /// Keeps each value that lost as an event on its item, for the item pane.
