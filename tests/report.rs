@@ -869,7 +869,14 @@ fn the_backlog_counts_what_waited_at_the_weeks_end_whatever_happened_since() {
     let ids = fx.ingest(
         "chirp",
         &[
-            post("open", Mention, "ana", nov(17, 10, 0), None, "still no answer?"),
+            post(
+                "open",
+                Mention,
+                "ana",
+                nov(17, 10, 0),
+                None,
+                "still no answer?",
+            ),
             post("closed", Mention, "bo", nov(17, 10, 5), None, "order lost"),
             post("later", Mention, "cy", nov(17, 10, 10), None, "hello??"),
             post("reopened", Mention, "di", nov(17, 10, 15), None, "any news"),
@@ -877,7 +884,7 @@ fn the_backlog_counts_what_waited_at_the_weeks_end_whatever_happened_since() {
     );
     fx.exec("UPDATE items SET needs_reply = 1", vec![]);
     let end = nov(23, 0, 0) + 86_400; // Monday of W48, 00:00.
-    // Closed during the week: not waiting at its end.
+                                      // Closed during the week: not waiting at its end.
     fx.set_state(ids[1], ItemState::Done, nov(18, 9, 0));
     // Closed only after the week: it was waiting at its end.
     fx.set_state(ids[2], ItemState::Done, end + 3600);
