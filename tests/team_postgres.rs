@@ -400,6 +400,8 @@ async fn offline_changes_sync_on_reconnect_and_the_losing_value_is_kept_on_the_i
     let url = team_database(cluster).await;
     let sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
     let mut ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    be_member(&sam, "sam").await;
+    be_member(&ana, "ana").await;
     sam.ingest("brand-chirp", &["2001", "2002"]).await;
     eventually("both items at ana's", || async {
         ana.item_id("2002").await.is_some()
@@ -480,6 +482,233 @@ async fn offline_changes_sync_on_reconnect_and_the_losing_value_is_kept_on_the_i
             ("state", "done", "sam@sam-laptop", "open", "ana@ana-laptop")
         );
     }
+    // Both changes are in the item's history everywhere, each with who made it.
+    for who in [&sam, &ana] {
+        eventually("both state changes of 2001 in each history", || async {
+            item_history(who, "2001").await == ["state sam new>done", "state ana new>open"]
+        })
+        .await;
+    }
+
+    // ben joins after the conflict: his cache records it from the team's change, and his
+    // first upload (the history he holds) does not send it back: one conflict each.
+    let ben = Instance::new(&url, cluster, "ben-laptop", "ben").await;
+    eventually(
+        "ben's upload done, with the conflict in his cache",
+        || async {
+            let done = ben
+                .w
+                .call(|c| hark::store::team_join::state(c))
+                .await
+                .unwrap()
+                .is_some_and(|j| j.at.done());
+            done && conflicts_at(&ben, "2001").await == 1
+        },
+    )
+    .await;
+    let client = db(&url, cluster).connect().await.unwrap();
+    let kept_local: i64 = client
+        .query_one(
+            "SELECT count(*) FROM team_rows
+             WHERE tbl = 'events' AND fields ->> 'kind' IN ('team_conflict', 'undo')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept_local, 0, "no machine sends the conflicts it recorded");
+    for who in [&sam, &ana] {
+        caught_up(who, &client).await;
+        assert_eq!(conflicts_at(who, "2001").await, 1);
+    }
+    assert_eq!(item_history(&ben, "2001").await.len(), 2);
+}
+
+/// sam's weekly report, run on sam's machine, sees what ana did on hers: her "done"
+/// closes the item in the waiting figure (read from the item's state changes at the
+/// period's end, not from its state now) and counts as handled by ana; her assignment
+/// counts for its assignee.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_report_on_sam_s_machine_counts_what_ana_did_on_hers() {
+    let Some(cluster) = cluster("the_report_on_sam_s_machine_counts_what_ana_did_on_hers") else {
+        return;
+    };
+    let url = team_database(cluster).await;
+    let sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+    let ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+    be_member(&sam, "sam").await;
+    be_member(&ana, "ana").await;
+    sam.ingest("brand-chirp", &["3001", "3002"]).await;
+    eventually("both items at ana's", || async {
+        ana.item_id("3002").await.is_some()
+    })
+    .await;
+    // The report's waiting figure: needing a reply for over a minute at its end.
+    let waiting = || {
+        sam.w.call(|conn| {
+            Ok(hark::store::report::unanswered_at(conn, 0, 2_000, 60)?
+                .into_iter()
+                .collect::<Vec<_>>())
+        })
+    };
+    assert_eq!(waiting().await.unwrap(), [("chirp".to_string(), 2)]);
+
+    // ana answers 3001 another way and marks it done; she assigns 3002 to sam.
+    let a1 = ana.item_id("3001").await.unwrap();
+    let a2 = ana.item_id("3002").await.unwrap();
+    ana.run(Command::SetState {
+        ids: vec![a1],
+        to: ItemState::Done,
+        only_from: None,
+        actor: "user",
+    })
+    .await;
+    ana.run(Command::Assign {
+        ids: vec![a2],
+        to: Some("sam".into()),
+    })
+    .await;
+    eventually("ana's done in 3001's history at sam's", || async {
+        item_history(&sam, "3001").await == ["state ana new>done"]
+    })
+    .await;
+    let assigned = sam
+        .query(
+            "SELECT e.actor || ' ' || e.cm || ' to ' || json_extract(e.detail, '$.to')
+             FROM events e
+             JOIN items i ON i.id = e.item_id
+             WHERE i.external_id = '3002' AND e.kind = 'assign'",
+            |r| r.get::<_, String>(0),
+        )
+        .await;
+    assert_eq!(assigned, ["user ana to sam"]);
+
+    // Only 3002 still waits for a reply at the period's end.
+    assert_eq!(waiting().await.unwrap(), [("chirp".to_string(), 1)]);
+    let team = sam
+        .w
+        .call(|conn| Ok(hark::store::report::team(conn, 0, 2_000)?))
+        .await
+        .unwrap();
+    assert_eq!(team.handled, [("ana".to_string(), 1)]);
+    assert_eq!(team.assignments, [("sam".to_string(), 1)]);
+}
+
+/// `u` takes back this machine's own last change only: ana's changes reach sam's history
+/// with no undo group of his (her batch number means nothing here), and her undo does not
+/// mark sam's batch of the same number as undone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn u_takes_back_this_machine_s_change_never_one_of_another_s_batch_number() {
+    let Some(cluster) =
+        cluster("u_takes_back_this_machine_s_change_never_one_of_another_s_batch_number")
+    else {
+        return;
+    };
+    for ana_undoes in [false, true] {
+        let url = team_database(cluster).await;
+        let sam = Instance::new(&url, cluster, "sam-laptop", "sam").await;
+        let mut ana = Instance::new(&url, cluster, "ana-laptop", "ana").await;
+        be_member(&sam, "sam").await;
+        be_member(&ana, "ana").await;
+        sam.ingest("brand-chirp", &["4001", "4002"]).await;
+        eventually("both items at ana's", || async {
+            ana.item_id("4002").await.is_some()
+        })
+        .await;
+        // Offline, ana opens 4001 (her cache's first batch), perhaps undoing it; sam
+        // marks 4002 done (his first batch: the same number).
+        ana.disconnect();
+        let a1 = ana.item_id("4001").await.unwrap();
+        ana.run(Command::SetState {
+            ids: vec![a1],
+            to: ItemState::Open,
+            only_from: None,
+            actor: "user",
+        })
+        .await;
+        if ana_undoes {
+            ana.run(Command::Undo).await;
+        }
+        let s2 = sam.item_id("4002").await.unwrap();
+        sam.run(Command::SetState {
+            ids: vec![s2],
+            to: ItemState::Done,
+            only_from: None,
+            actor: "user",
+        })
+        .await;
+        ana.connect().await;
+        let expected: &[&str] = if ana_undoes {
+            &["state ana new>open", "state ana open>new"]
+        } else {
+            &["state ana new>open"]
+        };
+        eventually("ana's history of 4001 at sam's", || async {
+            item_history(&sam, "4001").await == expected
+        })
+        .await;
+
+        let undone = sam.run(Command::Undo).await;
+        let hark::command::Done::Undone(Some(undone)) = undone else {
+            panic!("sam's own change is his to undo ({ana_undoes}): {undone:?}")
+        };
+        assert_eq!(undone.items, [s2]);
+        let states = sam
+            .query(
+                "SELECT external_id || ' ' || state FROM items ORDER BY external_id",
+                |r| r.get::<_, String>(0),
+            )
+            .await;
+        let ana_s = if ana_undoes { "4001 new" } else { "4001 open" };
+        assert_eq!(states, [ana_s, "4002 new"], "ana undoes: {ana_undoes}");
+    }
+}
+
+/// The item's history in `who`'s cache, oldest first: "kind cm from>to".
+async fn item_history(who: &Instance, external: &'static str) -> Vec<String> {
+    who.w
+        .call(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT e.kind || ' ' || coalesce(e.cm, '-') || ' '
+                        || coalesce(e.from_state, '') || '>' || coalesce(e.to_state, '')
+                 FROM events e JOIN items i ON i.id = e.item_id
+                 WHERE i.external_id = ? AND e.kind != 'team_conflict'
+                 ORDER BY e.at, e.cm = 'ana', e.id",
+            )?;
+            let rows = stmt
+                .query_map([external], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(rows)
+        })
+        .await
+        .unwrap()
+}
+
+/// How many conflicts `who`'s item pane shows on the item.
+async fn conflicts_at(who: &Instance, external: &'static str) -> usize {
+    let Some(item) = who.item_id(external).await else {
+        return 0;
+    };
+    who.w
+        .call(move |conn| team_sync::conflicts_of(conn, item))
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Waits until `who`'s cache has applied every change the team holds.
+async fn caught_up(who: &Instance, client: &tokio_postgres::Client) {
+    let last: i64 = client
+        .query_one("SELECT coalesce(max(seq), 0) FROM team_changes", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let followed = who.sync.as_ref().unwrap().followed.clone();
+    eventually("the cache caught up with the team", || {
+        let followed = followed.clone();
+        async move { *followed.borrow() >= last }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -933,6 +1162,32 @@ async fn with_share_dms_off_a_dm_stays_in_the_cache_that_polled_it() {
         .unwrap()
         .get(0);
     assert_eq!(dms, 0, "the team database holds no trace of the DM");
+    // Nor of its history: the mention's tag goes (with its event), the DM's stays.
+    let mention = sam.item_id("5002").await.unwrap();
+    sam.run(Command::Tag {
+        ids: vec![mention],
+        tag: "wholesale".into(),
+        remove: false,
+    })
+    .await;
+    eventually("the mention's tag at ana's", || async {
+        ana.query("SELECT tag FROM tags", |r| r.get::<_, String>(0))
+            .await
+            == ["wholesale"]
+    })
+    .await;
+    let events: Vec<String> = client
+        .query(
+            "SELECT fields ->> 'item_id' FROM team_rows WHERE tbl = 'events'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(events[0].contains("5002"), "{events:?}");
 }
 
 fn hark(config: &Path, data: &Path, args: &[&str]) -> (bool, String) {
@@ -1401,6 +1656,22 @@ async fn a_big_cache_joins_in_chunks_and_resumes_after_a_cut_without_resending()
     let writer = Writer::spawn(&dir.path().join("hark.db")).unwrap();
     let w = writer.handle();
     fill(&w, 2500).await;
+    // ... and the history of one item sam closed before joining.
+    w.call(|conn| {
+        let first: i64 =
+            conn.query_row("SELECT id FROM items WHERE external_id = 'j0'", [], |r| {
+                r.get(0)
+            })?;
+        Command::SetState {
+            ids: vec![first],
+            to: ItemState::Done,
+            only_from: None,
+            actor: "user",
+        }
+        .apply(conn, 900)
+    })
+    .await
+    .unwrap();
 
     // The team database holds sam's fifth chunk (the second of items) in mid-air: its
     // ledger write waits on a lock the test keeps.
@@ -1556,5 +1827,22 @@ async fn a_big_cache_joins_in_chunks_and_resumes_after_a_cut_without_resending()
         "{batches} chunks"
     );
     assert!(w.call(|c| team_sync::pending_count(c)).await.unwrap() == 0);
+    // The history went up with the rows, each event on its item at ana's: the one from
+    // before the join and the one made during it.
+    eventually(
+        "sam's two state changes in the items' history at ana's",
+        || async {
+            let history = ana
+                .query(
+                    "SELECT i.external_id || ' ' || e.from_state || '>' || e.to_state
+                 FROM events e JOIN items i ON i.id = e.item_id
+                 WHERE e.kind = 'state' ORDER BY e.at",
+                    |r| r.get::<_, String>(0),
+                )
+                .await;
+            history == ["j0 new>done", "j2499 new>done"]
+        },
+    )
+    .await;
     drop(sync);
 }

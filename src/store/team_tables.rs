@@ -4,6 +4,10 @@
 //! the writer into a table listed here reaches every CM's cache, field by field, with no
 //! code of its own. A table that is not listed stays on this machine.
 
+use serde_json::{Map, Value};
+
+use super::events::EventKind;
+
 /// One shared table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Synced {
@@ -23,6 +27,8 @@ pub struct Synced {
     pub poller_only: &'static [&'static str],
     /// Local columns set on a row whenever the team changes it: (column, value).
     pub from_team: &'static [(&'static str, &'static str)],
+    /// Rows that stay on this machine though their table is shared: (column, values).
+    pub local_rows: &'static [(&'static str, &'static [&'static str])],
 }
 
 const fn table(name: &'static str) -> Synced {
@@ -34,6 +40,7 @@ const fn table(name: &'static str) -> Synced {
         item: None,
         poller_only: &[],
         from_team: &[],
+        local_rows: &[],
     }
 }
 
@@ -63,6 +70,18 @@ pub const SYNCED: &[Synced] = &[
         local: &["raw_json"],
         item: Some("id"),
         ..table("items")
+    },
+    // Each item's history: who changed its state, moderated, assigned it, on any machine.
+    Synced {
+        refs: &[("item_id", "items")],
+        // The undo group: `u` takes back a batch of this machine's only.
+        local: &["batch"],
+        // An undo's record names one of this machine's batches (another machine's batch
+        // of that number is not undone); a conflict is recorded by every machine from
+        // the team's change itself (see `team_sync::record_conflicts`).
+        local_rows: &[("kind", &[EventKind::Undo.as_str(), "team_conflict"])],
+        item: Some("item_id"),
+        ..table("events")
     },
     Synced {
         identity: &["item_id", "tag"],
@@ -157,6 +176,15 @@ impl Synced {
             .map(|(_, t)| *t)
     }
 
+    /// True for a row (column -> value) that never leaves this machine.
+    pub fn keeps_local(&self, row: &Map<String, Value>) -> bool {
+        self.local_rows.iter().any(|(column, values)| {
+            row.get(*column)
+                .and_then(Value::as_str)
+                .is_some_and(|v| values.contains(&v))
+        })
+    }
+
     /// True for columns that never leave this machine.
     pub fn is_local(&self, column: &str) -> bool {
         column == "id" || self.local.contains(&column)
@@ -179,5 +207,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_undo_record_and_a_conflict_stay_on_this_machine_the_rest_of_the_history_goes() {
+        let events = synced("events").unwrap();
+        let row = |kind: &str| {
+            let mut row = Map::new();
+            row.insert("kind".into(), Value::from(kind));
+            row.insert("actor".into(), Value::from("user"));
+            row
+        };
+        assert!(events.keeps_local(&row("undo")));
+        assert!(events.keeps_local(&row("team_conflict")));
+        for kind in ["state", "assign", "moderation", "tag", "note"] {
+            assert!(!events.keeps_local(&row(kind)), "{kind}");
+        }
+        assert!(events.is_local("batch"));
+        assert!(!events.is_local("cm") && !events.is_local("actor"));
+        assert!(!synced("notes").unwrap().keeps_local(&row("undo")));
     }
 }

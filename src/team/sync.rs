@@ -402,8 +402,8 @@ fn cache_error(e: crate::store::Error) -> TeamError {
     }
 }
 
-/// A captured change in the team's terms; `None` when it is not the team's (a DM kept
-/// local, a row whose references cannot be named, nothing shared changed).
+/// A captured change in the team's terms; `None` when it is not the team's (a row kept
+/// local, a DM kept local, a row whose references cannot be named, nothing shared changed).
 fn outgoing(
     namer: &Namer<'_>,
     who: &Identity,
@@ -416,6 +416,9 @@ fn outgoing(
     let Some(row) = pending.new.as_ref().or(pending.old.as_ref()) else {
         return Ok(None);
     };
+    if spec.keeps_local(row) {
+        return Ok(None);
+    }
     if !who.share_dms && namer.item_kind(spec, row)?.as_deref() == Some("dm") {
         return Ok(None);
     }
