@@ -53,8 +53,14 @@ impl Client {
         let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = self.lines.recv_timeout(left).map_err(|_| {
-                anyhow::anyhow!("client {} said no `{word}` in {wait:?}", self.machine)
+            let line = self.lines.recv_timeout(left).map_err(|e| match e {
+                mpsc::RecvTimeoutError::Timeout => {
+                    anyhow::anyhow!("client {} said no `{word}` in {wait:?}", self.machine)
+                }
+                mpsc::RecvTimeoutError::Disconnected => anyhow::anyhow!(
+                    "client {} ended before saying `{word}` (its own error, if any, is above)",
+                    self.machine
+                ),
             })?;
             if line.starts_with(word) {
                 return Ok(line);
@@ -172,6 +178,13 @@ fn field(line: &str, at: usize) -> anyhow::Result<u128> {
         .ok_or_else(|| anyhow::anyhow!("unreadable line `{line}`"))
 }
 
+/// Keeps a figure and says it at once on stderr: a run of half an hour that fails late
+/// (a client gone) still leaves what it measured.
+fn keep(figures: &mut Vec<Figure>, figure: Figure) {
+    eprintln!("bench team: {}: {}", figure.what, figure.value);
+    figures.push(figure);
+}
+
 /// Runs the bench on the snapshot cache in `data_dir` (made by `hark bench generate`).
 pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
     let snapshot = data_dir.join(DB_FILE);
@@ -224,13 +237,19 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
         .tempdir_in(data_dir)?;
     let mut figures = Vec::new();
     let items = crate::store::bench::item_count(&crate::store::report::open(&snapshot)?)?;
-    figures.push(figure("items in each cache", items.to_string(), "", None));
-    figures.push(figure(
-        "sync clients (one process each)",
-        plan.clients.to_string(),
-        "20",
-        None,
-    ));
+    keep(
+        &mut figures,
+        figure("items in each cache", items.to_string(), "", None),
+    );
+    keep(
+        &mut figures,
+        figure(
+            "sync clients (one process each)",
+            plan.clients.to_string(),
+            "20",
+            None,
+        ),
+    );
 
     // The snapshot joins the team: its first upload, in chunks.
     let first = work.path().join("client-0");
@@ -238,12 +257,15 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
     let started = Instant::now();
     let mut seeder = spawn_client(&first, &url, pw, "bench-0", plan.interval, false)?;
     seeder.expect("ready", Duration::from_secs(3600))?;
-    figures.push(figure(
-        "first join: the snapshot uploaded to the team",
-        format!("{:.1} s", started.elapsed().as_secs_f64()),
-        "",
-        None,
-    ));
+    keep(
+        &mut figures,
+        figure(
+            "first join: the snapshot uploaded to the team",
+            format!("{:.1} s", started.elapsed().as_secs_f64()),
+            "",
+            None,
+        ),
+    );
     seeder.send("quit")?;
     seeder.expect("bye", Duration::from_secs(60))?;
     let _ = seeder.child.wait();
@@ -303,16 +325,19 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
         }
     }
     let (p50, p99) = percentiles(latencies.clone());
-    figures.push(figure(
-        format!(
-            "a state change in every other client's cache ({} changes x {} clients, p50 / p99)",
-            plan.changes,
-            plan.clients - 1
+    keep(
+        &mut figures,
+        figure(
+            format!(
+                "a state change in every other client's cache ({} changes x {} clients, p50 / p99)",
+                plan.changes,
+                plan.clients - 1
+            ),
+            format!("{:.1} / {:.1} ms", ms(p50), ms(p99)),
+            "p99 < 500 ms",
+            Some(p99 < Duration::from_millis(500)),
         ),
-        format!("{:.1} / {:.1} ms", ms(p50), ms(p99)),
-        "p99 < 500 ms",
-        Some(p99 < Duration::from_millis(500)),
-    ));
+    );
     let frames = clients[1].expect("frames", Duration::from_secs(600))?;
     let f: Vec<f64> = frames
         .split_whitespace()
@@ -320,18 +345,24 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
         .filter_map(|v| v.parse().ok())
         .collect();
     if f.len() == 4 {
-        figures.push(figure(
-            "key to frame on a client while it syncs, j/k (p50 / p99)",
-            format!("{:.2} / {:.2} ms", f[0], f[1]),
-            "p99 < 16 ms",
-            Some(f[1] < 16.0),
-        ));
-        figures.push(figure(
-            "until fresh, j/k while it syncs (p50 / p99)",
-            format!("{:.2} / {:.2} ms", f[2], f[3]),
-            "",
-            None,
-        ));
+        keep(
+            &mut figures,
+            figure(
+                "key to frame on a client while it syncs, j/k (p50 / p99)",
+                format!("{:.2} / {:.2} ms", f[0], f[1]),
+                "p99 < 16 ms",
+                Some(f[1] < 16.0),
+            ),
+        );
+        keep(
+            &mut figures,
+            figure(
+                "until fresh, j/k while it syncs (p50 / p99)",
+                format!("{:.2} / {:.2} ms", f[2], f[3]),
+                "",
+                None,
+            ),
+        );
     }
 
     // A night offline: the last client goes away, the team makes `offline` changes, and
@@ -358,15 +389,18 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
         &clients[last].expect("caught", Duration::from_secs(600))?,
         1,
     )?;
-    figures.push(figure(
-        format!(
-            "catching up {} changes after a night offline",
-            target - base
+    keep(
+        &mut figures,
+        figure(
+            format!(
+                "catching up {} changes after a night offline",
+                target - base
+            ),
+            format!("{:.1} s", caught as f64 / 1000.0),
+            "< 10 s",
+            Some(caught < 10_000),
         ),
-        format!("{:.1} s", caught as f64 / 1000.0),
-        "< 10 s",
-        Some(caught < 10_000),
-    ));
+    );
 
     // kill -9 of the client polling the account: the lease moves.
     let holder = || -> anyhow::Result<Option<String>> {
@@ -402,15 +436,18 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
         );
         std::thread::sleep(Duration::from_millis(10));
     };
-    figures.push(figure(
-        format!(
-            "poll lease moved after kill -9 (poll interval {:.1} s)",
-            plan.interval.as_secs_f64()
+    keep(
+        &mut figures,
+        figure(
+            format!(
+                "poll lease moved after kill -9 (poll interval {:.1} s)",
+                plan.interval.as_secs_f64()
+            ),
+            format!("{:.0} ms", ms(moved)),
+            "< one poll interval",
+            Some(moved < plan.interval),
         ),
-        format!("{:.0} ms", ms(moved)),
-        "< one poll interval",
-        Some(moved < plan.interval),
-    ));
+    );
 
     // Memory: the machine's, and the clients'.
     let rss: Vec<f64> = clients
@@ -418,22 +455,28 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
         .filter(|c| c.machine != killed)
         .map(|c| rss_mib(c.child.id()))
         .collect();
-    figures.push(figure(
-        "machine memory in use: before / with the clients and PostgreSQL running",
-        format!("{before_used} / {used_running} MiB of {total} MiB"),
-        "",
-        None,
-    ));
-    figures.push(figure(
-        "resident memory per client process (mean / max)",
-        format!(
-            "{:.0} / {:.0} MiB",
-            rss.iter().sum::<f64>() / rss.len().max(1) as f64,
-            rss.iter().cloned().fold(0.0, f64::max)
+    keep(
+        &mut figures,
+        figure(
+            "machine memory in use: before / with the clients and PostgreSQL running",
+            format!("{before_used} / {used_running} MiB of {total} MiB"),
+            "",
+            None,
         ),
-        "",
-        None,
-    ));
+    );
+    keep(
+        &mut figures,
+        figure(
+            "resident memory per client process (mean / max)",
+            format!(
+                "{:.0} / {:.0} MiB",
+                rss.iter().sum::<f64>() / rss.len().max(1) as f64,
+                rss.iter().cloned().fold(0.0, f64::max)
+            ),
+            "",
+            None,
+        ),
+    );
 
     for c in clients.iter_mut().filter(|c| c.machine != killed) {
         let _ = c.send("quit");
