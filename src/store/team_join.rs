@@ -368,15 +368,9 @@ pub fn catch_up(conn: &mut Connection, team: Option<&Ledger>) -> Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::team_sync::{install_capture, pending};
+    use crate::store::team_sync::pending;
 
-    fn cache() -> (tempfile::TempDir, Connection, Schema) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
-        let schema = Schema::read(&conn).unwrap();
-        install_capture(&conn, &schema).unwrap();
-        (dir, conn, schema)
-    }
+    use crate::store::team_sync::test_cache as cache;
 
     fn add_items(conn: &mut Connection, n: std::ops::Range<usize>) {
         use crate::domain::{ItemKind, NewAuthor, NewItem};

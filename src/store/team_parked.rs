@@ -132,19 +132,10 @@ mod tests {
     use rusqlite::Connection;
 
     use super::*;
-    use crate::store::team_sync::{
-        apply, install_capture, last_seq, pending, Applied, Namer, Schema,
-    };
+    use crate::store::team_sync::{apply, last_seq, pending, Applied, Namer, Schema};
     use crate::store::team_tables::synced;
 
-    /// A cache in team mode, on a real SQLite file.
-    fn cache() -> (tempfile::TempDir, Connection, Schema) {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
-        let schema = Schema::read(&conn).unwrap();
-        install_capture(&conn, &schema).unwrap();
-        (dir, conn, schema)
-    }
+    use crate::store::team_sync::test_cache as cache;
 
     /// Another CM's machine: it polls `brand` and the team learns its writes, as changes
     /// numbered from 1 in the order it made them.

@@ -892,3 +892,13 @@ pub fn conflicts_of(conn: &Connection, item: i64) -> Result<Vec<Conflict>> {
         })
         .collect())
 }
+
+/// A cache in team mode on a real SQLite file, for the tests of the team's store modules.
+#[cfg(test)]
+pub(super) fn test_cache() -> (tempfile::TempDir, Connection, Schema) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let conn = crate::store::open_rw(&dir.path().join("hark.db")).expect("a cache");
+    let schema = Schema::read(&conn).expect("its schema");
+    install_capture(&conn, &schema).expect("the capture");
+    (dir, conn, schema)
+}
