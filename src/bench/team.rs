@@ -339,6 +339,9 @@ pub fn run(data_dir: &Path, plan: &Plan) -> anyhow::Result<Vec<Figure>> {
         ),
     );
     let frames = clients[1].expect("frames", Duration::from_secs(600))?;
+    if let Some(why) = frames.strip_prefix("frames-error ") {
+        eprintln!("bench team: key to frame not measured: {why}");
+    }
     let f: Vec<f64> = frames
         .split_whitespace()
         .skip(1)
