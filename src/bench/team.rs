@@ -39,6 +39,9 @@ struct Client {
     child: Child,
     stdin: ChildStdin,
     lines: mpsc::Receiver<String>,
+    /// Lines that came while another was awaited: a measure running beside the change
+    /// loop (key to frame) may finish in the middle of it.
+    early: std::cell::RefCell<Vec<String>>,
 }
 
 impl Client {
@@ -50,6 +53,12 @@ impl Client {
 
     /// The next line starting with `word`, within `wait`.
     fn expect(&self, word: &str, wait: Duration) -> anyhow::Result<String> {
+        {
+            let mut early = self.early.borrow_mut();
+            if let Some(at) = early.iter().position(|l| l.starts_with(word)) {
+                return Ok(early.remove(at));
+            }
+        }
         let deadline = Instant::now() + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -65,9 +74,12 @@ impl Client {
             if line.starts_with(word) {
                 return Ok(line);
             }
-            if line.starts_with("unknown") || line.contains("error") {
+            if line.starts_with("unknown")
+                || (line.contains("error") && !line.starts_with("frames"))
+            {
                 anyhow::bail!("client {}: {line}", self.machine);
             }
+            self.early.borrow_mut().push(line);
         }
     }
 }
@@ -130,6 +142,7 @@ fn spawn_client(
         child,
         stdin,
         lines,
+        early: Default::default(),
     })
 }
 
