@@ -141,6 +141,17 @@ impl Instance {
             .unwrap()
     }
 
+    /// The CM marks item `id` `to`, as the state keys do.
+    async fn set_state(&self, id: i64, to: ItemState) -> hark::command::Done {
+        self.run(Command::SetState {
+            ids: vec![id],
+            to,
+            only_from: None,
+            actor: "user",
+        })
+        .await
+    }
+
     async fn query<T: Send + 'static>(
         &self,
         sql: &'static str,
@@ -256,13 +267,7 @@ async fn two_instances_see_each_others_states_tags_notes_and_incident_ticks() {
     let at_ana = ana.item_id("1001").await.unwrap();
 
     // sam marks it done; ana sees done.
-    sam.run(Command::SetState {
-        ids: vec![at_sam],
-        to: ItemState::Done,
-        only_from: None,
-        actor: "user",
-    })
-    .await;
+    sam.set_state(at_sam, ItemState::Done).await;
     eventually("done in ana's cache", || async {
         ana.query("SELECT state FROM items WHERE external_id = '1001'", |r| {
             r.get::<_, String>(0)
@@ -412,13 +417,7 @@ async fn offline_changes_sync_on_reconnect_and_the_losing_value_is_kept_on_the_i
     ana.disconnect();
     let a1 = ana.item_id("2001").await.unwrap();
     let a2 = ana.item_id("2002").await.unwrap();
-    ana.run(Command::SetState {
-        ids: vec![a1],
-        to: ItemState::Open,
-        only_from: None,
-        actor: "user",
-    })
-    .await;
+    ana.set_state(a1, ItemState::Open).await;
     ana.run(Command::Tag {
         ids: vec![a2],
         tag: "wholesale".into(),
@@ -427,13 +426,7 @@ async fn offline_changes_sync_on_reconnect_and_the_losing_value_is_kept_on_the_i
     .await;
     // Meanwhile sam marks 2001 done (committed first in the team).
     let s1 = sam.item_id("2001").await.unwrap();
-    sam.run(Command::SetState {
-        ids: vec![s1],
-        to: ItemState::Done,
-        only_from: None,
-        actor: "user",
-    })
-    .await;
+    sam.set_state(s1, ItemState::Done).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         ana.query("SELECT state FROM items WHERE external_id = '2001'", |r| {
@@ -556,13 +549,7 @@ async fn the_report_on_sam_s_machine_counts_what_ana_did_on_hers() {
     // ana answers 3001 another way and marks it done; she assigns 3002 to sam.
     let a1 = ana.item_id("3001").await.unwrap();
     let a2 = ana.item_id("3002").await.unwrap();
-    ana.run(Command::SetState {
-        ids: vec![a1],
-        to: ItemState::Done,
-        only_from: None,
-        actor: "user",
-    })
-    .await;
+    ana.set_state(a1, ItemState::Done).await;
     ana.run(Command::Assign {
         ids: vec![a2],
         to: Some("sam".into()),
@@ -619,24 +606,12 @@ async fn u_takes_back_this_machine_s_change_never_one_of_another_s_batch_number(
         // marks 4002 done (his first batch: the same number).
         ana.disconnect();
         let a1 = ana.item_id("4001").await.unwrap();
-        ana.run(Command::SetState {
-            ids: vec![a1],
-            to: ItemState::Open,
-            only_from: None,
-            actor: "user",
-        })
-        .await;
+        ana.set_state(a1, ItemState::Open).await;
         if ana_undoes {
             ana.run(Command::Undo).await;
         }
         let s2 = sam.item_id("4002").await.unwrap();
-        sam.run(Command::SetState {
-            ids: vec![s2],
-            to: ItemState::Done,
-            only_from: None,
-            actor: "user",
-        })
-        .await;
+        sam.set_state(s2, ItemState::Done).await;
         ana.connect().await;
         let expected: &[&str] = if ana_undoes {
             &["state ana new>open", "state ana open>new"]
