@@ -110,6 +110,51 @@ pub fn limits(path: &Path) -> anyhow::Result<Vec<Figure>> {
     Ok(figures)
 }
 
+/// Each of `patterns` timed step by step in All and the Inbox, cold then warm: the first
+/// page, the count as the list shows it, the exact count. For finding out which step of
+/// a slow pattern is slow.
+pub fn patterns(path: &Path, patterns: &[String]) -> anyhow::Result<Vec<Figure>> {
+    let reader = Reader::open(path)?;
+    let mut figures = Vec::new();
+    for text in patterns {
+        for view in [View::All, View::Inbox] {
+            let query = ListQuery {
+                limit: crate::store::pattern::parse(text)?,
+                ..ListQuery::view(view.clone())
+            };
+            for run in ["cold", "warm"] {
+                let started = Instant::now();
+                let rows = reader.page(&query, None, Direction::Older, 40)?;
+                let page = started.elapsed();
+                let started = Instant::now();
+                let shown = reader.count_within(&query, COUNT_BUDGET)?;
+                let count = started.elapsed();
+                let started = Instant::now();
+                let exact = reader.count(&query)?;
+                let exact_took = started.elapsed();
+                figures.push(figure(
+                    format!(
+                        "`{text}` in {}, {run}: page / count as shown / exact",
+                        view.title()
+                    ),
+                    format!(
+                        "{:.1} ms ({} rows) / {:.1} ms ({}{}) / {:.1} ms ({exact})",
+                        ms(page),
+                        rows.len(),
+                        ms(count),
+                        shown.n,
+                        if shown.complete { "" } else { "+" },
+                        ms(exact_took),
+                    ),
+                    "",
+                    None,
+                ));
+            }
+        }
+    }
+    Ok(figures)
+}
+
 /// Searches of two letters and more, the short prefixes being the costly ones.
 const SEARCHES: &[&str] = &[
     "co",

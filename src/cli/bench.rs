@@ -27,8 +27,12 @@ pub fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<(
             ready_cache(dir)?;
             print_figures(crate::bench::measure::all(dir, presses)?)
         }
-        BenchAction::Find { reindex } => {
+        BenchAction::Find { reindex, pattern } => {
             let path = ready_cache(dir)?;
+            if !pattern.is_empty() {
+                print_figures(crate::bench::find::patterns(&path, &pattern)?);
+                return Ok(());
+            }
             let mut figures = Vec::new();
             if reindex {
                 figures.extend(crate::bench::find::reindex(&path)?);
@@ -132,7 +136,14 @@ mod tests {
             crate::store::open_ro(&path),
             Err(crate::store::Error::Outdated { .. })
         ));
-        run_bench(dir.path(), BenchAction::Find { reindex: false }).unwrap();
+        run_bench(
+            dir.path(),
+            BenchAction::Find {
+                reindex: false,
+                pattern: Vec::new(),
+            },
+        )
+        .unwrap();
         crate::store::open_ro(&path).unwrap();
     }
 }

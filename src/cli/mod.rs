@@ -212,6 +212,9 @@ pub enum BenchAction {
     Find {
         #[arg(long)]
         reindex: bool,
+        /// Only this limit pattern, timed step by step in All and the Inbox (repeatable).
+        #[arg(long)]
+        pattern: Vec<String>,
     },
     /// Team mode: N sync clients (one process each, caches copied from the snapshot in
     /// --data-dir) on one PostgreSQL (--database, else a private cluster).

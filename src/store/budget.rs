@@ -53,6 +53,23 @@ pub(crate) fn within<T>(
     Ok((answer?, cut.load(Ordering::Relaxed)))
 }
 
+/// How many thousand VM steps `f` took on `conn`.
+#[cfg(test)]
+pub(crate) fn thousand_steps<T>(conn: &Connection, f: impl FnOnce() -> T) -> (T, u64) {
+    let steps = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = steps.clone();
+    conn.progress_handler(
+        PERIOD,
+        Some(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+            false
+        }),
+    );
+    let answer = f();
+    conn.progress_handler(0, None::<fn() -> bool>);
+    (answer, steps.load(Ordering::Relaxed))
+}
+
 /// Whether `e` is the budget's interruption.
 pub(crate) fn interrupted(e: &rusqlite::Error) -> bool {
     e.sqlite_error_code() == Some(ErrorCode::OperationInterrupted)

@@ -39,16 +39,28 @@ pub fn selected(
     since: UnixTime,
     now: UnixTime,
 ) -> Result<Vec<TaggedItem>> {
-    let mut conditions = vec!["i.created_at >= ?".to_string()];
-    let mut params = vec![rusqlite::types::Value::Integer(since)];
+    let mut conditions = Vec::new();
+    let mut params = Vec::new();
+    match pattern {
+        // The start joins the pattern's own `~d` range as one bound (`condition_within`).
+        Some(pattern) => {
+            let (sql, values) = super::pattern::condition_within(
+                pattern,
+                now,
+                super::pattern::Side::Narrowed(since),
+                super::pattern::Side::Pattern,
+            );
+            conditions.push(sql);
+            params.extend(values);
+        }
+        None => {
+            conditions.push("i.created_at >= ?".to_string());
+            params.push(rusqlite::types::Value::Integer(since));
+        }
+    }
     if let Some(tag) = tag {
         conditions.push("i.id IN (SELECT item_id FROM tags WHERE tag = ?)".into());
         params.push(rusqlite::types::Value::Text(tag.to_string()));
-    }
-    if let Some(pattern) = pattern {
-        let (sql, values) = super::pattern::condition(pattern, now);
-        conditions.push(sql);
-        params.extend(values);
     }
     let mut stmt = conn.prepare(&format!(
         "SELECT i.id, i.created_at, acc.platform, i.kind, au.handle, au.followers, i.state,

@@ -9,6 +9,7 @@ use std::path::Path;
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 
+use super::pattern::Side;
 use super::{Result, View};
 use crate::domain::{ItemId, ItemKind, ItemState, SentimentLabel, Severity, UnixTime};
 
@@ -270,6 +271,12 @@ impl ListQuery {
 
     /// The view's condition narrowed by the limit, with its parameters.
     fn condition(&self, dense_tag: bool) -> (String, Vec<Value>) {
+        self.condition_within(dense_tag, Side::Pattern, Side::Pattern)
+    }
+
+    /// [`ListQuery::condition`] with the limit's time range stated as
+    /// [`super::pattern::condition_within`] says.
+    fn condition_within(&self, dense_tag: bool, from: Side, until: Side) -> (String, Vec<Value>) {
         let (view_sql, mut params) = match &self.view {
             View::Tag(tag) if dense_tag => View::dense_tag_condition(tag),
             view => view.condition(),
@@ -278,7 +285,7 @@ impl ListQuery {
             None => (view_sql.to_string(), params),
             Some(pattern) => {
                 let (limit_sql, limit_params) =
-                    super::pattern::condition(pattern, crate::domain::now());
+                    super::pattern::condition_within(pattern, crate::domain::now(), from, until);
                 params.extend(limit_params);
                 (format!("{view_sql} AND {limit_sql}"), params)
             }
@@ -503,6 +510,13 @@ impl Reader {
         self.tally.clone()
     }
 
+    /// `f`'s work on this reader in thousands of SQLite VM steps: what a test holds a
+    /// query plan to (the same on every run, unlike time).
+    #[cfg(test)]
+    pub(crate) fn thousand_steps<T>(&self, f: impl FnOnce(&Self) -> T) -> (T, u64) {
+        super::budget::thousand_steps(&self.conn, || f(self))
+    }
+
     /// The read-only connection, for queries that live beside their module
     /// (moderation info, escalations).
     pub fn conn(&self) -> &Connection {
@@ -661,29 +675,35 @@ impl Reader {
         limit: usize,
         bound: Option<UnixTime>,
     ) -> Result<Vec<ItemRow>> {
-        let (view_sql, mut params) = query.condition(false);
-        let (order, within) = match direction {
-            Direction::Older => ("DESC", ">="),
-            Direction::Newer => ("ASC", "<="),
+        let order = match direction {
+            Direction::Older => "DESC",
+            Direction::Newer => "ASC",
+        };
+        // One bound a side: the anchor (where the walk starts, already at the limit's
+        // range) and the window's far end merged with the limit's.
+        let near = match anchor {
+            Some(_) => Side::Anchored,
+            None => Side::Pattern,
+        };
+        let far = bound.map_or(Side::Pattern, |bound| match direction {
+            Direction::Older => Side::Narrowed(bound),
+            Direction::Newer => Side::Narrowed(bound.saturating_add(1)),
+        });
+        let (view_sql, mut params) = match direction {
+            Direction::Older => query.condition_within(false, far, near),
+            Direction::Newer => query.condition_within(false, near, far),
         };
         let anchor_sql = beyond(anchor, direction, &mut params);
-        let (index, bound_sql) = match bound {
-            Some(bound) => {
-                params.push(Value::Integer(bound));
-                let (index, _) = query.view.time_walk();
-                (
-                    format!("INDEXED BY {index}"),
-                    format!("AND i.created_at {within} ?"),
-                )
-            }
-            None => (query.view.time_index().to_string(), String::new()),
+        let index = match bound {
+            Some(_) => format!("INDEXED BY {}", query.view.time_walk().0),
+            None => query.view.time_index().to_string(),
         };
         params.push(Value::Integer(limit as i64));
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM items i {index}
                  JOIN accounts acc ON acc.id = i.account_id
                  JOIN authors au ON au.id = i.author_id
-             WHERE {view_sql} {anchor_sql} {bound_sql}
+             WHERE {view_sql} {anchor_sql}
              ORDER BY i.created_at {order}, i.id {order} LIMIT ?"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -805,7 +825,12 @@ impl Reader {
     /// A limited list's count: up to [`SEARCH_COUNT_CAP`] + 1 matches, or exactly how many
     /// come before `newer_than` (a window's offset).
     fn count_limited(&self, query: &ListQuery, newer_than: Option<PageKey>) -> Result<u64> {
-        let (condition, mut params) = query.condition(false);
+        // The key bounds its side of the walk (one bound a side, see `condition_within`).
+        let (condition, mut params) = match (newer_than, before_cmp(query)) {
+            (None, _) => query.condition(false),
+            (Some(_), ">") => query.condition_within(false, Side::Anchored, Side::Pattern),
+            (Some(_), _) => query.condition_within(false, Side::Pattern, Side::Anchored),
+        };
         let from = match &query.search {
             Some(search) => {
                 params.insert(0, Value::Text(search.clone()));

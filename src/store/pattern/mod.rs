@@ -91,8 +91,10 @@ pub const FIELDS: &[Field] = &[
       "coalesce(i.sentiment_manual, i.sentiment_label_auto, 'unscored') = ?"),
     f('l', "lang", Arg::Exact(Some(is_lang)), "language code", "es",
       "i.lang = ?"),
+    // The column a range is on: unary `+` keeps a leaf from bounding an index walk (the
+    // whole pattern's range does, see `condition_within`).
     f('d', "date", Arg::Time, "age or days", "<2d",
-      "i.created_at >= ? AND i.created_at < ?"),
+      "+i.created_at"),
     f('x', "escalated", Arg::Flag, "", "",
       "i.id IN (SELECT x.item_id FROM incident_items x JOIN incidents n ON n.id = x.incident_id WHERE n.resolved_at IS NULL)"),
     f('r', "replied", Arg::Flag, "", "",
@@ -126,9 +128,55 @@ fn by_name(name: &str) -> &'static Field {
 
 /// The condition on `items i` that `pattern` selects at `now`, with its parameters.
 pub fn condition(pattern: &Pattern, now: UnixTime) -> (String, Vec<Value>) {
+    condition_within(pattern, now, Side::Pattern, Side::Pattern)
+}
+
+/// One side of the time range a reader walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The pattern's own bound, if it has one.
+    Pattern,
+    /// The reader's bound (a window's far end), merged with the pattern's.
+    Narrowed(UnixTime),
+    /// The reader bounds this side itself (a page's anchor, which starts at the
+    /// pattern's range): nothing more is said of it.
+    Anchored,
+}
+
+/// [`condition`] with the time range stated once a side, on `i.created_at`, from the
+/// pattern's range ([`time_range`]) and the reader's `from` and `until`. SQLite bounds an
+/// index walk by one term a side, and given two it may take the looser: a `~d >30d`
+/// once walked every older item instead of a window of a few thousand, and a second page
+/// walked again from the pattern's end instead of from its anchor. The `~d` leaves
+/// still hold the exact condition but never bound a walk (`+i.created_at`).
+pub fn condition_within(
+    pattern: &Pattern,
+    now: UnixTime,
+    from: Side,
+    until: Side,
+) -> (String, Vec<Value>) {
     let mut params = Vec::new();
-    let sql = build(pattern, now, &mut params);
-    (sql, params)
+    let mut sql = build(pattern, now, &mut params);
+    let (pattern_from, pattern_until) = time_range(pattern, now);
+    let from = match from {
+        Side::Pattern => pattern_from,
+        Side::Narrowed(at) => pattern_from.max(Some(at)),
+        Side::Anchored => None,
+    };
+    let until = match until {
+        Side::Pattern => pattern_until,
+        Side::Narrowed(at) => tighter(pattern_until, Some(at)),
+        Side::Anchored => None,
+    };
+    if let Some(from) = from {
+        sql.push_str(" AND i.created_at >= ?");
+        params.push(Value::Integer(from));
+    }
+    if let Some(until) = until {
+        sql.push_str(" AND i.created_at < ?");
+        params.push(Value::Integer(until));
+    }
+    (format!("({sql})"), params)
 }
 
 fn build(pattern: &Pattern, now: UnixTime, params: &mut Vec<Value>) -> String {
@@ -164,13 +212,7 @@ fn build(pattern: &Pattern, now: UnixTime, params: &mut Vec<Value>) -> String {
                     };
                     vec![Value::Text(format!("{column} : ({})", fts_terms(terms)))]
                 }
-                FieldValue::Time(spec) => {
-                    let (from, until) = spec.bounds(now);
-                    vec![
-                        Value::Integer(from.unwrap_or(i64::MIN)),
-                        Value::Integer(until.unwrap_or(i64::MAX)),
-                    ]
-                }
+                FieldValue::Time(time) => return time_leaf(spec.sql, time.bounds(now), params),
             };
             let slots = spec.sql.matches('?').count();
             // One value fills every slot (author: handle or name); a range fills its two.
@@ -182,6 +224,28 @@ fn build(pattern: &Pattern, now: UnixTime, params: &mut Vec<Value>) -> String {
             format!("({})", spec.sql)
         }
     }
+}
+
+/// `column` within `[from, until)`, each open side left out (a sentinel such as
+/// `i64::MIN` would still read as a bound to the planner).
+fn time_leaf(
+    column: &str,
+    (from, until): (Option<UnixTime>, Option<UnixTime>),
+    params: &mut Vec<Value>,
+) -> String {
+    let mut sides = Vec::new();
+    if let Some(from) = from {
+        sides.push(format!("{column} >= ?"));
+        params.push(Value::Integer(from));
+    }
+    if let Some(until) = until {
+        sides.push(format!("{column} < ?"));
+        params.push(Value::Integer(until));
+    }
+    if sides.is_empty() {
+        return "1".into();
+    }
+    format!("({})", sides.join(" AND "))
 }
 
 /// The `[from, until)` time range every item `pattern` selects lies in at `now` (`None`
@@ -796,6 +860,52 @@ mod tests {
                 "{text} {sort:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_limit_over_old_items_reads_a_window_of_them_not_every_older_item() {
+        use crate::store::read::{Direction, ListQuery};
+        let fx = fixture();
+        // 20,000 items older than a month, a minute apart, one in 5,000 tagged `rare` (4)
+        // and one in 444 `some` (45), and 5,000 of the last days (by the clock: a list's
+        // `~d` is read now).
+        let now = crate::domain::now();
+        fx.conn
+            .execute_batch(&format!(
+                "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 25000)
+                 INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
+                 SELECT 1, 'm' || k, 'comment', 1, 'filler ' || k,
+                        CASE WHEN k <= 20000 THEN {old} - k * 60 ELSE {now} - (k - 20000) * 60 END, 0
+                 FROM n;
+                 INSERT INTO tags (item_id, tag, created_at)
+                 SELECT id, CASE WHEN k % 5000 = 0 THEN 'rare' ELSE 'some' END, 0
+                 FROM (SELECT id, CAST(substr(external_id, 2) AS INTEGER) AS k FROM items
+                       WHERE external_id LIKE 'm%')
+                 WHERE k <= 20000 AND (k % 5000 = 0 OR k % 444 = 0);",
+                old = now - 31 * DAY,
+            ))
+            .unwrap();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        let limited = |text: &str| ListQuery {
+            limit: crate::store::pattern::parse(text).unwrap(),
+            ..ListQuery::view(crate::store::View::All)
+        };
+        // Too rare for the first window (4,000 items): the rest is found through the tag.
+        // Bounded by the `~d` leaf instead of the window, the first statement walked all
+        // 20,000 older items.
+        let rare = limited("~t rare ~d >30d");
+        let (rows, steps) =
+            reader.thousand_steps(|r| r.page(&rare, None, Direction::Older, 40).unwrap());
+        assert_eq!(rows.len(), 4);
+        assert!(steps < 100, "the page took {steps} thousand steps");
+        // A row's place in the list (how many come before it) counts from the row, not
+        // from the pattern's start 40 days back.
+        let month = limited("~k comment ~d <40d");
+        let first = reader.page(&month, None, Direction::Older, 40).unwrap();
+        let (place, steps) =
+            reader.thousand_steps(|r| r.count_newer(&month, first[9].key()).unwrap());
+        assert_eq!(place, 9);
+        assert!(steps < 100, "the row's place took {steps} thousand steps");
     }
 
     #[test]
