@@ -51,27 +51,64 @@ fn key(code: KeyCode) -> KeyEvent {
 
 /// Runs every benchmark on the cache in `data_dir`.
 pub fn all(data_dir: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
+    let path = cache(data_dir)?;
+    let mut figures = Vec::new();
+    let total = Reader::open(&path)?.count(&ListQuery::view(View::All))?;
+    figures.push(figure("items in the cache", total.to_string(), "", None));
+
+    let writer = Writer::spawn(&path)?;
+    figures.extend(open_and_keys(&writer, &path, presses)?);
+    // The UI's memory, taken before the work a UI process never does: the search loops,
+    // the report (`hark report` is its own process, and the allocator keeps what it
+    // freed) and the ingest comparison, which builds two more caches.
+    let memory = memory_after_scrolling(&writer, &path)?;
+    // All reaches the count's cap quickly; the Inbox, a narrow view, counts every match.
+    figures.push(search_first_page(&path, View::All)?);
+    figures.push(search_first_page(&path, View::Inbox)?);
+    figures.extend(super::find::limits(&path)?);
+    figures.extend(weekly_report(&path, total)?);
+    figures.push(memory);
+    figures.push(ingest_ratio()?);
+    figures.extend(super::detect::posts_per_second(200_000)?);
+    writer.shutdown();
+    // Their own session and writer, once this one's is gone.
+    figures.extend(super::find::searches(&path)?);
+    Ok(figures)
+}
+
+/// The cache file in `data_dir`, which must exist.
+fn cache(data_dir: &Path) -> anyhow::Result<std::path::PathBuf> {
     let path = data_dir.join(DB_FILE);
     anyhow::ensure!(
         path.exists(),
         "no cache at {} (run `hark bench generate` first)",
         path.display()
     );
-    let mut figures = Vec::new();
-    let total = Reader::open(&path)?.count(&ListQuery::view(View::All))?;
-    figures.push(figure("items in the cache", total.to_string(), "", None));
+    Ok(path)
+}
 
+/// Opening and key-to-frame figures only (`hark bench keys`).
+pub fn keys(data_dir: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
+    let path = cache(data_dir)?;
     let writer = Writer::spawn(&path)?;
+    let figures = open_and_keys(&writer, &path, presses)?;
+    writer.shutdown();
+    Ok(figures)
+}
+
+/// Open to the first frame, cold and warm, then key to frame.
+fn open_and_keys(writer: &Writer, path: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
+    let mut figures = Vec::new();
     // Open to the first full frame: the first open in this process (fresh connection and
     // page cache) and then warm.
     let started = Instant::now();
-    let session = Headless::open(writer.handle(), &path, 120, 40)?;
+    let session = Headless::open(writer.handle(), path, 120, 40)?;
     let cold = started.elapsed();
     drop(session);
     let mut warm = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();
-        drop(Headless::open(writer.handle(), &path, 120, 40)?);
+        drop(Headless::open(writer.handle(), path, 120, 40)?);
         warm.push(started.elapsed());
     }
     let (warm_p50, _) = percentiles(warm);
@@ -88,22 +125,7 @@ pub fn all(data_dir: &Path, presses: usize) -> anyhow::Result<Vec<Figure>> {
         Some(warm_p50 < Duration::from_millis(150)),
     ));
 
-    figures.extend(key_to_frame(&writer, &path, presses)?);
-    // The UI's memory, taken before the work a UI process never does: the search loops,
-    // the report (`hark report` is its own process, and the allocator keeps what it
-    // freed) and the ingest comparison, which builds two more caches.
-    let memory = memory_after_scrolling(&writer, &path)?;
-    // All reaches the count's cap quickly; the Inbox, a narrow view, counts every match.
-    figures.push(search_first_page(&path, View::All)?);
-    figures.push(search_first_page(&path, View::Inbox)?);
-    figures.extend(super::find::limits(&path)?);
-    figures.extend(weekly_report(&path, total)?);
-    figures.push(memory);
-    figures.push(ingest_ratio()?);
-    figures.extend(super::detect::posts_per_second(200_000)?);
-    writer.shutdown();
-    // Their own session and writer, once this one's is gone.
-    figures.extend(super::find::searches(&path)?);
+    figures.extend(key_to_frame(writer, path, presses)?);
     Ok(figures)
 }
 

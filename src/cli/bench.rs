@@ -27,6 +27,10 @@ pub fn run_bench(dir: &std::path::Path, action: BenchAction) -> anyhow::Result<(
             ready_cache(dir)?;
             print_figures(crate::bench::measure::all(dir, presses)?)
         }
+        BenchAction::Keys { presses } => {
+            ready_cache(dir)?;
+            print_figures(crate::bench::measure::keys(dir, presses)?)
+        }
         BenchAction::Find { reindex, pattern } => {
             let path = ready_cache(dir)?;
             if !pattern.is_empty() {

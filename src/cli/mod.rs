@@ -205,6 +205,13 @@ pub enum BenchAction {
     },
     /// Only the weekly report's figures, for the cache in --data-dir.
     Report,
+    /// Only opening and key-to-frame figures (scrolling, switching views, search), for
+    /// the cache in --data-dir.
+    Keys {
+        /// Key presses per key-to-frame figure.
+        #[arg(long, default_value_t = 300)]
+        presses: usize,
+    },
     /// Only the ingest comparison and language detection speed (no cache needed).
     Languages,
     /// Only the limit-pattern figures; with --reindex, also the full-text index rebuilt

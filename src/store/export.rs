@@ -49,6 +49,7 @@ pub fn selected(
                 now,
                 super::pattern::Side::Narrowed(since),
                 super::pattern::Side::Pattern,
+                None,
             );
             conditions.push(sql);
             params.extend(values);

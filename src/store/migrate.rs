@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/027_search_prefix.sql"),
     include_str!("migrations/028_team_parked.sql"),
     include_str!("migrations/029_report_backlog.sql"),
+    include_str!("migrations/030_undo_batches.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -271,12 +271,18 @@ impl ListQuery {
 
     /// The view's condition narrowed by the limit, with its parameters.
     fn condition(&self, dense_tag: bool) -> (String, Vec<Value>) {
-        self.condition_within(dense_tag, Side::Pattern, Side::Pattern)
+        self.condition_within(dense_tag, Side::Pattern, Side::Pattern, None)
     }
 
     /// [`ListQuery::condition`] with the limit's time range stated as
     /// [`super::pattern::condition_within`] says.
-    fn condition_within(&self, dense_tag: bool, from: Side, until: Side) -> (String, Vec<Value>) {
+    fn condition_within(
+        &self,
+        dense_tag: bool,
+        from: Side,
+        until: Side,
+        ids: Option<(ItemId, ItemId)>,
+    ) -> (String, Vec<Value>) {
         let (view_sql, mut params) = match &self.view {
             View::Tag(tag) if dense_tag => View::dense_tag_condition(tag),
             view => view.condition(),
@@ -284,8 +290,13 @@ impl ListQuery {
         match &self.limit {
             None => (view_sql.to_string(), params),
             Some(pattern) => {
-                let (limit_sql, limit_params) =
-                    super::pattern::condition_within(pattern, crate::domain::now(), from, until);
+                let (limit_sql, limit_params) = super::pattern::condition_within(
+                    pattern,
+                    crate::domain::now(),
+                    from,
+                    until,
+                    ids,
+                );
                 params.extend(limit_params);
                 (format!("{view_sql} AND {limit_sql}"), params)
             }
@@ -606,7 +617,9 @@ impl Reader {
     /// field selects: `~p chirp` read a fifth of the cache through the account index and
     /// sorted it for 40 rows. Bounded by time, the same condition is checked along the time
     /// index for a few thousand items, which fills a page of any pattern that is not rare;
-    /// a rare one is then found through its own index, sorting few items.
+    /// a rare one is then found through its own index, sorting few items. Within a window
+    /// the ids are known, and a set of item ids the pattern reads (a tag's, a word's) is
+    /// read within them ([`super::pattern::condition_within`]).
     fn limited_page(
         &self,
         query: &ListQuery,
@@ -625,12 +638,10 @@ impl Reader {
                     break;
                 }
             }
-            let Some(bound) = self.window_bound(query, anchor, direction, window)? else {
-                // The rest of the view is smaller than the window.
-                break;
-            };
-            let rows = self.limited_rows(query, anchor, direction, limit, Some(bound))?;
-            if rows.len() >= limit {
+            let span = self.span(query, anchor, direction, window)?;
+            let rows = self.limited_rows(query, anchor, direction, limit, Some(&span))?;
+            // A window that reached the end of the view held all the rest.
+            if rows.len() >= limit || span.bound.is_none() {
                 return Ok(rows);
             }
             seen = Some((window, rows.len()));
@@ -638,63 +649,39 @@ impl Reader {
         self.limited_rows(query, anchor, direction, limit, None)
     }
 
-    /// The time `window` items beyond `anchor` in the view's time index (items of every
-    /// kind: the bound need not be exact, only cheap); `None` past the end.
-    fn window_bound(
-        &self,
-        query: &ListQuery,
-        anchor: Option<PageKey>,
-        direction: Direction,
-        window: i64,
-    ) -> Result<Option<UnixTime>> {
-        let (index, filter) = query.view.time_walk();
-        let order = match direction {
-            Direction::Older => "DESC",
-            Direction::Newer => "ASC",
-        };
-        let mut params = Vec::new();
-        let anchor_sql = beyond(anchor, direction, &mut params);
-        params.push(Value::Integer(window - 1));
-        let sql = format!(
-            "SELECT i.created_at FROM items i INDEXED BY {index} WHERE {filter} {anchor_sql}
-             ORDER BY i.created_at {order}, i.id {order} LIMIT 1 OFFSET ?"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        Ok(stmt
-            .query_row(params_from_iter(params), |r| r.get(0))
-            .optional()?)
-    }
-
-    /// Up to `limit` rows of a limited list beyond `anchor`, no further than `bound` (then
-    /// walking the time index).
+    /// Up to `limit` rows of a limited list beyond `anchor`, within `span` (then walking
+    /// the time index), else among all.
     fn limited_rows(
         &self,
         query: &ListQuery,
         anchor: Option<PageKey>,
         direction: Direction,
         limit: usize,
-        bound: Option<UnixTime>,
+        span: Option<&search_time::Span>,
     ) -> Result<Vec<ItemRow>> {
         let order = match direction {
             Direction::Older => "DESC",
             Direction::Newer => "ASC",
         };
         // One bound a side: the anchor (where the walk starts, already at the limit's
-        // range) and the window's far end merged with the limit's.
+        // range) and the window's far end merged with the limit's. Strictly short of the
+        // window's end: items at its very time may lie outside its ids.
         let near = match anchor {
             Some(_) => Side::Anchored,
             None => Side::Pattern,
         };
-        let far = bound.map_or(Side::Pattern, |bound| match direction {
-            Direction::Older => Side::Narrowed(bound),
-            Direction::Newer => Side::Narrowed(bound.saturating_add(1)),
-        });
+        let far = match (span.and_then(|s| s.bound), direction) {
+            (None, _) => Side::Pattern,
+            (Some(bound), Direction::Older) => Side::Narrowed(bound.saturating_add(1)),
+            (Some(bound), Direction::Newer) => Side::Narrowed(bound),
+        };
+        let ids = span.map(|s| s.ids);
         let (view_sql, mut params) = match direction {
-            Direction::Older => query.condition_within(false, far, near),
-            Direction::Newer => query.condition_within(false, near, far),
+            Direction::Older => query.condition_within(false, far, near, ids),
+            Direction::Newer => query.condition_within(false, near, far, ids),
         };
         let anchor_sql = beyond(anchor, direction, &mut params);
-        let index = match bound {
+        let index = match span {
             Some(_) => format!("INDEXED BY {}", query.view.time_walk().0),
             None => query.view.time_index().to_string(),
         };
@@ -828,8 +815,8 @@ impl Reader {
         // The key bounds its side of the walk (one bound a side, see `condition_within`).
         let (condition, mut params) = match (newer_than, before_cmp(query)) {
             (None, _) => query.condition(false),
-            (Some(_), ">") => query.condition_within(false, Side::Anchored, Side::Pattern),
-            (Some(_), _) => query.condition_within(false, Side::Pattern, Side::Anchored),
+            (Some(_), ">") => query.condition_within(false, Side::Anchored, Side::Pattern, None),
+            (Some(_), _) => query.condition_within(false, Side::Pattern, Side::Anchored, None),
         };
         let from = match &query.search {
             Some(search) => {

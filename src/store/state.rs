@@ -78,10 +78,12 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
     let tx = conn.transaction()?;
     let batch: Option<i64> = tx
         .query_row(
-            "SELECT batch FROM events
+            // Batch numbers grow with the log (`next_batch`): the newest batch is the
+            // last change, found from the batch index's end.
+            "SELECT batch FROM events INDEXED BY events_by_batch
              WHERE kind IN ('state', 'tag', 'assign') AND actor = ?1 AND batch IS NOT NULL
                AND batch NOT IN (SELECT CAST(detail AS INTEGER) FROM events WHERE kind = 'undo')
-             ORDER BY id DESC LIMIT 1",
+             ORDER BY batch DESC LIMIT 1",
             [ACTOR_USER],
             |r| r.get(0),
         )
@@ -104,7 +106,8 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
     }
     let rows: Vec<(ItemId, String, String)> = tx
         .prepare(
-            "SELECT item_id, from_state, to_state FROM events WHERE batch = ? AND kind = 'state'",
+            "SELECT item_id, from_state, to_state FROM events INDEXED BY events_by_batch
+             WHERE batch = ? AND kind = 'state'",
         )?
         .query_map([batch], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -138,7 +141,10 @@ pub fn undo_last(conn: &mut Connection, now: UnixTime) -> Result<Option<Undone>>
 /// Reverts a tag batch; `None` when `batch` is not one.
 fn undo_tags(conn: &Connection, batch: i64, now: UnixTime) -> Result<Option<Undone>> {
     let rows: Vec<(ItemId, String)> = conn
-        .prepare("SELECT item_id, detail FROM events WHERE batch = ? AND kind = 'tag'")?
+        .prepare(
+            "SELECT item_id, detail FROM events INDEXED BY events_by_batch
+             WHERE batch = ? AND kind = 'tag'",
+        )?
         .query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut items = Vec::new();
@@ -273,5 +279,56 @@ mod tests {
         let undone = undo_last(&mut conn, 8).unwrap().unwrap();
         assert_eq!(undone.tag, Some(("bug".into(), false)));
         assert_eq!(tags_of(&conn, "bug"), ids[4..]);
+    }
+
+    #[test]
+    fn undo_finds_the_last_change_without_reading_the_whole_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+        let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
+        let item = Incoming::from(NewItem {
+            external_id: "x".into(),
+            kind: ItemKind::Mention,
+            parent_external_id: None,
+            thread_external_id: None,
+            author: NewAuthor {
+                external_id: "u".into(),
+                handle: "@ana".into(),
+                display_name: "Ana".into(),
+                followers: None,
+            },
+            body: "item".into(),
+            url: None,
+            created_at: 1_000,
+            raw_json: None,
+            room: None,
+        });
+        let ids = ingest::ingest(&mut conn, account, &[item], None, 1)
+            .unwrap()
+            .inserted;
+        // A year of history: 30,000 state changes, none of them an undoable batch.
+        conn.execute_batch(&format!(
+            "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 30000)
+             INSERT INTO events (item_id, at, kind, actor, from_state, to_state)
+             SELECT {}, k, 'state', 'user', 'new', 'open' FROM n;",
+            ids[0]
+        ))
+        .unwrap();
+        set_state(&mut conn, &ids, ItemState::Done, None, ACTOR_USER, 2).unwrap();
+        let steps = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = steps.clone();
+        conn.progress_handler(
+            1_000,
+            Some(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                false
+            }),
+        );
+        let undone = undo_last(&mut conn, 3).unwrap().unwrap();
+        conn.progress_handler(0, None::<fn() -> bool>);
+        assert_eq!((undone.items, undone.was), (ids, ItemState::Done));
+        let steps = steps.load(std::sync::atomic::Ordering::Relaxed);
+        // Read through every state event, it took about 200 thousand VM steps.
+        assert!(steps < 20, "undo took {steps} thousand steps");
     }
 }

@@ -164,7 +164,10 @@ pub fn assign_in(
 /// not one. Items reassigned since keep their newer assignee.
 pub fn undo_assign(conn: &Connection, batch: i64, now: UnixTime) -> Result<Option<Undone>> {
     let rows: Vec<(ItemId, String)> = conn
-        .prepare("SELECT item_id, detail FROM events WHERE batch = ? AND kind = 'assign'")?
+        .prepare(
+            "SELECT item_id, detail FROM events INDEXED BY events_by_batch
+             WHERE batch = ? AND kind = 'assign'",
+        )?
         .query_map([batch], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     if rows.is_empty() {

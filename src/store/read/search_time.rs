@@ -17,9 +17,9 @@ use crate::domain::{ItemId, UnixTime};
 /// The items of a time window beyond an anchor: every item strictly past `bound` (in the
 /// walk's direction) has an id in `ids`. `bound` is `None` when the window reached the end
 /// of the view: then every item beyond the anchor is in the range.
-struct Span {
-    bound: Option<UnixTime>,
-    ids: (ItemId, ItemId),
+pub(super) struct Span {
+    pub(super) bound: Option<UnixTime>,
+    pub(super) ids: (ItemId, ItemId),
 }
 
 impl Reader {
@@ -61,7 +61,7 @@ impl Reader {
     }
 
     /// The next `window` items of the view's time walk beyond `anchor`.
-    fn span(
+    pub(super) fn span(
         &self,
         query: &ListQuery,
         anchor: Option<PageKey>,

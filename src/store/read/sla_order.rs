@@ -11,10 +11,11 @@ use crate::domain::{ItemId, ItemState};
 use crate::store::pattern::{FieldValue, Pattern};
 use crate::store::View;
 
-/// A row's part of the SLA-due order: 0 while it waits for a first reply (the `~n` items,
-/// Needs reply's), 1 otherwise.
+/// A row's part of the SLA-due order: 0 while it waits for a first reply (the `~w` items:
+/// Needs reply's and the snoozed ones, whose clock runs on, as the inbox's overdue mark
+/// says), 1 otherwise.
 pub(super) fn rank_of(needs_reply: bool, state: ItemState) -> u8 {
-    if needs_reply && matches!(state, ItemState::New | ItemState::Open) {
+    if needs_reply && matches!(state, ItemState::New | ItemState::Open | ItemState::Snoozed) {
         0
     } else {
         1
@@ -24,7 +25,7 @@ pub(super) fn rank_of(needs_reply: bool, state: ItemState) -> u8 {
 /// The two parts of `query` in SLA-due order, each a list of its own.
 fn parts(query: &ListQuery) -> Vec<ListQuery> {
     let waiting = Pattern::Field {
-        field: "needs-reply",
+        field: "waiting",
         value: FieldValue::None,
     };
     let with = |extra: Pattern| match &query.limit {
