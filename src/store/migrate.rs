@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("migrations/028_team_parked.sql"),
     include_str!("migrations/029_report_backlog.sql"),
     include_str!("migrations/030_undo_batches.sql"),
+    include_str!("migrations/031_done_by_time.sql"),
 ];
 
 /// The schema version this hark writes.

@@ -172,8 +172,8 @@ impl View {
             View::Inbox | View::NeedsReply | View::Unassigned | View::Platform(_) => {
                 "INDEXED BY items_open_by_time"
             }
+            View::Done => "INDEXED BY items_done_by_time",
             View::Escalated
-            | View::Done
             | View::Snoozed
             | View::All
             | View::Tag(_)
@@ -193,6 +193,10 @@ impl View {
             View::Inbox | View::NeedsReply | View::Platform(_) => {
                 ("items_open_by_time", "i.state IN ('new', 'open')")
             }
+            View::Done => (
+                "items_done_by_time",
+                "i.state = 'done' AND i.kind != 'post'",
+            ),
             _ => ("items_by_time", "1"),
         }
     }

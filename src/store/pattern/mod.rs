@@ -991,6 +991,30 @@ mod tests {
     }
 
     #[test]
+    fn the_done_view_pages_its_items_without_reading_the_brands_posts() {
+        use crate::store::read::{Direction, ListQuery};
+        let fx = fixture();
+        // The brand's 10,000 posts (stored done) are newer than the 100 done comments.
+        fx.conn
+            .execute_batch(
+                "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 10100)
+                 INSERT INTO items (account_id, external_id, kind, author_id, body, created_at,
+                                    fetched_at, state)
+                 SELECT 1, 'm' || k, CASE WHEN k <= 100 THEN 'comment' ELSE 'post' END, 1,
+                        'filler ' || k, 1700000000 + k, 0, 'done' FROM n;",
+            )
+            .unwrap();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        let done = ListQuery::view(crate::store::View::Done);
+        let (rows, steps) =
+            reader.thousand_steps(|r| r.page(&done, None, Direction::Older, 40).unwrap());
+        assert_eq!(rows.len(), 40);
+        assert!(rows.iter().all(|r| r.kind != crate::domain::ItemKind::Post));
+        // Through the state index it read past every post (about 55 thousand VM steps).
+        assert!(steps < 10, "the page took {steps} thousand steps");
+    }
+
+    #[test]
     fn a_search_pages_counts_and_marks_in_the_views_order_whatever_order_items_arrived() {
         use crate::store::read::{Direction, ListQuery, PageKey, Sort};
         let fx = fixture();
