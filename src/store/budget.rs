@@ -53,21 +53,40 @@ pub(crate) fn within<T>(
     Ok((answer?, cut.load(Ordering::Relaxed)))
 }
 
+/// A count of a connection's SQLite VM steps, in thousands: what a test holds a query
+/// plan to (the same on every run, unlike time).
+#[cfg(test)]
+pub(crate) struct Steps(Arc<std::sync::atomic::AtomicU64>);
+
+#[cfg(test)]
+impl Steps {
+    /// Starts counting `conn`'s steps.
+    pub(crate) fn count(conn: &Connection) -> Steps {
+        let steps = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = steps.clone();
+        conn.progress_handler(
+            PERIOD,
+            Some(move || {
+                counter.fetch_add(1, Ordering::Relaxed);
+                false
+            }),
+        );
+        Steps(steps)
+    }
+
+    /// Stops counting; the thousands of steps counted.
+    pub(crate) fn stop(self, conn: &Connection) -> u64 {
+        conn.progress_handler(0, None::<fn() -> bool>);
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// How many thousand VM steps `f` took on `conn`.
 #[cfg(test)]
 pub(crate) fn thousand_steps<T>(conn: &Connection, f: impl FnOnce() -> T) -> (T, u64) {
-    let steps = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let counter = steps.clone();
-    conn.progress_handler(
-        PERIOD,
-        Some(move || {
-            counter.fetch_add(1, Ordering::Relaxed);
-            false
-        }),
-    );
+    let steps = Steps::count(conn);
     let answer = f();
-    conn.progress_handler(0, None::<fn() -> bool>);
-    (answer, steps.load(Ordering::Relaxed))
+    (answer, steps.stop(conn))
 }
 
 /// Whether `e` is the budget's interruption.

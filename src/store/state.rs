@@ -219,20 +219,9 @@ mod tests {
     use crate::domain::{ItemKind, NewAuthor, NewItem};
     use crate::store::ingest::{self, Incoming};
 
-    fn tags_of(conn: &Connection, tag: &str) -> Vec<ItemId> {
-        let mut stmt = conn
-            .prepare("SELECT item_id FROM tags WHERE tag = ? ORDER BY item_id")
-            .unwrap();
-        let rows = stmt.query_map([tag], |r| r.get(0)).unwrap();
-        rows.collect::<rusqlite::Result<_>>().unwrap()
-    }
-
-    #[test]
-    fn undo_takes_back_a_whole_tagging_then_the_state_change_before_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
-        let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
-        let items: Vec<Incoming> = (0..5)
+    /// `n` mentions by @ana on `account`, one second apart.
+    fn mentions(conn: &mut Connection, account: i64, n: i64) -> Vec<ItemId> {
+        let items: Vec<Incoming> = (0..n)
             .map(|n| {
                 Incoming::from(NewItem {
                     external_id: format!("x{n}"),
@@ -253,9 +242,25 @@ mod tests {
                 })
             })
             .collect();
-        let ids = ingest::ingest(&mut conn, account, &items, None, 1)
+        ingest::ingest(conn, account, &items, None, 1)
             .unwrap()
-            .inserted;
+            .inserted
+    }
+
+    fn tags_of(conn: &Connection, tag: &str) -> Vec<ItemId> {
+        let mut stmt = conn
+            .prepare("SELECT item_id FROM tags WHERE tag = ? ORDER BY item_id")
+            .unwrap();
+        let rows = stmt.query_map([tag], |r| r.get(0)).unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    #[test]
+    fn undo_takes_back_a_whole_tagging_then_the_state_change_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
+        let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
+        let ids = mentions(&mut conn, account, 5);
         set_state(&mut conn, &ids[..2], ItemState::Done, None, ACTOR_USER, 2).unwrap();
         // One item already carries the tag: undo must leave it on.
         crate::store::moderation::set_tag(&mut conn, &ids[4..], "bug", false, "rule", 3).unwrap();
@@ -286,26 +291,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = crate::store::open_rw(&dir.path().join("hark.db")).unwrap();
         let account = ingest::ensure_account(&conn, "brand", "chirp", "@brand").unwrap();
-        let item = Incoming::from(NewItem {
-            external_id: "x".into(),
-            kind: ItemKind::Mention,
-            parent_external_id: None,
-            thread_external_id: None,
-            author: NewAuthor {
-                external_id: "u".into(),
-                handle: "@ana".into(),
-                display_name: "Ana".into(),
-                followers: None,
-            },
-            body: "item".into(),
-            url: None,
-            created_at: 1_000,
-            raw_json: None,
-            room: None,
-        });
-        let ids = ingest::ingest(&mut conn, account, &[item], None, 1)
-            .unwrap()
-            .inserted;
+        let ids = mentions(&mut conn, account, 1);
         // A year of history: 30,000 state changes, none of them an undoable batch.
         conn.execute_batch(&format!(
             "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 30000)
@@ -315,19 +301,10 @@ mod tests {
         ))
         .unwrap();
         set_state(&mut conn, &ids, ItemState::Done, None, ACTOR_USER, 2).unwrap();
-        let steps = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let counter = steps.clone();
-        conn.progress_handler(
-            1_000,
-            Some(move || {
-                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                false
-            }),
-        );
+        let counting = crate::store::budget::Steps::count(&conn);
         let undone = undo_last(&mut conn, 3).unwrap().unwrap();
-        conn.progress_handler(0, None::<fn() -> bool>);
+        let steps = counting.stop(&conn);
         assert_eq!((undone.items, undone.was), (ids, ItemState::Done));
-        let steps = steps.load(std::sync::atomic::Ordering::Relaxed);
         // Read through every state event, it took about 200 thousand VM steps.
         assert!(steps < 20, "undo took {steps} thousand steps");
     }
