@@ -892,15 +892,19 @@ mod tests {
     fn a_limited_page_bounded_by_time_is_the_page_of_the_whole_list() {
         use crate::store::read::{Direction, ListQuery, Sort};
         let fx = fixture();
-        // 4,500 more items, one second apart: a dm every 150th (too few for a page in the
-        // first window), a mention every 7th.
+        // 4,500 more items, three a second (a window's end falls among items of its very
+        // second): a dm every 150th (too few for a page in the first window), a mention
+        // every 7th, a `bug` tag on every 13th (a set of item ids a window narrows).
         fx.conn
             .execute_batch(
                 "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 4500)
                  INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
                  SELECT 1, 'm' || k,
                         CASE WHEN k % 150 = 0 THEN 'dm' WHEN k % 7 = 0 THEN 'mention' ELSE 'comment' END,
-                        1, 'filler ' || k, 1700000000 + k, 0 FROM n;",
+                        1, 'filler ' || k, 1700000000 + k / 3, 0 FROM n;
+                 INSERT INTO tags (item_id, tag, created_at)
+                 SELECT id, 'bug', 0 FROM items
+                 WHERE external_id LIKE 'm%' AND CAST(substr(external_id, 2) AS INTEGER) % 13 = 0;",
             )
             .unwrap();
         let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
@@ -915,6 +919,12 @@ mod tests {
             ("~k mention ~d >1d", Sort::Oldest),
             ("~k comment ~d 2023-11-14..2023-11-14", Sort::Newest),
             ("~k comment ~d 2023-11-14..2023-11-14", Sort::Oldest),
+            // Sets of item ids, read within a window's ids: alone, negated, in an or.
+            ("~t bug", Sort::Newest),
+            ("!~t bug ~k mention", Sort::Oldest),
+            ("~b filler ~k dm", Sort::Newest),
+            ("filler !~t bug", Sort::Newest),
+            ("~t bug | ~k dm", Sort::Oldest),
         ] {
             let query = ListQuery {
                 limit: crate::store::pattern::parse(text).unwrap(),
@@ -988,6 +998,44 @@ mod tests {
             reader.thousand_steps(|r| r.count_newer(&month, first[9].key()).unwrap());
         assert_eq!(place, 9);
         assert!(steps < 100, "the row's place took {steps} thousand steps");
+    }
+
+    #[test]
+    fn a_window_ending_among_items_of_one_second_neither_loses_nor_adds_one() {
+        use crate::store::read::{Direction, ListQuery};
+        let fx = fixture();
+        // A backfilled item (the first to arrive: the lowest id but the fixture's) tagged
+        // `bug` at second T, then 4,000 items from T on, one a second, newer than the
+        // fixture: the newest 4,000 (the first window) end at T, and the backfilled item,
+        // at T too, lies outside the window's ids. 39 of the 4,000 are not tagged `bug`,
+        // one short of a page.
+        fx.conn
+            .execute_batch(
+                "INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
+                 VALUES (1, 'backfill', 'comment', 1, 'old', 1900000000, 0);
+                 WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 4000)
+                 INSERT INTO items (account_id, external_id, kind, author_id, body, created_at, fetched_at)
+                 SELECT 1, 'm' || k, 'comment', 1, 'filler ' || k, 1900000000 + k - 1, 0 FROM n;
+                 INSERT INTO tags (item_id, tag, created_at)
+                 SELECT id, 'bug', 0 FROM items
+                 WHERE external_id = 'backfill'
+                    OR (external_id LIKE 'm%' AND NOT (CAST(substr(external_id, 2) AS INTEGER) % 100 = 50
+                                                       AND CAST(substr(external_id, 2) AS INTEGER) < 3900));",
+            )
+            .unwrap();
+        let reader = crate::store::Reader::open(&fx._dir.path().join("hark.db")).unwrap();
+        for text in ["!~t bug", "~t bug"] {
+            let query = ListQuery {
+                limit: crate::store::pattern::parse(text).unwrap(),
+                ..ListQuery::view(crate::store::View::All)
+            };
+            let page = reader.page(&query, None, Direction::Older, 40).unwrap();
+            let page: Vec<i64> = page.iter().map(|r| r.id).collect();
+            let all = reader.ids(&query, 40).unwrap();
+            // Walked to T's second, the backfilled item was read against sets cut to the
+            // window's ids: "not tagged", one row too many for `!~t bug`.
+            assert_eq!(page, all, "{text}");
+        }
     }
 
     #[test]
