@@ -97,6 +97,14 @@ text_enum! {
     }
 }
 
+impl ItemState {
+    /// Whether an item that needs a reply still owes its first one in this state: new,
+    /// open, or snoozed (its `[sla]` clock runs on). The `~w` field says it in SQL.
+    pub fn owes_reply(self) -> bool {
+        matches!(self, ItemState::New | ItemState::Open | ItemState::Snoozed)
+    }
+}
+
 text_enum! {
     /// A sentiment label, automatic (the sentiment engine's) or set by the CM: one type
     /// from the analyzer to the store, the list and the report.

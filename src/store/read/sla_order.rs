@@ -15,7 +15,7 @@ use crate::store::View;
 /// Needs reply's and the snoozed ones, whose clock runs on, as the inbox's overdue mark
 /// says), 1 otherwise.
 pub(super) fn rank_of(needs_reply: bool, state: ItemState) -> u8 {
-    if needs_reply && matches!(state, ItemState::New | ItemState::Open | ItemState::Snoozed) {
+    if needs_reply && state.owes_reply() {
         0
     } else {
         1

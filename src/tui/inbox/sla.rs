@@ -1,6 +1,5 @@
 //! Where a list row stands against the `[sla]` target (the inbox marks late rows).
 
-use crate::domain::ItemState;
 use crate::sla::Status;
 use crate::store::read::ItemRow;
 use crate::tui::model::Model;
@@ -14,10 +13,5 @@ pub fn overdue(model: &Model, row: &ItemRow) -> bool {
 /// waiting for a first reply (or no target is set).
 pub fn sla_status(model: &Model, row: &ItemRow) -> Option<Status> {
     let sla = model.composer.kit.sla.as_ref()?;
-    // A snoozed item still owes its reply: its clock keeps running.
-    let waiting = matches!(
-        row.state,
-        ItemState::New | ItemState::Open | ItemState::Snoozed
-    );
-    (row.needs_reply && waiting).then(|| sla.status(row.created_at, model.now))
+    (row.needs_reply && row.state.owes_reply()).then(|| sla.status(row.created_at, model.now))
 }
